@@ -1,0 +1,179 @@
+/* f3/train.h — networks, learning rules and the reference trainer.
+ *
+ * A K-layer fully connected network n_0 → n_1 → … → n_K (n_K = C outputs)
+ * is trained by one of five learning rules (Tables 4–5 of the paper):
+ *
+ *   bp    backpropagation
+ *   f3    delayed error information: δh_i = B_i^T e_{t-1}   (Algorithm 1)
+ *   dfa   current error:            δh_i = B_i^T (y* − y)
+ *   drtp  one-hot target:           δh_i = B_i^T y*
+ *   llo   last layer only: hidden layers stay at their initialisation
+ *
+ * The output layer always trains on the true gradient of the training loss
+ * (mean-reduced over batch × outputs for BCE and MSE, over the batch for
+ * softmax cross-entropy).  F³, DRTP and LLO run as Algorithm 1 is written:
+ * one forward sweep in which each layer computes its output, then its
+ * update, then its new weights, keeping no activation for a later pass.
+ *
+ * Hidden-layer semantics (as the paper's published code): δh = B_i^T e per
+ * sample, not divided by batch size or classes; the gradients are summed
+ * over the batch.  The error store holds C floats per training sample,
+ * addressed by the sample's index in the data set; it starts as the one-hot
+ * targets (or from an inference-only epoch 0) and is overwritten after each
+ * batch from the output before the optimiser step (see f3_error_info).
+ *
+ * This sequential trainer is the reference schedule; a timed schedule (the
+ * chip model) calls the same kernels and must produce the same weights.
+ */
+#ifndef F3_TRAIN_H
+#define F3_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "f3/dataset.h"
+#include "f3/kernels.h"
+#include "f3/ledger.h"
+#include "f3/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define F3_MAX_LAYERS 256
+
+typedef enum { F3_ALG_BP = 0, F3_ALG_F3, F3_ALG_DFA, F3_ALG_DRTP, F3_ALG_LLO } f3_algorithm;
+
+
+
+typedef enum {
+    F3_FB_KAIMING_UNIFORM = 0, /* U(−√(6/n_i), √(6/n_i)): gain √2, fan-in n_i */
+    F3_FB_TRINOMIAL,           /* uniform over {−1, 0, 1} */
+    F3_FB_BINOMIAL,            /* uniform over {0, 1} */
+    F3_FB_PM_IDENTITY          /* I repeated along the longer side, signs alternating */
+} f3_feedback_init;
+
+typedef enum { F3_OPT_SGD = 0, F3_OPT_ADAM } f3_optimizer;
+typedef enum { F3_E0_TARGETS = 0, F3_E0_INFERENCE } f3_e0;
+
+typedef struct {
+    size_t n_layers;                    /* K ≥ 1 */
+    size_t widths[F3_MAX_LAYERS + 1];   /* n_0 … n_K */
+    f3_activation hidden_act;           /* default tanh */
+    f3_activation output_act;           /* default sigmoid */
+    int bias;                           /* 1: layers have biases */
+    f3_loss loss;
+    f3_algorithm algorithm;
+    f3_error_info error_info;           /* f3 only */
+    f3_feedback_init feedback_init;     /* f3, dfa, drtp */
+    f3_e0 e0;                           /* f3 only */
+    f3_optimizer optimizer;
+    double lr;
+    double beta1, beta2, eps;           /* Adam: 0.9, 0.999, 1e-8 */
+    size_t batch_size;
+    uint64_t seed;
+} f3_config;
+
+/* A configuration with the paper's defaults (tanh, sigmoid, bias, BCE, F³
+ * delayed error one-hot, Kaiming-uniform feedback, Adam lr 1e-3, batch 50,
+ * seed 1) and no layers. */
+f3_config f3_config_default(void);
+
+/* Check a configuration; F3_EINVAL with a message on the first problem. */
+f3_status f3_config_validate(const f3_config *cfg, f3_task task);
+
+/* Names used on the command line and in run.json. */
+const char *f3_algorithm_name(f3_algorithm a);
+const char *f3_loss_name(f3_loss l);
+const char *f3_activation_name(f3_activation f);
+const char *f3_feedback_init_name(f3_feedback_init f);
+const char *f3_optimizer_name(f3_optimizer o);
+/* "delayed_error", "delayed_loss_one_hot", "delayed_error_softmax", … */
+void f3_error_info_name(f3_error_info e, char *buf, size_t len);
+f3_status f3_parse_algorithm(const char *s, f3_algorithm *out);
+f3_status f3_parse_loss(const char *s, f3_loss *out);
+f3_status f3_parse_activation(const char *s, f3_activation *out);
+f3_status f3_parse_feedback_init(const char *s, f3_feedback_init *out);
+f3_status f3_parse_optimizer(const char *s, f3_optimizer *out);
+f3_status f3_parse_error_info(const char *s, f3_error_info *out);
+
+/* One layer's parameters and state; all arrays row-major. */
+typedef struct {
+    size_t n_in, n_out;
+    float *W;      /* (n_out, n_in) */
+    float *b;      /* (n_out) or NULL */
+    float *dW;     /* (n_out, n_in) gradient, NULL if the layer never trains */
+    float *db;     /* (n_out) or NULL */
+    float *mW, *vW, *mb, *vb; /* Adam moments, NULL for SGD */
+    float *B;      /* (C, n_out) feedback matrix, hidden layers of f3/dfa/drtp */
+    uint64_t steps; /* optimiser steps taken */
+} f3_layer;
+
+typedef struct f3_trainer {
+    f3_config cfg;
+    size_t C;            /* outputs n_K */
+    size_t n_train;      /* samples addressed by the error store */
+    f3_layer *layers;    /* (K) */
+    float *error_store;  /* (n_train, C), f3 only */
+    f3_ledger *ledger;
+    /* workspaces, sized for max(batch_size, eval chunk) rows */
+    size_t ws_rows;
+    float *ws_h[2];      /* (rows, max n) ping-pong layer outputs */
+    float *ws_d;         /* (rows, max n) δh / δz */
+    float *ws_d2;        /* (rows, max n) second δ for BP */
+    float *ws_e;         /* (rows, C) error information of the batch */
+    float *ws_es;        /* (rows) one-hot: target-class entry of e */
+    float *ws_stash;     /* (rows, Σ_{i<K} n_i) activations kept (bp, dfa) */
+    void *block;         /* the one allocation behind parameters and state */
+    void *ws_block;      /* the one allocation behind the workspaces */
+} f3_trainer;
+
+/* Build a network from cfg (validated against task), initialise weights
+ * (PyTorch's nn.Linear default: U(−1/√n_in, 1/√n_in) for W and b) and the
+ * feedback matrices from cfg->seed, and size the error store for n_train
+ * samples (initialised from `train` when given, else zero; see
+ * f3_error_store_init). */
+f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
+                           f3_trainer **out);
+void f3_trainer_free(f3_trainer *tr);
+
+/* e_0: the one-hot targets (classification) or the targets (regression) of
+ * every training sample; with cfg.e0 = inference, an inference-only epoch
+ * over `train` writes each sample's error information without changing
+ * any weight. */
+f3_status f3_error_store_init(f3_trainer *tr, const f3_dataset *train);
+
+/* Statistics of one step or one evaluation. */
+typedef struct {
+    double loss_sum;   /* Σ over samples of the reported loss (BCE summed over outputs) */
+    size_t correct;    /* samples whose arg-max output is the label */
+    size_t samples;
+} f3_stats;
+
+/* One training step on a batch of b ≤ batch_size samples.
+ * x: (b, n_0) standardised inputs  t: (b, C) targets (one-hot)
+ * labels: (b) classes or -1  idx: (b) indices into the training set (for
+ * the error store).  Adds to *st (may be NULL) the loss of the outputs
+ * computed during the step (before the output layer's update). */
+f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
+                        const int32_t *labels, const size_t *idx, size_t b, f3_stats *st);
+
+/* Forward pass over a whole data set (no training, no ledger entries):
+ * loss and accuracy.  Classification accuracy = correct/samples. */
+f3_status f3_evaluate(f3_trainer *tr, const f3_dataset *ds, f3_stats *st);
+
+/* The sample order of an epoch: a permutation of 0..n-1 from (seed, epoch),
+ * the same for every run with that seed. */
+void f3_epoch_order(uint64_t seed, uint64_t epoch, size_t *perm, size_t n);
+
+/* SHA-256 of all weights and biases (layer by layer, W then b, as
+ * little-endian float32), as 64 lowercase hex digits + NUL. */
+void f3_weights_sha256(const f3_trainer *tr, char hex[65]);
+
+/* Number of trainable parameters (weights + biases) of the network. */
+size_t f3_parameter_count(const f3_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

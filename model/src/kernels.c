@@ -1,0 +1,278 @@
+/* kernels.c — dense-layer kernels (BLAS path and plain reference loops). */
+#include "f3/kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+
+/* ---- element-wise ---------------------------------------------------- */
+
+void f3_activate(f3_activation f, float *x, size_t n)
+{
+    switch (f) {
+    case F3_ACT_IDENTITY:
+        break;
+    case F3_ACT_TANH:
+        for (size_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        break;
+    case F3_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + expf(-x[i]));
+        break;
+    case F3_ACT_RELU:
+        for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    }
+}
+
+/* out[k,:] += bias, then f in place; shared by both forward paths. */
+static void bias_activate(float *out, const float *bias, size_t b, size_t n_out,
+                          f3_activation f)
+{
+    if (bias) {
+        for (size_t k = 0; k < b; k++) {
+            float *row = out + k * n_out; /* (n_out) */
+            for (size_t j = 0; j < n_out; j++) row[j] += bias[j];
+        }
+    }
+    f3_activate(f, out, b * n_out);
+}
+
+static void count_forward(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
+                          f3_activation f, f3_memclass in_class, f3_memclass out_class)
+{
+    if (!c) return;
+    c->fma += (uint64_t)b * n_in * n_out;
+    c->elem += (has_bias ? (uint64_t)b * n_out : 0) + (f != F3_ACT_IDENTITY ? (uint64_t)b * n_out : 0);
+    c->reads[F3_MEM_WEIGHTS] += (uint64_t)n_in * n_out;
+    if (has_bias) c->reads[F3_MEM_BIASES] += n_out;
+    c->reads[in_class] += (uint64_t)b * n_in;
+    c->writes[out_class] += (uint64_t)b * n_out;
+}
+
+void f3_dense_forward(const float *W, const float *bias, const float *H, float *out,
+                      size_t b, size_t n_in, size_t n_out, f3_activation f,
+                      f3_memclass in_class, f3_memclass out_class, f3_counts *c)
+{
+    /* out (b, n_out) = H (b, n_in) · W^T (n_in, n_out) */
+    gsl_matrix_float_const_view Hv = gsl_matrix_float_const_view_array(H, b, n_in);
+    gsl_matrix_float_const_view Wv = gsl_matrix_float_const_view_array(W, n_out, n_in);
+    gsl_matrix_float_view Ov = gsl_matrix_float_view_array(out, b, n_out);
+    gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, &Hv.matrix, &Wv.matrix, 0.0f, &Ov.matrix);
+    bias_activate(out, bias, b, n_out, f);
+    count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
+}
+
+void f3_dense_forward_ref(const float *W, const float *bias, const float *H, float *out,
+                          size_t b, size_t n_in, size_t n_out, f3_activation f,
+                          f3_memclass in_class, f3_memclass out_class, f3_counts *c)
+{
+    for (size_t k = 0; k < b; k++)
+        for (size_t j = 0; j < n_out; j++) {
+            double acc = 0.0;
+            for (size_t i = 0; i < n_in; i++) acc += (double)W[j * n_in + i] * H[k * n_in + i];
+            out[k * n_out + j] = (float)acc;
+        }
+    bias_activate(out, bias, b, n_out, f);
+    count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
+}
+
+/* ---- feedback ---------------------------------------------------------- */
+
+static void count_feedback(f3_counts *c, size_t b, size_t C, size_t n, f3_memclass e_class,
+                           int one_hot)
+{
+    if (!c) return;
+    c->fma += (uint64_t)b * (one_hot ? 1 : C) * n;
+    c->reads[F3_MEM_FEEDBACK] += one_hot ? (uint64_t)b * n : (uint64_t)C * n;
+    c->reads[e_class] += (uint64_t)b * (one_hot ? 1 : C);
+    c->writes[F3_MEM_WORK] += (uint64_t)b * n;
+}
+
+void f3_feedback_dense(const float *E, const float *B, float *dH, size_t b, size_t C,
+                       size_t n, f3_memclass e_class, f3_counts *c)
+{
+    /* dH (b, n) = E (b, C) · B (C, n) */
+    gsl_matrix_float_const_view Ev = gsl_matrix_float_const_view_array(E, b, C);
+    gsl_matrix_float_const_view Bv = gsl_matrix_float_const_view_array(B, C, n);
+    gsl_matrix_float_view Dv = gsl_matrix_float_view_array(dH, b, n);
+    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Ev.matrix, &Bv.matrix, 0.0f, &Dv.matrix);
+    count_feedback(c, b, C, n, e_class, 0);
+}
+
+void f3_feedback_dense_ref(const float *E, const float *B, float *dH, size_t b, size_t C,
+                           size_t n, f3_memclass e_class, f3_counts *c)
+{
+    for (size_t k = 0; k < b; k++)
+        for (size_t j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (size_t q = 0; q < C; q++) acc += (double)E[k * C + q] * B[q * n + j];
+            dH[k * n + j] = (float)acc;
+        }
+    count_feedback(c, b, C, n, e_class, 0);
+}
+
+void f3_feedback_onehot(const float *e, const int32_t *cls, const float *B, float *dH,
+                        size_t b, size_t n, f3_memclass e_class, f3_counts *c)
+{
+    for (size_t k = 0; k < b; k++) {
+        const float *col = B + (size_t)cls[k] * n; /* (n): column cls[k] of B_i */
+        float s = e[k];
+        float *row = dH + k * n;
+        for (size_t j = 0; j < n; j++) row[j] = s * col[j];
+    }
+    count_feedback(c, b, 0, n, e_class, 1);
+}
+
+/* ---- backpropagation -------------------------------------------------- */
+
+static void count_backprop(f3_counts *c, size_t b, size_t n_in, size_t n_out)
+{
+    if (!c) return;
+    c->fma += (uint64_t)b * n_in * n_out;
+    c->reads[F3_MEM_WEIGHTS] += (uint64_t)n_in * n_out;
+    c->reads[F3_MEM_WORK] += (uint64_t)b * n_out;
+    c->writes[F3_MEM_WORK] += (uint64_t)b * n_in;
+}
+
+void f3_backprop_dh(const float *dZ, const float *W, float *dH, size_t b, size_t n_in,
+                    size_t n_out, f3_counts *c)
+{
+    /* dH (b, n_in) = dZ (b, n_out) · W (n_out, n_in) */
+    gsl_matrix_float_const_view Zv = gsl_matrix_float_const_view_array(dZ, b, n_out);
+    gsl_matrix_float_const_view Wv = gsl_matrix_float_const_view_array(W, n_out, n_in);
+    gsl_matrix_float_view Dv = gsl_matrix_float_view_array(dH, b, n_in);
+    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Zv.matrix, &Wv.matrix, 0.0f, &Dv.matrix);
+    count_backprop(c, b, n_in, n_out);
+}
+
+void f3_backprop_dh_ref(const float *dZ, const float *W, float *dH, size_t b, size_t n_in,
+                        size_t n_out, f3_counts *c)
+{
+    for (size_t k = 0; k < b; k++)
+        for (size_t i = 0; i < n_in; i++) {
+            double acc = 0.0;
+            for (size_t j = 0; j < n_out; j++) acc += (double)dZ[k * n_out + j] * W[j * n_in + i];
+            dH[k * n_in + i] = (float)acc;
+        }
+    count_backprop(c, b, n_in, n_out);
+}
+
+void f3_act_backward(f3_activation f, const float *H, const float *dH, float *dZ, size_t n,
+                     f3_memclass h_class, f3_counts *c)
+{
+    switch (f) {
+    case F3_ACT_IDENTITY:
+        if (dZ != dH) memcpy(dZ, dH, n * sizeof *dZ);
+        break;
+    case F3_ACT_TANH:
+        for (size_t i = 0; i < n; i++) dZ[i] = dH[i] * (1.0f - H[i] * H[i]);
+        break;
+    case F3_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++) dZ[i] = dH[i] * (H[i] * (1.0f - H[i]));
+        break;
+    case F3_ACT_RELU:
+        for (size_t i = 0; i < n; i++) dZ[i] = H[i] > 0.0f ? dH[i] : 0.0f;
+        break;
+    }
+    if (!c) return;
+    c->elem += f == F3_ACT_IDENTITY ? (uint64_t)n : 2u * (uint64_t)n;
+    c->reads[h_class] += n;
+    c->reads[F3_MEM_WORK] += n;
+    c->writes[F3_MEM_WORK] += n;
+}
+
+/* ---- gradient ----------------------------------------------------------- */
+
+static void bias_gradient(const float *dZ, float *db, size_t b, size_t n_out, int accumulate)
+{
+    if (!accumulate) memset(db, 0, n_out * sizeof *db);
+    for (size_t k = 0; k < b; k++) {
+        const float *row = dZ + k * n_out;
+        for (size_t j = 0; j < n_out; j++) db[j] += row[j];
+    }
+}
+
+static void count_gradient(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
+                           int accumulate, f3_memclass h_class)
+{
+    if (!c) return;
+    c->fma += (uint64_t)b * n_in * n_out;
+    c->elem += has_bias ? (uint64_t)b * n_out : 0;
+    c->reads[F3_MEM_WORK] += (uint64_t)b * n_out;
+    c->reads[h_class] += (uint64_t)b * n_in;
+    uint64_t g = (uint64_t)n_in * n_out + (has_bias ? n_out : 0);
+    if (accumulate) c->reads[F3_MEM_GRADIENTS] += g;
+    c->writes[F3_MEM_GRADIENTS] += g;
+}
+
+void f3_dense_gradient(const float *dZ, const float *H, float *dW, float *db, size_t b,
+                       size_t n_in, size_t n_out, int accumulate, f3_memclass h_class,
+                       f3_counts *c)
+{
+    /* dW (n_out, n_in) (+)= dZ^T (n_out, b) · H (b, n_in) */
+    gsl_matrix_float_const_view Zv = gsl_matrix_float_const_view_array(dZ, b, n_out);
+    gsl_matrix_float_const_view Hv = gsl_matrix_float_const_view_array(H, b, n_in);
+    gsl_matrix_float_view Gv = gsl_matrix_float_view_array(dW, n_out, n_in);
+    gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &Zv.matrix, &Hv.matrix,
+                   accumulate ? 1.0f : 0.0f, &Gv.matrix);
+    if (db) bias_gradient(dZ, db, b, n_out, accumulate);
+    count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
+}
+
+void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db, size_t b,
+                           size_t n_in, size_t n_out, int accumulate, f3_memclass h_class,
+                           f3_counts *c)
+{
+    for (size_t j = 0; j < n_out; j++)
+        for (size_t i = 0; i < n_in; i++) {
+            double acc = accumulate ? (double)dW[j * n_in + i] : 0.0;
+            for (size_t k = 0; k < b; k++) acc += (double)dZ[k * n_out + j] * H[k * n_in + i];
+            dW[j * n_in + i] = (float)acc;
+        }
+    if (db) bias_gradient(dZ, db, b, n_out, accumulate);
+    count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
+}
+
+/* ---- optimisers ---------------------------------------------------------- */
+
+void f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls, f3_counts *c)
+{
+    for (size_t i = 0; i < n; i++) p[i] -= lr * g[i];
+    if (!c) return;
+    c->fma += n;
+    c->reads[cls] += n;
+    c->writes[cls] += n;
+    c->reads[F3_MEM_GRADIENTS] += n;
+}
+
+void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
+                    double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
+                    f3_counts *c)
+{
+    /* Scalars in double, as PyTorch computes them on the host, then float. */
+    const float b1 = (float)beta1, b2 = (float)beta2;
+    const float one_b1 = (float)(1.0 - beta1), one_b2 = (float)(1.0 - beta2);
+    const double bc1 = 1.0 - pow(beta1, (double)t);
+    const double bc2 = 1.0 - pow(beta2, (double)t);
+    const float step = (float)(lr / bc1);
+    const float sqrt_bc2 = (float)sqrt(bc2);
+    const float e = (float)eps;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i];
+        float mi = b1 * m[i] + one_b1 * gi;
+        float vi = b2 * v[i] + one_b2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        float denom = sqrtf(vi) / sqrt_bc2 + e;
+        p[i] -= step * (mi / denom);
+    }
+    if (!c) return;
+    c->fma += n;
+    c->elem += (uint64_t)F3_ADAM_ELEM_PER_PARAM * n;
+    c->reads[cls] += n;
+    c->writes[cls] += n;
+    c->reads[F3_MEM_GRADIENTS] += n;
+    c->reads[F3_MEM_OPTSTATE] += 2u * (uint64_t)n;
+    c->writes[F3_MEM_OPTSTATE] += 2u * (uint64_t)n;
+}

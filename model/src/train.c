@@ -1,0 +1,701 @@
+/* train.c — the reference trainer: BP, F³, DFA, DRTP and LLO. */
+#include "f3/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <openssl/evp.h>
+
+#define EVAL_ROWS 256u
+
+/* RNG streams: each purpose draws from its own generator, so that e.g. the
+ * initial weights are the same for every algorithm under one seed. */
+enum { STREAM_WEIGHTS = 1, STREAM_FEEDBACK = 2, STREAM_ORDER = 3 };
+
+static unsigned long stream_seed(uint64_t seed, uint64_t stream, uint64_t sub)
+{
+    /* splitmix64 over (seed, stream, sub) */
+    uint64_t z = seed * 0x9E3779B97F4A7C15ull + stream * 0xBF58476D1CE4E5B9ull +
+                 sub * 0x94D049BB133111EBull + 0x2545F4914F6CDD1Dull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (unsigned long)(z & 0xffffffffu) | 1u; /* mt19937 uses 32 bits; avoid 0 */
+}
+
+static gsl_rng *stream_rng(uint64_t seed, uint64_t stream, uint64_t sub)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (r) gsl_rng_set(r, stream_seed(seed, stream, sub));
+    return r;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+f3_config f3_config_default(void)
+{
+    f3_config c;
+    memset(&c, 0, sizeof c);
+    c.hidden_act = F3_ACT_TANH;
+    c.output_act = F3_ACT_SIGMOID;
+    c.bias = 1;
+    c.loss = F3_LOSS_BCE;
+    c.algorithm = F3_ALG_F3;
+    c.error_info.kind = F3_EI_ERROR;
+    c.error_info.one_hot = 1;
+    c.feedback_init = F3_FB_KAIMING_UNIFORM;
+    c.e0 = F3_E0_TARGETS;
+    c.optimizer = F3_OPT_ADAM;
+    c.lr = 1e-3;
+    c.beta1 = 0.9;
+    c.beta2 = 0.999;
+    c.eps = 1e-8;
+    c.batch_size = 50;
+    c.seed = 1;
+    return c;
+}
+
+static int uses_feedback(f3_algorithm a)
+{
+    return a == F3_ALG_F3 || a == F3_ALG_DFA || a == F3_ALG_DRTP;
+}
+
+f3_status f3_config_validate(const f3_config *cfg, f3_task task)
+{
+    if (cfg->n_layers < 1 || cfg->n_layers > F3_MAX_LAYERS)
+        return F3_FAIL(F3_EINVAL, "the network needs 1 to %d layers, got %zu", F3_MAX_LAYERS,
+                       cfg->n_layers);
+    for (size_t i = 0; i <= cfg->n_layers; i++)
+        if (cfg->widths[i] == 0)
+            return F3_FAIL(F3_EINVAL, "layer width n_%zu is 0; every width must be >= 1", i);
+    if (cfg->batch_size == 0) return F3_FAIL(F3_EINVAL, "batch size must be >= 1");
+    if (!(cfg->lr > 0.0) || !isfinite(cfg->lr))
+        return F3_FAIL(F3_EINVAL, "learning rate must be a positive number, got %g", cfg->lr);
+    if (cfg->optimizer == F3_OPT_ADAM &&
+        (!(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) || !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) ||
+         !(cfg->eps > 0.0)))
+        return F3_FAIL(F3_EINVAL, "Adam needs 0 <= beta1, beta2 < 1 and eps > 0");
+    if (cfg->loss == F3_LOSS_BCE && cfg->output_act != F3_ACT_SIGMOID)
+        return F3_FAIL(F3_EINVAL, "loss bce needs a sigmoid output activation, got %s",
+                       f3_activation_name(cfg->output_act));
+    if (cfg->loss == F3_LOSS_SOFTMAX_CE && cfg->output_act != F3_ACT_IDENTITY)
+        return F3_FAIL(F3_EINVAL,
+                       "loss softmax_ce applies the softmax itself: the output activation "
+                       "must be identity, got %s",
+                       f3_activation_name(cfg->output_act));
+    if (task == F3_TASK_REGRESSION && cfg->loss != F3_LOSS_MSE)
+        return F3_FAIL(F3_EINVAL, "a regression data set needs loss mse, got %s",
+                       f3_loss_name(cfg->loss));
+    if (cfg->algorithm == F3_ALG_F3) {
+        if (task == F3_TASK_REGRESSION && (cfg->error_info.one_hot || cfg->error_info.softmax))
+            return F3_FAIL(F3_EINVAL,
+                           "one-hot and softmax error information need a classification "
+                           "data set");
+        if (cfg->loss == F3_LOSS_SOFTMAX_CE && cfg->error_info.softmax)
+            return F3_FAIL(F3_EINVAL,
+                           "softmax error information with loss softmax_ce would apply the "
+                           "softmax twice");
+    }
+    if (cfg->algorithm == F3_ALG_DRTP && task == F3_TASK_REGRESSION)
+        return F3_FAIL(F3_EINVAL, "drtp feeds back the one-hot target: it needs a "
+                                  "classification data set");
+    return F3_OK;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+static const char *const ALG_NAMES[] = {"bp", "f3", "dfa", "drtp", "llo"};
+static const char *const LOSS_NAMES[] = {"bce", "mse", "softmax_ce"};
+static const char *const ACT_NAMES[] = {"identity", "tanh", "sigmoid", "relu"};
+static const char *const FB_NAMES[] = {"kaiming_uniform", "trinomial", "binomial",
+                                       "pm_identity"};
+static const char *const OPT_NAMES[] = {"sgd", "adam"};
+
+#define NAME_OF(table, v) ((size_t)(v) < sizeof table / sizeof table[0] ? table[v] : "?")
+const char *f3_algorithm_name(f3_algorithm a) { return NAME_OF(ALG_NAMES, a); }
+const char *f3_loss_name(f3_loss l) { return NAME_OF(LOSS_NAMES, l); }
+const char *f3_activation_name(f3_activation f) { return NAME_OF(ACT_NAMES, f); }
+const char *f3_feedback_init_name(f3_feedback_init f) { return NAME_OF(FB_NAMES, f); }
+const char *f3_optimizer_name(f3_optimizer o) { return NAME_OF(OPT_NAMES, o); }
+
+static f3_status parse_name(const char *what, const char *s, const char *const *names,
+                            size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (int)i;
+            return F3_OK;
+        }
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+        if (i + 1 < n) strncat(list, ", ", sizeof list - strlen(list) - 1);
+    }
+    return F3_FAIL(F3_EINVAL, "unknown %s '%s' (expected one of: %s)", what, s, list);
+}
+
+#define PARSER(fn, type, what, table)                                                      \
+    f3_status fn(const char *s, type *out)                                                 \
+    {                                                                                      \
+        int v = 0;                                                                         \
+        f3_status st = parse_name(what, s, table, sizeof table / sizeof table[0], &v);     \
+        if (st == F3_OK) *out = (type)v;                                                   \
+        return st;                                                                         \
+    }
+PARSER(f3_parse_algorithm, f3_algorithm, "algorithm", ALG_NAMES)
+PARSER(f3_parse_loss, f3_loss, "loss", LOSS_NAMES)
+PARSER(f3_parse_activation, f3_activation, "activation", ACT_NAMES)
+PARSER(f3_parse_feedback_init, f3_feedback_init, "feedback initialisation", FB_NAMES)
+PARSER(f3_parse_optimizer, f3_optimizer, "optimizer", OPT_NAMES)
+
+static const char *const EI_NAMES[] = {
+    "delayed_error",         "delayed_error_one_hot", "delayed_error_softmax",
+    "delayed_loss",          "delayed_loss_one_hot",  "delayed_loss_softmax"};
+
+void f3_error_info_name(f3_error_info e, char *buf, size_t len)
+{
+    size_t i = (e.kind == F3_EI_LOSS ? 3u : 0u) + (e.one_hot ? 1u : e.softmax ? 2u : 0u);
+    snprintf(buf, len, "%s", EI_NAMES[i]);
+}
+
+f3_status f3_parse_error_info(const char *s, f3_error_info *out)
+{
+    int v = 0;
+    f3_status st = parse_name("error information", s, EI_NAMES, 6, &v);
+    if (st != F3_OK) return st;
+    out->kind = v >= 3 ? F3_EI_LOSS : F3_EI_ERROR;
+    out->one_hot = v % 3 == 1;
+    out->softmax = v % 3 == 2;
+    return F3_OK;
+}
+
+/* ---- allocation ---------------------------------------------------------- */
+
+size_t f3_parameter_count(const f3_config *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 1; i <= cfg->n_layers; i++)
+        n += cfg->widths[i] * cfg->widths[i - 1] + (cfg->bias ? cfg->widths[i] : 0);
+    return n;
+}
+
+static int layer_trains(const f3_config *cfg, size_t i)
+{
+    return cfg->algorithm != F3_ALG_LLO || i + 1 == cfg->n_layers;
+}
+
+/* Lay the arrays of every layer into one block (or, with base == NULL,
+ * only count the floats needed). */
+static size_t lay_out_params(f3_trainer *tr, float *base)
+{
+    const f3_config *cfg = &tr->cfg;
+    const size_t K = cfg->n_layers, C = cfg->widths[K];
+    size_t off = 0;
+#define TAKE(ptr, count)                                                                   \
+    do {                                                                                   \
+        if (base) (ptr) = base + off;                                                      \
+        off += (count);                                                                    \
+    } while (0)
+    for (size_t i = 0; i < K; i++) {
+        f3_layer *L = &tr->layers[i];
+        size_t nw = cfg->widths[i + 1] * cfg->widths[i], nb = cfg->bias ? cfg->widths[i + 1] : 0;
+        TAKE(L->W, nw);
+        if (nb) TAKE(L->b, nb);
+        if (layer_trains(cfg, i)) {
+            TAKE(L->dW, nw);
+            if (nb) TAKE(L->db, nb);
+            if (cfg->optimizer == F3_OPT_ADAM) {
+                TAKE(L->mW, nw);
+                TAKE(L->vW, nw);
+                if (nb) {
+                    TAKE(L->mb, nb);
+                    TAKE(L->vb, nb);
+                }
+            }
+        }
+        if (i + 1 < K && uses_feedback(cfg->algorithm)) TAKE(L->B, C * cfg->widths[i + 1]);
+    }
+    if (cfg->algorithm == F3_ALG_F3) TAKE(tr->error_store, tr->n_train * C);
+#undef TAKE
+    return off;
+}
+
+static size_t lay_out_workspace(f3_trainer *tr, float *base)
+{
+    const f3_config *cfg = &tr->cfg;
+    const size_t K = cfg->n_layers, C = cfg->widths[K], R = tr->ws_rows;
+    size_t maxn = 0, stash = 0;
+    for (size_t i = 0; i <= K; i++) maxn = cfg->widths[i] > maxn ? cfg->widths[i] : maxn;
+    for (size_t i = 1; i < K; i++) stash += cfg->widths[i];
+    size_t off = 0;
+#define TAKE(ptr, count)                                                                   \
+    do {                                                                                   \
+        if (base) (ptr) = base + off;                                                      \
+        off += (count);                                                                    \
+    } while (0)
+    TAKE(tr->ws_h[0], R * maxn);
+    TAKE(tr->ws_h[1], R * maxn);
+    TAKE(tr->ws_d, R * maxn);
+    TAKE(tr->ws_d2, R * maxn);
+    TAKE(tr->ws_e, R * C);
+    TAKE(tr->ws_es, R);
+    if (cfg->algorithm == F3_ALG_BP || cfg->algorithm == F3_ALG_DFA)
+        TAKE(tr->ws_stash, tr->cfg.batch_size * stash);
+#undef TAKE
+    return off;
+}
+
+static void init_uniform(gsl_rng *r, float *x, size_t n, double bound)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (float)((2.0 * gsl_rng_uniform(r) - 1.0) * bound);
+}
+
+/* B: (C, n).  See f3_feedback_init. */
+static void init_feedback(gsl_rng *r, f3_feedback_init how, float *B, size_t C, size_t n)
+{
+    switch (how) {
+    case F3_FB_KAIMING_UNIFORM:
+        /* gain √2, fan-in = n (columns of the C×n matrix): bound √2·√(3/n) */
+        init_uniform(r, B, C * n, sqrt(6.0 / (double)n));
+        break;
+    case F3_FB_TRINOMIAL:
+        for (size_t i = 0; i < C * n; i++) B[i] = (float)((int)gsl_rng_uniform_int(r, 3) - 1);
+        break;
+    case F3_FB_BINOMIAL:
+        for (size_t i = 0; i < C * n; i++) B[i] = (float)gsl_rng_uniform_int(r, 2);
+        break;
+    case F3_FB_PM_IDENTITY:
+        /* I repeated along the longer side; the k-th repetition has sign (−1)^k */
+        for (size_t q = 0; q < C; q++)
+            for (size_t j = 0; j < n; j++) {
+                size_t small = C < n ? C : n;
+                size_t a = C < n ? q : j, lng = C < n ? j : q;
+                int on = lng % small == a;
+                int sign = (lng / small) % 2 ? -1 : 1;
+                B[q * n + j] = on ? (float)sign : 0.0f;
+            }
+        break;
+    }
+}
+
+f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
+                           f3_trainer **out)
+{
+    *out = NULL;
+    f3_status st = f3_config_validate(cfg, task);
+    if (st != F3_OK) return st;
+    if (cfg->algorithm == F3_ALG_F3 && n_train == 0)
+        return F3_FAIL(F3_EINVAL, "f3 needs the number of training samples for its error store");
+    f3_trainer *tr = calloc(1, sizeof *tr);
+    gsl_rng *rw = NULL, *rb = NULL;
+    if (!tr) return F3_FAIL(F3_ENOMEM, "trainer: out of memory");
+    tr->cfg = *cfg;
+    const size_t K = cfg->n_layers;
+    tr->C = cfg->widths[K];
+    tr->n_train = n_train;
+    tr->ws_rows = cfg->batch_size > EVAL_ROWS ? cfg->batch_size : EVAL_ROWS;
+    tr->layers = calloc(K, sizeof *tr->layers);
+    if (!tr->layers) goto nomem;
+    for (size_t i = 0; i < K; i++) {
+        tr->layers[i].n_in = cfg->widths[i];
+        tr->layers[i].n_out = cfg->widths[i + 1];
+    }
+    size_t np = lay_out_params(tr, NULL), nws = lay_out_workspace(tr, NULL);
+    tr->block = calloc(np, sizeof(float));
+    tr->ws_block = calloc(nws, sizeof(float));
+    if (!tr->block || !tr->ws_block) goto nomem;
+    lay_out_params(tr, tr->block);
+    lay_out_workspace(tr, tr->ws_block);
+    st = f3_ledger_alloc(K, &tr->ledger);
+    if (st != F3_OK) goto fail;
+
+    rw = stream_rng(cfg->seed, STREAM_WEIGHTS, 0);
+    rb = stream_rng(cfg->seed, STREAM_FEEDBACK, 0);
+    if (!rw || !rb) goto nomem;
+    for (size_t i = 0; i < K; i++) {
+        f3_layer *L = &tr->layers[i];
+        double bound = 1.0 / sqrt((double)L->n_in);
+        init_uniform(rw, L->W, L->n_out * L->n_in, bound);
+        if (L->b) init_uniform(rw, L->b, L->n_out, bound);
+        if (L->B) init_feedback(rb, cfg->feedback_init, L->B, tr->C, L->n_out);
+    }
+    gsl_rng_free(rw);
+    gsl_rng_free(rb);
+    if (tr->error_store) f3_ledger_err_live(tr->ledger, (int64_t)(n_train * tr->C));
+    *out = tr;
+    return F3_OK;
+nomem:
+    st = F3_FAIL(F3_ENOMEM, "trainer: out of memory for a %zu-layer network", K);
+fail:
+    gsl_rng_free(rw);
+    gsl_rng_free(rb);
+    f3_trainer_free(tr);
+    return st;
+}
+
+void f3_trainer_free(f3_trainer *tr)
+{
+    if (!tr) return;
+    f3_ledger_free(tr->ledger);
+    free(tr->block);
+    free(tr->ws_block);
+    free(tr->layers);
+    free(tr);
+}
+
+/* ---- steps ------------------------------------------------------------------ */
+
+static f3_counts *at(f3_trainer *tr, size_t layer, f3_phase p)
+{
+    return f3_ledger_at(tr->ledger, layer, p);
+}
+
+/* Optimiser step of layer i from its gradient buffers. */
+static void update_layer(f3_trainer *tr, size_t i)
+{
+    f3_layer *L = &tr->layers[i];
+    const f3_config *cfg = &tr->cfg;
+    f3_counts *cu = at(tr, i, F3_PH_UPDATE);
+    size_t nw = L->n_in * L->n_out;
+    L->steps++;
+    if (cfg->optimizer == F3_OPT_SGD) {
+        f3_sgd_update(L->W, L->dW, nw, (float)cfg->lr, F3_MEM_WEIGHTS, cu);
+        if (L->b) f3_sgd_update(L->b, L->db, L->n_out, (float)cfg->lr, F3_MEM_BIASES, cu);
+    } else {
+        f3_adam_update(L->W, L->dW, L->mW, L->vW, nw, cfg->lr, cfg->beta1, cfg->beta2,
+                       cfg->eps, L->steps, F3_MEM_WEIGHTS, cu);
+        if (L->b)
+            f3_adam_update(L->b, L->db, L->mb, L->vb, L->n_out, cfg->lr, cfg->beta1,
+                           cfg->beta2, cfg->eps, L->steps, F3_MEM_BIASES, cu);
+    }
+}
+
+/* δW_i, δb_i from δz (b, n_out) and the layer input h (b, n_in), which
+ * lives in memory class h_class. */
+static void gradient_layer(f3_trainer *tr, size_t i, const float *dZ, const float *h,
+                           f3_memclass h_class, size_t b)
+{
+    f3_layer *L = &tr->layers[i];
+    f3_dense_gradient(dZ, h, L->dW, L->db, b, L->n_in, L->n_out, 0, h_class,
+                      at(tr, i, F3_PH_GRADIENT));
+}
+
+static void train_layer(f3_trainer *tr, size_t i, const float *dZ, const float *h,
+                        f3_memclass h_class, size_t b)
+{
+    gradient_layer(tr, i, dZ, h, h_class, b);
+    update_layer(tr, i);
+}
+
+static void forward_layer(f3_trainer *tr, size_t i, const float *h, float *out,
+                          f3_memclass in_class, f3_memclass out_class, size_t b, f3_counts *c)
+{
+    const f3_layer *L = &tr->layers[i];
+    f3_activation f = i + 1 == tr->cfg.n_layers ? tr->cfg.output_act : tr->cfg.hidden_act;
+    f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, in_class, out_class, c);
+}
+
+/* Output layer: δz into dZ, reported loss into st. */
+static void output_layer(f3_trainer *tr, const float *Y, const float *t, const int32_t *labels,
+                         float *dZ, size_t b, f3_stats *st)
+{
+    double loss = 0.0;
+    size_t correct = 0;
+    f3_output_delta(tr->cfg.loss, tr->cfg.output_act, Y, t, labels, dZ, b, tr->C, &loss,
+                    &correct, at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS));
+    if (st) {
+        st->loss_sum += loss;
+        st->correct += correct;
+        st->samples += b;
+    }
+}
+
+/* F³'s error information of the batch, read from the store (with the
+ * one-hot transform applied as it is read). */
+static void read_error_store(f3_trainer *tr, const int32_t *labels, const size_t *idx, size_t b)
+{
+    const size_t C = tr->C;
+    f3_counts *c = at(tr, 0, F3_PH_FEEDBACK);
+    if (tr->cfg.error_info.one_hot) {
+        for (size_t k = 0; k < b; k++) tr->ws_es[k] = tr->error_store[idx[k] * C + (size_t)labels[k]];
+        c->reads[F3_MEM_ERRSTORE] += b;
+    } else {
+        for (size_t k = 0; k < b; k++) memcpy(tr->ws_e + k * C, tr->error_store + idx[k] * C, C * sizeof(float));
+        c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+    }
+}
+
+/* δh of hidden layer i from the batch's error information, then δz. */
+static void direct_feedback(f3_trainer *tr, size_t i, const float *E, const int32_t *labels,
+                            int one_hot, const float *h, f3_memclass h_class, float *dZ, size_t b)
+{
+    const f3_layer *L = &tr->layers[i];
+    f3_counts *c = at(tr, i, F3_PH_FEEDBACK);
+    if (one_hot)
+        f3_feedback_onehot(tr->ws_es, labels, L->B, dZ, b, L->n_out, F3_MEM_WORK, c);
+    else
+        f3_feedback_dense(E, L->B, dZ, b, tr->C, L->n_out, F3_MEM_WORK, c);
+    f3_act_backward(tr->cfg.hidden_act, h, dZ, dZ, b * L->n_out, h_class, c);
+}
+
+/* F³, DRTP, LLO: Algorithm 1, one forward sweep, no activation kept. */
+static void step_forward_only(f3_trainer *tr, const float *x, const float *t,
+                              const int32_t *labels, const size_t *idx, size_t b, f3_stats *st)
+{
+    const f3_config *cfg = &tr->cfg;
+    const size_t K = cfg->n_layers, C = tr->C;
+    const float *E = t; /* DRTP: e = y* */
+    int one_hot = 0;
+    if (cfg->algorithm == F3_ALG_F3) {
+        read_error_store(tr, labels, idx, b);
+        E = tr->ws_e;
+        one_hot = cfg->error_info.one_hot;
+    }
+    const float *h = x;
+    f3_memclass h_class = F3_MEM_INPUTS;
+    for (size_t i = 0; i < K; i++) {
+        float *out = tr->ws_h[i % 2];
+        forward_layer(tr, i, h, out, h_class, F3_MEM_WORK, b, at(tr, i, F3_PH_FORWARD));
+        if (i + 1 < K) {
+            if (cfg->algorithm != F3_ALG_LLO) {
+                direct_feedback(tr, i, E, labels, one_hot, out, F3_MEM_WORK, tr->ws_d, b);
+                train_layer(tr, i, tr->ws_d, h, h_class, b);
+            }
+        } else {
+            output_layer(tr, out, t, labels, tr->ws_d, b, st);
+            if (cfg->algorithm == F3_ALG_F3) {
+                /* e_t from the output before the optimiser step, stored by
+                 * each sample's index in the data set */
+                f3_counts *cl = at(tr, i, F3_PH_LOSS);
+                f3_error_information(cfg->error_info, cfg->loss, out, t, tr->ws_e, b, C, cl);
+                for (size_t k = 0; k < b; k++)
+                    memcpy(tr->error_store + idx[k] * C, tr->ws_e + k * C, C * sizeof(float));
+                cl->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+            }
+            train_layer(tr, i, tr->ws_d, h, h_class, b);
+        }
+        h = out;
+        h_class = F3_MEM_WORK;
+    }
+}
+
+/* Offsets of h_1 … h_{K−1} in the activation stash (BP, DFA). */
+static float *stash_at(f3_trainer *tr, size_t i, size_t b)
+{
+    size_t off = 0;
+    for (size_t j = 1; j <= i; j++) off += tr->cfg.widths[j];
+    return tr->ws_stash + off * b; /* (b, n_{i+1}) for 0-based layer i */
+}
+
+/* Forward through every layer, keeping h_1 … h_{K−1}; returns y. */
+static float *forward_stash(f3_trainer *tr, const float *x, size_t b)
+{
+    const size_t K = tr->cfg.n_layers;
+    const float *h = x;
+    f3_memclass h_class = F3_MEM_INPUTS;
+    for (size_t i = 0; i < K; i++) {
+        float *out = i + 1 < K ? stash_at(tr, i, b) : tr->ws_h[0];
+        f3_memclass out_class = i + 1 < K ? F3_MEM_ACTBUF : F3_MEM_WORK;
+        forward_layer(tr, i, h, out, h_class, out_class, b, at(tr, i, F3_PH_FORWARD));
+        if (i + 1 < K) f3_ledger_act_live(tr->ledger, (int64_t)(b * tr->layers[i].n_out));
+        h = out;
+        h_class = F3_MEM_ACTBUF;
+    }
+    return tr->ws_h[0];
+}
+
+static void step_bp(f3_trainer *tr, const float *x, const float *t, const int32_t *labels,
+                    size_t b, f3_stats *st)
+{
+    const size_t K = tr->cfg.n_layers;
+    float *y = forward_stash(tr, x, b);
+    float *dz = tr->ws_d, *other = tr->ws_d2;
+    output_layer(tr, y, t, labels, dz, b, st);
+    for (size_t i = K; i-- > 0;) {
+        const float *h = i ? stash_at(tr, i - 1, b) : x;
+        f3_memclass h_class = i ? F3_MEM_ACTBUF : F3_MEM_INPUTS;
+        f3_layer *L = &tr->layers[i];
+        /* δW_i first, then δh_{i−1} = W_i^T δz_i with W_i before its update
+         * (counted in layer i−1's feedback phase, as Appendix A does) */
+        gradient_layer(tr, i, dz, h, h_class, b);
+        if (i > 0) {
+            f3_counts *c = at(tr, i - 1, F3_PH_FEEDBACK);
+            f3_backprop_dh(dz, L->W, other, b, L->n_in, L->n_out, c);
+            f3_act_backward(tr->cfg.hidden_act, h, other, other, b * L->n_in, F3_MEM_ACTBUF, c);
+            f3_ledger_act_live(tr->ledger, -(int64_t)(b * L->n_in));
+        }
+        update_layer(tr, i);
+        float *tmp = dz;
+        dz = other;
+        other = tmp;
+    }
+}
+
+static void step_dfa(f3_trainer *tr, const float *x, const float *t, const int32_t *labels,
+                     size_t b, f3_stats *st)
+{
+    const size_t K = tr->cfg.n_layers;
+    float *y = forward_stash(tr, x, b);
+    output_layer(tr, y, t, labels, tr->ws_d, b, st);
+    /* the current error e = y* − y, broadcast to every hidden layer */
+    f3_error_info cur = {F3_EI_ERROR, 0, 0};
+    f3_error_information(cur, tr->cfg.loss, y, t, tr->ws_e, b, tr->C, at(tr, K - 1, F3_PH_LOSS));
+    train_layer(tr, K - 1, tr->ws_d, K > 1 ? stash_at(tr, K - 2, b) : x,
+                K > 1 ? F3_MEM_ACTBUF : F3_MEM_INPUTS, b);
+    for (size_t i = 0; i + 1 < K; i++) {
+        const float *h = i ? stash_at(tr, i - 1, b) : x;
+        f3_memclass h_class = i ? F3_MEM_ACTBUF : F3_MEM_INPUTS;
+        direct_feedback(tr, i, tr->ws_e, labels, 0, stash_at(tr, i, b), F3_MEM_ACTBUF, tr->ws_d, b);
+        train_layer(tr, i, tr->ws_d, h, h_class, b);
+        if (i > 0) f3_ledger_act_live(tr->ledger, -(int64_t)(b * tr->layers[i - 1].n_out));
+    }
+    if (K > 1) f3_ledger_act_live(tr->ledger, -(int64_t)(b * tr->layers[K - 2].n_out));
+}
+
+f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
+                        const int32_t *labels, const size_t *idx, size_t b, f3_stats *st)
+{
+    const f3_config *cfg = &tr->cfg;
+    if (b == 0 || b > cfg->batch_size)
+        return F3_FAIL(F3_EINVAL, "a batch must hold 1 to %zu samples, got %zu", cfg->batch_size, b);
+    if (cfg->algorithm == F3_ALG_F3) {
+        for (size_t k = 0; k < b; k++) {
+            if (idx[k] >= tr->n_train)
+                return F3_FAIL(F3_ERANGE, "sample index %zu is outside the error store (%zu samples)",
+                               idx[k], tr->n_train);
+            if (cfg->error_info.one_hot && (labels[k] < 0 || (size_t)labels[k] >= tr->C))
+                return F3_FAIL(F3_ERANGE, "one-hot error information needs a class label in [0, %zu), got %d",
+                               tr->C, labels[k]);
+        }
+    }
+    switch (cfg->algorithm) {
+    case F3_ALG_BP: step_bp(tr, x, t, labels, b, st); break;
+    case F3_ALG_DFA: step_dfa(tr, x, t, labels, b, st); break;
+    case F3_ALG_F3:
+    case F3_ALG_DRTP:
+    case F3_ALG_LLO: step_forward_only(tr, x, t, labels, idx, b, st); break;
+    }
+    tr->ledger->samples += b;
+    tr->ledger->batches += 1;
+    return F3_OK;
+}
+
+/* ---- evaluation, e_0 ---------------------------------------------------- */
+
+/* Forward a chunk without counting; returns y (b, C). */
+static float *infer(f3_trainer *tr, const float *x, size_t b)
+{
+    const float *h = x;
+    for (size_t i = 0; i < tr->cfg.n_layers; i++) {
+        float *out = tr->ws_h[i % 2];
+        forward_layer(tr, i, h, out, F3_MEM_WORK, F3_MEM_WORK, b, NULL);
+        h = out;
+    }
+    return (float *)h;
+}
+
+/* Run fn over ds in chunks of ws_rows rows, gathering into workspaces. */
+static f3_status over_dataset(f3_trainer *tr, const f3_dataset *ds, f3_stats *st, int fill_store)
+{
+    if (ds->d != tr->cfg.widths[0] || ds->n_outputs != tr->C)
+        return F3_FAIL(F3_EINVAL, "data set '%s' has %zu features and %zu outputs; the network expects %zu and %zu",
+                       ds->name, ds->d, ds->n_outputs, tr->cfg.widths[0], tr->C);
+    const size_t R = tr->ws_rows, C = tr->C;
+    float *x = malloc(R * ds->d * sizeof(float));
+    float *t = malloc(R * C * sizeof(float));
+    int32_t *lab = malloc(R * sizeof(int32_t));
+    size_t *idx = malloc(R * sizeof(size_t));
+    f3_status status = F3_OK;
+    if (!x || !t || !lab || !idx) {
+        status = F3_FAIL(F3_ENOMEM, "evaluation: out of memory");
+        goto done;
+    }
+    for (size_t s = 0; s < ds->n; s += R) {
+        size_t b = ds->n - s < R ? ds->n - s : R;
+        for (size_t k = 0; k < b; k++) idx[k] = s + k;
+        f3_dataset_gather(ds, idx, b, x, t, lab);
+        float *y = infer(tr, x, b);
+        if (st) {
+            double loss = 0.0;
+            size_t correct = 0;
+            f3_output_delta(tr->cfg.loss, tr->cfg.output_act, y, t, lab, tr->ws_d, b, C, &loss,
+                            &correct, NULL);
+            st->loss_sum += loss;
+            st->correct += correct;
+            st->samples += b;
+        }
+        if (fill_store) {
+            /* e_0 from an inference-only epoch; the loss variants use the
+             * training batch size for the 1/(b·C) factor */
+            for (size_t k0 = 0; k0 < b; k0 += tr->cfg.batch_size) {
+                size_t bb = b - k0 < tr->cfg.batch_size ? b - k0 : tr->cfg.batch_size;
+                f3_error_information(tr->cfg.error_info, tr->cfg.loss, y + k0 * C, t + k0 * C,
+                                     tr->error_store + (s + k0) * C, bb, C, NULL);
+            }
+        }
+    }
+done:
+    free(x);
+    free(t);
+    free(lab);
+    free(idx);
+    return status;
+}
+
+f3_status f3_evaluate(f3_trainer *tr, const f3_dataset *ds, f3_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    return over_dataset(tr, ds, st, 0);
+}
+
+f3_status f3_error_store_init(f3_trainer *tr, const f3_dataset *train)
+{
+    if (!tr->error_store) return F3_OK;
+    if (train->n != tr->n_train)
+        return F3_FAIL(F3_EINVAL, "the error store holds %zu samples but the training set has %zu",
+                       tr->n_train, train->n);
+    if (tr->cfg.e0 == F3_E0_INFERENCE) return over_dataset(tr, train, NULL, 1);
+    const size_t C = tr->C;
+    for (size_t s = 0; s < train->n; s++) {
+        float *e = tr->error_store + s * C;
+        if (train->task == F3_TASK_CLASSIFICATION) {
+            memset(e, 0, C * sizeof *e);
+            e[train->labels[s]] = 1.0f;
+        } else {
+            memcpy(e, train->targets + s * C, C * sizeof *e);
+        }
+    }
+    return F3_OK;
+}
+
+/* ---- order, hash --------------------------------------------------------- */
+
+void f3_epoch_order(uint64_t seed, uint64_t epoch, size_t *perm, size_t n)
+{
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    gsl_rng *r = stream_rng(seed, STREAM_ORDER, epoch);
+    if (!r) return; /* identity order if the generator cannot be allocated */
+    gsl_ran_shuffle(r, perm, n, sizeof *perm);
+    gsl_rng_free(r);
+}
+
+void f3_weights_sha256(const f3_trainer *tr, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t i = 0; i < tr->cfg.n_layers; i++) {
+        const f3_layer *L = &tr->layers[i];
+        EVP_DigestUpdate(ctx, L->W, L->n_in * L->n_out * sizeof(float));
+        if (L->b) EVP_DigestUpdate(ctx, L->b, L->n_out * sizeof(float));
+    }
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    for (unsigned int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = '\0';
+}

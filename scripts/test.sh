@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up (packages, data, Release build) and run the test suite with ctest.
+# Extra arguments go to ctest, e.g.  scripts/test.sh -R unit_ -V
+#
+# Environment:
+#   F3_SANITIZE=1   also build build-asan/ (Debug, -DF3_SANITIZE=ON: ASan +
+#                   UBSan) and run the same tests there.
+# Exit code: ctest's (the first non-zero one when both builds are tested).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+bash "$REPO/scripts/setup.sh"
+
+rc=0
+echo "test: ctest in build/" >&2
+ctest --test-dir "$REPO/build" --output-on-failure --no-tests=error -j2 "$@" || rc=$?
+
+if [[ "${F3_SANITIZE:-0}" == 1 ]]; then
+  ASAN="$REPO/build-asan"
+  echo "test: configuring and building build-asan/ (Debug, ASan + UBSan)" >&2
+  cmake -S "$REPO" -B "$ASAN" -DCMAKE_BUILD_TYPE=Debug -DF3_SANITIZE=ON >/dev/null
+  cmake --build "$ASAN" -j"$(nproc)"
+  echo "test: ctest in build-asan/" >&2
+  asan_rc=0
+  ctest --test-dir "$ASAN" --output-on-failure --no-tests=error -j2 "$@" || asan_rc=$?
+  if ((rc == 0)); then rc=$asan_rc; fi
+fi
+
+exit "$rc"

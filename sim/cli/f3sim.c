@@ -1,0 +1,270 @@
+/* f3sim.c — the command line: f3sim <command> [options]. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "f3/status.h"
+#include "f3/train.h"
+#include "train_run.h"
+
+static const char *const TRAIN_HELP =
+    "usage: f3sim train [options]\n"
+    "\n"
+    "Train a fully connected network on a data set and write results/<run>/\n"
+    "epochs.csv (per epoch: loss, accuracy in percent, seconds) and run.json\n"
+    "(configuration, ledger of FMAs and memory traffic, best and final test\n"
+    "accuracy in percent, weight hash, wall time in seconds).\n"
+    "\n"
+    "data:\n"
+    "  --dataset NAME        mnist | fashion-mnist | census | wine | cifar10 | csv (mnist)\n"
+    "  --data-dir DIR        folder holding the data sets (data, or $F3SIM_DATA_DIR)\n"
+    "  --data-path PATH      the data set's own folder (csv: the training file)\n"
+    "  --test-path PATH      csv: the test file\n"
+    "  --label-column N      csv: column of the target (negative: from the end; -1)\n"
+    "  --classes N           csv: number of classes (0: regression; 0)\n"
+    "  --train-limit N       use the first N training samples (all)\n"
+    "  --test-limit N        use the first N test samples (all)\n"
+    "network:\n"
+    "  --hidden LIST         hidden widths, comma separated, e.g. 500 or 1024,1024 (500);\n"
+    "                        'none' for no hidden layer\n"
+    "  --activation F        hidden activation: tanh | sigmoid | relu | identity (tanh)\n"
+    "  --output-activation F sigmoid | identity | tanh | relu (sigmoid; identity for\n"
+    "                        regression)\n"
+    "  --no-bias             layers without biases\n"
+    "  --loss L              bce | mse | softmax_ce (bce; mse for regression)\n"
+    "learning rule:\n"
+    "  --algorithm A         bp | f3 | dfa | drtp | llo (f3)\n"
+    "  --error-info E        f3: delayed_error | delayed_loss, each also _one_hot or\n"
+    "                        _softmax (delayed_error_one_hot)\n"
+    "  --e0 MODE             f3: targets | inference (targets)\n"
+    "  --feedback-init I     kaiming_uniform | trinomial | binomial | pm_identity\n"
+    "                        (kaiming_uniform)\n"
+    "training:\n"
+    "  --optimizer O         adam | sgd (adam)\n"
+    "  --lr X                learning rate (1e-3)\n"
+    "  --epochs N            (10)\n"
+    "  --batch-size N        (50)\n"
+    "  --seed N              one seed, one result, bit for bit (1)\n"
+    "  --threads N           BLAS threads (the BLAS default)\n"
+    "output:\n"
+    "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
+    "  --quiet               no progress line (it is shown only on a terminal anyway)\n";
+
+static const char *const MAIN_HELP =
+    "usage: f3sim <command> [options]\n"
+    "\n"
+    "f3sim trains neural networks with F3 (feed-forward with delayed feedback) and\n"
+    "its relatives BP, DFA, DRTP and LLO, and counts what the training costs.\n"
+    "\n"
+    "commands:\n"
+    "  train     train a network on a data set (f3sim help train)\n"
+    "  help      show the help of a command\n"
+    "\n"
+    "options:\n"
+    "  --version print the version\n"
+    "  --help    this text\n";
+
+static int usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "f3sim %s: %s\nTry 'f3sim help %s'.\n", cmd, msg, cmd);
+    return 2;
+}
+
+static int parse_size(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-') {
+        F3_FAIL(F3_EINVAL, "%s expects a non-negative integer, got '%s'", opt, s);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) {
+        F3_FAIL(F3_EINVAL, "%s expects a number, got '%s'", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_hidden(const char *s, train_options *o)
+{
+    o->n_hidden = 0;
+    if (!strcmp(s, "none")) return 0;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        size_t w;
+        if (o->n_hidden + 1 >= F3_MAX_LAYERS) {
+            F3_FAIL(F3_EINVAL, "--hidden: at most %d hidden layers", F3_MAX_LAYERS - 1);
+            return -1;
+        }
+        if (parse_size("--hidden", tok, &w) || w == 0) {
+            F3_FAIL(F3_EINVAL, "--hidden expects positive widths separated by commas, got '%s'", s);
+            return -1;
+        }
+        o->hidden[o->n_hidden++] = w;
+    }
+    if (o->n_hidden == 0) {
+        F3_FAIL(F3_EINVAL, "--hidden expects positive widths separated by commas, got '%s'", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_train(int argc, char **argv)
+{
+    enum {
+        O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
+        O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
+        O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
+        O_HELP
+    };
+    static const struct option opts[] = {
+        {"dataset", required_argument, 0, O_DATASET},
+        {"data-dir", required_argument, 0, O_DATA_DIR},
+        {"data-path", required_argument, 0, O_DATA_PATH},
+        {"test-path", required_argument, 0, O_TEST_PATH},
+        {"label-column", required_argument, 0, O_LABEL_COL},
+        {"classes", required_argument, 0, O_CLASSES},
+        {"train-limit", required_argument, 0, O_TRAIN_LIMIT},
+        {"test-limit", required_argument, 0, O_TEST_LIMIT},
+        {"hidden", required_argument, 0, O_HIDDEN},
+        {"activation", required_argument, 0, O_ACT},
+        {"output-activation", required_argument, 0, O_OUT_ACT},
+        {"no-bias", no_argument, 0, O_NO_BIAS},
+        {"loss", required_argument, 0, O_LOSS},
+        {"algorithm", required_argument, 0, O_ALG},
+        {"error-info", required_argument, 0, O_EI},
+        {"e0", required_argument, 0, O_E0},
+        {"feedback-init", required_argument, 0, O_FB},
+        {"optimizer", required_argument, 0, O_OPT},
+        {"lr", required_argument, 0, O_LR},
+        {"epochs", required_argument, 0, O_EPOCHS},
+        {"batch-size", required_argument, 0, O_BS},
+        {"seed", required_argument, 0, O_SEED},
+        {"threads", required_argument, 0, O_THREADS},
+        {"out", required_argument, 0, O_OUT},
+        {"quiet", no_argument, 0, O_QUIET},
+        {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+    train_options o;
+    train_options_default(&o);
+    int out_set = 0, c;
+    size_t v;
+    double dv;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int bad = 0;
+        f3_status st = F3_OK;
+        switch (c) {
+        case O_DATASET: snprintf(o.dataset, sizeof o.dataset, "%s", optarg); break;
+        case O_DATA_DIR: snprintf(o.data_dir, sizeof o.data_dir, "%s", optarg); break;
+        case O_DATA_PATH: snprintf(o.data_path, sizeof o.data_path, "%s", optarg); break;
+        case O_TEST_PATH: snprintf(o.test_path, sizeof o.test_path, "%s", optarg); break;
+        case O_LABEL_COL:
+            bad = parse_double("--label-column", optarg, &dv);
+            if (!bad && dv != (int)dv) bad = F3_FAIL(F3_EINVAL, "--label-column expects an integer") != 0;
+            o.label_column = (int)dv;
+            break;
+        case O_CLASSES: bad = parse_size("--classes", optarg, &o.classes); break;
+        case O_TRAIN_LIMIT: bad = parse_size("--train-limit", optarg, &o.train_limit); break;
+        case O_TEST_LIMIT: bad = parse_size("--test-limit", optarg, &o.test_limit); break;
+        case O_HIDDEN: bad = parse_hidden(optarg, &o); break;
+        case O_ACT: st = f3_parse_activation(optarg, &o.cfg.hidden_act); break;
+        case O_OUT_ACT: st = f3_parse_activation(optarg, &o.cfg.output_act); break;
+        case O_NO_BIAS: o.cfg.bias = 0; break;
+        case O_LOSS: st = f3_parse_loss(optarg, &o.cfg.loss); break;
+        case O_ALG: st = f3_parse_algorithm(optarg, &o.cfg.algorithm); break;
+        case O_EI: st = f3_parse_error_info(optarg, &o.cfg.error_info); break;
+        case O_E0:
+            if (!strcmp(optarg, "targets")) o.cfg.e0 = F3_E0_TARGETS;
+            else if (!strcmp(optarg, "inference")) o.cfg.e0 = F3_E0_INFERENCE;
+            else st = F3_FAIL(F3_EINVAL, "unknown --e0 '%s' (expected targets or inference)", optarg);
+            break;
+        case O_FB: st = f3_parse_feedback_init(optarg, &o.cfg.feedback_init); break;
+        case O_OPT: st = f3_parse_optimizer(optarg, &o.cfg.optimizer); break;
+        case O_LR: bad = parse_double("--lr", optarg, &o.cfg.lr); break;
+        case O_EPOCHS: bad = parse_size("--epochs", optarg, &o.epochs); break;
+        case O_BS: bad = parse_size("--batch-size", optarg, &o.cfg.batch_size); break;
+        case O_SEED:
+            bad = parse_size("--seed", optarg, &v);
+            o.cfg.seed = v;
+            break;
+        case O_THREADS:
+            bad = parse_size("--threads", optarg, &v);
+            o.threads = (int)v;
+            break;
+        case O_OUT:
+            snprintf(o.out, sizeof o.out, "%s", optarg);
+            out_set = 1;
+            break;
+        case O_QUIET: o.progress = 0; break;
+        case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
+        case ':': return usage_error("train", "an option is missing its value");
+        default: {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
+            return usage_error("train", msg);
+        }
+        }
+        if (bad || st != F3_OK) return usage_error("train", f3_last_error());
+    }
+    if (optind < argc) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
+        return usage_error("train", msg);
+    }
+    if (!out_set)
+        snprintf(o.out, sizeof o.out, "results/%s-%s", o.dataset, f3_algorithm_name(o.cfg.algorithm));
+    if (train_run(&o, "train")) {
+        fprintf(stderr, "f3sim train: %s\n", f3_last_error());
+        return 1;
+    }
+    fprintf(stderr, "f3sim train: results in %s/ (run.json, epochs.csv)\n", o.out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(MAIN_HELP, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("f3sim %s\n", F3SIM_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(MAIN_HELP, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            fputs(MAIN_HELP, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[2], "train")) {
+            fputs(TRAIN_HELP, stdout);
+            return 0;
+        }
+        fprintf(stderr, "f3sim help: unknown command '%s'\n", argv[2]);
+        return 2;
+    }
+    if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
+    fprintf(stderr, "f3sim: unknown command '%s'\n%s", cmd, MAIN_HELP);
+    return 2;
+}

@@ -1,0 +1,37 @@
+/* train_run.h — one training run: data, network, epochs, results folder.
+ *
+ * Used by `f3sim train` and (later) by scenario runs.  Writes
+ * <out>/epochs.csv after every epoch and <out>/run.json at the end, both
+ * atomically. */
+#ifndef F3SIM_TRAIN_RUN_H
+#define F3SIM_TRAIN_RUN_H
+
+#include <stddef.h>
+
+#include "f3/train.h"
+
+typedef struct {
+    char dataset[32];        /* mnist, fashion-mnist, census, wine, cifar10, csv */
+    char data_dir[1024];     /* folder holding the data sets (default "data") */
+    char data_path[1024];    /* overrides the data set's folder or file */
+    char test_path[1024];    /* csv: the test file */
+    int label_column;        /* csv */
+    size_t classes;          /* csv classification: number of classes; 0 = regression */
+    size_t train_limit;      /* 0 = all */
+    size_t test_limit;       /* 0 = all */
+    double wine_test_fraction;
+    size_t hidden[F3_MAX_LAYERS];
+    size_t n_hidden;
+    f3_config cfg;           /* widths filled in from the data set */
+    size_t epochs;
+    int threads;             /* 0 = the BLAS default */
+    char out[1024];
+    int progress;            /* 1: progress line on stderr (if a terminal) */
+} train_options;
+
+void train_options_default(train_options *o);
+
+/* Run; 0 on success, else non-zero with the reason in f3_last_error(). */
+int train_run(const train_options *o, const char *argv0_command);
+
+#endif
