@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "f3/kernels.h"
 #include "f3/status.h"
 #include "f3/train.h"
 #include "train_run.h"
@@ -239,6 +240,7 @@ static int cmd_train(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    f3_blas_select_core(argv);
     if (argc < 2) {
         fputs(MAIN_HELP, stderr);
         return 2;

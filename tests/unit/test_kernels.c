@@ -326,8 +326,10 @@ static void test_openblas_is_linked(void **state)
     assert_non_null(strstr(info.dli_fname, "openblas"));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    f3_blas_select_core(argv); /* test the kernels f3sim runs */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_reference),
         cmocka_unit_test(test_forward_without_bias),

@@ -596,8 +596,10 @@ static void test_feedback_initialisations(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
+    f3_blas_select_core(argv); /* test the kernels f3sim runs */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bp_gradients_tanh),
         cmocka_unit_test(test_bp_gradients_sigmoid),

@@ -129,7 +129,7 @@ void f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls
 
 /* Adam (PyTorch's formulation, β1, β2, ε; t ≥ 1 the step number):
  *   m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²
- *   p -= (lr / (1−β1^t)) · m / (sqrt(v)/sqrt(1−β2^t) + ε)
+ *   p -= (lr / (1−β1^t)) · m / (sqrt(v)·(1/sqrt(1−β2^t)) + ε)
  * ledger: n FMA (the final step) and F3_ADAM_ELEM_PER_PARAM·n elem. */
 #define F3_ADAM_ELEM_PER_PARAM 11u
 void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
@@ -143,6 +143,14 @@ const char *f3_blas_config(void);
  * products f3 issues, but timings do. */
 void f3_blas_set_threads(int n);
 int f3_blas_threads(void);
+
+/* OpenBLAS 0.3.21 does not recognise some newer x86 processors and falls
+ * back to its generic SSE3 ("Prescott") kernels, 4–5× slower.  Called first
+ * thing in main(): when that happened on a processor with AVX-512 (or
+ * AVX2), re-executes the program with OPENBLAS_CORETYPE=SkylakeX (Haswell)
+ * so the library loads the right kernels.  A user's own OPENBLAS_CORETYPE
+ * is respected.  Returns when nothing needs doing (or exec failed). */
+void f3_blas_select_core(char **argv);
 
 #ifdef __cplusplus
 }
