@@ -48,7 +48,8 @@ static const char *const TRAIN_HELP =
     "  --epochs N            (10)\n"
     "  --batch-size N        (50)\n"
     "  --seed N              one seed, one result, bit for bit (1)\n"
-    "  --threads N           BLAS threads (the BLAS default)\n"
+    "  --threads N           BLAS threads (the BLAS default: one per core); results\n"
+    "                        are bit-identical for one seed and one thread count\n"
     "output:\n"
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
     "  --quiet               no progress line (it is shown only on a terminal anyway)\n";
@@ -185,11 +186,20 @@ static int cmd_train(int argc, char **argv)
         case O_TEST_LIMIT: bad = parse_size("--test-limit", optarg, &o.test_limit); break;
         case O_HIDDEN: bad = parse_hidden(optarg, &o); break;
         case O_ACT: st = f3_parse_activation(optarg, &o.cfg.hidden_act); break;
-        case O_OUT_ACT: st = f3_parse_activation(optarg, &o.cfg.output_act); break;
+        case O_OUT_ACT:
+            st = f3_parse_activation(optarg, &o.cfg.output_act);
+            o.set_output_act = 1;
+            break;
         case O_NO_BIAS: o.cfg.bias = 0; break;
-        case O_LOSS: st = f3_parse_loss(optarg, &o.cfg.loss); break;
+        case O_LOSS:
+            st = f3_parse_loss(optarg, &o.cfg.loss);
+            o.set_loss = 1;
+            break;
         case O_ALG: st = f3_parse_algorithm(optarg, &o.cfg.algorithm); break;
-        case O_EI: st = f3_parse_error_info(optarg, &o.cfg.error_info); break;
+        case O_EI:
+            st = f3_parse_error_info(optarg, &o.cfg.error_info);
+            o.set_error_info = 1;
+            break;
         case O_E0:
             if (!strcmp(optarg, "targets")) o.cfg.e0 = F3_E0_TARGETS;
             else if (!strcmp(optarg, "inference")) o.cfg.e0 = F3_E0_INFERENCE;

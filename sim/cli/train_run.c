@@ -247,10 +247,11 @@ int train_run(const train_options *o, const char *command)
     for (size_t i = 0; i < o->n_hidden; i++) cfg.widths[i + 1] = o->hidden[i];
     cfg.widths[cfg.n_layers] = train->n_outputs;
     if (train->task == F3_TASK_REGRESSION) {
-        /* the paper's regression setup: MSE on an identity output */
-        if (cfg.loss == F3_LOSS_BCE) cfg.loss = F3_LOSS_MSE;
-        if (cfg.output_act == F3_ACT_SIGMOID) cfg.output_act = F3_ACT_IDENTITY;
-        if (cfg.algorithm == F3_ALG_F3) cfg.error_info.one_hot = 0;
+        /* the paper's regression defaults: MSE on an identity output, the
+         * raw delayed error; what the user chose stays (and is validated) */
+        if (!o->set_loss) cfg.loss = F3_LOSS_MSE;
+        if (!o->set_output_act) cfg.output_act = F3_ACT_IDENTITY;
+        if (!o->set_error_info) cfg.error_info.one_hot = 0;
     }
     if (f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK) goto done;
     if (f3_error_store_init(tr, train) != F3_OK) goto done;

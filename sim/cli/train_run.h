@@ -23,6 +23,7 @@ typedef struct {
     size_t hidden[F3_MAX_LAYERS];
     size_t n_hidden;
     f3_config cfg;           /* widths filled in from the data set */
+    int set_loss, set_output_act, set_error_info; /* given explicitly */
     size_t epochs;
     int threads;             /* 0 = the BLAS default */
     char out[1024];

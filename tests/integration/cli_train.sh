@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# f3sim train end to end: the CLI's options, errors and result files, on
+# generated CSV data and (when present) an MNIST subset.
+#   cli_train.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+f3sim=$1 src=$2 tmp=$3/cli_train
+rm -rf "$tmp" && mkdir -p "$tmp"
+fails=0 passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect CODE PATTERN -- command...: exit code and a pattern in stderr+stdout
+expect() {
+  local code=$1 pat=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$out"; return; fi
+  if ! grep -qE -- "$pat" <<<"$out"; then bad "no '$pat' in output of: $*"$'\n'"$out"; return; fi
+  ok
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# ---- the command line -------------------------------------------------------
+expect 0 '^f3sim [0-9]+\.[0-9]+\.[0-9]+' -- "$f3sim" --version
+expect 0 '--error-info' -- "$f3sim" help train
+expect 0 'train' -- "$f3sim" --help
+expect 2 "unknown option '--frobnicate'" -- "$f3sim" train --frobnicate
+expect 2 "unknown command 'trian'" -- "$f3sim" trian
+expect 2 "unknown algorithm 'backprop'" -- "$f3sim" train --algorithm backprop
+expect 2 "--hidden expects positive widths" -- "$f3sim" train --hidden 500,0
+expect 2 "--epochs expects a non-negative integer" -- "$f3sim" train --epochs ten
+expect 2 "unknown error information" -- "$f3sim" train --error-info delayed
+expect 1 "unknown dataset 'imagenet'" -- "$f3sim" train --dataset imagenet --out "$tmp/none1"
+expect 1 "nonexistent/mnist/train-images-idx3-ubyte" -- "$f3sim" train --data-dir "$tmp/nonexistent" --out "$tmp/none2"
+[ ! -e "$tmp/none1" ] && [ ! -e "$tmp/none2" ] && ok || bad "a failed run left a results folder"
+
+# ---- generated CSV data ------------------------------------------------------
+python3 - "$tmp" <<'PY'
+import random, sys
+rnd = random.Random(5)
+def rows(n):
+    out = []
+    for _ in range(n):
+        x = [round(rnd.uniform(-2, 2), 4) for _ in range(6)]
+        cls = max(range(3), key=lambda q: x[q])
+        out.append(x + [cls, round(x[0] * 1.5 - x[1] + 0.3 * x[2], 4)])
+    return out
+for name, n in (("train", 900), ("test", 300)):
+    r = rows(n)
+    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
+        f.write("a,b,c,d,e,f,label\n")
+        for x in r: f.write(",".join(map(str, x[:7])) + "\n")
+    with open(f"{sys.argv[1]}/{name}-reg.csv", "w") as f:
+        for x in r: f.write(",".join(map(str, x[:6] + [x[7]])) + "\n")
+PY
+csv=(--dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3
+     --hidden 32 --epochs 4 --batch-size 10 --lr 1e-2 --quiet)
+for alg in bp f3 dfa drtp llo; do
+  expect 0 "results in" -- "$f3sim" train "${csv[@]}" --algorithm "$alg" --out "$tmp/csv-$alg"
+  acc=$(json "$tmp/csv-$alg/run.json" "d['best_test_accuracy']")
+  python3 -c "import sys; sys.exit(0 if float('$acc') > 60 else 1)" && ok || bad "$alg csv accuracy $acc % <= 60 %"
+done
+r=$tmp/csv-f3/run.json
+for key in config ledger epochs best_test_accuracy final_test_accuracy best_test_loss weights_sha256 wall_seconds; do
+  [ "$(json "$r" "'$key' in d")" = True ] && ok || bad "run.json lacks '$key'"
+done
+[ "$(json "$r" "len(d['epochs'])")" = 4 ] && ok || bad "run.json: not 4 epochs"
+[ "$(head -1 "$tmp/csv-f3/epochs.csv")" = "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds" ] && ok || bad "epochs.csv header"
+[ "$(wc -l < "$tmp/csv-f3/epochs.csv")" = 5 ] && ok || bad "epochs.csv: not 4 rows"
+[ "$(json "$r" "d['ledger']['peak_activation_buffer_elements']")" = 0 ] && ok || bad "f3 kept activations"
+[ "$(json "$tmp/csv-bp/run.json" "d['ledger']['peak_activation_buffer_elements']")" = 320 ] && ok || bad "bp activation peak is not batch x hidden = 320"
+[ "$(json "$r" "d['ledger']['peak_error_store_elements']")" = 2700 ] && ok || bad "f3 error store is not 900 x 3"
+ls "$tmp/csv-f3" | grep -q tmp && bad "temporary files left behind" || ok
+# one seed, one result; another seed, another
+"$f3sim" train "${csv[@]}" --algorithm f3 --out "$tmp/csv-f3-again" >/dev/null 2>&1
+"$f3sim" train "${csv[@]}" --algorithm f3 --seed 2 --out "$tmp/csv-f3-seed2" >/dev/null 2>&1
+h1=$(json "$r" "d['weights_sha256']")
+[ "$h1" = "$(json "$tmp/csv-f3-again/run.json" "d['weights_sha256']")" ] && ok || bad "same seed, different weights"
+[ "$h1" != "$(json "$tmp/csv-f3-seed2/run.json" "d['weights_sha256']")" ] && ok || bad "different seeds, same weights"
+# regression: MSE, no accuracy
+expect 0 "results in" -- "$f3sim" train --dataset csv --data-path "$tmp/train-reg.csv" --test-path "$tmp/test-reg.csv" \
+  --hidden 16 --epochs 3 --batch-size 20 --lr 1e-2 --algorithm f3 --error-info delayed_error --quiet --out "$tmp/reg"
+[ "$(json "$tmp/reg/run.json" "d['best_test_accuracy']")" = None ] && ok || bad "regression reports an accuracy"
+[ "$(json "$tmp/reg/run.json" "d['config']['loss']")" = mse ] && ok || bad "regression does not use mse"
+python3 -c "import json,sys; e=json.load(open('$tmp/reg/run.json'))['epochs']; sys.exit(0 if e[-1]['test_loss'] < e[0]['test_loss'] or e[0]['test_loss'] < 0.5 else 1)" && ok || bad "regression does not learn"
+expect 1 "one-hot and softmax error information need a classification" -- "$f3sim" train --dataset csv \
+  --data-path "$tmp/train-reg.csv" --test-path "$tmp/test-reg.csv" --algorithm f3 --error-info delayed_error_one_hot --out "$tmp/none3"
+expect 1 "train.csv" -- "$f3sim" train --dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 2 --out "$tmp/none4"
+
+# ---- MNIST subset -------------------------------------------------------------
+if [ -f "$src/data/mnist/train-images-idx3-ubyte" ]; then
+  mn=(--dataset mnist --data-dir "$src/data" --train-limit 3000 --test-limit 1000 --epochs 2 --quiet)
+  for alg in f3 bp; do
+    expect 0 "results in" -- "$f3sim" train "${mn[@]}" --algorithm "$alg" --feedback-init trinomial --out "$tmp/mnist-$alg"
+    acc=$(json "$tmp/mnist-$alg/run.json" "d['best_test_accuracy']")
+    python3 -c "import sys; sys.exit(0 if float('$acc') > 80 else 1)" && ok || bad "mnist $alg accuracy $acc % <= 80 %"
+  done
+  # OpenBLAS picks other kernels for other thread counts, so the thread
+  # count is part of the configuration: recorded, and repeatable
+  "$f3sim" train "${mn[@]}" --algorithm f3 --feedback-init trinomial --threads 1 --out "$tmp/mnist-f3-t1" >/dev/null 2>&1
+  "$f3sim" train "${mn[@]}" --algorithm f3 --feedback-init trinomial --threads 1 --out "$tmp/mnist-f3-t1b" >/dev/null 2>&1
+  [ "$(json "$tmp/mnist-f3-t1/run.json" "d['config']['blas_threads']")" = 1 ] && ok || bad "blas_threads not recorded"
+  [ "$(json "$tmp/mnist-f3-t1b/run.json" "d['weights_sha256']")" = "$(json "$tmp/mnist-f3-t1/run.json" "d['weights_sha256']")" ] && ok || bad "same seed and threads, different weights"
+  # a truncated data file is an error that names it
+  mkdir -p "$tmp/trunc/mnist"
+  cp "$src"/data/mnist/*labels* "$src"/data/mnist/t10k-images-idx3-ubyte "$tmp/trunc/mnist/"
+  head -c 1000000 "$src/data/mnist/train-images-idx3-ubyte" > "$tmp/trunc/mnist/train-images-idx3-ubyte"
+  expect 1 "trunc/mnist/train-images-idx3-ubyte.*(truncated|expected)" -- "$f3sim" train --dataset mnist --data-dir "$tmp/trunc" --out "$tmp/none5"
+else
+  echo "SKIP: MNIST subset (no $src/data/mnist; scripts/setup.sh fetches it)"
+fi
+
+echo "cli_train: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
