@@ -23,29 +23,14 @@ echo "main: training F3 (results/main-f3)" >&2
 echo "main: training BP (results/main-bp)" >&2
 "$F3SIM" train "${COMMON[@]}" --algorithm bp --out results/main-bp "$@"
 
-# The epoch count as run: the last --epochs given (ours or the caller's).
-epochs=3
-args=("${COMMON[@]}" "$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-  case "${args[i]}" in
-    --epochs) if ((i + 1 < ${#args[@]})); then epochs="${args[i + 1]}"; fi ;;
-    --epochs=*) epochs="${args[i]#--epochs=}" ;;
-  esac
-done
-
-python3 - "$epochs" results/main-f3/run.json results/main-bp/run.json <<'PY'
+python3 - results/main-f3/run.json results/main-bp/run.json <<'PY'
 import json
 import sys
 
-epochs_arg = sys.argv[1]
-for name, path in (("f3", sys.argv[2]), ("bp", sys.argv[3])):
+for name, path in (("f3", sys.argv[1]), ("bp", sys.argv[2])):
     with open(path) as f:
         run = json.load(f)
-    epochs = run.get("epochs")
-    if isinstance(epochs, list):  # per-epoch records
-        epochs = len(epochs)
-    elif not isinstance(epochs, int) or isinstance(epochs, bool):
-        epochs = epochs_arg
-    print(f"{name}: best test accuracy {float(run['best_test_accuracy']):.2f} % "
-          f"in {epochs} epochs, {float(run['wall_seconds']):.1f} s")
+    print(f"{name}: best test accuracy {run['best_test_accuracy']:.2f} % in "
+          f"{len(run['epochs'])} epochs, {run['train_seconds']:.1f} s training, "
+          f"{run['ledger']['total']['fma'] / 1e9:.1f} GFMA")
 PY
