@@ -8,6 +8,8 @@
 #include "f3/kernels.h"
 #include "f3/status.h"
 #include "f3/train.h"
+#include "cmd_formulas.h"
+#include "cmd_scenario.h"
 #include "train_run.h"
 
 static const char *const TRAIN_HELP =
@@ -61,7 +63,12 @@ static const char *const MAIN_HELP =
     "its relatives BP, DFA, DRTP and LLO, and counts what the training costs.\n"
     "\n"
     "commands:\n"
+    "  run       run a YAML scenario: train, compare, sweep (f3sim help run)\n"
+    "  check     validate a scenario; show: print it resolved; keys: every key\n"
+    "  sweep     emit a sweep as Slurm or GNU parallel jobs, or collect it\n"
     "  train     train a network on a data set (f3sim help train)\n"
+    "  formulas  closed forms of Appendix A: FMAs, memory, gains (f3sim help formulas)\n"
+    "  verify    the closed forms against the kernels' ledger (f3sim help verify)\n"
     "  help      show the help of a command\n"
     "\n"
     "options:\n"
@@ -240,7 +247,7 @@ static int cmd_train(int argc, char **argv)
     }
     if (!out_set)
         snprintf(o.out, sizeof o.out, "results/%s-%s", o.dataset, f3_algorithm_name(o.cfg.algorithm));
-    if (train_run(&o, "train")) {
+    if (train_run(&o, "train", NULL)) {
         fprintf(stderr, "f3sim train: %s\n", f3_last_error());
         return 1;
     }
@@ -273,10 +280,27 @@ int main(int argc, char **argv)
             fputs(TRAIN_HELP, stdout);
             return 0;
         }
+        if (!strcmp(argv[2], "formulas")) {
+            fputs(FORMULAS_HELP, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[2], "verify")) {
+            fputs(VERIFY_HELP, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[2], "run") || !strcmp(argv[2], "check") || !strcmp(argv[2], "show") ||
+            !strcmp(argv[2], "sweep") || !strcmp(argv[2], "keys")) {
+            fputs(SCENARIO_HELP, stdout);
+            return 0;
+        }
         fprintf(stderr, "f3sim help: unknown command '%s'\n", argv[2]);
         return 2;
     }
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
+    int rc = scenario_command(cmd, argc - 1, argv + 1);
+    if (rc >= 0) return rc;
+    if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
+    if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
     fprintf(stderr, "f3sim: unknown command '%s'\n%s", cmd, MAIN_HELP);
     return 2;
 }

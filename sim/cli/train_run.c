@@ -29,6 +29,7 @@ void train_options_default(train_options *o)
     o->cfg = f3_config_default();
     o->epochs = 10;
     o->progress = 1;
+    o->write_json = o->write_csv = 1;
 }
 
 static double now_seconds(void)
@@ -223,7 +224,7 @@ static void progress_line(size_t epoch, size_t epochs, size_t batch, size_t batc
     fflush(stderr);
 }
 
-int train_run(const train_options *o, const char *command)
+int train_run(const train_options *o, const char *command, train_result *res)
 {
     double t_start = now_seconds();
     f3_dataset *train = NULL, *test = NULL;
@@ -241,6 +242,14 @@ int train_run(const train_options *o, const char *command)
     }
     if (load_data(o, &train, &test) != F3_OK) return 1;
 
+    if (o->expect_input && o->expect_input != train->d) {
+        F3_FAIL(F3_EINVAL, "network.input is %zu but data set %s has %zu features", o->expect_input, o->dataset, train->d);
+        goto done;
+    }
+    if (o->expect_output && o->expect_output != train->n_outputs) {
+        F3_FAIL(F3_EINVAL, "network.output is %zu but data set %s has %zu outputs", o->expect_output, o->dataset, train->n_outputs);
+        goto done;
+    }
     f3_config cfg = o->cfg;
     cfg.n_layers = o->n_hidden + 1;
     cfg.widths[0] = train->d;
@@ -302,7 +311,7 @@ int train_run(const train_options *o, const char *command)
         train_time += r->seconds;
         if (classify ? r->test_acc > rows[best_epoch].test_acc : r->test_loss < rows[best_epoch].test_loss)
             best_epoch = e;
-        if (write_epochs_csv(o->out, rows, e + 1, classify)) goto done;
+        if (o->write_csv && write_epochs_csv(o->out, rows, e + 1, classify)) goto done;
         if (show) fputc('\n', stderr);
     }
 
@@ -316,6 +325,25 @@ int train_run(const train_options *o, const char *command)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
 
+    if (res) {
+        f3_counts tot = f3_ledger_sum(tr->ledger, -1, F3_PH_COUNT);
+        res->classify = classify;
+        res->best_test_accuracy = classify ? best_acc : NAN;
+        res->final_test_accuracy = classify ? rows[o->epochs - 1].test_acc : NAN;
+        res->best_test_loss = best_loss;
+        res->final_test_loss = rows[o->epochs - 1].test_loss;
+        res->train_seconds = train_time;
+        res->samples_per_second = (double)(n * o->epochs) / train_time;
+        res->fma = tot.fma;
+        res->elementwise_ops = tot.elem;
+        res->peak_act = tr->ledger->peak_act;
+        res->peak_err = tr->ledger->peak_err;
+        memcpy(res->weights_sha256, hash, sizeof hash);
+    }
+    if (!o->write_json) {
+        rc = 0;
+        goto done;
+    }
     atomic_file af;
     if (atomic_open(&af, o->out, "run.json")) goto done;
     json_writer w;
@@ -323,6 +351,11 @@ int train_run(const train_options *o, const char *command)
     json_begin_object(&w);
     json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
     json_kv_string(&w, "command", command);
+    if (o->scenario_file[0]) {
+        json_kv_string(&w, "scenario_file", o->scenario_file);
+        json_kv_string(&w, "scenario", o->scenario_name);
+        json_kv_string(&w, "sweep_point", o->point_label);
+    }
     json_key(&w, "config");
     json_config(&w, o, &cfg);
     json_key(&w, "dataset");

@@ -7,6 +7,7 @@
 #define F3SIM_TRAIN_RUN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "f3/train.h"
 
@@ -26,13 +27,29 @@ typedef struct {
     int set_loss, set_output_act, set_error_info; /* given explicitly */
     size_t epochs;
     int threads;             /* 0 = the BLAS default */
-    char out[1024];
+    char out[2048];
     int progress;            /* 1: progress line on stderr (if a terminal) */
+    size_t expect_input;     /* 0, or the n_0 the data set must have */
+    size_t expect_output;    /* 0, or the C the data set must have */
+    int write_json, write_csv; /* result files to write (both by default) */
+    char scenario_file[1024]; /* set when run from a scenario */
+    char scenario_name[512];
+    char point_label[2048];  /* sweep point: "training.lr=0.001 …" */
 } train_options;
+
+/* What a run achieved, for comparison tables. */
+typedef struct {
+    int classify;
+    double best_test_accuracy, final_test_accuracy; /* percent; NaN for regression */
+    double best_test_loss, final_test_loss;
+    double train_seconds, samples_per_second;
+    uint64_t fma, elementwise_ops, peak_act, peak_err;
+    char weights_sha256[65];
+} train_result;
 
 void train_options_default(train_options *o);
 
 /* Run; 0 on success, else non-zero with the reason in f3_last_error(). */
-int train_run(const train_options *o, const char *argv0_command);
+int train_run(const train_options *o, const char *command, train_result *res);
 
 #endif

@@ -1,0 +1,545 @@
+/* cmd_scenario.c — f3sim run | check | show | sweep | keys: YAML scenarios. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "cmd_scenario.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "f3/status.h"
+#include "results.h"
+#include "scenario.h"
+#include "train_run.h"
+
+#define MAX_SETS 64
+
+const char *const SCENARIO_HELP =
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet]\n"
+    "       f3sim check SCENARIO.yaml [--set ...]     validate only\n"
+    "       f3sim show SCENARIO.yaml [--set ...]      the resolved scenario as YAML\n"
+    "       f3sim sweep SCENARIO.yaml --emit slurm|parallel | --collect\n"
+    "       f3sim keys [--markdown]                   every scenario key\n"
+    "\n"
+    "A scenario names a network, a data set, a training recipe, optionally a\n"
+    "chip (hardware:), the learning rules to compare and sweeps over any key\n"
+    "(docs/scenarios.md).  Results go to <outputs.folder>/<name>/: one folder per\n"
+    "learning rule (per sweep point: point-NNN/<rule>/) with run.json and\n"
+    "epochs.csv, compare.csv side by side, and sweep.csv over all points.\n"
+    "\n"
+    "  --set key.path=value  override a key (value in YAML: 1e-4, [100, 100], bp)\n"
+    "  --jobs N              run sweep points in N parallel processes (1)\n"
+    "  --point I             run only sweep point I (0-based; for cluster jobs)\n"
+    "  --emit slurm|parallel sweep: write a Slurm job-array script or a GNU\n"
+    "                        parallel job list to <folder>/<name>/\n"
+    "  --collect             sweep: gather the points' compare.csv into sweep.csv\n"
+    "  --quiet               no progress lines\n"
+    "\n"
+    "Exit status: 0 done; 2 the scenario is invalid (file:line:column: message,\n"
+    "nothing written); 1 a run failed (e.g. a data file is missing).\n";
+
+typedef struct {
+    const char *file;
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+    long jobs;
+    long point;
+    char emit[16];
+    int collect, quiet, markdown;
+} sc_args;
+
+static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
+{
+    static const struct option opts[] = {{"set", required_argument, 0, 's'},
+                                         {"jobs", required_argument, 0, 'j'},
+                                         {"point", required_argument, 0, 'p'},
+                                         {"emit", required_argument, 0, 'e'},
+                                         {"collect", no_argument, 0, 'c'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"markdown", no_argument, 0, 'm'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->jobs = 1;
+    a->point = -1;
+    opterr = 0;
+    optind = 1;
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (a->n_sets >= MAX_SETS) {
+                fprintf(stderr, "f3sim %s: at most %d --set options\n", cmd, MAX_SETS);
+                return 2;
+            }
+            a->sets[a->n_sets++] = optarg;
+            break;
+        case 'j':
+        case 'p': {
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < (c == 'j' ? 1 : 0)) {
+                fprintf(stderr, "f3sim %s: --%s expects a %s integer, got '%s'\n", cmd,
+                        c == 'j' ? "jobs" : "point", c == 'j' ? "positive" : "non-negative", optarg);
+                return 2;
+            }
+            if (c == 'j') a->jobs = v;
+            else a->point = v;
+            break;
+        }
+        case 'e':
+            if (strcmp(optarg, "slurm") && strcmp(optarg, "parallel")) {
+                fprintf(stderr, "f3sim %s: --emit expects slurm or parallel, got '%s'\n", cmd, optarg);
+                return 2;
+            }
+            snprintf(a->emit, sizeof a->emit, "%s", optarg);
+            break;
+        case 'c': a->collect = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'm': a->markdown = 1; break;
+        case 'h': fputs(SCENARIO_HELP, stdout); return 0;
+        default:
+            fprintf(stderr, "f3sim %s: unknown option '%s'\nTry 'f3sim help %s'.\n", cmd, argv[optind - 1], cmd);
+            return 2;
+        }
+    }
+    if (!strcmp(cmd, "keys")) return -1;
+    if (optind >= argc) {
+        fprintf(stderr, "f3sim %s: which scenario? usage: f3sim %s SCENARIO.yaml\n", cmd, cmd);
+        return 2;
+    }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "f3sim %s: unexpected argument '%s'\n", cmd, argv[optind + 1]);
+        return 2;
+    }
+    a->file = argv[optind];
+    return -1;
+}
+
+/* Load, apply --set, validate; prints the error (exit 2) on failure. */
+static scenario *load(const char *cmd, const sc_args *a)
+{
+    scenario *sc = NULL;
+    if (scenario_load(a->file, &sc) != F3_OK) {
+        fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
+        return NULL;
+    }
+    for (size_t i = 0; i < a->n_sets; i++) {
+        char origin[64];
+        snprintf(origin, sizeof origin, "--set[%zu]", i + 1);
+        if (scenario_set(sc, a->sets[i], origin) != F3_OK) {
+            fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
+            scenario_free(sc);
+            return NULL;
+        }
+    }
+    return sc;
+}
+
+/* ---- scenario → training options ------------------------------------------ */
+
+static void to_options(const scenario *sc, const char *alg, train_options *o)
+{
+    train_options_default(o);
+    snprintf(o->dataset, sizeof o->dataset, "%s", scenario_str(sc, "dataset.name"));
+    snprintf(o->data_dir, sizeof o->data_dir, "%s", scenario_str(sc, "dataset.data_dir"));
+    snprintf(o->data_path, sizeof o->data_path, "%s", scenario_str(sc, "dataset.path"));
+    snprintf(o->test_path, sizeof o->test_path, "%s", scenario_str(sc, "dataset.test_path"));
+    o->label_column = (int)scenario_num(sc, "dataset.label_column");
+    o->classes = (size_t)scenario_num(sc, "dataset.classes");
+    o->train_limit = (size_t)scenario_num(sc, "dataset.train_limit");
+    o->test_limit = (size_t)scenario_num(sc, "dataset.test_limit");
+    o->wine_test_fraction = scenario_num(sc, "dataset.test_fraction");
+    const sc_value *hid = scenario_get(sc, "network.hidden"), *in = scenario_get(sc, "network.input"),
+                   *out = scenario_get(sc, "network.output");
+    o->n_hidden = hid->n;
+    for (size_t i = 0; i < hid->n; i++) o->hidden[i] = (size_t)hid->list[i];
+    o->expect_input = in->is_auto ? 0 : (size_t)in->num;
+    o->expect_output = out->is_auto ? 0 : (size_t)out->num;
+    f3_config *c = &o->cfg;
+    f3_parse_activation(scenario_str(sc, "network.activation"), &c->hidden_act);
+    const char *oa = scenario_str(sc, "network.output_activation");
+    if (strcmp(oa, "auto")) {
+        f3_parse_activation(oa, &c->output_act);
+        o->set_output_act = 1;
+    }
+    c->bias = scenario_num(sc, "network.bias") != 0;
+    const char *loss = scenario_str(sc, "training.loss");
+    if (strcmp(loss, "auto")) {
+        f3_parse_loss(loss, &c->loss);
+        o->set_loss = 1;
+        if (c->loss == F3_LOSS_SOFTMAX_CE && !o->set_output_act) c->output_act = F3_ACT_IDENTITY;
+    }
+    const char *ei = scenario_str(sc, "training.error_info");
+    if (!strcmp(alg, "f3-error") || !strcmp(alg, "f3-loss")) {
+        c->algorithm = F3_ALG_F3;
+        c->error_info.kind = !strcmp(alg, "f3-loss") ? F3_EI_LOSS : F3_EI_ERROR;
+        c->error_info.one_hot = 1; /* cleared for regression by train_run */
+        c->error_info.softmax = 0;
+    } else {
+        f3_parse_algorithm(alg, &c->algorithm);
+        if (strcmp(ei, "auto")) {
+            f3_parse_error_info(ei, &c->error_info);
+            o->set_error_info = 1;
+        }
+    }
+    c->e0 = !strcmp(scenario_str(sc, "training.e0"), "inference") ? F3_E0_INFERENCE : F3_E0_TARGETS;
+    f3_parse_feedback_init(scenario_str(sc, "training.feedback_init"), &c->feedback_init);
+    f3_parse_optimizer(scenario_str(sc, "training.optimizer"), &c->optimizer);
+    c->lr = scenario_num(sc, "training.lr");
+    c->beta1 = scenario_num(sc, "training.beta1");
+    c->beta2 = scenario_num(sc, "training.beta2");
+    c->eps = scenario_num(sc, "training.eps");
+    c->batch_size = (size_t)scenario_num(sc, "training.batch_size");
+    c->seed = (uint64_t)scenario_num(sc, "training.seed");
+    o->epochs = (size_t)scenario_num(sc, "training.epochs");
+    o->threads = (int)scenario_num(sc, "training.threads");
+    const sc_value *fm = scenario_get(sc, "outputs.formats");
+    o->write_json = o->write_csv = 0;
+    for (size_t i = 0; i < fm->n; i++) {
+        if (!strcmp(fm->items[i], "json")) o->write_json = 1;
+        if (!strcmp(fm->items[i], "csv")) o->write_csv = 1;
+    }
+    snprintf(o->scenario_file, sizeof o->scenario_file, "%s", sc->file);
+    snprintf(o->scenario_name, sizeof o->scenario_name, "%s", sc->name);
+}
+
+static void base_dir(const scenario *sc, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", scenario_str(sc, "outputs.folder"), sc->name);
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static const char *const COMPARE_HEADER =
+    "point,sweep,algorithm,best_test_accuracy_percent,final_test_accuracy_percent,best_test_loss,"
+    "final_test_loss,fma,elementwise_ops,peak_activation_buffer_elements,peak_error_store_elements,"
+    "train_seconds,samples_per_second,weights_sha256\n";
+
+static void csv_num(FILE *f, double v, const char *fmt)
+{
+    if (isfinite(v)) fprintf(f, fmt, v);
+}
+
+/* Run every algorithm of one (resolved, sweep-free) scenario point into
+ * dir; write dir/compare.csv and print the table.  0 on success. */
+static int run_point(const scenario *p, size_t index, const char *label, const char *dir, int quiet)
+{
+    char algs[SC_MAX_LIST][32];
+    size_t na = scenario_algorithms(p, algs, SC_MAX_LIST);
+    train_result *res = calloc(na, sizeof *res);
+    if (!res) {
+        fprintf(stderr, "f3sim run: out of memory\n");
+        return 1;
+    }
+    for (size_t k = 0; k < na; k++) {
+        train_options o;
+        to_options(p, algs[k], &o);
+        o.progress = !quiet;
+        snprintf(o.point_label, sizeof o.point_label, "%s", label);
+        snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
+        if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
+        if (train_run(&o, "run", &res[k])) {
+            fprintf(stderr, "f3sim run: %s: %s\n", algs[k], f3_last_error());
+            free(res);
+            return 1;
+        }
+    }
+    /* side by side */
+    printf("\n%s%s%s\n", p->name, label[0] ? ": " : "", label);
+    printf("%-9s %10s %10s %10s %10s %9s %12s %12s\n", "algorithm", "best acc", "final acc", "best loss",
+           "FMA", "train", "throughput", "peak act");
+    printf("%-9s %10s %10s %10s %10s %9s %12s %12s\n", "", "[%]", "[%]", "", "[GFMA]", "[s]", "[samples/s]",
+           "[elements]");
+    for (size_t k = 0; k < na; k++) {
+        const train_result *r = &res[k];
+        printf("%-9s %10.2f %10.2f %10.4f %10.2f %9.2f %12.0f %12llu\n", algs[k], r->best_test_accuracy,
+               r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
+               r->samples_per_second, (unsigned long long)r->peak_act);
+    }
+    fflush(stdout);
+    atomic_file af;
+    if (atomic_open(&af, dir, "compare.csv")) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        free(res);
+        return 1;
+    }
+    fputs(COMPARE_HEADER, af.f);
+    for (size_t k = 0; k < na; k++) {
+        const train_result *r = &res[k];
+        fprintf(af.f, "%zu,\"%s\",%s,", index, label, algs[k]);
+        csv_num(af.f, r->best_test_accuracy, "%.4f");
+        fputc(',', af.f);
+        csv_num(af.f, r->final_test_accuracy, "%.4f");
+        fprintf(af.f, ",%.6f,%.6f,%llu,%llu,%llu,%llu,%.3f,%.1f,%s\n", r->best_test_loss, r->final_test_loss,
+                (unsigned long long)r->fma, (unsigned long long)r->elementwise_ops, (unsigned long long)r->peak_act,
+                (unsigned long long)r->peak_err, r->train_seconds, r->samples_per_second, r->weights_sha256);
+    }
+    free(res);
+    if (atomic_commit(&af)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return 1;
+    }
+    return 0;
+}
+
+static void point_dir(const scenario *sc, size_t i, char *buf, size_t len)
+{
+    char base[1200];
+    base_dir(sc, base, sizeof base);
+    if (sc->n_sweep) snprintf(buf, len, "%s/point-%03zu", base, i);
+    else snprintf(buf, len, "%s", base);
+}
+
+static int run_one(const scenario *sc, size_t i, int quiet)
+{
+    scenario *p = NULL;
+    if (scenario_sweep_point(sc, i, &p) != F3_OK) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return 2;
+    }
+    char label[2048], dir[1400];
+    scenario_sweep_label(sc, i, label, sizeof label);
+    point_dir(sc, i, dir, sizeof dir);
+    int rc = make_dirs(dir) ? (fprintf(stderr, "f3sim run: %s\n", f3_last_error()), 1) : run_point(p, i, label, dir, quiet);
+    scenario_free(p);
+    return rc;
+}
+
+/* sweep.csv: every point's compare.csv, one header. */
+static int collect(const scenario *sc)
+{
+    char base[1200];
+    base_dir(sc, base, sizeof base);
+    atomic_file af;
+    if (atomic_open(&af, base, "sweep.csv")) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        return 1;
+    }
+    /* a column per swept key, then the comparison columns */
+    fputs("point", af.f);
+    for (size_t a = 0; a < sc->n_sweep; a++) fprintf(af.f, ",%s", sc->sweep[a].path);
+    fprintf(af.f, ",%s", strchr(strchr(COMPARE_HEADER, ',') + 1, ',') + 1);
+    size_t n = scenario_sweep_points(sc), missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        char dir[1400], path[1500], line[4096];
+        point_dir(sc, i, dir, sizeof dir);
+        snprintf(path, sizeof path, "%s/compare.csv", dir);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "f3sim sweep: point %zu has no results (%s)\n", i, path);
+            missing++;
+            continue;
+        }
+        int first = 1;
+        while (fgets(line, sizeof line, f)) {
+            if (first) { /* header */
+                first = 0;
+                continue;
+            }
+            /* drop the point and sweep-label columns, put the swept values instead */
+            char *q = strchr(line, '"');
+            char *rest = q ? strchr(q + 1, '"') : NULL;
+            if (!rest) continue;
+            fprintf(af.f, "%zu", i);
+            for (size_t a = 0; a < sc->n_sweep; a++) {
+                char label[2048];
+                scenario_sweep_label(sc, i, label, sizeof label);
+                /* the value of axis a, quoted (it may hold commas) */
+                char want[256];
+                snprintf(want, sizeof want, "%s=", sc->sweep[a].path);
+                char *at = strstr(label, want);
+                char *val = at ? at + strlen(want) : label;
+                char *sp = strstr(val, " ");
+                /* values never hold " key=" sequences; cut at the next key */
+                if (sp && a + 1 < sc->n_sweep) *sp = '\0';
+                fprintf(af.f, ",\"%s\"", val);
+            }
+            fputs(rest + 1, af.f);
+        }
+        fclose(f);
+    }
+    if (missing) {
+        atomic_abort(&af);
+        fprintf(stderr, "f3sim sweep: %zu of %zu points have no results; sweep.csv not written\n", missing, n);
+        return 1;
+    }
+    if (atomic_commit(&af)) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        return 1;
+    }
+    fprintf(stderr, "f3sim: %zu points collected in %s/sweep.csv\n", n, base);
+    return 0;
+}
+
+static int cmd_run(const sc_args *a)
+{
+    scenario *sc = load("run", a);
+    if (!sc) return 2;
+    size_t n = scenario_sweep_points(sc);
+    int rc = 0;
+    if (a->point >= 0) {
+        if ((size_t)a->point >= n) {
+            fprintf(stderr, "f3sim run: --point %ld: the sweep has %zu points (0 to %zu)\n", a->point, n, n - 1);
+            scenario_free(sc);
+            return 2;
+        }
+        rc = run_one(sc, (size_t)a->point, a->quiet);
+        scenario_free(sc);
+        return rc;
+    }
+    /* validate every point before anything is written */
+    for (size_t i = 0; i < n; i++) {
+        scenario *p = NULL;
+        if (scenario_sweep_point(sc, i, &p) != F3_OK) {
+            fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+            scenario_free(sc);
+            return 2;
+        }
+        scenario_free(p);
+    }
+    if (a->jobs <= 1 || n == 1) {
+        for (size_t i = 0; i < n && !rc; i++) rc = run_one(sc, i, a->quiet);
+    } else {
+        size_t next = 0, running = 0;
+        fflush(NULL);
+        while (next < n || running) {
+            while (running < (size_t)a->jobs && next < n && !rc) {
+                pid_t pid = fork();
+                if (pid == 0) _exit(run_one(sc, next, 1));
+                if (pid < 0) {
+                    fprintf(stderr, "f3sim run: cannot start a process: %s\n", strerror(errno));
+                    rc = 1;
+                    break;
+                }
+                next++;
+                running++;
+            }
+            if (!running) break;
+            int status;
+            if (wait(&status) > 0) {
+                running--;
+                if (!WIFEXITED(status) || WEXITSTATUS(status)) rc = rc ? rc : 1;
+            }
+        }
+    }
+    if (!rc && sc->n_sweep) rc = collect(sc);
+    if (!rc) {
+        char base[1200];
+        base_dir(sc, base, sizeof base);
+        fprintf(stderr, "f3sim run: results in %s/\n", base);
+    }
+    scenario_free(sc);
+    return rc;
+}
+
+static int cmd_emit(const sc_args *a)
+{
+    scenario *sc = load("sweep", a);
+    if (!sc) return 2;
+    size_t n = scenario_sweep_points(sc);
+    char base[1200], abs[4096];
+    base_dir(sc, base, sizeof base);
+    if (!realpath(a->file, abs)) snprintf(abs, sizeof abs, "%s", a->file);
+    char sets[4096] = "";
+    for (size_t i = 0; i < a->n_sets; i++) {
+        strncat(sets, " --set '", sizeof sets - strlen(sets) - 1);
+        strncat(sets, a->sets[i], sizeof sets - strlen(sets) - 1);
+        strncat(sets, "'", sizeof sets - strlen(sets) - 1);
+    }
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) snprintf(exe, sizeof exe, "f3sim");
+    else exe[len] = '\0';
+    if (make_dirs(base)) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        scenario_free(sc);
+        return 1;
+    }
+    int slurm = !strcmp(a->emit, "slurm");
+    atomic_file af;
+    if (atomic_open(&af, base, slurm ? "sweep.slurm" : "sweep.parallel")) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        scenario_free(sc);
+        return 1;
+    }
+    if (slurm) {
+        fprintf(af.f,
+                "#!/bin/bash\n"
+                "# %s: %zu sweep points as a Slurm job array.  Submit with\n"
+                "#   sbatch %s/sweep.slurm\n"
+                "# and, when all tasks are done, gather sweep.csv with\n"
+                "#   %s sweep '%s'%s --collect\n"
+                "#SBATCH --job-name=f3sim-%s\n"
+                "#SBATCH --array=0-%zu\n"
+                "#SBATCH --cpus-per-task=%d\n"
+                "#SBATCH --output=%s/slurm-%%A_%%a.out\n"
+                "set -euo pipefail\n"
+                "cd '%s'\n"
+                "exec '%s' run '%s'%s --point \"$SLURM_ARRAY_TASK_ID\" --quiet\n",
+                sc->name, n, base, exe, abs, sets, sc->name, n - 1,
+                scenario_num(sc, "training.threads") > 0 ? (int)scenario_num(sc, "training.threads") : 2, base,
+                getcwd(abs + 2048, 2048) ? abs + 2048 : ".", exe, abs, sets);
+    } else {
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
+        for (size_t i = 0; i < n; i++)
+            fprintf(af.f, "cd '%s' && '%s' run '%s'%s --point %zu --quiet\n", cwd, exe, abs, sets, i);
+    }
+    int rc = atomic_commit(&af) ? 1 : 0;
+    if (rc) fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+    else
+        fprintf(stderr, "f3sim sweep: %zu points → %s/%s%s\n", n, base, slurm ? "sweep.slurm" : "sweep.parallel",
+                slurm ? "" : "  (run: parallel --jobs N < that file)");
+    scenario_free(sc);
+    return rc;
+}
+
+int scenario_command(const char *cmd, int argc, char **argv)
+{
+    if (strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "show") && strcmp(cmd, "sweep") &&
+        strcmp(cmd, "keys"))
+        return -1;
+    sc_args a;
+    int rc = parse_args(cmd, argc, argv, &a);
+    if (rc >= 0) return rc;
+    if (!strcmp(cmd, "keys")) {
+        if (a.markdown) scenario_keys_markdown(stdout);
+        else
+            for (size_t i = 0; i < sc_schema_count(); i++)
+                if (sc_schema()[i].kind != SK_SECTION)
+                    printf("%-42s %s%s%s\n", sc_schema()[i].path, sc_schema()[i].def ? sc_schema()[i].def : "",
+                           sc_schema()[i].unit[0] ? "  # " : "", sc_schema()[i].unit);
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(&a);
+    if (!strcmp(cmd, "sweep")) {
+        if (a.emit[0]) return cmd_emit(&a);
+        if (a.collect) {
+            scenario *sc = load("sweep", &a);
+            if (!sc) return 2;
+            rc = collect(sc);
+            scenario_free(sc);
+            return rc;
+        }
+        return cmd_run(&a);
+    }
+    scenario *sc = load(cmd, &a);
+    if (!sc) return 2;
+    if (!strcmp(cmd, "show")) {
+        scenario_show(sc, stdout);
+    } else {
+        char algs[SC_MAX_LIST][32];
+        size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), np = scenario_sweep_points(sc);
+        printf("%s: ok — scenario '%s', %zu learning rule%s, %zu sweep point%s, %zu run%s%s\n", a.file, sc->name, na,
+               na == 1 ? "" : "s", np, np == 1 ? "" : "s", na * np, na * np == 1 ? "" : "s",
+               scenario_present(sc, "hardware") ? ", on a chip" : "");
+    }
+    scenario_free(sc);
+    return 0;
+}

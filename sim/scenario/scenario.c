@@ -1,0 +1,921 @@
+/* scenario.c — loading, typing and validating YAML scenarios (libyaml). */
+#include "scenario.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yaml.h>
+
+#define MAX_FILE_BYTES (1u << 20)
+
+/* ---- errors --------------------------------------------------------------- */
+
+static f3_status at(f3_status st, const char *origin, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static f3_status at(f3_status st, const char *origin, int line, int col, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return F3_FAIL(st, "%s:%d:%d: %s", origin, line, col, msg);
+}
+
+#define MARK(node) (int)(node)->start_mark.line + 1, (int)(node)->start_mark.column + 1
+
+/* Levenshtein distance, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+static const char *last_part(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot ? dot + 1 : path;
+}
+
+/* Is `path` a direct child of `prefix` ("" for the top level)? */
+static int is_child(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (n == 0) return strchr(path, '.') == NULL;
+    return !strncmp(path, prefix, n) && path[n] == '.' && !strchr(path + n + 1, '.');
+}
+
+/* "unknown key 'lr' in network (did you mean …? …)" */
+static f3_status unknown_key(const char *origin, int line, int col, const char *prefix,
+                             const char *key)
+{
+    const sc_entry *s = sc_schema();
+    const char *best = NULL;
+    size_t best_d = 99;
+    char elsewhere[256] = "";
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        if (is_child(s[i].path, prefix)) {
+            size_t d = edit_distance(key, last_part(s[i].path));
+            if (d < best_d) best_d = d, best = last_part(s[i].path);
+        } else if (!strcmp(last_part(s[i].path), key) && !elsewhere[0]) {
+            int sect = (int)(last_part(s[i].path) - s[i].path) - 1;
+            snprintf(elsewhere, sizeof elsewhere, "; '%s' belongs in %.*s", key, sect, s[i].path);
+        }
+    }
+    char where[160];
+    if (prefix[0]) snprintf(where, sizeof where, " in %s", prefix);
+    else snprintf(where, sizeof where, " at the top level");
+    if (!strcmp(prefix, "") && !strcmp(key, "sweep")) where[0] = '\0';
+    if (best && best_d <= 1 + strlen(key) / 3)
+        return at(F3_EINVAL, origin, line, col, "unknown key '%s'%s; did you mean '%s'?%s", key,
+                  where, best, elsewhere);
+    return at(F3_EINVAL, origin, line, col, "unknown key '%s'%s%s (see docs/scenarios.md)", key,
+              where, elsewhere);
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+static int choice_ok(const char *choices, const char *s)
+{
+    size_t n = strlen(s);
+    for (const char *p = choices; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !strncmp(p, s, n)) return 1;
+        p += len + (bar ? 1 : 0);
+    }
+    return 0;
+}
+
+static f3_status parse_number(const char *origin, int line, int col, const sc_entry *e,
+                              const char *s, int integer, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(v))
+        return at(F3_EINVAL, origin, line, col, "%s: expected %s, got '%s'", e->path,
+                  integer ? "an integer" : "a number", s);
+    if (integer && v != floor(v))
+        return at(F3_EINVAL, origin, line, col, "%s: expected an integer, got '%s'", e->path, s);
+    if (v < e->min || v > e->max)
+        return at(F3_ERANGE, origin, line, col, "%s: %s is out of range [%g, %g]%s%s", e->path, s,
+                  e->min, e->max, e->unit[0] ? " " : "", e->unit);
+    *out = v;
+    return F3_OK;
+}
+
+static f3_status check_enum(const char *origin, int line, int col, const sc_entry *e,
+                            const char *s)
+{
+    if (choice_ok(e->choices, s)) return F3_OK;
+    char list[256];
+    snprintf(list, sizeof list, "%s", e->choices);
+    for (char *p = list; *p; p++)
+        if (*p == '|') *p = ',';
+    return at(F3_EINVAL, origin, line, col, "%s: '%s' is not one of: %s", e->path, s, list);
+}
+
+static const char *scalar_of(yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static int is_null_scalar(yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE) return 0;
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return 0;
+    const char *s = scalar_of(n);
+    return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static const char *kind_name(sc_kind k)
+{
+    switch (k) {
+    case SK_SECTION: return "a mapping";
+    case SK_BOOL: return "true or false";
+    case SK_INT: return "an integer";
+    case SK_FLOAT: return "a number";
+    case SK_STRING: return "a string";
+    case SK_ENUM: return "a name";
+    case SK_INT_LIST: return "a list of integers, like [500, 500]";
+    case SK_ENUM_LIST: return "a list of names, like [bp, f3]";
+    case SK_AUTO_INT: return "auto or an integer";
+    }
+    return "?";
+}
+
+/* Type node against entry e and store it in v. */
+static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc, yaml_node_t *n,
+                            const char *origin, int line_off, int col_off)
+{
+    int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
+    int is_list = e->kind == SK_INT_LIST || e->kind == SK_ENUM_LIST;
+    if (is_list ? n->type != YAML_SEQUENCE_NODE : n->type != YAML_SCALAR_NODE || is_null_scalar(n))
+        return at(F3_EINVAL, origin, line, col, "%s: expected %s", e->path, kind_name(e->kind));
+    sc_value nv;
+    memset(&nv, 0, sizeof nv);
+    f3_status st = F3_OK;
+    if (!is_list) {
+        const char *s = scalar_of(n);
+        if (strlen(s) >= SC_MAX_STR)
+            return at(F3_EINVAL, origin, line, col, "%s: value longer than %d characters", e->path, SC_MAX_STR - 1);
+        snprintf(nv.text, sizeof nv.text, "%s", s);
+        int quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        switch (e->kind) {
+        case SK_BOOL:
+            if (!quoted && (!strcmp(s, "true") || !strcmp(s, "True"))) nv.num = 1;
+            else if (!quoted && (!strcmp(s, "false") || !strcmp(s, "False"))) nv.num = 0;
+            else return at(F3_EINVAL, origin, line, col, "%s: expected true or false, got '%s'", e->path, s);
+            snprintf(nv.text, sizeof nv.text, "%s", nv.num ? "true" : "false");
+            break;
+        case SK_INT:
+        case SK_FLOAT:
+            if (quoted) return at(F3_EINVAL, origin, line, col, "%s: expected %s, got the string \"%s\"", e->path, kind_name(e->kind), s);
+            st = parse_number(origin, line, col, e, s, e->kind == SK_INT, &nv.num);
+            break;
+        case SK_AUTO_INT:
+            if (!strcmp(s, "auto")) nv.is_auto = 1;
+            else st = parse_number(origin, line, col, e, s, 1, &nv.num);
+            break;
+        case SK_STRING:
+            snprintf(nv.str, sizeof nv.str, "%s", s);
+            break;
+        case SK_ENUM:
+            st = check_enum(origin, line, col, e, s);
+            snprintf(nv.str, sizeof nv.str, "%s", s);
+            break;
+        default:
+            break;
+        }
+    } else {
+        size_t len = 0;
+        char text[SC_MAX_STR] = "[";
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(doc, *it);
+            int il = (int)item->start_mark.line + 1 + line_off, ic = (int)item->start_mark.column + 1 + col_off;
+            if (len >= SC_MAX_LIST)
+                return at(F3_ERANGE, origin, il, ic, "%s: at most %d entries", e->path, SC_MAX_LIST);
+            if (item->type != YAML_SCALAR_NODE || is_null_scalar(item))
+                return at(F3_EINVAL, origin, il, ic, "%s: expected %s", e->path, kind_name(e->kind));
+            const char *s = scalar_of(item);
+            if (e->kind == SK_INT_LIST) {
+                st = parse_number(origin, il, ic, e, s, 1, &nv.list[len]);
+            } else {
+                st = check_enum(origin, il, ic, e, s);
+                for (size_t k = 0; st == F3_OK && k < len; k++)
+                    if (!strcmp(nv.items[k], s))
+                        st = at(F3_EINVAL, origin, il, ic, "%s: '%s' is listed twice", e->path, s);
+                snprintf(nv.items[len], sizeof nv.items[len], "%s", s);
+            }
+            if (st != F3_OK) return st;
+            if (strlen(text) + strlen(s) + 4 >= sizeof text)
+                return at(F3_EINVAL, origin, il, ic, "%s: list too long", e->path);
+            if (len) strcat(text, ", ");
+            strcat(text, s);
+            len++;
+        }
+        strcat(text, "]");
+        nv.n = len;
+        snprintf(nv.text, sizeof nv.text, "%s", text);
+    }
+    if (st != F3_OK) return st;
+    nv.set = 1;
+    nv.line = line;
+    nv.col = col;
+    snprintf(nv.origin, sizeof nv.origin, "%s", origin);
+    *v = nv;
+    return F3_OK;
+}
+
+/* Parse YAML text (a value) into a document; returns its root node. */
+static f3_status parse_text(const char *text, const char *origin, int col_off, yaml_document_t *doc,
+                            yaml_node_t **root)
+{
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
+    int ok = yaml_parser_load(&p, doc);
+    f3_status st = F3_OK;
+    if (!ok) {
+        st = at(F3_EFORMAT, origin, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1 + col_off,
+                "not a YAML value: %s", p.problem ? p.problem : "syntax error");
+        yaml_parser_delete(&p);
+        return st;
+    }
+    yaml_parser_delete(&p);
+    *root = yaml_document_get_root_node(doc);
+    if (!*root) {
+        yaml_document_delete(doc);
+        return at(F3_EINVAL, origin, 1, 1 + col_off, "empty value");
+    }
+    return F3_OK;
+}
+
+/* Apply YAML text to key index i (defaults, --set, sweep points). */
+static f3_status apply_text(scenario *sc, size_t i, const char *text, const char *origin, int col_off)
+{
+    yaml_document_t doc;
+    yaml_node_t *root;
+    f3_status st = parse_text(text, origin, col_off, &doc, &root);
+    if (st != F3_OK) return st;
+    st = apply_node(&sc_schema()[i], &sc->v[i], &doc, root, origin, 0, col_off);
+    yaml_document_delete(&doc);
+    return st;
+}
+
+/* ---- the document ------------------------------------------------------------ */
+
+/* Reject anchors, aliases, deep nesting and multiple documents before
+ * building the document (so nothing can blow up). */
+static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
+{
+    yaml_parser_t p;
+    yaml_event_t ev;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, buf, len);
+    int depth = 0, docs = 0;
+    f3_status st = F3_OK;
+    for (;;) {
+        if (!yaml_parser_parse(&p, &ev)) {
+            st = at(F3_EFORMAT, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
+                    "not valid YAML: %s%s%s", p.problem ? p.problem : "syntax error",
+                    p.context ? " " : "", p.context ? p.context : "");
+            break;
+        }
+        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+        const unsigned char *anchor = NULL;
+        if (ev.type == YAML_SCALAR_EVENT) anchor = ev.data.scalar.anchor;
+        if (ev.type == YAML_SEQUENCE_START_EVENT) anchor = ev.data.sequence_start.anchor;
+        if (ev.type == YAML_MAPPING_START_EVENT) anchor = ev.data.mapping_start.anchor;
+        if (ev.type == YAML_ALIAS_EVENT || anchor)
+            st = at(F3_EFORMAT, path, line, col, "anchors and aliases (&name, *name) are not supported in scenarios");
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+            if (++depth > SC_MAX_DEPTH)
+                st = at(F3_EFORMAT, path, line, col, "nested deeper than %d levels", SC_MAX_DEPTH);
+        if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) depth--;
+        if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+            st = at(F3_EFORMAT, path, line, col, "a scenario file holds one YAML document");
+        int done = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        if (st != F3_OK || done) break;
+    }
+    yaml_parser_delete(&p);
+    return st;
+}
+
+static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, const char *prefix);
+
+static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map, int zip)
+{
+    const char *f = sc->file;
+    if (map->type != YAML_MAPPING_NODE)
+        return at(F3_EINVAL, f, MARK(map), "sweep%s: expected a mapping of key paths to lists", zip ? ".zip" : "");
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pr->key), *v = yaml_document_get_node(doc, pr->value);
+        if (k->type != YAML_SCALAR_NODE) return at(F3_EINVAL, f, MARK(k), "sweep: keys are key paths");
+        const char *key = scalar_of(k);
+        if (!zip && !strcmp(key, "zip")) {
+            f3_status st = read_sweep(sc, doc, v, 1);
+            if (st != F3_OK) return st;
+            continue;
+        }
+        int idx = sc_schema_find(key);
+        if (idx < 0 || sc_schema()[idx].kind == SK_SECTION) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "sweep: '%s' is not a key path like training.lr", key);
+            const sc_entry *s = sc_schema();
+            size_t best_d = 99;
+            const char *best = NULL;
+            for (size_t i = 0; i < sc_schema_count(); i++)
+                if (s[i].kind != SK_SECTION) {
+                    size_t d = edit_distance(key, s[i].path);
+                    if (d < best_d) best_d = d, best = s[i].path;
+                }
+            if (best && best_d <= 3) return at(F3_EINVAL, f, MARK(k), "%s; did you mean '%s'?", msg, best);
+            return at(F3_EINVAL, f, MARK(k), "%s", msg);
+        }
+        if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+            return at(F3_EINVAL, f, MARK(v), "sweep: %s: expected a non-empty list of values", key);
+        if (sc->n_sweep >= SC_MAX_SWEEP) return at(F3_ERANGE, f, MARK(k), "sweep: at most %d keys", SC_MAX_SWEEP);
+        for (size_t i = 0; i < sc->n_sweep; i++)
+            if (!strcmp(sc->sweep[i].path, key)) return at(F3_EINVAL, f, MARK(k), "sweep: %s is swept twice", key);
+        sc_sweep_axis *ax = &sc->sweep[sc->n_sweep];
+        memset(ax, 0, sizeof *ax);
+        snprintf(ax->path, sizeof ax->path, "%s", key);
+        ax->zip = zip;
+        ax->line = (int)k->start_mark.line + 1;
+        ax->col = (int)k->start_mark.column + 1;
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            yaml_node_t *item = yaml_document_get_node(doc, *it);
+            if (ax->n >= SC_MAX_LIST) return at(F3_ERANGE, f, MARK(item), "sweep: at most %d values per key", SC_MAX_LIST);
+            sc_value tmp;
+            f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, f, 0, 0);
+            if (st != F3_OK) return st;
+            snprintf(ax->values[ax->n++], SC_MAX_STR, "%s", tmp.text);
+        }
+        sc->n_sweep++;
+    }
+    if (zip) {
+        size_t n = 0;
+        for (size_t i = 0; i < sc->n_sweep; i++)
+            if (sc->sweep[i].zip) {
+                if (n && sc->sweep[i].n != n)
+                    return at(F3_EINVAL, f, sc->sweep[i].line, sc->sweep[i].col,
+                              "sweep.zip: %s has %zu values but the zipped keys before it have %zu; zipped lists must be equally long",
+                              sc->sweep[i].path, sc->sweep[i].n, n);
+                n = sc->sweep[i].n;
+            }
+    }
+    return F3_OK;
+}
+
+static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, const char *prefix)
+{
+    const char *f = sc->file;
+    for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pr->key), *v = yaml_document_get_node(doc, pr->value);
+        if (k->type != YAML_SCALAR_NODE) return at(F3_EINVAL, f, MARK(k), "keys must be plain names");
+        const char *key = scalar_of(k);
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++)
+            if (!strcmp(scalar_of(yaml_document_get_node(doc, q->key)), key))
+                return at(F3_EINVAL, f, MARK(k), "key '%s' is given twice", key);
+        if (!prefix[0] && !strcmp(key, "sweep")) {
+            f3_status st = read_sweep(sc, doc, v, 0);
+            if (st != F3_OK) return st;
+            continue;
+        }
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+        int idx = sc_schema_find(path);
+        if (idx < 0) return unknown_key(f, MARK(k), prefix, key);
+        const sc_entry *e = &sc_schema()[idx];
+        if (e->kind == SK_SECTION) {
+            sc_value *sv = &sc->v[idx];
+            sv->set = 1;
+            sv->line = (int)k->start_mark.line + 1;
+            sv->col = (int)k->start_mark.column + 1;
+            snprintf(sv->origin, sizeof sv->origin, "%s", f);
+            if (is_null_scalar(v)) continue; /* "backward:" with every default */
+            if (v->type != YAML_MAPPING_NODE)
+                return at(F3_EINVAL, f, MARK(v), "%s: expected a mapping of its keys", path);
+            f3_status st = walk(sc, doc, v, path);
+            if (st != F3_OK) return st;
+        } else {
+            f3_status st = apply_node(e, &sc->v[idx], doc, v, f, 0, 0);
+            if (st != F3_OK) return st;
+        }
+    }
+    return F3_OK;
+}
+
+/* Is the section holding path present (all ancestors present)? */
+static int ancestors_present(const scenario *sc, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *dot = strrchr(buf, '.'); dot; dot = strrchr(buf, '.')) {
+        *dot = '\0';
+        int i = sc_schema_find(buf);
+        if (i >= 0 && sc_schema()[i].optional && !sc->v[i].set) return 0;
+    }
+    return 1;
+}
+
+static f3_status fill_defaults(scenario *sc)
+{
+    const sc_entry *s = sc_schema();
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        if (s[i].kind == SK_SECTION || sc->v[i].set || !s[i].def) continue;
+        f3_status st = apply_text(sc, i, s[i].def, "default", 0);
+        if (st != F3_OK) return st; /* a schema bug; the message says which */
+        sc->v[i].set = 0;
+        sc->v[i].line = sc->v[i].col = 0;
+    }
+    return F3_OK;
+}
+
+f3_status scenario_load(const char *path, scenario **out)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char *buf = malloc(MAX_FILE_BYTES + 1);
+    size_t len = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, fp) : 0;
+    int rerr = ferror(fp);
+    fclose(fp);
+    if (!buf) return F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
+    if (rerr) {
+        free(buf);
+        return F3_FAIL(F3_EIO, "%s: read error", path);
+    }
+    if (len > MAX_FILE_BYTES) {
+        free(buf);
+        return at(F3_EFORMAT, path, 1, 1, "larger than %u bytes; a scenario is a short YAML file", MAX_FILE_BYTES);
+    }
+    scenario *sc = calloc(1, sizeof *sc);
+    f3_status st = F3_ENOMEM;
+    yaml_document_t doc;
+    int have_doc = 0;
+    if (!sc || !(sc->v = calloc(sc_schema_count(), sizeof *sc->v))) {
+        st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    snprintf(sc->file, sizeof sc->file, "%s", path);
+    if ((st = prescan(path, buf, len)) != F3_OK) goto fail;
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, buf, len);
+    if (!yaml_parser_load(&p, &doc)) {
+        st = at(F3_EFORMAT, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
+                "not valid YAML: %s", p.problem ? p.problem : "syntax error");
+        yaml_parser_delete(&p);
+        goto fail;
+    }
+    yaml_parser_delete(&p);
+    have_doc = 1;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root || is_null_scalar(root)) {
+        st = at(F3_EFORMAT, path, 1, 1, "empty scenario: expected a mapping with the sections network, dataset, training (and hardware, outputs, sweep)");
+        goto fail;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        st = at(F3_EFORMAT, path, MARK(root), "a scenario is a mapping of sections (network:, dataset:, training:, …), not %s",
+                root->type == YAML_SCALAR_NODE ? "a single value" : "a list");
+        goto fail;
+    }
+    if ((st = walk(sc, &doc, root, "")) != F3_OK) goto fail;
+    if ((st = fill_defaults(sc)) != F3_OK) goto fail;
+    int ni = sc_schema_find("name");
+    if (!sc->v[ni].set) {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        snprintf(sc->v[ni].str, sizeof sc->v[ni].str, "%s", base);
+        char *dot = strrchr(sc->v[ni].str, '.');
+        if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml"))) *dot = '\0';
+        snprintf(sc->v[ni].text, sizeof sc->v[ni].text, "%s", sc->v[ni].str);
+    }
+    snprintf(sc->name, sizeof sc->name, "%s", sc->v[ni].str);
+    for (const char *c = sc->name; *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x20) {
+            st = at(F3_EINVAL, path, sc->v[ni].line ? sc->v[ni].line : 1, sc->v[ni].col ? sc->v[ni].col : 1,
+                    "name: '%s' must not contain '/' or control characters (it names a folder)", sc->name);
+            goto fail;
+        }
+    if ((st = scenario_validate(sc)) != F3_OK) goto fail;
+    yaml_document_delete(&doc);
+    free(buf);
+    *out = sc;
+    return F3_OK;
+fail:
+    if (have_doc) yaml_document_delete(&doc);
+    free(buf);
+    scenario_free(sc);
+    return st;
+}
+
+void scenario_free(scenario *sc)
+{
+    if (!sc) return;
+    free(sc->v);
+    free(sc);
+}
+
+f3_status scenario_copy(const scenario *sc, scenario **out)
+{
+    *out = NULL;
+    scenario *c = malloc(sizeof *c);
+    if (!c) return F3_FAIL(F3_ENOMEM, "out of memory");
+    *c = *sc;
+    c->v = malloc(sc_schema_count() * sizeof *c->v);
+    if (!c->v) {
+        free(c);
+        return F3_FAIL(F3_ENOMEM, "out of memory");
+    }
+    memcpy(c->v, sc->v, sc_schema_count() * sizeof *c->v);
+    *out = c;
+    return F3_OK;
+}
+
+f3_status scenario_set(scenario *sc, const char *assignment, const char *origin)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq) return at(F3_EINVAL, origin, 1, 1, "expected key.path=value, got '%s'", assignment);
+    char path[256];
+    size_t plen = (size_t)(eq - assignment);
+    if (plen >= sizeof path) return at(F3_EINVAL, origin, 1, 1, "key path too long");
+    memcpy(path, assignment, plen);
+    path[plen] = '\0';
+    int idx = sc_schema_find(path);
+    if (idx < 0 || sc_schema()[idx].kind == SK_SECTION) {
+        const sc_entry *s = sc_schema();
+        size_t best_d = 99;
+        const char *best = NULL;
+        for (size_t i = 0; i < sc_schema_count(); i++)
+            if (s[i].kind != SK_SECTION) {
+                size_t d = edit_distance(path, s[i].path);
+                if (d < best_d) best_d = d, best = s[i].path;
+            }
+        if (best && best_d <= 3)
+            return at(F3_EINVAL, origin, 1, 1, "unknown key path '%s'; did you mean '%s'?", path, best);
+        return at(F3_EINVAL, origin, 1, 1, "unknown key path '%s' (see docs/scenarios.md)", path);
+    }
+    f3_status st = apply_text(sc, (size_t)idx, eq + 1, origin, (int)plen + 1);
+    if (st != F3_OK) return st;
+    if (!strcmp(path, "name")) snprintf(sc->name, sizeof sc->name, "%s", sc->v[idx].str);
+    /* setting a key inside an optional section makes the section present */
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *dot = strrchr(buf, '.'); dot; dot = strrchr(buf, '.')) {
+        *dot = '\0';
+        int si = sc_schema_find(buf);
+        if (si >= 0 && !sc->v[si].set) {
+            sc->v[si].set = 1;
+            snprintf(sc->v[si].origin, sizeof sc->v[si].origin, "%s", origin);
+            sc->v[si].line = sc->v[si].col = 1;
+        }
+    }
+    return scenario_validate(sc);
+}
+
+/* ---- access ----------------------------------------------------------------- */
+
+const sc_value *scenario_get(const scenario *sc, const char *path)
+{
+    int i = sc_schema_find(path);
+    return i < 0 ? NULL : &sc->v[i];
+}
+
+double scenario_num(const scenario *sc, const char *path)
+{
+    const sc_value *v = scenario_get(sc, path);
+    return v ? v->num : 0.0;
+}
+
+const char *scenario_str(const scenario *sc, const char *path)
+{
+    const sc_value *v = scenario_get(sc, path);
+    return v ? v->str : "";
+}
+
+int scenario_present(const scenario *sc, const char *section)
+{
+    int i = sc_schema_find(section);
+    if (i < 0) return 0;
+    return (!sc_schema()[i].optional || sc->v[i].set) && ancestors_present(sc, section);
+}
+
+size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max)
+{
+    const sc_value *cmp = scenario_get(sc, "training.compare");
+    size_t n = 0;
+    if (cmp->n) {
+        for (size_t i = 0; i < cmp->n && n < max; i++) snprintf(names[n++], 32, "%.31s", cmp->items[i]);
+    } else if (max) {
+        snprintf(names[n++], 32, "%.31s", scenario_str(sc, "training.algorithm"));
+    }
+    return n;
+}
+
+/* ---- cross-key validation -------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int features, outputs, regression;
+} known_dataset;
+
+static const known_dataset KNOWN[] = {
+    {"mnist", 784, 10, 0}, {"fashion-mnist", 784, 10, 0}, {"census", 14, 2, 0},
+    {"wine", 12, 1, 1},    {"cifar10", 3072, 10, 0},
+};
+
+static const known_dataset *known(const scenario *sc)
+{
+    const char *n = scenario_str(sc, "dataset.name");
+    for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
+        if (!strcmp(KNOWN[i].name, n)) return &KNOWN[i];
+    return NULL;
+}
+
+static int is_regression(const scenario *sc)
+{
+    const known_dataset *k = known(sc);
+    if (k) return k->regression;
+    return scenario_num(sc, "dataset.classes") == 0;
+}
+
+/* file:line:col of a key (where it was set, else where its section was). */
+static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (;;) {
+        int i = sc_schema_find(buf);
+        if (i >= 0 && sc->v[i].line) return at(st, sc->v[i].origin, sc->v[i].line, sc->v[i].col, "%s", msg);
+        char *dot = strrchr(buf, '.');
+        if (!dot) break;
+        *dot = '\0';
+    }
+    return at(st, sc->file, 1, 1, "%s", msg);
+}
+
+/* SRAM bytes tile `layer` (0-based) needs for algorithm alg: weights and
+ * biases, the gradient accumulator (if it trains), Adam's two moments, and
+ * for bp/dfa the activation buffer of the batch in flight (its output h_i,
+ * hidden tiles only). */
+static double tile_sram_bytes(const scenario *sc, const char *alg, size_t n_in, size_t n_out,
+                              int hidden)
+{
+    int bias = scenario_num(sc, "network.bias") != 0;
+    double params = (double)n_in * (double)n_out + (bias ? (double)n_out : 0.0);
+    int trains = strcmp(alg, "llo") != 0 || !hidden;
+    int adam = !strcmp(scenario_str(sc, "training.optimizer"), "adam");
+    double copies = 1.0 + (trains ? 1.0 + (adam ? 2.0 : 0.0) : 0.0);
+    double act = 0.0;
+    if (hidden && (!strcmp(alg, "bp") || !strcmp(alg, "dfa")))
+        act = scenario_num(sc, "training.batch_size") * (double)n_out;
+    return 4.0 * (params * copies + act);
+}
+
+f3_status scenario_validate(scenario *sc)
+{
+    const sc_value *alg = scenario_get(sc, "training.algorithm"), *cmp = scenario_get(sc, "training.compare");
+    if (alg->set && cmp->set && cmp->n)
+        return at_key(sc, "training.compare", F3_EINVAL,
+                      "training.compare replaces training.algorithm (given at line %d): give one of them", alg->line);
+    int regression = is_regression(sc);
+    const char *ds = scenario_str(sc, "dataset.name");
+    if (!strcmp(ds, "csv") && (!scenario_str(sc, "dataset.path")[0] || !scenario_str(sc, "dataset.test_path")[0]))
+        return at_key(sc, "dataset.name", F3_EINVAL, "dataset csv needs dataset.path (training file) and dataset.test_path");
+    const char *ei = scenario_str(sc, "training.error_info");
+    char algs[SC_MAX_LIST][32];
+    size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST);
+    const char *alg_key = cmp->n ? "training.compare" : "training.algorithm";
+    for (size_t i = 0; i < na; i++) {
+        int f3like = !strncmp(algs[i], "f3", 2);
+        if (regression && (strstr(ei, "one_hot") || strstr(ei, "softmax")) && f3like)
+            return at_key(sc, "training.error_info", F3_EINVAL,
+                          "error_info %s needs a classification data set; %s is a regression data set", ei, ds);
+        if (regression && !strcmp(algs[i], "drtp"))
+            return at_key(sc, alg_key, F3_EINVAL, "drtp feeds back the one-hot target: it needs a classification data set, and %s is a regression data set", ds);
+    }
+    const char *loss = scenario_str(sc, "training.loss"), *oact = scenario_str(sc, "network.output_activation");
+    if (regression && (!strcmp(loss, "bce") || !strcmp(loss, "softmax_ce")))
+        return at_key(sc, "training.loss", F3_EINVAL, "loss %s needs a classification data set; %s is a regression data set (use mse)", loss, ds);
+    if (!strcmp(loss, "bce") && strcmp(oact, "sigmoid") && strcmp(oact, "auto"))
+        return at_key(sc, "network.output_activation", F3_EINVAL, "loss bce needs output_activation sigmoid, not %s", oact);
+    if (!strcmp(loss, "softmax_ce") && strcmp(oact, "identity") && strcmp(oact, "auto"))
+        return at_key(sc, "network.output_activation", F3_EINVAL,
+                      "loss softmax_ce applies the softmax itself: output_activation must be identity, not %s", oact);
+    if (!strcmp(loss, "softmax_ce") && strstr(ei, "softmax"))
+        return at_key(sc, "training.error_info", F3_EINVAL, "softmax error information with loss softmax_ce would apply the softmax twice");
+    const known_dataset *k = known(sc);
+    const sc_value *in = scenario_get(sc, "network.input"), *outv = scenario_get(sc, "network.output");
+    if (k && !in->is_auto && (int)in->num != k->features)
+        return at_key(sc, "network.input", F3_EINVAL, "network.input is %d but %s has %d features (or write auto)", (int)in->num, ds, k->features);
+    if (k && !outv->is_auto && (int)outv->num != k->outputs)
+        return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but %s has %d outputs (or write auto)", (int)outv->num, ds, k->outputs);
+    if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
+        outv->num != scenario_num(sc, "dataset.classes"))
+        return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
+
+    if (!scenario_present(sc, "hardware")) return F3_OK;
+    /* the fabric must carry what each learning rule sends */
+    for (size_t i = 0; i < na; i++) {
+        if (!strcmp(algs[i], "bp") && !scenario_present(sc, "hardware.links.backward"))
+            return at_key(sc, alg_key, F3_EINVAL,
+                          "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric has no backward link "
+                          "(hardware.links.backward, declared at %s:%d, is absent): add one or drop bp",
+                          sc->file, scenario_get(sc, "hardware.links")->line ? scenario_get(sc, "hardware.links")->line
+                                                                               : scenario_get(sc, "hardware")->line);
+        if (!strcmp(algs[i], "dfa") && !scenario_present(sc, "hardware.links.broadcast"))
+            return at_key(sc, alg_key, F3_EINVAL,
+                          "algorithm dfa broadcasts the current error from the output tile to every hidden tile, but the fabric "
+                          "has no broadcast link (hardware.links.broadcast, in the hardware section at %s:%d, is absent): add one or drop dfa",
+                          sc->file, scenario_get(sc, "hardware")->line);
+    }
+    /* capacity: with strict, every tile must hold its layer */
+    if (scenario_num(sc, "hardware.strict") != 0 && k) {
+        const sc_value *hid = scenario_get(sc, "network.hidden");
+        double cap = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
+        size_t widths[SC_MAX_LIST + 2], K = hid->n + 1;
+        widths[0] = (size_t)k->features;
+        for (size_t i = 0; i < hid->n; i++) widths[i + 1] = (size_t)hid->list[i];
+        widths[K] = (size_t)k->outputs;
+        for (size_t a = 0; a < na; a++)
+            for (size_t i = 0; i < K; i++) {
+                double need = tile_sram_bytes(sc, algs[a], widths[i], widths[i + 1], i + 1 < K);
+                if (need > cap)
+                    return at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
+                                  "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (weights, biases, gradients, "
+                                  "optimiser state%s) but hardware.tile.sram.capacity_kib is %.1f KiB",
+                                  i + 1, widths[i], widths[i + 1], need / 1024.0, algs[a],
+                                  (!strcmp(algs[a], "bp") || !strcmp(algs[a], "dfa")) ? ", activation buffer" : "", cap / 1024.0);
+            }
+    }
+    return F3_OK;
+}
+
+/* ---- show, keys -------------------------------------------------------------- */
+
+void scenario_show(const scenario *sc, FILE *f)
+{
+    const sc_entry *s = sc_schema();
+    fprintf(f, "# %s, resolved: every key with its value (given or default)\n", sc->file);
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        if (!ancestors_present(sc, s[i].path)) continue;
+        if (s[i].kind == SK_SECTION && s[i].optional && !sc->v[i].set) continue;
+        int depth = 0;
+        for (const char *c = s[i].path; *c; c++) depth += *c == '.';
+        fprintf(f, "%*s%s:", 2 * depth, "", last_part(s[i].path));
+        if (s[i].kind == SK_SECTION) {
+            fputc('\n', f);
+            continue;
+        }
+        const sc_value *v = &sc->v[i];
+        if (s[i].kind == SK_STRING) {
+            fputs(" \"", f);
+            for (const char *c = v->str; *c; c++) {
+                if (*c == '"' || *c == '\\') fputc('\\', f);
+                fputc(*c, f);
+            }
+            fputc('"', f);
+        } else {
+            fprintf(f, " %s", v->text);
+        }
+        if (s[i].unit[0]) fprintf(f, "  # %s", s[i].unit);
+        fputc('\n', f);
+    }
+    if (sc->n_sweep) {
+        fputs("sweep:\n", f);
+        for (int zip = 0; zip <= 1; zip++) {
+            int header = 0;
+            for (size_t i = 0; i < sc->n_sweep; i++) {
+                if (sc->sweep[i].zip != zip) continue;
+                if (zip && !header++) fputs("  zip:\n", f);
+                fprintf(f, "%*s%s: [", zip ? 4 : 2, "", sc->sweep[i].path);
+                for (size_t j = 0; j < sc->sweep[i].n; j++) fprintf(f, "%s%s", j ? ", " : "", sc->sweep[i].values[j]);
+                fputs("]\n", f);
+            }
+        }
+    }
+}
+
+void scenario_keys_markdown(FILE *f)
+{
+    const sc_entry *s = sc_schema();
+    static const char *kinds[] = {"section", "bool", "integer", "number", "string", "name", "list of integers", "list of names", "auto or integer"};
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        if (s[i].kind == SK_SECTION) {
+            fprintf(f, "\n### `%s`%s\n\n%s\n\n", s[i].path, s[i].optional ? " (optional)" : "", s[i].doc);
+            fputs("| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
+            continue;
+        }
+        if (strchr(s[i].path, '.') == NULL && i == 0)
+            fputs("\n### top level\n\n| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
+        char type[300];
+        if (s[i].kind == SK_ENUM || s[i].kind == SK_ENUM_LIST) {
+            snprintf(type, sizeof type, "%s: %s", kinds[s[i].kind], s[i].choices);
+            for (char *c = type; *c; c++)
+                if (*c == '|') *c = ',';
+        } else if (s[i].kind == SK_INT || s[i].kind == SK_FLOAT || s[i].kind == SK_INT_LIST || s[i].kind == SK_AUTO_INT) {
+            snprintf(type, sizeof type, "%s in [%g, %g]", kinds[s[i].kind], s[i].min, s[i].max);
+        } else {
+            snprintf(type, sizeof type, "%s", kinds[s[i].kind]);
+        }
+        fprintf(f, "| `%s` | %s | %s | %s | %s | `%s` |\n", s[i].path, type, s[i].unit[0] ? s[i].unit : "—",
+                s[i].def ? s[i].def : "(see meaning)", s[i].doc, s[i].example ? s[i].example : "");
+    }
+}
+
+/* ---- sweeps ------------------------------------------------------------------ */
+
+size_t scenario_sweep_points(const scenario *sc)
+{
+    size_t n = 1, zip = 0;
+    for (size_t i = 0; i < sc->n_sweep; i++) {
+        if (sc->sweep[i].zip) zip = sc->sweep[i].n;
+        else n *= sc->sweep[i].n;
+    }
+    return zip ? n * zip : n;
+}
+
+/* value index of axis a at point i (the last non-zipped axis varies fastest,
+ * then the zipped group) */
+static size_t axis_index(const scenario *sc, size_t a, size_t i)
+{
+    size_t zip = 0;
+    for (size_t j = 0; j < sc->n_sweep; j++)
+        if (sc->sweep[j].zip) zip = sc->sweep[j].n;
+    size_t rest = i;
+    if (zip) {
+        if (sc->sweep[a].zip) return rest % zip;
+        rest /= zip;
+    }
+    for (size_t j = sc->n_sweep; j-- > 0;) {
+        if (sc->sweep[j].zip) continue;
+        size_t k = rest % sc->sweep[j].n;
+        if (j == a) return k;
+        rest /= sc->sweep[j].n;
+    }
+    return 0;
+}
+
+void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t a = 0; a < sc->n_sweep; a++) {
+        char part[SC_MAX_STR + 160];
+        snprintf(part, sizeof part, "%s%s=%s", a ? " " : "", sc->sweep[a].path, sc->sweep[a].values[axis_index(sc, a, i)]);
+        strncat(buf, part, len - strlen(buf) - 1);
+    }
+}
+
+f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out)
+{
+    *out = NULL;
+    if (i >= scenario_sweep_points(sc))
+        return F3_FAIL(F3_ERANGE, "%s: sweep point %zu does not exist (the sweep has %zu points, 0 to %zu)", sc->file, i,
+                       scenario_sweep_points(sc), scenario_sweep_points(sc) - 1);
+    scenario *p;
+    f3_status st = scenario_copy(sc, &p);
+    if (st != F3_OK) return st;
+    for (size_t a = 0; a < sc->n_sweep; a++) {
+        char assign[SC_MAX_STR + 160];
+        snprintf(assign, sizeof assign, "%s=%s", sc->sweep[a].path, sc->sweep[a].values[axis_index(sc, a, i)]);
+        char origin[1200];
+        snprintf(origin, sizeof origin, "%s (sweep point %zu)", sc->file, i);
+        if ((st = scenario_set(p, assign, origin)) != F3_OK) {
+            scenario_free(p);
+            return st;
+        }
+    }
+    p->n_sweep = 0;
+    *out = p;
+    return F3_OK;
+}

@@ -1,0 +1,135 @@
+/* scenario.h — YAML scenarios: the schema, the loader and the resolved,
+ * typed scenario.
+ *
+ * A scenario file is a YAML mapping with the sections `network`, `dataset`,
+ * `training`, `hardware` (optional: a chip to run on), `outputs` and
+ * `sweep` (optional).  Every key is declared once, in the schema table
+ * (schema.c), with its type, unit, default, range and meaning; the loader
+ * checks the document against it and docs/scenarios.md is generated from
+ * it (`f3sim keys --markdown`).
+ *
+ * Errors are values: every failure records "file:line:column: message"
+ * (1-based) in f3_last_error() and returns F3_EFORMAT (not YAML, anchors,
+ * too deep), F3_EINVAL (unknown key — with the nearest valid key —, wrong
+ * type, out of range, missing, contradictory) or F3_EIO.
+ */
+#ifndef F3SIM_SCENARIO_H
+#define F3SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "f3/status.h"
+#include "f3/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SC_MAX_LIST 64
+#define SC_MAX_STR 512
+#define SC_MAX_SWEEP 16
+#define SC_MAX_DEPTH 16
+
+typedef enum {
+    SK_SECTION = 0, /* a mapping of further keys */
+    SK_BOOL,
+    SK_INT,         /* integer in [min, max] */
+    SK_FLOAT,       /* real number in [min, max] */
+    SK_STRING,
+    SK_ENUM,        /* one of `choices` ("a|b|c") */
+    SK_INT_LIST,    /* sequence of integers in [min, max] */
+    SK_ENUM_LIST,   /* sequence of `choices` */
+    SK_AUTO_INT     /* "auto" or an integer in [min, max] */
+} sc_kind;
+
+typedef struct {
+    const char *path;    /* dotted key path, e.g. "training.lr" */
+    sc_kind kind;
+    const char *def;     /* default as YAML text; NULL: none (optional) */
+    double min, max;     /* numbers and list elements */
+    const char *choices; /* SK_ENUM, SK_ENUM_LIST */
+    const char *unit;    /* "" when dimensionless */
+    const char *doc;     /* one or two sentences */
+    const char *example; /* YAML text */
+    int optional;        /* sections: may be absent; leaves: no default needed */
+} sc_entry;
+
+/* The schema, in document order; sc_schema_count() entries. */
+const sc_entry *sc_schema(void);
+size_t sc_schema_count(void);
+/* Index of a path in the schema, or -1. */
+int sc_schema_find(const char *path);
+
+/* One key's value: given in the file, by --set, or defaulted. */
+typedef struct {
+    int set;             /* 1: given (file or override) */
+    int line, col;       /* where it was given (1-based), 0 if defaulted */
+    char origin[1200];   /* the file (or "--set") it came from */
+    int is_auto;         /* SK_AUTO_INT: "auto" */
+    double num;          /* SK_INT, SK_FLOAT, SK_AUTO_INT, SK_BOOL (0/1) */
+    char str[SC_MAX_STR];/* SK_STRING, SK_ENUM; lists: the YAML flow text */
+    size_t n;            /* list length */
+    double list[SC_MAX_LIST];          /* SK_INT_LIST */
+    char items[SC_MAX_LIST][32];       /* SK_ENUM_LIST */
+    char text[SC_MAX_STR];             /* the value as YAML text (for show, sweeps) */
+} sc_value;
+
+/* A swept key: its values as YAML text. */
+typedef struct {
+    char path[128];
+    size_t n;
+    char values[SC_MAX_LIST][SC_MAX_STR];
+    int zip;             /* 1: part of the zipped group */
+    int line, col;
+} sc_sweep_axis;
+
+typedef struct {
+    char file[1024];     /* the scenario file */
+    char name[SC_MAX_STR]; /* scenario name (default: the file's stem) */
+    sc_value *v;         /* (sc_schema_count()) */
+    sc_sweep_axis sweep[SC_MAX_SWEEP];
+    size_t n_sweep;
+} scenario;
+
+/* Load and validate a scenario file.  *out is NULL on failure. */
+f3_status scenario_load(const char *path, scenario **out);
+void scenario_free(scenario *sc);
+/* A deep copy (for sweep points). */
+f3_status scenario_copy(const scenario *sc, scenario **out);
+
+/* Apply "key.path=value" (value is YAML: a scalar or a flow sequence),
+ * then re-validate.  origin names the source in messages ("--set"). */
+f3_status scenario_set(scenario *sc, const char *assignment, const char *origin);
+
+/* Cross-key checks (contradictions, hardware fit); called by load and set. */
+f3_status scenario_validate(scenario *sc);
+
+/* Values by path (the path must exist in the schema and have that kind). */
+const sc_value *scenario_get(const scenario *sc, const char *path);
+double scenario_num(const scenario *sc, const char *path);
+const char *scenario_str(const scenario *sc, const char *path);
+int scenario_present(const scenario *sc, const char *section);
+
+/* The resolved scenario (defaults filled in) as YAML on f. */
+void scenario_show(const scenario *sc, FILE *f);
+
+/* The schema as a markdown reference (docs/scenarios.md's key tables). */
+void scenario_keys_markdown(FILE *f);
+
+/* Sweep points: the cartesian product of the non-zipped axes times the
+ * zipped group.  Point i's assignments ("path=value") into buf. */
+size_t scenario_sweep_points(const scenario *sc);
+f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out);
+/* "training.lr=0.001 network.hidden=[100]" for point i. */
+void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len);
+
+/* The algorithms to run: training.compare, or training.algorithm alone.
+ * names[k] is e.g. "bp", "f3", "f3-loss". */
+size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
