@@ -70,7 +70,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
     optind = 1;
     int c;
     char *end;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (a->n_sets >= MAX_SETS) {
@@ -103,6 +103,9 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
         case 'q': a->quiet = 1; break;
         case 'm': a->markdown = 1; break;
         case 'h': fputs(SCENARIO_HELP, stdout); return 0;
+        case ':':
+            fprintf(stderr, "f3sim %s: option '%s' is missing its value\nTry 'f3sim help %s'.\n", cmd, argv[optind - 1], cmd);
+            return 2;
         default:
             fprintf(stderr, "f3sim %s: unknown option '%s'\nTry 'f3sim help %s'.\n", cmd, argv[optind - 1], cmd);
             return 2;

@@ -175,7 +175,7 @@ static int cmd_train(int argc, char **argv)
     double dv;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         int bad = 0;
         f3_status st = F3_OK;
         switch (c) {
@@ -231,7 +231,11 @@ static int cmd_train(int argc, char **argv)
             break;
         case O_QUIET: o.progress = 0; break;
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
-        case ':': return usage_error("train", "an option is missing its value");
+        case ':': {
+            char msg[300];
+            snprintf(msg, sizeof msg, "option '%s' is missing its value", argv[optind - 1]);
+            return usage_error("train", msg);
+        }
         default: {
             char msg[300];
             snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);

@@ -25,6 +25,7 @@ expect 0 '--error-info' -- "$f3sim" help train
 expect 0 'train' -- "$f3sim" --help
 expect 2 "unknown option '--frobnicate'" -- "$f3sim" train --frobnicate
 expect 2 "unknown command 'trian'" -- "$f3sim" trian
+expect 2 "option '--hidden' is missing its value" -- "$f3sim" train --hidden
 expect 2 "unknown algorithm 'backprop'" -- "$f3sim" train --algorithm backprop
 expect 2 "--hidden expects positive widths" -- "$f3sim" train --hidden 500,0
 expect 2 "--epochs expects a non-negative integer" -- "$f3sim" train --epochs ten
