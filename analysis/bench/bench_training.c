@@ -1,0 +1,195 @@
+/* bench_training.c — how fast f3sim trains: one MNIST epoch with BP and F³,
+ * the GEMM floor of that epoch, the F³/BP epoch-time ratio of a deep
+ * network, and the peak resident memory.  Prints figures; asserts nothing.
+ *
+ *   build/bench/bench_training [--data-dir data] [--repeats 3] [--threads N]
+ *                              [--deep-samples 10000] [--quick]
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "f3/dataset.h"
+#include "f3/kernels.h"
+#include "f3/train.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_training: %s: %s\n", what, f3_last_error());
+    exit(1);
+}
+
+/* One epoch over `train` (and, if test != NULL, the test evaluation after
+ * it) with a fresh trainer; returns seconds of training, *eval_s the
+ * evaluation's. */
+static double epoch(const f3_config *cfg, const f3_dataset *train, const f3_dataset *test, double *eval_s)
+{
+    f3_trainer *tr = NULL;
+    if (f3_trainer_alloc(cfg, train->task, train->n, &tr) != F3_OK) die("trainer");
+    if (f3_error_store_init(tr, train) != F3_OK) die("error store");
+    size_t bs = cfg->batch_size, n = train->n;
+    float *x = malloc(bs * train->d * sizeof *x), *t = malloc(bs * train->n_outputs * sizeof *t);
+    int32_t *lab = malloc(bs * sizeof *lab);
+    size_t *perm = malloc(n * sizeof *perm);
+    f3_epoch_order(cfg->seed, 0, perm, n);
+    double t0 = now();
+    for (size_t s = 0; s < n; s += bs) {
+        size_t b = n - s < bs ? n - s : bs;
+        f3_dataset_gather(train, perm + s, b, x, t, lab);
+        if (f3_train_step(tr, x, t, lab, perm + s, b, NULL) != F3_OK) die("step");
+    }
+    double t1 = now();
+    if (test) {
+        f3_stats st;
+        if (f3_evaluate(tr, test, &st) != F3_OK) die("evaluate");
+    }
+    *eval_s = now() - t1;
+    free(x), free(t), free(lab), free(perm);
+    f3_trainer_free(tr);
+    return t1 - t0;
+}
+
+static void fill(float *x, size_t n, unsigned seed)
+{
+    srand(seed);
+    for (size_t i = 0; i < n; i++) x[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+}
+
+/* The matrix products one F³ epoch of 784-500-10 issues (batch 50), on
+ * random buffers: forward and gradient of both layers per batch, and the
+ * test-set forward in chunks of 256.  Seconds. */
+static double gemm_floor(size_t n_train, size_t n_test)
+{
+    const size_t b = 50, n0 = 784, n1 = 500, C = 10, R = 256;
+    float *X = malloc(R * n0 * 4), *W1 = malloc(n1 * n0 * 4), *W2 = malloc(C * n1 * 4);
+    float *H = malloc(R * n1 * 4), *Y = malloc(R * C * 4), *G1 = malloc(n1 * n0 * 4), *G2 = malloc(C * n1 * 4);
+    fill(X, R * n0, 1), fill(W1, n1 * n0, 2), fill(W2, C * n1, 3), fill(H, R * n1, 4), fill(Y, R * C, 5);
+    double t0 = now();
+    for (size_t s = 0; s < n_train; s += b) {
+        f3_dense_forward(W1, NULL, X, H, b, n0, n1, F3_ACT_IDENTITY, F3_MEM_INPUTS, F3_MEM_WORK, NULL);
+        f3_dense_gradient(H, X, G1, NULL, b, n0, n1, 0, F3_MEM_INPUTS, NULL);
+        f3_dense_forward(W2, NULL, H, Y, b, n1, C, F3_ACT_IDENTITY, F3_MEM_WORK, F3_MEM_WORK, NULL);
+        f3_dense_gradient(Y, H, G2, NULL, b, n1, C, 0, F3_MEM_WORK, NULL);
+    }
+    for (size_t s = 0; s < n_test; s += R) {
+        size_t r = n_test - s < R ? n_test - s : R;
+        f3_dense_forward(W1, NULL, X, H, r, n0, n1, F3_ACT_IDENTITY, F3_MEM_INPUTS, F3_MEM_WORK, NULL);
+        f3_dense_forward(W2, NULL, H, Y, r, n1, C, F3_ACT_IDENTITY, F3_MEM_WORK, F3_MEM_WORK, NULL);
+    }
+    double dt = now() - t0;
+    free(X), free(W1), free(W2), free(H), free(Y), free(G1), free(G2);
+    return dt;
+}
+
+int main(int argc, char **argv)
+{
+    f3_blas_select_core(argv);
+    const char *data_dir = "data";
+    size_t repeats = 3, deep_samples = 10000, limit = 0;
+    int threads = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data-dir") && i + 1 < argc) data_dir = argv[++i];
+        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = (size_t)atol(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--deep-samples") && i + 1 < argc) deep_samples = (size_t)atol(argv[++i]);
+        else if (!strcmp(argv[i], "--quick")) repeats = 1, limit = 5000, deep_samples = 1000;
+        else {
+            fprintf(stderr, "usage: %s [--data-dir DIR] [--repeats N] [--threads N] [--deep-samples N] [--quick]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (repeats < 1) repeats = 1;
+    if (threads > 0) f3_blas_set_threads(threads);
+    char dir[2048], model[256] = "?";
+    snprintf(dir, sizeof dir, "%s/mnist", data_dir);
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (ci) {
+        char line[512];
+        while (fgets(line, sizeof line, ci))
+            if (!strncmp(line, "model name", 10)) {
+                char *c = strchr(line, ':');
+                snprintf(model, sizeof model, "%.200s", c ? c + 2 : line);
+                model[strcspn(model, "\n")] = '\0';
+                break;
+            }
+        fclose(ci);
+    }
+    printf("machine: %ld CPUs online, %s\n", sysconf(_SC_NPROCESSORS_ONLN), model);
+    printf("blas: %s, %d threads\n", f3_blas_config(), f3_blas_threads());
+
+    f3_dataset *train = NULL, *test = NULL;
+    if (f3_dataset_load_mnist(dir, "train", &train) != F3_OK || f3_dataset_load_mnist(dir, "test", &test) != F3_OK)
+        die("MNIST (run scripts/setup.sh)");
+    if (limit) f3_dataset_truncate(train, limit), f3_dataset_truncate(test, limit / 5);
+
+    f3_config cfg = f3_config_default();
+    cfg.n_layers = 2;
+    cfg.widths[0] = 784, cfg.widths[1] = 500, cfg.widths[2] = 10;
+    cfg.feedback_init = F3_FB_TRINOMIAL;
+    double f3_total = 0;
+    for (int a = 0; a < 2; a++) {
+        cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
+        double tr[16], tot[16];
+        for (size_t r = 0; r < repeats && r < 16; r++) {
+            double ev;
+            tr[r] = epoch(&cfg, train, test, &ev);
+            tot[r] = tr[r] + ev;
+        }
+        size_t n = repeats < 16 ? repeats : 16;
+        double mt = median(tr, n), mtot = median(tot, n);
+        printf("MNIST 784-500-10 %-3s epoch (%zu samples, batch 50, Adam): training %.3f s = %.0f samples/s; "
+               "with test evaluation %.3f s (median of %zu)\n",
+               a ? "f3" : "bp", train->n, mt, (double)train->n / mt, mtot, n);
+        if (a) f3_total = mtot;
+    }
+    printf("f3 epoch incl. test evaluation: %.3f s (target <= 2.0 s)\n", f3_total);
+    double floor_s = gemm_floor(train->n, test->n);
+    printf("GEMM floor of that epoch (its matrix products alone): %.3f s; f3 epoch / floor = %.2f\n", floor_s,
+           f3_total / floor_s);
+
+    /* deep: 784-1024x4-10 */
+    f3_dataset_truncate(train, deep_samples < train->n ? deep_samples : train->n);
+    cfg.n_layers = 5;
+    cfg.widths[0] = 784;
+    for (int i = 1; i <= 4; i++) cfg.widths[i] = 1024;
+    cfg.widths[5] = 10;
+    double deep[2];
+    for (int a = 0; a < 2; a++) {
+        cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
+        double ts[16], ev;
+        for (size_t r = 0; r < repeats && r < 16; r++) ts[r] = epoch(&cfg, train, NULL, &ev);
+        deep[a] = median(ts, repeats < 16 ? repeats : 16);
+        printf("784-1024x4-10 %-3s: %.1f µs per training sample (%zu samples, batch 50, Adam)\n", a ? "f3" : "bp",
+               1e6 * deep[a] / (double)train->n, train->n);
+    }
+    printf("f3/bp epoch-time ratio (784-1024x4-10): %.3f\n", deep[1] / deep[0]);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak resident memory: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    f3_dataset_free(train);
+    f3_dataset_free(test);
+    return 0;
+}
