@@ -354,8 +354,7 @@ static f3_counts *at(f3_trainer *tr, size_t layer, f3_phase p)
     return f3_ledger_at(tr->ledger, layer, p);
 }
 
-/* Optimiser step of layer i from its gradient buffers. */
-static void update_layer(f3_trainer *tr, size_t i)
+void f3_layer_update(f3_trainer *tr, size_t i)
 {
     f3_layer *L = &tr->layers[i];
     const f3_config *cfg = &tr->cfg;
@@ -374,10 +373,8 @@ static void update_layer(f3_trainer *tr, size_t i)
     }
 }
 
-/* δW_i, δb_i from δz (b, n_out) and the layer input h (b, n_in), which
- * lives in memory class h_class. */
-static void gradient_layer(f3_trainer *tr, size_t i, const float *dZ, const float *h,
-                           f3_memclass h_class, size_t b)
+void f3_layer_gradient(f3_trainer *tr, size_t i, const float *dZ, const float *h,
+                       f3_memclass h_class, size_t b)
 {
     f3_layer *L = &tr->layers[i];
     f3_dense_gradient(dZ, h, L->dW, L->db, b, L->n_in, L->n_out, 0, h_class,
@@ -387,21 +384,21 @@ static void gradient_layer(f3_trainer *tr, size_t i, const float *dZ, const floa
 static void train_layer(f3_trainer *tr, size_t i, const float *dZ, const float *h,
                         f3_memclass h_class, size_t b)
 {
-    gradient_layer(tr, i, dZ, h, h_class, b);
-    update_layer(tr, i);
+    f3_layer_gradient(tr, i, dZ, h, h_class, b);
+    f3_layer_update(tr, i);
 }
 
-static void forward_layer(f3_trainer *tr, size_t i, const float *h, float *out,
-                          f3_memclass in_class, f3_memclass out_class, size_t b, f3_counts *c)
+void f3_layer_forward(f3_trainer *tr, size_t i, const float *h, float *out,
+                      f3_memclass in_class, f3_memclass out_class, size_t b)
 {
     const f3_layer *L = &tr->layers[i];
     f3_activation f = i + 1 == tr->cfg.n_layers ? tr->cfg.output_act : tr->cfg.hidden_act;
-    f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, in_class, out_class, c);
+    f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, in_class, out_class,
+                     at(tr, i, F3_PH_FORWARD));
 }
 
-/* Output layer: δz into dZ, reported loss into st. */
-static void output_layer(f3_trainer *tr, const float *Y, const float *t, const int32_t *labels,
-                         float *dZ, size_t b, f3_stats *st)
+void f3_output_layer(f3_trainer *tr, const float *Y, const float *t, const int32_t *labels,
+                     float *dZ, size_t b, f3_stats *st)
 {
     double loss = 0.0;
     size_t correct = 0;
@@ -414,32 +411,57 @@ static void output_layer(f3_trainer *tr, const float *Y, const float *t, const i
     }
 }
 
-/* F³'s error information of the batch, read from the store (with the
- * one-hot transform applied as it is read). */
-static void read_error_store(f3_trainer *tr, const int32_t *labels, const size_t *idx, size_t b)
+void f3_read_error_store(f3_trainer *tr, const int32_t *labels, const size_t *idx, size_t b,
+                         float *E, float *es)
 {
     const size_t C = tr->C;
     f3_counts *c = at(tr, 0, F3_PH_FEEDBACK);
     if (tr->cfg.error_info.one_hot) {
-        for (size_t k = 0; k < b; k++) tr->ws_es[k] = tr->error_store[idx[k] * C + (size_t)labels[k]];
+        /* e ⊙ y*: only the target-class entry is read */
+        for (size_t k = 0; k < b; k++) es[k] = tr->error_store[idx[k] * C + (size_t)labels[k]];
         c->reads[F3_MEM_ERRSTORE] += b;
     } else {
-        for (size_t k = 0; k < b; k++) memcpy(tr->ws_e + k * C, tr->error_store + idx[k] * C, C * sizeof(float));
+        for (size_t k = 0; k < b; k++) memcpy(E + k * C, tr->error_store + idx[k] * C, C * sizeof(float));
         c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
     }
 }
 
-/* δh of hidden layer i from the batch's error information, then δz. */
-static void direct_feedback(f3_trainer *tr, size_t i, const float *E, const int32_t *labels,
-                            int one_hot, const float *h, f3_memclass h_class, float *dZ, size_t b)
+void f3_write_error_store(f3_trainer *tr, const float *y, const float *t, const size_t *idx,
+                          float *E, size_t b)
+{
+    const size_t C = tr->C;
+    f3_counts *cl = at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS);
+    f3_error_information(tr->cfg.error_info, tr->cfg.loss, y, t, E, b, C, cl);
+    for (size_t k = 0; k < b; k++) memcpy(tr->error_store + idx[k] * C, E + k * C, C * sizeof(float));
+    cl->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+}
+
+void f3_current_error(f3_trainer *tr, const float *y, const float *t, float *E, size_t b)
+{
+    f3_error_info cur = {F3_EI_ERROR, 0, 0};
+    f3_error_information(cur, tr->cfg.loss, y, t, E, b, tr->C, at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS));
+}
+
+void f3_layer_direct_feedback(f3_trainer *tr, size_t i, const float *E, const float *es,
+                              const int32_t *labels, const float *h, f3_memclass h_class,
+                              float *dZ, size_t b)
 {
     const f3_layer *L = &tr->layers[i];
     f3_counts *c = at(tr, i, F3_PH_FEEDBACK);
-    if (one_hot)
-        f3_feedback_onehot(tr->ws_es, labels, L->B, dZ, b, L->n_out, F3_MEM_WORK, c);
+    if (es)
+        f3_feedback_onehot(es, labels, L->B, dZ, b, L->n_out, F3_MEM_WORK, c);
     else
         f3_feedback_dense(E, L->B, dZ, b, tr->C, L->n_out, F3_MEM_WORK, c);
     f3_act_backward(tr->cfg.hidden_act, h, dZ, dZ, b * L->n_out, h_class, c);
+}
+
+void f3_layer_backprop(f3_trainer *tr, size_t i, const float *dZ, const float *h_prev,
+                       float *dZ_prev, size_t b)
+{
+    const f3_layer *L = &tr->layers[i];
+    f3_counts *c = at(tr, i - 1, F3_PH_FEEDBACK);
+    f3_backprop_dh(dZ, L->W, dZ_prev, b, L->n_in, L->n_out, c);
+    f3_act_backward(tr->cfg.hidden_act, h_prev, dZ_prev, dZ_prev, b * L->n_in, F3_MEM_ACTBUF, c);
 }
 
 /* F³, DRTP, LLO: Algorithm 1, one forward sweep, no activation kept. */
@@ -447,35 +469,28 @@ static void step_forward_only(f3_trainer *tr, const float *x, const float *t,
                               const int32_t *labels, const size_t *idx, size_t b, f3_stats *st)
 {
     const f3_config *cfg = &tr->cfg;
-    const size_t K = cfg->n_layers, C = tr->C;
-    const float *E = t; /* DRTP: e = y* */
-    int one_hot = 0;
+    const size_t K = cfg->n_layers;
+    const float *E = t, *es = NULL; /* DRTP: e = y* */
     if (cfg->algorithm == F3_ALG_F3) {
-        read_error_store(tr, labels, idx, b);
+        f3_read_error_store(tr, labels, idx, b, tr->ws_e, tr->ws_es);
         E = tr->ws_e;
-        one_hot = cfg->error_info.one_hot;
+        if (cfg->error_info.one_hot) es = tr->ws_es;
     }
     const float *h = x;
     f3_memclass h_class = F3_MEM_INPUTS;
     for (size_t i = 0; i < K; i++) {
         float *out = tr->ws_h[i % 2];
-        forward_layer(tr, i, h, out, h_class, F3_MEM_WORK, b, at(tr, i, F3_PH_FORWARD));
+        f3_layer_forward(tr, i, h, out, h_class, F3_MEM_WORK, b);
         if (i + 1 < K) {
             if (cfg->algorithm != F3_ALG_LLO) {
-                direct_feedback(tr, i, E, labels, one_hot, out, F3_MEM_WORK, tr->ws_d, b);
+                f3_layer_direct_feedback(tr, i, E, es, labels, out, F3_MEM_WORK, tr->ws_d, b);
                 train_layer(tr, i, tr->ws_d, h, h_class, b);
             }
         } else {
-            output_layer(tr, out, t, labels, tr->ws_d, b, st);
-            if (cfg->algorithm == F3_ALG_F3) {
-                /* e_t from the output before the optimiser step, stored by
-                 * each sample's index in the data set */
-                f3_counts *cl = at(tr, i, F3_PH_LOSS);
-                f3_error_information(cfg->error_info, cfg->loss, out, t, tr->ws_e, b, C, cl);
-                for (size_t k = 0; k < b; k++)
-                    memcpy(tr->error_store + idx[k] * C, tr->ws_e + k * C, C * sizeof(float));
-                cl->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
-            }
+            f3_output_layer(tr, out, t, labels, tr->ws_d, b, st);
+            /* e_t from the output before the optimiser step, stored by each
+             * sample's index in the data set */
+            if (cfg->algorithm == F3_ALG_F3) f3_write_error_store(tr, out, t, idx, tr->ws_e, b);
             train_layer(tr, i, tr->ws_d, h, h_class, b);
         }
         h = out;
@@ -500,7 +515,7 @@ static float *forward_stash(f3_trainer *tr, const float *x, size_t b)
     for (size_t i = 0; i < K; i++) {
         float *out = i + 1 < K ? stash_at(tr, i, b) : tr->ws_h[0];
         f3_memclass out_class = i + 1 < K ? F3_MEM_ACTBUF : F3_MEM_WORK;
-        forward_layer(tr, i, h, out, h_class, out_class, b, at(tr, i, F3_PH_FORWARD));
+        f3_layer_forward(tr, i, h, out, h_class, out_class, b);
         if (i + 1 < K) f3_ledger_act_live(tr->ledger, (int64_t)(b * tr->layers[i].n_out));
         h = out;
         h_class = F3_MEM_ACTBUF;
@@ -514,21 +529,18 @@ static void step_bp(f3_trainer *tr, const float *x, const float *t, const int32_
     const size_t K = tr->cfg.n_layers;
     float *y = forward_stash(tr, x, b);
     float *dz = tr->ws_d, *other = tr->ws_d2;
-    output_layer(tr, y, t, labels, dz, b, st);
+    f3_output_layer(tr, y, t, labels, dz, b, st);
     for (size_t i = K; i-- > 0;) {
         const float *h = i ? stash_at(tr, i - 1, b) : x;
         f3_memclass h_class = i ? F3_MEM_ACTBUF : F3_MEM_INPUTS;
-        f3_layer *L = &tr->layers[i];
         /* δW_i first, then δh_{i−1} = W_i^T δz_i with W_i before its update
          * (counted in layer i−1's feedback phase, as Appendix A does) */
-        gradient_layer(tr, i, dz, h, h_class, b);
+        f3_layer_gradient(tr, i, dz, h, h_class, b);
         if (i > 0) {
-            f3_counts *c = at(tr, i - 1, F3_PH_FEEDBACK);
-            f3_backprop_dh(dz, L->W, other, b, L->n_in, L->n_out, c);
-            f3_act_backward(tr->cfg.hidden_act, h, other, other, b * L->n_in, F3_MEM_ACTBUF, c);
-            f3_ledger_act_live(tr->ledger, -(int64_t)(b * L->n_in));
+            f3_layer_backprop(tr, i, dz, h, other, b);
+            f3_ledger_act_live(tr->ledger, -(int64_t)(b * tr->layers[i].n_in));
         }
-        update_layer(tr, i);
+        f3_layer_update(tr, i);
         float *tmp = dz;
         dz = other;
         other = tmp;
@@ -540,16 +552,15 @@ static void step_dfa(f3_trainer *tr, const float *x, const float *t, const int32
 {
     const size_t K = tr->cfg.n_layers;
     float *y = forward_stash(tr, x, b);
-    output_layer(tr, y, t, labels, tr->ws_d, b, st);
+    f3_output_layer(tr, y, t, labels, tr->ws_d, b, st);
     /* the current error e = y* − y, broadcast to every hidden layer */
-    f3_error_info cur = {F3_EI_ERROR, 0, 0};
-    f3_error_information(cur, tr->cfg.loss, y, t, tr->ws_e, b, tr->C, at(tr, K - 1, F3_PH_LOSS));
+    f3_current_error(tr, y, t, tr->ws_e, b);
     train_layer(tr, K - 1, tr->ws_d, K > 1 ? stash_at(tr, K - 2, b) : x,
                 K > 1 ? F3_MEM_ACTBUF : F3_MEM_INPUTS, b);
     for (size_t i = 0; i + 1 < K; i++) {
         const float *h = i ? stash_at(tr, i - 1, b) : x;
         f3_memclass h_class = i ? F3_MEM_ACTBUF : F3_MEM_INPUTS;
-        direct_feedback(tr, i, tr->ws_e, labels, 0, stash_at(tr, i, b), F3_MEM_ACTBUF, tr->ws_d, b);
+        f3_layer_direct_feedback(tr, i, tr->ws_e, NULL, labels, stash_at(tr, i, b), F3_MEM_ACTBUF, tr->ws_d, b);
         train_layer(tr, i, tr->ws_d, h, h_class, b);
         if (i > 0) f3_ledger_act_live(tr->ledger, -(int64_t)(b * tr->layers[i - 1].n_out));
     }
@@ -592,7 +603,9 @@ static float *infer(f3_trainer *tr, const float *x, size_t b)
     const float *h = x;
     for (size_t i = 0; i < tr->cfg.n_layers; i++) {
         float *out = tr->ws_h[i % 2];
-        forward_layer(tr, i, h, out, F3_MEM_WORK, F3_MEM_WORK, b, NULL);
+        const f3_layer *L = &tr->layers[i];
+        f3_activation f = i + 1 == tr->cfg.n_layers ? tr->cfg.output_act : tr->cfg.hidden_act;
+        f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, F3_MEM_WORK, F3_MEM_WORK, NULL);
         h = out;
     }
     return (float *)h;

@@ -158,6 +158,46 @@ typedef struct {
 f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
                         const int32_t *labels, const size_t *idx, size_t b, f3_stats *st);
 
+/* ---- layer steps --------------------------------------------------------
+ * f3_train_step (the reference schedule) is written with these; a timed
+ * schedule (the chip model) calls the same functions, in its own order and
+ * with its own buffers, so both compute the same numbers and record the
+ * same ledger.  i is the 0-based layer; arrays are (b, width) row-major. */
+
+/* z = W_i h + b_i, out = f(z); h in memory class in_class, out recorded as
+ * out_class. */
+void f3_layer_forward(f3_trainer *tr, size_t i, const float *h, float *out,
+                      f3_memclass in_class, f3_memclass out_class, size_t b);
+/* F³: the batch's error information from the store: E (b, C), or with
+ * one-hot error information es (b), the target-class entries.  Counted at
+ * layer 1's feedback phase. */
+void f3_read_error_store(f3_trainer *tr, const int32_t *labels, const size_t *idx, size_t b,
+                         float *E, float *es);
+/* Hidden layer i: dZ = (B_i^T e) ⊙ f'(h), from E (b, C), or from es (b) and
+ * the labels when es != NULL (one-hot); h is the layer's own output. */
+void f3_layer_direct_feedback(f3_trainer *tr, size_t i, const float *E, const float *es,
+                              const int32_t *labels, const float *h, f3_memclass h_class,
+                              float *dZ, size_t b);
+/* BP: dZ_prev = (W_i^T δz_i) ⊙ f'(h_prev) for layer i−1, with W_i before
+ * its update; counted at layer i−1's feedback phase. */
+void f3_layer_backprop(f3_trainer *tr, size_t i, const float *dZ, const float *h_prev,
+                       float *dZ_prev, size_t b);
+/* δW_i, δb_i from dZ and the layer input h. */
+void f3_layer_gradient(f3_trainer *tr, size_t i, const float *dZ, const float *h,
+                       f3_memclass h_class, size_t b);
+/* The optimiser step of layer i. */
+void f3_layer_update(f3_trainer *tr, size_t i);
+/* Output layer: δz of the training loss from y into dZ; loss and accuracy
+ * into st (may be NULL). */
+void f3_output_layer(f3_trainer *tr, const float *y, const float *t, const int32_t *labels,
+                     float *dZ, size_t b, f3_stats *st);
+/* F³: e_t of the batch from y (before the output layer's update) into the
+ * store at idx; E (b, C) is scratch. */
+void f3_write_error_store(f3_trainer *tr, const float *y, const float *t, const size_t *idx,
+                          float *E, size_t b);
+/* DFA: the current error y* − y into E (b, C). */
+void f3_current_error(f3_trainer *tr, const float *y, const float *t, float *E, size_t b);
+
 /* Forward pass over a whole data set (no training, no ledger entries):
  * loss and accuracy.  Classification accuracy = correct/samples. */
 f3_status f3_evaluate(f3_trainer *tr, const f3_dataset *ds, f3_stats *st);
