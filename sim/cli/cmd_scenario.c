@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chip_run.h"
 #include "f3/status.h"
 #include "results.h"
 #include "scenario.h"
@@ -222,7 +223,9 @@ static void base_dir(const scenario *sc, char *buf, size_t len)
 static const char *const COMPARE_HEADER =
     "point,sweep,algorithm,best_test_accuracy_percent,final_test_accuracy_percent,best_test_loss,"
     "final_test_loss,fma,elementwise_ops,peak_activation_buffer_elements,peak_error_store_elements,"
-    "train_seconds,samples_per_second,weights_sha256\n";
+    "train_seconds,samples_per_second,weights_sha256,chip_cycles_per_sample,chip_samples_per_second,"
+    "chip_energy_per_sample_pj,chip_sram_bytes,chip_rom_bytes,chip_link_bytes,chip_error_store_bytes,"
+    "chip_stall_fraction,chip_peak_sram_bytes_per_tile\n";
 
 static void csv_num(FILE *f, double v, const char *fmt)
 {
@@ -236,7 +239,13 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     char algs[SC_MAX_LIST][32];
     size_t na = scenario_algorithms(p, algs, SC_MAX_LIST);
     train_result *res = calloc(na, sizeof *res);
-    if (!res) {
+    chip_result *hres = calloc(na, sizeof *hres);
+    const int chip = scenario_present(p, "hardware");
+    chip_config hw;
+    if (chip) chip_config_from_scenario(p, &hw);
+    if (!res || !hres) {
+        free(res);
+        free(hres);
         fprintf(stderr, "f3sim run: out of memory\n");
         return 1;
     }
@@ -247,9 +256,10 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         snprintf(o.point_label, sizeof o.point_label, "%s", label);
         snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
-        if (train_run(&o, "run", &res[k])) {
+        if (chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k])) {
             fprintf(stderr, "f3sim run: %s: %s\n", algs[k], f3_last_error());
             free(res);
+            free(hres);
             return 1;
         }
     }
@@ -265,11 +275,28 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
                r->samples_per_second, (unsigned long long)r->peak_act);
     }
+    if (chip) {
+        printf("\non the chip (%.0f MHz, %u MAC lanes per tile):\n", hw.clock_mhz, hw.mac_lanes);
+        printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "algorithm", "cycles", "throughput", "energy",
+               "SRAM", "ROM", "links", "err.store", "stall", "peak SRAM");
+        printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "", "[/sample]", "[samples/s]", "[nJ/sample]",
+               "[MB]", "[MB]", "[MB]", "[MB]", "[%]", "[KiB/tile]");
+        for (size_t k = 0; k < na; k++) {
+            const chip_result *h = &hres[k];
+            double peak = 0;
+            for (size_t i = 0; i < h->n_tiles; i++) peak = h->tile[i].sram_needed > peak ? h->tile[i].sram_needed : peak;
+            printf("%-9s %12.0f %12.0f %12.2f %10.1f %10.2f %10.1f %10.2f %8.2f %12.1f\n", algs[k], h->cycles_per_sample,
+                   h->samples_per_second, h->energy_per_sample_pj / 1e3, (double)(h->sram_read + h->sram_written) / 1e6,
+                   (double)h->rom_read / 1e6, (double)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]) / 1e6,
+                   (double)(h->es_read + h->es_written) / 1e6, 100.0 * h->stall_fraction, peak / 1024.0);
+        }
+    }
     fflush(stdout);
     atomic_file af;
     if (atomic_open(&af, dir, "compare.csv")) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         free(res);
+        free(hres);
         return 1;
     }
     fputs(COMPARE_HEADER, af.f);
@@ -279,11 +306,24 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         csv_num(af.f, r->best_test_accuracy, "%.4f");
         fputc(',', af.f);
         csv_num(af.f, r->final_test_accuracy, "%.4f");
-        fprintf(af.f, ",%.6f,%.6f,%llu,%llu,%llu,%llu,%.3f,%.1f,%s\n", r->best_test_loss, r->final_test_loss,
+        fprintf(af.f, ",%.6f,%.6f,%llu,%llu,%llu,%llu,%.3f,%.1f,%s", r->best_test_loss, r->final_test_loss,
                 (unsigned long long)r->fma, (unsigned long long)r->elementwise_ops, (unsigned long long)r->peak_act,
                 (unsigned long long)r->peak_err, r->train_seconds, r->samples_per_second, r->weights_sha256);
+        if (chip) {
+            const chip_result *h = &hres[k];
+            double peak = 0;
+            for (size_t i = 0; i < h->n_tiles; i++) peak = h->tile[i].sram_needed > peak ? h->tile[i].sram_needed : peak;
+            fprintf(af.f, ",%.3f,%.1f,%.1f,%llu,%llu,%llu,%llu,%.5f,%.0f\n", h->cycles_per_sample, h->samples_per_second,
+                    h->energy_per_sample_pj, (unsigned long long)(h->sram_read + h->sram_written),
+                    (unsigned long long)h->rom_read,
+                    (unsigned long long)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]),
+                    (unsigned long long)(h->es_read + h->es_written), h->stall_fraction, peak);
+        } else {
+            fputs(",,,,,,,,,\n", af.f);
+        }
     }
     free(res);
+    free(hres);
     if (atomic_commit(&af)) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         return 1;

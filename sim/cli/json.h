@@ -11,7 +11,7 @@
 
 #define JSON_MAX_DEPTH 32
 
-typedef struct {
+typedef struct json_writer_s {
     FILE *f;
     int depth;
     int count[JSON_MAX_DEPTH]; /* items written at each level */

@@ -226,6 +226,12 @@ static void progress_line(size_t epoch, size_t epochs, size_t batch, size_t batc
 
 int train_run(const train_options *o, const char *command, train_result *res)
 {
+    return train_run_schedule(o, command, res, NULL);
+}
+
+int train_run_schedule(const train_options *o, const char *command, train_result *res,
+                       const train_schedule *sched)
+{
     double t_start = now_seconds();
     f3_dataset *train = NULL, *test = NULL;
     f3_trainer *tr = NULL;
@@ -264,6 +270,7 @@ int train_run(const train_options *o, const char *command, train_result *res)
     }
     if (f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK) goto done;
     if (f3_error_store_init(tr, train) != F3_OK) goto done;
+    if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
     if (make_dirs(o->out)) goto done;
 
     const size_t n = train->n, bs = cfg.batch_size, d = train->d, C = train->n_outputs;
@@ -285,7 +292,11 @@ int train_run(const train_options *o, const char *command, train_result *res)
         double t0 = now_seconds(), last_shown = 0.0;
         f3_stats st = {0};
         f3_epoch_order(cfg.seed, e, perm, n);
-        for (size_t s = 0, bi = 0; s < n; s += bs, bi++) {
+        if (sched) {
+            /* a timed schedule trains the epoch itself */
+            if (sched->epoch(sched->ctx, tr, train, perm, e, &st)) goto done;
+        }
+        for (size_t s = 0, bi = 0; !sched && s < n; s += bs, bi++) {
             size_t b = n - s < bs ? n - s : bs;
             f3_dataset_gather(train, perm + s, b, x, t, lab);
             if (f3_train_step(tr, x, t, lab, perm + s, b, &st) != F3_OK) goto done;
@@ -406,6 +417,7 @@ int train_run(const train_options *o, const char *command, train_result *res)
     json_kv_double(&w, "wall_seconds", now_seconds() - t_start);
     json_kv_double(&w, "samples_per_second", (double)(n * o->epochs) / train_time);
     json_kv_double(&w, "peak_rss_mib", (double)ru.ru_maxrss / 1024.0);
+    if (sched && sched->write_json) sched->write_json(sched->ctx, &w);
     json_key(&w, "libraries");
     json_begin_object(&w);
     json_kv_string(&w, "gsl", GSL_VERSION);
@@ -422,6 +434,7 @@ done:
     free(lab);
     free(perm);
     free(rows);
+    if (sched && sched->end) sched->end(sched->ctx);
     f3_trainer_free(tr);
     f3_dataset_free(train);
     f3_dataset_free(test);

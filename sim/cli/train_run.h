@@ -49,6 +49,25 @@ typedef struct {
 
 void train_options_default(train_options *o);
 
+/* A timed schedule (the chip model) in place of the plain loop.  begin is
+ * called once the trainer exists (may be NULL); epoch trains one epoch over
+ * the training set in the order perm, adding the loss of the outputs it
+ * computed to *st, and returns 0 (non-zero with f3_last_error() on
+ * failure); write_json adds keys to run.json (may be NULL); end frees
+ * (may be NULL). */
+struct json_writer_s;
+typedef struct {
+    int (*begin)(void *ctx, f3_trainer *tr, const f3_dataset *train);
+    int (*epoch)(void *ctx, f3_trainer *tr, const f3_dataset *train, const size_t *perm,
+                 size_t epoch, f3_stats *st);
+    void (*write_json)(void *ctx, struct json_writer_s *w);
+    void (*end)(void *ctx);
+    void *ctx;
+} train_schedule;
+
+int train_run_schedule(const train_options *o, const char *command, train_result *res,
+                       const train_schedule *sched);
+
 /* Run; 0 on success, else non-zero with the reason in f3_last_error(). */
 int train_run(const train_options *o, const char *command, train_result *res);
 
