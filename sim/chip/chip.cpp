@@ -276,6 +276,9 @@ void Streamer::run()
     const size_t n = c.train->n, bs = tr->cfg.batch_size, d = c.train->d, C = c.C;
     double local = 0;
     for (;;) {
+        /* an epoch starts when the previous one is through the chain: its
+         * first samples need e from the previous epoch's last batches */
+        local = std::max(local, c.end_cycle);
         for (size_t s = 0; s < n; s += bs) {
             size_t b = std::min(bs, n - s);
             c.credits->wait();
