@@ -509,8 +509,10 @@ extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f
     c.alg = tr->cfg.algorithm;
     c.one_hot = c.alg == F3_ALG_F3 && tr->cfg.error_info.one_hot;
     c.clock_period_ns = 1e3 / hw->clock_mhz;
-    /* batches in flight: enough for every tile to hold one and its FIFO two */
-    c.ring = 3 * c.K + 2;
+    /* batches in flight: one per tile and two more, which keeps every tile fed
+     * at steady state (per-sample streaming hides inside a batch) and the
+     * working set small */
+    c.ring = c.K + 2;
     c.credits = new sc_semaphore("credits", int(c.ring));
     const size_t bs = tr->cfg.batch_size;
     c.slots.resize(c.ring);
