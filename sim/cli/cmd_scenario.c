@@ -133,14 +133,10 @@ static scenario *load(const char *cmd, const sc_args *a)
         fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
         return NULL;
     }
-    for (size_t i = 0; i < a->n_sets; i++) {
-        char origin[64];
-        snprintf(origin, sizeof origin, "--set[%zu]", i + 1);
-        if (scenario_set(sc, a->sets[i], origin) != F3_OK) {
-            fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
-            scenario_free(sc);
-            return NULL;
-        }
+    if (a->n_sets && scenario_set_all(sc, a->sets, a->n_sets) != F3_OK) {
+        fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
+        scenario_free(sc);
+        return NULL;
     }
     return sc;
 }
@@ -293,7 +289,7 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     }
     fflush(stdout);
     atomic_file af;
-    if (atomic_open(&af, dir, "compare.csv")) {
+    if (make_dirs(dir) || atomic_open(&af, dir, "compare.csv")) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         free(res);
         free(hres);
@@ -349,7 +345,7 @@ static int run_one(const scenario *sc, size_t i, int quiet)
     char label[2048], dir[1400];
     scenario_sweep_label(sc, i, label, sizeof label);
     point_dir(sc, i, dir, sizeof dir);
-    int rc = make_dirs(dir) ? (fprintf(stderr, "f3sim run: %s\n", f3_last_error()), 1) : run_point(p, i, label, dir, quiet);
+    int rc = run_point(p, i, label, dir, quiet);
     scenario_free(p);
     return rc;
 }
@@ -391,17 +387,13 @@ static int collect(const scenario *sc)
             if (!rest) continue;
             fprintf(af.f, "%zu", i);
             for (size_t a = 0; a < sc->n_sweep; a++) {
-                char label[2048];
-                scenario_sweep_label(sc, i, label, sizeof label);
                 /* the value of axis a, quoted (it may hold commas) */
-                char want[256];
-                snprintf(want, sizeof want, "%s=", sc->sweep[a].path);
-                char *at = strstr(label, want);
-                char *val = at ? at + strlen(want) : label;
-                char *sp = strstr(val, " ");
-                /* values never hold " key=" sequences; cut at the next key */
-                if (sp && a + 1 < sc->n_sweep) *sp = '\0';
-                fprintf(af.f, ",\"%s\"", val);
+                fputs(",\"", af.f);
+                for (const char *q = scenario_sweep_value(sc, a, i); *q; q++) {
+                    if (*q == '"') fputc('"', af.f);
+                    fputc(*q, af.f);
+                }
+                fputc('"', af.f);
             }
             fputs(rest + 1, af.f);
         }

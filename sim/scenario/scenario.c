@@ -83,6 +83,8 @@ static f3_status unknown_key(const char *origin, int line, int col, const char *
     if (prefix[0]) snprintf(where, sizeof where, " in %s", prefix);
     else snprintf(where, sizeof where, " at the top level");
     if (!strcmp(prefix, "") && !strcmp(key, "sweep")) where[0] = '\0';
+    if (prefix[0] && !strcmp(key, "sweep"))
+        return at(F3_EINVAL, origin, line, col, "unknown key 'sweep'%s; 'sweep' belongs at the top level", where);
     if (best && best_d <= 1 + strlen(key) / 3)
         return at(F3_EINVAL, origin, line, col, "unknown key '%s'%s; did you mean '%s'?%s", key,
                   where, best, elsewhere);
@@ -116,20 +118,20 @@ static f3_status parse_number(const char *origin, int line, int col, const sc_en
     if (integer && v != floor(v))
         return at(F3_EINVAL, origin, line, col, "%s: expected an integer, got '%s'", e->path, s);
     if (v < e->min || v > e->max)
-        return at(F3_ERANGE, origin, line, col, "%s: %s is out of range [%g, %g]%s%s", e->path, s,
+        return at(F3_ERANGE, origin, line, col, "%s: %s is out of range [%.15g, %.15g]%s%s", e->path, s,
                   e->min, e->max, e->unit[0] ? " " : "", e->unit);
     *out = v;
     return F3_OK;
 }
 
+static void choices_text(char *out, size_t len, const char *choices);
+
 static f3_status check_enum(const char *origin, int line, int col, const sc_entry *e,
                             const char *s)
 {
     if (choice_ok(e->choices, s)) return F3_OK;
-    char list[256];
-    snprintf(list, sizeof list, "%s", e->choices);
-    for (char *p = list; *p; p++)
-        if (*p == '|') *p = ',';
+    char list[300];
+    choices_text(list, sizeof list, e->choices);
     return at(F3_EINVAL, origin, line, col, "%s: '%s' is not one of: %s", e->path, s, list);
 }
 
@@ -162,14 +164,26 @@ static const char *kind_name(sc_kind k)
     return "?";
 }
 
+/* What a node is, for "expected X, got Y". */
+static const char *found(yaml_node_t *n, char *buf, size_t len)
+{
+    if (n->type == YAML_SEQUENCE_NODE) return "a list";
+    if (n->type == YAML_MAPPING_NODE) return "a mapping";
+    if (is_null_scalar(n)) return "no value";
+    snprintf(buf, len, "'%.60s'", scalar_of(n));
+    return buf;
+}
+
 /* Type node against entry e and store it in v. */
 static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc, yaml_node_t *n,
                             const char *origin, int line_off, int col_off)
 {
     int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
     int is_list = e->kind == SK_INT_LIST || e->kind == SK_ENUM_LIST;
+    char got[80];
     if (is_list ? n->type != YAML_SEQUENCE_NODE : n->type != YAML_SCALAR_NODE || is_null_scalar(n))
-        return at(F3_EINVAL, origin, line, col, "%s: expected %s", e->path, kind_name(e->kind));
+        return at(F3_EINVAL, origin, line, col, "%s: expected %s, got %s", e->path, kind_name(e->kind),
+                  found(n, got, sizeof got));
     sc_value nv;
     memset(&nv, 0, sizeof nv);
     f3_status st = F3_OK;
@@ -214,7 +228,8 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
             if (len >= SC_MAX_LIST)
                 return at(F3_ERANGE, origin, il, ic, "%s: at most %d entries", e->path, SC_MAX_LIST);
             if (item->type != YAML_SCALAR_NODE || is_null_scalar(item))
-                return at(F3_EINVAL, origin, il, ic, "%s: expected %s", e->path, kind_name(e->kind));
+                return at(F3_EINVAL, origin, il, ic, "%s: expected %s, got %s in the list", e->path,
+                          kind_name(e->kind), found(item, got, sizeof got));
             const char *s = scalar_of(item);
             if (e->kind == SK_INT_LIST) {
                 st = parse_number(origin, il, ic, e, s, 1, &nv.list[len]);
@@ -255,8 +270,14 @@ static f3_status parse_text(const char *text, const char *origin, int col_off, y
     int ok = yaml_parser_load(&p, doc);
     f3_status st = F3_OK;
     if (!ok) {
-        st = at(F3_EFORMAT, origin, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1 + col_off,
-                "not a YAML value: %s", p.problem ? p.problem : "syntax error");
+        /* a one-line value: libyaml puts an error at its end on line 2 */
+        int line = (int)p.problem_mark.line + 1, col = (int)p.problem_mark.column + 1;
+        if (!strchr(text, '\n')) {
+            line = 1;
+            col = (int)(p.problem_mark.index < strlen(text) ? p.problem_mark.index : strlen(text)) + 1;
+        }
+        st = at(F3_EFORMAT, origin, line, col + col_off, "not a YAML value: %s%s%s",
+                p.problem ? p.problem : "syntax error", p.context ? " " : "", p.context ? p.context : "");
         yaml_parser_delete(&p);
         return st;
     }
@@ -295,9 +316,15 @@ static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
     f3_status st = F3_OK;
     for (;;) {
         if (!yaml_parser_parse(&p, &ev)) {
+            char started[96] = "";
+            if (p.problem_mark.index < len && buf[p.problem_mark.index] == '\t')
+                snprintf(started, sizeof started, " (a tab: YAML indents with spaces)");
+            else if (p.context)
+                snprintf(started, sizeof started, " started at line %d, column %d",
+                         (int)p.context_mark.line + 1, (int)p.context_mark.column + 1);
             st = at(F3_EFORMAT, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
-                    "not valid YAML: %s%s%s", p.problem ? p.problem : "syntax error",
-                    p.context ? " " : "", p.context ? p.context : "");
+                    "not valid YAML: %s%s%s%s", p.problem ? p.problem : "syntax error",
+                    p.context ? " " : "", p.context ? p.context : "", started);
             break;
         }
         int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
@@ -322,6 +349,33 @@ static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
 }
 
 static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, const char *prefix);
+static void suggest_path(const char *path, char *buf, size_t len);
+static f3_status validate_points(scenario *sc);
+
+/* A string as YAML text that reads back as the same string: plain when
+ * that is safe, else double-quoted.  0 if it does not fit. */
+static int yaml_string(const char *s, char *out, size_t len)
+{
+    int plain = *s && !strchr(" -?", s[0]) && s[strlen(s) - 1] != ' ' && strcmp(s, "~") &&
+                strcmp(s, "null") && strcmp(s, "Null") && strcmp(s, "NULL");
+    for (const char *c = s; *c && plain; c++)
+        if (strchr(":#[]{},&*!|>'\"%@`\\", *c) || (unsigned char)*c < 0x20) plain = 0;
+    if (plain) return snprintf(out, len, "%s", s) < (int)len;
+    size_t n = 0;
+    out[n++] = '"';
+    for (const char *c = s; *c; c++) {
+        if (n + 5 >= len) return 0;
+        if (*c == '"' || *c == '\\') out[n++] = '\\', out[n++] = *c;
+        else if (*c == '\n') out[n++] = '\\', out[n++] = 'n';
+        else if (*c == '\t') out[n++] = '\\', out[n++] = 't';
+        else out[n++] = *c;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+    return 1;
+}
+
+#define SC_MAX_POINTS 10000
 
 static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map, int zip)
 {
@@ -339,18 +393,10 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
         }
         int idx = sc_schema_find(key);
         if (idx < 0 || sc_schema()[idx].kind == SK_SECTION) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "sweep: '%s' is not a key path like training.lr", key);
-            const sc_entry *s = sc_schema();
-            size_t best_d = 99;
-            const char *best = NULL;
-            for (size_t i = 0; i < sc_schema_count(); i++)
-                if (s[i].kind != SK_SECTION) {
-                    size_t d = edit_distance(key, s[i].path);
-                    if (d < best_d) best_d = d, best = s[i].path;
-                }
-            if (best && best_d <= 3) return at(F3_EINVAL, f, MARK(k), "%s; did you mean '%s'?", msg, best);
-            return at(F3_EINVAL, f, MARK(k), "%s", msg);
+            char hint[200];
+            suggest_path(key, hint, sizeof hint);
+            if (zip && !strcmp(key, "zip")) snprintf(hint, sizeof hint, " (zip groups do not nest)");
+            return at(F3_EINVAL, f, MARK(k), "sweep: '%.100s' is not a key path like training.lr%s", key, hint);
         }
         if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
             return at(F3_EINVAL, f, MARK(v), "sweep: %s: expected a non-empty list of values", key);
@@ -369,7 +415,11 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
             sc_value tmp;
             f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, f, 0, 0);
             if (st != F3_OK) return st;
-            snprintf(ax->values[ax->n++], SC_MAX_STR, "%s", tmp.text);
+            /* the text is applied again at each point: keep strings strings */
+            if (sc_schema()[idx].kind == SK_STRING && !yaml_string(tmp.str, ax->values[ax->n], SC_MAX_STR))
+                return at(F3_EINVAL, f, MARK(item), "sweep: %s: value too long", key);
+            if (sc_schema()[idx].kind != SK_STRING) snprintf(ax->values[ax->n], SC_MAX_STR, "%s", tmp.text);
+            ax->n++;
         }
         sc->n_sweep++;
     }
@@ -383,6 +433,16 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
                               sc->sweep[i].path, sc->sweep[i].n, n);
                 n = sc->sweep[i].n;
             }
+    } else {
+        /* the number of points, without overflowing */
+        double points = 1.0, zipped = 1.0;
+        for (size_t i = 0; i < sc->n_sweep; i++) {
+            if (sc->sweep[i].zip) zipped = (double)sc->sweep[i].n;
+            else points *= (double)sc->sweep[i].n;
+        }
+        if (points * zipped > SC_MAX_POINTS)
+            return at(F3_ERANGE, f, MARK(map), "sweep: %.0f points (the product of the list lengths); at most %d",
+                      points * zipped, SC_MAX_POINTS);
     }
     return F3_OK;
 }
@@ -394,9 +454,12 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
         yaml_node_t *k = yaml_document_get_node(doc, pr->key), *v = yaml_document_get_node(doc, pr->value);
         if (k->type != YAML_SCALAR_NODE) return at(F3_EINVAL, f, MARK(k), "keys must be plain names");
         const char *key = scalar_of(k);
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++)
-            if (!strcmp(scalar_of(yaml_document_get_node(doc, q->key)), key))
-                return at(F3_EINVAL, f, MARK(k), "key '%s' is given twice", key);
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++) {
+            yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+            if (!strcmp(scalar_of(qk), key))
+                return at(F3_EINVAL, f, MARK(k), "key '%s' is given twice (first at line %d)", key,
+                          (int)qk->start_mark.line + 1);
+        }
         if (!prefix[0] && !strcmp(key, "sweep")) {
             f3_status st = read_sweep(sc, doc, v, 0);
             if (st != F3_OK) return st;
@@ -513,13 +576,7 @@ f3_status scenario_load(const char *path, scenario **out)
         snprintf(sc->v[ni].text, sizeof sc->v[ni].text, "%s", sc->v[ni].str);
     }
     snprintf(sc->name, sizeof sc->name, "%s", sc->v[ni].str);
-    for (const char *c = sc->name; *c; c++)
-        if (*c == '/' || (unsigned char)*c < 0x20) {
-            st = at(F3_EINVAL, path, sc->v[ni].line ? sc->v[ni].line : 1, sc->v[ni].col ? sc->v[ni].col : 1,
-                    "name: '%s' must not contain '/' or control characters (it names a folder)", sc->name);
-            goto fail;
-        }
-    if ((st = scenario_validate(sc)) != F3_OK) goto fail;
+    if ((st = validate_points(sc)) != F3_OK) goto fail;
     yaml_document_delete(&doc);
     free(buf);
     *out = sc;
@@ -554,7 +611,34 @@ f3_status scenario_copy(const scenario *sc, scenario **out)
     return F3_OK;
 }
 
-f3_status scenario_set(scenario *sc, const char *assignment, const char *origin)
+/* The nearest key path, for --set and sweep keys: "; did you mean 'x'?",
+ * or for a section "; 'x' is a section: give one of its keys, like x.y". */
+static void suggest_path(const char *path, char *buf, size_t len)
+{
+    const sc_entry *s = sc_schema();
+    int si = sc_schema_find(path);
+    if (si >= 0 && s[si].kind == SK_SECTION) {
+        for (size_t i = 0; i < sc_schema_count(); i++)
+            if (s[i].kind != SK_SECTION && is_child(s[i].path, path)) {
+                snprintf(buf, len, "; %s is a section: give one of its keys, like %s", path, s[i].path);
+                return;
+            }
+    }
+    size_t best_d = 99;
+    const char *best = NULL;
+    for (size_t i = 0; i < sc_schema_count(); i++)
+        if (s[i].kind != SK_SECTION) {
+            size_t d = edit_distance(path, s[i].path);
+            if (d < best_d) best_d = d, best = s[i].path;
+        }
+    if (best && best_d <= 3) snprintf(buf, len, "; did you mean '%s'?", best);
+    else snprintf(buf, len, " (see docs/scenarios.md)");
+}
+
+/* scenario_set without the cross-key validation (sweep points validate
+ * once all their keys are set).  A section this makes present is located
+ * at line:col of origin. */
+static f3_status set_value(scenario *sc, const char *assignment, const char *origin, int line, int col)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq) return at(F3_EINVAL, origin, 1, 1, "expected key.path=value, got '%s'", assignment);
@@ -565,17 +649,9 @@ f3_status scenario_set(scenario *sc, const char *assignment, const char *origin)
     path[plen] = '\0';
     int idx = sc_schema_find(path);
     if (idx < 0 || sc_schema()[idx].kind == SK_SECTION) {
-        const sc_entry *s = sc_schema();
-        size_t best_d = 99;
-        const char *best = NULL;
-        for (size_t i = 0; i < sc_schema_count(); i++)
-            if (s[i].kind != SK_SECTION) {
-                size_t d = edit_distance(path, s[i].path);
-                if (d < best_d) best_d = d, best = s[i].path;
-            }
-        if (best && best_d <= 3)
-            return at(F3_EINVAL, origin, 1, 1, "unknown key path '%s'; did you mean '%s'?", path, best);
-        return at(F3_EINVAL, origin, 1, 1, "unknown key path '%s' (see docs/scenarios.md)", path);
+        char hint[200];
+        suggest_path(path, hint, sizeof hint);
+        return at(F3_EINVAL, origin, 1, 1, "unknown key path '%s'%s", path, hint);
     }
     f3_status st = apply_text(sc, (size_t)idx, eq + 1, origin, (int)plen + 1);
     if (st != F3_OK) return st;
@@ -589,10 +665,28 @@ f3_status scenario_set(scenario *sc, const char *assignment, const char *origin)
         if (si >= 0 && !sc->v[si].set) {
             sc->v[si].set = 1;
             snprintf(sc->v[si].origin, sizeof sc->v[si].origin, "%s", origin);
-            sc->v[si].line = sc->v[si].col = 1;
+            sc->v[si].line = line;
+            sc->v[si].col = col;
         }
     }
-    return scenario_validate(sc);
+    return F3_OK;
+}
+
+f3_status scenario_set(scenario *sc, const char *assignment, const char *origin)
+{
+    f3_status st = set_value(sc, assignment, origin, 1, 1);
+    return st != F3_OK ? st : validate_points(sc);
+}
+
+f3_status scenario_set_all(scenario *sc, const char *const *assignments, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char origin[64];
+        snprintf(origin, sizeof origin, "--set[%zu]", i + 1);
+        f3_status st = set_value(sc, assignments[i], origin, 1, 1);
+        if (st != F3_OK) return st;
+    }
+    return validate_points(sc);
 }
 
 /* ---- access ----------------------------------------------------------------- */
@@ -704,6 +798,15 @@ static double tile_sram_bytes(const scenario *sc, const char *alg, size_t n_in, 
 
 f3_status scenario_validate(scenario *sc)
 {
+    /* the name and the folder make the results path <folder>/<name>/ */
+    if (!sc->name[0] || !strcmp(sc->name, ".") || !strcmp(sc->name, ".."))
+        return at_key(sc, "name", F3_EINVAL, "name: '%s' cannot name a results folder", sc->name);
+    for (const char *c = sc->name; *c; c++)
+        if (*c == '/' || (unsigned char)*c < 0x20)
+            return at_key(sc, "name", F3_EINVAL, "name: '%s' must not contain '/' or control characters (it names a folder)",
+                          sc->name);
+    if (!scenario_str(sc, "outputs.folder")[0])
+        return at_key(sc, "outputs.folder", F3_EINVAL, "outputs.folder is empty (write . for the working directory)");
     const sc_value *alg = scenario_get(sc, "training.algorithm"), *cmp = scenario_get(sc, "training.compare");
     if (alg->set && cmp->set && cmp->n)
         return at_key(sc, "training.compare", F3_EINVAL,
@@ -745,19 +848,21 @@ f3_status scenario_validate(scenario *sc)
         return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
 
     if (!scenario_present(sc, "hardware")) return F3_OK;
-    /* the fabric must carry what each learning rule sends */
+    /* the fabric must carry what each learning rule sends; it is described
+     * in hardware.links, or (all defaults) by the hardware section */
+    const sc_value *fabric = scenario_get(sc, "hardware.links");
+    if (!fabric->line) fabric = scenario_get(sc, "hardware");
     for (size_t i = 0; i < na; i++) {
         if (!strcmp(algs[i], "bp") && !scenario_present(sc, "hardware.links.backward"))
             return at_key(sc, alg_key, F3_EINVAL,
-                          "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric has no backward link "
-                          "(hardware.links.backward, declared at %s:%d, is absent): add one or drop bp",
-                          sc->file, scenario_get(sc, "hardware.links")->line ? scenario_get(sc, "hardware.links")->line
-                                                                               : scenario_get(sc, "hardware")->line);
+                          "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric (%s:%d) has no backward "
+                          "link: add a hardware.links.backward section or drop bp",
+                          fabric->origin, fabric->line);
         if (!strcmp(algs[i], "dfa") && !scenario_present(sc, "hardware.links.broadcast"))
             return at_key(sc, alg_key, F3_EINVAL,
                           "algorithm dfa broadcasts the current error from the output tile to every hidden tile, but the fabric "
-                          "has no broadcast link (hardware.links.broadcast, in the hardware section at %s:%d, is absent): add one or drop dfa",
-                          sc->file, scenario_get(sc, "hardware")->line);
+                          "(%s:%d) has no broadcast link: add a hardware.links.broadcast section or drop dfa",
+                          fabric->origin, fabric->line);
     }
     /* capacity: with strict, every tile must hold its layer */
     if (scenario_num(sc, "hardware.strict") != 0 && k) {
@@ -792,6 +897,11 @@ void scenario_show(const scenario *sc, FILE *f)
         if (s[i].kind == SK_SECTION && s[i].optional && !sc->v[i].set) continue;
         int depth = 0;
         for (const char *c = s[i].path; *c; c++) depth += *c == '.';
+        if (!strcmp(s[i].path, "training.algorithm") && scenario_get(sc, "training.compare")->n) {
+            /* commented out, so that the output is itself a valid scenario */
+            fprintf(f, "%*s# algorithm: %s  (unused: compare replaces it)\n", 2 * depth, "", sc->v[i].text);
+            continue;
+        }
         fprintf(f, "%*s%s:", 2 * depth, "", last_part(s[i].path));
         if (s[i].kind == SK_SECTION) {
             fputc('\n', f);
@@ -826,13 +936,37 @@ void scenario_show(const scenario *sc, FILE *f)
     }
 }
 
+/* Text in a markdown table cell: <, > and | would be read as markup. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '|') fputs("\\|", f);
+        else fputc(*s, f);
+    }
+}
+
+/* "a|b|c" as "a, b, c" */
+static void choices_text(char *out, size_t len, const char *choices)
+{
+    size_t n = 0;
+    for (const char *c = choices; *c && n + 3 < len; c++) {
+        if (*c == '|') out[n++] = ',', out[n++] = ' ';
+        else out[n++] = *c;
+    }
+    out[n] = '\0';
+}
+
 void scenario_keys_markdown(FILE *f)
 {
     const sc_entry *s = sc_schema();
     static const char *kinds[] = {"section", "bool", "integer", "number", "string", "name", "list of integers", "list of names", "auto or integer"};
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (s[i].kind == SK_SECTION) {
-            fprintf(f, "\n### `%s`%s\n\n%s\n\n", s[i].path, s[i].optional ? " (optional)" : "", s[i].doc);
+            fprintf(f, "\n### `%s`%s\n\n", s[i].path, s[i].optional ? " (optional)" : "");
+            md_text(f, s[i].doc);
+            fputs("\n\n", f);
             fputs("| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
             continue;
         }
@@ -840,16 +974,18 @@ void scenario_keys_markdown(FILE *f)
             fputs("\n### top level\n\n| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
         char type[300];
         if (s[i].kind == SK_ENUM || s[i].kind == SK_ENUM_LIST) {
-            snprintf(type, sizeof type, "%s: %s", kinds[s[i].kind], s[i].choices);
-            for (char *c = type; *c; c++)
-                if (*c == '|') *c = ',';
+            char list[256];
+            choices_text(list, sizeof list, s[i].choices);
+            snprintf(type, sizeof type, "%s: %s", kinds[s[i].kind], list);
         } else if (s[i].kind == SK_INT || s[i].kind == SK_FLOAT || s[i].kind == SK_INT_LIST || s[i].kind == SK_AUTO_INT) {
-            snprintf(type, sizeof type, "%s in [%g, %g]", kinds[s[i].kind], s[i].min, s[i].max);
+            snprintf(type, sizeof type, "%s in [%.15g, %.15g]", kinds[s[i].kind], s[i].min, s[i].max);
         } else {
             snprintf(type, sizeof type, "%s", kinds[s[i].kind]);
         }
-        fprintf(f, "| `%s` | %s | %s | %s | %s | `%s` |\n", s[i].path, type, s[i].unit[0] ? s[i].unit : "—",
-                s[i].def ? s[i].def : "(see meaning)", s[i].doc, s[i].example ? s[i].example : "");
+        fprintf(f, "| `%s` | %s | %s | %s | ", s[i].path, type, s[i].unit[0] ? s[i].unit : "—",
+                s[i].def ? s[i].def : "(see meaning)");
+        md_text(f, s[i].doc);
+        fprintf(f, " | `%s` |\n", s[i].example ? s[i].example : "");
     }
 }
 
@@ -886,6 +1022,11 @@ static size_t axis_index(const scenario *sc, size_t a, size_t i)
     return 0;
 }
 
+const char *scenario_sweep_value(const scenario *sc, size_t a, size_t i)
+{
+    return sc->sweep[a].values[axis_index(sc, a, i)];
+}
+
 void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -894,6 +1035,42 @@ void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len)
         snprintf(part, sizeof part, "%s%s=%s", a ? " " : "", sc->sweep[a].path, sc->sweep[a].values[axis_index(sc, a, i)]);
         strncat(buf, part, len - strlen(buf) - 1);
     }
+}
+
+/* Point i into p, a copy of sc (or of an earlier point of sc): restore the
+ * swept keys and their sections, set every swept key, then validate the
+ * whole point once (a zipped pair may only be valid together).  A value
+ * set here is located at its key in the sweep section. */
+static f3_status point_into(const scenario *sc, size_t i, scenario *p)
+{
+    f3_status st = F3_OK;
+    snprintf(p->name, sizeof p->name, "%s", sc->name);
+    for (size_t a = 0; a < sc->n_sweep && st == F3_OK; a++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", sc->sweep[a].path);
+        for (char *dot = buf; dot; dot = strrchr(buf, '.')) {
+            if (dot != buf) *dot = '\0';
+            int k = sc_schema_find(buf);
+            if (k >= 0) p->v[k] = sc->v[k];
+        }
+    }
+    for (size_t a = 0; a < sc->n_sweep && st == F3_OK; a++) {
+        const sc_sweep_axis *ax = &sc->sweep[a];
+        char assign[SC_MAX_STR + 160];
+        snprintf(assign, sizeof assign, "%s=%s", ax->path, ax->values[axis_index(sc, a, i)]);
+        if ((st = set_value(p, assign, sc->file, ax->line, ax->col)) != F3_OK) break;
+        int k = sc_schema_find(ax->path);
+        p->v[k].line = ax->line;
+        p->v[k].col = ax->col;
+    }
+    if (st == F3_OK) st = scenario_validate(p);
+    if (st != F3_OK) {
+        char msg[1024], label[600];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        scenario_sweep_label(sc, i, label, sizeof label);
+        return F3_FAIL(st, "%s (sweep point %zu: %s)", msg, i, label);
+    }
+    return F3_OK;
 }
 
 f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out)
@@ -905,17 +1082,24 @@ f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out)
     scenario *p;
     f3_status st = scenario_copy(sc, &p);
     if (st != F3_OK) return st;
-    for (size_t a = 0; a < sc->n_sweep; a++) {
-        char assign[SC_MAX_STR + 160];
-        snprintf(assign, sizeof assign, "%s=%s", sc->sweep[a].path, sc->sweep[a].values[axis_index(sc, a, i)]);
-        char origin[1200];
-        snprintf(origin, sizeof origin, "%s (sweep point %zu)", sc->file, i);
-        if ((st = scenario_set(p, assign, origin)) != F3_OK) {
-            scenario_free(p);
-            return st;
-        }
+    if ((st = point_into(sc, i, p)) != F3_OK) {
+        scenario_free(p);
+        return st;
     }
     p->n_sweep = 0;
     *out = p;
     return F3_OK;
+}
+
+/* Validate a scenario, or with a sweep each of its points (checked at load
+ * and after --set, so that check, show and run agree).  The values a sweep
+ * replaces are never run, so they are not validated on their own. */
+static f3_status validate_points(scenario *sc)
+{
+    if (!sc->n_sweep) return scenario_validate(sc);
+    scenario *p;
+    f3_status st = scenario_copy(sc, &p);
+    for (size_t i = 0, n = scenario_sweep_points(sc); st == F3_OK && i < n; i++) st = point_into(sc, i, p);
+    scenario_free(p);
+    return st;
 }

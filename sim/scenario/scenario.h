@@ -103,6 +103,11 @@ f3_status scenario_copy(const scenario *sc, scenario **out);
  * then re-validate.  origin names the source in messages ("--set"). */
 f3_status scenario_set(scenario *sc, const char *assignment, const char *origin);
 
+/* Apply several "key.path=value" assignments (their origins are
+ * "--set[1]", "--set[2]", …), then validate once: a combination that is
+ * valid only as a whole is accepted in any order. */
+f3_status scenario_set_all(scenario *sc, const char *const *assignments, size_t n);
+
 /* Cross-key checks (contradictions, hardware fit); called by load and set. */
 f3_status scenario_validate(scenario *sc);
 
@@ -122,6 +127,8 @@ void scenario_keys_markdown(FILE *f);
  * zipped group.  Point i's assignments ("path=value") into buf. */
 size_t scenario_sweep_points(const scenario *sc);
 f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out);
+/* The value (YAML text) of sweep axis a at point i. */
+const char *scenario_sweep_value(const scenario *sc, size_t a, size_t i);
 /* "training.lr=0.001 network.hidden=[100]" for point i. */
 void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len);
 

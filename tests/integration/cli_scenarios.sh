@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# f3sim run | check | show | sweep | keys end to end: the scenario library
+# validates, every broken scenario gives its file:line:column message and
+# exit 2 and writes nothing, --set overrides, sweeps (cartesian and zipped,
+# --jobs, --point, --emit, --collect), comparisons with one initialisation,
+# atomic result files, and the key reference.  Data: generated CSV files.
+#   cli_scenarios.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+f3sim=$1 src=$2 tmp=$3/cli_scenarios
+rm -rf "$tmp" && mkdir -p "$tmp"
+fails=0 passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect CODE PATTERN -- command...: exit code and an extended regex in stderr+stdout
+expect() {
+  local code=$1 pat=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$out"; return; fi
+  if ! grep -qE -- "$pat" <<<"$out"; then bad "no '$pat' in output of: $*"$'\n'"$out"; return; fi
+  ok
+}
+# expect_fixed CODE STRING -- command...: the same with a fixed string
+expect_fixed() {
+  local code=$1 str=$2; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$out"; return; fi
+  if ! grep -qF -- "$str" <<<"$out"; then bad "no '$str' in output of: $*"$'\n'"$out"; return; fi
+  ok
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+# only_has DIR WHAT NAME...: DIR holds nothing but the entries NAME...
+only_has() {
+  local dir=$1 what=$2; shift 2
+  local extra
+  extra=$(cd "$dir" && ls -A | grep -vxF "$(printf '%s\n' "$@")")
+  [ -z "$extra" ] && ok || bad "$what left behind: $extra"
+}
+
+# ---- the scenario library validates -----------------------------------------
+n_lib=0
+while IFS= read -r f; do
+  n_lib=$((n_lib + 1))
+  expect 0 ": ok — scenario" -- "$f3sim" check "$f"
+done < <(find "$src/scenarios" -name '*.yaml' | sort)
+[ "$n_lib" -ge 10 ] && ok || bad "only $n_lib scenarios under scenarios/"
+# the resolved scenario is itself a valid scenario
+"$f3sim" show "$src/scenarios/default.yaml" > "$tmp/shown.yaml" 2>&1
+expect 0 ": ok — scenario 'default'" -- "$f3sim" check "$tmp/shown.yaml"
+
+# ---- broken scenarios: exit 2, file:line:column: message, nothing written ---
+# run from a scratch working directory, so that a results/ folder (the
+# default outputs.folder) would show up there
+work=$tmp/broken-cwd
+mkdir -p "$work" && cp -r "$src/tests/scenarios/broken" "$work/"
+n_broken=0
+for f in "$work"/broken/*.yaml; do
+  name=$(basename "$f" .yaml)
+  exp=$work/broken/$name.expect
+  if [ ! -s "$exp" ]; then bad "broken/$name.yaml has no $name.expect"; continue; fi
+  n_broken=$((n_broken + 1))
+  want=$(head -1 "$exp")
+  # every expected message starts with its own file:line:column
+  [[ "$want" == "broken/$name.yaml:"[0-9]*:[0-9]*": "* ]] && ok || bad "$name.expect does not start with broken/$name.yaml:LINE:COL: "
+  for cmd in check run; do
+    out=$(cd "$work" && timeout 10 "$f3sim" "$cmd" "broken/$name.yaml" 2>&1); rc=$?
+    [ "$rc" -eq 2 ] && ok || bad "f3sim $cmd broken/$name.yaml: exit $rc, wanted 2"$'\n'"$out"
+    grep -qF -- "$want" <<<"$out" && ok || bad "f3sim $cmd broken/$name.yaml:"$'\n'"  wanted: $want"$'\n'"  got:    $out"
+  done
+  only_has "$work" "f3sim run broken/$name.yaml" broken
+  find "$work" -mindepth 1 -maxdepth 1 ! -name broken -exec rm -rf {} +
+done
+[ "$n_broken" -ge 30 ] && ok || bad "only $n_broken broken scenarios"
+
+# ---- --set ----------------------------------------------------------------------
+def=$src/scenarios/default.yaml
+expect 0 '^  lr: 1e-3$' -- "$f3sim" show "$def"
+expect 0 '^  lr: 1e-4$' -- "$f3sim" show "$def" --set training.lr=1e-4
+expect 0 '^  hidden: \[100, 100\]' -- "$f3sim" show "$def" --set 'network.hidden=[100, 100]'
+expect 0 '^  compare: \[bp, llo\]$' -- "$f3sim" show "$def" --set 'training.compare=[bp, llo]'
+"$f3sim" show "$def" | grep -q '^    broadcast:$' && bad "default.yaml has a broadcast link" || ok
+expect 0 '^    broadcast:$' -- "$f3sim" show "$def" --set hardware.links.broadcast.bytes_per_cycle=8
+expect 0 '^  epochs: 7 ' -- "$f3sim" show "$def" --set training.epochs=9 --set training.epochs=7
+expect_fixed 2 "--set[1]:1:1: unknown key path 'training.lrr'; did you mean 'training.lr'?" -- "$f3sim" check "$def" --set training.lrr=1e-3
+expect_fixed 2 "--set[1]:1:13: training.lr: expected a number, got 'abc'" -- "$f3sim" check "$def" --set training.lr=abc
+expect_fixed 2 "--set[2]:1:13: training.lr: -1 is out of range" -- "$f3sim" check "$def" --set training.epochs=2 --set training.lr=-1
+expect_fixed 2 "--set[1]:1:21: network.hidden: expected an integer, got 'x'" -- "$f3sim" check "$def" --set 'network.hidden=[100,x]'
+expect_fixed 2 "--set[1]:1:15: not a YAML value" -- "$f3sim" check "$def" --set 'training.lr=[1'
+expect_fixed 2 "--set[1]:1:1: expected key.path=value, got 'training.lr'" -- "$f3sim" check "$def" --set training.lr
+expect_fixed 2 "--set[1]:1:1: unknown key path 'network'; network is a section" -- "$f3sim" check "$def" --set network=1
+expect_fixed 2 "--set[1]:1:18: algorithm dfa broadcasts" -- "$f3sim" check "$def" --set 'training.compare=[f3, dfa]'
+expect_fixed 2 "--set[1]:1:6: name: '..' cannot name a results folder" -- "$f3sim" check "$def" --set 'name=..'
+(cd "$tmp" && mkdir -p set-cwd && cd set-cwd && "$f3sim" run "$def" --set training.lr=-1 >/dev/null 2>&1; echo $? > ../set-rc)
+[ "$(cat "$tmp/set-rc")" = 2 ] && ok || bad "run with a bad --set: exit $(cat "$tmp/set-rc"), wanted 2"
+only_has "$tmp/set-cwd" "run with a bad --set"
+
+# ---- generated CSV data ------------------------------------------------------------
+python3 - "$tmp" <<'PY'
+import random, sys
+rnd = random.Random(5)
+def rows(n):
+    out = []
+    for _ in range(n):
+        x = [round(rnd.uniform(-2, 2), 4) for _ in range(6)]
+        out.append(x + [max(range(3), key=lambda q: x[q])])
+    return out
+for name, n in (("train", 600), ("test", 200)):
+    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
+        f.write("a,b,c,d,e,f,label\n")
+        for x in rows(n): f.write(",".join(map(str, x)) + "\n")
+PY
+csv_head() { # NAME: a scenario on the generated data, results under $tmp/out
+  cat <<EOF
+name: $1
+dataset:
+  name: csv
+  path: $tmp/train.csv
+  test_path: $tmp/test.csv
+  classes: 3
+network:
+  hidden: [16]
+training:
+  compare: [f3, bp]
+  epochs: 2
+  batch_size: 20
+  lr: 1e-2
+outputs:
+  folder: $tmp/out
+EOF
+}
+
+# ---- sweeps: cartesian ----------------------------------------------------------------
+{ csv_head cart; cat <<'EOF'
+sweep:
+  training.lr: [1e-2, 3e-3]
+  network.hidden: [[8], [16, 16]]
+EOF
+} > "$tmp/cart.yaml"
+expect 0 "4 sweep points, 8 runs" -- "$f3sim" check "$tmp/cart.yaml"
+expect 0 "results in" -- "$f3sim" run "$tmp/cart.yaml" --jobs 2 --quiet
+c=$tmp/out/cart
+for i in 000 001 002 003; do
+  [ -s "$c/point-$i/compare.csv" ] && ok || bad "no point-$i/compare.csv"
+  for a in f3 bp; do
+    [ -s "$c/point-$i/$a/run.json" ] && ok || bad "no point-$i/$a/run.json"
+  done
+done
+[ ! -e "$c/point-004" ] && ok || bad "a fifth point folder"
+[ "$(head -1 "$c/sweep.csv" | cut -d, -f1-4)" = "point,training.lr,network.hidden,algorithm" ] && ok || bad "sweep.csv header: $(head -1 "$c/sweep.csv")"
+[ "$(tail -n +2 "$c/sweep.csv" | wc -l)" = 8 ] && ok || bad "sweep.csv: not 4 points x 2 algorithms"
+# the last key varies fastest; each point's run.json has its values
+python3 - "$c" <<'PY' && ok || bad "sweep.csv rows or run.json configs do not match the cartesian order"
+import csv, json, sys
+c = sys.argv[1]
+rows = list(csv.DictReader(open(f"{c}/sweep.csv")))
+want = [("1e-2", "[8]"), ("1e-2", "[16, 16]"), ("3e-3", "[8]"), ("3e-3", "[16, 16]")]
+got = [(r["training.lr"], r["network.hidden"]) for r in rows]
+assert got == [w for w in want for _ in range(2)], got
+assert [r["algorithm"] for r in rows] == ["f3", "bp"] * 4
+for i, (lr, hid) in enumerate(want):
+    cfg = json.load(open(f"{c}/point-{i:03d}/bp/run.json"))["config"]
+    assert cfg["lr"] == float(lr) and cfg["widths"][1:-1] == json.loads(hid), (i, cfg)
+PY
+# --collect rebuilds sweep.csv from the points
+mv "$c/sweep.csv" "$c/sweep.csv.saved"
+expect 0 "4 points collected" -- "$f3sim" sweep "$tmp/cart.yaml" --collect
+cmp -s "$c/sweep.csv" "$c/sweep.csv.saved" && ok || bad "--collect gives another sweep.csv"
+# a missing point: no sweep.csv, exit 1
+mv "$c/point-002" "$c/point-002.away"
+rm -f "$c/sweep.csv"
+expect 1 "point 2 has no results" -- "$f3sim" sweep "$tmp/cart.yaml" --collect
+[ ! -e "$c/sweep.csv" ] && ok || bad "--collect wrote sweep.csv with a point missing"
+mv "$c/point-002.away" "$c/point-002"
+
+# --emit slurm | parallel
+expect 0 "4 points" -- "$f3sim" sweep "$tmp/cart.yaml" --emit slurm
+s=$c/sweep.slurm
+grep -qx '#SBATCH --array=0-3' "$s" && ok || bad "sweep.slurm has no '#SBATCH --array=0-3'"
+grep -qF "run '$tmp/cart.yaml' --point \"\$SLURM_ARRAY_TASK_ID\"" "$s" && ok || bad "sweep.slurm does not run the point of its task"
+head -1 "$s" | grep -q '^#!/bin/bash' && ok || bad "sweep.slurm is not a bash script"
+bash -n "$s" && ok || bad "sweep.slurm is not valid bash"
+expect 0 "4 points" -- "$f3sim" sweep "$tmp/cart.yaml" --emit parallel
+p=$c/sweep.parallel
+[ "$(wc -l < "$p")" = 4 ] && ok || bad "sweep.parallel: not 4 lines"
+for i in 0 1 2 3; do
+  sed -n "$((i + 1))p" "$p" | grep -qF "run '$tmp/cart.yaml' --point $i " && ok || bad "sweep.parallel line $((i + 1)) does not run point $i"
+done
+expect 0 "sweep.slurm" -- "$f3sim" sweep "$tmp/cart.yaml" --emit slurm --set training.epochs=1
+grep -qF -- "--set 'training.epochs=1'" "$s" && ok || bad "sweep.slurm drops the --set options"
+# --point: one point only
+expect 0 "cart: training.lr=3e-3 network.hidden=\[8\]" -- "$f3sim" run "$tmp/cart.yaml" --point 2 --quiet --set outputs.folder="$tmp/out-point"
+[ -s "$tmp/out-point/cart/point-002/f3/run.json" ] && ok || bad "--point 2 did not run point 2"
+only_has "$tmp/out-point/cart" "--point 2" point-002
+[ "$(json "$tmp/out-point/cart/point-002/f3/run.json" "d['config']['lr']")" = 0.003 ] && ok || bad "--point 2 ran with another lr"
+expect 2 "the sweep has 4 points" -- "$f3sim" run "$tmp/cart.yaml" --point 4 --set outputs.folder="$tmp/out-nopoint"
+[ ! -e "$tmp/out-nopoint" ] && ok || bad "--point 4 left a results folder"
+
+# ---- sweeps: a zipped group -----------------------------------------------------------
+{ csv_head zipped; cat <<'EOF'
+sweep:
+  training.seed: [1, 2]
+  zip:
+    training.lr: [1e-2, 3e-3]
+    training.batch_size: [10, 30]
+EOF
+} > "$tmp/zipped.yaml"
+expect 0 "4 sweep points, 8 runs" -- "$f3sim" check "$tmp/zipped.yaml"
+expect 0 "results in" -- "$f3sim" run "$tmp/zipped.yaml" --jobs 2 --quiet
+z=$tmp/out/zipped
+python3 - "$z" <<'PY' && ok || bad "the zipped sweep does not pair its lists"
+import csv, json, os, sys
+z = sys.argv[1]
+assert sorted(d for d in os.listdir(z) if d.startswith("point-")) == [f"point-{i:03d}" for i in range(4)]
+rows = list(csv.DictReader(open(f"{z}/sweep.csv")))
+assert len(rows) == 8, len(rows)
+got = [(r["training.seed"], r["training.lr"], r["training.batch_size"]) for r in rows[::2]]
+assert got == [("1", "1e-2", "10"), ("1", "3e-3", "30"), ("2", "1e-2", "10"), ("2", "3e-3", "30")], got
+for i, (seed, lr, bs) in enumerate(got):
+    for a in ("f3", "bp"):
+        cfg = json.load(open(f"{z}/point-{i:03d}/{a}/run.json"))["config"]
+        assert (cfg["seed"], cfg["lr"], cfg["batch_size"]) == (int(seed), float(lr), int(bs)), (i, a, cfg)
+PY
+# a zipped pair that is valid only together (classes 2 with output 3 is not)
+{ csv_head pair | sed 's/^  hidden: \[16\]$/  hidden: [16]\n  output: 3/'; cat <<'EOF'
+sweep:
+  zip:
+    dataset.classes: [3, 2]
+    network.output: [3, 2]
+EOF
+} > "$tmp/pair.yaml"
+expect 0 "2 sweep points" -- "$f3sim" check "$tmp/pair.yaml"
+
+# ---- compare: five learning rules, one initialisation --------------------------------
+{ csv_head five | sed 's/compare: \[f3, bp\]/compare: [bp, f3, dfa, drtp, llo]/'; } > "$tmp/five.yaml"
+expect 0 "results in" -- "$f3sim" run "$tmp/five.yaml" --quiet
+f=$tmp/out/five/compare.csv
+[ "$(tail -n +2 "$f" | cut -d, -f3 | tr '\n' ' ')" = "bp f3 dfa drtp llo " ] && ok || bad "compare.csv rows: $(tail -n +2 "$f" | cut -d, -f3 | tr '\n' ' ')"
+for a in bp f3 dfa drtp llo; do
+  [ "$(json "$tmp/out/five/$a/run.json" "d['seed']")" = 1 ] && ok || bad "$a ran with another seed"
+done
+[ "$(tail -n +2 "$f" | cut -d, -f14 | sort -u | wc -l)" -ge 4 ] && ok || bad "the five rules trained alike"
+# with a learning rate too small to move a weight, every rule ends where it
+# started: the same initial weights give one hash
+expect 0 "results in" -- "$f3sim" run "$tmp/five.yaml" --quiet --set outputs.folder="$tmp/out-init" \
+  --set training.lr=1e-12 --set training.optimizer=sgd --set training.epochs=1 --set network.bias=false
+f=$tmp/out-init/five/compare.csv
+[ "$(tail -n +2 "$f" | wc -l)" = 5 ] && ok || bad "compare.csv: not 5 rows"
+[ "$(tail -n +2 "$f" | cut -d, -f14 | sort -u | wc -l)" = 1 ] && ok || bad "the five rules did not start from the same weights"$'\n'"$(cat "$f")"
+
+# ---- atomic writes: a killed run leaves no run.json -----------------------------------
+{ csv_head killed | sed 's/epochs: 2/epochs: 100000/'; } > "$tmp/killed.yaml"
+"$f3sim" run "$tmp/killed.yaml" --quiet >/dev/null 2>&1 &
+pid=$!
+sleep 1
+if kill -9 "$pid" 2>/dev/null; then
+  wait "$pid" 2>/dev/null
+  [ -d "$tmp/out/killed/f3" ] && ok || bad "the killed run had not started"
+  [ -z "$(find "$tmp/out/killed" -name run.json)" ] && ok || bad "a killed run left a run.json"
+  [ -z "$(find "$tmp/out/killed" -name compare.csv)" ] && ok || bad "a killed run left a compare.csv"
+  # a complete epochs.csv may stand (it is renamed into place per epoch);
+  # temporary files may remain, but under their own names
+  find "$tmp/out/killed" -type f | grep -vE '/(epochs\.csv|[a-z.]+\.tmp\.[0-9]+)$' | grep -q . \
+    && bad "a killed run left: $(find "$tmp/out/killed" -type f)" || ok
+else
+  bad "the run of 100000 epochs ended within a second"
+fi
+
+# ---- the key reference ------------------------------------------------------------------
+"$f3sim" keys --markdown > "$tmp/keys.md"
+n_keys=0
+while read -r key _; do
+  n_keys=$((n_keys + 1))
+  grep -qF "| \`$key\` |" "$tmp/keys.md" || bad "keys --markdown lacks $key"
+done < <("$f3sim" keys)
+[ "$n_keys" -ge 60 ] && ok || bad "f3sim keys lists only $n_keys keys"
+# docs/scenarios.md holds the generated reference, up to date
+doc=$src/docs/scenarios.md
+if [ -f "$doc" ]; then
+  sed -n '/^<!-- BEGIN f3sim keys --markdown -->$/,/^<!-- END f3sim keys --markdown -->$/p' "$doc" | sed '1d;$d' > "$tmp/doc-keys.md"
+  cmp -s "$tmp/doc-keys.md" "$tmp/keys.md" && ok || bad "docs/scenarios.md's key reference is not the output of 'f3sim keys --markdown' (refresh it)"
+else
+  bad "no docs/scenarios.md"
+fi
+
+echo "cli_scenarios: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
