@@ -155,6 +155,7 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     o->train_limit = (size_t)scenario_num(sc, "dataset.train_limit");
     o->test_limit = (size_t)scenario_num(sc, "dataset.test_limit");
     o->wine_test_fraction = scenario_num(sc, "dataset.test_fraction");
+    o->raw = scenario_num(sc, "dataset.standardize") == 0;
     const sc_value *hid = scenario_get(sc, "network.hidden"), *in = scenario_get(sc, "network.input"),
                    *out = scenario_get(sc, "network.output");
     o->n_hidden = hid->n;

@@ -29,6 +29,8 @@ static const char *const TRAIN_HELP =
     "  --classes N           csv: number of classes (0: regression; 0)\n"
     "  --train-limit N       use the first N training samples (all)\n"
     "  --test-limit N        use the first N test samples (all)\n"
+    "  --no-standardize      raw feature values (default: the data set's standard\n"
+    "                        preprocessing, e.g. MNIST x/255, mean 0.1307, std 0.3081)\n"
     "network:\n"
     "  --hidden LIST         hidden widths, comma separated, e.g. 500 or 1024,1024 (500);\n"
     "                        'none' for no hidden layer\n"
@@ -138,7 +140,7 @@ static int cmd_train(int argc, char **argv)
         O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP
+        O_HELP, O_RAW
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -167,6 +169,7 @@ static int cmd_train(int argc, char **argv)
         {"out", required_argument, 0, O_OUT},
         {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},
+        {"no-standardize", no_argument, 0, O_RAW},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -230,6 +233,7 @@ static int cmd_train(int argc, char **argv)
             out_set = 1;
             break;
         case O_QUIET: o.progress = 0; break;
+        case O_RAW: o.raw = 1; break;
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
         case ':': {
             char msg[300];

@@ -100,6 +100,12 @@ static f3_status load_data(const train_options *o, f3_dataset **train, f3_datase
         *train = *test = NULL;
         return st;
     }
+    if (o->raw) {
+        for (f3_dataset *ds = *train;; ds = *test) {
+            for (size_t j = 0; j < ds->d; j++) ds->offset[j] = 0.0f, ds->scale[j] = 1.0f;
+            if (ds == *test) break;
+        }
+    }
     if (o->train_limit && o->train_limit < (*train)->n) f3_dataset_truncate(*train, o->train_limit);
     if (o->test_limit && o->test_limit < (*test)->n) f3_dataset_truncate(*test, o->test_limit);
     return F3_OK;
@@ -212,6 +218,7 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
     json_kv_u64(w, "seed", c->seed);
     json_kv_u64(w, "train_limit", o->train_limit);
     json_kv_u64(w, "test_limit", o->test_limit);
+    json_kv_bool(w, "standardize", !o->raw);
     json_kv_u64(w, "blas_threads", (uint64_t)f3_blas_threads());
     json_end_object(w);
 }

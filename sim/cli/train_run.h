@@ -20,6 +20,7 @@ typedef struct {
     size_t classes;          /* csv classification: number of classes; 0 = regression */
     size_t train_limit;      /* 0 = all */
     size_t test_limit;       /* 0 = all */
+    int raw;                 /* 1: no standardisation (raw feature values) */
     double wine_test_fraction;
     size_t hidden[F3_MAX_LAYERS];
     size_t n_hidden;

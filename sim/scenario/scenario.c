@@ -824,8 +824,6 @@ f3_status scenario_validate(scenario *sc)
         if (regression && (strstr(ei, "one_hot") || strstr(ei, "softmax")) && f3like)
             return at_key(sc, "training.error_info", F3_EINVAL,
                           "error_info %s needs a classification data set; %s is a regression data set", ei, ds);
-        if (regression && !strcmp(algs[i], "drtp"))
-            return at_key(sc, alg_key, F3_EINVAL, "drtp feeds back the one-hot target: it needs a classification data set, and %s is a regression data set", ds);
     }
     const char *loss = scenario_str(sc, "training.loss"), *oact = scenario_str(sc, "network.output_activation");
     if (regression && (!strcmp(loss, "bce") || !strcmp(loss, "softmax_ce")))

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SC_MAX_LIST 64
+#define SC_MAX_LIST 128
 #define SC_MAX_STR 512
 #define SC_MAX_SWEEP 16
 #define SC_MAX_DEPTH 16

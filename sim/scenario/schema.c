@@ -31,6 +31,8 @@ static const sc_entry SCHEMA[] = {
     {"dataset.test_limit", SK_INT, "0", 0, 1e9, NULL, "samples", "Use only the first N test samples; 0: all.", "2000", 0},
     {"dataset.test_fraction", SK_FLOAT, "0.2", 0, 0.99, NULL, "fraction", "wine only: share of the rows held out for testing (split by training.seed).", "0.25", 0},
 
+    {"dataset.standardize", SK_BOOL, "true", 0, 0, NULL, "", "true: the data set's standard preprocessing (MNIST and Fashion-MNIST: x/255, mean 0.1307, std 0.3081 as the paper's code; CIFAR-10: per-channel mean and std; Wine: the training split's mean and std); false: the raw feature values (bytes 0-255 for images). Census Income and csv files are never standardised.", "false", 0},
+
     {"training", SK_SECTION, NULL, 0, 0, NULL, "", "The learning rule and its recipe.", NULL, 0},
     {"training.algorithm", SK_ENUM, "f3", 0, 0, ALGOS, "", "The learning rule when compare is not given. f3-error and f3-loss are f3 with delayed_error(_one_hot) and delayed_loss(_one_hot).", "bp", 0},
     {"training.compare", SK_ENUM_LIST, "[]", 0, 0, ALGOS, "", "Learning rules to run side by side on the same data with the same initial weights; replaces algorithm.", "[bp, f3, dfa, drtp, llo]", 0},

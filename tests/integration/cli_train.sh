@@ -95,6 +95,10 @@ if [ -f "$src/data/mnist/train-images-idx3-ubyte" ]; then
     acc=$(json "$tmp/mnist-$alg/run.json" "d['best_test_accuracy']")
     python3 -c "import sys; sys.exit(0 if float('$acc') > 80 else 1)" && ok || bad "mnist $alg accuracy $acc % <= 80 %"
   done
+  # raw feature values: recorded, and other numbers
+  "$f3sim" train "${mn[@]}" --algorithm f3 --feedback-init trinomial --no-standardize --out "$tmp/mnist-raw" >/dev/null 2>&1
+  [ "$(json "$tmp/mnist-raw/run.json" "d['config']['standardize']")" = False ] && ok || bad "--no-standardize not recorded"
+  [ "$(json "$tmp/mnist-raw/run.json" "d['weights_sha256']")" != "$(json "$tmp/mnist-f3/run.json" "d['weights_sha256']")" ] && ok || bad "--no-standardize changed nothing"
   # OpenBLAS picks other kernels for other thread counts, so the thread
   # count is part of the configuration: recorded, and repeatable
   "$f3sim" train "${mn[@]}" --algorithm f3 --feedback-init trinomial --threads 1 --out "$tmp/mnist-f3-t1" >/dev/null 2>&1

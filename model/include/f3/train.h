@@ -6,7 +6,7 @@
  *   bp    backpropagation
  *   f3    delayed error information: δh_i = B_i^T e_{t-1}   (Algorithm 1)
  *   dfa   current error:            δh_i = B_i^T (y* − y)
- *   drtp  one-hot target:           δh_i = B_i^T y*
+ *   drtp  the target:               δh_i = B_i^T y* (one-hot, or the regression targets)
  *   llo   last layer only: hidden layers stay at their initialisation
  *
  * The output layer always trains on the true gradient of the training loss
