@@ -187,6 +187,14 @@ static int layer_trains(const f3_config *cfg, size_t i)
     return cfg->algorithm != F3_ALG_LLO || i + 1 == cfg->n_layers;
 }
 
+/* Lay `count` floats at `ptr` in the block at base (or only count them
+ * when base is NULL); used by the two lay-out functions below. */
+#define TAKE(ptr, count)                                                                   \
+    do {                                                                                   \
+        if (base) (ptr) = base + off;                                                      \
+        off += (count);                                                                    \
+    } while (0)
+
 /* Lay the arrays of every layer into one block (or, with base == NULL,
  * only count the floats needed). */
 static size_t lay_out_params(f3_trainer *tr, float *base)
@@ -194,11 +202,6 @@ static size_t lay_out_params(f3_trainer *tr, float *base)
     const f3_config *cfg = &tr->cfg;
     const size_t K = cfg->n_layers, C = cfg->widths[K];
     size_t off = 0;
-#define TAKE(ptr, count)                                                                   \
-    do {                                                                                   \
-        if (base) (ptr) = base + off;                                                      \
-        off += (count);                                                                    \
-    } while (0)
     for (size_t i = 0; i < K; i++) {
         f3_layer *L = &tr->layers[i];
         size_t nw = cfg->widths[i + 1] * cfg->widths[i], nb = cfg->bias ? cfg->widths[i + 1] : 0;
@@ -219,7 +222,6 @@ static size_t lay_out_params(f3_trainer *tr, float *base)
         if (i + 1 < K && uses_feedback(cfg->algorithm)) TAKE(L->B, C * cfg->widths[i + 1]);
     }
     if (cfg->algorithm == F3_ALG_F3) TAKE(tr->error_store, tr->n_train * C);
-#undef TAKE
     return off;
 }
 
@@ -231,11 +233,6 @@ static size_t lay_out_workspace(f3_trainer *tr, float *base)
     for (size_t i = 0; i <= K; i++) maxn = cfg->widths[i] > maxn ? cfg->widths[i] : maxn;
     for (size_t i = 1; i < K; i++) stash += cfg->widths[i];
     size_t off = 0;
-#define TAKE(ptr, count)                                                                   \
-    do {                                                                                   \
-        if (base) (ptr) = base + off;                                                      \
-        off += (count);                                                                    \
-    } while (0)
     TAKE(tr->ws_h[0], R * maxn);
     TAKE(tr->ws_h[1], R * maxn);
     TAKE(tr->ws_d, R * maxn);
@@ -244,7 +241,6 @@ static size_t lay_out_workspace(f3_trainer *tr, float *base)
     TAKE(tr->ws_es, R);
     if (cfg->algorithm == F3_ALG_BP || cfg->algorithm == F3_ALG_DFA)
         TAKE(tr->ws_stash, tr->cfg.batch_size * stash);
-#undef TAKE
     return off;
 }
 

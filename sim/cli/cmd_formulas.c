@@ -3,6 +3,8 @@
  * of real training steps).  See cmd_formulas.h and docs/validation.md. */
 #include "cmd_formulas.h"
 
+#include "cli_util.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -79,24 +81,7 @@ typedef struct {
     uint64_t steps;            /* verify */
 } net_options;
 
-static int usage_error(const char *cmd, const char *msg)
-{
-    fprintf(stderr, "f3sim %s: %s\nTry 'f3sim help %s'.\n", cmd, msg, cmd);
-    return 2;
-}
 
-static int parse_u64(const char *opt, const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') {
-        F3_FAIL(F3_EINVAL, "%s expects a non-negative integer, got '%s'", opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static int parse_positive(const char *opt, const char *s, size_t *out)
 {

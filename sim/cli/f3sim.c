@@ -8,6 +8,7 @@
 #include "f3/kernels.h"
 #include "f3/status.h"
 #include "f3/train.h"
+#include "cli_util.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
 #include "train_run.h"
@@ -77,37 +78,8 @@ static const char *const MAIN_HELP =
     "  --version print the version\n"
     "  --help    this text\n";
 
-static int usage_error(const char *cmd, const char *msg)
-{
-    fprintf(stderr, "f3sim %s: %s\nTry 'f3sim help %s'.\n", cmd, msg, cmd);
-    return 2;
-}
 
-static int parse_size(const char *opt, const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-') {
-        F3_FAIL(F3_EINVAL, "%s expects a non-negative integer, got '%s'", opt, s);
-        return -1;
-    }
-    *out = (size_t)v;
-    return 0;
-}
 
-static int parse_double(const char *opt, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) {
-        F3_FAIL(F3_EINVAL, "%s expects a number, got '%s'", opt, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static int parse_hidden(const char *s, train_options *o)
 {

@@ -3,11 +3,9 @@
 # cycle table, pipelining, update locking, fabric rules, trace and tiles.csv.
 #   chip.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 f3sim=$1 tmp=$3/chip
 rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
-fails=0 passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { if python3 -c "$1"; then ok; else bad "$2"; fi; }
 
 python3 - <<'PY'
@@ -155,5 +153,4 @@ assert len(r) == 3 and [x['tile'] for x in r] == ['1','2','3']
 assert all(k.endswith(('_cycles','_bytes','_pj','n_in','n_out','tile')) for k in r[0])
 " "tiles.csv is wrong"
 
-echo "chip: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish chip

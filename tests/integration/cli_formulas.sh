@@ -6,18 +6,7 @@
 set -u
 f3sim=$1 tmp=$3/cli_formulas
 rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0 passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect CODE PATTERN -- command...: exit code and a pattern in stderr+stdout
-expect() {
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$(tail -20 <<<"$out")"; return; fi
-  if ! grep -qE -- "$pat" <<<"$out"; then bad "no '$pat' in output of: $*"$'\n'"$(tail -20 <<<"$out")"; return; fi
-  ok
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 # check FILE PYTHON-EXPRESSION: the expression over the JSON document d is true
 check() {
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)" "$1" "$2" \
@@ -114,5 +103,4 @@ expect 2 "unknown option '--json'" -- "$f3sim" verify --json
 expect 2 "--steps expects a positive integer" -- "$f3sim" verify --steps 0
 expect 2 "--seed expects a non-negative integer" -- "$f3sim" verify --seed x
 
-echo "cli_formulas: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_formulas

@@ -8,18 +8,7 @@
 set -u
 f3sim=$1 src=$2 tmp=$3/cli_scenarios
 rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0 passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect CODE PATTERN -- command...: exit code and an extended regex in stderr+stdout
-expect() {
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$out"; return; fi
-  if ! grep -qE -- "$pat" <<<"$out"; then bad "no '$pat' in output of: $*"$'\n'"$out"; return; fi
-  ok
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 # expect_fixed CODE STRING -- command...: the same with a fixed string
 expect_fixed() {
   local code=$1 str=$2; shift 3
@@ -29,7 +18,6 @@ expect_fixed() {
   if ! grep -qF -- "$str" <<<"$out"; then bad "no '$str' in output of: $*"$'\n'"$out"; return; fi
   ok
 }
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 # only_has DIR WHAT NAME...: DIR holds nothing but the entries NAME...
 only_has() {
   local dir=$1 what=$2; shift 2
@@ -283,5 +271,4 @@ else
   bad "no docs/scenarios.md"
 fi
 
-echo "cli_scenarios: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_scenarios

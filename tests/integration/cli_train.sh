@@ -5,19 +5,7 @@
 set -u
 f3sim=$1 src=$2 tmp=$3/cli_train
 rm -rf "$tmp" && mkdir -p "$tmp"
-fails=0 passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect CODE PATTERN -- command...: exit code and a pattern in stderr+stdout
-expect() {
-  local code=$1 pat=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "exit $rc (wanted $code): $*"$'\n'"$out"; return; fi
-  if ! grep -qE -- "$pat" <<<"$out"; then bad "no '$pat' in output of: $*"$'\n'"$out"; return; fi
-  ok
-}
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
 # ---- the command line -------------------------------------------------------
 expect 0 '^f3sim [0-9]+\.[0-9]+\.[0-9]+' -- "$f3sim" --version
@@ -114,5 +102,4 @@ else
   echo "SKIP: MNIST subset (no $src/data/mnist; scripts/setup.sh fetches it)"
 fi
 
-echo "cli_train: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_train
