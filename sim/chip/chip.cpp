@@ -173,6 +173,10 @@ struct Tile : sc_module {
 
     Tile(sc_module_name name, Chip *chip, size_t i, size_t ring);
     void run();
+    /* send the batch's h_i (with the targets and extra bytes per sample)
+     * to the next tile, sample by sample as each is ready */
+    void pass_on(size_t k, Slot *sl, const float *out, f3_memclass cls, const std::vector<double> &ready,
+                 double extra_bytes);
     void account(double start, double dur, int state);
 };
 
@@ -246,6 +250,20 @@ Tile::Tile(sc_module_name name, Chip *chip, size_t i, size_t ring)
     m_msgs.resize(ring);
     m_back_msgs.resize(ring);
     SC_THREAD(run);
+}
+
+void Tile::pass_on(size_t k, Slot *sl, const float *out, f3_memclass cls, const std::vector<double> &ready,
+                   double extra_bytes)
+{
+    Chip &c = *m_chip;
+    Msg &o = m_msgs[k];
+    o.slot = sl;
+    o.data = out;
+    o.cls = cls;
+    o.ready.resize(sl->b);
+    double payload = 4.0 * double(c.tr->layers[m_i].n_out) + 4.0 * double(c.C) + extra_bytes;
+    for (size_t j = 0; j < sl->b; j++) o.ready[j] = c.fwd[m_i].send(ready[j], payload);
+    c.tiles[m_i + 1]->m_in.write(&o);
 }
 
 void Tile::account(double start, double dur, int state)
@@ -380,16 +398,9 @@ void Tile::run()
                 m_free += double(m_cyc.apply);
             }
             if (hidden) {
-                /* pass h_i (and the batch's e and targets) on */
-                Msg &o = m_msgs[k];
-                o.slot = sl;
-                o.data = out;
-                o.cls = F3_MEM_WORK;
-                o.ready.resize(b);
+                /* h_i, the targets and, for F3 tiles further down, e */
                 double e_bytes = (alg == F3_ALG_F3 && m_i + 2 < K) ? (c.one_hot ? 4.0 : 4.0 * double(C)) : 0.0;
-                double payload = 4.0 * double(L.n_out) + 4.0 * double(C) + e_bytes;
-                for (size_t j = 0; j < b; j++) o.ready[j] = c.fwd[m_i].send(out_ready[j], payload);
-                c.tiles[m_i + 1]->m_in.write(&o);
+                pass_on(k, sl, out, F3_MEM_WORK, out_ready, e_bytes);
             }
             c.tile_done(k, m_free);
             c.sync(m_free);
@@ -400,14 +411,7 @@ void Tile::run()
         std::vector<double> back_ready(b);
         const float *dz_in = nullptr;
         if (hidden) {
-            Msg &o = m_msgs[k];
-            o.slot = sl;
-            o.data = out;
-            o.cls = F3_MEM_ACTBUF;
-            o.ready.resize(b);
-            double payload = 4.0 * double(L.n_out) + 4.0 * double(C);
-            for (size_t j = 0; j < b; j++) o.ready[j] = c.fwd[m_i].send(out_ready[j], payload);
-            c.tiles[m_i + 1]->m_in.write(&o);
+            pass_on(k, sl, out, F3_MEM_ACTBUF, out_ready, 0.0);
             c.sync(m_free);
             Msg *bm = nullptr;
             m_back.read(bm); /* δz_i (bp) or e (dfa) for this batch */
