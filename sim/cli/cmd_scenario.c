@@ -277,13 +277,13 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "algorithm", "cycles", "throughput", "energy",
                "SRAM", "ROM", "links", "err.store", "stall", "peak SRAM");
         printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "", "[/sample]", "[samples/s]", "[nJ/sample]",
-               "[MB]", "[MB]", "[MB]", "[MB]", "[%]", "[KiB/tile]");
+               "[GB]", "[MB]", "[MB]", "[MB]", "[%]", "[KiB/tile]");
         for (size_t k = 0; k < na; k++) {
             const chip_result *h = &hres[k];
             double peak = 0;
             for (size_t i = 0; i < h->n_tiles; i++) peak = h->tile[i].sram_needed > peak ? h->tile[i].sram_needed : peak;
             printf("%-9s %12.0f %12.0f %12.2f %10.1f %10.2f %10.1f %10.2f %8.2f %12.1f\n", algs[k], h->cycles_per_sample,
-                   h->samples_per_second, h->energy_per_sample_pj / 1e3, (double)(h->sram_read + h->sram_written) / 1e6,
+                   h->samples_per_second, h->energy_per_sample_pj / 1e3, (double)(h->sram_read + h->sram_written) / 1e9,
                    (double)h->rom_read / 1e6, (double)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]) / 1e6,
                    (double)(h->es_read + h->es_written) / 1e6, 100.0 * h->stall_fraction, peak / 1024.0);
         }
