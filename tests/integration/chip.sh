@@ -4,7 +4,7 @@
 #   chip.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-f3sim=$1 tmp=$3/chip
+f3sim=$1 src=$2 tmp=$3/chip
 rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
 check() { if python3 -c "$1"; then ok; else bad "$2"; fi; }
 
@@ -152,5 +152,13 @@ r = list(csv.DictReader(open('out/traced/f3/tiles.csv')))
 assert len(r) == 3 and [x['tile'] for x in r] == ['1','2','3']
 assert all(k.endswith(('_cycles','_bytes','_pj','n_in','n_out','tile')) for k in r[0])
 " "tiles.csv is wrong"
+
+# ---- the comparison plots ------------------------------------------------------
+if command -v gnuplot >/dev/null; then
+  bash "$src/analysis/plot_compare.sh" out/chip 2>/dev/null
+  for f in accuracy loss; do
+    [ "$(head -c 4 "out/chip/$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "no $f.png from plot_compare.sh"
+  done
+fi
 
 finish chip
