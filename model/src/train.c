@@ -47,7 +47,7 @@ f3_config f3_config_default(void)
     c.algorithm = F3_ALG_F3;
     c.error_info.kind = F3_EI_ERROR;
     c.error_info.one_hot = 1;
-    c.feedback_init = F3_FB_KAIMING_UNIFORM;
+    c.feedback_init = F3_FB_TRINOMIAL;
     c.e0 = F3_E0_TARGETS;
     c.optimizer = F3_OPT_ADAM;
     c.lr = 1e-3;

@@ -46,7 +46,7 @@ static const char *const TRAIN_HELP =
     "                        _softmax (delayed_error_one_hot)\n"
     "  --e0 MODE             f3: targets | inference (targets)\n"
     "  --feedback-init I     kaiming_uniform | trinomial | binomial | pm_identity\n"
-    "                        (kaiming_uniform)\n"
+    "                        (trinomial: as good as Kaiming or better, §4.5)\n"
     "training:\n"
     "  --optimizer O         adam | sgd (adam)\n"
     "  --lr X                learning rate (1e-3)\n"

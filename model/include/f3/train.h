@@ -75,7 +75,7 @@ typedef struct {
 } f3_config;
 
 /* A configuration with the paper's defaults (tanh, sigmoid, bias, BCE, F³
- * delayed error one-hot, Kaiming-uniform feedback, Adam lr 1e-3, batch 50,
+ * delayed error one-hot, trinomial feedback, Adam lr 1e-3, batch 50,
  * seed 1) and no layers. */
 f3_config f3_config_default(void);
 
