@@ -3,20 +3,13 @@
 # cycle table, pipelining, update locking, fabric rules, trace and tiles.csv.
 #   chip.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
-source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-f3sim=$1 src=$2 tmp=$3/chip
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/common.bash"
+f3sim=$1 src=$(cd "$2" && pwd) tmp=$3/chip
 rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
 check() { if python3 -c "$1"; then ok; else bad "$2"; fi; }
 
-python3 - <<'PY'
-import random
-rnd = random.Random(11)
-for name, n in (("train", 400), ("test", 100)):
-    with open(f"{name}.csv", "w") as f:
-        for _ in range(n):
-            x = [round(rnd.uniform(-2, 2), 4) for _ in range(6)]
-            f.write(",".join(map(str, x + [max(range(3), key=lambda q: x[q])])) + "\n")
-PY
+python3 "$here/lib/make_csv.py" . 11 400 100 --no-header
 common() {  # name hidden batch optimizer train_limit compare
   cat <<Y
 name: $1

@@ -84,20 +84,7 @@ expect_fixed 2 "--set[1]:1:6: name: '..' cannot name a results folder" -- "$f3si
 only_has "$tmp/set-cwd" "run with a bad --set"
 
 # ---- generated CSV data ------------------------------------------------------------
-python3 - "$tmp" <<'PY'
-import random, sys
-rnd = random.Random(5)
-def rows(n):
-    out = []
-    for _ in range(n):
-        x = [round(rnd.uniform(-2, 2), 4) for _ in range(6)]
-        out.append(x + [max(range(3), key=lambda q: x[q])])
-    return out
-for name, n in (("train", 600), ("test", 200)):
-    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
-        f.write("a,b,c,d,e,f,label\n")
-        for x in rows(n): f.write(",".join(map(str, x)) + "\n")
-PY
+python3 "$(dirname "${BASH_SOURCE[0]}")/lib/make_csv.py" "$tmp" 5 600 200
 csv_head() { # NAME: a scenario on the generated data, results under $tmp/out
   cat <<EOF
 name: $1

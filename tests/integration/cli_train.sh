@@ -23,24 +23,7 @@ expect 1 "nonexistent/mnist/train-images-idx3-ubyte" -- "$f3sim" train --data-di
 [ ! -e "$tmp/none1" ] && [ ! -e "$tmp/none2" ] && ok || bad "a failed run left a results folder"
 
 # ---- generated CSV data ------------------------------------------------------
-python3 - "$tmp" <<'PY'
-import random, sys
-rnd = random.Random(5)
-def rows(n):
-    out = []
-    for _ in range(n):
-        x = [round(rnd.uniform(-2, 2), 4) for _ in range(6)]
-        cls = max(range(3), key=lambda q: x[q])
-        out.append(x + [cls, round(x[0] * 1.5 - x[1] + 0.3 * x[2], 4)])
-    return out
-for name, n in (("train", 900), ("test", 300)):
-    r = rows(n)
-    with open(f"{sys.argv[1]}/{name}.csv", "w") as f:
-        f.write("a,b,c,d,e,f,label\n")
-        for x in r: f.write(",".join(map(str, x[:7])) + "\n")
-    with open(f"{sys.argv[1]}/{name}-reg.csv", "w") as f:
-        for x in r: f.write(",".join(map(str, x[:6] + [x[7]])) + "\n")
-PY
+python3 "$(dirname "${BASH_SOURCE[0]}")/lib/make_csv.py" "$tmp" 5 900 300
 csv=(--dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3
      --hidden 32 --epochs 4 --batch-size 10 --lr 1e-2 --quiet)
 for alg in bp f3 dfa drtp llo; do
