@@ -121,13 +121,19 @@ struct Msg {
     std::vector<double> ready;       /* cycle at which sample k is available here */
 };
 
-/* A link: serialises transfers, counts bytes and energy. */
-struct Link {
-    chip_link_config cfg{};
+/* A link: direction (by where it is wired), bytes per cycle, latency, pJ per
+ * byte.  Serialises transfers and counts their bytes. */
+struct Link : sc_module {
+    const chip_link_config cfg;
     double free = 0;   /* cycle the link is next free */
     uint64_t bytes = 0;
     std::vector<std::pair<double, double>> trace; /* busy intervals (traced samples) */
-    bool tracing = false;
+    bool tracing;
+    Link(sc_module_name name, const chip_link_config &c, bool trace_it)
+        : sc_module(name), cfg(c), tracing(trace_it)
+    {
+        sc_assert(!cfg.present || (cfg.bytes_per_cycle > 0 && cfg.latency_cycles >= 0));
+    }
     /* send `bytes` at cycle t; returns the arrival cycle */
     double send(double t, double nbytes)
     {
@@ -142,6 +148,31 @@ struct Link {
         }
         bytes += uint64_t(nbytes);
         return done + cfg.latency_cycles;
+    }
+};
+
+/* F³'s error store: C values per training sample (of the trainer, whose
+ * store it is), read by the streamer and written by the output tile; counts
+ * bytes at its precision. */
+struct ErrorStore : sc_module {
+    f3_trainer *m_tr;
+    const double m_bytes_per_value;
+    const bool m_one_hot;
+    double m_read = 0, m_written = 0; /* bytes */
+    ErrorStore(sc_module_name name, f3_trainer *tr, double bytes_per_value, bool one_hot)
+        : sc_module(name), m_tr(tr), m_bytes_per_value(bytes_per_value), m_one_hot(one_hot)
+    {
+        sc_assert(bytes_per_value > 0);
+    }
+    void read(const int32_t *labels, const size_t *idx, size_t b, float *E, float *es)
+    {
+        f3_read_error_store(m_tr, labels, idx, b, E, es);
+        m_read += (m_one_hot ? 1.0 : double(m_tr->C)) * m_bytes_per_value * double(b);
+    }
+    void write(const float *y, const float *t, const size_t *idx, float *scratch, size_t b)
+    {
+        f3_write_error_store(m_tr, y, t, idx, scratch, b);
+        m_written += double(m_tr->C) * m_bytes_per_value * double(b);
     }
 };
 
@@ -191,17 +222,17 @@ struct Chip {
     int one_hot = 0;
     std::vector<std::unique_ptr<Tile>> tiles;
     std::unique_ptr<Streamer> streamer;
-    Link fwd_in;            /* streamer → tile 1 */
-    std::vector<Link> fwd;  /* tile i → tile i+1 */
-    std::vector<Link> bwd;  /* tile i+1 → tile i */
-    Link bcast;
+    std::unique_ptr<Link> fwd_in;            /* streamer → tile 1 */
+    std::vector<std::unique_ptr<Link>> fwd;  /* tile i → tile i+1 */
+    std::vector<std::unique_ptr<Link>> bwd;  /* tile i+1 → tile i */
+    std::unique_ptr<Link> bcast;
+    std::unique_ptr<ErrorStore> store;
     std::vector<Slot> slots;
     sc_semaphore *credits = nullptr;
     sc_event batch_done;
     size_t done_batches = 0, sent_batches = 0;
     const size_t *perm = nullptr;
     f3_stats *st = nullptr;
-    double es_read = 0, es_written = 0;
     double end_cycle = 0;
     uint64_t samples = 0;
     double clock_period_ns = 1;
@@ -224,8 +255,8 @@ struct Chip {
         tr->ledger->samples += slots[k].b; /* as f3_train_step counts them */
         tr->ledger->batches += 1;
         if (hw.trace && samples >= hw.trace_samples) {
-            fwd_in.tracing = bcast.tracing = false;
-            for (size_t i = 0; i < K; i++) fwd[i].tracing = bwd[i].tracing = false;
+            fwd_in->tracing = bcast->tracing = false;
+            for (size_t i = 0; i < K; i++) fwd[i]->tracing = bwd[i]->tracing = false;
         }
         done_batches++;
         credits->post();
@@ -262,7 +293,7 @@ void Tile::pass_on(size_t k, Slot *sl, const float *out, f3_memclass cls, const 
     o.cls = cls;
     o.ready.resize(sl->b);
     double payload = 4.0 * double(c.tr->layers[m_i].n_out) + 4.0 * double(c.C) + extra_bytes;
-    for (size_t j = 0; j < sl->b; j++) o.ready[j] = c.fwd[m_i].send(ready[j], payload);
+    for (size_t j = 0; j < sl->b; j++) o.ready[j] = c.fwd[m_i]->send(ready[j], payload);
     c.tiles[m_i + 1]->m_in.write(&o);
 }
 
@@ -307,10 +338,8 @@ void Streamer::run()
             f3_dataset_gather(c.train, sl.idx.data(), b, sl.x.data(), sl.t.data(), sl.lab.data());
             double e_bytes = 0; /* DRTP's e is the target, which travels anyway */
             if (tr->cfg.algorithm == F3_ALG_F3) {
-                f3_read_error_store(tr, sl.lab.data(), sl.idx.data(), b, sl.E.data(), sl.es.data());
-                double vals = c.one_hot ? 1.0 : double(C);
-                c.es_read += vals * c.hw.es_bytes_per_value * double(b);
-                if (c.K > 1) e_bytes = vals * 4.0;
+                c.store->read(sl.lab.data(), sl.idx.data(), b, sl.E.data(), sl.es.data());
+                if (c.K > 1) e_bytes = (c.one_hot ? 1.0 : double(C)) * 4.0;
             }
             Msg &m = m_msgs[k];
             m.slot = &sl;
@@ -320,7 +349,7 @@ void Streamer::run()
             local = std::max(local, c.now_cycles());
             /* x, the targets and (F3) e of each sample, one after another */
             double payload = 4.0 * double(d) + 4.0 * double(C) + e_bytes;
-            for (size_t j = 0; j < b; j++) m.ready[j] = c.fwd_in.send(local, payload);
+            for (size_t j = 0; j < b; j++) m.ready[j] = c.fwd_in->send(local, payload);
             c.sent_batches++;
             c.tiles[0]->m_in.write(&m);
         }
@@ -385,8 +414,7 @@ void Tile::run()
             if (out_tile) {
                 f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, c.st);
                 if (alg == F3_ALG_F3) {
-                    f3_write_error_store(tr, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
-                    c.es_written += double(C) * c.hw.es_bytes_per_value * double(b);
+                    c.store->write(out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
                 }
                 f3_layer_gradient(tr, m_i, m_dz.data(), m->data, m->cls, b);
                 f3_layer_update(tr, m_i);
@@ -436,7 +464,7 @@ void Tile::run()
             if (alg == F3_ALG_BP && m_i > 0) {
                 account(m_free, bp_cycles, 1);
                 m_free += bp_cycles;
-                down_ready[j] = c.bwd[m_i - 1].send(m_free, 4.0 * double(L.n_in));
+                down_ready[j] = c.bwd[m_i - 1]->send(m_free, 4.0 * double(L.n_in));
             }
         }
         if (stash) m_sram_r += m_bytes.stash * double(b);
@@ -467,7 +495,7 @@ void Tile::run()
                 f3_layer_update(tr, m_i);
                 /* broadcast e to every hidden tile */
                 std::vector<double> ready(b);
-                for (size_t j = 0; j < b; j++) ready[j] = c.bcast.send(back_ready[j] + double(m_cyc.dz), 4.0 * double(C));
+                for (size_t j = 0; j < b; j++) ready[j] = c.bcast->send(back_ready[j] + double(m_cyc.dz), 4.0 * double(C));
                 for (size_t h = 0; h + 1 < K; h++) {
                     Msg &bm = c.tiles[h]->m_back_msgs[k];
                     bm.slot = sl;
@@ -529,16 +557,14 @@ extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f
         sl.lab.resize(bs);
         sl.idx.resize(bs);
     }
-    c.fwd_in.cfg = hw->forward;
-    c.fwd.resize(c.K);
-    c.bwd.resize(c.K);
+    const bool tr_on = hw->trace != 0;
+    c.fwd_in.reset(new Link("link_in", hw->forward, tr_on));
     for (size_t i = 0; i < c.K; i++) {
-        c.fwd[i].cfg = hw->forward;
-        c.bwd[i].cfg = hw->backward;
+        c.fwd.emplace_back(new Link(sc_module_name(("link_fwd" + std::to_string(i + 1)).c_str()), hw->forward, tr_on));
+        c.bwd.emplace_back(new Link(sc_module_name(("link_bwd" + std::to_string(i + 2)).c_str()), hw->backward, tr_on));
     }
-    c.bcast.cfg = hw->broadcast;
-    c.fwd_in.tracing = c.bcast.tracing = hw->trace != 0;
-    for (size_t i = 0; i < c.K; i++) c.fwd[i].tracing = c.bwd[i].tracing = hw->trace != 0;
+    c.bcast.reset(new Link("link_broadcast", hw->broadcast, tr_on));
+    if (tr->error_store) c.store.reset(new ErrorStore("error_store", tr, hw->es_bytes_per_value, c.one_hot));
     for (size_t i = 0; i < c.K; i++)
         c.tiles.emplace_back(new Tile(sc_module_name(("tile" + std::to_string(i + 1)).c_str()), &c, i, c.ring));
     c.streamer.reset(new Streamer("streamer", &c));
@@ -571,12 +597,13 @@ extern "C" void chip_sim_result(const chip_sim *s, chip_result *r)
     r->samples_per_second = r->cycles_per_sample > 0 ? c.hw.clock_mhz * 1e6 / r->cycles_per_sample : 0;
     r->n_tiles = c.K;
     double stall = 0, total = 0;
-    r->link_bytes[0] = c.fwd_in.bytes;
+    r->link_bytes[0] = c.fwd_in->bytes;
     for (size_t i = 0; i < c.K; i++) {
-        r->link_bytes[0] += c.fwd[i].bytes;
-        r->link_bytes[1] += c.bwd[i].bytes;
+        r->link_bytes[0] += c.fwd[i]->bytes;
+        r->link_bytes[1] += c.bwd[i]->bytes;
     }
-    r->link_bytes[2] = c.bcast.bytes;
+    r->link_bytes[2] = c.bcast->bytes;
+    const double es_read = c.store ? c.store->m_read : 0.0, es_written = c.store ? c.store->m_written : 0.0;
     for (size_t i = 0; i < c.K; i++) {
         const Tile &t = *c.tiles[i];
         chip_tile_stats &ts = r->tile[i];
@@ -592,13 +619,13 @@ extern "C" void chip_sim_result(const chip_sim *s, chip_result *r)
         ts.energy_compute = double(cnt.fma) * c.hw.fma_pj + double(cnt.elem) * c.hw.elem_pj;
         ts.energy_sram = t.m_sram_r * c.hw.sram_read_pj + t.m_sram_w * c.hw.sram_write_pj;
         ts.energy_rom = t.m_rom_r * c.hw.rom_read_pj;
-        ts.energy_links = double(c.fwd[i].bytes) * c.hw.forward.pj_per_byte + double(c.bwd[i].bytes) * c.hw.backward.pj_per_byte;
-        if (i == 0) ts.energy_links += double(c.fwd_in.bytes) * c.hw.forward.pj_per_byte;
+        ts.energy_links = double(c.fwd[i]->bytes) * c.hw.forward.pj_per_byte + double(c.bwd[i]->bytes) * c.hw.backward.pj_per_byte;
+        if (i == 0) ts.energy_links += double(c.fwd_in->bytes) * c.hw.forward.pj_per_byte;
         if (i + 1 == c.K) {
-            ts.energy_links += double(c.bcast.bytes) * c.hw.broadcast.pj_per_byte;
-            ts.energy_error_store = c.es_written * c.hw.es_write_pj;
+            ts.energy_links += double(c.bcast->bytes) * c.hw.broadcast.pj_per_byte;
+            ts.energy_error_store = es_written * c.hw.es_write_pj;
         }
-        if (i == 0) ts.energy_error_store += c.es_read * c.hw.es_read_pj;
+        if (i == 0) ts.energy_error_store += es_read * c.hw.es_read_pj;
         const f3_layer &L = tr->layers[i];
         double params = double(L.n_in) * double(L.n_out) + (tr->cfg.bias ? double(L.n_out) : 0.0);
         bool trains = tr->cfg.algorithm != F3_ALG_LLO || i + 1 == c.K;
@@ -615,8 +642,8 @@ extern "C" void chip_sim_result(const chip_sim *s, chip_result *r)
         stall += t.m_wait_down;
         total += c.end_cycle;
     }
-    r->es_read = uint64_t(c.es_read);
-    r->es_written = uint64_t(c.es_written);
+    r->es_read = uint64_t(es_read);
+    r->es_written = uint64_t(es_written);
     r->stall_fraction = total > 0 ? stall / total : 0;
     double e = 0;
     for (double v : r->energy_pj) e += v;
@@ -719,11 +746,11 @@ extern "C" int chip_sim_write_files(const chip_sim *s, const char *dir)
             evs.push_back({iv.second, 1, 0, id});
         }
     };
-    add_link(c.fwd_in, "link_in_to_tile1");
-    for (size_t i = 0; i + 1 < c.K; i++) add_link(c.fwd[i], "link_fwd_tile" + std::to_string(i + 1));
+    add_link(*c.fwd_in, "link_in_to_tile1");
+    for (size_t i = 0; i + 1 < c.K; i++) add_link(*c.fwd[i], "link_fwd_tile" + std::to_string(i + 1));
     if (c.hw.backward.present)
-        for (size_t i = 0; i + 1 < c.K; i++) add_link(c.bwd[i], "link_bwd_tile" + std::to_string(i + 2));
-    if (c.hw.broadcast.present) add_link(c.bcast, "link_broadcast");
+        for (size_t i = 0; i + 1 < c.K; i++) add_link(*c.bwd[i], "link_bwd_tile" + std::to_string(i + 2));
+    if (c.hw.broadcast.present) add_link(*c.bcast, "link_broadcast");
     std::fprintf(v.f, "$upscope $end\n$enddefinitions $end\n");
     /* stable: a later event at the same time wins (a 0 that ends one
      * interval comes before the value that starts the next) */
