@@ -197,6 +197,8 @@ struct Tile : sc_module {
     double m_sram_r = 0, m_sram_w = 0, m_rom_r = 0;
     std::vector<std::vector<float>> m_out;  /* ring of output buffers */
     std::vector<float> m_dz, m_dzprev, m_escratch;
+    /* per-sample times of the batch in hand (kept to avoid allocating per batch) */
+    std::vector<double> m_out_ready, m_back_ready, m_down_ready, m_bcast_ready;
     std::vector<Msg> m_msgs;          /* ring of messages to the next tile */
     std::vector<Msg> m_back_msgs;
     size_t m_ring = 0;
@@ -218,7 +220,6 @@ struct Chip {
     f3_trainer *tr = nullptr;
     const f3_dataset *train = nullptr;
     size_t K = 0, C = 0, ring = 0;
-    f3_algorithm alg = F3_ALG_F3;
     int one_hot = 0;
     std::vector<std::unique_ptr<Tile>> tiles;
     std::unique_ptr<Streamer> streamer;
@@ -380,7 +381,8 @@ void Tile::run()
         size_t k = next++ % m_ring;
         float *out = m_out[k].data();
         /* ---- forward: per sample ---- */
-        std::vector<double> out_ready(b);
+        std::vector<double> &out_ready = m_out_ready;
+        out_ready.resize(b);
         const double fwd = double(m_cyc.forward + m_cyc.activation);
         for (size_t j = 0; j < b; j++) {
             double start = std::max(m_free, m->ready[j]);
@@ -436,7 +438,8 @@ void Tile::run()
         }
 
         /* ---- BP and DFA: forward on, then wait for what comes back ---- */
-        std::vector<double> back_ready(b);
+        std::vector<double> &back_ready = m_back_ready;
+        back_ready.resize(b);
         const float *dz_in = nullptr;
         if (hidden) {
             pass_on(k, sl, out, F3_MEM_ACTBUF, out_ready, 0.0);
@@ -452,7 +455,8 @@ void Tile::run()
             for (size_t j = 0; j < b; j++) back_ready[j] = out_ready[j];
         }
         /* per sample: δz, gradient (and bp: δ for the tile below) */
-        std::vector<double> down_ready(b);
+        std::vector<double> &down_ready = m_down_ready;
+        down_ready.resize(b);
         double bp_cycles = double(m_cyc.backprop);
         for (size_t j = 0; j < b; j++) {
             double start = std::max(m_free, back_ready[j]);
@@ -494,7 +498,8 @@ void Tile::run()
                 f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
                 f3_layer_update(tr, m_i);
                 /* broadcast e to every hidden tile */
-                std::vector<double> ready(b);
+                std::vector<double> &ready = m_bcast_ready;
+                ready.resize(b);
                 for (size_t j = 0; j < b; j++) ready[j] = c.bcast->send(back_ready[j] + double(m_cyc.dz), 4.0 * double(C));
                 for (size_t h = 0; h + 1 < K; h++) {
                     Msg &bm = c.tiles[h]->m_back_msgs[k];
@@ -520,7 +525,6 @@ void Tile::run()
 
 struct chip_sim {
     Chip chip;
-    size_t epochs_run = 0;
 };
 
 extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *train)
@@ -538,8 +542,7 @@ extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f
     c.train = train;
     c.K = tr->cfg.n_layers;
     c.C = tr->C;
-    c.alg = tr->cfg.algorithm;
-    c.one_hot = c.alg == F3_ALG_F3 && tr->cfg.error_info.one_hot;
+    c.one_hot = tr->cfg.algorithm == F3_ALG_F3 && tr->cfg.error_info.one_hot;
     c.clock_period_ns = 1e3 / hw->clock_mhz;
     /* batches in flight: one per tile and two more, which keeps every tile fed
      * at steady state (per-sample streaming hides inside a batch) and the
@@ -578,7 +581,6 @@ extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_
     c.perm = perm;
     c.st = st;
     sc_start();
-    s->epochs_run++;
     if (c.done_batches != c.sent_batches) {
         F3_FAIL(F3_EINVAL, "chip: the epoch ended with %zu of %zu batches through the chain", c.done_batches, c.sent_batches);
         return 1;
@@ -765,13 +767,6 @@ extern "C" int chip_sim_write_files(const chip_sim *s, const char *dir)
         vcd_value(v.f, e.bits, e.v, e.id);
     }
     return v.commit() ? 0 : 1;
-}
-
-extern "C" void chip_sim_free(chip_sim *s)
-{
-    /* SystemC objects live until the process ends (the chip runs in a
-     * process of its own); only the plain buffers are released here. */
-    (void)s;
 }
 
 /* libsystemc's own main() calls sc_main; f3sim has a main of its own and

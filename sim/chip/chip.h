@@ -78,7 +78,8 @@ chip_step_cycles chip_tile_cycles(const chip_config *hw, size_t n_in, size_t n_o
                                   f3_optimizer opt, size_t batch);
 
 /* A chip simulation bound to a trainer and its training set (one per
- * process: SystemC elaborates once).  NULL with f3_last_error() on failure. */
+ * process: SystemC elaborates once, and the chip lives until the process
+ * ends).  NULL with f3_last_error() on failure. */
 typedef struct chip_sim chip_sim;
 chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *train);
 /* Train one epoch on the chip in the order perm; adds the loss of the
@@ -88,7 +89,6 @@ int chip_sim_epoch(chip_sim *c, const size_t *perm, size_t epoch, f3_stats *st);
 void chip_sim_result(const chip_sim *c, chip_result *out);
 /* Write tiles.csv (and trace.vcd if configured) into dir; 0 on success. */
 int chip_sim_write_files(const chip_sim *c, const char *dir);
-void chip_sim_free(chip_sim *c);
 
 #ifdef __cplusplus
 }
