@@ -191,25 +191,13 @@ size_t f3_run_batch_of_step(size_t n_train, size_t batch_size, uint64_t s)
     return n_train - first < batch_size ? (size_t)(n_train - first) : batch_size;
 }
 
-static int keeps_activations(f3_algorithm a) { return a == F3_ALG_BP || a == F3_ALG_DFA; }
-
-static int has_feedback_matrices(f3_algorithm a)
-{
-    return a == F3_ALG_F3 || a == F3_ALG_DFA || a == F3_ALG_DRTP;
-}
-
-static int layer_trains(const f3_config *cfg, size_t j)
-{
-    return cfg->algorithm != F3_ALG_LLO || j + 1 == cfg->n_layers;
-}
-
 /* Where layer j's input h_j (paper: h_{j}, the output of layer j) is read
  * from: the inputs for the first layer, the stash for BP and DFA, else the
  * ping-pong workspace. */
 static f3_memclass input_class(const f3_config *cfg, size_t j)
 {
     if (j == 0) return F3_MEM_INPUTS;
-    return keeps_activations(cfg->algorithm) ? F3_MEM_ACTBUF : F3_MEM_WORK;
+    return f3_needs_stash(cfg->algorithm) ? F3_MEM_ACTBUF : F3_MEM_WORK;
 }
 
 /* f3_act_backward over n elements: f' and the product (identity: a copy,
@@ -229,7 +217,7 @@ static void forward_counts(const f3_config *cfg, size_t j, uint64_t S, uint64_t 
     const int last = j + 1 == K;
     const f3_activation f = last ? cfg->output_act : cfg->hidden_act;
     const f3_memclass out_class =
-        !last && keeps_activations(cfg->algorithm) ? F3_MEM_ACTBUF : F3_MEM_WORK;
+        !last && f3_needs_stash(cfg->algorithm) ? F3_MEM_ACTBUF : F3_MEM_WORK;
     c->fma += S * nin * nout;                                 /* eq. (14) per sample */
     c->elem += (cfg->bias ? S * nout : 0) + (f != F3_ACT_IDENTITY ? S * nout : 0);
     c->reads[F3_MEM_WEIGHTS] += T * nin * nout;               /* once per step */
@@ -256,7 +244,7 @@ static void feedback_counts(const f3_config *cfg, size_t j, uint64_t S, uint64_t
         c->reads[F3_MEM_WORK] += S * q;
         c->writes[F3_MEM_WORK] += S * m;
         act_backward_counts(c, cfg->hidden_act, S * m, F3_MEM_ACTBUF);
-    } else if (has_feedback_matrices(a)) {
+    } else if (f3_uses_feedback_matrix(a)) {
         /* δh_j = B_j^T e, eq. (16): C·n FMA per sample, or n when one-hot */
         const uint64_t n = cfg->widths[j + 1];
         if (one_hot) {
@@ -276,7 +264,7 @@ static void feedback_counts(const f3_config *cfg, size_t j, uint64_t S, uint64_t
 
 static void gradient_counts(const f3_config *cfg, size_t j, uint64_t S, uint64_t T, f3_counts *c)
 {
-    if (!layer_trains(cfg, j)) return;
+    if (!f3_layer_trains(cfg, j)) return;
     const uint64_t nin = cfg->widths[j], nout = cfg->widths[j + 1];
     c->fma += S * nin * nout;                       /* δW: eqs. (15), (16) */
     c->elem += cfg->bias ? S * nout : 0;            /* δb */
@@ -287,7 +275,7 @@ static void gradient_counts(const f3_config *cfg, size_t j, uint64_t S, uint64_t
 
 static void update_counts(const f3_config *cfg, size_t j, uint64_t T, f3_counts *c)
 {
-    if (!layer_trains(cfg, j)) return;
+    if (!f3_layer_trains(cfg, j)) return;
     const uint64_t nw = (uint64_t)cfg->widths[j] * cfg->widths[j + 1];
     const uint64_t nb = cfg->bias ? cfg->widths[j + 1] : 0;
     c->fma += T * (nw + nb);                        /* eq. (17), per step */
@@ -371,7 +359,7 @@ f3_status f3_formula_ledger(const f3_config *cfg, size_t n_train, f3_run_shape r
         }
     out->samples = run.samples;
     out->batches = run.steps;
-    if (keeps_activations(cfg->algorithm))
+    if (f3_needs_stash(cfg->algorithm))
         out->peak_act = f3_eq27_activation_elements(cfg->n_layers, cfg->widths, (size_t)run.max_batch);
     if (cfg->algorithm == F3_ALG_F3)
         out->live_err = out->peak_err = f3_eq29_error_store_elements(cfg->widths[cfg->n_layers], n_train);
@@ -429,14 +417,14 @@ f3_status f3_formula_memory(const f3_config *cfg, size_t n_train, f3_memory *out
     for (size_t j = 0; j < K; j++) {
         const uint64_t np = (uint64_t)cfg->widths[j] * cfg->widths[j + 1] + (cfg->bias ? cfg->widths[j + 1] : 0);
         out->parameters += np;
-        if (layer_trains(cfg, j)) {
+        if (f3_layer_trains(cfg, j)) {
             out->gradients += np;
             if (cfg->optimizer == F3_OPT_ADAM) out->optimizer_state += 2u * np;
         }
     }
-    if (keeps_activations(cfg->algorithm))
+    if (f3_needs_stash(cfg->algorithm))
         out->activation_buffer = f3_eq27_activation_elements(K, cfg->widths, cfg->batch_size);
-    if (has_feedback_matrices(cfg->algorithm)) out->feedback = f3_eq28_feedback_elements(K, cfg->widths);
+    if (f3_uses_feedback_matrix(cfg->algorithm)) out->feedback = f3_eq28_feedback_elements(K, cfg->widths);
     if (cfg->algorithm == F3_ALG_F3) out->error_store = f3_eq29_error_store_elements(cfg->widths[K], n_train);
     return F3_OK;
 }

@@ -93,3 +93,9 @@ const char *f3_memclass_name(f3_memclass m)
                                               "work", "error_store", "inputs"};
     return m < F3_MEM_COUNT ? names[m] : "?";
 }
+
+void f3_ledger_count_step(f3_ledger *l, size_t b)
+{
+    l->samples += b;
+    l->batches += 1;
+}

@@ -59,81 +59,171 @@ f3_config f3_config_default(void)
     return c;
 }
 
-static int uses_feedback(f3_algorithm a)
-{
-    return a == F3_ALG_F3 || a == F3_ALG_DFA || a == F3_ALG_DRTP;
-}
+/* A failed check: the field it concerns into *field, the message into
+ * f3_last_error(). */
+#define BAD(f, ...) (*field = (f), F3_FAIL(F3_EINVAL, __VA_ARGS__))
 
-f3_status f3_config_validate(const f3_config *cfg, f3_task task)
+f3_status f3_config_check(const f3_config *cfg, f3_task task, f3_config_field *field)
 {
+    f3_config_field ignored;
+    if (!field) field = &ignored;
+    *field = F3_CFG_NONE;
     if (cfg->n_layers < 1 || cfg->n_layers > F3_MAX_LAYERS)
-        return F3_FAIL(F3_EINVAL, "the network needs 1 to %d layers, got %zu", F3_MAX_LAYERS,
-                       cfg->n_layers);
+        return BAD(F3_CFG_LAYERS, "the network needs 1 to %d layers, got %zu", F3_MAX_LAYERS,
+                   cfg->n_layers);
     for (size_t i = 0; i <= cfg->n_layers; i++)
         if (cfg->widths[i] == 0)
-            return F3_FAIL(F3_EINVAL, "layer width n_%zu is 0; every width must be >= 1", i);
-    if (cfg->batch_size == 0) return F3_FAIL(F3_EINVAL, "batch size must be >= 1");
+            return BAD(F3_CFG_WIDTHS, "layer width n_%zu is 0; every width must be >= 1", i);
+    if (cfg->batch_size == 0) return BAD(F3_CFG_BATCH_SIZE, "batch size must be >= 1");
     if (!(cfg->lr > 0.0) || !isfinite(cfg->lr))
-        return F3_FAIL(F3_EINVAL, "learning rate must be a positive number, got %g", cfg->lr);
+        return BAD(F3_CFG_LR, "learning rate must be a positive number, got %g", cfg->lr);
     if (cfg->optimizer == F3_OPT_ADAM &&
         (!(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) || !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) ||
          !(cfg->eps > 0.0)))
-        return F3_FAIL(F3_EINVAL, "Adam needs 0 <= beta1, beta2 < 1 and eps > 0");
+        return BAD(F3_CFG_ADAM, "Adam needs 0 <= beta1, beta2 < 1 and eps > 0");
     if (cfg->loss == F3_LOSS_BCE && cfg->output_act != F3_ACT_SIGMOID)
-        return F3_FAIL(F3_EINVAL, "loss bce needs a sigmoid output activation, got %s",
-                       f3_activation_name(cfg->output_act));
+        return BAD(F3_CFG_OUTPUT_ACT, "loss bce needs a sigmoid output activation, got %s",
+                   f3_activation_name(cfg->output_act));
     if (cfg->loss == F3_LOSS_SOFTMAX_CE && cfg->output_act != F3_ACT_IDENTITY)
-        return F3_FAIL(F3_EINVAL,
-                       "loss softmax_ce applies the softmax itself: the output activation "
-                       "must be identity, got %s",
-                       f3_activation_name(cfg->output_act));
+        return BAD(F3_CFG_OUTPUT_ACT,
+                   "loss softmax_ce applies the softmax itself: the output activation "
+                   "must be identity, got %s",
+                   f3_activation_name(cfg->output_act));
     if (task == F3_TASK_REGRESSION && cfg->loss != F3_LOSS_MSE)
-        return F3_FAIL(F3_EINVAL, "a regression data set needs loss mse, got %s",
-                       f3_loss_name(cfg->loss));
+        return BAD(F3_CFG_LOSS, "a regression data set needs loss mse, got %s",
+                   f3_loss_name(cfg->loss));
     if (cfg->algorithm == F3_ALG_F3) {
         if (task == F3_TASK_REGRESSION && (cfg->error_info.one_hot || cfg->error_info.softmax))
-            return F3_FAIL(F3_EINVAL,
-                           "one-hot and softmax error information need a classification "
-                           "data set");
+            return BAD(F3_CFG_ERROR_INFO,
+                       "one-hot and softmax error information need a classification "
+                       "data set");
         if (cfg->loss == F3_LOSS_SOFTMAX_CE && cfg->error_info.softmax)
-            return F3_FAIL(F3_EINVAL,
-                           "softmax error information with loss softmax_ce would apply the "
-                           "softmax twice");
+            return BAD(F3_CFG_ERROR_INFO,
+                       "softmax error information with loss softmax_ce would apply the "
+                       "softmax twice");
     }
     /* drtp on regression feeds back the target values (the paper's SGEMM
      * column of Table 4) */
     return F3_OK;
 }
+#undef BAD
+
+f3_status f3_config_validate(const f3_config *cfg, f3_task task)
+{
+    return f3_config_check(cfg, task, NULL);
+}
+
+/* ---- the rules of the learning algorithms ------------------------------- */
+
+int f3_layer_trains(const f3_config *cfg, size_t i)
+{
+    return cfg->algorithm != F3_ALG_LLO || i + 1 == cfg->n_layers;
+}
+
+int f3_uses_feedback_matrix(f3_algorithm a)
+{
+    return a == F3_ALG_F3 || a == F3_ALG_DFA || a == F3_ALG_DRTP;
+}
+
+int f3_layer_has_feedback(const f3_config *cfg, size_t i)
+{
+    return i + 1 < cfg->n_layers && f3_uses_feedback_matrix(cfg->algorithm);
+}
+
+int f3_needs_stash(f3_algorithm a)
+{
+    return a == F3_ALG_BP || a == F3_ALG_DFA;
+}
+
+int f3_feedback_is_additive(f3_feedback_init f)
+{
+    return f == F3_FB_TRINOMIAL || f == F3_FB_BINOMIAL || f == F3_FB_PM_IDENTITY;
+}
+
+f3_layer_memory f3_layer_memory_plan(const f3_config *cfg, size_t i)
+{
+    f3_layer_memory m;
+    memset(&m, 0, sizeof m);
+    if (i >= cfg->n_layers) return m;
+    const size_t n_in = cfg->widths[i], n_out = cfg->widths[i + 1], C = cfg->widths[cfg->n_layers];
+    const int hidden = i + 1 < cfg->n_layers;
+    m.weights = n_in * n_out;
+    m.biases = cfg->bias ? n_out : 0;
+    if (f3_layer_trains(cfg, i)) {
+        m.gradients = m.weights + m.biases;
+        if (cfg->optimizer == F3_OPT_ADAM) m.optimizer_state = 2 * (m.weights + m.biases);
+    }
+    if (f3_layer_has_feedback(cfg, i)) m.feedback = C * n_out;
+    if (hidden && f3_needs_stash(cfg->algorithm)) m.stash_per_sample = n_in + n_out;
+    return m;
+}
 
 /* ---- names ------------------------------------------------------------- */
 
-static const char *const ALG_NAMES[] = {"bp", "f3", "dfa", "drtp", "llo"};
-static const char *const LOSS_NAMES[] = {"bce", "mse", "softmax_ce"};
-static const char *const ACT_NAMES[] = {"identity", "tanh", "sigmoid", "relu"};
-static const char *const FB_NAMES[] = {"kaiming_uniform", "trinomial", "binomial",
-                                       "pm_identity"};
-static const char *const OPT_NAMES[] = {"sgd", "adam"};
+const char *const f3_algorithm_names[F3_ALGORITHM_COUNT + 1] = {"bp", "f3", "dfa", "drtp", "llo",
+                                                                NULL};
+const char *const f3_loss_names[F3_LOSS_COUNT + 1] = {"bce", "mse", "softmax_ce", NULL};
+const char *const f3_activation_names[F3_ACTIVATION_COUNT + 1] = {"identity", "tanh", "sigmoid",
+                                                                  "relu", NULL};
+const char *const f3_feedback_init_names[F3_FEEDBACK_INIT_COUNT + 1] = {
+    "kaiming_uniform", "trinomial", "binomial", "pm_identity", NULL};
+const char *const f3_optimizer_names[F3_OPTIMIZER_COUNT + 1] = {"sgd", "adam", NULL};
+/* index: 3·kind + (one_hot ? 1 : softmax ? 2 : 0) */
+const char *const f3_error_info_names[F3_ERROR_INFO_COUNT + 1] = {
+    "delayed_error",         "delayed_error_one_hot", "delayed_error_softmax",
+    "delayed_loss",          "delayed_loss_one_hot",  "delayed_loss_softmax", NULL};
 
-#define NAME_OF(table, v) ((size_t)(v) < sizeof table / sizeof table[0] ? table[v] : "?")
-const char *f3_algorithm_name(f3_algorithm a) { return NAME_OF(ALG_NAMES, a); }
-const char *f3_loss_name(f3_loss l) { return NAME_OF(LOSS_NAMES, l); }
-const char *f3_activation_name(f3_activation f) { return NAME_OF(ACT_NAMES, f); }
-const char *f3_feedback_init_name(f3_feedback_init f) { return NAME_OF(FB_NAMES, f); }
-const char *f3_optimizer_name(f3_optimizer o) { return NAME_OF(OPT_NAMES, o); }
+/* every enum value has its name */
+_Static_assert(F3_ALG_LLO + 1 == F3_ALGORITHM_COUNT, "f3_algorithm_names");
+_Static_assert(F3_LOSS_SOFTMAX_CE + 1 == F3_LOSS_COUNT, "f3_loss_names");
+_Static_assert(F3_ACT_RELU + 1 == F3_ACTIVATION_COUNT, "f3_activation_names");
+_Static_assert(F3_FB_PM_IDENTITY + 1 == F3_FEEDBACK_INIT_COUNT, "f3_feedback_init_names");
+_Static_assert(F3_OPT_ADAM + 1 == F3_OPTIMIZER_COUNT, "f3_optimizer_names");
 
-static f3_status parse_name(const char *what, const char *s, const char *const *names,
-                            size_t n, int *out)
+/* The names of a NULL-terminated table joined by sep. */
+static void join_names(const char *const *names, const char *sep, char *buf, size_t len)
 {
-    for (size_t i = 0; i < n; i++)
+    if (!len) return;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i]; i++) {
+        if (i) strncat(buf, sep, len - strlen(buf) - 1);
+        strncat(buf, names[i], len - strlen(buf) - 1);
+    }
+}
+
+void f3_enum_choices(const char *const *names, char *buf, size_t len)
+{
+    join_names(names, "|", buf, len);
+}
+
+#define NAME_OF(table, count, v) ((size_t)(v) < (count) ? table[v] : "?")
+const char *f3_algorithm_name(f3_algorithm a)
+{
+    return NAME_OF(f3_algorithm_names, F3_ALGORITHM_COUNT, a);
+}
+const char *f3_loss_name(f3_loss l) { return NAME_OF(f3_loss_names, F3_LOSS_COUNT, l); }
+const char *f3_activation_name(f3_activation f)
+{
+    return NAME_OF(f3_activation_names, F3_ACTIVATION_COUNT, f);
+}
+const char *f3_feedback_init_name(f3_feedback_init f)
+{
+    return NAME_OF(f3_feedback_init_names, F3_FEEDBACK_INIT_COUNT, f);
+}
+const char *f3_optimizer_name(f3_optimizer o)
+{
+    return NAME_OF(f3_optimizer_names, F3_OPTIMIZER_COUNT, o);
+}
+
+static f3_status parse_name(const char *what, const char *s, const char *const *names, int *out)
+{
+    for (size_t i = 0; names[i]; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (int)i;
             return F3_OK;
         }
-    char list[256] = "";
-    for (size_t i = 0; i < n; i++) {
-        strncat(list, names[i], sizeof list - strlen(list) - 1);
-        if (i + 1 < n) strncat(list, ", ", sizeof list - strlen(list) - 1);
-    }
+    char list[256];
+    join_names(names, ", ", list, sizeof list);
     return F3_FAIL(F3_EINVAL, "unknown %s '%s' (expected one of: %s)", what, s, list);
 }
 
@@ -141,30 +231,26 @@ static f3_status parse_name(const char *what, const char *s, const char *const *
     f3_status fn(const char *s, type *out)                                                 \
     {                                                                                      \
         int v = 0;                                                                         \
-        f3_status st = parse_name(what, s, table, sizeof table / sizeof table[0], &v);     \
+        f3_status st = parse_name(what, s, table, &v);                                     \
         if (st == F3_OK) *out = (type)v;                                                   \
         return st;                                                                         \
     }
-PARSER(f3_parse_algorithm, f3_algorithm, "algorithm", ALG_NAMES)
-PARSER(f3_parse_loss, f3_loss, "loss", LOSS_NAMES)
-PARSER(f3_parse_activation, f3_activation, "activation", ACT_NAMES)
-PARSER(f3_parse_feedback_init, f3_feedback_init, "feedback initialisation", FB_NAMES)
-PARSER(f3_parse_optimizer, f3_optimizer, "optimizer", OPT_NAMES)
-
-static const char *const EI_NAMES[] = {
-    "delayed_error",         "delayed_error_one_hot", "delayed_error_softmax",
-    "delayed_loss",          "delayed_loss_one_hot",  "delayed_loss_softmax"};
+PARSER(f3_parse_algorithm, f3_algorithm, "algorithm", f3_algorithm_names)
+PARSER(f3_parse_loss, f3_loss, "loss", f3_loss_names)
+PARSER(f3_parse_activation, f3_activation, "activation", f3_activation_names)
+PARSER(f3_parse_feedback_init, f3_feedback_init, "feedback initialisation", f3_feedback_init_names)
+PARSER(f3_parse_optimizer, f3_optimizer, "optimizer", f3_optimizer_names)
 
 void f3_error_info_name(f3_error_info e, char *buf, size_t len)
 {
     size_t i = (e.kind == F3_EI_LOSS ? 3u : 0u) + (e.one_hot ? 1u : e.softmax ? 2u : 0u);
-    snprintf(buf, len, "%s", EI_NAMES[i]);
+    snprintf(buf, len, "%s", f3_error_info_names[i]);
 }
 
 f3_status f3_parse_error_info(const char *s, f3_error_info *out)
 {
     int v = 0;
-    f3_status st = parse_name("error information", s, EI_NAMES, 6, &v);
+    f3_status st = parse_name("error information", s, f3_error_info_names, &v);
     if (st != F3_OK) return st;
     out->kind = v >= 3 ? F3_EI_LOSS : F3_EI_ERROR;
     out->one_hot = v % 3 == 1;
@@ -180,11 +266,6 @@ size_t f3_parameter_count(const f3_config *cfg)
     for (size_t i = 1; i <= cfg->n_layers; i++)
         n += cfg->widths[i] * cfg->widths[i - 1] + (cfg->bias ? cfg->widths[i] : 0);
     return n;
-}
-
-static int layer_trains(const f3_config *cfg, size_t i)
-{
-    return cfg->algorithm != F3_ALG_LLO || i + 1 == cfg->n_layers;
 }
 
 /* Lay `count` floats at `ptr` in the block at base (or only count them
@@ -204,22 +285,23 @@ static size_t lay_out_params(f3_trainer *tr, float *base)
     size_t off = 0;
     for (size_t i = 0; i < K; i++) {
         f3_layer *L = &tr->layers[i];
-        size_t nw = cfg->widths[i + 1] * cfg->widths[i], nb = cfg->bias ? cfg->widths[i + 1] : 0;
+        const f3_layer_memory m = f3_layer_memory_plan(cfg, i);
+        const size_t nw = m.weights, nb = m.biases;
         TAKE(L->W, nw);
         if (nb) TAKE(L->b, nb);
-        if (layer_trains(cfg, i)) {
+        if (m.gradients) {
             TAKE(L->dW, nw);
             if (nb) TAKE(L->db, nb);
-            if (cfg->optimizer == F3_OPT_ADAM) {
-                TAKE(L->mW, nw);
-                TAKE(L->vW, nw);
-                if (nb) {
-                    TAKE(L->mb, nb);
-                    TAKE(L->vb, nb);
-                }
+        }
+        if (m.optimizer_state) {
+            TAKE(L->mW, nw);
+            TAKE(L->vW, nw);
+            if (nb) {
+                TAKE(L->mb, nb);
+                TAKE(L->vb, nb);
             }
         }
-        if (i + 1 < K && uses_feedback(cfg->algorithm)) TAKE(L->B, C * cfg->widths[i + 1]);
+        if (m.feedback) TAKE(L->B, m.feedback);
     }
     if (cfg->algorithm == F3_ALG_F3) TAKE(tr->error_store, tr->n_train * C);
     return off;
@@ -239,8 +321,7 @@ static size_t lay_out_workspace(f3_trainer *tr, float *base)
     TAKE(tr->ws_d2, R * maxn);
     TAKE(tr->ws_e, R * C);
     TAKE(tr->ws_es, R);
-    if (cfg->algorithm == F3_ALG_BP || cfg->algorithm == F3_ALG_DFA)
-        TAKE(tr->ws_stash, tr->cfg.batch_size * stash);
+    if (f3_needs_stash(cfg->algorithm)) TAKE(tr->ws_stash, tr->cfg.batch_size * stash);
     return off;
 }
 
@@ -477,7 +558,7 @@ static void step_forward_only(f3_trainer *tr, const float *x, const float *t,
         float *out = tr->ws_h[i % 2];
         f3_layer_forward(tr, i, h, out, h_class, F3_MEM_WORK, b);
         if (i + 1 < K) {
-            if (cfg->algorithm != F3_ALG_LLO) {
+            if (f3_layer_trains(cfg, i)) {
                 f3_layer_direct_feedback(tr, i, E, es, labels, out, F3_MEM_WORK, tr->ws_d, b);
                 train_layer(tr, i, tr->ws_d, h, h_class, b);
             }
@@ -585,8 +666,7 @@ f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
     case F3_ALG_DRTP:
     case F3_ALG_LLO: step_forward_only(tr, x, t, labels, idx, b, st); break;
     }
-    tr->ledger->samples += b;
-    tr->ledger->batches += 1;
+    f3_ledger_count_step(tr->ledger, b);
     return F3_OK;
 }
 

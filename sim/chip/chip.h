@@ -1,11 +1,15 @@
 /* chip.h — the chip model's C interface: a chain of tiles, one per layer,
  * that trains on the same kernels as the plain trainer and times it.
  *
- * The model is SystemC (chip.cpp); this header is what the C command line
- * sees.  A chip run forks a process for its simulation (SystemC elaborates
- * once per process), which writes the run's files (run.json with a
- * "hardware" object, epochs.csv, tiles.csv, trace.vcd) and hands the
- * summary back. */
+ * The model is SystemC (chip_top.cpp and one file per module); this header
+ * is what the C command line sees.  A chip run forks a process for its
+ * simulation (SystemC elaborates once per process), which writes the run's
+ * files (run.json with a "hardware" object, epochs.csv, tiles.csv,
+ * trace.vcd) and hands the summary back.
+ *
+ * The cost tables the tiles follow (cycles and bytes of every step, per
+ * dataflow; what lives where) are C, in tile_cost.h, so that the scenario
+ * check and an analytic evaluator use the very same rules. */
 #ifndef F3SIM_CHIP_H
 #define F3SIM_CHIP_H
 
@@ -19,6 +23,11 @@ extern "C" {
 #endif
 
 typedef enum { CHIP_ROM_FP32 = 0, CHIP_ROM_INT8, CHIP_ROM_TERNARY2, CHIP_ROM_SEEDED } chip_rom_encoding;
+typedef enum { CHIP_DF_OUTPUT_STATIONARY = 0, CHIP_DF_WEIGHT_STATIONARY, CHIP_DF_FUSED } chip_dataflow;
+typedef enum { CHIP_ES_ON_CHIP = 0, CHIP_ES_DRAM } chip_es_placement;
+
+const char *chip_dataflow_name(chip_dataflow d);
+const char *chip_rom_encoding_name(chip_rom_encoding e);
 
 typedef struct {
     int present;
@@ -27,55 +36,114 @@ typedef struct {
     double pj_per_byte;
 } chip_link_config;
 
+/* The resolved hardware section: every figure explicit (a table default
+ * that follows a capacity is already looked up). */
 typedef struct {
     double clock_mhz;
-    int strict;
+    int strict;                    /* everything must fit on chip */
+    chip_dataflow dataflow;
+
+    /* MAC lanes */
     unsigned mac_lanes;            /* P */
     unsigned step_latency;         /* cycles added to every step */
+    double lane_leakage_uw;        /* µW per lane */
+    double lane_area_mm2;          /* mm² per lane */
+
+    /* registers / accumulator buffer */
+    double reg_capacity_bytes;
+    double reg_pj_per_byte;        /* read or write */
+    double reg_leakage_uw_per_kib;
+    double reg_area_mm2_per_kib;
+
+    /* SRAM */
     double sram_capacity_bytes;
-    double sram_bytes_per_cycle, sram_read_pj, sram_write_pj; /* pJ per byte */
+    unsigned sram_banks;
+    double sram_bytes_per_cycle_per_bank;
+    double sram_read_pj, sram_write_pj;   /* pJ per byte */
+    double sram_transposed_factor;        /* time and energy of a transposed read, × a row read */
+    double sram_leakage_uw_per_kib;
+    double sram_area_mm2_per_kib;
+
+    /* feedback ROM (or the LFSR that regenerates B) */
     chip_rom_encoding rom_encoding;
     double rom_bytes_per_cycle, rom_read_pj;
+    double rom_leakage_uw_per_kib, rom_area_mm2_per_kib;
+    double lfsr_cycles_per_value;  /* per lane */
+    double lfsr_pj_per_value;
+    double lfsr_area_mm2;          /* per lane */
+
+    /* off-chip DRAM, shared by every tile */
+    double dram_bytes_per_cycle, dram_latency_cycles, dram_pj_per_byte;
+
     chip_link_config forward, backward, broadcast;
-    double es_bytes_per_value;     /* error store precision: 4, 2 or 1 */
-    double es_read_pj, es_write_pj;
-    double fma_pj, elem_pj;        /* energy per FMA, per other operation */
+
+    /* F3's error store */
+    chip_es_placement es_placement;
+    double es_bytes_per_value;     /* 4, 2 or 1 */
+    double es_bytes_per_cycle, es_latency_cycles;
+    double es_read_pj, es_write_pj;          /* on chip: pJ per byte */
+    double es_leakage_uw_per_kib, es_area_mm2_per_kib;
+
+    /* arithmetic, pJ per operation */
+    double fma_pj, add_pj, mul_pj, elem_pj;
+
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */
 } chip_config;
 
-/* Per-tile figures of a run (cycles, bytes, picojoules). */
+/* Energy items, in the order of chip_result.energy_pj. */
+enum {
+    CHIP_E_COMPUTE = 0,
+    CHIP_E_REGISTERS,
+    CHIP_E_SRAM,
+    CHIP_E_ROM,
+    CHIP_E_DRAM,
+    CHIP_E_LINKS,
+    CHIP_E_ERROR_STORE,
+    CHIP_E_LEAKAGE,
+    CHIP_E_COUNT
+};
+extern const char *const chip_energy_item_names[CHIP_E_COUNT];
+
+/* Per-tile figures of a run (cycles, bytes, picojoules, mm²). */
 typedef struct {
-    uint64_t busy, wait_input, wait_downstream, idle;  /* cycles */
-    uint64_t sram_read, sram_written, rom_read;        /* bytes */
-    double energy_compute, energy_sram, energy_rom, energy_links, energy_error_store; /* pJ */
-    double sram_needed;                                /* bytes */
+    uint64_t busy, wait_input, wait_downstream, wait_memory, idle;  /* cycles */
+    uint64_t reg_bytes, sram_read, sram_written, rom_read, dram_read, dram_written; /* bytes */
+    uint64_t lfsr_values;                              /* feedback values regenerated */
+    double energy_pj[CHIP_E_COUNT];
+    double sram_needed, sram_on_chip, dram_resident;   /* bytes (placement) */
+    double stash_bytes;                                /* BP/DFA: h_{i−1}, f'(z_i) of the samples in flight */
+    double buffer_bytes;                               /* weight_stationary: the batch's input/output buffers */
+    double rom_bytes;                                  /* B_i at its encoding */
+    double area_mm2;
 } chip_tile_stats;
 
 typedef struct {
     uint64_t cycles;               /* training cycles, all epochs */
     uint64_t samples;
     double cycles_per_sample, samples_per_second, energy_per_sample_pj, stall_fraction;
-    double energy_pj[5];           /* compute, SRAM, ROM, links, error store (all epochs) */
+    double energy_pj[CHIP_E_COUNT]; /* all epochs */
     uint64_t link_bytes[3];        /* forward, backward, broadcast */
-    uint64_t sram_read, sram_written, rom_read, es_read, es_written; /* bytes */
+    uint64_t reg_bytes, sram_read, sram_written, rom_read, es_read, es_written; /* bytes */
+    uint64_t dram_read, dram_written;  /* bytes, tiles and error store */
+    double area_mm2;               /* chip: tiles + on-chip error store */
+    double es_area_mm2;
+    double es_capacity_bytes;
     size_t n_tiles;
     chip_tile_stats tile[F3_MAX_LAYERS];
 } chip_result;
 
-/* Cycles of one sample's steps in a tile (the DESIGN.md tile cycle table),
- * before memory-bandwidth limits: forward, activation, feedback, δz,
- * gradient(+update), BP's δh, and the per-batch update of a batched
- * optimiser.  Exposed for tests and the RTL cross-check. */
+/* Cycles of one sample's steps in a tile (the tile cycle table of
+ * docs/hardware-model.md, for the configured dataflow), with SRAM and ROM
+ * bandwidth applied (a step takes the longer of its compute and its memory
+ * time) and DRAM excluded (its time depends on arbitration).  Per-batch
+ * steps of weight_stationary are divided by nothing: see tile_cost.h for
+ * what is per sample and what per batch.  Exposed for tests and the RTL
+ * cross-check. */
 typedef struct {
     uint64_t forward, activation, feedback, dz, gradient, backprop, apply;
 } chip_step_cycles;
-/* hidden: the tile is not the output tile; first: it is tile 1 (BP sends
- * no δ below it).  Memory-bandwidth limits (SRAM, ROM) are applied: a step
- * takes the longer of its compute and its memory time. */
-chip_step_cycles chip_tile_cycles(const chip_config *hw, size_t n_in, size_t n_out, size_t C,
-                                  int hidden, int first, f3_algorithm alg, int one_hot, int bias,
-                                  f3_optimizer opt, size_t batch);
+chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch);
 
 /* A chip simulation bound to a trainer and its training set (one per
  * process: SystemC elaborates once, and the chip lives until the process
@@ -85,10 +153,12 @@ chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *
 /* Train one epoch on the chip in the order perm; adds the loss of the
  * outputs computed to *st.  0 on success. */
 int chip_sim_epoch(chip_sim *c, const size_t *perm, size_t epoch, f3_stats *st);
-/* The figures so far. */
-void chip_sim_result(const chip_sim *c, chip_result *out);
-/* Write tiles.csv (and trace.vcd if configured) into dir; 0 on success. */
-int chip_sim_write_files(const chip_sim *c, const char *dir);
+/* End the simulation (the modules report their counters) and give the
+ * figures; 0 on success.  Later calls give the same figures. */
+int chip_sim_result(chip_sim *c, chip_result *out);
+/* Write tiles.csv (and trace.vcd with trace.gtkw if configured) into dir;
+ * 0 on success. */
+int chip_sim_write_files(chip_sim *c, const char *dir);
 
 #ifdef __cplusplus
 }

@@ -2,73 +2,43 @@
 #include "chip_run.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "f3/formulas.h"
 #include "json.h"
 
-void chip_config_from_scenario(const scenario *sc, chip_config *hw)
-{
-    memset(hw, 0, sizeof *hw);
-    hw->clock_mhz = scenario_num(sc, "hardware.clock_mhz");
-    hw->strict = scenario_num(sc, "hardware.strict") != 0;
-    hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
-    hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
-    hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
-    hw->sram_bytes_per_cycle = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");
-    hw->sram_read_pj = scenario_num(sc, "hardware.tile.sram.read_pj_per_byte");
-    hw->sram_write_pj = scenario_num(sc, "hardware.tile.sram.write_pj_per_byte");
-    const char *enc = scenario_str(sc, "hardware.tile.rom.encoding");
-    hw->rom_encoding = !strcmp(enc, "fp32")  ? CHIP_ROM_FP32
-                       : !strcmp(enc, "int8") ? CHIP_ROM_INT8
-                       : !strcmp(enc, "seeded") ? CHIP_ROM_SEEDED
-                                                : CHIP_ROM_TERNARY2;
-    hw->rom_bytes_per_cycle = scenario_num(sc, "hardware.tile.rom.bytes_per_cycle");
-    hw->rom_read_pj = scenario_num(sc, "hardware.tile.rom.read_pj_per_byte");
-    static const char *const kinds[3] = {"forward", "backward", "broadcast"};
-    chip_link_config *links[3] = {&hw->forward, &hw->backward, &hw->broadcast};
-    for (int i = 0; i < 3; i++) {
-        char p[128];
-        snprintf(p, sizeof p, "hardware.links.%s", kinds[i]);
-        links[i]->present = i == 0 || scenario_present(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.bytes_per_cycle", kinds[i]);
-        links[i]->bytes_per_cycle = scenario_num(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.latency_cycles", kinds[i]);
-        links[i]->latency_cycles = scenario_num(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.pj_per_byte", kinds[i]);
-        links[i]->pj_per_byte = scenario_num(sc, p);
-    }
-    const char *prec = scenario_str(sc, "hardware.error_store.precision");
-    hw->es_bytes_per_value = !strcmp(prec, "fp16") ? 2.0 : !strcmp(prec, "int8") ? 1.0 : 4.0;
-    hw->es_read_pj = scenario_num(sc, "hardware.error_store.read_pj_per_byte");
-    hw->es_write_pj = scenario_num(sc, "hardware.error_store.write_pj_per_byte");
-    if (!strcmp(scenario_str(sc, "hardware.energy.table"), "custom")) {
-        hw->fma_pj = scenario_num(sc, "hardware.energy.fma_pj");
-        hw->elem_pj = scenario_num(sc, "hardware.energy.elementwise_pj");
-    } else {
-        hw->fma_pj = 3.7 + 0.9; /* Horowitz, ISSCC 2014, 45 nm: fp32 multiply + add */
-        hw->elem_pj = 0.9;      /* an fp32 add */
-    }
-    hw->trace = scenario_num(sc, "outputs.trace") != 0;
-    hw->trace_samples = 1000;
-}
-
 typedef struct {
-    const chip_config *hw;
+    chip_config hw;  /* resolved for the rule and its training set */
     chip_sim *sim;
     const char *out;
-    chip_result res; /* taken while the trainer still exists */
+    size_t epochs;
+    f3_config cfg;   /* the trainer's */
+    chip_result res; /* taken when the last epoch is through */
     int have_res;
 } chip_ctx;
 
 static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
 {
     chip_ctx *c = p;
-    c->sim = chip_sim_new(c->hw, tr, train);
+    c->cfg = tr->cfg;
+    chip_config_resolve_error_store(&c->hw, &tr->cfg, train->n);
+    c->sim = chip_sim_new(&c->hw, tr, train);
     return c->sim ? 0 : 1;
+}
+
+/* After the last epoch the simulation ends: its figures and files (a
+ * failure fails the run). */
+static int ctx_finish(chip_ctx *c)
+{
+    if (c->have_res) return 0;
+    if (chip_sim_result(c->sim, &c->res)) return 1;
+    c->have_res = 1;
+    return chip_sim_write_files(c->sim, c->out) ? 1 : 0;
 }
 
 static int ctx_epoch(void *p, f3_trainer *tr, const f3_dataset *train, const size_t *perm, size_t epoch, f3_stats *st)
@@ -76,53 +46,175 @@ static int ctx_epoch(void *p, f3_trainer *tr, const f3_dataset *train, const siz
     (void)tr;
     (void)train;
     chip_ctx *c = p;
-    return chip_sim_epoch(c->sim, perm, epoch, st);
+    if (chip_sim_epoch(c->sim, perm, epoch, st)) return 1;
+    return epoch + 1 == c->epochs ? ctx_finish(c) : 0;
+}
+
+static void json_tiles(json_writer *w, const char *key, const chip_result *r, size_t offset)
+{
+    json_key(w, key);
+    json_begin_array(w);
+    for (size_t i = 0; i < r->n_tiles; i++) json_double(w, *(const double *)((const char *)&r->tile[i] + offset));
+    json_end_array(w);
+}
+
+static void json_link(json_writer *w, const char *key, const chip_link_config *l)
+{
+    if (!l->present) return; /* an absent link does not exist (as in the scenario) */
+    json_key(w, key);
+    json_begin_object(w);
+    json_kv_double(w, "bytes_per_cycle", l->bytes_per_cycle);
+    json_kv_double(w, "latency_cycles", l->latency_cycles);
+    json_kv_double(w, "pj_per_byte", l->pj_per_byte);
+    json_end_object(w);
+}
+
+/* The resolved hardware section: every figure the run used (a key written
+ * auto shows its looked-up value), named like the scenario's keys. */
+static void json_config(json_writer *w, const chip_config *hw)
+{
+    json_key(w, "config");
+    json_begin_object(w);
+    json_kv_string(w, "units", "as the scenario keys: the unit ends each name (KiB, bytes/cycle, cycles, pJ/byte, pJ, µW, "
+                               "µW/KiB, mm², mm²/KiB); mac_lanes, banks: counts; transposed_read_factor: × a row read");
+    json_kv_double(w, "clock_mhz", hw->clock_mhz);
+    json_kv_bool(w, "strict", hw->strict);
+    json_key(w, "tile");
+    json_begin_object(w);
+    json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
+    json_kv_u64(w, "mac_lanes", hw->mac_lanes);
+    json_kv_u64(w, "step_latency_cycles", hw->step_latency);
+    json_kv_double(w, "lane_leakage_uw", hw->lane_leakage_uw);
+    json_kv_double(w, "lane_area_mm2", hw->lane_area_mm2);
+    json_key(w, "registers");
+    json_begin_object(w);
+    json_kv_double(w, "capacity_kib", hw->reg_capacity_bytes / 1024.0);
+    json_kv_double(w, "pj_per_byte", hw->reg_pj_per_byte);
+    json_kv_double(w, "leakage_uw_per_kib", hw->reg_leakage_uw_per_kib);
+    json_kv_double(w, "area_mm2_per_kib", hw->reg_area_mm2_per_kib);
+    json_end_object(w);
+    json_key(w, "sram");
+    json_begin_object(w);
+    json_kv_double(w, "capacity_kib", hw->sram_capacity_bytes / 1024.0);
+    json_kv_u64(w, "banks", hw->sram_banks);
+    json_kv_double(w, "bytes_per_cycle", hw->sram_bytes_per_cycle_per_bank);
+    json_kv_double(w, "read_pj_per_byte", hw->sram_read_pj);
+    json_kv_double(w, "write_pj_per_byte", hw->sram_write_pj);
+    json_kv_double(w, "transposed_read_factor", hw->sram_transposed_factor);
+    json_kv_double(w, "leakage_uw_per_kib", hw->sram_leakage_uw_per_kib);
+    json_kv_double(w, "area_mm2_per_kib", hw->sram_area_mm2_per_kib);
+    json_end_object(w);
+    json_key(w, "rom");
+    json_begin_object(w);
+    json_kv_string(w, "encoding", chip_rom_encoding_name(hw->rom_encoding));
+    json_kv_double(w, "bytes_per_cycle", hw->rom_bytes_per_cycle);
+    json_kv_double(w, "read_pj_per_byte", hw->rom_read_pj);
+    json_kv_double(w, "leakage_uw_per_kib", hw->rom_leakage_uw_per_kib);
+    json_kv_double(w, "area_mm2_per_kib", hw->rom_area_mm2_per_kib);
+    json_kv_double(w, "lfsr_cycles_per_value", hw->lfsr_cycles_per_value);
+    json_kv_double(w, "lfsr_pj_per_value", hw->lfsr_pj_per_value);
+    json_kv_double(w, "lfsr_area_mm2", hw->lfsr_area_mm2);
+    json_end_object(w);
+    json_end_object(w);
+    json_key(w, "dram");
+    json_begin_object(w);
+    json_kv_double(w, "bytes_per_cycle", hw->dram_bytes_per_cycle);
+    json_kv_double(w, "latency_cycles", hw->dram_latency_cycles);
+    json_kv_double(w, "pj_per_byte", hw->dram_pj_per_byte);
+    json_end_object(w);
+    json_key(w, "links");
+    json_begin_object(w);
+    json_link(w, "forward", &hw->forward);
+    json_link(w, "backward", &hw->backward);
+    json_link(w, "broadcast", &hw->broadcast);
+    json_end_object(w);
+    json_key(w, "error_store");
+    json_begin_object(w);
+    json_kv_string(w, "placement", hw->es_placement == CHIP_ES_DRAM ? "dram" : "on_chip");
+    json_kv_string(w, "precision", hw->es_bytes_per_value == 2.0 ? "fp16" : hw->es_bytes_per_value == 1.0 ? "int8" : "fp32");
+    json_kv_double(w, "bytes_per_cycle", hw->es_bytes_per_cycle);
+    json_kv_double(w, "latency_cycles", hw->es_latency_cycles);
+    json_kv_double(w, "read_pj_per_byte", hw->es_read_pj);
+    json_kv_double(w, "write_pj_per_byte", hw->es_write_pj);
+    json_kv_double(w, "leakage_uw_per_kib", hw->es_leakage_uw_per_kib);
+    json_kv_double(w, "area_mm2_per_kib", hw->es_area_mm2_per_kib);
+    json_end_object(w);
+    json_key(w, "energy");
+    json_begin_object(w);
+    json_kv_double(w, "fma_pj", hw->fma_pj);
+    json_kv_double(w, "add_pj", hw->add_pj);
+    json_kv_double(w, "mul_pj", hw->mul_pj);
+    json_kv_double(w, "elementwise_pj", hw->elem_pj);
+    json_end_object(w);
+    json_kv_bool(w, "trace", hw->trace);
+    json_kv_u64(w, "trace_samples", hw->trace_samples);
+    json_end_object(w);
 }
 
 static void ctx_json(void *p, struct json_writer_s *w)
 {
     chip_ctx *c = p;
-    chip_sim_result(c->sim, &c->res);
-    c->have_res = 1;
-    const chip_result r = c->res;
-    chip_sim_write_files(c->sim, c->out);
+    const chip_config *hw = &c->hw;
+    if (ctx_finish(c)) {
+        /* cannot happen after a finished training run; say so rather than
+         * write figures that are not there */
+        json_key(w, "hardware");
+        json_begin_object(w);
+        json_kv_string(w, "error", f3_last_error());
+        json_end_object(w);
+        return;
+    }
+    const chip_result *r = &c->res;
     json_key(w, "hardware");
     json_begin_object(w);
-    json_kv_string(w, "units", "cycles at the configured clock; bytes; pJ; samples/s");
-    json_kv_double(w, "clock_mhz", c->hw->clock_mhz);
-    json_kv_u64(w, "cycles", r.cycles);
-    json_kv_u64(w, "samples", r.samples);
-    json_kv_double(w, "cycles_per_sample", r.cycles_per_sample);
-    json_kv_double(w, "samples_per_second", r.samples_per_second);
-    json_kv_double(w, "energy_per_sample_pj", r.energy_per_sample_pj);
+    json_kv_string(w, "units", "cycles at the configured clock; bytes; pJ; mm²; samples/s");
+    json_kv_double(w, "clock_mhz", hw->clock_mhz);
+    json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
+    json_kv_u64(w, "cycles", r->cycles);
+    json_kv_u64(w, "samples", r->samples);
+    json_kv_double(w, "cycles_per_sample", r->cycles_per_sample);
+    json_kv_double(w, "samples_per_second", r->samples_per_second);
+    json_kv_double(w, "energy_per_sample_pj", r->energy_per_sample_pj);
     json_key(w, "energy_pj");
     json_begin_object(w);
-    static const char *const parts[5] = {"compute", "sram", "rom", "links", "error_store"};
-    for (int i = 0; i < 5; i++) json_kv_double(w, parts[i], r.energy_pj[i]);
+    for (int i = 0; i < CHIP_E_COUNT; i++) json_kv_double(w, chip_energy_item_names[i], r->energy_pj[i]);
     json_end_object(w);
-    json_kv_double(w, "stall_fraction", r.stall_fraction);
+    json_kv_double(w, "stall_fraction", r->stall_fraction);
     json_key(w, "link_bytes");
     json_begin_object(w);
-    json_kv_u64(w, "forward", r.link_bytes[0]);
-    json_kv_u64(w, "backward", r.link_bytes[1]);
-    json_kv_u64(w, "broadcast", r.link_bytes[2]);
+    json_kv_u64(w, "forward", r->link_bytes[0]);
+    json_kv_u64(w, "backward", r->link_bytes[1]);
+    json_kv_u64(w, "broadcast", r->link_bytes[2]);
     json_end_object(w);
+    json_kv_u64(w, "reg_bytes", r->reg_bytes);
     json_key(w, "sram_bytes");
     json_begin_object(w);
-    json_kv_u64(w, "read", r.sram_read);
-    json_kv_u64(w, "written", r.sram_written);
+    json_kv_u64(w, "read", r->sram_read);
+    json_kv_u64(w, "written", r->sram_written);
     json_end_object(w);
-    json_kv_u64(w, "rom_bytes_read", r.rom_read);
+    json_kv_u64(w, "rom_bytes_read", r->rom_read);
+    json_key(w, "dram_bytes");
+    json_begin_object(w);
+    json_kv_u64(w, "read", r->dram_read);
+    json_kv_u64(w, "written", r->dram_written);
+    json_end_object(w);
     json_key(w, "error_store_bytes");
     json_begin_object(w);
-    json_kv_u64(w, "read", r.es_read);
-    json_kv_u64(w, "written", r.es_written);
+    json_kv_u64(w, "read", r->es_read);
+    json_kv_u64(w, "written", r->es_written);
     json_end_object(w);
-    json_key(w, "peak_sram_bytes_per_tile");
-    json_begin_array(w);
-    for (size_t i = 0; i < r.n_tiles; i++) json_double(w, r.tile[i].sram_needed);
-    json_end_array(w);
-    json_kv_double(w, "sram_capacity_bytes", c->hw->sram_capacity_bytes);
+    json_tiles(w, "peak_sram_bytes_per_tile", r, offsetof(chip_tile_stats, sram_needed));
+    json_kv_double(w, "sram_capacity_bytes", hw->sram_capacity_bytes);
+    json_tiles(w, "dram_resident_bytes_per_tile", r, offsetof(chip_tile_stats, dram_resident));
+    json_tiles(w, "stash_bytes_per_tile", r, offsetof(chip_tile_stats, stash_bytes));
+    /* the paper's Appendix A eq. (31), BP's activation buffer for the
+     * whole network: 4·b·Σ_{i=1}^{K−1} n_i bytes */
+    json_kv_u64(w, "stash_bytes_eq31", f3_eq31_bp_activation_bytes(c->cfg.n_layers, c->cfg.widths, c->cfg.batch_size));
+    json_kv_double(w, "area_mm2", r->area_mm2);
+    json_tiles(w, "area_mm2_per_tile", r, offsetof(chip_tile_stats, area_mm2));
+    json_kv_double(w, "error_store_area_mm2", r->es_area_mm2);
+    json_kv_double(w, "error_store_capacity_bytes", r->es_capacity_bytes);
+    json_config(w, hw);
     json_end_object(w);
 }
 
@@ -154,8 +246,9 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         memset(&rep, 0, sizeof rep);
         static chip_ctx ctx;
         memset(&ctx, 0, sizeof ctx);
-        ctx.hw = hw;
+        ctx.hw = *hw;
         ctx.out = o->out;
+        ctx.epochs = o->epochs;
         train_schedule sched = {ctx_begin, ctx_epoch, ctx_json, NULL, &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;

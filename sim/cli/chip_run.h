@@ -3,15 +3,16 @@
 #define F3SIM_CHIP_RUN_H
 
 #include "chip.h"
+#include "hardware_check.h" /* chip_config_from_scenario: the chip of a scenario's hardware section */
 #include "scenario.h"
 #include "train_run.h"
 
-/* The chip of a scenario's hardware section. */
-void chip_config_from_scenario(const scenario *sc, chip_config *hw);
-
-/* Train on the chip: writes o->out/run.json (with a "hardware" object),
- * epochs.csv, tiles.csv and (if configured) trace.vcd; fills res and hres.
- * 0 on success, else non-zero with the reason in f3_last_error(). */
+/* Train on the chip hw (from chip_config_from_scenario: the error store's
+ * figures that follow its capacity are resolved here, once the rule and the
+ * training set are known): writes o->out/run.json (with a "hardware"
+ * object), epochs.csv, tiles.csv and (if configured) trace.vcd; fills res
+ * and hres.  0 on success, else non-zero with the reason in
+ * f3_last_error(). */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
 #endif

@@ -162,42 +162,11 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     for (size_t i = 0; i < hid->n; i++) o->hidden[i] = (size_t)hid->list[i];
     o->expect_input = in->is_auto ? 0 : (size_t)in->num;
     o->expect_output = out->is_auto ? 0 : (size_t)out->num;
-    f3_config *c = &o->cfg;
-    f3_parse_activation(scenario_str(sc, "network.activation"), &c->hidden_act);
-    const char *oa = scenario_str(sc, "network.output_activation");
-    if (strcmp(oa, "auto")) {
-        f3_parse_activation(oa, &c->output_act);
-        o->set_output_act = 1;
-    }
-    c->bias = scenario_num(sc, "network.bias") != 0;
-    const char *loss = scenario_str(sc, "training.loss");
-    if (strcmp(loss, "auto")) {
-        f3_parse_loss(loss, &c->loss);
-        o->set_loss = 1;
-        if (c->loss == F3_LOSS_SOFTMAX_CE && !o->set_output_act) c->output_act = F3_ACT_IDENTITY;
-    }
-    const char *ei = scenario_str(sc, "training.error_info");
-    if (!strcmp(alg, "f3-error") || !strcmp(alg, "f3-loss")) {
-        c->algorithm = F3_ALG_F3;
-        c->error_info.kind = !strcmp(alg, "f3-loss") ? F3_EI_LOSS : F3_EI_ERROR;
-        c->error_info.one_hot = 1; /* cleared for regression by train_run */
-        c->error_info.softmax = 0;
-    } else {
-        f3_parse_algorithm(alg, &c->algorithm);
-        if (strcmp(ei, "auto")) {
-            f3_parse_error_info(ei, &c->error_info);
-            o->set_error_info = 1;
-        }
-    }
-    c->e0 = !strcmp(scenario_str(sc, "training.e0"), "inference") ? F3_E0_INFERENCE : F3_E0_TARGETS;
-    f3_parse_feedback_init(scenario_str(sc, "training.feedback_init"), &c->feedback_init);
-    f3_parse_optimizer(scenario_str(sc, "training.optimizer"), &c->optimizer);
-    c->lr = scenario_num(sc, "training.lr");
-    c->beta1 = scenario_num(sc, "training.beta1");
-    c->beta2 = scenario_num(sc, "training.beta2");
-    c->eps = scenario_num(sc, "training.eps");
-    c->batch_size = (size_t)scenario_num(sc, "training.batch_size");
-    c->seed = (uint64_t)scenario_num(sc, "training.seed");
+    /* the configuration the scenario check validated, every auto resolved
+     * (train_run fills in the widths from the data set) */
+    f3_task task;
+    scenario_f3_config(sc, alg, &o->cfg, &task); /* cannot fail: the scenario is validated */
+    o->set_output_act = o->set_loss = o->set_error_info = 1;
     o->epochs = (size_t)scenario_num(sc, "training.epochs");
     o->threads = (int)scenario_num(sc, "training.threads");
     const sc_value *fm = scenario_get(sc, "outputs.formats");
@@ -217,12 +186,42 @@ static void base_dir(const scenario *sc, char *buf, size_t len)
 
 /* ---- running ---------------------------------------------------------------- */
 
+/* compare.csv: per learning rule, training figures, then the chip's
+ * per-sample figures (chip_per_sample_*: per training sample), then its run
+ * totals (chip_total_*: all epochs) and sizes. */
 static const char *const COMPARE_HEADER =
     "point,sweep,algorithm,best_test_accuracy_percent,final_test_accuracy_percent,best_test_loss,"
     "final_test_loss,fma,elementwise_ops,peak_activation_buffer_elements,peak_error_store_elements,"
-    "train_seconds,samples_per_second,weights_sha256,chip_cycles_per_sample,chip_samples_per_second,"
-    "chip_energy_per_sample_pj,chip_sram_bytes,chip_rom_bytes,chip_link_bytes,chip_error_store_bytes,"
-    "chip_stall_fraction,chip_peak_sram_bytes_per_tile\n";
+    "train_seconds,samples_per_second,weights_sha256,chip_dataflow,"
+    "chip_per_sample_cycles,chip_samples_per_second,chip_per_sample_energy_nj,"
+    "chip_per_sample_energy_compute_nj,chip_per_sample_energy_registers_nj,chip_per_sample_energy_sram_nj,"
+    "chip_per_sample_energy_rom_nj,chip_per_sample_energy_dram_nj,chip_per_sample_energy_links_nj,"
+    "chip_per_sample_energy_error_store_nj,chip_per_sample_energy_leakage_nj,"
+    "chip_per_sample_sram_bytes,chip_per_sample_dram_bytes,chip_per_sample_rom_bytes,chip_per_sample_link_bytes,"
+    "chip_per_sample_error_store_bytes,chip_total_cycles,chip_total_energy_pj,chip_stall_fraction,"
+    "chip_area_mm2,chip_peak_sram_bytes_per_tile,chip_dram_resident_bytes\n";
+
+/* The chip's figures of one rule: per sample and run totals. */
+typedef struct {
+    double n, energy, sram, dram, rom, links, es, peak, resident;
+} chip_view;
+
+static chip_view chip_view_of(const chip_result *h)
+{
+    chip_view v = {0};
+    v.n = h->samples ? (double)h->samples : 1.0;
+    for (int i = 0; i < CHIP_E_COUNT; i++) v.energy += h->energy_pj[i];
+    v.sram = (double)(h->sram_read + h->sram_written);
+    v.dram = (double)(h->dram_read + h->dram_written);
+    v.rom = (double)h->rom_read;
+    v.links = (double)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]);
+    v.es = (double)(h->es_read + h->es_written);
+    for (size_t i = 0; i < h->n_tiles; i++) {
+        if (h->tile[i].sram_needed > v.peak) v.peak = h->tile[i].sram_needed;
+        v.resident += h->tile[i].dram_resident;
+    }
+    return v;
+}
 
 static void csv_num(FILE *f, double v, const char *fmt)
 {
@@ -273,19 +272,30 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                r->samples_per_second, (unsigned long long)r->peak_act);
     }
     if (chip) {
-        printf("\non the chip (%.0f MHz, %u MAC lanes per tile):\n", hw.clock_mhz, hw.mac_lanes);
-        printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "algorithm", "cycles", "throughput", "energy",
-               "SRAM", "ROM", "links", "err.store", "stall", "peak SRAM");
-        printf("%-9s %12s %12s %12s %10s %10s %10s %10s %8s %12s\n", "", "[/sample]", "[samples/s]", "[nJ/sample]",
-               "[GB]", "[MB]", "[MB]", "[MB]", "[%]", "[KiB/tile]");
+        printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
+               chip_dataflow_name(hw.dataflow), hw.clock_mhz, hw.mac_lanes);
+        printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "algorithm", "cycles", "throughput", "energy",
+               "compute", "SRAM", "DRAM", "leakage", "other", "SRAM", "DRAM");
+        printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "", "[/sample]", "[samples/s]", "[nJ]", "[nJ]",
+               "[nJ]", "[nJ]", "[nJ]", "[nJ]", "[KB]", "[KB]");
         for (size_t k = 0; k < na; k++) {
             const chip_result *h = &hres[k];
-            double peak = 0;
-            for (size_t i = 0; i < h->n_tiles; i++) peak = h->tile[i].sram_needed > peak ? h->tile[i].sram_needed : peak;
-            printf("%-9s %12.0f %12.0f %12.2f %10.1f %10.2f %10.1f %10.2f %8.2f %12.1f\n", algs[k], h->cycles_per_sample,
-                   h->samples_per_second, h->energy_per_sample_pj / 1e3, (double)(h->sram_read + h->sram_written) / 1e9,
-                   (double)h->rom_read / 1e6, (double)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]) / 1e6,
-                   (double)(h->es_read + h->es_written) / 1e6, 100.0 * h->stall_fraction, peak / 1024.0);
+            chip_view v = chip_view_of(h);
+            const double *e = h->energy_pj;
+            double other = v.energy - e[CHIP_E_COMPUTE] - e[CHIP_E_SRAM] - e[CHIP_E_DRAM] - e[CHIP_E_LEAKAGE];
+            printf("%-9s %10.0f %12.0f %10.2f %9.2f %9.2f %9.2f %9.2f %9.2f %10.1f %10.1f\n", algs[k],
+                   h->cycles_per_sample, h->samples_per_second, v.energy / v.n / 1e3, e[CHIP_E_COMPUTE] / v.n / 1e3,
+                   e[CHIP_E_SRAM] / v.n / 1e3, e[CHIP_E_DRAM] / v.n / 1e3, e[CHIP_E_LEAKAGE] / v.n / 1e3,
+                   other / v.n / 1e3, v.sram / v.n / 1e3, v.dram / v.n / 1e3);
+        }
+        printf("run totals and sizes:\n%-9s %14s %12s %8s %10s %12s %12s\n", "algorithm", "cycles", "energy", "stall",
+               "area", "peak SRAM", "in DRAM");
+        printf("%-9s %14s %12s %8s %10s %12s %12s\n", "", "", "[mJ]", "[%]", "[mm2]", "[KiB/tile]", "[KiB]");
+        for (size_t k = 0; k < na; k++) {
+            const chip_result *h = &hres[k];
+            chip_view v = chip_view_of(h);
+            printf("%-9s %14llu %12.3f %8.2f %10.2f %12.1f %12.1f\n", algs[k], (unsigned long long)h->cycles,
+                   v.energy / 1e9, 100.0 * h->stall_fraction, h->area_mm2, v.peak / 1024.0, v.resident / 1024.0);
         }
     }
     fflush(stdout);
@@ -308,15 +318,15 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                 (unsigned long long)r->peak_err, r->train_seconds, r->samples_per_second, r->weights_sha256);
         if (chip) {
             const chip_result *h = &hres[k];
-            double peak = 0;
-            for (size_t i = 0; i < h->n_tiles; i++) peak = h->tile[i].sram_needed > peak ? h->tile[i].sram_needed : peak;
-            fprintf(af.f, ",%.3f,%.1f,%.1f,%llu,%llu,%llu,%llu,%.5f,%.0f\n", h->cycles_per_sample, h->samples_per_second,
-                    h->energy_per_sample_pj, (unsigned long long)(h->sram_read + h->sram_written),
-                    (unsigned long long)h->rom_read,
-                    (unsigned long long)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]),
-                    (unsigned long long)(h->es_read + h->es_written), h->stall_fraction, peak);
+            chip_view v = chip_view_of(h);
+            fprintf(af.f, ",%s,%.3f,%.1f,%.4f", chip_dataflow_name(hw.dataflow), h->cycles_per_sample,
+                    h->samples_per_second, v.energy / v.n / 1e3);
+            for (int i = 0; i < CHIP_E_COUNT; i++) fprintf(af.f, ",%.4f", h->energy_pj[i] / v.n / 1e3);
+            fprintf(af.f, ",%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%.0f,%.5f,%.4f,%.0f,%.0f\n", v.sram / v.n, v.dram / v.n,
+                    v.rom / v.n, v.links / v.n, v.es / v.n, (unsigned long long)h->cycles, v.energy, h->stall_fraction,
+                    h->area_mm2, v.peak, v.resident);
         } else {
-            fputs(",,,,,,,,,\n", af.f);
+            fputs(",,,,,,,,,,,,,,,,,,,,,,\n", af.f);
         }
     }
     free(res);

@@ -1,5 +1,6 @@
 /* scenario.c — loading, typing and validating YAML scenarios (libyaml). */
 #include "scenario.h"
+#include "hardware_check.h"
 
 #include <errno.h>
 #include <math.h>
@@ -114,7 +115,7 @@ static f3_status parse_number(const char *origin, int line, int col, const sc_en
     double v = strtod(s, &end);
     if (!*s || *end || errno || !isfinite(v))
         return at(F3_EINVAL, origin, line, col, "%s: expected %s, got '%s'", e->path,
-                  integer ? "an integer" : "a number", s);
+                  e->kind == SK_AUTO_FLOAT ? "auto or a number" : integer ? "an integer" : "a number", s);
     if (integer && v != floor(v))
         return at(F3_EINVAL, origin, line, col, "%s: expected an integer, got '%s'", e->path, s);
     if (v < e->min || v > e->max)
@@ -160,6 +161,7 @@ static const char *kind_name(sc_kind k)
     case SK_INT_LIST: return "a list of integers, like [500, 500]";
     case SK_ENUM_LIST: return "a list of names, like [bp, f3]";
     case SK_AUTO_INT: return "auto or an integer";
+    case SK_AUTO_FLOAT: return "auto or a number";
     }
     return "?";
 }
@@ -206,8 +208,10 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
             st = parse_number(origin, line, col, e, s, e->kind == SK_INT, &nv.num);
             break;
         case SK_AUTO_INT:
+        case SK_AUTO_FLOAT:
             if (!strcmp(s, "auto")) nv.is_auto = 1;
-            else st = parse_number(origin, line, col, e, s, 1, &nv.num);
+            else if (quoted && e->kind == SK_AUTO_FLOAT) return at(F3_EINVAL, origin, line, col, "%s: expected %s, got the string \"%s\"", e->path, kind_name(e->kind), s);
+            else st = parse_number(origin, line, col, e, s, e->kind == SK_AUTO_INT, &nv.num);
             break;
         case SK_STRING:
             snprintf(nv.str, sizeof nv.str, "%s", s);
@@ -755,6 +759,122 @@ static int is_regression(const scenario *sc)
     return scenario_num(sc, "dataset.classes") == 0;
 }
 
+f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_config *cfg, f3_task *task)
+{
+    const int regression = is_regression(sc);
+    const known_dataset *k = known(sc);
+    f3_config c = f3_config_default();
+    f3_status st = F3_OK;
+    const sc_value *hid = scenario_get(sc, "network.hidden"), *in = scenario_get(sc, "network.input"),
+                   *out = scenario_get(sc, "network.output");
+    /* widths: as given, else the data set's; a csv file's features are
+     * known only once it is read (0) */
+    c.n_layers = hid->n + 1;
+    c.widths[0] = !in->is_auto ? (size_t)in->num : k ? (size_t)k->features : 0;
+    for (size_t i = 0; i < hid->n; i++) c.widths[i + 1] = (size_t)hid->list[i];
+    c.widths[c.n_layers] = !out->is_auto ? (size_t)out->num
+                           : k           ? (size_t)k->outputs
+                           : regression  ? 1 /* a csv file's one target column */
+                                         : (size_t)scenario_num(sc, "dataset.classes");
+    st = f3_parse_activation(scenario_str(sc, "network.activation"), &c.hidden_act);
+    c.bias = scenario_num(sc, "network.bias") != 0;
+    /* auto: bce for classification, mse for regression; the output
+     * activation sigmoid for bce, identity for regression and softmax_ce */
+    const char *loss = scenario_str(sc, "training.loss"), *oa = scenario_str(sc, "network.output_activation");
+    if (!strcmp(loss, "auto")) c.loss = regression ? F3_LOSS_MSE : F3_LOSS_BCE;
+    else if (st == F3_OK) st = f3_parse_loss(loss, &c.loss);
+    if (!strcmp(oa, "auto"))
+        c.output_act = regression || c.loss == F3_LOSS_SOFTMAX_CE ? F3_ACT_IDENTITY : F3_ACT_SIGMOID;
+    else if (st == F3_OK) st = f3_parse_activation(oa, &c.output_act);
+    /* f3-error and f3-loss: f3 with delayed_error(_one_hot), delayed_loss(_one_hot);
+     * error_info auto: delayed_error_one_hot, or delayed_error for regression */
+    const char *ei = scenario_str(sc, "training.error_info");
+    if (!strcmp(algorithm, "f3-error") || !strcmp(algorithm, "f3-loss")) {
+        c.algorithm = F3_ALG_F3;
+        c.error_info.kind = !strcmp(algorithm, "f3-loss") ? F3_EI_LOSS : F3_EI_ERROR;
+        c.error_info.one_hot = !regression;
+        c.error_info.softmax = 0;
+    } else {
+        if (st == F3_OK) st = f3_parse_algorithm(algorithm, &c.algorithm);
+        if (!strcmp(ei, "auto")) c.error_info.one_hot = !regression;
+        else if (st == F3_OK) st = f3_parse_error_info(ei, &c.error_info);
+    }
+    c.e0 = !strcmp(scenario_str(sc, "training.e0"), "inference") ? F3_E0_INFERENCE : F3_E0_TARGETS;
+    if (st == F3_OK) st = f3_parse_feedback_init(scenario_str(sc, "training.feedback_init"), &c.feedback_init);
+    if (st == F3_OK) st = f3_parse_optimizer(scenario_str(sc, "training.optimizer"), &c.optimizer);
+    c.lr = scenario_num(sc, "training.lr");
+    c.beta1 = scenario_num(sc, "training.beta1");
+    c.beta2 = scenario_num(sc, "training.beta2");
+    c.eps = scenario_num(sc, "training.eps");
+    c.batch_size = (size_t)scenario_num(sc, "training.batch_size");
+    c.seed = (uint64_t)scenario_num(sc, "training.seed");
+    if (st != F3_OK) return st;
+    *cfg = c;
+    *task = regression ? F3_TASK_REGRESSION : F3_TASK_CLASSIFICATION;
+    return F3_OK;
+}
+
+/* The scenario key an f3_config setting comes from. */
+static const char *key_of_field(f3_config_field f, const char *alg_key)
+{
+    switch (f) {
+    case F3_CFG_LAYERS:
+    case F3_CFG_WIDTHS: return "network.hidden";
+    case F3_CFG_BATCH_SIZE: return "training.batch_size";
+    case F3_CFG_LR: return "training.lr";
+    case F3_CFG_ADAM: return "training.optimizer";
+    case F3_CFG_OUTPUT_ACT: return "network.output_activation";
+    case F3_CFG_LOSS: return "training.loss";
+    case F3_CFG_ERROR_INFO: return "training.error_info";
+    case F3_CFG_NONE: break;
+    }
+    return alg_key;
+}
+
+/* The schema's names of the model's settings are the model's names (plus
+ * the scenario's own: auto, f3-error, f3-loss), so that a scenario accepts
+ * exactly what the trainer does.  A mismatch is a bug of this program. */
+static f3_status schema_agrees_with_model(void)
+{
+    static const struct {
+        const char *path;
+        const char *const *names;
+        const char *extra; /* the scenario's own choices */
+    } KEYS[] = {
+        {"network.activation", f3_activation_names, ""},
+        {"network.output_activation", f3_activation_names, "auto"},
+        {"training.algorithm", f3_algorithm_names, "f3-error|f3-loss"},
+        {"training.compare", f3_algorithm_names, "f3-error|f3-loss"},
+        {"training.error_info", f3_error_info_names, "auto"},
+        {"training.feedback_init", f3_feedback_init_names, ""},
+        {"training.loss", f3_loss_names, "auto"},
+        {"training.optimizer", f3_optimizer_names, ""},
+    };
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        int si = sc_schema_find(KEYS[i].path);
+        const char *choices = si >= 0 ? sc_schema()[si].choices : NULL;
+        char model[256];
+        f3_enum_choices(KEYS[i].names, model, sizeof model);
+        if (!choices)
+            return F3_FAIL(F3_EINVAL, "internal: the scenario schema has no choices for %s (the model's: %s)",
+                           KEYS[i].path, model);
+        for (size_t j = 0; KEYS[i].names[j]; j++)
+            if (!choice_ok(choices, KEYS[i].names[j]))
+                return F3_FAIL(F3_EINVAL, "internal: the scenario schema's %s (%s) lacks the model's '%s' (%s)",
+                               KEYS[i].path, choices, KEYS[i].names[j], model);
+        for (const char *p = choices; *p;) {
+            size_t len = strcspn(p, "|");
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)len, p);
+            if (!choice_ok(model, name) && !choice_ok(KEYS[i].extra, name))
+                return F3_FAIL(F3_EINVAL, "internal: the scenario schema's %s offers '%s', which the model does not know (%s)",
+                               KEYS[i].path, name, model);
+            p += len + (p[len] == '|');
+        }
+    }
+    return F3_OK;
+}
+
 /* file:line:col of a key (where it was set, else where its section was). */
 static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -776,24 +896,6 @@ static f3_status at_key(const scenario *sc, const char *path, f3_status st, cons
         *dot = '\0';
     }
     return at(st, sc->file, 1, 1, "%s", msg);
-}
-
-/* SRAM bytes tile `layer` (0-based) needs for algorithm alg: weights and
- * biases, the gradient accumulator (if it trains), Adam's two moments, and
- * for bp/dfa the activation buffer of the batch in flight (its output h_i,
- * hidden tiles only). */
-static double tile_sram_bytes(const scenario *sc, const char *alg, size_t n_in, size_t n_out,
-                              int hidden)
-{
-    int bias = scenario_num(sc, "network.bias") != 0;
-    double params = (double)n_in * (double)n_out + (bias ? (double)n_out : 0.0);
-    int trains = strcmp(alg, "llo") != 0 || !hidden;
-    int adam = !strcmp(scenario_str(sc, "training.optimizer"), "adam");
-    double copies = 1.0 + (trains ? 1.0 + (adam ? 2.0 : 0.0) : 0.0);
-    double act = 0.0;
-    if (hidden && (!strcmp(alg, "bp") || !strcmp(alg, "dfa")))
-        act = scenario_num(sc, "training.batch_size") * (double)n_out;
-    return 4.0 * (params * copies + act);
 }
 
 f3_status scenario_validate(scenario *sc)
@@ -825,16 +927,9 @@ f3_status scenario_validate(scenario *sc)
             return at_key(sc, "training.error_info", F3_EINVAL,
                           "error_info %s needs a classification data set; %s is a regression data set", ei, ds);
     }
-    const char *loss = scenario_str(sc, "training.loss"), *oact = scenario_str(sc, "network.output_activation");
+    const char *loss = scenario_str(sc, "training.loss");
     if (regression && (!strcmp(loss, "bce") || !strcmp(loss, "softmax_ce")))
         return at_key(sc, "training.loss", F3_EINVAL, "loss %s needs a classification data set; %s is a regression data set (use mse)", loss, ds);
-    if (!strcmp(loss, "bce") && strcmp(oact, "sigmoid") && strcmp(oact, "auto"))
-        return at_key(sc, "network.output_activation", F3_EINVAL, "loss bce needs output_activation sigmoid, not %s", oact);
-    if (!strcmp(loss, "softmax_ce") && strcmp(oact, "identity") && strcmp(oact, "auto"))
-        return at_key(sc, "network.output_activation", F3_EINVAL,
-                      "loss softmax_ce applies the softmax itself: output_activation must be identity, not %s", oact);
-    if (!strcmp(loss, "softmax_ce") && strstr(ei, "softmax"))
-        return at_key(sc, "training.error_info", F3_EINVAL, "softmax error information with loss softmax_ce would apply the softmax twice");
     const known_dataset *k = known(sc);
     const sc_value *in = scenario_get(sc, "network.input"), *outv = scenario_get(sc, "network.output");
     if (k && !in->is_auto && (int)in->num != k->features)
@@ -844,44 +939,28 @@ f3_status scenario_validate(scenario *sc)
     if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
         outv->num != scenario_num(sc, "dataset.classes"))
         return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
+    /* the trainer's own check of the configuration each learning rule runs
+     * with, located at the key it concerns */
+    f3_status st = schema_agrees_with_model();
+    for (size_t i = 0; st == F3_OK && i < na; i++) {
+        f3_config cfg;
+        f3_task task;
+        f3_config_field field = F3_CFG_NONE;
+        if ((st = scenario_f3_config(sc, algs[i], &cfg, &task)) != F3_OK) break;
+        if (cfg.widths[0] == 0) cfg.widths[0] = 1; /* csv, input auto: known once the file is read */
+        if (f3_config_check(&cfg, task, &field) == F3_OK) continue;
+        char msg[600], why[96] = "";
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        if (field == F3_CFG_OUTPUT_ACT && !strcmp(loss, "auto"))
+            snprintf(why, sizeof why, " (training.loss auto is bce for a classification data set)");
+        else if (field == F3_CFG_ERROR_INFO && na > 1)
+            snprintf(why, sizeof why, " (learning rule %.31s)", algs[i]);
+        return at_key(sc, key_of_field(field, alg_key), F3_EINVAL, "%s%s", msg, why);
+    }
+    if (st != F3_OK) return st;
 
     if (!scenario_present(sc, "hardware")) return F3_OK;
-    /* the fabric must carry what each learning rule sends; it is described
-     * in hardware.links, or (all defaults) by the hardware section */
-    const sc_value *fabric = scenario_get(sc, "hardware.links");
-    if (!fabric->line) fabric = scenario_get(sc, "hardware");
-    for (size_t i = 0; i < na; i++) {
-        if (!strcmp(algs[i], "bp") && !scenario_present(sc, "hardware.links.backward"))
-            return at_key(sc, alg_key, F3_EINVAL,
-                          "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric (%s:%d) has no backward "
-                          "link: add a hardware.links.backward section or drop bp",
-                          fabric->origin, fabric->line);
-        if (!strcmp(algs[i], "dfa") && !scenario_present(sc, "hardware.links.broadcast"))
-            return at_key(sc, alg_key, F3_EINVAL,
-                          "algorithm dfa broadcasts the current error from the output tile to every hidden tile, but the fabric "
-                          "(%s:%d) has no broadcast link: add a hardware.links.broadcast section or drop dfa",
-                          fabric->origin, fabric->line);
-    }
-    /* capacity: with strict, every tile must hold its layer */
-    if (scenario_num(sc, "hardware.strict") != 0 && k) {
-        const sc_value *hid = scenario_get(sc, "network.hidden");
-        double cap = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
-        size_t widths[SC_MAX_LIST + 2], K = hid->n + 1;
-        widths[0] = (size_t)k->features;
-        for (size_t i = 0; i < hid->n; i++) widths[i + 1] = (size_t)hid->list[i];
-        widths[K] = (size_t)k->outputs;
-        for (size_t a = 0; a < na; a++)
-            for (size_t i = 0; i < K; i++) {
-                double need = tile_sram_bytes(sc, algs[a], widths[i], widths[i + 1], i + 1 < K);
-                if (need > cap)
-                    return at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
-                                  "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (weights, biases, gradients, "
-                                  "optimiser state%s) but hardware.tile.sram.capacity_kib is %.1f KiB",
-                                  i + 1, widths[i], widths[i + 1], need / 1024.0, algs[a],
-                                  (!strcmp(algs[a], "bp") || !strcmp(algs[a], "dfa")) ? ", activation buffer" : "", cap / 1024.0);
-            }
-    }
-    return F3_OK;
+    return scenario_check_hardware(sc); /* hardware_check.c */
 }
 
 /* ---- show, keys -------------------------------------------------------------- */
@@ -959,7 +1038,7 @@ static void choices_text(char *out, size_t len, const char *choices)
 void scenario_keys_markdown(FILE *f)
 {
     const sc_entry *s = sc_schema();
-    static const char *kinds[] = {"section", "bool", "integer", "number", "string", "name", "list of integers", "list of names", "auto or integer"};
+    static const char *kinds[] = {"section", "bool", "integer", "number", "string", "name", "list of integers", "list of names", "auto or integer", "auto or number"};
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (s[i].kind == SK_SECTION) {
             fprintf(f, "\n### `%s`%s\n\n", s[i].path, s[i].optional ? " (optional)" : "");
@@ -975,7 +1054,8 @@ void scenario_keys_markdown(FILE *f)
             char list[256];
             choices_text(list, sizeof list, s[i].choices);
             snprintf(type, sizeof type, "%s: %s", kinds[s[i].kind], list);
-        } else if (s[i].kind == SK_INT || s[i].kind == SK_FLOAT || s[i].kind == SK_INT_LIST || s[i].kind == SK_AUTO_INT) {
+        } else if (s[i].kind == SK_INT || s[i].kind == SK_FLOAT || s[i].kind == SK_INT_LIST || s[i].kind == SK_AUTO_INT ||
+                   s[i].kind == SK_AUTO_FLOAT) {
             snprintf(type, sizeof type, "%s in [%.15g, %.15g]", kinds[s[i].kind], s[i].min, s[i].max);
         } else {
             snprintf(type, sizeof type, "%s", kinds[s[i].kind]);

@@ -41,7 +41,8 @@ typedef enum {
     SK_ENUM,        /* one of `choices` ("a|b|c") */
     SK_INT_LIST,    /* sequence of integers in [min, max] */
     SK_ENUM_LIST,   /* sequence of `choices` */
-    SK_AUTO_INT     /* "auto" or an integer in [min, max] */
+    SK_AUTO_INT,    /* "auto" or an integer in [min, max] */
+    SK_AUTO_FLOAT   /* "auto" or a real number in [min, max] (a figure looked up when resolved) */
 } sc_kind;
 
 typedef struct {
@@ -67,8 +68,8 @@ typedef struct {
     int set;             /* 1: given (file or override) */
     int line, col;       /* where it was given (1-based), 0 if defaulted */
     char origin[1200];   /* the file (or "--set") it came from */
-    int is_auto;         /* SK_AUTO_INT: "auto" */
-    double num;          /* SK_INT, SK_FLOAT, SK_AUTO_INT, SK_BOOL (0/1) */
+    int is_auto;         /* SK_AUTO_INT, SK_AUTO_FLOAT: "auto" */
+    double num;          /* SK_INT, SK_FLOAT, SK_AUTO_INT, SK_AUTO_FLOAT, SK_BOOL (0/1) */
     char str[SC_MAX_STR];/* SK_STRING, SK_ENUM; lists: the YAML flow text */
     size_t n;            /* list length */
     double list[SC_MAX_LIST];          /* SK_INT_LIST */
@@ -135,6 +136,15 @@ void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len);
 /* The algorithms to run: training.compare, or training.algorithm alone.
  * names[k] is e.g. "bp", "f3", "f3-loss". */
 size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max);
+
+/* The trainer's configuration for one of those algorithms (a name from
+ * scenario_algorithms: f3-error and f3-loss are f3 with their error
+ * information) and the task of the data set, with every auto resolved
+ * (loss, output activation, error information, widths).  A width the data
+ * set's file decides (network.input auto with dataset csv) is 0: the run
+ * fills it in when it reads the file.  scenario_validate checks the result
+ * with f3_config_validate.  F3_EINVAL for a name the model does not know. */
+f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_config *cfg, f3_task *task);
 
 #ifdef __cplusplus
 }

@@ -53,7 +53,7 @@ grep -q "on the chip" chip.out && ok || bad "no chip table on stdout"
 check "
 import csv
 rows = list(csv.DictReader(open('out/chip/compare.csv')))
-assert len(rows) == 5 and all(float(r['chip_cycles_per_sample']) > 0 for r in rows)
+assert len(rows) == 5 and all(float(r['chip_per_sample_cycles']) > 0 for r in rows)
 " "compare.csv lacks the chip columns"
 
 # ---- one tile, one sample: exactly the DESIGN.md cycle table ----------------
@@ -66,8 +66,9 @@ P, L, n_in, n_out = 4, 3, 6, 3
 f = math.ceil(n_out / P)
 table = (f * n_in + L) + (f + L) + (f + L) + (f * n_in + L)   # forward, activation, loss dz, gradient+update
 link = math.ceil((4 * 6 + 4 * 3) / 1e6) + 2                   # x and y* from the streamer
+store = math.ceil(4 / 8) + 2                                   # e read from the on-chip error store (8 bytes/cycle, latency 2)
 assert h['samples'] == 2, h['samples']                         # one sample, two epochs
-want = 2 * (link + table)                                      # epoch 2 starts when epoch 1 is through
+want = 2 * (store + link + table)                              # epoch 2 starts when epoch 1 is through
 assert h['cycles'] == want, (h['cycles'], want)
 " "one-tile, one-sample cycles differ from the DESIGN.md table"
 
@@ -127,7 +128,7 @@ lines = open('out/traced/f3/trace.vcd').read().split('\n')
 i = lines.index('\$enddefinitions \$end')
 for l in lines[:i]:
     if l.startswith('\$var'):
-        p = l.split(); ids.add(p[3]); assert p[2] in ('1', '2')
+        p = l.split(); ids.add(p[3]); assert p[2] in ('1', '3')
 assert len(ids) >= 3 + 3   # 3 tiles, 3 links
 for l in lines[i+1:]:
     if not l: continue
@@ -143,7 +144,7 @@ check "
 import csv
 r = list(csv.DictReader(open('out/traced/f3/tiles.csv')))
 assert len(r) == 3 and [x['tile'] for x in r] == ['1','2','3']
-assert all(k.endswith(('_cycles','_bytes','_pj','n_in','n_out','tile')) for k in r[0])
+assert all(k.endswith(('_cycles','_bytes','_pj','_mm2','_values','n_in','n_out','tile')) for k in r[0])
 " "tiles.csv is wrong"
 
 # ---- the comparison plots ------------------------------------------------------

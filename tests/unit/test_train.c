@@ -599,6 +599,281 @@ static void test_feedback_initialisations(void **state)
     }
 }
 
+/* ---- the rules of the learning algorithms -------------------------------- */
+
+/* A 784-500-10 network (MNIST, one hidden layer) under rule a. */
+static f3_config mnist_config(f3_algorithm a)
+{
+    const size_t widths[] = {784, 500, 10};
+    return small_config(a, 2, widths, 50);
+}
+
+static void test_layer_rules(void **state)
+{
+    (void)state;
+    /* per rule, a 3-layer network: hidden layers 0 and 1, output layer 2 */
+    static const struct {
+        f3_algorithm a;
+        int trains_hidden, feedback, stash;
+    } R[] = {
+        {F3_ALG_BP, 1, 0, 1}, {F3_ALG_F3, 1, 1, 0}, {F3_ALG_DFA, 1, 1, 1},
+        {F3_ALG_DRTP, 1, 1, 0}, {F3_ALG_LLO, 0, 0, 0},
+    };
+    const size_t widths[] = {6, 5, 4, 3};
+    for (size_t r = 0; r < sizeof R / sizeof R[0]; r++) {
+        f3_config c = small_config(R[r].a, 3, widths, 5);
+        assert_int_equal(f3_uses_feedback_matrix(R[r].a), R[r].feedback);
+        assert_int_equal(f3_needs_stash(R[r].a), R[r].stash);
+        for (size_t i = 0; i < 2; i++) { /* hidden */
+            assert_int_equal(f3_layer_trains(&c, i), R[r].trains_hidden);
+            assert_int_equal(f3_layer_has_feedback(&c, i), R[r].feedback);
+        }
+        assert_int_equal(f3_layer_trains(&c, 2), 1); /* the output layer always trains */
+        assert_int_equal(f3_layer_has_feedback(&c, 2), 0);
+        /* one layer: it is the output layer */
+        c.n_layers = 1;
+        assert_int_equal(f3_layer_trains(&c, 0), 1);
+        assert_int_equal(f3_layer_has_feedback(&c, 0), 0);
+    }
+    assert_int_equal(f3_feedback_is_additive(F3_FB_KAIMING_UNIFORM), 0);
+    assert_int_equal(f3_feedback_is_additive(F3_FB_TRINOMIAL), 1);
+    assert_int_equal(f3_feedback_is_additive(F3_FB_BINOMIAL), 1);
+    assert_int_equal(f3_feedback_is_additive(F3_FB_PM_IDENTITY), 1);
+}
+
+static void expect_plan(f3_layer_memory m, size_t weights, size_t biases, size_t gradients,
+                        size_t optimizer_state, size_t feedback, size_t stash)
+{
+    assert_int_equal(m.weights, weights);
+    assert_int_equal(m.biases, biases);
+    assert_int_equal(m.gradients, gradients);
+    assert_int_equal(m.optimizer_state, optimizer_state);
+    assert_int_equal(m.feedback, feedback);
+    assert_int_equal(m.stash_per_sample, stash);
+}
+
+static void test_memory_plan(void **state)
+{
+    (void)state;
+    /* 784-500-10, Adam, biases: hidden W 392000 + b 500 = 392500 parameters,
+     * output W 5000 + b 10 = 5010; B_0 is 10 x 500; a stash keeps h_0 (784)
+     * and f'(z_1) (500) */
+    const size_t P0 = 784 * 500 + 500, P1 = 500 * 10 + 10;
+    f3_config c = mnist_config(F3_ALG_BP);
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, P0, 2 * P0, 0, 1284);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 10, P1, 2 * P1, 0, 0);
+    assert_int_equal(f3_layer_memory_plan(&c, 0).optimizer_state, 2 * (784 * 500 + 500));
+    c = mnist_config(F3_ALG_F3);
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, P0, 2 * P0, 5000, 0);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 10, P1, 2 * P1, 0, 0);
+    c = mnist_config(F3_ALG_DFA);
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, P0, 2 * P0, 5000, 1284);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 10, P1, 2 * P1, 0, 0);
+    c = mnist_config(F3_ALG_DRTP);
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, P0, 2 * P0, 5000, 0);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 10, P1, 2 * P1, 0, 0);
+    c = mnist_config(F3_ALG_LLO); /* the hidden layer stays at its initialisation */
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, 0, 0, 0, 0);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 10, P1, 2 * P1, 0, 0);
+    /* SGD keeps no state; without biases there are none to keep */
+    c = mnist_config(F3_ALG_DFA);
+    c.optimizer = F3_OPT_SGD;
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 500, P0, 0, 5000, 1284);
+    c.optimizer = F3_OPT_ADAM;
+    c.bias = 0;
+    expect_plan(f3_layer_memory_plan(&c, 0), 392000, 0, 392000, 784000, 5000, 1284);
+    expect_plan(f3_layer_memory_plan(&c, 1), 5000, 0, 5000, 10000, 0, 0);
+    /* 784-500-500-10 under bp: the middle layer stashes 500 + 500 */
+    const size_t deep[] = {784, 500, 500, 10};
+    c = small_config(F3_ALG_BP, 3, deep, 50);
+    expect_plan(f3_layer_memory_plan(&c, 1), 250000, 500, 250500, 501000, 0, 1000);
+    c.algorithm = F3_ALG_F3;
+    expect_plan(f3_layer_memory_plan(&c, 1), 250000, 500, 250500, 501000, 5000, 0);
+    /* 784-10: the only layer is the output layer, for every rule */
+    const size_t flat[] = {784, 10};
+    for (int a = F3_ALG_BP; a <= F3_ALG_LLO; a++) {
+        c = small_config((f3_algorithm)a, 1, flat, 50);
+        expect_plan(f3_layer_memory_plan(&c, 0), 7840, 10, 7850, 15700, 0, 0);
+    }
+    /* beyond the network: nothing */
+    c = mnist_config(F3_ALG_BP);
+    expect_plan(f3_layer_memory_plan(&c, 2), 0, 0, 0, 0, 0, 0);
+}
+
+/* The trainer allocates what the plan says, for every rule, optimiser and
+ * bias setting; additive feedback matrices hold only -1, 0 and 1. */
+static void test_memory_plan_is_the_trainers(void **state)
+{
+    (void)state;
+    const size_t widths[] = {7, 6, 5, 3};
+    for (int a = F3_ALG_BP; a <= F3_ALG_LLO; a++)
+        for (int opt = 0; opt < 2; opt++)
+            for (int bias = 0; bias < 2; bias++) {
+                f3_config c = small_config((f3_algorithm)a, 3, widths, 4);
+                c.optimizer = (f3_optimizer)opt;
+                c.bias = bias;
+                f3_trainer *tr = make(&c, 8);
+                for (size_t i = 0; i < 3; i++) {
+                    const f3_layer *L = &tr->layers[i];
+                    f3_layer_memory m = f3_layer_memory_plan(&c, i);
+                    assert_int_equal(m.weights, L->n_in * L->n_out);
+                    assert_int_equal(m.biases != 0, L->b != NULL);
+                    assert_int_equal(m.gradients != 0, L->dW != NULL);
+                    assert_int_equal(m.gradients != 0 && bias, L->db != NULL);
+                    assert_int_equal(m.optimizer_state != 0, L->mW != NULL && L->vW != NULL);
+                    assert_int_equal(m.feedback != 0, L->B != NULL);
+                    assert_int_equal(m.stash_per_sample != 0, tr->ws_stash != NULL && i < 2);
+                }
+                f3_trainer_free(tr);
+            }
+    for (int f = F3_FB_KAIMING_UNIFORM; f <= F3_FB_PM_IDENTITY; f++) {
+        f3_config c = small_config(F3_ALG_F3, 3, widths, 4);
+        c.feedback_init = (f3_feedback_init)f;
+        f3_trainer *tr = make(&c, 8);
+        int all_pm1 = 1;
+        for (size_t i = 0; i < 2; i++)
+            for (size_t k = 0; k < 3 * tr->layers[i].n_out; k++) {
+                float v = tr->layers[i].B[k];
+                all_pm1 &= v == -1.0f || v == 0.0f || v == 1.0f;
+            }
+        assert_int_equal(all_pm1, f3_feedback_is_additive((f3_feedback_init)f));
+        f3_trainer_free(tr);
+    }
+}
+
+static void test_name_tables(void **state)
+{
+    (void)state;
+    char buf[128];
+    f3_enum_choices(f3_algorithm_names, buf, sizeof buf);
+    assert_string_equal(buf, "bp|f3|dfa|drtp|llo");
+    f3_enum_choices(f3_loss_names, buf, sizeof buf);
+    assert_string_equal(buf, "bce|mse|softmax_ce");
+    f3_enum_choices(f3_activation_names, buf, sizeof buf);
+    assert_string_equal(buf, "identity|tanh|sigmoid|relu");
+    f3_enum_choices(f3_feedback_init_names, buf, sizeof buf);
+    assert_string_equal(buf, "kaiming_uniform|trinomial|binomial|pm_identity");
+    f3_enum_choices(f3_optimizer_names, buf, sizeof buf);
+    assert_string_equal(buf, "sgd|adam");
+    f3_enum_choices(f3_error_info_names, buf, sizeof buf);
+    assert_string_equal(buf, "delayed_error|delayed_error_one_hot|delayed_error_softmax|"
+                             "delayed_loss|delayed_loss_one_hot|delayed_loss_softmax");
+    /* cut short, still terminated */
+    f3_enum_choices(f3_algorithm_names, buf, 6);
+    assert_string_equal(buf, "bp|f3");
+    f3_enum_choices(f3_algorithm_names, buf, 1);
+    assert_string_equal(buf, "");
+    /* each table ends after its count; names and parsers use the tables */
+    assert_null(f3_algorithm_names[F3_ALGORITHM_COUNT]);
+    assert_null(f3_loss_names[F3_LOSS_COUNT]);
+    assert_null(f3_activation_names[F3_ACTIVATION_COUNT]);
+    assert_null(f3_feedback_init_names[F3_FEEDBACK_INIT_COUNT]);
+    assert_null(f3_optimizer_names[F3_OPTIMIZER_COUNT]);
+    assert_null(f3_error_info_names[F3_ERROR_INFO_COUNT]);
+    for (int i = 0; i < F3_ALGORITHM_COUNT; i++) {
+        f3_algorithm v;
+        assert_string_equal(f3_algorithm_name((f3_algorithm)i), f3_algorithm_names[i]);
+        assert_int_equal(f3_parse_algorithm(f3_algorithm_names[i], &v), F3_OK);
+        assert_int_equal(v, i);
+    }
+    for (int i = 0; i < F3_LOSS_COUNT; i++) {
+        f3_loss v;
+        assert_string_equal(f3_loss_name((f3_loss)i), f3_loss_names[i]);
+        assert_int_equal(f3_parse_loss(f3_loss_names[i], &v), F3_OK);
+        assert_int_equal(v, i);
+    }
+    for (int i = 0; i < F3_ACTIVATION_COUNT; i++) {
+        f3_activation v;
+        assert_string_equal(f3_activation_name((f3_activation)i), f3_activation_names[i]);
+        assert_int_equal(f3_parse_activation(f3_activation_names[i], &v), F3_OK);
+        assert_int_equal(v, i);
+    }
+    for (int i = 0; i < F3_FEEDBACK_INIT_COUNT; i++) {
+        f3_feedback_init v;
+        assert_string_equal(f3_feedback_init_name((f3_feedback_init)i), f3_feedback_init_names[i]);
+        assert_int_equal(f3_parse_feedback_init(f3_feedback_init_names[i], &v), F3_OK);
+        assert_int_equal(v, i);
+    }
+    for (int i = 0; i < F3_OPTIMIZER_COUNT; i++) {
+        f3_optimizer v;
+        assert_string_equal(f3_optimizer_name((f3_optimizer)i), f3_optimizer_names[i]);
+        assert_int_equal(f3_parse_optimizer(f3_optimizer_names[i], &v), F3_OK);
+        assert_int_equal(v, i);
+    }
+    for (int i = 0; i < F3_ERROR_INFO_COUNT; i++) {
+        f3_error_info ei;
+        assert_int_equal(f3_parse_error_info(f3_error_info_names[i], &ei), F3_OK);
+        f3_error_info_name(ei, buf, sizeof buf);
+        assert_string_equal(buf, f3_error_info_names[i]);
+    }
+    assert_string_equal(f3_algorithm_name((f3_algorithm)F3_ALGORITHM_COUNT), "?");
+    f3_optimizer o;
+    assert_int_equal(f3_parse_optimizer("lion", &o), F3_EINVAL);
+    assert_non_null(strstr(f3_last_error(), "(expected one of: sgd, adam)"));
+}
+
+/* f3_config_check names the setting each problem concerns. */
+static void test_config_check_fields(void **state)
+{
+    (void)state;
+    const size_t widths[] = {4, 5, 3};
+    const f3_config c = small_config(F3_ALG_F3, 2, widths, 5);
+    f3_config_field field = F3_CFG_LR;
+    assert_int_equal(f3_config_check(&c, F3_TASK_CLASSIFICATION, &field), F3_OK);
+    assert_int_equal(field, F3_CFG_NONE);
+    f3_config bad = c;
+    bad.n_layers = 0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_LAYERS);
+    bad = c;
+    bad.widths[2] = 0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_WIDTHS);
+    bad = c;
+    bad.batch_size = 0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_BATCH_SIZE);
+    bad = c;
+    bad.lr = 0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_LR);
+    bad = c;
+    bad.beta2 = 1.0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_ADAM);
+    bad.optimizer = F3_OPT_SGD; /* SGD has no betas */
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_OK);
+    bad = c;
+    bad.output_act = F3_ACT_TANH;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_OUTPUT_ACT);
+    assert_non_null(strstr(f3_last_error(), "loss bce needs a sigmoid output activation, got tanh"));
+    bad.loss = F3_LOSS_SOFTMAX_CE;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_OUTPUT_ACT);
+    bad = c;
+    bad.output_act = F3_ACT_IDENTITY;
+    bad.loss = F3_LOSS_SOFTMAX_CE;
+    bad.error_info.softmax = 1;
+    bad.error_info.one_hot = 0;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_ERROR_INFO);
+    assert_non_null(strstr(f3_last_error(), "softmax twice"));
+    bad.algorithm = F3_ALG_BP; /* only f3 uses error information */
+    assert_int_equal(f3_config_check(&bad, F3_TASK_CLASSIFICATION, &field), F3_OK);
+    assert_int_equal(field, F3_CFG_NONE);
+    assert_int_equal(f3_config_check(&bad, F3_TASK_REGRESSION, &field), F3_EINVAL);
+    assert_int_equal(field, F3_CFG_LOSS);
+    bad = c;
+    bad.loss = F3_LOSS_MSE;
+    bad.output_act = F3_ACT_IDENTITY;
+    assert_int_equal(f3_config_check(&bad, F3_TASK_REGRESSION, &field), F3_EINVAL); /* one-hot */
+    assert_int_equal(field, F3_CFG_ERROR_INFO);
+    /* f3_config_validate is the same check */
+    assert_int_equal(f3_config_validate(&bad, F3_TASK_REGRESSION), F3_EINVAL);
+    assert_int_equal(f3_config_check(&bad, F3_TASK_REGRESSION, NULL), F3_EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -617,6 +892,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_all_algorithms_learn),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_feedback_initialisations),
+        cmocka_unit_test(test_layer_rules),
+        cmocka_unit_test(test_memory_plan),
+        cmocka_unit_test(test_memory_plan_is_the_trainers),
+        cmocka_unit_test(test_name_tables),
+        cmocka_unit_test(test_config_check_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,10 @@ static inline f3_counts *f3_ledger_at(f3_ledger *l, size_t layer, f3_phase p)
     return &l->c[layer * F3_PH_COUNT + p];
 }
 
+/* One training step of b samples is done (a timed schedule that calls
+ * the layer steps itself says so here, as f3_train_step does). */
+void f3_ledger_count_step(f3_ledger *l, size_t b);
+
 /* Change the live count of a buffer class and track its peak. */
 void f3_ledger_act_live(f3_ledger *l, int64_t delta);
 void f3_ledger_err_live(f3_ledger *l, int64_t delta);

@@ -44,8 +44,6 @@ extern "C" {
 
 typedef enum { F3_ALG_BP = 0, F3_ALG_F3, F3_ALG_DFA, F3_ALG_DRTP, F3_ALG_LLO } f3_algorithm;
 
-
-
 typedef enum {
     F3_FB_KAIMING_UNIFORM = 0, /* U(−√(6/n_i), √(6/n_i)): gain √2, fan-in n_i */
     F3_FB_TRINOMIAL,           /* uniform over {−1, 0, 1} */
@@ -82,7 +80,87 @@ f3_config f3_config_default(void);
 /* Check a configuration; F3_EINVAL with a message on the first problem. */
 f3_status f3_config_validate(const f3_config *cfg, f3_task task);
 
-/* Names used on the command line and in run.json. */
+/* The setting a failed check concerns (for callers that locate the error,
+ * e.g. at a scenario key). */
+typedef enum {
+    F3_CFG_NONE = 0,     /* no problem */
+    F3_CFG_LAYERS,       /* n_layers */
+    F3_CFG_WIDTHS,       /* widths */
+    F3_CFG_BATCH_SIZE,
+    F3_CFG_LR,
+    F3_CFG_ADAM,         /* beta1, beta2, eps */
+    F3_CFG_OUTPUT_ACT,   /* output_act (against the loss) */
+    F3_CFG_LOSS,         /* loss (against the task) */
+    F3_CFG_ERROR_INFO    /* error_info (against the task or the loss) */
+} f3_config_field;
+
+/* f3_config_validate, and in *field (may be NULL) the setting the first
+ * problem concerns, F3_CFG_NONE when there is none. */
+f3_status f3_config_check(const f3_config *cfg, f3_task task, f3_config_field *field);
+
+/* ---- the rules of the learning algorithms --------------------------------
+ * One place for each rule: the trainer, the operation counts, the chip model
+ * and the scenario check ask these instead of writing a rule out again.
+ * i is the 0-based layer (n_i → n_{i+1}); layer K−1 is the output layer. */
+
+/* Layer i trains (has gradients and an optimiser step): every layer, except
+ * under llo, which trains only the output layer. */
+int f3_layer_trains(const f3_config *cfg, size_t i);
+/* The rule sends the error to the hidden layers through fixed feedback
+ * matrices B_i: f3, dfa, drtp (bp uses W^T; llo sends nothing). */
+int f3_uses_feedback_matrix(f3_algorithm a);
+/* Layer i holds a feedback matrix B_i (C, n_{i+1}): a hidden layer
+ * (i + 1 < K) under a rule with feedback matrices. */
+int f3_layer_has_feedback(const f3_config *cfg, size_t i);
+/* bp and dfa keep activations from the forward pass until the error comes
+ * back (after the output layer); f3, drtp and llo train each layer as the
+ * forward sweep passes it and keep none. */
+int f3_needs_stash(f3_algorithm a);
+/* B's entries are in {−1, 0, 1} (trinomial, binomial, pm_identity), so
+ * B^T e needs additions and subtractions only, no multiplier;
+ * kaiming_uniform draws real entries. */
+int f3_feedback_is_additive(f3_feedback_init f);
+
+/* What layer i keeps, in values (floats in the reference trainer). */
+typedef struct {
+    size_t weights;          /* n_in·n_out */
+    size_t biases;           /* n_out, or 0 without bias */
+    size_t gradients;        /* accumulator entries (weights + biases) if the layer trains, else 0 */
+    size_t optimizer_state;  /* Adam: 2 per parameter if the layer trains; SGD: 0 */
+    size_t feedback;         /* C·n_out entries of B_i if the layer has feedback, else 0 */
+    size_t stash_per_sample; /* values kept from the forward pass to the gradient: bp and dfa
+                              * hidden layers: n_in (h_{i−1}) + n_out (f'(z_i)); else 0 */
+} f3_layer_memory;
+
+/* The memory plan of layer i < cfg->n_layers (all zero for i beyond it).
+ * The stash is a layer's own view (a tile that keeps its input and its
+ * derivative); the reference trainer shares each hidden output between
+ * the two layers that read it and keeps Σ_{0<i<K} n_i values per sample. */
+f3_layer_memory f3_layer_memory_plan(const f3_config *cfg, size_t i);
+
+/* ---- names ----------------------------------------------------------------
+ * Used on the command line, in scenarios and in run.json.  Each table is
+ * indexed by its enum and ends with NULL (after _COUNT names). */
+#define F3_ALGORITHM_COUNT 5
+#define F3_LOSS_COUNT 3
+#define F3_ACTIVATION_COUNT 4
+#define F3_FEEDBACK_INIT_COUNT 4
+#define F3_OPTIMIZER_COUNT 2
+#define F3_ERROR_INFO_COUNT 6
+extern const char *const f3_algorithm_names[F3_ALGORITHM_COUNT + 1];
+extern const char *const f3_loss_names[F3_LOSS_COUNT + 1];
+extern const char *const f3_activation_names[F3_ACTIVATION_COUNT + 1];
+extern const char *const f3_feedback_init_names[F3_FEEDBACK_INIT_COUNT + 1];
+extern const char *const f3_optimizer_names[F3_OPTIMIZER_COUNT + 1];
+/* delayed_{error,loss}{,_one_hot,_softmax}: f3_error_info_name's names */
+extern const char *const f3_error_info_names[F3_ERROR_INFO_COUNT + 1];
+
+/* The names of a NULL-terminated table joined by '|' ("bp|f3|dfa|drtp|llo",
+ * the form of a scenario key's choices) into buf; cut short (still
+ * NUL-terminated) if len is too small. */
+void f3_enum_choices(const char *const *names, char *buf, size_t len);
+
+/* The name of a value ("?" if out of range). */
 const char *f3_algorithm_name(f3_algorithm a);
 const char *f3_loss_name(f3_loss l);
 const char *f3_activation_name(f3_activation f);
@@ -90,6 +168,7 @@ const char *f3_feedback_init_name(f3_feedback_init f);
 const char *f3_optimizer_name(f3_optimizer o);
 /* "delayed_error", "delayed_loss_one_hot", "delayed_error_softmax", … */
 void f3_error_info_name(f3_error_info e, char *buf, size_t len);
+/* A value by its name; F3_EINVAL listing the names otherwise. */
 f3_status f3_parse_algorithm(const char *s, f3_algorithm *out);
 f3_status f3_parse_loss(const char *s, f3_loss *out);
 f3_status f3_parse_activation(const char *s, f3_activation *out);

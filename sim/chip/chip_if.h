@@ -1,0 +1,102 @@
+/* chip_if.h — what the chip's SystemC modules exchange: batches in
+ * flight, the messages on links, and the interfaces their ports bind to.
+ *
+ * Time is loosely timed (TLM-2.0 style temporal decoupling at batch
+ * granularity): a message carries, per sample, the cycle at which it was
+ * sent and the cycle at which it arrives; a module computes its own
+ * per-sample times from these and synchronises with SystemC once per
+ * batch.  Times are in clock cycles (doubles that hold whole numbers). */
+#ifndef F3SIM_CHIP_IF_H
+#define F3SIM_CHIP_IF_H
+
+#include <systemc>
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "f3/ledger.h"
+
+namespace f3chip {
+
+/* One batch's buffers at the input streamer. */
+struct Slot {
+    size_t b = 0;
+    std::vector<float> x, t, E, es;
+    std::vector<int32_t> lab;
+    std::vector<size_t> idx;
+};
+
+/* A batch on a link: h_{i−1} forward, δ backward, e broadcast. */
+struct Msg {
+    Slot *slot = nullptr;
+    const float *data = nullptr;
+    f3_memclass cls = F3_MEM_WORK;
+    double bytes_per_sample = 0;
+    std::vector<double> sent;  /* cycle at which sample k leaves the sender */
+    std::vector<double> ready; /* cycle at which sample k has arrived (the link fills it) */
+};
+
+/* A tile's state over an interval, for the trace. */
+enum TileState { ST_IDLE = 0, ST_BUSY = 1, ST_WAIT_INPUT = 2, ST_WAIT_DOWNSTREAM = 3, ST_WAIT_MEMORY = 4 };
+struct Interval {
+    double t0, t1;
+    int state;
+};
+
+/* Busy intervals of a shared port.  Requests arrive out of time order
+ * (temporal decoupling), so a request fills the earliest free cycles at or
+ * after its time, split over gaps if need be; done is the end of its last
+ * piece.  Intervals that end before every requester's latest request are
+ * dropped. */
+class Calendar {
+public:
+    explicit Calendar(size_t requesters) : m_last(requesters, 0.0) {}
+    double reserve(size_t who, double t, double cycles);
+    double busy_cycles() const { return m_busy; }
+
+private:
+    std::map<double, double> m_iv; /* start → end, disjoint, not adjacent */
+    std::vector<double> m_last;
+    double m_busy = 0;
+    unsigned m_since_prune = 0;
+    void prune();
+};
+
+/* Receiving end of a link. */
+struct link_in_if : virtual sc_core::sc_interface {
+    virtual Msg *recv() = 0;
+};
+/* Sending end: times the transfer of every sample, then delivers. */
+struct link_out_if : virtual sc_core::sc_interface {
+    virtual void send(Msg *m) = 0;
+    virtual bool present() const = 0;
+};
+/* A memory reached over an arbitrated port (DRAM, the error store):
+ * moves `bytes` for requester `who` starting at cycle t; returns the
+ * cycle the data is there. */
+struct mem_if : virtual sc_core::sc_interface {
+    virtual double access(size_t who, double t, double bytes, bool write) = 0;
+};
+/* The error store's two ends: the streamer reads e, the output tile
+ * writes it; both return when the transfer is done. */
+struct store_if : virtual sc_core::sc_interface {
+    virtual double read(double t, const int32_t *labels, const size_t *idx, size_t b, float *E, float *es,
+                        std::vector<double> &done) = 0;
+    virtual void write(const std::vector<double> &t, const float *y, const float *tgt, const size_t *idx,
+                       float *scratch, size_t b) = 0;
+};
+/* The chain's bookkeeping, kept by the top: batches in flight (credits),
+ * batches through every tile, whether the trace is still recording. */
+struct chain_if : virtual sc_core::sc_interface {
+    virtual void take_credit() = 0;
+    virtual void tile_done(size_t slot, double cycle) = 0;
+    virtual double end_cycle() const = 0;
+    virtual bool tracing() const = 0;
+    virtual void sync(double cycle) = 0; /* wait until SystemC time reaches cycle */
+    virtual double now_cycles() const = 0;
+};
+
+} // namespace f3chip
+
+#endif

@@ -1,0 +1,136 @@
+/* cost_tables.c — the chip's default energy, leakage and area figures at
+ * 45 nm.  Each figure is written as its source's own number times the
+ * scaling applied to it; docs/hardware-costs.md gives the full citations,
+ * the resulting values and the reasoning behind each choice. */
+#include "cost_tables.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* ---- 40 nm → 45 nm ------------------------------------------------------- */
+
+/* Area: geometric, (45/40)^2.  (Stillmaker & Baas 2017 has no 40 nm row.) */
+#define AREA_40_TO_45 ((45.0 / 40.0) * (45.0 / 40.0))
+
+/* Energy and leakage: Stillmaker & Baas, "Scaling equations for the accurate
+ * prediction of CMOS device performance from 180 nm to 7 nm", Integration 58
+ * (2017): energy ∝ a·V² + b·V + c per node, evaluated as Accelergy's
+ * hwcomponents does (scaling/techscaling.py: tech_node_leak = tech_node_energy,
+ * V = 0.8 V, 40 nm interpolated 8/13 of the way from 32 nm to 45 nm) = 1.1508. */
+#define SB_E45 (1.103 * 0.8 * 0.8 - 0.362 * 0.8 + 0.2767)
+#define SB_E32 (0.9559 * 0.8 * 0.8 - 0.7823 * 0.8 + 0.471)
+#define ENERGY_40_TO_45 (SB_E45 / ((8.0 * SB_E45 + 5.0 * SB_E32) / 13.0))
+
+/* ---- SRAM against capacity ----------------------------------------------- */
+
+/* Area.  The 45 nm 6T bit cell is 0.35 µm² (Intel 45 nm: 0.346 µm², Mistry
+ * et al., IEDM 2007; Renesas 45 nm: 0.37 µm², Nii et al., ISQED 2013).  The
+ * array efficiency η (cells / macro) comes from the CACTI macro areas that
+ * gem5-aladdin tabulates (src/aladdin/scratchpad.cc, MEM_area in µm², 32-bit
+ * words, 40 nm) with CACTI's own 146 F² cell: η = 0.54 at 8 KiB, 0.65 at
+ * 32 KiB, 0.77 at 1 MiB.  So area = CACTI area × 0.35 µm² / (146 · 0.04² µm²). */
+#define CELL_UM2_45 0.35
+#define CACTI_CELL_UM2_40 (146.0 * 0.040 * 0.040)
+#define SRAM_AREA_MM2_PER_KIB(um2_40, kib) \
+    ((um2_40) / (kib) * (CELL_UM2_45 / CACTI_CELL_UM2_40) * 1e-6)
+
+/* Leakage: the same gem5-aladdin table (MEM_lk_power, mW, 40 nm, CACTI; about
+ * 6.4 nW per bit at every size), scaled by ENERGY_40_TO_45. */
+#define SRAM_LEAK_UW_PER_KIB(mw_40, kib) ((mw_40) * 1e3 / (kib) * ENERGY_40_TO_45)
+
+typedef struct {
+    double bytes;
+    chip_sram_figures f;
+} sram_point;
+
+/* Read energy: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm): a
+ * 64-bit read costs 10 pJ from an 8 KB SRAM, 20 pJ from 32 KB, 100 pJ from
+ * 1 MB (KB, MB = 1024, 1024² bytes).  Writes are taken equal to reads. */
+static const sram_point sram_table[] = {
+    {8192.0, {10.0 / 8, 10.0 / 8, SRAM_LEAK_UW_PER_KIB(0.420818, 8.0),
+              SRAM_AREA_MM2_PER_KIB(28129.3, 8.0)}},
+    {32768.0, {20.0 / 8, 20.0 / 8, SRAM_LEAK_UW_PER_KIB(1.682850, 32.0),
+               SRAM_AREA_MM2_PER_KIB(94523.9, 32.0)}},
+    {1048576.0, {100.0 / 8, 100.0 / 8, SRAM_LEAK_UW_PER_KIB(53.8321, 1024.0),
+                 SRAM_AREA_MM2_PER_KIB(2554980.0, 1024.0)}},
+};
+enum { SRAM_POINTS = sizeof sram_table / sizeof sram_table[0] };
+
+/* (1 − t)·a + t·b gives a at t = 0 and b at t = 1 exactly. */
+static double lerp(double a, double b, double t) { return (1.0 - t) * a + t * b; }
+
+void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
+{
+    if (!(capacity_bytes > sram_table[0].bytes)) {
+        *out = sram_table[0].f;
+        return;
+    }
+    if (capacity_bytes >= sram_table[SRAM_POINTS - 1].bytes) {
+        *out = sram_table[SRAM_POINTS - 1].f;
+        return;
+    }
+    size_t i = 1;
+    while (capacity_bytes > sram_table[i].bytes) i++;
+    const chip_sram_figures *lo = &sram_table[i - 1].f, *hi = &sram_table[i].f;
+    /* log of capacity on x, the figure itself (linear) on y */
+    const double t = log(capacity_bytes / sram_table[i - 1].bytes) /
+                     log(sram_table[i].bytes / sram_table[i - 1].bytes);
+    out->read_pj_per_byte = lerp(lo->read_pj_per_byte, hi->read_pj_per_byte, t);
+    out->write_pj_per_byte = lerp(lo->write_pj_per_byte, hi->write_pj_per_byte, t);
+    out->leakage_uw_per_kib = lerp(lo->leakage_uw_per_kib, hi->leakage_uw_per_kib, t);
+    out->area_mm2_per_kib = lerp(lo->area_mm2_per_kib, hi->area_mm2_per_kib, t);
+}
+
+/* ---- fixed figures --------------------------------------------------------- */
+
+/* Aladdin (Shao et al., ISCA 2014) functional-unit library, "normalized to a
+ * commercial 40g", 1 ns cycle, as in harvard-acc/ALADDIN common/power_func.h
+ * (mW, pJ, µm²; the fp units are 3-stage Synopsys DesignWare):
+ *   REG_1ns              per bit: 0.008999495 pJ, 7.395312e-5 mW, 5.981433 µm²
+ *   BIT_1ns (32-bit)     0.0180559 pJ, 6.111633e-4 mW, 50.36996 µm²
+ *   FP_SP_3STAGE_MUL_1ns 0.1198412 mW leakage, 8967.113 µm²
+ *   FP_SP_3STAGE_ADD_1ns 0.05311069 mW leakage, 4361.094 µm² */
+#define REG_PJ_PER_BIT 0.008999495
+#define REG_UW_PER_BIT (7.395312e-5 * 1e3)
+#define REG_UM2_PER_BIT 5.981433
+#define XOR_PJ (0.0180559 / 32)
+#define XOR_UM2 (50.36996 / 32)
+
+/* A MAC lane: fp32 multiplier + fp32 adder + 96 flip-flops (two operand
+ * registers and the accumulator). */
+#define LANE_REG_BITS 96.0
+/* A 32-bit LFSR: 32 flip-flops and 3 XORs (taps 32, 22, 2, 1); one step per
+ * value, each step clocks all 32 flip-flops. */
+#define LFSR_REG_BITS 32.0
+#define LFSR_XORS 3.0
+
+static const chip_fixed_figures fixed_45nm = {
+    /* Horowitz, ISSCC 2014, 45 nm: fp32 multiply 3.7 pJ, fp32 add 0.9 pJ;
+     * an FMA is one of each, any other element-wise operation an fp32 add. */
+    .fp32_fma_pj = 3.7 + 0.9,
+    .fp32_add_pj = 0.9,
+    .fp32_mul_pj = 3.7,
+    .elementwise_pj = 0.9,
+    /* Aladdin (above), 40 nm → 45 nm */
+    .lane_area_mm2 = (8967.113 + 4361.094 + LANE_REG_BITS * REG_UM2_PER_BIT) * AREA_40_TO_45 * 1e-6,
+    .lane_leakage_uw = (119.8412 + 53.11069 + LANE_REG_BITS * REG_UW_PER_BIT) * ENERGY_40_TO_45,
+    /* Aladdin REG_1ns per bit, 40 nm → 45 nm; a read or a write costs the same */
+    .reg_pj_per_byte = 8.0 * REG_PJ_PER_BIT * ENERGY_40_TO_45,
+    .reg_leakage_uw_per_kib = 8192.0 * REG_UW_PER_BIT * ENERGY_40_TO_45,
+    .reg_area_mm2_per_kib = 8192.0 * REG_UM2_PER_BIT * AREA_40_TO_45 * 1e-6,
+    /* ROM read: Horowitz's 8 KB array, 10 pJ per 64 bits.  Leakage and area:
+     * an assumption, one third of the 8 KiB SRAM's (a NOR ROM has one
+     * transistor per bit instead of six, and one leaking device instead of
+     * three); no public ROM-macro figure was found. */
+    .rom_read_pj_per_byte = 10.0 / 8,
+    .rom_leakage_uw_per_kib = SRAM_LEAK_UW_PER_KIB(0.420818, 8.0) / 3.0,
+    .rom_area_mm2_per_kib = SRAM_AREA_MM2_PER_KIB(28129.3, 8.0) / 3.0,
+    /* Aladdin REG_1ns and BIT_1ns (above), 40 nm → 45 nm */
+    .lfsr_pj_per_value = (LFSR_REG_BITS * REG_PJ_PER_BIT + LFSR_XORS * XOR_PJ) * ENERGY_40_TO_45,
+    .lfsr_area_mm2 = (LFSR_REG_BITS * REG_UM2_PER_BIT + LFSR_XORS * XOR_UM2) * AREA_40_TO_45 * 1e-6,
+    .lfsr_cycles_per_value = 1.0,
+    /* Horowitz, ISSCC 2014: DRAM 1.3–2.6 nJ per 64 bits; the low end */
+    .dram_pj_per_byte = 1300.0 / 8,
+};
+
+const chip_fixed_figures *chip_fixed_figures_45nm(void) { return &fixed_45nm; }

@@ -1,0 +1,34 @@
+/* dram.h — the chip's off-chip DRAM, shared by every tile (and the error
+ * store when it lives there): bytes per cycle, a latency, pJ per byte, and
+ * arbitration between requesters (a calendar of busy cycles: a request
+ * takes the earliest free cycles at or after its time). */
+#ifndef F3SIM_DRAM_H
+#define F3SIM_DRAM_H
+
+#include "chip.h"
+#include "chip_if.h"
+
+namespace f3chip {
+
+struct DramReport {
+    uint64_t read = 0, written = 0; /* bytes, all requesters */
+    double busy_cycles = 0;
+    std::vector<double> read_by, written_by; /* bytes per requester */
+};
+
+class Dram : public sc_core::sc_module, public mem_if {
+public:
+    Dram(sc_core::sc_module_name name, const chip_config &hw, size_t requesters, DramReport *report);
+    double access(size_t who, double t, double bytes, bool write) override;
+    void end_of_simulation() override;
+
+private:
+    const double m_bpc, m_latency;
+    Calendar m_cal;
+    std::vector<double> m_read, m_written;
+    DramReport *m_report;
+};
+
+} // namespace f3chip
+
+#endif

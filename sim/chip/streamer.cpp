@@ -1,0 +1,58 @@
+/* streamer.cpp — see streamer.h. */
+#include "streamer.h"
+
+#include <algorithm>
+
+namespace f3chip {
+
+Streamer::Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots)
+    : sc_module(name), m_tr(tr), m_train(train), m_slots(slots), m_msgs(slots.size())
+{
+    SC_THREAD(run);
+}
+
+void Streamer::run()
+{
+    const size_t n = m_train->n, bs = m_tr->cfg.batch_size, d = m_train->d, C = m_tr->C, K = m_tr->cfg.n_layers;
+    const bool f3 = m_tr->cfg.algorithm == F3_ALG_F3, one_hot = m_tr->cfg.error_info.one_hot != 0;
+    double local = 0;
+    for (;;) {
+        if (m_finish) {
+            sc_core::sc_stop();
+            return;
+        }
+        /* an epoch starts when the previous one is through the chain: its
+         * first samples need e from the previous epoch's last batches */
+        local = std::max(local, chain->end_cycle());
+        for (size_t s = 0; s < n; s += bs) {
+            size_t b = std::min(bs, n - s);
+            chain->take_credit();
+            size_t k = m_next++ % m_slots.size();
+            Slot &sl = m_slots[k];
+            sl.b = b;
+            std::copy(m_perm + s, m_perm + s + b, sl.idx.begin());
+            f3_dataset_gather(m_train, sl.idx.data(), b, sl.x.data(), sl.t.data(), sl.lab.data());
+            local = std::max(local, chain->now_cycles());
+            Msg &m = m_msgs[k];
+            m.slot = &sl;
+            m.data = sl.x.data();
+            m.cls = F3_MEM_INPUTS;
+            m.sent.assign(b, local);
+            /* x, the targets and (F3, for the hidden tiles) e of each sample */
+            m.bytes_per_sample = 4.0 * double(d) + 4.0 * double(C);
+            if (f3) {
+                store->read(local, sl.lab.data(), sl.idx.data(), b, sl.E.data(), sl.es.data(), m_e_done);
+                for (size_t j = 0; j < b; j++) m.sent[j] = m_e_done[j];
+                if (K > 1) m.bytes_per_sample += (one_hot ? 1.0 : double(C)) * 4.0;
+            }
+            out->send(&m);
+            m_sent++;
+        }
+        /* the epoch ends when every batch has left the output tile */
+        while (m_through < m_sent) wait(m_batch_done);
+        sc_core::sc_pause();
+        wait(sc_core::SC_ZERO_TIME);
+    }
+}
+
+} // namespace f3chip

@@ -1,0 +1,45 @@
+/* streamer.h — the input streamer: per batch, gathers x and y* from the
+ * data set, reads each sample's e from the error store (F³), and sends
+ * sample after sample to tile 1 over the input link.  An epoch ends when
+ * every batch is through the chain; the streamer then pauses the
+ * simulation until the next epoch's order is set. */
+#ifndef F3SIM_STREAMER_H
+#define F3SIM_STREAMER_H
+
+#include "chip_if.h"
+#include "f3/dataset.h"
+#include "f3/train.h"
+
+namespace f3chip {
+
+class Streamer : public sc_core::sc_module {
+public:
+    SC_HAS_PROCESS(Streamer);
+    sc_core::sc_port<link_out_if> out;
+    sc_core::sc_port<store_if, 1, sc_core::SC_ZERO_OR_MORE_BOUND> store; /* F³ */
+    sc_core::sc_port<chain_if> chain;
+
+    Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots);
+    /* the next epoch's sample order; finish: end the simulation instead */
+    void set_epoch(const size_t *perm) { m_perm = perm; }
+    void finish() { m_finish = true; }
+    size_t sent() const { return m_sent; }
+    size_t through() const { return m_through; }
+    void batch_through() { m_through++, m_batch_done.notify(sc_core::SC_ZERO_TIME); }
+
+private:
+    f3_trainer *m_tr;
+    const f3_dataset *m_train;
+    std::vector<Slot> &m_slots;
+    std::vector<Msg> m_msgs;
+    std::vector<double> m_e_done;
+    const size_t *m_perm = nullptr;
+    bool m_finish = false;
+    size_t m_next = 0, m_sent = 0, m_through = 0;
+    sc_core::sc_event m_batch_done;
+    void run();
+};
+
+} // namespace f3chip
+
+#endif

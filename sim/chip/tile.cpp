@@ -1,0 +1,275 @@
+/* tile.cpp — see tile.h. */
+#include "tile.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "f3/status.h"
+
+namespace f3chip {
+
+Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t layer,
+           size_t ring, TileReport *report)
+    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_i(layer), m_ring(ring), m_report(report)
+{
+    const f3_config &cfg = tr->cfg;
+    const f3_layer &L = tr->layers[layer];
+    const size_t bs = cfg.batch_size;
+    m_out.assign(ring, std::vector<float>(bs * L.n_out));
+    m_dz.assign(bs * std::max(L.n_out, tr->C), 0.0f);
+    m_dzprev.assign(bs * L.n_in, 0.0f);
+    m_escratch.assign(bs * tr->C, 0.0f);
+    m_msgs.resize(ring);
+    m_back_msgs.resize(ring);
+    cost(bs); /* checks the hardware can run this layer (the scenario check did too) */
+    SC_THREAD(run);
+}
+
+const tile_cost &Tile::cost(size_t b)
+{
+    auto it = m_costs.find(b);
+    if (it != m_costs.end()) return it->second;
+    tile_cost &tc = m_costs[b];
+    if (tile_cost_compute(&m_hw, &m_tr->cfg, m_i, b, &tc))
+        SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
+    return tc;
+}
+
+void Tile::account(double start, double dur, int state)
+{
+    if (dur <= 0) return;
+    switch (state) {
+    case ST_BUSY: m_r.busy += dur; break;
+    case ST_WAIT_INPUT: m_r.wait_input += dur; break;
+    case ST_WAIT_DOWNSTREAM: m_r.wait_downstream += dur; break;
+    default: m_r.wait_memory += dur; break;
+    }
+    if (chain->tracing()) {
+        if (!m_r.trace.empty() && m_r.trace.back().state == state && m_r.trace.back().t1 == start)
+            m_r.trace.back().t1 = start + dur;
+        else
+            m_r.trace.push_back({start, start + dur, state});
+    }
+}
+
+double Tile::wait_until(double t, int state)
+{
+    if (t > m_free) {
+        account(m_free, t - m_free, state);
+        m_free = t;
+    }
+    return m_free;
+}
+
+double Tile::step(const tile_cost &tc, tc_step s, double t)
+{
+    const tc_step_cost &c = tc.step[s];
+    if (c.reps == 0) return t;
+    double end = t + c.cycles;
+    account(t, c.cycles, ST_BUSY);
+    m_r.reg += c.reg;
+    m_r.sram_r += c.sram_r;
+    m_r.sram_w += c.sram_w;
+    if (c.transposed > 0 && tc.need[TC_WEIGHTS] > 0)
+        m_r.sram_transposed_extra +=
+            c.transposed * (tc.on_chip[TC_WEIGHTS] / tc.need[TC_WEIGHTS]) * (m_hw.sram_transposed_factor - 1.0);
+    m_r.rom += c.rom;
+    m_r.lfsr += c.lfsr;
+    m_r.fb_fma += c.fb_fma;
+    m_r.fb_add += c.fb_add;
+    m_r.fb_mul += c.fb_mul;
+    if (c.dram_r > 0 || c.dram_w > 0) {
+        /* what lives in DRAM streams through the shared port as the step runs */
+        double done = t;
+        if (c.dram_r > 0) done = std::max(done, dram->access(m_i, t, c.dram_r, false));
+        if (c.dram_w > 0) done = std::max(done, dram->access(m_i, t, c.dram_w, true));
+        m_r.dram_r += c.dram_r;
+        m_r.dram_w += c.dram_w;
+        if (done > end) {
+            account(end, done - end, ST_WAIT_MEMORY);
+            end = done;
+        }
+    }
+    return end;
+}
+
+double Tile::steps(const tile_cost &tc, tc_step first, tc_step last, double t)
+{
+    for (int s = first; s <= last; s++) t = step(tc, tc_step(s), t);
+    return t;
+}
+
+void Tile::run()
+{
+    f3_trainer *tr = m_tr;
+    const f3_config &cfg = tr->cfg;
+    const f3_layer &L = tr->layers[m_i];
+    const size_t K = cfg.n_layers, C = tr->C;
+    const bool hidden = m_i + 1 < K, out_tile = !hidden;
+    const f3_algorithm alg = cfg.algorithm;
+    const bool stash = hidden && f3_needs_stash(alg);
+    const bool trains = f3_layer_trains(&cfg, m_i) != 0;
+    const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
+    const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
+    size_t next = 0;
+    for (;;) {
+        Msg *m = in->recv();
+        Slot *sl = m->slot;
+        const size_t b = sl->b;
+        const size_t k = next++ % m_ring;
+        const tile_cost &tc = cost(b);
+        float *out = m_out[k].data();
+        m_out_ready.resize(b);
+
+        if (!f3_needs_stash(alg)) {
+            /* ---- F3, DRTP, LLO: a stream; nobody waits for downstream ---- */
+            if (per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(m->ready[j], ST_WAIT_INPUT);
+                    t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                    m_out_ready[j] = t;
+                    m_free = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                }
+            } else {
+                /* weight_stationary: the batch is buffered, then W is walked
+                 * once (hidden tiles); the output tile needs all of y for
+                 * the loss and walks it twice */
+                double t = wait_until(*std::max_element(m->ready.begin(), m->ready.end()), ST_WAIT_INPUT);
+                t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                if (out_tile) std::fill(m_out_ready.begin(), m_out_ready.end(), t);
+                t = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                if (hidden) std::fill(m_out_ready.begin(), m_out_ready.end(), t);
+                m_free = t;
+            }
+            m_free = step(tc, TC_APPLY, m_free);
+            /* numerics: the same layer steps as the plain trainer */
+            f3_layer_forward(tr, m_i, m->data, out, m->cls, F3_MEM_WORK, b);
+            if (hidden && trains) {
+                const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
+                const float *es = one_hot ? sl->es.data() : nullptr;
+                f3_layer_direct_feedback(tr, m_i, E, es, sl->lab.data(), out, F3_MEM_WORK, m_dz.data(), b);
+                f3_layer_gradient(tr, m_i, m_dz.data(), m->data, m->cls, b);
+                f3_layer_update(tr, m_i);
+            }
+            if (out_tile) {
+                f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
+                if (alg == F3_ALG_F3) store->write(m_out_ready, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
+                f3_layer_gradient(tr, m_i, m_dz.data(), m->data, m->cls, b);
+                f3_layer_update(tr, m_i);
+            }
+            if (hidden) {
+                /* h_i, the targets and, for F3 tiles further down, e */
+                Msg &o = m_msgs[k];
+                o.slot = sl;
+                o.data = out;
+                o.cls = F3_MEM_WORK;
+                o.sent = m_out_ready;
+                o.bytes_per_sample = 4.0 * double(L.n_out) + 4.0 * double(C) +
+                                     ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? 4.0 : 4.0 * double(C)) : 0.0);
+                this->out->send(&o);
+            }
+            chain->tile_done(k, m_free);
+            chain->sync(m_free);
+            continue;
+        }
+
+        /* ---- BP and DFA: forward, then wait for what comes back ---- */
+        if (per_sample) {
+            for (size_t j = 0; j < b; j++) {
+                double t = wait_until(m->ready[j], ST_WAIT_INPUT);
+                m_free = m_out_ready[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+            }
+        } else {
+            double t = wait_until(*std::max_element(m->ready.begin(), m->ready.end()), ST_WAIT_INPUT);
+            m_free = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+            std::fill(m_out_ready.begin(), m_out_ready.end(), m_free);
+        }
+        f3_memclass out_class = stash ? F3_MEM_ACTBUF : F3_MEM_WORK;
+        f3_layer_forward(tr, m_i, m->data, out, m->cls, out_class, b);
+        if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * L.n_out));
+        const float *dz_in = nullptr;
+        m_back_ready.resize(b);
+        if (hidden) {
+            Msg &o = m_msgs[k];
+            o.slot = sl;
+            o.data = out;
+            o.cls = F3_MEM_ACTBUF;
+            o.sent = m_out_ready;
+            o.bytes_per_sample = 4.0 * double(L.n_out) + 4.0 * double(C);
+            this->out->send(&o);
+            chain->sync(m_free);
+            Msg *bm = back_in->recv(); /* δz_i (bp) or e (dfa) for this batch */
+            m_back_ready = bm->ready;
+            dz_in = bm->data;
+        } else {
+            /* the output tile: the loss right away */
+            f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
+            dz_in = m_dz.data();
+            m_back_ready = m_out_ready;
+        }
+        /* δz, gradient (and bp: δ for the tile below); hidden tiles wait
+         * for downstream (update locking) */
+        m_down_ready.resize(b);
+        m_e_ready.resize(b);
+        if (per_sample) {
+            for (size_t j = 0; j < b; j++) {
+                double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
+                t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+                m_e_ready[j] = t;
+                m_free = m_down_ready[j] = steps(tc, TC_GRADIENT, TC_BACKPROP, t);
+            }
+        } else {
+            double t = wait_until(*std::max_element(m_back_ready.begin(), m_back_ready.end()), ST_WAIT_DOWNSTREAM);
+            t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+            std::fill(m_e_ready.begin(), m_e_ready.end(), t);
+            m_free = steps(tc, TC_GRADIENT, TC_BACKPROP, t);
+            std::fill(m_down_ready.begin(), m_down_ready.end(), m_free);
+        }
+        m_free = step(tc, TC_APPLY, m_free);
+        const float *h_in = m->data;
+        const f3_memclass h_class = m->cls;
+        if (alg == F3_ALG_BP) {
+            f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
+            if (m_i > 0) {
+                f3_layer_backprop(tr, m_i, dz_in, h_in, m_dzprev.data(), b);
+                f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_in));
+            }
+            f3_layer_update(tr, m_i);
+            if (m_i > 0) {
+                Msg &bm = m_back_msgs[k];
+                bm.slot = sl;
+                bm.data = m_dzprev.data();
+                bm.sent = m_down_ready;
+                bm.bytes_per_sample = 4.0 * double(L.n_in);
+                back_out->send(&bm);
+            }
+        } else { /* DFA */
+            if (out_tile) {
+                f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
+                f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
+                f3_layer_update(tr, m_i);
+                /* broadcast e to every hidden tile */
+                Msg &bm = m_back_msgs[k];
+                bm.slot = sl;
+                bm.data = sl->E.data();
+                bm.sent = m_e_ready;
+                bm.bytes_per_sample = 4.0 * double(C);
+                back_out->send(&bm);
+            } else {
+                f3_layer_direct_feedback(tr, m_i, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
+                f3_layer_gradient(tr, m_i, m_dz.data(), h_in, h_class, b);
+                f3_layer_update(tr, m_i);
+                f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_out));
+            }
+        }
+        chain->tile_done(k, m_free);
+        chain->sync(m_free);
+    }
+}
+
+void Tile::end_of_simulation()
+{
+    if (m_report) *m_report = m_r;
+}
+
+} // namespace f3chip

@@ -1,0 +1,342 @@
+/* tile_cost.c — see tile_cost.h.  docs/hardware-model.md holds the same
+ * tables in prose; a change here changes that document. */
+#include "tile_cost.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "cost_tables.h"
+
+const char *const tc_item_names[TC_ITEMS] = {"weights", "optimizer_state", "accumulator", "buffers"};
+const char *const tc_step_names[TC_STEPS] = {"forward", "activation", "feedback", "dz", "gradient", "backprop", "apply"};
+const char *const chip_energy_item_names[CHIP_E_COUNT] = {"compute", "registers", "sram", "rom",
+                                                          "dram", "links", "error_store", "leakage"};
+
+const char *chip_dataflow_name(chip_dataflow d)
+{
+    switch (d) {
+    case CHIP_DF_OUTPUT_STATIONARY: return "output_stationary";
+    case CHIP_DF_WEIGHT_STATIONARY: return "weight_stationary";
+    case CHIP_DF_FUSED: return "fused";
+    }
+    return "?";
+}
+
+const char *chip_rom_encoding_name(chip_rom_encoding e)
+{
+    switch (e) {
+    case CHIP_ROM_FP32: return "fp32";
+    case CHIP_ROM_INT8: return "int8";
+    case CHIP_ROM_TERNARY2: return "ternary2";
+    case CHIP_ROM_SEEDED: return "seeded";
+    }
+    return "?";
+}
+
+static double rom_bytes_per_entry(chip_rom_encoding e)
+{
+    switch (e) {
+    case CHIP_ROM_FP32: return 4.0;
+    case CHIP_ROM_INT8: return 1.0;
+    case CHIP_ROM_TERNARY2: return 0.25;
+    case CHIP_ROM_SEEDED: return 0.0;
+    }
+    return 4.0;
+}
+
+static double cdiv(double a, double b) { return ceil(a / b); }
+
+/* Bytes of one value of each tensor class.  Today every tensor is fp32;
+ * the number-formats work replaces these with the formats' widths. */
+enum { VB = 4 };
+
+f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg)
+{
+    if (d != CHIP_DF_FUSED) return F3_OK;
+    const char *alg = f3_algorithm_name(cfg->algorithm);
+    if (f3_needs_stash(cfg->algorithm))
+        return F3_FAIL(F3_EINVAL,
+                       "dataflow fused cannot run %s: it updates row j of W with sample k's δz while computing sample "
+                       "k+1 from that row, but %s knows δz only after the error comes back from downstream (fused is "
+                       "for f3, drtp and llo)",
+                       alg, alg);
+    if (cfg->batch_size != 1 || cfg->optimizer != F3_OPT_SGD)
+        return F3_FAIL(F3_EINVAL,
+                       "dataflow fused updates W after every sample: it needs batch_size 1 and the sgd optimizer "
+                       "(this %s run has batch_size %zu and %s)",
+                       alg, cfg->batch_size, f3_optimizer_name(cfg->optimizer));
+    return F3_OK;
+}
+
+double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_t n_train)
+{
+    if (cfg->algorithm != F3_ALG_F3) return 0.0;
+    size_t C = cfg->widths[cfg->n_layers];
+    return (double)n_train * (cfg->error_info.one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
+}
+
+/* Fill SRAM in priority order (weights, optimiser state, accumulator,
+ * buffers); what does not fit lives in DRAM. */
+static void place(const chip_config *hw, tile_cost *t)
+{
+    double left = hw->sram_capacity_bytes;
+    t->sram_needed = 0;
+    for (int i = 0; i < TC_ITEMS; i++) {
+        t->sram_needed += t->need[i];
+        t->on_chip[i] = t->need[i] < left ? t->need[i] : left;
+        left -= t->on_chip[i];
+    }
+    t->sram_used = hw->sram_capacity_bytes - left;
+    t->dram_resident = t->sram_needed - t->sram_used;
+}
+
+/* The bytes of each step at each level, and its cycles without DRAM. */
+static void finish_steps(const chip_config *hw, tile_cost *t)
+{
+    const double bw = hw->sram_bytes_per_cycle_per_bank * (double)hw->sram_banks;
+    for (int s = 0; s < TC_STEPS; s++) {
+        tc_step_cost *c = &t->step[s];
+        c->sram_r = c->sram_w = c->dram_r = c->dram_w = 0;
+        for (int i = 0; i < TC_ITEMS; i++) {
+            double on = t->need[i] > 0 ? t->on_chip[i] / t->need[i] : 1.0;
+            c->sram_r += c->rd[i] * on;
+            c->dram_r += c->rd[i] * (1.0 - on);
+            c->sram_w += c->wr[i] * on;
+            c->dram_w += c->wr[i] * (1.0 - on);
+        }
+        if (c->reps == 0) {
+            c->cycles = 0;
+            continue;
+        }
+        /* a transposed read costs transposed_read_factor row reads; its
+         * share of the weights follows their placement */
+        double on_w = t->need[TC_WEIGHTS] > 0 ? t->on_chip[TC_WEIGHTS] / t->need[TC_WEIGHTS] : 1.0;
+        double sram_eff = c->sram_r + c->sram_w + c->transposed * on_w * (hw->sram_transposed_factor - 1.0);
+        double cyc = c->compute;
+        if (sram_eff > 0) cyc = fmax(cyc, cdiv(sram_eff, bw));
+        if (c->rom > 0) cyc = fmax(cyc, cdiv(c->rom, hw->rom_bytes_per_cycle));
+        if (c->lfsr > 0) cyc = fmax(cyc, cdiv(c->lfsr, (double)hw->mac_lanes) * hw->lfsr_cycles_per_value);
+        c->cycles = cyc + (double)hw->step_latency;
+    }
+}
+
+f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
+                            tile_cost *out)
+{
+    memset(out, 0, sizeof *out);
+    tile_cost *t = out;
+    const size_t K = cfg->n_layers;
+    const double ni = (double)cfg->widths[layer], no = (double)cfg->widths[layer + 1];
+    const double C = (double)cfg->widths[K], P = (double)hw->mac_lanes, b = (double)batch;
+    const double B = (double)cfg->batch_size; /* buffers are sized for a full batch */
+    const f3_algorithm alg = cfg->algorithm;
+    f3_status st = chip_dataflow_check(hw->dataflow, cfg);
+    if (st) return st;
+
+    t->n_in = cfg->widths[layer];
+    t->n_out = cfg->widths[layer + 1];
+    t->C = cfg->widths[K];
+    t->batch = batch;
+    t->hidden = layer + 1 < K;
+    t->first = layer == 0;
+    t->trains = f3_layer_trains(cfg, layer);
+    t->feedback = f3_layer_has_feedback(cfg, layer) && t->trains;
+    t->stash = t->hidden && f3_needs_stash(alg);
+    /* Bᵀe is one column of B when e is one-hot: F³'s one-hot error
+     * information, or DRTP's one-hot target (classification) */
+    const int drtp_onehot = alg == F3_ALG_DRTP && cfg->loss != F3_LOSS_MSE;
+    t->one_hot_feedback = (alg == F3_ALG_F3 && cfg->error_info.one_hot) || drtp_onehot;
+    t->feedback_adds = hw->rom_encoding != CHIP_ROM_FP32 && hw->rom_encoding != CHIP_ROM_INT8 &&
+                       f3_feedback_is_additive(cfg->feedback_init);
+    const int batched = !(cfg->batch_size == 1 && cfg->optimizer == F3_OPT_SGD);
+    const int adam = cfg->optimizer == F3_OPT_ADAM;
+    const f3_layer_memory mem = f3_layer_memory_plan(cfg, layer);
+    const double p = (double)(mem.weights + mem.biases); /* parameters */
+    const double f = cdiv(no, P);
+    const double rb = rom_bytes_per_entry(hw->rom_encoding);
+    const double stash_vals = (double)mem.stash_per_sample; /* h_{i−1} and f'(z_i) */
+
+    t->need[TC_WEIGHTS] = VB * p;
+    t->need[TC_OPTSTATE] = VB * (double)mem.optimizer_state;
+    t->rom_bytes = rb * (double)mem.feedback;
+
+    /* feedback δh = Bᵀe of one sample, as the chip does it */
+    tc_step_cost fb = {0};
+    if (t->feedback) {
+        double entries = t->one_hot_feedback ? no : C * no;
+        fb.rom = rb * entries;
+        fb.lfsr = hw->rom_encoding == CHIP_ROM_SEEDED ? entries : 0.0;
+        if (drtp_onehot)
+            ; /* the target's column of B is δh itself: no arithmetic */
+        else if (t->one_hot_feedback)
+            *(t->feedback_adds ? &fb.fb_add : &fb.fb_mul) = no; /* e's one entry times a column */
+        else
+            *(t->feedback_adds ? &fb.fb_add : &fb.fb_fma) = C * no;
+    }
+    const double fb_lanes = t->one_hot_feedback ? 1.0 : C; /* lane passes per output group */
+    tc_step_cost *s = t->step;
+
+    if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY) {
+        /* W walked in blocks of R rows held in registers with their
+         * accumulator rows; every sample of the batch uses a block while it
+         * is held */
+        const double row_bytes = (t->trains ? 2.0 : 1.0) * VB * ni;
+        double rmax = floor(hw->reg_capacity_bytes / row_bytes);
+        if (rmax < 1)
+            return F3_FAIL(F3_EINVAL,
+                           "weight_stationary: tile %zu (%zu→%zu) holds whole rows of W%s in its registers, %.0f bytes "
+                           "per row, but the registers hold %.0f bytes",
+                           layer + 1, t->n_in, t->n_out, t->trains ? " and their accumulator" : "", row_bytes,
+                           hw->reg_capacity_bytes);
+        double R = rmax >= P ? P * floor(rmax / P) : rmax;
+        if (R > no) R = no;
+        double nb = cdiv(no, R);
+        t->block_rows = (size_t)R;
+        t->blocks = (size_t)nb;
+        t->lanes_sum = (size_t)((nb - 1) * cdiv(R, P) + cdiv(no - (nb - 1) * R, P));
+        const double F = (double)t->lanes_sum;
+        const int two_pass = t->stash || !t->hidden; /* the error comes later, or the loss needs all of y */
+        /* buffers: the batch's inputs and outputs; BP/DFA also f'(z), the δ
+         * that comes back, and (BP, tiles 2…K) the partial sums of δh_{i−1} */
+        double buf = VB * B * (ni + no);
+        if (t->stash) buf += VB * B * 2.0 * no;
+        if (alg == F3_ALG_BP && !t->first) buf += VB * B * ni;
+        t->need[TC_BUFFER] = buf;
+        t->buffer_bytes = buf;
+        t->stash_bytes = t->stash ? VB * B * stash_vals : 0.0;
+
+        for (int k = 0; k < TC_STEPS; k++) s[k].reps = 0;
+        s[TC_FORWARD].reps = 1;
+        s[TC_FORWARD].compute = b * F * ni;
+        s[TC_FORWARD].rd[TC_WEIGHTS] = VB * p;
+        s[TC_FORWARD].rd[TC_BUFFER] = VB * ni * b * nb + VB * no * b; /* inputs per block; outputs sent */
+        s[TC_FORWARD].wr[TC_BUFFER] = VB * ni * b + VB * no * b + (t->stash ? VB * no * b : 0.0);
+        s[TC_FORWARD].reg = VB * ni * no * b; /* a weight from the registers per MAC */
+        s[TC_ACTIVATION].reps = 1;
+        s[TC_ACTIVATION].compute = b * F;
+        if (t->trains) {
+            s[TC_DZ].reps = 1;
+            s[TC_DZ].compute = b * F;
+            s[TC_GRADIENT].reps = 1;
+            s[TC_GRADIENT].compute = b * F * ni;
+            s[TC_GRADIENT].reg = 2.0 * VB * ni * no * b; /* accumulator read and write per MAC */
+            if (two_pass) {
+                /* a second walk: W again, the inputs again, the δ */
+                s[TC_GRADIENT].rd[TC_WEIGHTS] = VB * p;
+                s[TC_GRADIENT].rd[TC_BUFFER] = VB * ni * b * nb;
+                if (t->stash) {
+                    s[TC_DZ].rd[TC_BUFFER] = 2.0 * VB * no * b; /* f'(z) and δh */
+                    s[TC_DZ].wr[TC_BUFFER] = VB * no * b;       /* δh as it arrives */
+                }
+            }
+            s[TC_APPLY].reps = 1;
+            s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);
+            s[TC_APPLY].wr[TC_WEIGHTS] = VB * p; /* W is in the registers: written back once */
+            if (adam) {
+                s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * VB * p;
+                s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * VB * p;
+            }
+        }
+        if (t->feedback) {
+            s[TC_FEEDBACK] = fb;
+            s[TC_FEEDBACK].reps = 1;
+            s[TC_FEEDBACK].compute = b * F * fb_lanes;
+            s[TC_FEEDBACK].rom *= b;
+            s[TC_FEEDBACK].lfsr *= b;
+            s[TC_FEEDBACK].fb_fma *= b;
+            s[TC_FEEDBACK].fb_add *= b;
+            s[TC_FEEDBACK].fb_mul *= b;
+        }
+        if (alg == F3_ALG_BP && !t->first) {
+            /* W is in the registers: no transposed SRAM read; the partial
+             * sums of δh_{i−1} are read and written per block */
+            s[TC_BACKPROP].reps = 1;
+            s[TC_BACKPROP].compute = b * cdiv(ni, P) * no;
+            s[TC_BACKPROP].rd[TC_BUFFER] = VB * ni * b * nb;
+            s[TC_BACKPROP].wr[TC_BUFFER] = VB * ni * b * nb;
+            s[TC_BACKPROP].reg = VB * ni * no * b; /* a weight from the registers per MAC */
+        }
+    } else {
+        /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
+         * of P rows, each a pass over the input held in registers */
+        const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains;
+        t->fused_update = fused;
+        t->need[TC_ACCUM] = t->trains && batched ? VB * (double)mem.gradients : 0.0;
+        t->stash_bytes = VB * B * stash_vals;
+        t->need[TC_BUFFER] = t->stash_bytes;
+        s[TC_FORWARD].reps = b;
+        s[TC_FORWARD].compute = f * ni * (fused ? 2.0 : 1.0);
+        s[TC_FORWARD].rd[TC_WEIGHTS] = VB * p;
+        s[TC_FORWARD].reg = VB * ni * f * (fused ? 2.0 : 1.0); /* h broadcast to the lanes */
+        if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = VB * p; /* the previous sample's update, same pass */
+        if (t->stash) s[TC_FORWARD].wr[TC_BUFFER] = VB * stash_vals;
+        s[TC_ACTIVATION].reps = b;
+        s[TC_ACTIVATION].compute = f;
+        if (t->feedback) {
+            s[TC_FEEDBACK] = fb;
+            s[TC_FEEDBACK].reps = b;
+            s[TC_FEEDBACK].compute = f * fb_lanes;
+        }
+        if (t->trains) {
+            s[TC_DZ].reps = b;
+            s[TC_DZ].compute = f;
+            if (t->stash) s[TC_DZ].rd[TC_BUFFER] = VB * no; /* f'(z_i) */
+            if (!fused) {
+                s[TC_GRADIENT].reps = b;
+                s[TC_GRADIENT].compute = f * ni;
+                s[TC_GRADIENT].reg = VB * ni * f;
+                tc_item acc = batched ? TC_ACCUM : TC_WEIGHTS; /* SGD at batch 1 updates W in place */
+                s[TC_GRADIENT].rd[acc] = VB * p;
+                s[TC_GRADIENT].wr[acc] = VB * p;
+                if (t->stash) s[TC_GRADIENT].rd[TC_BUFFER] = VB * ni; /* h_{i−1} */
+            }
+            if (batched) {
+                s[TC_APPLY].reps = 1;
+                s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);
+                s[TC_APPLY].rd[TC_WEIGHTS] = VB * p;
+                s[TC_APPLY].rd[TC_ACCUM] = VB * p;
+                s[TC_APPLY].wr[TC_WEIGHTS] = VB * p;
+                if (adam) {
+                    s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * VB * p;
+                    s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * VB * p;
+                }
+            }
+        }
+        if (alg == F3_ALG_BP && !t->first) {
+            s[TC_BACKPROP].reps = b;
+            s[TC_BACKPROP].compute = cdiv(ni, P) * no;
+            s[TC_BACKPROP].rd[TC_WEIGHTS] = VB * ni * no;
+            s[TC_BACKPROP].transposed = VB * ni * no;
+            s[TC_BACKPROP].reg = VB * no * cdiv(ni, P); /* δz broadcast */
+        }
+    }
+    place(hw, t);
+    finish_steps(hw, t);
+
+    /* leakage and area of the tile's parts */
+    const double kib = 1.0 / 1024.0;
+    const double rom_kib = t->rom_bytes * kib;
+    t->leakage_uw = hw->sram_capacity_bytes * kib * hw->sram_leakage_uw_per_kib +
+                    hw->reg_capacity_bytes * kib * hw->reg_leakage_uw_per_kib +
+                    rom_kib * hw->rom_leakage_uw_per_kib + P * hw->lane_leakage_uw;
+    t->area_mm2 = hw->sram_capacity_bytes * kib * hw->sram_area_mm2_per_kib +
+                  hw->reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + rom_kib * hw->rom_area_mm2_per_kib +
+                  P * hw->lane_area_mm2;
+    if (hw->rom_encoding == CHIP_ROM_SEEDED && f3_layer_has_feedback(cfg, layer)) t->area_mm2 += P * hw->lfsr_area_mm2;
+    return F3_OK;
+}
+
+chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch)
+{
+    chip_step_cycles c = {0};
+    tile_cost t;
+    if (tile_cost_compute(hw, cfg, layer, batch, &t)) return c;
+    c.forward = (uint64_t)t.step[TC_FORWARD].cycles;
+    c.activation = (uint64_t)t.step[TC_ACTIVATION].cycles;
+    c.feedback = (uint64_t)t.step[TC_FEEDBACK].cycles;
+    c.dz = (uint64_t)t.step[TC_DZ].cycles;
+    c.gradient = (uint64_t)t.step[TC_GRADIENT].cycles;
+    c.backprop = (uint64_t)t.step[TC_BACKPROP].cycles;
+    c.apply = (uint64_t)t.step[TC_APPLY].cycles;
+    return c;
+}

@@ -1,0 +1,229 @@
+/* hardware_check.c — see hardware_check.h. */
+#include "hardware_check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cost_tables.h"
+#include "tile_cost.h"
+
+/* ---- the resolved chip -------------------------------------------------------- */
+
+/* A key's number, or `table` when it is auto. */
+static double figure(const scenario *sc, const char *path, double table)
+{
+    const sc_value *v = scenario_get(sc, path);
+    return v->is_auto ? table : v->num;
+}
+
+void chip_config_from_scenario(const scenario *sc, chip_config *hw)
+{
+    const chip_fixed_figures *fx = chip_fixed_figures_45nm();
+    memset(hw, 0, sizeof *hw);
+    hw->clock_mhz = scenario_num(sc, "hardware.clock_mhz");
+    hw->strict = scenario_num(sc, "hardware.strict") != 0;
+    const char *df = scenario_str(sc, "hardware.tile.dataflow");
+    hw->dataflow = !strcmp(df, "weight_stationary") ? CHIP_DF_WEIGHT_STATIONARY
+                   : !strcmp(df, "fused")           ? CHIP_DF_FUSED
+                                                    : CHIP_DF_OUTPUT_STATIONARY;
+
+    hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
+    hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
+    hw->lane_leakage_uw = figure(sc, "hardware.tile.lane_leakage_uw", fx->lane_leakage_uw);
+    hw->lane_area_mm2 = figure(sc, "hardware.tile.lane_area_mm2", fx->lane_area_mm2);
+
+    hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
+    hw->reg_pj_per_byte = figure(sc, "hardware.tile.registers.pj_per_byte", fx->reg_pj_per_byte);
+    hw->reg_leakage_uw_per_kib = figure(sc, "hardware.tile.registers.leakage_uw_per_kib", fx->reg_leakage_uw_per_kib);
+    hw->reg_area_mm2_per_kib = figure(sc, "hardware.tile.registers.area_mm2_per_kib", fx->reg_area_mm2_per_kib);
+
+    hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
+    hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
+    hw->sram_bytes_per_cycle_per_bank = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");
+    chip_sram_figures sf;
+    chip_sram_figures_for(hw->sram_capacity_bytes, &sf);
+    hw->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
+    hw->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
+    hw->sram_transposed_factor = scenario_num(sc, "hardware.tile.sram.transposed_read_factor");
+    hw->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
+    hw->sram_area_mm2_per_kib = figure(sc, "hardware.tile.sram.area_mm2_per_kib", sf.area_mm2_per_kib);
+
+    const char *enc = scenario_str(sc, "hardware.tile.rom.encoding");
+    hw->rom_encoding = !strcmp(enc, "fp32")    ? CHIP_ROM_FP32
+                       : !strcmp(enc, "int8")   ? CHIP_ROM_INT8
+                       : !strcmp(enc, "seeded") ? CHIP_ROM_SEEDED
+                                                : CHIP_ROM_TERNARY2;
+    hw->rom_bytes_per_cycle = scenario_num(sc, "hardware.tile.rom.bytes_per_cycle");
+    hw->rom_read_pj = figure(sc, "hardware.tile.rom.read_pj_per_byte", fx->rom_read_pj_per_byte);
+    hw->rom_leakage_uw_per_kib = figure(sc, "hardware.tile.rom.leakage_uw_per_kib", fx->rom_leakage_uw_per_kib);
+    hw->rom_area_mm2_per_kib = figure(sc, "hardware.tile.rom.area_mm2_per_kib", fx->rom_area_mm2_per_kib);
+    hw->lfsr_cycles_per_value = figure(sc, "hardware.tile.rom.lfsr_cycles_per_value", fx->lfsr_cycles_per_value);
+    hw->lfsr_pj_per_value = figure(sc, "hardware.tile.rom.lfsr_pj_per_value", fx->lfsr_pj_per_value);
+    hw->lfsr_area_mm2 = figure(sc, "hardware.tile.rom.lfsr_area_mm2", fx->lfsr_area_mm2);
+
+    hw->dram_bytes_per_cycle = scenario_num(sc, "hardware.dram.bytes_per_cycle");
+    hw->dram_latency_cycles = scenario_num(sc, "hardware.dram.latency_cycles");
+    hw->dram_pj_per_byte = figure(sc, "hardware.dram.pj_per_byte", fx->dram_pj_per_byte);
+
+    static const char *const kinds[3] = {"forward", "backward", "broadcast"};
+    chip_link_config *links[3] = {&hw->forward, &hw->backward, &hw->broadcast};
+    for (int i = 0; i < 3; i++) {
+        char p[128];
+        snprintf(p, sizeof p, "hardware.links.%s", kinds[i]);
+        links[i]->present = i == 0 || scenario_present(sc, p);
+        snprintf(p, sizeof p, "hardware.links.%s.bytes_per_cycle", kinds[i]);
+        links[i]->bytes_per_cycle = scenario_num(sc, p);
+        snprintf(p, sizeof p, "hardware.links.%s.latency_cycles", kinds[i]);
+        links[i]->latency_cycles = scenario_num(sc, p);
+        snprintf(p, sizeof p, "hardware.links.%s.pj_per_byte", kinds[i]);
+        links[i]->pj_per_byte = scenario_num(sc, p);
+    }
+
+    hw->es_placement = !strcmp(scenario_str(sc, "hardware.error_store.placement"), "dram") ? CHIP_ES_DRAM : CHIP_ES_ON_CHIP;
+    const char *prec = scenario_str(sc, "hardware.error_store.precision");
+    hw->es_bytes_per_value = !strcmp(prec, "fp16") ? 2.0 : !strcmp(prec, "int8") ? 1.0 : 4.0;
+    hw->es_bytes_per_cycle = scenario_num(sc, "hardware.error_store.bytes_per_cycle");
+    hw->es_latency_cycles = scenario_num(sc, "hardware.error_store.latency_cycles");
+    /* in DRAM the store costs what the DRAM costs and takes no chip area;
+     * on chip its figures follow its capacity: NaN until it is known */
+    const int in_dram = hw->es_placement == CHIP_ES_DRAM;
+    hw->es_read_pj = figure(sc, "hardware.error_store.read_pj_per_byte", in_dram ? hw->dram_pj_per_byte : NAN);
+    hw->es_write_pj = figure(sc, "hardware.error_store.write_pj_per_byte", in_dram ? hw->dram_pj_per_byte : NAN);
+    hw->es_leakage_uw_per_kib = figure(sc, "hardware.error_store.leakage_uw_per_kib", in_dram ? 0.0 : NAN);
+    hw->es_area_mm2_per_kib = figure(sc, "hardware.error_store.area_mm2_per_kib", in_dram ? 0.0 : NAN);
+
+    if (!strcmp(scenario_str(sc, "hardware.energy.table"), "custom")) {
+        hw->fma_pj = scenario_num(sc, "hardware.energy.fma_pj");
+        hw->add_pj = scenario_num(sc, "hardware.energy.add_pj");
+        hw->mul_pj = scenario_num(sc, "hardware.energy.mul_pj");
+        hw->elem_pj = scenario_num(sc, "hardware.energy.elementwise_pj");
+    } else {
+        hw->fma_pj = fx->fp32_fma_pj;
+        hw->add_pj = fx->fp32_add_pj;
+        hw->mul_pj = fx->fp32_mul_pj;
+        hw->elem_pj = fx->elementwise_pj;
+    }
+    hw->trace = scenario_num(sc, "outputs.trace") != 0;
+    hw->trace_samples = 1000;
+}
+
+void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size_t n_train)
+{
+    double bytes = chip_error_store_bytes(hw, cfg, n_train);
+    chip_sram_figures f = {0, 0, 0, 0}; /* no store: nothing to cost */
+    if (bytes > 0) chip_sram_figures_for(bytes, &f);
+    if (isnan(hw->es_read_pj)) hw->es_read_pj = f.read_pj_per_byte;
+    if (isnan(hw->es_write_pj)) hw->es_write_pj = f.write_pj_per_byte;
+    if (isnan(hw->es_leakage_uw_per_kib)) hw->es_leakage_uw_per_kib = f.leakage_uw_per_kib;
+    if (isnan(hw->es_area_mm2_per_kib)) hw->es_area_mm2_per_kib = f.area_mm2_per_kib;
+}
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+/* "file:line:col: message" at a key: where it was given, else where its
+ * nearest enclosing section was, else the top of the file (as scenario.c). */
+static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (;;) {
+        const sc_value *v = scenario_get(sc, buf);
+        if (v && v->line) return F3_FAIL(st, "%s:%d:%d: %s", v->origin, v->line, v->col, msg);
+        char *dot = strrchr(buf, '.');
+        if (!dot) break;
+        *dot = '\0';
+    }
+    return F3_FAIL(st, "%s:1:1: %s", sc->file, msg);
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+/* What tile t keeps in SRAM, item by item: "weights and biases 1533.2 KiB,
+ * optimiser state 3066.4 KiB, …". */
+static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_cost *t, char *buf, size_t len)
+{
+    const char *names[TC_ITEMS] = {cfg->bias ? "weights and biases" : "weights", "optimiser state",
+                                   "gradient accumulator",
+                                   hw->dataflow == CHIP_DF_WEIGHT_STATIONARY ? "batch buffers"
+                                                                             : "activation stash of the batch"};
+    buf[0] = '\0';
+    size_t n = 0;
+    for (int i = 0; i < TC_ITEMS; i++) {
+        if (t->need[i] <= 0) continue;
+        int w = snprintf(buf + n, len - n, "%s%s %.1f KiB", n ? ", " : "", names[i], t->need[i] / 1024.0);
+        if (w < 0 || (size_t)w >= len - n) break;
+        n += (size_t)w;
+    }
+}
+
+f3_status scenario_check_hardware(const scenario *sc)
+{
+    char algs[SC_MAX_LIST][32];
+    size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST);
+    const char *alg_key = scenario_get(sc, "training.compare")->n ? "training.compare" : "training.algorithm";
+
+    /* the fabric must carry what each learning rule sends; it is described
+     * in hardware.links, or (all defaults) by the hardware section */
+    const sc_value *fabric = scenario_get(sc, "hardware.links");
+    if (!fabric->line) fabric = scenario_get(sc, "hardware");
+    for (size_t i = 0; i < na; i++) {
+        if (!strcmp(algs[i], "bp") && !scenario_present(sc, "hardware.links.backward"))
+            return at_key(sc, alg_key, F3_EINVAL,
+                          "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric (%s:%d) has no backward "
+                          "link: add a hardware.links.backward section or drop bp",
+                          fabric->origin, fabric->line);
+        if (!strcmp(algs[i], "dfa") && !scenario_present(sc, "hardware.links.broadcast"))
+            return at_key(sc, alg_key, F3_EINVAL,
+                          "algorithm dfa broadcasts the current error from the output tile to every hidden tile, but the fabric "
+                          "(%s:%d) has no broadcast link: add a hardware.links.broadcast section or drop dfa",
+                          fabric->origin, fabric->line);
+    }
+
+    chip_config hw;
+    chip_config_from_scenario(sc, &hw);
+    for (size_t a = 0; a < na; a++) {
+        f3_config cfg;
+        f3_task task;
+        f3_status st = scenario_f3_config(sc, algs[a], &cfg, &task);
+        if (st != F3_OK) return st;
+        /* a csv file's widths are known when the run reads it (0 here) */
+        int widths_known = cfg.widths[0] > 0 && cfg.widths[cfg.n_layers] > 0;
+        /* the rule's own name when the model's differs (f3-error, f3-loss) */
+        char rule[48] = "";
+        if (strcmp(algs[a], f3_algorithm_name(cfg.algorithm))) snprintf(rule, sizeof rule, " (learning rule %s)", algs[a]);
+        if (chip_dataflow_check(hw.dataflow, &cfg) != F3_OK)
+            return at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);
+        if (!widths_known) continue; /* checked when the run builds the chip */
+        for (size_t i = 0; i < cfg.n_layers; i++) {
+            tile_cost t;
+            if (tile_cost_compute(&hw, &cfg, i, cfg.batch_size, &t) != F3_OK) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s", f3_last_error());
+                const char *key = strstr(msg, "register")   ? "hardware.tile.registers.capacity_kib"
+                                  : strstr(msg, "dataflow") ? "hardware.tile.dataflow"
+                                                            : "hardware.tile";
+                return at_key(sc, key, F3_EINVAL, "%s (learning rule %s)", msg, algs[a]);
+            }
+            if (hw.strict && t.sram_needed > hw.sram_capacity_bytes) {
+                char needs[400];
+                needs_text(&hw, &cfg, &t, needs, sizeof needs);
+                return at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
+                              "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (%s) but "
+                              "hardware.tile.sram.capacity_kib is %.1f KiB",
+                              i + 1, t.n_in, t.n_out, t.sram_needed / 1024.0, algs[a], needs,
+                              hw.sram_capacity_bytes / 1024.0);
+            }
+        }
+    }
+    return F3_OK;
+}

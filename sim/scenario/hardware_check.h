@@ -1,0 +1,46 @@
+/* hardware_check.h — a scenario's chip: its hardware section resolved into
+ * a chip_config, and the checks that reject a chip that cannot run the
+ * scenario (scenario_validate calls them).
+ *
+ * The checks follow the very rules the chip runs by (tile_cost.h): a
+ * dataflow that cannot run a learning rule, registers too small for
+ * weight_stationary, and with `strict: true` a tile whose data do not fit
+ * its SRAM, are errors located at the key they concern. */
+#ifndef F3SIM_HARDWARE_CHECK_H
+#define F3SIM_HARDWARE_CHECK_H
+
+#include <stddef.h>
+
+#include "chip.h"
+#include "f3/status.h"
+#include "f3/train.h"
+#include "scenario.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The chip of a scenario's hardware section (which must be present), every
+ * figure explicit: a key written `auto` takes its figure from the cost
+ * tables (cost_tables.h), an SRAM's at its capacity.  The one exception is
+ * an on-chip error store, whose auto figures follow its capacity, which
+ * depends on the learning rule and the training set: they are NaN until
+ * chip_config_resolve_error_store. */
+void chip_config_from_scenario(const scenario *sc, chip_config *hw);
+
+/* Resolve the error store's auto figures (those still NaN) for the rule
+ * cfg trained on n_train samples: on chip, the SRAM table at the store's
+ * capacity (chip_error_store_bytes; 0 when the rule keeps no store). */
+void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size_t n_train);
+
+/* The hardware checks of scenario_validate (call only with a hardware
+ * section): the fabric carries what every learning rule sends, the
+ * dataflow can run every rule, every tile's cost can be computed (e.g.
+ * weight_stationary registers hold a row), and with strict every tile fits
+ * its SRAM.  F3_OK, or F3_EINVAL with "file:line:col: message". */
+f3_status scenario_check_hardware(const scenario *sc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

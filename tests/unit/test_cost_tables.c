@@ -1,0 +1,139 @@
+/* test_cost_tables.c — the SRAM figures against Horowitz's points (8 KB,
+ * 32 KB, 1 MB read as 8192, 32768 and 1048576 bytes), their log-linear
+ * interpolation and clamping, and the fixed figures' arithmetic. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "cost_tables.h"
+
+static void assert_close(double got, double want, double tol, const char *what)
+{
+    if (!(fabs(got - want) <= tol * (1.0 + fabs(want)))) {
+        print_error("%s: got %.17g, want %.17g (diff %.3g)\n", what, got, want, got - want);
+        fail();
+    }
+}
+
+static chip_sram_figures sram(double bytes)
+{
+    chip_sram_figures f;
+    chip_sram_figures_for(bytes, &f);
+    return f;
+}
+
+/* Horowitz 2014: 64-bit reads of 10, 20 and 100 pJ, exactly. */
+static void test_horowitz_points(void **state)
+{
+    (void)state;
+    const double bytes[] = {8192.0, 32768.0, 1048576.0};
+    const double pj_per_64bit[] = {10.0, 20.0, 100.0};
+    for (size_t i = 0; i < 3; i++) {
+        const chip_sram_figures f = sram(bytes[i]);
+        assert_true(f.read_pj_per_byte * 8.0 == pj_per_64bit[i]);
+        assert_true(f.write_pj_per_byte == f.read_pj_per_byte);
+    }
+}
+
+/* Energy never falls with capacity; area and leakage per KiB never rise, and
+ * the whole macro's area and leakage grow. */
+static void test_monotone_in_capacity(void **state)
+{
+    (void)state;
+    chip_sram_figures prev = sram(512.0);
+    double prev_bytes = 512.0;
+    for (double b = 512.0 * 1.0905; b < 64.0 * 1048576.0; b *= 1.0905) {
+        const chip_sram_figures f = sram(b);
+        assert_true(f.read_pj_per_byte >= prev.read_pj_per_byte);
+        assert_true(f.write_pj_per_byte >= prev.write_pj_per_byte);
+        assert_true(f.leakage_uw_per_kib <= prev.leakage_uw_per_kib);
+        assert_true(f.area_mm2_per_kib <= prev.area_mm2_per_kib);
+        assert_true(f.area_mm2_per_kib * b > prev.area_mm2_per_kib * prev_bytes);
+        assert_true(f.leakage_uw_per_kib * b > prev.leakage_uw_per_kib * prev_bytes);
+        assert_true(f.leakage_uw_per_kib > 0.0 && f.area_mm2_per_kib > 0.0);
+        prev = f;
+        prev_bytes = b;
+    }
+    const chip_sram_figures small = sram(8192.0), big = sram(1048576.0);
+    assert_true(big.read_pj_per_byte > small.read_pj_per_byte);
+    assert_true(big.area_mm2_per_kib < small.area_mm2_per_kib);
+}
+
+/* At the geometric mean of two points' capacities every figure is the
+ * arithmetic mean of theirs; at a quarter of the way in log, a quarter. */
+static void test_log_linear_between_points(void **state)
+{
+    (void)state;
+    const double pts[][2] = {{8192.0, 32768.0}, {32768.0, 1048576.0}};
+    for (size_t k = 0; k < 2; k++) {
+        const double lo_b = pts[k][0], hi_b = pts[k][1];
+        const chip_sram_figures lo = sram(lo_b), hi = sram(hi_b);
+        const double ts[] = {0.5, 0.25, 0.8137};
+        for (size_t j = 0; j < 3; j++) {
+            const double t = ts[j];
+            const chip_sram_figures m = sram(lo_b * pow(hi_b / lo_b, t));
+            assert_close(m.read_pj_per_byte, (1 - t) * lo.read_pj_per_byte + t * hi.read_pj_per_byte,
+                         1e-12, "read");
+            assert_close(m.write_pj_per_byte, (1 - t) * lo.write_pj_per_byte + t * hi.write_pj_per_byte,
+                         1e-12, "write");
+            assert_close(m.leakage_uw_per_kib,
+                         (1 - t) * lo.leakage_uw_per_kib + t * hi.leakage_uw_per_kib, 1e-12, "leakage");
+            assert_close(m.area_mm2_per_kib, (1 - t) * lo.area_mm2_per_kib + t * hi.area_mm2_per_kib,
+                         1e-12, "area");
+        }
+    }
+    /* 16 KiB sits halfway between 10 and 20 pJ per 64 bits */
+    assert_close(sram(16384.0).read_pj_per_byte, 15.0 / 8, 1e-12, "16 KiB read");
+}
+
+/* Below 8 KiB the 8 KiB figures, above 1 MiB the 1 MiB figures. */
+static void test_clamped_at_ends(void **state)
+{
+    (void)state;
+    const chip_sram_figures first = sram(8192.0), last = sram(1048576.0);
+    const double below[] = {1.0, 37.0, 4096.0, 8191.5};
+    const double above[] = {1048577.0, 2.0 * 1048576.0, 8.0 * 1048576.0, 1e12};
+    for (size_t i = 0; i < 4; i++) {
+        const chip_sram_figures lo = sram(below[i]), hi = sram(above[i]);
+        assert_memory_equal(&lo, &first, sizeof lo);
+        assert_memory_equal(&hi, &last, sizeof hi);
+    }
+}
+
+static void test_fixed_figures(void **state)
+{
+    (void)state;
+    const chip_fixed_figures *f = chip_fixed_figures_45nm();
+    assert_non_null(f);
+    assert_ptr_equal(f, chip_fixed_figures_45nm());
+    assert_close(f->fp32_fma_pj, f->fp32_mul_pj + f->fp32_add_pj, 1e-15, "fma = mul + add");
+    assert_close(f->fp32_fma_pj, 4.6, 1e-15, "fma");
+    assert_close(f->elementwise_pj, 0.9, 1e-15, "elementwise");
+    assert_close(f->rom_read_pj_per_byte, 1.25, 1e-15, "rom read");
+    assert_close(f->dram_pj_per_byte, 162.5, 1e-15, "dram");
+    assert_close(f->lfsr_cycles_per_value, 1.0, 0.0, "lfsr cycles");
+    const double positive[] = {f->lane_area_mm2,        f->lane_leakage_uw,      f->reg_pj_per_byte,
+                               f->reg_leakage_uw_per_kib, f->reg_area_mm2_per_kib, f->rom_leakage_uw_per_kib,
+                               f->rom_area_mm2_per_kib, f->lfsr_pj_per_value,    f->lfsr_area_mm2};
+    for (size_t i = 0; i < sizeof positive / sizeof positive[0]; i++) assert_true(positive[i] > 0.0);
+    /* a flip-flop bit is bigger than an SRAM bit, a ROM bit smaller */
+    const chip_sram_figures s = sram(8192.0);
+    assert_true(f->reg_area_mm2_per_kib > s.area_mm2_per_kib);
+    assert_true(f->rom_area_mm2_per_kib < s.area_mm2_per_kib);
+    assert_true(f->reg_pj_per_byte < s.read_pj_per_byte);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_horowitz_points),
+        cmocka_unit_test(test_monotone_in_capacity),
+        cmocka_unit_test(test_log_linear_between_points),
+        cmocka_unit_test(test_clamped_at_ends),
+        cmocka_unit_test(test_fixed_figures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
