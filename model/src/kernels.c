@@ -74,7 +74,7 @@ static void bias_activate(float *out, const float *bias, size_t b, size_t n_out,
     f3_activate(f, out, b * n_out);
 }
 
-static void count_forward(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
+void f3_count_forward(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
                           f3_activation f, f3_memclass in_class, f3_memclass out_class)
 {
     if (!c) return;
@@ -96,7 +96,7 @@ void f3_dense_forward(const float *W, const float *bias, const float *H, float *
     gsl_matrix_float_view Ov = gsl_matrix_float_view_array(out, b, n_out);
     gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, &Hv.matrix, &Wv.matrix, 0.0f, &Ov.matrix);
     bias_activate(out, bias, b, n_out, f);
-    count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
+    f3_count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
 }
 
 void f3_dense_forward_ref(const float *W, const float *bias, const float *H, float *out,
@@ -110,12 +110,12 @@ void f3_dense_forward_ref(const float *W, const float *bias, const float *H, flo
             out[k * n_out + j] = (float)acc;
         }
     bias_activate(out, bias, b, n_out, f);
-    count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
+    f3_count_forward(c, b, n_in, n_out, bias != NULL, f, in_class, out_class);
 }
 
 /* ---- feedback ---------------------------------------------------------- */
 
-static void count_feedback(f3_counts *c, size_t b, size_t C, size_t n, f3_memclass e_class,
+void f3_count_feedback(f3_counts *c, size_t b, size_t C, size_t n, f3_memclass e_class,
                            int one_hot)
 {
     if (!c) return;
@@ -133,7 +133,7 @@ void f3_feedback_dense(const float *E, const float *B, float *dH, size_t b, size
     gsl_matrix_float_const_view Bv = gsl_matrix_float_const_view_array(B, C, n);
     gsl_matrix_float_view Dv = gsl_matrix_float_view_array(dH, b, n);
     gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Ev.matrix, &Bv.matrix, 0.0f, &Dv.matrix);
-    count_feedback(c, b, C, n, e_class, 0);
+    f3_count_feedback(c, b, C, n, e_class, 0);
 }
 
 void f3_feedback_dense_ref(const float *E, const float *B, float *dH, size_t b, size_t C,
@@ -145,7 +145,7 @@ void f3_feedback_dense_ref(const float *E, const float *B, float *dH, size_t b, 
             for (size_t q = 0; q < C; q++) acc += (double)E[k * C + q] * B[q * n + j];
             dH[k * n + j] = (float)acc;
         }
-    count_feedback(c, b, C, n, e_class, 0);
+    f3_count_feedback(c, b, C, n, e_class, 0);
 }
 
 void f3_feedback_onehot(const float *e, const int32_t *cls, const float *B, float *dH,
@@ -157,12 +157,12 @@ void f3_feedback_onehot(const float *e, const int32_t *cls, const float *B, floa
         float *row = dH + k * n;
         for (size_t j = 0; j < n; j++) row[j] = s * col[j];
     }
-    count_feedback(c, b, 0, n, e_class, 1);
+    f3_count_feedback(c, b, 0, n, e_class, 1);
 }
 
 /* ---- backpropagation -------------------------------------------------- */
 
-static void count_backprop(f3_counts *c, size_t b, size_t n_in, size_t n_out)
+void f3_count_backprop(f3_counts *c, size_t b, size_t n_in, size_t n_out)
 {
     if (!c) return;
     c->fma += (uint64_t)b * n_in * n_out;
@@ -179,7 +179,7 @@ void f3_backprop_dh(const float *dZ, const float *W, float *dH, size_t b, size_t
     gsl_matrix_float_const_view Wv = gsl_matrix_float_const_view_array(W, n_out, n_in);
     gsl_matrix_float_view Dv = gsl_matrix_float_view_array(dH, b, n_in);
     gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Zv.matrix, &Wv.matrix, 0.0f, &Dv.matrix);
-    count_backprop(c, b, n_in, n_out);
+    f3_count_backprop(c, b, n_in, n_out);
 }
 
 void f3_backprop_dh_ref(const float *dZ, const float *W, float *dH, size_t b, size_t n_in,
@@ -191,7 +191,7 @@ void f3_backprop_dh_ref(const float *dZ, const float *W, float *dH, size_t b, si
             for (size_t j = 0; j < n_out; j++) acc += (double)dZ[k * n_out + j] * W[j * n_in + i];
             dH[k * n_in + i] = (float)acc;
         }
-    count_backprop(c, b, n_in, n_out);
+    f3_count_backprop(c, b, n_in, n_out);
 }
 
 F3_CLONES
@@ -212,6 +212,11 @@ void f3_act_backward(f3_activation f, const float *H, const float *dH, float *dZ
         for (size_t i = 0; i < n; i++) dZ[i] = H[i] > 0.0f ? dH[i] : 0.0f;
         break;
     }
+    f3_count_act_backward(c, f, n, h_class);
+}
+
+void f3_count_act_backward(f3_counts *c, f3_activation f, size_t n, f3_memclass h_class)
+{
     if (!c) return;
     c->elem += f == F3_ACT_IDENTITY ? (uint64_t)n : 2u * (uint64_t)n;
     c->reads[h_class] += n;
@@ -231,7 +236,7 @@ static void bias_gradient(const float *dZ, float *db, size_t b, size_t n_out, in
     }
 }
 
-static void count_gradient(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
+void f3_count_gradient(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias,
                            int accumulate, f3_memclass h_class)
 {
     if (!c) return;
@@ -255,7 +260,7 @@ void f3_dense_gradient(const float *dZ, const float *H, float *dW, float *db, si
     gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &Zv.matrix, &Hv.matrix,
                    accumulate ? 1.0f : 0.0f, &Gv.matrix);
     if (db) bias_gradient(dZ, db, b, n_out, accumulate);
-    count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
+    f3_count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
 }
 
 void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db, size_t b,
@@ -269,7 +274,7 @@ void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db
             dW[j * n_in + i] = (float)acc;
         }
     if (db) bias_gradient(dZ, db, b, n_out, accumulate);
-    count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
+    f3_count_gradient(c, b, n_in, n_out, db != NULL, accumulate, h_class);
 }
 
 /* ---- optimisers ---------------------------------------------------------- */
@@ -277,6 +282,11 @@ void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db
 void f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls, f3_counts *c)
 {
     for (size_t i = 0; i < n; i++) p[i] -= lr * g[i];
+    f3_count_sgd(c, n, cls);
+}
+
+void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls)
+{
     if (!c) return;
     c->fma += n;
     c->reads[cls] += n;

@@ -1,6 +1,8 @@
 /* train.c — the reference trainer: BP, F³, DFA, DRTP and LLO. */
 #include "f3/train.h"
 
+#include "f3/fixed.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 
 /* RNG streams: each purpose draws from its own generator, so that e.g. the
  * initial weights are the same for every algorithm under one seed. */
-enum { STREAM_WEIGHTS = 1, STREAM_FEEDBACK = 2, STREAM_ORDER = 3 };
+enum { STREAM_WEIGHTS = 1, STREAM_FEEDBACK = 2, STREAM_ORDER = 3, STREAM_QUANTIZE = 16 };
 
 static unsigned long stream_seed(uint64_t seed, uint64_t stream, uint64_t sub)
 {
@@ -104,6 +106,18 @@ f3_status f3_config_check(const f3_config *cfg, f3_task task, f3_config_field *f
     }
     /* drtp on regression feeds back the target values (the paper's SGEMM
      * column of Table 4) */
+    const f3_format *opt = &cfg->numerics.fmt[F3_T_OPTIMIZER];
+    if (cfg->optimizer == F3_OPT_ADAM && opt->kind == F3_FMT_FIXED)
+        return BAD(F3_CFG_NUMERICS,
+                   "fixed-point optimizer state needs the sgd optimizer: Adam divides by a square root, "
+                   "which f3sim does not define in fixed point (use bf16 or fp16 for the optimizer state, or sgd)");
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        const f3_format *f = &cfg->numerics.fmt[t];
+        if (f->kind == F3_FMT_FIXED && (f->int_bits < 1 || f->frac_bits < 0 || f->int_bits + f->frac_bits < 4 ||
+                                        f->int_bits + f->frac_bits > 32))
+            return BAD(F3_CFG_NUMERICS, "numerics.%s: a fixed-point format is 4 to 32 bits with at least one integer bit",
+                       f3_tensor_names[t]);
+    }
     return F3_OK;
 }
 #undef BAD
@@ -358,6 +372,10 @@ static void init_feedback(gsl_rng *r, f3_feedback_init how, float *B, size_t C, 
     }
 }
 
+static int numerics_alloc(f3_trainer *tr);
+static void numerics_free(f3_trainer *tr);
+static void quantize(f3_trainer *tr, f3_tensor t, size_t where, float *x, size_t n);
+
 f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
                            f3_trainer **out)
 {
@@ -389,6 +407,7 @@ f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
     st = f3_ledger_alloc(K, &tr->ledger);
     if (st != F3_OK) goto fail;
 
+    if (numerics_alloc(tr)) goto nomem;
     rw = stream_rng(cfg->seed, STREAM_WEIGHTS, 0);
     rb = stream_rng(cfg->seed, STREAM_FEEDBACK, 0);
     if (!rw || !rb) goto nomem;
@@ -398,6 +417,10 @@ f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
         init_uniform(rw, L->W, L->n_out * L->n_in, bound);
         if (L->b) init_uniform(rw, L->b, L->n_out, bound);
         if (L->B) init_feedback(rb, cfg->feedback_init, L->B, tr->C, L->n_out);
+        /* as the chip stores them */
+        quantize(tr, F3_T_WEIGHTS, i, L->W, L->n_out * L->n_in);
+        if (L->b) quantize(tr, F3_T_WEIGHTS, i, L->b, L->n_out);
+        if (L->B) quantize(tr, F3_T_FEEDBACK, i, L->B, tr->C * L->n_out);
     }
     gsl_rng_free(rw);
     gsl_rng_free(rb);
@@ -416,11 +439,109 @@ fail:
 void f3_trainer_free(f3_trainer *tr)
 {
     if (!tr) return;
+    numerics_free(tr);
     f3_ledger_free(tr->ledger);
     free(tr->block);
     free(tr->ws_block);
     free(tr->layers);
     free(tr);
+}
+
+/* ---- number formats ------------------------------------------------------- */
+
+/* The stream of stochastic rounding of tensor t at `where`: layer 0…K−1,
+ * K for the inputs, K+1 for the error information read or computed once
+ * per batch; NULL for round-to-nearest (no draws). */
+static gsl_rng *qstream(const f3_trainer *tr, f3_tensor t, size_t where)
+{
+    if (!tr->qrng || tr->cfg.numerics.fmt[t].rounding != F3_ROUND_STOCHASTIC) return NULL;
+    return tr->qrng[t * (tr->cfg.n_layers + 2) + where];
+}
+
+/* Quantise n values of tensor class t where the hardware stores or sends
+ * them (nothing for fp32). */
+static void quantize(f3_trainer *tr, f3_tensor t, size_t where, float *x, size_t n)
+{
+    const f3_format *f = &tr->cfg.numerics.fmt[t];
+    if (f->kind == F3_FMT_FP32) return;
+    tr->saturations[t] += f3_quantize(f, x, n, qstream(tr, t, where));
+}
+
+/* Quantise n doubles (an exact result) into floats: the double is first
+ * rounded to float (exact for every ≤ 24-bit result in range), then to
+ * the format. */
+static void requantize(f3_trainer *tr, f3_tensor t, size_t where, const double *v, float *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++) out[k] = (float)v[k];
+    quantize(tr, t, where, out, n);
+}
+
+/* Evaluation and e_0: round to nearest, no draws, no saturation count. */
+static void quantize_nearest(f3_trainer *tr, f3_tensor t, float *x, size_t n)
+{
+    f3_format f = tr->cfg.numerics.fmt[t];
+    f.rounding = F3_ROUND_NEAREST_EVEN;
+    f3_quantize(&f, x, n, NULL);
+}
+
+static int is_fixed(const f3_config *cfg, f3_tensor t) { return cfg->numerics.fmt[t].kind == F3_FMT_FIXED; }
+
+/* Set up the number formats of a new trainer (streams, mode, tables,
+ * scratch); 0 on success. */
+static int numerics_alloc(f3_trainer *tr)
+{
+    const f3_config *cfg = &tr->cfg;
+    const size_t K = cfg->n_layers;
+    tr->quantized = !f3_numerics_is_fp32(&cfg->numerics);
+    if (!tr->quantized) return 0;
+    int sr = 0;
+    for (int t = 0; t < F3_T_COUNT; t++) sr |= cfg->numerics.fmt[t].rounding == F3_ROUND_STOCHASTIC;
+    if (sr) {
+        tr->qrng = calloc((size_t)F3_T_COUNT * (K + 2), sizeof *tr->qrng);
+        if (!tr->qrng) return 1;
+        for (int t = 0; t < F3_T_COUNT; t++)
+            for (size_t w = 0; w < K + 2; w++)
+                if (!(tr->qrng[t * (K + 2) + w] = stream_rng(cfg->seed, STREAM_QUANTIZE + (uint64_t)t, w))) return 1;
+    }
+    tr->fixed_mode = is_fixed(cfg, F3_T_WEIGHTS) && is_fixed(cfg, F3_T_ACTIVATIONS) && is_fixed(cfg, F3_T_ERROR) &&
+                     is_fixed(cfg, F3_T_GRADIENTS) && (!f3_uses_feedback_matrix(cfg->algorithm) || is_fixed(cfg, F3_T_FEEDBACK));
+    size_t maxn = 0;
+    for (size_t i = 0; i <= K; i++) maxn = cfg->widths[i] > maxn ? cfg->widths[i] : maxn;
+    tr->ws_x = malloc(tr->ws_rows * cfg->widths[0] * sizeof(float));
+    if (!tr->ws_x) return 1;
+    if (!tr->fixed_mode) return 0;
+    for (int k = 0; k < 2; k++) {
+        tr->act_table[k] = malloc(sizeof *tr->act_table[k]);
+        if (!tr->act_table[k]) return 1;
+        f3_act_table_init(tr->act_table[k], k ? cfg->output_act : cfg->hidden_act, &cfg->numerics.fmt[F3_T_ACTIVATIONS]);
+    }
+    /* the exact GEMM's operands as doubles and its result: at most
+     * rows·n + n·n, n·n + n·rows, and max(rows, n)·n doubles */
+    size_t R = tr->ws_rows > maxn ? tr->ws_rows : maxn;
+    tr->ws_q = malloc((3 * R * maxn + maxn * maxn) * sizeof(double));
+    return tr->ws_q ? 0 : 1;
+}
+
+static void numerics_free(f3_trainer *tr)
+{
+    if (tr->qrng)
+        for (size_t k = 0; k < (size_t)F3_T_COUNT * (tr->cfg.n_layers + 2); k++) gsl_rng_free(tr->qrng[k]);
+    free(tr->qrng);
+    free(tr->act_table[0]);
+    free(tr->act_table[1]);
+    free(tr->ws_q);
+    free(tr->ws_x);
+}
+
+/* The double result area of the fixed path (after the GEMM scratch). */
+static double *q_result(f3_trainer *tr, size_t scratch)
+{
+    return tr->ws_q + scratch;
+}
+
+void f3_quantize_inputs(f3_trainer *tr, float *x, size_t b)
+{
+    quantize(tr, F3_T_ACTIVATIONS, tr->cfg.n_layers, x, b * tr->cfg.widths[0]);
 }
 
 /* ---- steps ------------------------------------------------------------------ */
@@ -430,6 +551,16 @@ static f3_counts *at(f3_trainer *tr, size_t layer, f3_phase p)
     return f3_ledger_at(tr->ledger, layer, p);
 }
 
+/* SGD into a quantised format: p = q(p − η·g), the difference in double. */
+static void sgd_quantized(f3_trainer *tr, size_t i, float *p, const float *g, size_t n, f3_memclass cls,
+                          f3_counts *c)
+{
+    const double lr = (float)tr->cfg.lr;
+    for (size_t k = 0; k < n; k++) p[k] = (float)((double)p[k] - lr * (double)g[k]);
+    quantize(tr, F3_T_WEIGHTS, i, p, n);
+    f3_count_sgd(c, n, cls);
+}
+
 void f3_layer_update(f3_trainer *tr, size_t i)
 {
     f3_layer *L = &tr->layers[i];
@@ -437,6 +568,12 @@ void f3_layer_update(f3_trainer *tr, size_t i)
     f3_counts *cu = at(tr, i, F3_PH_UPDATE);
     size_t nw = L->n_in * L->n_out;
     L->steps++;
+    if (cfg->optimizer == F3_OPT_SGD && !f3_format_is_fp32(&cfg->numerics.fmt[F3_T_WEIGHTS])) {
+        /* W − η·g in double, rounded once to the weights' format */
+        sgd_quantized(tr, i, L->W, L->dW, nw, F3_MEM_WEIGHTS, cu);
+        if (L->b) sgd_quantized(tr, i, L->b, L->db, L->n_out, F3_MEM_BIASES, cu);
+        return;
+    }
     if (cfg->optimizer == F3_OPT_SGD) {
         f3_sgd_update(L->W, L->dW, nw, (float)cfg->lr, F3_MEM_WEIGHTS, cu);
         if (L->b) f3_sgd_update(L->b, L->db, L->n_out, (float)cfg->lr, F3_MEM_BIASES, cu);
@@ -446,6 +583,15 @@ void f3_layer_update(f3_trainer *tr, size_t i)
         if (L->b)
             f3_adam_update(L->b, L->db, L->mb, L->vb, L->n_out, cfg->lr, cfg->beta1,
                            cfg->beta2, cfg->eps, L->steps, F3_MEM_BIASES, cu);
+        /* Adam in fp32; its state and the weights stored in their formats */
+        quantize(tr, F3_T_OPTIMIZER, i, L->mW, nw);
+        quantize(tr, F3_T_OPTIMIZER, i, L->vW, nw);
+        quantize(tr, F3_T_WEIGHTS, i, L->W, nw);
+        if (L->b) {
+            quantize(tr, F3_T_OPTIMIZER, i, L->mb, L->n_out);
+            quantize(tr, F3_T_OPTIMIZER, i, L->vb, L->n_out);
+            quantize(tr, F3_T_WEIGHTS, i, L->b, L->n_out);
+        }
     }
 }
 
@@ -453,8 +599,26 @@ void f3_layer_gradient(f3_trainer *tr, size_t i, const float *dZ, const float *h
                        f3_memclass h_class, size_t b)
 {
     f3_layer *L = &tr->layers[i];
+    const f3_numerics *nm = &tr->cfg.numerics;
+    if (tr->fixed_mode) {
+        /* δW = δZᵀ H and δb = Σ δz exactly, rounded once to the gradients' format */
+        const size_t no = L->n_out, ni = L->n_in;
+        double *dw = q_result(tr, (no * b + b * ni)), *db = dw + no * ni;
+        f3_gemm_exact(1, 0, no, ni, b, dZ, no, h, ni, dw, &nm->fmt[F3_T_ERROR], &nm->fmt[F3_T_ACTIVATIONS], tr->ws_q);
+        requantize(tr, F3_T_GRADIENTS, i, dw, L->dW, no * ni);
+        if (L->db) {
+            for (size_t j = 0; j < no; j++) db[j] = 0.0;
+            for (size_t k = 0; k < b; k++)
+                for (size_t j = 0; j < no; j++) db[j] += dZ[k * no + j];
+            requantize(tr, F3_T_GRADIENTS, i, db, L->db, no);
+        }
+        f3_count_gradient(at(tr, i, F3_PH_GRADIENT), b, ni, no, L->db != NULL, 0, h_class);
+        return;
+    }
     f3_dense_gradient(dZ, h, L->dW, L->db, b, L->n_in, L->n_out, 0, h_class,
                       at(tr, i, F3_PH_GRADIENT));
+    quantize(tr, F3_T_GRADIENTS, i, L->dW, L->n_in * L->n_out);
+    if (L->db) quantize(tr, F3_T_GRADIENTS, i, L->db, L->n_out);
 }
 
 static void train_layer(f3_trainer *tr, size_t i, const float *dZ, const float *h,
@@ -464,13 +628,37 @@ static void train_layer(f3_trainer *tr, size_t i, const float *dZ, const float *
     f3_layer_update(tr, i);
 }
 
+/* Fixed mode: z = W h + b exactly, then the activation table; the caller
+ * quantises the result to the activation format. */
+static void forward_fixed(f3_trainer *tr, size_t i, const float *h, float *out, size_t b)
+{
+    const f3_layer *L = &tr->layers[i];
+    const f3_numerics *nm = &tr->cfg.numerics;
+    const size_t ni = L->n_in, no = L->n_out;
+    double *z = q_result(tr, b * ni + ni * no);
+    f3_gemm_exact(0, 1, b, no, ni, h, ni, L->W, ni, z, &nm->fmt[F3_T_ACTIVATIONS], &nm->fmt[F3_T_WEIGHTS], tr->ws_q);
+    const f3_act_table *t = tr->act_table[i + 1 == tr->cfg.n_layers];
+    for (size_t k = 0; k < b; k++)
+        for (size_t j = 0; j < no; j++) {
+            double v = z[k * no + j] + (L->b ? (double)L->b[j] : 0.0);
+            out[k * no + j] = (float)f3_act_table_eval(t, v);
+        }
+}
+
 void f3_layer_forward(f3_trainer *tr, size_t i, const float *h, float *out,
                       f3_memclass in_class, f3_memclass out_class, size_t b)
 {
     const f3_layer *L = &tr->layers[i];
     f3_activation f = i + 1 == tr->cfg.n_layers ? tr->cfg.output_act : tr->cfg.hidden_act;
-    f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, in_class, out_class,
-                     at(tr, i, F3_PH_FORWARD));
+    if (tr->fixed_mode) {
+        forward_fixed(tr, i, h, out, b);
+        f3_count_forward(at(tr, i, F3_PH_FORWARD), b, L->n_in, L->n_out, L->b != NULL, f, in_class, out_class);
+    } else {
+        f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, in_class, out_class,
+                         at(tr, i, F3_PH_FORWARD));
+    }
+    /* h_i as it leaves the layer */
+    quantize(tr, F3_T_ACTIVATIONS, i, out, b * L->n_out);
 }
 
 void f3_output_layer(f3_trainer *tr, const float *Y, const float *t, const int32_t *labels,
@@ -480,6 +668,7 @@ void f3_output_layer(f3_trainer *tr, const float *Y, const float *t, const int32
     size_t correct = 0;
     f3_output_delta(tr->cfg.loss, tr->cfg.output_act, Y, t, labels, dZ, b, tr->C, &loss,
                     &correct, at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, tr->cfg.n_layers - 1, dZ, b * tr->C);
     if (st) {
         st->loss_sum += loss;
         st->correct += correct;
@@ -496,9 +685,11 @@ void f3_read_error_store(f3_trainer *tr, const int32_t *labels, const size_t *id
         /* e ⊙ y*: only the target-class entry is read */
         for (size_t k = 0; k < b; k++) es[k] = tr->error_store[idx[k] * C + (size_t)labels[k]];
         c->reads[F3_MEM_ERRSTORE] += b;
+        quantize(tr, F3_T_ERROR, tr->cfg.n_layers + 1, es, b);
     } else {
         for (size_t k = 0; k < b; k++) memcpy(E + k * C, tr->error_store + idx[k] * C, C * sizeof(float));
         c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+        quantize(tr, F3_T_ERROR, tr->cfg.n_layers + 1, E, b * C);
     }
 }
 
@@ -508,6 +699,7 @@ void f3_write_error_store(f3_trainer *tr, const float *y, const float *t, const 
     const size_t C = tr->C;
     f3_counts *cl = at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS);
     f3_error_information(tr->cfg.error_info, tr->cfg.loss, y, t, E, b, C, cl);
+    quantize(tr, F3_T_ERROR_STORE, tr->cfg.n_layers - 1, E, b * C);
     for (size_t k = 0; k < b; k++) memcpy(tr->error_store + idx[k] * C, E + k * C, C * sizeof(float));
     cl->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
 }
@@ -516,6 +708,18 @@ void f3_current_error(f3_trainer *tr, const float *y, const float *t, float *E, 
 {
     f3_error_info cur = {F3_EI_ERROR, 0, 0};
     f3_error_information(cur, tr->cfg.loss, y, t, E, b, tr->C, at(tr, tr->cfg.n_layers - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, tr->cfg.n_layers + 1, E, b * tr->C);
+}
+
+/* Fixed mode: δh (exact, in dh) rounded to the error format, then
+ * δz = δh · f'(h) in double, rounded to the error format (into dZ). */
+static void derivative_fixed(f3_trainer *tr, size_t i, double *dh, const float *h, float *dZ, size_t n,
+                             f3_memclass h_class, f3_counts *c)
+{
+    requantize(tr, F3_T_ERROR, i, dh, dZ, n);
+    for (size_t k = 0; k < n; k++) dh[k] = (double)dZ[k] * f3_act_derivative_of_output(tr->cfg.hidden_act, h[k]);
+    requantize(tr, F3_T_ERROR, i, dh, dZ, n);
+    f3_count_act_backward(c, tr->cfg.hidden_act, n, h_class);
 }
 
 void f3_layer_direct_feedback(f3_trainer *tr, size_t i, const float *E, const float *es,
@@ -524,11 +728,27 @@ void f3_layer_direct_feedback(f3_trainer *tr, size_t i, const float *E, const fl
 {
     const f3_layer *L = &tr->layers[i];
     f3_counts *c = at(tr, i, F3_PH_FEEDBACK);
+    if (tr->fixed_mode) {
+        const f3_numerics *nm = &tr->cfg.numerics;
+        const size_t n = L->n_out, C = tr->C;
+        double *dh = q_result(tr, b * C + C * n);
+        if (es) {
+            for (size_t k = 0; k < b; k++)
+                for (size_t j = 0; j < n; j++) dh[k * n + j] = (double)es[k] * L->B[(size_t)labels[k] * n + j];
+            f3_count_feedback(c, b, C, n, F3_MEM_WORK, 1);
+        } else {
+            f3_gemm_exact(0, 0, b, n, C, E, C, L->B, n, dh, &nm->fmt[F3_T_ERROR], &nm->fmt[F3_T_FEEDBACK], tr->ws_q);
+            f3_count_feedback(c, b, C, n, F3_MEM_WORK, 0);
+        }
+        derivative_fixed(tr, i, dh, h, dZ, b * n, h_class, c);
+        return;
+    }
     if (es)
         f3_feedback_onehot(es, labels, L->B, dZ, b, L->n_out, F3_MEM_WORK, c);
     else
         f3_feedback_dense(E, L->B, dZ, b, tr->C, L->n_out, F3_MEM_WORK, c);
     f3_act_backward(tr->cfg.hidden_act, h, dZ, dZ, b * L->n_out, h_class, c);
+    quantize(tr, F3_T_ERROR, i, dZ, b * L->n_out);
 }
 
 void f3_layer_backprop(f3_trainer *tr, size_t i, const float *dZ, const float *h_prev,
@@ -536,8 +756,18 @@ void f3_layer_backprop(f3_trainer *tr, size_t i, const float *dZ, const float *h
 {
     const f3_layer *L = &tr->layers[i];
     f3_counts *c = at(tr, i - 1, F3_PH_FEEDBACK);
+    if (tr->fixed_mode) {
+        const f3_numerics *nm = &tr->cfg.numerics;
+        double *dh = q_result(tr, b * L->n_out + L->n_out * L->n_in);
+        f3_gemm_exact(0, 0, b, L->n_in, L->n_out, dZ, L->n_out, L->W, L->n_in, dh, &nm->fmt[F3_T_ERROR],
+                      &nm->fmt[F3_T_WEIGHTS], tr->ws_q);
+        f3_count_backprop(c, b, L->n_in, L->n_out);
+        derivative_fixed(tr, i - 1, dh, h_prev, dZ_prev, b * L->n_in, F3_MEM_ACTBUF, c);
+        return;
+    }
     f3_backprop_dh(dZ, L->W, dZ_prev, b, L->n_in, L->n_out, c);
     f3_act_backward(tr->cfg.hidden_act, h_prev, dZ_prev, dZ_prev, b * L->n_in, F3_MEM_ACTBUF, c);
+    quantize(tr, F3_T_ERROR, i - 1, dZ_prev, b * L->n_in);
 }
 
 /* F³, DRTP, LLO: Algorithm 1, one forward sweep, no activation kept. */
@@ -659,6 +889,11 @@ f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
                                tr->C, labels[k]);
         }
     }
+    if (!f3_format_is_fp32(&cfg->numerics.fmt[F3_T_ACTIVATIONS])) {
+        memcpy(tr->ws_x, x, b * cfg->widths[0] * sizeof *x);
+        f3_quantize_inputs(tr, tr->ws_x, b);
+        x = tr->ws_x;
+    }
     switch (cfg->algorithm) {
     case F3_ALG_BP: step_bp(tr, x, t, labels, b, st); break;
     case F3_ALG_DFA: step_dfa(tr, x, t, labels, b, st); break;
@@ -673,14 +908,19 @@ f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
 /* ---- evaluation, e_0 ---------------------------------------------------- */
 
 /* Forward a chunk without counting; returns y (b, C). */
-static float *infer(f3_trainer *tr, const float *x, size_t b)
+static float *infer(f3_trainer *tr, float *x, size_t b)
 {
+    quantize_nearest(tr, F3_T_ACTIVATIONS, x, b * tr->cfg.widths[0]);
     const float *h = x;
     for (size_t i = 0; i < tr->cfg.n_layers; i++) {
         float *out = tr->ws_h[i % 2];
         const f3_layer *L = &tr->layers[i];
         f3_activation f = i + 1 == tr->cfg.n_layers ? tr->cfg.output_act : tr->cfg.hidden_act;
-        f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, F3_MEM_WORK, F3_MEM_WORK, NULL);
+        if (tr->fixed_mode)
+            forward_fixed(tr, i, h, out, b);
+        else
+            f3_dense_forward(L->W, L->b, h, out, b, L->n_in, L->n_out, f, F3_MEM_WORK, F3_MEM_WORK, NULL);
+        quantize_nearest(tr, F3_T_ACTIVATIONS, out, b * L->n_out);
         h = out;
     }
     return (float *)h;
@@ -724,6 +964,7 @@ static f3_status over_dataset(f3_trainer *tr, const f3_dataset *ds, f3_stats *st
                 f3_error_information(tr->cfg.error_info, tr->cfg.loss, y + k0 * C, t + k0 * C,
                                      tr->error_store + (s + k0) * C, bb, C, NULL);
             }
+            quantize_nearest(tr, F3_T_ERROR_STORE, tr->error_store + s * C, b * C);
         }
     }
 done:
@@ -757,6 +998,7 @@ f3_status f3_error_store_init(f3_trainer *tr, const f3_dataset *train)
             memcpy(e, train->targets + s * C, C * sizeof *e);
         }
     }
+    quantize_nearest(tr, F3_T_ERROR_STORE, tr->error_store, train->n * C);
     return F3_OK;
 }
 

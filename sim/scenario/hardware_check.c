@@ -199,7 +199,7 @@ f3_status scenario_check_hardware(const scenario *sc)
         /* a csv file's widths are known when the run reads it (0 here) */
         int widths_known = cfg.widths[0] > 0 && cfg.widths[cfg.n_layers] > 0;
         /* the rule's own name when the model's differs (f3-error, f3-loss) */
-        char rule[48] = "";
+        char rule[64] = "";
         if (strcmp(algs[a], f3_algorithm_name(cfg.algorithm))) snprintf(rule, sizeof rule, " (learning rule %s)", algs[a]);
         if (chip_dataflow_check(hw.dataflow, &cfg) != F3_OK)
             return at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);

@@ -826,6 +826,7 @@ static const char *key_of_field(f3_config_field f, const char *alg_key)
     case F3_CFG_OUTPUT_ACT: return "network.output_activation";
     case F3_CFG_LOSS: return "training.loss";
     case F3_CFG_ERROR_INFO: return "training.error_info";
+    case F3_CFG_NUMERICS: return "numerics";
     case F3_CFG_NONE: break;
     }
     return alg_key;

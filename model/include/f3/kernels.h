@@ -152,6 +152,17 @@ int f3_blas_threads(void);
  * is respected.  Returns when nothing needs doing (or exec failed). */
 void f3_blas_select_core(char **argv);
 
+/* ---- the ledger entries of each kernel (for twins that compute the same
+ * step another way, e.g. the fixed-point kernels) ---------------------- */
+void f3_count_forward(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias, f3_activation f,
+                      f3_memclass in_class, f3_memclass out_class);
+void f3_count_feedback(f3_counts *c, size_t b, size_t C, size_t n, f3_memclass e_class, int one_hot);
+void f3_count_backprop(f3_counts *c, size_t b, size_t n_in, size_t n_out);
+void f3_count_gradient(f3_counts *c, size_t b, size_t n_in, size_t n_out, int has_bias, int accumulate,
+                       f3_memclass h_class);
+void f3_count_act_backward(f3_counts *c, f3_activation f, size_t n, f3_memclass h_class);
+void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,7 @@
 #include "f3/dataset.h"
 #include "f3/kernels.h"
 #include "f3/ledger.h"
+#include "f3/numerics.h"
 #include "f3/status.h"
 
 #ifdef __cplusplus
@@ -70,6 +71,7 @@ typedef struct {
     double beta1, beta2, eps;           /* Adam: 0.9, 0.999, 1e-8 */
     size_t batch_size;
     uint64_t seed;
+    f3_numerics numerics;               /* number formats; all fp32 by default (f3/numerics.h) */
 } f3_config;
 
 /* A configuration with the paper's defaults (tanh, sigmoid, bias, BCE, F³
@@ -91,7 +93,8 @@ typedef enum {
     F3_CFG_ADAM,         /* beta1, beta2, eps */
     F3_CFG_OUTPUT_ACT,   /* output_act (against the loss) */
     F3_CFG_LOSS,         /* loss (against the task) */
-    F3_CFG_ERROR_INFO    /* error_info (against the task or the loss) */
+    F3_CFG_ERROR_INFO,   /* error_info (against the task or the loss) */
+    F3_CFG_NUMERICS      /* numerics (a format the optimiser or a rule cannot use) */
 } f3_config_field;
 
 /* f3_config_validate, and in *field (may be NULL) the setting the first
@@ -203,6 +206,15 @@ typedef struct f3_trainer {
     float *ws_e;         /* (rows, C) error information of the batch */
     float *ws_es;        /* (rows) one-hot: target-class entry of e */
     float *ws_stash;     /* (rows, Σ_{i<K} n_i) activations kept (bp, dfa) */
+    /* number formats (cfg.numerics): */
+    int quantized;       /* some format is not fp32 */
+    int fixed_mode;      /* weights, activations, error and gradients (and B where
+                            used) are fixed point: exact kernels and the activation table */
+    gsl_rng **qrng;                 /* (F3_T_COUNT, K + 2) streams of stochastic rounding, or NULL */
+    uint64_t saturations[F3_T_COUNT];      /* values that saturated, per tensor class */
+    struct f3_act_table *act_table[2];     /* fixed mode: hidden, output */
+    double *ws_q;        /* fixed mode: scratch of the exact GEMM and its double result */
+    float *ws_x;         /* (rows, n_0) the batch's inputs in the activation format */
     void *block;         /* the one allocation behind parameters and state */
     void *ws_block;      /* the one allocation behind the workspaces */
 } f3_trainer;
@@ -276,6 +288,11 @@ void f3_write_error_store(f3_trainer *tr, const float *y, const float *t, const 
                           float *E, size_t b);
 /* DFA: the current error y* − y into E (b, C). */
 void f3_current_error(f3_trainer *tr, const float *y, const float *t, float *E, size_t b);
+
+/* The batch's inputs x (b, n_0) as the input link carries them: quantised
+ * in place to the activation format (a no-op for fp32).  f3_train_step does
+ * it on a copy; a timed schedule calls it on its own buffer. */
+void f3_quantize_inputs(f3_trainer *tr, float *x, size_t b);
 
 /* Forward pass over a whole data set (no training, no ledger entries):
  * loss and accuracy.  Classification accuracy = correct/samples. */

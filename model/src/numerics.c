@@ -1,0 +1,269 @@
+/* numerics.c — number formats and their quantisers (see f3/numerics.h and
+ * docs/numerics.md).
+ *
+ * f3_quantize1 is the reference: double arithmetic, one value at a time.
+ * f3_quantize is the fast twin the trainer uses: float/double arithmetic
+ * and bit operations in loops that vectorise; a unit test checks the two
+ * agree bit for bit.  Stochastic rounding draws one 64-bit seed per call
+ * from the tensor's GSL stream and derives one uniform per element from it
+ * with the splitmix64 finaliser (counter-based, so a loop vectorises and
+ * the draws depend only on the seed and the element's index). */
+#include "f3/numerics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const f3_tensor_names[F3_T_COUNT] = {"weights",   "activations", "error",   "error_store",
+                                                 "gradients", "optimizer",   "feedback"};
+
+f3_status f3_parse_format(const char *s, f3_format *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!strcmp(s, "fp32")) return out->kind = F3_FMT_FP32, F3_OK;
+    if (!strcmp(s, "bf16")) return out->kind = F3_FMT_BF16, F3_OK;
+    if (!strcmp(s, "fp16")) return out->kind = F3_FMT_FP16, F3_OK;
+    if (s[0] != 'q')
+        return F3_FAIL(F3_EINVAL, "unknown number format '%s' (expected fp32, bf16, fp16 or q<int>.<frac>, e.g. q4.12)", s);
+    char *end = NULL;
+    long i = strtol(s + 1, &end, 10);
+    if (end == s + 1 || *end != '.' || end[1] < '0' || end[1] > '9')
+        return F3_FAIL(F3_EINVAL, "'%s' is not a fixed-point format: expected q<int>.<frac>, e.g. q4.12", s);
+    const char *fs = end + 1;
+    long f = strtol(fs, &end, 10);
+    if (*end) return F3_FAIL(F3_EINVAL, "'%s' is not a fixed-point format: expected q<int>.<frac>, e.g. q4.12", s);
+    if (i < 1)
+        return F3_FAIL(F3_EINVAL, "'%s': a fixed-point format needs at least one integer bit (the sign bit)", s);
+    if (f < 0 || i + f < 4 || i + f > 32)
+        return F3_FAIL(F3_EINVAL, "'%s' is %ld bits wide: fixed-point formats are 4 to 32 bits (integer + fraction)", s,
+                       i + f);
+    out->kind = F3_FMT_FIXED;
+    out->int_bits = (int)i;
+    out->frac_bits = (int)f;
+    return F3_OK;
+}
+
+f3_status f3_parse_rounding(const char *s, f3_rounding *out)
+{
+    if (!strcmp(s, "nearest_even")) return *out = F3_ROUND_NEAREST_EVEN, F3_OK;
+    if (!strcmp(s, "stochastic")) return *out = F3_ROUND_STOCHASTIC, F3_OK;
+    return F3_FAIL(F3_EINVAL, "unknown rounding '%s' (expected nearest_even or stochastic)", s);
+}
+
+void f3_format_name(const f3_format *f, char *buf, size_t len)
+{
+    switch (f->kind) {
+    case F3_FMT_FP32: snprintf(buf, len, "fp32"); break;
+    case F3_FMT_BF16: snprintf(buf, len, "bf16"); break;
+    case F3_FMT_FP16: snprintf(buf, len, "fp16"); break;
+    case F3_FMT_FIXED: snprintf(buf, len, "q%d.%d", f->int_bits, f->frac_bits); break;
+    }
+}
+
+const char *f3_rounding_name(f3_rounding r) { return r == F3_ROUND_STOCHASTIC ? "stochastic" : "nearest_even"; }
+
+int f3_format_bits(const f3_format *f)
+{
+    switch (f->kind) {
+    case F3_FMT_FP32: return 32;
+    case F3_FMT_BF16:
+    case F3_FMT_FP16: return 16;
+    case F3_FMT_FIXED: return f->int_bits + f->frac_bits;
+    }
+    return 32;
+}
+
+int f3_format_is_fp32(const f3_format *f) { return f->kind == F3_FMT_FP32; }
+
+int f3_numerics_is_fp32(const f3_numerics *n)
+{
+    for (int t = 0; t < F3_T_COUNT; t++)
+        if (!f3_format_is_fp32(&n->fmt[t])) return 0;
+    return 1;
+}
+
+double f3_format_max(const f3_format *f)
+{
+    switch (f->kind) {
+    case F3_FMT_FP32: return (double)3.40282346638528859812e+38F;
+    case F3_FMT_BF16: return ldexp(2.0 - ldexp(1.0, -7), 127);
+    case F3_FMT_FP16: return 65504.0;
+    case F3_FMT_FIXED: return ldexp(1.0, f->int_bits - 1) - ldexp(1.0, -f->frac_bits);
+    }
+    return 0;
+}
+
+/* ---- the reference: one value, double arithmetic --------------------------- */
+
+static double uniform_of(uint64_t seed, uint64_t i);
+
+static float quantize_ref(const f3_format *f, float x, double u, uint64_t *sat)
+{
+    if (f->kind == F3_FMT_FP32 || isnan(x)) return x;
+    const double max = f3_format_max(f);
+    double lo = -max, step;
+    if (f->kind == F3_FMT_FIXED) {
+        step = ldexp(1.0, -f->frac_bits);
+        lo = -ldexp(1.0, f->int_bits - 1);
+    } else {
+        const int mant = f->kind == F3_FMT_BF16 ? 7 : 10, emin = f->kind == F3_FMT_BF16 ? -126 : -14;
+        int e = 0;
+        if (x == 0.0f) return x;
+        if (!isinf(x)) frexp(fabs((double)x), &e);
+        int ex = e - 1 < emin ? emin : e - 1;
+        step = ldexp(1.0, ex - mant);
+    }
+    double v = x;
+    if (!isinf(x)) {
+        double s = (double)x / step;
+        v = (u >= 0 ? floor(s + u) : rint(s)) * step;
+    }
+    if (v > max || v < lo) {
+        v = v > max ? max : lo;
+        ++*sat;
+    }
+    return (float)v;
+}
+
+uint64_t f3_quantize_ref(const f3_format *f, float *x, size_t n, gsl_rng *rng)
+{
+    if (f->kind == F3_FMT_FP32 || n == 0) return 0;
+    const int sr = f->rounding == F3_ROUND_STOCHASTIC;
+    uint64_t seed = 0, sat = 0;
+    if (sr) seed = ((uint64_t)gsl_rng_get(rng) << 32) ^ (uint64_t)gsl_rng_get(rng);
+    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k) : -1.0, &sat);
+    return sat;
+}
+
+/* ---- the fast twin ------------------------------------------------------------ */
+
+/* splitmix64's finaliser of seed + (i+1)·golden: 53 random bits → [0, 1). */
+static inline double uniform_of(uint64_t seed, uint64_t i)
+{
+    uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * 0x1.0p-53;
+}
+
+static inline uint32_t bits_of(float x)
+{
+    uint32_t b;
+    memcpy(&b, &x, 4);
+    return b;
+}
+static inline float float_of(uint32_t b)
+{
+    float x;
+    memcpy(&x, &b, 4);
+    return x;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define F3_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define F3_CLONES
+#endif
+
+/* fixed point ≤ 24 bits: every step is exact in float (x·2^f, rint, clamp,
+ * ·2^−f) */
+F3_CLONES
+static uint64_t fixed_rne(float *x, size_t n, int i_bits, int f_bits)
+{
+    const float sc = ldexpf(1.0f, f_bits), inv = ldexpf(1.0f, -f_bits);
+    const float qhi = ldexpf(1.0f, i_bits + f_bits - 1) - 1.0f, qlo = -ldexpf(1.0f, i_bits + f_bits - 1);
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        float q = rintf(x[k] * sc);
+        sat += (q > qhi) | (q < qlo);
+        q = q > qhi ? qhi : q;
+        q = q < qlo ? qlo : q;
+        x[k] = q * inv;
+    }
+    return sat;
+}
+
+F3_CLONES
+static uint64_t fixed_sr(float *x, size_t n, int i_bits, int f_bits, uint64_t seed)
+{
+    const double sc = ldexp(1.0, f_bits), inv = ldexp(1.0, -f_bits);
+    const double qhi = ldexp(1.0, i_bits + f_bits - 1) - 1.0, qlo = -ldexp(1.0, i_bits + f_bits - 1);
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        double q = floor((double)x[k] * sc + uniform_of(seed, k));
+        sat += (q > qhi) | (q < qlo);
+        q = q > qhi ? qhi : q;
+        q = q < qlo ? qlo : q;
+        x[k] = (float)(q * inv);
+    }
+    return sat;
+}
+
+/* bf16: round the low 16 bits of the float away (it has float's exponent
+ * range, subnormals included); overflow saturates to the largest bf16 */
+F3_CLONES
+static uint64_t bf16_round(float *x, size_t n, uint64_t seed, int stochastic)
+{
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t b = bits_of(x[k]);
+        uint32_t mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+        int nan = mag > 0x7F800000u;
+        uint32_t add = stochastic ? (uint32_t)(uniform_of(seed, k) * 65536.0) : 0x7FFFu + ((mag >> 16) & 1u);
+        uint32_t r = (mag + add) & 0xFFFF0000u;
+        int over = !nan && r >= 0x7F800000u;
+        sat += (uint64_t)over;
+        r = over ? 0x7F7F0000u : r;
+        x[k] = nan ? x[k] : float_of(sign | r);
+    }
+    return sat;
+}
+
+/* fp16: 10 fraction bits, exponents −14…15, subnormals down to 2^−24;
+ * x / step and q·step are exact powers-of-two scalings */
+F3_CLONES
+static uint64_t fp16_round(float *x, size_t n, uint64_t seed, int stochastic)
+{
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        float v = x[k];
+        uint32_t mag = bits_of(v) & 0x7FFFFFFFu;
+        int e = (int)(mag >> 23) - 127;
+        e = e < -14 ? -14 : (e > 15 ? 15 : e);
+        float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
+        float q;
+        if (stochastic)
+            q = (float)(floor((double)(v * inv) + uniform_of(seed, k)) * (double)step);
+        else
+            q = rintf(v * inv) * step;
+        int over = (q > 65504.0f) | (q < -65504.0f);
+        sat += (uint64_t)over;
+        q = q > 65504.0f ? 65504.0f : q;
+        q = q < -65504.0f ? -65504.0f : q;
+        x[k] = mag > 0x7F800000u ? v : q;
+    }
+    return sat;
+}
+
+uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng)
+{
+    if (f->kind == F3_FMT_FP32 || n == 0) return 0;
+    const int sr = f->rounding == F3_ROUND_STOCHASTIC;
+    uint64_t seed = 0;
+    if (sr) seed = ((uint64_t)gsl_rng_get(rng) << 32) ^ (uint64_t)gsl_rng_get(rng);
+    switch (f->kind) {
+    case F3_FMT_BF16: return bf16_round(x, n, seed, sr);
+    case F3_FMT_FP16: return fp16_round(x, n, seed, sr);
+    case F3_FMT_FIXED:
+        if (f->int_bits + f->frac_bits <= 24)
+            return sr ? fixed_sr(x, n, f->int_bits, f->frac_bits, seed) : fixed_rne(x, n, f->int_bits, f->frac_bits);
+        break;
+    case F3_FMT_FP32: return 0;
+    }
+    /* wide fixed point: the reference arithmetic, value by value */
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k) : -1.0, &sat);
+    return sat;
+}
