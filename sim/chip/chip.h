@@ -84,8 +84,10 @@ typedef struct {
     double es_read_pj, es_write_pj;          /* on chip: pJ per byte */
     double es_leakage_uw_per_kib, es_area_mm2_per_kib;
 
-    /* arithmetic, pJ per operation */
+    /* arithmetic, pJ per operation (fp32 figures; with energy_by_format the
+     * MAC's figures follow the number formats, tile_cost.h) */
     double fma_pj, add_pj, mul_pj, elem_pj;
+    int energy_by_format;          /* the horowitz45 table: per-format MAC energy and lane area */
 
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */

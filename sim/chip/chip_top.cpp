@@ -49,7 +49,7 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
         bwd.emplace_back(new Link(("link_bwd" + std::to_string(i + 2)).c_str(), hw.backward, 1, q, tr_on, &r_bwd[i]));
     }
     bcast.reset(new Link("link_broadcast", hw.broadcast, m_K > 1 ? m_K - 1 : 1, m_ring, tr_on, &r_bcast));
-    streamer.reset(new Streamer("streamer", tr, train, m_slots));
+    streamer.reset(new Streamer("streamer", tr, train, m_slots, hw.es_bytes_per_value));
     streamer->out(*link_in);
     streamer->chain(*this);
     if (cfg.algorithm == F3_ALG_F3) {
@@ -174,6 +174,7 @@ static void collect(const Top &c, chip_result *r)
     r->es_area_mm2 = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw.es_area_mm2_per_kib : 0.0;
     const double es_leak_uw = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw.es_leakage_uw_per_kib : 0.0;
     double stall = 0;
+    const chip_mac_figures mac = chip_mac_figures_for(&hw, &cfg); /* the MAC lanes' arithmetic in the formats */
     for (size_t i = 0; i < c.m_K; i++) {
         const f3chip::TileReport &t = c.r_tiles[i];
         chip_tile_stats &ts = r->tile[i];
@@ -200,8 +201,8 @@ static void collect(const Top &c, chip_result *r)
         double fma = double(cnt.fma);
         if (f3_layer_has_feedback(&cfg, i)) fma -= double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
         double *e = ts.energy_pj;
-        e[CHIP_E_COMPUTE] = fma * hw.fma_pj + double(cnt.elem) * hw.elem_pj + t.fb_fma * hw.fma_pj +
-                            t.fb_add * hw.add_pj + t.fb_mul * hw.mul_pj;
+        e[CHIP_E_COMPUTE] = fma * mac.fma_pj + double(cnt.elem) * hw.elem_pj + t.fb_fma * mac.fma_pj +
+                            t.fb_add * mac.add_pj + t.fb_mul * mac.mul_pj;
         e[CHIP_E_REGISTERS] = t.reg * hw.reg_pj_per_byte;
         e[CHIP_E_SRAM] = t.sram_r * hw.sram_read_pj + t.sram_w * hw.sram_write_pj + t.sram_transposed_extra * hw.sram_read_pj;
         e[CHIP_E_ROM] = t.rom * hw.rom_read_pj + t.lfsr * hw.lfsr_pj_per_value;

@@ -1,12 +1,15 @@
 /* streamer.cpp — see streamer.h. */
 #include "streamer.h"
 
+#include "tile_cost.h"
+
 #include <algorithm>
 
 namespace f3chip {
 
-Streamer::Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots)
-    : sc_module(name), m_tr(tr), m_train(train), m_slots(slots), m_msgs(slots.size())
+Streamer::Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots,
+                   double es_bytes_per_value)
+    : sc_module(name), m_tr(tr), m_train(train), m_es_bytes(es_bytes_per_value), m_slots(slots), m_msgs(slots.size())
 {
     SC_THREAD(run);
 }
@@ -32,6 +35,7 @@ void Streamer::run()
             sl.b = b;
             std::copy(m_perm + s, m_perm + s + b, sl.idx.begin());
             f3_dataset_gather(m_train, sl.idx.data(), b, sl.x.data(), sl.t.data(), sl.lab.data());
+            f3_quantize_inputs(m_tr, sl.x.data(), b); /* as the input link carries them */
             local = std::max(local, chain->now_cycles());
             Msg &m = m_msgs[k];
             m.slot = &sl;
@@ -39,11 +43,11 @@ void Streamer::run()
             m.cls = F3_MEM_INPUTS;
             m.sent.assign(b, local);
             /* x, the targets and (F3, for the hidden tiles) e of each sample */
-            m.bytes_per_sample = 4.0 * double(d) + 4.0 * double(C);
+            m.bytes_per_sample = chip_value_bytes(&m_tr->cfg, F3_T_ACTIVATIONS) * double(d) + 4.0 * double(C);
             if (f3) {
                 store->read(local, sl.lab.data(), sl.idx.data(), b, sl.E.data(), sl.es.data(), m_e_done);
                 for (size_t j = 0; j < b; j++) m.sent[j] = m_e_done[j];
-                if (K > 1) m.bytes_per_sample += (one_hot ? 1.0 : double(C)) * 4.0;
+                if (K > 1) m.bytes_per_sample += (one_hot ? 1.0 : double(C)) * m_es_bytes;
             }
             out->send(&m);
             m_sent++;

@@ -19,7 +19,8 @@ public:
     sc_core::sc_port<store_if, 1, sc_core::SC_ZERO_OR_MORE_BOUND> store; /* F³ */
     sc_core::sc_port<chain_if> chain;
 
-    Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots);
+    Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots,
+             double es_bytes_per_value);
     /* the next epoch's sample order; finish: end the simulation instead */
     void set_epoch(const size_t *perm) { m_perm = perm; }
     void finish() { m_finish = true; }
@@ -30,6 +31,7 @@ public:
 private:
     f3_trainer *m_tr;
     const f3_dataset *m_train;
+    const double m_es_bytes; /* bytes of a value of the error store */
     std::vector<Slot> &m_slots;
     std::vector<Msg> m_msgs;
     std::vector<double> m_e_done;

@@ -111,6 +111,10 @@ void Tile::run()
     const bool trains = f3_layer_trains(&cfg, m_i) != 0;
     const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
     const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
+    /* bytes of a value on a link: activations, errors (their formats), the
+     * error store's e (its precision), targets (fp32) */
+    const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS), EB = chip_value_bytes(&cfg, F3_T_ERROR);
+    const double ESB = m_hw.es_bytes_per_value;
     size_t next = 0;
     for (;;) {
         Msg *m = in->recv();
@@ -164,8 +168,8 @@ void Tile::run()
                 o.data = out;
                 o.cls = F3_MEM_WORK;
                 o.sent = m_out_ready;
-                o.bytes_per_sample = 4.0 * double(L.n_out) + 4.0 * double(C) +
-                                     ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? 4.0 : 4.0 * double(C)) : 0.0);
+                o.bytes_per_sample = AB * double(L.n_out) + 4.0 * double(C) +
+                                     ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0);
                 this->out->send(&o);
             }
             chain->tile_done(k, m_free);
@@ -195,7 +199,7 @@ void Tile::run()
             o.data = out;
             o.cls = F3_MEM_ACTBUF;
             o.sent = m_out_ready;
-            o.bytes_per_sample = 4.0 * double(L.n_out) + 4.0 * double(C);
+            o.bytes_per_sample = AB * double(L.n_out) + 4.0 * double(C);
             this->out->send(&o);
             chain->sync(m_free);
             Msg *bm = back_in->recv(); /* δz_i (bp) or e (dfa) for this batch */
@@ -240,7 +244,7 @@ void Tile::run()
                 bm.slot = sl;
                 bm.data = m_dzprev.data();
                 bm.sent = m_down_ready;
-                bm.bytes_per_sample = 4.0 * double(L.n_in);
+                bm.bytes_per_sample = EB * double(L.n_in);
                 back_out->send(&bm);
             }
         } else { /* DFA */
@@ -253,7 +257,7 @@ void Tile::run()
                 bm.slot = sl;
                 bm.data = sl->E.data();
                 bm.sent = m_e_ready;
-                bm.bytes_per_sample = 4.0 * double(C);
+                bm.bytes_per_sample = EB * double(C);
                 back_out->send(&bm);
             } else {
                 f3_layer_direct_feedback(tr, m_i, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);

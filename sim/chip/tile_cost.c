@@ -46,9 +46,30 @@ static double rom_bytes_per_entry(chip_rom_encoding e)
 
 static double cdiv(double a, double b) { return ceil(a / b); }
 
-/* Bytes of one value of each tensor class.  Today every tensor is fp32;
- * the number-formats work replaces these with the formats' widths. */
-enum { VB = 4 };
+double chip_value_bytes(const f3_config *cfg, f3_tensor t)
+{
+    return f3_format_bits(&cfg->numerics.fmt[t]) / 8.0;
+}
+
+chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cfg)
+{
+    chip_mac_figures m = {hw->fma_pj, hw->add_pj, hw->mul_pj, 1.0};
+    if (!hw->energy_by_format) return m;
+    const f3_format *w = &cfg->numerics.fmt[F3_T_WEIGHTS], *a = &cfg->numerics.fmt[F3_T_ACTIVATIONS];
+    if (w->kind == F3_FMT_FIXED && a->kind == F3_FMT_FIXED) {
+        double bits = fmax(f3_format_bits(w), f3_format_bits(a));
+        m.add_pj = 0.03 + (0.1 - 0.03) * (bits - 8.0) / 24.0;
+        m.mul_pj = 0.2 * (bits / 8.0) * (bits / 8.0);
+    } else if (w->kind != F3_FMT_FP32 && a->kind != F3_FMT_FP32) {
+        m.add_pj = 0.4;
+        m.mul_pj = 1.1;
+    } else {
+        return m;
+    }
+    m.fma_pj = m.add_pj + m.mul_pj;
+    m.area_scale = m.mul_pj / hw->mul_pj;
+    return m;
+}
 
 f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg)
 {
@@ -151,13 +172,17 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     const int batched = !(cfg->batch_size == 1 && cfg->optimizer == F3_OPT_SGD);
     const int adam = cfg->optimizer == F3_OPT_ADAM;
     const f3_layer_memory mem = f3_layer_memory_plan(cfg, layer);
+    /* bytes per value: weights, optimiser state, gradients, activations, errors */
+    const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), OB = chip_value_bytes(cfg, F3_T_OPTIMIZER),
+                 GB = chip_value_bytes(cfg, F3_T_GRADIENTS), AB = chip_value_bytes(cfg, F3_T_ACTIVATIONS),
+                 EB = chip_value_bytes(cfg, F3_T_ERROR);
     const double p = (double)(mem.weights + mem.biases); /* parameters */
     const double f = cdiv(no, P);
     const double rb = rom_bytes_per_entry(hw->rom_encoding);
     const double stash_vals = (double)mem.stash_per_sample; /* h_{i−1} and f'(z_i) */
 
-    t->need[TC_WEIGHTS] = VB * p;
-    t->need[TC_OPTSTATE] = VB * (double)mem.optimizer_state;
+    t->need[TC_WEIGHTS] = WB * p;
+    t->need[TC_OPTSTATE] = OB * (double)mem.optimizer_state;
     t->rom_bytes = rb * (double)mem.feedback;
 
     /* feedback δh = Bᵀe of one sample, as the chip does it */
@@ -180,7 +205,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         /* W walked in blocks of R rows held in registers with their
          * accumulator rows; every sample of the batch uses a block while it
          * is held */
-        const double row_bytes = (t->trains ? 2.0 : 1.0) * VB * ni;
+        const double row_bytes = (WB + (t->trains ? GB : 0.0)) * ni;
         double rmax = floor(hw->reg_capacity_bytes / row_bytes);
         if (rmax < 1)
             return F3_FAIL(F3_EINVAL,
@@ -198,20 +223,20 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         const int two_pass = t->stash || !t->hidden; /* the error comes later, or the loss needs all of y */
         /* buffers: the batch's inputs and outputs; BP/DFA also f'(z), the δ
          * that comes back, and (BP, tiles 2…K) the partial sums of δh_{i−1} */
-        double buf = VB * B * (ni + no);
-        if (t->stash) buf += VB * B * 2.0 * no;
-        if (alg == F3_ALG_BP && !t->first) buf += VB * B * ni;
+        double buf = AB * B * (ni + no);
+        if (t->stash) buf += (AB + EB) * B * no;
+        if (alg == F3_ALG_BP && !t->first) buf += EB * B * ni;
         t->need[TC_BUFFER] = buf;
         t->buffer_bytes = buf;
-        t->stash_bytes = t->stash ? VB * B * stash_vals : 0.0;
+        t->stash_bytes = t->stash ? AB * B * stash_vals : 0.0;
 
         for (int k = 0; k < TC_STEPS; k++) s[k].reps = 0;
         s[TC_FORWARD].reps = 1;
         s[TC_FORWARD].compute = b * F * ni;
-        s[TC_FORWARD].rd[TC_WEIGHTS] = VB * p;
-        s[TC_FORWARD].rd[TC_BUFFER] = VB * ni * b * nb + VB * no * b; /* inputs per block; outputs sent */
-        s[TC_FORWARD].wr[TC_BUFFER] = VB * ni * b + VB * no * b + (t->stash ? VB * no * b : 0.0);
-        s[TC_FORWARD].reg = VB * ni * no * b; /* a weight from the registers per MAC */
+        s[TC_FORWARD].rd[TC_WEIGHTS] = WB * p;
+        s[TC_FORWARD].rd[TC_BUFFER] = AB * ni * b * nb + AB * no * b; /* inputs per block; outputs sent */
+        s[TC_FORWARD].wr[TC_BUFFER] = AB * ni * b + AB * no * b + (t->stash ? AB * no * b : 0.0);
+        s[TC_FORWARD].reg = WB * ni * no * b; /* a weight from the registers per MAC */
         s[TC_ACTIVATION].reps = 1;
         s[TC_ACTIVATION].compute = b * F;
         if (t->trains) {
@@ -219,22 +244,22 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             s[TC_DZ].compute = b * F;
             s[TC_GRADIENT].reps = 1;
             s[TC_GRADIENT].compute = b * F * ni;
-            s[TC_GRADIENT].reg = 2.0 * VB * ni * no * b; /* accumulator read and write per MAC */
+            s[TC_GRADIENT].reg = 2.0 * GB * ni * no * b; /* accumulator read and write per MAC */
             if (two_pass) {
                 /* a second walk: W again, the inputs again, the δ */
-                s[TC_GRADIENT].rd[TC_WEIGHTS] = VB * p;
-                s[TC_GRADIENT].rd[TC_BUFFER] = VB * ni * b * nb;
+                s[TC_GRADIENT].rd[TC_WEIGHTS] = WB * p;
+                s[TC_GRADIENT].rd[TC_BUFFER] = AB * ni * b * nb;
                 if (t->stash) {
-                    s[TC_DZ].rd[TC_BUFFER] = 2.0 * VB * no * b; /* f'(z) and δh */
-                    s[TC_DZ].wr[TC_BUFFER] = VB * no * b;       /* δh as it arrives */
+                    s[TC_DZ].rd[TC_BUFFER] = (AB + EB) * no * b; /* f'(z) and δh */
+                    s[TC_DZ].wr[TC_BUFFER] = EB * no * b;       /* δh as it arrives */
                 }
             }
             s[TC_APPLY].reps = 1;
             s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);
-            s[TC_APPLY].wr[TC_WEIGHTS] = VB * p; /* W is in the registers: written back once */
+            s[TC_APPLY].wr[TC_WEIGHTS] = WB * p; /* W is in the registers: written back once */
             if (adam) {
-                s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * VB * p;
-                s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * VB * p;
+                s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * OB * p;
+                s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * OB * p;
             }
         }
         if (t->feedback) {
@@ -252,24 +277,24 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
              * sums of δh_{i−1} are read and written per block */
             s[TC_BACKPROP].reps = 1;
             s[TC_BACKPROP].compute = b * cdiv(ni, P) * no;
-            s[TC_BACKPROP].rd[TC_BUFFER] = VB * ni * b * nb;
-            s[TC_BACKPROP].wr[TC_BUFFER] = VB * ni * b * nb;
-            s[TC_BACKPROP].reg = VB * ni * no * b; /* a weight from the registers per MAC */
+            s[TC_BACKPROP].rd[TC_BUFFER] = EB * ni * b * nb;
+            s[TC_BACKPROP].wr[TC_BUFFER] = EB * ni * b * nb;
+            s[TC_BACKPROP].reg = WB * ni * no * b; /* a weight from the registers per MAC */
         }
     } else {
         /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
          * of P rows, each a pass over the input held in registers */
         const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains;
         t->fused_update = fused;
-        t->need[TC_ACCUM] = t->trains && batched ? VB * (double)mem.gradients : 0.0;
-        t->stash_bytes = VB * B * stash_vals;
+        t->need[TC_ACCUM] = t->trains && batched ? GB * (double)mem.gradients : 0.0;
+        t->stash_bytes = AB * B * stash_vals;
         t->need[TC_BUFFER] = t->stash_bytes;
         s[TC_FORWARD].reps = b;
         s[TC_FORWARD].compute = f * ni * (fused ? 2.0 : 1.0);
-        s[TC_FORWARD].rd[TC_WEIGHTS] = VB * p;
-        s[TC_FORWARD].reg = VB * ni * f * (fused ? 2.0 : 1.0); /* h broadcast to the lanes */
-        if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = VB * p; /* the previous sample's update, same pass */
-        if (t->stash) s[TC_FORWARD].wr[TC_BUFFER] = VB * stash_vals;
+        s[TC_FORWARD].rd[TC_WEIGHTS] = WB * p;
+        s[TC_FORWARD].reg = AB * ni * f * (fused ? 2.0 : 1.0); /* h broadcast to the lanes */
+        if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = WB * p; /* the previous sample's update, same pass */
+        if (t->stash) s[TC_FORWARD].wr[TC_BUFFER] = AB * stash_vals;
         s[TC_ACTIVATION].reps = b;
         s[TC_ACTIVATION].compute = f;
         if (t->feedback) {
@@ -280,34 +305,34 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         if (t->trains) {
             s[TC_DZ].reps = b;
             s[TC_DZ].compute = f;
-            if (t->stash) s[TC_DZ].rd[TC_BUFFER] = VB * no; /* f'(z_i) */
+            if (t->stash) s[TC_DZ].rd[TC_BUFFER] = AB * no; /* f'(z_i) */
             if (!fused) {
                 s[TC_GRADIENT].reps = b;
                 s[TC_GRADIENT].compute = f * ni;
-                s[TC_GRADIENT].reg = VB * ni * f;
+                s[TC_GRADIENT].reg = AB * ni * f;
                 tc_item acc = batched ? TC_ACCUM : TC_WEIGHTS; /* SGD at batch 1 updates W in place */
-                s[TC_GRADIENT].rd[acc] = VB * p;
-                s[TC_GRADIENT].wr[acc] = VB * p;
-                if (t->stash) s[TC_GRADIENT].rd[TC_BUFFER] = VB * ni; /* h_{i−1} */
+                s[TC_GRADIENT].rd[acc] = (batched ? GB : WB) * p;
+                s[TC_GRADIENT].wr[acc] = (batched ? GB : WB) * p;
+                if (t->stash) s[TC_GRADIENT].rd[TC_BUFFER] = AB * ni; /* h_{i−1} */
             }
             if (batched) {
                 s[TC_APPLY].reps = 1;
                 s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);
-                s[TC_APPLY].rd[TC_WEIGHTS] = VB * p;
-                s[TC_APPLY].rd[TC_ACCUM] = VB * p;
-                s[TC_APPLY].wr[TC_WEIGHTS] = VB * p;
+                s[TC_APPLY].rd[TC_WEIGHTS] = WB * p;
+                s[TC_APPLY].rd[TC_ACCUM] = GB * p;
+                s[TC_APPLY].wr[TC_WEIGHTS] = WB * p;
                 if (adam) {
-                    s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * VB * p;
-                    s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * VB * p;
+                    s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * OB * p;
+                    s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * OB * p;
                 }
             }
         }
         if (alg == F3_ALG_BP && !t->first) {
             s[TC_BACKPROP].reps = b;
             s[TC_BACKPROP].compute = cdiv(ni, P) * no;
-            s[TC_BACKPROP].rd[TC_WEIGHTS] = VB * ni * no;
-            s[TC_BACKPROP].transposed = VB * ni * no;
-            s[TC_BACKPROP].reg = VB * no * cdiv(ni, P); /* δz broadcast */
+            s[TC_BACKPROP].rd[TC_WEIGHTS] = WB * ni * no;
+            s[TC_BACKPROP].transposed = WB * ni * no;
+            s[TC_BACKPROP].reg = EB * no * cdiv(ni, P); /* δz broadcast */
         }
     }
     place(hw, t);
@@ -316,12 +341,13 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     /* leakage and area of the tile's parts */
     const double kib = 1.0 / 1024.0;
     const double rom_kib = t->rom_bytes * kib;
+    const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
     t->leakage_uw = hw->sram_capacity_bytes * kib * hw->sram_leakage_uw_per_kib +
                     hw->reg_capacity_bytes * kib * hw->reg_leakage_uw_per_kib +
-                    rom_kib * hw->rom_leakage_uw_per_kib + P * hw->lane_leakage_uw;
+                    rom_kib * hw->rom_leakage_uw_per_kib + P * hw->lane_leakage_uw * lane_scale;
     t->area_mm2 = hw->sram_capacity_bytes * kib * hw->sram_area_mm2_per_kib +
                   hw->reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + rom_kib * hw->rom_area_mm2_per_kib +
-                  P * hw->lane_area_mm2;
+                  P * hw->lane_area_mm2 * lane_scale;
     if (hw->rom_encoding == CHIP_ROM_SEEDED && f3_layer_has_feedback(cfg, layer)) t->area_mm2 += P * hw->lfsr_area_mm2;
     return F3_OK;
 }

@@ -86,6 +86,25 @@ typedef struct {
 f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
                             tile_cost *out);
 
+/* Bytes of one value of each tensor class in cfg's number formats (fp32 4,
+ * bf16/fp16 2, q<i>.<f> (i+f)/8, packed). */
+double chip_value_bytes(const f3_config *cfg, f3_tensor t);
+
+/* The MAC lanes' arithmetic for cfg's formats: with hw->energy_by_format,
+ * the datapath is fixed point of the wider of the weights' and the
+ * activations' widths when both are fixed point (Horowitz 45 nm integer
+ * figures: add 0.03 pJ at 8 bits and 0.1 pJ at 32, linear in the width;
+ * multiply 0.2 pJ at 8 bits and 3.1 pJ at 32, quadratic in the width),
+ * fp16 figures (add 0.4, multiply 1.1 pJ) when neither is fp32 (bf16 taken
+ * as fp16), and else fp32 (hw's figures).  area_scale scales the lane's
+ * area and leakage by the multiplier's energy against fp32's (a proxy
+ * until the RTL's cell counts calibrate it).  Without energy_by_format,
+ * hw's figures and scale 1. */
+typedef struct {
+    double fma_pj, add_pj, mul_pj, area_scale;
+} chip_mac_figures;
+chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cfg);
+
 /* Can this dataflow run this learning rule, optimiser and batch at all?
  * F3_EINVAL with a message saying why not. */
 f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg);

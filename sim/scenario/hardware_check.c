@@ -100,6 +100,7 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         hw->mul_pj = scenario_num(sc, "hardware.energy.mul_pj");
         hw->elem_pj = scenario_num(sc, "hardware.energy.elementwise_pj");
     } else {
+        hw->energy_by_format = 1;
         hw->fma_pj = fx->fp32_fma_pj;
         hw->add_pj = fx->fp32_add_pj;
         hw->mul_pj = fx->fp32_mul_pj;
