@@ -26,13 +26,19 @@ f3_status f3_parse_format(const char *s, f3_format *out)
     if (!strcmp(s, "fp16")) return out->kind = F3_FMT_FP16, F3_OK;
     if (s[0] != 'q')
         return F3_FAIL(F3_EINVAL, "unknown number format '%s' (expected fp32, bf16, fp16 or q<int>.<frac>, e.g. q4.12)", s);
-    char *end = NULL;
-    long i = strtol(s + 1, &end, 10);
-    if (end == s + 1 || *end != '.' || end[1] < '0' || end[1] > '9')
-        return F3_FAIL(F3_EINVAL, "'%s' is not a fixed-point format: expected q<int>.<frac>, e.g. q4.12", s);
-    const char *fs = end + 1;
-    long f = strtol(fs, &end, 10);
-    if (*end) return F3_FAIL(F3_EINVAL, "'%s' is not a fixed-point format: expected q<int>.<frac>, e.g. q4.12", s);
+    /* q, one or two digits, '.', one or two digits; no signs, spaces or
+     * leading zeros */
+    long part[2] = {0, 0};
+    const char *c = s + 1;
+    for (int k = 0; k < 2; k++) {
+        const char *start = c;
+        while (*c >= '0' && *c <= '9' && c - start < 3) part[k] = part[k] * 10 + (*c++ - '0');
+        int digits = (int)(c - start);
+        if (digits == 0 || digits > 2 || (digits == 2 && *start == '0') || *c != (k == 0 ? '.' : '\0'))
+            return F3_FAIL(F3_EINVAL, "'%s' is not a fixed-point format: expected q<int>.<frac>, e.g. q4.12", s);
+        c++;
+    }
+    long i = part[0], f = part[1];
     if (i < 1)
         return F3_FAIL(F3_EINVAL, "'%s': a fixed-point format needs at least one integer bit (the sign bit)", s);
     if (f < 0 || i + f < 4 || i + f > 32)
@@ -96,7 +102,23 @@ double f3_format_max(const f3_format *f)
 
 /* ---- the reference: one value, double arithmetic --------------------------- */
 
-static double uniform_of(uint64_t seed, uint64_t i);
+static double uniform_of(uint64_t seed, uint64_t i, int bits);
+
+/* One call's 64-bit seed: two 32-bit draws, high word first. */
+static uint64_t draw_seed(gsl_rng *rng)
+{
+    uint64_t hi = gsl_rng_get(rng);
+    uint64_t lo = gsl_rng_get(rng);
+    return (hi << 32) ^ lo;
+}
+
+/* Random bits of u: s + u must be exact in double for s on the grid
+ * (|s| < 2^24 for formats of at most 24 bits and fp16: 29 bits; wider
+ * fixed point, |s| < 2^32: 21 bits). */
+static int u_bits(const f3_format *f)
+{
+    return f->kind == F3_FMT_FIXED && f->int_bits + f->frac_bits > 24 ? 21 : 29;
+}
 
 static float quantize_ref(const f3_format *f, float x, double u, uint64_t *sat)
 {
@@ -118,6 +140,7 @@ static float quantize_ref(const f3_format *f, float x, double u, uint64_t *sat)
     if (!isinf(x)) {
         double s = (double)x / step;
         v = (u >= 0 ? floor(s + u) : rint(s)) * step;
+        v = v == 0 ? copysign(0.0, (double)x) : v; /* a zero keeps the input's sign */
     }
     if (v > max || v < lo) {
         v = v > max ? max : lo;
@@ -131,21 +154,22 @@ uint64_t f3_quantize_ref(const f3_format *f, float *x, size_t n, gsl_rng *rng)
     if (f->kind == F3_FMT_FP32 || n == 0) return 0;
     const int sr = f->rounding == F3_ROUND_STOCHASTIC;
     uint64_t seed = 0, sat = 0;
-    if (sr) seed = ((uint64_t)gsl_rng_get(rng) << 32) ^ (uint64_t)gsl_rng_get(rng);
-    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k) : -1.0, &sat);
+    if (sr) seed = draw_seed(rng);
+    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k, u_bits(f)) : -1.0, &sat);
     return sat;
 }
 
 /* ---- the fast twin ------------------------------------------------------------ */
 
-/* splitmix64's finaliser of seed + (i+1)·golden: 53 random bits → [0, 1). */
-static inline double uniform_of(uint64_t seed, uint64_t i)
+/* splitmix64's finaliser of seed + (i+1)·golden: `bits` random bits →
+ * [0, 1). */
+static inline double uniform_of(uint64_t seed, uint64_t i, int bits)
 {
     uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
+    return ldexp((double)(z >> (64 - bits)), -bits);
 }
 
 static inline uint32_t bits_of(float x)
@@ -176,11 +200,11 @@ static uint64_t fixed_rne(float *x, size_t n, int i_bits, int f_bits)
     const float qhi = ldexpf(1.0f, i_bits + f_bits - 1) - 1.0f, qlo = -ldexpf(1.0f, i_bits + f_bits - 1);
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        float q = rintf(x[k] * sc);
+        float v = x[k], q = rintf(v * sc);
         sat += (q > qhi) | (q < qlo);
         q = q > qhi ? qhi : q;
         q = q < qlo ? qlo : q;
-        x[k] = q * inv;
+        x[k] = v != v ? v : q * inv; /* a NaN keeps its bits */
     }
     return sat;
 }
@@ -192,11 +216,14 @@ static uint64_t fixed_sr(float *x, size_t n, int i_bits, int f_bits, uint64_t se
     const double qhi = ldexp(1.0, i_bits + f_bits - 1) - 1.0, qlo = -ldexp(1.0, i_bits + f_bits - 1);
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        double q = floor((double)x[k] * sc + uniform_of(seed, k));
+        float v = x[k];
+        double q = floor((double)v * sc + uniform_of(seed, k, 29));
         sat += (q > qhi) | (q < qlo);
         q = q > qhi ? qhi : q;
         q = q < qlo ? qlo : q;
-        x[k] = (float)(q * inv);
+        float r = (float)(q * inv);
+        r = r == 0.0f ? copysignf(0.0f, v) : r;
+        x[k] = v != v ? v : r;
     }
     return sat;
 }
@@ -211,7 +238,11 @@ static uint64_t bf16_round(float *x, size_t n, uint64_t seed, int stochastic)
         uint32_t b = bits_of(x[k]);
         uint32_t mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
         int nan = mag > 0x7F800000u;
-        uint32_t add = stochastic ? (uint32_t)(uniform_of(seed, k) * 65536.0) : 0x7FFFu + ((mag >> 16) & 1u);
+        /* stochastic: floor(s + u) on the signed value, as the reference:
+         * a magnitude rounds up when r ≥ 2^16 − low (positive) or r < low
+         * (negative), r the top 16 bits of u */
+        uint32_t u16 = (uint32_t)(uniform_of(seed, k, 29) * 65536.0);
+        uint32_t add = stochastic ? (sign ? 0xFFFFu - u16 : u16) : 0x7FFFu + ((mag >> 16) & 1u);
         uint32_t r = (mag + add) & 0xFFFF0000u;
         int over = !nan && r >= 0x7F800000u;
         sat += (uint64_t)over;
@@ -235,9 +266,10 @@ static uint64_t fp16_round(float *x, size_t n, uint64_t seed, int stochastic)
         float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
         float q;
         if (stochastic)
-            q = (float)(floor((double)(v * inv) + uniform_of(seed, k)) * (double)step);
+            q = (float)(floor((double)(v * inv) + uniform_of(seed, k, 29)) * (double)step);
         else
             q = rintf(v * inv) * step;
+        q = q == 0.0f ? copysignf(0.0f, v) : q; /* a zero keeps the input's sign */
         int over = (q > 65504.0f) | (q < -65504.0f);
         sat += (uint64_t)over;
         q = q > 65504.0f ? 65504.0f : q;
@@ -252,7 +284,7 @@ uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng)
     if (f->kind == F3_FMT_FP32 || n == 0) return 0;
     const int sr = f->rounding == F3_ROUND_STOCHASTIC;
     uint64_t seed = 0;
-    if (sr) seed = ((uint64_t)gsl_rng_get(rng) << 32) ^ (uint64_t)gsl_rng_get(rng);
+    if (sr) seed = draw_seed(rng);
     switch (f->kind) {
     case F3_FMT_BF16: return bf16_round(x, n, seed, sr);
     case F3_FMT_FP16: return fp16_round(x, n, seed, sr);
@@ -264,6 +296,6 @@ uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng)
     }
     /* wide fixed point: the reference arithmetic, value by value */
     uint64_t sat = 0;
-    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k) : -1.0, &sat);
+    for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k, u_bits(f)) : -1.0, &sat);
     return sat;
 }

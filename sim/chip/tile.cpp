@@ -172,8 +172,10 @@ void Tile::run()
                                      ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0);
                 this->out->send(&o);
             }
-            chain->tile_done(k, m_free);
+            /* the batch's buffers are free when the tile is through with it
+             * in time, not when it has computed its times */
             chain->sync(m_free);
+            chain->tile_done(k, m_free);
             continue;
         }
 
@@ -266,8 +268,8 @@ void Tile::run()
                 f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_out));
             }
         }
-        chain->tile_done(k, m_free);
         chain->sync(m_free);
+        chain->tile_done(k, m_free);
     }
 }
 

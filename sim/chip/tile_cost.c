@@ -119,11 +119,18 @@ static void finish_steps(const chip_config *hw, tile_cost *t)
         tc_step_cost *c = &t->step[s];
         c->sram_r = c->sram_w = c->dram_r = c->dram_w = 0;
         for (int i = 0; i < TC_ITEMS; i++) {
-            double on = t->need[i] > 0 ? t->on_chip[i] / t->need[i] : 1.0;
-            c->sram_r += c->rd[i] * on;
-            c->dram_r += c->rd[i] * (1.0 - on);
-            c->sram_w += c->wr[i] * on;
-            c->dram_w += c->wr[i] * (1.0 - on);
+            /* the shares on and off chip, each from its own bytes (so that a
+             * whole item's traffic splits into whole bytes) */
+            const double need = t->need[i], on = t->on_chip[i], off = need - on;
+            if (need <= 0 || off <= 0) {
+                c->sram_r += c->rd[i];
+                c->sram_w += c->wr[i];
+                continue;
+            }
+            c->sram_r += c->rd[i] * on / need;
+            c->dram_r += c->rd[i] * off / need;
+            c->sram_w += c->wr[i] * on / need;
+            c->dram_w += c->wr[i] * off / need;
         }
         if (c->reps == 0) {
             c->cycles = 0;

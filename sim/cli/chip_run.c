@@ -20,6 +20,7 @@ typedef struct {
     f3_config cfg;   /* the trainer's */
     chip_result res; /* taken when the last epoch is through */
     int have_res;
+    int config_error; /* the chip cannot run this configuration (a usage error) */
 } chip_ctx;
 
 static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
@@ -27,6 +28,16 @@ static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
     chip_ctx *c = p;
     c->cfg = tr->cfg;
     chip_config_resolve_error_store(&c->hw, &tr->cfg, train->n);
+    /* the checks the scenario could not make before the data set's widths
+     * were known (a csv file) */
+    const char *key = NULL;
+    if (chip_check_layers(&c->hw, &tr->cfg, f3_algorithm_name(tr->cfg.algorithm), &key) != F3_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        F3_FAIL(F3_EINVAL, "%s: %s", key, msg);
+        c->config_error = 1;
+        return 1;
+    }
     c->sim = chip_sim_new(&c->hw, tr, train);
     return c->sim ? 0 : 1;
 }
@@ -71,7 +82,7 @@ static void json_link(json_writer *w, const char *key, const chip_link_config *l
 
 /* The resolved hardware section: every figure the run used (a key written
  * auto shows its looked-up value), named like the scenario's keys. */
-static void json_config(json_writer *w, const chip_config *hw)
+static void json_config(json_writer *w, const chip_config *hw, const f3_config *cfg)
 {
     json_key(w, "config");
     json_begin_object(w);
@@ -131,7 +142,11 @@ static void json_config(json_writer *w, const chip_config *hw)
     json_key(w, "error_store");
     json_begin_object(w);
     json_kv_string(w, "placement", hw->es_placement == CHIP_ES_DRAM ? "dram" : "on_chip");
-    json_kv_string(w, "precision", hw->es_bytes_per_value == 2.0 ? "fp16" : hw->es_bytes_per_value == 1.0 ? "int8" : "fp32");
+    /* the store's values are in numerics.error_store's format */
+    char es_fmt[32];
+    f3_format_name(&cfg->numerics.fmt[F3_T_ERROR_STORE], es_fmt, sizeof es_fmt);
+    json_kv_string(w, "format", es_fmt);
+    json_kv_double(w, "bytes_per_value", hw->es_bytes_per_value);
     json_kv_double(w, "bytes_per_cycle", hw->es_bytes_per_cycle);
     json_kv_double(w, "latency_cycles", hw->es_latency_cycles);
     json_kv_double(w, "read_pj_per_byte", hw->es_read_pj);
@@ -214,13 +229,14 @@ static void ctx_json(void *p, struct json_writer_s *w)
     json_tiles(w, "area_mm2_per_tile", r, offsetof(chip_tile_stats, area_mm2));
     json_kv_double(w, "error_store_area_mm2", r->es_area_mm2);
     json_kv_double(w, "error_store_capacity_bytes", r->es_capacity_bytes);
-    json_config(w, hw);
+    json_config(w, hw, &c->cfg);
     json_end_object(w);
 }
 
 /* What the chip process sends back. */
 typedef struct {
     int rc;
+    int usage; /* the configuration was refused (exit 2) */
     train_result res;
     chip_result hres;
     char error[1024];
@@ -252,6 +268,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         train_schedule sched = {ctx_begin, ctx_epoch, ctx_json, NULL, &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;
+        rep.usage = ctx.config_error;
         snprintf(rep.error, sizeof rep.error, "%s", f3_last_error());
         const char *p = (const char *)&rep;
         size_t left = sizeof rep;
@@ -283,7 +300,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     }
     if (rep.rc) {
         F3_FAIL(F3_EINVAL, "%s", rep.error);
-        return 1;
+        return rep.usage ? 2 : 1;
     }
     if (res) *res = rep.res;
     if (hres) *hres = rep.hres;

@@ -252,11 +252,12 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         snprintf(o.point_label, sizeof o.point_label, "%s", label);
         snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
-        if (chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k])) {
+        int rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
+        if (rc) {
             fprintf(stderr, "f3sim run: %s: %s\n", algs[k], f3_last_error());
             free(res);
             free(hres);
-            return 1;
+            return rc == 2 ? 2 : 1; /* 2: the chip cannot run this configuration */
         }
     }
     /* side by side */

@@ -55,6 +55,14 @@ static const char *const TRAIN_HELP =
     "  --seed N              one seed, one result, bit for bit (1)\n"
     "  --threads N           BLAS threads (the BLAS default: one per core); results\n"
     "                        are bit-identical for one seed and one thread count\n"
+    "number formats (docs/numerics.md):\n"
+    "  --format T=F[:R]      tensor class T (weights | activations | error |\n"
+    "                        error_store | gradients | optimizer | feedback) in\n"
+    "                        format F (fp32 | bf16 | fp16 | q<int>.<frac>, e.g.\n"
+    "                        q4.12) with rounding R (nearest_even | stochastic);\n"
+    "                        repeatable, e.g. --format weights=q4.12:stochastic\n"
+    "                        --format error_store=q1.7 (every class fp32,\n"
+    "                        nearest_even)\n"
     "output:\n"
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
     "  --quiet               no progress line (it is shown only on a terminal anyway)\n";
@@ -106,13 +114,57 @@ static int parse_hidden(const char *s, train_options *o)
     return 0;
 }
 
+/* --format TENSOR=FORMAT[:ROUNDING] into cfg->numerics. */
+static int parse_format_option(const char *s, f3_config *cfg)
+{
+    char buf[128];
+    if (strlen(s) >= sizeof buf) {
+        F3_FAIL(F3_EINVAL, "--format: '%.40s…' is too long", s);
+        return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", s);
+    char *eq = strchr(buf, '=');
+    if (!eq || eq == buf || !eq[1]) {
+        F3_FAIL(F3_EINVAL, "--format expects TENSOR=FORMAT[:ROUNDING] (e.g. weights=q4.12:stochastic), got '%s'", s);
+        return -1;
+    }
+    *eq = '\0';
+    char *fmt = eq + 1, *colon = strchr(fmt, ':');
+    if (colon) *colon = '\0';
+    int t = 0;
+    while (t < F3_T_COUNT && strcmp(f3_tensor_names[t], buf)) t++;
+    if (t == F3_T_COUNT) {
+        char list[160] = "";
+        for (int i = 0; i < F3_T_COUNT; i++) {
+            if (i) strcat(list, ", ");
+            strcat(list, f3_tensor_names[i]);
+        }
+        F3_FAIL(F3_EINVAL, "--format %s: unknown tensor class '%s' (expected one of: %s)", s, buf, list);
+        return -1;
+    }
+    f3_format f;
+    char msg[600];
+    if (f3_parse_format(fmt, &f) != F3_OK) {
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        F3_FAIL(F3_EINVAL, "--format %s: %s", s, msg);
+        return -1;
+    }
+    if (colon && f3_parse_rounding(colon + 1, &f.rounding) != F3_OK) {
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        F3_FAIL(F3_EINVAL, "--format %s: %s", s, msg);
+        return -1;
+    }
+    cfg->numerics.fmt[t] = f;
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
     enum {
         O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP, O_RAW
+        O_HELP, O_RAW, O_FORMAT
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -142,6 +194,7 @@ static int cmd_train(int argc, char **argv)
         {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},
         {"no-standardize", no_argument, 0, O_RAW},
+        {"format", required_argument, 0, O_FORMAT},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -206,6 +259,7 @@ static int cmd_train(int argc, char **argv)
             break;
         case O_QUIET: o.progress = 0; break;
         case O_RAW: o.raw = 1; break;
+        case O_FORMAT: bad = parse_format_option(optarg, &o.cfg); break;
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
         case ':': {
             char msg[300];

@@ -220,6 +220,20 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
     json_kv_u64(w, "test_limit", o->test_limit);
     json_kv_bool(w, "standardize", !o->raw);
     json_kv_u64(w, "blas_threads", (uint64_t)f3_blas_threads());
+    /* the number format of every tensor class (docs/numerics.md) */
+    json_key(w, "numerics");
+    json_begin_object(w);
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        char name[32];
+        f3_format_name(&c->numerics.fmt[t], name, sizeof name);
+        json_key(w, f3_tensor_names[t]);
+        json_begin_object(w);
+        json_kv_string(w, "format", name);
+        json_kv_string(w, "rounding", f3_rounding_name(c->numerics.fmt[t].rounding));
+        json_kv_u64(w, "bits", (uint64_t)f3_format_bits(&c->numerics.fmt[t]));
+        json_end_object(w);
+    }
+    json_end_object(w);
     json_end_object(w);
 }
 
@@ -418,6 +432,12 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     json_kv_u64(&w, "best_epoch", best_epoch + 1);
     json_key(&w, "ledger");
     json_ledger(&w, tr);
+    /* values that saturated where they were quantised, per tensor class
+     * (training only; 0 everywhere in fp32) */
+    json_key(&w, "saturations");
+    json_begin_object(&w);
+    for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr->saturations[ti]);
+    json_end_object(&w);
     json_kv_string(&w, "weights_sha256", hash);
     json_kv_u64(&w, "seed", cfg.seed);
     json_kv_double(&w, "train_seconds", train_time);

@@ -82,8 +82,12 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     }
 
     hw->es_placement = !strcmp(scenario_str(sc, "hardware.error_store.placement"), "dram") ? CHIP_ES_DRAM : CHIP_ES_ON_CHIP;
-    const char *prec = scenario_str(sc, "hardware.error_store.precision");
-    hw->es_bytes_per_value = !strcmp(prec, "fp16") ? 2.0 : !strcmp(prec, "int8") ? 1.0 : 4.0;
+    /* the store holds each value in numerics.error_store's format (packed:
+     * bits / 8 bytes); the chip reads formats only for bytes */
+    f3_format es_fmt;
+    if (f3_parse_format(scenario_str(sc, "numerics.error_store.format"), &es_fmt) != F3_OK)
+        es_fmt.kind = F3_FMT_FP32; /* cannot happen: the loader checked the format */
+    hw->es_bytes_per_value = f3_format_bits(&es_fmt) / 8.0;
     hw->es_bytes_per_cycle = scenario_num(sc, "hardware.error_store.bytes_per_cycle");
     hw->es_latency_cycles = scenario_num(sc, "hardware.error_store.latency_cycles");
     /* in DRAM the store costs what the DRAM costs and takes no chip area;
@@ -167,6 +171,73 @@ static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_c
     }
 }
 
+f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const char *rule, const char **key)
+{
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        tile_cost t;
+        if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", f3_last_error());
+            *key = strstr(msg, "register")   ? "hardware.tile.registers.capacity_kib"
+                   : strstr(msg, "dataflow") ? "hardware.tile.dataflow"
+                                             : "hardware.tile";
+            return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", msg, rule);
+        }
+        if (hw->strict && t.sram_needed > hw->sram_capacity_bytes) {
+            char needs[400];
+            needs_text(hw, cfg, &t, needs, sizeof needs);
+            *key = "hardware.tile.sram.capacity_kib";
+            return F3_FAIL(F3_EINVAL,
+                           "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (%s) but "
+                           "hardware.tile.sram.capacity_kib is %.1f KiB",
+                           i + 1, t.n_in, t.n_out, t.sram_needed / 1024.0, rule, needs,
+                           hw->sram_capacity_bytes / 1024.0);
+        }
+    }
+    return F3_OK;
+}
+
+/* The feedback ROM can hold B_i: int8 holds a fixed-point feedback format
+ * of at most 8 bits; ternary2 (2 bits per entry, eq. 34) and seeded (an
+ * LFSR per lane) hold entries −1, 0, 1 only.  Checked for a rule that keeps
+ * a B_i (a hidden layer of f3, dfa, drtp); others never read the ROM. */
+static f3_status check_rom_encoding(const scenario *sc, const chip_config *hw, const f3_config *cfg, const char *rule)
+{
+    int has_b = 0;
+    for (size_t i = 0; i < cfg->n_layers; i++) has_b |= f3_layer_has_feedback(cfg, i);
+    if (!has_b) return F3_OK;
+    const char *key = "hardware.tile.rom.encoding";
+    const char *dflt = scenario_get(sc, key)->set ? "" : " (the default)";
+    const char *init = f3_feedback_init_name(cfg->feedback_init);
+    if (hw->rom_encoding == CHIP_ROM_INT8) {
+        const f3_format *f = &cfg->numerics.fmt[F3_T_FEEDBACK];
+        if (f->kind == F3_FMT_FIXED && f3_format_bits(f) <= 8) return F3_OK;
+        char name[32], hint[200];
+        f3_format_name(f, name, sizeof name);
+        if (f3_feedback_is_additive(cfg->feedback_init))
+            snprintf(hint, sizeof hint, "e.g. q2.6, which holds %s's entries −1, 0 and 1 exactly", init);
+        else
+            snprintf(hint, sizeof hint, "e.g. q1.7 (%s's entries are small; q1.7's step is 1/128)", init);
+        return at_key(sc, key, F3_EINVAL,
+                      "hardware.tile.rom.encoding int8 stores each entry of B_i in 8 bits, but numerics.feedback.format is "
+                      "%s (%d bits; learning rule %s reads B_i): set numerics.feedback.format to a fixed-point format of "
+                      "at most 8 bits, %s",
+                      name, f3_format_bits(f), rule, hint);
+    }
+    if ((hw->rom_encoding == CHIP_ROM_TERNARY2 || hw->rom_encoding == CHIP_ROM_SEEDED) &&
+        !f3_feedback_is_additive(cfg->feedback_init)) {
+        int seeded = hw->rom_encoding == CHIP_ROM_SEEDED;
+        return at_key(sc, key, F3_EINVAL,
+                      "hardware.tile.rom.encoding %s%s %s: entries −1, 0 and 1 only, but "
+                      "training.feedback_init %s draws real entries (learning rule %s reads B_i): use feedback_init "
+                      "trinomial, binomial or pm_identity, or encoding fp32 (or int8 with an 8-bit numerics.feedback.format)",
+                      seeded ? "seeded" : "ternary2", dflt,
+                      seeded ? "regenerates B_i with an LFSR per lane" : "stores B_i in 2 bits per entry (eq. 34)", init,
+                      rule);
+    }
+    return F3_OK;
+}
+
 f3_status scenario_check_hardware(const scenario *sc)
 {
     char algs[SC_MAX_LIST][32];
@@ -197,6 +268,7 @@ f3_status scenario_check_hardware(const scenario *sc)
         f3_task task;
         f3_status st = scenario_f3_config(sc, algs[a], &cfg, &task);
         if (st != F3_OK) return st;
+        if ((st = check_rom_encoding(sc, &hw, &cfg, algs[a])) != F3_OK) return st;
         /* a csv file's widths are known when the run reads it (0 here) */
         int widths_known = cfg.widths[0] > 0 && cfg.widths[cfg.n_layers] > 0;
         /* the rule's own name when the model's differs (f3-error, f3-loss) */
@@ -205,26 +277,8 @@ f3_status scenario_check_hardware(const scenario *sc)
         if (chip_dataflow_check(hw.dataflow, &cfg) != F3_OK)
             return at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);
         if (!widths_known) continue; /* checked when the run builds the chip */
-        for (size_t i = 0; i < cfg.n_layers; i++) {
-            tile_cost t;
-            if (tile_cost_compute(&hw, &cfg, i, cfg.batch_size, &t) != F3_OK) {
-                char msg[1024];
-                snprintf(msg, sizeof msg, "%s", f3_last_error());
-                const char *key = strstr(msg, "register")   ? "hardware.tile.registers.capacity_kib"
-                                  : strstr(msg, "dataflow") ? "hardware.tile.dataflow"
-                                                            : "hardware.tile";
-                return at_key(sc, key, F3_EINVAL, "%s (learning rule %s)", msg, algs[a]);
-            }
-            if (hw.strict && t.sram_needed > hw.sram_capacity_bytes) {
-                char needs[400];
-                needs_text(&hw, &cfg, &t, needs, sizeof needs);
-                return at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
-                              "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (%s) but "
-                              "hardware.tile.sram.capacity_kib is %.1f KiB",
-                              i + 1, t.n_in, t.n_out, t.sram_needed / 1024.0, algs[a], needs,
-                              hw.sram_capacity_bytes / 1024.0);
-            }
-        }
+        const char *key = NULL;
+        if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) return at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
     }
     return F3_OK;
 }

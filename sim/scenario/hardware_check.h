@@ -40,6 +40,13 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
  * its SRAM.  F3_OK, or F3_EINVAL with "file:line:col: message". */
 f3_status scenario_check_hardware(const scenario *sc);
 
+/* The per-layer checks (tile costs computable; with strict, every tile
+ * fits its SRAM) of one learning rule `rule` whose configuration cfg is
+ * complete (widths known): F3_EINVAL with a message, and *key the scenario
+ * key it concerns.  The scenario check runs it when the widths are known
+ * from the scenario; a run runs it once the data set is read. */
+f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const char *rule, const char **key);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,24 @@ static int is_child(const char *path, const char *prefix)
     return !strncmp(path, prefix, n) && path[n] == '.' && !strchr(path + n + 1, '.');
 }
 
+/* Keys that were renamed or replaced: a scenario that still uses one gets
+ * the unknown-key error with what to write instead. */
+static const struct {
+    const char *path, *hint;
+} RENAMED[] = {
+    {"hardware.error_store.precision",
+     "use numerics.error_store.format (fp32, bf16, fp16 or q<int>.<frac>; the store's bytes per value follow its "
+     "format: fp16 2, q1.7 1)"},
+};
+
+/* The hint for a renamed key path, or NULL. */
+static const char *renamed_hint(const char *path)
+{
+    for (size_t i = 0; i < sizeof RENAMED / sizeof RENAMED[0]; i++)
+        if (!strcmp(RENAMED[i].path, path)) return RENAMED[i].hint;
+    return NULL;
+}
+
 /* "unknown key 'lr' in network (did you mean …? …)" */
 static f3_status unknown_key(const char *origin, int line, int col, const char *prefix,
                              const char *key)
@@ -84,6 +102,10 @@ static f3_status unknown_key(const char *origin, int line, int col, const char *
     if (prefix[0]) snprintf(where, sizeof where, " in %s", prefix);
     else snprintf(where, sizeof where, " at the top level");
     if (!strcmp(prefix, "") && !strcmp(key, "sweep")) where[0] = '\0';
+    char full[256];
+    snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? "." : "", key);
+    const char *hint = renamed_hint(full);
+    if (hint) return at(F3_EINVAL, origin, line, col, "unknown key '%s'%s; %s", key, where, hint);
     if (prefix[0] && !strcmp(key, "sweep"))
         return at(F3_EINVAL, origin, line, col, "unknown key 'sweep'%s; 'sweep' belongs at the top level", where);
     if (best && best_d <= 1 + strlen(key) / 3)
@@ -176,6 +198,13 @@ static const char *found(yaml_node_t *n, char *buf, size_t len)
     return buf;
 }
 
+/* numerics.<tensor>.format: a string that f3_parse_format must accept. */
+static int is_format_key(const char *path)
+{
+    size_t n = strlen(path);
+    return !strncmp(path, "numerics.", 9) && n > 16 && !strcmp(path + n - 7, ".format");
+}
+
 /* Type node against entry e and store it in v. */
 static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc, yaml_node_t *n,
                             const char *origin, int line_off, int col_off)
@@ -215,6 +244,14 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
             break;
         case SK_STRING:
             snprintf(nv.str, sizeof nv.str, "%s", s);
+            if (is_format_key(e->path)) {
+                f3_format fmt;
+                if (f3_parse_format(s, &fmt) != F3_OK) {
+                    char msg[600];
+                    snprintf(msg, sizeof msg, "%s", f3_last_error());
+                    return at(F3_EINVAL, origin, line, col, "%s: %s", e->path, msg);
+                }
+            }
             break;
         case SK_ENUM:
             st = check_enum(origin, line, col, e, s);
@@ -620,6 +657,11 @@ f3_status scenario_copy(const scenario *sc, scenario **out)
 static void suggest_path(const char *path, char *buf, size_t len)
 {
     const sc_entry *s = sc_schema();
+    const char *hint = renamed_hint(path);
+    if (hint) {
+        snprintf(buf, len, "; %s", hint);
+        return;
+    }
     int si = sc_schema_find(path);
     if (si >= 0 && s[si].kind == SK_SECTION) {
         for (size_t i = 0; i < sc_schema_count(); i++)
@@ -808,6 +850,14 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
     c.eps = scenario_num(sc, "training.eps");
     c.batch_size = (size_t)scenario_num(sc, "training.batch_size");
     c.seed = (uint64_t)scenario_num(sc, "training.seed");
+    /* numerics.<tensor>: format and rounding (fp32, nearest even by default) */
+    for (int t = 0; st == F3_OK && t < F3_T_COUNT; t++) {
+        char key[96];
+        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
+        st = f3_parse_format(scenario_str(sc, key), &c.numerics.fmt[t]);
+        snprintf(key, sizeof key, "numerics.%s.rounding", f3_tensor_names[t]);
+        if (st == F3_OK) st = f3_parse_rounding(scenario_str(sc, key), &c.numerics.fmt[t].rounding);
+    }
     if (st != F3_OK) return st;
     *cfg = c;
     *task = regression ? F3_TASK_REGRESSION : F3_TASK_CLASSIFICATION;
@@ -826,10 +876,46 @@ static const char *key_of_field(f3_config_field f, const char *alg_key)
     case F3_CFG_OUTPUT_ACT: return "network.output_activation";
     case F3_CFG_LOSS: return "training.loss";
     case F3_CFG_ERROR_INFO: return "training.error_info";
-    case F3_CFG_NUMERICS: return "numerics";
+    case F3_CFG_NUMERICS: return "numerics"; /* numerics_key finds the tensor class */
     case F3_CFG_NONE: break;
     }
     return alg_key;
+}
+
+/* Does cfg fail the check otherwise than with msg (or not at all)? */
+static int check_differs(const f3_config *cfg, f3_task task, const char *msg)
+{
+    f3_config_field field = F3_CFG_NONE;
+    if (f3_config_check(cfg, task, &field) == F3_OK) return 1;
+    return field != F3_CFG_NUMERICS || strcmp(f3_last_error(), msg) != 0;
+}
+
+/* The key a numerics failure of cfg (message msg) concerns: the first
+ * tensor class whose rounding back at nearest even (numerics.<t>.rounding),
+ * or whose format back at fp32 (numerics.<t>.format), changes the check's
+ * verdict; "numerics" when none does.  Overwrites f3_last_error(). */
+static void numerics_key(const f3_config *cfg, f3_task task, const char *msg, char *key, size_t len)
+{
+    snprintf(key, len, "numerics");
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        const f3_format *f = &cfg->numerics.fmt[t];
+        f3_config c = *cfg;
+        if (f->rounding != F3_ROUND_NEAREST_EVEN) {
+            c.numerics.fmt[t].rounding = F3_ROUND_NEAREST_EVEN;
+            if (check_differs(&c, task, msg)) {
+                snprintf(key, len, "numerics.%s.rounding", f3_tensor_names[t]);
+                return;
+            }
+        }
+        if (f->kind != F3_FMT_FP32) {
+            c = *cfg;
+            memset(&c.numerics.fmt[t], 0, sizeof c.numerics.fmt[t]); /* fp32, nearest even */
+            if (check_differs(&c, task, msg)) {
+                snprintf(key, len, "numerics.%s.format", f3_tensor_names[t]);
+                return;
+            }
+        }
+    }
 }
 
 /* The schema's names of the model's settings are the model's names (plus
@@ -851,6 +937,31 @@ static f3_status schema_agrees_with_model(void)
         {"training.loss", f3_loss_names, "auto"},
         {"training.optimizer", f3_optimizer_names, ""},
     };
+    /* numerics: a section per tensor class, with the model's roundings */
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        char key[96];
+        snprintf(key, sizeof key, "numerics.%s.rounding", f3_tensor_names[t]);
+        int si = sc_schema_find(key);
+        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
+        if (si < 0 || sc_schema_find(key) < 0 || sc_schema()[si].kind != SK_ENUM)
+            return F3_FAIL(F3_EINVAL, "internal: the scenario schema lacks numerics.%s (format and rounding)",
+                           f3_tensor_names[t]);
+        const char *choices = sc_schema()[si].choices;
+        for (const char *p = choices; *p;) {
+            size_t len = strcspn(p, "|");
+            char name[64];
+            f3_rounding r;
+            snprintf(name, sizeof name, "%.*s", (int)len, p);
+            if (f3_parse_rounding(name, &r) != F3_OK || strcmp(f3_rounding_name(r), name))
+                return F3_FAIL(F3_EINVAL, "internal: the scenario schema's numerics.%s.rounding offers '%s', which the model does not know",
+                               f3_tensor_names[t], name);
+            p += len + (p[len] == '|');
+        }
+        for (int r = 0; r <= F3_ROUND_STOCHASTIC; r++)
+            if (!choice_ok(choices, f3_rounding_name((f3_rounding)r)))
+                return F3_FAIL(F3_EINVAL, "internal: the scenario schema's numerics.%s.rounding lacks the model's '%s'",
+                               f3_tensor_names[t], f3_rounding_name((f3_rounding)r));
+    }
     for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
         int si = sc_schema_find(KEYS[i].path);
         const char *choices = si >= 0 ? sc_schema()[si].choices : NULL;
@@ -950,13 +1061,16 @@ f3_status scenario_validate(scenario *sc)
         if ((st = scenario_f3_config(sc, algs[i], &cfg, &task)) != F3_OK) break;
         if (cfg.widths[0] == 0) cfg.widths[0] = 1; /* csv, input auto: known once the file is read */
         if (f3_config_check(&cfg, task, &field) == F3_OK) continue;
-        char msg[600], why[96] = "";
+        char msg[600], why[96] = "", key[96];
         snprintf(msg, sizeof msg, "%s", f3_last_error());
+        snprintf(key, sizeof key, "%s", key_of_field(field, alg_key));
         if (field == F3_CFG_OUTPUT_ACT && !strcmp(loss, "auto"))
             snprintf(why, sizeof why, " (training.loss auto is bce for a classification data set)");
         else if (field == F3_CFG_ERROR_INFO && na > 1)
             snprintf(why, sizeof why, " (learning rule %.31s)", algs[i]);
-        return at_key(sc, key_of_field(field, alg_key), F3_EINVAL, "%s%s", msg, why);
+        else if (field == F3_CFG_NUMERICS)
+            numerics_key(&cfg, task, msg, key, sizeof key);
+        return at_key(sc, key, F3_EINVAL, "%s%s", msg, why);
     }
     if (st != F3_OK) return st;
 

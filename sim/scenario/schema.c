@@ -8,6 +8,18 @@
 #define ALGOS "bp|f3|dfa|drtp|llo|f3-error|f3-loss"
 #define ACTS "tanh|sigmoid|relu|identity"
 
+/* numerics.<tensor>: a section with its format and rounding (the tensor
+ * names are f3_tensor_names; scenario.c checks that they agree) */
+#define FORMAT_DOC                                                                                                  \
+    "Number format: fp32 (nothing is quantised), bf16, fp16, or signed fixed point q<int>.<frac> (int ≥ 1 bits "    \
+    "including the sign, frac ≥ 0, 4 to 32 bits in all; q4.12: 16 bits, range [-8, 8), step 1/4096). See "          \
+    "docs/numerics.md."
+#define ROUNDING_DOC "Rounding where a value is quantised: to nearest even, or stochastic (unbiased; seeded by training.seed)."
+#define NUMERICS(t, doc, ex)                                                                                        \
+    {"numerics." t, SK_SECTION, NULL, 0, 0, NULL, "", doc, NULL, 0},                                                \
+    {"numerics." t ".format", SK_STRING, "fp32", 0, 0, NULL, "", FORMAT_DOC, ex, 0},                                 \
+    {"numerics." t ".rounding", SK_ENUM, "nearest_even", 0, 0, "nearest_even|stochastic", "", ROUNDING_DOC, "stochastic", 0}
+
 static const sc_entry SCHEMA[] = {
     {"name", SK_STRING, NULL, 0, 0, NULL, "", "Name of the scenario; results go to <outputs.folder>/<name>/. Default: the file name without .yaml.", "mnist-f3-vs-bp", 1},
     {"description", SK_STRING, "\"\"", 0, 0, NULL, "", "Free text, copied into run.json.", "\"F3 against BP on MNIST\"", 0},
@@ -49,6 +61,15 @@ static const sc_entry SCHEMA[] = {
     {"training.batch_size", SK_INT, "50", 1, 100000, NULL, "samples", "Samples per training step.", "100", 0},
     {"training.seed", SK_INT, "1", 0, 4294967295.0, NULL, "", "One seed, one result, bit for bit: weights, feedback matrices, sample order, wine split.", "7", 0},
     {"training.threads", SK_INT, "0", 0, 256, NULL, "threads", "BLAS threads; 0: the BLAS default (one per core). Results are bit-identical for one thread count.", "1", 0},
+
+    {"numerics", SK_SECTION, NULL, 0, 0, NULL, "", "Number formats, one per tensor class (docs/numerics.md): a value is quantised where the hardware stores or sends it, and each value beyond a format's range saturates (counted in run.json). Absent: fp32 everywhere, nothing is quantised. Each class is written like weights: {format: q4.12, rounding: stochastic}.", NULL, 0},
+    NUMERICS("weights", "W_i and b_i, after initialisation and after every optimiser step.", "q4.12"),
+    NUMERICS("activations", "The inputs x as the input link carries them, and h_i as it leaves layer i (what a link carries).", "q4.12"),
+    NUMERICS("error", "The error information e as a hidden layer uses it (F3: read from the store; DFA: the current error), every δz, and BP's δ sent down.", "q4.12"),
+    NUMERICS("error_store", "e as F3's error store holds it (and e_0); the store's bytes per value are the format's bits / 8.", "q1.7"),
+    NUMERICS("gradients", "δW_i and δb_i, the gradient accumulator.", "q8.24"),
+    NUMERICS("optimizer", "Adam's m and v. Fixed point needs training.optimizer sgd (Adam divides by a square root); unused with sgd.", "bf16"),
+    NUMERICS("feedback", "The feedback matrices B_i (f3, dfa, drtp). hardware.tile.rom.encoding int8 needs a fixed-point format of at most 8 bits here.", "q2.6"),
 
     {"hardware", SK_SECTION, NULL, 0, 0, NULL, "", "The chip to run on: one tile per layer on a forward-only bus, an error store and a shared DRAM (see docs/hardware-model.md). Absent: no chip model. A figure written auto follows the table of docs/hardware-costs.md (45 nm); a capacity's figures are looked up at that capacity.", NULL, 1},
     {"hardware.clock_mhz", SK_FLOAT, "1000", 1e-3, 1e6, NULL, "MHz", "Clock of the tiles, links, error store and DRAM interface.", "500", 0},
@@ -99,9 +120,8 @@ static const sc_entry SCHEMA[] = {
     {"hardware.links.broadcast.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0},
     {"hardware.links.broadcast.latency_cycles", SK_INT, "4", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "8", 0},
     {"hardware.links.broadcast.pj_per_byte", SK_FLOAT, "1.0", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "2.0", 0},
-    {"hardware.error_store", SK_SECTION, NULL, 0, 0, NULL, "", "F3's store of C values per training sample (one with one-hot error information), written by the output tile and read by the input streamer one epoch later.", NULL, 0},
+    {"hardware.error_store", SK_SECTION, NULL, 0, 0, NULL, "", "F3's store of C values per training sample (one with one-hot error information), written by the output tile and read by the input streamer one epoch later. Each value takes the bits of numerics.error_store.format (fp32: 4 bytes, fp16: 2, q1.7: 1).", NULL, 0},
     {"hardware.error_store.placement", SK_ENUM, "on_chip", 0, 0, "on_chip|dram", "", "on_chip: an SRAM of its own, sized for the training set; dram: in the shared DRAM, at its bandwidth and energy.", "dram", 0},
-    {"hardware.error_store.precision", SK_ENUM, "fp32", 0, 0, "fp32|fp16|int8", "", "Storage precision of each value.", "fp16", 0},
     {"hardware.error_store.bytes_per_cycle", SK_FLOAT, "8", 0.001, 1e6, NULL, "bytes/cycle", "Bandwidth of the store's port (on_chip; in DRAM the DRAM's bandwidth applies).", "16", 0},
     {"hardware.error_store.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one access (on_chip; in DRAM the DRAM's latency applies).", "4", 0},
     {"hardware.error_store.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: on_chip, the SRAM table at the store's capacity (training samples × values per sample × bytes per value); dram, the DRAM's pj_per_byte.", "162.5", 0},

@@ -223,6 +223,52 @@ f=$tmp/out-init/five/compare.csv
 [ "$(tail -n +2 "$f" | wc -l)" = 5 ] && ok || bad "compare.csv: not 5 rows"
 [ "$(tail -n +2 "$f" | cut -d, -f14 | sort -u | wc -l)" = 1 ] && ok || bad "the five rules did not start from the same weights"$'\n'"$(cat "$f")"
 
+# ---- number formats: numerics keys, run.json, the error store's bytes ------------------
+{ csv_head numerics | sed 's/^  lr: 1e-2$/  lr: 1e-2\n  optimizer: sgd/'; cat <<'EOF'
+numerics:
+  weights: {format: q4.12, rounding: stochastic}
+  activations: {format: q1.7}
+  optimizer:
+    format: q8.8
+hardware:
+  links: {backward: }
+sweep:
+  numerics.error_store.format: [fp32, q1.7]
+EOF
+} > "$tmp/numerics.yaml"
+expect 0 "2 sweep points, 4 runs, on a chip" -- "$f3sim" check "$tmp/numerics.yaml"
+expect 0 '^    format: "q4.12"$' -- "$f3sim" show "$tmp/numerics.yaml"
+expect 0 "results in" -- "$f3sim" run "$tmp/numerics.yaml" --quiet
+nu=$tmp/out/numerics
+python3 - "$nu" <<'PY' && ok || bad "run.json of a scenario with numerics: formats, saturations or the error store's bytes are wrong"
+import csv, json, sys
+nu = sys.argv[1]
+for i, (es, bpv) in enumerate((("fp32", 4), ("q1.7", 1))):
+    for a in ("f3", "bp"):
+        d = json.load(open(f"{nu}/point-{i:03d}/{a}/run.json"))
+        n = d["config"]["numerics"]
+        got = {t: (v["format"], v["rounding"]) for t, v in n.items()}
+        want = {"weights": ("q4.12", "stochastic"), "activations": ("q1.7", "nearest_even"),
+                "error": ("fp32", "nearest_even"), "error_store": (es, "nearest_even"),
+                "gradients": ("fp32", "nearest_even"), "optimizer": ("q8.8", "nearest_even"),
+                "feedback": ("fp32", "nearest_even")}
+        assert got == want, (i, a, got)
+        assert set(d["saturations"]) == set(want) and d["saturations"]["activations"] > 0, d["saturations"]
+        h = d["hardware"]
+        assert h["config"]["error_store"]["format"] == es and h["config"]["error_store"]["bytes_per_value"] == bpv, h["config"]["error_store"]
+        # one-hot error information: one value per training sample (600), f3 only
+        assert h["error_store_capacity_bytes"] == (600 * bpv if a == "f3" else 0), (i, a, h["error_store_capacity_bytes"])
+rows = list(csv.DictReader(open(f"{nu}/sweep.csv")))
+assert [r["numerics.error_store.format"] for r in rows] == ["fp32", "fp32", "q1.7", "q1.7"], rows
+PY
+expect_fixed 2 "--set[1]:1:25: numerics.weights.format: 'q0.0': a fixed-point format needs at least one integer bit" -- "$f3sim" check "$def" --set numerics.weights.format=q0.0
+expect_fixed 2 "--set[1]:1:1: unknown key path 'hardware.error_store.precision'; use numerics.error_store.format" -- "$f3sim" check "$def" --set hardware.error_store.precision=fp16
+expect_fixed 2 "--set[1]:1:27: numerics.optimizer.format: 'q8.30' is 38 bits wide" -- "$f3sim" check "$def" --set numerics.optimizer.format=q8.30
+# fixed-point Adam state, found by --set, is located at the key that set it
+expect_fixed 2 "--set[1]:1:27: fixed-point optimizer state needs the sgd optimizer" -- "$f3sim" check "$def" --set numerics.optimizer.format=q8.8
+{ csv_head badsweep; printf 'sweep:\n  numerics.weights.format: [fp32, q40.2]\n'; } > "$tmp/badsweep.yaml"
+expect_fixed 2 "badsweep.yaml:17:35: numerics.weights.format: 'q40.2' is 42 bits wide" -- "$f3sim" check "$tmp/badsweep.yaml"
+
 # ---- atomic writes: a killed run leaves no run.json -----------------------------------
 { csv_head killed | sed 's/epochs: 2/epochs: 100000/'; } > "$tmp/killed.yaml"
 "$f3sim" run "$tmp/killed.yaml" --quiet >/dev/null 2>&1 &

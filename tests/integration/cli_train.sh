@@ -18,6 +18,16 @@ expect 2 "unknown algorithm 'backprop'" -- "$f3sim" train --algorithm backprop
 expect 2 "--hidden expects positive widths" -- "$f3sim" train --hidden 500,0
 expect 2 "--epochs expects a non-negative integer" -- "$f3sim" train --epochs ten
 expect 2 "unknown error information" -- "$f3sim" train --error-info delayed
+# number formats: --format TENSOR=FORMAT[:ROUNDING], each bad part named
+expect 0 '--format T=F\[:R\]' -- "$f3sim" help train
+expect 2 "--format weights=q0.0: 'q0.0': a fixed-point format needs at least one integer bit" -- "$f3sim" train --format weights=q0.0
+expect 2 "--format gradients=q20.13: 'q20.13' is 33 bits wide" -- "$f3sim" train --format gradients=q20.13
+expect 2 "--format error=q4: 'q4' is not a fixed-point format" -- "$f3sim" train --format error=q4
+expect 2 "--format feedback=int8: unknown number format 'int8'" -- "$f3sim" train --format feedback=int8
+expect 2 "--format weight=q4.12: unknown tensor class 'weight' \(expected one of: weights, activations, error, error_store, gradients, optimizer, feedback\)" -- "$f3sim" train --format weight=q4.12
+expect 2 "--format weights=q4.12:up: unknown rounding 'up'" -- "$f3sim" train --format weights=q4.12:up
+expect 2 "--format expects TENSOR=FORMAT\[:ROUNDING\].*got 'weights'" -- "$f3sim" train --format weights
+expect 2 "option '--format' is missing its value" -- "$f3sim" train --format
 expect 1 "unknown dataset 'imagenet'" -- "$f3sim" train --dataset imagenet --out "$tmp/none1"
 expect 1 "nonexistent/mnist/train-images-idx3-ubyte" -- "$f3sim" train --data-dir "$tmp/nonexistent" --out "$tmp/none2"
 [ ! -e "$tmp/none1" ] && [ ! -e "$tmp/none2" ] && ok || bad "a failed run left a results folder"
@@ -48,6 +58,26 @@ ls "$tmp/csv-f3" | grep -q tmp && bad "temporary files left behind" || ok
 h1=$(json "$r" "d['weights_sha256']")
 [ "$h1" = "$(json "$tmp/csv-f3-again/run.json" "d['weights_sha256']")" ] && ok || bad "same seed, different weights"
 [ "$h1" != "$(json "$tmp/csv-f3-seed2/run.json" "d['weights_sha256']")" ] && ok || bad "different seeds, same weights"
+# number formats: recorded in run.json with the saturations per tensor class;
+# stochastic rounding repeats bit for bit with one seed
+fmt=(--algorithm f3 --format weights=q4.12:stochastic --format activations=q1.7 --format error_store=q1.7)
+expect 0 "results in" -- "$f3sim" train "${csv[@]}" "${fmt[@]}" --out "$tmp/csv-fmt"
+expect 0 "results in" -- "$f3sim" train "${csv[@]}" "${fmt[@]}" --out "$tmp/csv-fmt-again"
+r=$tmp/csv-fmt/run.json
+[ "$(json "$r" "[d['config']['numerics'][t]['format'] for t in ('weights', 'activations', 'error', 'error_store', 'gradients', 'optimizer', 'feedback')]")" = "['q4.12', 'q1.7', 'fp32', 'q1.7', 'fp32', 'fp32', 'fp32']" ] && ok || bad "run.json numerics formats: $(json "$r" "d['config']['numerics']")"
+[ "$(json "$r" "(d['config']['numerics']['weights']['rounding'], d['config']['numerics']['error_store']['rounding'], d['config']['numerics']['error_store']['bits'])")" = "('stochastic', 'nearest_even', 8)" ] && ok || bad "run.json numerics roundings: $(json "$r" "d['config']['numerics']")"
+[ "$(json "$r" "sorted(d['saturations'])")" = "['activations', 'error', 'error_store', 'feedback', 'gradients', 'optimizer', 'weights']" ] && ok || bad "run.json saturations: $(json "$r" "d.get('saturations')")"
+# the generated features reach beyond q1.7's [-1, 1): the input link saturates
+[ "$(json "$r" "d['saturations']['activations'] > 0 and d['saturations']['optimizer'] == 0")" = True ] && ok || bad "saturations: $(json "$r" "d['saturations']")"
+[ "$(json "$r" "d['weights_sha256']")" = "$(json "$tmp/csv-fmt-again/run.json" "d['weights_sha256']")" ] && ok || bad "stochastic rounding: same seed, different weights"
+[ "$(json "$r" "d['weights_sha256']")" != "$h1" ] && ok || bad "--format changed nothing"
+[ "$(json "$tmp/csv-f3/run.json" "set(v['format'] for v in d['config']['numerics'].values()) == {'fp32'} and sum(d['saturations'].values()) == 0")" = True ] && ok || bad "the default is not fp32 everywhere"
+# trinomial B in q2.6 is exact: the same network as fp32
+expect 0 "results in" -- "$f3sim" train "${csv[@]}" --algorithm f3 --format feedback=q2.6 --out "$tmp/csv-fb"
+[ "$(json "$tmp/csv-fb/run.json" "d['weights_sha256']")" = "$h1" ] && ok || bad "trinomial feedback in q2.6 changed the weights"
+# Adam's state in fixed point is not defined: a configuration error, nothing written
+expect 1 "fixed-point optimizer state needs the sgd optimizer" -- "$f3sim" train "${csv[@]}" --format optimizer=q8.8 --out "$tmp/none-fmt"
+[ ! -e "$tmp/none-fmt" ] && ok || bad "a rejected --format left a results folder"
 # regression: MSE, no accuracy
 expect 0 "results in" -- "$f3sim" train --dataset csv --data-path "$tmp/train-reg.csv" --test-path "$tmp/test-reg.csv" \
   --hidden 16 --epochs 3 --batch-size 20 --lr 1e-2 --algorithm f3 --error-info delayed_error --quiet --out "$tmp/reg"

@@ -42,6 +42,17 @@ class Hw:
         self.es_bpv = k.get("es_bpv", 4)
         self.dram_bpc = k.get("dram_bpc", 16)
         self.dram_lat = k.get("dram_lat", 100)
+        self.clock_mhz = k.get("clock_mhz", 1000)
+        # energy and area figures of the base scenario (explicit, not the tables')
+        for key, v in FIG.items():
+            setattr(self, key, k.get(key, v))
+
+
+# the test's base scenario sets these (hardware.*); pJ, pJ/byte, mm², mm²/KiB
+FIG = dict(reg_pj=0.25, sram_r_pj=2.0, sram_w_pj=3.0, rom_pj=1.5, lfsr_pj=0.5,
+           fwd_pj=0.5, bwd_pj=0.75, bc_pj=1.25, es_r_pj=1.5, es_w_pj=2.5,
+           fma_pj=1.0, elem_pj=10.0, add_pj=100.0, mul_pj=1000.0,
+           a_sram=0.004, a_reg=0.06, a_rom=0.002, a_lane=0.02, a_lfsr=0.0003, a_es=0.005)
 
 
 class Net:
@@ -175,14 +186,15 @@ def batches(net, n):
     return [min(net.batch, n - s) for s in range(0, n, net.batch)]
 
 
-def tile_totals(hw, net, i, n):
-    """What tile i's tiles.csv row must say after n samples (everything in SRAM)."""
-    tot = dict(busy=0, reg=0, r=0, w=0, rom=0, lfsr=0)
+def tile_totals(hw, net, i, n, epochs=1):
+    """What tile i's tiles.csv row must say after epochs of n samples
+    (everything in SRAM)."""
+    tot = dict(busy=0, reg=0, r=0, w=0, rom=0, lfsr=0, tr=0)
     for b in batches(net, n):
         for reps, c in tile_steps(hw, net, i, b).values():
-            tot["busy"] += reps * step_cycles(hw, c)
-            for k in ("reg", "r", "w", "rom", "lfsr"):
-                tot[k] += reps * c[k]
+            tot["busy"] += epochs * reps * step_cycles(hw, c)
+            for k in ("reg", "r", "w", "rom", "lfsr", "tr"):
+                tot[k] += epochs * reps * c[k]
     return tot
 
 
@@ -191,17 +203,18 @@ def step_time(hw, net, i, b, name):
     return step_cycles(hw, st[name][1]) if name in st else 0
 
 
-def input_bytes(net):
-    """x and y* (and F3's e for the hidden tiles) per sample on the input link."""
+def input_bytes(net, es_bpv=V):
+    """x and y* (and F3's e for the hidden tiles, at the error store's
+    bytes per value) per sample on the input link."""
     d, C = net.w[0], net.C
-    e = (1 if net.one_hot else C) * V if net.alg == "f3" and net.K > 1 else 0
+    e = (1 if net.one_hot else C) * es_bpv if net.alg == "f3" and net.K > 1 else 0
     return V * d + V * C + e
 
 
-def forward_bytes(net, i):
+def forward_bytes(net, i, es_bpv=V):
     """h_i, the targets and (F3) e for hidden tiles downstream, from tile i."""
     C = net.C
-    e = (1 if net.one_hot else C) * V if net.alg == "f3" and i + 2 < net.K else 0
+    e = (1 if net.one_hot else C) * es_bpv if net.alg == "f3" and i + 2 < net.K else 0
     return V * net.w[i + 1] + V * C + e
 
 
@@ -218,86 +231,124 @@ class Link:
         return out
 
 
-def run_cycles(hw, net, n):
-    """Training cycles of one epoch of n samples (all in SRAM; the streamer
-    sends every batch at cycle 0, which holds while at most K + 2 batches are
-    in flight and the links' queues do not fill)."""
-    K = net.K
-    f3 = net.alg == "f3"
-    es_per = (1 if net.one_hot else net.C) * hw.es_bpv
-    # the streamer waits for each sample's e (read in turn on the store's port)
-    sent = [(j + 1) * ceil(es_per / hw.es_bpc) + hw.es_lat if f3 else 0 for j in range(n)]
-    link_in = Link(hw.link_bpc, hw.link_lat)
-    fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
-    bwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
-    bcast = Link(hw.link_bpc, hw.link_lat)
-    free = [0] * K
-    end = 0
-    per_sample = hw.dataflow != "weight_stationary"
-    s0 = 0
-    for b in batches(net, n):
-        ready = link_in.send(sent[s0:s0 + b], input_bytes(net))
-        s0 += b
+def run_waits(hw, net, n, epochs=1, es_dram=False):
+    """Each tile's cycles starved for input and waiting for downstream."""
+    ch = Chain(hw, net, es_dram)
+    for _ in range(epochs):
+        ch.epoch(n)
+    return ch.waits
+
+
+def run_cycles(hw, net, n, epochs=1, es_dram=False):
+    """Training cycles of epochs of n samples (everything in SRAM)."""
+    ch = Chain(hw, net, es_dram)
+    for _ in range(epochs):
+        ch.epoch(n)
+    return ch.end
+
+
+class Chain:
+    """The Schedules paragraph: an epoch starts when the previous one is
+    through the chain; at most K + 2 batches are in flight (batch k enters
+    when batch k − K − 2 is through); the streamer waits for each sample's e
+    (F3: read in turn on the store's port, or the DRAM's); F3, DRTP and LLO
+    stream, BP and DFA forward the batch, then wait for what comes back."""
+
+    def __init__(self, hw, net, es_dram=False):
+        K = net.K
+        self.hw, self.net, self.K = hw, net, K
+        self.es_bpc, self.es_lat = (hw.dram_bpc, hw.dram_lat) if es_dram else (hw.es_bpc, hw.es_lat)
+        self.es_free = 0
+        self.link_in = Link(hw.link_bpc, hw.link_lat)
+        self.fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
+        self.bwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
+        self.bcast = Link(hw.link_bpc, hw.link_lat)
+        self.free = [0] * K
+        self.waits = {"input": [0] * K, "down": [0] * K}
+        self.end = 0
+        self.through = []            # when each batch was through the chain
+
+    def wait(self, i, kind, t):
+        """A tile starts at max(its own end, the arrival): starved for its
+        input, or (BP, DFA) waiting for downstream."""
+        if t > self.free[i]:
+            self.waits[kind][i] += t - self.free[i]
+        return max(self.free[i], t)
+
+    def epoch(self, n):
+        hw, net, K = self.hw, self.net, self.K
+        t0 = self.end
+        es_per = (1 if net.one_hot else net.C) * hw.es_bpv
+        for b in batches(net, n):
+            k = len(self.through)
+            local = max(t0, self.through[k - K - 2] if k >= K + 2 else 0)
+            sent = [local] * b
+            if net.alg == "f3":
+                for j in range(b):
+                    self.es_free = max(self.es_free, local) + ceil(es_per / self.es_bpc)
+                    sent[j] = self.es_free + self.es_lat
+            ready = self.link_in.send(sent, input_bytes(net, hw.es_bpv))
+            self.batch(b, ready)
+            self.through.append(max(self.free))
+
+    def batch(self, b, ready):
+        hw, net, K, free, wait = self.hw, self.net, self.K, self.free, self.wait
+        per_sample = hw.dataflow != "weight_stationary"
         T = lambda i, name: step_time(hw, net, i, b, name)
         if net.alg in ("f3", "drtp", "llo"):
             for i in range(K):
-                hidden = i + 1 < K
                 out = [0] * b
                 if per_sample:
                     for j in range(b):
-                        t = max(free[i], ready[j]) + T(i, "forward") + T(i, "activation")
-                        out[j] = t
+                        t = wait(i, "input", ready[j]) + T(i, "forward") + T(i, "activation")
+                        out[j] = t                   # h_i(k) goes on after its forward step
                         free[i] = t + T(i, "feedback") + T(i, "dz") + T(i, "gradient")
                 else:
-                    t = max(free[i], max(ready)) + T(i, "forward") + T(i, "activation")
+                    t = wait(i, "input", max(ready)) + T(i, "forward") + T(i, "activation")
                     t += T(i, "feedback") + T(i, "dz") + T(i, "gradient")   # one pass: h_i is out at its end
                     out = [t] * b
                     free[i] = t
                 free[i] += T(i, "apply")
-                end = max(end, free[i])
-                if hidden:
-                    ready = fwd[i].send(out, forward_bytes(net, i))
-            continue
-        # BP and DFA: the batch forward through the chain, then back
-        arrive = [None] * K
+                self.end = max(self.end, free[i])
+                if i + 1 < K:
+                    ready = self.fwd[i].send(out, forward_bytes(net, i, hw.es_bpv))
+            return
         out = [None] * K
         for i in range(K):
-            arrive[i] = ready
             if per_sample:
                 o = []
                 for j in range(b):
-                    free[i] = max(free[i], ready[j]) + T(i, "forward") + T(i, "activation")
+                    free[i] = wait(i, "input", ready[j]) + T(i, "forward") + T(i, "activation")
                     o.append(free[i])
             else:
-                free[i] = max(free[i], max(ready)) + T(i, "forward") + T(i, "activation")
+                free[i] = wait(i, "input", max(ready)) + T(i, "forward") + T(i, "activation")
                 o = [free[i]] * b
             out[i] = o
             if i + 1 < K:
-                ready = fwd[i].send(o, forward_bytes(net, i))
-        back = out[K - 1]          # the output tile: its loss at once
+                ready = self.fwd[i].send(o, forward_bytes(net, i, hw.es_bpv))
+        back = out[K - 1]            # the output tile: its loss at once
         bc = None
         for i in reversed(range(K)):
-            if i + 1 < K:
-                back = bc if net.alg == "dfa" else back
+            if i + 1 < K and net.alg == "dfa":
+                back = bc
             down, e_ready = [], []
             if per_sample:
                 for j in range(b):
-                    t = max(free[i], back[j]) + T(i, "feedback") + T(i, "dz")
+                    t = wait(i, "down", back[j]) + T(i, "feedback") + T(i, "dz")
                     e_ready.append(t)
                     free[i] = t + T(i, "gradient") + T(i, "backprop")
                     down.append(free[i])
             else:
-                t = max(free[i], max(back)) + T(i, "feedback") + T(i, "dz")
+                t = wait(i, "down", max(back)) + T(i, "feedback") + T(i, "dz")
                 e_ready = [t] * b
                 free[i] = t + T(i, "gradient") + T(i, "backprop")
                 down = [free[i]] * b
             free[i] += T(i, "apply")
-            end = max(end, free[i])
+            self.end = max(self.end, free[i])
             if net.alg == "bp" and i > 0:
-                back = bwd[i].send(down, V * net.w[i])
+                back = self.bwd[i].send(down, V * net.w[i])
             if net.alg == "dfa" and i == K - 1:
-                bc = bcast.send(e_ready, V * net.C)
-    return end
+                bc = self.bcast.send(e_ready, V * net.C)
 
 
 def tiles_csv(run_dir):
@@ -308,7 +359,7 @@ def hardware(run_dir):
     return json.load(open(f"{run_dir}/run.json"))["hardware"]
 
 
-def check(run_dir, hw, net, n, what, cycles=True):
+def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
     """Compare a run's tiles.csv and cycles with the derivation; returns the
     list of differences (empty: all exact)."""
     bad = []
@@ -320,20 +371,177 @@ def check(run_dir, hw, net, n, what, cycles=True):
     cols = (("busy", "busy_cycles"), ("reg", "register_bytes"), ("r", "sram_read_bytes"),
             ("w", "sram_written_bytes"), ("rom", "rom_read_bytes"), ("lfsr", "lfsr_values"))
     for i, row in enumerate(rows):
-        want = tile_totals(hw, net, i, n)
+        want = tile_totals(hw, net, i, n, epochs)
         for k, col in cols:
             got = float(row[col])
             if abs(got - want[k]) > 0.5:
                 per = {name: step_cycles(hw, c) for name, (reps, c) in tile_steps(hw, net, i, net.batch).items()}
                 bad.append(f"{tag}: tile {i + 1} ({net.w[i]}->{net.w[i + 1]}) {col}: got {got:.0f}, "
-                           f"derived {want[k]:.0f} over {n} samples (derived step cycles per rep {per})")
+                           f"derived {want[k]:.0f} over {epochs}x{n} samples (derived step cycles per rep {per})")
+    bad += check_energy_area(run_dir, hw, net, n, tag, rows, epochs)
     if cycles:
         h = hardware(run_dir)
-        want = run_cycles(hw, net, n)
+        want = run_cycles(hw, net, n, epochs)
         if h["cycles"] != want:
             bad.append(f"{tag}: run cycles {h['cycles']}, derived {want}")
-        if h["samples"] != n:
+        if h["samples"] != n * epochs:
             bad.append(f"{tag}: samples {h['samples']}, wanted {n}")
+        waits = run_waits(hw, net, n, epochs)
+        for i, row in enumerate(rows):
+            got = (int(row["wait_input_cycles"]), int(row["wait_downstream_cycles"]), int(row["wait_memory_cycles"]))
+            want_w = (waits["input"][i], waits["down"][i], 0)
+            if got != want_w:
+                bad.append(f"{tag}: tile {i + 1} waits (input, downstream, memory) {got}, derived {want_w}")
+        stall = sum(waits["down"]) / (net.K * want)
+        if abs(h["stall_fraction"] - stall) > 1e-12:
+            bad.append(f"{tag}: stall_fraction {h['stall_fraction']}, derived {stall}")
+        N = n * epochs
+        if abs(h["cycles_per_sample"] - want / N) > 1e-9 or abs(h["samples_per_second"] - hw.clock_mhz * 1e6 * N / want) > 1e-6:
+            bad.append(f"{tag}: cycles_per_sample {h['cycles_per_sample']} / samples_per_second {h['samples_per_second']}")
+    return bad
+
+
+def needs(hw, net, i):
+    """Placement: what tile i needs in SRAM, item by item (weights, optimiser
+    state, accumulator, buffers), and the BP/DFA stash."""
+    n_in, n_out, b = net.w[i], net.w[i + 1], net.batch
+    fl = layer_flags(net, i)
+    p = n_in * n_out + n_out
+    adam = net.opt == "adam" and fl["trains"]
+    batched = net.batch > 1 or net.opt == "adam"
+    stash = V * b * (n_in + n_out) if fl["stash"] else 0
+    if hw.dataflow == "weight_stationary":
+        buf = V * b * (n_in + n_out) + (V * b * 2 * n_out if fl["stash"] else 0) + (V * b * n_in if fl["backprop"] else 0)
+        acc = 0
+    else:
+        buf = stash
+        acc = V * p if fl["trains"] and batched else 0
+    return dict(weights=V * p, optstate=2 * V * p if adam else 0, accum=acc, buffers=buf, stash=stash)
+
+
+def os_item_traffic(net, i, b):
+    """output_stationary: bytes read and written per batch of b samples, by
+    the item they belong to (Placement's items), from the table's rows."""
+    n_in, n_out = net.w[i], net.w[i + 1]
+    fl = layer_flags(net, i)
+    p = n_in * n_out + n_out
+    adam = net.opt == "adam"
+    batched = net.batch > 1 or adam
+    t = {k: [0, 0] for k in ("weights", "optstate", "accum", "buffers")}
+    t["weights"][0] += b * V * p                                          # forward
+    if fl["stash"]:
+        t["buffers"][1] += b * V * (n_in + n_out)                         # forward: the stash
+        t["buffers"][0] += b * V * n_out + b * V * n_in                   # δz: f'(z); gradient: h_{i-1}
+    if fl["trains"]:
+        g = "accum" if batched else "weights"
+        t[g][0] += b * V * p
+        t[g][1] += b * V * p                                              # gradient
+        if batched:                                                       # apply
+            t["weights"][0] += V * p
+            t["accum"][0] += V * p
+            t["weights"][1] += V * p
+            if adam:
+                t["optstate"][0] += 2 * V * p
+                t["optstate"][1] += 2 * V * p
+    if fl["backprop"]:
+        t["weights"][0] += b * V * n_in * n_out
+    return t
+
+
+def placement(hw, net, i):
+    """The SRAM filled in priority order; each item's share in DRAM."""
+    nd = needs(hw, net, i)
+    left = hw.sram_bytes
+    share = {}
+    for k in ("weights", "optstate", "accum", "buffers"):
+        on = min(nd[k], left)
+        left -= on
+        share[k] = (nd[k] - on) / nd[k] if nd[k] else 0.0
+    return nd, share
+
+
+def chip_feedback_ops(hw, net, i):
+    """Bᵀe of one sample as the chip does it: (fma, add, mul)."""
+    fl = layer_flags(net, i)
+    if not fl["feedback"] or (net.alg == "drtp" and net.classification):
+        return 0, 0, 0                                         # DRTP: the target's column is δh
+    additive = hw.rom_enc in ("ternary2", "seeded")            # trinomial B stored as {-1, 0, 1}
+    ops = net.w[i + 1] if fl["one_hot"] else net.C * net.w[i + 1]
+    if additive:
+        return 0, ops, 0
+    return (0, 0, ops) if fl["one_hot"] else (ops, 0, 0)
+
+
+def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
+    """Energy by item and area per tile, from the document's Energy and area
+    section with the base scenario's figures; link and error-store bytes."""
+    bad = []
+    close = lambda a, b, tol=0.06: abs(a - b) <= tol + 1e-9 * abs(b)
+    led = json.load(open(f"{run_dir}/run.json"))["ledger"]["layers"]
+    h = hardware(run_dir)
+    area = 0.0
+    for i, row in enumerate(rows):
+        fl = layer_flags(net, i)
+        t = tile_totals(hw, net, i, n, epochs)
+        want = dict(registers=hw.reg_pj * t["reg"],
+                    sram=hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"],
+                    rom=hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"], dram=0.0)
+        L = led[i]
+        fma = sum(v["fma"] for v in L.values() if isinstance(v, dict))
+        elem = sum(v["elementwise_ops"] for v in L.values() if isinstance(v, dict))
+        if fl["feedback"]:
+            fma -= L["feedback"]["fma"]                         # replaced by Bᵀe as the chip does it
+        ff, fa, fm = chip_feedback_ops(hw, net, i)
+        want["compute"] = fma * hw.fma_pj + elem * hw.elem_pj + n * epochs * (ff * hw.fma_pj + fa * hw.add_pj + fm * hw.mul_pj)
+        for k, v in want.items():
+            got = float(row[f"energy_{k}_pj"])
+            if not close(got, v):
+                bad.append(f"{tag}: tile {i + 1} energy_{k}_pj {got}, derived {v}")
+        nd = needs(hw, net, i)
+        sn = nd["weights"] + nd["optstate"] + nd["accum"] + nd["buffers"]
+        if float(row["sram_needed_bytes"]) != sn:
+            bad.append(f"{tag}: tile {i + 1} sram_needed_bytes {row['sram_needed_bytes']}, derived {sn} ({nd})")
+        if float(row["stash_bytes"]) != nd["stash"]:
+            bad.append(f"{tag}: tile {i + 1} stash_bytes {row['stash_bytes']}, derived {nd['stash']}")
+        if hw.dataflow == "weight_stationary" and float(row["buffer_bytes"]) != nd["buffers"]:
+            bad.append(f"{tag}: tile {i + 1} buffer_bytes {row['buffer_bytes']}, derived {nd['buffers']}")
+        rom_b = net.C * net.w[i + 1] * ROM_BYTES[hw.rom_enc] if fl["hidden"] and net.alg in ("f3", "dfa", "drtp") else 0
+        if abs(float(row["rom_bytes"]) - rom_b) > 0.01:
+            bad.append(f"{tag}: tile {i + 1} rom_bytes {row['rom_bytes']}, derived {rom_b}")
+        a = (hw.sram_bytes / 1024 * hw.a_sram + hw.reg_bytes / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
+             + hw.P * hw.a_lane + (hw.P * hw.a_lfsr if hw.rom_enc == "seeded" and fl["hidden"]
+                                   and net.alg in ("f3", "dfa", "drtp") else 0))
+        area += a
+        if abs(float(row["area_mm2"]) - a) > 2e-6:
+            bad.append(f"{tag}: tile {i + 1} area_mm2 {row['area_mm2']}, derived {a}")
+        states = sum(int(row[k]) for k in ("busy_cycles", "wait_input_cycles", "wait_downstream_cycles",
+                                           "wait_memory_cycles", "idle_cycles"))
+        if states != h["cycles"]:
+            bad.append(f"{tag}: tile {i + 1} states add up to {states}, not the run's {h['cycles']} cycles")
+    # links: the input link and forward links, BP's δ, DFA's broadcast (bytes once per sample)
+    n = n * epochs
+    fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, i, hw.es_bpv) for i in range(net.K - 1)))
+    bwd = n * sum(V * net.w[i] for i in range(1, net.K)) if net.alg == "bp" else 0
+    bc = n * V * net.C if net.alg == "dfa" and net.K > 1 else 0
+    lb = h["link_bytes"]
+    if (lb["forward"], lb["backward"], lb["broadcast"]) != (fwd, bwd, bc):
+        bad.append(f"{tag}: link_bytes {lb}, derived forward {fwd}, backward {bwd}, broadcast {bc}")
+    el = fwd * hw.fwd_pj + bwd * hw.bwd_pj + bc * hw.bc_pj
+    if not close(h["energy_pj"]["links"], el):
+        bad.append(f"{tag}: energy_pj.links {h['energy_pj']['links']}, derived {el}")
+    # the error store (F3, on chip): one value per sample (one-hot) or C
+    es = n * (1 if net.one_hot else net.C) * hw.es_bpv if net.alg == "f3" else 0
+    eb = h["error_store_bytes"]
+    if (eb["read"], eb["written"]) != (es, es):
+        bad.append(f"{tag}: error_store_bytes {eb}, derived {es} each")
+    if not close(h["energy_pj"]["error_store"], es * (hw.es_r_pj + hw.es_w_pj)):
+        bad.append(f"{tag}: energy_pj.error_store {h['energy_pj']['error_store']}, derived {es * (hw.es_r_pj + hw.es_w_pj)}")
+    area += es / epochs / 1024 * hw.a_es                                 # capacity: every training sample once
+    if abs(h["area_mm2"] - area) > 1e-6 * area:
+        bad.append(f"{tag}: area_mm2 {h['area_mm2']}, derived {area}")
+    eq31 = V * net.batch * sum(net.w[1:-1])
+    if h.get("stash_bytes_eq31") != eq31:
+        bad.append(f"{tag}: stash_bytes_eq31 {h.get('stash_bytes_eq31')}, derived {eq31}")
     return bad
 
 
