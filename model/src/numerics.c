@@ -161,15 +161,24 @@ uint64_t f3_quantize_ref(const f3_format *f, float *x, size_t n, gsl_rng *rng)
 
 /* ---- the fast twin ------------------------------------------------------------ */
 
-/* splitmix64's finaliser of seed + (i+1)·golden: `bits` random bits →
- * [0, 1). */
+/* A counter-based draw: element i's 32 random bits are two rounds of the
+ * "lowbias32" integer hash (Wellons) over i and the call's 64-bit seed —
+ * 32-bit multiplies and shifts, so the loops vectorise; `bits` of them
+ * make u in [0, 1). */
+static inline uint32_t hash32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7FEB352Du;
+    x ^= x >> 15;
+    x *= 0x846CA68Bu;
+    x ^= x >> 16;
+    return x;
+}
+
 static inline double uniform_of(uint64_t seed, uint64_t i, int bits)
 {
-    uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return ldexp((double)(z >> (64 - bits)), -bits);
+    uint32_t h = hash32(hash32((uint32_t)i * 0x9E3779B9u + (uint32_t)seed) ^ (uint32_t)(seed >> 32));
+    return ldexp((double)(h >> (32 - bits)), -bits);
 }
 
 static inline uint32_t bits_of(float x)
@@ -209,19 +218,40 @@ static uint64_t fixed_rne(float *x, size_t n, int i_bits, int f_bits)
     return sat;
 }
 
+/* floor(s + u) for |s| < 2^23 (s exact in float), u = h29·2^−29, without
+ * doubles: with q0 = ⌊s⌋ and f29 = ⌊(s − q0)·2^29⌋ (s − q0 is exact), the
+ * sum reaches q0 + 1 exactly when h29 + f29 ≥ 2^29 — the same result as
+ * the reference's double arithmetic, for every s. */
+static inline float floor_plus_u(float s, uint32_t h29)
+{
+    float q0 = rintf(s);
+    q0 = q0 > s ? q0 - 1.0f : q0; /* ⌊s⌋ (floorf does not vectorise under strict C) */
+    int32_t f29 = (int32_t)((s - q0) * 0x1.0p29f); /* < 2^29: signed conversions vectorise */
+    return q0 + (float)(((int32_t)h29 + f29) >> 29);
+}
+
+static inline uint32_t draw29(uint32_t k, uint32_t s_lo, uint32_t s_hi)
+{
+    return hash32(hash32(k * 0x9E3779B9u + s_lo) ^ s_hi) >> 3;
+}
+
 F3_CLONES
 static uint64_t fixed_sr(float *x, size_t n, int i_bits, int f_bits, uint64_t seed)
 {
-    const double sc = ldexp(1.0, f_bits), inv = ldexp(1.0, -f_bits);
-    const double qhi = ldexp(1.0, i_bits + f_bits - 1) - 1.0, qlo = -ldexp(1.0, i_bits + f_bits - 1);
+    const float sc = ldexpf(1.0f, f_bits), inv = ldexpf(1.0f, -f_bits);
+    const float qhi = ldexpf(1.0f, i_bits + f_bits - 1) - 1.0f, qlo = -ldexpf(1.0f, i_bits + f_bits - 1);
+    const uint32_t s_lo = (uint32_t)seed, s_hi = (uint32_t)(seed >> 32);
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        float v = x[k];
-        double q = floor((double)v * sc + uniform_of(seed, k, 29));
-        sat += (q > qhi) | (q < qlo);
+        float v = x[k], s = v * sc;
+        /* beyond the range: saturate (the floor trick needs |s| < 2^23) */
+        float c = s > qhi + 1.0f ? qhi + 1.0f : s; /* beyond the range it saturates anyway */
+        c = c < qlo - 1.0f ? qlo - 1.0f : c;
+        float q = floor_plus_u(c, draw29((uint32_t)k, s_lo, s_hi));
+        sat += (uint64_t)((q > qhi) | (q < qlo));
         q = q > qhi ? qhi : q;
         q = q < qlo ? qlo : q;
-        float r = (float)(q * inv);
+        float r = q * inv;
         r = r == 0.0f ? copysignf(0.0f, v) : r;
         x[k] = v != v ? v : r;
     }
@@ -229,52 +259,86 @@ static uint64_t fixed_sr(float *x, size_t n, int i_bits, int f_bits, uint64_t se
 }
 
 /* bf16: round the low 16 bits of the float away (it has float's exponent
- * range, subnormals included); overflow saturates to the largest bf16 */
+ * range, subnormals included); overflow saturates to the largest bf16.
+ * Stochastic: floor(s + u) on the signed value, as the reference: a
+ * magnitude rounds up when u16 ≥ 2^16 − low (positive) or u16 < low
+ * (negative), u16 the top 16 bits of u. */
+static inline uint32_t bf16_finish(uint32_t mag, uint32_t sign, uint32_t add, uint64_t *sat)
+{
+    uint32_t r = (mag + add) & 0xFFFF0000u;
+    uint32_t over = (mag <= 0x7F800000u) & (r >= 0x7F800000u);
+    *sat += over;
+    return sign | (over ? 0x7F7F0000u : r);
+}
+
 F3_CLONES
-static uint64_t bf16_round(float *x, size_t n, uint64_t seed, int stochastic)
+static uint64_t bf16_rne(float *x, size_t n)
 {
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        uint32_t b = bits_of(x[k]);
-        uint32_t mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-        int nan = mag > 0x7F800000u;
-        /* stochastic: floor(s + u) on the signed value, as the reference:
-         * a magnitude rounds up when r ≥ 2^16 − low (positive) or r < low
-         * (negative), r the top 16 bits of u */
-        uint32_t u16 = (uint32_t)(uniform_of(seed, k, 29) * 65536.0);
-        uint32_t add = stochastic ? (sign ? 0xFFFFu - u16 : u16) : 0x7FFFu + ((mag >> 16) & 1u);
-        uint32_t r = (mag + add) & 0xFFFF0000u;
-        int over = !nan && r >= 0x7F800000u;
-        sat += (uint64_t)over;
-        r = over ? 0x7F7F0000u : r;
-        x[k] = nan ? x[k] : float_of(sign | r);
+        uint32_t b = bits_of(x[k]), mag = b & 0x7FFFFFFFu;
+        uint32_t q = bf16_finish(mag, b & 0x80000000u, 0x7FFFu + ((mag >> 16) & 1u), &sat);
+        x[k] = float_of(mag > 0x7F800000u ? b : q);
+    }
+    return sat;
+}
+
+F3_CLONES
+static uint64_t bf16_sr(float *x, size_t n, uint64_t seed)
+{
+    const uint32_t s_lo = (uint32_t)seed, s_hi = (uint32_t)(seed >> 32);
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t b = bits_of(x[k]), mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+        uint32_t u16 = hash32(hash32((uint32_t)k * 0x9E3779B9u + s_lo) ^ s_hi) >> 16;
+        uint32_t q = bf16_finish(mag, sign, sign ? 0xFFFFu - u16 : u16, &sat);
+        x[k] = float_of(mag > 0x7F800000u ? b : q);
     }
     return sat;
 }
 
 /* fp16: 10 fraction bits, exponents −14…15, subnormals down to 2^−24;
  * x / step and q·step are exact powers-of-two scalings */
+static inline float fp16_finish(float v, float q, uint64_t *sat)
+{
+    q = q == 0.0f ? copysignf(0.0f, v) : q; /* a zero keeps the input's sign */
+    *sat += (uint64_t)((q > 65504.0f) | (q < -65504.0f));
+    q = q > 65504.0f ? 65504.0f : q;
+    q = q < -65504.0f ? -65504.0f : q;
+    return v != v ? v : q;
+}
+
+static inline int fp16_exponent(float v)
+{
+    int e = (int)((bits_of(v) & 0x7FFFFFFFu) >> 23) - 127;
+    return e < -14 ? -14 : (e > 15 ? 15 : e);
+}
+
 F3_CLONES
-static uint64_t fp16_round(float *x, size_t n, uint64_t seed, int stochastic)
+static uint64_t fp16_rne(float *x, size_t n)
 {
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
         float v = x[k];
-        uint32_t mag = bits_of(v) & 0x7FFFFFFFu;
-        int e = (int)(mag >> 23) - 127;
-        e = e < -14 ? -14 : (e > 15 ? 15 : e);
+        int e = fp16_exponent(v);
         float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
-        float q;
-        if (stochastic)
-            q = (float)(floor((double)(v * inv) + uniform_of(seed, k, 29)) * (double)step);
-        else
-            q = rintf(v * inv) * step;
-        q = q == 0.0f ? copysignf(0.0f, v) : q; /* a zero keeps the input's sign */
-        int over = (q > 65504.0f) | (q < -65504.0f);
-        sat += (uint64_t)over;
-        q = q > 65504.0f ? 65504.0f : q;
-        q = q < -65504.0f ? -65504.0f : q;
-        x[k] = mag > 0x7F800000u ? v : q;
+        x[k] = fp16_finish(v, rintf(v * inv) * step, &sat);
+    }
+    return sat;
+}
+
+F3_CLONES
+static uint64_t fp16_sr(float *x, size_t n, uint64_t seed)
+{
+    const uint32_t s_lo = (uint32_t)seed, s_hi = (uint32_t)(seed >> 32);
+    uint64_t sat = 0;
+    for (size_t k = 0; k < n; k++) {
+        float v = x[k];
+        int e = fp16_exponent(v);
+        float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
+        float s = v * inv; /* |s| < 2^11, or beyond 65504: saturates */
+        s = s > 4096.0f ? 4096.0f : (s < -4096.0f ? -4096.0f : s);
+        x[k] = fp16_finish(v, floor_plus_u(s, draw29((uint32_t)k, s_lo, s_hi)) * step, &sat);
     }
     return sat;
 }
@@ -286,8 +350,8 @@ uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng)
     uint64_t seed = 0;
     if (sr) seed = draw_seed(rng);
     switch (f->kind) {
-    case F3_FMT_BF16: return bf16_round(x, n, seed, sr);
-    case F3_FMT_FP16: return fp16_round(x, n, seed, sr);
+    case F3_FMT_BF16: return sr ? bf16_sr(x, n, seed) : bf16_rne(x, n);
+    case F3_FMT_FP16: return sr ? fp16_sr(x, n, seed) : fp16_rne(x, n);
     case F3_FMT_FIXED:
         if (f->int_bits + f->frac_bits <= 24)
             return sr ? fixed_sr(x, n, f->int_bits, f->frac_bits, seed) : fixed_rne(x, n, f->int_bits, f->frac_bits);
