@@ -8,27 +8,34 @@
 
 /* ---- element-wise ---------------------------------------------------- */
 
-/* tanh and the logistic sigmoid in float, within 2 ulp of libm's value (in
- * double, correctly rounded to float) over the whole float range, checked
- * on every one of the 2^32 inputs by analysis/bench/bench_activations.c and
- * on a dense sample by tests/unit/test_kernels.c.  Nothing is clamped before
- * the result rounds there: tanh is ±1 only from |x| = 9.0109 on, where the
- * correctly rounded value is ±1; the sigmoid goes through the denormals down
- * to 0 at x = −103.97; ±0, ±inf and NaN come out as libm has them.  Plain
- * arithmetic and integer bit moves only (no libm call), so the loops
- * vectorise; glibc's scalar tanhf cost a third of an MNIST epoch.
+/* tanh and the logistic sigmoid in float: within 2 ulp of libm's value (in
+ * double, correctly rounded to float) and monotone over the whole float
+ * range, checked on every one of the 2^32 inputs by
+ * analysis/bench/bench_activations.c and on a dense sample by
+ * tests/unit/test_kernels.c.  Nothing is clamped before the result rounds
+ * there: tanh is ±1 only from |x| = 9.0109 on, where the correctly rounded
+ * value is ±1; the sigmoid goes through the denormals down to 0 at
+ * x = −103.97; ±0, ±inf and NaN come out as libm has them.
  *
- * Both rest on e^y by Cody–Waite reduction: n = round(y·log2 e) (adding
- * 1.5·2^23 rounds to an integer and leaves n in the low bits), r = y − n·ln 2
- * in two steps (ln 2 = LN2_HI + LN2_LO; n·LN2_HI and y − n·LN2_HI are exact),
- * |r| ≤ ln2/2, then e^r by a degree-6 polynomial (coefficients fitted in
- * relative error with mpmath; ≤ 0.07 ulp for e^r, ≤ 0.24 ulp for e^r − 1
- * before rounding) and 2^n built from its exponent bits. */
+ * Plain arithmetic and integer bit moves only (no libm call, no branch), so
+ * the loops vectorise in every clone: the selects are bit masks, since GCC
+ * will not if-convert a ?: whose arm holds floating-point arithmetic (it
+ * could trap), and the old code stayed scalar without AVX-512.  glibc's
+ * scalar tanhf cost a third of an MNIST epoch.
+ *
+ * Both rest on e^w by Cody–Waite reduction: n = round(w·log2 e) (adding
+ * 1.5·2^23 rounds to an integer and leaves n in the low bits),
+ * r = w − n·ln 2 in two steps (ln 2 = LN2_HI + LN2_LO; n·LN2_HI and
+ * w − n·LN2_HI are exact), |r| ≤ ln2/2, then e^r − 1 = r + r²·P(r) with P
+ * of degree 4 (coefficients fitted in relative error with mpmath: 0.24 ulp
+ * before rounding; evaluated in Estrin's order for a shorter dependency
+ * chain) and 2^n built from its exponent bits. */
 
 #define RND_MAGIC 12582912.0f  /* 1.5·2^23 */
 #define LOG2E 1.44269504088896341f
 #define LN2_HI 0.693359375f    /* 355/512: n·LN2_HI is exact for |n| < 2^15 */
 #define LN2_LO -2.12194440e-4f /* ln 2 − LN2_HI */
+#define SIGN_BIT 0x80000000u
 
 static inline uint32_t f32_bits(float f)
 {
@@ -44,62 +51,87 @@ static inline float bits_f32(uint32_t u)
     return f;
 }
 
-/* e^y for y in [−104, 0] (NaN passes through); the result rounds once,
- * into the denormals too: 2^n (n ≥ −150) is applied as two normal factors
- * 2^n1·2^n2, so only the last product rounds. */
-static inline float exp_nonpositive(float y)
+/* All ones where c holds, else 0. */
+static inline uint32_t mask_if(int c)
 {
-    float t = y * LOG2E + RND_MAGIC;
+    return -(uint32_t)c;
+}
+
+/* w = n·ln 2 + r with |r| ≤ ln2/2 (|w| ≤ 104 here); returns r, and n + bias
+ * (mod 2^32) in *k. */
+static inline float exp_reduce(float w, uint32_t bias, uint32_t *k)
+{
+    float t = w * LOG2E + RND_MAGIC;
     float n = t - RND_MAGIC;
-    uint32_t k = f32_bits(t) - (f32_bits(RND_MAGIC) - 150u); /* n + 150 in [0, 150] */
-    float r = y - n * LN2_HI;
-    r = r - n * LN2_LO;
-    float p = r * 1.3751407895822138e-3f + 8.368916341375127e-3f;
-    p = p * r + 4.166953310922325e-2f;
-    p = p * r + 1.6666518459980376e-1f;
-    p = p * r + 4.9999988595112804e-1f;
-    p = p * (r * r) + r;
-    p = p + 1.0f;                        /* e^r */
-    uint32_t k1 = k >> 1, k2 = k - k1;   /* n1 = k1 − 75, n2 = k2 − 75 */
-    return p * bits_f32((k1 + 52u) << 23) * bits_f32((k2 + 52u) << 23);
+    *k = f32_bits(t) - f32_bits(RND_MAGIC) + bias;
+    float r = w - n * LN2_HI;
+    return r - n * LN2_LO;
 }
 
-/* σ(x) = 1/(1 + e^−x).  With e = e^−|x| in (0, 1], s = e/(1 + e) is σ(−|x|)
- * without cancellation and σ(|x|) = 1 − s.  Within 2 ulp. */
-static inline float sigmoid_f32(float x)
+/* e^r − 1 for |r| ≤ ln2/2. */
+static inline float expm1_reduced(float r)
 {
-    float a = fabsf(x);
-    float e = exp_nonpositive(-(a > 104.0f ? 104.0f : a)); /* e^−104 rounds to 0; NaN passes */
-    float s = e / (1.0f + e);
-    return x < 0.0f ? s : 1.0f - s;
+    float r2 = r * r;
+    float a = r * 1.666654199049541e-1f + 4.9999996748252873e-1f;
+    float b = r * 8.366673466107631e-3f + 4.1667596429334285e-2f;
+    float c = r2 * 1.3858160102672595e-3f + b;
+    float p = r2 * c + a;
+    return p * r2 + r;
 }
 
-/* tanh|x| = m/(m + 2) with m = e^(2|x|) − 1 = 2^n·(e^r − 1) + (2^n − 1),
- * e^r − 1 = r + r²·P(r) (every step exact but the last addition).  Below
- * |x| = 0.17 it is −m/(m + 2) with m = e^(−2|x|) − 1 instead: the
- * denominator then rounds with half the error, and |2x| < ln2/2 needs no
- * reduction (n = 0, m = e^r − 1).  From |x| = 9.1 on (where the correctly
- * rounded value is already 1) |x| is held at 9.1.  The sign is copied back,
- * so tanh(−x) = −tanh(x) exactly.  Within 2 ulp. */
+/* tanh|x| = (1 − e)/(1 + e) with e = e^(−2|x|) = s·(1 + u), s = 2^n,
+ * u = e^r − 1: ((1 − s) − s·u)/(s·u + (s + 1)), where s·u, 1 − s and s + 1
+ * are exact for n ≥ −23, so no cancellation near 0 (n = 0: −u/(u + 2)).
+ * The numerator grows with |x| and the denominator shrinks, so the quotient
+ * keeps the order of its inputs.  From |x| = 6 on it is 1 − 2e instead
+ * (the 2e² left out is below 0.002 ulp): from n = −24 on 1 − s and s + 1
+ * round, e is lost and the quotient would be 1 from |x| = 8.3 on instead of
+ * 9.0109, where the correctly rounded value gets there.  |x| is held at
+ * 9.1; the sign bit is copied back, so tanh(−x) = −tanh(x) exactly.
+ * Within 2 ulp. */
 static inline float tanh_f32(float x)
 {
-    float a = fabsf(x);
-    float y = 2.0f * (a > 9.1f ? 9.1f : a); /* NaN passes */
-    y = a < 0.17f ? -y : y;
-    float t = y * LOG2E + RND_MAGIC;
-    float n = t - RND_MAGIC;
-    uint32_t k = f32_bits(t) - f32_bits(RND_MAGIC); /* n in [0, 26] */
-    float r = y - n * LN2_HI;
-    r = r - n * LN2_LO;
-    float p = r * 1.3858160102672595e-3f + 8.366673466107631e-3f;
-    p = p * r + 4.1667596429334285e-2f;
-    p = p * r + 1.666654199049541e-1f;
-    p = p * r + 4.9999996748252873e-1f;
-    float u = p * (r * r) + r;            /* e^r − 1 */
-    float s = bits_f32((k + 127u) << 23); /* 2^n */
-    float m = s * u + (s - 1.0f);
-    float h = (a < 0.17f ? -m : m) / (m + 2.0f);
-    return copysignf(h, x);
+    uint32_t xb = f32_bits(x), ab = xb & ~SIGN_BIT, lim = f32_bits(9.1f);
+    float a = bits_f32(ab < lim ? ab : lim);
+    uint32_t k;
+    float u = expm1_reduced(exp_reduce(-2.0f * a, 127u, &k)); /* n in [−27, 0] */
+    float s = bits_f32(k << 23);
+    float su = s * u;
+    float q = ((1.0f - s) - su) / (su + (s + 1.0f));
+    float e = su + s;
+    float tail = 1.0f - (e + e);
+    uint32_t far = mask_if(a >= 6.0f);
+    uint32_t h = (f32_bits(tail) & far) | (f32_bits(q) & ~far);
+    uint32_t nan = mask_if(x != x);
+    return bits_f32((xb & nan) | ((h | (xb & SIGN_BIT)) & ~nan));
+}
+
+/* σ(x) = 1/(1 + e^−x), from z = e^w:
+ *   x ≥ 0:               w = −x,  σ = 1/(1 + z);
+ *   −4 ≤ x ≤ −0.5:       w = −x,  σ = 1/(1 + z) (z > 1);
+ *   x < −4, −0.5 < x < 0: w = x,   σ = z/(1 + z).
+ * 1/(1 + z) is monotone step by step; z/(1 + z) keeps the precision of a
+ * small σ but its numerator and denominator grow together, and between −4
+ * and −0.5 (where σ grows by less than its rounding error from one float to
+ * the next) that broke monotonicity by an ulp.  z reaches the denormals:
+ * 2^n (n ≥ −150) is applied as two normal factors 2^n1·2^n2, so only the
+ * last product rounds.  |x| is held at 104 (x < 0: e^−104 rounds to 0) or
+ * 20 (x > 0: σ rounds to 1; no denormal z).  Within 2 ulp. */
+static inline float sigmoid_f32(float x)
+{
+    uint32_t xb = f32_bits(x), ab = xb & ~SIGN_BIT;
+    uint32_t neg = -(xb >> 31);
+    uint32_t mid = neg & mask_if(ab - f32_bits(0.5f) <= f32_bits(4.0f) - f32_bits(0.5f));
+    uint32_t lim = f32_bits(20.0f) ^ (neg & (f32_bits(20.0f) ^ f32_bits(104.0f)));
+    uint32_t k;
+    float r = exp_reduce(bits_f32((ab < lim ? ab : lim) | (SIGN_BIT & ~mid)), 150u, &k); /* n + 150 in [0, 156] */
+    float p = expm1_reduced(r) + 1.0f;
+    uint32_t k1 = k >> 1, k2 = k - k1;  /* n1 = k1 − 75, n2 = k2 − 75 */
+    float z = p * bits_f32((k1 + 52u) << 23) * bits_f32((k2 + 52u) << 23);
+    uint32_t zn = neg & ~mid;           /* z in the numerator */
+    float y = bits_f32((f32_bits(z) & zn) | (f32_bits(1.0f) & ~zn)) / (1.0f + z);
+    uint32_t nan = mask_if(x != x);
+    return bits_f32((xb & nan) | (f32_bits(y) & ~nan));
 }
 
 /* The element-wise loops are compiled for AVX-512, AVX2 and baseline x86-64

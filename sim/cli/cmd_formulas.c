@@ -1,6 +1,7 @@
 /* cmd_formulas.c — `f3sim formulas` (closed forms of Appendix A and their
  * generalisation) and `f3sim verify` (the closed forms against the ledger
- * of real training steps).  See cmd_formulas.h and docs/validation.md. */
+ * of real training steps), and the command line's "did you mean"
+ * suggestions.  See cmd_formulas.h and docs/validation.md. */
 #include "cmd_formulas.h"
 
 #include "cli_util.h"
@@ -26,13 +27,14 @@
     "  --samples N           training samples: one epoch, and F3's error store (10000)\n"  \
     "  --algorithm A         bp | f3 | dfa | drtp | llo | all, or a comma list (all)\n"     \
     "  --bias                layers with biases (default: none, as A.1 assumes)\n"          \
-    "  --no-bias             layers without biases\n"                                       \
+    "  --no-bias             layers without biases (the default)\n"                         \
     "  --activation F        hidden activation: identity | tanh | sigmoid | relu (identity)\n" \
     "  --output-activation F identity | sigmoid | tanh | relu (identity; sigmoid for bce)\n" \
     "  --loss L              mse | bce | softmax_ce (mse)\n"                                \
     "  --error-info E        f3: delayed_error | delayed_loss, each also _one_hot or\n"     \
     "                        _softmax (delayed_error)\n"                                    \
-    "  --one-hot             f3: one-hot error information (one column of B_i per sample)\n" \
+    "  --one-hot             f3: one-hot error information (one column of B_i per sample;\n" \
+    "                        off)\n"                                                        \
     "  --optimizer O         sgd | adam (sgd, as A.1 assumes)\n"
 
 const char *const FORMULAS_HELP =
@@ -44,15 +46,21 @@ const char *const FORMULAS_HELP =
     "epoch of --samples samples (the last batch partial), memory in elements and\n"
     "bytes (float32, 2-bit ternary and seed-regenerated feedback weights), and the\n"
     "gains of F3 over BP (eqs. 22-26, 30-34).  The defaults are the assumptions of\n"
-    "A.1: linear layers, no bias, batch 1, SGD.  docs/validation.md derives every\n"
-    "form and lists the errata.\n"
+    "A.1: linear layers, no bias, batch 1, SGD.  No data and no training: the\n"
+    "forms alone (f3sim verify checks them against the kernels).  docs/validation.md\n"
+    "derives every form and lists the errata.\n"
     "\n" NET_OPTIONS_HELP
     "output:\n"
-    "  --json                JSON on stdout: fma.<algorithm>.<phase> (phases forward,\n"
-    "                        feedback, gradient, update, loss, total; one epoch),\n"
+    "  --json                JSON on stdout (default: the table):\n"
+    "                        fma.<algorithm>.<phase> (phases forward, feedback,\n"
+    "                        gradient, update, loss, total; one epoch),\n"
     "                        memory.<algorithm>.<item>.{elements,bytes}, paper.*, gains.*\n"
+    "  --help                this page\n"
     "\n"
-    "example: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n";
+    "example: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n"
+    "\n"
+    "exit status: 0 printed; 1 runtime failure; 2 usage or validation error (an\n"
+    "unknown option, a bad value, a configuration the trainer does not run)\n";
 
 const char *const VERIFY_HELP =
     "usage: f3sim verify [options]\n"
@@ -61,14 +69,128 @@ const char *const VERIFY_HELP =
     "every selected algorithm, read the ledger, and print formula against counted\n"
     "per layer and phase — FMA, element-wise operations, element reads and writes\n"
     "per memory class — with a verdict, then the memory peaks and, when the layers\n"
-    "have no bias, the paper's eqs. (14)-(17).  Exit status 0 when every counter\n"
-    "matches, 1 on any mismatch, 2 for an option error.\n"
+    "have no bias, the paper's eqs. (14)-(17).  The table sums reads and writes\n"
+    "over the memory classes; the verdict compares every class.\n"
     "\n" NET_OPTIONS_HELP
     "run:\n"
     "  --steps N             training steps, over epochs of --samples samples (3)\n"
     "  --seed N              seed of the weights, feedback matrices and data (1)\n"
+    "output:\n"
+    "  --json                JSON on stdout (default: the tables):\n"
+    "                        algorithms.<algorithm>.layers[].phases.<phase> and\n"
+    "                        algorithms.<algorithm>.all.<phase or total>, each\n"
+    "                        {predicted, counted, equal} with counts {fma,\n"
+    "                        elementwise_ops, reads.<class>, writes.<class>};\n"
+    "                        memory.<check>, appendix_a.<eq>, equal, mismatches\n"
+    "  --help                this page\n"
     "environment:\n"
-    "  F3SIM_VERIFY_PERTURB=1  add 1 to a counted FMA before comparing (tests the verifier)\n";
+    "  F3SIM_VERIFY_PERTURB=1  add 1 to a counted FMA before comparing (tests the verifier)\n"
+    "\n"
+    "example: f3sim verify --widths 784,500,10 --batch 50 --optimizer adam --bias\n"
+    "\n"
+    "exit status: 0 every counter matches; 1 a counter differs from its closed form\n"
+    "(the tables or JSON are still printed), or a runtime failure; 2 usage or\n"
+    "validation error (an unknown option, a bad value, a configuration the trainer\n"
+    "does not run)\n";
+
+/* ---- "did you mean" ---------------------------------------------------------- */
+
+/* Levenshtein distance (the scenario loader's, sim/scenario/scenario.c). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+const char *cli_nearest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = 99;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i]) continue;
+        size_t d = edit_distance(word, names[i]);
+        if (d < best_d) best_d = d, best = names[i];
+    }
+    return best && best_d <= 1 + strlen(word) / 3 ? best : NULL;
+}
+
+static int skipped(const char *name, const char *const *skip)
+{
+    for (size_t i = 0; skip && skip[i]; i++)
+        if (!strcmp(skip[i], name)) return 1;
+    return 0;
+}
+
+const char *cli_rejected_word(int argc, char **argv, const struct option *opts, int longindex, char *buf,
+                              size_t len)
+{
+    if (longindex >= 0) {
+        snprintf(buf, len, "--%s", opts[longindex].name);
+    } else if (optopt > 0 && optopt < 256) {
+        /* a short option: in the middle of a word "-abc" getopt has not
+         * moved past it yet */
+        const char *w = optind < argc ? argv[optind] : NULL;
+        if (!(w && w[0] == '-' && w[1] && w[1] != '-' && strchr(w + 1, optopt))) w = argv[optind - 1];
+        if (w && w[0] == '-' && w[1] != '-' && strchr(w + 1, optopt)) snprintf(buf, len, "%s", w);
+        else snprintf(buf, len, "-%c", optopt);
+    } else {
+        snprintf(buf, len, "%s", optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+    }
+    return buf;
+}
+
+int cli_bad_option(const char *cmd, const char *arg, const struct option *opts, const char *const *skip,
+                   const char *note)
+{
+    const char *p = arg;
+    int dashes = 0;
+    while (*p == '-' && dashes < 2) p++, dashes++;
+    char name[128], msg[1200];
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(p, "="), p);
+    const int has_value = p[strlen(name)] == '=';
+    const char *names[128];
+    size_t n = 0, n_prefix = 0;
+    const struct option *exact = NULL;
+    char prefixed[600] = "";
+    for (const struct option *o = opts; o->name && n < 128; o++) {
+        if (skipped(o->name, skip)) continue;
+        names[n++] = o->name;
+        if (!strcmp(o->name, name)) exact = o;
+        if (name[0] && !strncmp(o->name, name, strlen(name))) {
+            size_t used = strlen(prefixed);
+            snprintf(prefixed + used, sizeof prefixed - used, "%s--%s", n_prefix ? ", " : "", o->name);
+            n_prefix++;
+        }
+    }
+    const char *near = NULL;
+    if (dashes == 2 && exact && has_value && exact->has_arg == no_argument)
+        snprintf(msg, sizeof msg, "option '--%s' takes no value (given '%s')", name, arg);
+    else if (dashes == 2 && !exact && n_prefix > 1)
+        snprintf(msg, sizeof msg, "ambiguous option '%s': did you mean one of %s?", arg, prefixed);
+    else if (dashes == 1 && strlen(name) > 1 && (exact || (near = cli_nearest(name, names, n))))
+        /* "-lr": a long option written with one dash */
+        snprintf(msg, sizeof msg, "unknown option '%s'; did you mean '--%s'?", arg, exact ? exact->name : near);
+    else if (!exact && (near = cli_nearest(name, names, n)))
+        snprintf(msg, sizeof msg, "unknown option '%s'; did you mean '--%s'?", arg, near);
+    else
+        snprintf(msg, sizeof msg, "unknown option '%s'", arg);
+    if (note) {
+        size_t used = strlen(msg);
+        snprintf(msg + used, sizeof msg - used, " (%s)", note);
+    }
+    return usage_error(cmd, msg);
+}
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -185,7 +307,7 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
     opterr = 0;
     optind = 1;
     /* leading ':' so that a missing value is reported as ':' */
-    while ((li = -1, c = getopt_long(argc, argv, ":", opts, &li)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
         int bad = 0;
         f3_status st = F3_OK;
         uint64_t v = 0;
@@ -205,10 +327,7 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
         case O_EI: st = f3_parse_error_info(optarg, &o->cfg.error_info); break;
         case O_ONE_HOT: one_hot = 1; break;
         case O_OPT: st = f3_parse_optimizer(optarg, &o->cfg.optimizer); break;
-        case O_JSON:
-            if (verify) goto unknown;
-            o->json = 1;
-            break;
+        case O_JSON: o->json = 1; break;
         case O_STEPS:
             if (!verify) goto unknown;
             bad = parse_u64("--steps", optarg, &v);
@@ -220,15 +339,22 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
             bad = parse_u64("--seed", optarg, &v);
             o->cfg.seed = v;
             break;
+        case 'h':
         case O_HELP: fputs(verify ? VERIFY_HELP : FORMULAS_HELP, stdout); return 0;
-        case ':': return usage_error(cmd, "an option is missing its value");
+        case ':': {
+            char msg[300];
+            snprintf(msg, sizeof msg, "option '%s' is missing its value", argv[optind - 1]);
+            return usage_error(cmd, msg);
+        }
         default:
         unknown: {
-            /* an option of the other command has consumed its value */
-            char msg[300];
-            if (li >= 0) snprintf(msg, sizeof msg, "unknown option '--%s'", opts[li].name);
-            else snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            return usage_error(cmd, msg);
+            /* li >= 0: an option of verify given to formulas (it has
+             * consumed its value) */
+            static const char *const verify_only[] = {"steps", "seed", NULL};
+            char word[300];
+            cli_rejected_word(argc, argv, opts, li, word, sizeof word);
+            return cli_bad_option(cmd, word, opts, verify ? NULL : verify_only,
+                                  li >= 0 ? "it is an option of 'f3sim verify'" : NULL);
         }
         }
         if (bad || st != F3_OK) return usage_error(cmd, f3_last_error());
@@ -723,39 +849,138 @@ static void print_row(const char *layer, const char *phase, const f3_counts *f, 
 #undef DETAIL
 }
 
-static size_t print_check(const char *what, uint64_t formula, uint64_t counted)
+/* One check outside the per-layer table: a label for the table, a key for
+ * JSON, the closed form and the count. */
+typedef struct {
+    const char *label, *key;
+    uint64_t formula, counted;
+} vcheck;
+
+/* Everything `verify` finds for one algorithm, computed once for the table
+ * and JSON. */
+typedef struct {
+    f3_config cfg;
+    f3_run_shape run;
+    f3_trainer *tr;
+    f3_ledger *want;           /* the closed forms */
+    const f3_ledger *got;      /* the kernels' ledger (tr->ledger) */
+    vcheck memory[8];          /* the first six are part of the ledger comparison */
+    size_t n_memory;
+    vcheck paper[6];           /* Appendix A, eqs. (14)-(19), when they apply */
+    size_t n_paper;
+    uint64_t feedback;         /* elements of the allocated B_i */
+    size_t bad;                /* mismatching checks outside the ledger */
+    size_t nd;                 /* ledger counters that differ */
+    char first[256];           /* the first of them */
+} vresult;
+
+static void vresult_free(vresult *v)
 {
-    char g[2][32];
-    printf("  %-46s %15s %15s  %s\n", what, grouped(formula, g[0], 32), grouped(counted, g[1], 32),
-           formula == counted ? "ok" : "MISMATCH");
-    return formula != counted;
+    f3_ledger_free(v->want);
+    f3_trainer_free(v->tr);
+    v->want = NULL;
+    v->tr = NULL;
 }
 
-/* Verify one algorithm; returns the number of mismatching counters, or
- * (size_t)-1 if the kernels could not run. */
-static size_t verify_one(const net_options *o, f3_algorithm a)
+static void add_check(vcheck *list, size_t *n, const char *label, const char *key, uint64_t formula,
+                      uint64_t counted)
 {
-    f3_config cfg = o->cfg;
-    cfg.algorithm = a;
-    const size_t K = cfg.n_layers, C = cfg.widths[K];
-    f3_trainer *tr = NULL;
-    f3_ledger *want = NULL;
-    if (run_kernels(o, a, &tr) != F3_OK) return (size_t)-1;
-    const f3_run_shape run = f3_run_shape_epochs(o->samples, cfg.batch_size, o->steps);
-    if (f3_ledger_alloc(K, &want) != F3_OK || f3_formula_ledger(&cfg, o->samples, run, want) != F3_OK) {
-        f3_trainer_free(tr);
-        f3_ledger_free(want);
-        return (size_t)-1;
+    list[*n] = (vcheck){label, key, formula, counted};
+    (*n)++;
+}
+
+/* Run the kernels for algorithm a and compare; F3_OK or the reason the
+ * kernels could not run (f3_last_error()). */
+static f3_status verify_compute(const net_options *o, f3_algorithm a, vresult *v)
+{
+    memset(v, 0, sizeof *v);
+    v->cfg = o->cfg;
+    v->cfg.algorithm = a;
+    const f3_config *cfg = &v->cfg;
+    const size_t K = cfg->n_layers, C = cfg->widths[K];
+    f3_status st = run_kernels(o, a, &v->tr);
+    if (st != F3_OK) return st;
+    v->run = f3_run_shape_epochs(o->samples, cfg->batch_size, o->steps);
+    if ((st = f3_ledger_alloc(K, &v->want)) != F3_OK ||
+        (st = f3_formula_ledger(cfg, o->samples, v->run, v->want)) != F3_OK) {
+        vresult_free(v);
+        return st;
     }
     /* F3SIM_VERIFY_PERTURB: add 1 to the counted forward FMAs of layer 1, to
      * test that the verifier catches a difference (tests/integration) */
     const char *perturb = getenv("F3SIM_VERIFY_PERTURB");
-    if (perturb && *perturb && strcmp(perturb, "0")) f3_ledger_at(tr->ledger, 0, F3_PH_FORWARD)->fma += 1;
-    const f3_ledger *got = tr->ledger;
+    if (perturb && *perturb && strcmp(perturb, "0")) f3_ledger_at(v->tr->ledger, 0, F3_PH_FORWARD)->fma += 1;
+    const f3_ledger *want = v->want, *got = v->got = v->tr->ledger;
+
+    /* these six are part of the ledger comparison (nd) */
+    add_check(v->memory, &v->n_memory, "samples", "samples", want->samples, got->samples);
+    add_check(v->memory, &v->n_memory, "steps", "steps", want->batches, got->batches);
+    add_check(v->memory, &v->n_memory, "activation buffer peak, eq. (27) (h_1..h_{K-1})", "activation_buffer_peak",
+              want->peak_act, got->peak_act);
+    add_check(v->memory, &v->n_memory, "activation buffer live at the end", "activation_buffer_live_at_end",
+              want->live_act, got->live_act);
+    add_check(v->memory, &v->n_memory, "error store peak, eq. (29)", "error_store_peak", want->peak_err,
+              got->peak_err);
+    add_check(v->memory, &v->n_memory, "error store live at the end", "error_store_live_at_end", want->live_err,
+              got->live_err);
+    /* checks outside the ledger */
+    f3_memory mem;
+    f3_formula_memory(cfg, o->samples, &mem);
+    for (size_t j = 0; j < K; j++)
+        if (v->tr->layers[j].B) v->feedback += (uint64_t)C * v->tr->layers[j].n_out;
+    add_check(v->memory, &v->n_memory, "feedback matrices, eq. (28)", "feedback_matrices", mem.feedback,
+              v->feedback);
+    add_check(v->memory, &v->n_memory, "parameters", "parameters", mem.parameters, f3_parameter_count(cfg));
+    for (size_t i = 6; i < v->n_memory; i++) v->bad += v->memory[i].formula != v->memory[i].counted;
+
+    /* the paper's forms: FMA of eqs. (14)–(17) hold for any activation,
+     * loss and batch size when the layers have no bias (the update is per
+     * step), F³/DFA/DRTP with C-entry error information */
+    const int one_hot = a == F3_ALG_F3 && cfg->error_info.one_hot;
+    if (!cfg->bias && a != F3_ALG_LLO && !one_hot) {
+        f3_paper_fma e;
+        if (a == F3_ALG_BP) f3_paper_fma_bp(K, cfg->widths, &e);
+        else f3_paper_fma_f3(K, cfg->widths, &e);
+        const f3_run_shape run = v->run;
+        add_check(v->paper, &v->n_paper, "eq. (14) forward", "eq14_forward", run.samples * e.forward,
+                  f3_ledger_sum(got, -1, F3_PH_FORWARD).fma);
+        add_check(v->paper, &v->n_paper, a == F3_ALG_BP ? "eq. (15) dh = W^T dz" : "eq. (16) dh = B^T e",
+                  a == F3_ALG_BP ? "eq15_feedback" : "eq16_feedback", run.samples * e.feedback,
+                  f3_ledger_sum(got, -1, F3_PH_FEEDBACK).fma);
+        add_check(v->paper, &v->n_paper, "eqs. (15), (16) dW", "eq15_16_gradient", run.samples * e.gradient,
+                  f3_ledger_sum(got, -1, F3_PH_GRADIENT).fma);
+        add_check(v->paper, &v->n_paper, "eq. (17) update (per step)", "eq17_update", run.steps * e.update,
+                  f3_ledger_sum(got, -1, F3_PH_UPDATE).fma);
+        add_check(v->paper, &v->n_paper, "loss phase (no FMA)", "loss_phase_fma", 0,
+                  f3_ledger_sum(got, -1, F3_PH_LOSS).fma);
+        if (cfg->batch_size == 1)
+            add_check(v->paper, &v->n_paper, a == F3_ALG_BP ? "eq. (18) total" : "eq. (19) total",
+                      a == F3_ALG_BP ? "eq18_total" : "eq19_total", run.samples * e.total,
+                      f3_ledger_sum(got, -1, F3_PH_COUNT).fma);
+        for (size_t i = 0; i < v->n_paper; i++) v->bad += v->paper[i].formula != v->paper[i].counted;
+    }
+    v->nd = f3_ledger_diff(got, want, v->first, sizeof v->first);
+    return F3_OK;
+}
+
+static void print_check(const vcheck *c)
+{
+    char g[2][32];
+    printf("  %-46s %15s %15s  %s\n", c->label, grouped(c->formula, g[0], 32), grouped(c->counted, g[1], 32),
+           c->formula == c->counted ? "ok" : "MISMATCH");
+}
+
+static void verify_table(const net_options *o, const vresult *v)
+{
+    const f3_config *cfg = &v->cfg;
+    const size_t K = cfg->n_layers;
+    f3_ledger *want = v->want;
+    const f3_ledger *got = v->got;
     char ws[2048];
-    widths_string(&cfg, ws, sizeof ws);
+    widths_string(cfg, ws, sizeof ws);
     printf("== %s: %s, %" PRIu64 " steps, %" PRIu64 " samples (batch %zu, epoch of %zu), seed %" PRIu64 "\n",
-           f3_algorithm_name(a), ws, run.steps, run.samples, cfg.batch_size, o->samples, cfg.seed);
+           f3_algorithm_name(cfg->algorithm), ws, v->run.steps, v->run.samples, cfg->batch_size, o->samples,
+           cfg->seed);
     printf("  %-5s %-9s %15s %15s %13s %13s %13s %13s %13s %13s  %s\n", "layer", "phase", "fma formula",
            "fma counted", "elem formula", "elem counted", "reads formula", "reads counted",
            "writes formula", "writes counted", "verdict");
@@ -776,57 +1001,116 @@ static size_t verify_one(const net_options *o, f3_algorithm a)
     print_row("all", "total", &ft, &mt);
     /* (reads and writes are summed over memory classes in the table; the
      * verdict compares every class) */
-
-    /* these six are part of the ledger comparison below */
     printf("  %-46s %15s %15s\n", "memory (elements)", "formula", "counted");
-    print_check("samples", want->samples, got->samples);
-    print_check("steps", want->batches, got->batches);
-    print_check("activation buffer peak, eq. (27) (h_1..h_{K-1})", want->peak_act, got->peak_act);
-    print_check("activation buffer live at the end", want->live_act, got->live_act);
-    print_check("error store peak, eq. (29)", want->peak_err, got->peak_err);
-    print_check("error store live at the end", want->live_err, got->live_err);
-    size_t bad = 0; /* checks outside the ledger */
-    f3_memory mem;
-    f3_formula_memory(&cfg, o->samples, &mem);
-    uint64_t fb = 0;
-    for (size_t j = 0; j < K; j++)
-        if (tr->layers[j].B) fb += (uint64_t)C * tr->layers[j].n_out;
-    bad += print_check("feedback matrices, eq. (28)", mem.feedback, fb);
-    bad += print_check("parameters", mem.parameters, f3_parameter_count(&cfg));
+    for (size_t i = 0; i < v->n_memory; i++) print_check(&v->memory[i]);
     char u[5][32];
     printf("  bytes: activation buffer %s, feedback %s as float32 / %s as 2-bit (eq. 34) / %s as a seed, "
            "error store %s\n",
-           with_unit(4.0 * (double)got->peak_act, u[0], 32), with_unit(4.0 * (double)fb, u[1], 32),
-           with_unit((double)f3_feedback_bytes(fb, F3_ENC_TERNARY2), u[2], 32),
-           with_unit((double)f3_feedback_bytes(fb, F3_ENC_SEED), u[3], 32),
+           with_unit(4.0 * (double)got->peak_act, u[0], 32), with_unit(4.0 * (double)v->feedback, u[1], 32),
+           with_unit((double)f3_feedback_bytes(v->feedback, F3_ENC_TERNARY2), u[2], 32),
+           with_unit((double)f3_feedback_bytes(v->feedback, F3_ENC_SEED), u[3], 32),
            with_unit(4.0 * (double)got->peak_err, u[4], 32));
-
-    /* the paper's forms: FMA of eqs. (14)–(17) hold for any activation,
-     * loss and batch size when the layers have no bias (the update is per
-     * step), F³/DFA/DRTP with C-entry error information */
-    const int one_hot = a == F3_ALG_F3 && cfg.error_info.one_hot;
-    if (!cfg.bias && a != F3_ALG_LLO && !one_hot) {
-        f3_paper_fma e;
-        if (a == F3_ALG_BP) f3_paper_fma_bp(K, cfg.widths, &e);
-        else f3_paper_fma_f3(K, cfg.widths, &e);
+    if (v->n_paper) {
         printf("  %-46s %15s %15s\n", "Appendix A (FMA; per sample x samples)", "formula", "counted");
-        bad += print_check("eq. (14) forward", run.samples * e.forward, f3_ledger_sum(got, -1, F3_PH_FORWARD).fma);
-        bad += print_check(a == F3_ALG_BP ? "eq. (15) dh = W^T dz" : "eq. (16) dh = B^T e", run.samples * e.feedback,
-                           f3_ledger_sum(got, -1, F3_PH_FEEDBACK).fma);
-        bad += print_check("eqs. (15), (16) dW", run.samples * e.gradient, f3_ledger_sum(got, -1, F3_PH_GRADIENT).fma);
-        bad += print_check("eq. (17) update (per step)", run.steps * e.update, f3_ledger_sum(got, -1, F3_PH_UPDATE).fma);
-        bad += print_check("loss phase (no FMA)", 0, f3_ledger_sum(got, -1, F3_PH_LOSS).fma);
-        if (cfg.batch_size == 1)
-            bad += print_check(a == F3_ALG_BP ? "eq. (18) total" : "eq. (19) total", run.samples * e.total,
-                               f3_ledger_sum(got, -1, F3_PH_COUNT).fma);
+        for (size_t i = 0; i < v->n_paper; i++) print_check(&v->paper[i]);
     }
-    char first[256];
-    size_t nd = f3_ledger_diff(got, want, first, sizeof first);
-    if (nd) printf("  first difference (counted vs formula): %s\n", first);
-    printf("  verdict: %s\n\n", bad || nd ? "MISMATCH" : "all counters match");
-    f3_ledger_free(want);
-    f3_trainer_free(tr);
-    return bad + nd;
+    if (v->nd) printf("  first difference (counted vs formula): %s\n", v->first);
+    printf("  verdict: %s\n\n", v->bad || v->nd ? "MISMATCH" : "all counters match");
+}
+
+static void json_counts(json_writer *w, const char *key, const f3_counts *c)
+{
+    json_key(w, key);
+    json_begin_object(w);
+    json_kv_u64(w, "fma", c->fma);
+    json_kv_u64(w, "elementwise_ops", c->elem);
+    for (int rw = 0; rw < 2; rw++) {
+        json_key(w, rw ? "writes" : "reads");
+        json_begin_object(w);
+        for (int k = 0; k < F3_MEM_COUNT; k++)
+            json_kv_u64(w, f3_memclass_name((f3_memclass)k), rw ? c->writes[k] : c->reads[k]);
+        json_end_object(w);
+    }
+    json_end_object(w);
+}
+
+/* key: {"predicted": counts, "counted": counts, "equal": bool} */
+static void json_compare(json_writer *w, const char *key, const f3_counts *f, const f3_counts *m)
+{
+    json_key(w, key);
+    json_begin_object(w);
+    json_counts(w, "predicted", f);
+    json_counts(w, "counted", m);
+    json_kv_bool(w, "equal", counts_equal(f, m));
+    json_end_object(w);
+}
+
+static void json_checks(json_writer *w, const char *key, const vcheck *c, size_t n)
+{
+    json_key(w, key);
+    json_begin_object(w);
+    for (size_t i = 0; i < n; i++) {
+        json_key(w, c[i].key);
+        json_begin_object(w);
+        json_kv_string(w, "what", c[i].label);
+        json_kv_u64(w, "predicted", c[i].formula);
+        json_kv_u64(w, "counted", c[i].counted);
+        json_kv_bool(w, "equal", c[i].formula == c[i].counted);
+        json_end_object(w);
+    }
+    json_end_object(w);
+}
+
+/* The value of "<algorithm>": { ... } in verify --json. */
+static void verify_json(json_writer *w, const net_options *o, const vresult *v)
+{
+    const f3_config *cfg = &v->cfg;
+    const size_t K = cfg->n_layers;
+    json_begin_object(w);
+    json_kv_u64(w, "steps", v->run.steps);
+    json_kv_u64(w, "samples", v->run.samples);
+    json_kv_u64(w, "epoch_samples", o->samples);
+    json_key(w, "layers");
+    json_begin_array(w);
+    for (size_t j = 0; j < K; j++) {
+        json_begin_object(w);
+        json_kv_u64(w, "layer", j + 1);
+        json_key(w, "phases");
+        json_begin_object(w);
+        for (int p = 0; p < F3_PH_COUNT; p++)
+            json_compare(w, f3_phase_name((f3_phase)p), f3_ledger_at(v->want, j, (f3_phase)p),
+                         &v->got->c[j * F3_PH_COUNT + p]);
+        json_end_object(w);
+        json_end_object(w);
+    }
+    json_end_array(w);
+    json_key(w, "all");
+    json_begin_object(w);
+    for (int p = 0; p <= F3_PH_COUNT; p++) {
+        f3_counts f = f3_ledger_sum(v->want, -1, (f3_phase)p), m = f3_ledger_sum(v->got, -1, (f3_phase)p);
+        json_compare(w, phase_key(p), &f, &m);
+    }
+    json_end_object(w);
+    json_checks(w, "memory", v->memory, v->n_memory);
+    json_key(w, "bytes");
+    json_begin_object(w);
+    json_kv_u64(w, "activation_buffer_peak", 4u * v->got->peak_act);
+    json_kv_u64(w, "feedback_float32", 4u * v->feedback);
+    json_kv_u64(w, "feedback_ternary_2bit", f3_feedback_bytes(v->feedback, F3_ENC_TERNARY2));
+    json_kv_u64(w, "feedback_seed", f3_feedback_bytes(v->feedback, F3_ENC_SEED));
+    json_kv_u64(w, "error_store_peak", 4u * v->got->peak_err);
+    json_end_object(w);
+    if (v->n_paper) json_checks(w, "appendix_a", v->paper, v->n_paper);
+    else {
+        json_key(w, "appendix_a");
+        json_null(w);
+    }
+    json_key(w, "first_difference");
+    if (v->nd) json_string(w, v->first);
+    else json_null(w);
+    json_kv_u64(w, "mismatches", v->bad + v->nd);
+    json_kv_bool(w, "equal", !(v->bad || v->nd));
+    json_end_object(w);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -834,20 +1118,90 @@ int cmd_verify(int argc, char **argv)
     net_options o;
     int rc = parse_options("verify", 1, argc, argv, &o);
     if (rc >= 0) return rc;
+    /* JSON goes to memory first: stdout gets a whole document or nothing */
+    char *doc = NULL;
+    size_t doc_len = 0;
+    FILE *out = o.json ? open_memstream(&doc, &doc_len) : stdout;
+    if (!out) {
+        fprintf(stderr, "f3sim verify: cannot buffer the JSON: %s\n", strerror(errno));
+        return 1;
+    }
+    json_writer w;
+    if (o.json) {
+        const f3_config *c = &o.cfg;
+        char ei[40];
+        f3_error_info_name(c->error_info, ei, sizeof ei);
+        json_init(&w, out);
+        json_begin_object(&w);
+        json_key(&w, "network");
+        json_begin_object(&w);
+        json_key(&w, "widths");
+        json_begin_array(&w);
+        for (size_t i = 0; i <= c->n_layers; i++) json_u64(&w, c->widths[i]);
+        json_end_array(&w);
+        json_kv_u64(&w, "layers", c->n_layers);
+        json_kv_u64(&w, "outputs", c->widths[c->n_layers]);
+        json_kv_u64(&w, "batch", c->batch_size);
+        json_kv_u64(&w, "samples", o.samples);
+        json_kv_bool(&w, "bias", c->bias);
+        json_kv_string(&w, "activation", f3_activation_name(c->hidden_act));
+        json_kv_string(&w, "output_activation", f3_activation_name(c->output_act));
+        json_kv_string(&w, "loss", f3_loss_name(c->loss));
+        json_kv_string(&w, "error_info", ei);
+        json_kv_string(&w, "optimizer", f3_optimizer_name(c->optimizer));
+        json_end_object(&w);
+        json_kv_u64(&w, "steps", o.steps);
+        json_kv_u64(&w, "seed", c->seed);
+        json_kv_string(&w, "units",
+                       "operations and element reads and writes over the run of steps (fma, "
+                       "elementwise_ops, reads, writes per memory class); memory checks in elements; "
+                       "bytes as float32 (4 B), 2-bit ternary or a seed");
+        json_key(&w, "algorithms");
+        json_begin_object(&w);
+    }
     size_t total_bad = 0;
     for (size_t i = 0; i < o.n_algs; i++) {
-        size_t bad = verify_one(&o, o.algs[i]);
-        if (bad == (size_t)-1) {
+        vresult v;
+        if (verify_compute(&o, o.algs[i], &v) != F3_OK) {
             fprintf(stderr, "f3sim verify: %s\n", f3_last_error());
+            if (o.json) {
+                fclose(out);
+                free(doc);
+            }
             return 1;
         }
-        total_bad += bad;
+        if (o.json) {
+            json_key(&w, f3_algorithm_name(o.algs[i]));
+            verify_json(&w, &o, &v);
+        } else {
+            verify_table(&o, &v);
+        }
+        total_bad += v.bad + v.nd;
+        vresult_free(&v);
+    }
+    if (o.json) {
+        json_end_object(&w);
+        json_kv_u64(&w, "mismatches", total_bad);
+        json_kv_bool(&w, "equal", total_bad == 0);
+        json_end_object(&w);
+        if (fclose(out)) {
+            free(doc);
+            fprintf(stderr, "f3sim verify: cannot buffer the JSON: %s\n", strerror(errno));
+            return 1;
+        }
+        fwrite(doc, 1, doc_len, stdout);
+        free(doc);
+    }
+    if (fflush(stdout)) {
+        fprintf(stderr, "f3sim verify: cannot write to stdout: %s\n", strerror(errno));
+        return 1;
     }
     if (total_bad) {
         fprintf(stderr, "f3sim verify: %zu counters differ from the closed forms\n", total_bad);
         return 1;
     }
-    printf("f3sim verify: every counter of %zu algorithm%s matches the closed forms\n", o.n_algs,
-           o.n_algs == 1 ? "" : "s");
+    if (!o.json)
+        printf("f3sim verify: every counter of %zu algorithm%s matches the closed forms\n", o.n_algs,
+               o.n_algs == 1 ? "" : "s");
     return 0;
 }

@@ -13,23 +13,37 @@
 #include "cmd_scenario.h"
 #include "train_run.h"
 
+#ifndef F3SIM_GIT_COMMIT
+#define F3SIM_GIT_COMMIT "unknown" /* sim/CMakeLists.txt defines it from git */
+#endif
+
+/* The exit status every command shares. */
+#define EXIT_CODES                                                                              \
+    "exit status: 0 ok; 1 runtime failure (a data file missing or malformed, a\n"               \
+    "result file not written; the message names the file); 2 usage or validation\n"           \
+    "error (an unknown command or option, a bad value, an invalid configuration;\n"           \
+    "nothing is written)\n"
+
 static const char *const TRAIN_HELP =
     "usage: f3sim train [options]\n"
     "\n"
-    "Train a fully connected network on a data set and write results/<run>/\n"
-    "epochs.csv (per epoch: loss, accuracy in percent, seconds) and run.json\n"
-    "(configuration, ledger of FMAs and memory traffic, best and final test\n"
-    "accuracy in percent, weight hash, wall time in seconds).\n"
+    "Train a fully connected network on a data set with one learning rule, without\n"
+    "a scenario, and write <out>/epochs.csv (per epoch: loss, accuracy in percent,\n"
+    "seconds) and <out>/run.json (configuration, ledger of FMAs and memory traffic,\n"
+    "best and final test accuracy in percent, weight hash, wall time in seconds).\n"
+    "Progress goes to stderr.  To compare rules, sweep or model the chip, write a\n"
+    "scenario (f3sim help run).\n"
     "\n"
     "data:\n"
     "  --dataset NAME        mnist | fashion-mnist | census | wine | cifar10 | csv (mnist)\n"
     "  --data-dir DIR        folder holding the data sets (data, or $F3SIM_DATA_DIR)\n"
     "  --data-path PATH      the data set's own folder (csv: the training file)\n"
-    "  --test-path PATH      csv: the test file\n"
+    "                        (<data-dir>/<the data set's folder>)\n"
+    "  --test-path PATH      csv: the test file (none; needed for csv)\n"
     "  --label-column N      csv: column of the target (negative: from the end; -1)\n"
     "  --classes N           csv: number of classes (0: regression; 0)\n"
-    "  --train-limit N       use the first N training samples (all)\n"
-    "  --test-limit N        use the first N test samples (all)\n"
+    "  --train-limit N       use the first N training samples (0: all)\n"
+    "  --test-limit N        use the first N test samples (0: all)\n"
     "  --no-standardize      raw feature values (default: the data set's standard\n"
     "                        preprocessing, e.g. MNIST x/255, mean 0.1307, std 0.3081)\n"
     "network:\n"
@@ -38,22 +52,23 @@ static const char *const TRAIN_HELP =
     "  --activation F        hidden activation: tanh | sigmoid | relu | identity (tanh)\n"
     "  --output-activation F sigmoid | identity | tanh | relu (sigmoid; identity for\n"
     "                        regression)\n"
-    "  --no-bias             layers without biases\n"
+    "  --no-bias             layers without biases (default: with biases)\n"
     "  --loss L              bce | mse | softmax_ce (bce; mse for regression)\n"
     "learning rule:\n"
     "  --algorithm A         bp | f3 | dfa | drtp | llo (f3)\n"
     "  --error-info E        f3: delayed_error | delayed_loss, each also _one_hot or\n"
-    "                        _softmax (delayed_error_one_hot)\n"
+    "                        _softmax (delayed_error_one_hot; delayed_error for\n"
+    "                        regression)\n"
     "  --e0 MODE             f3: targets | inference (targets)\n"
     "  --feedback-init I     kaiming_uniform | trinomial | binomial | pm_identity\n"
     "                        (trinomial: as good as Kaiming or better, §4.5)\n"
     "training:\n"
     "  --optimizer O         adam | sgd (adam)\n"
     "  --lr X                learning rate (1e-3)\n"
-    "  --epochs N            (10)\n"
-    "  --batch-size N        (50)\n"
+    "  --epochs N            passes over the training set (10)\n"
+    "  --batch-size N        samples per step (50)\n"
     "  --seed N              one seed, one result, bit for bit (1)\n"
-    "  --threads N           BLAS threads (the BLAS default: one per core); results\n"
+    "  --threads N           BLAS threads (0: the BLAS default, one per core); results\n"
     "                        are bit-identical for one seed and one thread count\n"
     "number formats (docs/numerics.md):\n"
     "  --format T=F[:R]      tensor class T (weights | activations | error |\n"
@@ -65,7 +80,113 @@ static const char *const TRAIN_HELP =
     "                        nearest_even)\n"
     "output:\n"
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
-    "  --quiet               no progress line (it is shown only on a terminal anyway)\n";
+    "  --quiet               no progress line (it is shown only on a terminal anyway)\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim train --dataset mnist --algorithm f3 --hidden 500 --epochs 10 \\\n"
+    "                     --batch-size 50 --lr 1e-3 --seed 1 --out results/mnist-f3\n"
+    "\n" EXIT_CODES;
+
+#define SET_HELP                                                                          \
+    "  --set key.path=value  override a scenario key, the value in YAML (1e-4,\n"          \
+    "                        [100, 100], bp); repeatable, at most 64 (none)\n"
+
+static const char *const RUN_HELP =
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet]\n"
+    "\n"
+    "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
+    "training.compare (or training.algorithm) on the same data from the same\n"
+    "initial weights, at every sweep point, on the modelled chip when the scenario\n"
+    "has a hardware section.  The scenario and every sweep point are validated\n"
+    "before anything is written.  Results go to <outputs.folder>/<name>/: per rule\n"
+    "<rule>/run.json and <rule>/epochs.csv (as outputs.formats chooses) and, on a\n"
+    "chip, <rule>/tiles.csv; compare.csv with the rules side by side (with a sweep:\n"
+    "point-NNN/ per point, and sweep.csv over all points).  The side-by-side table\n"
+    "goes to stdout, progress to stderr.\n"
+    "\n"
+    "options:\n" SET_HELP
+    "  --jobs N              run sweep points in N parallel processes (1)\n"
+    "  --point I             run only sweep point I (0-based), e.g. one task of a\n"
+    "                        cluster job array; no sweep.csv (every point)\n"
+    "  --quiet               no progress lines on stderr (off)\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim run scenarios/default.yaml --set training.epochs=3 --set training.compare=[f3,drtp]\n"
+    "\n" EXIT_CODES;
+
+static const char *const CHECK_HELP =
+    "usage: f3sim check SCENARIO.yaml [--set key.path=value ...]\n"
+    "\n"
+    "Validate a scenario without running it: the YAML, every key, type, range and\n"
+    "name, the contradictions between keys (e.g. a rule the chip cannot run, a tile\n"
+    "that does not fit its SRAM with hardware.strict: true) and every sweep point.\n"
+    "Data files are not read.  Prints \"FILE: ok — scenario 'NAME', R learning\n"
+    "rules, P sweep points, N runs\" on stdout, or the first error on stderr as\n"
+    "file:line:column: message (--set[N]:1:column for the N-th --set).\n"
+    "\n"
+    "options:\n" SET_HELP
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim check scenarios/paper/mnist-table4-5.yaml --set training.lr=1e-4\n"
+    "\n"
+    "exit status: 0 valid; 2 invalid, unreadable, or a usage error (1 is not used)\n";
+
+static const char *const SHOW_HELP =
+    "usage: f3sim show SCENARIO.yaml [--set key.path=value ...]\n"
+    "\n"
+    "Print the scenario resolved, as YAML on stdout: every key with its value, the\n"
+    "given ones and the defaults, the --set overrides applied, units as comments.\n"
+    "The scenario is validated first, as check does.\n"
+    "\n"
+    "options:\n" SET_HELP
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim show scenarios/default.yaml --set training.epochs=3\n"
+    "\n"
+    "exit status: 0 printed; 2 invalid, unreadable, or a usage error (1 is not used)\n";
+
+static const char *const KEYS_HELP =
+    "usage: f3sim keys [--markdown]\n"
+    "\n"
+    "List every scenario key, one per line, with its default and unit, from the\n"
+    "scenario loader's own schema (the table it validates against).\n"
+    "\n"
+    "options:\n"
+    "  --markdown            the full reference instead: type, unit, default,\n"
+    "                        meaning and an example per key, as in docs/scenarios.md\n"
+    "                        (the plain list)\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim keys | grep '^training\\.'\n"
+    "\n"
+    "exit status: 0 printed; 2 usage error\n";
+
+static const char *const SWEEP_HELP =
+    "usage: f3sim sweep SCENARIO.yaml --emit slurm|parallel [--set key.path=value ...]\n"
+    "       f3sim sweep SCENARIO.yaml --collect [--set key.path=value ...]\n"
+    "\n"
+    "A scenario's sweep section gives lists of values for keys; every combination\n"
+    "(or the zipped lists side by side) is a point, run into\n"
+    "<outputs.folder>/<name>/point-NNN/.  run runs the points here (--jobs N in\n"
+    "parallel); sweep hands them to a cluster or to GNU parallel instead, one\n"
+    "`f3sim run SCENARIO --point I --quiet` per point, and collects the results.\n"
+    "Without --emit or --collect, sweep runs the points as run does.\n"
+    "\n"
+    "options:\n"
+    "  --emit slurm          write <folder>/<name>/sweep.slurm: a Slurm job array, one\n"
+    "                        task per point (submit with sbatch), run from the\n"
+    "                        current directory with this f3sim binary\n"
+    "  --emit parallel       write <folder>/<name>/sweep.parallel: one command line per\n"
+    "                        point (run: parallel --jobs N < sweep.parallel)\n"
+    "  --collect             gather every point's compare.csv into sweep.csv (no\n"
+    "                        sweep.csv while a point has no results: exit 1)\n" SET_HELP
+    "                        (the same --set options for --emit and --collect)\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim sweep scenarios/paper/depth-bio.yaml --emit slurm\n"
+    "         sbatch results/depth-bio/sweep.slurm\n"
+    "         f3sim sweep scenarios/paper/depth-bio.yaml --collect\n"
+    "\n" EXIT_CODES;
 
 static const char *const MAIN_HELP =
     "usage: f3sim <command> [options]\n"
@@ -73,21 +194,80 @@ static const char *const MAIN_HELP =
     "f3sim trains neural networks with F3 (feed-forward with delayed feedback) and\n"
     "its relatives BP, DFA, DRTP and LLO, and counts what the training costs.\n"
     "\n"
-    "commands:\n"
-    "  run       run a YAML scenario: train, compare, sweep (f3sim help run)\n"
-    "  check     validate a scenario; show: print it resolved; keys: every key\n"
-    "  sweep     emit a sweep as Slurm or GNU parallel jobs, or collect it\n"
-    "  train     train a network on a data set (f3sim help train)\n"
-    "  formulas  closed forms of Appendix A: FMAs, memory, gains (f3sim help formulas)\n"
-    "  verify    the closed forms against the kernels' ledger (f3sim help verify)\n"
-    "  help      show the help of a command\n"
+    "commands (f3sim help COMMAND: what it does, every option and its default):\n"
+    "  run       run a YAML scenario: train and compare rules, sweep, on a chip\n"
+    "  check     validate a scenario without running it\n"
+    "  show      print a scenario resolved, every default filled in\n"
+    "  keys      list every scenario key with its default\n"
+    "  sweep     emit a sweep as Slurm or GNU parallel jobs, or collect its results\n"
+    "  train     train a network on a data set, without a scenario\n"
+    "  formulas  closed forms of Appendix A: FMAs, memory, gains\n"
+    "  verify    the closed forms against the kernels' counted operations\n"
+    "  help      show the page of a command\n"
     "\n"
     "options:\n"
-    "  --version print the version\n"
-    "  --help    this text\n";
+    "  --version print the version and the git commit it was built from\n"
+    "  --help    this text\n"
+    "\n"
+    "example: f3sim run scenarios/default.yaml\n"
+    "\n" EXIT_CODES;
 
+/* Every command and its page. */
+static const struct {
+    const char *name;
+    const char *const *help;
+} COMMANDS[] = {
+    {"run", &RUN_HELP},           {"check", &CHECK_HELP},       {"show", &SHOW_HELP},
+    {"keys", &KEYS_HELP},         {"sweep", &SWEEP_HELP},       {"train", &TRAIN_HELP},
+    {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"help", &MAIN_HELP},
+};
+#define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
+static const char *help_of(const char *cmd)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(COMMANDS[i].name, cmd)) return *COMMANDS[i].help;
+    return NULL;
+}
 
+/* "f3sim: unknown command 'trian'; did you mean 'train'?" (what is the
+ * caller's word: "command" or "option"); returns 2. */
+static int unknown_word(const char *prefix, const char *what, const char *word)
+{
+    const char *names[N_COMMANDS + 2];
+    size_t n = 0;
+    const char *w = word;
+    if (!strcmp(what, "option")) {
+        names[n++] = "version";
+        names[n++] = "help";
+        while (*w == '-') w++;
+    } else {
+        for (size_t i = 0; i < N_COMMANDS; i++) names[n++] = COMMANDS[i].name;
+    }
+    const char *near = cli_nearest(w, names, n);
+    fprintf(stderr, "%s: unknown %s '%s'", prefix, what, word);
+    if (near) fprintf(stderr, "; did you mean '%s%s'?", strcmp(what, "option") ? "" : "--", near);
+    else if (!strcmp(what, "option")) fputs("; options come after the command: f3sim COMMAND --help lists them", stderr);
+    fputs("\nTry 'f3sim --help'.\n", stderr);
+    return 2;
+}
+
+/* A scenario command asked for its page: "--help" or "-h" anywhere among
+ * its arguments (but not as the value of --set, --jobs, --point or --emit,
+ * and not after "--"). */
+static int scenario_help_asked(int argc, char **argv)
+{
+    static const char *const with_value[] = {"--set", "--jobs", "--point", "--emit"};
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) return 0;
+        if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h")) continue;
+        int is_value = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            is_value |= !strcmp(argv[i - 1], with_value[k]);
+        if (!is_value) return 1;
+    }
+    return 0;
+}
 
 static int parse_hidden(const char *s, train_options *o)
 {
@@ -203,7 +383,7 @@ static int cmd_train(int argc, char **argv)
     double dv;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         int bad = 0;
         f3_status st = F3_OK;
         switch (c) {
@@ -260,6 +440,7 @@ static int cmd_train(int argc, char **argv)
         case O_QUIET: o.progress = 0; break;
         case O_RAW: o.raw = 1; break;
         case O_FORMAT: bad = parse_format_option(optarg, &o.cfg); break;
+        case 'h':
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
         case ':': {
             char msg[300];
@@ -267,9 +448,9 @@ static int cmd_train(int argc, char **argv)
             return usage_error("train", msg);
         }
         default: {
-            char msg[300];
-            snprintf(msg, sizeof msg, "unknown option '%s'", argv[optind - 1]);
-            return usage_error("train", msg);
+            char word[300];
+            return cli_bad_option("train", cli_rejected_word(argc, argv, opts, -1, word, sizeof word), opts, NULL,
+                                  NULL);
         }
         }
         if (bad || st != F3_OK) return usage_error("train", f3_last_error());
@@ -298,7 +479,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-        printf("f3sim %s\n", F3SIM_VERSION);
+        printf("f3sim %s (commit %s)\n", F3SIM_VERSION, F3SIM_GIT_COMMIT);
         return 0;
     }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
@@ -310,31 +491,28 @@ int main(int argc, char **argv)
             fputs(MAIN_HELP, stdout);
             return 0;
         }
-        if (!strcmp(argv[2], "train")) {
-            fputs(TRAIN_HELP, stdout);
+        if (argc > 3) {
+            fprintf(stderr, "f3sim help: one command at a time, got '%s' after '%s'\nTry 'f3sim --help'.\n",
+                    argv[3], argv[2]);
+            return 2;
+        }
+        const char *page = help_of(argv[2]);
+        if (!page && !strcmp(argv[2], "version")) page = MAIN_HELP;
+        if (page) {
+            fputs(page, stdout);
             return 0;
         }
-        if (!strcmp(argv[2], "formulas")) {
-            fputs(FORMULAS_HELP, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[2], "verify")) {
-            fputs(VERIFY_HELP, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[2], "run") || !strcmp(argv[2], "check") || !strcmp(argv[2], "show") ||
-            !strcmp(argv[2], "sweep") || !strcmp(argv[2], "keys")) {
-            fputs(SCENARIO_HELP, stdout);
-            return 0;
-        }
-        fprintf(stderr, "f3sim help: unknown command '%s'\n", argv[2]);
-        return 2;
+        return unknown_word("f3sim help", "command", argv[2]);
     }
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
-    int rc = scenario_command(cmd, argc - 1, argv + 1);
-    if (rc >= 0) return rc;
     if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
-    fprintf(stderr, "f3sim: unknown command '%s'\n%s", cmd, MAIN_HELP);
-    return 2;
+    const char *page = help_of(cmd);
+    if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */
+        fputs(page, stdout);
+        return 0;
+    }
+    int rc = scenario_command(cmd, argc - 1, argv + 1);
+    if (rc >= 0) return rc;
+    return unknown_word("f3sim", cmd[0] == '-' ? "option" : "command", cmd);
 }

@@ -99,7 +99,6 @@ for cmd in formulas verify; do
 done
 expect 2 "overflow the 64-bit counters" -- "$f3sim" formulas --widths 10000000000,10000000000 --samples 1000000
 expect 2 "unknown option '--steps'" -- "$f3sim" formulas --steps 3
-expect 2 "unknown option '--json'" -- "$f3sim" verify --json
 expect 2 "--steps expects a positive integer" -- "$f3sim" verify --steps 0
 expect 2 "--seed expects a non-negative integer" -- "$f3sim" verify --seed x
 

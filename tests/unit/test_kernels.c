@@ -2,6 +2,7 @@
  * element-wise kernels against closed forms, and which BLAS is linked. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,6 +210,205 @@ static void test_act_backward_derivatives(void **state)
     }
 }
 
+/* ---- tanh and the sigmoid against libm ------------------------------------ */
+
+static float from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t to_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+/* Floats in order as integers: the difference of two is their distance in
+ * ulp (2^−149 among the denormals; −0 and +0 are one point). */
+static int64_t ordinal(float f)
+{
+    uint32_t u = to_bits(f);
+    return (u & 0x80000000u) ? -(int64_t)(u & 0x7fffffffu) : (int64_t)u;
+}
+
+static float from_ordinal(int64_t o)
+{
+    return o < 0 ? from_bits(0x80000000u | (uint32_t)(-o)) : from_bits((uint32_t)o);
+}
+
+/* libm in double, correctly rounded to float: the reference. */
+static float act_ref(f3_activation f, float x)
+{
+    return f == F3_ACT_TANH ? (float)tanh((double)x) : (float)(1.0 / (1.0 + exp(-(double)x)));
+}
+
+static float act1(f3_activation f, float x)
+{
+    f3_activate(f, &x, 1);
+    return x;
+}
+
+/* Checks n inputs against the reference; returns the largest ulp distance
+ * (NaN must give NaN, anything else a number). */
+static int64_t act_check(f3_activation f, const float *x, float *y, size_t n, const char *what)
+{
+    memcpy(y, x, n * sizeof *y);
+    f3_activate(f, y, n);
+    int64_t worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        float r = act_ref(f, x[i]);
+        if (isnan(r) || isnan(y[i])) {
+            if (isnan(r) != isnan(y[i])) print_message("%s: f(%a) = %a, libm %a\n", what, x[i], y[i], r);
+            assert_int_equal(isnan(r) != 0, isnan(y[i]) != 0);
+            continue;
+        }
+        int64_t d = llabs(ordinal(y[i]) - ordinal(r));
+        if (d > 2) print_message("%s: f(%a) = %a, libm %a: %lld ulp\n", what, x[i], y[i], r, (long long)d);
+        if (d > worst) worst = d;
+    }
+    return worst;
+}
+
+/* Points around which every float is checked: the old clamps (tanh ±1 from
+ * 7.905, sigmoid 0 below −15.8), the new switches (sigmoid −4, −0.5; tanh
+ * held at 9.1, 1 from 9.0109), the denormal tails of the sigmoid, where
+ * 1 + e^−x stops rounding to 1, the normal/denormal boundary and 0. */
+static const float ACT_POINTS[] = {0.0f,     FLT_MIN,   0.17f,    0.3466f,  0.5f,     1.0f,    4.0f,
+                                   7.9053f,  9.0109f,   9.1f,     15.8f,    16.6f,    17.33f,  20.0f,
+                                   87.33f,   88.72f,    103.28f,  103.97f,  104.0f};
+
+static void test_activation_ulp_bound(void **state)
+{
+    (void)state;
+    enum { CHUNK = 4096, WINDOW = 8192 };
+    float *x = malloc(CHUNK * sizeof *x), *y = malloc(CHUNK * sizeof *y);
+    assert_non_null(x), assert_non_null(y);
+    for (int f = F3_ACT_TANH; f <= F3_ACT_SIGMOID; f++) {
+        const char *what = f == F3_ACT_TANH ? "tanh" : "sigmoid";
+        int64_t worst = 0, d;
+        size_t n = 0;
+        /* every 1021st bit pattern: 4.2 million inputs over the whole range,
+         * denormals, infinities and NaNs included */
+        for (uint64_t u = 0; u < (1ull << 32); u += 1021) {
+            x[n++] = from_bits((uint32_t)u);
+            if (n == CHUNK) {
+                if ((d = act_check((f3_activation)f, x, y, n, what)) > worst) worst = d;
+                n = 0;
+            }
+        }
+        if (n && (d = act_check((f3_activation)f, x, y, n, what)) > worst) worst = d;
+        /* and every float within WINDOW/2 of ±each point */
+        for (size_t p = 0; p < sizeof ACT_POINTS / sizeof ACT_POINTS[0]; p++)
+            for (int sgn = -1; sgn <= 1; sgn += 2) {
+                int64_t o = ordinal((float)sgn * ACT_POINTS[p]) - WINDOW / 2;
+                for (size_t i = 0; i < WINDOW; i += CHUNK) {
+                    for (size_t j = 0; j < CHUNK; j++) x[j] = from_ordinal(o + (int64_t)(i + j));
+                    if ((d = act_check((f3_activation)f, x, y, CHUNK, what)) > worst) worst = d;
+                }
+            }
+        print_message("%s: largest error %lld ulp\n", what, (long long)worst);
+        assert_true(worst <= 2);
+    }
+    free(x), free(y);
+}
+
+static void test_activation_special_values(void **state)
+{
+    (void)state;
+    const f3_activation T = F3_ACT_TANH, S = F3_ACT_SIGMOID;
+    /* zeros keep their sign in tanh; a denormal is its own tanh */
+    assert_int_equal(to_bits(act1(T, 0.0f)), 0u);
+    assert_int_equal(to_bits(act1(T, -0.0f)), 0x80000000u);
+    assert_true(act1(T, 1e-45f) == 1e-45f && act1(T, -1e-45f) == -1e-45f);
+    assert_true(act1(T, 1e-39f) == 1e-39f && act1(T, -FLT_MIN) == -FLT_MIN);
+    assert_true(act1(S, 0.0f) == 0.5f && act1(S, -0.0f) == 0.5f && act1(S, 1e-40f) == 0.5f);
+    /* the ends */
+    assert_true(act1(T, INFINITY) == 1.0f && act1(T, -INFINITY) == -1.0f);
+    assert_true(act1(T, FLT_MAX) == 1.0f && act1(T, -FLT_MAX) == -1.0f);
+    assert_true(act1(S, INFINITY) == 1.0f && act1(S, FLT_MAX) == 1.0f);
+    assert_true(act1(S, -INFINITY) == 0.0f && act1(S, -FLT_MAX) == 0.0f);
+    /* NaN in, NaN out, whatever its sign and payload */
+    const uint32_t nans[] = {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff812345u, 0x7fffffffu};
+    for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
+        assert_true(isnan(act1(T, from_bits(nans[i]))));
+        assert_true(isnan(act1(S, from_bits(nans[i]))));
+    }
+    /* no clamp before the correctly rounded value is ±1 or 0: the old code
+     * gave tanh(8.5) = 1 (so tanh' = 0) and sigmoid(−20) = 0 */
+    assert_true(act1(T, 8.5f) < 1.0f && act1(T, -9.0f) > -1.0f);
+    assert_true(act1(T, 9.02f) == 1.0f && act1(T, -9.02f) == -1.0f);
+    assert_true(act1(S, -20.0f) > 2.0e-9f && act1(S, -20.0f) < 2.1e-9f);
+    assert_true(act1(S, 16.0f) < 1.0f && act1(S, 17.0f) == 1.0f);
+    /* the sigmoid goes through the denormals, down to 0 below −103.97 */
+    float s100 = act1(S, -100.0f), s103 = act1(S, -103.5f);
+    assert_true(s100 > 0.0f && s100 < FLT_MIN && fabs(s100 / 3.7200760e-44 - 1.0) < 0.05);
+    assert_true(s103 == 1e-45f); /* e^−103.5 = 1.07e−45 → 2^−149 */
+    assert_true(act1(S, -104.0f) == 0.0f && act1(S, -200.0f) == 0.0f);
+    /* tanh′ = 1 − h² is no longer 0 beyond the old clamp (h = 1 − 2^−24 at
+     * 8.5, so 1 − h² = 2^−23 for 4e^−17 = 1.66e−7) */
+    float z = 8.5f, h = z, dh = 1.0f, dz;
+    f3_activate(T, &h, 1);
+    f3_act_backward(T, &h, &dh, &dz, 1, F3_MEM_WORK, NULL);
+    assert_true(dz > 0.0f && fabs(dz / (4.0 * exp(-17.0)) - 1.0) < 0.5);
+}
+
+/* Walks windows of consecutive floats in increasing order over [−120, 120]
+ * (and across the windows): every output at least the one before. */
+static void test_activation_monotone_and_symmetric(void **state)
+{
+    (void)state;
+    enum { WINDOWS = 2048, WINDOW = 8192 };
+    float *x = malloc(WINDOW * sizeof *x), *y = malloc(WINDOW * sizeof *y), *ym = malloc(WINDOW * sizeof *ym);
+    assert_non_null(x), assert_non_null(y), assert_non_null(ym);
+    int64_t lo = ordinal(-120.0f), hi = ordinal(120.0f) - WINDOW;
+    for (int f = F3_ACT_TANH; f <= F3_ACT_SIGMOID; f++) {
+        float prev = -2.0f;
+        double worst_sum = 0.0;
+        for (int w = 0; w <= WINDOWS; w++) {
+            int64_t o = lo + (hi - lo) / WINDOWS * w;
+            for (size_t i = 0; i < WINDOW; i++) {
+                x[i] = from_ordinal(o + (int64_t)i);
+                ym[i] = -x[i];
+            }
+            memcpy(y, x, sizeof *y * WINDOW);
+            f3_activate((f3_activation)f, y, WINDOW);
+            f3_activate((f3_activation)f, ym, WINDOW);
+            for (size_t i = 0; i < WINDOW; i++) {
+                if (y[i] < prev) print_message("not monotone at %a: %a after %a\n", x[i], y[i], prev);
+                assert_true(y[i] >= prev);
+                prev = y[i];
+                if (f == F3_ACT_TANH) {
+                    assert_int_equal(to_bits(ym[i]), to_bits(y[i]) ^ 0x80000000u); /* tanh(−x) = −tanh(x) */
+                } else {
+                    double d = fabs((double)y[i] + (double)ym[i] - 1.0); /* σ(x) + σ(−x) = 1 */
+                    if (d > worst_sum) worst_sum = d;
+                }
+            }
+        }
+        if (f == F3_ACT_SIGMOID) assert_true(worst_sum <= 0x1p-23);
+    }
+    free(x), free(y), free(ym);
+}
+
+/* The vectorised loop and its scalar remainder give the same bits. */
+static void test_activation_vector_equals_scalar(void **state)
+{
+    (void)state;
+    enum { N = 1003 };
+    float x[N], y[N];
+    fill(x, N, 21, 30.0f);
+    for (size_t i = 0; i < N; i += 97) x[i] = from_bits(to_bits(x[i]) & 0x807fffffu); /* some denormals */
+    for (int f = F3_ACT_TANH; f <= F3_ACT_SIGMOID; f++)
+        for (size_t off = 0; off < 3; off++) {
+            memcpy(y, x, sizeof x);
+            f3_activate((f3_activation)f, y + off, N - off);
+            for (size_t i = off; i < N; i++) assert_int_equal(to_bits(y[i]), to_bits(act1((f3_activation)f, x[i])));
+        }
+}
+
 static void test_sgd_and_adam(void **state)
 {
     (void)state;
@@ -338,6 +538,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_backprop_matches_reference),
         cmocka_unit_test(test_gradient_matches_reference),
         cmocka_unit_test(test_act_backward_derivatives),
+        cmocka_unit_test(test_activation_ulp_bound),
+        cmocka_unit_test(test_activation_special_values),
+        cmocka_unit_test(test_activation_monotone_and_symmetric),
+        cmocka_unit_test(test_activation_vector_equals_scalar),
         cmocka_unit_test(test_sgd_and_adam),
         cmocka_unit_test(test_output_delta_is_loss_gradient),
         cmocka_unit_test(test_error_information),
