@@ -41,6 +41,7 @@ PACKAGES=(
   libgsl-dev libopenblas-dev libyaml-dev libsystemc-dev verilator
   libcmocka-dev gnuplot-nox zlib1g-dev libssl-dev
   nodejs npm python3 dataset-fashion-mnist valgrind
+  clang libclang-rt-14-dev
 )
 
 install_packages() {
@@ -159,8 +160,7 @@ copy_tables() {
   if ((${#missing[@]} > 0)); then
     say "not found (no $SHARED): ${missing[*]}"
     say "  to use them, place the UCI files here:"
-    say "    $DATA/census-income/adult.data, adult.test  (UCI \"Adult\" / Census Income;"
-    say "      remove the first '|1x3 Cross validator' line of adult.test)"
+    say "    $DATA/census-income/adult.data, adult.test  (UCI \"Adult\" / Census Income)"
     say "    $DATA/wine-quality/winequality-red.csv, winequality-white.csv  (UCI \"Wine Quality\")"
     say "  the Census Income / Wine Quality data sets are skipped until then"
   fi

@@ -16,6 +16,11 @@ rc=0
 echo "test: ctest in build/" >&2
 ctest --test-dir "$REPO/build" --output-on-failure --no-tests=error -j2 "$@" || rc=$?
 
+# the libFuzzer harnesses over their corpora and for a bounded time (skipped,
+# with a message, where clang's libFuzzer is missing)
+echo "test: fuzzing the loaders (scripts/fuzz.sh, at most 60 s of fuzzing)" >&2
+bash "$REPO/scripts/fuzz.sh" 60 || rc=1
+
 if [[ "${F3_SANITIZE:-0}" == 1 ]]; then
   ASAN="$REPO/build-asan"
   echo "test: configuring and building build-asan/ (Debug, ASan + UBSan)" >&2

@@ -25,8 +25,10 @@ void f3_dataset_free(f3_dataset *ds)
     free(ds);
 }
 
-f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
-                           int bytes, f3_dataset **out)
+/* f3_dataset_alloc, or with adopt != NULL the same around a given x_u8
+ * (ownership passes to the data set only on success). */
+static f3_status dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs, int bytes,
+                               uint8_t *adopt, f3_dataset **out)
 {
     f3_status st = F3_OK;
     f3_dataset *ds = NULL;
@@ -40,7 +42,7 @@ f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
         return F3_FAIL(F3_EINVAL, "f3_dataset_alloc: d = %zu and n_outputs = %zu must be > 0",
                        d, n_outputs);
     /* x holds n*d elements of up to 4 bytes, targets n*n_outputs floats. */
-    if (n > SIZE_MAX / 4 / d || n > SIZE_MAX / 4 / n_outputs)
+    if (n > SIZE_MAX / 4 / d || n > SIZE_MAX / 4 / n_outputs || d > SIZE_MAX / 4)
         return F3_FAIL(F3_EINVAL, "f3_dataset_alloc: %zu samples of %zu features (%zu outputs) "
                        "overflow the address space", n, d, n_outputs);
 
@@ -56,7 +58,9 @@ f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
      * that a NULL pointer always means "not present". */
     size_t nd = n * d > 0 ? n * d : 1;
     size_t n1 = n > 0 ? n : 1;
-    if (bytes)
+    if (adopt)
+        ds->x_u8 = adopt;
+    else if (bytes)
         ds->x_u8 = malloc(nd);
     else
         ds->x_f32 = malloc(nd * sizeof(float));
@@ -68,8 +72,12 @@ f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
         ds->targets = calloc(n > 0 ? n * n_outputs : 1, sizeof(float));
     if ((bytes ? !ds->x_u8 : !ds->x_f32) || !ds->offset || !ds->scale ||
         (task == F3_TASK_CLASSIFICATION ? !ds->labels : !ds->targets)) {
-        st = F3_FAIL(F3_ENOMEM, "f3_dataset_alloc: out of memory for %zu samples of %zu features",
-                     n, d);
+        const size_t elem = bytes ? 1 : sizeof(float);
+        const size_t mib = (n * d * elem + n * (task == F3_TASK_CLASSIFICATION
+                                                     ? sizeof(int32_t)
+                                                     : n_outputs * sizeof(float))) >> 20;
+        st = F3_FAIL(F3_ENOMEM, "out of memory for %zu samples of %zu features (%zu MiB)", n,
+                     d, mib);
         goto fail;
     }
     for (size_t j = 0; j < d; j++) {
@@ -80,8 +88,24 @@ f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
     return F3_OK;
 
 fail:
+    if (adopt)
+        ds->x_u8 = NULL; /* still the caller's */
     f3_dataset_free(ds);
     return st;
+}
+
+f3_status f3_dataset_alloc(f3_task task, size_t n, size_t d, size_t n_outputs,
+                           int bytes, f3_dataset **out)
+{
+    return dataset_alloc(task, n, d, n_outputs, bytes, NULL, out);
+}
+
+f3_status f3_ds_alloc_adopt_u8(f3_task task, size_t n, size_t d, size_t n_outputs,
+                               uint8_t *x_u8, f3_dataset **out)
+{
+    if (!x_u8)
+        return F3_FAIL(F3_EINVAL, "f3_ds_alloc_adopt_u8: x_u8 is NULL");
+    return dataset_alloc(task, n, d, n_outputs, 1, x_u8, out);
 }
 
 void f3_dataset_standardise_scalar(f3_dataset *ds, float range, float mean, float std)
@@ -146,15 +170,32 @@ void f3_ds_set_name(f3_dataset *ds, const char *fmt, ...)
     va_end(ap);
 }
 
-f3_status f3_ds_lines_open(f3_ds_lines *r, const char *path)
+f3_status f3_ds_lines_open(f3_ds_lines *r, const char *path, const char *missing)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
     errno = 0;
     r->f = fopen(path, "r");
-    if (!r->f)
-        return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (!r->f) {
+        const int err = errno;
+        if (missing && (err == ENOENT || err == ENOTDIR))
+            return F3_FAIL(F3_EIO, "%s: cannot open: %s. %s", path, strerror(err), missing);
+        return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(err));
+    }
     return F3_OK;
+}
+
+const char *f3_ds_missing_hint(char *buf, size_t cap, const char *path, const char *what,
+                               const char *url, const char *files, const char *folder)
+{
+    const char *slash = strrchr(path, '/');
+    const int dirlen = slash ? (int)(slash - path) : 1;
+    const char *dir = slash ? path : ".";
+    snprintf(buf, cap, "%s comes from the UCI Machine Learning Repository (%s): put %s in "
+             "%.*s/, or run scripts/setup.sh, which copies them into data/%s/ from ../shared/data "
+             "where that folder exists",
+             what, url, files, dirlen > 200 ? 200 : dirlen, dir, folder);
+    return buf;
 }
 
 f3_status f3_ds_lines_next(f3_ds_lines *r, int *got)
@@ -171,6 +212,21 @@ f3_status f3_ds_lines_next(f3_ds_lines *r, int *got)
         return F3_OK; /* end of file */
     }
     r->lineno++;
+    if (r->lineno == 1) {
+        const unsigned char *u = (const unsigned char *)r->buf;
+        if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+            /* UTF-8 byte order mark: the line is what follows it */
+            memmove(r->buf, r->buf + 3, (size_t)len - 3 + 1);
+            len -= 3;
+        } else if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+            return F3_FAIL(F3_EFORMAT, "%s: UTF-16 text (byte order mark %02X %02X): save it as "
+                           "UTF-8 or ASCII", r->path, u[0], u[1]);
+        }
+    }
+    const char *nul = memchr(r->buf, '\0', (size_t)len);
+    if (nul)
+        return F3_FAIL(F3_EFORMAT, "%s:%zu: NUL byte at column %zu (not a text file?)", r->path,
+                       r->lineno, (size_t)(nul - r->buf) + 1);
     if (len > 0 && r->buf[len - 1] == '\n')
         r->buf[--len] = '\0';
     if (len > 0 && r->buf[len - 1] == '\r')
@@ -236,6 +292,26 @@ int f3_ds_parse_float(const char *field, float *out)
         return -1;
     *out = f;
     return 0;
+}
+
+int f3_ds_is_header(char *const *fields, size_t nf)
+{
+    float v;
+    for (size_t k = 0; k < nf; k++)
+        if (f3_ds_parse_float(fields[k], &v) == 0)
+            return 0;
+    return 1;
+}
+
+f3_status f3_ds_fail_prefix(f3_status st, const char *fmt, ...)
+{
+    char prefix[512], msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    snprintf(msg, sizeof msg, "%s", f3_last_error());
+    return F3_FAIL(st, "%s: %s", prefix, msg);
 }
 
 f3_status f3_ds_vec_push(f3_ds_vec *a, const float *vals, size_t k)

@@ -5,7 +5,7 @@
  * the index of the value in the adult.names vocabulary ("?" -> -1).  The
  * label is 0 for "<=50K" and 1 for ">50K" (adult.test appends a '.').
  * Blank lines and lines starting with '|' (the UCI header of adult.test)
- * are skipped.
+ * are skipped; CRLF line ends and a UTF-8 byte order mark are accepted.
  */
 #include "f3/dataset.h"
 
@@ -14,6 +14,7 @@
 
 #include "dataset_internal.h"
 
+#define CENSUS_URL "https://archive.ics.uci.edu/dataset/2/adult"
 #define CENSUS_COLUMNS 15
 #define CENSUS_FEATURES 14
 
@@ -86,7 +87,12 @@ f3_status f3_dataset_load_census(const char *path, f3_dataset **out)
     *out = NULL;
     if (!path)
         return F3_FAIL(F3_EINVAL, "f3_dataset_load_census: path is NULL");
-    if ((st = f3_ds_lines_open(&r, path)))
+    char hint[512];
+    if ((st = f3_ds_lines_open(&r, path,
+                               f3_ds_missing_hint(hint, sizeof hint, path,
+                                                  "Census Income (the \"Adult\" data set)",
+                                                  CENSUS_URL, "adult.data and adult.test",
+                                                  "census-income"))))
         goto fail;
 
     while (!(st = f3_ds_lines_next(&r, &got)) && got) {
@@ -138,8 +144,10 @@ f3_status f3_dataset_load_census(const char *path, f3_dataset **out)
         goto fail;
     }
 
-    if ((st = f3_dataset_alloc(F3_TASK_CLASSIFICATION, ys.n, CENSUS_FEATURES, 2, 0, &ds)))
+    if ((st = f3_dataset_alloc(F3_TASK_CLASSIFICATION, ys.n, CENSUS_FEATURES, 2, 0, &ds))) {
+        st = f3_ds_fail_prefix(st, "%s: %zu records", path, ys.n);
         goto fail;
+    }
     memcpy(ds->x_f32, xs.v, xs.n * sizeof *xs.v);
     for (size_t i = 0; i < ys.n; i++)
         ds->labels[i] = (int32_t)ys.v[i];

@@ -74,8 +74,11 @@ f3_status f3_dataset_load_cifar10(const char *const *paths, size_t n_paths, f3_d
         }
         n += records;
     }
-    if ((st = f3_dataset_alloc(F3_TASK_CLASSIFICATION, n, CIFAR_PIXELS, CIFAR_CLASSES, 1, &ds)))
+    if ((st = f3_dataset_alloc(F3_TASK_CLASSIFICATION, n, CIFAR_PIXELS, CIFAR_CLASSES, 1, &ds))) {
+        st = f3_ds_fail_prefix(st, "%s (and %zu more files): %zu records", paths[0], n_paths - 1,
+                               n);
         goto fail;
+    }
 
     size_t i = 0; /* sample index over all files */
     for (size_t p = 0; p < n_paths; p++) {

@@ -1,7 +1,10 @@
 /* dataset_csv.c — generic numeric CSV.
  *
- * ',' separated; the first non-blank line is a header (and skipped) when its
- * first field is not a number.  The first data row fixes the column count;
+ * ',' separated; the first non-blank line is a header (and skipped) when
+ * none of its fields is a number (f3_ds_is_header), so that a data row whose
+ * first field is malformed is an error, never dropped silently; a UTF-8
+ * byte order mark before it is ignored.  The first data row fixes the
+ * column count;
  * every later row must match it.  One column (label_column, negative counts
  * from the end) is the target, the others are the features in file order.
  * Blank lines are skipped.
@@ -37,7 +40,7 @@ f3_status f3_dataset_load_csv(const char *path, int label_column, f3_task task,
     if (task == F3_TASK_CLASSIFICATION && (n_classes == 0 || n_classes > INT32_MAX))
         return F3_FAIL(F3_EINVAL, "f3_dataset_load_csv: n_classes %zu not in [1, %d]",
                        n_classes, (int)INT32_MAX);
-    if ((st = f3_ds_lines_open(&r, path)))
+    if ((st = f3_ds_lines_open(&r, path, NULL)))
         goto fail;
 
     while (!(st = f3_ds_lines_next(&r, &got)) && got) {
@@ -59,10 +62,10 @@ f3_status f3_dataset_load_csv(const char *path, int label_column, f3_task task,
             }
         }
         size_t nf = f3_ds_split(r.buf, ',', fields, m);
+        const int first_line = first;
         if (first) {
             first = 0;
-            float tmp;
-            if (f3_ds_parse_float(fields[0], &tmp)) {
+            if (f3_ds_is_header(fields, nf < m ? nf : m)) {
                 m = 0; /* header: the next row fixes the column count */
                 continue;
             }
@@ -91,8 +94,8 @@ f3_status f3_dataset_load_csv(const char *path, int label_column, f3_task task,
         for (size_t c = 0; c < m; c++) {
             float v;
             if (f3_ds_parse_float(fields[c], &v)) {
-                st = F3_FAIL(F3_EFORMAT, "%s:%zu: column %zu: \"%s\" is not a number", path,
-                             r.lineno, c + 1, fields[c]);
+                st = F3_FAIL(F3_EFORMAT, "%s:%zu: column %zu: \"%s\" is not a number%s", path,
+                             r.lineno, c + 1, fields[c], first_line ? F3_DS_HEADER_HINT : "");
                 goto fail;
             }
             if (c == lc)
@@ -119,8 +122,10 @@ f3_status f3_dataset_load_csv(const char *path, int label_column, f3_task task,
     }
 
     const size_t C = task == F3_TASK_CLASSIFICATION ? n_classes : 1;
-    if ((st = f3_dataset_alloc(task, ys.n, m - 1, C, 0, &ds)))
+    if ((st = f3_dataset_alloc(task, ys.n, m - 1, C, 0, &ds))) {
+        st = f3_ds_fail_prefix(st, "%s: %zu rows", path, ys.n);
         goto fail;
+    }
     memcpy(ds->x_f32, xs.v, xs.n * sizeof *xs.v);
     for (size_t i = 0; i < ys.n; i++) {
         if (task == F3_TASK_CLASSIFICATION)

@@ -4,14 +4,22 @@
  * DD = number of dimensions), DD big-endian 32-bit sizes, then the payload
  * in row-major order.  Images are idx3 (n, rows, cols), labels idx1 (n).
  * zlib's gzread reads plain files unchanged, so one path serves both.
+ *
+ * The sizes in a header are claims: before anything of their size is
+ * allocated they are checked against the file (exactly for a plain file;
+ * for gzip against the most deflate can expand the file to), and a gzip
+ * payload is read into a buffer that grows with the data that actually
+ * arrives, so a short file with a huge header fails fast in little memory.
  */
 #include "f3/dataset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -20,21 +28,55 @@
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u
 
-static f3_status idx_open(const char *path, gzFile *gz)
+/* An open IDX file: zlib reads plain files unchanged (gzdirect). */
+typedef struct {
+    const char *path;
+    gzFile gz;
+    long long size; /* bytes on disk for a regular file, else -1 */
+} idx_file;
+
+static f3_status idx_open(const char *path, idx_file *f)
 {
+    struct stat sb;
+    f->path = path;
+    f->gz = NULL;
+    f->size = -1;
     errno = 0;
-    *gz = gzopen(path, "rb");
-    if (!*gz) {
-        if (errno)
-            return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &sb) != 0) {
+        int err = errno;
+        close(fd);
+        return F3_FAIL(F3_EIO, "%s: cannot stat: %s", path, strerror(err));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return F3_FAIL(F3_EIO, "%s: is a directory, not an IDX file", path);
+    }
+    if (S_ISREG(sb.st_mode))
+        f->size = (long long)sb.st_size;
+    errno = 0;
+    f->gz = gzdopen(fd, "rb");
+    if (!f->gz) {
+        close(fd);
         return F3_FAIL(F3_ENOMEM, "%s: cannot open: out of memory", path);
     }
+    gzbuffer(f->gz, 1u << 17);
     return F3_OK;
 }
 
-/* Read up to len bytes; *got receives the number read.  A decompression or
- * read error (other than a plain short read) is reported as F3_EFORMAT or
- * F3_EIO with zlib's message. */
+static void idx_close(idx_file *f)
+{
+    if (f->gz)
+        gzclose(f->gz);
+    f->gz = NULL;
+}
+
+/* Read up to len bytes; *got receives the number read (less than len only
+ * at the end of the data).  A decompression or read error (other than a
+ * plain short read) is reported as F3_EFORMAT or F3_EIO with zlib's
+ * message. */
 static f3_status idx_read(gzFile gz, const char *path, void *buf, size_t len, size_t *got)
 {
     unsigned char *p = buf;
@@ -48,10 +90,11 @@ static f3_status idx_read(gzFile gz, const char *path, void *buf, size_t len, si
             const char *msg = gzerror(gz, &zerr);
             if (zerr == Z_ERRNO)
                 return F3_FAIL(F3_EIO, "%s: read error: %s", path, strerror(errno));
-            /* zlib's message repeats the path: keep only what follows it */
-            size_t pl = strlen(path);
-            if (strncmp(msg, path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
-                msg += pl + 2;
+            /* zlib's message repeats the path (here "<fd:N>"): keep only
+             * what follows it */
+            const char *colon = strstr(msg, ": ");
+            if (colon && msg[0] == '<')
+                msg = colon + 2;
             return F3_FAIL(F3_EFORMAT, "%s: corrupt gzip data: %s", path, msg);
         }
         if (r == 0)
@@ -75,36 +118,119 @@ static uint32_t be32(const unsigned char *b)
 }
 
 /* Read the magic and ndim sizes; dims receives the sizes. */
-static f3_status idx_header(gzFile gz, const char *path, uint32_t magic, const char *what,
-                            uint32_t *dims, unsigned ndim)
+static f3_status idx_header(idx_file *f, uint32_t magic, const char *what, uint32_t *dims,
+                            unsigned ndim)
 {
     unsigned char h[16];
     size_t len = 4 * (1 + (size_t)ndim), got = 0;
-    f3_status st = idx_read(gz, path, h, len, &got);
+    f3_status st = idx_read(f->gz, f->path, h, len, &got);
     if (st)
         return st;
     if (got >= 4 && be32(h) != magic)
-        return F3_FAIL(F3_EFORMAT, "%s: magic number 0x%08x, expected 0x%08x (IDX %s)", path,
+        return F3_FAIL(F3_EFORMAT, "%s: magic number 0x%08x, expected 0x%08x (IDX %s)", f->path,
                        (unsigned)be32(h), (unsigned)magic, what);
     if (got < len)
-        return F3_FAIL(F3_EFORMAT, "%s: truncated header: expected %zu bytes, found %zu", path,
+        return F3_FAIL(F3_EFORMAT, "%s: truncated header: expected %zu bytes, found %zu", f->path,
                        len, got);
     for (unsigned k = 0; k < ndim; k++)
         dims[k] = be32(h + 4 * (1 + k));
     return F3_OK;
 }
 
+/* Deflate never expands more than 1032:1; a gzip file of `size` bytes
+ * decompresses to at most this many bytes. */
+static unsigned long long gzip_max_output(long long size)
+{
+    return (unsigned long long)size * 1032u + 1024u;
+}
+
+/* Check the payload the header claims (`want` bytes after a `hlen`-byte
+ * header) against what the file can hold, before anything is allocated.
+ * claim: the header's claim ("3 images of 28x28"); expect: the payload
+ * ("2352 bytes of pixels"); unit: bytes per record (for "record N is
+ * incomplete" when > 1); what: the records ("images").  A plain regular
+ * file is checked exactly; a gzip file against the most its size can
+ * decompress to.  F3_OK when the payload may be there. */
+static f3_status idx_check_size(const idx_file *f, size_t hlen, size_t want, const char *claim,
+                                const char *expect, size_t unit, const char *what)
+{
+    if (f->size < 0)
+        return F3_OK; /* a pipe: read as it comes */
+    if (gzdirect(f->gz)) {
+        const unsigned long long have = (unsigned long long)f->size - hlen;
+        if (have < want) {
+            char rec[64] = "";
+            if (unit > 1)
+                snprintf(rec, sizeof rec, ": record %llu is incomplete", have / unit);
+            return F3_FAIL(F3_EFORMAT, "%s: truncated: header claims %s but the file holds %lld "
+                           "bytes (expected %s after the %zu-byte header, found %llu%s)",
+                           f->path, claim, f->size, expect, hlen, have, rec);
+        }
+        if (have > want)
+            return F3_FAIL(F3_EFORMAT, "%s: unexpected data after the %s the header announces "
+                           "(%llu bytes more)", f->path, what, have - want);
+        return F3_OK;
+    }
+    const unsigned long long most = gzip_max_output(f->size);
+    if (most < hlen || most - hlen < want)
+        return F3_FAIL(F3_EFORMAT, "%s: truncated: header claims %s (%s) but the file holds "
+                       "%lld bytes of gzip data, which decompress to at most %llu bytes",
+                       f->path, claim, expect, f->size, most);
+    return F3_OK;
+}
+
+/* Read the `want`-byte payload into a new buffer (*out, exactly want bytes
+ * when *got == want).  A plain regular file (already checked against its
+ * size) is read into one allocation; otherwise the buffer grows with what
+ * actually arrives, so that memory follows the data and not the header's
+ * claim.  On a short read *got < want and *out is freed and NULL. */
+static f3_status idx_read_payload(idx_file *f, size_t want, uint8_t **out, size_t *got)
+{
+    const size_t step = (size_t)1 << 22;
+    size_t cap = (f->size >= 0 && gzdirect(f->gz)) || want <= step ? want : step;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    f3_status st = F3_OK;
+    *out = NULL;
+    *got = 0;
+    if (!buf)
+        return F3_FAIL(F3_ENOMEM, "%s: out of memory for %zu bytes", f->path, cap);
+    for (;;) {
+        size_t g = 0;
+        if ((st = idx_read(f->gz, f->path, buf + *got, cap - *got, &g))) {
+            free(buf);
+            return st;
+        }
+        *got += g;
+        if (*got < cap || cap == want)
+            break; /* the end of the data, or all of it */
+        size_t ncap = cap <= want / 2 ? cap * 2 : want;
+        uint8_t *nb = realloc(buf, ncap);
+        if (!nb) {
+            free(buf);
+            return F3_FAIL(F3_ENOMEM, "%s: out of memory for %zu bytes", f->path, ncap);
+        }
+        buf = nb;
+        cap = ncap;
+    }
+    if (*got < want) {
+        free(buf);
+        return F3_OK;
+    }
+    *out = buf;
+    return F3_OK;
+}
+
 /* Fail if anything follows the payload. */
-static f3_status idx_expect_end(gzFile gz, const char *path, size_t n, const char *what)
+static f3_status idx_expect_end(idx_file *f, size_t n, const char *what)
 {
     unsigned char extra;
     size_t got = 0;
-    f3_status st = idx_read(gz, path, &extra, 1, &got);
+    f3_status st = idx_read(f->gz, f->path, &extra, 1, &got);
     if (st)
         return st;
     if (got)
         return F3_FAIL(F3_EFORMAT, "%s: unexpected data after the %zu %s the header announces",
-                       path, n, what);
+                       f->path, n, what);
     return F3_OK;
 }
 
@@ -112,11 +238,12 @@ f3_status f3_dataset_load_idx(const char *images_path, const char *labels_path,
                               size_t n_classes, f3_dataset **out)
 {
     f3_status st = F3_OK;
-    gzFile gi = NULL, gl = NULL;
+    idx_file fi = {0}, fl = {0};
     f3_dataset *ds = NULL;
-    uint8_t *lab = NULL;
+    uint8_t *px = NULL, *lab = NULL;
     uint32_t di[3] = {0}, dl[1] = {0};
     size_t got = 0;
+    char claim[160];
 
     if (!out)
         return F3_FAIL(F3_EINVAL, "f3_dataset_load_idx: out is NULL");
@@ -127,53 +254,64 @@ f3_status f3_dataset_load_idx(const char *images_path, const char *labels_path,
         return F3_FAIL(F3_EINVAL, "f3_dataset_load_idx: n_classes %zu not in [1, 256]",
                        n_classes);
 
-    if ((st = idx_open(images_path, &gi)) || (st = idx_open(labels_path, &gl)))
+    if ((st = idx_open(images_path, &fi)) || (st = idx_open(labels_path, &fl)))
         goto fail;
-    if ((st = idx_header(gi, images_path, IDX_MAGIC_IMAGES, "images, idx3 ubyte", di, 3)) ||
-        (st = idx_header(gl, labels_path, IDX_MAGIC_LABELS, "labels, idx1 ubyte", dl, 1)))
+    if ((st = idx_header(&fi, IDX_MAGIC_IMAGES, "images, idx3 ubyte", di, 3)) ||
+        (st = idx_header(&fl, IDX_MAGIC_LABELS, "labels, idx1 ubyte", dl, 1)))
         goto fail;
 
-    const size_t n = di[0], rows = di[1], cols = di[2], d = rows * cols;
+    /* every size the headers claim is checked against the files before
+     * anything of that size is allocated */
+    const size_t n = di[0], rows = di[1], cols = di[2];
     if (di[0] != dl[0]) {
         st = F3_FAIL(F3_EFORMAT, "%s holds %zu images but %s holds %zu labels", images_path, n,
                      labels_path, (size_t)dl[0]);
         goto fail;
     }
-    if (n == 0 || d == 0) {
+    if (n == 0 || rows == 0 || cols == 0) {
         st = F3_FAIL(F3_EFORMAT, "%s: empty: %zu images of %zu x %zu pixels", images_path, n,
                      rows, cols);
         goto fail;
     }
-
-    if ((st = f3_dataset_alloc(F3_TASK_CLASSIFICATION, n, d, n_classes, 1, &ds)))
-        goto fail;
-    lab = malloc(n);
-    if (!lab) {
-        st = F3_FAIL(F3_ENOMEM, "%s: out of memory for %zu labels", labels_path, n);
+    char expect[96];
+    snprintf(claim, sizeof claim, "%zu image%s of %zux%zu", n, n == 1 ? "" : "s", rows, cols);
+    if (rows > SIZE_MAX / cols || rows * cols > SIZE_MAX / n) {
+        st = F3_FAIL(F3_EFORMAT, "%s: header claims %s: more bytes than memory can address",
+                     images_path, claim);
         goto fail;
     }
+    const size_t d = rows * cols;
+    snprintf(expect, sizeof expect, "%zu bytes of pixels", n * d);
+    if ((st = idx_check_size(&fi, 16, n * d, claim, expect, d, "images")))
+        goto fail;
+    char lclaim[64];
+    snprintf(lclaim, sizeof lclaim, "%zu label%s", n, n == 1 ? "" : "s");
+    if ((st = idx_check_size(&fl, 8, n, lclaim, lclaim, 1, "labels")))
+        goto fail;
 
     /* images: n records of d bytes */
-    if ((st = idx_read(gi, images_path, ds->x_u8, n * d, &got)))
+    if ((st = idx_read_payload(&fi, n * d, &px, &got)))
         goto fail;
-    if (got < n * d) {
-        st = F3_FAIL(F3_EFORMAT, "%s: truncated: expected %zu bytes of pixels (%zu images of "
-                     "%zu x %zu), found %zu (record %zu is incomplete)", images_path, n * d, n,
-                     rows, cols, got, got / d);
+    if (!px) {
+        st = F3_FAIL(F3_EFORMAT, "%s: truncated: header claims %s but the %s holds %zu bytes "
+                     "(expected %zu bytes of pixels after the 16-byte header, found %zu: record "
+                     "%zu is incomplete)", images_path, claim,
+                     gzdirect(fi.gz) ? "file" : "gzip stream", 16 + got, n * d, got, got / d);
         goto fail;
     }
-    if ((st = idx_expect_end(gi, images_path, n, "images")))
+    if ((st = idx_expect_end(&fi, n, "images")))
         goto fail;
 
     /* labels: n bytes */
-    if ((st = idx_read(gl, labels_path, lab, n, &got)))
+    if ((st = idx_read_payload(&fl, n, &lab, &got)))
         goto fail;
-    if (got < n) {
-        st = F3_FAIL(F3_EFORMAT, "%s: truncated: expected %zu labels, found %zu", labels_path,
-                     n, got);
+    if (!lab) {
+        st = F3_FAIL(F3_EFORMAT, "%s: truncated: header claims %s but the %s holds %zu bytes "
+                     "(expected %zu labels after the 8-byte header, found %zu)", labels_path,
+                     lclaim, gzdirect(fl.gz) ? "file" : "gzip stream", 8 + got, n, got);
         goto fail;
     }
-    if ((st = idx_expect_end(gl, labels_path, n, "labels")))
+    if ((st = idx_expect_end(&fl, n, "labels")))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (lab[i] >= n_classes) {
@@ -181,24 +319,30 @@ f3_status f3_dataset_load_idx(const char *images_path, const char *labels_path,
                          labels_path, i, (unsigned)lab[i], n_classes);
             goto fail;
         }
-        ds->labels[i] = lab[i];
     }
+
+    if ((st = f3_ds_alloc_adopt_u8(F3_TASK_CLASSIFICATION, n, d, n_classes, px, &ds))) {
+        st = f3_ds_fail_prefix(st, "%s", images_path);
+        goto fail;
+    }
+    px = NULL; /* the data set's now */
+    for (size_t i = 0; i < n; i++)
+        ds->labels[i] = lab[i];
 
     const char *base = strrchr(images_path, '/');
     f3_ds_set_name(ds, "%s", base ? base + 1 : images_path);
     free(lab);
-    gzclose(gi);
-    gzclose(gl);
+    idx_close(&fi);
+    idx_close(&fl);
     *out = ds;
     return F3_OK;
 
 fail:
+    free(px);
     free(lab);
     f3_dataset_free(ds);
-    if (gi)
-        gzclose(gi);
-    if (gl)
-        gzclose(gl);
+    idx_close(&fi);
+    idx_close(&fl);
     return st;
 }
 

@@ -4,7 +4,8 @@
  * The UCI originals are ';' separated with a quoted header line; the copies
  * in shared/data are ',' separated without one: both are accepted (the
  * separator is taken per file from its first non-blank line, which is
- * skipped as a header when its first field is not a number).
+ * skipped as a header when none of its fields is a number; a UTF-8 byte
+ * order mark before it is ignored).
  *
  * Rows: red then white, colour appended as a 12th feature (0 red, 1 white).
  * The row order is shuffled with a seeded mt19937; the last
@@ -14,6 +15,7 @@
  */
 #include "f3/dataset.h"
 
+#include <float.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -22,6 +24,7 @@
 
 #include "dataset_internal.h"
 
+#define WINE_URL "https://archive.ics.uci.edu/dataset/186/wine+quality"
 #define WINE_COLUMNS 12   /* per CSV row: 11 features + quality */
 #define WINE_FEATURES 12  /* per sample: 11 features + colour */
 
@@ -37,7 +40,12 @@ static f3_status wine_read(const char *path, float colour, f3_ds_vec *rows)
     int got = 0;
     const size_t n0 = rows->n;
 
-    if ((st = f3_ds_lines_open(&r, path)))
+    char hint[512];
+    if ((st = f3_ds_lines_open(&r, path,
+                               f3_ds_missing_hint(hint, sizeof hint, path, "Wine Quality",
+                                                  WINE_URL,
+                                                  "winequality-red.csv and winequality-white.csv",
+                                                  "wine-quality"))))
         return st;
     while (!(st = f3_ds_lines_next(&r, &got)) && got) {
         if (f3_ds_is_blank(r.buf))
@@ -46,7 +54,7 @@ static f3_status wine_read(const char *path, float colour, f3_ds_vec *rows)
         if (first)
             sep = strchr(r.buf, ';') ? ';' : ',';
         size_t nf = f3_ds_split(r.buf, sep, fields, WINE_COLUMNS);
-        if (first && nf > 0 && f3_ds_parse_float(fields[0], &row[0]))
+        if (first && f3_ds_is_header(fields, nf < WINE_COLUMNS ? nf : WINE_COLUMNS))
             continue; /* header line */
         if (nf != WINE_COLUMNS) {
             st = F3_FAIL(F3_EFORMAT, "%s:%zu: %zu columns, expected %d", path, r.lineno, nf,
@@ -57,8 +65,8 @@ static f3_status wine_read(const char *path, float colour, f3_ds_vec *rows)
             /* features 0..10 go to row[0..10], quality to row[12] */
             float *dst = c < WINE_COLUMNS - 1 ? &row[c] : &row[WINE_FEATURES];
             if (f3_ds_parse_float(fields[c], dst)) {
-                st = F3_FAIL(F3_EFORMAT, "%s:%zu: column %d: \"%s\" is not a number", path,
-                             r.lineno, c + 1, fields[c]);
+                st = F3_FAIL(F3_EFORMAT, "%s:%zu: column %d: \"%s\" is not a number%s", path,
+                             r.lineno, c + 1, fields[c], first ? F3_DS_HEADER_HINT : "");
                 goto done;
             }
         }
@@ -85,7 +93,7 @@ static f3_status wine_split(const f3_ds_vec *rows, const size_t *perm, size_t m,
     f3_dataset *ds = NULL;
     f3_status st = f3_dataset_alloc(F3_TASK_REGRESSION, m, WINE_FEATURES, 1, 0, &ds);
     if (st)
-        return st;
+        return f3_ds_fail_prefix(st, "%s: %zu rows", name, m);
     for (size_t k = 0; k < m; k++) {
         const float *src = rows->v + perm[k] * w;
         memcpy(ds->x_f32 + k * WINE_FEATURES, src, WINE_FEATURES * sizeof(float));
@@ -167,7 +175,26 @@ f3_status f3_dataset_load_wine(const char *red_csv, const char *white_csv,
     for (size_t j = 0; j < w; j++) {
         double sd = sqrt(var[j] / (double)n_train);
         offset[j] = constant[j] ? rows.v[perm[0] * w + j] : (float)mean[j];
-        scale[j] = constant[j] || !(sd > 0.0) ? 1.0f : (float)(1.0 / sd);
+        scale[j] = constant[j] || !(sd > 0.0) ? 1.0f
+                   : 1.0 / sd > FLT_MAX       ? INFINITY
+                                              : (float)(1.0 / sd);
+    }
+    /* every standardised value (computed in float, as f3_dataset_gather
+     * does) must be finite: the extremes of each column decide */
+    for (size_t j = 0; j < w; j++) {
+        float lo = rows.v[j], hi = rows.v[j];
+        for (size_t i = 1; i < n; i++) {
+            lo = fminf(lo, rows.v[i * w + j]);
+            hi = fmaxf(hi, rows.v[i * w + j]);
+        }
+        if (!isfinite((lo - offset[j]) * scale[j]) || !isfinite((hi - offset[j]) * scale[j])) {
+            const int col = j < WINE_COLUMNS - 1 ? (int)j + 1 : WINE_COLUMNS;
+            st = F3_FAIL(F3_EFORMAT, "%s, %s: column %d%s: values from %g to %g (training "
+                         "mean %g, std %g) cannot be standardised in single precision",
+                         red_csv, white_csv, col, col == WINE_COLUMNS ? " (quality)" : "",
+                         (double)lo, (double)hi, mean[j], sqrt(var[j] / (double)n_train));
+            goto fail;
+        }
     }
 
     if (train && (st = wine_split(&rows, perm, n_train, offset, scale,

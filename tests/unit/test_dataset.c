@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -274,6 +277,36 @@ static void test_idx_gzip(void **state)
     ASSERT_OK(f3_dataset_load_idx(im2, lb2, 10, &ds));
     check_idx_fixture(ds);
     f3_dataset_free(ds);
+
+    /* more than the first 4 MiB read buffer: the gzip payload is read into
+     * a buffer that grows as the data arrives; every byte must arrive */
+    enum { BIG_N = 6000, BIG_D = 28 * 28 };
+    uint8_t *big = malloc((size_t)BIG_N * BIG_D), *blab = malloc(BIG_N);
+    assert_non_null(big);
+    assert_non_null(blab);
+    for (size_t k = 0; k < (size_t)BIG_N * BIG_D; k++)
+        big[k] = (uint8_t)(k * 2654435761u >> 13);
+    for (size_t i = 0; i < BIG_N; i++)
+        blab[i] = (uint8_t)(i % 10);
+    const uint32_t db[3] = {BIG_N, 28, 28}, lbb[1] = {BIG_N};
+    const char *imb = tmp("gz-big-images.gz"), *lbg = tmp("gz-big-labels.gz");
+    write_idx(imb, 1, 0x00000803u, db, 3, big, (size_t)BIG_N * BIG_D);
+    write_idx(lbg, 1, 0x00000801u, lbb, 1, blab, BIG_N);
+    ASSERT_OK(f3_dataset_load_idx(imb, lbg, 10, &ds));
+    assert_int_equal(ds->n, BIG_N);
+    assert_int_equal(ds->d, BIG_D);
+    assert_memory_equal(ds->x_u8, big, (size_t)BIG_N * BIG_D);
+    for (size_t i = 0; i < BIG_N; i++)
+        assert_int_equal(ds->labels[i], blab[i]);
+    f3_dataset_free(ds);
+    /* and the same stream one image short, past the first buffer */
+    write_idx(imb, 1, 0x00000803u, db, 3, big, (size_t)(BIG_N - 1) * BIG_D);
+    EXPECT_ERROR(f3_dataset_load_idx(imb, lbg, 10, &ds), F3_EFORMAT, imb, "truncated",
+                 "header claims 6000 images of 28x28", "gzip stream",
+                 "found 4703216", "record 5999");
+    assert_null(ds);
+    free(big);
+    free(blab);
 }
 
 static void test_idx_standardise_gather(void **state)
@@ -1245,6 +1278,445 @@ static void test_csv_errors(void **state)
     assert_null(ds);
 }
 
+/* ---- issue 10: byte order marks, header detection, text that is not text --- */
+
+#define BOM "\xEF\xBB\xBF"
+
+/* Defect 2: a UTF-8 BOM on a headerless CSV made its first row look like a
+ * header, and the row was dropped silently. */
+static void test_csv_bom(void **state)
+{
+    (void)state;
+    const char *p = tmp("csv-bom.csv");
+    f3_dataset *ds = NULL;
+
+    /* headerless: every row is kept, the first one included */
+    write_text(p, BOM "1.5,2,1\n3,4,0\n5,6,1\n");
+    ASSERT_OK(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds));
+    assert_int_equal(ds->n, 3);
+    assert_int_equal(ds->d, 2);
+    assert_true(ds->x_f32[0] == 1.5f && ds->x_f32[1] == 2.0f);
+    assert_int_equal(ds->labels[0], 1);
+    f3_dataset_free(ds);
+
+    /* with a header: the header is still recognised after the BOM */
+    write_text(p, BOM "x1,x2,label\n1.5,2,1\n3,4,0\n");
+    ASSERT_OK(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds));
+    assert_int_equal(ds->n, 2);
+    assert_true(ds->x_f32[0] == 1.5f);
+    f3_dataset_free(ds);
+
+    /* BOM, CRLF, blank lines before the data and trailing blank lines */
+    write_text(p, BOM "\r\n  \r\n-1,2,0.5\r\n3,4,-2\r\n\r\n\r\n   \n");
+    ASSERT_OK(f3_dataset_load_csv(p, 0, F3_TASK_REGRESSION, 0, &ds));
+    assert_int_equal(ds->n, 2);
+    assert_true(ds->targets[0] == -1.0f && ds->targets[1] == 3.0f);
+    assert_true(ds->x_f32[1] == 0.5f && ds->x_f32[3] == -2.0f);
+    f3_dataset_free(ds);
+
+    /* a BOM alone or a BOM and a header: no data rows */
+    write_text(p, BOM);
+    EXPECT_ERROR(f3_dataset_load_csv(p, 0, F3_TASK_REGRESSION, 0, &ds), F3_EFORMAT, p,
+                 "no data rows");
+    write_text(p, BOM "a,b\n");
+    EXPECT_ERROR(f3_dataset_load_csv(p, 0, F3_TASK_REGRESSION, 0, &ds), F3_EFORMAT, p,
+                 "no data rows");
+    /* a BOM is only a BOM at the start of the file */
+    write_text(p, "1,2,0\n" BOM "3,4,1\n");
+    EXPECT_ERROR(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds), F3_EFORMAT,
+                 "csv-bom.csv:2:", "column 1");
+    assert_null(ds);
+}
+
+/* The class behind defect 2: a first data row whose first field is
+ * malformed is an error, not a header that is dropped. */
+static void test_csv_header_detection(void **state)
+{
+    (void)state;
+    const char *p = tmp("csv-hdr.csv");
+    f3_dataset *ds = NULL;
+
+    write_text(p, "3x,2,0\n1,2,1\n");
+    EXPECT_ERROR(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds), F3_EFORMAT,
+                 "csv-hdr.csv:1:", "column 1", "\"3x\"", "header");
+    assert_null(ds);
+    write_text(p, "\"1.5\",2,0\n1,2,1\n"); /* quoted numbers are not numbers */
+    EXPECT_ERROR(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds), F3_EFORMAT,
+                 "csv-hdr.csv:1:", "column 1");
+    /* a header is a line without any number, empty fields included */
+    write_text(p, ",name,\"label\"\n1,2,1\n");
+    ASSERT_OK(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds));
+    assert_int_equal(ds->n, 1);
+    f3_dataset_free(ds);
+    /* only the first non-blank line may be a header */
+    write_text(p, "a,b,c\nd,e,f\n1,2,1\n");
+    EXPECT_ERROR(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds), F3_EFORMAT,
+                 "csv-hdr.csv:2:", "column 1", "\"d\"");
+}
+
+/* Text loaders refuse what is not UTF-8 or ASCII text. */
+static void test_text_not_text(void **state)
+{
+    (void)state;
+    const char *p = tmp("csv-bin.csv");
+    f3_dataset *ds = NULL;
+    /* UTF-16 (little-endian) with its BOM */
+    write_bytes(p, "\xFF\xFE" "1\0,\0" "2\0\n\0", 10);
+    EXPECT_ERROR(f3_dataset_load_csv(p, 0, F3_TASK_REGRESSION, 0, &ds), F3_EFORMAT, p,
+                 "UTF-16");
+    EXPECT_ERROR(f3_dataset_load_census(p, &ds), F3_EFORMAT, p, "UTF-16");
+    /* a NUL byte would cut the line short unseen */
+    write_bytes(p, "1,2,0\n3,4,1\0,7\n", 16);
+    EXPECT_ERROR(f3_dataset_load_csv(p, -1, F3_TASK_CLASSIFICATION, 2, &ds), F3_EFORMAT,
+                 "csv-bin.csv:2:", "NUL", "column 6");
+    assert_null(ds);
+}
+
+static void test_census_bom_crlf(void **state)
+{
+    (void)state;
+    const char *p = tmp("census-bom.data");
+    f3_dataset *ds = NULL;
+    /* BOM before a data row, CRLF, '?' values, trailing blank lines */
+    write_text(p, BOM "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, "
+                  "Not-in-family, White, Male, 2174, 0, 40, United-States, <=50K\r\n"
+                  "52, ?, 287927, Doctorate, 16, Married-civ-spouse, ?, Wife, "
+                  "Amer-Indian-Eskimo, Female, 15024, 0, 40, ?, >50K.\r\n"
+                  "\r\n\r\n");
+    ASSERT_OK(f3_dataset_load_census(p, &ds));
+    assert_int_equal(ds->n, 2);
+    assert_true(ds->x_f32[0] == 39.0f && ds->x_f32[1] == 5.0f);
+    assert_true(ds->x_f32[14 + 1] == -1.0f && ds->x_f32[14 + 6] == -1.0f &&
+                ds->x_f32[14 + 13] == -1.0f);
+    assert_int_equal(ds->labels[0], 0);
+    assert_int_equal(ds->labels[1], 1);
+    f3_dataset_free(ds);
+    /* BOM before adult.test's '|' line */
+    write_text(p, BOM "|1x3 Cross validator\r\n"
+                  "25, Private, 226802, 11th, 7, Never-married, Machine-op-inspct, Own-child, "
+                  "Black, Male, 0, 0, 40, United-States, <=50K.\r\n");
+    ASSERT_OK(f3_dataset_load_census(p, &ds));
+    assert_int_equal(ds->n, 1);
+    f3_dataset_free(ds);
+}
+
+static void test_wine_bom(void **state)
+{
+    (void)state;
+    const char *red = tmp("winebom-red.csv"), *white = tmp("winebom-white.csv");
+    const char *red2 = tmp("winebom-red2.csv"), *white2 = tmp("winebom-white2.csv");
+    wine_fixture(red, white);
+    /* the same files with a BOM: red has a header, white has none */
+    const char *src[2] = {red, white}, *dst[2] = {red2, white2};
+    for (int k = 0; k < 2; k++) {
+        char text[8192];
+        FILE *f = fopen(src[k], "rb");
+        assert_non_null(f);
+        size_t len = fread(text + 3, 1, sizeof text - 4, f);
+        fclose(f);
+        memcpy(text, BOM, 3);
+        write_bytes(dst[k], text, len + 3);
+    }
+    f3_dataset *tr = NULL, *te = NULL, *tr2 = NULL, *te2 = NULL;
+    ASSERT_OK(f3_dataset_load_wine(red, white, 0.2, 3, &tr, &te));
+    ASSERT_OK(f3_dataset_load_wine(red2, white2, 0.2, 3, &tr2, &te2));
+    assert_int_equal(tr2->n, tr->n);
+    assert_int_equal(te2->n, te->n);
+    assert_int_equal(tr->n + te->n, WINE_N);
+    assert_memory_equal(tr2->x_f32, tr->x_f32, tr->n * 12 * sizeof(float));
+    assert_memory_equal(tr2->targets, tr->targets, tr->n * sizeof(float));
+    f3_dataset_free(tr);
+    f3_dataset_free(te);
+    f3_dataset_free(tr2);
+    f3_dataset_free(te2);
+}
+
+/* Values that standardisation in float would turn into inf are refused. */
+static void test_wine_unstandardisable(void **state)
+{
+    (void)state;
+    const char *red = tmp("winehuge-red.csv"), *white = tmp("winehuge-white.csv");
+    f3_dataset *tr = NULL, *te = NULL;
+    write_text(red, "3e38,0,0,0,0,0,0,0,0,0,0,5\n-3e38,0,0,0,0,0,0,0,0,0,0,6\n");
+    write_text(white, "3e38,0,0,0,0,0,0,0,0,0,0,5\n3e38,0,0,0,0,0,0,0,0,0,0,6\n");
+    EXPECT_ERROR(f3_dataset_load_wine(red, white, 0.0, 1, &tr, &te), F3_EFORMAT, red, white,
+                 "column 1", "standardised");
+    assert_null(tr);
+    write_text(red, "1,0,0,0,0,0,0,0,0,0,0,0\n1,0,0,0,0,0,0,0,0,0,0,1e-45\n");
+    write_text(white, "1,0,0,0,0,0,0,0,0,0,0,0\n");
+    EXPECT_ERROR(f3_dataset_load_wine(red, white, 0.0, 1, &tr, &te), F3_EFORMAT,
+                 "column 12 (quality)");
+    assert_null(tr);
+}
+
+/* ---- issue 10: a missing Census Income or Wine Quality file says where
+ * the data set comes from ------------------------------------------------- */
+
+static void test_missing_census_wine(void **state)
+{
+    (void)state;
+    char dir[512], a[600], b[600];
+    snprintf(dir, sizeof dir, "%s/ds_no-such-dir", F3_TEST_TMP_DIR);
+    snprintf(a, sizeof a, "%s/adult.data", dir);
+    f3_dataset *ds = NULL, *te = NULL;
+    EXPECT_ERROR(f3_dataset_load_census(a, &ds), F3_EIO, a, strerror(ENOENT), "UCI",
+                 "archive.ics.uci.edu", "adult.data and adult.test", dir, "scripts/setup.sh",
+                 "data/census-income/");
+    assert_null(ds);
+    /* one line */
+    assert_null(strchr(f3_last_error(), '\n'));
+
+    snprintf(a, sizeof a, "%s/winequality-red.csv", dir);
+    snprintf(b, sizeof b, "%s/winequality-white.csv", dir);
+    EXPECT_ERROR(f3_dataset_load_wine(a, b, 0.2, 1, &ds, &te), F3_EIO, a, strerror(ENOENT),
+                 "Wine Quality", "UCI", "archive.ics.uci.edu",
+                 "winequality-red.csv and winequality-white.csv", "scripts/setup.sh",
+                 "data/wine-quality/");
+    assert_null(strchr(f3_last_error(), '\n'));
+    /* the white file missing is named as such */
+    const char *red = tmp("winemiss-red.csv"), *white = tmp("winemiss-white.csv");
+    wine_fixture(red, white);
+    EXPECT_ERROR(f3_dataset_load_wine(red, b, 0.2, 1, &ds, &te), F3_EIO, b, "UCI");
+    /* an unreadable file for another reason gets no such hint */
+    EXPECT_ERROR(f3_dataset_load_census(F3_TEST_TMP_DIR, &ds), F3_EIO, F3_TEST_TMP_DIR);
+    assert_null(strstr(f3_last_error(), "UCI"));
+    /* the generic CSV loader has no data set to point at */
+    EXPECT_ERROR(f3_dataset_load_csv(a, 0, F3_TASK_REGRESSION, 0, &ds), F3_EIO, a);
+    assert_null(strstr(f3_last_error(), "UCI"));
+}
+
+/* ---- issue 10: a header's sizes are claims checked before allocating ----- */
+
+/* Run a loader in a child process: its status, message and how much its
+ * peak resident memory grew (KiB).  A forked child starts with a peak equal
+ * to its current size, so the growth is what the load itself touched. */
+typedef struct {
+    f3_status st;
+    long grow_kib;
+    double seconds;
+    char msg[1024];
+} child_report;
+
+typedef f3_status (*load_fn)(const char *a, const char *b);
+
+static child_report load_in_child(load_fn fn, const char *a, const char *b)
+{
+    int pfd[2];
+    child_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_int_equal(pipe(pfd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(60); /* a hang is a failure, not a stuck test */
+        close(pfd[0]);
+        struct rusage ru;
+        struct timespec t0, t1;
+        getrusage(RUSAGE_SELF, &ru);
+        const long before = ru.ru_maxrss;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rep.st = fn(a, b);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        getrusage(RUSAGE_SELF, &ru);
+        rep.grow_kib = ru.ru_maxrss - before;
+        rep.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        snprintf(rep.msg, sizeof rep.msg, "%s", f3_last_error());
+        ssize_t w = write(pfd[1], &rep, sizeof rep);
+        _exit(w == (ssize_t)sizeof rep ? 0 : 3);
+    }
+    close(pfd[1]);
+    size_t got = 0;
+    while (got < sizeof rep) {
+        ssize_t r = read(pfd[0], (char *)&rep + got, sizeof rep - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(pfd[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != sizeof rep)
+        fail_msg("the loader's child process died (status 0x%x)", status);
+    return rep;
+}
+
+static f3_status load_idx_pair(const char *im, const char *lb)
+{
+    f3_dataset *ds = NULL;
+    f3_status st = f3_dataset_load_idx(im, lb, 10, &ds);
+    f3_dataset_free(ds);
+    return st;
+}
+
+/* the bound of the issue: a failing load may not touch more than this */
+#define GROW_LIMIT_KIB (64L * 1024L)
+
+static void expect_child(child_report rep, f3_status want, const char *what, int nsub, ...)
+{
+    if (rep.st != want)
+        fail_msg("%s: status %d (%s), expected %s; message: %s", what, (int)rep.st,
+                 f3_status_name(rep.st), f3_status_name(want), rep.msg);
+    if (rep.grow_kib > GROW_LIMIT_KIB)
+        fail_msg("%s: resident memory grew by %ld KiB (limit %ld KiB); message: %s", what,
+                 rep.grow_kib, GROW_LIMIT_KIB, rep.msg);
+    if (rep.seconds > 5.0)
+        fail_msg("%s: took %.1f s; message: %s", what, rep.seconds, rep.msg);
+    va_list ap;
+    va_start(ap, nsub);
+    for (int k = 0; k < nsub; k++) {
+        const char *sub = va_arg(ap, const char *);
+        if (!strstr(rep.msg, sub)) {
+            va_end(ap);
+            fail_msg("%s: message \"%s\" does not contain \"%s\"", what, rep.msg, sub);
+        }
+    }
+    va_end(ap);
+}
+
+#define EXPECT_CHILD(rep, want, what, ...)                                               \
+    expect_child((rep), (want), (what),                                                  \
+                 (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)),  \
+                 __VA_ARGS__)
+
+/* Defects 3 and 4: a 36-byte IDX file whose header claims 10^9 images of
+ * 28x28 reached 3 GB before failing with "f3_dataset_alloc: out of memory
+ * for 1000000000 samples". */
+static void test_idx_huge_header_plain(void **state)
+{
+    (void)state;
+    const char *im = tmp("huge-images"), *lb = tmp("huge-labels");
+    const uint32_t di[3] = {1000000000u, 28, 28}, dl[1] = {1000000000u};
+    const uint8_t px[20] = {0};
+    write_idx(im, 0, 0x00000803u, di, 3, px, sizeof px); /* 36 bytes */
+    write_idx(lb, 0, 0x00000801u, dl, 1, px, 4);
+    struct stat sb;
+    assert_int_equal(stat(im, &sb), 0);
+    assert_int_equal(sb.st_size, 36);
+    child_report rep;
+
+    /* one image of 16384 x 16384 pixels: the old loader filled offset and
+     * scale (2 GiB) for it before reading a pixel */
+    const uint32_t d1[3] = {1, 16384, 16384}, l1[1] = {1};
+    write_idx(tmp("huge1-images"), 0, 0x00000803u, d1, 3, px, sizeof px);
+    write_idx(tmp("huge1-labels"), 0, 0x00000801u, l1, 1, px, 1);
+    rep = load_in_child(load_idx_pair, tmp("huge1-images"), tmp("huge1-labels"));
+    EXPECT_CHILD(rep, F3_EFORMAT, "one huge image", "huge1-images",
+                 "header claims 1 image of 16384x16384", "the file holds 36 bytes");
+
+    rep = load_in_child(load_idx_pair, im, lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "36-byte images file", im,
+                 "header claims 1000000000 images of 28x28", "the file holds 36 bytes");
+
+    /* images as big as the largest header can say: 2^32-1 images of
+     * 65535 x 65535 pixels */
+    const uint32_t dmax[3] = {0xFFFFFFFFu, 0xFFFF, 0xFFFF}, lmax[1] = {0xFFFFFFFFu};
+    write_idx(im, 0, 0x00000803u, dmax, 3, px, sizeof px);
+    write_idx(lb, 0, 0x00000801u, lmax, 1, px, 4);
+    rep = load_in_child(load_idx_pair, im, lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "largest header", im, "header claims 4294967295 images");
+    /* a valid images file and a labels file whose count is short */
+    const uint32_t d2[3] = {2, 2, 2}, l2[1] = {2};
+    write_idx(im, 0, 0x00000803u, d2, 3, px, 8);
+    write_idx(lb, 0, 0x00000801u, l2, 1, px, 0);
+    rep = load_in_child(load_idx_pair, im, lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "labels", lb, "header claims 2 labels",
+                 "the file holds 8 bytes");
+}
+
+/* The same through gzip, whose uncompressed size is not known up front. */
+static void test_idx_huge_header_gzip(void **state)
+{
+    (void)state;
+    const char *im = tmp("hugegz-images.gz"), *lb = tmp("hugegz-labels.gz");
+    const uint32_t di[3] = {1000000000u, 28, 28}, dl[1] = {1000000000u};
+    const uint8_t zero[20] = {0};
+    write_idx(im, 1, 0x00000803u, di, 3, zero, sizeof zero);
+    write_idx(lb, 1, 0x00000801u, dl, 1, zero, 4);
+    child_report rep = load_in_child(load_idx_pair, im, lb);
+    /* more than deflate can expand this file to: refused before reading */
+    EXPECT_CHILD(rep, F3_EFORMAT, "small gzip", im, "header claims 1000000000 images of 28x28",
+                 "gzip", "at most");
+
+    /* 256 KiB of incompressible pixels claiming 100 000 images of 28x28
+     * (78 MB): within what the file could expand to, so it is read as it
+     * comes and fails at its real end */
+    enum { HAVE = 256 * 1024 };
+    uint8_t *px = malloc(HAVE);
+    assert_non_null(px);
+    uint32_t x = 12345;
+    for (size_t k = 0; k < HAVE; k++) {
+        x = x * 1664525u + 1013904223u;
+        px[k] = (uint8_t)(x >> 24);
+    }
+    const uint32_t d2[3] = {100000, 28, 28}, l2[1] = {100000};
+    write_idx(im, 1, 0x00000803u, d2, 3, px, HAVE);
+    memset(px, 0, 100000);
+    write_idx(lb, 1, 0x00000801u, l2, 1, px, 100000); /* labels complete */
+    free(px);
+    rep = load_in_child(load_idx_pair, im, lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "incompressible gzip", im, "truncated",
+                 "header claims 100000 images of 28x28", "gzip stream holds 262160 bytes",
+                 "found 262144", "record 334");
+    /* the labels' gzip stream short of the claim */
+    const uint32_t d3[3] = {3, 2, 3}, l3[1] = {3};
+    uint8_t small[18] = {0};
+    write_idx(im, 1, 0x00000803u, d3, 3, small, sizeof small);
+    write_idx(lb, 1, 0x00000801u, l3, 1, small, 1);
+    rep = load_in_child(load_idx_pair, im, lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "short labels", lb, "header claims 3 labels", "found 1");
+}
+
+/* A pipe has no size: it is read as it comes. */
+static void test_idx_huge_header_pipe(void **state)
+{
+    (void)state;
+    const char *fifo = tmp("hugefifo-images"), *lb = tmp("hugefifo-labels");
+    const uint32_t dl[1] = {1000000000u};
+    const uint8_t zero[4] = {0};
+    /* labels as many as claimed (a sparse file): only the images are short */
+    write_idx(lb, 0, 0x00000801u, dl, 1, zero, 4);
+    assert_int_equal(truncate(lb, 8 + 1000000000L), 0);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fflush(NULL);
+    pid_t writer = fork();
+    assert_true(writer >= 0);
+    if (writer == 0) {
+        alarm(20); /* never outlive a loader that does not open the pipe */
+        unsigned char h[16 + 20] = {0};
+        put_be32(h, 0x00000803u);
+        put_be32(h + 4, 1000000000u);
+        put_be32(h + 8, 28);
+        put_be32(h + 12, 28);
+        FILE *f = fopen(fifo, "wb");
+        if (!f)
+            _exit(1);
+        fwrite(h, 1, sizeof h, f);
+        fclose(f);
+        _exit(0);
+    }
+    child_report rep = load_in_child(load_idx_pair, fifo, lb);
+    int status = 0;
+    waitpid(writer, &status, 0);
+    unlink(fifo);
+    unlink(lb);
+    EXPECT_CHILD(rep, F3_EFORMAT, "pipe", fifo, "header claims 1000000000 images of 28x28",
+                 "holds 36 bytes", "found 20");
+}
+
+/* A directory is not an IDX file (zlib would report a read error). */
+static void test_idx_directory(void **state)
+{
+    (void)state;
+    const char *lb = tmp("dir-labels");
+    write_idx_pair(tmp("dir-images"), lb, 0);
+    f3_dataset *ds = NULL;
+    EXPECT_ERROR(f3_dataset_load_idx(F3_TEST_TMP_DIR, lb, 10, &ds), F3_EIO, F3_TEST_TMP_DIR,
+                 "directory");
+    assert_null(ds);
+}
+
 int main(void)
 {
     mkdir(F3_TEST_TMP_DIR, 0777); /* normally made by CMake */
@@ -1272,6 +1744,17 @@ int main(void)
         cmocka_unit_test(test_cifar_errors),
         cmocka_unit_test(test_csv_valid),
         cmocka_unit_test(test_csv_errors),
+        cmocka_unit_test(test_csv_bom),
+        cmocka_unit_test(test_csv_header_detection),
+        cmocka_unit_test(test_text_not_text),
+        cmocka_unit_test(test_census_bom_crlf),
+        cmocka_unit_test(test_wine_bom),
+        cmocka_unit_test(test_wine_unstandardisable),
+        cmocka_unit_test(test_missing_census_wine),
+        cmocka_unit_test(test_idx_huge_header_plain),
+        cmocka_unit_test(test_idx_huge_header_gzip),
+        cmocka_unit_test(test_idx_huge_header_pipe),
+        cmocka_unit_test(test_idx_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

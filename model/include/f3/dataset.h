@@ -13,7 +13,14 @@
  * Loaders fail with F3_EIO (missing or unreadable file) or F3_EFORMAT
  * (wrong magic number, truncated file, ragged or non-numeric row, label out
  * of range); the message names the file and the record (1-based line for
- * text files, 0-based record index for binary files).
+ * text files, 0-based record index for binary files).  A size that a file's
+ * header claims is checked against the file before anything of that size is
+ * allocated, and the message names the claim and what the file holds.  A
+ * missing Census Income or Wine Quality file is reported with where the
+ * data set comes from and the file names it needs.
+ *
+ * Text files may start with a UTF-8 byte order mark (ignored) and end lines
+ * with CRLF; blank lines are skipped; UTF-16 text and NUL bytes are errors.
  */
 #ifndef F3_DATASET_H
 #define F3_DATASET_H
@@ -72,10 +79,12 @@ f3_status f3_dataset_load_mnist(const char *dir, const char *split, f3_dataset *
 f3_status f3_dataset_load_census(const char *path, f3_dataset **out);
 
 /* Wine Quality regression: red and white CSVs (';' or ',' separated, an
- * optional header line), 11 features + colour (0 red, 1 white) = 12,
- * target quality.  Split deterministically by seed into train and test
- * (test_fraction of the rows); features and target standardised with the
- * training split's mean and standard deviation.  Either output may be NULL. */
+ * optional header line as for f3_dataset_load_csv), 11 features + colour
+ * (0 red, 1 white) = 12, target quality.  Split deterministically by seed
+ * into train and test (test_fraction of the rows); features and target
+ * standardised with the training split's mean and standard deviation (a
+ * column too wide to standardise in float is F3_EFORMAT).  Either output
+ * may be NULL. */
 f3_status f3_dataset_load_wine(const char *red_csv, const char *white_csv,
                                double test_fraction, uint64_t seed,
                                f3_dataset **train, f3_dataset **test);
@@ -86,8 +95,10 @@ f3_status f3_dataset_load_wine(const char *red_csv, const char *white_csv,
 f3_status f3_dataset_load_cifar10(const char *const *paths, size_t n_paths,
                                   f3_dataset **out);
 
-/* Generic numeric CSV (',' separated, optional header line that is skipped
- * when its first field is not a number).  label_column: index of the target
+/* Generic numeric CSV (',' separated, an optional header line: the first
+ * non-blank line is skipped as a header when none of its fields is a
+ * number; a first line with a number and a non-number is an error, never a
+ * data row dropped as a header).  label_column: index of the target
  * column (negative counts from the end).  classification: the target is an
  * integer class in [0, n_classes); regression: n_classes is ignored and the
  * target is one float. */
