@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "f3/formulas.h"
 #include "json.h"
 
@@ -235,7 +236,7 @@ static void ctx_json(void *p, struct json_writer_s *w)
 
 /* What the chip process sends back. */
 typedef struct {
-    int rc;
+    int rc;    /* train_run_schedule's exit status */
     int usage; /* the configuration was refused (exit 2) */
     train_result res;
     chip_result hres;
@@ -250,6 +251,12 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         return 1;
     }
     fflush(NULL);
+    int sig = cli_stop_signal();
+    if (sig) {
+        close(fd[0]), close(fd[1]);
+        F3_FAIL(F3_EINVAL, "stopped by %s before the run began", cli_signal_name(sig));
+        return EXIT_SIGNAL(sig);
+    }
     pid_t pid = fork();
     if (pid < 0) {
         close(fd[0]), close(fd[1]);
@@ -257,6 +264,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         return 1;
     }
     if (pid == 0) {
+        cli_forked();
         close(fd[0]);
         static chip_reply rep;
         memset(&rep, 0, sizeof rep);
@@ -280,6 +288,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         fflush(NULL);
         _exit(rep.rc ? 1 : 0);
     }
+    cli_child_started(pid); /* a SIGTERM sent to this process reaches the simulation */
     close(fd[1]);
     static chip_reply rep;
     memset(&rep, 0, sizeof rep);
@@ -292,7 +301,9 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     }
     close(fd[0]);
     int status = 0;
-    waitpid(pid, &status, 0);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    cli_child_ended(pid);
     if (got != sizeof rep || !WIFEXITED(status)) {
         F3_FAIL(F3_EIO, "chip: the simulation process ended abnormally%s",
                 WIFSIGNALED(status) ? " (a signal; an assertion of the model failed?)" : "");
@@ -300,7 +311,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     }
     if (rep.rc) {
         F3_FAIL(F3_EINVAL, "%s", rep.error);
-        return rep.usage ? 2 : 1;
+        return rep.usage ? EXIT_USAGE : rep.rc;
     }
     if (res) *res = rep.res;
     if (hres) *hres = rep.hres;

@@ -11,9 +11,10 @@
  * figures that follow its capacity are resolved here, once the rule and the
  * training set are known): writes o->out/run.json (with a "hardware"
  * object), epochs.csv, tiles.csv and (if configured) trace.vcd; fills res
- * and hres.  0 on success; 2 when the chip cannot run the configuration
- * (a check that needed the data set's widths), 1 on any other failure;
- * the reason in f3_last_error(). */
+ * and hres.  0 on success, else train_run_schedule's exit status (2 also
+ * when the chip cannot run the configuration, a check that needed the data
+ * set's widths; 128 + N stopped by signal N, after the epoch the chip is
+ * simulating); the reason in f3_last_error(). */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
 #endif

@@ -2,22 +2,26 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd_scenario.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chip_run.h"
+#include "cli_util.h"
 #include "f3/status.h"
 #include "results.h"
 #include "scenario.h"
 #include "train_run.h"
 
-#define MAX_SETS 64
+#define MAX_SETS 64 /* more fail loudly (exit 2) */
 
 const char *const SCENARIO_HELP =
     "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet]\n"
@@ -41,7 +45,9 @@ const char *const SCENARIO_HELP =
     "  --quiet               no progress lines\n"
     "\n"
     "Exit status: 0 done; 2 the scenario is invalid (file:line:column: message,\n"
-    "nothing written); 1 a run failed (e.g. a data file is missing).\n";
+    "nothing written); 1 a run failed (e.g. a data file is missing, the training\n"
+    "diverged, another run holds the results folder); 130/143 stopped by\n"
+    "SIGINT/SIGTERM (status.json: interrupted).\n";
 
 typedef struct {
     const char *file;
@@ -51,6 +57,7 @@ typedef struct {
     long point;
     char emit[16];
     int collect, quiet, markdown;
+    char command_line[4096]; /* "f3sim run …", for status.json */
 } sc_args;
 
 static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
@@ -65,6 +72,9 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
+    char line[4000];
+    command_line_text(line, sizeof line, argc, argv); /* before getopt reorders argv */
+    snprintf(a->command_line, sizeof a->command_line, "f3sim %s", line);
     a->jobs = 1;
     a->point = -1;
     opterr = 0;
@@ -135,6 +145,17 @@ static scenario *load(const char *cmd, const sc_args *a)
     }
     if (a->n_sets && scenario_set_all(sc, a->sets, a->n_sets) != F3_OK) {
         fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
+        scenario_free(sc);
+        return NULL;
+    }
+    /* a name of white space alone would make a folder that looks empty */
+    const char *c = sc->name;
+    while (*c == ' ' || *c == '\t') c++;
+    if (!*c) {
+        const sc_value *v = scenario_get(sc, "name");
+        if (v->line) fprintf(stderr, "f3sim %s: %s:%d:%d: ", cmd, v->origin, v->line, v->col);
+        else fprintf(stderr, "f3sim %s: %s:1:1: ", cmd, sc->file);
+        fprintf(stderr, "name: '%s' cannot name a results folder (it is only white space)\n", sc->name);
         scenario_free(sc);
         return NULL;
     }
@@ -228,49 +249,110 @@ static void csv_num(FILE *f, double v, const char *fmt)
     if (isfinite(v)) fprintf(f, fmt, v);
 }
 
+/* What every point of a run shares. */
+typedef struct {
+    const sc_args *a;
+    int quiet;
+    int lock_point; /* take the point folder's lock (it is not the locked base) */
+} run_ctx;
+
+/* Remove from dir what an earlier run wrote there: its result files and
+ * every rule folder (this run writes the rules it runs again; a rule it
+ * does not run must not stand beside them). */
+static int clear_point(const char *dir)
+{
+    if (clear_outputs(dir)) return -1;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (!is_rule_folder(e->d_name)) continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (remove_run_folder(path)) rc = -1;
+    }
+    closedir(d);
+    return rc;
+}
+
 /* Run every algorithm of one (resolved, sweep-free) scenario point into
- * dir; write dir/compare.csv and print the table.  0 on success. */
-static int run_point(const scenario *p, size_t index, const char *label, const char *dir, int quiet)
+ * dir; write dir/compare.csv and print the table.  0 on success, else the
+ * exit status (2 the configuration cannot run, 128 + N stopped by signal
+ * N, 1 otherwise). */
+static int run_point(const scenario *p, size_t index, const char *label, const char *dir, const run_ctx *ctx,
+                     const char *kind)
 {
     char algs[SC_MAX_LIST][32];
     size_t na = scenario_algorithms(p, algs, SC_MAX_LIST);
-    train_result *res = calloc(na, sizeof *res);
-    chip_result *hres = calloc(na, sizeof *hres);
     const int chip = scenario_present(p, "hardware");
+    const int quiet = ctx->quiet;
     chip_config hw;
     if (chip) chip_config_from_scenario(p, &hw);
+    dir_lock lock = {-1};
+    struct stat dst;
+    const int existed = stat(dir, &dst) == 0;
+    if (make_dirs(dir)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return EXIT_RUNTIME;
+    }
+    if (ctx->lock_point && dir_lock_take(&lock, dir, 1)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return EXIT_RUNTIME;
+    }
+    run_status rs;
+    int rc = 0;
+    if (clear_point(dir) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
+        write_resolved_scenario(dir, p, ctx->a->sets, ctx->a->n_sets, label[0] ? label : NULL)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        dir_lock_release(&lock);
+        return EXIT_RUNTIME;
+    }
+    train_result *res = calloc(na, sizeof *res);
+    chip_result *hres = calloc(na, sizeof *hres);
     if (!res || !hres) {
-        free(res);
-        free(hres);
-        fprintf(stderr, "f3sim run: out of memory\n");
-        return 1;
+        F3_FAIL(F3_ENOMEM, "out of memory");
+        rc = EXIT_RUNTIME;
+        goto out;
     }
     for (size_t k = 0; k < na; k++) {
+        int sig = cli_stop_signal();
+        if (sig) {
+            F3_FAIL(F3_EINVAL, "stopped by %s before %s", cli_signal_name(sig), algs[k]);
+            rc = EXIT_SIGNAL(sig);
+            goto out;
+        }
         train_options o;
         to_options(p, algs[k], &o);
         o.progress = !quiet;
         snprintf(o.point_label, sizeof o.point_label, "%s", label);
         snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
+        snprintf(o.rule, sizeof o.rule, "%s", algs[k]);
+        snprintf(o.command_line, sizeof o.command_line, "%s", ctx->a->command_line);
+        o.sc = p;
+        o.sets = ctx->a->sets;
+        o.n_sets = ctx->a->n_sets;
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
-        int rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
+        rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
         if (rc) {
-            fprintf(stderr, "f3sim run: %s: %s\n", algs[k], f3_last_error());
-            free(res);
-            free(hres);
-            return rc == 2 ? 2 : 1; /* 2: the chip cannot run this configuration */
+            char msg[1100];
+            snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
+            F3_FAIL(F3_EINVAL, "%s", msg);
+            goto out;
         }
     }
-    /* side by side */
+    /* side by side; the memory a rule keeps for training: bp and dfa the
+     * activations of a batch (eq. 27), f3 its error store (eq. 29) */
     printf("\n%s%s%s\n", p->name, label[0] ? ": " : "", label);
-    printf("%-9s %10s %10s %10s %10s %9s %12s %12s\n", "algorithm", "best acc", "final acc", "best loss",
-           "FMA", "train", "throughput", "peak act");
-    printf("%-9s %10s %10s %10s %10s %9s %12s %12s\n", "", "[%]", "[%]", "", "[GFMA]", "[s]", "[samples/s]",
-           "[elements]");
+    printf("%-9s %10s %10s %10s %10s %9s %12s %12s %12s\n", "algorithm", "best acc", "final acc", "best loss",
+           "FMA", "train", "throughput", "act. buffer", "error store");
+    printf("%-9s %10s %10s %10s %10s %9s %12s %12s %12s\n", "", "[%]", "[%]", "", "[GFMA]", "[s]", "[samples/s]",
+           "[elements]", "[elements]");
     for (size_t k = 0; k < na; k++) {
         const train_result *r = &res[k];
-        printf("%-9s %10.2f %10.2f %10.4f %10.2f %9.2f %12.0f %12llu\n", algs[k], r->best_test_accuracy,
+        printf("%-9s %10.2f %10.2f %10.4f %10.2f %9.2f %12.0f %12llu %12llu\n", algs[k], r->best_test_accuracy,
                r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
-               r->samples_per_second, (unsigned long long)r->peak_act);
+               r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
     if (chip) {
         printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
@@ -301,11 +383,9 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     }
     fflush(stdout);
     atomic_file af;
-    if (make_dirs(dir) || atomic_open(&af, dir, "compare.csv")) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        free(res);
-        free(hres);
-        return 1;
+    if (atomic_open(&af, dir, "compare.csv")) {
+        rc = EXIT_RUNTIME;
+        goto out;
     }
     fputs(COMPARE_HEADER, af.f);
     for (size_t k = 0; k < na; k++) {
@@ -330,13 +410,26 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
             fputs(",,,,,,,,,,,,,,,,,,,,,,\n", af.f);
         }
     }
+    if (atomic_commit(&af)) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (run_status_done(&rs)) rc = EXIT_RUNTIME;
+out:
+    if (rc) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        if (EXIT_IS_SIGNAL(rc)) run_status_interrupted(&rs, rc - 128);
+        else run_status_failed(&rs, msg);
+        fprintf(stderr, "f3sim run: %s\n", msg);
+    }
     free(res);
     free(hres);
-    if (atomic_commit(&af)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return 1;
-    }
-    return 0;
+    dir_lock_release(&lock);
+    /* a configuration that cannot run (found once the data set was read)
+     * writes nothing, as an invalid scenario does */
+    if (rc == EXIT_USAGE && !existed) remove_run_folder(dir);
+    return rc;
 }
 
 static void point_dir(const scenario *sc, size_t i, char *buf, size_t len)
@@ -347,23 +440,23 @@ static void point_dir(const scenario *sc, size_t i, char *buf, size_t len)
     else snprintf(buf, len, "%s", base);
 }
 
-static int run_one(const scenario *sc, size_t i, int quiet)
+static int run_one(const scenario *sc, size_t i, const run_ctx *ctx)
 {
     scenario *p = NULL;
     if (scenario_sweep_point(sc, i, &p) != F3_OK) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return 2;
+        return EXIT_USAGE;
     }
     char label[2048], dir[1400];
     scenario_sweep_label(sc, i, label, sizeof label);
     point_dir(sc, i, dir, sizeof dir);
-    int rc = run_point(p, i, label, dir, quiet);
+    int rc = run_point(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario");
     scenario_free(p);
     return rc;
 }
 
 /* sweep.csv: every point's compare.csv, one header. */
-static int collect(const scenario *sc)
+static int collect(const scenario *sc, int quiet)
 {
     char base[1200];
     base_dir(sc, base, sizeof base);
@@ -420,23 +513,111 @@ static int collect(const scenario *sc)
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
         return 1;
     }
-    fprintf(stderr, "f3sim: %zu points collected in %s/sweep.csv\n", n, base);
+    if (!quiet) fprintf(stderr, "f3sim: %zu points collected in %s/sweep.csv\n", n, base);
     return 0;
+}
+
+/* A full run starts afresh: what an earlier run left in the scenario's
+ * folder (its files, rule folders, and every point folder) goes, so that
+ * nothing of it stands beside this run's results. */
+static int clear_base(const char *base)
+{
+    if (clear_point(base)) return -1;
+    DIR *d = opendir(base);
+    if (!d) return 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (point_folder_index(e->d_name) < 0) continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+        if (remove_run_folder(path)) rc = -1;
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Run the points [0, n) in up to a->jobs processes; the exit status. */
+static int run_points(const scenario *sc, size_t n, const run_ctx *ctx)
+{
+    const sc_args *a = ctx->a;
+    int rc = 0;
+    if (a->jobs <= 1 || n == 1) {
+        for (size_t i = 0; i < n && !rc; i++) rc = run_one(sc, i, ctx);
+        return rc;
+    }
+    run_ctx child = *ctx;
+    child.quiet = 1; /* N processes' progress lines would interleave */
+    size_t next = 0, running = 0, finished = 0;
+    double t0 = (double)time(NULL);
+    fflush(NULL);
+    while (next < n || running) {
+        while (running < (size_t)a->jobs && next < n && !rc && !cli_stop_signal()) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                cli_forked();
+                _exit(run_one(sc, next, &child));
+            }
+            if (pid < 0) {
+                fprintf(stderr, "f3sim run: cannot start a process: %s\n", strerror(errno));
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            cli_child_started(pid);
+            next++;
+            running++;
+        }
+        if (!running) break;
+        int status;
+        pid_t pid = wait(&status);
+        if (pid < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        cli_child_ended(pid);
+        running--;
+        finished++;
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_RUNTIME;
+        if (code && (!rc || EXIT_IS_SIGNAL(code))) rc = code;
+        if (!ctx->quiet && !code) {
+            double el = (double)time(NULL) - t0;
+            fprintf(stderr, "f3sim run: %zu of %zu points done, ETA %.0f s\n", finished, n,
+                    el / (double)finished * (double)(n - finished));
+        }
+    }
+    int sig = cli_stop_signal();
+    if (sig && !rc) rc = EXIT_SIGNAL(sig);
+    return rc;
 }
 
 static int cmd_run(const sc_args *a)
 {
     scenario *sc = load("run", a);
-    if (!sc) return 2;
+    if (!sc) return EXIT_USAGE;
+    cli_signals_install();
     size_t n = scenario_sweep_points(sc);
     int rc = 0;
-    if (a->point >= 0) {
-        if ((size_t)a->point >= n) {
-            fprintf(stderr, "f3sim run: --point %ld: the sweep has %zu points (0 to %zu)\n", a->point, n, n - 1);
+    char base[1200];
+    base_dir(sc, base, sizeof base);
+    run_ctx ctx = {a, a->quiet, 0};
+    dir_lock lock = {-1};
+    if (a->point >= 0 && (size_t)a->point >= n) {
+        fprintf(stderr, "f3sim run: --point %ld: the sweep has %zu points (0 to %zu)\n", a->point, n, n - 1);
+        scenario_free(sc);
+        return EXIT_USAGE;
+    }
+    if (a->point >= 0 && sc->n_sweep) {
+        /* one point of a sweep (e.g. a cluster task): its own folder,
+         * beside other points' tasks; a whole run of the scenario holds
+         * the scenario's folder and excludes it */
+        if (make_dirs(base) || dir_lock_take(&lock, base, 0)) {
+            fprintf(stderr, "f3sim run: %s\n", f3_last_error());
             scenario_free(sc);
-            return 2;
+            return EXIT_RUNTIME;
         }
-        rc = run_one(sc, (size_t)a->point, a->quiet);
+        ctx.lock_point = 1;
+        rc = run_one(sc, (size_t)a->point, &ctx);
+        dir_lock_release(&lock);
         scenario_free(sc);
         return rc;
     }
@@ -446,103 +627,182 @@ static int cmd_run(const sc_args *a)
         if (scenario_sweep_point(sc, i, &p) != F3_OK) {
             fprintf(stderr, "f3sim run: %s\n", f3_last_error());
             scenario_free(sc);
-            return 2;
+            return EXIT_USAGE;
         }
         scenario_free(p);
     }
-    if (a->jobs <= 1 || n == 1) {
-        for (size_t i = 0; i < n && !rc; i++) rc = run_one(sc, i, a->quiet);
-    } else {
-        size_t next = 0, running = 0;
-        fflush(NULL);
-        while (next < n || running) {
-            while (running < (size_t)a->jobs && next < n && !rc) {
-                pid_t pid = fork();
-                if (pid == 0) _exit(run_one(sc, next, 1));
-                if (pid < 0) {
-                    fprintf(stderr, "f3sim run: cannot start a process: %s\n", strerror(errno));
-                    rc = 1;
-                    break;
-                }
-                next++;
-                running++;
-            }
-            if (!running) break;
-            int status;
-            if (wait(&status) > 0) {
-                running--;
-                if (!WIFEXITED(status) || WEXITSTATUS(status)) rc = rc ? rc : 1;
-            }
-        }
+    /* the scenario's folder: locked for the whole run, cleared of an
+     * earlier run's results */
+    struct stat bst;
+    const int base_existed = stat(base, &bst) == 0;
+    if (make_dirs(base) || dir_lock_take(&lock, base, 1) || clear_base(base)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        dir_lock_release(&lock);
+        scenario_free(sc);
+        return EXIT_RUNTIME;
     }
-    if (!rc && sc->n_sweep) rc = collect(sc);
-    if (!rc) {
-        char base[1200];
-        base_dir(sc, base, sizeof base);
+    run_status rs;
+    int have_status = 0;
+    if (sc->n_sweep) {
+        /* without a sweep, the one point's folder is this one */
+        if (run_status_start(&rs, base, "scenario", a->command_line) ||
+            write_resolved_scenario(base, sc, a->sets, a->n_sets, NULL)) {
+            fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+            dir_lock_release(&lock);
+            scenario_free(sc);
+            return EXIT_RUNTIME;
+        }
+        have_status = 1;
+    }
+    ctx.lock_point = sc->n_sweep != 0;
+    rc = run_points(sc, n, &ctx);
+    if (!rc && sc->n_sweep) rc = collect(sc, a->quiet);
+    if (have_status) {
+        if (!rc) run_status_done(&rs);
+        else if (EXIT_IS_SIGNAL(rc)) run_status_interrupted(&rs, rc - 128);
+        else run_status_failed(&rs, "a point failed: see its folder's status.json");
+    }
+    int sig = cli_stop_signal();
+    if (EXIT_IS_SIGNAL(rc) || sig) {
+        if (!sig) sig = rc - 128;
+        fprintf(stderr, "f3sim run: stopped by %s; %s/ holds the results so far, marked interrupted in status.json\n",
+                cli_signal_name(sig), base);
+        rc = EXIT_SIGNAL(sig);
+    } else if (!rc && !a->quiet) {
         fprintf(stderr, "f3sim run: results in %s/\n", base);
     }
+    dir_lock_release(&lock);
+    if (rc == EXIT_USAGE && !base_existed) remove_run_folder(base); /* exit 2: nothing written */
     scenario_free(sc);
     return rc;
+}
+
+/* A line of an emitted script: "cd CWD && EXE run SCENARIO --set … --point P --quiet"
+ * with every word quoted for a POSIX shell. */
+static void emit_run_command(FILE *f, const char *exe, const char *file, const sc_args *a, const char *point)
+{
+    sh_quote(f, exe);
+    fputs(" run ", f);
+    sh_quote(f, file);
+    for (size_t i = 0; i < a->n_sets; i++) {
+        fputs(" --set ", f);
+        sh_quote(f, a->sets[i]);
+    }
+    fprintf(f, " --point %s --quiet", point);
 }
 
 static int cmd_emit(const sc_args *a)
 {
     scenario *sc = load("sweep", a);
-    if (!sc) return 2;
+    if (!sc) return EXIT_USAGE;
     size_t n = scenario_sweep_points(sc);
-    char base[1200], abs[4096];
+    char base[1200], abs[4096], cwd[4096], exe[4096];
     base_dir(sc, base, sizeof base);
-    if (!realpath(a->file, abs)) snprintf(abs, sizeof abs, "%s", a->file);
-    char sets[4096] = "";
-    for (size_t i = 0; i < a->n_sets; i++) {
-        strncat(sets, " --set '", sizeof sets - strlen(sets) - 1);
-        strncat(sets, a->sets[i], sizeof sets - strlen(sets) - 1);
-        strncat(sets, "'", sizeof sets - strlen(sets) - 1);
+    int rc = EXIT_RUNTIME;
+    if (!realpath(a->file, abs)) {
+        fprintf(stderr, "f3sim sweep: %s: %s\n", a->file, strerror(errno));
+        goto out;
     }
-    char exe[4096];
+    if (!getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "f3sim sweep: cannot tell the working directory: %s\n", strerror(errno));
+        goto out;
+    }
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0) snprintf(exe, sizeof exe, "f3sim");
     else exe[len] = '\0';
+    /* a script line holds every word on one line: a newline in a value
+     * would start a new command (a GNU parallel job, a line of the shell) */
+    const char *what[4] = {"the working directory", "the scenario's path", "the f3sim binary's path",
+                           "the results folder"};
+    const char *text[4] = {cwd, abs, exe, base};
+    for (int i = 0; i < 4; i++)
+        if (has_control_char(text[i])) {
+            fprintf(stderr, "f3sim sweep: %s holds a newline or control character; a script cannot carry it: %s\n",
+                    what[i], text[i]);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    for (size_t i = 0; i < a->n_sets; i++)
+        if (has_control_char(a->sets[i])) {
+            fprintf(stderr, "f3sim sweep: --set[%zu] holds a newline or control character; a script cannot carry it "
+                            "(write the value on one line)\n", i + 1);
+            rc = EXIT_USAGE;
+            goto out;
+        }
     if (make_dirs(base)) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        scenario_free(sc);
-        return 1;
+        goto out;
     }
     int slurm = !strcmp(a->emit, "slurm");
     atomic_file af;
     if (atomic_open(&af, base, slurm ? "sweep.slurm" : "sweep.parallel")) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        scenario_free(sc);
-        return 1;
+        goto out;
     }
     if (slurm) {
+        /* the job name: letters, digits, . _ - only */
+        char job[SC_MAX_STR];
+        snprintf(job, sizeof job, "%s", sc->name);
+        for (char *c = job; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("._-", *c)))
+                *c = '_';
         fprintf(af.f,
                 "#!/bin/bash\n"
                 "# %s: %zu sweep points as a Slurm job array.  Submit with\n"
-                "#   sbatch %s/sweep.slurm\n"
-                "# and, when all tasks are done, gather sweep.csv with\n"
-                "#   %s sweep '%s'%s --collect\n"
+                "#   sbatch ",
+                job, n);
+        sh_quote(af.f, base);
+        fputs("/sweep.slurm\n# and, when all tasks are done, gather sweep.csv with\n#   ", af.f);
+        sh_quote(af.f, exe);
+        fputs(" sweep ", af.f);
+        sh_quote(af.f, abs);
+        for (size_t i = 0; i < a->n_sets; i++) {
+            fputs(" --set ", af.f);
+            sh_quote(af.f, a->sets[i]);
+        }
+        fprintf(af.f,
+                " --collect\n"
                 "#SBATCH --job-name=f3sim-%s\n"
                 "#SBATCH --array=0-%zu\n"
                 "#SBATCH --cpus-per-task=%d\n"
-                "#SBATCH --output=%s/slurm-%%A_%%a.out\n"
-                "set -euo pipefail\n"
-                "cd '%s'\n"
-                "exec '%s' run '%s'%s --point \"$SLURM_ARRAY_TASK_ID\" --quiet\n",
-                sc->name, n, base, exe, abs, sets, sc->name, n - 1,
-                scenario_num(sc, "training.threads") > 0 ? (int)scenario_num(sc, "training.threads") : 2, base,
-                getcwd(abs + 2048, 2048) ? abs + 2048 : ".", exe, abs, sets);
+                "#SBATCH --output=\"",
+                job, n - 1, scenario_num(sc, "training.threads") > 0 ? (int)scenario_num(sc, "training.threads") : 2);
+        /* sbatch reads a quoted value with \ escapes, and % starts a
+         * file name pattern (%% is a %) */
+        for (const char *c = base; *c; c++) {
+            if (*c == '"' || *c == '\\') fputc('\\', af.f);
+            if (*c == '%') fputc('%', af.f);
+            fputc(*c, af.f);
+        }
+        fputs("/slurm-%A_%a.out\"\n"
+              "set -euo pipefail\n"
+              "cd ",
+              af.f);
+        sh_quote(af.f, cwd);
+        fputs("\nexec ", af.f);
+        emit_run_command(af.f, exe, abs, a, "\"$SLURM_ARRAY_TASK_ID\"");
+        fputc('\n', af.f);
     } else {
-        char cwd[2048];
-        if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
-        for (size_t i = 0; i < n; i++)
-            fprintf(af.f, "cd '%s' && '%s' run '%s'%s --point %zu --quiet\n", cwd, exe, abs, sets, i);
+        for (size_t i = 0; i < n; i++) {
+            char point[32];
+            snprintf(point, sizeof point, "%zu", i);
+            fputs("cd ", af.f);
+            sh_quote(af.f, cwd);
+            fputs(" && ", af.f);
+            emit_run_command(af.f, exe, abs, a, point);
+            fputc('\n', af.f);
+        }
     }
-    int rc = atomic_commit(&af) ? 1 : 0;
-    if (rc) fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-    else
+    if (atomic_commit(&af)) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        goto out;
+    }
+    rc = 0;
+    if (!a->quiet)
         fprintf(stderr, "f3sim sweep: %zu points → %s/%s%s\n", n, base, slurm ? "sweep.slurm" : "sweep.parallel",
                 slurm ? "" : "  (run: parallel --jobs N < that file)");
+out:
     scenario_free(sc);
     return rc;
 }
@@ -570,7 +830,7 @@ int scenario_command(const char *cmd, int argc, char **argv)
         if (a.collect) {
             scenario *sc = load("sweep", &a);
             if (!sc) return 2;
-            rc = collect(sc);
+            rc = collect(sc, a.quiet);
             scenario_free(sc);
             return rc;
         }

@@ -20,9 +20,11 @@
 /* The exit status every command shares. */
 #define EXIT_CODES                                                                              \
     "exit status: 0 ok; 1 runtime failure (a data file missing or malformed, a\n"               \
-    "result file not written; the message names the file); 2 usage or validation\n"           \
-    "error (an unknown command or option, a bad value, an invalid configuration;\n"           \
-    "nothing is written)\n"
+    "result file not written, the training diverged, the results folder is in use\n"        \
+    "by another run; the message names the file); 2 usage or validation error (an\n"        \
+    "unknown command or option, a bad value, an invalid configuration; nothing is\n"        \
+    "written); 130 or 143 stopped by SIGINT or SIGTERM after the current batch\n"           \
+    "(status.json says interrupted)\n"
 
 static const char *const TRAIN_HELP =
     "usage: f3sim train [options]\n"
@@ -462,12 +464,7 @@ static int cmd_train(int argc, char **argv)
     }
     if (!out_set)
         snprintf(o.out, sizeof o.out, "results/%s-%s", o.dataset, f3_algorithm_name(o.cfg.algorithm));
-    if (train_run(&o, "train", NULL)) {
-        fprintf(stderr, "f3sim train: %s\n", f3_last_error());
-        return 1;
-    }
-    fprintf(stderr, "f3sim train: results in %s/ (run.json, epochs.csv)\n", o.out);
-    return 0;
+    return train_main(&o, argc, argv);
 }
 
 int main(int argc, char **argv)

@@ -1,12 +1,19 @@
 /* results.c — see results.h. */
+#define _DEFAULT_SOURCE /* flock, gethostname, O_NOFOLLOW, O_DIRECTORY */
 #include "results.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "f3/status.h"
+#include "json.h"
 
 int make_dirs(const char *dir)
 {
@@ -44,9 +51,22 @@ int atomic_open(atomic_file *af, const char *dir, const char *name)
         return -1;
     }
     snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld", af->path, (long)getpid());
-    af->f = fopen(af->tmp, "w");
-    if (!af->f) {
+    int fd = -1;
+    for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
+        /* never through what is already there: O_EXCL refuses any existing
+         * name (a symbolic link included), O_NOFOLLOW a link in its place */
+        fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST && attempt == 0) {
+            /* left by an earlier process of this pid: remove the name
+             * (unlink removes a link, never its target) and try once more */
+            if (unlink(af->tmp) != 0) break;
+        } else if (fd < 0) {
+            break;
+        }
+    }
+    if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
         F3_FAIL(F3_EIO, "%s: cannot write: %s", af->tmp, strerror(errno));
+        if (fd >= 0) close(fd), unlink(af->tmp);
         return -1;
     }
     return 0;
@@ -72,4 +92,276 @@ void atomic_abort(atomic_file *af)
     if (af->f) fclose(af->f);
     af->f = NULL;
     remove(af->tmp);
+}
+
+/* ---- locks ------------------------------------------------------------------- */
+
+/* A string field of a small JSON file ("" if absent). */
+static void json_field(const char *text, const char *key, char *out, size_t len)
+{
+    out[0] = '\0';
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    if (!p) return;
+    p += strlen(pat);
+    size_t n = 0;
+    if (*p == '"') {
+        for (p++; *p && *p != '"' && n + 1 < len; p++) out[n++] = *p == '\\' && p[1] ? *++p : *p;
+    } else {
+        for (; *p && *p != ',' && *p != '\n' && n + 1 < len; p++) out[n++] = *p;
+    }
+    out[n] = '\0';
+}
+
+int dir_lock_take(dir_lock *l, const char *dir, int exclusive)
+{
+    l->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l->fd < 0) {
+        F3_FAIL(F3_EIO, "%s: cannot open the results folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(l->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return 0;
+    int err = errno;
+    if (err != EWOULDBLOCK) {
+        /* a file system without locks: run unguarded rather than not at all */
+        fprintf(stderr, "f3sim: warning: cannot lock %s (%s); a second run into it would not be noticed\n", dir,
+                strerror(err));
+        return 0;
+    }
+    close(l->fd);
+    l->fd = -1;
+    /* who holds it, as its status.json tells */
+    char path[4200], text[8192] = "", pid[32], host[256], started[64], state[32];
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    json_field(text, "state", state, sizeof state);
+    json_field(text, "pid", pid, sizeof pid);
+    json_field(text, "host", host, sizeof host);
+    json_field(text, "started", started, sizeof started);
+    if (!strcmp(state, "running") && pid[0])
+        F3_FAIL(F3_EIO, "%s is in use by another f3sim run (pid %s on %s, started %s); wait for it to end, or write "
+                        "the results elsewhere (another name or outputs.folder, or --out)",
+                dir, pid, host, started);
+    else
+        F3_FAIL(F3_EIO, "%s is in use by another f3sim run; wait for it to end, or write the results elsewhere "
+                        "(another name or outputs.folder, or --out)",
+                dir);
+    return 1;
+}
+
+void dir_lock_release(dir_lock *l)
+{
+    if (l->fd >= 0) close(l->fd); /* closing releases the lock */
+    l->fd = -1;
+}
+
+/* ---- status.json ---------------------------------------------------------------- */
+
+static const char *const STATE_NAMES[] = {"running", "done", "failed", "interrupted"};
+
+int run_status_start(run_status *rs, const char *dir, const char *kind, const char *command)
+{
+    memset(rs, 0, sizeof *rs);
+    snprintf(rs->dir, sizeof rs->dir, "%s", dir);
+    snprintf(rs->kind, sizeof rs->kind, "%s", kind);
+    snprintf(rs->command, sizeof rs->command, "%s", command ? command : "");
+    iso_time_now(rs->started, sizeof rs->started);
+    rs->state = RUN_RUNNING;
+    return run_status_write(rs);
+}
+
+int run_status_write(run_status *rs)
+{
+    if (!rs->dir[0]) return 0;
+    atomic_file af;
+    if (atomic_open(&af, rs->dir, "status.json")) return -1;
+    char host[256] = "", now[32];
+    if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "unknown");
+    iso_time_now(now, sizeof now);
+    json_writer w;
+    json_init(&w, af.f);
+    json_begin_object(&w);
+    json_kv_string(&w, "state", STATE_NAMES[rs->state]);
+    json_kv_string(&w, "folder", rs->kind);
+    json_kv_u64(&w, "pid", (uint64_t)getpid());
+    json_kv_string(&w, "host", host);
+    json_kv_string(&w, "started", rs->started);
+    json_kv_string(&w, rs->state == RUN_RUNNING ? "updated" : "ended", now);
+    json_kv_string(&w, "command", rs->command);
+    json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
+    json_kv_string(&w, "git_commit", F3SIM_GIT_COMMIT);
+    if (rs->epochs) {
+        json_kv_u64(&w, "epochs", rs->epochs);
+        json_kv_u64(&w, "epochs_done", rs->epochs_done);
+    }
+    if (rs->state == RUN_FAILED) json_kv_string(&w, "error", rs->error);
+    if (rs->state == RUN_INTERRUPTED) {
+        json_kv_string(&w, "signal", cli_signal_name(rs->signal));
+        if (rs->epoch) {
+            json_kv_u64(&w, "stopped_in_epoch", rs->epoch);
+            if (rs->batches) {
+                json_kv_u64(&w, "stopped_after_batch", rs->batch);
+                json_kv_u64(&w, "batches_per_epoch", rs->batches);
+            }
+        }
+    }
+    json_kv_string(&w, "meaning",
+                   rs->state == RUN_RUNNING       ? "the run is writing this folder (or was killed: see pid and host)"
+                   : rs->state == RUN_DONE        ? "complete"
+                   : rs->state == RUN_FAILED      ? "the run failed: the results here are incomplete"
+                                                  : "the run was stopped: the results here are incomplete");
+    json_end_object(&w);
+    return atomic_commit(&af);
+}
+
+int run_status_done(run_status *rs)
+{
+    rs->state = RUN_DONE;
+    return run_status_write(rs);
+}
+
+int run_status_failed(run_status *rs, const char *error)
+{
+    rs->state = RUN_FAILED;
+    snprintf(rs->error, sizeof rs->error, "%s", error ? error : "");
+    return run_status_write(rs);
+}
+
+int run_status_interrupted(run_status *rs, int sig)
+{
+    rs->state = RUN_INTERRUPTED;
+    rs->signal = sig;
+    return run_status_write(rs);
+}
+
+/* ---- what an earlier run left ---------------------------------------------------- */
+
+static const char *const RULE_FOLDERS[] = {"bp", "f3", "dfa", "drtp", "llo", "f3-error", "f3-loss", NULL};
+static const char *const OUTPUT_FILES[] = {"run.json",     "epochs.csv",  "epochs.partial.csv", "tiles.csv",
+                                           "trace.vcd",    "status.json", "scenario.resolved.yaml",
+                                           "compare.csv",  "sweep.csv",   "accuracy.png",
+                                           "loss.png",     NULL};
+
+int is_rule_folder(const char *name)
+{
+    for (int i = 0; RULE_FOLDERS[i]; i++)
+        if (!strcmp(name, RULE_FOLDERS[i])) return 1;
+    return 0;
+}
+
+long point_folder_index(const char *name)
+{
+    if (strncmp(name, "point-", 6) || !name[6]) return -1;
+    long v = 0;
+    for (const char *c = name + 6; *c; c++) {
+        if (*c < '0' || *c > '9' || v > 100000000) return -1;
+        v = v * 10 + (*c - '0');
+    }
+    return v;
+}
+
+/* NAME.tmp.DIGITS: a temporary file of atomic_open */
+static int is_temporary(const char *name)
+{
+    const char *t = strstr(name, ".tmp.");
+    if (!t || t == name) return 0;
+    for (const char *c = t + 5; *c; c++)
+        if (*c < '0' || *c > '9') return 0;
+    return t[5] != '\0';
+}
+
+static int is_output_file(const char *name)
+{
+    for (int i = 0; OUTPUT_FILES[i]; i++)
+        if (!strcmp(name, OUTPUT_FILES[i])) return 1;
+    return is_temporary(name);
+}
+
+static int remove_entries(const char *dir, int recurse)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT) return 0;
+        F3_FAIL(F3_EIO, "%s: cannot read the folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        char path[4400];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, n) >= sizeof path) continue;
+        struct stat st;
+        if (lstat(path, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (recurse && (is_rule_folder(n) || point_folder_index(n) >= 0) && remove_run_folder(path)) rc = -1;
+        } else if (is_output_file(n) && unlink(path) != 0 && errno != ENOENT) {
+            F3_FAIL(F3_EIO, "%s: cannot remove: %s", path, strerror(errno));
+            rc = -1;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int clear_outputs(const char *dir) { return remove_entries(dir, 0); }
+
+int remove_run_folder(const char *dir)
+{
+    if (remove_entries(dir, 1)) return -1;
+    if (rmdir(dir) != 0 && errno != ENOENT) {
+        if (errno == ENOTEMPTY || errno == EEXIST)
+            fprintf(stderr, "f3sim: kept %s: it holds files that f3sim did not write (its results are removed)\n",
+                    dir);
+        else {
+            F3_FAIL(F3_EIO, "%s: cannot remove: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the resolved scenario ---------------------------------------------------------- */
+
+/* A comment line (or lines): '#' starts every line of text. */
+static void comment(FILE *f, const char *prefix, const char *text)
+{
+    fprintf(f, "# %s", prefix);
+    for (const char *c = text; *c; c++) {
+        if (*c == '\n' || *c == '\r') fputs("\n#   ", f);
+        else fputc(*c, f);
+    }
+    fputc('\n', f);
+}
+
+int write_resolved_scenario(const char *dir, const scenario *sc, const char *const *sets, size_t n_sets,
+                            const char *note)
+{
+    atomic_file af;
+    if (atomic_open(&af, dir, "scenario.resolved.yaml")) return -1;
+    char now[32];
+    iso_time_now(now, sizeof now);
+    fprintf(af.f, "# scenario.resolved.yaml: the scenario of this run, every key resolved (f3sim run accepts it)\n");
+    fprintf(af.f, "# written by f3sim %s at %s\n", f3sim_version_string(), now);
+    comment(af.f, "scenario file: ", sc->file);
+    if (n_sets) {
+        fprintf(af.f, "# --set overrides (applied below, in this order):\n");
+        for (size_t i = 0; i < n_sets; i++) {
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "  --set[%zu] ", i + 1);
+            comment(af.f, prefix, sets[i]);
+        }
+    } else {
+        fprintf(af.f, "# --set overrides: none\n");
+    }
+    if (note && note[0]) comment(af.f, "", note);
+    scenario_show(sc, af.f);
+    return atomic_commit(&af);
 }

@@ -13,6 +13,7 @@
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
+#include "cli_util.h"
 #include "json.h"
 #include "results.h"
 
@@ -42,6 +43,70 @@ static double now_seconds(void)
 static void join(char *buf, size_t len, const char *dir, const char *name)
 {
     snprintf(buf, len, "%s/%s", dir, name);
+}
+
+static void append(char *buf, size_t len, size_t *n, const char *s, size_t k)
+{
+    for (size_t i = 0; i < k && *n + 1 < len; i++) buf[(*n)++] = s[i];
+    buf[*n] = '\0';
+}
+
+void command_line_text(char *buf, size_t len, int argc, char **argv)
+{
+    size_t n = 0;
+    if (!len) return;
+    buf[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                  strchr("-_./=,:+@%", *c)))
+                plain = 0;
+        if (i) append(buf, len, &n, " ", 1);
+        if (plain) {
+            append(buf, len, &n, a, strlen(a));
+            continue;
+        }
+        append(buf, len, &n, "'", 1);
+        for (const char *c = a; *c; c++) append(buf, len, &n, *c == '\'' ? "'\\''" : c, *c == '\'' ? 4 : 1);
+        append(buf, len, &n, "'", 1);
+    }
+    if (n + 1 >= len && len > 8) snprintf(buf + len - 8, 8, " [...]");
+}
+
+/* ---- options: the ranges of their scenario keys ------------------------------ */
+
+static const char *const DATASETS[] = {"mnist", "fashion-mnist", "census", "wine", "cifar10", "csv", NULL};
+
+/* 0, or EXIT_USAGE with the message in f3_last_error(). */
+static int check_options(const train_options *o)
+{
+    int known = 0;
+    for (int i = 0; DATASETS[i]; i++) known |= !strcmp(o->dataset, DATASETS[i]);
+    if (!known) {
+        F3_FAIL(F3_EINVAL, "unknown dataset '%s' (expected one of: mnist, fashion-mnist, census, wine, cifar10, csv)",
+                o->dataset);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(o->dataset, "csv") && (!o->data_path[0] || !o->test_path[0])) {
+        F3_FAIL(F3_EINVAL, "dataset csv needs --data-path TRAIN.csv and --test-path TEST.csv");
+        return EXIT_USAGE;
+    }
+    const f3_config *c = &o->cfg;
+    if (check_key_bound("--epochs", "training.epochs", (double)o->epochs) ||
+        check_key_bound("--batch-size", "training.batch_size", (double)c->batch_size) ||
+        check_key_bound("--lr", "training.lr", c->lr) ||
+        check_key_bound("--threads", "training.threads", (double)o->threads) ||
+        check_key_bound("--seed", "training.seed", (double)c->seed) ||
+        check_key_bound("--train-limit", "dataset.train_limit", (double)o->train_limit) ||
+        check_key_bound("--test-limit", "dataset.test_limit", (double)o->test_limit) ||
+        check_key_bound("--classes", "dataset.classes", (double)o->classes) ||
+        check_key_bound("--label-column", "dataset.label_column", (double)o->label_column))
+        return EXIT_USAGE;
+    for (size_t i = 0; i < o->n_hidden; i++)
+        if (check_key_bound("--hidden", "network.hidden", (double)o->hidden[i])) return EXIT_USAGE;
+    return 0;
 }
 
 /* Load the training and test sets named by the options. */
@@ -115,10 +180,11 @@ typedef struct {
     double train_loss, train_acc, test_loss, test_acc, seconds;
 } epoch_row;
 
-static int write_epochs_csv(const char *out, const epoch_row *rows, size_t n, int classify)
+/* dir/name with one row per epoch done. */
+static int write_epochs_csv(const char *dir, const char *name, const epoch_row *rows, size_t n, int classify)
 {
     atomic_file af;
-    if (atomic_open(&af, out, "epochs.csv")) return -1;
+    if (atomic_open(&af, dir, name)) return -1;
     fprintf(af.f, "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds\n");
     for (size_t e = 0; e < n; e++) {
         if (classify)
@@ -129,6 +195,224 @@ static int write_epochs_csv(const char *out, const epoch_row *rows, size_t n, in
                     rows[e].seconds);
     }
     return atomic_commit(&af);
+}
+
+/* ---- f3sim train's scenario ------------------------------------------------------- */
+
+/* v as the shortest decimal that reads back as v. */
+static void yaml_number(FILE *f, double v)
+{
+    char buf[40];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, f);
+}
+
+/* s as a YAML double-quoted string. */
+static void yaml_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f) fprintf(f, "\\x%02x", *c);
+        else fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+/* The options of f3sim train as a scenario (what was not given stays auto). */
+static void train_scenario_yaml(const train_options *o, FILE *f)
+{
+    const f3_config *c = &o->cfg;
+    char name[2048], folder[2048];
+    snprintf(folder, sizeof folder, "%s", o->out);
+    char *slash = strrchr(folder, '/');
+    while (slash && slash > folder && !slash[1]) *slash = '\0', slash = strrchr(folder, '/'); /* trailing '/' */
+    if (slash) {
+        snprintf(name, sizeof name, "%s", slash + 1);
+        *slash = '\0';
+        if (!folder[0]) snprintf(folder, sizeof folder, "/");
+    } else {
+        snprintf(name, sizeof name, "%s", folder);
+        snprintf(folder, sizeof folder, ".");
+    }
+    fputs("name: ", f);
+    yaml_string(f, name);
+    fputs("\nnetwork:\n  hidden: [", f);
+    for (size_t i = 0; i < o->n_hidden; i++) fprintf(f, "%s%zu", i ? ", " : "", o->hidden[i]);
+    fprintf(f, "]\n  activation: %s\n", f3_activation_name(c->hidden_act));
+    fprintf(f, "  output_activation: %s\n", o->set_output_act ? f3_activation_name(c->output_act) : "auto");
+    fprintf(f, "  bias: %s\n", c->bias ? "true" : "false");
+    fprintf(f, "dataset:\n  name: %s\n  data_dir: ", o->dataset);
+    yaml_string(f, o->data_dir);
+    fputs("\n  path: ", f);
+    yaml_string(f, o->data_path);
+    fputs("\n  test_path: ", f);
+    yaml_string(f, o->test_path);
+    fprintf(f, "\n  label_column: %d\n  classes: %zu\n  train_limit: %zu\n  test_limit: %zu\n", o->label_column,
+            o->classes, o->train_limit, o->test_limit);
+    fputs("  test_fraction: ", f);
+    yaml_number(f, o->wine_test_fraction);
+    fprintf(f, "\n  standardize: %s\n", o->raw ? "false" : "true");
+    char ei[64];
+    f3_error_info_name(c->error_info, ei, sizeof ei);
+    fprintf(f, "training:\n  algorithm: %s\n  error_info: %s\n", f3_algorithm_name(c->algorithm),
+            o->set_error_info ? ei : "auto");
+    fprintf(f, "  e0: %s\n  feedback_init: %s\n", c->e0 == F3_E0_INFERENCE ? "inference" : "targets",
+            f3_feedback_init_name(c->feedback_init));
+    fprintf(f, "  loss: %s\n  optimizer: %s\n", o->set_loss ? f3_loss_name(c->loss) : "auto",
+            f3_optimizer_name(c->optimizer));
+    const char *names[4] = {"lr", "beta1", "beta2", "eps"};
+    const double values[4] = {c->lr, c->beta1, c->beta2, c->eps};
+    for (int i = 0; i < 4; i++) {
+        fprintf(f, "  %s: ", names[i]);
+        yaml_number(f, values[i]);
+        fputc('\n', f);
+    }
+    fprintf(f, "  epochs: %zu\n  batch_size: %zu\n  seed: %llu\n  threads: %d\n", o->epochs, c->batch_size,
+            (unsigned long long)c->seed, o->threads);
+    fputs("numerics:\n", f);
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        char fmt[32];
+        f3_format_name(&c->numerics.fmt[t], fmt, sizeof fmt);
+        fprintf(f, "  %s: {format: %s, rounding: %s}\n", f3_tensor_names[t], fmt,
+                f3_rounding_name(c->numerics.fmt[t].rounding));
+    }
+    fprintf(f, "outputs:\n  folder: ");
+    yaml_string(f, folder);
+    fprintf(f, "\n  formats: [%s%s%s]\n", o->write_json ? "json" : "", o->write_json && o->write_csv ? ", " : "",
+            o->write_csv ? "csv" : "");
+}
+
+/* dir/scenario.resolved.yaml of a run: the scenario's point, or the
+ * scenario of f3sim train's options.  A failure here does not fail the run
+ * (0 or -1; the message in f3_last_error()). */
+static int write_run_scenario(const train_options *o, const char *dir)
+{
+    if (o->sc) return write_resolved_scenario(dir, o->sc, o->sets, o->n_sets, o->point_label);
+    atomic_file af;
+    if (atomic_open(&af, dir, "scenario.from-options.yaml")) return -1;
+    train_scenario_yaml(o, af.f);
+    fflush(af.f);
+    scenario *sc = NULL;
+    f3_status st = scenario_load(af.tmp, &sc);
+    char note[4200];
+    snprintf(note, sizeof note, "the command: %s", o->command_line);
+    if (st == F3_OK) {
+        atomic_abort(&af);
+        snprintf(sc->file, sizeof sc->file, "f3sim train's options");
+        int rc = write_resolved_scenario(dir, sc, NULL, 0, note);
+        scenario_free(sc);
+        return rc;
+    }
+    /* not a valid scenario (it should be): keep the options as written */
+    char why[1024];
+    snprintf(why, sizeof why, "%s", f3_last_error());
+    atomic_file out;
+    if (atomic_open(&out, dir, "scenario.resolved.yaml")) {
+        atomic_abort(&af);
+        return -1;
+    }
+    atomic_abort(&af);
+    fprintf(out.f, "# f3sim train's options as a scenario (not resolved: ");
+    for (const char *c = why; *c; c++) fputc(*c == '\n' ? ' ' : *c, out.f);
+    fprintf(out.f, ")\n# f3sim %s\n", f3sim_version_string());
+    train_scenario_yaml(o, out.f);
+    return atomic_commit(&out);
+}
+
+/* ---- progress ------------------------------------------------------------------------ */
+
+/* "42 s", "3 min 05 s", "2 h 07 min" */
+static void duration_text(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0) snprintf(buf, len, "?");
+    else if (s < 60) snprintf(buf, len, "%.0f s", s);
+    else if (s < 3600) snprintf(buf, len, "%d min %02d s", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(buf, len, "%d h %02d min", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+#define PROGRESS_PERCENT 10 /* a line every 10 % of the run where stderr is not a terminal */
+
+typedef struct {
+    int on, tty;
+    char who[160];        /* "f3sim run: f3-error" */
+    size_t epochs, batches, total; /* batches per epoch, in the run */
+    size_t bs, n;         /* batch size, training samples */
+    double t0, shown;     /* loop start, last terminal update */
+    size_t next_percent;
+} progress;
+
+static void progress_init(progress *p, const train_options *o, const char *command, size_t n, size_t bs)
+{
+    memset(p, 0, sizeof *p);
+    p->on = o->progress;
+    p->tty = isatty(STDERR_FILENO);
+    snprintf(p->who, sizeof p->who, "f3sim %s: %s", command,
+             o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
+    p->epochs = o->epochs;
+    p->batches = (n + bs - 1) / bs;
+    p->total = p->batches * o->epochs;
+    p->bs = bs;
+    p->n = n;
+    p->t0 = now_seconds();
+    p->next_percent = PROGRESS_PERCENT;
+}
+
+/* After batch bi (0-based) of epoch e (0-based); loss: the epoch's mean so far. */
+static void progress_batch(progress *p, size_t e, size_t bi, double loss)
+{
+    if (!p->on) return;
+    double now = now_seconds(), el = now - p->t0;
+    size_t done = e * p->batches + bi + 1;
+    size_t in_epoch = (bi + 1) * p->bs < p->n ? (bi + 1) * p->bs : p->n;
+    double rate = (double)(e * p->n + in_epoch) / (el > 0 ? el : 1e-9);
+    char eta[48];
+    duration_text(el / (double)done * (double)(p->total - done), eta, sizeof eta);
+    if (p->tty) {
+        if (now - p->shown < 0.2 && bi + 1 < p->batches) return;
+        p->shown = now;
+        fprintf(stderr, "\r%s  epoch %zu/%zu  batch %zu/%zu  %.0f samples/s  loss %.4f  ETA %s   ", p->who, e + 1,
+                p->epochs, bi + 1, p->batches, rate, loss, eta);
+        fflush(stderr);
+        return;
+    }
+    size_t percent = done * 100 / p->total;
+    if (percent < p->next_percent || bi + 1 == p->batches) return; /* an epoch's last batch: its line */
+    while (p->next_percent <= percent) p->next_percent += PROGRESS_PERCENT;
+    fprintf(stderr, "%s: epoch %zu/%zu, batch %zu/%zu (%zu %% of the run), %.0f samples/s, loss %.4f, ETA %s\n",
+            p->who, e + 1, p->epochs, bi + 1, p->batches, percent, rate, loss, eta);
+}
+
+/* At the end of epoch e: one line per epoch on a terminal, the last one
+ * (100 %) in a log. */
+static void progress_epoch(progress *p, size_t e, const epoch_row *r, int classify)
+{
+    if (!p->on) return;
+    double el = now_seconds() - p->t0;
+    size_t done = (e + 1) * p->batches;
+    char eta[48], test[64];
+    duration_text(el / (double)done * (double)(p->total - done), eta, sizeof eta);
+    if (classify) snprintf(test, sizeof test, "test accuracy %.2f %%", r->test_acc);
+    else snprintf(test, sizeof test, "test loss %.4f", r->test_loss);
+    if (p->tty) {
+        fprintf(stderr, "\r%s  epoch %zu/%zu  train loss %.4f  %s  %.1f s  ETA %s          \n", p->who, e + 1,
+                p->epochs, r->train_loss, test, r->seconds, eta);
+        return;
+    }
+    size_t percent = done * 100 / p->total;
+    if (percent < p->next_percent && e + 1 < p->epochs) return;
+    while (p->next_percent <= percent) p->next_percent += PROGRESS_PERCENT;
+    fprintf(stderr, "%s: epoch %zu/%zu done (%zu %% of the run), train loss %.4f, %s, ETA %s\n", p->who, e + 1,
+            p->epochs, percent, r->train_loss, test, eta);
+}
+
+/* A terminal's progress line is left open while an epoch runs. */
+static void progress_break(progress *p)
+{
+    if (p->on && p->tty) fputc('\n', stderr);
 }
 
 static void json_counts(json_writer *w, const f3_counts *c)
@@ -237,18 +521,21 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
     json_end_object(w);
 }
 
-static void progress_line(size_t epoch, size_t epochs, size_t batch, size_t batches,
-                          double rate, double eta, double loss)
-{
-    fprintf(stderr, "\repoch %zu/%zu  batch %zu/%zu  %.0f samples/s  ETA %.0f s  loss %.4f   ",
-            epoch, epochs, batch, batches, rate, eta, loss);
-    fflush(stderr);
-}
+/* ---- the run ------------------------------------------------------------------------------ */
 
 int train_run(const train_options *o, const char *command, train_result *res)
 {
     return train_run_schedule(o, command, res, NULL);
 }
+
+/* "diverged at epoch E, batch B (layer L): …" into f3_last_error(). */
+static void diverged(const train_options *o, size_t epoch, size_t batch, size_t layer, const char *what)
+{
+    F3_FAIL(F3_ERANGE, "diverged at epoch %zu, batch %zu (layer %zu): %s; a smaller learning rate than %g may help",
+            epoch, batch, layer, what, o->cfg.lr);
+}
+
+static const char WEIGHTS_NOT_FINITE[] = "its weights are no longer finite (NaN or infinity) after the update";
 
 int train_run_schedule(const train_options *o, const char *command, train_result *res,
                        const train_schedule *sched)
@@ -260,21 +547,28 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     float *x = NULL, *t = NULL;
     int32_t *lab = NULL;
     size_t *perm = NULL;
-    int rc = 1;
+    int rc = EXIT_RUNTIME, have_status = 0, sig = 0;
+    run_status rs;
+    dir_lock lock = {-1};
+    char partial_path[4200] = "";
 
-    if (o->threads > 0) f3_blas_set_threads(o->threads);
-    if (o->epochs == 0) {
-        F3_FAIL(F3_EINVAL, "--epochs must be at least 1");
-        return 1;
+    cli_signals_install();
+    if ((rc = check_options(o))) return rc;
+    rc = EXIT_RUNTIME;
+    if ((sig = cli_stop_signal())) {
+        F3_FAIL(F3_EINVAL, "stopped by %s before the run began", cli_signal_name(sig));
+        return EXIT_SIGNAL(sig);
     }
-    if (load_data(o, &train, &test) != F3_OK) return 1;
+    if (load_data(o, &train, &test) != F3_OK) return EXIT_RUNTIME;
 
     if (o->expect_input && o->expect_input != train->d) {
         F3_FAIL(F3_EINVAL, "network.input is %zu but data set %s has %zu features", o->expect_input, o->dataset, train->d);
+        rc = EXIT_USAGE;
         goto done;
     }
     if (o->expect_output && o->expect_output != train->n_outputs) {
         F3_FAIL(F3_EINVAL, "network.output is %zu but data set %s has %zu outputs", o->expect_output, o->dataset, train->n_outputs);
+        rc = EXIT_USAGE;
         goto done;
     }
     f3_config cfg = o->cfg;
@@ -289,12 +583,49 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         if (!o->set_output_act) cfg.output_act = F3_ACT_IDENTITY;
         if (!o->set_error_info) cfg.error_info.one_hot = 0;
     }
+    /* the configuration against the data: an invalid one is a usage error,
+     * as the same configuration is under f3sim check */
+    if (f3_config_validate(&cfg, train->task) != F3_OK) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (cfg.batch_size > train->n) {
+        F3_FAIL(F3_EINVAL,
+                "the batch size %zu is larger than the training set of %s (%zu samples%s); use a batch of at most %zu "
+                "(--batch-size, training.batch_size)",
+                cfg.batch_size, o->dataset, train->n, o->train_limit ? ", after the train limit" : "", train->n);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK) goto done;
+    /* the BLAS threads once the big allocations are made: at most the
+     * cores, and as many as can start and have room */
+    if (o->threads > 0) {
+        f3_blas_set_threads(o->threads);
+        if (f3_blas_threads() != o->threads && o->progress)
+            fprintf(stderr, "f3sim %s: %s %d: using %d BLAS threads (the cores this process may run on, or what "
+                            "could start)\n",
+                    command, !strcmp(command, "train") ? "--threads" : "training.threads", o->threads,
+                    f3_blas_threads());
+    }
     if (f3_error_store_init(tr, train) != F3_OK) goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
+
+    /* the results folder: created now (a run that fails before leaves
+     * none), locked, cleared of an earlier run's files, marked running */
     if (make_dirs(o->out)) goto done;
+    int lk = dir_lock_take(&lock, o->out, 1);
+    if (lk) goto done;
+    if (clear_outputs(o->out)) goto done;
+    if (run_status_start(&rs, o->out, o->sc ? "rule" : "train", o->command_line)) goto done;
+    have_status = 1;
+    rs.epochs = o->epochs;
+    if (write_run_scenario(o, o->out))
+        fprintf(stderr, "f3sim %s: warning: %s (the run goes on)\n", command, f3_last_error());
+    snprintf(partial_path, sizeof partial_path, "%s/epochs.partial.csv", o->out);
 
     const size_t n = train->n, bs = cfg.batch_size, d = train->d, C = train->n_outputs;
+    const size_t K = cfg.n_layers;
     const int classify = train->task == F3_TASK_CLASSIFICATION;
     x = malloc(bs * d * sizeof *x);
     t = malloc(bs * C * sizeof *t);
@@ -305,31 +636,53 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         F3_FAIL(F3_ENOMEM, "out of memory for the batch buffers");
         goto done;
     }
-    const int show = o->progress && isatty(STDERR_FILENO);
     const size_t batches = (n + bs - 1) / bs;
-    double train_time = 0.0;
+    progress pg;
+    progress_init(&pg, o, command, n, bs);
+    double train_time = 0.0, status_written = now_seconds();
     size_t best_epoch = 0;
     for (size_t e = 0; e < o->epochs; e++) {
-        double t0 = now_seconds(), last_shown = 0.0;
+        double t0 = now_seconds();
         f3_stats st = {0};
         f3_epoch_order(cfg.seed, e, perm, n);
         if (sched) {
             /* a timed schedule trains the epoch itself */
-            if (sched->epoch(sched->ctx, tr, train, perm, e, &st)) goto done;
+            int erc = sched->epoch(sched->ctx, tr, train, perm, e, &st);
+            if (tr->diverged_layer) {
+                uint64_t s = tr->diverged_step ? tr->diverged_step - 1 : 0;
+                diverged(o, (size_t)(s / batches) + 1, (size_t)(s % batches) + 1, tr->diverged_layer,
+                         WEIGHTS_NOT_FINITE);
+                goto done;
+            }
+            if (erc) goto done;
+            if (!isfinite(st.loss_sum)) {
+                diverged(o, e + 1, batches, K, "the training loss is not finite (in this epoch)");
+                goto done;
+            }
+            progress_batch(&pg, e, batches - 1, st.loss_sum / (double)st.samples);
         }
         for (size_t s = 0, bi = 0; !sched && s < n; s += bs, bi++) {
             size_t b = n - s < bs ? n - s : bs;
             f3_dataset_gather(train, perm + s, b, x, t, lab);
-            if (f3_train_step(tr, x, t, lab, perm + s, b, &st) != F3_OK) goto done;
-            if (show) {
-                double now = now_seconds();
-                if (now - last_shown > 0.2 || bi + 1 == batches) {
-                    double el = now - t0, rate = (double)(s + b) / (el > 0 ? el : 1e-9);
-                    double remain = (double)(n * (o->epochs - e) - (s + b)) / rate;
-                    progress_line(e + 1, o->epochs, bi + 1, batches, rate, remain,
-                                  st.loss_sum / (double)st.samples);
-                    last_shown = now;
-                }
+            if (f3_train_step(tr, x, t, lab, perm + s, b, &st) != F3_OK) {
+                progress_break(&pg);
+                if (tr->diverged_layer) diverged(o, e + 1, bi + 1, tr->diverged_layer, WEIGHTS_NOT_FINITE);
+                goto done;
+            }
+            if (!isfinite(st.loss_sum)) {
+                progress_break(&pg);
+                diverged(o, e + 1, bi + 1, K, "the training loss is not finite");
+                goto done;
+            }
+            progress_batch(&pg, e, bi, st.loss_sum / (double)st.samples);
+            /* after an epoch's last batch the epoch is finished (tested,
+             * recorded) before the run stops */
+            if (bi + 1 < batches && (sig = cli_stop_signal())) {
+                progress_break(&pg);
+                rs.epoch = e + 1;
+                rs.batch = bi + 1;
+                rs.batches = batches;
+                goto stopped;
             }
         }
         f3_stats ts;
@@ -340,11 +693,27 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         r->test_loss = ts.loss_sum / (double)ts.samples;
         r->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
         r->seconds = now_seconds() - t0;
+        if (!isfinite(r->test_loss)) {
+            progress_break(&pg);
+            diverged(o, e + 1, batches, K, "the test loss after the epoch is not finite");
+            goto done;
+        }
         train_time += r->seconds;
         if (classify ? r->test_acc > rows[best_epoch].test_acc : r->test_loss < rows[best_epoch].test_loss)
             best_epoch = e;
-        if (o->write_csv && write_epochs_csv(o->out, rows, e + 1, classify)) goto done;
-        if (show) fputc('\n', stderr);
+        if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", rows, e + 1, classify)) goto done;
+        rs.epochs_done = e + 1;
+        progress_epoch(&pg, e, r, classify);
+        if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {
+            run_status_write(&rs); /* epochs_done; a failure to write it is not the run's */
+            status_written = now_seconds();
+        }
+        if ((sig = cli_stop_signal()) && e + 1 < o->epochs) {
+            rs.epoch = e + 1;
+            rs.batch = batches;
+            rs.batches = batches;
+            goto stopped;
+        }
     }
 
     double best_loss = INFINITY, best_acc = -INFINITY;
@@ -371,91 +740,132 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         res->peak_act = tr->ledger->peak_act;
         res->peak_err = tr->ledger->peak_err;
         memcpy(res->weights_sha256, hash, sizeof hash);
+        res->epochs = o->epochs;
+        res->best_epoch = best_epoch + 1;
     }
-    if (!o->write_json) {
-        rc = 0;
-        goto done;
-    }
-    atomic_file af;
-    if (atomic_open(&af, o->out, "run.json")) goto done;
-    json_writer w;
-    json_init(&w, af.f);
-    json_begin_object(&w);
-    json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
-    json_kv_string(&w, "command", command);
-    if (o->scenario_file[0]) {
-        json_kv_string(&w, "scenario_file", o->scenario_file);
-        json_kv_string(&w, "scenario", o->scenario_name);
-        json_kv_string(&w, "sweep_point", o->point_label);
-    }
-    json_key(&w, "config");
-    json_config(&w, o, &cfg);
-    json_key(&w, "dataset");
-    json_begin_object(&w);
-    json_kv_string(&w, "name", o->dataset);
-    json_kv_string(&w, "task", classify ? "classification" : "regression");
-    json_kv_u64(&w, "train_samples", train->n);
-    json_kv_u64(&w, "test_samples", test->n);
-    json_kv_u64(&w, "features", d);
-    json_kv_u64(&w, "outputs", C);
-    json_end_object(&w);
-    json_kv_u64(&w, "parameters", f3_parameter_count(&cfg));
-    json_key(&w, "epochs");
-    json_begin_array(&w);
-    for (size_t e = 0; e < o->epochs; e++) {
+    /* run.json first, then epochs.csv: an epochs.csv never stands without
+     * its run.json */
+    if (o->write_json) {
+        atomic_file af;
+        if (atomic_open(&af, o->out, "run.json")) goto done;
+        json_writer w;
+        json_init(&w, af.f);
         json_begin_object(&w);
-        json_kv_u64(&w, "epoch", e + 1);
-        json_kv_double(&w, "train_loss", rows[e].train_loss);
-        json_kv_double(&w, "test_loss", rows[e].test_loss);
-        if (classify) {
-            json_kv_double(&w, "train_accuracy_percent", rows[e].train_acc);
-            json_kv_double(&w, "test_accuracy_percent", rows[e].test_acc);
+        json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
+        json_kv_string(&w, "git_commit", F3SIM_GIT_COMMIT);
+        json_kv_string(&w, "command", command);
+        json_kv_string(&w, "command_line", o->command_line);
+        if (o->scenario_file[0]) {
+            json_kv_string(&w, "scenario_file", o->scenario_file);
+            json_kv_string(&w, "scenario", o->scenario_name);
+            json_kv_string(&w, "sweep_point", o->point_label);
+            json_key(&w, "set_overrides");
+            json_begin_array(&w);
+            for (size_t i = 0; i < o->n_sets; i++) json_string(&w, o->sets[i]);
+            json_end_array(&w);
         }
-        json_kv_double(&w, "seconds", rows[e].seconds);
+        json_kv_string(&w, "resolved_scenario", "scenario.resolved.yaml");
+        json_key(&w, "config");
+        json_config(&w, o, &cfg);
+        json_key(&w, "dataset");
+        json_begin_object(&w);
+        json_kv_string(&w, "name", o->dataset);
+        json_kv_string(&w, "task", classify ? "classification" : "regression");
+        json_kv_u64(&w, "train_samples", train->n);
+        json_kv_u64(&w, "test_samples", test->n);
+        json_kv_u64(&w, "features", d);
+        json_kv_u64(&w, "outputs", C);
         json_end_object(&w);
+        json_kv_u64(&w, "parameters", f3_parameter_count(&cfg));
+        json_key(&w, "epochs");
+        json_begin_array(&w);
+        for (size_t e = 0; e < o->epochs; e++) {
+            json_begin_object(&w);
+            json_kv_u64(&w, "epoch", e + 1);
+            json_kv_double(&w, "train_loss", rows[e].train_loss);
+            json_kv_double(&w, "test_loss", rows[e].test_loss);
+            if (classify) {
+                json_kv_double(&w, "train_accuracy_percent", rows[e].train_acc);
+                json_kv_double(&w, "test_accuracy_percent", rows[e].test_acc);
+            }
+            json_kv_double(&w, "seconds", rows[e].seconds);
+            json_end_object(&w);
+        }
+        json_end_array(&w);
+        json_kv_string(&w, "loss_units", cfg.loss == F3_LOSS_BCE
+                                              ? "BCE summed over the outputs, averaged over samples"
+                                              : cfg.loss == F3_LOSS_MSE
+                                                    ? "MSE averaged over outputs and samples"
+                                                    : "cross-entropy averaged over samples");
+        json_key(&w, "best_test_accuracy");
+        if (classify) json_double(&w, best_acc);
+        else json_null(&w);
+        json_key(&w, "final_test_accuracy");
+        if (classify) json_double(&w, rows[o->epochs - 1].test_acc);
+        else json_null(&w);
+        json_kv_string(&w, "accuracy_units", "percent");
+        json_kv_double(&w, "best_test_loss", best_loss);
+        json_kv_double(&w, "final_test_loss", rows[o->epochs - 1].test_loss);
+        json_kv_u64(&w, "best_epoch", best_epoch + 1);
+        json_key(&w, "ledger");
+        json_ledger(&w, tr);
+        /* values that saturated where they were quantised, per tensor class
+         * (training only; 0 everywhere in fp32) */
+        json_key(&w, "saturations");
+        json_begin_object(&w);
+        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr->saturations[ti]);
+        json_end_object(&w);
+        json_kv_string(&w, "weights_sha256", hash);
+        json_kv_u64(&w, "seed", cfg.seed);
+        json_kv_double(&w, "train_seconds", train_time);
+        json_kv_double(&w, "wall_seconds", now_seconds() - t_start);
+        json_kv_double(&w, "samples_per_second", (double)(n * o->epochs) / train_time);
+        json_kv_double(&w, "peak_rss_mib", (double)ru.ru_maxrss / 1024.0);
+        if (sched && sched->write_json) sched->write_json(sched->ctx, &w);
+        json_key(&w, "libraries");
+        json_begin_object(&w);
+        json_kv_string(&w, "gsl", GSL_VERSION);
+        json_kv_string(&w, "blas", f3_blas_config());
+        json_kv_string(&w, "zlib", zlibVersion());
+        json_kv_string(&w, "openssl", OPENSSL_VERSION_TEXT);
+        json_end_object(&w);
+        json_end_object(&w);
+        if (atomic_commit(&af)) goto done;
     }
-    json_end_array(&w);
-    json_kv_string(&w, "loss_units", cfg.loss == F3_LOSS_BCE
-                                          ? "BCE summed over the outputs, averaged over samples"
-                                          : cfg.loss == F3_LOSS_MSE
-                                                ? "MSE averaged over outputs and samples"
-                                                : "cross-entropy averaged over samples");
-    json_key(&w, "best_test_accuracy");
-    if (classify) json_double(&w, best_acc);
-    else json_null(&w);
-    json_key(&w, "final_test_accuracy");
-    if (classify) json_double(&w, rows[o->epochs - 1].test_acc);
-    else json_null(&w);
-    json_kv_string(&w, "accuracy_units", "percent");
-    json_kv_double(&w, "best_test_loss", best_loss);
-    json_kv_double(&w, "final_test_loss", rows[o->epochs - 1].test_loss);
-    json_kv_u64(&w, "best_epoch", best_epoch + 1);
-    json_key(&w, "ledger");
-    json_ledger(&w, tr);
-    /* values that saturated where they were quantised, per tensor class
-     * (training only; 0 everywhere in fp32) */
-    json_key(&w, "saturations");
-    json_begin_object(&w);
-    for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr->saturations[ti]);
-    json_end_object(&w);
-    json_kv_string(&w, "weights_sha256", hash);
-    json_kv_u64(&w, "seed", cfg.seed);
-    json_kv_double(&w, "train_seconds", train_time);
-    json_kv_double(&w, "wall_seconds", now_seconds() - t_start);
-    json_kv_double(&w, "samples_per_second", (double)(n * o->epochs) / train_time);
-    json_kv_double(&w, "peak_rss_mib", (double)ru.ru_maxrss / 1024.0);
-    if (sched && sched->write_json) sched->write_json(sched->ctx, &w);
-    json_key(&w, "libraries");
-    json_begin_object(&w);
-    json_kv_string(&w, "gsl", GSL_VERSION);
-    json_kv_string(&w, "blas", f3_blas_config());
-    json_kv_string(&w, "zlib", zlibVersion());
-    json_kv_string(&w, "openssl", OPENSSL_VERSION_TEXT);
-    json_end_object(&w);
-    json_end_object(&w);
-    if (atomic_commit(&af)) goto done;
+    if (o->write_csv && write_epochs_csv(o->out, "epochs.csv", rows, o->epochs, classify)) goto done;
+    unlink(partial_path);
+    rs.epochs_done = o->epochs;
+    if (run_status_done(&rs)) goto done;
     rc = 0;
+    goto done;
+
+stopped:
+    /* SIGINT or SIGTERM: the batch is done; the epochs done so far are in
+     * epochs.partial.csv */
+    {
+        size_t kept = rs.epochs_done;
+        run_status_interrupted(&rs, sig);
+        char where[160];
+        if (rs.batch < rs.batches)
+            snprintf(where, sizeof where, "in epoch %zu after batch %zu of %zu", rs.epoch, rs.batch, rs.batches);
+        else
+            snprintf(where, sizeof where, "after epoch %zu of %zu", rs.epoch, o->epochs);
+        if (o->write_csv && kept)
+            F3_FAIL(F3_EINVAL, "stopped by %s %s; the %zu epoch%s done %s in %s (status.json: interrupted)",
+                    cli_signal_name(sig), where, kept, kept == 1 ? "" : "s", kept == 1 ? "is" : "are", partial_path);
+        else
+            F3_FAIL(F3_EINVAL, "stopped by %s %s; %s/status.json: interrupted", cli_signal_name(sig), where, o->out);
+        rc = EXIT_SIGNAL(sig);
+    }
+
 done:
+    if (rc && have_status && !EXIT_IS_SIGNAL(rc)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        run_status_failed(&rs, msg);
+        F3_FAIL(F3_EINVAL, "%s", msg); /* the run's error, not the status file's */
+    }
+    dir_lock_release(&lock);
     free(x);
     free(t);
     free(lab);
@@ -466,4 +876,31 @@ done:
     f3_dataset_free(train);
     f3_dataset_free(test);
     return rc;
+}
+
+/* ---- f3sim train ------------------------------------------------------------------------------ */
+
+int train_main(train_options *o, int argc, char **argv)
+{
+    char line[4000];
+    command_line_text(line, sizeof line, argc, argv);
+    snprintf(o->command_line, sizeof o->command_line, "f3sim %s", line);
+    train_result r;
+    memset(&r, 0, sizeof r);
+    int rc = train_run(o, "train", &r);
+    if (rc == EXIT_USAGE) return usage_error("train", f3_last_error());
+    if (rc) {
+        fprintf(stderr, "f3sim train: %s\n", f3_last_error());
+        return rc;
+    }
+    char what[128];
+    if (r.classify)
+        snprintf(what, sizeof what, "best test accuracy %.2f %% (epoch %zu), final %.2f %%", r.best_test_accuracy,
+                 r.best_epoch, r.final_test_accuracy);
+    else
+        snprintf(what, sizeof what, "best test loss %.4f (epoch %zu), final %.4f", r.best_test_loss, r.best_epoch,
+                 r.final_test_loss);
+    printf("f3sim train: %s on %s, %zu epoch%s in %.1f s: %s; results in %s/\n", f3_algorithm_name(o->cfg.algorithm),
+           o->dataset, r.epochs, r.epochs == 1 ? "" : "s", r.train_seconds, what, o->out);
+    return 0;
 }

@@ -1,8 +1,18 @@
 /* train_run.h — one training run: data, network, epochs, results folder.
  *
- * Used by `f3sim train` and (later) by scenario runs.  Writes
- * <out>/epochs.csv after every epoch and <out>/run.json at the end, both
- * atomically. */
+ * Used by `f3sim train` and by scenario runs (one per learning rule).  The
+ * folder <out> is created once the data are loaded and the network is
+ * built (a run that fails before leaves none), locked while the run writes
+ * it, cleared of an earlier run's files, and carries status.json (running,
+ * done, failed, interrupted) and scenario.resolved.yaml.  During the run
+ * <out>/epochs.partial.csv holds the epochs done so far; at the end
+ * run.json, then epochs.csv are written (atomically) and the partial file
+ * is removed, so epochs.csv never stands without run.json.
+ *
+ * A non-finite training loss, test loss or weight stops the run
+ * ("diverged at epoch E, batch B (layer L)", exit 1); SIGINT or SIGTERM
+ * stops it after the current batch (an epoch on the chip) with status
+ * interrupted and exit 128 + the signal. */
 #ifndef F3SIM_TRAIN_RUN_H
 #define F3SIM_TRAIN_RUN_H
 
@@ -10,6 +20,7 @@
 #include <stdint.h>
 
 #include "f3/train.h"
+#include "scenario.h"
 
 typedef struct {
     char dataset[32];        /* mnist, fashion-mnist, census, wine, cifar10, csv */
@@ -27,15 +38,24 @@ typedef struct {
     f3_config cfg;           /* widths filled in from the data set */
     int set_loss, set_output_act, set_error_info; /* given explicitly */
     size_t epochs;
-    int threads;             /* 0 = the BLAS default */
+    int threads;             /* 0 = the BLAS default; at most the cores */
     char out[2048];
-    int progress;            /* 1: progress line on stderr (if a terminal) */
+    int progress;            /* 1: progress on stderr: on a terminal one line per epoch, updated
+                                as it goes; else a line every 10 % of the run (0: --quiet) */
     size_t expect_input;     /* 0, or the n_0 the data set must have */
     size_t expect_output;    /* 0, or the C the data set must have */
     int write_json, write_csv; /* result files to write (both by default) */
     char scenario_file[1024]; /* set when run from a scenario */
     char scenario_name[512];
     char point_label[2048];  /* sweep point: "training.lr=0.001 …" */
+    /* scenario runs: the point's scenario and the --set overrides, for
+     * scenario.resolved.yaml (NULL: f3sim train writes the scenario of its
+     * options) */
+    const scenario *sc;
+    const char *const *sets;
+    size_t n_sets;
+    char rule[32];           /* the rule's name in messages: "f3-error" (default: the algorithm) */
+    char command_line[4096]; /* for status.json */
 } train_options;
 
 /* What a run achieved, for comparison tables. */
@@ -46,6 +66,7 @@ typedef struct {
     double train_seconds, samples_per_second;
     uint64_t fma, elementwise_ops, peak_act, peak_err;
     char weights_sha256[65];
+    size_t epochs, best_epoch; /* best_epoch 1-based */
 } train_result;
 
 void train_options_default(train_options *o);
@@ -66,10 +87,23 @@ typedef struct {
     void *ctx;
 } train_schedule;
 
+/* Run; 0 on success, else the exit status (cli_util.h: 1 a runtime failure
+ * or divergence, 2 an invalid configuration — an option out of its
+ * scenario key's range, a batch larger than the training set, a loss that
+ * does not fit the data —, 128 + N stopped by signal N) with the reason in
+ * f3_last_error(). */
 int train_run_schedule(const train_options *o, const char *command, train_result *res,
                        const train_schedule *sched);
-
-/* Run; 0 on success, else non-zero with the reason in f3_last_error(). */
 int train_run(const train_options *o, const char *command, train_result *res);
+
+/* `f3sim train` once its options are parsed (argv: the command line, for
+ * status.json): runs, prints the error (exit 1 or 2) or a one-line summary
+ * on stdout (best and final accuracy or loss, where the results are), and
+ * returns the exit status. */
+int train_main(train_options *o, int argc, char **argv);
+
+/* The command line argv[0..argc) as shell words into buf (cut short with
+ * "…" if too long). */
+void command_line_text(char *buf, size_t len, int argc, char **argv);
 
 #endif

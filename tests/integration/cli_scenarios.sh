@@ -113,7 +113,7 @@ sweep:
 EOF
 } > "$tmp/cart.yaml"
 expect 0 "4 sweep points, 8 runs" -- "$f3sim" check "$tmp/cart.yaml"
-expect 0 "results in" -- "$f3sim" run "$tmp/cart.yaml" --jobs 2 --quiet
+expect 0 "best acc" -- "$f3sim" run "$tmp/cart.yaml" --jobs 2 --quiet
 c=$tmp/out/cart
 for i in 000 001 002 003; do
   [ -s "$c/point-$i/compare.csv" ] && ok || bad "no point-$i/compare.csv"
@@ -181,7 +181,7 @@ sweep:
 EOF
 } > "$tmp/zipped.yaml"
 expect 0 "4 sweep points, 8 runs" -- "$f3sim" check "$tmp/zipped.yaml"
-expect 0 "results in" -- "$f3sim" run "$tmp/zipped.yaml" --jobs 2 --quiet
+expect 0 "best acc" -- "$f3sim" run "$tmp/zipped.yaml" --jobs 2 --quiet
 z=$tmp/out/zipped
 python3 - "$z" <<'PY' && ok || bad "the zipped sweep does not pair its lists"
 import csv, json, os, sys
@@ -208,7 +208,7 @@ expect 0 "2 sweep points" -- "$f3sim" check "$tmp/pair.yaml"
 
 # ---- compare: five learning rules, one initialisation --------------------------------
 { csv_head five | sed 's/compare: \[f3, bp\]/compare: [bp, f3, dfa, drtp, llo]/'; } > "$tmp/five.yaml"
-expect 0 "results in" -- "$f3sim" run "$tmp/five.yaml" --quiet
+expect 0 "best acc" -- "$f3sim" run "$tmp/five.yaml" --quiet
 f=$tmp/out/five/compare.csv
 [ "$(tail -n +2 "$f" | cut -d, -f3 | tr '\n' ' ')" = "bp f3 dfa drtp llo " ] && ok || bad "compare.csv rows: $(tail -n +2 "$f" | cut -d, -f3 | tr '\n' ' ')"
 for a in bp f3 dfa drtp llo; do
@@ -217,7 +217,7 @@ done
 [ "$(tail -n +2 "$f" | cut -d, -f14 | sort -u | wc -l)" -ge 4 ] && ok || bad "the five rules trained alike"
 # with a learning rate too small to move a weight, every rule ends where it
 # started: the same initial weights give one hash
-expect 0 "results in" -- "$f3sim" run "$tmp/five.yaml" --quiet --set outputs.folder="$tmp/out-init" \
+expect 0 "best acc" -- "$f3sim" run "$tmp/five.yaml" --quiet --set outputs.folder="$tmp/out-init" \
   --set training.lr=1e-12 --set training.optimizer=sgd --set training.epochs=1 --set network.bias=false
 f=$tmp/out-init/five/compare.csv
 [ "$(tail -n +2 "$f" | wc -l)" = 5 ] && ok || bad "compare.csv: not 5 rows"
@@ -238,7 +238,7 @@ EOF
 } > "$tmp/numerics.yaml"
 expect 0 "2 sweep points, 4 runs, on a chip" -- "$f3sim" check "$tmp/numerics.yaml"
 expect 0 '^    format: "q4.12"$' -- "$f3sim" show "$tmp/numerics.yaml"
-expect 0 "results in" -- "$f3sim" run "$tmp/numerics.yaml" --quiet
+expect 0 "best acc" -- "$f3sim" run "$tmp/numerics.yaml" --quiet
 nu=$tmp/out/numerics
 python3 - "$nu" <<'PY' && ok || bad "run.json of a scenario with numerics: formats, saturations or the error store's bytes are wrong"
 import csv, json, sys
@@ -269,7 +269,7 @@ expect_fixed 2 "--set[1]:1:27: fixed-point optimizer state needs the sgd optimiz
 { csv_head badsweep; printf 'sweep:\n  numerics.weights.format: [fp32, q40.2]\n'; } > "$tmp/badsweep.yaml"
 expect_fixed 2 "badsweep.yaml:17:35: numerics.weights.format: 'q40.2' is 42 bits wide" -- "$f3sim" check "$tmp/badsweep.yaml"
 
-# ---- atomic writes: a killed run leaves no run.json -----------------------------------
+# ---- atomic writes: a killed run leaves no run.json and no epochs.csv ----------------
 { csv_head killed | sed 's/epochs: 2/epochs: 100000/'; } > "$tmp/killed.yaml"
 "$f3sim" run "$tmp/killed.yaml" --quiet >/dev/null 2>&1 &
 pid=$!
@@ -279,9 +279,14 @@ if kill -9 "$pid" 2>/dev/null; then
   [ -d "$tmp/out/killed/f3" ] && ok || bad "the killed run had not started"
   [ -z "$(find "$tmp/out/killed" -name run.json)" ] && ok || bad "a killed run left a run.json"
   [ -z "$(find "$tmp/out/killed" -name compare.csv)" ] && ok || bad "a killed run left a compare.csv"
-  # a complete epochs.csv may stand (it is renamed into place per epoch);
-  # temporary files may remain, but under their own names
-  find "$tmp/out/killed" -type f | grep -vE '/(epochs\.csv|[a-z.]+\.tmp\.[0-9]+)$' | grep -q . \
+  # no epochs.csv either: the epochs done so far are in epochs.partial.csv
+  # until run.json is written; status.json still says running, with the
+  # pid and host of the process that is gone; temporary files may remain,
+  # but under their own names
+  [ -z "$(find "$tmp/out/killed" -name epochs.csv)" ] && ok || bad "a killed run left an epochs.csv"
+  [ "$(json "$tmp/out/killed/f3/status.json" "d['state'] + ' ' + str(d['pid'])")" = "running $pid" ] && ok \
+    || bad "a killed run's status.json: $(cat "$tmp/out/killed/f3/status.json")"
+  find "$tmp/out/killed" -type f | grep -vE '/(epochs\.partial\.csv|status\.json|scenario\.resolved\.yaml|[a-z.]+\.tmp\.[0-9]+)$' | grep -q . \
     && bad "a killed run left: $(find "$tmp/out/killed" -type f)" || ok
 else
   bad "the run of 100000 epochs ended within a second"

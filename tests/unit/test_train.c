@@ -874,6 +874,52 @@ static void test_config_check_fields(void **state)
     assert_int_equal(f3_config_check(&bad, F3_TASK_REGRESSION, NULL), F3_EINVAL);
 }
 
+/* Divergence: f3_all_finite finds a NaN or an infinity wherever it is (in
+ * the vectorised body and in the remainder), and a step whose new weights
+ * are not finite names its layer and fails; a finite run is not flagged. */
+static void test_divergence(void **state)
+{
+    (void)state;
+    float x[67] = {0};
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    for (size_t n = 0; n <= 67; n++) {
+        for (size_t i = 0; i < n; i++) x[i] = (i % 3 == 0) ? 3.4e38f : (i % 3 == 1 ? -1e-40f : -0.0f);
+        assert_true(f3_all_finite(x, n));
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < 3; k++) {
+                float keep = x[i];
+                x[i] = bad[k];
+                assert_false(f3_all_finite(x, n));
+                x[i] = keep;
+            }
+    }
+    const size_t w[3] = {6, 8, 3};
+    for (int a = 0; a < 2; a++) {
+        f3_config c = small_config(a ? F3_ALG_F3 : F3_ALG_BP, 2, w, 5);
+        c.optimizer = F3_OPT_SGD;
+        c.loss = F3_LOSS_MSE; /* an identity output: nothing bounds the error */
+        c.output_act = F3_ACT_IDENTITY;
+        c.lr = 1e30;
+        f3_trainer *tr = make(&c, 5);
+        batch B = make_batch(5, 6, 3, 3, 0);
+        f3_stats st = {0};
+        f3_status rc = F3_OK;
+        for (int step = 0; step < 50 && rc == F3_OK; step++) rc = f3_train_step(tr, B.x, B.t, B.lab, B.idx, 5, &st);
+        assert_int_equal(rc, F3_ERANGE);
+        assert_true(tr->diverged_layer >= 1 && tr->diverged_layer <= 2);
+        assert_true(tr->diverged_step >= 1);
+        assert_non_null(strstr(f3_last_error(), "not finite"));
+        f3_trainer_free(tr);
+        /* the same network with a sane rate is never flagged */
+        c.lr = 1e-2;
+        tr = make(&c, 5);
+        for (int step = 0; step < 50; step++) assert_int_equal(f3_train_step(tr, B.x, B.t, B.lab, B.idx, 5, &st), F3_OK);
+        assert_int_equal(tr->diverged_layer, 0);
+        f3_trainer_free(tr);
+        free_batch(&B);
+    }
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -897,6 +943,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_memory_plan_is_the_trainers),
         cmocka_unit_test(test_name_tables),
         cmocka_unit_test(test_config_check_fields),
+        cmocka_unit_test(test_divergence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -217,6 +217,10 @@ typedef struct f3_trainer {
     float *ws_x;         /* (rows, n_0) the batch's inputs in the activation format */
     void *block;         /* the one allocation behind parameters and state */
     void *ws_block;      /* the one allocation behind the workspaces */
+    /* divergence: f3_layer_update checks every new weight and bias (a
+     * vectorised scan that reads them once and changes nothing) */
+    size_t diverged_layer;   /* 0, or 1 + the first layer whose parameters became non-finite */
+    uint64_t diverged_step;  /* that layer's optimiser step (1-based) when it happened */
 } f3_trainer;
 
 /* Build a network from cfg (validated against task), initialise weights
@@ -241,11 +245,17 @@ typedef struct {
     size_t samples;
 } f3_stats;
 
+/* 1 if every one of the n values is finite (no NaN, no infinity); reads
+ * them once, vectorised. */
+int f3_all_finite(const float *x, size_t n);
+
 /* One training step on a batch of b ≤ batch_size samples.
  * x: (b, n_0) standardised inputs  t: (b, C) targets (one-hot)
  * labels: (b) classes or -1  idx: (b) indices into the training set (for
  * the error store).  Adds to *st (may be NULL) the loss of the outputs
- * computed during the step (before the output layer's update). */
+ * computed during the step (before the output layer's update).
+ * F3_ERANGE when a layer's weights became non-finite (tr->diverged_layer
+ * names it; the step's figures are still added to *st). */
 f3_status f3_train_step(f3_trainer *tr, const float *x, const float *t,
                         const int32_t *labels, const size_t *idx, size_t b, f3_stats *st);
 
