@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The chip model's cost: one MNIST 784-500-10 epoch trained plainly and on
 # the default chip under each dataflow; prints the wall time of each epoch
-# (training + test evaluation, from run.json) and the chip/plain ratio (the
+# (training, train_seconds of run.json) and the chip/plain ratio (the
 # target: at most 1.15).  output_stationary and weight_stationary run F3
 # and BP at batch 50 with Adam; fused runs F3 at batch 1 with SGD (the only
 # setting it accepts), against a plain run of the same.
@@ -38,7 +38,7 @@ python3 - "$tmp" "$repeats" <<'PY'
 import statistics, sys
 tmp, n = sys.argv[1], int(sys.argv[2])
 val = lambda name: statistics.median(float(open(f"{tmp}/{name}-{i}").read()) for i in range(1, n + 1))
-print(f"MNIST 784-500-10, one epoch incl. test evaluation, median of {n} (seconds):")
+print(f"MNIST 784-500-10, one epoch of training (train_seconds of run.json), median of {n}:")
 for df, plain, rules in (("output_stationary", "plain50", ("f3", "bp")), ("weight_stationary", "plain50", ("f3", "bp")),
                          ("fused", "plain1", ("f3",))):
     for a in rules:
