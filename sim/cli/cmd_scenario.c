@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "chip_run.h"
+#include "cmd_formulas.h"
 #include "cli_util.h"
 #include "f3/status.h"
 #include "results.h"
@@ -117,9 +118,11 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
         case ':':
             fprintf(stderr, "f3sim %s: option '%s' is missing its value\nTry 'f3sim help %s'.\n", cmd, argv[optind - 1], cmd);
             return 2;
-        default:
-            fprintf(stderr, "f3sim %s: unknown option '%s'\nTry 'f3sim help %s'.\n", cmd, argv[optind - 1], cmd);
-            return 2;
+        default: {
+            /* with a "did you mean" (the options of all scenario commands) */
+            char w[256];
+            return cli_bad_option(cmd, cli_rejected_word(argc, argv, opts, -1, w, sizeof w), opts, NULL, NULL);
+        }
         }
     }
     if (!strcmp(cmd, "keys")) return -1;

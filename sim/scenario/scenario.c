@@ -1021,6 +1021,9 @@ f3_status scenario_validate(scenario *sc)
                           sc->name);
     if (!scenario_str(sc, "outputs.folder")[0])
         return at_key(sc, "outputs.folder", F3_EINVAL, "outputs.folder is empty (write . for the working directory)");
+    if (scenario_get(sc, "outputs.formats")->n == 0)
+        return at_key(sc, "outputs.formats", F3_EINVAL,
+                      "outputs.formats is empty: a run would leave no result of a rule (write [json], [csv] or both)");
     const sc_value *alg = scenario_get(sc, "training.algorithm"), *cmp = scenario_get(sc, "training.compare");
     if (alg->set && cmp->set && cmp->n)
         return at_key(sc, "training.compare", F3_EINVAL,

@@ -137,7 +137,7 @@ static const sc_entry SCHEMA[] = {
 
     {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0},
     {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0},
-    {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files to write: json (run.json), csv (epochs.csv, compare.csv, sweep.csv).", "[json]", 0},
+    {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0},
     {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0},
 };
 
