@@ -57,7 +57,7 @@ typedef struct {
     long jobs;
     long point;
     char emit[16];
-    int collect, quiet, markdown;
+    int collect, quiet, markdown, resume;
     char command_line[4096]; /* "f3sim run …", for status.json */
 } sc_args;
 
@@ -69,6 +69,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
                                          {"emit", required_argument, 0, 'e'},
                                          {"collect", no_argument, 0, 'c'},
                                          {"quiet", no_argument, 0, 'q'},
+                                         {"resume", no_argument, 0, 'r'},
                                          {"markdown", no_argument, 0, 'm'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -113,6 +114,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
             break;
         case 'c': a->collect = 1; break;
         case 'q': a->quiet = 1; break;
+        case 'r': a->resume = 1; break;
         case 'm': a->markdown = 1; break;
         case 'h': fputs(SCENARIO_HELP, stdout); return 0;
         case ':':
@@ -193,6 +195,7 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     o->set_output_act = o->set_loss = o->set_error_info = 1;
     o->epochs = (size_t)scenario_num(sc, "training.epochs");
     o->threads = (int)scenario_num(sc, "training.threads");
+    o->checkpoint_every = (size_t)scenario_num(sc, "outputs.checkpoint_every");
     const sc_value *fm = scenario_get(sc, "outputs.formats");
     o->write_json = o->write_csv = 0;
     for (size_t i = 0; i < fm->n; i++) {
@@ -279,6 +282,60 @@ static int clear_point(const char *dir)
     return rc;
 }
 
+/* text without its comment lines (those that begin with '#'), in place */
+static void strip_comments(char *text)
+{
+    char *w = text;
+    for (const char *r = text; *r;) {
+        const char *nl = strchr(r, '\n');
+        size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
+        if (*r != '#') {
+            memmove(w, r, n);
+            w += n;
+        }
+        r += n;
+    }
+    *w = '\0';
+}
+
+/* 1 if dir/scenario.resolved.yaml holds the point p (comments aside). */
+static int same_resolved_scenario(const char *dir, const scenario *p)
+{
+    char path[4200], *now = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char *old = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            char *nb = realloc(old, cap = 2 * cap + 8192);
+            if (!nb) break;
+            old = nb;
+        }
+        size_t k = fread(old + n, 1, 4096, f);
+        n += k;
+        if (!k) break;
+    }
+    fclose(f);
+    FILE *m = open_memstream(&now, &len);
+    int same = 0;
+    if (old && m) {
+        old[n] = '\0';
+        scenario_show(p, m);
+        fclose(m);
+        strip_comments(old);
+        strip_comments(now);
+        same = !strcmp(old, now);
+    } else if (m) {
+        fclose(m);
+    }
+    free(old);
+    free(now);
+    return same;
+}
+
 /* Run every algorithm of one (resolved, sweep-free) scenario point into
  * dir; write dir/compare.csv and print the table.  0 on success, else the
  * exit status (2 the configuration cannot run, 128 + N stopped by signal
@@ -295,6 +352,17 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     dir_lock lock = {-1};
     struct stat dst;
     const int existed = stat(dir, &dst) == 0;
+    if (ctx->a->resume && existed && run_status_is_done(dir)) {
+        if (!same_resolved_scenario(dir, p)) {
+            fprintf(stderr,
+                    "f3sim run: %s/ is done, but with another configuration (its scenario.resolved.yaml differs); "
+                    "resume with the same scenario and --set options, or run afresh without --resume\n",
+                    dir);
+            return EXIT_USAGE;
+        }
+        if (!quiet) fprintf(stderr, "f3sim run: %s/ is done; skipped (--resume)\n", dir);
+        return 0;
+    }
     if (make_dirs(dir)) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         return EXIT_RUNTIME;
@@ -305,7 +373,7 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     }
     run_status rs;
     int rc = 0;
-    if (clear_point(dir) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
+    if ((!ctx->a->resume && clear_point(dir)) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
         write_resolved_scenario(dir, p, ctx->a->sets, ctx->a->n_sets, label[0] ? label : NULL)) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         dir_lock_release(&lock);
@@ -328,6 +396,7 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         train_options o;
         to_options(p, algs[k], &o);
         o.progress = !quiet;
+        o.resume = ctx->a->resume;
         snprintf(o.point_label, sizeof o.point_label, "%s", label);
         snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
         snprintf(o.rule, sizeof o.rule, "%s", algs[k]);
@@ -638,7 +707,7 @@ static int cmd_run(const sc_args *a)
      * earlier run's results */
     struct stat bst;
     const int base_existed = stat(base, &bst) == 0;
-    if (make_dirs(base) || dir_lock_take(&lock, base, 1) || clear_base(base)) {
+    if (make_dirs(base) || dir_lock_take(&lock, base, 1) || (!a->resume && clear_base(base))) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         dir_lock_release(&lock);
         scenario_free(sc);

@@ -82,6 +82,8 @@ static const char *const TRAIN_HELP =
     "                        nearest_even)\n"
     "output:\n"
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
+    "  --checkpoint-every N  checkpoint.npz/.json after every N-th epoch (0)\n"
+    "  --resume DIR          go on from DIR's checkpoint (same options)\n"
     "  --quiet               no progress line (it is shown only on a terminal anyway)\n"
     "  --help                this page\n"
     "\n"
@@ -94,7 +96,7 @@ static const char *const TRAIN_HELP =
     "                        [100, 100], bp); repeatable, at most 64 (none)\n"
 
 static const char *const RUN_HELP =
-    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet]\n"
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet] [--resume]\n"
     "\n"
     "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
     "training.compare (or training.algorithm) on the same data from the same\n"
@@ -111,6 +113,10 @@ static const char *const RUN_HELP =
     "  --point I             run only sweep point I (0-based), e.g. one task of a\n"
     "                        cluster job array; no sweep.csv (every point)\n"
     "  --quiet               no progress lines on stderr (off)\n"
+    "  --resume              continue an earlier run of the same scenario: points\n"
+    "                        and rules whose status.json is done are kept, a rule\n"
+    "                        with a checkpoint (outputs.checkpoint_every) goes on\n"
+    "                        from it, the others run again\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim run scenarios/default.yaml --set training.epochs=3 --set training.compare=[f3,drtp]\n"
@@ -346,7 +352,7 @@ static int cmd_train(int argc, char **argv)
         O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP, O_RAW, O_FORMAT
+        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -377,6 +383,8 @@ static int cmd_train(int argc, char **argv)
         {"help", no_argument, 0, O_HELP},
         {"no-standardize", no_argument, 0, O_RAW},
         {"format", required_argument, 0, O_FORMAT},
+        {"checkpoint-every", required_argument, 0, O_CKPT},
+        {"resume", required_argument, 0, O_RESUME},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -436,12 +444,23 @@ static int cmd_train(int argc, char **argv)
             o.threads = (int)v;
             break;
         case O_OUT:
+            if (o.resume && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", o.out, optarg) != 0;
             snprintf(o.out, sizeof o.out, "%s", optarg);
             out_set = 1;
             break;
         case O_QUIET: o.progress = 0; break;
         case O_RAW: o.raw = 1; break;
         case O_FORMAT: bad = parse_format_option(optarg, &o.cfg); break;
+        case O_CKPT:
+            bad = parse_size("--checkpoint-every", optarg, &o.checkpoint_every);
+            if (!bad) bad = check_key_bound("--checkpoint-every", "outputs.checkpoint_every", (double)o.checkpoint_every);
+            break;
+        case O_RESUME:
+            if (out_set && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", optarg, o.out) != 0;
+            snprintf(o.out, sizeof o.out, "%s", optarg);
+            out_set = 1;
+            o.resume = 1;
+            break;
         case 'h':
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
         case ':': {

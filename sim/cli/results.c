@@ -246,7 +246,7 @@ static const char *const RULE_FOLDERS[] = {"bp", "f3", "dfa", "drtp", "llo", "f3
 static const char *const OUTPUT_FILES[] = {"run.json",     "epochs.csv",  "epochs.partial.csv", "tiles.csv",
                                            "trace.vcd",    "status.json", "scenario.resolved.yaml",
                                            "compare.csv",  "sweep.csv",   "accuracy.png",
-                                           "loss.png",     NULL};
+                                           "loss.png",     "checkpoint.npz", "checkpoint.json", NULL};
 
 int is_rule_folder(const char *name)
 {
@@ -312,6 +312,19 @@ static int remove_entries(const char *dir, int recurse)
 }
 
 int clear_outputs(const char *dir) { return remove_entries(dir, 0); }
+
+int run_status_is_done(const char *dir)
+{
+    char path[4200], text[8192] = "", state[32];
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    json_field(text, "state", state, sizeof state);
+    return !strcmp(state, "done");
+}
 
 int remove_run_folder(const char *dir)
 {

@@ -76,6 +76,8 @@ int run_status_write(run_status *rs);
 int run_status_done(run_status *rs);
 int run_status_failed(run_status *rs, const char *error);
 int run_status_interrupted(run_status *rs, int sig);
+/* 1 if dir/status.json says the run there is done. */
+int run_status_is_done(const char *dir);
 
 /* ---- what an earlier run left -------------------------------------------------- */
 

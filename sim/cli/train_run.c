@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <gsl/gsl_version.h>
+#include <openssl/evp.h>
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
+#include "checkpoint.h"
 #include "cli_util.h"
 #include "json.h"
 #include "results.h"
@@ -176,9 +178,7 @@ static f3_status load_data(const train_options *o, f3_dataset **train, f3_datase
     return F3_OK;
 }
 
-typedef struct {
-    double train_loss, train_acc, test_loss, test_acc, seconds;
-} epoch_row;
+typedef ckpt_row epoch_row;
 
 /* dir/name with one row per epoch done. */
 static int write_epochs_csv(const char *dir, const char *name, const epoch_row *rows, size_t n, int classify)
@@ -523,6 +523,31 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
+/* SHA-256 (hex) of what decides a run's numbers: the configuration as
+ * run.json records it and the data it reads; a checkpoint is resumed
+ * only by a run with the same hash. */
+static int config_sha256(const train_options *o, const f3_config *cfg, char hex[65])
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return F3_FAIL(F3_ENOMEM, "out of memory"), -1;
+    json_writer w;
+    json_init(&w, f);
+    json_config(&w, o, cfg);
+    fprintf(f, "\n%s\n%s\n%s\n%s\n%d %zu %.17g %d %zu %zu\n", o->dataset, o->data_dir, o->data_path, o->test_path,
+            o->label_column, o->classes, o->wine_test_fraction, o->raw, o->expect_input, o->expect_output);
+    fclose(f);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int ok = EVP_Digest(text, len, md, &n, EVP_sha256(), NULL);
+    free(text);
+    if (!ok) return F3_FAIL(F3_EINVAL, "SHA-256 failed"), -1;
+    for (unsigned int i = 0; i < n && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = '\0';
+    return 0;
+}
+
 int train_run(const train_options *o, const char *command, train_result *res)
 {
     return train_run_schedule(o, command, res, NULL);
@@ -609,6 +634,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                     f3_blas_threads());
     }
     if (f3_error_store_init(tr, train) != F3_OK) goto done;
+    if (sched && (o->checkpoint_every || o->resume)) {
+        F3_FAIL(F3_EINVAL, "checkpoints (%s) are not supported with the chip model (a hardware section) yet",
+                o->resume ? "resume" : "checkpoint_every");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    char cfg_hash[65];
+    if (config_sha256(o, &cfg, cfg_hash)) goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
@@ -616,7 +649,27 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     if (make_dirs(o->out)) goto done;
     int lk = dir_lock_take(&lock, o->out, 1);
     if (lk) goto done;
-    if (clear_outputs(o->out)) goto done;
+    size_t start_epoch = 0;
+    int resuming = o->resume && checkpoint_exists(o->out);
+    rows = calloc(o->epochs, sizeof *rows);
+    if (!rows) {
+        F3_FAIL(F3_ENOMEM, "out of memory for the epochs' rows");
+        goto done;
+    }
+    if (resuming) {
+        int crc = checkpoint_read(o->out, tr, &start_epoch, rows, o->epochs, cfg_hash);
+        if (crc) {
+            rc = crc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
+            goto done;
+        }
+        if (o->progress)
+            fprintf(stderr, "f3sim %s: %s: resuming from %s/checkpoint.npz after epoch %zu of %zu\n", command,
+                    o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out, start_epoch, o->epochs);
+    } else if (o->resume && o->progress) {
+        fprintf(stderr, "f3sim %s: %s: no checkpoint in %s/; starting from the beginning\n", command,
+                o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out);
+    }
+    if (!resuming && clear_outputs(o->out)) goto done;
     if (run_status_start(&rs, o->out, o->sc ? "rule" : "train", o->command_line)) goto done;
     have_status = 1;
     rs.epochs = o->epochs;
@@ -631,8 +684,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     t = malloc(bs * C * sizeof *t);
     lab = malloc(bs * sizeof *lab);
     perm = malloc(n * sizeof *perm);
-    rows = calloc(o->epochs, sizeof *rows);
-    if (!x || !t || !lab || !perm || !rows) {
+    if (!x || !t || !lab || !perm) {
         F3_FAIL(F3_ENOMEM, "out of memory for the batch buffers");
         goto done;
     }
@@ -641,7 +693,16 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     progress_init(&pg, o, command, n, bs);
     double train_time = 0.0, status_written = now_seconds();
     size_t best_epoch = 0;
-    for (size_t e = 0; e < o->epochs; e++) {
+    rs.epochs_done = start_epoch;
+    for (size_t e = 0; e < start_epoch; e++) {
+        train_time += rows[e].seconds;
+        if (classify ? rows[e].test_acc > rows[best_epoch].test_acc : rows[e].test_loss < rows[best_epoch].test_loss)
+            best_epoch = e;
+    }
+    if (resuming && start_epoch && o->write_csv &&
+        write_epochs_csv(o->out, "epochs.partial.csv", rows, start_epoch, classify))
+        goto done;
+    for (size_t e = start_epoch; e < o->epochs; e++) {
         double t0 = now_seconds();
         f3_stats st = {0};
         f3_epoch_order(cfg.seed, e, perm, n);
@@ -702,6 +763,9 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         if (classify ? r->test_acc > rows[best_epoch].test_acc : r->test_loss < rows[best_epoch].test_loss)
             best_epoch = e;
         if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", rows, e + 1, classify)) goto done;
+        if (o->checkpoint_every && ((e + 1) % o->checkpoint_every == 0 || e + 1 == o->epochs) &&
+            checkpoint_write(o->out, tr, e + 1, rows, cfg_hash))
+            goto done;
         rs.epochs_done = e + 1;
         progress_epoch(&pg, e, r, classify);
         if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {

@@ -56,6 +56,8 @@ typedef struct {
     size_t n_sets;
     char rule[32];           /* the rule's name in messages: "f3-error" (default: the algorithm) */
     char command_line[4096]; /* for status.json */
+    size_t checkpoint_every; /* 0, or write <out>/checkpoint.{npz,json} after every N-th epoch (and the last) */
+    int resume;              /* 1: continue from <out>'s checkpoint (same configuration) when there is one */
 } train_options;
 
 /* What a run achieved, for comparison tables. */

@@ -1,0 +1,554 @@
+/* checkpoint.c — see checkpoint.h. */
+#include "checkpoint.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gsl/gsl_rng.h>
+#include <zlib.h>
+
+#include "results.h"
+
+#define MAX_ENTRIES (8 * F3_MAX_LAYERS + 8)
+
+/* ---- the tensors of a trainer ------------------------------------------------ */
+
+typedef struct {
+    char name[32];
+    float *data;
+    size_t rows, cols; /* cols 0: one dimension */
+} tensor;
+
+static size_t tensors_of(const f3_trainer *tr, tensor *t)
+{
+    size_t n = 0;
+    const size_t K = tr->cfg.n_layers;
+#define ADD(p, r, c, ...)                                                                                         \
+    do {                                                                                                          \
+        if (p) {                                                                                                  \
+            snprintf(t[n].name, sizeof t[n].name, __VA_ARGS__);                                                    \
+            t[n].data = (p), t[n].rows = (r), t[n].cols = (c);                                                     \
+            n++;                                                                                                  \
+        }                                                                                                         \
+    } while (0)
+    for (size_t i = 0; i < K; i++) {
+        const f3_layer *L = &tr->layers[i];
+        ADD(L->W, L->n_out, L->n_in, "W%zu", i + 1);
+        ADD(L->b, L->n_out, 0, "b%zu", i + 1);
+    }
+    for (size_t i = 0; i < K; i++) {
+        const f3_layer *L = &tr->layers[i];
+        ADD(L->B, tr->C, L->n_out, "B%zu", i + 1);
+    }
+    for (size_t i = 0; i < K; i++) {
+        const f3_layer *L = &tr->layers[i];
+        ADD(L->mW, L->n_out, L->n_in, "adam_m_W%zu", i + 1);
+        ADD(L->vW, L->n_out, L->n_in, "adam_v_W%zu", i + 1);
+        ADD(L->mb, L->n_out, 0, "adam_m_b%zu", i + 1);
+        ADD(L->vb, L->n_out, 0, "adam_v_b%zu", i + 1);
+    }
+    ADD(tr->error_store, tr->n_train, tr->C, "error_store");
+#undef ADD
+    return n;
+}
+
+static size_t tensor_count(const tensor *t) { return t->rows * (t->cols ? t->cols : 1); }
+
+/* The .npy v1.0 header of t into buf (a multiple of 64 bytes); its length. */
+static size_t npy_header(const tensor *t, char *buf)
+{
+    char dict[160];
+    int k;
+    if (t->cols)
+        k = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }", t->rows,
+                     t->cols);
+    else
+        k = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu,), }", t->rows);
+    size_t total = 10 + (size_t)k + 1;
+    total = (total + 63) / 64 * 64;
+    size_t hlen = total - 10;
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (char)(hlen & 0xff);
+    buf[9] = (char)(hlen >> 8);
+    memcpy(buf + 10, dict, (size_t)k);
+    memset(buf + 10 + k, ' ', hlen - (size_t)k - 1);
+    buf[total - 1] = '\n';
+    return total;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+typedef struct {
+    FILE *f;
+    uint32_t crc; /* of every byte written */
+    uint64_t off;
+    int err;
+} out_stream;
+
+static void put(out_stream *o, const void *p, size_t n)
+{
+    if (!n) return;
+    if (fwrite(p, 1, n, o->f) != n) o->err = 1;
+    o->crc = (uint32_t)crc32(o->crc, p, (uInt)n);
+    o->off += n;
+}
+
+static void put16(out_stream *o, unsigned v)
+{
+    unsigned char b[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
+    put(o, b, 2);
+}
+
+static void put32(out_stream *o, uint32_t v)
+{
+    unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
+    put(o, b, 4);
+}
+
+/* crc32 over n bytes, in chunks zlib's uInt can take */
+static uint32_t crc_of(uint32_t crc, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    while (n) {
+        size_t k = n > (1u << 30) ? (1u << 30) : n;
+        crc = (uint32_t)crc32(crc, c, (uInt)k);
+        c += k;
+        n -= k;
+    }
+    return crc;
+}
+
+static void put_big(out_stream *o, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    while (n) {
+        size_t k = n > (1u << 30) ? (1u << 30) : n;
+        put(o, c, k);
+        c += k;
+        n -= k;
+    }
+}
+
+/* dir/checkpoint.npz; its CRC-32 into *crc. */
+static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
+{
+    static tensor t[MAX_ENTRIES];
+    uint32_t crcs[MAX_ENTRIES], sizes[MAX_ENTRIES], offs[MAX_ENTRIES];
+    size_t n = tensors_of(tr, t);
+    atomic_file af;
+    if (atomic_open(&af, dir, "checkpoint.npz")) return -1;
+    out_stream o = {af.f, 0, 0, 0};
+    for (size_t k = 0; k < n; k++) {
+        char hdr[256], name[40];
+        size_t hl = npy_header(&t[k], hdr);
+        size_t bytes = tensor_count(&t[k]) * sizeof(float);
+        snprintf(name, sizeof name, "%.31s.npy", t[k].name);
+        if (hl + bytes > 0xfffffffful || o.off > 0xfffffffful) {
+            atomic_abort(&af);
+            F3_FAIL(F3_EINVAL, "%s/checkpoint.npz: the tensor %s (%zu bytes) makes it larger than 4 GiB, which needs "
+                               "zip64 (not written by f3sim)", dir, t[k].name, bytes);
+            return -1;
+        }
+        crcs[k] = crc_of((uint32_t)crc32(0, (const unsigned char *)hdr, (uInt)hl), t[k].data, bytes);
+        sizes[k] = (uint32_t)(hl + bytes);
+        offs[k] = (uint32_t)o.off;
+        put32(&o, 0x04034b50);
+        put16(&o, 20), put16(&o, 0), put16(&o, 0); /* version, flags, stored */
+        put16(&o, 0), put16(&o, 0x21);             /* time 00:00, date 1980-01-01 */
+        put32(&o, crcs[k]), put32(&o, sizes[k]), put32(&o, sizes[k]);
+        put16(&o, (unsigned)strlen(name)), put16(&o, 0);
+        put(&o, name, strlen(name));
+        put(&o, hdr, hl);
+        put_big(&o, t[k].data, bytes);
+    }
+    uint64_t cd = o.off;
+    for (size_t k = 0; k < n; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "%.31s.npy", t[k].name);
+        put32(&o, 0x02014b50);
+        put16(&o, 20), put16(&o, 20), put16(&o, 0), put16(&o, 0);
+        put16(&o, 0), put16(&o, 0x21);
+        put32(&o, crcs[k]), put32(&o, sizes[k]), put32(&o, sizes[k]);
+        put16(&o, (unsigned)strlen(name)), put16(&o, 0), put16(&o, 0);
+        put16(&o, 0), put16(&o, 0), put32(&o, 0), put32(&o, offs[k]);
+        put(&o, name, strlen(name));
+    }
+    uint64_t cd_size = o.off - cd;
+    if (o.off > 0xfffffffful) {
+        atomic_abort(&af);
+        F3_FAIL(F3_EINVAL, "%s/checkpoint.npz would be larger than 4 GiB (zip64 is not written by f3sim)", dir);
+        return -1;
+    }
+    put32(&o, 0x06054b50);
+    put16(&o, 0), put16(&o, 0), put16(&o, (unsigned)n), put16(&o, (unsigned)n);
+    put32(&o, (uint32_t)cd_size), put32(&o, (uint32_t)cd), put16(&o, 0);
+    if (o.err) {
+        atomic_abort(&af);
+        F3_FAIL(F3_EIO, "%s/checkpoint.npz: write failed", dir);
+        return -1;
+    }
+    *crc = o.crc;
+    return atomic_commit(&af);
+}
+
+static void put_double(FILE *f, double v)
+{
+    if (isfinite(v)) fprintf(f, "%.17g", v);
+    else fputs("null", f);
+}
+
+int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
+                     const char *config_sha256)
+{
+    uint32_t crc = 0;
+    if (write_npz(dir, tr, &crc)) return -1;
+    atomic_file af;
+    if (atomic_open(&af, dir, "checkpoint.json")) return -1;
+    FILE *f = af.f;
+    const size_t K = tr->cfg.n_layers;
+    const f3_ledger *l = tr->ledger;
+    fprintf(f, "{\n  \"format\": \"f3sim checkpoint 1\",\n  \"f3sim_version\": \"%s\",\n  \"git_commit\": \"%s\",\n",
+            F3SIM_VERSION, F3SIM_GIT_COMMIT);
+    fprintf(f, "  \"config_sha256\": \"%s\",\n  \"epochs_done\": %zu,\n  \"npz\": \"checkpoint.npz\",\n"
+               "  \"npz_crc32\": %lu,\n",
+            config_sha256, epochs_done, (unsigned long)crc);
+    fputs("  \"layer_steps\": [", f);
+    for (size_t i = 0; i < K; i++) fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)tr->layers[i].steps);
+    fputs("],\n  \"saturations\": [", f);
+    for (int t = 0; t < F3_T_COUNT; t++) fprintf(f, "%s%llu", t ? ", " : "", (unsigned long long)tr->saturations[t]);
+    fprintf(f, "],\n  \"ledger_scalars\": [%llu, %llu, %llu, %llu, %llu, %llu],\n",
+            (unsigned long long)l->samples, (unsigned long long)l->batches, (unsigned long long)l->live_act,
+            (unsigned long long)l->peak_act, (unsigned long long)l->live_err, (unsigned long long)l->peak_err);
+    fputs("  \"ledger_scalars_order\": \"samples, batches, live_act, peak_act, live_err, peak_err\",\n", f);
+    fputs("  \"ledger_counts_order\": \"per layer, per phase: fma, elem, reads[memory classes], "
+          "writes[memory classes]\",\n  \"ledger_counts\": [",
+          f);
+    for (size_t i = 0; i < K * F3_PH_COUNT; i++) {
+        const f3_counts *c = &l->c[i];
+        fprintf(f, "%s%llu, %llu", i ? ",\n    " : "", (unsigned long long)c->fma, (unsigned long long)c->elem);
+        for (int m = 0; m < F3_MEM_COUNT; m++) fprintf(f, ", %llu", (unsigned long long)c->reads[m]);
+        for (int m = 0; m < F3_MEM_COUNT; m++) fprintf(f, ", %llu", (unsigned long long)c->writes[m]);
+    }
+    fputs("],\n  \"rng_streams\": [", f);
+    if (tr->qrng) {
+        for (size_t k = 0; k < (size_t)F3_T_COUNT * (K + 2); k++) {
+            fputs(k ? ", " : "", f);
+            if (!tr->qrng[k]) {
+                fputs("null", f);
+                continue;
+            }
+            const unsigned char *s = gsl_rng_state(tr->qrng[k]);
+            size_t sz = gsl_rng_size(tr->qrng[k]);
+            fputc('"', f);
+            for (size_t j = 0; j < sz; j++) fprintf(f, "%02x", s[j]);
+            fputc('"', f);
+        }
+    }
+    fputs("],\n  \"epochs_order\": \"train_loss, train_accuracy_percent, test_loss, test_accuracy_percent, "
+          "seconds\",\n  \"epochs\": [",
+          f);
+    for (size_t e = 0; e < epochs_done; e++) {
+        const ckpt_row *r = &rows[e];
+        fputs(e ? ",\n    [" : "[", f);
+        put_double(f, r->train_loss), fputs(", ", f);
+        put_double(f, r->train_acc), fputs(", ", f);
+        put_double(f, r->test_loss), fputs(", ", f);
+        put_double(f, r->test_acc), fputs(", ", f);
+        put_double(f, r->seconds), fputs("]", f);
+    }
+    fputs("]\n}\n", f);
+    return atomic_commit(&af);
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+int checkpoint_exists(const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/checkpoint.json", dir);
+    return stat(path, &st) == 0;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (n < cap) break;
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf && bad) {
+        free(buf);
+        return NULL;
+    }
+    if (buf) buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* The text after "key": , or NULL. */
+static const char *after_key(const char *text, const char *key)
+{
+    char pat[80];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    return p ? p + strlen(pat) : NULL;
+}
+
+/* The numbers of a (nested) JSON array at p, flattened, as doubles (null:
+ * NaN) or integers; how many (up to max), -1 if malformed. */
+static long parse_numbers(const char *p, double *d, unsigned long long *u, size_t max)
+{
+    if (!p || *p != '[') return -1;
+    int depth = 0;
+    long n = 0;
+    while (*p) {
+        if (*p == '[') depth++, p++;
+        else if (*p == ']') {
+            p++;
+            if (--depth == 0) return n;
+        } else if (*p == ',' || *p == ' ' || *p == '\n') p++;
+        else {
+            if ((size_t)n >= max) return -1;
+            char *end;
+            if (!strncmp(p, "null", 4)) {
+                if (d) d[n] = NAN;
+                end = (char *)p + 4;
+            } else if (d) d[n] = strtod(p, &end);
+            else u[n] = strtoull(p, &end, 10);
+            if (end == p) return -1;
+            n++;
+            p = end;
+        }
+    }
+    return -1;
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* a checkpoint error: 1 */
+static int bad_checkpoint(f3_status st)
+{
+    (void)st;
+    return 1;
+}
+#define BAD(...) bad_checkpoint(F3_FAIL(F3_EINVAL, __VA_ARGS__))
+
+static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Read every tensor of tr from the .npz in buf (len bytes). */
+static int read_npz(const char *path, const unsigned char *buf, size_t len, f3_trainer *tr)
+{
+    static tensor t[MAX_ENTRIES];
+    size_t n = tensors_of(tr, t);
+    int found[MAX_ENTRIES] = {0};
+    size_t off = 0;
+    while (off + 30 <= len && rd32(buf + off) == 0x04034b50) {
+        const unsigned char *h = buf + off;
+        uint32_t method = rd16(h + 8), size = rd32(h + 18), nl = rd16(h + 26), xl = rd16(h + 28);
+        if (method != 0) return BAD("%s: an entry is compressed (f3sim writes stored entries only)", path);
+        if (off + 30 + nl + xl + size > len) return BAD("%s: truncated", path);
+        char name[64];
+        if (nl >= sizeof name || nl < 5) return BAD("%s: an entry's name is too long", path);
+        memcpy(name, h + 30, nl);
+        name[nl - 4] = '\0'; /* without .npy */
+        const unsigned char *d = h + 30 + nl + xl;
+        uint32_t crc = (uint32_t)crc32(0, d, size);
+        if (crc != rd32(h + 14)) return BAD("%s: the entry %s.npy fails its CRC-32", path, name);
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(name, t[k].name)) continue;
+            if (size < 10 || memcmp(d, "\x93NUMPY\x01\x00", 8)) return BAD("%s: %s.npy is not a .npy v1.0 array", path, name);
+            size_t hl = rd16(d + 8);
+            if (10 + hl > size) return BAD("%s: %s.npy: truncated header", path, name);
+            char hdr[512];
+            if (hl >= sizeof hdr) return BAD("%s: %s.npy: header too long", path, name);
+            memcpy(hdr, d + 10, hl);
+            hdr[hl] = '\0';
+            char want[96];
+            if (t[k].cols) snprintf(want, sizeof want, "'shape': (%zu, %zu)", t[k].rows, t[k].cols);
+            else snprintf(want, sizeof want, "'shape': (%zu,)", t[k].rows);
+            if (!strstr(hdr, "'descr': '<f4'") || !strstr(hdr, "'fortran_order': False"))
+                return BAD("%s: %s.npy is not a little-endian float32 array in C order", path, name);
+            if (!strstr(hdr, want))
+                return BAD("%s: %s.npy has the wrong shape (the network needs %s)", path, name, want + 10);
+            size_t bytes = tensor_count(&t[k]) * sizeof(float);
+            if (size - 10 - hl != bytes) return BAD("%s: %s.npy holds %zu bytes, not %zu", path, name,
+                                                    (size_t)(size - 10 - hl), bytes);
+            memcpy(t[k].data, d + 10 + hl, bytes);
+            found[k] = 1;
+        }
+        off += 30 + nl + xl + size;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!found[k]) return BAD("%s: no array %s", path, t[k].name);
+    return 0;
+}
+
+int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
+                    const char *config_sha256)
+{
+    char jpath[4200], npath[4200];
+    snprintf(jpath, sizeof jpath, "%s/checkpoint.json", dir);
+    snprintf(npath, sizeof npath, "%s/checkpoint.npz", dir);
+    size_t jl = 0, nl = 0;
+    char *js = read_all(jpath, &jl);
+    if (!js) return BAD("%s: cannot read the checkpoint", jpath);
+    unsigned char *nz = (unsigned char *)read_all(npath, &nl);
+    int rc = 1;
+    const size_t K = tr->cfg.n_layers;
+    unsigned long long *u = NULL;
+    double *d = NULL;
+    if (!nz) {
+        BAD("%s: cannot read the checkpoint's arrays", npath);
+        goto out;
+    }
+    char hash[80] = "";
+    const char *p = after_key(js, "config_sha256");
+    if (p && *p == '"') snprintf(hash, sizeof hash, "%.64s", p + 1);
+    if (strcmp(hash, config_sha256)) {
+        F3_FAIL(F3_EINVAL,
+                "%s was written by a run of another configuration (its hash %.12s…, this run's %.12s…); resume "
+                "with the same options or scenario, or start afresh without --resume",
+                jpath, hash[0] ? hash : "?", config_sha256);
+        rc = 2;
+        goto out;
+    }
+    p = after_key(js, "npz_crc32");
+    if (!p || strtoul(p, NULL, 10) != (unsigned long)crc_of(0, nz, nl)) {
+        BAD("%s does not belong to %s (written apart: the run was stopped between the two?); start afresh "
+            "without --resume",
+            npath, jpath);
+        goto out;
+    }
+    p = after_key(js, "epochs_done");
+    char *end;
+    unsigned long long ed = p ? strtoull(p, &end, 10) : 0;
+    if (!p || end == p || ed > max_rows) {
+        BAD("%s: epochs_done is missing or beyond the run's %zu epochs", jpath, max_rows);
+        goto out;
+    }
+    size_t cnt_n = K * F3_PH_COUNT * (2 + 2 * F3_MEM_COUNT);
+    size_t cap = cnt_n + 5 * max_rows + 64 + K;
+    u = malloc(cap * sizeof *u);
+    d = malloc(cap * sizeof *d);
+    if (!u || !d) {
+        F3_FAIL(F3_ENOMEM, "out of memory reading %s", jpath);
+        goto out;
+    }
+    if (parse_numbers(after_key(js, "layer_steps"), NULL, u, cap) != (long)K) {
+        BAD("%s: layer_steps: expected %zu layers", jpath, K);
+        goto out;
+    }
+    for (size_t i = 0; i < K; i++) tr->layers[i].steps = u[i];
+    if (parse_numbers(after_key(js, "saturations"), NULL, u, cap) != F3_T_COUNT) {
+        BAD("%s: saturations: expected %d counts", jpath, F3_T_COUNT);
+        goto out;
+    }
+    for (int t = 0; t < F3_T_COUNT; t++) tr->saturations[t] = u[t];
+    f3_ledger *l = tr->ledger;
+    if (parse_numbers(after_key(js, "ledger_scalars"), NULL, u, cap) != 6) {
+        BAD("%s: ledger_scalars: expected 6 counts", jpath);
+        goto out;
+    }
+    l->samples = u[0], l->batches = u[1], l->live_act = u[2], l->peak_act = u[3], l->live_err = u[4],
+    l->peak_err = u[5];
+    if (parse_numbers(after_key(js, "ledger_counts"), NULL, u, cap) != (long)cnt_n) {
+        BAD("%s: ledger_counts: expected %zu counts", jpath, cnt_n);
+        goto out;
+    }
+    for (size_t i = 0, j = 0; i < K * F3_PH_COUNT; i++) {
+        f3_counts *c = &l->c[i];
+        c->fma = u[j++];
+        c->elem = u[j++];
+        for (int m = 0; m < F3_MEM_COUNT; m++) c->reads[m] = u[j++];
+        for (int m = 0; m < F3_MEM_COUNT; m++) c->writes[m] = u[j++];
+    }
+    if (parse_numbers(after_key(js, "epochs"), d, NULL, cap) != (long)(5 * ed)) {
+        BAD("%s: epochs: expected %llu rows of 5", jpath, ed);
+        goto out;
+    }
+    for (size_t e = 0; e < ed; e++) {
+        rows[e].train_loss = d[5 * e], rows[e].train_acc = d[5 * e + 1], rows[e].test_loss = d[5 * e + 2];
+        rows[e].test_acc = d[5 * e + 3], rows[e].seconds = d[5 * e + 4];
+    }
+    /* the stochastic-rounding streams */
+    p = after_key(js, "rng_streams");
+    if (!p || *p != '[') {
+        BAD("%s: rng_streams missing", jpath);
+        goto out;
+    }
+    p++;
+    size_t ns = tr->qrng ? (size_t)F3_T_COUNT * (K + 2) : 0;
+    for (size_t k = 0;; k++) {
+        while (*p == ' ' || *p == ',' || *p == '\n') p++;
+        if (*p == ']') {
+            if (k != ns) {
+                BAD("%s: rng_streams: %zu streams, the run has %zu", jpath, k, ns);
+                goto out;
+            }
+            break;
+        }
+        if (k >= ns) {
+            BAD("%s: rng_streams: more streams than the run's %zu", jpath, ns);
+            goto out;
+        }
+        if (!strncmp(p, "null", 4)) {
+            if (tr->qrng[k]) {
+                BAD("%s: rng_streams: stream %zu missing", jpath, k);
+                goto out;
+            }
+            p += 4;
+            continue;
+        }
+        if (*p != '"' || !tr->qrng[k]) {
+            BAD("%s: rng_streams: stream %zu malformed", jpath, k);
+            goto out;
+        }
+        p++;
+        unsigned char *s = gsl_rng_state(tr->qrng[k]);
+        size_t sz = gsl_rng_size(tr->qrng[k]), j = 0;
+        for (; hexval(p[0]) >= 0 && hexval(p[1]) >= 0; p += 2, j++) {
+            if (j >= sz) break;
+            s[j] = (unsigned char)(hexval(p[0]) * 16 + hexval(p[1]));
+        }
+        if (j != sz || *p != '"') {
+            BAD("%s: rng_streams: stream %zu holds the wrong number of bytes (expected %zu)", jpath, k, sz);
+            goto out;
+        }
+        p++;
+    }
+    if (read_npz(npath, nz, nl, tr)) goto out;
+    *epochs_done = (size_t)ed;
+    rc = 0;
+out:
+    free(u);
+    free(d);
+    free(js);
+    free(nz);
+    return rc;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Checkpoint and resume (issue 10, build item 3): --checkpoint-every N and
+# outputs.checkpoint_every write <rule>/checkpoint.npz (NumPy .npy arrays in
+# a stored zip) and checkpoint.json; a run killed with kill -9 after its
+# epoch-2 checkpoint and resumed (train --resume DIR, run --resume) ends
+# with the weights_sha256, ledger and per-epoch figures of an uninterrupted
+# run, bit for bit; a resume with another configuration is refused (exit 2);
+# a finished point is skipped.  Data: generated CSV files.
+#   checkpoint.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/common.bash"
+f3sim=$1 tmp=$(mkdir -p "$3" && cd "$3" && pwd)/checkpoint
+rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
+python3 "$here/lib/make_csv.py" . 6 20000 200
+data=(--dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3 --batch-size 20
+      --threads 1 --quiet)
+epochs_done() { json "$1/checkpoint.json" "d['epochs_done']" 2>/dev/null || echo 0; }
+# kill9_after DIR EPOCH -- command...: start the command, kill -9 it once
+# DIR/checkpoint.json says EPOCH epochs are done; 0 if it was killed running
+kill9_after() {
+  local dir=$1 want=$2; shift 3
+  "$@" > /dev/null 2>&1 & local pid=$!
+  for _ in $(seq 2000); do
+    [ "$(epochs_done "$dir")" -ge "$want" ] && break
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.01
+  done
+  kill -9 "$pid" 2> /dev/null; local killed=$?
+  wait "$pid" 2> /dev/null
+  return $killed
+}
+# same A B: run.json's weights, ledger, saturations and epochs (without seconds) agree
+same() {
+  python3 - "$1/run.json" "$2/run.json" <<'P'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda d: [{k: v for k, v in e.items() if k != "seconds"} for e in d["epochs"]]
+for k in ("weights_sha256", "ledger", "saturations", "best_test_accuracy", "final_test_accuracy", "best_epoch"):
+    if a[k] != b[k]: sys.exit(f"{k} differs")
+if strip(a) != strip(b): sys.exit("the epochs differ")
+P
+}
+
+for rule in f3 bp f3sr; do
+  case $rule in
+  f3sr) args=(--algorithm f3 --format weights=bf16:stochastic --format activations=bf16:stochastic) ;;
+  *) args=(--algorithm "$rule" --optimizer adam) ;;
+  esac
+  args+=(--hidden 512,256 --epochs 5 --lr 1e-3)
+  "$f3sim" train "${data[@]}" "${args[@]}" --out "$tmp/$rule-full" > /dev/null 2>&1 \
+    && ok || bad "$rule: the uninterrupted run failed"
+  kill9_after "$tmp/$rule-ck" 2 -- "$f3sim" train "${data[@]}" "${args[@]}" --checkpoint-every 1 --out "$tmp/$rule-ck" \
+    && ok || bad "$rule: the run ended before kill -9 (too fast for this test)"
+  [ "$(json "$tmp/$rule-ck/status.json" "d['state']")" = running ] && [ ! -f "$tmp/$rule-ck/run.json" ] \
+    && ok || bad "$rule: the killed run looks finished"
+  expect 2 "another configuration" -- "$f3sim" train "${data[@]}" "${args[@]/1e-3/2e-3}" --resume "$tmp/$rule-ck"
+  "$f3sim" train "${data[@]}" "${args[@]}" --checkpoint-every 1 --resume "$tmp/$rule-ck" > /dev/null 2>&1 \
+    && ok || bad "$rule: the resumed run failed"
+  out=$(same "$tmp/$rule-full" "$tmp/$rule-ck" 2>&1) && ok || bad "$rule: resumed ≠ uninterrupted: $out"
+  [ "$(json "$tmp/$rule-ck/status.json" "d['state']")" = done ] && ok || bad "$rule: the resumed run is not done"
+  cmp -s <(cut -d, -f1-5 "$tmp/$rule-full/epochs.csv") <(cut -d, -f1-5 "$tmp/$rule-ck/epochs.csv") \
+    && ok || bad "$rule: epochs.csv differs"
+done
+
+# the .npz: a stored zip of .npy v1.0 '<f4' arrays, as numpy.load reads it
+python3 - "$tmp/f3-ck/checkpoint.npz" <<'P' && ok || bad "checkpoint.npz is not the expected arrays"
+import ast, struct, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+want = {"W1": (512, 6), "b1": (512,), "W2": (256, 512), "b2": (256,), "W3": (3, 256), "b3": (3,),
+        "B1": (3, 512), "B2": (3, 256), "error_store": (20000, 3)}
+for i, (n, o) in enumerate(((6, 512), (512, 256), (256, 3))):
+    for m in "mv":
+        want[f"adam_{m}_W{i+1}"] = (o, n)
+        want[f"adam_{m}_b{i+1}"] = (o,)
+names = {i.filename[:-4] for i in z.infolist()}
+assert names == set(want), names ^ set(want)
+for info in z.infolist():
+    assert info.compress_type == zipfile.ZIP_STORED
+    raw = z.read(info)
+    assert raw[:8] == b"\x93NUMPY\x01\x00"
+    hl = struct.unpack("<H", raw[8:10])[0]
+    h = ast.literal_eval(raw[10:10 + hl].decode())
+    assert h["descr"] == "<f4" and h["fortran_order"] is False, h
+    shape = want[info.filename[:-4]]
+    assert h["shape"] == shape, (info.filename, h["shape"], shape)
+    n = 1
+    for s in shape: n *= s
+    assert len(raw) - 10 - hl == 4 * n and (10 + hl) % 64 == 0
+    vals = struct.unpack(f"<{n}f", raw[10 + hl:])
+    assert all(v == v for v in vals)
+try:
+    import numpy
+    a = numpy.load(sys.argv[1])
+    assert a["W2"].shape == (256, 512) and a["W2"].dtype == numpy.float32
+except ImportError:
+    pass
+P
+[ -n "$(json "$tmp/f3sr-ck/checkpoint.json" "d['rng_streams'][0]")" ] && ok \
+  || bad "checkpoint.json holds no stochastic-rounding streams"
+
+# without --resume a run starts afresh and clears the checkpoint
+"$f3sim" train "${data[@]}" --hidden 8 --epochs 1 --out "$tmp/f3-ck" > /dev/null 2>&1 && [ ! -e "$tmp/f3-ck/checkpoint.npz" ] \
+  && ok || bad "a run without --checkpoint-every left an old checkpoint behind"
+expect 2 "checkpoint-every" -- "$f3sim" train "${data[@]}" --checkpoint-every -1 --out "$tmp/x"
+
+# f3sim run --resume: a scenario killed in its second rule goes on from the checkpoint
+scen() {
+  cat <<Y
+name: $1
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3}
+network: {hidden: [512, 256]}
+training: {compare: [bp, f3], epochs: 4, batch_size: 20, lr: 0.001, threads: 1}
+outputs: {folder: $tmp/out, checkpoint_every: 1}
+Y
+}
+scen full > full.yaml && scen ck > ck.yaml
+"$f3sim" run full.yaml --quiet > /dev/null 2>&1 && ok || bad "the uninterrupted scenario failed"
+kill9_after out/ck/f3 2 -- "$f3sim" run ck.yaml --quiet && ok || bad "the scenario ended before kill -9"
+"$f3sim" run ck.yaml --resume --quiet > /dev/null 2>&1 && ok || bad "run --resume failed"
+for r in bp f3; do
+  out=$(same out/full/$r out/ck/$r 2>&1) && ok || bad "run --resume: $r differs: $out"
+done
+cmp -s <(cut -d, -f1-11,14 out/full/compare.csv) <(cut -d, -f1-11,14 out/ck/compare.csv) \
+  && ok || bad "run --resume: compare.csv differs"$'\n'"$(cat out/full/compare.csv out/ck/compare.csv)"
+before=$(stat -c %Y out/ck/f3/run.json)
+expect 0 "done; skipped" -- "$f3sim" run ck.yaml --resume
+[ "$(stat -c %Y out/ck/f3/run.json)" = "$before" ] && ok || bad "run --resume ran a finished point again"
+expect 2 "another configuration" -- "$f3sim" run ck.yaml --resume --set training.lr=0.002
+# a point not yet done, resumed with another configuration: refused at its rules' checkpoints
+kill9_after out/ck2/f3 2 -- "$f3sim" run ck.yaml --set name=ck2 --quiet && ok || bad "the second scenario ended before kill -9"
+expect 2 "another configuration" -- "$f3sim" run ck.yaml --set name=ck2 --resume --set training.lr=0.002
+
+finish checkpoint
