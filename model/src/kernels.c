@@ -6,6 +6,8 @@
 
 #include <gsl/gsl_blas.h>
 
+#include "vector_internal.h"
+
 /* ---- element-wise ---------------------------------------------------- */
 
 /* tanh and the logistic sigmoid in float: within 2 ulp of libm's value (in
@@ -37,19 +39,6 @@
 #define LN2_LO -2.12194440e-4f /* ln 2 − LN2_HI */
 #define SIGN_BIT 0x80000000u
 
-static inline uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static inline float bits_f32(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 /* All ones where c holds, else 0. */
 static inline uint32_t mask_if(int c)
@@ -134,14 +123,8 @@ static inline float sigmoid_f32(float x)
     return bits_f32((xb & nan) | (f32_bits(y) & ~nan));
 }
 
-/* The element-wise loops are compiled for AVX-512, AVX2 and baseline x86-64
- * and picked at load time; without FMA contraction (-std=c11 implies
- * -ffp-contract=off) every clone computes the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define F3_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define F3_CLONES
-#endif
+/* The element-wise loops are compiled for several instruction sets
+ * (F3_CLONES, vector_internal.h). */
 
 F3_CLONES
 void f3_activate(f3_activation f, float *x, size_t n)

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vector_internal.h"
+
 const char *const f3_tensor_names[F3_T_COUNT] = {"weights",   "activations", "error",   "error_store",
                                                  "gradients", "optimizer",   "feedback"};
 
@@ -181,24 +183,6 @@ static inline double uniform_of(uint64_t seed, uint64_t i, int bits)
     return ldexp((double)(h >> (32 - bits)), -bits);
 }
 
-static inline uint32_t bits_of(float x)
-{
-    uint32_t b;
-    memcpy(&b, &x, 4);
-    return b;
-}
-static inline float float_of(uint32_t b)
-{
-    float x;
-    memcpy(&x, &b, 4);
-    return x;
-}
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define F3_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define F3_CLONES
-#endif
 
 /* fixed point ≤ 24 bits: every step is exact in float (x·2^f, rint, clamp,
  * ·2^−f) */
@@ -276,9 +260,9 @@ static uint64_t bf16_rne(float *x, size_t n)
 {
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        uint32_t b = bits_of(x[k]), mag = b & 0x7FFFFFFFu;
+        uint32_t b = f32_bits(x[k]), mag = b & 0x7FFFFFFFu;
         uint32_t q = bf16_finish(mag, b & 0x80000000u, 0x7FFFu + ((mag >> 16) & 1u), &sat);
-        x[k] = float_of(mag > 0x7F800000u ? b : q);
+        x[k] = bits_f32(mag > 0x7F800000u ? b : q);
     }
     return sat;
 }
@@ -289,10 +273,10 @@ static uint64_t bf16_sr(float *x, size_t n, uint64_t seed)
     const uint32_t s_lo = (uint32_t)seed, s_hi = (uint32_t)(seed >> 32);
     uint64_t sat = 0;
     for (size_t k = 0; k < n; k++) {
-        uint32_t b = bits_of(x[k]), mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+        uint32_t b = f32_bits(x[k]), mag = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
         uint32_t u16 = hash32(hash32((uint32_t)k * 0x9E3779B9u + s_lo) ^ s_hi) >> 16;
         uint32_t q = bf16_finish(mag, sign, sign ? 0xFFFFu - u16 : u16, &sat);
-        x[k] = float_of(mag > 0x7F800000u ? b : q);
+        x[k] = bits_f32(mag > 0x7F800000u ? b : q);
     }
     return sat;
 }
@@ -310,7 +294,7 @@ static inline float fp16_finish(float v, float q, uint64_t *sat)
 
 static inline int fp16_exponent(float v)
 {
-    int e = (int)((bits_of(v) & 0x7FFFFFFFu) >> 23) - 127;
+    int e = (int)((f32_bits(v) & 0x7FFFFFFFu) >> 23) - 127;
     return e < -14 ? -14 : (e > 15 ? 15 : e);
 }
 
@@ -321,7 +305,7 @@ static uint64_t fp16_rne(float *x, size_t n)
     for (size_t k = 0; k < n; k++) {
         float v = x[k];
         int e = fp16_exponent(v);
-        float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
+        float step = bits_f32((uint32_t)(e - 10 + 127) << 23), inv = bits_f32((uint32_t)(10 - e + 127) << 23);
         x[k] = fp16_finish(v, rintf(v * inv) * step, &sat);
     }
     return sat;
@@ -335,7 +319,7 @@ static uint64_t fp16_sr(float *x, size_t n, uint64_t seed)
     for (size_t k = 0; k < n; k++) {
         float v = x[k];
         int e = fp16_exponent(v);
-        float step = float_of((uint32_t)(e - 10 + 127) << 23), inv = float_of((uint32_t)(10 - e + 127) << 23);
+        float step = bits_f32((uint32_t)(e - 10 + 127) << 23), inv = bits_f32((uint32_t)(10 - e + 127) << 23);
         float s = v * inv; /* |s| < 2^11, or beyond 65504: saturates */
         s = s > 4096.0f ? 4096.0f : (s < -4096.0f ? -4096.0f : s);
         x[k] = fp16_finish(v, floor_plus_u(s, draw29((uint32_t)k, s_lo, s_hi)) * step, &sat);

@@ -93,6 +93,17 @@ double Tile::step(const tile_cost &tc, tc_step s, double t)
     return end;
 }
 
+void Tile::send(link_out_if *link, Msg &m, Slot *sl, const float *data, f3_memclass cls,
+                const std::vector<double> &sent, double bytes_per_sample)
+{
+    m.slot = sl;
+    m.data = data;
+    m.cls = cls;
+    m.sent = sent;
+    m.bytes_per_sample = bytes_per_sample;
+    link->send(&m);
+}
+
 double Tile::steps(const tile_cost &tc, tc_step first, tc_step last, double t)
 {
     for (int s = first; s <= last; s++) t = step(tc, tc_step(s), t);
@@ -163,14 +174,9 @@ void Tile::run()
             }
             if (hidden) {
                 /* h_i, the targets and, for F3 tiles further down, e */
-                Msg &o = m_msgs[k];
-                o.slot = sl;
-                o.data = out;
-                o.cls = F3_MEM_WORK;
-                o.sent = m_out_ready;
-                o.bytes_per_sample = AB * double(L.n_out) + 4.0 * double(C) +
-                                     ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0);
-                this->out->send(&o);
+                send(this->out[0], m_msgs[k], sl, out, F3_MEM_WORK, m_out_ready,
+                     AB * double(L.n_out) + 4.0 * double(C) +
+                         ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
             }
             /* the batch's buffers are free when the tile is through with it
              * in time, not when it has computed its times */
@@ -196,13 +202,7 @@ void Tile::run()
         const float *dz_in = nullptr;
         m_back_ready.resize(b);
         if (hidden) {
-            Msg &o = m_msgs[k];
-            o.slot = sl;
-            o.data = out;
-            o.cls = F3_MEM_ACTBUF;
-            o.sent = m_out_ready;
-            o.bytes_per_sample = AB * double(L.n_out) + 4.0 * double(C);
-            this->out->send(&o);
+            send(this->out[0], m_msgs[k], sl, out, F3_MEM_ACTBUF, m_out_ready, AB * double(L.n_out) + 4.0 * double(C));
             chain->sync(m_free);
             Msg *bm = back_in->recv(); /* δz_i (bp) or e (dfa) for this batch */
             m_back_ready = bm->ready;
@@ -242,12 +242,7 @@ void Tile::run()
             }
             f3_layer_update(tr, m_i);
             if (m_i > 0) {
-                Msg &bm = m_back_msgs[k];
-                bm.slot = sl;
-                bm.data = m_dzprev.data();
-                bm.sent = m_down_ready;
-                bm.bytes_per_sample = EB * double(L.n_in);
-                back_out->send(&bm);
+                send(back_out[0], m_back_msgs[k], sl, m_dzprev.data(), F3_MEM_WORK, m_down_ready, EB * double(L.n_in));
             }
         } else { /* DFA */
             if (out_tile) {
@@ -255,12 +250,7 @@ void Tile::run()
                 f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
                 f3_layer_update(tr, m_i);
                 /* broadcast e to every hidden tile */
-                Msg &bm = m_back_msgs[k];
-                bm.slot = sl;
-                bm.data = sl->E.data();
-                bm.sent = m_e_ready;
-                bm.bytes_per_sample = EB * double(C);
-                back_out->send(&bm);
+                send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
             } else {
                 f3_layer_direct_feedback(tr, m_i, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
                 f3_layer_gradient(tr, m_i, m_dz.data(), h_in, h_class, b);

@@ -57,6 +57,9 @@ private:
     double step(const tile_cost &tc, tc_step s, double t);
     /* every step in [first, last] once (per-batch dataflow) or per sample */
     double steps(const tile_cost &tc, tc_step first, tc_step last, double t);
+    /* fill m (a message of this tile's rings) and send it over link */
+    void send(link_out_if *link, Msg &m, Slot *sl, const float *data, f3_memclass cls, const std::vector<double> &sent,
+              double bytes_per_sample);
     void account(double start, double dur, int state);
     double wait_until(double t, int state);
 };

@@ -18,6 +18,7 @@
 #include "f3/status.h"
 #include "f3/train.h"
 #include "json.h"
+#include "scenario.h"
 
 #define NET_OPTIONS_HELP                                                                    \
     "network:\n"                                                                            \
@@ -95,31 +96,13 @@ const char *const VERIFY_HELP =
 
 /* ---- "did you mean" ---------------------------------------------------------- */
 
-/* Levenshtein distance (the scenario loader's, sim/scenario/scenario.c). */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return 99;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
-}
-
 const char *cli_nearest(const char *word, const char *const *names, size_t n)
 {
     const char *best = NULL;
     size_t best_d = 99;
     for (size_t i = 0; i < n; i++) {
         if (!names[i]) continue;
-        size_t d = edit_distance(word, names[i]);
+        size_t d = scenario_edit_distance(word, names[i]);
         if (d < best_d) best_d = d, best = names[i];
     }
     return best && best_d <= 1 + strlen(word) / 3 ? best : NULL;

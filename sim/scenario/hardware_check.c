@@ -2,7 +2,6 @@
 #include "hardware_check.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,32 +124,6 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
     if (isnan(hw->es_area_mm2_per_kib)) hw->es_area_mm2_per_kib = f.area_mm2_per_kib;
 }
 
-/* ---- errors ---------------------------------------------------------------------- */
-
-/* "file:line:col: message" at a key: where it was given, else where its
- * nearest enclosing section was, else the top of the file (as scenario.c). */
-static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
-{
-    char msg[900];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (;;) {
-        const sc_value *v = scenario_get(sc, buf);
-        if (v && v->line) return F3_FAIL(st, "%s:%d:%d: %s", v->origin, v->line, v->col, msg);
-        char *dot = strrchr(buf, '.');
-        if (!dot) break;
-        *dot = '\0';
-    }
-    return F3_FAIL(st, "%s:1:1: %s", sc->file, msg);
-}
-
 /* ---- the checks ------------------------------------------------------------------ */
 
 /* What tile t keeps in SRAM, item by item: "weights and biases 1533.2 KiB,
@@ -218,7 +191,7 @@ static f3_status check_rom_encoding(const scenario *sc, const chip_config *hw, c
             snprintf(hint, sizeof hint, "e.g. q2.6, which holds %s's entries −1, 0 and 1 exactly", init);
         else
             snprintf(hint, sizeof hint, "e.g. q1.7 (%s's entries are small; q1.7's step is 1/128)", init);
-        return at_key(sc, key, F3_EINVAL,
+        return scenario_at_key(sc, key, F3_EINVAL,
                       "hardware.tile.rom.encoding int8 stores each entry of B_i in 8 bits, but numerics.feedback.format is "
                       "%s (%d bits; learning rule %s reads B_i): set numerics.feedback.format to a fixed-point format of "
                       "at most 8 bits, %s",
@@ -227,7 +200,7 @@ static f3_status check_rom_encoding(const scenario *sc, const chip_config *hw, c
     if ((hw->rom_encoding == CHIP_ROM_TERNARY2 || hw->rom_encoding == CHIP_ROM_SEEDED) &&
         !f3_feedback_is_additive(cfg->feedback_init)) {
         int seeded = hw->rom_encoding == CHIP_ROM_SEEDED;
-        return at_key(sc, key, F3_EINVAL,
+        return scenario_at_key(sc, key, F3_EINVAL,
                       "hardware.tile.rom.encoding %s%s %s: entries −1, 0 and 1 only, but "
                       "training.feedback_init %s draws real entries (learning rule %s reads B_i): use feedback_init "
                       "trinomial, binomial or pm_identity, or encoding fp32 (or int8 with an 8-bit numerics.feedback.format)",
@@ -250,12 +223,12 @@ f3_status scenario_check_hardware(const scenario *sc)
     if (!fabric->line) fabric = scenario_get(sc, "hardware");
     for (size_t i = 0; i < na; i++) {
         if (!strcmp(algs[i], "bp") && !scenario_present(sc, "hardware.links.backward"))
-            return at_key(sc, alg_key, F3_EINVAL,
+            return scenario_at_key(sc, alg_key, F3_EINVAL,
                           "algorithm bp sends its δ from tile i+1 back to tile i, but the fabric (%s:%d) has no backward "
                           "link: add a hardware.links.backward section or drop bp",
                           fabric->origin, fabric->line);
         if (!strcmp(algs[i], "dfa") && !scenario_present(sc, "hardware.links.broadcast"))
-            return at_key(sc, alg_key, F3_EINVAL,
+            return scenario_at_key(sc, alg_key, F3_EINVAL,
                           "algorithm dfa broadcasts the current error from the output tile to every hidden tile, but the fabric "
                           "(%s:%d) has no broadcast link: add a hardware.links.broadcast section or drop dfa",
                           fabric->origin, fabric->line);
@@ -275,10 +248,10 @@ f3_status scenario_check_hardware(const scenario *sc)
         char rule[64] = "";
         if (strcmp(algs[a], f3_algorithm_name(cfg.algorithm))) snprintf(rule, sizeof rule, " (learning rule %s)", algs[a]);
         if (chip_dataflow_check(hw.dataflow, &cfg) != F3_OK)
-            return at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);
+            return scenario_at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);
         if (!widths_known) continue; /* checked when the run builds the chip */
         const char *key = NULL;
-        if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) return at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
+        if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
     }
     return F3_OK;
 }

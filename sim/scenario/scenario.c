@@ -31,8 +31,7 @@ static f3_status at(f3_status st, const char *origin, int line, int col, const c
 
 #define MARK(node) (int)(node)->start_mark.line + 1, (int)(node)->start_mark.column + 1
 
-/* Levenshtein distance, for "did you mean". */
-static size_t edit_distance(const char *a, const char *b)
+size_t scenario_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 99;
@@ -91,7 +90,7 @@ static f3_status unknown_key(const char *origin, int line, int col, const char *
     char elsewhere[256] = "";
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (is_child(s[i].path, prefix)) {
-            size_t d = edit_distance(key, last_part(s[i].path));
+            size_t d = scenario_edit_distance(key, last_part(s[i].path));
             if (d < best_d) best_d = d, best = last_part(s[i].path);
         } else if (!strcmp(last_part(s[i].path), key) && !elsewhere[0]) {
             int sect = (int)(last_part(s[i].path) - s[i].path) - 1;
@@ -674,7 +673,7 @@ static void suggest_path(const char *path, char *buf, size_t len)
     const char *best = NULL;
     for (size_t i = 0; i < sc_schema_count(); i++)
         if (s[i].kind != SK_SECTION) {
-            size_t d = edit_distance(path, s[i].path);
+            size_t d = scenario_edit_distance(path, s[i].path);
             if (d < best_d) best_d = d, best = s[i].path;
         }
     if (best && best_d <= 3) snprintf(buf, len, "; did you mean '%s'?", best);
@@ -987,11 +986,7 @@ static f3_status schema_agrees_with_model(void)
     return F3_OK;
 }
 
-/* file:line:col of a key (where it was set, else where its section was). */
-static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static f3_status at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+f3_status scenario_at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
 {
     char msg[768];
     va_list ap;
@@ -1014,24 +1009,24 @@ f3_status scenario_validate(scenario *sc)
 {
     /* the name and the folder make the results path <folder>/<name>/ */
     if (!sc->name[0] || !strcmp(sc->name, ".") || !strcmp(sc->name, ".."))
-        return at_key(sc, "name", F3_EINVAL, "name: '%s' cannot name a results folder", sc->name);
+        return scenario_at_key(sc, "name", F3_EINVAL, "name: '%s' cannot name a results folder", sc->name);
     for (const char *c = sc->name; *c; c++)
         if (*c == '/' || (unsigned char)*c < 0x20)
-            return at_key(sc, "name", F3_EINVAL, "name: '%s' must not contain '/' or control characters (it names a folder)",
+            return scenario_at_key(sc, "name", F3_EINVAL, "name: '%s' must not contain '/' or control characters (it names a folder)",
                           sc->name);
     if (!scenario_str(sc, "outputs.folder")[0])
-        return at_key(sc, "outputs.folder", F3_EINVAL, "outputs.folder is empty (write . for the working directory)");
+        return scenario_at_key(sc, "outputs.folder", F3_EINVAL, "outputs.folder is empty (write . for the working directory)");
     if (scenario_get(sc, "outputs.formats")->n == 0)
-        return at_key(sc, "outputs.formats", F3_EINVAL,
+        return scenario_at_key(sc, "outputs.formats", F3_EINVAL,
                       "outputs.formats is empty: a run would leave no result of a rule (write [json], [csv] or both)");
     const sc_value *alg = scenario_get(sc, "training.algorithm"), *cmp = scenario_get(sc, "training.compare");
     if (alg->set && cmp->set && cmp->n)
-        return at_key(sc, "training.compare", F3_EINVAL,
+        return scenario_at_key(sc, "training.compare", F3_EINVAL,
                       "training.compare replaces training.algorithm (given at line %d): give one of them", alg->line);
     int regression = is_regression(sc);
     const char *ds = scenario_str(sc, "dataset.name");
     if (!strcmp(ds, "csv") && (!scenario_str(sc, "dataset.path")[0] || !scenario_str(sc, "dataset.test_path")[0]))
-        return at_key(sc, "dataset.name", F3_EINVAL, "dataset csv needs dataset.path (training file) and dataset.test_path");
+        return scenario_at_key(sc, "dataset.name", F3_EINVAL, "dataset csv needs dataset.path (training file) and dataset.test_path");
     const char *ei = scenario_str(sc, "training.error_info");
     char algs[SC_MAX_LIST][32];
     size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST);
@@ -1039,21 +1034,21 @@ f3_status scenario_validate(scenario *sc)
     for (size_t i = 0; i < na; i++) {
         int f3like = !strncmp(algs[i], "f3", 2);
         if (regression && (strstr(ei, "one_hot") || strstr(ei, "softmax")) && f3like)
-            return at_key(sc, "training.error_info", F3_EINVAL,
+            return scenario_at_key(sc, "training.error_info", F3_EINVAL,
                           "error_info %s needs a classification data set; %s is a regression data set", ei, ds);
     }
     const char *loss = scenario_str(sc, "training.loss");
     if (regression && (!strcmp(loss, "bce") || !strcmp(loss, "softmax_ce")))
-        return at_key(sc, "training.loss", F3_EINVAL, "loss %s needs a classification data set; %s is a regression data set (use mse)", loss, ds);
+        return scenario_at_key(sc, "training.loss", F3_EINVAL, "loss %s needs a classification data set; %s is a regression data set (use mse)", loss, ds);
     const known_dataset *k = known(sc);
     const sc_value *in = scenario_get(sc, "network.input"), *outv = scenario_get(sc, "network.output");
     if (k && !in->is_auto && (int)in->num != k->features)
-        return at_key(sc, "network.input", F3_EINVAL, "network.input is %d but %s has %d features (or write auto)", (int)in->num, ds, k->features);
+        return scenario_at_key(sc, "network.input", F3_EINVAL, "network.input is %d but %s has %d features (or write auto)", (int)in->num, ds, k->features);
     if (k && !outv->is_auto && (int)outv->num != k->outputs)
-        return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but %s has %d outputs (or write auto)", (int)outv->num, ds, k->outputs);
+        return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but %s has %d outputs (or write auto)", (int)outv->num, ds, k->outputs);
     if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
         outv->num != scenario_num(sc, "dataset.classes"))
-        return at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
+        return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
     /* the trainer's own check of the configuration each learning rule runs
      * with, located at the key it concerns */
     f3_status st = schema_agrees_with_model();
@@ -1073,7 +1068,7 @@ f3_status scenario_validate(scenario *sc)
             snprintf(why, sizeof why, " (learning rule %.31s)", algs[i]);
         else if (field == F3_CFG_NUMERICS)
             numerics_key(&cfg, task, msg, key, sizeof key);
-        return at_key(sc, key, F3_EINVAL, "%s%s", msg, why);
+        return scenario_at_key(sc, key, F3_EINVAL, "%s%s", msg, why);
     }
     if (st != F3_OK) return st;
 

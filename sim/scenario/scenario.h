@@ -146,6 +146,16 @@ size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max);
  * with f3_config_validate.  F3_EINVAL for a name the model does not know. */
 f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_config *cfg, f3_task *task);
 
+/* "file:line:col: message" at a key: where it was given, else where its
+ * nearest enclosing section was, else the top of the file; returns st with
+ * the message in f3_last_error(). */
+f3_status scenario_at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Levenshtein distance of two words (99 beyond 63 characters), for "did
+ * you mean" suggestions. */
+size_t scenario_edit_distance(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif
