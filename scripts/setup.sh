@@ -42,6 +42,7 @@ PACKAGES=(
   libcmocka-dev gnuplot-nox zlib1g-dev libssl-dev
   nodejs npm python3 dataset-fashion-mnist valgrind
   clang libclang-rt-14-dev
+  yosys iverilog
 )
 
 install_packages() {
