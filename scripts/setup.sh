@@ -40,7 +40,7 @@ PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libgsl-dev libopenblas-dev libyaml-dev libsystemc-dev verilator
   libcmocka-dev gnuplot-nox zlib1g-dev libssl-dev
-  nodejs npm python3 dataset-fashion-mnist valgrind
+  nodejs npm python3 python3-numpy dataset-fashion-mnist valgrind
   clang libclang-rt-14-dev
   yosys iverilog
 )

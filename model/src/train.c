@@ -484,6 +484,26 @@ static void quantize_nearest(f3_trainer *tr, f3_tensor t, float *x, size_t n)
     f3_quantize(&f, x, n, NULL);
 }
 
+uint64_t f3_trainer_requantize_params(f3_trainer *tr)
+{
+    uint64_t sat = 0;
+    for (size_t i = 0; i < tr->cfg.n_layers; i++) {
+        f3_layer *L = &tr->layers[i];
+        float *p[3] = {L->W, L->b, L->B};
+        size_t n[3] = {L->n_out * L->n_in, L->n_out, tr->C * L->n_out};
+        for (int k = 0; k < 3; k++) {
+            f3_tensor t = k == 2 ? F3_T_FEEDBACK : F3_T_WEIGHTS;
+            f3_format f = tr->cfg.numerics.fmt[t];
+            if (!p[k] || f.kind == F3_FMT_FP32) continue;
+            f.rounding = F3_ROUND_NEAREST_EVEN;
+            uint64_t s = f3_quantize(&f, p[k], n[k], NULL);
+            tr->saturations[t] += s;
+            sat += s;
+        }
+    }
+    return sat;
+}
+
 static int is_fixed(const f3_config *cfg, f3_tensor t) { return cfg->numerics.fmt[t].kind == F3_FMT_FIXED; }
 
 /* Set up the number formats of a new trainer (streams, mode, tables,

@@ -1,16 +1,20 @@
 /* checkpoint.c — see checkpoint.h. */
 #include "checkpoint.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gsl/gsl_rng.h>
+#include <openssl/evp.h>
 #include <zlib.h>
 
+#include "npz.h"
 #include "results.h"
 
 #define MAX_ENTRIES (8 * F3_MAX_LAYERS + 8)
@@ -109,19 +113,6 @@ static void put32(out_stream *o, uint32_t v)
     put(o, b, 4);
 }
 
-/* crc32 over n bytes, in chunks zlib's uInt can take */
-static uint32_t crc_of(uint32_t crc, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    while (n) {
-        size_t k = n > (1u << 30) ? (1u << 30) : n;
-        crc = (uint32_t)crc32(crc, c, (uInt)k);
-        c += k;
-        n -= k;
-    }
-    return crc;
-}
-
 static void put_big(out_stream *o, const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -153,7 +144,7 @@ static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
                                "zip64 (not written by f3sim)", dir, t[k].name, bytes);
             return -1;
         }
-        crcs[k] = crc_of((uint32_t)crc32(0, (const unsigned char *)hdr, (uInt)hl), t[k].data, bytes);
+        crcs[k] = npz_crc32((uint32_t)crc32(0, (const unsigned char *)hdr, (uInt)hl), t[k].data, bytes);
         sizes[k] = (uint32_t)(hl + bytes);
         offs[k] = (uint32_t)o.off;
         put32(&o, 0x04034b50);
@@ -204,6 +195,13 @@ static void put_double(FILE *f, double v)
 int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
                      const char *config_sha256)
 {
+    /* the pair (.npz, .json) the last checkpoint wrote stays readable until
+     * the new pair is complete: the old .npz moves aside first */
+    char cur[4200], prev[4200];
+    snprintf(cur, sizeof cur, "%s/checkpoint.npz", dir);
+    snprintf(prev, sizeof prev, "%s/%s", dir, CHECKPOINT_PREVIOUS_NPZ);
+    if (rename(cur, prev) && errno != ENOENT)
+        return F3_FAIL(F3_EIO, "%s: cannot move aside: %s", cur, strerror(errno)), -1;
     uint32_t crc = 0;
     if (write_npz(dir, tr, &crc)) return -1;
     atomic_file af;
@@ -261,7 +259,9 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
         put_double(f, r->seconds), fputs("]", f);
     }
     fputs("]\n}\n", f);
-    return atomic_commit(&af);
+    if (atomic_commit(&af)) return -1;
+    unlink(prev);
+    return 0;
 }
 
 /* ---- reading ------------------------------------------------------------------ */
@@ -355,78 +355,42 @@ static int bad_checkpoint(f3_status st)
 }
 #define BAD(...) bad_checkpoint(F3_FAIL(F3_EINVAL, __VA_ARGS__))
 
-static uint32_t rd16(const unsigned char *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* Read every tensor of tr from the .npz in buf (len bytes). */
-static int read_npz(const char *path, const unsigned char *buf, size_t len, f3_trainer *tr)
+/* Read every tensor of tr from the .npz z: each one there, float32, in
+ * the network's shape. */
+static int read_npz(const npz_file *z, f3_trainer *tr)
 {
     static tensor t[MAX_ENTRIES];
     size_t n = tensors_of(tr, t);
-    int found[MAX_ENTRIES] = {0};
-    size_t off = 0;
-    while (off + 30 <= len && rd32(buf + off) == 0x04034b50) {
-        const unsigned char *h = buf + off;
-        uint32_t method = rd16(h + 8), size = rd32(h + 18), nl = rd16(h + 26), xl = rd16(h + 28);
-        if (method != 0) return BAD("%s: an entry is compressed (f3sim writes stored entries only)", path);
-        if (off + 30 + nl + xl + size > len) return BAD("%s: truncated", path);
-        char name[64];
-        if (nl >= sizeof name || nl < 5) return BAD("%s: an entry's name is too long", path);
-        memcpy(name, h + 30, nl);
-        name[nl - 4] = '\0'; /* without .npy */
-        const unsigned char *d = h + 30 + nl + xl;
-        uint32_t crc = (uint32_t)crc32(0, d, size);
-        if (crc != rd32(h + 14)) return BAD("%s: the entry %s.npy fails its CRC-32", path, name);
-        for (size_t k = 0; k < n; k++) {
-            if (strcmp(name, t[k].name)) continue;
-            if (size < 10 || memcmp(d, "\x93NUMPY\x01\x00", 8)) return BAD("%s: %s.npy is not a .npy v1.0 array", path, name);
-            size_t hl = rd16(d + 8);
-            if (10 + hl > size) return BAD("%s: %s.npy: truncated header", path, name);
-            char hdr[512];
-            if (hl >= sizeof hdr) return BAD("%s: %s.npy: header too long", path, name);
-            memcpy(hdr, d + 10, hl);
-            hdr[hl] = '\0';
-            char want[96];
-            if (t[k].cols) snprintf(want, sizeof want, "'shape': (%zu, %zu)", t[k].rows, t[k].cols);
-            else snprintf(want, sizeof want, "'shape': (%zu,)", t[k].rows);
-            if (!strstr(hdr, "'descr': '<f4'") || !strstr(hdr, "'fortran_order': False"))
-                return BAD("%s: %s.npy is not a little-endian float32 array in C order", path, name);
-            if (!strstr(hdr, want))
-                return BAD("%s: %s.npy has the wrong shape (the network needs %s)", path, name, want + 10);
-            size_t bytes = tensor_count(&t[k]) * sizeof(float);
-            if (size - 10 - hl != bytes) return BAD("%s: %s.npy holds %zu bytes, not %zu", path, name,
-                                                    (size_t)(size - 10 - hl), bytes);
-            memcpy(t[k].data, d + 10 + hl, bytes);
-            found[k] = 1;
+    for (size_t k = 0; k < n; k++) {
+        const npz_array *a = npz_find(z, t[k].name);
+        if (!a) return BAD("%s: no array %s", z->path, t[k].name);
+        size_t want[2] = {t[k].rows, t[k].cols};
+        int nd = t[k].cols ? 2 : 1;
+        if (a->ndim != nd || a->shape[0] != want[0] || (nd == 2 && a->shape[1] != want[1])) {
+            char got[96], need[96];
+            npz_shape_text(a->shape, a->ndim, got, sizeof got);
+            npz_shape_text(want, nd, need, sizeof need);
+            return BAD("%s: %s.npy has the shape %s; the network needs %s", z->path, t[k].name, got, need);
         }
-        off += 30 + nl + xl + size;
+        if (a->itemsize != 4) return BAD("%s: %s.npy is not float32 (f3sim writes float32)", z->path, t[k].name);
+        npz_to_float(a, t[k].data);
     }
-    for (size_t k = 0; k < n; k++)
-        if (!found[k]) return BAD("%s: no array %s", path, t[k].name);
     return 0;
 }
 
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
                     const char *config_sha256)
 {
-    char jpath[4200], npath[4200];
+    char jpath[4200];
     snprintf(jpath, sizeof jpath, "%s/checkpoint.json", dir);
-    snprintf(npath, sizeof npath, "%s/checkpoint.npz", dir);
-    size_t jl = 0, nl = 0;
+    size_t jl = 0;
     char *js = read_all(jpath, &jl);
     if (!js) return BAD("%s: cannot read the checkpoint", jpath);
-    unsigned char *nz = (unsigned char *)read_all(npath, &nl);
     int rc = 1;
     const size_t K = tr->cfg.n_layers;
     unsigned long long *u = NULL;
     double *d = NULL;
-    if (!nz) {
-        BAD("%s: cannot read the checkpoint's arrays", npath);
-        goto out;
-    }
+    npz_file z = {0};
     char hash[80] = "";
     const char *p = after_key(js, "config_sha256");
     if (p && *p == '"') snprintf(hash, sizeof hash, "%.64s", p + 1);
@@ -438,11 +402,22 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         rc = 2;
         goto out;
     }
+    /* the arrays: checkpoint.npz, or the previous one when a run stopped
+     * between writing the new .npz and the .json that goes with it */
     p = after_key(js, "npz_crc32");
-    if (!p || strtoul(p, NULL, 10) != (unsigned long)crc_of(0, nz, nl)) {
-        BAD("%s does not belong to %s (written apart: the run was stopped between the two?); start afresh "
-            "without --resume",
-            npath, jpath);
+    unsigned long want_crc = p ? strtoul(p, NULL, 10) : 0;
+    static const char *const npz_names[2] = {"checkpoint.npz", CHECKPOINT_PREVIOUS_NPZ};
+    for (int k = 0; k < 2; k++) {
+        char npath[4200];
+        snprintf(npath, sizeof npath, "%s/%s", dir, npz_names[k]);
+        if (access(npath, F_OK)) continue;
+        if (npz_open(npath, &z)) continue; /* damaged: the other one, if any */
+        if (p && npz_crc32(0, z.file, z.file_len) == want_crc) break;
+        npz_close(&z);
+    }
+    if (!z.file) {
+        BAD("%s: neither %s/checkpoint.npz nor %s/%s is the one it was written with; start afresh without --resume",
+            jpath, dir, dir, CHECKPOINT_PREVIOUS_NPZ);
         goto out;
     }
     p = after_key(js, "epochs_done");
@@ -542,13 +517,105 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         }
         p++;
     }
-    if (read_npz(npath, nz, nl, tr)) goto out;
+    if (read_npz(&z, tr)) goto out;
     *epochs_done = (size_t)ed;
     rc = 0;
 out:
     free(u);
     free(d);
     free(js);
-    free(nz);
+    npz_close(&z);
+    return rc;
+}
+
+/* ---- a given initial state ------------------------------------------------------ */
+
+/* "W12" → 'W', 12; 0 for another name */
+static int param_name(const char *name, char *kind, size_t *index)
+{
+    if ((name[0] != 'W' && name[0] != 'b' && name[0] != 'B') || name[1] < '1' || name[1] > '9') return 0;
+    char *end;
+    unsigned long v = strtoul(name + 1, &end, 10);
+    if (*end || v > 1000) return 0;
+    *kind = name[0];
+    *index = (size_t)v;
+    return 1;
+}
+
+int init_from_npz(const char *path, f3_trainer *tr, char sha256[65], size_t *unused_feedback)
+{
+    npz_file z;
+    if (npz_open(path, &z)) return 1;
+    const size_t K = tr->cfg.n_layers;
+    int rc = 2;
+    *unused_feedback = 0;
+    /* every name is one f3sim knows */
+    for (size_t k = 0; k < z.n; k++) {
+        const char *nm = z.a[k].name;
+        char kind;
+        size_t i;
+        if (!strncmp(nm, "adam_", 5) || !strcmp(nm, "error_store")) continue;
+        if (!param_name(nm, &kind, &i)) {
+            F3_FAIL(F3_EINVAL, "%s: an array named '%s'; an initial state holds W1…W%zu, b1…b%zu and B1…B%zu", path, nm,
+                    K, K, K);
+            goto out;
+        }
+        if (i > K) {
+            F3_FAIL(F3_EINVAL, "%s: holds %s, but the network has %zu layers (%c1…%c%zu)", path, nm, K, kind, kind, K);
+            goto out;
+        }
+        if (kind == 'B' && !tr->layers[i - 1].B) ++*unused_feedback;
+    }
+    for (size_t i = 0; i < K; i++) {
+        f3_layer *L = &tr->layers[i];
+        struct {
+            char kind;
+            float *p;
+            size_t shape[2];
+            int nd;
+        } want[3] = {{'W', L->W, {L->n_out, L->n_in}, 2}, {'b', L->b, {L->n_out, 0}, 1}, {'B', L->B, {tr->C, L->n_out}, 2}};
+        for (int w = 0; w < 3; w++) {
+            if (!want[w].p) continue;
+            char nm[32], need[64];
+            snprintf(nm, sizeof nm, "%c%zu", want[w].kind, i + 1);
+            npz_shape_text(want[w].shape, want[w].nd, need, sizeof need);
+            const npz_array *a = npz_find(&z, nm);
+            if (!a) {
+                F3_FAIL(F3_EINVAL, "%s: no array %s, shape %s (layer %zu is %zu → %zu%s)", path, nm, need, i + 1, L->n_in,
+                        L->n_out, want[w].kind == 'B' ? ", and the rule feeds its error back through B" : "");
+                goto out;
+            }
+            if (a->ndim != want[w].nd || a->shape[0] != want[w].shape[0] ||
+                (want[w].nd == 2 && a->shape[1] != want[w].shape[1])) {
+                char got[96];
+                npz_shape_text(a->shape, a->ndim, got, sizeof got);
+                F3_FAIL(F3_EINVAL, "%s: %s has the shape %s; layer %zu is %zu → %zu, so %s must be %s", path, nm, got,
+                        i + 1, L->n_in, L->n_out, nm, need);
+                goto out;
+            }
+            npz_to_float(a, want[w].p);
+            size_t bad = a->count;
+            for (size_t j = 0; j < a->count && bad == a->count; j++)
+                if (!isfinite(want[w].p[j])) bad = j;
+            if (bad < a->count) {
+                F3_FAIL(F3_EINVAL, "%s: %s holds a value that is not finite (or too large for float32) at flat index %zu",
+                        path, nm, bad);
+                goto out;
+            }
+        }
+    }
+    f3_trainer_requantize_params(tr);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!EVP_Digest(z.file, z.file_len, md, &n, EVP_sha256(), NULL)) {
+        F3_FAIL(F3_EINVAL, "SHA-256 failed");
+        rc = 1;
+        goto out;
+    }
+    for (unsigned int k = 0; k < n && k < 32; k++) snprintf(sha256 + 2 * k, 3, "%02x", md[k]);
+    sha256[64] = '\0';
+    rc = 0;
+out:
+    npz_close(&z);
     return rc;
 }

@@ -9,13 +9,17 @@
  * stochastic-rounding streams (hex), the saturation counts, the f3sim
  * version and commit, a hash of the configuration and the CRC-32 of the
  * .npz it goes with.  Both are written atomically (temporary file and
- * rename), the .npz first. */
+ * rename), the .npz first; the previous .npz stays, as
+ * checkpoint.prev.npz, until the new .json is in place, so a run killed
+ * between the two renames resumes from the previous pair. */
 #ifndef F3SIM_CHECKPOINT_H
 #define F3SIM_CHECKPOINT_H
 
 #include <stddef.h>
 
 #include "f3/train.h"
+
+#define CHECKPOINT_PREVIOUS_NPZ "checkpoint.prev.npz"
 
 typedef struct {
     double train_loss, train_acc, test_loss, test_acc, seconds;
@@ -35,5 +39,19 @@ int checkpoint_exists(const char *dir);
  * inconsistent checkpoint; the reason in f3_last_error(). */
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
                     const char *config_sha256);
+
+/* Start tr from the weights, biases and feedback matrices in the .npz at
+ * path (what numpy.savez or numpy.savez_compressed writes, float32 or
+ * float64, or a checkpoint.npz): W1…WK and b1…bK in the network's shapes
+ * (W_i is (n_i, n_{i−1}), b_i is (n_i,)), and B1…BK, (C, n_i), for every
+ * layer whose rule uses a feedback matrix (ignored, and counted in
+ * *unused_feedback, where it does not).  A checkpoint's adam_* and
+ * error_store arrays are ignored; any other name is an error.  The values
+ * are put into the number formats (saturations into tr->saturations).
+ * sha256: the file's SHA-256, hex.  0; 2 (EXIT_USAGE) for a file that does
+ * not fit the network (a missing array, another shape, an unknown name, a
+ * value that is not finite); 1 for a file that cannot be read as an .npz;
+ * the reason in f3_last_error(). */
+int init_from_npz(const char *path, f3_trainer *tr, char sha256[65], size_t *unused_feedback);
 
 #endif

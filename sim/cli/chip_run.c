@@ -22,7 +22,34 @@ typedef struct {
     chip_result res; /* taken when the last epoch is through */
     int have_res;
     int config_error; /* the chip cannot run this configuration (a usage error) */
+    int init_from;    /* B came from --init-from, not from the seed */
 } chip_ctx;
+
+/* A feedback matrix from --init-from against the ROM that must hold it:
+ * the seeded encoding regenerates B from the seed, ternary2 holds {−a, 0, a}. */
+static int check_given_feedback(const chip_config *hw, const f3_trainer *tr)
+{
+    for (size_t i = 0; i < tr->cfg.n_layers; i++) {
+        const f3_layer *L = &tr->layers[i];
+        if (!L->B) continue;
+        if (hw->rom_encoding == CHIP_ROM_SEEDED)
+            return F3_FAIL(F3_EINVAL, "hardware.tile.rom.encoding: seeded regenerates each B from the seed on the tile, "
+                                      "so it cannot hold the B%zu of --init-from; use ternary2, int8 or fp32",
+                           i + 1), 1;
+        if (hw->rom_encoding != CHIP_ROM_TERNARY2) continue;
+        float a = 0;
+        for (size_t j = 0; j < tr->C * L->n_out; j++) {
+            float v = L->B[j] < 0 ? -L->B[j] : L->B[j];
+            if (v == 0) continue;
+            if (a == 0) a = v;
+            if (v != a)
+                return F3_FAIL(F3_EINVAL, "hardware.tile.rom.encoding: ternary2 holds B as {-a, 0, a}, but B%zu of "
+                                          "--init-from holds %g and %g; use int8 or fp32",
+                               i + 1, (double)a, (double)v), 1;
+        }
+    }
+    return 0;
+}
 
 static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
 {
@@ -32,6 +59,10 @@ static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
     /* the checks the scenario could not make before the data set's widths
      * were known (a csv file) */
     const char *key = NULL;
+    if (c->init_from && check_given_feedback(&c->hw, tr)) {
+        c->config_error = 1;
+        return 1;
+    }
     if (chip_check_layers(&c->hw, &tr->cfg, f3_algorithm_name(tr->cfg.algorithm), &key) != F3_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", f3_last_error());
@@ -273,6 +304,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         ctx.hw = *hw;
         ctx.out = o->out;
         ctx.epochs = o->epochs;
+        ctx.init_from = o->init_from[0] != 0;
         train_schedule sched = {ctx_begin, ctx_epoch, ctx_json, NULL, &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;

@@ -58,6 +58,7 @@ typedef struct {
     long point;
     char emit[16];
     int collect, quiet, markdown, resume;
+    const char *init_from; /* --init-from FILE.npz, or NULL */
     char command_line[4096]; /* "f3sim run …", for status.json */
 } sc_args;
 
@@ -70,6 +71,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
                                          {"collect", no_argument, 0, 'c'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"resume", no_argument, 0, 'r'},
+                                         {"init-from", required_argument, 0, 'i'},
                                          {"markdown", no_argument, 0, 'm'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -115,6 +117,13 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
         case 'c': a->collect = 1; break;
         case 'q': a->quiet = 1; break;
         case 'r': a->resume = 1; break;
+        case 'i':
+            if (access(optarg, R_OK)) {
+                fprintf(stderr, "f3sim %s: --init-from %s: %s\n", cmd, optarg, strerror(errno));
+                return 2;
+            }
+            a->init_from = optarg;
+            break;
         case 'm': a->markdown = 1; break;
         case 'h': fputs(SCENARIO_HELP, stdout); return 0;
         case ':':
@@ -397,6 +406,10 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         to_options(p, algs[k], &o);
         o.progress = !quiet;
         o.resume = ctx->a->resume;
+        if (ctx->a->init_from && set_init_from(&o, ctx->a->init_from)) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
         snprintf(o.point_label, sizeof o.point_label, "%s", label);
         snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
         snprintf(o.rule, sizeof o.rule, "%s", algs[k]);
@@ -759,6 +772,10 @@ static void emit_run_command(FILE *f, const char *exe, const char *file, const s
     for (size_t i = 0; i < a->n_sets; i++) {
         fputs(" --set ", f);
         sh_quote(f, a->sets[i]);
+    }
+    if (a->init_from) {
+        fputs(" --init-from ", f);
+        sh_quote(f, a->init_from);
     }
     fprintf(f, " --point %s --quiet", point);
 }

@@ -33,14 +33,12 @@ static const char *const TRAIN_HELP =
     "a scenario, and write <out>/epochs.csv (per epoch: loss, accuracy in percent,\n"
     "seconds) and <out>/run.json (configuration, ledger of FMAs and memory traffic,\n"
     "best and final test accuracy in percent, weight hash, wall time in seconds).\n"
-    "Progress goes to stderr.  To compare rules, sweep or model the chip, write a\n"
-    "scenario (f3sim help run).\n"
+    "To compare rules, sweep or model the chip, write a scenario (f3sim help run).\n"
     "\n"
     "data:\n"
     "  --dataset NAME        mnist | fashion-mnist | census | wine | cifar10 | csv (mnist)\n"
     "  --data-dir DIR        folder holding the data sets (data, or $F3SIM_DATA_DIR)\n"
     "  --data-path PATH      the data set's own folder (csv: the training file)\n"
-    "                        (<data-dir>/<the data set's folder>)\n"
     "  --test-path PATH      csv: the test file (none; needed for csv)\n"
     "  --label-column N      csv: column of the target (negative: from the end; -1)\n"
     "  --classes N           csv: number of classes (0: regression; 0)\n"
@@ -84,7 +82,9 @@ static const char *const TRAIN_HELP =
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
     "  --checkpoint-every N  checkpoint.npz/.json after every N-th epoch (0)\n"
     "  --resume DIR          go on from DIR's checkpoint (same options)\n"
-    "  --quiet               no progress line (it is shown only on a terminal anyway)\n"
+    "  --init-from FILE.npz  start from FILE's W1…, b1…, B1… (numpy.savez; W_i is\n"
+    "                        (n_i, n_{i-1}), B_i (C, n_i); docs/scenarios.md)\n"
+    "  --quiet               no progress line\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim train --dataset mnist --algorithm f3 --hidden 500 --epochs 10 \\\n"
@@ -97,6 +97,7 @@ static const char *const TRAIN_HELP =
 
 static const char *const RUN_HELP =
     "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet] [--resume]\n"
+    "                 [--init-from FILE.npz]\n"
     "\n"
     "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
     "training.compare (or training.algorithm) on the same data from the same\n"
@@ -117,6 +118,8 @@ static const char *const RUN_HELP =
     "                        and rules whose status.json is done are kept, a rule\n"
     "                        with a checkpoint (outputs.checkpoint_every) goes on\n"
     "                        from it, the others run again\n"
+    "  --init-from FILE.npz  every rule starts from FILE's W1…, b1…, B1… (as\n"
+    "                        f3sim help train says) instead of from the seed\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim run scenarios/default.yaml --set training.epochs=3 --set training.compare=[f3,drtp]\n"
@@ -352,7 +355,7 @@ static int cmd_train(int argc, char **argv)
         O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME
+        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -385,6 +388,7 @@ static int cmd_train(int argc, char **argv)
         {"format", required_argument, 0, O_FORMAT},
         {"checkpoint-every", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
+        {"init-from", required_argument, 0, O_INIT},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -461,6 +465,7 @@ static int cmd_train(int argc, char **argv)
             out_set = 1;
             o.resume = 1;
             break;
+        case O_INIT: bad = set_init_from(&o, optarg) != 0; break;
         case 'h':
         case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
         case ':': {

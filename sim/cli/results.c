@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cli_util.h"
 #include "f3/status.h"
 #include "json.h"
@@ -246,7 +247,7 @@ static const char *const RULE_FOLDERS[] = {"bp", "f3", "dfa", "drtp", "llo", "f3
 static const char *const OUTPUT_FILES[] = {"run.json",     "epochs.csv",  "epochs.partial.csv", "tiles.csv",
                                            "trace.vcd",    "status.json", "scenario.resolved.yaml",
                                            "compare.csv",  "sweep.csv",   "accuracy.png",
-                                           "loss.png",     "checkpoint.npz", "checkpoint.json", NULL};
+                                           "loss.png",     "checkpoint.npz", "checkpoint.json", CHECKPOINT_PREVIOUS_NPZ, NULL};
 
 int is_rule_folder(const char *name)
 {

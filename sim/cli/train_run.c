@@ -19,6 +19,16 @@
 #include "json.h"
 #include "results.h"
 
+int set_init_from(train_options *o, const char *path)
+{
+    if (strlen(path) >= sizeof o->init_from)
+        return F3_FAIL(F3_EINVAL, "--init-from: the path is longer than %zu bytes", sizeof o->init_from - 1), -1;
+    if (access(path, R_OK))
+        return F3_FAIL(F3_EINVAL, "--init-from %s: %s", path, strerror(errno)), -1;
+    snprintf(o->init_from, sizeof o->init_from, "%s", path);
+    return 0;
+}
+
 void train_options_default(train_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -526,7 +536,7 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
 /* SHA-256 (hex) of what decides a run's numbers: the configuration as
  * run.json records it and the data it reads; a checkpoint is resumed
  * only by a run with the same hash. */
-static int config_sha256(const train_options *o, const f3_config *cfg, char hex[65])
+static int config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256, char hex[65])
 {
     char *text = NULL;
     size_t len = 0;
@@ -537,6 +547,7 @@ static int config_sha256(const train_options *o, const f3_config *cfg, char hex[
     json_config(&w, o, cfg);
     fprintf(f, "\n%s\n%s\n%s\n%s\n%d %zu %.17g %d %zu %zu\n", o->dataset, o->data_dir, o->data_path, o->test_path,
             o->label_column, o->classes, o->wine_test_fraction, o->raw, o->expect_input, o->expect_output);
+    if (init_sha256[0]) fprintf(f, "init_from %s\n", init_sha256); /* (absent: the hash of runs before it) */
     fclose(f);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -633,6 +644,20 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                     command, !strcmp(command, "train") ? "--threads" : "training.threads", o->threads,
                     f3_blas_threads());
     }
+    /* a given initial state, before e_0 (an inference epoch uses the weights) */
+    char init_sha[65] = "";
+    if (o->init_from[0]) {
+        size_t unused = 0;
+        int irc = init_from_npz(o->init_from, tr, init_sha, &unused);
+        if (irc) {
+            rc = irc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
+            goto done;
+        }
+        if (o->progress)
+            fprintf(stderr, "f3sim %s: %s: starting from %s%s\n", command,
+                    o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->init_from,
+                    unused ? " (its feedback matrices are not used by this rule)" : "");
+    }
     if (f3_error_store_init(tr, train) != F3_OK) goto done;
     if (sched && (o->checkpoint_every || o->resume)) {
         F3_FAIL(F3_EINVAL, "checkpoints (%s) are not supported with the chip model (a hardware section) yet",
@@ -641,7 +666,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     char cfg_hash[65];
-    if (config_sha256(o, &cfg, cfg_hash)) goto done;
+    if (config_sha256(o, &cfg, init_sha, cfg_hash)) goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
@@ -829,6 +854,13 @@ int train_run_schedule(const train_options *o, const char *command, train_result
             json_end_array(&w);
         }
         json_kv_string(&w, "resolved_scenario", "scenario.resolved.yaml");
+        json_key(&w, "init_from");
+        if (o->init_from[0]) {
+            json_begin_object(&w);
+            json_kv_string(&w, "file", o->init_from);
+            json_kv_string(&w, "sha256", init_sha);
+            json_end_object(&w);
+        } else json_null(&w);
         json_key(&w, "config");
         json_config(&w, o, &cfg);
         json_key(&w, "dataset");

@@ -58,6 +58,7 @@ typedef struct {
     char command_line[4096]; /* for status.json */
     size_t checkpoint_every; /* 0, or write <out>/checkpoint.{npz,json} after every N-th epoch (and the last) */
     int resume;              /* 1: continue from <out>'s checkpoint (same configuration) when there is one */
+    char init_from[1024];    /* "", or an .npz of initial W, b and B (init_from_npz) */
 } train_options;
 
 /* What a run achieved, for comparison tables. */
@@ -72,6 +73,10 @@ typedef struct {
 } train_result;
 
 void train_options_default(train_options *o);
+
+/* o->init_from = path (an error, -1, when it does not fit or the file is
+ * not there). */
+int set_init_from(train_options *o, const char *path);
 
 /* A timed schedule (the chip model) in place of the plain loop.  begin is
  * called once the trainer exists (may be NULL); epoch trains one epoch over

@@ -55,6 +55,7 @@ for rule in f3 bp f3sr; do
   [ "$(json "$tmp/$rule-ck/status.json" "d['state']")" = running ] && [ ! -f "$tmp/$rule-ck/run.json" ] \
     && ok || bad "$rule: the killed run looks finished"
   expect 2 "another configuration" -- "$f3sim" train "${data[@]}" "${args[@]/1e-3/2e-3}" --resume "$tmp/$rule-ck"
+  [ "$rule" = f3 ] && cp -r "$tmp/f3-ck" "$tmp/f3-killed"
   "$f3sim" train "${data[@]}" "${args[@]}" --checkpoint-every 1 --resume "$tmp/$rule-ck" > /dev/null 2>&1 \
     && ok || bad "$rule: the resumed run failed"
   out=$(same "$tmp/$rule-full" "$tmp/$rule-ck" 2>&1) && ok || bad "$rule: resumed ≠ uninterrupted: $out"
@@ -62,6 +63,24 @@ for rule in f3 bp f3sr; do
   cmp -s <(cut -d, -f1-5 "$tmp/$rule-full/epochs.csv") <(cut -d, -f1-5 "$tmp/$rule-ck/epochs.csv") \
     && ok || bad "$rule: epochs.csv differs"
 done
+
+# stopped between the .npz's rename and the .json's: the new .npz is in
+# place, the old one moved aside; the resume takes the old pair (and a
+# damaged checkpoint.npz the same way)
+for how in newer damaged; do
+  d=$tmp/f3-pair-$how
+  cp -r "$tmp/f3-killed" "$d" && mv "$d/checkpoint.npz" "$d/checkpoint.prev.npz"
+  if [ $how = newer ]; then cp "$tmp/f3-ck/checkpoint.npz" "$d/"; else head -c 5000 "$tmp/f3-ck/checkpoint.npz" > "$d/checkpoint.npz"; fi
+  "$f3sim" train "${data[@]}" --algorithm f3 --optimizer adam --hidden 512,256 --epochs 5 --lr 1e-3 --checkpoint-every 1 \
+    --resume "$d" > /dev/null 2>&1 && ok || bad "resume from the previous pair ($how) failed"
+  out=$(same "$tmp/f3-full" "$d" 2>&1) && ok || bad "resumed from the previous pair ($how) ≠ uninterrupted: $out"
+  [ ! -e "$d/checkpoint.prev.npz" ] && ok || bad "checkpoint.prev.npz left behind after a complete checkpoint"
+done
+# neither .npz goes with the .json: refused
+d=$tmp/f3-pair-none
+cp -r "$tmp/f3-killed" "$d" && cp "$tmp/f3-ck/checkpoint.npz" "$d/"
+expect 1 "neither .*checkpoint.npz nor .*checkpoint.prev.npz is the one it was written with" -- \
+  "$f3sim" train "${data[@]}" --algorithm f3 --optimizer adam --hidden 512,256 --epochs 5 --lr 1e-3 --resume "$d"
 
 # the .npz: a stored zip of .npy v1.0 '<f4' arrays, as numpy.load reads it
 python3 - "$tmp/f3-ck/checkpoint.npz" <<'P' && ok || bad "checkpoint.npz is not the expected arrays"

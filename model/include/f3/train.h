@@ -232,6 +232,14 @@ f3_status f3_trainer_alloc(const f3_config *cfg, f3_task task, size_t n_train,
                            f3_trainer **out);
 void f3_trainer_free(f3_trainer *tr);
 
+/* After the caller has overwritten the weights, biases or feedback
+ * matrices (a warm start): bring them into the weights' and the feedback's
+ * number formats, as the chip stores them, rounding to nearest (no
+ * stochastic draws, so the rounding streams stay as a fresh trainer's);
+ * returns how many values saturated, which are added to tr->saturations
+ * (nothing changes in fp32). */
+uint64_t f3_trainer_requantize_params(f3_trainer *tr);
+
 /* e_0: the one-hot targets (classification) or the targets (regression) of
  * every training sample; with cfg.e0 = inference, an inference-only epoch
  * over `train` writes each sample's error information without changing
