@@ -140,6 +140,7 @@ extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_
     Top &c = *s->top;
     c.m_stats = st;
     c.streamer->set_epoch(perm);
+    s->epoch_first_batch = c.streamer->sent();
     if (seam("simulation", [] {
             sc_start();
             return 0;
@@ -151,6 +152,14 @@ extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_
         return 1;
     }
     return 0;
+}
+
+extern "C" void chip_sim_set_stop(chip_sim *s, int (*stop)(void)) { s->top->streamer->set_stop(stop); }
+
+extern "C" int chip_sim_stopped(const chip_sim *s, size_t *batches_done)
+{
+    *batches_done = s->top->streamer->through() - s->epoch_first_batch;
+    return s->top->streamer->stopped() ? 1 : 0;
 }
 
 /* Put the modules' reports together: totals, energy by item, area. */

@@ -28,6 +28,10 @@ void Streamer::run()
          * first samples need e from the previous epoch's last batches */
         local = std::max(local, chain->end_cycle());
         for (size_t s = 0; s < n; s += bs) {
+            if (s > 0 && m_stop && m_stop()) {
+                m_stopped = true; /* (the batches in flight finish) */
+                break;
+            }
             size_t b = std::min(bs, n - s);
             chain->take_credit();
             size_t k = m_next++ % m_slots.size();

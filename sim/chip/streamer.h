@@ -24,6 +24,9 @@ public:
     /* the next epoch's sample order; finish: end the simulation instead */
     void set_epoch(const size_t *perm) { m_perm = perm; }
     void finish() { m_finish = true; }
+    /* asked before each batch after an epoch's first: non-zero stops the epoch there */
+    void set_stop(int (*stop)(void)) { m_stop = stop; }
+    bool stopped() const { return m_stopped; }
     size_t sent() const { return m_sent; }
     size_t through() const { return m_through; }
     void batch_through() { m_through++, m_batch_done.notify(sc_core::SC_ZERO_TIME); }
@@ -37,6 +40,8 @@ private:
     std::vector<double> m_e_done;
     const size_t *m_perm = nullptr;
     bool m_finish = false;
+    int (*m_stop)(void) = nullptr;
+    bool m_stopped = false;
     size_t m_next = 0, m_sent = 0, m_through = 0;
     sc_core::sc_event m_batch_done;
     void run();

@@ -71,7 +71,9 @@ static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
         return 1;
     }
     c->sim = chip_sim_new(&c->hw, tr, train);
-    return c->sim ? 0 : 1;
+    if (!c->sim) return 1;
+    chip_sim_set_stop(c->sim, cli_stop_signal); /* SIGINT/SIGTERM: stop after the batches in flight */
+    return 0;
 }
 
 /* After the last epoch the simulation ends: its figures and files (a
@@ -90,6 +92,8 @@ static int ctx_epoch(void *p, f3_trainer *tr, const f3_dataset *train, const siz
     (void)train;
     chip_ctx *c = p;
     if (chip_sim_epoch(c->sim, perm, epoch, st)) return 1;
+    size_t done = 0;
+    if (chip_sim_stopped(c->sim, &done)) return TRAIN_EPOCH_STOPPED;
     return epoch + 1 == c->epochs ? ctx_finish(c) : 0;
 }
 

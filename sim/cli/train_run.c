@@ -659,12 +659,20 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                     unused ? " (its feedback matrices are not used by this rule)" : "");
     }
     if (f3_error_store_init(tr, train) != F3_OK) goto done;
-    if (sched && (o->checkpoint_every || o->resume)) {
-        F3_FAIL(F3_EINVAL, "checkpoints (%s) are not supported with the chip model (a hardware section) yet",
-                o->resume ? "resume" : "checkpoint_every");
+    /* the chip's timing state (every tile's clock, the DRAM's calendar) is
+     * not checkpointed: a chip run cannot write one, and a resumed chip
+     * point that did not finish runs again from the start */
+    if (sched && o->checkpoint_every) {
+        F3_FAIL(F3_EINVAL, "outputs.checkpoint_every: checkpoints are not written on the chip model (a hardware "
+                           "section): its timing state is not saved; a chip point that did not finish runs again "
+                           "under --resume");
         rc = EXIT_USAGE;
         goto done;
     }
+    const int may_resume = o->resume && !sched;
+    if (sched && o->resume && o->progress)
+        fprintf(stderr, "f3sim %s: %s: the chip model keeps no checkpoint; running from the beginning\n", command,
+                o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
     char cfg_hash[65];
     if (config_sha256(o, &cfg, init_sha, cfg_hash)) goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
@@ -675,7 +683,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     int lk = dir_lock_take(&lock, o->out, 1);
     if (lk) goto done;
     size_t start_epoch = 0;
-    int resuming = o->resume && checkpoint_exists(o->out);
+    int resuming = may_resume && checkpoint_exists(o->out);
     rows = calloc(o->epochs, sizeof *rows);
     if (!rows) {
         F3_FAIL(F3_ENOMEM, "out of memory for the epochs' rows");
@@ -690,7 +698,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         if (o->progress)
             fprintf(stderr, "f3sim %s: %s: resuming from %s/checkpoint.npz after epoch %zu of %zu\n", command,
                     o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out, start_epoch, o->epochs);
-    } else if (o->resume && o->progress) {
+    } else if (may_resume && o->progress) {
         fprintf(stderr, "f3sim %s: %s: no checkpoint in %s/; starting from the beginning\n", command,
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out);
     }
@@ -739,6 +747,13 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 diverged(o, (size_t)(s / batches) + 1, (size_t)(s % batches) + 1, tr->diverged_layer,
                          WEIGHTS_NOT_FINITE);
                 goto done;
+            }
+            if (erc == TRAIN_EPOCH_STOPPED && (sig = cli_stop_signal())) {
+                progress_break(&pg);
+                rs.epoch = e + 1;
+                rs.batch = st.samples / bs;
+                rs.batches = batches;
+                goto stopped;
             }
             if (erc) goto done;
             if (!isfinite(st.loss_sum)) {

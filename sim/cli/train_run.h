@@ -81,10 +81,12 @@ int set_init_from(train_options *o, const char *path);
 /* A timed schedule (the chip model) in place of the plain loop.  begin is
  * called once the trainer exists (may be NULL); epoch trains one epoch over
  * the training set in the order perm, adding the loss of the outputs it
- * computed to *st, and returns 0 (non-zero with f3_last_error() on
- * failure); write_json adds keys to run.json (may be NULL); end frees
+ * computed to *st, and returns 0, TRAIN_EPOCH_STOPPED when a stop signal
+ * ended the epoch early (after the whole batches that *st counts), or
+ * another non-zero value with f3_last_error() on failure; write_json adds keys to run.json (may be NULL); end frees
  * (may be NULL). */
 struct json_writer_s;
+#define TRAIN_EPOCH_STOPPED 2
 typedef struct {
     int (*begin)(void *ctx, f3_trainer *tr, const f3_dataset *train);
     int (*epoch)(void *ctx, f3_trainer *tr, const f3_dataset *train, const size_t *perm,

@@ -234,6 +234,11 @@ f3_status scenario_check_hardware(const scenario *sc)
                           fabric->origin, fabric->line);
     }
 
+    if (scenario_num(sc, "outputs.checkpoint_every") > 0)
+        return scenario_at_key(sc, "outputs.checkpoint_every", F3_EINVAL,
+                               "checkpoints are not written on the chip model (a hardware section): its timing state "
+                               "is not saved; set 0 (under --resume a chip point that did not finish runs again)");
+
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
     for (size_t a = 0; a < na; a++) {

@@ -138,7 +138,7 @@ static const sc_entry SCHEMA[] = {
     {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0},
     {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0},
     {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0},
-    {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section.", "1", 0},
+    {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section (the chip's timing state is not saved; under --resume an unfinished chip rule runs again).", "1", 0},
     {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0},
 };
 

@@ -145,7 +145,7 @@ wait "$pid"; rc=$?
   || bad "run: statuses after SIGTERM: $(cat out/sig/status.json out/sig/f3/status.json)"
 [ ! -e out/sig/bp ] && [ ! -e out/sig/compare.csv ] && ok || bad "run went on after SIGTERM: $(ls out/sig)"
 grep -q "stopped by SIGTERM" sig.err && ok || bad "run: no 'stopped by SIGTERM' on stderr"
-# on the chip (a process of its own: the signal is passed on; it stops after the epoch)
+# on the chip (a process of its own: the signal is passed on; it stops after the batches in flight)
 scen sigchip "[f3]" 100000 "hardware: {}" > sigchip.yaml
 "$f3sim" run sigchip.yaml --quiet > /dev/null 2> sigchip.err &
 pid=$!
@@ -154,6 +154,23 @@ kill -TERM "$pid"
 wait "$pid"; rc=$?
 [ "$rc" = 143 ] && [ "$(state out/sigchip/f3)" = interrupted ] && ok \
   || bad "chip run stopped by SIGTERM: exit $rc, $(cat sigchip.err)"
+# within an epoch: 2000 batches an epoch; the chip stops after the batches in flight
+cat > sigchip2.yaml <<Y
+name: sigchip2
+dataset: {name: csv, path: $tmp/big/train.csv, test_path: $tmp/big/test.csv, classes: 3}
+network: {hidden: [64]}
+training: {compare: [f3], epochs: 1000, batch_size: 10, lr: 0.01}
+outputs: {folder: $tmp/out}
+hardware: {}
+Y
+"$f3sim" run sigchip2.yaml --quiet > /dev/null 2> sigchip2.err &
+pid=$!
+wait_running out/sigchip2/f3 && sleep 1
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" = 130 ] && [ "$(state out/sigchip2/f3)" = interrupted ] \
+  && grep -qE "stopped by SIGINT in epoch [0-9]+ after batch [0-9]+ of 2000" sigchip2.err && ok \
+  || bad "chip run stopped by SIGINT within an epoch: exit $rc, $(cat sigchip2.err)"
 # a sweep in two processes: both points stop
 scen sigjobs "[f3]" 100000 "sweep: {training.seed: [1, 2]}" > sigjobs.yaml
 "$f3sim" run sigjobs.yaml --jobs 2 --quiet > /dev/null 2> sigjobs.err &
