@@ -9,4 +9,10 @@ extern const char *const SCENARIO_HELP;
  * cmd; returns its exit status, or -1 if cmd is not a scenario command. */
 int scenario_command(const char *cmd, int argc, char **argv);
 
+/* The training options of rule alg at scenario point sc (as f3sim run
+ * trains it; o->out, progress and labels are left to the caller). */
+#include "scenario.h"
+#include "train_run.h"
+void scenario_train_options(const scenario *sc, const char *alg, train_options *o);
+
 #endif

@@ -806,6 +806,8 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         memcpy(res->weights_sha256, hash, sizeof hash);
         res->epochs = o->epochs;
         res->best_epoch = best_epoch + 1;
+        res->n_train = n;
+        res->cfg = tr->cfg;
     }
     /* run.json first, then epochs.csv: an epochs.csv never stands without
      * its run.json */

@@ -69,6 +69,8 @@ typedef struct {
     uint64_t fma, elementwise_ops, peak_act, peak_err;
     char weights_sha256[65];
     size_t epochs, best_epoch; /* best_epoch 1-based */
+    size_t n_train;            /* training samples (after train_limit) */
+    f3_config cfg;             /* the trainer's configuration, widths from the data set */
 } train_result;
 
 void train_options_default(train_options *o);
