@@ -68,12 +68,13 @@ typedef struct {
     int f3, stream, per_sample, es_dram, one_hot;
     size_t users;                 /* of the DRAM */
     double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
-    double bps_in, bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], bps_bcast; /* link bytes per sample */
-    double per_in, per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS], per_bcast; /* link cycles per sample */
+    double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
+    double local, es_rd, es_dram_rd, link_in;    /* clocks */
+    /* per tile (only K entries are used, and zeroed, per chip) */
+    double free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], dram[F3_MAX_LAYERS];
+    double bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS];
     int uses_dram[F3_MAX_LAYERS];
-    /* clocks */
-    double local, es_rd, es_dram_rd, link_in, free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], bcast,
-        dram[F3_MAX_LAYERS], thr[RING_MAX], end;
+    double bcast, thr[RING_MAX], end;
     /* accumulated waits, cycles */
     double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
     /* per-batch scratch: per-sample times */
@@ -427,8 +428,16 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
         return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
     const f3_algorithm alg = cfg->algorithm;
-    sched s;
-    memset(&s, 0, sizeof s);
+    static _Thread_local sched s;
+    /* zero what this chip uses: the scalars and K entries of each per-tile array */
+    memset(&s, 0, offsetof(sched, free));
+    for (size_t i = 0; i < K; i++)
+        s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
+            s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = 0, s.uses_dram[i] = 0;
+    s.bcast = 0;
+    for (size_t r = 0; r < RING_MAX; r++) s.thr[r] = 0;
+    s.end = 0;
+    s.a = s.c = s.d = s.e = s.outs = NULL;
     s.hw = hw;
     s.cfg = cfg;
     s.K = K;
