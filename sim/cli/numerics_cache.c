@@ -17,6 +17,8 @@
 
 #include "analytic.h"
 #include "cli_util.h"
+#include "f3/formulas.h"
+#include "f3/ledger.h"
 #include "f3/status.h"
 #include "json.h"
 #include "results.h"
@@ -229,6 +231,17 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
+/* An entry's files and folder. */
+static void remove_entry(const char *dir)
+{
+    char p[4600];
+    snprintf(p, sizeof p, "%s/record.txt", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/epochs.csv", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
 int numerics_cache_store(const char *root, const char *key, const train_result *res, const char *epochs_csv)
 {
     char tmp[4400], dir[4400], path[4500];
@@ -260,19 +273,16 @@ int numerics_cache_store(const char *root, const char *key, const train_result *
         snprintf(path, sizeof path, "%s/epochs.csv", tmp);
         if (copy_file(epochs_csv, path)) return -1;
     }
-    /* into place; an entry already there (another process) wins */
+    /* into place; a usable entry already there wins, one that this build
+     * cannot read (another build's) is replaced */
     if (rename(tmp, dir)) {
-        if (errno == ENOTEMPTY || errno == EEXIST) {
-            remove_run_folder(tmp);
-            char p2[4600];
-            snprintf(p2, sizeof p2, "%s/record.txt", tmp);
-            unlink(p2);
-            snprintf(p2, sizeof p2, "%s/epochs.csv", tmp);
-            unlink(p2);
-            rmdir(tmp);
-            return 0;
-        }
-        return F3_FAIL(F3_EIO, "%s: cannot rename to %s: %s", tmp, dir, strerror(errno)), -1;
+        if (errno != ENOTEMPTY && errno != EEXIST)
+            return F3_FAIL(F3_EIO, "%s: cannot rename to %s: %s", tmp, dir, strerror(errno)), -1;
+        train_result old;
+        const int usable = numerics_cache_load(root, key, &old, NULL, 0) == 1;
+        remove_entry(usable ? tmp : dir);
+        if (!usable && rename(tmp, dir))
+            return F3_FAIL(F3_EIO, "%s: cannot rename to %s: %s", tmp, dir, strerror(errno)), -1;
     }
     return 0;
 }
@@ -417,6 +427,16 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_kv_u64(&w, "fma", r->fma);
     json_kv_u64(&w, "elementwise_ops", r->elementwise_ops);
     json_kv_string(&w, "weights_sha256", r->weights_sha256);
+    /* the ledger: model/'s closed forms, which equal the trained run's counts */
+    f3_ledger *led = NULL;
+    const uint64_t per_epoch = (r->n_train + r->cfg.batch_size - 1) / r->cfg.batch_size;
+    if (f3_ledger_alloc(r->cfg.n_layers, &led) == F3_OK &&
+        f3_formula_ledger(&r->cfg, r->n_train, f3_run_shape_epochs(r->n_train, r->cfg.batch_size, per_epoch * r->epochs),
+                          led) == F3_OK) {
+        json_key(&w, "ledger");
+        train_json_ledger(&w, led, &r->cfg);
+    }
+    f3_ledger_free(led);
     chip_json_hardware(&w, hw, &r->cfg, h);
     json_end_object(&w);
     fputc('\n', af.f);

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include "analytic.h"
+#include "chip_run.h"
 #include "scenario.h"
 #include "train_run.h"
 
@@ -45,8 +47,6 @@ void numerics_cache_unlock(int fd);
 
 /* ---- train once per numerics point ------------------------------------------ */
 
-#include "chip_run.h"
-
 /* One rule of scenario point p on chip hw with the analytic engine: the
  * training comes from the cache (unless force), else it runs now (on the
  * SystemC chip, as `f3sim run` does) and is stored; the chip's figures of
@@ -68,7 +68,6 @@ int numerics_train_cached(const scenario *p, const char *rule, const train_optio
  * 0, or 2 (the chip cannot run it) with the message. */
 int numerics_evaluate(const chip_config *hw, const train_result *res, chip_result *out);
 /* The same with the workload (chip_workload_init of res) made once. */
-#include "analytic.h"
 int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, chip_result *out);
 
 #endif

@@ -433,7 +433,11 @@ static void json_counts(json_writer *w, const f3_counts *c)
 
 static void json_ledger(json_writer *w, const f3_trainer *tr)
 {
-    const f3_ledger *l = tr->ledger;
+    train_json_ledger(w, tr->ledger, &tr->cfg);
+}
+
+void train_json_ledger(json_writer *w, const f3_ledger *l, const f3_config *cfg)
+{
     json_begin_object(w);
     json_kv_string(w, "units",
                    "fma: fused multiply-adds (Appendix A counting); elementwise_ops: "
@@ -458,8 +462,8 @@ static void json_ledger(json_writer *w, const f3_trainer *tr)
     for (size_t i = 0; i < l->n_layers; i++) {
         json_begin_object(w);
         json_kv_u64(w, "layer", i + 1);
-        json_kv_u64(w, "n_in", tr->layers[i].n_in);
-        json_kv_u64(w, "n_out", tr->layers[i].n_out);
+        json_kv_u64(w, "n_in", cfg->widths[i]);
+        json_kv_u64(w, "n_out", cfg->widths[i + 1]);
         for (int p = 0; p < F3_PH_COUNT; p++) {
             json_key(w, f3_phase_name((f3_phase)p));
             json_counts(w, f3_ledger_at((f3_ledger *)l, i, (f3_phase)p));

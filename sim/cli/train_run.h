@@ -106,6 +106,10 @@ int train_run(const train_options *o, const char *command, train_result *res);
  * returns the exit status. */
 int train_main(train_options *o, int argc, char **argv);
 
+/* run.json's "ledger" object for ledger l of a network cfg. */
+struct json_writer_s;
+void train_json_ledger(struct json_writer_s *w, const f3_ledger *l, const f3_config *cfg);
+
 /* The command line argv[0..argc) as shell words into buf (cut short with
  * "…" if too long). */
 void command_line_text(char *buf, size_t len, int argc, char **argv);

@@ -63,7 +63,17 @@ for a in ('f3', 'bp'):
     assert len(h) == 1, (a, h)
     acc = {r['final_test_accuracy_percent'] for r in rows if r['algorithm'] == a}
     assert len(acc) == 1, (a, acc)
-" "hardware-only points do not share their numerics point's training"
+# a reused point's run.json holds the ledger, equal to the trained point's
+import json
+runs = sorted(glob.glob('out/hw/point-*/f3/run.json'))
+J = [json.load(open(f)) for f in runs]
+trained = [j for j in J if 'reused_training' not in j]
+reused = [j for j in J if 'reused_training' in j]
+assert len(trained) == 1 and len(reused) == 3, (len(trained), len(reused))
+for j in reused:
+    assert j['ledger'] == trained[0]['ledger'], 'ledgers differ'
+    assert j['weights_sha256'] == trained[0]['weights_sha256']
+" "hardware-only points do not share their numerics point's training (weights, accuracy, ledger)"
 # the same sweep, every point trained on the SystemC chip: equal chip figures
 "$f3sim" run hw.yaml --engine systemc --set outputs.folder=sysc --quiet > /dev/null 2> sysc.err \
   || { bad "--engine systemc sweep failed"; cat sysc.err; }
@@ -89,6 +99,13 @@ ls out/.numerics-cache/*/record.txt > /dev/null 2>&1 && ok || bad "no numerics c
 "$f3sim" run hw.yaml --set training.lr=0.02 > /dev/null 2> hw4.err || bad "lr run failed"
 [ "$(grep -c "its training reused" hw4.err)" -eq 6 ] && ok || bad "training.lr=0.02 reused a training of lr 0.01"
 expect 2 "engine expects analytic or systemc" -- "$f3sim" run hw.yaml --engine fast
+# an entry this build cannot read is trained again and replaced
+for r in out/.numerics-cache/*/record.txt; do echo "f3sim_version broken" > "$r"; done
+"$f3sim" run hw.yaml > /dev/null 2> hw5.err || bad "run over broken cache entries failed"
+[ "$(grep -c "its training reused" hw5.err)" -eq 6 ] && ok || bad "broken entries: wanted 2 retrained, 6 reused"
+"$f3sim" run hw.yaml > /dev/null 2> hw6.err || bad "rerun after replacing entries failed"
+[ "$(grep -c "its training reused" hw6.err)" -eq 8 ] && ok || bad "the replaced entries are not used"
+ls out/.numerics-cache | grep -q "tmp" && bad "a temporary cache folder was left: $(ls out/.numerics-cache)" || ok
 
 # ---- explore ---------------------------------------------------------------------------
 { base ex "[f3, bp]" 2; cat <<Y
@@ -184,6 +201,26 @@ combos = {(r['hardware.tile.mac_lanes'], r['hardware.tile.sram.banks'], r['hardw
 assert len(R) == 24 and len(combos) == 24, (len(R), len(combos))
 assert {c[0] for c in combos} == {'2', '4', '8', '16'}, combos
 " "grid: not every combination"
+
+# numerics points from a sweep: one training each, a column per swept key of both kinds
+{ base swp "[f3]" 1; cat <<Y
+sweep:
+  training.lr: [0.01, 0.03]
+explore:
+  space:
+    hardware.tile.mac_lanes: [1, 4, 16]
+Y
+} > swp.yaml
+"$f3sim" explore swp.yaml > swp.out 2> swp.err || { bad "explore over a sweep failed"; cat swp.err; }
+check "
+import csv
+R = list(csv.DictReader(open('out/swp/explore.csv')))
+assert len(R) == 6, len(R)
+assert {r['training.lr'] for r in R} == {'0.01', '0.03'}, {r['training.lr'] for r in R}
+assert {r['numerics_point'] for r in R} == {'0', '1'}
+h = {r['numerics_point']: r['weights_sha256'] for r in R}
+assert h['0'] != h['1'], h
+" "explore over a numerics sweep: rows, sweep columns or trainings wrong"
 
 # ---- bad explore sections: file:line:col, exit 2, nothing written ----------------------
 badspec() {  # name explore-body pattern
