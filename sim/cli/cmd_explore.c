@@ -64,7 +64,7 @@ const char *const EXPLORE_HELP =
 
 #define MAX_AXES 32
 #define MAX_VALUES 1024
-#define MAX_POINTS 10000000.0
+#define MAX_POINTS 5000000.0 /* hardware points x numerics points (memory for the fronts) */
 
 enum { OBJ_ACC = 0, OBJ_ENERGY, OBJ_SPS, OBJ_AREA, OBJ_COUNT };
 static const char *const OBJ_NAMES[OBJ_COUNT] = {"test_accuracy_pct", "energy_per_sample_nJ", "samples_per_second",
@@ -591,11 +591,22 @@ static void header(FILE *f, const scenario *sc, const spec *sp)
           f);
 }
 
+/* ,"text" with the quotes inside doubled (RFC 4180) */
+static void csv_quoted(FILE *f, const char *t)
+{
+    fputs(",\"", f);
+    for (; *t; t++) {
+        if (*t == '"') fputc('"', f);
+        fputc(*t, f);
+    }
+    fputc('"', f);
+}
+
 static void row(FILE *f, const scenario *sc, const spec *sp, size_t hp, const numerics_point *np, const outcome *o,
                 char vals[][64])
 {
     fprintf(f, "%zu,%zu,%s", hp, np->sweep_point, np->rule);
-    for (size_t a = 0; a < sc->n_sweep; a++) fprintf(f, ",\"%s\"", scenario_sweep_value(sc, a, np->sweep_point));
+    for (size_t a = 0; a < sc->n_sweep; a++) csv_quoted(f, scenario_sweep_value(sc, a, np->sweep_point));
     for (size_t i = 0; i < sp->n_ax; i++) fprintf(f, ",%s", vals[i]);
     fprintf(f, ",%s,%d,%.4f,%.4f", o->status, o->feasible, np->res.final_test_accuracy, np->res.best_test_accuracy);
     if (!o->ran) {
@@ -724,6 +735,15 @@ int cmd_explore(int argc, char **argv)
     }
     if ((rc = read_spec(sc, &sp)) || (rc = make_design(&sp, &d))) goto out;
 
+    /* numerics points: sweep points × rules, each trained once (cached) */
+    char algs[SC_MAX_LIST][32];
+    const size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), nsw = scenario_sweep_points(sc);
+    if ((double)d.n_points * (double)(na * nsw) > MAX_POINTS) {
+        fprintf(stderr, "f3sim explore: %s:%d:%d: %zu hardware points × %zu numerics points; at most %.0f evaluations\n",
+                file, sc->explore_line, sc->explore_col, d.n_points, na * nsw, MAX_POINTS);
+        rc = EXIT_USAGE;
+        goto out;
+    }
     char base[1200];
     snprintf(base, sizeof base, "%s/%s", scenario_str(sc, "outputs.folder"), sc->name);
     if (make_dirs(base)) {
@@ -731,9 +751,6 @@ int cmd_explore(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
-    /* numerics points: sweep points × rules, each trained once (cached) */
-    char algs[SC_MAX_LIST][32];
-    const size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), nsw = scenario_sweep_points(sc);
     nps = calloc(na * nsw, sizeof *nps);
     if (!nps) {
         rc = EXIT_RUNTIME;

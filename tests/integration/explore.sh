@@ -242,6 +242,12 @@ badspec b8 "  space: {hardware.tile.mac_lanes: [1]}
   constraints: {area_max: 3}" "b8.yaml:11:17: explore.constraints: unknown constraint 'area_max'"
 badspec b9 "  space: {hardware.tile.mac_lans: [1]}" "b9.yaml:10:11: explore: 'hardware.tile.mac_lans' is not a key path"
 badspec b10 "  space: {hardware.tile.mac_lanes: {from: 0, to: 4, scale: log2}}" "b10.yaml:10:36: .*needs from > 0|leaves the key's range"
+base nohw "[f3]" 1 | grep -v -e '^hardware:' -e '^  tile:' -e '^  links:' > nohw.yaml
+printf 'explore:\n  space: {hardware.tile.mac_lanes: [1, 2]}\n' >> nohw.yaml
+expect 2 "nohw.yaml:6:1: explore needs a hardware section" -- "$f3sim" explore nohw.yaml
+{ base big "[f3, bp]" 1; printf 'explore:\n  method: random\n  samples: 3000000\n  space: {hardware.tile.mac_lanes: [1, 2]}\n'; } > big.yaml
+expect 2 "big.yaml:9:1: 3000000 hardware points × 2 numerics points; at most 5000000 evaluations" -- "$f3sim" explore big.yaml --quiet
+[ -e out/big ] && bad "a refused explore left out/big" || ok
 base nox "[f3]" 1 > nox.yaml
 expect 2 "nox.yaml:1:1: no explore section" -- "$f3sim" explore nox.yaml
 expect 2 "which scenario" -- "$f3sim" explore
