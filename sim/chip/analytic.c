@@ -493,10 +493,17 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     }
     if (s.f3 && s.es_dram) s.users += 2;
     if (!s.users) s.users = 1;
-    /* jumps and sums are exact when every clock holds whole cycles */
-    const int jumps = integral(hw->forward.latency_cycles) && integral(hw->backward.latency_cycles) &&
-                      integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
-                      integral(hw->dram_latency_cycles);
+    /* jumps and sums are exact when every clock holds whole cycles: whole
+     * latencies and whole step cycles (an LFSR may take a fractional number
+     * of cycles per value); links, DRAM and the store take whole cycles */
+    int jumps = integral(hw->forward.latency_cycles) && integral(hw->backward.latency_cycles) &&
+                integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
+                integral(hw->dram_latency_cycles);
+    for (size_t i = 0; i < K && jumps; i++)
+        for (int k = 0; k < TC_STEPS; k++)
+            if ((full.tc[i].step[k].reps != 0 && !integral(full.tc[i].step[k].cycles)) ||
+                (r && rem.tc[i].step[k].reps != 0 && !integral(rem.tc[i].step[k].cycles)))
+                jumps = 0;
     fill_times(&s, &full, jumps);
     if (r) fill_times(&s, &rem, jumps);
     if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);

@@ -7,7 +7,7 @@
  * learning rule, batch 1–7 with SGD or Adam, every dataflow the rule can
  * run, random number formats, ROM encodings, SRAM sizes that put part of a
  * tile in DRAM, link, DRAM and error-store widths and latencies, energy and
- * area figures, 1–3 epochs over 3–40 samples) it trains on the SystemC chip
+ * area figures, 1–5 epochs over 3–40 samples) it trains on the SystemC chip
  * in a child process (SystemC elaborates once per process), evaluates the
  * same point analytically in this one, and compares every field of
  * chip_result: cycles, samples, every byte count, energy by item per tile,
@@ -94,7 +94,7 @@ static int random_point(point *p)
     cfg->seed = next_u64() % 1000 + 1;
     random_formats(cfg);
     p->n = uni(cfg->batch_size > 3 ? cfg->batch_size : 3, 40);
-    p->epochs = uni(1, 3);
+    p->epochs = uni(1, 5);
     if (f3_config_validate(cfg, F3_TASK_CLASSIFICATION) != F3_OK) return 0;
 
     chip_config *hw = &p->hw;
@@ -129,7 +129,7 @@ static int random_point(point *p)
     hw->rom_read_pj = unif(0.1, 3);
     hw->rom_leakage_uw_per_kib = unif(0, 5);
     hw->rom_area_mm2_per_kib = unif(0.0005, 0.005);
-    hw->lfsr_cycles_per_value = (double)uni(1, 3);
+    hw->lfsr_cycles_per_value = coin(0.3) ? 1.1 * (double)uni(1, 3) : (double)uni(1, 3); /* fractional: no jumps */
     hw->lfsr_pj_per_value = unif(0.1, 1);
     hw->lfsr_area_mm2 = unif(0.0001, 0.001);
     hw->dram_bytes_per_cycle = (double)uni(1, 32);
