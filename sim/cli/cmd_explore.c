@@ -548,7 +548,13 @@ static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point 
     chip_config hw;
     chip_config_from_scenario(np->q, &hw);
     memset(o, 0, offsetof(outcome, r));
-    if (numerics_evaluate_workload(&hw, &np->w, &o->r)) {
+    /* what f3sim check and a run refuse, this rule cannot run here: a ROM
+     * that cannot hold its B_i, a tile that does not fit a strict chip, a
+     * cost table the hardware cannot follow (the evaluator: links, dataflow) */
+    const char *key = NULL;
+    if (scenario_check_rom(np->q, &hw, &np->res.cfg, np->rule) != F3_OK ||
+        chip_check_layers(&hw, &np->res.cfg, np->rule, &key) != F3_OK ||
+        numerics_evaluate_workload(&hw, &np->w, &o->r)) {
         snprintf(o->status, sizeof o->status, "cannot run: %.140s", f3_last_error());
         for (char *c = o->status; *c; c++)
             if (*c == ',' || *c == '"' || *c == '\n') *c = ';';

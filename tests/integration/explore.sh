@@ -194,6 +194,25 @@ explore:
 Y
 } > grid.yaml
 "$f3sim" explore grid.yaml --quiet > /dev/null 2>&1 || bad "grid explore failed"
+# what the scenario check refuses, the explore marks: a ROM that cannot hold B_i, a strict chip that does not fit
+{ base cant "[f3]" 1; cat <<Y
+explore:
+  space:
+    hardware.tile.rom.encoding: [fp32, int8]
+    hardware.strict: [false, true]
+    hardware.tile.sram.capacity_kib: [0.25, 64]
+Y
+} > cant.yaml
+"$f3sim" explore cant.yaml --quiet > /dev/null 2>&1 || bad "explore cant.yaml failed"
+check "
+import csv
+R = {(r['hardware.tile.rom.encoding'], r['hardware.strict'], r['hardware.tile.sram.capacity_kib']): r for r in csv.DictReader(open('out/cant/explore.csv'))}
+assert len(R) == 8, len(R)
+for k, r in R.items():
+    cannot = k[0] == 'int8' or (k[1] == 'true' and k[2] == '0.25')
+    assert r['status'].startswith('cannot run') == cannot and (r['feasible'] == '0') == cannot, (k, r['status'])
+    if k[0] == 'int8': assert 'rom.encoding int8' in r['status'], r['status']
+" "explore: a point the scenario check refuses is not marked 'cannot run'"
 check "
 import csv
 R = list(csv.DictReader(open('out/grid/explore.csv')))
