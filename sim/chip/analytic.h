@@ -3,7 +3,7 @@
  * tiles, links, streamer, error store and DRAM of the sim/chip modules) with the
  * same cost table (tile_cost.h), and gives the very chip_result a SystemC
  * run gives — cycles, every byte count, energy by item, area — equal to the
- * last bit (tests/integration/chip_analytic.sh checks random chips against
+ * last bit (tests/chip/analytic_vs_systemc.c checks random chips against
  * SystemC).
  *
  * Time, traffic and energy depend on shapes, formats and the schedule,
@@ -14,8 +14,8 @@
  * Speed: the schedule is a max-plus recurrence over batches; the evaluator
  * runs it until the state (every clock relative to the latest) repeats,
  * then jumps over whole periods, and over whole epochs once an epoch
- * repeats the previous one.  With integer latencies the jump is exact;
- * otherwise it runs every batch (exact, slower). */
+ * repeats the previous one.  With whole-cycle latencies and steps the jump
+ * is exact; otherwise it runs every batch (exact, slower). */
 #ifndef F3SIM_ANALYTIC_H
 #define F3SIM_ANALYTIC_H
 
