@@ -164,11 +164,3 @@ extern "C" int chip_sim_write_files(chip_sim *s, const char *dir)
     if (write_tiles_csv(c, r, dir)) return 1;
     return c.m_hw.trace ? write_trace(c, dir) : 0;
 }
-
-/* libsystemc's own main() calls sc_main; f3sim has a main of its own and
- * builds the chip from chip_sim_new, so this is never called. */
-int sc_main(int, char **)
-{
-    std::fprintf(stderr, "f3sim: sc_main is not an entry point\n");
-    return 2;
-}

@@ -44,25 +44,6 @@ struct Interval {
     int state;
 };
 
-/* Busy intervals of a shared port.  Requests arrive out of time order
- * (temporal decoupling), so a request fills the earliest free cycles at or
- * after its time, split over gaps if need be; done is the end of its last
- * piece.  Intervals that end before every requester's latest request are
- * dropped. */
-class Calendar {
-public:
-    explicit Calendar(size_t requesters) : m_last(requesters, 0.0) {}
-    double reserve(size_t who, double t, double cycles);
-    double busy_cycles() const { return m_busy; }
-
-private:
-    std::map<double, double> m_iv; /* start → end, disjoint, not adjacent */
-    std::vector<double> m_last;
-    double m_busy = 0;
-    unsigned m_since_prune = 0;
-    void prune();
-};
-
 /* Receiving end of a link. */
 struct link_in_if : virtual sc_core::sc_interface {
     virtual Msg *recv() = 0;
@@ -74,7 +55,7 @@ struct link_out_if : virtual sc_core::sc_interface {
 };
 /* A memory reached over an arbitrated port (DRAM, the error store):
  * moves `bytes` for requester `who` starting at cycle t; returns the
- * cycle the data is there. */
+ * cycle the data is there.  A requester asks in time order. */
 struct mem_if : virtual sc_core::sc_interface {
     virtual double access(size_t who, double t, double bytes, bool write) = 0;
 };
@@ -92,6 +73,8 @@ struct chain_if : virtual sc_core::sc_interface {
     virtual void take_credit() = 0;
     virtual void tile_done(size_t slot, double cycle) = 0;
     virtual double end_cycle() const = 0;
+    /* the cycle the batch that last held `slot` was through every tile (0 before) */
+    virtual double slot_through(size_t slot) const = 0;
     virtual bool tracing() const = 0;
     virtual void sync(double cycle) = 0; /* wait until SystemC time reaches cycle */
     virtual double now_cycles() const = 0;

@@ -31,6 +31,8 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     const size_t bs = cfg.batch_size, C = tr->C;
     m_slots.resize(m_ring);
     m_tiles_done.assign(m_ring, 0);
+    m_slot_max.assign(m_ring, 0.0);
+    m_slot_through.assign(m_ring, 0.0);
     for (Slot &sl : m_slots) {
         sl.x.resize(bs * train->d);
         sl.t.resize(bs * C);
@@ -41,8 +43,8 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     }
     const bool tr_on = hw.trace != 0;
     const size_t q = 2; /* messages a link queues per receiver */
-    /* requesters of the DRAM: the tiles, then the error store */
-    dram.reset(new Dram("dram", hw, m_K + 1, &r_dram));
+    /* requesters of the DRAM: the tiles, then the error store's reads and writes */
+    dram.reset(new Dram("dram", hw, m_K + 2, chip_dram_users(&hw, &cfg), &r_dram));
     link_in.reset(new Link("link_in", hw.forward, 1, q, tr_on, &r_in));
     for (size_t i = 0; i < m_K; i++) {
         fwd.emplace_back(new Link(("link_fwd" + std::to_string(i + 1)).c_str(), hw.forward, 1, q, tr_on, &r_fwd[i]));
@@ -78,8 +80,11 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
 void Top::tile_done(size_t k, double t)
 {
     m_end = std::max(m_end, t);
+    m_slot_max[k] = std::max(m_slot_max[k], t);
     if (++m_tiles_done[k] < m_K) return;
     m_tiles_done[k] = 0;
+    m_slot_through[k] = m_slot_max[k];
+    m_slot_max[k] = 0;
     m_samples += m_slots[k].b;
     f3_ledger_count_step(m_tr->ledger, m_slots[k].b); /* as f3_train_step counts them */
     if (m_tracing && m_samples >= m_hw.trace_samples) {
@@ -162,95 +167,31 @@ extern "C" int chip_sim_stopped(const chip_sim *s, size_t *batches_done)
     return s->top->streamer->stopped() ? 1 : 0;
 }
 
-/* Put the modules' reports together: totals, energy by item, area. */
+/* Put the modules' reports together (chip_result_assemble: energy by
+ * item, area, rates). */
 static void collect(const Top &c, chip_result *r)
 {
-    const chip_config &hw = c.m_hw;
     const f3_trainer *tr = c.m_tr;
     const f3_config &cfg = tr->cfg;
-    std::memset(r, 0, sizeof *r);
-    r->cycles = uint64_t(std::ceil(c.m_end));
-    r->samples = c.m_samples;
-    r->cycles_per_sample = c.m_samples ? c.m_end / double(c.m_samples) : 0;
-    r->samples_per_second = r->cycles_per_sample > 0 ? hw.clock_mhz * 1e6 / r->cycles_per_sample : 0;
-    r->n_tiles = c.m_K;
-    const double us = c.m_end / hw.clock_mhz; /* the run's duration, µs: leakage µW × µs = pJ */
-    r->link_bytes[0] = c.r_in.bytes;
-    r->link_bytes[2] = c.r_bcast.bytes;
-    const double es_pj_r = hw.es_read_pj, es_pj_w = hw.es_write_pj; /* auto: the DRAM's when it lives there */
-    r->es_capacity_bytes = chip_error_store_bytes(&hw, &cfg, tr->n_train);
-    const bool es_on_chip = hw.es_placement == CHIP_ES_ON_CHIP && r->es_capacity_bytes > 0;
-    r->es_area_mm2 = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw.es_area_mm2_per_kib : 0.0;
-    const double es_leak_uw = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw.es_leakage_uw_per_kib : 0.0;
-    double stall = 0;
-    const chip_mac_figures mac = chip_mac_figures_for(&hw, &cfg); /* the MAC lanes' arithmetic in the formats */
+    std::unique_ptr<chip_totals> t(new chip_totals());
+    t->end = c.m_end;
+    t->samples = c.m_samples;
+    t->n_train = tr->n_train;
+    t->link_in_bytes = c.r_in.bytes;
+    t->link_bcast_bytes = c.r_bcast.bytes;
+    t->es_read = c.r_store.read;
+    t->es_written = c.r_store.written;
     for (size_t i = 0; i < c.m_K; i++) {
-        const f3chip::TileReport &t = c.r_tiles[i];
-        chip_tile_stats &ts = r->tile[i];
-        tile_cost tc;
-        tile_cost_compute(&hw, &cfg, i, cfg.batch_size, &tc);
-        r->link_bytes[0] += c.r_fwd[i].bytes;
-        r->link_bytes[1] += c.r_bwd[i].bytes;
-        ts.busy = uint64_t(std::llround(t.busy));
-        ts.wait_input = uint64_t(std::llround(t.wait_input));
-        ts.wait_downstream = uint64_t(std::llround(t.wait_downstream));
-        ts.wait_memory = uint64_t(std::llround(t.wait_memory));
-        double acc = t.busy + t.wait_input + t.wait_downstream + t.wait_memory;
-        ts.idle = c.m_end > acc ? uint64_t(std::llround(c.m_end - acc)) : 0;
-        ts.reg_bytes = uint64_t(std::llround(t.reg));
-        ts.sram_read = uint64_t(std::llround(t.sram_r));
-        ts.sram_written = uint64_t(std::llround(t.sram_w));
-        ts.rom_read = uint64_t(std::llround(t.rom));
-        ts.dram_read = uint64_t(std::llround(t.dram_r));
-        ts.dram_written = uint64_t(std::llround(t.dram_w));
-        ts.lfsr_values = uint64_t(std::llround(t.lfsr));
-        /* compute: the ledger's operations of this layer, with Bᵀe as the
-         * chip does it (additions for a {−1,0,1} B, one column for one-hot e) */
+        chip_tile_totals &tt = t->tile[i];
+        tt = c.r_tiles[i].t;
+        tt.link_fwd_bytes = c.r_fwd[i].bytes;
+        tt.link_bwd_bytes = c.r_bwd[i].bytes;
         f3_counts cnt = f3_ledger_sum(tr->ledger, int(i), F3_PH_COUNT);
-        double fma = double(cnt.fma);
-        if (f3_layer_has_feedback(&cfg, i)) fma -= double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
-        double *e = ts.energy_pj;
-        e[CHIP_E_COMPUTE] = fma * mac.fma_pj + double(cnt.elem) * hw.elem_pj + t.fb_fma * mac.fma_pj +
-                            t.fb_add * mac.add_pj + t.fb_mul * mac.mul_pj;
-        e[CHIP_E_REGISTERS] = t.reg * hw.reg_pj_per_byte;
-        e[CHIP_E_SRAM] = t.sram_r * hw.sram_read_pj + t.sram_w * hw.sram_write_pj + t.sram_transposed_extra * hw.sram_read_pj;
-        e[CHIP_E_ROM] = t.rom * hw.rom_read_pj + t.lfsr * hw.lfsr_pj_per_value;
-        e[CHIP_E_DRAM] = (t.dram_r + t.dram_w) * hw.dram_pj_per_byte;
-        e[CHIP_E_LINKS] = double(c.r_fwd[i].bytes) * hw.forward.pj_per_byte + double(c.r_bwd[i].bytes) * hw.backward.pj_per_byte;
-        if (i == 0) e[CHIP_E_LINKS] += double(c.r_in.bytes) * hw.forward.pj_per_byte;
-        e[CHIP_E_LEAKAGE] = tc.leakage_uw * us;
-        if (i == 0) e[CHIP_E_ERROR_STORE] += c.r_store.read * es_pj_r;
-        if (i + 1 == c.m_K) {
-            /* the output tile writes the error store and sends the broadcast;
-             * the store's leakage is counted with it */
-            e[CHIP_E_LINKS] += double(c.r_bcast.bytes) * hw.broadcast.pj_per_byte;
-            e[CHIP_E_ERROR_STORE] += c.r_store.written * es_pj_w;
-            e[CHIP_E_LEAKAGE] += es_leak_uw * us;
-        }
-        ts.sram_needed = tc.sram_needed;
-        ts.sram_on_chip = tc.sram_used;
-        ts.dram_resident = tc.dram_resident;
-        ts.stash_bytes = tc.stash_bytes;
-        ts.buffer_bytes = tc.buffer_bytes;
-        ts.rom_bytes = tc.rom_bytes;
-        ts.area_mm2 = tc.area_mm2;
-        r->area_mm2 += tc.area_mm2;
-        r->reg_bytes += ts.reg_bytes;
-        r->sram_read += ts.sram_read;
-        r->sram_written += ts.sram_written;
-        r->rom_read += ts.rom_read;
-        for (int k = 0; k < CHIP_E_COUNT; k++) r->energy_pj[k] += e[k];
-        stall += t.wait_downstream;
+        tt.ledger_fma = double(cnt.fma);
+        tt.ledger_feedback_fma = double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
+        tt.ledger_elem = double(cnt.elem);
     }
-    r->area_mm2 += r->es_area_mm2;
-    r->dram_read = c.r_dram.read;
-    r->dram_written = c.r_dram.written;
-    r->es_read = uint64_t(std::llround(c.r_store.read));
-    r->es_written = uint64_t(std::llround(c.r_store.written));
-    r->stall_fraction = c.m_end > 0 ? stall / (double(c.m_K) * c.m_end) : 0;
-    double e = 0;
-    for (double v : r->energy_pj) e += v;
-    r->energy_per_sample_pj = c.m_samples ? e / double(c.m_samples) : 0;
+    chip_result_assemble(&c.m_hw, &cfg, t.get(), nullptr, r);
 }
 
 extern "C" int chip_sim_result(chip_sim *s, chip_result *out)
@@ -271,4 +212,13 @@ extern "C" int chip_sim_result(chip_sim *s, chip_result *out)
     }
     *out = s->res;
     return 0;
+}
+
+/* libsystemc's own main() calls sc_main; f3sim has a main of its own and
+ * builds the chip from chip_sim_new, so this is never called (it lives here,
+ * beside chip_sim_new, so that every program that builds a chip links it). */
+int sc_main(int, char **)
+{
+    std::fprintf(stderr, "f3sim: sc_main is not an entry point\n");
+    return 2;
 }

@@ -23,6 +23,7 @@ public:
     void take_credit() override { m_credits.wait(); }
     void tile_done(size_t slot, double cycle) override;
     double end_cycle() const override { return m_end; }
+    double slot_through(size_t slot) const override { return m_slot_through.at(slot); }
     bool tracing() const override { return m_tracing; }
     void sync(double cycle) override
     {
@@ -41,6 +42,7 @@ public:
     f3_stats *m_stats = nullptr;
     std::vector<Slot> m_slots;
     std::vector<size_t> m_tiles_done;
+    std::vector<double> m_slot_max, m_slot_through; /* per slot: latest tile_done cycle so far; when it was through */
     double m_end = 0;
     uint64_t m_samples = 0;
     bool m_tracing;

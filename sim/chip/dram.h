@@ -1,7 +1,8 @@
 /* dram.h — the chip's off-chip DRAM, shared by every tile (and the error
  * store when it lives there): bytes per cycle, a latency, pJ per byte, and
- * arbitration between requesters (a calendar of busy cycles: a request
- * takes the earliest free cycles at or after its time). */
+ * arbitration between requesters: the bandwidth is split evenly between
+ * the requesters that use it, each served first come, first served on its
+ * share (chip_dram_users in tile_cost.h). */
 #ifndef F3SIM_DRAM_H
 #define F3SIM_DRAM_H
 
@@ -18,13 +19,17 @@ struct DramReport {
 
 class Dram : public sc_core::sc_module, public mem_if {
 public:
-    Dram(sc_core::sc_module_name name, const chip_config &hw, size_t requesters, DramReport *report);
+    /* users: the requesters that share the bandwidth (chip_dram_users) */
+    Dram(sc_core::sc_module_name name, const chip_config &hw, size_t requesters, size_t users, DramReport *report);
     double access(size_t who, double t, double bytes, bool write) override;
     void end_of_simulation() override;
 
 private:
-    const double m_bpc, m_latency;
-    Calendar m_cal;
+    const chip_config &m_hw;
+    const double m_latency;
+    const size_t m_users;
+    std::vector<double> m_free; /* per requester: the cycle its share is next free */
+    double m_busy = 0;
     std::vector<double> m_read, m_written;
     DramReport *m_report;
 };

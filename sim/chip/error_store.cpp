@@ -1,6 +1,7 @@
 /* error_store.cpp — see error_store.h. */
 #include "error_store.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace f3chip {
@@ -9,7 +10,7 @@ ErrorStore::ErrorStore(sc_core::sc_module_name name, const chip_config &hw, f3_t
                        StoreReport *report)
     : sc_module(name), m_tr(tr), m_in_dram(hw.es_placement == CHIP_ES_DRAM),
       m_bytes_per_sample((tr->cfg.error_info.one_hot ? 1.0 : double(tr->C)) * hw.es_bytes_per_value),
-      m_bpc(hw.es_bytes_per_cycle), m_latency(hw.es_latency_cycles), m_dram_id(dram_id), m_port(2), m_report(report)
+      m_bpc(hw.es_bytes_per_cycle), m_latency(hw.es_latency_cycles), m_dram_id(dram_id), m_report(report)
 {
     sc_assert(hw.es_bytes_per_value > 0 && (m_in_dram || m_bpc > 0));
 }
@@ -17,8 +18,11 @@ ErrorStore::ErrorStore(sc_core::sc_module_name name, const chip_config &hw, f3_t
 double ErrorStore::transfer(size_t who, double t, bool write)
 {
     (write ? m_written : m_read) += m_bytes_per_sample;
-    if (m_in_dram) return dram->access(m_dram_id, t, m_bytes_per_sample, write);
-    return m_port.reserve(who, t, std::ceil(m_bytes_per_sample / m_bpc)) + m_latency;
+    if (m_in_dram) return dram->access(m_dram_id + who, t, m_bytes_per_sample, write);
+    const double cycles = std::ceil(m_bytes_per_sample / m_bpc);
+    m_busy += cycles;
+    m_port_free[who] = std::max(m_port_free[who], t) + cycles;
+    return m_port_free[who] + m_latency;
 }
 
 double ErrorStore::read(double t, const int32_t *labels, const size_t *idx, size_t b, float *E, float *es,
@@ -40,7 +44,7 @@ void ErrorStore::write(const std::vector<double> &t, const float *y, const float
 
 void ErrorStore::end_of_simulation()
 {
-    if (m_report) *m_report = StoreReport{m_read, m_written, m_port.busy_cycles()};
+    if (m_report) *m_report = StoreReport{m_read, m_written, m_busy};
 }
 
 } // namespace f3chip

@@ -2,7 +2,9 @@
  * one-hot error information) at its precision, on chip (an SRAM with its own
  * port: bytes per cycle, latency) or in the shared DRAM.  The streamer reads
  * a sample's e before sending the sample; the output tile writes it after
- * the sample's forward pass (posted: the tile does not wait).  The numbers
+ * the sample's forward pass (posted: the tile does not wait).  On chip it
+ * has a read port and a write port, each first come, first served; in
+ * DRAM its reads and its writes are two of the DRAM's requesters.  The numbers
  * are the trainer's store, read and written through model/'s calls. */
 #ifndef F3SIM_ERROR_STORE_H
 #define F3SIM_ERROR_STORE_H
@@ -35,8 +37,9 @@ private:
     const bool m_in_dram;
     const double m_bytes_per_sample; /* read and written */
     const double m_bpc, m_latency;
-    const size_t m_dram_id;
-    Calendar m_port; /* on chip: requester 0 the streamer, 1 the output tile */
+    const size_t m_dram_id;     /* its reads; its writes are m_dram_id + 1 */
+    double m_port_free[2] = {0, 0}; /* on chip: the read port (the streamer), the write port (the output tile) */
+    double m_busy = 0;
     double m_read = 0, m_written = 0;
     StoreReport *m_report;
     double transfer(size_t who, double t, bool write);

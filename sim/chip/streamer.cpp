@@ -40,7 +40,9 @@ void Streamer::run()
             std::copy(m_perm + s, m_perm + s + b, sl.idx.begin());
             f3_dataset_gather(m_train, sl.idx.data(), b, sl.x.data(), sl.t.data(), sl.lab.data());
             f3_quantize_inputs(m_tr, sl.x.data(), b); /* as the input link carries them */
-            local = std::max(local, chain->now_cycles());
+            /* the credit is the slot's previous batch through the chain (in
+             * model time: not when the decoupled threads got there) */
+            local = std::max(local, chain->slot_through(k));
             Msg &m = m_msgs[k];
             m.slot = &sl;
             m.data = sl.x.data();

@@ -39,10 +39,10 @@ void Tile::account(double start, double dur, int state)
 {
     if (dur <= 0) return;
     switch (state) {
-    case ST_BUSY: m_r.busy += dur; break;
-    case ST_WAIT_INPUT: m_r.wait_input += dur; break;
-    case ST_WAIT_DOWNSTREAM: m_r.wait_downstream += dur; break;
-    default: m_r.wait_memory += dur; break;
+    case ST_BUSY: break; /* counted from the executions at the end */
+    case ST_WAIT_INPUT: m_r.t.wait_input += dur; break;
+    case ST_WAIT_DOWNSTREAM: m_r.t.wait_downstream += dur; break;
+    default: m_r.t.wait_memory += dur; break;
     }
     if (chain->tracing()) {
         if (!m_r.trace.empty() && m_r.trace.back().state == state && m_r.trace.back().t1 == start)
@@ -67,24 +67,12 @@ double Tile::step(const tile_cost &tc, tc_step s, double t)
     if (c.reps == 0) return t;
     double end = t + c.cycles;
     account(t, c.cycles, ST_BUSY);
-    m_r.reg += c.reg;
-    m_r.sram_r += c.sram_r;
-    m_r.sram_w += c.sram_w;
-    if (c.transposed > 0 && tc.need[TC_WEIGHTS] > 0)
-        m_r.sram_transposed_extra +=
-            c.transposed * (tc.on_chip[TC_WEIGHTS] / tc.need[TC_WEIGHTS]) * (m_hw.sram_transposed_factor - 1.0);
-    m_r.rom += c.rom;
-    m_r.lfsr += c.lfsr;
-    m_r.fb_fma += c.fb_fma;
-    m_r.fb_add += c.fb_add;
-    m_r.fb_mul += c.fb_mul;
+    m_calls[tc.batch][s]++;
     if (c.dram_r > 0 || c.dram_w > 0) {
         /* what lives in DRAM streams through the shared port as the step runs */
         double done = t;
         if (c.dram_r > 0) done = std::max(done, dram->access(m_i, t, c.dram_r, false));
         if (c.dram_w > 0) done = std::max(done, dram->access(m_i, t, c.dram_w, true));
-        m_r.dram_r += c.dram_r;
-        m_r.dram_w += c.dram_w;
         if (done > end) {
             account(end, done - end, ST_WAIT_MEMORY);
             end = done;
@@ -265,6 +253,8 @@ void Tile::run()
 
 void Tile::end_of_simulation()
 {
+    /* std::map: batch sizes in increasing order (the analytic evaluator adds them in that order too) */
+    for (const auto &kv : m_calls) chip_totals_add_steps(&m_hw, &cost(kv.first), kv.second.data(), &m_r.t);
     if (m_report) *m_report = m_r;
 }
 

@@ -6,6 +6,7 @@
 #ifndef F3SIM_TILE_H
 #define F3SIM_TILE_H
 
+#include <array>
 #include <map>
 
 #include "chip.h"
@@ -16,9 +17,7 @@ namespace f3chip {
 
 /* What a tile reports at the end of the simulation. */
 struct TileReport {
-    double busy = 0, wait_input = 0, wait_downstream = 0, wait_memory = 0; /* cycles */
-    double reg = 0, sram_r = 0, sram_w = 0, sram_transposed_extra = 0, rom = 0, lfsr = 0, dram_r = 0, dram_w = 0;
-    double fb_fma = 0, fb_add = 0, fb_mul = 0; /* feedback arithmetic as the chip does it */
+    chip_tile_totals t{}; /* cycles by state, bytes and operations (not the ledger's, not the links') */
     std::vector<Interval> trace;
 };
 
@@ -44,6 +43,9 @@ private:
     f3_stats **m_stats;
     const size_t m_i, m_ring;
     std::map<size_t, tile_cost> m_costs;
+    /* executions of each step per batch size: the bytes and operations are
+     * counted once, at the end, as executions × the table's figures */
+    std::map<size_t, std::array<uint64_t, TC_STEPS>> m_calls;
     double m_free = 0; /* local time: the cycle the tile is next free */
     TileReport m_r;
     TileReport *m_report;

@@ -3,6 +3,7 @@
 #include "tile_cost.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cost_tables.h"
@@ -372,4 +373,139 @@ chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, s
     c.backprop = (uint64_t)t.step[TC_BACKPROP].cycles;
     c.apply = (uint64_t)t.step[TC_APPLY].cycles;
     return c;
+}
+
+size_t chip_dram_users(const chip_config *hw, const f3_config *cfg)
+{
+    size_t users = 0;
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        tile_cost t;
+        if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) == F3_OK && t.dram_resident > 0) users++;
+    }
+    if (cfg->algorithm == F3_ALG_F3 && hw->es_placement == CHIP_ES_DRAM) users += 2; /* its reads, its writes */
+    return users ? users : 1;
+}
+
+double chip_dram_cycles(const chip_config *hw, size_t users, double bytes)
+{
+    return ceil(bytes / (hw->dram_bytes_per_cycle / (double)users));
+}
+
+void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uint64_t calls[TC_STEPS],
+                           chip_tile_totals *t)
+{
+    for (int s = 0; s < TC_STEPS; s++) {
+        const tc_step_cost *c = &tc->step[s];
+        if (!calls[s] || c->reps == 0) continue;
+        const double n = (double)calls[s];
+        t->busy += n * c->cycles;
+        t->reg += n * c->reg;
+        t->sram_r += n * c->sram_r;
+        t->sram_w += n * c->sram_w;
+        if (c->transposed > 0 && tc->need[TC_WEIGHTS] > 0)
+            t->sram_transposed_extra += n * (c->transposed * (tc->on_chip[TC_WEIGHTS] / tc->need[TC_WEIGHTS]) *
+                                             (hw->sram_transposed_factor - 1.0));
+        t->rom += n * c->rom;
+        t->lfsr += n * c->lfsr;
+        t->fb_fma += n * c->fb_fma;
+        t->fb_add += n * c->fb_add;
+        t->fb_mul += n * c->fb_mul;
+        t->dram_r += n * c->dram_r;
+        t->dram_w += n * c->dram_w;
+    }
+}
+
+void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chip_totals *c, const tile_cost *full,
+                          chip_result *r)
+{
+    const size_t K = cfg->n_layers;
+    memset(r, 0, offsetof(chip_result, tile) + K * sizeof r->tile[0]); /* the tiles beyond K stay as they are */
+    r->cycles = (uint64_t)ceil(c->end);
+    r->samples = c->samples;
+    r->cycles_per_sample = c->samples ? c->end / (double)c->samples : 0;
+    r->samples_per_second = r->cycles_per_sample > 0 ? hw->clock_mhz * 1e6 / r->cycles_per_sample : 0;
+    r->n_tiles = K;
+    const double us = c->end / hw->clock_mhz; /* the run's duration, µs: leakage µW × µs = pJ */
+    r->link_bytes[0] = c->link_in_bytes;
+    r->link_bytes[2] = c->link_bcast_bytes;
+    const double es_pj_r = hw->es_read_pj, es_pj_w = hw->es_write_pj; /* auto: the DRAM's when it lives there */
+    r->es_capacity_bytes = chip_error_store_bytes(hw, cfg, c->n_train);
+    const int es_on_chip = hw->es_placement == CHIP_ES_ON_CHIP && r->es_capacity_bytes > 0;
+    r->es_area_mm2 = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw->es_area_mm2_per_kib : 0.0;
+    const double es_leak_uw = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw->es_leakage_uw_per_kib : 0.0;
+    double stall = 0;
+    const chip_mac_figures mac = chip_mac_figures_for(hw, cfg); /* the MAC lanes' arithmetic in the formats */
+    for (size_t i = 0; i < K; i++) {
+        const chip_tile_totals *t = &c->tile[i];
+        chip_tile_stats *ts = &r->tile[i];
+        tile_cost own;
+        if (!full) tile_cost_compute(hw, cfg, i, cfg->batch_size, &own);
+        const tile_cost tc = full ? full[i] : own;
+        r->link_bytes[0] += t->link_fwd_bytes;
+        r->link_bytes[1] += t->link_bwd_bytes;
+        ts->busy = (uint64_t)llround(t->busy);
+        ts->wait_input = (uint64_t)llround(t->wait_input);
+        ts->wait_downstream = (uint64_t)llround(t->wait_downstream);
+        ts->wait_memory = (uint64_t)llround(t->wait_memory);
+        double acc = t->busy + t->wait_input + t->wait_downstream + t->wait_memory;
+        ts->idle = c->end > acc ? (uint64_t)llround(c->end - acc) : 0;
+        ts->reg_bytes = (uint64_t)llround(t->reg);
+        ts->sram_read = (uint64_t)llround(t->sram_r);
+        ts->sram_written = (uint64_t)llround(t->sram_w);
+        ts->rom_read = (uint64_t)llround(t->rom);
+        ts->dram_read = (uint64_t)llround(t->dram_r);
+        ts->dram_written = (uint64_t)llround(t->dram_w);
+        ts->lfsr_values = (uint64_t)llround(t->lfsr);
+        /* compute: the ledger's operations of this layer, with Bᵀe as the
+         * chip does it (additions for a {−1,0,1} B, one column for one-hot e) */
+        double fma = t->ledger_fma;
+        if (f3_layer_has_feedback(cfg, i)) fma -= t->ledger_feedback_fma;
+        double *e = ts->energy_pj;
+        e[CHIP_E_COMPUTE] = fma * mac.fma_pj + t->ledger_elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
+                            t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj;
+        e[CHIP_E_REGISTERS] = t->reg * hw->reg_pj_per_byte;
+        e[CHIP_E_SRAM] = t->sram_r * hw->sram_read_pj + t->sram_w * hw->sram_write_pj +
+                         t->sram_transposed_extra * hw->sram_read_pj;
+        e[CHIP_E_ROM] = t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;
+        e[CHIP_E_DRAM] = (t->dram_r + t->dram_w) * hw->dram_pj_per_byte;
+        e[CHIP_E_LINKS] = (double)t->link_fwd_bytes * hw->forward.pj_per_byte +
+                          (double)t->link_bwd_bytes * hw->backward.pj_per_byte;
+        if (i == 0) e[CHIP_E_LINKS] += (double)c->link_in_bytes * hw->forward.pj_per_byte;
+        e[CHIP_E_LEAKAGE] = tc.leakage_uw * us;
+        if (i == 0) e[CHIP_E_ERROR_STORE] += c->es_read * es_pj_r;
+        if (i + 1 == K) {
+            /* the output tile writes the error store and sends the broadcast;
+             * the store's leakage is counted with it */
+            e[CHIP_E_LINKS] += (double)c->link_bcast_bytes * hw->broadcast.pj_per_byte;
+            e[CHIP_E_ERROR_STORE] += c->es_written * es_pj_w;
+            e[CHIP_E_LEAKAGE] += es_leak_uw * us;
+        }
+        ts->sram_needed = tc.sram_needed;
+        ts->sram_on_chip = tc.sram_used;
+        ts->dram_resident = tc.dram_resident;
+        ts->stash_bytes = tc.stash_bytes;
+        ts->buffer_bytes = tc.buffer_bytes;
+        ts->rom_bytes = tc.rom_bytes;
+        ts->area_mm2 = tc.area_mm2;
+        r->area_mm2 += tc.area_mm2;
+        r->reg_bytes += ts->reg_bytes;
+        r->sram_read += ts->sram_read;
+        r->sram_written += ts->sram_written;
+        r->rom_read += ts->rom_read;
+        r->dram_read += ts->dram_read;
+        r->dram_written += ts->dram_written;
+        for (int k = 0; k < CHIP_E_COUNT; k++) r->energy_pj[k] += e[k];
+        stall += t->wait_downstream;
+    }
+    r->area_mm2 += r->es_area_mm2;
+    r->es_read = (uint64_t)llround(c->es_read);
+    r->es_written = (uint64_t)llround(c->es_written);
+    if (hw->es_placement == CHIP_ES_DRAM) {
+        r->dram_read += r->es_read;
+        r->dram_written += r->es_written;
+    }
+    r->stall_fraction = c->end > 0 ? stall / ((double)K * c->end) : 0;
+    double e = 0;
+    for (int k = 0; k < CHIP_E_COUNT; k++) e += r->energy_pj[k];
+    r->energy_per_sample_pj = c->samples ? e / (double)c->samples : 0;
 }

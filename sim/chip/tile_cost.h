@@ -11,6 +11,7 @@
 #define F3SIM_TILE_COST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chip.h"
 #include "f3/status.h"
@@ -112,6 +113,57 @@ f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg);
 /* Bytes the error store holds: C values per training sample (one with
  * one-hot error information) at its precision. */
 double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_t n_train);
+
+/* The DRAM's requesters and its arbitration.  Requesters 0…K−1 are the
+ * tiles, K the error store's reads (the streamer) and K+1 its writes (the
+ * output tile).  The DRAM's bandwidth is split evenly between the
+ * requesters that use it — the tiles with data in DRAM (at the full
+ * batch's placement) and, with an error store placed in DRAM, its reads
+ * and its writes — and each requester is served first come, first served
+ * on its share: a request of `bytes` at cycle t from a requester whose
+ * share is next free at cycle f ends at max(t, f) + ⌈bytes / (bytes_per_cycle
+ * / users)⌉, and its data are there dram.latency_cycles later.  A
+ * requester's requests come in time order, so the schedule does not depend
+ * on the order in which the decoupled modules ask (which is what makes it
+ * reproducible by the analytic evaluator).  Returns the number of users
+ * (at least 1). */
+size_t chip_dram_users(const chip_config *hw, const f3_config *cfg);
+/* Cycles one request of `bytes` holds its requester's share of the DRAM. */
+double chip_dram_cycles(const chip_config *hw, size_t users, double bytes);
+
+/* What one tile did over a run, summed: cycles by state and the bytes and
+ * operations of its steps; the ledger's operations of its layer; the bytes
+ * it sent on its links.  Filled by the SystemC tile and by the analytic
+ * evaluator; chip_result_assemble turns them into a chip_result. */
+typedef struct {
+    double busy, wait_input, wait_downstream, wait_memory;    /* cycles */
+    double reg, sram_r, sram_w, sram_transposed_extra;       /* bytes */
+    double rom, lfsr, dram_r, dram_w;                        /* bytes; LFSR values */
+    double fb_fma, fb_add, fb_mul;                           /* feedback arithmetic as the chip does it */
+    double ledger_fma, ledger_feedback_fma, ledger_elem;     /* the layer's ledger (all phases; its feedback) */
+    uint64_t link_fwd_bytes, link_bwd_bytes;                 /* on the forward link out of it, the backward link into it */
+} chip_tile_totals;
+
+typedef struct {
+    double end;                    /* cycle the last batch is through */
+    uint64_t samples;              /* trained */
+    size_t n_train;                /* the error store's samples */
+    uint64_t link_in_bytes, link_bcast_bytes;
+    double es_read, es_written;    /* bytes */
+    chip_tile_totals tile[F3_MAX_LAYERS];
+} chip_totals;
+
+/* Add `calls` executions of each step of tc (per step, in tc_step order)
+ * to t's bytes, operations and busy cycles. */
+void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uint64_t calls[TC_STEPS],
+                           chip_tile_totals *t);
+
+/* The run's figures (chip.h) from its totals: energy by item, area,
+ * rates.  full: the tiles' cost tables at the full batch (NULL: computed
+ * here).  The SystemC chip and the analytic evaluator both end here.  Only
+ * r's first K tiles are written. */
+void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chip_totals *t, const tile_cost *full,
+                          chip_result *r);
 
 #ifdef __cplusplus
 }

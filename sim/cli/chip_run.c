@@ -205,7 +205,6 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
 static void ctx_json(void *p, struct json_writer_s *w)
 {
     chip_ctx *c = p;
-    const chip_config *hw = &c->hw;
     if (ctx_finish(c)) {
         /* cannot happen after a finished training run; say so rather than
          * write figures that are not there */
@@ -215,7 +214,11 @@ static void ctx_json(void *p, struct json_writer_s *w)
         json_end_object(w);
         return;
     }
-    const chip_result *r = &c->res;
+    chip_json_hardware(w, &c->hw, &c->cfg, &c->res);
+}
+
+void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
     json_key(w, "hardware");
     json_begin_object(w);
     json_kv_string(w, "units", "cycles at the configured clock; bytes; pJ; mm²; samples/s");
@@ -260,12 +263,12 @@ static void ctx_json(void *p, struct json_writer_s *w)
     json_tiles(w, "stash_bytes_per_tile", r, offsetof(chip_tile_stats, stash_bytes));
     /* the paper's Appendix A eq. (31), BP's activation buffer for the
      * whole network: 4·b·Σ_{i=1}^{K−1} n_i bytes */
-    json_kv_u64(w, "stash_bytes_eq31", f3_eq31_bp_activation_bytes(c->cfg.n_layers, c->cfg.widths, c->cfg.batch_size));
+    json_kv_u64(w, "stash_bytes_eq31", f3_eq31_bp_activation_bytes(cfg->n_layers, cfg->widths, cfg->batch_size));
     json_kv_double(w, "area_mm2", r->area_mm2);
     json_tiles(w, "area_mm2_per_tile", r, offsetof(chip_tile_stats, area_mm2));
     json_kv_double(w, "error_store_area_mm2", r->es_area_mm2);
     json_kv_double(w, "error_store_capacity_bytes", r->es_capacity_bytes);
-    json_config(w, hw, &c->cfg);
+    json_config(w, hw, cfg);
     json_end_object(w);
 }
 

@@ -17,4 +17,8 @@
  * simulating); the reason in f3_last_error(). */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
+/* run.json's "hardware" object: the figures r of a run of cfg on hw. */
+struct json_writer_s;
+void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+
 #endif

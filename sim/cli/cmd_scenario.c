@@ -18,6 +18,7 @@
 #include "cmd_formulas.h"
 #include "cli_util.h"
 #include "f3/status.h"
+#include "numerics_cache.h"
 #include "results.h"
 #include "scenario.h"
 #include "train_run.h"
@@ -43,6 +44,13 @@ const char *const SCENARIO_HELP =
     "  --emit slurm|parallel sweep: write a Slurm job-array script or a GNU\n"
     "                        parallel job list to <folder>/<name>/\n"
     "  --collect             sweep: gather the points' compare.csv into sweep.csv\n"
+    "  --engine analytic|systemc  chip figures of a sweep's hardware points: analytic\n"
+    "                        (the default for sweeps: one training per numerics\n"
+    "                        point, cached in <folder>/.numerics-cache, and the\n"
+    "                        analytic evaluator, equal to SystemC) or systemc (the\n"
+    "                        default for a single run: train every point on the\n"
+    "                        SystemC chip)\n"
+    "  --force               retrain numerics points that are in the cache\n"
     "  --quiet               no progress lines\n"
     "\n"
     "Exit status: 0 done; 2 the scenario is invalid (file:line:column: message,\n"
@@ -59,6 +67,8 @@ typedef struct {
     char emit[16];
     int collect, quiet, markdown, resume;
     const char *init_from; /* --init-from FILE.npz, or NULL */
+    int engine; /* 0 the default, 1 analytic, 2 systemc */
+    int force;
     char command_line[4096]; /* "f3sim run …", for status.json */
 } sc_args;
 
@@ -73,6 +83,8 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
                                          {"resume", no_argument, 0, 'r'},
                                          {"init-from", required_argument, 0, 'i'},
                                          {"markdown", no_argument, 0, 'm'},
+                                         {"engine", required_argument, 0, 'E'},
+                                         {"force", no_argument, 0, 'F'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
@@ -124,6 +136,14 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
             }
             a->init_from = optarg;
             break;
+        case 'E':
+            if (strcmp(optarg, "analytic") && strcmp(optarg, "systemc")) {
+                fprintf(stderr, "f3sim %s: --engine expects analytic or systemc, got '%s'\n", cmd, optarg);
+                return 2;
+            }
+            a->engine = strcmp(optarg, "analytic") ? 2 : 1;
+            break;
+        case 'F': a->force = 1; break;
         case 'm': a->markdown = 1; break;
         case 'h': fputs(SCENARIO_HELP, stdout); return 0;
         case ':':
@@ -418,7 +438,17 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         o.sets = ctx->a->sets;
         o.n_sets = ctx->a->n_sets;
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
-        rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
+        /* a sweep trains once per numerics point (the cache) and evaluates
+         * its hardware analytically, unless --engine systemc */
+        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && !strcmp(kind, "point"));
+        int reused = 0;
+        if (chip && analytic)
+            rc = numerics_train_or_reuse(p, algs[k], &o, &hw, ctx->a->force, &reused, &res[k], &hres[k]);
+        else
+            rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
+        if (!rc && reused && !quiet)
+            fprintf(stderr, "f3sim run: %s: same numerics as a trained point; its training reused, chip figures analytic\n",
+                    algs[k]);
         if (rc) {
             char msg[1100];
             snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
@@ -909,8 +939,9 @@ int scenario_command(const char *cmd, int argc, char **argv)
         else
             for (size_t i = 0; i < sc_schema_count(); i++)
                 if (sc_schema()[i].kind != SK_SECTION)
-                    printf("%-42s %s%s%s\n", sc_schema()[i].path, sc_schema()[i].def ? sc_schema()[i].def : "",
-                           sc_schema()[i].unit[0] ? "  # " : "", sc_schema()[i].unit);
+                    printf("%-42s %-8s %s%s%s\n", sc_schema()[i].path, sc_role_names[sc_schema()[i].role],
+                           sc_schema()[i].def ? sc_schema()[i].def : "", sc_schema()[i].unit[0] ? "  # " : "",
+                           sc_schema()[i].unit);
         return 0;
     }
     if (!strcmp(cmd, "run")) return cmd_run(&a);
@@ -938,4 +969,9 @@ int scenario_command(const char *cmd, int argc, char **argv)
     }
     scenario_free(sc);
     return 0;
+}
+
+void scenario_train_options(const scenario *sc, const char *alg, train_options *o)
+{
+    to_options(sc, alg, o);
 }

@@ -9,6 +9,7 @@
 #include "f3/status.h"
 #include "f3/train.h"
 #include "cli_util.h"
+#include "cmd_explore.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
 #include "train_run.h"
@@ -97,7 +98,7 @@ static const char *const TRAIN_HELP =
 
 static const char *const RUN_HELP =
     "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet] [--resume]\n"
-    "                 [--init-from FILE.npz]\n"
+    "                 [--engine analytic|systemc] [--force] [--init-from FILE.npz]\n"
     "\n"
     "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
     "training.compare (or training.algorithm) on the same data from the same\n"
@@ -113,6 +114,14 @@ static const char *const RUN_HELP =
     "  --jobs N              run sweep points in N parallel processes (1)\n"
     "  --point I             run only sweep point I (0-based), e.g. one task of a\n"
     "                        cluster job array; no sweep.csv (every point)\n"
+    "  --engine analytic|systemc  where a chip's figures come from (analytic for a\n"
+    "                        sweep, systemc for a single run): analytic trains\n"
+    "                        each numerics point once (cached in\n"
+    "                        <outputs.folder>/.numerics-cache; hardware-only\n"
+    "                        points reuse it) and evaluates the chip with the\n"
+    "                        analytic evaluator, which equals SystemC; systemc\n"
+    "                        trains every point on the SystemC chip\n"
+    "  --force               retrain numerics points that are in the cache\n"
     "  --quiet               no progress lines on stderr (off)\n"
     "  --resume              continue an earlier run of the same scenario: points\n"
     "                        and rules whose status.json is done are kept, a rule\n"
@@ -159,8 +168,10 @@ static const char *const SHOW_HELP =
 static const char *const KEYS_HELP =
     "usage: f3sim keys [--markdown]\n"
     "\n"
-    "List every scenario key, one per line, with its default and unit, from the\n"
-    "scenario loader's own schema (the table it validates against).\n"
+    "List every scenario key, one per line, with what it changes (numerics: the\n"
+    "numbers trained; hardware: only their cost on the chip; output: neither), its\n"
+    "default and unit, from the scenario loader's own schema (the table it\n"
+    "validates against).  A sweep trains once per distinct numerics point.\n"
     "\n"
     "options:\n"
     "  --markdown            the full reference instead: type, unit, default,\n"
@@ -211,6 +222,7 @@ static const char *const MAIN_HELP =
     "  show      print a scenario resolved, every default filled in\n"
     "  keys      list every scenario key with its default\n"
     "  sweep     emit a sweep as Slurm or GNU parallel jobs, or collect its results\n"
+    "  explore   a hardware design space on the analytic chip evaluator: Pareto fronts\n"
     "  train     train a network on a data set, without a scenario\n"
     "  formulas  closed forms of Appendix A: FMAs, memory, gains\n"
     "  verify    the closed forms against the kernels' counted operations\n"
@@ -230,7 +242,8 @@ static const struct {
 } COMMANDS[] = {
     {"run", &RUN_HELP},           {"check", &CHECK_HELP},       {"show", &SHOW_HELP},
     {"keys", &KEYS_HELP},         {"sweep", &SWEEP_HELP},       {"train", &TRAIN_HELP},
-    {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"help", &MAIN_HELP},
+    {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"explore", &EXPLORE_HELP},
+    {"help", &MAIN_HELP},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -528,6 +541,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explore")) return cmd_explore(argc - 1, argv + 1);
     const char *page = help_of(cmd);
     if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */
         fputs(page, stdout);

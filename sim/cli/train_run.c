@@ -443,7 +443,11 @@ static void json_counts(json_writer *w, const f3_counts *c)
 
 static void json_ledger(json_writer *w, const f3_trainer *tr)
 {
-    const f3_ledger *l = tr->ledger;
+    train_json_ledger(w, tr->ledger, &tr->cfg);
+}
+
+void train_json_ledger(json_writer *w, const f3_ledger *l, const f3_config *cfg)
+{
     json_begin_object(w);
     json_kv_string(w, "units",
                    "fma: fused multiply-adds (Appendix A counting); elementwise_ops: "
@@ -468,8 +472,8 @@ static void json_ledger(json_writer *w, const f3_trainer *tr)
     for (size_t i = 0; i < l->n_layers; i++) {
         json_begin_object(w);
         json_kv_u64(w, "layer", i + 1);
-        json_kv_u64(w, "n_in", tr->layers[i].n_in);
-        json_kv_u64(w, "n_out", tr->layers[i].n_out);
+        json_kv_u64(w, "n_in", cfg->widths[i]);
+        json_kv_u64(w, "n_out", cfg->widths[i + 1]);
         for (int p = 0; p < F3_PH_COUNT; p++) {
             json_key(w, f3_phase_name((f3_phase)p));
             json_counts(w, f3_ledger_at((f3_ledger *)l, i, (f3_phase)p));
@@ -846,6 +850,8 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         memcpy(res->weights_sha256, hash, sizeof hash);
         res->epochs = o->epochs;
         res->best_epoch = best_epoch + 1;
+        res->n_train = n;
+        res->cfg = tr->cfg;
     }
     /* run.json first, then epochs.csv: an epochs.csv never stands without
      * its run.json */

@@ -70,6 +70,8 @@ typedef struct {
     uint64_t fma, elementwise_ops, peak_act, peak_err;
     char weights_sha256[65];
     size_t epochs, best_epoch; /* best_epoch 1-based */
+    size_t n_train;            /* training samples (after train_limit) */
+    f3_config cfg;             /* the trainer's configuration, widths from the data set */
 } train_result;
 
 void train_options_default(train_options *o);
@@ -110,6 +112,10 @@ int train_run(const train_options *o, const char *command, train_result *res);
  * on stdout (best and final accuracy or loss, where the results are), and
  * returns the exit status. */
 int train_main(train_options *o, int argc, char **argv);
+
+/* run.json's "ledger" object for ledger l of a network cfg. */
+struct json_writer_s;
+void train_json_ledger(struct json_writer_s *w, const f3_ledger *l, const f3_config *cfg);
 
 /* The command line argv[0..argc) as shell words into buf (cut short with
  * "…" if too long). */

@@ -211,6 +211,11 @@ static f3_status check_rom_encoding(const scenario *sc, const chip_config *hw, c
     return F3_OK;
 }
 
+f3_status scenario_check_rom(const scenario *sc, const chip_config *hw, const f3_config *cfg, const char *rule)
+{
+    return check_rom_encoding(sc, hw, cfg, rule);
+}
+
 f3_status scenario_check_hardware(const scenario *sc)
 {
     char algs[SC_MAX_LIST][32];

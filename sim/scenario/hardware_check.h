@@ -40,6 +40,12 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
  * its SRAM.  F3_OK, or F3_EINVAL with "file:line:col: message". */
 f3_status scenario_check_hardware(const scenario *sc);
 
+/* The feedback ROM of hw can hold rule `rule`'s B_i (cfg): int8 needs a
+ * fixed-point numerics.feedback.format of at most 8 bits, ternary2 and
+ * seeded a feedback_init with entries −1, 0, 1.  F3_EINVAL with
+ * "file:line:col: message" at hardware.tile.rom.encoding in sc. */
+f3_status scenario_check_rom(const scenario *sc, const chip_config *hw, const f3_config *cfg, const char *rule);
+
 /* The per-layer checks (tile costs computable; with strict, every tile
  * fits its SRAM) of one learning rule `rule` whose configuration cfg is
  * complete (widths known): F3_EINVAL with a message, and *key the scenario

@@ -505,6 +505,12 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
             if (st != F3_OK) return st;
             continue;
         }
+        if (!prefix[0] && !strcmp(key, "explore")) {
+            /* f3sim explore's design space: read by cmd_explore.c */
+            sc->explore_line = (int)k->start_mark.line + 1;
+            sc->explore_col = (int)k->start_mark.column + 1;
+            continue;
+        }
         char path[256];
         snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", key);
         int idx = sc_schema_find(path);
@@ -1157,11 +1163,11 @@ void scenario_keys_markdown(FILE *f)
             fprintf(f, "\n### `%s`%s\n\n", s[i].path, s[i].optional ? " (optional)" : "");
             md_text(f, s[i].doc);
             fputs("\n\n", f);
-            fputs("| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
+            fputs("| key | changes | type | unit | default | meaning | example |\n|---|---|---|---|---|---|---|\n", f);
             continue;
         }
         if (strchr(s[i].path, '.') == NULL && i == 0)
-            fputs("\n### top level\n\n| key | type | unit | default | meaning | example |\n|---|---|---|---|---|---|\n", f);
+            fputs("\n### top level\n\n| key | changes | type | unit | default | meaning | example |\n|---|---|---|---|---|---|---|\n", f);
         char type[300];
         if (s[i].kind == SK_ENUM || s[i].kind == SK_ENUM_LIST) {
             char list[256];
@@ -1173,7 +1179,7 @@ void scenario_keys_markdown(FILE *f)
         } else {
             snprintf(type, sizeof type, "%s", kinds[s[i].kind]);
         }
-        fprintf(f, "| `%s` | %s | %s | %s | ", s[i].path, type, s[i].unit[0] ? s[i].unit : "—",
+        fprintf(f, "| `%s` | %s | %s | %s | %s | ", s[i].path, sc_role_names[s[i].role], type, s[i].unit[0] ? s[i].unit : "—",
                 s[i].def ? s[i].def : "(see meaning)");
         md_text(f, s[i].doc);
         fprintf(f, " | `%s` |\n", s[i].example ? s[i].example : "");

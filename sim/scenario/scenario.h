@@ -45,6 +45,15 @@ typedef enum {
     SK_AUTO_FLOAT   /* "auto" or a real number in [min, max] (a figure looked up when resolved) */
 } sc_kind;
 
+/* What a key changes (docs/scenarios.md, "Numerics keys and hardware
+ * keys"): the numbers trained (network, data, training, number formats),
+ * only their cost on the chip (hardware: lanes, memories, links, dataflow,
+ * energy and area tables, clock), or neither (outputs: names, folders,
+ * files).  A sweep trains once per distinct numerics point; its hardware
+ * points reuse that training (cmd_scenario.c, numerics_cache.h). */
+typedef enum { SR_NUMERICS = 0, SR_HARDWARE, SR_OUTPUT } sc_role;
+extern const char *const sc_role_names[3]; /* "numerics", "hardware", "output" */
+
 typedef struct {
     const char *path;    /* dotted key path, e.g. "training.lr" */
     sc_kind kind;
@@ -55,6 +64,7 @@ typedef struct {
     const char *doc;     /* one or two sentences */
     const char *example; /* YAML text */
     int optional;        /* sections: may be absent; leaves: no default needed */
+    sc_role role;        /* numerics, hardware or output */
 } sc_entry;
 
 /* The schema, in document order; sc_schema_count() entries. */
@@ -92,6 +102,7 @@ typedef struct {
     sc_value *v;         /* (sc_schema_count()) */
     sc_sweep_axis sweep[SC_MAX_SWEEP];
     size_t n_sweep;
+    int explore_line, explore_col; /* the top-level explore section (f3sim explore), 0 if absent */
 } scenario;
 
 /* Load and validate a scenario file.  *out is NULL on failure. */

@@ -1,5 +1,6 @@
 /* schema.c — every scenario key: type, unit, default, range, meaning.
  * docs/scenarios.md is generated from this table (f3sim keys --markdown). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -16,53 +17,53 @@
     "docs/numerics.md."
 #define ROUNDING_DOC "Rounding where a value is quantised: to nearest even, or stochastic (unbiased; seeded by training.seed)."
 #define NUMERICS(t, doc, ex)                                                                                        \
-    {"numerics." t, SK_SECTION, NULL, 0, 0, NULL, "", doc, NULL, 0},                                                \
-    {"numerics." t ".format", SK_STRING, "fp32", 0, 0, NULL, "", FORMAT_DOC, ex, 0},                                 \
-    {"numerics." t ".rounding", SK_ENUM, "nearest_even", 0, 0, "nearest_even|stochastic", "", ROUNDING_DOC, "stochastic", 0}
+    {"numerics." t, SK_SECTION, NULL, 0, 0, NULL, "", doc, NULL, 0, SR_NUMERICS},                                   \
+    {"numerics." t ".format", SK_STRING, "fp32", 0, 0, NULL, "", FORMAT_DOC, ex, 0, SR_NUMERICS},                    \
+    {"numerics." t ".rounding", SK_ENUM, "nearest_even", 0, 0, "nearest_even|stochastic", "", ROUNDING_DOC, "stochastic", 0, SR_NUMERICS}
 
 static const sc_entry SCHEMA[] = {
-    {"name", SK_STRING, NULL, 0, 0, NULL, "", "Name of the scenario; results go to <outputs.folder>/<name>/. Default: the file name without .yaml.", "mnist-f3-vs-bp", 1},
-    {"description", SK_STRING, "\"\"", 0, 0, NULL, "", "Free text, copied into run.json.", "\"F3 against BP on MNIST\"", 0},
+    {"name", SK_STRING, NULL, 0, 0, NULL, "", "Name of the scenario; results go to <outputs.folder>/<name>/. Default: the file name without .yaml.", "mnist-f3-vs-bp", 1, SR_OUTPUT},
+    {"description", SK_STRING, "\"\"", 0, 0, NULL, "", "Free text, copied into run.json.", "\"F3 against BP on MNIST\"", 0, SR_OUTPUT},
 
-    {"network", SK_SECTION, NULL, 0, 0, NULL, "", "The fully connected network.", NULL, 0},
-    {"network.input", SK_AUTO_INT, "auto", 1, 1e7, NULL, "features", "Input width n_0; auto takes it from the data set, a number must match it.", "784", 0},
-    {"network.hidden", SK_INT_LIST, "[500]", 1, 1e6, NULL, "neurons", "Widths of the hidden layers n_1 … n_{K-1}; [] for none.", "[500, 500]", 0},
-    {"network.output", SK_AUTO_INT, "auto", 1, 1e6, NULL, "outputs", "Output width C; auto takes it from the data set (classes or targets), a number must match it.", "10", 0},
-    {"network.activation", SK_ENUM, "tanh", 0, 0, ACTS, "", "Activation of the hidden layers (the paper: tanh).", "tanh", 0},
-    {"network.output_activation", SK_ENUM, "auto", 0, 0, "auto|" ACTS, "", "Activation of the output layer; auto: sigmoid for classification (BCE), identity for regression (MSE).", "sigmoid", 0},
-    {"network.bias", SK_BOOL, "true", 0, 0, NULL, "", "Whether layers have biases.", "true", 0},
+    {"network", SK_SECTION, NULL, 0, 0, NULL, "", "The fully connected network.", NULL, 0, SR_NUMERICS},
+    {"network.input", SK_AUTO_INT, "auto", 1, 1e7, NULL, "features", "Input width n_0; auto takes it from the data set, a number must match it.", "784", 0, SR_NUMERICS},
+    {"network.hidden", SK_INT_LIST, "[500]", 1, 1e6, NULL, "neurons", "Widths of the hidden layers n_1 … n_{K-1}; [] for none.", "[500, 500]", 0, SR_NUMERICS},
+    {"network.output", SK_AUTO_INT, "auto", 1, 1e6, NULL, "outputs", "Output width C; auto takes it from the data set (classes or targets), a number must match it.", "10", 0, SR_NUMERICS},
+    {"network.activation", SK_ENUM, "tanh", 0, 0, ACTS, "", "Activation of the hidden layers (the paper: tanh).", "tanh", 0, SR_NUMERICS},
+    {"network.output_activation", SK_ENUM, "auto", 0, 0, "auto|" ACTS, "", "Activation of the output layer; auto: sigmoid for classification (BCE), identity for regression (MSE).", "sigmoid", 0, SR_NUMERICS},
+    {"network.bias", SK_BOOL, "true", 0, 0, NULL, "", "Whether layers have biases.", "true", 0, SR_NUMERICS},
 
-    {"dataset", SK_SECTION, NULL, 0, 0, NULL, "", "The data to train and test on.", NULL, 0},
-    {"dataset.name", SK_ENUM, "mnist", 0, 0, "mnist|fashion-mnist|census|wine|cifar10|csv", "", "Which data set; see docs/architecture.md for the files each one reads.", "census", 0},
-    {"dataset.data_dir", SK_STRING, "data", 0, 0, NULL, "path", "Folder holding the data sets (relative to the working directory).", "/data/sets", 0},
-    {"dataset.path", SK_STRING, "\"\"", 0, 0, NULL, "path", "The data set's own folder (csv: the training file), overriding data_dir.", "/data/mnist", 0},
-    {"dataset.test_path", SK_STRING, "\"\"", 0, 0, NULL, "path", "csv only: the test file.", "test.csv", 0},
-    {"dataset.label_column", SK_INT, "-1", -1e6, 1e6, NULL, "column", "csv only: column of the target; negative counts from the end.", "0", 0},
-    {"dataset.classes", SK_INT, "0", 0, 1e6, NULL, "classes", "csv only: number of classes; 0 makes it a regression data set.", "3", 0},
-    {"dataset.train_limit", SK_INT, "0", 0, 1e9, NULL, "samples", "Use only the first N training samples; 0: all.", "10000", 0},
-    {"dataset.test_limit", SK_INT, "0", 0, 1e9, NULL, "samples", "Use only the first N test samples; 0: all.", "2000", 0},
-    {"dataset.test_fraction", SK_FLOAT, "0.2", 0, 0.99, NULL, "fraction", "wine only: share of the rows held out for testing (split by training.seed).", "0.25", 0},
+    {"dataset", SK_SECTION, NULL, 0, 0, NULL, "", "The data to train and test on.", NULL, 0, SR_NUMERICS},
+    {"dataset.name", SK_ENUM, "mnist", 0, 0, "mnist|fashion-mnist|census|wine|cifar10|csv", "", "Which data set; see docs/architecture.md for the files each one reads.", "census", 0, SR_NUMERICS},
+    {"dataset.data_dir", SK_STRING, "data", 0, 0, NULL, "path", "Folder holding the data sets (relative to the working directory).", "/data/sets", 0, SR_NUMERICS},
+    {"dataset.path", SK_STRING, "\"\"", 0, 0, NULL, "path", "The data set's own folder (csv: the training file), overriding data_dir.", "/data/mnist", 0, SR_NUMERICS},
+    {"dataset.test_path", SK_STRING, "\"\"", 0, 0, NULL, "path", "csv only: the test file.", "test.csv", 0, SR_NUMERICS},
+    {"dataset.label_column", SK_INT, "-1", -1e6, 1e6, NULL, "column", "csv only: column of the target; negative counts from the end.", "0", 0, SR_NUMERICS},
+    {"dataset.classes", SK_INT, "0", 0, 1e6, NULL, "classes", "csv only: number of classes; 0 makes it a regression data set.", "3", 0, SR_NUMERICS},
+    {"dataset.train_limit", SK_INT, "0", 0, 1e9, NULL, "samples", "Use only the first N training samples; 0: all.", "10000", 0, SR_NUMERICS},
+    {"dataset.test_limit", SK_INT, "0", 0, 1e9, NULL, "samples", "Use only the first N test samples; 0: all.", "2000", 0, SR_NUMERICS},
+    {"dataset.test_fraction", SK_FLOAT, "0.2", 0, 0.99, NULL, "fraction", "wine only: share of the rows held out for testing (split by training.seed).", "0.25", 0, SR_NUMERICS},
 
-    {"dataset.standardize", SK_BOOL, "true", 0, 0, NULL, "", "true: the data set's standard preprocessing (MNIST and Fashion-MNIST: x/255, mean 0.1307, std 0.3081 as the paper's code; CIFAR-10: per-channel mean and std; Wine: the training split's mean and std); false: the raw feature values (bytes 0-255 for images). Census Income and csv files are never standardised.", "false", 0},
+    {"dataset.standardize", SK_BOOL, "true", 0, 0, NULL, "", "true: the data set's standard preprocessing (MNIST and Fashion-MNIST: x/255, mean 0.1307, std 0.3081 as the paper's code; CIFAR-10: per-channel mean and std; Wine: the training split's mean and std); false: the raw feature values (bytes 0-255 for images). Census Income and csv files are never standardised.", "false", 0, SR_NUMERICS},
 
-    {"training", SK_SECTION, NULL, 0, 0, NULL, "", "The learning rule and its recipe.", NULL, 0},
-    {"training.algorithm", SK_ENUM, "f3", 0, 0, ALGOS, "", "The learning rule when compare is not given. f3-error and f3-loss are f3 with delayed_error(_one_hot) and delayed_loss(_one_hot).", "bp", 0},
-    {"training.compare", SK_ENUM_LIST, "[]", 0, 0, ALGOS, "", "Learning rules to run side by side on the same data with the same initial weights; replaces algorithm.", "[bp, f3, dfa, drtp, llo]", 0},
-    {"training.error_info", SK_ENUM, "auto", 0, 0, "auto|delayed_error|delayed_error_one_hot|delayed_error_softmax|delayed_loss|delayed_loss_one_hot|delayed_loss_softmax", "", "F3's error information (§3.4); auto: delayed_error_one_hot for classification, delayed_error for regression.", "delayed_loss_one_hot", 0},
-    {"training.e0", SK_ENUM, "targets", 0, 0, "targets|inference", "", "F3's error information before the first epoch: the targets, or an inference-only epoch 0.", "inference", 0},
-    {"training.feedback_init", SK_ENUM, "trinomial", 0, 0, "kaiming_uniform|trinomial|binomial|pm_identity", "", "Initialisation of the fixed feedback matrices B_i (§4.5).", "kaiming_uniform", 0},
-    {"training.loss", SK_ENUM, "auto", 0, 0, "auto|bce|mse|softmax_ce", "", "Training loss; auto: bce for classification, mse for regression.", "softmax_ce", 0},
-    {"training.optimizer", SK_ENUM, "adam", 0, 0, "adam|sgd", "", "Optimiser (Adam with β1 0.9, β2 0.999, ε 1e-8 unless set).", "sgd", 0},
-    {"training.lr", SK_FLOAT, "1e-3", 1e-12, 10, NULL, "", "Learning rate.", "1e-4", 0},
-    {"training.beta1", SK_FLOAT, "0.9", 0, 0.999999, NULL, "", "Adam's β1.", "0.9", 0},
-    {"training.beta2", SK_FLOAT, "0.999", 0, 0.999999999, NULL, "", "Adam's β2.", "0.999", 0},
-    {"training.eps", SK_FLOAT, "1e-8", 1e-30, 1, NULL, "", "Adam's ε.", "1e-8", 0},
-    {"training.epochs", SK_INT, "3", 1, 100000, NULL, "epochs", "Passes over the training set.", "100", 0},
-    {"training.batch_size", SK_INT, "50", 1, 100000, NULL, "samples", "Samples per training step.", "100", 0},
-    {"training.seed", SK_INT, "1", 0, 4294967295.0, NULL, "", "One seed, one result, bit for bit: weights, feedback matrices, sample order, wine split.", "7", 0},
-    {"training.threads", SK_INT, "0", 0, 256, NULL, "threads", "BLAS threads; 0: the BLAS default (one per core). Results are bit-identical for one thread count.", "1", 0},
+    {"training", SK_SECTION, NULL, 0, 0, NULL, "", "The learning rule and its recipe.", NULL, 0, SR_NUMERICS},
+    {"training.algorithm", SK_ENUM, "f3", 0, 0, ALGOS, "", "The learning rule when compare is not given. f3-error and f3-loss are f3 with delayed_error(_one_hot) and delayed_loss(_one_hot).", "bp", 0, SR_NUMERICS},
+    {"training.compare", SK_ENUM_LIST, "[]", 0, 0, ALGOS, "", "Learning rules to run side by side on the same data with the same initial weights; replaces algorithm.", "[bp, f3, dfa, drtp, llo]", 0, SR_NUMERICS},
+    {"training.error_info", SK_ENUM, "auto", 0, 0, "auto|delayed_error|delayed_error_one_hot|delayed_error_softmax|delayed_loss|delayed_loss_one_hot|delayed_loss_softmax", "", "F3's error information (§3.4); auto: delayed_error_one_hot for classification, delayed_error for regression.", "delayed_loss_one_hot", 0, SR_NUMERICS},
+    {"training.e0", SK_ENUM, "targets", 0, 0, "targets|inference", "", "F3's error information before the first epoch: the targets, or an inference-only epoch 0.", "inference", 0, SR_NUMERICS},
+    {"training.feedback_init", SK_ENUM, "trinomial", 0, 0, "kaiming_uniform|trinomial|binomial|pm_identity", "", "Initialisation of the fixed feedback matrices B_i (§4.5).", "kaiming_uniform", 0, SR_NUMERICS},
+    {"training.loss", SK_ENUM, "auto", 0, 0, "auto|bce|mse|softmax_ce", "", "Training loss; auto: bce for classification, mse for regression.", "softmax_ce", 0, SR_NUMERICS},
+    {"training.optimizer", SK_ENUM, "adam", 0, 0, "adam|sgd", "", "Optimiser (Adam with β1 0.9, β2 0.999, ε 1e-8 unless set).", "sgd", 0, SR_NUMERICS},
+    {"training.lr", SK_FLOAT, "1e-3", 1e-12, 10, NULL, "", "Learning rate.", "1e-4", 0, SR_NUMERICS},
+    {"training.beta1", SK_FLOAT, "0.9", 0, 0.999999, NULL, "", "Adam's β1.", "0.9", 0, SR_NUMERICS},
+    {"training.beta2", SK_FLOAT, "0.999", 0, 0.999999999, NULL, "", "Adam's β2.", "0.999", 0, SR_NUMERICS},
+    {"training.eps", SK_FLOAT, "1e-8", 1e-30, 1, NULL, "", "Adam's ε.", "1e-8", 0, SR_NUMERICS},
+    {"training.epochs", SK_INT, "3", 1, 100000, NULL, "epochs", "Passes over the training set.", "100", 0, SR_NUMERICS},
+    {"training.batch_size", SK_INT, "50", 1, 100000, NULL, "samples", "Samples per training step.", "100", 0, SR_NUMERICS},
+    {"training.seed", SK_INT, "1", 0, 4294967295.0, NULL, "", "One seed, one result, bit for bit: weights, feedback matrices, sample order, wine split.", "7", 0, SR_NUMERICS},
+    {"training.threads", SK_INT, "0", 0, 256, NULL, "threads", "BLAS threads; 0: the BLAS default (one per core). Results are bit-identical for one thread count.", "1", 0, SR_NUMERICS},
 
-    {"numerics", SK_SECTION, NULL, 0, 0, NULL, "", "Number formats, one per tensor class (docs/numerics.md): a value is quantised where the hardware stores or sends it, and each value beyond a format's range saturates (counted in run.json). Absent: fp32 everywhere, nothing is quantised. Each class is written like weights: {format: q4.12, rounding: stochastic}.", NULL, 0},
+    {"numerics", SK_SECTION, NULL, 0, 0, NULL, "", "Number formats, one per tensor class (docs/numerics.md): a value is quantised where the hardware stores or sends it, and each value beyond a format's range saturates (counted in run.json). Absent: fp32 everywhere, nothing is quantised. Each class is written like weights: {format: q4.12, rounding: stochastic}.", NULL, 0, SR_NUMERICS},
     NUMERICS("weights", "W_i and b_i, after initialisation and after every optimiser step.", "q4.12"),
     NUMERICS("activations", "The inputs x as the input link carries them, and h_i as it leaves layer i (what a link carries).", "q4.12"),
     NUMERICS("error", "The error information e as a hidden layer uses it (F3: read from the store; DFA: the current error), every δz, and BP's δ sent down.", "q4.12"),
@@ -71,83 +72,107 @@ static const sc_entry SCHEMA[] = {
     NUMERICS("optimizer", "Adam's m and v. Fixed point needs training.optimizer sgd (Adam divides by a square root); unused with sgd.", "bf16"),
     NUMERICS("feedback", "The feedback matrices B_i (f3, dfa, drtp). hardware.tile.rom.encoding int8 needs a fixed-point format of at most 8 bits here.", "q2.6"),
 
-    {"hardware", SK_SECTION, NULL, 0, 0, NULL, "", "The chip to run on: one tile per layer on a forward-only bus, an error store and a shared DRAM (see docs/hardware-model.md). Absent: no chip model. A figure written auto follows the table of docs/hardware-costs.md (45 nm); a capacity's figures are looked up at that capacity.", NULL, 1},
-    {"hardware.clock_mhz", SK_FLOAT, "1000", 1e-3, 1e6, NULL, "MHz", "Clock of the tiles, links, error store and DRAM interface.", "500", 0},
-    {"hardware.strict", SK_BOOL, "false", 0, 0, NULL, "", "true: reject a chip on which a tile's weights, optimiser state, gradient accumulator and buffers do not all fit in its SRAM; false: what does not fit lives in DRAM, at the DRAM's bandwidth and energy.", "true", 0},
-    {"hardware.tile", SK_SECTION, NULL, 0, 0, NULL, "", "Every tile (one per layer): MAC lanes, registers, SRAM and feedback ROM.", NULL, 0},
-    {"hardware.tile.dataflow", SK_ENUM, "output_stationary", 0, 0, "output_stationary|weight_stationary|fused", "", "How W and its gradient cross the SRAM port (docs/hardware-model.md). output_stationary: W is read for every sample. weight_stationary: blocks of W are held in the registers while every sample of the batch uses them, so W and the gradient accumulator cross the port once per batch, at the price of buffering the batch's inputs. fused: one pass over W per sample updates each row and computes the next sample with it (f3, drtp and llo only, with batch_size 1 and sgd).", "weight_stationary", 0},
-    {"hardware.tile.mac_lanes", SK_INT, "16", 1, 65536, NULL, "lanes", "Parallel multiply-accumulate lanes P.", "64", 0},
-    {"hardware.tile.step_latency_cycles", SK_INT, "4", 0, 1e6, NULL, "cycles", "Fixed pipeline latency added to every step of the tile cycle table.", "8", 0},
-    {"hardware.tile.lane_leakage_uw", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW", "Leakage power of one MAC lane, for every cycle of the run; auto: the 45 nm table.", "15", 0},
-    {"hardware.tile.lane_area_mm2", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²", "Area of one MAC lane (fp32 multiplier, adder, pipeline registers); auto: the 45 nm table.", "0.01", 0},
-    {"hardware.tile.registers", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's registers and accumulator buffer beside the lanes; weight_stationary holds its blocks of W and their accumulator rows here.", NULL, 0},
-    {"hardware.tile.registers.capacity_kib", SK_FLOAT, "128", 0.001, 1e9, NULL, "KiB", "Capacity (1 KiB = 1024 bytes). weight_stationary needs at least one row of W and its accumulator row (8 n_in bytes for a layer that trains).", "64", 0},
-    {"hardware.tile.registers.pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read or written; auto: the 45 nm table.", "0.1", 0},
-    {"hardware.tile.registers.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB; auto: the 45 nm table.", "5", 0},
-    {"hardware.tile.registers.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB; auto: the 45 nm table.", "0.02", 0},
-    {"hardware.tile.sram", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's SRAM. It holds, in this order, W and b, the optimiser state, the gradient accumulator and the buffers (BP/DFA's stash, weight_stationary's batch); what does not fit lives in DRAM.", NULL, 0},
-    {"hardware.tile.sram.capacity_kib", SK_FLOAT, "2048", 0.001, 1e9, NULL, "KiB", "Capacity (1 KiB = 1024 bytes).", "512", 0},
-    {"hardware.tile.sram.banks", SK_INT, "4", 1, 65536, NULL, "banks", "Banks, each with a port of its own: the SRAM moves banks × bytes_per_cycle bytes per cycle.", "8", 0},
-    {"hardware.tile.sram.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Read and write bandwidth of one bank (the default: 4 banks × 16 = 64 bytes per cycle).", "32", 0},
-    {"hardware.tile.sram.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: from the capacity (the SRAM table, interpolated; Horowitz ISSCC 2014: 100 pJ per 64-bit read of a 1 MB SRAM, 20 pJ of 32 KB, 10 pJ of 8 KB).", "2.5", 0},
-    {"hardware.tile.sram.write_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte written; auto: from the capacity.", "2.5", 0},
-    {"hardware.tile.sram.transposed_read_factor", SK_FLOAT, "1.0", 1, 1e6, NULL, "", "Time and energy of BP's transposed read of W (for W_iᵀ δz_i) relative to a row read of the same bytes; 1: a transposable SRAM, as cheap as a row read.", "2", 0},
-    {"hardware.tile.sram.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of capacity, for every cycle; auto: from the capacity.", "1.5", 0},
-    {"hardware.tile.sram.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of capacity; auto: from the capacity.", "0.003", 0},
-    {"hardware.tile.rom", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's feedback-matrix ROM (hidden tiles of f3, dfa, drtp), or with encoding seeded one LFSR per lane that regenerates B_i.", NULL, 0},
-    {"hardware.tile.rom.encoding", SK_ENUM, "ternary2", 0, 0, "fp32|int8|ternary2|seeded", "", "How B_i is stored: 32-bit floats, 8-bit integers, 2 bits per {-1,0,1} entry (eq. 34), or regenerated from a seed by an LFSR per lane (no ROM: cycles and energy instead of storage).", "fp32", 0},
-    {"hardware.tile.rom.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Read bandwidth.", "8", 0},
-    {"hardware.tile.rom.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: the 45 nm table (Horowitz ISSCC 2014: 10 pJ per 64-bit read of an 8 KB array).", "0.5", 0},
-    {"hardware.tile.rom.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of B_i at its encoding; auto: the 45 nm table.", "0.1", 0},
-    {"hardware.tile.rom.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of B_i at its encoding; auto: the 45 nm table.", "0.001", 0},
-    {"hardware.tile.rom.lfsr_cycles_per_value", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "cycles", "seeded: cycles one lane's LFSR takes to regenerate an entry of B_i; auto: the 45 nm table.", "2", 0},
-    {"hardware.tile.rom.lfsr_pj_per_value", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ", "seeded: energy per entry regenerated; auto: the 45 nm table.", "0.05", 0},
-    {"hardware.tile.rom.lfsr_area_mm2", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²", "seeded: area of one lane's LFSR; auto: the 45 nm table.", "0.0005", 0},
-    {"hardware.dram", SK_SECTION, NULL, 0, 0, NULL, "", "Off-chip DRAM (always present), shared by every tile for what does not fit its SRAM, and by an error store placed there.", NULL, 0},
-    {"hardware.dram.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Bandwidth at the chip's clock, shared by all tiles and the error store.", "8", 0},
-    {"hardware.dram.latency_cycles", SK_INT, "100", 0, 1e6, NULL, "cycles", "Latency of one access.", "200", 0},
-    {"hardware.dram.pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read or written; auto: the 45 nm table (Horowitz ISSCC 2014: 1.3–2.6 nJ per 64 bits).", "160", 0},
-    {"hardware.links", SK_SECTION, NULL, 0, 0, NULL, "", "The fabric between tiles. A link kind that is absent does not exist: bp needs backward, dfa needs broadcast.", NULL, 0},
-    {"hardware.links.forward", SK_SECTION, NULL, 0, 0, NULL, "", "Tile i to tile i+1 (always present).", NULL, 0},
-    {"hardware.links.forward.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0},
-    {"hardware.links.forward.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "4", 0},
-    {"hardware.links.forward.pj_per_byte", SK_FLOAT, "0.5", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "1.0", 0},
-    {"hardware.links.backward", SK_SECTION, NULL, 0, 0, NULL, "", "Tile i+1 to tile i, for backpropagation's δ. Absent: a forward-only fabric.", NULL, 1},
-    {"hardware.links.backward.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0},
-    {"hardware.links.backward.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "4", 0},
-    {"hardware.links.backward.pj_per_byte", SK_FLOAT, "0.5", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "1.0", 0},
-    {"hardware.links.broadcast", SK_SECTION, NULL, 0, 0, NULL, "", "Output tile to every hidden tile, for DFA's current error. Absent: none.", NULL, 1},
-    {"hardware.links.broadcast.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0},
-    {"hardware.links.broadcast.latency_cycles", SK_INT, "4", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "8", 0},
-    {"hardware.links.broadcast.pj_per_byte", SK_FLOAT, "1.0", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "2.0", 0},
-    {"hardware.error_store", SK_SECTION, NULL, 0, 0, NULL, "", "F3's store of C values per training sample (one with one-hot error information), written by the output tile and read by the input streamer one epoch later. Each value takes the bits of numerics.error_store.format (fp32: 4 bytes, fp16: 2, q1.7: 1).", NULL, 0},
-    {"hardware.error_store.placement", SK_ENUM, "on_chip", 0, 0, "on_chip|dram", "", "on_chip: an SRAM of its own, sized for the training set; dram: in the shared DRAM, at its bandwidth and energy.", "dram", 0},
-    {"hardware.error_store.bytes_per_cycle", SK_FLOAT, "8", 0.001, 1e6, NULL, "bytes/cycle", "Bandwidth of the store's port (on_chip; in DRAM the DRAM's bandwidth applies).", "16", 0},
-    {"hardware.error_store.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one access (on_chip; in DRAM the DRAM's latency applies).", "4", 0},
-    {"hardware.error_store.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: on_chip, the SRAM table at the store's capacity (training samples × values per sample × bytes per value); dram, the DRAM's pj_per_byte.", "162.5", 0},
-    {"hardware.error_store.write_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte written; auto: as read_pj_per_byte.", "162.5", 0},
-    {"hardware.error_store.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of the store; auto: on_chip, the SRAM table at the store's capacity; dram, 0 (the DRAM is off chip).", "1.5", 0},
-    {"hardware.error_store.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of the store; auto: on_chip, the SRAM table at the store's capacity; dram, 0.", "0.003", 0},
-    {"hardware.energy", SK_SECTION, NULL, 0, 0, NULL, "", "Energy of arithmetic.", NULL, 0},
-    {"hardware.energy.table", SK_ENUM, "horowitz45", 0, 0, "horowitz45|custom", "", "horowitz45: the 45 nm table (Horowitz, ISSCC 2014: fp32 add 0.9 pJ, multiply 3.7 pJ; int8 add 0.03, multiply 0.2; int32 add 0.1, multiply 3.1). custom: the values below.", "custom", 0},
-    {"hardware.energy.fma_pj", SK_FLOAT, "4.6", 0, 1e6, NULL, "pJ", "Energy of one fp32 FMA (horowitz45: multiply 3.7 + add 0.9); used with table: custom.", "1.2", 0},
-    {"hardware.energy.add_pj", SK_FLOAT, "0.9", 0, 1e6, NULL, "pJ", "Energy of one fp32 addition (a ternary feedback matrix turns Bᵀe into additions; horowitz45: 0.9); used with table: custom.", "0.4", 0},
-    {"hardware.energy.mul_pj", SK_FLOAT, "3.7", 0, 1e6, NULL, "pJ", "Energy of one fp32 multiplication (horowitz45: 3.7); used with table: custom.", "1.0", 0},
-    {"hardware.energy.elementwise_pj", SK_FLOAT, "0.9", 0, 1e6, NULL, "pJ", "Energy of one other element-wise fp32 operation (horowitz45: an add, 0.9); used with table: custom.", "0.5", 0},
+    {"hardware", SK_SECTION, NULL, 0, 0, NULL, "", "The chip to run on: one tile per layer on a forward-only bus, an error store and a shared DRAM (see docs/hardware-model.md). Absent: no chip model. A figure written auto follows the table of docs/hardware-costs.md (45 nm); a capacity's figures are looked up at that capacity.", NULL, 1, SR_HARDWARE},
+    {"hardware.clock_mhz", SK_FLOAT, "1000", 1e-3, 1e6, NULL, "MHz", "Clock of the tiles, links, error store and DRAM interface.", "500", 0, SR_HARDWARE},
+    {"hardware.strict", SK_BOOL, "false", 0, 0, NULL, "", "true: reject a chip on which a tile's weights, optimiser state, gradient accumulator and buffers do not all fit in its SRAM; false: what does not fit lives in DRAM, at the DRAM's bandwidth and energy.", "true", 0, SR_HARDWARE},
+    {"hardware.tile", SK_SECTION, NULL, 0, 0, NULL, "", "Every tile (one per layer): MAC lanes, registers, SRAM and feedback ROM.", NULL, 0, SR_HARDWARE},
+    {"hardware.tile.dataflow", SK_ENUM, "output_stationary", 0, 0, "output_stationary|weight_stationary|fused", "", "How W and its gradient cross the SRAM port (docs/hardware-model.md). output_stationary: W is read for every sample. weight_stationary: blocks of W are held in the registers while every sample of the batch uses them, so W and the gradient accumulator cross the port once per batch, at the price of buffering the batch's inputs. fused: one pass over W per sample updates each row and computes the next sample with it (f3, drtp and llo only, with batch_size 1 and sgd).", "weight_stationary", 0, SR_HARDWARE},
+    {"hardware.tile.mac_lanes", SK_INT, "16", 1, 65536, NULL, "lanes", "Parallel multiply-accumulate lanes P.", "64", 0, SR_HARDWARE},
+    {"hardware.tile.step_latency_cycles", SK_INT, "4", 0, 1e6, NULL, "cycles", "Fixed pipeline latency added to every step of the tile cycle table.", "8", 0, SR_HARDWARE},
+    {"hardware.tile.lane_leakage_uw", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW", "Leakage power of one MAC lane, for every cycle of the run; auto: the 45 nm table.", "15", 0, SR_HARDWARE},
+    {"hardware.tile.lane_area_mm2", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²", "Area of one MAC lane (fp32 multiplier, adder, pipeline registers); auto: the 45 nm table.", "0.01", 0, SR_HARDWARE},
+    {"hardware.tile.registers", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's registers and accumulator buffer beside the lanes; weight_stationary holds its blocks of W and their accumulator rows here.", NULL, 0, SR_HARDWARE},
+    {"hardware.tile.registers.capacity_kib", SK_FLOAT, "128", 0.001, 1e9, NULL, "KiB", "Capacity (1 KiB = 1024 bytes). weight_stationary needs at least one row of W and its accumulator row (8 n_in bytes for a layer that trains).", "64", 0, SR_HARDWARE},
+    {"hardware.tile.registers.pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read or written; auto: the 45 nm table.", "0.1", 0, SR_HARDWARE},
+    {"hardware.tile.registers.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB; auto: the 45 nm table.", "5", 0, SR_HARDWARE},
+    {"hardware.tile.registers.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB; auto: the 45 nm table.", "0.02", 0, SR_HARDWARE},
+    {"hardware.tile.sram", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's SRAM. It holds, in this order, W and b, the optimiser state, the gradient accumulator and the buffers (BP/DFA's stash, weight_stationary's batch); what does not fit lives in DRAM.", NULL, 0, SR_HARDWARE},
+    {"hardware.tile.sram.capacity_kib", SK_FLOAT, "2048", 0.001, 1e9, NULL, "KiB", "Capacity (1 KiB = 1024 bytes).", "512", 0, SR_HARDWARE},
+    {"hardware.tile.sram.banks", SK_INT, "4", 1, 65536, NULL, "banks", "Banks, each with a port of its own: the SRAM moves banks × bytes_per_cycle bytes per cycle.", "8", 0, SR_HARDWARE},
+    {"hardware.tile.sram.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Read and write bandwidth of one bank (the default: 4 banks × 16 = 64 bytes per cycle).", "32", 0, SR_HARDWARE},
+    {"hardware.tile.sram.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: from the capacity (the SRAM table, interpolated; Horowitz ISSCC 2014: 100 pJ per 64-bit read of a 1 MB SRAM, 20 pJ of 32 KB, 10 pJ of 8 KB).", "2.5", 0, SR_HARDWARE},
+    {"hardware.tile.sram.write_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte written; auto: from the capacity.", "2.5", 0, SR_HARDWARE},
+    {"hardware.tile.sram.transposed_read_factor", SK_FLOAT, "1.0", 1, 1e6, NULL, "", "Time and energy of BP's transposed read of W (for W_iᵀ δz_i) relative to a row read of the same bytes; 1: a transposable SRAM, as cheap as a row read.", "2", 0, SR_HARDWARE},
+    {"hardware.tile.sram.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of capacity, for every cycle; auto: from the capacity.", "1.5", 0, SR_HARDWARE},
+    {"hardware.tile.sram.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of capacity; auto: from the capacity.", "0.003", 0, SR_HARDWARE},
+    {"hardware.tile.rom", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's feedback-matrix ROM (hidden tiles of f3, dfa, drtp), or with encoding seeded one LFSR per lane that regenerates B_i.", NULL, 0, SR_HARDWARE},
+    {"hardware.tile.rom.encoding", SK_ENUM, "ternary2", 0, 0, "fp32|int8|ternary2|seeded", "", "How B_i is stored: 32-bit floats, 8-bit integers, 2 bits per {-1,0,1} entry (eq. 34), or regenerated from a seed by an LFSR per lane (no ROM: cycles and energy instead of storage).", "fp32", 0, SR_HARDWARE},
+    {"hardware.tile.rom.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Read bandwidth.", "8", 0, SR_HARDWARE},
+    {"hardware.tile.rom.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: the 45 nm table (Horowitz ISSCC 2014: 10 pJ per 64-bit read of an 8 KB array).", "0.5", 0, SR_HARDWARE},
+    {"hardware.tile.rom.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of B_i at its encoding; auto: the 45 nm table.", "0.1", 0, SR_HARDWARE},
+    {"hardware.tile.rom.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of B_i at its encoding; auto: the 45 nm table.", "0.001", 0, SR_HARDWARE},
+    {"hardware.tile.rom.lfsr_cycles_per_value", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "cycles", "seeded: cycles one lane's LFSR takes to regenerate an entry of B_i; auto: the 45 nm table.", "2", 0, SR_HARDWARE},
+    {"hardware.tile.rom.lfsr_pj_per_value", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ", "seeded: energy per entry regenerated; auto: the 45 nm table.", "0.05", 0, SR_HARDWARE},
+    {"hardware.tile.rom.lfsr_area_mm2", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²", "seeded: area of one lane's LFSR; auto: the 45 nm table.", "0.0005", 0, SR_HARDWARE},
+    {"hardware.dram", SK_SECTION, NULL, 0, 0, NULL, "", "Off-chip DRAM (always present), shared by every tile for what does not fit its SRAM, and by an error store placed there.", NULL, 0, SR_HARDWARE},
+    {"hardware.dram.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Bandwidth at the chip's clock, shared by all tiles and the error store.", "8", 0, SR_HARDWARE},
+    {"hardware.dram.latency_cycles", SK_INT, "100", 0, 1e6, NULL, "cycles", "Latency of one access.", "200", 0, SR_HARDWARE},
+    {"hardware.dram.pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read or written; auto: the 45 nm table (Horowitz ISSCC 2014: 1.3–2.6 nJ per 64 bits).", "160", 0, SR_HARDWARE},
+    {"hardware.links", SK_SECTION, NULL, 0, 0, NULL, "", "The fabric between tiles. A link kind that is absent does not exist: bp needs backward, dfa needs broadcast.", NULL, 0, SR_HARDWARE},
+    {"hardware.links.forward", SK_SECTION, NULL, 0, 0, NULL, "", "Tile i to tile i+1 (always present).", NULL, 0, SR_HARDWARE},
+    {"hardware.links.forward.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0, SR_HARDWARE},
+    {"hardware.links.forward.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "4", 0, SR_HARDWARE},
+    {"hardware.links.forward.pj_per_byte", SK_FLOAT, "0.5", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "1.0", 0, SR_HARDWARE},
+    {"hardware.links.backward", SK_SECTION, NULL, 0, 0, NULL, "", "Tile i+1 to tile i, for backpropagation's δ. Absent: a forward-only fabric.", NULL, 1, SR_HARDWARE},
+    {"hardware.links.backward.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0, SR_HARDWARE},
+    {"hardware.links.backward.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "4", 0, SR_HARDWARE},
+    {"hardware.links.backward.pj_per_byte", SK_FLOAT, "0.5", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "1.0", 0, SR_HARDWARE},
+    {"hardware.links.broadcast", SK_SECTION, NULL, 0, 0, NULL, "", "Output tile to every hidden tile, for DFA's current error. Absent: none.", NULL, 1, SR_HARDWARE},
+    {"hardware.links.broadcast.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Width.", "32", 0, SR_HARDWARE},
+    {"hardware.links.broadcast.latency_cycles", SK_INT, "4", 0, 1e6, NULL, "cycles", "Latency of one transfer.", "8", 0, SR_HARDWARE},
+    {"hardware.links.broadcast.pj_per_byte", SK_FLOAT, "1.0", 0, 1e6, NULL, "pJ/byte", "Energy per byte moved.", "2.0", 0, SR_HARDWARE},
+    {"hardware.error_store", SK_SECTION, NULL, 0, 0, NULL, "", "F3's store of C values per training sample (one with one-hot error information), written by the output tile and read by the input streamer one epoch later. Each value takes the bits of numerics.error_store.format (fp32: 4 bytes, fp16: 2, q1.7: 1).", NULL, 0, SR_HARDWARE},
+    {"hardware.error_store.placement", SK_ENUM, "on_chip", 0, 0, "on_chip|dram", "", "on_chip: an SRAM of its own, sized for the training set; dram: in the shared DRAM, at its bandwidth and energy.", "dram", 0, SR_HARDWARE},
+    {"hardware.error_store.bytes_per_cycle", SK_FLOAT, "8", 0.001, 1e6, NULL, "bytes/cycle", "Bandwidth of the store's port (on_chip; in DRAM the DRAM's bandwidth applies).", "16", 0, SR_HARDWARE},
+    {"hardware.error_store.latency_cycles", SK_INT, "2", 0, 1e6, NULL, "cycles", "Latency of one access (on_chip; in DRAM the DRAM's latency applies).", "4", 0, SR_HARDWARE},
+    {"hardware.error_store.read_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read; auto: on_chip, the SRAM table at the store's capacity (training samples × values per sample × bytes per value); dram, the DRAM's pj_per_byte.", "162.5", 0, SR_HARDWARE},
+    {"hardware.error_store.write_pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte written; auto: as read_pj_per_byte.", "162.5", 0, SR_HARDWARE},
+    {"hardware.error_store.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB of the store; auto: on_chip, the SRAM table at the store's capacity; dram, 0 (the DRAM is off chip).", "1.5", 0, SR_HARDWARE},
+    {"hardware.error_store.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB of the store; auto: on_chip, the SRAM table at the store's capacity; dram, 0.", "0.003", 0, SR_HARDWARE},
+    {"hardware.energy", SK_SECTION, NULL, 0, 0, NULL, "", "Energy of arithmetic.", NULL, 0, SR_HARDWARE},
+    {"hardware.energy.table", SK_ENUM, "horowitz45", 0, 0, "horowitz45|custom", "", "horowitz45: the 45 nm table (Horowitz, ISSCC 2014: fp32 add 0.9 pJ, multiply 3.7 pJ; int8 add 0.03, multiply 0.2; int32 add 0.1, multiply 3.1). custom: the values below.", "custom", 0, SR_HARDWARE},
+    {"hardware.energy.fma_pj", SK_FLOAT, "4.6", 0, 1e6, NULL, "pJ", "Energy of one fp32 FMA (horowitz45: multiply 3.7 + add 0.9); used with table: custom.", "1.2", 0, SR_HARDWARE},
+    {"hardware.energy.add_pj", SK_FLOAT, "0.9", 0, 1e6, NULL, "pJ", "Energy of one fp32 addition (a ternary feedback matrix turns Bᵀe into additions; horowitz45: 0.9); used with table: custom.", "0.4", 0, SR_HARDWARE},
+    {"hardware.energy.mul_pj", SK_FLOAT, "3.7", 0, 1e6, NULL, "pJ", "Energy of one fp32 multiplication (horowitz45: 3.7); used with table: custom.", "1.0", 0, SR_HARDWARE},
+    {"hardware.energy.elementwise_pj", SK_FLOAT, "0.9", 0, 1e6, NULL, "pJ", "Energy of one other element-wise fp32 operation (horowitz45: an add, 0.9); used with table: custom.", "0.5", 0, SR_HARDWARE},
 
-    {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0},
-    {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0},
-    {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0},
-    {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section (the chip's timing state is not saved; under --resume an unfinished chip rule runs again).", "1", 0},
-    {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0},
+    {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0, SR_OUTPUT},
+    {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0, SR_OUTPUT},
+    {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0, SR_OUTPUT},
+    {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section (the chip's timing state is not saved; under --resume an unfinished chip rule runs again).", "1", 0, SR_OUTPUT},
+    {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0, SR_OUTPUT},
 };
+
+const char *const sc_role_names[3] = {"numerics", "hardware", "output"};
 
 const sc_entry *sc_schema(void) { return SCHEMA; }
 size_t sc_schema_count(void) { return sizeof SCHEMA / sizeof SCHEMA[0]; }
 
+/* Lookups are hot (explore resolves a chip per design point): the paths
+ * sorted once, then a binary search. */
+static int by_path[sizeof SCHEMA / sizeof SCHEMA[0]];
+static int by_path_ready;
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(SCHEMA[*(const int *)a].path, SCHEMA[*(const int *)b].path);
+}
+
 int sc_schema_find(const char *path)
 {
-    for (size_t i = 0; i < sc_schema_count(); i++)
-        if (!strcmp(SCHEMA[i].path, path)) return (int)i;
+    const size_t n = sc_schema_count();
+    if (!by_path_ready) {
+        for (size_t i = 0; i < n; i++) by_path[i] = (int)i;
+        qsort(by_path, n, sizeof by_path[0], cmp_path);
+        by_path_ready = 1;
+    }
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(SCHEMA[by_path[mid]].path, path);
+        if (!c) return by_path[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
     return -1;
 }

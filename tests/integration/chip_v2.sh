@@ -338,7 +338,7 @@ for kib in (512, 256):
     # at 1 byte/cycle the DRAM is the bottleneck: cycles follow its bytes
     ratio = h['cycles'] / (want_r + want_w)
     if not 1.0 <= ratio <= 1.03: bad.append(f'{kib} KiB: cycles {h[\"cycles\"]} / DRAM bytes {want_r + want_w} = {ratio:.4f}')
-    # exactly: a step waits for its DRAM bytes (one calendar, 1 byte/cycle) + latency 100
+    # exactly: a step waits for its DRAM bytes (its one user has all of its 1 byte/cycle) + latency 100
     hw, net = S.Hw(), S.Net([784, 500, 10], 'f3')
     T = lambda i, s: S.step_time(hw, net, i, 1, s)
     fwd = max(T(0, 'forward'), out + 100)

@@ -23,7 +23,24 @@ for p in python3 /usr/bin/python3; do
 done
 if [ -z "$np" ]; then
   bad "no python3 with NumPy (scripts/setup.sh installs python3-numpy)"
-  finish init_from
+  # a hardware sweep trains once per numerics point: the initial state is numerics
+cat > hw.yaml <<Y
+name: hw
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3, train_limit: 100, test_limit: 20}
+network: {hidden: [16, 8]}
+training: {compare: [f3], epochs: 1, batch_size: 10, threads: 1}
+outputs: {folder: $tmp/hwout}
+hardware: {}
+sweep: {hardware.tile.mac_lanes: [4, 8]}
+Y
+"$f3sim" run hw.yaml --init-from s1.npz --quiet > /dev/null 2>&1 && ok || bad "a hardware sweep with --init-from failed"
+a=$(h hwout/hw/point-001/f3)
+"$f3sim" run hw.yaml --init-from s2.npz --quiet > /dev/null 2>&1 && ok || bad "the second hardware sweep failed"
+b=$(h hwout/hw/point-001/f3)
+[ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
+[ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
+
+finish init_from
   exit 1
 fi
 data=(--dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3 --batch-size 20
@@ -57,7 +74,24 @@ elif kind == "ternary_bad": a["B1"][0, :2] = [0.5, -1.0]
 save(path, **a)
 P
 }
-mk s1.npz 1 && mk s1-stored.npz 1 stored && mk s2.npz 2 || { bad "NumPy could not write the files"; finish init_from; exit 1; }
+mk s1.npz 1 && mk s1-stored.npz 1 stored && mk s2.npz 2 || { bad "NumPy could not write the files"; # a hardware sweep trains once per numerics point: the initial state is numerics
+cat > hw.yaml <<Y
+name: hw
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3, train_limit: 100, test_limit: 20}
+network: {hidden: [16, 8]}
+training: {compare: [f3], epochs: 1, batch_size: 10, threads: 1}
+outputs: {folder: $tmp/hwout}
+hardware: {}
+sweep: {hardware.tile.mac_lanes: [4, 8]}
+Y
+"$f3sim" run hw.yaml --init-from s1.npz --quiet > /dev/null 2>&1 && ok || bad "a hardware sweep with --init-from failed"
+a=$(h hwout/hw/point-001/f3)
+"$f3sim" run hw.yaml --init-from s2.npz --quiet > /dev/null 2>&1 && ok || bad "the second hardware sweep failed"
+b=$(h hwout/hw/point-001/f3)
+[ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
+[ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
+
+finish init_from; exit 1; }
 
 # exact: llo never changes W1, b1, W2, b2; f3 never changes B
 for rule in llo f3; do
@@ -165,5 +199,22 @@ expect 0 "" -- "$f3sim" run ternary.yaml --init-from s1.npz --quiet
 "$f3sim" train "${data[@]}" --algorithm f3 --epochs 1 --batch-size 1 --optimizer sgd --lr 0.01 \
   --feedback-init trinomial --train-limit 40 --test-limit 20 --init-from s1.npz --out f3-plain > /dev/null 2>&1
 [ "$(h out/c/f3)" = "$(h f3-plain)" ] && ok || bad "the chip from --init-from differs from the plain trainer"
+
+# a hardware sweep trains once per numerics point: the initial state is numerics
+cat > hw.yaml <<Y
+name: hw
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3, train_limit: 100, test_limit: 20}
+network: {hidden: [16, 8]}
+training: {compare: [f3], epochs: 1, batch_size: 10, threads: 1}
+outputs: {folder: $tmp/hwout}
+hardware: {}
+sweep: {hardware.tile.mac_lanes: [4, 8]}
+Y
+"$f3sim" run hw.yaml --init-from s1.npz --quiet > /dev/null 2>&1 && ok || bad "a hardware sweep with --init-from failed"
+a=$(h hwout/hw/point-001/f3)
+"$f3sim" run hw.yaml --init-from s2.npz --quiet > /dev/null 2>&1 && ok || bad "the second hardware sweep failed"
+b=$(h hwout/hw/point-001/f3)
+[ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
+[ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
 
 finish init_from

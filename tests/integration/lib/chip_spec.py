@@ -250,14 +250,17 @@ def run_cycles(hw, net, n, epochs=1, es_dram=False):
 class Chain:
     """The Schedules paragraph: an epoch starts when the previous one is
     through the chain; at most K + 2 batches are in flight (batch k enters
-    when batch k − K − 2 is through); the streamer waits for each sample's e
-    (F3: read in turn on the store's port, or the DRAM's); F3, DRTP and LLO
-    stream, BP and DFA forward the batch, then wait for what comes back."""
+    when batch k − K − 2 is through, in model time); the streamer waits for
+    each sample's e (F3: read in turn on the store's read port, or on its
+    share of the DRAM); F3, DRTP and LLO stream, BP and DFA forward the
+    batch, then wait for what comes back."""
 
     def __init__(self, hw, net, es_dram=False):
         K = net.K
         self.hw, self.net, self.K = hw, net, K
-        self.es_bpc, self.es_lat = (hw.dram_bpc, hw.dram_lat) if es_dram else (hw.es_bpc, hw.es_lat)
+        # in DRAM the store's reads are one of its users (its reads, its writes and
+        # the tiles with data there, none here): a 1/users share of its bandwidth
+        self.es_bpc, self.es_lat = (hw.dram_bpc / 2, hw.dram_lat) if es_dram else (hw.es_bpc, hw.es_lat)
         self.es_free = 0
         self.link_in = Link(hw.link_bpc, hw.link_lat)
         self.fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]

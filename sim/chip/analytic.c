@@ -1,0 +1,581 @@
+/* analytic.c — see analytic.h.  Every clock here is one of the SystemC
+ * model's (named after its module and member), updated by the same
+ * expressions in the same order, so that the doubles agree bit for bit:
+ *   streamer.cpp     local, and the credit of slot k (the through cycle of
+ *                    the batch K + 2 earlier)
+ *   error_store.cpp  the read port (or the DRAM share of its reads)
+ *   link.cpp         m_free of every link
+ *   tile.cpp         m_free, step() with its DRAM waits, the schedules
+ *   dram.cpp         each requester's share of the bandwidth
+ *   chip_top.cpp     m_end, tile_done */
+#include "analytic.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "f3/formulas.h"
+#include "tile_cost.h"
+
+f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_train, size_t epochs)
+{
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    w->n_train = n_train;
+    w->epochs = epochs;
+    if (!n_train || !cfg->batch_size) return F3_FAIL(F3_EINVAL, "a workload needs samples and a batch size");
+    const uint64_t per_epoch = (n_train + cfg->batch_size - 1) / cfg->batch_size;
+    const f3_run_shape run = f3_run_shape_epochs(n_train, cfg->batch_size, per_epoch * epochs);
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        uint64_t fma = 0, elem = 0, fb = 0;
+        for (int p = 0; p < F3_PH_COUNT; p++) {
+            f3_counts c;
+            f3_status st = f3_formula_counts(cfg, i, (f3_phase)p, run, &c);
+            if (st) return st;
+            fma += c.fma;
+            elem += c.elem;
+            if (p == F3_PH_FEEDBACK) fb = c.fma;
+        }
+        w->ledger_fma[i] = (double)fma;
+        w->ledger_feedback_fma[i] = (double)fb;
+        w->ledger_elem[i] = (double)elem;
+    }
+    return F3_OK;
+}
+
+/* ---- the schedule ------------------------------------------------------------------ */
+
+#define RING_MAX (F3_MAX_LAYERS + 2)
+#define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8)
+#define HIST 32 /* periods looked for: 1 … HIST batches */
+
+/* One batch size's table, with the DRAM cycles of each step. */
+typedef struct {
+    size_t b;
+    tile_cost tc[F3_MAX_LAYERS];
+    double dram_r_cyc[F3_MAX_LAYERS][TC_STEPS], dram_w_cyc[F3_MAX_LAYERS][TC_STEPS];
+    /* a tile without DRAM traffic and whole-cycle steps: the cycles of each
+     * run of steps first…last, summed once (exact: whole numbers) */
+    int plain[F3_MAX_LAYERS];
+    double seg[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
+} batch_table;
+
+typedef struct {
+    const chip_config *hw;
+    const f3_config *cfg;
+    size_t K, R;                  /* tiles; slots (K + 2) */
+    int f3, stream, per_sample, es_dram, one_hot;
+    size_t users;                 /* of the DRAM */
+    double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
+    double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
+    double local, es_rd, es_dram_rd, link_in;    /* clocks */
+    /* per tile (only K entries are used, and zeroed, per chip) */
+    double free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], dram[F3_MAX_LAYERS];
+    double bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS];
+    int uses_dram[F3_MAX_LAYERS];
+    double bcast, thr[RING_MAX], end;
+    /* accumulated waits, cycles */
+    double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
+    /* per-batch scratch: per-sample times */
+    double *a, *c, *d, *e; /* b each */
+    double *outs;          /* K × b */
+} sched;
+
+static inline double dmax(double x, double y) { return x > y ? x : y; }
+
+static double wait_until(sched *s, size_t i, double t, double *acc)
+{
+    if (t > s->free[i]) {
+        *acc += t - s->free[i];
+        s->free[i] = t;
+    }
+    return s->free[i];
+}
+
+/* tile.cpp step(): one rep of step st from cycle t */
+static double step(sched *s, const batch_table *bt, size_t i, int st, double t)
+{
+    const tc_step_cost *c = &bt->tc[i].step[st];
+    if (c->reps == 0) return t;
+    double end = t + c->cycles;
+    if (c->dram_r > 0 || c->dram_w > 0) {
+        const double lat = s->hw->dram_latency_cycles;
+        double done = t;
+        if (c->dram_r > 0) {
+            s->dram[i] = dmax(s->dram[i], t) + bt->dram_r_cyc[i][st];
+            done = dmax(done, s->dram[i] + lat);
+        }
+        if (c->dram_w > 0) {
+            s->dram[i] = dmax(s->dram[i], t) + bt->dram_w_cyc[i][st];
+            done = dmax(done, s->dram[i] + lat);
+        }
+        if (done > end) {
+            s->wait_mem[i] += done - end;
+            end = done;
+        }
+    }
+    return end;
+}
+
+static double steps(sched *s, const batch_table *bt, size_t i, int first, int last, double t)
+{
+    if (bt->plain[i]) return t + bt->seg[i][first][last];
+    for (int st = first; st <= last; st++) t = step(s, bt, i, st, t);
+    return t;
+}
+
+/* link.cpp send(): sample j leaves at sent[j], arrives at ready[j] */
+static void link_send(double *free, double per, double lat, const double *sent, double *ready, size_t b)
+{
+    double f = *free; /* in a register: the chain of samples is the hot loop */
+    for (size_t j = 0; j < b; j++) {
+        double start = dmax(f, sent[j]);
+        double done = start + per;
+        f = done;
+        ready[j] = done + lat;
+    }
+    *free = f;
+}
+
+static double vmax(const double *v, size_t b)
+{
+    double m = v[0];
+    for (size_t j = 1; j < b; j++)
+        if (v[j] > m) m = v[j];
+    return m;
+}
+
+/* One batch of b samples through the streamer and every tile. */
+static void run_batch(sched *s, const batch_table *bt, int epoch_start)
+{
+    const chip_config *hw = s->hw;
+    const size_t K = s->K, b = bt->b;
+    double *ready = s->a, *tmp = s->c;
+    /* streamer.cpp */
+    if (epoch_start) s->local = dmax(s->local, s->end);
+    s->local = dmax(s->local, s->thr[0]);
+    for (size_t j = 0; j < b; j++) ready[j] = s->local;
+    if (s->f3) {
+        double *port = s->es_dram ? &s->es_dram_rd : &s->es_rd;
+        const double lat = s->es_dram ? hw->dram_latency_cycles : hw->es_latency_cycles, local = s->local;
+        double f = *port;
+        for (size_t j = 0; j < b; j++) {
+            f = dmax(f, local) + s->es_cycles;
+            ready[j] = f + lat;
+        }
+        *port = f;
+    }
+    link_send(&s->link_in, s->per_in, hw->forward.latency_cycles, ready, ready, b);
+    double through = 0;
+
+    if (s->stream) {
+        /* tile.cpp: F3, DRTP, LLO */
+        for (size_t i = 0; i < K; i++) {
+            const int hidden = i + 1 < K;
+            double *out = tmp;
+            if (s->per_sample && bt->plain[i]) {
+                /* the same sums, with the clocks in registers */
+                const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[i][TC_FEEDBACK][TC_GRADIENT];
+                double fr = s->free[i], win = s->wait_in[i];
+                for (size_t j = 0; j < b; j++) {
+                    if (ready[j] > fr) {
+                        win += ready[j] - fr;
+                        fr = ready[j];
+                    }
+                    double t = fr + A;
+                    out[j] = t;
+                    fr = t + Bs;
+                }
+                s->free[i] = fr;
+                s->wait_in[i] = win;
+            } else if (s->per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(s, i, ready[j], &s->wait_in[i]);
+                    t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                    out[j] = t;
+                    s->free[i] = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
+                }
+            } else {
+                double t = wait_until(s, i, vmax(ready, b), &s->wait_in[i]);
+                t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                t = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
+                for (size_t j = 0; j < b; j++) out[j] = t;
+                s->free[i] = t;
+            }
+            s->free[i] = step(s, bt, i, TC_APPLY, s->free[i]);
+            if (hidden) link_send(&s->fwd[i], s->per_fwd[i], hw->forward.latency_cycles, out, ready, b);
+            through = dmax(through, s->free[i]);
+        }
+    } else {
+        /* tile.cpp: BP and DFA — forward through the chain, then back */
+        for (size_t i = 0; i < K; i++) {
+            double *out = s->outs + i * b;
+            if (s->per_sample && bt->plain[i]) {
+                const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION];
+                double fr = s->free[i], win = s->wait_in[i];
+                for (size_t j = 0; j < b; j++) {
+                    if (ready[j] > fr) {
+                        win += ready[j] - fr;
+                        fr = ready[j];
+                    }
+                    fr = out[j] = fr + A;
+                }
+                s->free[i] = fr;
+                s->wait_in[i] = win;
+            } else if (s->per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(s, i, ready[j], &s->wait_in[i]);
+                    s->free[i] = out[j] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                }
+            } else {
+                double t = wait_until(s, i, vmax(ready, b), &s->wait_in[i]);
+                s->free[i] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                for (size_t j = 0; j < b; j++) out[j] = s->free[i];
+            }
+            if (i + 1 < K) link_send(&s->fwd[i], s->per_fwd[i], hw->forward.latency_cycles, out, ready, b);
+        }
+        const int dfa = s->cfg->algorithm == F3_ALG_DFA;
+        double *back = s->outs + (K - 1) * b; /* the output tile: its loss at once */
+        double *down = s->c, *e_ready = s->d, *bc = s->e;
+        for (size_t ii = K; ii-- > 0;) {
+            const size_t i = ii;
+            if (i + 1 < K && dfa) back = bc;
+            if (s->per_sample && bt->plain[i]) {
+                const double A = bt->seg[i][TC_FEEDBACK][TC_DZ], Bs = bt->seg[i][TC_GRADIENT][TC_BACKPROP];
+                double fr = s->free[i], wd = s->wait_down[i];
+                for (size_t j = 0; j < b; j++) {
+                    if (back[j] > fr) {
+                        wd += back[j] - fr;
+                        fr = back[j];
+                    }
+                    double t = fr + A;
+                    e_ready[j] = t;
+                    fr = down[j] = t + Bs;
+                }
+                s->free[i] = fr;
+                s->wait_down[i] = wd;
+            } else if (s->per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(s, i, back[j], &s->wait_down[i]);
+                    t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
+                    e_ready[j] = t;
+                    s->free[i] = down[j] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
+                }
+            } else {
+                double t = wait_until(s, i, vmax(back, b), &s->wait_down[i]);
+                t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
+                for (size_t j = 0; j < b; j++) e_ready[j] = t;
+                s->free[i] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
+                for (size_t j = 0; j < b; j++) down[j] = s->free[i];
+            }
+            s->free[i] = step(s, bt, i, TC_APPLY, s->free[i]);
+            through = dmax(through, s->free[i]);
+            if (!dfa && i > 0) {
+                /* δ for the tile below, into a buffer that tile reads next */
+                double *nb = s->outs + i * b;
+                link_send(&s->bwd[i - 1], s->per_bwd[i], hw->backward.latency_cycles, down, nb, b);
+                back = nb;
+            }
+            if (dfa && i == K - 1)
+                link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
+        }
+    }
+    /* chip_top.cpp tile_done: m_end, and the slot's through cycle */
+    s->end = dmax(s->end, through);
+    memmove(s->thr, s->thr + 1, (s->R - 1) * sizeof *s->thr);
+    s->thr[s->R - 1] = through;
+}
+
+/* The clocks relative to m_end, and the waits: what decides the future. */
+static size_t state_vec(const sched *s, double *v)
+{
+    size_t n = 0;
+    const size_t K = s->K;
+    v[n++] = s->local - s->end;
+    v[n++] = s->link_in - s->end;
+    if (s->f3) v[n++] = (s->es_dram ? s->es_dram_rd : s->es_rd) - s->end;
+    for (size_t i = 0; i < K; i++) {
+        v[n++] = s->free[i] - s->end;
+        if (i + 1 < K) v[n++] = s->fwd[i] - s->end;
+        if (!s->stream && s->cfg->algorithm == F3_ALG_BP && i + 1 < K) v[n++] = s->bwd[i] - s->end;
+        if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
+    }
+    if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
+    for (size_t r = 0; r < s->R; r++) v[n++] = s->thr[r] - s->end;
+    return n;
+}
+
+static void shift_clocks(sched *s, double d)
+{
+    s->local += d;
+    s->link_in += d;
+    s->es_rd += d;
+    s->es_dram_rd += d;
+    s->bcast += d;
+    for (size_t i = 0; i < s->K; i++) {
+        s->free[i] += d;
+        s->fwd[i] += d;
+        s->bwd[i] += d;
+        s->dram[i] += d;
+    }
+    for (size_t r = 0; r < s->R; r++) s->thr[r] += d;
+    s->end += d;
+}
+
+/* A snapshot: the normalised state, m_end and the waits. */
+typedef struct {
+    double v[STATE_MAX];
+    size_t n;
+    double end;
+    double w[3][F3_MAX_LAYERS];
+} snap;
+
+static void take(const sched *s, snap *p)
+{
+    p->n = state_vec(s, p->v);
+    p->end = s->end;
+    memcpy(p->w[0], s->wait_in, s->K * sizeof *s->wait_in);
+    memcpy(p->w[1], s->wait_down, s->K * sizeof *s->wait_down);
+    memcpy(p->w[2], s->wait_mem, s->K * sizeof *s->wait_mem);
+}
+
+/* Jump q repetitions of what happened between a and b (b the present). */
+static void jump(sched *s, const snap *a, const snap *b, double q)
+{
+    shift_clocks(s, q * (b->end - a->end));
+    for (size_t i = 0; i < s->K; i++) {
+        s->wait_in[i] += q * (b->w[0][i] - a->w[0][i]);
+        s->wait_down[i] += q * (b->w[1][i] - a->w[1][i]);
+        s->wait_mem[i] += q * (b->w[2][i] - a->w[2][i]);
+    }
+}
+
+static int same_state(const snap *a, const snap *b)
+{
+    return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof *a->v);
+}
+
+static int integral(double x) { return floor(x) == x; }
+
+/* One epoch: full batches (with period jumps), then the remainder. */
+static void run_epoch(sched *s, const batch_table *full, size_t n_full, const batch_table *rem, int jumps,
+                      snap *hist)
+{
+    size_t done = 0;
+    int first = 1;
+    while (done < n_full) {
+        run_batch(s, full, first);
+        first = 0;
+        done++;
+        if (!jumps) continue;
+        snap *now = &hist[done % (HIST + 1)];
+        take(s, now);
+        /* a period p: the state repeats p batches later, shifted */
+        for (size_t p = 1; p <= HIST && p < done; p++) {
+            const snap *old = &hist[(done - p) % (HIST + 1)];
+            if (!same_state(old, now)) continue;
+            size_t q = (n_full - done) / p;
+            if (q) {
+                jump(s, old, now, (double)q);
+                done += q * p;
+            }
+            jumps = 0; /* the rest of the epoch runs batch by batch */
+            break;
+        }
+    }
+    if (rem) run_batch(s, rem, first);
+}
+
+static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
+{
+    bt->b = b;
+    for (size_t i = 0; i < s->K; i++) {
+        f3_status st = tile_cost_compute(s->hw, s->cfg, i, b, &bt->tc[i]);
+        if (st) return st;
+    }
+    return F3_OK;
+}
+
+/* the DRAM cycles of each step (s->users known) and the plain tiles' runs
+ * (only when every clock holds whole cycles: then a sum is exact in any order) */
+static void fill_times(const sched *s, batch_table *bt, int whole)
+{
+    for (size_t i = 0; i < s->K; i++) {
+        int plain = whole;
+        for (int k = 0; k < TC_STEPS; k++) {
+            const tc_step_cost *c = &bt->tc[i].step[k];
+            bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_r) : 0;
+            bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_w) : 0;
+            if (c->reps != 0 && (c->dram_r > 0 || c->dram_w > 0 || floor(c->cycles) != c->cycles)) plain = 0;
+        }
+        bt->plain[i] = plain;
+        if (!plain) continue;
+        for (int a = 0; a < TC_STEPS; a++) {
+            double sum = 0;
+            for (int k = a; k < TC_STEPS; k++) {
+                if (bt->tc[i].step[k].reps != 0) sum += bt->tc[i].step[k].cycles;
+                bt->seg[i][a][k] = sum;
+            }
+        }
+    }
+}
+
+f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out)
+{
+    const f3_config *cfg = &w->cfg;
+    const size_t K = cfg->n_layers, B = cfg->batch_size, n = w->n_train, C = cfg->widths[K];
+    if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
+        return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
+    const f3_algorithm alg = cfg->algorithm;
+    static _Thread_local sched s;
+    /* zero what this chip uses: the scalars and K entries of each per-tile array */
+    memset(&s, 0, offsetof(sched, free));
+    for (size_t i = 0; i < K; i++)
+        s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
+            s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = 0, s.uses_dram[i] = 0;
+    s.bcast = 0;
+    for (size_t r = 0; r < RING_MAX; r++) s.thr[r] = 0;
+    s.end = 0;
+    s.a = s.c = s.d = s.e = s.outs = NULL;
+    s.hw = hw;
+    s.cfg = cfg;
+    s.K = K;
+    s.R = K + 2;
+    s.f3 = alg == F3_ALG_F3;
+    s.stream = !f3_needs_stash(alg);
+    s.per_sample = hw->dataflow != CHIP_DF_WEIGHT_STATIONARY;
+    s.es_dram = hw->es_placement == CHIP_ES_DRAM;
+    s.one_hot = cfg->error_info.one_hot != 0;
+    s.es_bytes = (s.one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
+    if (s.f3 && !s.es_dram && !(hw->es_bytes_per_cycle > 0))
+        return F3_FAIL(F3_EINVAL, "analytic: an on-chip error store needs bytes_per_cycle > 0");
+    /* links (link.cpp: per = ⌈bytes / bytes_per_cycle⌉ per sample); what
+     * the streamer and the tiles send (streamer.cpp, tile.cpp) */
+    const double AB = chip_value_bytes(cfg, F3_T_ACTIVATIONS), EB = chip_value_bytes(cfg, F3_T_ERROR);
+    const double ESB = hw->es_bytes_per_value;
+    if (!hw->forward.present || hw->forward.bytes_per_cycle <= 0)
+        return F3_FAIL(F3_EINVAL, "analytic: the chip needs its forward links");
+    s.bps_in = AB * (double)cfg->widths[0] + 4.0 * (double)C;
+    if (s.f3 && K > 1) s.bps_in += (s.one_hot ? 1.0 : (double)C) * ESB;
+    s.per_in = ceil(s.bps_in / hw->forward.bytes_per_cycle);
+    for (size_t i = 0; i + 1 < K; i++) {
+        double nb = AB * (double)cfg->widths[i + 1] + 4.0 * (double)C;
+        if (s.stream && s.f3 && i + 2 < K) nb += s.one_hot ? ESB : ESB * (double)C;
+        s.bps_fwd[i] = nb;
+        s.per_fwd[i] = ceil(nb / hw->forward.bytes_per_cycle);
+    }
+    if (alg == F3_ALG_BP && K > 1) {
+        if (!hw->backward.present || hw->backward.bytes_per_cycle <= 0)
+            return F3_FAIL(F3_EINVAL, "analytic: bp needs the backward links");
+        for (size_t i = 1; i < K; i++) {
+            s.bps_bwd[i] = EB * (double)cfg->widths[i];
+            s.per_bwd[i] = ceil(s.bps_bwd[i] / hw->backward.bytes_per_cycle);
+        }
+    }
+    if (alg == F3_ALG_DFA) {
+        if (!hw->broadcast.present || hw->broadcast.bytes_per_cycle <= 0)
+            return F3_FAIL(F3_EINVAL, "analytic: dfa needs the broadcast link");
+        s.bps_bcast = EB * (double)C;
+        s.per_bcast = ceil(s.bps_bcast / hw->broadcast.bytes_per_cycle);
+    }
+
+    static _Thread_local batch_table full, rem;
+    f3_status st = fill_costs(&s, &full, B);
+    if (st) return st;
+    const size_t n_full = n / B, r = n % B;
+    if (r && (st = fill_costs(&s, &rem, r))) return st;
+    /* chip_dram_users: the tiles with data in DRAM at the full batch's
+     * placement, and the error store's reads and writes when it lives there */
+    for (size_t i = 0; i < K; i++) {
+        s.uses_dram[i] = full.tc[i].dram_resident > 0;
+        s.users += (size_t)s.uses_dram[i];
+    }
+    if (s.f3 && s.es_dram) s.users += 2;
+    if (!s.users) s.users = 1;
+    /* jumps and sums are exact when every clock holds whole cycles: whole
+     * latencies and whole step cycles (an LFSR may take a fractional number
+     * of cycles per value); links, DRAM and the store take whole cycles */
+    int jumps = integral(hw->forward.latency_cycles) && integral(hw->backward.latency_cycles) &&
+                integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
+                integral(hw->dram_latency_cycles);
+    for (size_t i = 0; i < K && jumps; i++)
+        for (int k = 0; k < TC_STEPS; k++)
+            if ((full.tc[i].step[k].reps != 0 && !integral(full.tc[i].step[k].cycles)) ||
+                (r && rem.tc[i].step[k].reps != 0 && !integral(rem.tc[i].step[k].cycles)))
+                jumps = 0;
+    fill_times(&s, &full, jumps);
+    if (r) fill_times(&s, &rem, jumps);
+    if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
+
+    double scratch_small[4 * 64 + F3_MAX_LAYERS * 64];
+    double *buf = scratch_small, *heap = NULL;
+    const size_t need = (4 + K) * B;
+    if (need > sizeof scratch_small / sizeof *scratch_small) {
+        heap = malloc(need * sizeof *heap);
+        if (!heap) return F3_FAIL(F3_ENOMEM, "analytic: out of memory");
+        buf = heap;
+    }
+    s.a = buf;
+    s.c = buf + B;
+    s.d = buf + 2 * B;
+    s.e = buf + 3 * B;
+    s.outs = buf + 4 * B;
+
+    static _Thread_local snap hist[HIST + 1];
+    snap e_prev, e_now;
+    size_t e = 0;
+    while (e < w->epochs) {
+        run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist);
+        e++;
+        if (!jumps || e >= w->epochs) continue;
+        /* an epoch that repeats the previous one, shifted: so will the rest */
+        take(&s, &e_now);
+        if (e >= 2 && same_state(&e_prev, &e_now)) {
+            size_t q = w->epochs - e;
+            jump(&s, &e_prev, &e_now, (double)q);
+            e += q;
+            break;
+        }
+        e_prev = e_now;
+    }
+    free(heap);
+
+    /* the totals, as the modules report them */
+    static _Thread_local chip_totals t;
+    memset(&t, 0, offsetof(chip_totals, tile) + K * sizeof t.tile[0]);
+    const uint64_t samples = (uint64_t)n * (uint64_t)w->epochs;
+    t.end = s.end;
+    t.samples = samples;
+    t.n_train = n;
+    t.link_in_bytes = samples * (uint64_t)s.bps_in;
+    if (alg == F3_ALG_DFA && K > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
+    if (s.f3) {
+        t.es_read = (double)samples * s.es_bytes;
+        t.es_written = (double)samples * s.es_bytes;
+    }
+    for (size_t i = 0; i < K; i++) {
+        chip_tile_totals *tt = &t.tile[i];
+        tt->wait_input = s.wait_in[i];
+        tt->wait_downstream = s.wait_down[i];
+        tt->wait_memory = s.wait_mem[i];
+        /* tile.cpp end_of_simulation: executions × the table, batch sizes in increasing order */
+        uint64_t calls[TC_STEPS];
+        if (r) {
+            for (int k = 0; k < TC_STEPS; k++) calls[k] = (uint64_t)w->epochs * (uint64_t)rem.tc[i].step[k].reps;
+            chip_totals_add_steps(hw, &rem.tc[i], calls, tt);
+        }
+        if (n_full) {
+            for (int k = 0; k < TC_STEPS; k++)
+                calls[k] = (uint64_t)w->epochs * n_full * (uint64_t)full.tc[i].step[k].reps;
+            chip_totals_add_steps(hw, &full.tc[i], calls, tt);
+        }
+        if (i + 1 < K) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[i];
+        if (alg == F3_ALG_BP && i + 1 < K) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[i + 1];
+        tt->ledger_fma = w->ledger_fma[i];
+        tt->ledger_feedback_fma = w->ledger_feedback_fma[i];
+        tt->ledger_elem = w->ledger_elem[i];
+    }
+    chip_result_assemble(hw, cfg, &t, full.tc, out);
+    return F3_OK;
+}

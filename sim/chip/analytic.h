@@ -1,0 +1,57 @@
+/* analytic.h — the chip's figures without SystemC and without training: an
+ * analytic evaluator that reproduces the SystemC model's schedule (the
+ * tiles, links, streamer, error store and DRAM of the sim/chip modules) with the
+ * same cost table (tile_cost.h), and gives the very chip_result a SystemC
+ * run gives — cycles, every byte count, energy by item, area — equal to the
+ * last bit (tests/chip/analytic_vs_systemc.c checks random chips against
+ * SystemC).
+ *
+ * Time, traffic and energy depend on shapes, formats and the schedule,
+ * never on the values, so a design point needs no kernels: the ledger's
+ * operation counts come from model/'s closed forms (f3_formula_counts), or
+ * from a training run of the same numerics.
+ *
+ * Speed: the schedule is a max-plus recurrence over batches; the evaluator
+ * runs it until the state (every clock relative to the latest) repeats,
+ * then jumps over whole periods, and over whole epochs once an epoch
+ * repeats the previous one.  With whole-cycle latencies and steps the jump
+ * is exact; otherwise it runs every batch (exact, slower). */
+#ifndef F3SIM_ANALYTIC_H
+#define F3SIM_ANALYTIC_H
+
+#include <stddef.h>
+
+#include "chip.h"
+#include "f3/status.h"
+#include "f3/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What is trained: the network and its numerics, the training set's size,
+ * the epochs, and the ledger's operations per layer (what compute energy
+ * is made of). */
+typedef struct {
+    f3_config cfg;
+    size_t n_train, epochs;
+    double ledger_fma[F3_MAX_LAYERS];          /* all phases */
+    double ledger_feedback_fma[F3_MAX_LAYERS]; /* the feedback phase */
+    double ledger_elem[F3_MAX_LAYERS];         /* element-wise operations, all phases */
+} chip_workload;
+
+/* A workload with the ledger of model/'s closed forms for `epochs` epochs
+ * of n_train samples (what a training run's ledger holds).  F3_EINVAL if
+ * cfg is invalid. */
+f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_train, size_t epochs);
+
+/* The figures of training w on hw (the error store's auto figures resolved,
+ * chip_config_resolve_error_store) — what chip_sim_result gives after the
+ * same run.  F3_EINVAL with a message if hw cannot run w (as the tile's
+ * cost table says, or a link the rule needs is missing). */
+f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,523 @@
+/* numerics_cache.c — see numerics_cache.h. */
+#define _XOPEN_SOURCE 700
+#include "numerics_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "analytic.h"
+#include "cli_util.h"
+#include "f3/formulas.h"
+#include "f3/ledger.h"
+#include "f3/status.h"
+#include "json.h"
+#include "results.h"
+
+#ifndef F3SIM_VERSION
+#define F3SIM_VERSION "unknown"
+#endif
+
+/* ---- hashing ---------------------------------------------------------------------- */
+
+/* SHA-256 of a file's bytes, hex; memoised by path, size and mtime. */
+typedef struct {
+    char path[1024];
+    long long size, mtime;
+    char hex[65];
+} file_hash;
+static file_hash *memo;
+static size_t n_memo, cap_memo;
+
+static void to_hex(const unsigned char *md, unsigned n, char *hex)
+{
+    for (unsigned i = 0; i < n; i++) sprintf(hex + 2 * i, "%02x", md[i]);
+    hex[2 * n] = '\0';
+}
+
+static int hash_file(const char *path, char hex[65])
+{
+    struct stat st;
+    if (stat(path, &st)) return F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1;
+    for (size_t i = 0; i < n_memo; i++)
+        if (!strcmp(memo[i].path, path) && memo[i].size == (long long)st.st_size &&
+            memo[i].mtime == (long long)st.st_mtime) {
+            memcpy(hex, memo[i].hex, 65);
+            return 0;
+        }
+    FILE *f = fopen(path, "rb");
+    if (!f) return F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+        fclose(f);
+        EVP_MD_CTX_free(c);
+        return F3_FAIL(F3_ENOMEM, "sha256: cannot start"), -1;
+    }
+    static unsigned char buf[1 << 16];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(c, buf, k);
+    int err = ferror(f);
+    fclose(f);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(c, md, &n);
+    EVP_MD_CTX_free(c);
+    if (err) return F3_FAIL(F3_EIO, "%s: read error", path), -1;
+    to_hex(md, n, hex);
+    if (n_memo == cap_memo) {
+        file_hash *m = realloc(memo, (cap_memo = 2 * cap_memo + 8) * sizeof *m);
+        if (!m) return 0;
+        memo = m;
+    }
+    snprintf(memo[n_memo].path, sizeof memo[n_memo].path, "%s", path);
+    memo[n_memo].size = (long long)st.st_size;
+    memo[n_memo].mtime = (long long)st.st_mtime;
+    memcpy(memo[n_memo].hex, hex, 65);
+    n_memo++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Every regular file of dir (sorted by name) or the file path itself:
+ * "name sha256\n" lines into the digest. */
+static int hash_data(EVP_MD_CTX *c, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st)) return F3_FAIL(F3_EIO, "%s: %s (the data set's files)", path, strerror(errno)), -1;
+    char hex[65], line[1200];
+    if (!S_ISDIR(st.st_mode)) {
+        if (hash_file(path, hex)) return -1;
+        snprintf(line, sizeof line, "%s %s\n", path, hex);
+        EVP_DigestUpdate(c, line, strlen(line));
+        return 0;
+    }
+    DIR *d = opendir(path);
+    if (!d) return F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap = 2 * cap + 16) * sizeof *nn);
+            if (!nn) break;
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char full[2400];
+        snprintf(full, sizeof full, "%s/%s", path, names[i]);
+        if (!rc && stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (hash_file(full, hex)) rc = -1;
+            else {
+                snprintf(line, sizeof line, "%s %s\n", names[i], hex);
+                EVP_DigestUpdate(c, line, strlen(line));
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* The folder (or files) the data set of p reads, as train_run.c finds them. */
+static int hash_dataset(EVP_MD_CTX *c, const scenario *p)
+{
+    const char *name = scenario_str(p, "dataset.name"), *dir = scenario_str(p, "dataset.data_dir"),
+               *path = scenario_str(p, "dataset.path"), *test = scenario_str(p, "dataset.test_path");
+    if (!strcmp(name, "csv")) {
+        if (hash_data(c, path)) return -1;
+        return test[0] ? hash_data(c, test) : 0;
+    }
+    if (path[0]) return hash_data(c, path);
+    const char *sub = !strcmp(name, "census")    ? "census-income"
+                      : !strcmp(name, "wine")    ? "wine-quality"
+                      : !strcmp(name, "cifar10") ? "cifar-10-batches-bin"
+                                                 : name;
+    char full[2200];
+    snprintf(full, sizeof full, "%s/%s", dir, sub);
+    return hash_data(c, full);
+}
+
+int numerics_key(const scenario *p, const char *rule, const char *init_from, char hex[65])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(c);
+        return F3_FAIL(F3_ENOMEM, "sha256: cannot start"), -1;
+    }
+    char line[4096];
+    snprintf(line, sizeof line, "f3sim %s\nrule %s\n", F3SIM_VERSION, rule);
+    EVP_DigestUpdate(c, line, strlen(line));
+    const sc_entry *s = sc_schema();
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        if (s[i].role != SR_NUMERICS || s[i].kind == SK_SECTION) continue;
+        /* the rule is hashed by name; the others a scenario compares do not change it */
+        if (!strcmp(s[i].path, "training.compare") || !strcmp(s[i].path, "training.algorithm")) continue;
+        const sc_value *v = scenario_get(p, s[i].path);
+        int n = snprintf(line, sizeof line, "%s=", s[i].path);
+        switch (s[i].kind) {
+        case SK_BOOL:
+        case SK_INT:
+        case SK_FLOAT: snprintf(line + n, sizeof line - (size_t)n, "%.17g\n", v->num); break;
+        case SK_AUTO_INT:
+        case SK_AUTO_FLOAT:
+            if (v->is_auto) snprintf(line + n, sizeof line - (size_t)n, "auto\n");
+            else snprintf(line + n, sizeof line - (size_t)n, "%.17g\n", v->num);
+            break;
+        case SK_INT_LIST:
+            for (size_t k = 0; k < v->n && (size_t)n < sizeof line - 32; k++)
+                n += snprintf(line + n, sizeof line - (size_t)n, "%.17g,", v->list[k]);
+            snprintf(line + n, sizeof line - (size_t)n, "\n");
+            break;
+        case SK_ENUM_LIST:
+            for (size_t k = 0; k < v->n && (size_t)n < sizeof line - 40; k++)
+                n += snprintf(line + n, sizeof line - (size_t)n, "%s,", v->items[k]);
+            snprintf(line + n, sizeof line - (size_t)n, "\n");
+            break;
+        default: snprintf(line + n, sizeof line - (size_t)n, "%s\n", v->str); break;
+        }
+        EVP_DigestUpdate(c, line, strlen(line));
+    }
+    int rc = hash_dataset(c, p);
+    if (!rc && init_from && init_from[0]) { /* --init-from: the initial state is numerics too */
+        char fh[65];
+        if (hash_file(init_from, fh)) rc = -1;
+        else {
+            snprintf(line, sizeof line, "init_from %s\n", fh);
+            EVP_DigestUpdate(c, line, strlen(line));
+        }
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(c, md, &n);
+    EVP_MD_CTX_free(c);
+    if (rc) return -1;
+    to_hex(md, n, hex);
+    return 0;
+}
+
+void numerics_cache_root(const scenario *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/.numerics-cache", scenario_str(p, "outputs.folder"));
+}
+
+/* ---- entries ------------------------------------------------------------------------ */
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb");
+    if (!a) return F3_FAIL(F3_EIO, "%s: %s", from, strerror(errno)), -1;
+    FILE *b = fopen(to, "wb");
+    if (!b) {
+        fclose(a);
+        return F3_FAIL(F3_EIO, "%s: %s", to, strerror(errno)), -1;
+    }
+    char buf[1 << 14];
+    size_t k;
+    int rc = 0;
+    while ((k = fread(buf, 1, sizeof buf, a)) > 0)
+        if (fwrite(buf, 1, k, b) != k) rc = -1;
+    if (ferror(a)) rc = -1;
+    fclose(a);
+    if (fclose(b)) rc = -1;
+    if (rc) F3_FAIL(F3_EIO, "%s: cannot copy to %s", from, to);
+    return rc;
+}
+
+/* An entry's files and folder. */
+static void remove_entry(const char *dir)
+{
+    char p[4600];
+    snprintf(p, sizeof p, "%s/record.txt", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/epochs.csv", dir);
+    unlink(p);
+    rmdir(dir);
+}
+
+int numerics_cache_store(const char *root, const char *key, const train_result *res, const char *epochs_csv)
+{
+    char tmp[4400], dir[4400], path[4500];
+    snprintf(dir, sizeof dir, "%s/%s", root, key);
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp.%ld", root, key, (long)getpid());
+    if (make_dirs(tmp)) return -1;
+    snprintf(path, sizeof path, "%s/record.txt", tmp);
+    FILE *f = fopen(path, "w");
+    if (!f) return F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1;
+    fprintf(f, "# f3sim numerics cache entry: one rule trained at one numerics point\n");
+    fprintf(f, "f3sim_version %s\nkey %s\n", F3SIM_VERSION, key);
+    fprintf(f, "classify %d\nbest_test_accuracy_pct %.17g\nfinal_test_accuracy_pct %.17g\n", res->classify,
+            res->best_test_accuracy, res->final_test_accuracy);
+    fprintf(f, "best_test_loss %.17g\nfinal_test_loss %.17g\ntrain_seconds %.17g\nsamples_per_second %.17g\n",
+            res->best_test_loss, res->final_test_loss, res->train_seconds, res->samples_per_second);
+    fprintf(f, "fma %llu\nelementwise_ops %llu\npeak_act %llu\npeak_err %llu\n", (unsigned long long)res->fma,
+            (unsigned long long)res->elementwise_ops, (unsigned long long)res->peak_act,
+            (unsigned long long)res->peak_err);
+    fprintf(f, "weights_sha256 %s\nepochs %zu\nbest_epoch %zu\nn_train %zu\n", res->weights_sha256, res->epochs,
+            res->best_epoch, res->n_train);
+    /* the trainer's configuration, byte for byte (the key names the version) */
+    fprintf(f, "config_bytes %zu ", sizeof res->cfg);
+    const unsigned char *b = (const unsigned char *)&res->cfg;
+    for (size_t i = 0; i < sizeof res->cfg; i++) fprintf(f, "%02x", b[i]);
+    fprintf(f, "\n");
+    int bad = ferror(f);
+    if (fclose(f) || bad) return F3_FAIL(F3_EIO, "%s: cannot write", path), -1;
+    if (epochs_csv) {
+        snprintf(path, sizeof path, "%s/epochs.csv", tmp);
+        if (copy_file(epochs_csv, path)) return -1;
+    }
+    /* into place; a usable entry already there wins, one that this build
+     * cannot read (another build's) is replaced */
+    if (rename(tmp, dir)) {
+        if (errno != ENOTEMPTY && errno != EEXIST)
+            return F3_FAIL(F3_EIO, "%s: cannot rename to %s: %s", tmp, dir, strerror(errno)), -1;
+        train_result old;
+        const int usable = numerics_cache_load(root, key, &old, NULL, 0) == 1;
+        remove_entry(usable ? tmp : dir);
+        if (!usable && rename(tmp, dir))
+            return F3_FAIL(F3_EIO, "%s: cannot rename to %s: %s", tmp, dir, strerror(errno)), -1;
+    }
+    return 0;
+}
+
+int numerics_cache_load(const char *root, const char *key, train_result *res, char *epochs_csv, size_t len)
+{
+    char path[4500];
+    snprintf(path, sizeof path, "%s/%s/record.txt", root, key);
+    FILE *f = fopen(path, "r");
+    if (!f) return errno == ENOENT ? 0 : (F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1);
+    memset(res, 0, sizeof *res);
+    char line[8192];
+    int have_cfg = 0, fields = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64];
+        int off = 0;
+        if (line[0] == '#' || sscanf(line, "%63s %n", name, &off) != 1) continue;
+        const char *v = line + off;
+        unsigned long long u;
+        fields++;
+        if (!strcmp(name, "classify")) res->classify = atoi(v);
+        else if (!strcmp(name, "best_test_accuracy_pct")) res->best_test_accuracy = strtod(v, NULL);
+        else if (!strcmp(name, "final_test_accuracy_pct")) res->final_test_accuracy = strtod(v, NULL);
+        else if (!strcmp(name, "best_test_loss")) res->best_test_loss = strtod(v, NULL);
+        else if (!strcmp(name, "final_test_loss")) res->final_test_loss = strtod(v, NULL);
+        else if (!strcmp(name, "train_seconds")) res->train_seconds = strtod(v, NULL);
+        else if (!strcmp(name, "samples_per_second")) res->samples_per_second = strtod(v, NULL);
+        else if (!strcmp(name, "fma") && sscanf(v, "%llu", &u) == 1) res->fma = u;
+        else if (!strcmp(name, "elementwise_ops") && sscanf(v, "%llu", &u) == 1) res->elementwise_ops = u;
+        else if (!strcmp(name, "peak_act") && sscanf(v, "%llu", &u) == 1) res->peak_act = u;
+        else if (!strcmp(name, "peak_err") && sscanf(v, "%llu", &u) == 1) res->peak_err = u;
+        else if (!strcmp(name, "weights_sha256")) sscanf(v, "%64s", res->weights_sha256);
+        else if (!strcmp(name, "epochs")) res->epochs = (size_t)strtoull(v, NULL, 10);
+        else if (!strcmp(name, "best_epoch")) res->best_epoch = (size_t)strtoull(v, NULL, 10);
+        else if (!strcmp(name, "n_train")) res->n_train = (size_t)strtoull(v, NULL, 10);
+        else if (!strcmp(name, "config_bytes")) {
+            char *end;
+            size_t n = (size_t)strtoull(v, &end, 10);
+            while (*end == ' ') end++;
+            if (n == sizeof res->cfg && strlen(end) >= 2 * n) {
+                unsigned char *b = (unsigned char *)&res->cfg;
+                for (size_t i = 0; i < n; i++) {
+                    unsigned x;
+                    if (sscanf(end + 2 * i, "%2x", &x) != 1) break;
+                    b[i] = (unsigned char)x;
+                }
+                have_cfg = 1;
+            }
+        }
+    }
+    fclose(f);
+    if (!have_cfg || !res->n_train || !res->epochs || fields < 16) return 0; /* another build's entry: train again */
+    if (epochs_csv) snprintf(epochs_csv, len, "%s/%s/epochs.csv", root, key);
+    return 1;
+}
+
+int numerics_cache_lock(const char *root, const char *key, int *fd)
+{
+    if (make_dirs(root)) return -1;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s.lock", root, key);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0) return F3_FAIL(F3_EIO, "%s: %s", path, strerror(errno)), -1;
+    while (flock(*fd, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            close(*fd);
+            *fd = -1;
+            return F3_FAIL(F3_EIO, "%s: cannot lock: %s", path, strerror(errno)), -1;
+        }
+    return 0;
+}
+
+void numerics_cache_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
+}
+
+/* ---- train once per numerics point ------------------------------------------------ */
+
+/* --force retrains a numerics point once per process, not at every
+ * hardware point: the keys trained here */
+static char (*trained_here)[65];
+static size_t n_trained_here;
+
+static int forced(int force, const char *key)
+{
+    if (!force) return 0;
+    for (size_t i = 0; i < n_trained_here; i++)
+        if (!strcmp(trained_here[i], key)) return 0;
+    return 1;
+}
+
+static void note_trained(const char *key)
+{
+    char(*t)[65] = realloc(trained_here, (n_trained_here + 1) * sizeof *t);
+    if (!t) return;
+    trained_here = t;
+    memcpy(trained_here[n_trained_here++], key, 65);
+}
+
+int numerics_evaluate(const chip_config *hw, const train_result *res, chip_result *out)
+{
+    static _Thread_local chip_workload w;
+    if (chip_workload_init(&w, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
+    return numerics_evaluate_workload(hw, &w, out);
+}
+
+int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, chip_result *out)
+{
+    chip_config h = *hw;
+    chip_config_resolve_error_store(&h, &w->cfg, w->n_train);
+    if (chip_analytic_run(&h, w, out) != F3_OK) return EXIT_USAGE;
+    return 0;
+}
+
+/* run.json of a reused training */
+static int write_reused_json(const char *dir, const char *key, const char *root, const train_result *r,
+                             const chip_config *hw, const chip_result *h, const char *command_line)
+{
+    atomic_file af;
+    if (atomic_open(&af, dir, "run.json")) return -1;
+    json_writer w;
+    json_init(&w, af.f);
+    json_begin_object(&w);
+    json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
+    json_kv_string(&w, "command_line", command_line);
+    json_key(&w, "reused_training");
+    json_begin_object(&w);
+    json_kv_string(&w, "numerics_key", key);
+    json_kv_string(&w, "cache_entry", root);
+    json_kv_string(&w, "engine", "analytic");
+    json_kv_string(&w, "note", "this point differs from the trained one only in hardware keys: its training (accuracy curve, ledger, weights) is the cached one; its chip figures are the analytic evaluator's");
+    json_end_object(&w);
+    json_kv_u64(&w, "epochs", r->epochs);
+    json_kv_u64(&w, "train_samples", r->n_train);
+    json_kv_double(&w, "best_test_accuracy", r->best_test_accuracy);
+    json_kv_double(&w, "final_test_accuracy", r->final_test_accuracy);
+    json_kv_string(&w, "accuracy_units", "percent");
+    json_kv_double(&w, "best_test_loss", r->best_test_loss);
+    json_kv_double(&w, "final_test_loss", r->final_test_loss);
+    json_kv_u64(&w, "best_epoch", r->best_epoch);
+    json_kv_u64(&w, "fma", r->fma);
+    json_kv_u64(&w, "elementwise_ops", r->elementwise_ops);
+    json_kv_string(&w, "weights_sha256", r->weights_sha256);
+    /* the ledger: model/'s closed forms, which equal the trained run's counts */
+    f3_ledger *led = NULL;
+    const uint64_t per_epoch = (r->n_train + r->cfg.batch_size - 1) / r->cfg.batch_size;
+    if (f3_ledger_alloc(r->cfg.n_layers, &led) == F3_OK &&
+        f3_formula_ledger(&r->cfg, r->n_train, f3_run_shape_epochs(r->n_train, r->cfg.batch_size, per_epoch * r->epochs),
+                          led) == F3_OK) {
+        json_key(&w, "ledger");
+        train_json_ledger(&w, led, &r->cfg);
+    }
+    f3_ledger_free(led);
+    chip_json_hardware(&w, hw, &r->cfg, h);
+    json_end_object(&w);
+    fputc('\n', af.f);
+    return atomic_commit(&af);
+}
+
+int numerics_train_or_reuse(const scenario *p, const char *rule, const train_options *o, const chip_config *hw,
+                            int force, int *reused, train_result *res, chip_result *hres)
+{
+    char root[2100], key[65];
+    *reused = 0;
+    numerics_cache_root(p, root, sizeof root);
+    if (numerics_key(p, rule, o->init_from, key)) return EXIT_RUNTIME;
+    int fd = -1;
+    if (numerics_cache_lock(root, key, &fd)) return EXIT_RUNTIME;
+    char epochs_csv[4500];
+    int hit = forced(force, key) ? 0 : numerics_cache_load(root, key, res, epochs_csv, sizeof epochs_csv);
+    int rc = 0;
+    if (hit < 0) {
+        rc = EXIT_RUNTIME;
+    } else if (!hit) {
+        rc = chip_train(o, hw, res, hres);
+        char path[2200];
+        snprintf(path, sizeof path, "%s/epochs.csv", o->out);
+        struct stat st;
+        if (!rc && numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) rc = EXIT_RUNTIME;
+        if (!rc) note_trained(key);
+    } else {
+        *reused = 1;
+        run_status rs;
+        char entry[2200];
+        snprintf(entry, sizeof entry, "%s/%s", root, key);
+        if (make_dirs(o->out) || clear_outputs(o->out) || run_status_start(&rs, o->out, "rule", o->command_line)) {
+            rc = EXIT_RUNTIME;
+        } else if ((rc = numerics_evaluate(hw, res, hres)) != 0) {
+            run_status_failed(&rs, f3_last_error());
+        } else {
+            struct stat st;
+            char to[2200];
+            snprintf(to, sizeof to, "%s/epochs.csv", o->out);
+            if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
+                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o->command_line)) ||
+                run_status_done(&rs)) {
+                run_status_failed(&rs, f3_last_error());
+                rc = EXIT_RUNTIME;
+            }
+        }
+    }
+    numerics_cache_unlock(fd);
+    return rc;
+}
+
+int numerics_train_cached(const scenario *p, const char *rule, const train_options *o, int force, int *reused,
+                          train_result *res)
+{
+    char root[2100], key[65];
+    *reused = 0;
+    numerics_cache_root(p, root, sizeof root);
+    if (numerics_key(p, rule, o->init_from, key)) return EXIT_RUNTIME;
+    int fd = -1;
+    if (numerics_cache_lock(root, key, &fd)) return EXIT_RUNTIME;
+    int hit = forced(force, key) ? 0 : numerics_cache_load(root, key, res, NULL, 0);
+    int rc = 0;
+    if (hit < 0) rc = EXIT_RUNTIME;
+    else if (hit) *reused = 1;
+    else {
+        rc = train_run(o, "run", res);
+        char path[2200];
+        snprintf(path, sizeof path, "%s/epochs.csv", o->out);
+        struct stat st;
+        if (!rc && numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) rc = EXIT_RUNTIME;
+        if (!rc) note_trained(key);
+    }
+    numerics_cache_unlock(fd);
+    return rc;
+}
