@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+
+#include "verilated.h"
+#include "verilated_syms.h"
 
 extern "C" {
 #include "f3/fixed.h"
@@ -85,8 +89,8 @@ inline void set_formats(f3_config *c)
 inline uint64_t lr_mantissa(double lr)
 {
     double m = std::ldexp((double)(float)lr, TB_LR_S);
-    if (m != std::floor(m) || m <= 0 || m >= std::ldexp(1.0, 48)) {
-        std::fprintf(stderr, "tb: lr %g is not a multiple of 2^-%d below 2^%d\n", lr, TB_LR_S, 48 - TB_LR_S);
+    if (m != std::floor(m) || m <= 0 || m >= std::ldexp(1.0, 32)) {
+        std::fprintf(stderr, "tb: lr %g is not a multiple of 2^-%d below 2^%d\n", lr, TB_LR_S, 32 - TB_LR_S);
         std::exit(2);
     }
     return (uint64_t)m;
@@ -115,5 +119,57 @@ inline unsigned b_code(float b)
     std::exit(2);
 }
 
+struct Rng { // splitmix64: deterministic, seedable, independent of the model's streams
+    uint64_t s;
+    uint64_t next()
+    {
+        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    int64_t range(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
+    bool coin(unsigned pct) { return next() % 100 < pct; }
+};
+
+// Back door: a tile's memories through Verilator's scope table (they are
+// /*verilator public_flat_rw*/), so that loading and reading back a layer
+// costs no simulated cycles.  The configuration port does the same in
+// cycles; the first case of every run goes through the port and checks it.
+struct Mem {
+    void *p = nullptr;
+    int es = 0;
+    uint64_t get(size_t i) const
+    {
+        switch (es) {
+        case 1: return ((const uint8_t *)p)[i];
+        case 2: return ((const uint16_t *)p)[i];
+        case 4: return ((const uint32_t *)p)[i];
+        default: return ((const uint64_t *)p)[i];
+        }
+    }
+    void set(size_t i, uint64_t v) const
+    {
+        switch (es) {
+        case 1: ((uint8_t *)p)[i] = (uint8_t)v; break;
+        case 2: ((uint16_t *)p)[i] = (uint16_t)v; break;
+        case 4: ((uint32_t *)p)[i] = (uint32_t)v; break;
+        default: ((uint64_t *)p)[i] = v; break;
+        }
+    }
+};
+inline Mem find_mem(VerilatedContext *ctx, const std::string &scope, const char *var)
+{
+    const VerilatedScope *s = ctx->scopeFind(("TOP." + scope).c_str());
+    VerilatedVar *v = s ? s->varFind(var) : nullptr;
+    if (!v) {
+        std::fprintf(stderr, "tb: no memory %s in scope %s\n", var, scope.c_str());
+        std::exit(2);
+    }
+    Mem m;
+    m.p = v->datap();
+    m.es = (int)v->entSize();
+    return m;
+}
 } // namespace tb
 #endif

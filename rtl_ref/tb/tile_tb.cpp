@@ -40,19 +40,6 @@ namespace {
 
 const char *const step_name[7] = {"none", "forward", "activation", "feedback", "dz", "gradient", "backprop"};
 
-struct Rng { // splitmix64: deterministic, seedable, independent of the model's streams
-    uint64_t s;
-    uint64_t next()
-    {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    int64_t range(int64_t lo, int64_t hi) { return lo + (int64_t)(next() % (uint64_t)(hi - lo + 1)); }
-    bool coin(unsigned pct) { return next() % 100 < pct; }
-};
-
 struct Tile {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vf3_tile> m;
@@ -105,45 +92,6 @@ struct Tile {
     }
 };
 
-// Back door: the tile's memories through Verilator's scope table (they are
-// /*verilator public_flat_rw*/), so that loading and reading back a layer
-// costs no simulated cycles.  The configuration port does the same in
-// cycles; the first case of every run goes through the port and checks it.
-struct Mem {
-    void *p = nullptr;
-    int es = 0;
-    uint64_t get(size_t i) const
-    {
-        switch (es) {
-        case 1: return ((const uint8_t *)p)[i];
-        case 2: return ((const uint16_t *)p)[i];
-        case 4: return ((const uint32_t *)p)[i];
-        default: return ((const uint64_t *)p)[i];
-        }
-    }
-    void set(size_t i, uint64_t v) const
-    {
-        switch (es) {
-        case 1: ((uint8_t *)p)[i] = (uint8_t)v; break;
-        case 2: ((uint16_t *)p)[i] = (uint16_t)v; break;
-        case 4: ((uint32_t *)p)[i] = (uint32_t)v; break;
-        default: ((uint64_t *)p)[i] = v; break;
-        }
-    }
-};
-Mem find_mem(VerilatedContext *ctx, const std::string &scope, const char *var)
-{
-    const VerilatedScope *s = ctx->scopeFind(("TOP." + scope).c_str());
-    VerilatedVar *v = s ? s->varFind(var) : nullptr;
-    if (!v) {
-        std::fprintf(stderr, "tb: no memory %s in scope %s\n", var, scope.c_str());
-        std::exit(2);
-    }
-    Mem m;
-    m.p = v->datap();
-    m.es = (int)v->entSize();
-    return m;
-}
 struct Door {
     std::vector<Mem> w, bias, b, z, hb, dh, dz;
     Mem lut;
@@ -212,7 +160,11 @@ chip_config tile_hw(unsigned P)
 }
 
 // run one case; returns 0 if it matched (cycle deviations are recorded in st)
-int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port)
+// the vector file for the Icarus testbench: one 32-bit hex word per line
+void vec_put(FILE *f, uint64_t v) { std::fprintf(f, "%08" PRIx32 "\n", (uint32_t)v); }
+
+int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port,
+             FILE *vec = nullptr)
 {
     const size_t ni = cs.n_in, no = cs.n_out, C = cs.C;
     const unsigned P = 1u << cs.P_log;
@@ -338,7 +290,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
 
     // ---- the model -------------------------------------------------------------
     const f3_format fa = A.m(), fw = W.m(), fe = E.m();
-    std::vector<float> Wold(L->W, L->W + ni * no);
+    std::vector<float> Wold(L->W, L->W + ni * no), b_old(L->b, L->b + no);
     std::vector<double> zref(no), dh_ref(no), d_ref(ni);
     f3_gemm_exact_ref(0, 1, 1, no, ni, h.data(), ni, L->W, ni, zref.data(), &fa, &fw);
     std::vector<float> y_ref(no), dz(no), dz_prev(ni);
@@ -416,6 +368,25 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                         step_name[s], cyc[s], tab_c[s], 100 * dev);
     }
     st.cases++;
+    if (vec && st.mismatches == before) {
+        // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
+        // tile gave (and model/ confirmed): y, W', b', δ out
+        const unsigned fbm = bp ? 0 : cs.kind == 0 ? 1 : 2;
+        const uint64_t head[10] = {ni, no, C, act_mode(act), bp ? 3u : dact_mode(act), fbm, bp ? 1u : 0u,
+                                   lr_mantissa(cfg.lr), (uint64_t)label, E.raw(E.code(es))};
+        for (uint64_t v : head) vec_put(vec, v);
+        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(Wold[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b_old[j])));
+        for (size_t k = 0; k < C * no; k++) vec_put(vec, bp ? 0 : b_code(L->B[k]));
+        for (unsigned k = 0; k < 257; k++) vec_put(vec, A.raw(A.code(tab.T[k])));
+        for (size_t k = 0; k < ni; k++) vec_put(vec, A.raw(A.code(h[k])));
+        for (size_t k = 0; k < C; k++) vec_put(vec, E.raw(E.code(e[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, E.raw(E.code(dz_in[j])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[j]));
+        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(L->W[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(L->b[j])));
+        for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[k]) : 0);
+    }
     f3_trainer_free(tr);
     return st.mismatches != before;
 }
@@ -424,13 +395,18 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
 
 int main(int argc, char **argv)
 {
-    size_t cases = 1000;
+    size_t cases = 1000, vcases = 0;
     uint64_t seed = 1;
+    const char *vpath = nullptr;
     for (int i = 1; i < argc; i++) {
         if (!std::strcmp(argv[i], "--cases") && i + 1 < argc) cases = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--vectors") && i + 2 < argc) {
+            vpath = argv[++i];
+            vcases = std::strtoull(argv[++i], nullptr, 10);
+        }
         else {
-            std::fprintf(stderr, "usage: %s [--cases N] [--seed S]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--cases N] [--seed S] [--vectors FILE N]\n", argv[0]);
             return 2;
         }
     }
@@ -490,6 +466,33 @@ int main(int argc, char **argv)
                              100 * cyc_st.max_dev[p][s]);
                 rc = 1;
             }
+    }
+    // 3. vectors for the Icarus testbench (tb/tile_iverilog_tb.v): small
+    //    random cases, written only when they matched model/
+    if (vpath) {
+        FILE *vf = std::fopen(vpath, "w");
+        if (!vf) {
+            std::perror(vpath);
+            return 2;
+        }
+        vec_put(vf, vcases);
+        Stats vst;
+        for (size_t i = 0; i < vcases; i++) {
+            Case cs;
+            cs.P_log = 2 * (int)rng.range(0, 3);
+            cs.kind = (int)(i % 3);
+            cs.n_in = (size_t)rng.range(1, 32);
+            cs.n_out = (size_t)rng.range(1, 16);
+            cs.C = (size_t)rng.range(1, 8);
+            cs.act = acts[rng.range(0, 3)];
+            cs.below_act = acts[rng.range(0, 2)];
+            if (cs.kind == 2) cs.act = rng.coin(50) ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
+            cs.lr = lrs[rng.range(0, 3)];
+            cs.wide = rng.coin(30);
+            if (run_case(t, door, cs, rng, vst, false, false, vf)) rc = 1;
+        }
+        std::fclose(vf);
+        std::printf("vectors: %zu cases written to %s (%" PRIu64 " mismatches)\n", vcases, vpath, vst.mismatches);
     }
     if (st.mismatches || cyc_st.mismatches) rc = 1;
     std::printf(rc ? "FAIL\n" : "PASS: f3_tile_tb finished\n");

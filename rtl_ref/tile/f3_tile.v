@@ -19,6 +19,8 @@
 // Row j of W lives in bank j mod P (one bank per lane, one read and one
 // write port each); biases and the per-row buffers are registers.
 `default_nettype none
+/* verilator lint_off PINCONNECTEMPTY */
+/* verilator lint_off UNUSEDSIGNAL */
 module f3_tile #(
     parameter integer P       = 4,     // MAC lanes (= SRAM banks); a power of two, 1..64
     parameter integer LANES_RT = 0,    // 1: lanes in use set at run time (i_lanes_log2, a power of two <= P); 0: all P
@@ -31,8 +33,8 @@ module f3_tile #(
     parameter integer WW = 16, WF = 14, // weights and biases: q(WW-WF).WF [bits]
     parameter integer EW = 16, EF = 14, // errors (e, δh, δz, δ out): q(EW-EF).EF [bits]
     parameter integer GW = 16, GF = 14, // gradients: q(GW-GF).GF [bits]
-    parameter integer LRW = 48,        // width of the learning-rate mantissa i_lr_m [bits]
-    parameter integer LR_S = 40        // lr = i_lr_m · 2^−LR_S; requires GF + LR_S >= WF
+    parameter integer LRW = 32,        // width of the learning-rate mantissa i_lr_m [bits]
+    parameter integer LR_S = 32        // lr = i_lr_m · 2^−LR_S; requires GF + LR_S >= WF
 ) (
     input  wire                 i_clk,
     input  wire                 i_rst,          // synchronous, active high
@@ -76,6 +78,10 @@ module f3_tile #(
     output wire [2:0]           o_step,         // 0 none, 1 forward, 2 activation, 3 feedback, 4 δz, 5 gradient, 6 backprop
     output wire                 o_idle          // waiting for a sample's inputs, nothing running
 );
+    // Lint waivers (deliberate, set above the module): the rounding units' saturation flags are not
+    // used (model/ counts saturations; the tile does not), and 16-bit
+    // counters, configuration words and table positions are wider than the
+    // memories they address, so their high bits are unused.
     // ---- sizes -----------------------------------------------------------
     localparam integer LGP  = $clog2(P);
     localparam integer DO   = (LANES_RT != 0) ? NO_MAX : (NO_MAX + P - 1) / P; // rows per lane
@@ -240,7 +246,8 @@ module f3_tile #(
     wire [AWID-1:0] w_waddr = r_g[AWID-1:0] * NI_MAX[AWID-1:0] + r_k[AWID-1:0];
     wire [AWID-1:0] w_cfg_waddr = w_cfg_r[AWID-1:0] * NI_MAX[AWID-1:0] + i_cfg_col[AWID-1:0];
     wire [BWID-1:0] w_baddr = (i_fb_mode == 2'd1 ? r_label[BWID-1:0] : r_c[BWID-1:0]) * DO[BWID-1:0] + r_g[BWID-1:0];
-    wire [BWID-1:0] w_cfg_baddr = i_cfg_row[BWID-1:0] * DO[BWID-1:0] + (i_cfg_col >> w_lg);
+    wire [15:0]     w_cfg_bcol  = i_cfg_col >> w_lg;
+    wire [BWID-1:0] w_cfg_baddr = i_cfg_row[BWID-1:0] * DO[BWID-1:0] + w_cfg_bcol[BWID-1:0];
     wire [15:0]     w_cfg_blane = i_cfg_col & (w_pu - 16'd1);
 
     // ---- lanes -------------------------------------------------------------------
@@ -450,5 +457,7 @@ module f3_tile #(
         if (i_cfg_sel == 3'd3) o_cfg_rdata = {{(64-AW){r_lut[i_cfg_col[8:0]][AW-1]}}, r_lut[i_cfg_col[8:0]]};
         else o_cfg_rdata = w_lane_rd[64*w_rlane[LGP > 0 ? LGP-1 : 0:0] +: 64];
     end
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_on PINCONNECTEMPTY */
 endmodule
 `default_nettype wire
