@@ -3,8 +3,12 @@
 # P ∈ {4, 16, 64} lanes and 8- and 16-bit formats; writes area.csv beside
 # this script: per configuration the generic cells, the flip-flops, the
 # memory bits (weight banks, feedback ROM, activation table and the per-row
-# buffers that Yosys keeps as memories) and the synthesis time.
-# usage: rtl_ref/synth/synth.sh [OUT.csv]    (needs yosys and python3)
+# buffers that Yosys keeps as memories) and the synthesis time [s].
+# Memories stay Yosys $mem cells (an SRAM macro's bits, not flip-flops);
+# the rest is mapped to generic gates (techmap, abc -fast).
+# usage: rtl_ref/synth/synth.sh [OUT.csv [CONFIGS]]   (needs yosys and python3)
+#   CONFIGS: "P:bits" items, default "4:8 4:16 16:8 16:16 64:8 64:16"; each
+#   row is appended as soon as its synthesis is done
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 rtl="$here/../tile"
@@ -18,14 +22,15 @@ declare -A fmt=(
   [16]="-set AW 16 -set AF 12 -set WW 16 -set WF 14 -set EW 16 -set EF 14 -set GW 16 -set GF 14"
   [8]="-set AW 8 -set AF 4 -set WW 8 -set WF 6 -set EW 8 -set EF 6 -set GW 8 -set GF 6"
 )
-echo "lanes,bits,ni_max,no_max,c_max,cells,flip_flops,flip_flop_bits,memory_bits,memories,synth_seconds" > "$work/area.csv"
-for bits in 16 8; do
-  for P in 4 16 64; do
+configs="${2:-4:8 4:16 16:8 16:16 64:8 64:16}"
+echo "lanes,bits,ni_max,no_max,c_max,cells,flip_flops,memory_bits,memories,synth_seconds" > "$out"
+for cfg in $configs; do
+    P=${cfg%%:*} bits=${cfg##*:}
     t0=$(date +%s.%N)
     yosys -q -l "$work/log_${P}_${bits}.txt" -p "
       read_verilog $rtl/f3_round.v $rtl/f3_tile.v
       chparam -set P $P -set LANES_RT 0 -set NI_MAX 256 -set NO_MAX 64 -set C_MAX 16 -set BP 1 ${fmt[$bits]} f3_tile
-      synth -top f3_tile -flatten -run :fine
+      synth -top f3_tile -flatten -noshare -run :fine
       opt -fast -full
       techmap
       opt -fast
@@ -34,12 +39,12 @@ for bits in 16 8; do
       tee -o $work/stat_${P}_${bits}.txt stat
       write_json $work/net_${P}_${bits}.json" >/dev/null
     t1=$(date +%s.%N)
-    python3 - "$work/net_${P}_${bits}.json" "$P" "$bits" "$t0" "$t1" >> "$work/area.csv" <<'PY'
+    python3 - "$work/net_${P}_${bits}.json" "$P" "$bits" "$t0" "$t1" >> "$out" <<'PY'
 import json, sys
 net = json.load(open(sys.argv[1]))
 P, bits, t0, t1 = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 mod = net["modules"]["f3_tile"]
-cells = ffs = ff_bits = mem_bits = mems = 0
+cells = ffs = mem_bits = mems = 0
 for c in mod["cells"].values():
     t = c["type"]
     p = c.get("parameters", {})
@@ -49,12 +54,9 @@ for c in mod["cells"].values():
         continue
     cells += 1
     if "DFF" in t.upper() or "DLATCH" in t.upper():
-        ffs += 1
-        ff_bits += 1
-print(f"{P},{bits},256,64,16,{cells},{ffs},{ff_bits},{mem_bits},{mems},{t1 - t0:.0f}")
+        ffs += 1  # one-bit generic flip-flops ($_DFF_P_, $_SDFFE_PP0P_, ...)
+print(f"{P},{bits},256,64,16,{cells},{ffs},{mem_bits},{mems},{t1 - t0:.0f}")
 PY
-    tail -1 "$work/area.csv" >&2
-  done
+    tail -1 "$out" >&2
 done
-mv "$work/area.csv" "$out"
 echo "wrote $out" >&2

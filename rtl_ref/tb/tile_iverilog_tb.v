@@ -61,7 +61,7 @@ module tile_iverilog_tb;
     reg [15:0] y_got [0:15];
     reg [15:0] d_got [0:31];
     reg [15:0] label, es;
-    reg [255:0] path;
+    reg [8*1024-1:0] path;   // the vector file's name, up to 1024 characters
 
     task check(input [8*12-1:0] what, input integer idx, input [15:0] got, input [15:0] want);
         begin

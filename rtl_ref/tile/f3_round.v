@@ -2,7 +2,7 @@
 // (docs/numerics.md, "requantize"): the exact value is first rounded to a
 // float (24 significant bits, to nearest even), then to the output format's
 // grid (to nearest even), and saturated to the output format's range.
-// Combinational.  Requires OF <= XF and XW + 1 > OW.
+// Combinational.  Requires OF <= XF, XW + 1 > OW and XW < 128.
 `default_nettype none
 module f3_round #(
     parameter integer XW = 32,  // input width [bits], signed two's complement
@@ -22,25 +22,26 @@ module f3_round #(
 
     reg          r_neg;
     reg [MW-1:0] r_mag, r_q, r_rem, r_half, r_m1, r_m2;
-    integer      r_msb, r_sh, b;
+    reg [6:0]    r_msb, r_sh;   // bit positions (MW <= 128): 7-bit shifters, not 32-bit ones
+    integer      b;
 
     always @* begin
         r_neg = i_x[XW-1];
         r_mag = r_neg ? (~{1'b1, i_x} + ONE) : {1'b0, i_x};
-        r_msb = 0;
+        r_msb = 7'd0;
         for (b = 0; b < MW; b = b + 1)
-            if (r_mag[b]) r_msb = b;
+            if (r_mag[b]) r_msb = b[6:0];
         // 1. to a float: 24 significant bits, nearest even
         r_m1 = r_mag;
-        r_sh = 0;
+        r_sh = 7'd0;
         r_q = r_mag;
         r_rem = {MW{1'b0}};
         r_half = {MW{1'b0}};
-        if (r_msb > 23) begin
-            r_sh   = r_msb - 23;
+        if (r_msb > 7'd23) begin
+            r_sh   = r_msb - 7'd23;
             r_q    = r_mag >> r_sh;
             r_rem  = r_mag - (r_q << r_sh);
-            r_half = ONE << (r_sh - 1);
+            r_half = ONE << (r_sh - 7'd1);
             if (r_rem > r_half || (r_rem == r_half && r_q[0])) r_q = r_q + ONE;
             r_m1 = r_q << r_sh;
         end

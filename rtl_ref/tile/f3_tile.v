@@ -21,6 +21,7 @@
 `default_nettype none
 /* verilator lint_off PINCONNECTEMPTY */
 /* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off WIDTH */
 module f3_tile #(
     parameter integer P       = 4,     // MAC lanes (= SRAM banks); a power of two, 1..64
     parameter integer LANES_RT = 0,    // 1: lanes in use set at run time (i_lanes_log2, a power of two <= P); 0: all P
@@ -81,7 +82,10 @@ module f3_tile #(
     // Lint waivers (deliberate, set above the module): the rounding units' saturation flags are not
     // used (model/ counts saturations; the tile does not), and 16-bit
     // counters, configuration words and table positions are wider than the
-    // memories they address, so their high bits are unused.
+    // memories they address, so their high bits are unused; the products
+    // take their signed operands at their own widths (a multiplier of the
+    // operands' widths, not of the result's), which Verilog sign-extends:
+    // WIDTH is waived for that.
     // ---- sizes -----------------------------------------------------------
     localparam integer LGP  = $clog2(P);
     localparam integer DO   = (LANES_RT != 0) ? NO_MAX : (NO_MAX + P - 1) / P; // rows per lane
@@ -303,8 +307,10 @@ module f3_tile #(
             wire signed [AW-1:0]  w_t1   = r_lut[(w_lo || w_hi) ? w_ti : w_ti + 9'd1];
             wire signed [AW+13:0] w_t0x  = {{14{w_t0[AW-1]}}, w_t0};
             wire signed [AW+13:0] w_t1x  = {{14{w_t1[AW-1]}}, w_t1};
-            wire signed [AW+13:0] w_rx   = $signed({{(AW+2){1'b0}}, w_r});
-            wire signed [AW+13:0] w_tab  = (w_t0x <<< 12) + (w_t1x - w_t0x) * w_rx;  // h·2^(AF+12), exact
+            wire signed [AW:0]    w_td   = {w_t1[AW-1], w_t1} - {w_t0[AW-1], w_t0};   // T[k+1] − T[k]
+            wire signed [12:0]    w_rs   = $signed({1'b0, w_r});
+            wire signed [AW+13:0] w_tm   = w_td * w_rs;           // (AW+1) × 13 bits
+            wire signed [AW+13:0] w_tab  = (w_t0x <<< 12) + w_tm;  // h·2^(AF+12), exact
             wire signed [ZW+1:0]  w_relu = w_v > $signed({(ZW+2){1'b0}}) ? w_v : {(ZW+2){1'b0}};
             wire signed [AW-1:0]  w_h_tab, w_h_lin;
             f3_round #(.XW(AW+14), .XF(AF+12), .OW(AW), .OF(AF)) u_rt (.i_x(w_tab), .o_y(w_h_tab), .o_sat());
@@ -326,14 +332,13 @@ module f3_tile #(
             wire signed [2*AW+1:0]   w_hvx = {{(AW+2){w_hv[AW-1]}}, w_hv};
             wire signed [2*AW+1:0]   w_one = $signed({{(2*AW+1){1'b0}}, 1'b1} << AF);      // 1·2^AF
             wire signed [2*AW+1:0]   w_one2 = $signed({{(2*AW+1){1'b0}}, 1'b1} << (2 * AF)); // 1·2^(2AF)
-            wire signed [2*AW+1:0]   w_hh  = w_hvx * w_hvx;                     // h²
-            wire signed [2*AW+1:0]   w_hs  = w_hvx * (w_one - w_hvx);           // h(1 − h)
+            wire signed [AW:0]       w_omh = $signed({1'b0, w_one[AW-1:0]}) - {w_hv[AW-1], w_hv}; // 1 − h
+            wire signed [2*AW+1:0]   w_hh  = w_hv * w_hv;                       // h², AW × AW bits
+            wire signed [2*AW+1:0]   w_hs  = w_hv * w_omh;                      // h(1 − h), AW × (AW+1) bits
             wire signed [2*AW+1:0]   w_fp  = i_dact_mode == 2'd0 ? w_one2 - w_hh :
                                              i_dact_mode == 2'd1 ? w_hs :
                                              i_dact_mode == 2'd2 ? (w_hv > $signed({AW{1'b0}}) ? w_one2 : {(2*AW+2){1'b0}}) : w_one2;
-            wire signed [EW+2*AW+1:0] w_dhx = {{(2*AW+2){w_dhv[EW-1]}}, w_dhv};
-            wire signed [EW+2*AW+1:0] w_fpx = {{EW{w_fp[2*AW+1]}}, w_fp};
-            wire signed [EW+2*AW+1:0] w_dzx = w_dhx * w_fpx;
+            wire signed [EW+2*AW+1:0] w_dzx = w_dhv * w_fp;   // EW × (2AW+2) bits
             wire signed [EW-1:0]     w_dz_new;
             f3_round #(.XW(EW+2*AW+2), .XF(EF+2*AF), .OW(EW), .OF(EF)) u_rd (.i_x(w_dzx), .o_y(w_dz_new), .o_sat());
 
@@ -341,22 +346,21 @@ module f3_tile #(
             // the bias in the δz step: g = round(δz·1), b' = round(b − lr·g)
             wire signed [EW-1:0]    w_dzv  = w_dz ? w_dz_new : r_dz[w_pg];
             wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : w_h;
-            wire signed [EW+AW-1:0] w_gx   = {{AW{w_dzv[EW-1]}}, w_dzv} * {{EW{w_hg[AW-1]}}, w_hg};
+            wire signed [EW+AW-1:0] w_gx   = w_dzv * w_hg;   // EW × AW bits
             wire signed [GW-1:0]    w_g;
             f3_round #(.XW(EW+AW), .XF(EF+AF), .OW(GW), .OF(GF)) u_rg (.i_x(w_gx), .o_y(w_g), .o_sat());
             wire signed [WW-1:0]    w_old  = w_dz ? w_bv : w_wq;
             wire signed [UW-1:0]    w_oldx = {{(UW-WW){w_old[WW-1]}}, w_old};
-            wire signed [UW-1:0]    w_lrx  = $signed({{(UW-LRW){1'b0}}, i_lr_m});
-            wire signed [UW-1:0]    w_gxx  = {{(UW-GW){w_g[GW-1]}}, w_g};
-            wire signed [UW-1:0]    w_ud   = (w_oldx <<< (FF - WF)) - w_lrx * w_gxx;   // (w − lr·g)·2^FF, exact
+            wire signed [LRW:0]     w_lrs  = $signed({1'b0, i_lr_m});
+            wire signed [UW-1:0]    w_lrg  = w_lrs * w_g;    // lr·g·2^FF, (LRW+1) × GW bits
+            wire signed [UW-1:0]    w_ud   = (w_oldx <<< (FF - WF)) - w_lrg;   // (w − lr·g)·2^FF, exact
             wire signed [WW-1:0]    w_wnew;
             f3_round #(.XW(UW), .XF(FF), .OW(WW), .OF(WF)) u_ru (.i_x(w_ud), .o_y(w_wnew), .o_sat());
 
             // backprop: this lane's product for the adder tree
             wire signed [EW-1:0]      w_dzb = r_dz[w_pg];
-            wire signed [EW+WW+1:0]   w_bpw = {{(EW+2){w_wq[WW-1]}}, w_wq};
-            wire signed [EW+WW+1:0]   w_bpd = {{(WW+2){w_dzb[EW-1]}}, w_dzb};
-            assign w_bp_prod[l] = w_on ? w_bpw * w_bpd : {(EW+WW+2){1'b0}};
+            wire signed [EW+WW+1:0]   w_bpm = w_wq * w_dzb;  // WW × EW bits
+            assign w_bp_prod[l] = w_on ? w_bpm : {(EW+WW+2){1'b0}};
 
             // memories: issue-time reads, stage-1 writes
             wire w_cfg_me = w_cfg_ok && w_cfg_lane == l;
@@ -457,6 +461,7 @@ module f3_tile #(
         if (i_cfg_sel == 3'd3) o_cfg_rdata = {{(64-AW){r_lut[i_cfg_col[8:0]][AW-1]}}, r_lut[i_cfg_col[8:0]]};
         else o_cfg_rdata = w_lane_rd[64*w_rlane[LGP > 0 ? LGP-1 : 0:0] +: 64];
     end
+    /* verilator lint_on WIDTH */
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_on PINCONNECTEMPTY */
 endmodule
