@@ -336,8 +336,13 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             }
         }
         if (alg == F3_ALG_BP && !t->first) {
+            /* W's rows are spread over the banks (row j in bank j mod P), so
+             * the P lanes take P rows of one column k and an adder tree sums
+             * their products: f groups per column, the same row reads as the
+             * forward pass and no transposed access (rtl_ref/ measured
+             * ⌈n_in/P⌉·n_out to be wrong whenever lanes idle) */
             s[TC_BACKPROP].reps = b;
-            s[TC_BACKPROP].compute = cdiv(ni, P) * no;
+            s[TC_BACKPROP].compute = f * ni;
             s[TC_BACKPROP].rd[TC_WEIGHTS] = WB * ni * no;
             s[TC_BACKPROP].transposed = WB * ni * no;
             s[TC_BACKPROP].reg = EB * no * cdiv(ni, P); /* δz broadcast */

@@ -142,7 +142,7 @@ def tile_steps(hw, net, i, b):
             if batched:
                 s["apply"] = (1, z(compute=ceil(p / P) * u, r=V * p * (4 if adam else 2), w=V * p * (3 if adam else 1)))
         if fl["backprop"]:
-            s["backprop"] = (b, z(compute=ceil(n_in / P) * n_out, r=V * n_in * n_out, tr=V * n_in * n_out,
+            s["backprop"] = (b, z(compute=f * n_in, r=V * n_in * n_out, tr=V * n_in * n_out,
                                   reg=V * n_out * ceil(n_in / P)))
     elif hw.dataflow == "weight_stationary":
         blk = ws_blocks(hw, n_in, n_out, fl["trains"])

@@ -1,0 +1,500 @@
+// tile_tb.cpp — the Verilated f3_tile against model/, bit for bit, and
+// against the chip's cycle table (chip_tile_cycles), step by step.
+//
+// Every case builds a model/ trainer with random shapes, activation and
+// learning rule (F³ hidden tile with one-hot or dense feedback, or a BP
+// output tile with δ out), loads its weights, biases, feedback matrix and
+// activation table into the tile, streams a random input and error through
+// the tile (with random stalls on every stream) and compares z, h, δh, δz,
+// δ out and every weight and bias after the sample with model/'s kernels
+// (f3_layer_forward / _direct_feedback / _gradient / _backprop / _update,
+// f3_gemm_exact_ref).  It counts the cycles of each step and compares them
+// with chip_tile_cycles() for a hardware configuration that describes the
+// tile (P lanes and banks, one read and one write port of one weight each
+// per bank, the tile's drain latency, a ternary ROM reading one entry per
+// lane per cycle).
+//
+// usage: f3_tile_tb [--cases N] [--seed S]   (1000, 1); exit 0 only when
+// there are no mismatches and every step of the cycle set is within 2 %.
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Vf3_tile.h"
+#include "verilated.h"
+#include "verilated_syms.h"
+
+#include "tb_common.h"
+
+extern "C" {
+#include "chip.h"
+#include "tile_cost.h"
+}
+
+using namespace tb;
+
+namespace {
+
+const char *const step_name[7] = {"none", "forward", "activation", "feedback", "dz", "gradient", "backprop"};
+
+struct Tile {
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vf3_tile> m;
+    uint64_t cyc[7] = {0};
+    uint64_t total = 0;
+    Tile() : ctx(new VerilatedContext), m(new Vf3_tile(ctx.get()))
+    {
+        m->i_clk = 0;
+        m->eval();
+    }
+    void tick()
+    {
+        cyc[m->o_step & 7]++;
+        total++;
+        m->i_clk = 1;
+        m->eval();
+        m->i_clk = 0;
+        m->eval();
+    }
+    void clear_counts()
+    {
+        std::fill(cyc, cyc + 7, 0);
+        total = 0;
+    }
+    void reset()
+    {
+        m->i_rst = 1;
+        tick();
+        tick();
+        m->i_rst = 0;
+        m->eval();
+    }
+    void cfg_write(unsigned sel, unsigned row, unsigned col, uint64_t data)
+    {
+        m->i_cfg_we = 1;
+        m->i_cfg_sel = sel;
+        m->i_cfg_row = row;
+        m->i_cfg_col = col;
+        m->i_cfg_wdata = (uint32_t)data;
+        tick();
+        m->i_cfg_we = 0;
+    }
+    uint64_t cfg_read(unsigned sel, unsigned row, unsigned col)
+    {
+        m->i_cfg_sel = sel;
+        m->i_cfg_row = row;
+        m->i_cfg_col = col;
+        tick(); // W and B are read synchronously
+        return m->o_cfg_rdata;
+    }
+};
+
+struct Door {
+    std::vector<Mem> w, bias, b, z, hb, dh, dz;
+    Mem lut;
+    explicit Door(VerilatedContext *ctx)
+    {
+        for (int l = 0; l < TB_P; l++) {
+            std::string sc = "f3_tile.lane[" + std::to_string(l) + "]";
+            w.push_back(find_mem(ctx, sc, "r_w"));
+            bias.push_back(find_mem(ctx, sc, "r_bias"));
+            b.push_back(find_mem(ctx, sc, "r_b"));
+            z.push_back(find_mem(ctx, sc, "r_z"));
+            hb.push_back(find_mem(ctx, sc, "r_hb"));
+            dh.push_back(find_mem(ctx, sc, "r_dh"));
+            dz.push_back(find_mem(ctx, sc, "r_dz"));
+        }
+        lut = find_mem(ctx, "f3_tile", "r_lut");
+    }
+};
+
+struct Case {
+    int P_log;
+    size_t n_in, n_out, C;
+    int kind; // 0 F³ hidden one-hot, 1 F³ hidden dense, 2 BP output tile with δ out
+    f3_activation act, below_act;
+    double lr;
+    int wide; // inputs over the whole activation range (saturating the table)
+};
+
+struct Stats {
+    uint64_t cases = 0, values = 0, mismatches = 0;
+    double max_dev[4][7] = {{0}}; // per P (1, 4, 16, 64) and step, relative deviation from the table
+    uint64_t cycles = 0;
+};
+
+int p_index(int P_log) { return P_log / 2; }
+
+// compare one value; print the first few differences
+bool same(Stats &st, const char *what, size_t i, double rtl, double ref)
+{
+    st.values++;
+    if (rtl == ref) return true;
+    if (st.mismatches++ < 20)
+        std::fprintf(stderr, "mismatch: %s[%zu]: rtl %.17g, model %.17g\n", what, i, rtl, ref);
+    return false;
+}
+
+// the hardware configuration that describes the tile
+chip_config tile_hw(unsigned P)
+{
+    chip_config hw;
+    std::memset(&hw, 0, sizeof hw);
+    hw.clock_mhz = 1000;
+    hw.dataflow = CHIP_DF_OUTPUT_STATIONARY;
+    hw.mac_lanes = P;
+    hw.step_latency = TB_LAT;
+    hw.reg_capacity_bytes = 1 << 20;
+    hw.sram_capacity_bytes = 1 << 30;
+    hw.sram_banks = P;
+    hw.sram_bytes_per_cycle_per_bank = 2.0 * TB_WW / 8.0; // one weight read and one written per cycle
+    hw.sram_transposed_factor = 1.0;
+    hw.rom_encoding = CHIP_ROM_TERNARY2;
+    hw.rom_bytes_per_cycle = P * 0.25; // one 2-bit entry per lane per cycle
+    hw.lfsr_cycles_per_value = 1;
+    hw.dram_bytes_per_cycle = 64;
+    return hw;
+}
+
+// run one case; returns 0 if it matched (cycle deviations are recorded in st)
+// the vector file for the Icarus testbench: one 32-bit hex word per line
+void vec_put(FILE *f, uint64_t v) { std::fprintf(f, "%08" PRIx32 "\n", (uint32_t)v); }
+
+int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port,
+             FILE *vec = nullptr)
+{
+    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C;
+    const unsigned P = 1u << cs.P_log;
+    f3_config cfg = f3_config_default();
+    const bool bp = cs.kind == 2;
+    size_t layer = bp ? 1 : 0;
+    cfg.n_layers = 2;
+    if (bp) {
+        cfg.widths[0] = 5;
+        cfg.widths[1] = ni;
+        cfg.widths[2] = no;
+        cfg.algorithm = F3_ALG_BP;
+        cfg.hidden_act = cs.below_act;
+        cfg.output_act = cs.act;
+        cfg.loss = cs.act == F3_ACT_SIGMOID ? F3_LOSS_BCE : F3_LOSS_MSE;
+    } else {
+        cfg.widths[0] = ni;
+        cfg.widths[1] = no;
+        cfg.widths[2] = C;
+        cfg.algorithm = F3_ALG_F3;
+        cfg.hidden_act = cs.act;
+        cfg.error_info.one_hot = cs.kind == 0;
+        cfg.feedback_init = F3_FB_TRINOMIAL;
+    }
+    cfg.optimizer = F3_OPT_SGD;
+    cfg.lr = cs.lr;
+    cfg.batch_size = 1;
+    cfg.seed = rng.next() % 1000000 + 1;
+    set_formats(&cfg);
+    f3_trainer *tr = nullptr;
+    if (f3_trainer_alloc(&cfg, F3_TASK_CLASSIFICATION, 1, &tr) != F3_OK) {
+        std::fprintf(stderr, "tb: trainer: %s\n", f3_last_error());
+        std::exit(2);
+    }
+    f3_layer *L = &tr->layers[layer];
+    const f3_activation act = bp ? cfg.output_act : cfg.hidden_act;
+
+    // inputs and errors, on their grids
+    std::vector<float> h(ni), e(C), dz_in(no);
+    int64_t amax = cs.wide ? (1ll << (A.w - 1)) - 1 : (1ll << (A.f + 1));
+    for (auto &v : h) v = (float)A.val(rng.range(-amax, amax));
+    for (auto &v : e) v = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
+    for (auto &v : dz_in) v = (float)E.val(rng.range(-(1ll << (E.f - 2)), 1ll << (E.f - 2)));
+    int32_t label = (int32_t)rng.range(0, (int64_t)C - 1);
+    float es = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
+
+    // ---- the RTL ------------------------------------------------------------
+    t.reset();
+    Vf3_tile *m = t.m.get();
+    m->i_n_in = ni;
+    m->i_n_out = no;
+    m->i_n_c = C;
+    m->i_lanes_log2 = cs.P_log;
+    m->i_act_mode = act_mode(act);
+    m->i_dact_mode = bp ? 3 : dact_mode(act); // the output tile's δz is the loss's
+    m->i_fb_mode = bp ? 0 : cs.kind == 0 ? 1 : 2;
+    m->i_train = 1;
+    m->i_bp = bp;
+    m->i_lr_m = lr_mantissa(cfg.lr);
+    f3_act_table tab;
+    f3_format af = A.m();
+    f3_act_table_init(&tab, act, &af);
+    // row j of W in bank j mod P at row ⌊j/P⌋ (stride NI_MAX), B[c][j] at c·DO + ⌊j/P⌋
+    auto lane = [&](size_t j) { return (int)(j & (P - 1)); };
+    auto lrow = [&](size_t j) { return j >> cs.P_log; };
+    if (port) {
+        for (size_t j = 0; j < no; j++)
+            for (size_t k = 0; k < ni; k++) t.cfg_write(0, j, k, W.raw(W.code(L->W[j * ni + k])));
+        for (size_t j = 0; j < no; j++) t.cfg_write(1, j, 0, W.raw(W.code(L->b[j])));
+        if (!bp)
+            for (size_t c = 0; c < C; c++)
+                for (size_t j = 0; j < no; j++) t.cfg_write(2, c, j, b_code(L->B[c * no + j]));
+        for (unsigned k = 0; k < 257; k++) t.cfg_write(3, 0, k, A.raw(A.code(tab.T[k])));
+    } else {
+        for (size_t j = 0; j < no; j++) {
+            for (size_t k = 0; k < ni; k++) door.w[lane(j)].set(lrow(j) * TB_NI_MAX + k, W.raw(W.code(L->W[j * ni + k])));
+            door.bias[lane(j)].set(lrow(j), W.raw(W.code(L->b[j])));
+            if (!bp)
+                for (size_t c = 0; c < C; c++) door.b[lane(j)].set(c * TB_NO_MAX + lrow(j), b_code(L->B[c * no + j]));
+        }
+        for (unsigned k = 0; k < 257; k++) door.lut.set(k, A.raw(A.code(tab.T[k])));
+    }
+
+    std::vector<int64_t> y_rtl, d_rtl;
+    size_t hs = 0, es_sent = 0;
+    const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
+    t.clear_counts();
+    uint64_t guard = 0;
+    bool started = false;
+    for (;;) {
+        // drive the streams (random stalls)
+        m->i_h_valid = hs < ni && rng.coin(80);
+        m->i_h_data = (uint32_t)A.raw(A.code(h[hs < ni ? hs : 0]));
+        bool e_ok = bp ? y_rtl.size() == no : true; // the loss needs y first
+        m->i_e_valid = es_sent < e_need && e_ok && rng.coin(80);
+        if (bp)
+            m->i_e_data = (uint32_t)E.raw(E.code(dz_in[es_sent < no ? es_sent : 0])), m->i_e_idx = es_sent;
+        else if (cs.kind == 0)
+            m->i_e_data = (uint32_t)E.raw(E.code(es)), m->i_e_idx = label;
+        else
+            m->i_e_data = (uint32_t)E.raw(E.code(e[es_sent < C ? es_sent : 0])), m->i_e_idx = es_sent;
+        m->i_y_ready = rng.coin(85);
+        m->i_d_ready = rng.coin(85);
+        m->eval();
+        bool hf = m->i_h_valid && m->o_h_ready, ef = m->i_e_valid && m->o_e_ready;
+        bool yf = m->o_y_valid && m->i_y_ready, df = m->o_d_valid && m->i_d_ready;
+        if (yf) y_rtl.push_back(A.sx(m->o_y_data));
+        if (df) d_rtl.push_back(E.sx(m->o_d_data));
+        if (m->o_step) started = true;
+        t.tick();
+        hs += hf;
+        es_sent += ef;
+        m->i_h_valid = m->i_e_valid = 0;
+        if (started && m->o_idle && hs == ni && y_rtl.size() == no && (!bp || d_rtl.size() == ni)) break;
+        if (++guard > 50000000) {
+            std::fprintf(stderr, "tb: the tile hangs (step %u)\n", (unsigned)m->o_step);
+            std::exit(1);
+        }
+    }
+    st.cycles += t.total;
+    uint64_t cyc[7];
+    std::copy(t.cyc, t.cyc + 7, cyc);
+
+    // ---- the model -------------------------------------------------------------
+    const f3_format fa = A.m(), fw = W.m(), fe = E.m();
+    std::vector<float> Wold(L->W, L->W + ni * no), b_old(L->b, L->b + no);
+    std::vector<double> zref(no), dh_ref(no), d_ref(ni);
+    f3_gemm_exact_ref(0, 1, 1, no, ni, h.data(), ni, L->W, ni, zref.data(), &fa, &fw);
+    std::vector<float> y_ref(no), dz(no), dz_prev(ni);
+    f3_layer_forward(tr, layer, h.data(), y_ref.data(), F3_MEM_INPUTS, F3_MEM_WORK, 1);
+    if (bp) {
+        for (size_t j = 0; j < no; j++) dz[j] = dz_in[j], dh_ref[j] = dz_in[j];
+        f3_layer_gradient(tr, layer, dz.data(), h.data(), F3_MEM_ACTBUF, 1);
+        f3_layer_backprop(tr, layer, dz.data(), h.data(), dz_prev.data(), 1);
+        std::vector<double> dx(ni);
+        f3_gemm_exact_ref(0, 0, 1, ni, no, dz.data(), no, Wold.data(), ni, dx.data(), &fe, &fw);
+        for (size_t k = 0; k < ni; k++) d_ref[k] = requant(dx[k], E);
+    } else {
+        const f3_format fb = {F3_FMT_FIXED, 2, 6, F3_ROUND_NEAREST_EVEN};
+        if (cs.kind == 0) {
+            for (size_t j = 0; j < no; j++) dh_ref[j] = requant((double)es * L->B[(size_t)label * no + j], E);
+        } else {
+            std::vector<double> dx(no);
+            f3_gemm_exact_ref(0, 0, 1, no, C, e.data(), C, L->B, no, dx.data(), &fe, &fb);
+            for (size_t j = 0; j < no; j++) dh_ref[j] = requant(dx[j], E);
+        }
+        f3_layer_direct_feedback(tr, layer, e.data(), cs.kind == 0 ? &es : nullptr, &label, y_ref.data(),
+                                 F3_MEM_WORK, dz.data(), 1);
+        f3_layer_gradient(tr, layer, dz.data(), h.data(), F3_MEM_INPUTS, 1);
+    }
+    f3_layer_update(tr, layer);
+
+    // ---- compare --------------------------------------------------------------
+    const uint64_t before = st.mismatches;
+    const int ZF = A.f + W.f;
+    for (size_t j = 0; j < no; j++) {
+        const int ln = lane(j);
+        const size_t r = lrow(j);
+        int64_t zc, hc, dhc, dzc, bc;
+        if (port) {
+            zc = (int64_t)t.cfg_read(4, j, 0), hc = (int64_t)t.cfg_read(5, j, 0), dhc = (int64_t)t.cfg_read(6, j, 0);
+            dzc = (int64_t)t.cfg_read(7, j, 0), bc = (int64_t)t.cfg_read(1, j, 0);
+        } else {
+            const int zw = A.w + W.w + TB_KWID + 3; // the tile's ZW
+            uint64_t zr = door.z[ln].get(r);
+            zc = (zr >> (zw - 1)) & 1 ? (int64_t)(zr | ~((1ull << zw) - 1)) : (int64_t)zr;
+            hc = A.sx(door.hb[ln].get(r)), dhc = E.sx(door.dh[ln].get(r)), dzc = E.sx(door.dz[ln].get(r));
+            bc = W.sx(door.bias[ln].get(r));
+        }
+        same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
+        same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
+        same(st, "h (stream)", j, A.val(y_rtl[j]), y_ref[j]);
+        same(st, "dh", j, E.val(dhc), dh_ref[j]);
+        same(st, "dz", j, E.val(dzc), dz[j]);
+        same(st, "b", j, W.val(bc), L->b[j]);
+        for (size_t k = 0; k < ni; k++) {
+            int64_t wc = port ? (int64_t)t.cfg_read(0, j, k) : W.sx(door.w[ln].get(r * TB_NI_MAX + k));
+            same(st, "W", j * ni + k, W.val(wc), L->W[j * ni + k]);
+        }
+    }
+    if (bp)
+        for (size_t k = 0; k < ni; k++) {
+            same(st, "delta out", k, E.val(d_rtl[k]), d_ref[k]);
+            // the tile below finishes model/'s δz_{i−1} with its own f'(h_{i−1})
+            double dzp = requant(E.val(d_rtl[k]) * f3_act_derivative_of_output(cfg.hidden_act, h[k]), E);
+            same(st, "dz below (f3_layer_backprop)", k, dzp, dz_prev[k]);
+        }
+
+    // ---- cycles ----------------------------------------------------------------
+    chip_config hw = tile_hw(P);
+    chip_step_cycles ref = chip_tile_cycles(&hw, &cfg, layer, 1);
+    const uint64_t tab_c[7] = {0, ref.forward, ref.activation, ref.feedback, ref.dz, ref.gradient, ref.backprop};
+    for (int s = 1; s < 7; s++) {
+        double dev;
+        if (tab_c[s] == 0 && cyc[s] == 0) continue;
+        dev = tab_c[s] ? std::fabs((double)cyc[s] - (double)tab_c[s]) / (double)tab_c[s] : 1.0;
+        double &mx = st.max_dev[p_index(cs.P_log)][s];
+        if (dev > mx) mx = dev;
+        if (verbose)
+            std::printf("  P %u, %zu -> %zu, %s: rtl %" PRIu64 " cycles, table %" PRIu64 " cycles (%.2f %%)\n", P, ni, no,
+                        step_name[s], cyc[s], tab_c[s], 100 * dev);
+    }
+    st.cases++;
+    if (vec && st.mismatches == before) {
+        // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
+        // tile gave (and model/ confirmed): y, W', b', δ out
+        const unsigned fbm = bp ? 0 : cs.kind == 0 ? 1 : 2;
+        const uint64_t head[10] = {ni, no, C, act_mode(act), bp ? 3u : dact_mode(act), fbm, bp ? 1u : 0u,
+                                   lr_mantissa(cfg.lr), (uint64_t)label, E.raw(E.code(es))};
+        for (uint64_t v : head) vec_put(vec, v);
+        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(Wold[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b_old[j])));
+        for (size_t k = 0; k < C * no; k++) vec_put(vec, bp ? 0 : b_code(L->B[k]));
+        for (unsigned k = 0; k < 257; k++) vec_put(vec, A.raw(A.code(tab.T[k])));
+        for (size_t k = 0; k < ni; k++) vec_put(vec, A.raw(A.code(h[k])));
+        for (size_t k = 0; k < C; k++) vec_put(vec, E.raw(E.code(e[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, E.raw(E.code(dz_in[j])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[j]));
+        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(L->W[k])));
+        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(L->b[j])));
+        for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[k]) : 0);
+    }
+    f3_trainer_free(tr);
+    return st.mismatches != before;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    size_t cases = 1000, vcases = 0;
+    uint64_t seed = 1;
+    const char *vpath = nullptr;
+    for (int i = 1; i < argc; i++) {
+        if (!std::strcmp(argv[i], "--cases") && i + 1 < argc) cases = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--vectors") && i + 2 < argc) {
+            vpath = argv[++i];
+            vcases = std::strtoull(argv[++i], nullptr, 10);
+        }
+        else {
+            std::fprintf(stderr, "usage: %s [--cases N] [--seed S] [--vectors FILE N]\n", argv[0]);
+            return 2;
+        }
+    }
+    Rng rng{seed};
+    Tile t;
+    Door door(t.ctx.get());
+    const f3_activation acts[4] = {F3_ACT_TANH, F3_ACT_SIGMOID, F3_ACT_RELU, F3_ACT_IDENTITY};
+    const double lrs[4] = {0.01, 0.05, 0.003, 0.125};
+    int rc = 0;
+
+    // 1. the cycle set: P ∈ {1, 4, 16, 64}, n_out leaving lanes idle, every kind
+    Stats cyc_st;
+    std::printf("cycle set: steps against chip_tile_cycles() (step latency %d cycles)\n", TB_LAT);
+    for (int P_log = 0; P_log <= 6; P_log += 2) {
+        const unsigned P = 1u << P_log;
+        const size_t outs[3] = {P + (P > 1 ? P / 2 + 1 : 1), 3 * P - 1 > 0 ? 3 * P - 1 : 1, 10};
+        for (size_t o : outs) {
+            if (o > TB_NO_MAX) o = TB_NO_MAX;
+            for (int kind = 0; kind < 3; kind++) {
+                Case cs{P_log, TB_NI_MAX, o, 10, kind, F3_ACT_TANH, F3_ACT_TANH, 0.01, 0};
+                cs.n_in = kind == 2 ? TB_NI_MAX - 3 : TB_NI_MAX;
+                if (run_case(t, door, cs, rng, cyc_st, true, P_log == 0 && o == outs[0] && kind == 0)) rc = 1;
+            }
+        }
+    }
+    // 2. random cases: bit for bit
+    Stats st;
+    for (size_t i = 0; i < cases; i++) {
+        Case cs;
+        cs.P_log = 2 * (int)rng.range(0, 3);
+        cs.kind = (int)rng.range(0, 2);
+        cs.n_in = (size_t)rng.range(1, 64);
+        cs.n_out = (size_t)rng.range(1, TB_NO_MAX);
+        if (cs.P_log == 0) cs.n_out = (size_t)rng.range(1, 16); // one lane: keep the case short
+        cs.C = (size_t)rng.range(1, TB_C_MAX);
+        cs.act = acts[rng.range(0, 3)];
+        cs.below_act = acts[rng.range(0, 2)];
+        if (cs.kind == 2) cs.act = rng.coin(50) ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
+        cs.lr = lrs[rng.range(0, 3)];
+        cs.wide = rng.coin(30);
+        if (run_case(t, door, cs, rng, st, false, false)) rc = 1;
+    }
+    std::printf("random cases: %" PRIu64 " cases, %" PRIu64 " values compared, %" PRIu64 " mismatches, %" PRIu64
+                " cycles simulated\n",
+                st.cases, st.values, st.mismatches, st.cycles);
+    std::printf("cycle set: %" PRIu64 " cases, %" PRIu64 " values compared, %" PRIu64 " mismatches\n", cyc_st.cases,
+                cyc_st.values, cyc_st.mismatches);
+    std::printf("largest deviation from chip_tile_cycles() per step [%%] (cycle set | random cases):\n");
+    for (int p = 0; p < 4; p++) {
+        std::printf("  P %2u:", 1u << (2 * p));
+        for (int s = 1; s < 7; s++)
+            std::printf(" %s %.2f | %.2f;", step_name[s], 100 * cyc_st.max_dev[p][s], 100 * st.max_dev[p][s]);
+        std::printf("\n");
+        for (int s = 1; s < 7; s++)
+            if (cyc_st.max_dev[p][s] > 0.02) {
+                std::fprintf(stderr, "FAIL: P %u, %s: %.2f %% from the table (limit 2 %%)\n", 1u << (2 * p), step_name[s],
+                             100 * cyc_st.max_dev[p][s]);
+                rc = 1;
+            }
+    }
+    // 3. vectors for the Icarus testbench (tb/tile_iverilog_tb.v): small
+    //    random cases, written only when they matched model/
+    if (vpath) {
+        FILE *vf = std::fopen(vpath, "w");
+        if (!vf) {
+            std::perror(vpath);
+            return 2;
+        }
+        vec_put(vf, vcases);
+        Stats vst;
+        for (size_t i = 0; i < vcases; i++) {
+            Case cs;
+            cs.P_log = 2 * (int)rng.range(0, 3);
+            cs.kind = (int)(i % 3);
+            cs.n_in = (size_t)rng.range(1, 32);
+            cs.n_out = (size_t)rng.range(1, 16);
+            cs.C = (size_t)rng.range(1, 8);
+            cs.act = acts[rng.range(0, 3)];
+            cs.below_act = acts[rng.range(0, 2)];
+            if (cs.kind == 2) cs.act = rng.coin(50) ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
+            cs.lr = lrs[rng.range(0, 3)];
+            cs.wide = rng.coin(30);
+            if (run_case(t, door, cs, rng, vst, false, false, vf)) rc = 1;
+        }
+        std::fclose(vf);
+        std::printf("vectors: %zu cases written to %s (%" PRIu64 " mismatches)\n", vcases, vpath, vst.mismatches);
+    }
+    if (st.mismatches || cyc_st.mismatches) rc = 1;
+    std::printf(rc ? "FAIL\n" : "PASS: f3_tile_tb finished\n");
+    return rc;
+}
