@@ -9,6 +9,7 @@
 #include "f3/status.h"
 #include "f3/train.h"
 #include "cli_util.h"
+#include "cmd_report.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
 #include "train_run.h"
@@ -96,7 +97,8 @@ static const char *const TRAIN_HELP =
     "                        [100, 100], bp); repeatable, at most 64 (none)\n"
 
 static const char *const RUN_HELP =
-    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet] [--resume]\n"
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--seeds LIST] [--jobs N] [--point I] [--quiet]\n"
+    "                 [--resume]\n"
     "\n"
     "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
     "training.compare (or training.algorithm) on the same data from the same\n"
@@ -109,6 +111,10 @@ static const char *const RUN_HELP =
     "goes to stdout, progress to stderr.\n"
     "\n"
     "options:\n" SET_HELP
+    "  --seeds LIST          run every point once per seed, e.g. 1-10 or 1,3,5-7, into\n"
+    "                        seed-N/ folders; compare.csv gives the mean and sample σ\n"
+    "                        of every figure over the seeds (as --set\n"
+    "                        training.seeds=[...]; none)\n"
     "  --jobs N              run sweep points in N parallel processes (1)\n"
     "  --point I             run only sweep point I (0-based), e.g. one task of a\n"
     "                        cluster job array; no sweep.csv (every point)\n"
@@ -211,6 +217,7 @@ static const char *const MAIN_HELP =
     "  train     train a network on a data set, without a scenario\n"
     "  formulas  closed forms of Appendix A: FMAs, memory, gains\n"
     "  verify    the closed forms against the kernels' counted operations\n"
+    "  report    report.md and figures (PNG, SVG) of a results folder\n"
     "  help      show the page of a command\n"
     "\n"
     "options:\n"
@@ -227,7 +234,8 @@ static const struct {
 } COMMANDS[] = {
     {"run", &RUN_HELP},           {"check", &CHECK_HELP},       {"show", &SHOW_HELP},
     {"keys", &KEYS_HELP},         {"sweep", &SWEEP_HELP},       {"train", &TRAIN_HELP},
-    {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"help", &MAIN_HELP},
+    {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"report", &REPORT_HELP},
+    {"help", &MAIN_HELP},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -265,7 +273,7 @@ static int unknown_word(const char *prefix, const char *what, const char *word)
  * and not after "--"). */
 static int scenario_help_asked(int argc, char **argv)
 {
-    static const char *const with_value[] = {"--set", "--jobs", "--point", "--emit"};
+    static const char *const with_value[] = {"--set", "--jobs", "--point", "--emit", "--seeds"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) return 0;
         if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h")) continue;
@@ -523,6 +531,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     const char *page = help_of(cmd);
     if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */
         fputs(page, stdout);
