@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """f3sim report: report.md and gnuplot figures (PNG and SVG) of a results folder.
 
-usage: report.py [--f3sim PATH] [--quiet] RESULTS_DIR
+usage: report.py [--f3sim PATH] [--quiet] [--] RESULTS_DIR
 
-`f3sim report RESULTS_DIR` runs this script (docs/reproduction.md says why it
-is Python).  It reads what `f3sim run` (and `f3sim explore`) wrote into
-RESULTS_DIR and writes RESULTS_DIR/report/: report.md, and per figure its
-PNG, its SVG, its gnuplot script (.gp) and its data file (.csv) beside it.
+`f3sim report RESULTS_DIR` runs this script (docs/scenarios.md, "Figures and
+the report", says why it is Python).  It reads what `f3sim run` (and
+`f3sim explore`) wrote into RESULTS_DIR and writes RESULTS_DIR/report/:
+report.md, and per figure its PNG, its SVG, its gnuplot script (.gp) and its
+data file (.csv) beside it.
 
 What it reads, from the latest invocation only (a rerun of f3sim clears what
 an earlier one left, and a sweep's points are those sweep.csv lists):

@@ -1,7 +1,7 @@
 /* cmd_report.c — f3sim report RESULTS_DIR: checks its arguments and runs
  * analysis/report.py, which reads the results and drives gnuplot.
  *
- * The report is Python (docs/reproduction.md, "Figures and the report",
+ * The report is Python (docs/scenarios.md, "Figures and the report",
  * says why): this command finds the script — $F3SIM_ANALYSIS_DIR, else the
  * analysis/ folder of the source tree this binary was built from — and
  * replaces itself with `python3 SCRIPT --f3sim THIS_BINARY [--quiet] DIR`
