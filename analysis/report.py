@@ -57,7 +57,8 @@ class Failure(Exception):
 
 
 def colour(rule):
-    i = RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER) + hash(rule) % 2
+    """The same colour for a rule in every figure (deterministic: no hash())."""
+    i = RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER) + sum(map(ord, rule)) % 2
     return COLOURS[i % len(COLOURS)]
 
 
@@ -205,7 +206,7 @@ class Figures:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             for r in rows:
-                w.writerow(["" if v is None else v for v in r])
+                w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in r])
 
     def plot(self, name, body, size=(900, 560)):
         """Render gnuplot commands `body` (the plot) as name.png and name.svg."""
@@ -315,7 +316,7 @@ def formulas_json(f3sim, cfg, n_train):
 
 def ledger(fig, name, point, f3sim, md):
     """FMA per sample per phase: counted (ledger), the exact closed form, Appendix A."""
-    rows, stack_rows, mem_rows, table, notes = [], [], [], [], []
+    rows, stack_rows, mem_rows, traffic_rows, table, notes = [], [], [], [], [], []
     for k, rule in enumerate(point.rules):
         rj = os.path.join(point.rule_dirs(rule)[0], "run.json")
         if not os.path.isfile(rj):
@@ -336,9 +337,13 @@ def ledger(fig, name, point, f3sim, md):
                     "update": paper.get("eq17_update"), "loss": None}
         if cfg["algorithm"] not in ("bp", "f3"):
             appendix = dict.fromkeys(appendix)  # Appendix A covers BP and F3 only
-        cum = 0.0
-        line = [k, rule]
+        cum, tcum = 0.0, 0.0
+        line, tline = [k, rule], [k, rule]
         for ph in PHASES:
+            pp = led["per_phase"][ph]
+            moved = sum(pp["reads_elements"].values()) + sum(pp["writes_elements"].values())
+            tcum += moved / samples if samples else 0
+            tline.append(tcum)
             counted = led["per_phase"][ph]["fma"] / samples if samples else 0
             exact = (fj["fma"][cfg["algorithm"]][ph] / n_train) if fj else None
             match = "" if exact is None else ("yes" if abs(counted - exact) <= 1e-9 * max(1, exact) else "NO")
@@ -350,6 +355,7 @@ def ledger(fig, name, point, f3sim, md):
         exact_total = fj["fma"][cfg["algorithm"]]["total"] / n_train if fj else None
         line.append(exact_total)
         stack_rows.append(line)
+        traffic_rows.append(tline)
         mem = (fj or {}).get("memory", {}).get(cfg["algorithm"], {})
         mem_rows.append([len(mem_rows), rule, led["peak_activation_buffer_elements"], mem.get("activation_buffer", {}).get("elements"),
                     paper.get("eq27_bp_activation_elements") if cfg["algorithm"] in ("bp", "dfa") else None,
@@ -378,6 +384,15 @@ def ledger(fig, name, point, f3sim, md):
             "set ylabel 'FMA per training sample [FMA]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
             "plot " + ", \\\n  ".join(bars) + "\n")
     fig.plot("fma" + point.suffix, body)
+    tdata = f"traffic{point.suffix}.csv"
+    fig.write_data(tdata, ["x", "rule"] + [f"cumulative_{p}_elements_per_sample" for p in PHASES], traffic_rows)
+    tbars = [f"{gp_str(tdata)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
+             f"title {gp_str(PHASES[i])}" for i in reversed(range(len(PHASES)))]
+    fig.plot("traffic" + point.suffix,
+             f"set title {gp_str(title_of(name, point, 'memory traffic per training sample by phase (ledger)'))}\n"
+             "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
+             "set ylabel 'elements read + written per training sample [elements]'\nset yrange [0:*]\n"
+             "set xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
     mem_data = f"memory{point.suffix}.csv"
     fig.write_data(mem_data, ["x", "rule", "activation_buffer_peak_elements", "activation_buffer_closed_form_elements",
                               "activation_buffer_eq27_elements", "error_store_peak_elements",
@@ -410,6 +425,10 @@ def ledger(fig, name, point, f3sim, md):
     md.append(f"Memory a rule keeps for training, in elements: the ledger's peaks beside eqs. (27)–(29); "
               f"data: [{mem_data}]({mem_data}).\n")
     md.append(f"![memory{point.suffix}](memory{point.suffix}.png)\n")
+    md.append(f"Memory traffic per training sample by phase, elements read and written (every memory class: weights, "
+              f"biases, optimiser state, gradients, feedback, activation buffer, work, error store, inputs; ×4 bytes as "
+              f"float32), from the ledger; data: [{tdata}]({tdata}).\n")
+    md.append(f"![traffic{point.suffix}](traffic{point.suffix}.png)\n")
     for n in notes:
         md.append(f"- {n}")
     if notes:
@@ -583,10 +602,9 @@ def pareto(fig, top, md):
 
 
 def summary_table(point, md):
+    chip = point_has_chip(point)
     md.append("| rule | best test accuracy [%] | final test accuracy [%] | best test loss | FMA per run [FMA] |"
-              + (" chip throughput [samples/s] | chip energy [nJ/sample] | area [mm2] |" if point.compare and
-                 point.col(point.compare[0], "chip_samples_per_second")[0] is not None else ""))
-    chip = md[-1].count("|") > 6
+              + (" chip throughput [samples/s] | chip energy [nJ/sample] | area [mm2] |" if chip else ""))
     md.append("|---|---:|---:|---:|---:|" + ("---:|---:|---:|" if chip else ""))
     for r in point.compare:
         cells = [pm(*point.col(r, "best_test_accuracy_percent")), pm(*point.col(r, "final_test_accuracy_percent")),

@@ -39,9 +39,9 @@ outputs: {folder: $tmp/out, trace: true}
 EOF
 expect 0 "" -- "$f3sim" run "$tmp/s.yaml" --quiet
 R=$tmp/out/seeded/report
-expect 0 "report.md and 8 figures" -- "$f3sim" report "$tmp/out/seeded"
-figures_ok "$R" accuracy loss fma memory energy-rules energy-tiles gantt-bp gantt-f3
-for d in curves fma memory energy-rules energy-tiles gantt-bp; do
+expect 0 "report.md and 9 figures" -- "$f3sim" report "$tmp/out/seeded"
+figures_ok "$R" accuracy loss fma memory traffic energy-rules energy-tiles gantt-bp gantt-f3
+for d in curves fma memory traffic energy-rules energy-tiles gantt-bp; do
   [ -s "$R/$d.csv" ] && ok || bad "no data file $d.csv"
 done
 ls "$tmp/out/seeded" | grep -q 'report\.\(tmp\|old\)' && bad "a temporary report folder is left" || ok
@@ -72,6 +72,11 @@ for rule in ("bp", "f3"):
         assert r["closed_form_fma_per_sample"] != "" and abs(float(r["closed_form_fma_per_sample"]) - want) < 1e-9 * max(1, want), r
     ap = {x["phase"]: x["appendix_a_fma_per_sample"] for x in fma if x["rule"] == rule}
     assert float(ap["forward"]) == 6 * 10 + 10 * 3, ap  # eq. (14): Σ n_{i-1} n_i
+# memory traffic: the stack's top is every element read and written, per sample
+for r in csv.DictReader(open(f"{R}/traffic.csv")):
+    led = json.load(open(f"{d}/seed-1/{r['rule']}/run.json"))["ledger"]
+    want = sum(sum(p[k].values()) for p in led["per_phase"].values() for k in ("reads_elements", "writes_elements")) / led["samples"]
+    assert abs(float(r["cumulative_loss_elements_per_sample"]) - want) <= 1e-9 * want, (r, want)
 mem = {r["rule"]: r for r in csv.DictReader(open(f"{R}/memory.csv"))}
 assert float(mem["f3"]["error_store_peak_elements"]) == 300 * 3 == float(mem["f3"]["error_store_eq29_elements"])
 assert float(mem["bp"]["activation_buffer_peak_elements"]) == 20 * 10 == float(mem["bp"]["activation_buffer_eq27_elements"])
@@ -133,7 +138,7 @@ expect 0 "" -- "$f3sim" run "$tmp/w.yaml" --quiet
 mkdir -p "$tmp/out/swept/point-007" && cp "$tmp/out/swept/point-000/compare.csv" "$tmp/out/swept/point-007/"
 W=$tmp/out/swept/report
 expect 0 "" -- "$f3sim" report "$tmp/out/swept"
-figures_ok "$W" loss-point-000 loss-point-001 fma-point-000 fma-point-001
+figures_ok "$W" loss-point-000 loss-point-001 fma-point-000 fma-point-001 traffic-point-001
 [ ! -e "$W/accuracy-point-000.png" ] && ok || bad "an accuracy figure for a regression data set"
 [ ! -e "$W/loss-point-007.png" ] && ! grep -q 'point-007\|Point 007' "$W/report.md" && ok || bad "the stale point-007 is in the report"
 grep -q "at training.lr=3e-3" "$W/loss-point-001.gp" && ok || bad "loss-point-001.gp's title lacks training.lr=3e-3"
