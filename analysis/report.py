@@ -588,12 +588,23 @@ def pareto(fig, top, md):
             ("pareto-accuracy-energy", 2, 1, "energy per training sample [nJ]", "test accuracy [%]",
              "accuracy vs energy"))
     idx = {c: i + 1 for i, c in enumerate(rows[0].keys())}
+    # every point of the explore behind the front, when explore.csv has the same figures
+    everything, epath = None, os.path.join(top, "explore.csv")
+    if os.path.isfile(epath):
+        erows = read_csv(epath)
+        if erows and all(c in erows[0] for c in PARETO_METRICS):
+            everything = "explore-points.csv"
+            fig.write_data(everything, PARETO_METRICS, [[r[c] for c in PARETO_METRICS] for r in erows])
     md.append(f"Pareto front of the explore ({len(rows)} non-dominated points over {', '.join(rules)}; swept: "
-              f"{md_cell(swept_text)}); data: [pareto.csv](pareto.csv).\n")
+              f"{md_cell(swept_text)}); data: [pareto.csv](pareto.csv)"
+              + (f", every point of explore.csv in grey: [{everything}]({everything})" if everything else "") + ".\n")
     for fname, xc, yc, xl, yl, what in figs:
         xcol, ycol = idx[PARETO_METRICS[xc]], idx[PARETO_METRICS[yc]]
         plots = [f"{gp_str(data)} skip 1 using (strcol({idx['rule']}) eq {gp_str(rule)} ? ${xcol} : NaN):{ycol} "
                  f"with points pt 7 ps 1.2 lc rgb '{colour(rule)}' title {gp_str(rule)}" for rule in rules]
+        if everything:
+            plots.insert(0, f"{gp_str(everything)} skip 1 using {xc + 1}:{yc + 1} with points pt 7 ps 0.4 "
+                            f"lc rgb '#c8c8c8' title 'every point explored'")
         body = (f"set title {gp_str(f'Pareto front: {what} ({swept_text})')}\nset xlabel {gp_str(xl)}\n"
                 f"set ylabel {gp_str(yl)}\n" + ("set logscale x\n" if 'throughput' in xl else "")
                 + "plot " + ", \\\n  ".join(plots) + "\n")

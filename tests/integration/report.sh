@@ -156,7 +156,13 @@ f3,96.92,512.75,310245.9,28.1,64,1024
 f3,96.92,905.5,620480.3,39.6,128,1024
 f3-loss,95.41,498.125,305002.4,27.9,64,512
 EOF
+# explore.csv: every point (its extra columns are not the report's business)
+{ head -1 "$P/pareto.csv" | sed 's/$/,energy_compute_nJ/'
+  tail -n +2 "$P/pareto.csv" | sed 's/$/,1.5/'
+  printf 'bp,97.1,2400.5,110000.5,60.25,32,4096,2.5\nf3,96.2,1900.75,150000.25,55.5,32,4096,2.5\n'; } > "$P/explore.csv"
 expect 0 "3 figures" -- "$f3sim" report "$P"
+[ "$(wc -l < "$P/report/explore-points.csv")" = 8 ] && grep -q "every point explored" "$P/report/pareto-area-throughput.gp" \
+  && ok || bad "the explore's points are not behind the Pareto front"
 figures_ok "$P/report" pareto-energy-throughput pareto-area-throughput pareto-accuracy-energy
 cmp -s "$P/pareto.csv" "$P/report/pareto.csv" && ok || bad "report/pareto.csv is not the explore's data"
 g=$P/report/pareto-energy-throughput.gp
