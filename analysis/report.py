@@ -126,9 +126,10 @@ def pm(m, s, digits=2):
 class Point:
     """One point of a run: a folder with compare.csv and its rule folders."""
 
-    def __init__(self, folder, label, suffix):
+    def __init__(self, folder, label, suffix, single=None):
         self.folder, self.label, self.suffix = folder, label, suffix
-        self.compare = read_csv(os.path.join(folder, "compare.csv"))
+        self.single = single  # a folder of `f3sim train`: one rule, no compare.csv
+        self.compare = read_csv(os.path.join(folder, "compare.csv")) if single is None else [single]
         self.rules = [r["algorithm"] for r in self.compare]
         self.seeded = bool(self.compare) and "seeds" in self.compare[0]
         if self.seeded:
@@ -153,6 +154,8 @@ class Point:
         return num(row.get(name)), None
 
     def rule_dirs(self, rule):
+        if self.single is not None:
+            return [self.folder]
         return [os.path.join(r, rule) for r in self.runs]
 
 
@@ -191,6 +194,15 @@ def find_points(top):
         return points, True, note
     if os.path.isfile(os.path.join(top, "compare.csv")):
         return [Point(top, "", "")], False, None
+    if os.path.isfile(os.path.join(top, "run.json")):  # f3sim train --out DIR
+        d = read_json(os.path.join(top, "run.json"))
+        cfg = d.get("config", {})
+        row = {"algorithm": cfg.get("algorithm", "rule"), "fma": d.get("ledger", {}).get("total", {}).get("fma")}
+        for k in ("best_test_accuracy", "final_test_accuracy"):
+            row[k + "_percent"] = d.get(k)
+        for k in ("best_test_loss", "final_test_loss"):
+            row[k] = d.get(k)
+        return [Point(top, "", "", single=row)], False, None
     return [], False, None
 
 
@@ -642,7 +654,8 @@ def build(top, out, f3sim, quiet):
     points, is_sweep, note = find_points(top)
     has_pareto = os.path.isfile(os.path.join(top, "pareto.csv"))
     if not points and not has_pareto:
-        raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/ or pareto.csv)")
+        raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/, run.json or "
+                    "pareto.csv)")
     fig = Figures(out, quiet)
     md = [f"# Report: {name}\n", f"Results folder: `{os.path.abspath(top)}`. Written by `f3sim report`; every figure "
           "is a PNG with its SVG, its gnuplot script (.gp) and its data (.csv) beside it.\n"]

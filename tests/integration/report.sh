@@ -145,6 +145,13 @@ grep -q "at training.lr=3e-3" "$W/loss-point-001.gp" && ok || bad "loss-point-00
 grep -q "## Point 001: training.lr=3e-3" "$W/report.md" && ok || bad "report.md does not label point 001 with its swept value"
 grep -q "test loss \[MSE" "$W/loss-point-000.gp" && ok || bad "the loss axis does not name MSE"
 
+# ---- a folder of f3sim train: one rule ----------------------------------------------
+expect 0 "" -- "$f3sim" train --dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3 \
+  --hidden 6 --epochs 2 --algorithm drtp --quiet --out "$tmp/trained"
+expect 0 "5 figures" -- "$f3sim" report "$tmp/trained"
+figures_ok "$tmp/trained/report" accuracy loss fma traffic memory
+grep -q '^| drtp | ' "$tmp/trained/report/report.md" && ok || bad "the train folder's rule is not in report.md"
+
 # ---- a hand-written pareto.csv (the columns of f3sim explore) ---------------------
 P=$tmp/explore
 mkdir -p "$P"
