@@ -368,14 +368,16 @@ def ledger(fig, name, point, f3sim, md):
         line.append(exact_total)
         stack_rows.append(line)
         traffic_rows.append(tline)
-        mem = (fj or {}).get("memory", {}).get(cfg["algorithm"], {})
-        mem_rows.append([len(mem_rows), rule, led["peak_activation_buffer_elements"], mem.get("activation_buffer", {}).get("elements"),
-                    paper.get("eq27_bp_activation_elements") if cfg["algorithm"] in ("bp", "dfa") else None,
-                    led["peak_error_store_elements"], mem.get("error_store", {}).get("elements"),
-                    paper.get("eq29_error_store_elements") if cfg["algorithm"] == "f3" else None,
-                    mem.get("feedback", {}).get("elements"),
-                    paper.get("eq28_feedback_elements") if cfg["algorithm"] != "bp" and cfg["algorithm"] != "llo"
-                    else None])
+        # memory kept: the ledger's peaks, the closed forms, and eqs. (27)-(29) where they apply
+        alg = cfg["algorithm"]
+        mem = (fj or {}).get("memory", {}).get(alg, {})
+        mem_rows.append([len(mem_rows), rule,
+                         led["peak_activation_buffer_elements"], mem.get("activation_buffer", {}).get("elements"),
+                         paper.get("eq27_bp_activation_elements") if alg in ("bp", "dfa") else None,
+                         led["peak_error_store_elements"], mem.get("error_store", {}).get("elements"),
+                         paper.get("eq29_error_store_elements") if alg == "f3" else None,
+                         mem.get("feedback", {}).get("elements"),
+                         paper.get("eq28_feedback_elements") if alg not in ("bp", "llo") else None])
     if not rows:
         md.append("No run.json: no ledger.\n")
         return
