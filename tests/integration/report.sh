@@ -95,7 +95,7 @@ for rule in ("bp", "f3"):
     want = [sum(float(t[k]) for k in t if k.startswith("energy_")) / n / 1e3 for t in tiles]
     assert len(got) == len(want) and all(abs(a - b) <= 1e-9 * max(1, b) for a, b in zip(got, want)), (rule, got, want)
 PY
-python3 - "$tmp/out/seeded" "$src/analysis" <<'PY' && ok || bad "trace.vcd as the report reads it disagrees with tiles.csv"
+python3 -B - "$tmp/out/seeded" "$src/analysis" <<'PY' && ok || bad "trace.vcd as the report reads it disagrees with tiles.csv"
 import csv, sys
 sys.path.insert(0, sys.argv[2])
 import report
