@@ -43,6 +43,7 @@ PACKAGES=(
   nodejs npm python3 python3-numpy dataset-fashion-mnist valgrind
   clang libclang-rt-14-dev
   yosys iverilog
+  parallel slurm-wlm munge
 )
 
 install_packages() {

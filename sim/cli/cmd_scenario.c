@@ -21,12 +21,14 @@
 #include "numerics_cache.h"
 #include "results.h"
 #include "scenario.h"
+#include "seeds.h"
+#include "emit.h"
 #include "train_run.h"
 
 #define MAX_SETS 64 /* more fail loudly (exit 2) */
 
 const char *const SCENARIO_HELP =
-    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet]\n"
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--seeds 1-10] [--jobs N] [--point I] [--quiet]\n"
     "       f3sim check SCENARIO.yaml [--set ...]     validate only\n"
     "       f3sim show SCENARIO.yaml [--set ...]      the resolved scenario as YAML\n"
     "       f3sim sweep SCENARIO.yaml --emit slurm|parallel | --collect\n"
@@ -39,10 +41,13 @@ const char *const SCENARIO_HELP =
     "epochs.csv, compare.csv side by side, and sweep.csv over all points.\n"
     "\n"
     "  --set key.path=value  override a key (value in YAML: 1e-4, [100, 100], bp)\n"
+    "  --seeds LIST          run every point once per seed (1-10, 1,3,5): as\n"
+    "                        --set training.seeds=[...]; compare.csv gives mean ± σ\n"
     "  --jobs N              run sweep points in N parallel processes (1)\n"
     "  --point I             run only sweep point I (0-based; for cluster jobs)\n"
-    "  --emit slurm|parallel sweep: write a Slurm job-array script or a GNU\n"
-    "                        parallel job list to <folder>/<name>/\n"
+    "  --emit slurm|parallel sweep: write a Slurm script (bash it to submit the\n"
+    "                        arrays and the collect job) or a GNU parallel job list\n"
+    "                        to <folder>/<name>/\n"
     "  --collect             sweep: gather the points' compare.csv into sweep.csv\n"
     "  --engine analytic|systemc  chip figures of a sweep's hardware points: analytic\n"
     "                        (the default for sweeps: one training per numerics\n"
@@ -70,6 +75,7 @@ typedef struct {
     int engine; /* 0 the default, 1 analytic, 2 systemc */
     int force;
     char command_line[4096]; /* "f3sim run …", for status.json */
+    char seeds_set[SC_MAX_STR + 32]; /* --seeds as "training.seeds=[…]" */
 } sc_args;
 
 static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
@@ -85,6 +91,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
                                          {"markdown", no_argument, 0, 'm'},
                                          {"engine", required_argument, 0, 'E'},
                                          {"force", no_argument, 0, 'F'},
+                                         {"seeds", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
@@ -126,6 +133,16 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
             }
             snprintf(a->emit, sizeof a->emit, "%s", optarg);
             break;
+        case 'S':
+            if (a->seeds_set[0]) {
+                fprintf(stderr, "f3sim %s: --seeds is given twice\n", cmd);
+                return 2;
+            }
+            if (seeds_option(optarg, a->seeds_set, sizeof a->seeds_set)) {
+                fprintf(stderr, "f3sim %s: %s\n", cmd, f3_last_error());
+                return 2;
+            }
+            break;
         case 'c': a->collect = 1; break;
         case 'q': a->quiet = 1; break;
         case 'r': a->resume = 1; break;
@@ -155,6 +172,13 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
             return cli_bad_option(cmd, cli_rejected_word(argc, argv, opts, -1, w, sizeof w), opts, NULL, NULL);
         }
         }
+    }
+    if (a->seeds_set[0]) { /* after the --set options: it overrides training.seeds */
+        if (a->n_sets >= MAX_SETS) {
+            fprintf(stderr, "f3sim %s: at most %d --set options (with --seeds)\n", cmd, MAX_SETS - 1);
+            return 2;
+        }
+        a->sets[a->n_sets++] = a->seeds_set;
     }
     if (!strcmp(cmd, "keys")) return -1;
     if (optind >= argc) {
@@ -302,7 +326,7 @@ static int clear_point(const char *dir)
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
-        if (!is_rule_folder(e->d_name)) continue;
+        if (!is_rule_folder(e->d_name) && !is_seed_folder(e->d_name)) continue;
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (remove_run_folder(path)) rc = -1;
@@ -365,6 +389,22 @@ static int same_resolved_scenario(const char *dir, const scenario *p)
     return same;
 }
 
+/* With --resume: 0 if dir holds p's finished run (skip it), EXIT_USAGE if
+ * it holds another configuration's, -1 if it is to be run. */
+static int resume_skip(const scenario *p, const char *dir, const run_ctx *ctx)
+{
+    if (!ctx->a->resume || !run_status_is_done(dir)) return -1;
+    if (!same_resolved_scenario(dir, p)) {
+        fprintf(stderr,
+                "f3sim run: %s/ is done, but with another configuration (its scenario.resolved.yaml differs); "
+                "resume with the same scenario and --set options, or run afresh without --resume\n",
+                dir);
+        return EXIT_USAGE;
+    }
+    if (!ctx->quiet) fprintf(stderr, "f3sim run: %s/ is done; skipped (--resume)\n", dir);
+    return 0;
+}
+
 /* Run every algorithm of one (resolved, sweep-free) scenario point into
  * dir; write dir/compare.csv and print the table.  0 on success, else the
  * exit status (2 the configuration cannot run, 128 + N stopped by signal
@@ -381,17 +421,8 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     dir_lock lock = {-1};
     struct stat dst;
     const int existed = stat(dir, &dst) == 0;
-    if (ctx->a->resume && existed && run_status_is_done(dir)) {
-        if (!same_resolved_scenario(dir, p)) {
-            fprintf(stderr,
-                    "f3sim run: %s/ is done, but with another configuration (its scenario.resolved.yaml differs); "
-                    "resume with the same scenario and --set options, or run afresh without --resume\n",
-                    dir);
-            return EXIT_USAGE;
-        }
-        if (!quiet) fprintf(stderr, "f3sim run: %s/ is done; skipped (--resume)\n", dir);
-        return 0;
-    }
+    int skip = resume_skip(p, dir, ctx);
+    if (skip >= 0) return skip;
     if (make_dirs(dir)) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         return EXIT_RUNTIME;
@@ -522,7 +553,10 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                     v.rom / v.n, v.links / v.n, v.es / v.n, (unsigned long long)h->cycles, v.energy, h->stall_fraction,
                     h->area_mm2, v.peak, v.resident);
         } else {
-            fputs(",,,,,,,,,,,,,,,,,,,,,,\n", af.f);
+            /* the chip's columns, blank: as many as the header names */
+            for (const char *c = strstr(COMPARE_HEADER, ",chip_dataflow"); *c; c++)
+                if (*c == ',') fputc(',', af.f);
+            fputc('\n', af.f);
         }
     }
     if (atomic_commit(&af)) {
@@ -547,6 +581,69 @@ out:
     return rc;
 }
 
+/* training.seeds: run the point p once per seed into dir/seed-<s>/ (each
+ * a run_point of its own, with training.seed set and training.seeds
+ * cleared), then write dir/compare.csv with the mean and σ over the seeds.
+ * The exit status, as run_point's. */
+static int run_seeded(const scenario *p, size_t index, const char *label, const char *dir, const run_ctx *ctx,
+                      const char *kind)
+{
+    const sc_value *sv = scenario_get(p, "training.seeds");
+    struct stat dst;
+    const int existed = stat(dir, &dst) == 0;
+    int rc = resume_skip(p, dir, ctx);
+    if (rc >= 0) return rc;
+    rc = 0;
+    if (make_dirs(dir)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return EXIT_RUNTIME;
+    }
+    dir_lock lock = {-1};
+    if (ctx->lock_point && dir_lock_take(&lock, dir, 1)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        return EXIT_RUNTIME;
+    }
+    run_status rs;
+    if ((!ctx->a->resume && clear_point(dir)) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
+        write_resolved_scenario(dir, p, ctx->a->sets, ctx->a->n_sets, label[0] ? label : NULL)) {
+        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
+        dir_lock_release(&lock);
+        return EXIT_RUNTIME;
+    }
+    run_ctx child = *ctx;
+    child.lock_point = 1; /* a seed's folder is not the locked base */
+    char msg[2048] = "";
+    for (size_t s = 0; s < sv->n && !rc; s++) {
+        char assign[2][64], sdir[1500], slabel[2200];
+        snprintf(assign[0], sizeof assign[0], "training.seed=%.0f", sv->list[s]);
+        snprintf(assign[1], sizeof assign[1], "training.seeds=[]");
+        snprintf(slabel, sizeof slabel, "%s%straining.seed=%.0f", label, label[0] ? " " : "", sv->list[s]);
+        seed_dir(dir, sv->list[s], sdir, sizeof sdir);
+        scenario *ps = NULL;
+        const char *const as[2] = {assign[0], assign[1]};
+        if (scenario_copy(p, &ps) != F3_OK || scenario_set_all(ps, as, 2) != F3_OK) {
+            snprintf(msg, sizeof msg, "%s", f3_last_error());
+            rc = EXIT_RUNTIME;
+        } else {
+            rc = run_point(ps, index, slabel, sdir, &child, "seed");
+            if (rc) snprintf(msg, sizeof msg, "seed %.0f failed: see %s/status.json", sv->list[s], sdir);
+        }
+        scenario_free(ps);
+    }
+    if (!rc && seeds_aggregate(dir, sv->list, sv->n, index, label, p->name, stdout)) {
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        fprintf(stderr, "f3sim run: %s\n", msg);
+        rc = EXIT_RUNTIME;
+    }
+    fflush(stdout);
+    if (!rc) rc = run_status_done(&rs) ? EXIT_RUNTIME : 0;
+    else if (EXIT_IS_SIGNAL(rc)) run_status_interrupted(&rs, rc - 128);
+    else run_status_failed(&rs, msg);
+    dir_lock_release(&lock);
+    if (rc == EXIT_USAGE && !existed) remove_run_folder(dir);
+    return rc;
+}
+
 static void point_dir(const scenario *sc, size_t i, char *buf, size_t len)
 {
     char base[1200];
@@ -565,7 +662,8 @@ static int run_one(const scenario *sc, size_t i, const run_ctx *ctx)
     char label[2048], dir[1400];
     scenario_sweep_label(sc, i, label, sizeof label);
     point_dir(sc, i, dir, sizeof dir);
-    int rc = run_point(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario");
+    int rc = scenario_get(p, "training.seeds")->n ? run_seeded(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario")
+                                                  : run_point(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario");
     scenario_free(p);
     return rc;
 }
@@ -580,13 +678,26 @@ static int collect(const scenario *sc, int quiet)
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
         return 1;
     }
-    /* a column per swept key, then the comparison columns */
+    /* a column per swept key, then the comparison columns: those of the
+     * points' compare.csv (with training.seeds, their means and σ), which
+     * every point shares */
+    size_t n = scenario_sweep_points(sc), missing = 0;
+    static char head[16384], line[16384];
+    head[0] = '\0';
+    for (size_t i = 0; i < n && !head[0]; i++) {
+        char dir[1400], path[1500];
+        point_dir(sc, i, dir, sizeof dir);
+        snprintf(path, sizeof path, "%s/compare.csv", dir);
+        FILE *f = fopen(path, "r");
+        if (f && !fgets(head, sizeof head, f)) head[0] = '\0';
+        if (f) fclose(f);
+    }
+    const char *rest_of_head = strchr(head, ',') ? strchr(strchr(head, ',') + 1, ',') : NULL;
     fputs("point", af.f);
     for (size_t a = 0; a < sc->n_sweep; a++) fprintf(af.f, ",%s", sc->sweep[a].path);
-    fprintf(af.f, ",%s", strchr(strchr(COMPARE_HEADER, ',') + 1, ',') + 1);
-    size_t n = scenario_sweep_points(sc), missing = 0;
+    fputs(rest_of_head ? rest_of_head : ",\n", af.f);
     for (size_t i = 0; i < n; i++) {
-        char dir[1400], path[1500], line[4096];
+        char dir[1400], path[1500];
         point_dir(sc, i, dir, sizeof dir);
         snprintf(path, sizeof path, "%s/compare.csv", dir);
         FILE *f = fopen(path, "r");
@@ -597,8 +708,13 @@ static int collect(const scenario *sc, int quiet)
         }
         int first = 1;
         while (fgets(line, sizeof line, f)) {
-            if (first) { /* header */
+            if (first) { /* header: the same columns as the first point's */
                 first = 0;
+                if (strcmp(line, head)) {
+                    fprintf(stderr, "f3sim sweep: %s has other columns than the first point's compare.csv\n", path);
+                    missing++;
+                    break;
+                }
                 continue;
             }
             /* drop the point and sweep-label columns, put the swept values instead */
@@ -621,7 +737,7 @@ static int collect(const scenario *sc, int quiet)
     }
     if (missing) {
         atomic_abort(&af);
-        fprintf(stderr, "f3sim sweep: %zu of %zu points have no results; sweep.csv not written\n", missing, n);
+        fprintf(stderr, "f3sim sweep: %zu of %zu points have no (matching) results; sweep.csv not written\n", missing, n);
         return 1;
     }
     if (atomic_commit(&af)) {
@@ -792,29 +908,12 @@ static int cmd_run(const sc_args *a)
     return rc;
 }
 
-/* A line of an emitted script: "cd CWD && EXE run SCENARIO --set … --point P --quiet"
- * with every word quoted for a POSIX shell. */
-static void emit_run_command(FILE *f, const char *exe, const char *file, const sc_args *a, const char *point)
-{
-    sh_quote(f, exe);
-    fputs(" run ", f);
-    sh_quote(f, file);
-    for (size_t i = 0; i < a->n_sets; i++) {
-        fputs(" --set ", f);
-        sh_quote(f, a->sets[i]);
-    }
-    if (a->init_from) {
-        fputs(" --init-from ", f);
-        sh_quote(f, a->init_from);
-    }
-    fprintf(f, " --point %s --quiet", point);
-}
-
 static int cmd_emit(const sc_args *a)
 {
     scenario *sc = load("sweep", a);
     if (!sc) return EXIT_USAGE;
-    size_t n = scenario_sweep_points(sc);
+    size_t n = scenario_sweep_points(sc), *points = NULL;
+    emit_task *tasks = NULL;
     char base[1200], abs[4096], cwd[4096], exe[4096];
     base_dir(sc, base, sizeof base);
     int rc = EXIT_RUNTIME;
@@ -853,66 +952,48 @@ static int cmd_emit(const sc_args *a)
         goto out;
     }
     int slurm = !strcmp(a->emit, "slurm");
+    /* the tasks: one per sweep point */
+    points = malloc((n ? n : 1) * sizeof *points);
+    tasks = malloc((n ? n : 1) * sizeof *tasks);
+    if (!points || !tasks) {
+        fprintf(stderr, "f3sim sweep: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        points[i] = i;
+        tasks[i] = (emit_task){&points[i], 1};
+    }
+    char abs_base[4096], logs[4200];
+    if (!realpath(base, abs_base)) {
+        fprintf(stderr, "f3sim sweep: %s: %s\n", base, strerror(errno));
+        goto out;
+    }
+    snprintf(logs, sizeof logs, "%s/logs", abs_base);
+    if (slurm && make_dirs(logs)) { /* sbatch does not create the folder of a job's log */
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        goto out;
+    }
+    const double threads = scenario_num(sc, "training.threads");
+    emit_job job = {sc->name, exe, abs, cwd, abs_base, a->sets, a->n_sets, tasks, n,
+                    threads > 0 ? (int)threads : 2, scenario_str(sc, "outputs.slurm.time"),
+                    scenario_str(sc, "outputs.slurm.mem"), scenario_str(sc, "outputs.slurm.partition"),
+                    scenario_str(sc, "outputs.slurm.account"), scenario_str(sc, "outputs.slurm.setup"),
+                    (long)scenario_num(sc, "outputs.slurm.max_array_size"), NULL};
+    char init_abs[4096];
+    if (a->init_from) {
+        if (!realpath(a->init_from, init_abs)) {
+            fprintf(stderr, "f3sim sweep: --init-from %s: %s\n", a->init_from, strerror(errno));
+            goto out;
+        }
+        job.init_from = init_abs;
+    }
     atomic_file af;
     if (atomic_open(&af, base, slurm ? "sweep.slurm" : "sweep.parallel")) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
         goto out;
     }
-    if (slurm) {
-        /* the job name: letters, digits, . _ - only */
-        char job[SC_MAX_STR];
-        snprintf(job, sizeof job, "%s", sc->name);
-        for (char *c = job; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                  strchr("._-", *c)))
-                *c = '_';
-        fprintf(af.f,
-                "#!/bin/bash\n"
-                "# %s: %zu sweep points as a Slurm job array.  Submit with\n"
-                "#   sbatch ",
-                job, n);
-        sh_quote(af.f, base);
-        fputs("/sweep.slurm\n# and, when all tasks are done, gather sweep.csv with\n#   ", af.f);
-        sh_quote(af.f, exe);
-        fputs(" sweep ", af.f);
-        sh_quote(af.f, abs);
-        for (size_t i = 0; i < a->n_sets; i++) {
-            fputs(" --set ", af.f);
-            sh_quote(af.f, a->sets[i]);
-        }
-        fprintf(af.f,
-                " --collect\n"
-                "#SBATCH --job-name=f3sim-%s\n"
-                "#SBATCH --array=0-%zu\n"
-                "#SBATCH --cpus-per-task=%d\n"
-                "#SBATCH --output=\"",
-                job, n - 1, scenario_num(sc, "training.threads") > 0 ? (int)scenario_num(sc, "training.threads") : 2);
-        /* sbatch reads a quoted value with \ escapes, and % starts a
-         * file name pattern (%% is a %) */
-        for (const char *c = base; *c; c++) {
-            if (*c == '"' || *c == '\\') fputc('\\', af.f);
-            if (*c == '%') fputc('%', af.f);
-            fputc(*c, af.f);
-        }
-        fputs("/slurm-%A_%a.out\"\n"
-              "set -euo pipefail\n"
-              "cd ",
-              af.f);
-        sh_quote(af.f, cwd);
-        fputs("\nexec ", af.f);
-        emit_run_command(af.f, exe, abs, a, "\"$SLURM_ARRAY_TASK_ID\"");
-        fputc('\n', af.f);
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            char point[32];
-            snprintf(point, sizeof point, "%zu", i);
-            fputs("cd ", af.f);
-            sh_quote(af.f, cwd);
-            fputs(" && ", af.f);
-            emit_run_command(af.f, exe, abs, a, point);
-            fputc('\n', af.f);
-        }
-    }
+    if (slurm) emit_slurm(&job, af.f);
+    else emit_parallel(&job, af.f);
     if (atomic_commit(&af)) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
         goto out;
@@ -920,8 +1001,10 @@ static int cmd_emit(const sc_args *a)
     rc = 0;
     if (!a->quiet)
         fprintf(stderr, "f3sim sweep: %zu points → %s/%s%s\n", n, base, slurm ? "sweep.slurm" : "sweep.parallel",
-                slurm ? "" : "  (run: parallel --jobs N < that file)");
+                slurm ? "  (submit: bash that file)" : "  (run: parallel --jobs N < that file, then --collect)");
 out:
+    free(points);
+    free(tasks);
     scenario_free(sc);
     return rc;
 }
@@ -963,8 +1046,11 @@ int scenario_command(const char *cmd, int argc, char **argv)
     } else {
         char algs[SC_MAX_LIST][32];
         size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), np = scenario_sweep_points(sc);
-        printf("%s: ok — scenario '%s', %zu learning rule%s, %zu sweep point%s, %zu run%s%s\n", a.file, sc->name, na,
-               na == 1 ? "" : "s", np, np == 1 ? "" : "s", na * np, na * np == 1 ? "" : "s",
+        size_t ns = scenario_get(sc, "training.seeds")->n, runs = na * np * (ns ? ns : 1);
+        char seeds[48] = "";
+        if (ns) snprintf(seeds, sizeof seeds, ", %zu seed%s", ns, ns == 1 ? "" : "s");
+        printf("%s: ok — scenario '%s', %zu learning rule%s, %zu sweep point%s%s, %zu run%s%s\n", a.file, sc->name, na,
+               na == 1 ? "" : "s", np, np == 1 ? "" : "s", seeds, runs, runs == 1 ? "" : "s",
                scenario_present(sc, "hardware") ? ", on a chip" : "");
     }
     scenario_free(sc);

@@ -10,6 +10,7 @@
 #include "f3/train.h"
 #include "cli_util.h"
 #include "cmd_explore.h"
+#include "cmd_report.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
 #include "train_run.h"
@@ -97,8 +98,8 @@ static const char *const TRAIN_HELP =
     "                        [100, 100], bp); repeatable, at most 64 (none)\n"
 
 static const char *const RUN_HELP =
-    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--jobs N] [--point I] [--quiet] [--resume]\n"
-    "                 [--engine analytic|systemc] [--force] [--init-from FILE.npz]\n"
+    "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--seeds LIST] [--jobs N] [--point I] [--quiet]\n"
+    "                 [--resume] [--engine analytic|systemc] [--force] [--init-from FILE.npz]\n"
     "\n"
     "Run a YAML scenario (docs/scenarios.md): every learning rule of\n"
     "training.compare (or training.algorithm) on the same data from the same\n"
@@ -111,6 +112,10 @@ static const char *const RUN_HELP =
     "goes to stdout, progress to stderr.\n"
     "\n"
     "options:\n" SET_HELP
+    "  --seeds LIST          run every point once per seed, e.g. 1-10 or 1,3,5-7, into\n"
+    "                        seed-N/ folders; compare.csv gives the mean and sample σ\n"
+    "                        of every figure over the seeds (as --set\n"
+    "                        training.seeds=[...]; none)\n"
     "  --jobs N              run sweep points in N parallel processes (1)\n"
     "  --point I             run only sweep point I (0-based), e.g. one task of a\n"
     "                        cluster job array; no sweep.csv (every point)\n"
@@ -191,23 +196,28 @@ static const char *const SWEEP_HELP =
     "(or the zipped lists side by side) is a point, run into\n"
     "<outputs.folder>/<name>/point-NNN/.  run runs the points here (--jobs N in\n"
     "parallel); sweep hands them to a cluster or to GNU parallel instead, one\n"
-    "`f3sim run SCENARIO --point I --quiet` per point, and collects the results.\n"
+    "`f3sim run SCENARIO --point I --quiet --resume` per point (a job submitted\n"
+    "again skips the points that are done), and collects the results.\n"
     "Without --emit or --collect, sweep runs the points as run does.\n"
     "\n"
     "options:\n"
-    "  --emit slurm          write <folder>/<name>/sweep.slurm: a Slurm job array, one\n"
-    "                        task per point (submit with sbatch), run from the\n"
-    "                        current directory with this f3sim binary\n"
+    "  --emit slurm          write <folder>/<name>/sweep.slurm: `bash sweep.slurm`\n"
+    "                        submits Slurm job arrays, one task per point, chunked\n"
+    "                        under the cluster's MaxArraySize, and a job that\n"
+    "                        collects sweep.csv after them; run from the current\n"
+    "                        directory with this f3sim binary; the outputs.slurm\n"
+    "                        keys give the time, memory, partition, account and a\n"
+    "                        setup line; logs in <folder>/<name>/logs/\n"
     "  --emit parallel       write <folder>/<name>/sweep.parallel: one command line per\n"
-    "                        point (run: parallel --jobs N < sweep.parallel)\n"
+    "                        task (run: parallel --jobs N < sweep.parallel, then\n"
+    "                        --collect)\n"
     "  --collect             gather every point's compare.csv into sweep.csv (no\n"
     "                        sweep.csv while a point has no results: exit 1)\n" SET_HELP
     "                        (the same --set options for --emit and --collect)\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim sweep scenarios/paper/depth-bio.yaml --emit slurm\n"
-    "         sbatch results/depth-bio/sweep.slurm\n"
-    "         f3sim sweep scenarios/paper/depth-bio.yaml --collect\n"
+    "         bash results/depth-bio/sweep.slurm\n"
     "\n" EXIT_CODES;
 
 static const char *const MAIN_HELP =
@@ -226,6 +236,7 @@ static const char *const MAIN_HELP =
     "  train     train a network on a data set, without a scenario\n"
     "  formulas  closed forms of Appendix A: FMAs, memory, gains\n"
     "  verify    the closed forms against the kernels' counted operations\n"
+    "  report    report.md and figures (PNG, SVG) of a results folder\n"
     "  help      show the page of a command\n"
     "\n"
     "options:\n"
@@ -243,6 +254,7 @@ static const struct {
     {"run", &RUN_HELP},           {"check", &CHECK_HELP},       {"show", &SHOW_HELP},
     {"keys", &KEYS_HELP},         {"sweep", &SWEEP_HELP},       {"train", &TRAIN_HELP},
     {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"explore", &EXPLORE_HELP},
+    {"report", &REPORT_HELP},
     {"help", &MAIN_HELP},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -281,7 +293,7 @@ static int unknown_word(const char *prefix, const char *what, const char *word)
  * and not after "--"). */
 static int scenario_help_asked(int argc, char **argv)
 {
-    static const char *const with_value[] = {"--set", "--jobs", "--point", "--emit"};
+    static const char *const with_value[] = {"--set", "--jobs", "--point", "--emit", "--seeds"};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) return 0;
         if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h")) continue;
@@ -542,6 +554,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
     if (!strcmp(cmd, "explore")) return cmd_explore(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     const char *page = help_of(cmd);
     if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */
         fputs(page, stdout);

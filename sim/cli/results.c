@@ -267,6 +267,14 @@ long point_folder_index(const char *name)
     return v;
 }
 
+int is_seed_folder(const char *name)
+{
+    if (strncmp(name, "seed-", 5) || !name[5] || strlen(name) > 15) return 0;
+    for (const char *c = name + 5; *c; c++)
+        if (*c < '0' || *c > '9') return 0;
+    return 1;
+}
+
 /* NAME.tmp.DIGITS: a temporary file of atomic_open */
 static int is_temporary(const char *name)
 {
@@ -282,6 +290,45 @@ static int is_output_file(const char *name)
     for (int i = 0; OUTPUT_FILES[i]; i++)
         if (!strcmp(name, OUTPUT_FILES[i])) return 1;
     return is_temporary(name);
+}
+
+/* "report", or report.tmp.N / report.old.N: the folder f3sim report writes */
+static int is_report_folder(const char *name)
+{
+    if (!strcmp(name, "report")) return 1;
+    if (strncmp(name, "report.tmp.", 11) && strncmp(name, "report.old.", 11)) return 0;
+    for (const char *c = name + 11; *c; c++)
+        if (*c < '0' || *c > '9') return 0;
+    return name[11] != '\0';
+}
+
+/* A file f3sim report writes: report.md, NAME.png, .svg, .gp, .csv. */
+static int is_report_file(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!strcmp(name, "report.md")) return 1;
+    return dot && dot != name &&
+           (!strcmp(dot, ".png") || !strcmp(dot, ".svg") || !strcmp(dot, ".gp") || !strcmp(dot, ".csv"));
+}
+
+/* Remove a report folder: its report files, then the folder (kept, with a
+ * warning, if it holds anything else). */
+static int remove_report_folder(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[4400];
+        if (!is_report_file(e->d_name) ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
+            continue;
+        unlink(path);
+    }
+    closedir(d);
+    if (rmdir(dir) != 0 && errno != ENOENT)
+        fprintf(stderr, "f3sim: kept %s: it holds files that f3sim did not write (its report is removed)\n", dir);
+    return 0;
 }
 
 static int remove_entries(const char *dir, int recurse)
@@ -302,7 +349,11 @@ static int remove_entries(const char *dir, int recurse)
         struct stat st;
         if (lstat(path, &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            if (recurse && (is_rule_folder(n) || point_folder_index(n) >= 0) && remove_run_folder(path)) rc = -1;
+            /* a report describes the results it was made from: it goes with them */
+            if (is_report_folder(n)) remove_report_folder(path);
+            else if (recurse && (is_rule_folder(n) || point_folder_index(n) >= 0 || is_seed_folder(n)) &&
+                remove_run_folder(path))
+                rc = -1;
         } else if (is_output_file(n) && unlink(path) != 0 && errno != ENOENT) {
             F3_FAIL(F3_EIO, "%s: cannot remove: %s", path, strerror(errno));
             rc = -1;

@@ -86,13 +86,16 @@ int run_status_is_done(const char *dir);
 int is_rule_folder(const char *name);
 /* The index of a sweep point's folder "point-NNN", or -1. */
 long point_folder_index(const char *name);
+/* name is a seed's folder "seed-N" (training.seeds). */
+int is_seed_folder(const char *name);
 /* Remove from dir the files f3sim writes there (run.json, epochs.csv,
  * epochs.partial.csv, tiles.csv, trace.vcd, status.json,
  * scenario.resolved.yaml, compare.csv, sweep.csv, the plots, and temporary
- * files *.tmp.PID); not its folders.  0, or -1 with a message. */
+ * files *.tmp.PID) and the report/ folder of f3sim report; not its other
+ * folders.  0, or -1 with a message. */
 int clear_outputs(const char *dir);
-/* Remove a rule's or a point's folder: clear_outputs, the same for its rule
- * and point sub-folders, then the folder itself; a folder that still holds
+/* Remove a rule's or a point's folder: clear_outputs, the same for its rule,
+ * point and seed sub-folders, then the folder itself; a folder that still holds
  * other files is kept, with a warning on stderr.  0, or -1 with a message. */
 int remove_run_folder(const char *dir);
 

@@ -2,6 +2,7 @@
 #include "scenario.h"
 #include "hardware_check.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1025,6 +1026,42 @@ f3_status scenario_validate(scenario *sc)
     if (scenario_get(sc, "outputs.formats")->n == 0)
         return scenario_at_key(sc, "outputs.formats", F3_EINVAL,
                       "outputs.formats is empty: a run would leave no result of a rule (write [json], [csv] or both)");
+    /* outputs.slurm: each value becomes one word of an #SBATCH line */
+    static const struct {
+        const char *key, *chars, *what;
+    } SLURM[] = {{"outputs.slurm.time", "0123456789:-", "a Slurm time (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)"},
+                 {"outputs.slurm.mem", "0123456789KMGTkmgt", "a memory size like 4G (a number with an optional unit K, M, G or T)"},
+                 {"outputs.slurm.partition", NULL, "a partition name (letters, digits, _ . - and commas)"},
+                 {"outputs.slurm.account", NULL, "an account name (letters, digits, _ . -)"}};
+    for (size_t i = 0; i < sizeof SLURM / sizeof SLURM[0]; i++) {
+        const char *v = scenario_str(sc, SLURM[i].key);
+        int ok = strlen(v) <= 64;
+        for (const char *c = v; *c && ok; c++)
+            ok = SLURM[i].chars ? strchr(SLURM[i].chars, *c) != NULL
+                                : (isalnum((unsigned char)*c) || strchr("_.-", *c) || (*c == ',' && i == 2));
+        if (ok && i == 1 && *v) { /* digits, then at most one unit letter */
+            const char *u = v + strspn(v, "0123456789");
+            ok = u != v && (!*u || !u[1]);
+        }
+        if (ok && i == 0 && *v) ok = isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[strlen(v) - 1]);
+        if (!ok) return scenario_at_key(sc, SLURM[i].key, F3_EINVAL, "%s: '%s' is not %s", SLURM[i].key, v, SLURM[i].what);
+    }
+    for (const char *c = scenario_str(sc, "outputs.slurm.setup"); *c; c++)
+        if ((unsigned char)*c < 0x20 && *c != '\t')
+            return scenario_at_key(sc, "outputs.slurm.setup", F3_EINVAL,
+                                   "outputs.slurm.setup holds a newline or control character: write one line (join "
+                                   "commands with && or ;)");
+    const sc_value *seeds = scenario_get(sc, "training.seeds");
+    for (size_t i = 0; i < seeds->n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (seeds->list[i] == seeds->list[j])
+                return scenario_at_key(sc, "training.seeds", F3_EINVAL,
+                                       "training.seeds lists seed %.0f twice (each seed is run once)", seeds->list[i]);
+    for (size_t a = 0; seeds->n && a < sc->n_sweep; a++)
+        if (!strcmp(sc->sweep[a].path, "training.seed"))
+            return scenario_at_key(sc, "training.seeds", F3_EINVAL,
+                                   "training.seeds runs every point for each seed; a sweep over training.seed (line %d) "
+                                   "contradicts it: give one of them", sc->sweep[a].line);
     const sc_value *alg = scenario_get(sc, "training.algorithm"), *cmp = scenario_get(sc, "training.compare");
     if (alg->set && cmp->set && cmp->n)
         return scenario_at_key(sc, "training.compare", F3_EINVAL,

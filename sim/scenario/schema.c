@@ -61,6 +61,7 @@ static const sc_entry SCHEMA[] = {
     {"training.epochs", SK_INT, "3", 1, 100000, NULL, "epochs", "Passes over the training set.", "100", 0, SR_NUMERICS},
     {"training.batch_size", SK_INT, "50", 1, 100000, NULL, "samples", "Samples per training step.", "100", 0, SR_NUMERICS},
     {"training.seed", SK_INT, "1", 0, 4294967295.0, NULL, "", "One seed, one result, bit for bit: weights, feedback matrices, sample order, wine split.", "7", 0, SR_NUMERICS},
+    {"training.seeds", SK_INT_LIST, "[]", 0, 4294967295.0, NULL, "", "Run every point once per seed (each as training.seed, in seed-<N>/ folders) and report the mean and sample standard deviation over them in compare.csv, as the paper's Tables 4 and 5 do; [] runs training.seed alone. f3sim run --seeds 1-10 sets it.", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", 0, SR_NUMERICS},
     {"training.threads", SK_INT, "0", 0, 256, NULL, "threads", "BLAS threads; 0: the BLAS default (one per core). Results are bit-identical for one thread count.", "1", 0, SR_NUMERICS},
 
     {"numerics", SK_SECTION, NULL, 0, 0, NULL, "", "Number formats, one per tensor class (docs/numerics.md): a value is quantised where the hardware stores or sends it, and each value beyond a format's range saturates (counted in run.json). Absent: fp32 everywhere, nothing is quantised. Each class is written like weights: {format: q4.12, rounding: stochastic}.", NULL, 0, SR_NUMERICS},
@@ -141,6 +142,13 @@ static const sc_entry SCHEMA[] = {
     {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0, SR_OUTPUT},
     {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section (the chip's timing state is not saved; under --resume an unfinished chip rule runs again).", "1", 0, SR_OUTPUT},
     {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0, SR_OUTPUT},
+    {"outputs.slurm", SK_SECTION, NULL, 0, 0, NULL, "", "What f3sim sweep --emit slurm writes into the job script (sweep.slurm); empty strings leave a setting to the cluster's defaults.", NULL, 0, SR_OUTPUT},
+    {"outputs.slurm.time", SK_STRING, "\"\"", 0, 0, NULL, "", "Time limit of each task (sbatch --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.", "\"02:00:00\"", 0, SR_OUTPUT},
+    {"outputs.slurm.mem", SK_STRING, "\"\"", 0, 0, NULL, "", "Memory of each task (sbatch --mem): a number with an optional unit K, M, G or T.", "4G", 0, SR_OUTPUT},
+    {"outputs.slurm.partition", SK_STRING, "\"\"", 0, 0, NULL, "", "Partition (sbatch --partition; a comma list allowed).", "batch", 0, SR_OUTPUT},
+    {"outputs.slurm.account", SK_STRING, "\"\"", 0, 0, NULL, "", "Account charged (sbatch --account).", "proj42", 0, SR_OUTPUT},
+    {"outputs.slurm.setup", SK_STRING, "\"\"", 0, 0, NULL, "", "One shell line run before f3sim in every job, e.g. module load or activating an environment (it is written as given: it is your own command).", "\"module load gsl openblas\"", 0, SR_OUTPUT},
+    {"outputs.slurm.max_array_size", SK_INT, "1001", 1, 4000001, NULL, "tasks", "The cluster's MaxArraySize (slurm.conf): a job array holds at most this many tasks, so larger sweeps are submitted as several arrays (and the smaller of this and the cluster's own is used when scontrol can tell it).", "10001", 0, SR_OUTPUT},
 };
 
 const char *const sc_role_names[3] = {"numerics", "hardware", "output"};

@@ -149,9 +149,9 @@ assert all(k.endswith(('_cycles','_bytes','_pj','_mm2','_values','n_in','n_out',
 
 # ---- the comparison plots ------------------------------------------------------
 if command -v gnuplot >/dev/null; then
-  bash "$src/analysis/plot_compare.sh" out/chip 2>/dev/null
-  for f in accuracy loss; do
-    [ "$(head -c 4 "out/chip/$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "no $f.png from plot_compare.sh"
+  F3SIM=$f3sim bash "$src/analysis/plot_compare.sh" out/chip 2>/dev/null
+  for f in accuracy loss energy-rules; do
+    [ "$(head -c 4 "out/chip/report/$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] && ok || bad "no report/$f.png from plot_compare.sh"
   done
 fi
 

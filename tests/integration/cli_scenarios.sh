@@ -151,8 +151,9 @@ mv "$c/point-002.away" "$c/point-002"
 # --emit slurm | parallel
 expect 0 "4 points" -- "$f3sim" sweep "$tmp/cart.yaml" --emit slurm
 s=$c/sweep.slurm
-grep -qx '#SBATCH --array=0-3' "$s" && ok || bad "sweep.slurm has no '#SBATCH --array=0-3'"
-grep -qF "run '$tmp/cart.yaml' --point \"\$SLURM_ARRAY_TASK_ID\"" "$s" && ok || bad "sweep.slurm does not run the point of its task"
+grep -qxF "tasks=('0' '1' '2' '3')" "$s" && ok || bad "sweep.slurm has not one task per point (tasks=('0' '1' '2' '3'))"
+grep -qxF "scenario='$tmp/cart.yaml'" "$s" && grep -qF 'run "$scenario" ${sets[@]+"${sets[@]}"} ${init[@]+"${init[@]}"} --point "$point" --quiet --resume' "$s" \
+  && ok || bad "sweep.slurm does not run the points of its task"
 head -1 "$s" | grep -q '^#!/bin/bash' && ok || bad "sweep.slurm is not a bash script"
 bash -n "$s" && ok || bad "sweep.slurm is not valid bash"
 expect 0 "4 points" -- "$f3sim" sweep "$tmp/cart.yaml" --emit parallel

@@ -39,6 +39,10 @@ a=$(h hwout/hw/point-001/f3)
 b=$(h hwout/hw/point-001/f3)
 [ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
 [ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
+# emitted scripts carry the file (absolute) to every point
+"$f3sim" sweep hw.yaml --init-from s1.npz --emit parallel > /dev/null 2>&1 && ok || bad "sweep --emit parallel --init-from failed"
+grep -qF -- "--init-from '$tmp/s1.npz' --point 1 --quiet --resume" hwout/hw/sweep.parallel && ok \
+  || bad "sweep.parallel lacks --init-from: $(cat hwout/hw/sweep.parallel)"
 
 finish init_from
   exit 1
@@ -90,6 +94,10 @@ a=$(h hwout/hw/point-001/f3)
 b=$(h hwout/hw/point-001/f3)
 [ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
 [ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
+# emitted scripts carry the file (absolute) to every point
+"$f3sim" sweep hw.yaml --init-from s1.npz --emit parallel > /dev/null 2>&1 && ok || bad "sweep --emit parallel --init-from failed"
+grep -qF -- "--init-from '$tmp/s1.npz' --point 1 --quiet --resume" hwout/hw/sweep.parallel && ok \
+  || bad "sweep.parallel lacks --init-from: $(cat hwout/hw/sweep.parallel)"
 
 finish init_from; exit 1; }
 
@@ -216,5 +224,9 @@ a=$(h hwout/hw/point-001/f3)
 b=$(h hwout/hw/point-001/f3)
 [ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
 [ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
+# emitted scripts carry the file (absolute) to every point
+"$f3sim" sweep hw.yaml --init-from s1.npz --emit parallel > /dev/null 2>&1 && ok || bad "sweep --emit parallel --init-from failed"
+grep -qF -- "--init-from '$tmp/s1.npz' --point 1 --quiet --resume" hwout/hw/sweep.parallel && ok \
+  || bad "sweep.parallel lacks --init-from: $(cat hwout/hw/sweep.parallel)"
 
 finish init_from

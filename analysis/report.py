@@ -1,0 +1,761 @@
+#!/usr/bin/env python3
+"""f3sim report: report.md and gnuplot figures (PNG and SVG) of a results folder.
+
+usage: report.py [--f3sim PATH] [--quiet] [--] RESULTS_DIR
+
+`f3sim report RESULTS_DIR` runs this script (docs/scenarios.md, "Figures and
+the report", says why it is Python).  It reads what `f3sim run` (and
+`f3sim explore`) wrote into RESULTS_DIR and writes RESULTS_DIR/report/:
+report.md, and per figure its PNG, its SVG, its gnuplot script (.gp) and its
+data file (.csv) beside it.
+
+What it reads, from the latest invocation only (a rerun of f3sim clears what
+an earlier one left, and a sweep's points are those sweep.csv lists):
+  compare.csv             the learning rules of a point (their order)
+  <rule>/epochs.csv       test accuracy and loss per epoch
+  seed-N/<rule>/...       the same per seed (training.seeds): mean ± σ bands
+  <rule>/run.json         the ledger (FMA per phase, memory peaks), the config
+  <rule>/tiles.csv        energy per tile (a run on a chip)
+  <rule>/trace.vcd        tile states over time (outputs.trace: true)
+  point-NNN/              a sweep's points, titled with their swept values
+  pareto.csv              an explore's Pareto front (columns rule,
+                          test_accuracy_pct, energy_per_sample_nJ,
+                          samples_per_second, area_mm2, then the swept keys)
+The closed forms come from `f3sim formulas --json` (model/'s Appendix A code),
+so there is one copy of them.
+
+Exit status: 0 written; 2 RESULTS_DIR is not a results folder (nothing
+written); 1 a runtime failure (gnuplot missing or failing, an unreadable or
+malformed file; nothing half-written: the folder is built as
+report.tmp.PID/ and renamed into place).
+"""
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+PHASES = ["forward", "feedback", "gradient", "update", "loss"]
+ENERGY_ITEMS = ["compute", "registers", "sram", "rom", "dram", "links", "error_store", "leakage"]
+TILE_STATES = {1: "busy", 2: "waiting for input", 3: "waiting downstream", 4: "waiting for memory"}
+PARETO_METRICS = ["rule", "test_accuracy_pct", "energy_per_sample_nJ", "samples_per_second", "area_mm2"]
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
+# one colour per rule, the same in every figure
+RULE_ORDER = ["bp", "dfa", "drtp", "f3", "f3-error", "f3-loss", "llo"]
+
+
+class Usage(Exception):
+    """RESULTS_DIR is not something to report on: exit 2."""
+
+
+class Failure(Exception):
+    """A runtime failure: exit 1."""
+
+
+def colour(rule):
+    """The same colour for a rule in every figure (deterministic: no hash())."""
+    i = RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER) + sum(map(ord, rule)) % 2
+    return COLOURS[i % len(COLOURS)]
+
+
+def gp_str(s):
+    """s as a gnuplot single-quoted string (only ' is special: written '')."""
+    s = re.sub(r"[\x00-\x1f\x7f]", " ", str(s))
+    return "'" + s.replace("'", "''") + "'"
+
+
+def md_cell(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def read_csv(path):
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except OSError as e:
+        raise Failure(f"{path}: cannot read: {e.strerror}")
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise Failure(f"{path}: malformed CSV: {e}")
+
+
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as e:
+        raise Failure(f"{path}: cannot read: {e.strerror}")
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Failure(f"{path}: malformed JSON: {e}")
+
+
+def num(s):
+    try:
+        v = float(s)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def mean_std(values):
+    """mean and sample σ (n − 1); σ is None for one value."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None, None
+    return statistics.mean(vals), (statistics.stdev(vals) if len(vals) > 1 else None)
+
+
+def fmt(v, digits=4):
+    if v is None:
+        return ""
+    return f"{v:.{digits}g}" if abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def pm(m, s, digits=2):
+    if m is None:
+        return ""
+    return f"{m:.{digits}f}" + (f" ± {s:.{digits}f}" if s is not None else "")
+
+
+# ---- the results folder ------------------------------------------------------
+
+
+class Point:
+    """One point of a run: a folder with compare.csv and its rule folders."""
+
+    def __init__(self, folder, label, suffix, single=None):
+        self.folder, self.label, self.suffix = folder, label, suffix
+        self.single = single  # a folder of `f3sim train`: one rule, no compare.csv
+        self.compare = read_csv(os.path.join(folder, "compare.csv")) if single is None else [single]
+        self.rules = [r["algorithm"] for r in self.compare]
+        self.seeded = bool(self.compare) and "seeds" in self.compare[0]
+        if self.seeded:
+            seeds = []
+            for name in os.listdir(folder):
+                m = re.fullmatch(r"seed-(\d+)", name)
+                if m and os.path.isfile(os.path.join(folder, name, "compare.csv")):
+                    seeds.append(int(m.group(1)))
+            self.seeds = sorted(seeds)
+            want = int(self.compare[0]["seeds"])
+            if len(self.seeds) != want:
+                raise Failure(f"{folder}: compare.csv averages {want} seeds but {len(self.seeds)} seed folders have results")
+            self.runs = [os.path.join(folder, f"seed-{s}") for s in self.seeds]
+        else:
+            self.seeds = []
+            self.runs = [folder]
+
+    def col(self, row, name):
+        """A compare.csv figure of a row: (mean, σ) with seeds, else (value, None)."""
+        if self.seeded:
+            return num(row.get(name + "_mean")), num(row.get(name + "_std"))
+        return num(row.get(name)), None
+
+    def rule_dirs(self, rule):
+        if self.single is not None:
+            return [self.folder]
+        return [os.path.join(r, rule) for r in self.runs]
+
+
+def find_points(top):
+    """The points of the latest invocation, and whether it is a sweep."""
+    sweep_csv = os.path.join(top, "sweep.csv")
+    if os.path.isfile(sweep_csv):
+        rows = read_csv(sweep_csv)
+        keys = [k for k in (rows[0].keys() if rows else []) if "." in k]
+        seen, points = set(), []
+        for r in rows:
+            i = int(r["point"])
+            if i in seen:
+                continue
+            seen.add(i)
+            label = " ".join(f"{k}={r[k]}" for k in keys)
+            points.append(Point(os.path.join(top, f"point-{i:03d}"), label, f"-point-{i:03d}"))
+        return points, True, None
+    dirs = sorted(d for d in os.listdir(top) if re.fullmatch(r"point-\d+", d))
+    if dirs:
+        # emitted points (Slurm, GNU parallel) not collected yet: those done
+        points, skipped = [], []
+        for d in dirs:
+            p = os.path.join(top, d)
+            if not os.path.isfile(os.path.join(p, "compare.csv")):
+                skipped.append(d)
+                continue
+            label = ""
+            try:
+                label = read_csv(os.path.join(p, "compare.csv"))[0].get("sweep", "")
+            except (Failure, IndexError):
+                pass
+            points.append(Point(p, label, "-" + d))
+        note = (f"no sweep.csv: the points with a compare.csv are shown; without one: {', '.join(skipped)}"
+                if skipped else "no sweep.csv (not collected yet): every point folder with a compare.csv is shown")
+        return points, True, note
+    if os.path.isfile(os.path.join(top, "compare.csv")):
+        return [Point(top, "", "")], False, None
+    if os.path.isfile(os.path.join(top, "run.json")):  # f3sim train --out DIR
+        d = read_json(os.path.join(top, "run.json"))
+        cfg = d.get("config", {})
+        row = {"algorithm": cfg.get("algorithm", "rule"), "fma": d.get("ledger", {}).get("total", {}).get("fma")}
+        for k in ("best_test_accuracy", "final_test_accuracy"):
+            row[k + "_percent"] = d.get(k)
+        for k in ("best_test_loss", "final_test_loss"):
+            row[k] = d.get(k)
+        return [Point(top, "", "", single=row)], False, None
+    return [], False, None
+
+
+# ---- figures -----------------------------------------------------------------
+
+
+class Figures:
+    def __init__(self, out, quiet):
+        self.out, self.quiet, self.made = out, quiet, []
+
+    def write_data(self, name, header, rows):
+        with open(os.path.join(self.out, name), "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            for r in rows:
+                w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in r])
+
+    def plot(self, name, body, size=(900, 560)):
+        """Render gnuplot commands `body` (the plot) as name.png and name.svg."""
+        head = ("set datafile separator ','\nset termoption noenhanced\nset grid\n"
+                "set key outside right top\n")
+        script = (f"set terminal pngcairo size {size[0]},{size[1]} font 'sans,10'\nset output '{name}.png'\n"
+                  + head + body + f"\nset terminal svg size {size[0]},{size[1]} font 'sans,10'\n"
+                  f"set output '{name}.svg'\nreplot\nunset output\n")
+        gp = os.path.join(self.out, name + ".gp")
+        with open(gp, "w", encoding="utf-8") as f:
+            f.write(script)
+        try:
+            r = subprocess.run(["gnuplot", name + ".gp"], cwd=self.out, stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=300)
+        except FileNotFoundError:
+            raise Failure("gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)")
+        except subprocess.TimeoutExpired:
+            raise Failure(f"gnuplot took more than 300 s on {name}.gp")
+        if r.returncode != 0 or not os.path.getsize(os.path.join(self.out, name + ".png")):
+            raise Failure(f"gnuplot failed on {name}.gp: {r.stderr.strip()[-400:]}")
+        self.made.append(name)
+        if not self.quiet:
+            print(f"f3sim report: {name}.png, {name}.svg", file=sys.stderr)
+
+
+def title_of(name, point, what):
+    t = f"{name}: {what}"
+    if point.label:
+        t += f" at {point.label}"
+    if point.seeded:
+        t += f" (mean ± σ over {len(point.seeds)} seeds)"
+    return t
+
+
+def curves(fig, name, point, md):
+    """Test accuracy and loss per epoch per rule, mean ± σ over seeds."""
+    rows, have_acc, loss_units = [], False, ""
+    for rule in point.rules:
+        per_seed = []
+        for d in point.rule_dirs(rule):
+            path, rj = os.path.join(d, "epochs.csv"), os.path.join(d, "run.json")
+            run = read_json(rj) if os.path.isfile(rj) else {}
+            loss_units = loss_units or run.get("loss_units", "")
+            if os.path.isfile(path):
+                per_seed.append(read_csv(path))
+            elif run.get("epochs"):  # outputs.formats: [json]
+                per_seed.append([{k: str(v) for k, v in e.items()} for e in run["epochs"]])
+            else:
+                raise Failure(f"{d}: neither epochs.csv nor run.json's epochs")
+        n_epochs = min(len(s) for s in per_seed)
+        for e in range(n_epochs):
+            acc = [num(s[e].get("test_accuracy_percent")) for s in per_seed]
+            loss = [num(s[e].get("test_loss")) for s in per_seed]
+            am, asd = mean_std(acc)
+            lm, lsd = mean_std(loss)
+            have_acc |= am is not None
+            rows.append([rule, int(per_seed[0][e]["epoch"]), am, asd, lm, lsd, len(per_seed)])
+    data = f"curves{point.suffix}.csv"
+    fig.write_data(data, ["rule", "epoch", "test_accuracy_pct_mean", "test_accuracy_pct_std", "test_loss_mean",
+                          "test_loss_std", "seeds"], rows)
+    epochs = max((r[1] for r in rows), default=1)
+    made = []
+    for col, what, ylabel, fname in ((3, "test accuracy per epoch", "test accuracy [%]", "accuracy"),
+                                     (5, "test loss per epoch", f"test loss [{loss_units or 'loss units'}]",
+                                      "loss")):
+        if col == 3 and not have_acc:
+            continue  # a regression data set: loss only
+        plots = []
+        # the data file holds the rules one after another: select a rule's rows
+        for rule in point.rules:
+            sel = f"(strcol(1) eq {gp_str(rule)} ? $%d : NaN)"
+            c = colour(rule)
+            if point.seeded and len(point.seeds) > 1:
+                lo, hi = sel % col + f" - $%d" % (col + 1), sel % col + f" + $%d" % (col + 1)
+                plots.append(f"{gp_str(data)} skip 1 using 2:({lo}):({hi}) with filledcurves "
+                             f"lc rgb '{c}' fs transparent solid 0.2 noborder notitle")
+            plots.append(f"{gp_str(data)} skip 1 using 2:{sel % col} with linespoints lc rgb '{c}' pt 7 ps 0.5 "
+                         f"title {gp_str(rule)}")
+        body = (f"set title {gp_str(title_of(name, point, what))}\nset xlabel 'epoch'\n"
+                f"set ylabel {gp_str(ylabel)}\n" + ("set xtics 1\n" if epochs <= 20 else "")
+                + "plot " + ", \\\n  ".join(plots) + "\n")
+        fig.plot(fname + point.suffix, body)
+        made.append(fname + point.suffix)
+    md.append(f"Test accuracy and loss per epoch{' (mean ± σ band over the seeds)' if point.seeded else ''}; "
+              f"data: [{data}]({data}).\n")
+    for m in made:
+        md.append(f"![{m}]({m}.png)\n")
+
+
+def formulas_json(f3sim, cfg, n_train):
+    """`f3sim formulas --json` for a run's configuration (one epoch)."""
+    alg = cfg["algorithm"]
+    args = [f3sim, "formulas", "--json", "--widths", ",".join(str(w) for w in cfg["widths"]),
+            "--batch", str(cfg["batch_size"]), "--samples", str(n_train), "--algorithm", alg,
+            "--activation", cfg["hidden_activation"], "--output-activation", cfg["output_activation"],
+            "--loss", cfg["loss"], "--optimizer", cfg["optimizer"], "--bias" if cfg.get("bias") else "--no-bias"]
+    if alg == "f3" and cfg.get("error_info"):
+        args += ["--error-info", cfg["error_info"]]
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    except OSError as e:
+        raise Failure(f"cannot run {f3sim} formulas: {e}")
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    return json.loads(r.stdout), ""
+
+
+def ledger(fig, name, point, f3sim, md):
+    """FMA per sample per phase: counted (ledger), the exact closed form, Appendix A."""
+    rows, stack_rows, mem_rows, traffic_rows, table, notes = [], [], [], [], [], []
+    for k, rule in enumerate(point.rules):
+        rj = os.path.join(point.rule_dirs(rule)[0], "run.json")
+        if not os.path.isfile(rj):
+            notes.append(f"{rule}: no run.json (outputs.formats without json)")
+            continue
+        d = read_json(rj)
+        led, cfg = d["ledger"], d["config"]
+        samples = led["samples"]
+        n_train = d["dataset"]["train_samples"]
+        fj, why = (formulas_json(f3sim, cfg, n_train) if f3sim else (None, "no f3sim binary given"))
+        if fj is None:
+            notes.append(f"{rule}: no closed form ({why})")
+        paper = (fj or {}).get("paper", {})
+        is_bp = cfg["algorithm"] == "bp"
+        appendix = {"forward": paper.get("eq14_forward"),
+                    "feedback": paper.get("eq15_bp_feedback" if is_bp else "eq16_f3_feedback"),
+                    "gradient": paper.get("eq15_bp_gradient" if is_bp else "eq16_f3_gradient"),
+                    "update": paper.get("eq17_update"), "loss": None}
+        if cfg["algorithm"] not in ("bp", "f3"):
+            appendix = dict.fromkeys(appendix)  # Appendix A covers BP and F3 only
+        cum, tcum = 0.0, 0.0
+        line, tline = [k, rule], [k, rule]
+        for ph in PHASES:
+            pp = led["per_phase"][ph]
+            moved = sum(pp["reads_elements"].values()) + sum(pp["writes_elements"].values())
+            tcum += moved / samples if samples else 0
+            tline.append(tcum)
+            counted = led["per_phase"][ph]["fma"] / samples if samples else 0
+            exact = (fj["fma"][cfg["algorithm"]][ph] / n_train) if fj else None
+            match = "" if exact is None else ("yes" if abs(counted - exact) <= 1e-9 * max(1, exact) else "NO")
+            rows.append([rule, ph, counted, exact, appendix[ph]])
+            table.append(f"| {rule} | {ph} | {fmt(counted, 6)} | {fmt(exact, 6)} | {match} | "
+                         f"{fmt(appendix[ph], 6)} |")
+            cum += counted
+            line.append(cum)
+        exact_total = fj["fma"][cfg["algorithm"]]["total"] / n_train if fj else None
+        line.append(exact_total)
+        stack_rows.append(line)
+        traffic_rows.append(tline)
+        # memory kept: the ledger's peaks, the closed forms, and eqs. (27)-(29) where they apply
+        alg = cfg["algorithm"]
+        mem = (fj or {}).get("memory", {}).get(alg, {})
+        mem_rows.append([len(mem_rows), rule,
+                         led["peak_activation_buffer_elements"], mem.get("activation_buffer", {}).get("elements"),
+                         paper.get("eq27_bp_activation_elements") if alg in ("bp", "dfa") else None,
+                         led["peak_error_store_elements"], mem.get("error_store", {}).get("elements"),
+                         paper.get("eq29_error_store_elements") if alg == "f3" else None,
+                         mem.get("feedback", {}).get("elements"),
+                         paper.get("eq28_feedback_elements") if alg not in ("bp", "llo") else None])
+    if not rows:
+        md.append("No run.json: no ledger.\n")
+        return
+    data = f"fma{point.suffix}.csv"
+    fig.write_data(data, ["rule", "phase", "counted_fma_per_sample", "closed_form_fma_per_sample",
+                          "appendix_a_fma_per_sample"], rows)
+    stack = f"fma-stacked{point.suffix}.csv"
+    fig.write_data(stack, ["x", "rule"] + [f"cumulative_{p}_fma_per_sample" for p in PHASES]
+                   + ["closed_form_total_fma_per_sample"], stack_rows)
+    bars = []
+    for i in reversed(range(len(PHASES))):
+        bars.append(f"{gp_str(stack)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
+                    f"title {gp_str(PHASES[i] + ' (counted)')}")
+    bars.append(f"{gp_str(stack)} skip 1 using 1:{3 + len(PHASES)} with points pt 9 ps 2 lc rgb 'black' "
+                f"title 'closed form, total'")
+    body = (f"set title {gp_str(title_of(name, point, 'FMA per training sample by phase'))}\n"
+            "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
+            "set ylabel 'FMA per training sample [FMA]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
+            "plot " + ", \\\n  ".join(bars) + "\n")
+    fig.plot("fma" + point.suffix, body)
+    tdata = f"traffic{point.suffix}.csv"
+    fig.write_data(tdata, ["x", "rule"] + [f"cumulative_{p}_elements_per_sample" for p in PHASES], traffic_rows)
+    tbars = [f"{gp_str(tdata)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
+             f"title {gp_str(PHASES[i])}" for i in reversed(range(len(PHASES)))]
+    fig.plot("traffic" + point.suffix,
+             f"set title {gp_str(title_of(name, point, 'memory traffic per training sample by phase (ledger)'))}\n"
+             "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
+             "set ylabel 'elements read + written per training sample [elements]'\nset yrange [0:*]\n"
+             "set xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
+    mem_data = f"memory{point.suffix}.csv"
+    fig.write_data(mem_data, ["x", "rule", "activation_buffer_peak_elements", "activation_buffer_closed_form_elements",
+                              "activation_buffer_eq27_elements", "error_store_peak_elements",
+                              "error_store_closed_form_elements", "error_store_eq29_elements",
+                              "feedback_closed_form_elements", "feedback_eq28_elements"], mem_rows)
+    mbody = (f"set title {gp_str(title_of(name, point, 'memory a rule keeps for training'))}\n"
+             "set style fill solid 0.8 border -1\nset boxwidth 0.25\nset xlabel 'learning rule'\n"
+             "set ylabel 'memory [elements]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
+             f"plot {gp_str(mem_data)} skip 1 using ($1-0.27):3:xtic(2) with boxes lc rgb '{COLOURS[0]}' "
+             "title 'activation buffer, peak (ledger)', \\\n"
+             f"  {gp_str(mem_data)} skip 1 using ($1-0.27):5 with points pt 9 ps 1.5 lc rgb 'black' "
+             "title 'eq. (27)', \\\n"
+             f"  {gp_str(mem_data)} skip 1 using 1:6 with boxes lc rgb '{COLOURS[1]}' "
+             "title 'error store, peak (ledger)', \\\n"
+             f"  {gp_str(mem_data)} skip 1 using 1:8 with points pt 5 ps 1.5 lc rgb 'black' title 'eq. (29)', \\\n"
+             f"  {gp_str(mem_data)} skip 1 using ($1+0.27):9 with boxes lc rgb '{COLOURS[2]}' "
+             "title 'feedback matrices (closed form)', \\\n"
+             f"  {gp_str(mem_data)} skip 1 using ($1+0.27):10 with points pt 7 ps 1.5 lc rgb 'black' "
+             "title 'eq. (28)'\n")
+    fig.plot("memory" + point.suffix, mbody)
+    md.append("FMA per training sample by phase: counted by the ledger (run.json), the exact closed form "
+              "(`f3sim formulas`, the generalisation of Appendix A to this configuration) and Appendix A as the paper "
+              "prints it (eqs. 14–17: linear layers, no bias, batch 1, SGD — it differs where the run does not "
+              f"make those assumptions); data: [{data}]({data}), [{stack}]({stack}).\n")
+    md.append("| rule | phase | counted [FMA/sample] | closed form [FMA/sample] | equal | Appendix A [FMA/sample] |")
+    md.append("|---|---|---:|---:|---|---:|")
+    md.extend(table)
+    md.append("")
+    md.append(f"![fma{point.suffix}](fma{point.suffix}.png)\n")
+    md.append(f"Memory a rule keeps for training, in elements: the ledger's peaks beside eqs. (27)–(29); "
+              f"data: [{mem_data}]({mem_data}).\n")
+    md.append(f"![memory{point.suffix}](memory{point.suffix}.png)\n")
+    md.append(f"Memory traffic per training sample by phase, elements read and written (every memory class: weights, "
+              f"biases, optimiser state, gradients, feedback, activation buffer, work, error store, inputs; ×4 bytes as "
+              f"float32), from the ledger; data: [{tdata}]({tdata}).\n")
+    md.append(f"![traffic{point.suffix}](traffic{point.suffix}.png)\n")
+    for n in notes:
+        md.append(f"- {n}")
+    if notes:
+        md.append("")
+
+
+def energy(fig, name, point, md):
+    """Energy per sample by item, per rule (compare.csv) and per tile (tiles.csv)."""
+    cols = [f"chip_per_sample_energy_{i}_nj" for i in ENERGY_ITEMS]
+    rows = []
+    for k, r in enumerate(point.compare):
+        vals = [point.col(r, c)[0] for c in cols]
+        if any(v is None for v in vals):
+            return False
+        cum, line = 0.0, [k, r["algorithm"]]
+        for v in vals:
+            cum += v
+            line.append(cum)
+        rows.append(line)
+    if not rows:
+        return False
+    data = f"energy-rules{point.suffix}.csv"
+    fig.write_data(data, ["x", "rule"] + [f"cumulative_{i}_nJ_per_sample" for i in ENERGY_ITEMS], rows)
+
+    def stacked(data, ncols, labels, xlabel, title, fname):
+        bars = [f"{gp_str(data)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i % len(COLOURS)]}' "
+                f"title {gp_str(labels[i])}" for i in reversed(range(ncols))]
+        body = (f"set title {gp_str(title)}\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n"
+                f"set xlabel {gp_str(xlabel)}\nset ylabel 'energy per training sample [nJ]'\n"
+                "set yrange [0:*]\nset xrange [-0.7:*]\nset xtics rotate by -30\n"
+                "plot " + ", \\\n  ".join(bars) + "\n")
+        fig.plot(fname, body)
+
+    stacked(data, len(ENERGY_ITEMS), ENERGY_ITEMS, "learning rule",
+            title_of(name, point, "chip energy per training sample by item"), "energy-rules" + point.suffix)
+    md.append(f"Energy per training sample on the chip, by item (compare.csv); data: [{data}]({data}).\n")
+    md.append(f"![energy-rules{point.suffix}](energy-rules{point.suffix}.png)\n")
+    # per tile (the first seed's run: the chip's figures do not depend on the seed)
+    trows, x = [], 0
+    for rule in point.rules:
+        d = point.rule_dirs(rule)[0]
+        tpath = os.path.join(d, "tiles.csv")
+        if not os.path.isfile(tpath):
+            continue
+        samples = read_json(os.path.join(d, "run.json"))["ledger"]["samples"] if os.path.isfile(
+            os.path.join(d, "run.json")) else 0
+        for t in read_csv(tpath):
+            cum, line = 0.0, [x, f"{rule} tile {t['tile']}"]
+            for i in ENERGY_ITEMS:
+                v = num(t.get(f"energy_{i}_pj")) or 0.0
+                cum += v / samples / 1e3 if samples else 0.0
+                line.append(cum)
+            trows.append(line)
+            x += 1
+    if trows:
+        tdata = f"energy-tiles{point.suffix}.csv"
+        fig.write_data(tdata, ["x", "rule_tile"] + [f"cumulative_{i}_nJ_per_sample" for i in ENERGY_ITEMS], trows)
+        stacked(tdata, len(ENERGY_ITEMS), ENERGY_ITEMS, "learning rule and tile",
+                title_of(name, point, "energy per training sample by tile and item"), "energy-tiles" + point.suffix)
+        md.append(f"Per tile (tiles.csv, over the training samples of the run); data: [{tdata}]({tdata}).\n")
+        md.append(f"![energy-tiles{point.suffix}](energy-tiles{point.suffix}.png)\n")
+    return True
+
+
+def read_vcd(path):
+    """Tile state intervals of trace.vcd: {tile: [(t0, t1, state)]} in cycles."""
+    ps_per_cycle, ids, cur, out, t = None, {}, {}, {}, 0
+    try:
+        f = open(path, encoding="ascii")
+    except OSError as e:
+        raise Failure(f"{path}: cannot read: {e.strerror}")
+    with f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("$comment"):
+                m = re.search(r"one cycle = ([0-9.e+-]+) ps", line)
+                if m:
+                    ps_per_cycle = float(m.group(1))
+            elif line.startswith("$var"):
+                p = line.split()
+                m = re.fullmatch(r"tile(\d+)_state", p[4]) if len(p) > 4 else None
+                if m:
+                    ids[p[3]] = int(m.group(1))
+                    out[int(m.group(1))] = []
+            elif line.startswith("#"):
+                t = int(line[1:])
+            elif line.startswith("b"):
+                v, ident = line[1:].split()
+                if ident in ids:
+                    tile, state = ids[ident], int(v, 2)
+                    if tile in cur and cur[tile][1] and t > cur[tile][0]:
+                        out[tile].append((cur[tile][0], t, cur[tile][1]))
+                    cur[tile] = (t, state)
+    if not ids or not ps_per_cycle:
+        raise Failure(f"{path}: not an f3sim trace (no tile states or clock)")
+    return {k: [(a / ps_per_cycle, b / ps_per_cycle, s) for a, b, s in v] for k, v in out.items()}
+
+
+def gantt(fig, name, point, md):
+    made = False
+    for rule in point.rules:
+        vcd = os.path.join(point.rule_dirs(rule)[0], "trace.vcd")
+        if not os.path.isfile(vcd):
+            continue
+        tiles = read_vcd(vcd)
+        # a window of the first ~40 intervals of the busiest tile: a few samples
+        end = max(t[1] for v in tiles.values() for t in v) if any(tiles.values()) else 0
+        window = min([v[min(len(v), 40) - 1][1] for v in tiles.values() if v] + [end])
+        rows = []
+        for tile, ivs in sorted(tiles.items()):
+            for a, b, s in ivs:
+                if a >= window:
+                    break
+                rows.append([tile, a, min(b, window), s, TILE_STATES.get(s, str(s))])
+        fname = f"gantt-{rule}{point.suffix}"
+        data = fname + ".csv"
+        fig.write_data(data, ["tile", "start_cycle", "end_cycle", "state", "state_name"], rows)
+        plots = []
+        for s, label in TILE_STATES.items():
+            plots.append(f"{gp_str(data)} skip 1 using (($2+$3)/2):($4=={s} ? $1 : NaN):(($3-$2)/2):(0.35) "
+                         f"with boxxyerror fs solid 0.9 noborder lc rgb '{COLOURS[s - 1]}' title {gp_str(label)}")
+        body = (f"set title {gp_str(title_of(name, point, f'{rule} pipeline, cycles 0 to {window:.0f}'))}\n"
+                f"set xlabel 'time [cycles]'\nset ylabel 'tile'\nset ytics 1\nset yrange [0.4:{len(tiles) + 0.6}]\n"
+                f"set xrange [0:{window:.0f}]\nplot " + ", \\\n  ".join(plots) + "\n")
+        fig.plot(fname, body, size=(1000, 140 + 70 * len(tiles)))
+        md.append(f"Pipeline of {rule} from trace.vcd, the first {window:.0f} cycles (per tile: busy, waiting for "
+                  f"input, waiting downstream, waiting for memory); data: [{data}]({data}).\n")
+        md.append(f"![{fname}]({fname}.png)\n")
+        made = True
+    return made
+
+
+def pareto(fig, top, md):
+    path = os.path.join(top, "pareto.csv")
+    rows = read_csv(path)
+    if not rows:
+        md.append("pareto.csv is empty.\n")
+        return
+    missing = [c for c in PARETO_METRICS if c not in rows[0]]
+    if missing:
+        raise Failure(f"{path}: no column {', '.join(missing)} (an explore's pareto.csv has {', '.join(PARETO_METRICS)})")
+    swept = [c for c in rows[0] if c not in PARETO_METRICS and "." in c]
+    ranges = []
+    for c in swept:
+        vals = sorted({r[c] for r in rows}, key=lambda v: (num(v) is None, num(v) or 0, v))
+        ranges.append(f"{c} {vals[0]}" + (f"..{vals[-1]}" if len(vals) > 1 else ""))
+    swept_text = "; ".join(ranges) if ranges else "no swept keys"
+    rules = []
+    for r in rows:
+        if r["rule"] not in rules:
+            rules.append(r["rule"])
+    data = "pareto.csv"
+    fig.write_data(data, list(rows[0].keys()), [list(r.values()) for r in rows])
+    figs = (("pareto-energy-throughput", 3, 2, "throughput [samples/s]", "energy per training sample [nJ]",
+             "energy vs throughput"),
+            ("pareto-area-throughput", 3, 4, "throughput [samples/s]", "area [mm2]", "area vs throughput"),
+            ("pareto-accuracy-energy", 2, 1, "energy per training sample [nJ]", "test accuracy [%]",
+             "accuracy vs energy"))
+    idx = {c: i + 1 for i, c in enumerate(rows[0].keys())}
+    # every point of the explore behind the front, when explore.csv has the same figures
+    everything, epath = None, os.path.join(top, "explore.csv")
+    if os.path.isfile(epath):
+        erows = read_csv(epath)
+        if erows and all(c in erows[0] for c in PARETO_METRICS):
+            everything = "explore-points.csv"
+            fig.write_data(everything, PARETO_METRICS, [[r[c] for c in PARETO_METRICS] for r in erows])
+    md.append(f"Pareto front of the explore ({len(rows)} non-dominated points over {', '.join(rules)}; swept: "
+              f"{md_cell(swept_text)}); data: [pareto.csv](pareto.csv)"
+              + (f", every point of explore.csv in grey: [{everything}]({everything})" if everything else "") + ".\n")
+    for fname, xc, yc, xl, yl, what in figs:
+        xcol, ycol = idx[PARETO_METRICS[xc]], idx[PARETO_METRICS[yc]]
+        plots = [f"{gp_str(data)} skip 1 using (strcol({idx['rule']}) eq {gp_str(rule)} ? ${xcol} : NaN):{ycol} "
+                 f"with points pt 7 ps 1.2 lc rgb '{colour(rule)}' title {gp_str(rule)}" for rule in rules]
+        if everything:
+            plots.insert(0, f"{gp_str(everything)} skip 1 using {xc + 1}:{yc + 1} with points pt 7 ps 0.4 "
+                            f"lc rgb '#c8c8c8' title 'every point explored'")
+        body = (f"set title {gp_str(f'Pareto front: {what} ({swept_text})')}\nset xlabel {gp_str(xl)}\n"
+                f"set ylabel {gp_str(yl)}\n" + ("set logscale x\n" if 'throughput' in xl else "")
+                + "plot " + ", \\\n  ".join(plots) + "\n")
+        fig.plot(fname, body)
+        md.append(f"![{fname}]({fname}.png)\n")
+
+
+def summary_table(point, md):
+    chip = point_has_chip(point)
+    md.append("| rule | best test accuracy [%] | final test accuracy [%] | best test loss | FMA per run [FMA] |"
+              + (" chip throughput [samples/s] | chip energy [nJ/sample] | area [mm2] |" if chip else ""))
+    md.append("|---|---:|---:|---:|---:|" + ("---:|---:|---:|" if chip else ""))
+    for r in point.compare:
+        cells = [pm(*point.col(r, "best_test_accuracy_percent")), pm(*point.col(r, "final_test_accuracy_percent")),
+                 pm(*point.col(r, "best_test_loss"), digits=4), fmt(point.col(r, "fma")[0], 6)]
+        if chip:
+            cells += [fmt(point.col(r, "chip_samples_per_second")[0], 6),
+                      fmt(point.col(r, "chip_per_sample_energy_nj")[0], 6), fmt(point.col(r, "chip_area_mm2")[0], 6)]
+        md.append(f"| {r['algorithm']} | " + " | ".join(cells) + " |")
+    md.append("")
+
+
+def status_of(folder):
+    p = os.path.join(folder, "status.json")
+    if not os.path.isfile(p):
+        return None
+    try:
+        return read_json(p).get("state")
+    except Failure:
+        return None
+
+
+def build(top, out, f3sim, quiet):
+    name = os.path.basename(os.path.abspath(top))
+    points, is_sweep, note = find_points(top)
+    has_pareto = os.path.isfile(os.path.join(top, "pareto.csv"))
+    if not points and not has_pareto:
+        raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/, run.json or "
+                    "pareto.csv)")
+    fig = Figures(out, quiet)
+    md = [f"# Report: {name}\n", f"Results folder: `{os.path.abspath(top)}`. Written by `f3sim report`; every figure "
+          "is a PNG with its SVG, its gnuplot script (.gp) and its data (.csv) beside it.\n"]
+    st = status_of(top)
+    if st and st != "done":
+        md.append(f"**The run is not done (status.json: {st}): these results are incomplete.**\n")
+    if note:
+        md.append(f"Note: {note}.\n")
+    if is_sweep:
+        md.append(f"A sweep of {len(points)} points.\n")
+    for p in points:
+        if is_sweep:
+            md.append(f"## Point {p.folder[-3:]}: {md_cell(p.label) or '(no swept values)'}\n")
+        pst = status_of(p.folder)
+        if pst and pst != "done":
+            md.append(f"**This point is not done (status.json: {pst}).**\n")
+        if p.seeded:
+            md.append(f"Mean ± sample standard deviation over {len(p.seeds)} seeds "
+                      f"({', '.join(map(str, p.seeds))}).\n")
+        summary_table(p, md)
+        h = "###" if is_sweep else "##"
+        md.append(f"{h} Accuracy and loss\n")
+        curves(fig, name, p, md)
+        md.append(f"{h} Operations and memory: the ledger beside Appendix A\n")
+        ledger(fig, name, p, f3sim, md)
+        if point_has_chip(p):
+            md.append(f"{h} Energy on the chip\n")
+            energy(fig, name, p, md)
+            md.append(f"{h} Pipeline\n")
+            if not gantt(fig, name, p, md):
+                md.append("No trace.vcd (set outputs.trace: true for a pipeline chart).\n")
+    if has_pareto:
+        md.append("## Pareto fronts\n")
+        pareto(fig, top, md)
+    with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(md) + "\n")
+    return fig.made
+
+
+def point_has_chip(p):
+    return bool(p.compare) and p.col(p.compare[0], "chip_per_sample_energy_nj")[0] is not None
+
+
+def main(argv):
+    args, f3sim, quiet, options = [], None, False, True
+    it = iter(argv)
+    for a in it:
+        if not options:
+            args.append(a)
+        elif a == "--":
+            options = False
+        elif a == "--f3sim":
+            f3sim = next(it, None)
+        elif a == "--quiet":
+            quiet = True
+        elif a.startswith("-"):
+            print(f"f3sim report: unknown option '{a}'", file=sys.stderr)
+            return 2
+        else:
+            args.append(a)
+    if len(args) != 1:
+        print("usage: f3sim report RESULTS_DIR", file=sys.stderr)
+        return 2
+    top = args[0].rstrip("/") or "/"
+    if not os.path.isdir(top):
+        print(f"f3sim report: {top}: no such folder", file=sys.stderr)
+        return 2
+    final = os.path.join(top, "report")
+    tmp = os.path.join(top, f"report.tmp.{os.getpid()}")
+    try:
+        os.mkdir(tmp)
+    except OSError as e:
+        print(f"f3sim report: {tmp}: cannot create: {e.strerror}", file=sys.stderr)
+        return 1
+    try:
+        made = build(top, tmp, f3sim, quiet)
+        old = None
+        if os.path.lexists(final):
+            old = os.path.join(top, f"report.old.{os.getpid()}")
+            os.rename(final, old)
+        os.rename(tmp, final)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except Usage as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"f3sim report: {e}", file=sys.stderr)
+        return 2
+    except (Failure, OSError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"f3sim report: {e}", file=sys.stderr)
+        return 1
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a defect: say where, leave nothing half-written
+        raise
+    if not quiet:
+        print(f"f3sim report: {final}/report.md and {len(made)} figures (PNG and SVG)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,108 @@
+/* cmd_report.c — f3sim report RESULTS_DIR: checks its arguments and runs
+ * analysis/report.py, which reads the results and drives gnuplot.
+ *
+ * The report is Python (docs/scenarios.md, "Figures and the report",
+ * says why): this command finds the script — $F3SIM_ANALYSIS_DIR, else the
+ * analysis/ folder of the source tree this binary was built from — and
+ * replaces itself with `python3 SCRIPT --f3sim THIS_BINARY [--quiet] DIR`
+ * through execvp: no shell, so no word of DIR is ever interpreted. */
+#include "cmd_report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "cmd_formulas.h"
+
+#ifndef F3SIM_ANALYSIS_DIR
+#define F3SIM_ANALYSIS_DIR "analysis"
+#endif
+
+const char *const REPORT_HELP =
+    "usage: f3sim report RESULTS_DIR [--quiet]\n"
+    "\n"
+    "Write RESULTS_DIR/report/: report.md and gnuplot figures, each as PNG and SVG\n"
+    "with its gnuplot script and its data file (CSV) beside it.  RESULTS_DIR is\n"
+    "what f3sim run wrote (<outputs.folder>/<name>/), f3sim train's --out folder\n"
+    "or an explore's folder.  The\n"
+    "report holds what the latest run wrote (a sweep's points as sweep.csv lists\n"
+    "them, titled with their swept values): test accuracy and loss per epoch and\n"
+    "rule (mean ± σ bands with training.seeds), FMA per phase and the memory a\n"
+    "rule keeps beside the Appendix A closed forms, on a chip the energy per item\n"
+    "for each rule and tile and a pipeline chart from trace.vcd, and an explore's\n"
+    "Pareto fronts (pareto.csv).  The folder appears complete or not at all.\n"
+    "Needs python3 and gnuplot (scripts/setup.sh installs them); the script is\n"
+    "analysis/report.py ($F3SIM_ANALYSIS_DIR overrides where it is found).\n"
+    "\n"
+    "options:\n"
+    "  --quiet               no progress lines on stderr (off)\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim report results/mnist-table4-5\n"
+    "\n"
+    "exit status: 0 written; 1 runtime failure (gnuplot or python3 missing or\n"
+    "failing, an unreadable file); 2 usage error (RESULTS_DIR missing or not a\n"
+    "results folder)\n";
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int quiet = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'q': quiet = 1; break;
+        case 'h': fputs(REPORT_HELP, stdout); return 0;
+        case ':': return usage_error("report", "an option is missing its value");
+        default: {
+            char w[256];
+            return cli_bad_option("report", cli_rejected_word(argc, argv, opts, -1, w, sizeof w), opts, NULL, NULL);
+        }
+        }
+    }
+    if (optind >= argc) return usage_error("report", "which results folder? usage: f3sim report RESULTS_DIR");
+    if (optind + 1 < argc) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "unexpected argument '%.500s'", argv[optind + 1]);
+        return usage_error("report", msg);
+    }
+    const char *dir = argv[optind];
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "f3sim report: %s: %s\n", dir, stat(dir, &st) != 0 ? strerror(errno) : "not a folder");
+        return EXIT_USAGE;
+    }
+    char script[4200], exe[4096];
+    const char *adir = getenv("F3SIM_ANALYSIS_DIR");
+    snprintf(script, sizeof script, "%s/report.py", adir && *adir ? adir : F3SIM_ANALYSIS_DIR);
+    if (access(script, R_OK) != 0) {
+        fprintf(stderr, "f3sim report: cannot read %s: %s (set F3SIM_ANALYSIS_DIR to the analysis/ folder of the "
+                        "f3sim sources)\n", script, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) snprintf(exe, sizeof exe, "%s", "f3sim");
+    else exe[len] = '\0';
+    /* a folder named like an option stays a folder: "--" ends the options */
+    char *args[8];
+    int n = 0;
+    args[n++] = (char *)"python3";
+    args[n++] = script;
+    args[n++] = (char *)"--f3sim";
+    args[n++] = exe;
+    if (quiet) args[n++] = (char *)"--quiet";
+    args[n++] = (char *)"--";
+    args[n++] = (char *)dir;
+    args[n] = NULL;
+    fflush(NULL);
+    execvp("python3", args);
+    fprintf(stderr, "f3sim report: cannot run python3: %s (scripts/setup.sh installs it)\n", strerror(errno));
+    return EXIT_RUNTIME;
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# f3sim report: report.md and gnuplot figures (PNG and SVG, each with its
+# script and data beside it).  The figures' data is checked against
+# independent references: the per-seed epochs.csv (mean and σ recomputed
+# here), run.json's ledger, compare.csv's energy, tiles.csv's cycles (for the
+# trace the Gantt chart reads); a sweep's points are titled with their swept
+# values and only the latest run's points appear; a regression run has no
+# accuracy figure; a hand-written pareto.csv gives the three Pareto fronts.
+# Errors: a missing or non-results folder (exit 2), gnuplot failing (exit 1,
+# the earlier report kept whole), a folder name with quotes and $(...).
+#   report.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+f3sim=$1 src=$2 tmp=$3/report
+rm -rf "$tmp" && mkdir -p "$tmp"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+if ! command -v gnuplot >/dev/null; then
+  echo "report: gnuplot is not installed (scripts/setup.sh installs it)"; exit 1
+fi
+python3 "$src/tests/integration/lib/make_csv.py" "$tmp" 13 300 120
+is_png() { [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ]; }
+is_svg() { grep -q '<svg' "$1" 2>/dev/null; }
+figures_ok() {  # DIR NAME...: a PNG, an SVG and a .gp of each
+  local d=$1; shift
+  for n in "$@"; do
+    is_png "$d/$n.png" && is_svg "$d/$n.svg" && [ -s "$d/$n.gp" ] && ok || bad "$d: no $n.png/.svg/.gp"
+  done
+}
+
+# ---- several seeds on a chip, with a trace ------------------------------------
+cat > "$tmp/s.yaml" <<EOF
+name: seeded
+network: {hidden: [10]}
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3}
+training: {compare: [bp, f3], epochs: 3, batch_size: 20, lr: 3e-3, threads: 1, seeds: [1, 2, 4]}
+hardware:
+  tile: {mac_lanes: 4}
+  links: {backward: {bytes_per_cycle: 16}}
+outputs: {folder: $tmp/out, trace: true}
+EOF
+expect 0 "" -- "$f3sim" run "$tmp/s.yaml" --quiet
+R=$tmp/out/seeded/report
+expect 0 "report.md and 9 figures" -- "$f3sim" report "$tmp/out/seeded"
+figures_ok "$R" accuracy loss fma memory traffic energy-rules energy-tiles gantt-bp gantt-f3
+for d in curves fma memory traffic energy-rules energy-tiles gantt-bp; do
+  [ -s "$R/$d.csv" ] && ok || bad "no data file $d.csv"
+done
+ls "$tmp/out/seeded" | grep -q 'report\.\(tmp\|old\)' && bad "a temporary report folder is left" || ok
+python3 - "$tmp/out/seeded" <<'PY' && ok || bad "the report's data disagrees with its sources"
+import csv, json, statistics, sys
+d = sys.argv[1]
+R = f"{d}/report"
+curves = list(csv.DictReader(open(f"{R}/curves.csv")))
+worst = 0.0
+for rule in ("bp", "f3"):
+    seeds = [list(csv.DictReader(open(f"{d}/seed-{s}/{rule}/epochs.csv"))) for s in (1, 2, 4)]
+    rows = [r for r in curves if r["rule"] == rule]
+    assert len(rows) == 3, (rule, len(rows))
+    for e, r in enumerate(rows):
+        for col, name in (("test_accuracy_percent", "test_accuracy_pct"), ("test_loss", "test_loss")):
+            v = [float(s[e][col]) for s in seeds]
+            for got, want in ((float(r[name + "_mean"]), statistics.mean(v)), (float(r[name + "_std"]), statistics.stdev(v))):
+                worst = max(worst, abs(got - want))
+                assert abs(got - want) <= 1e-9 * max(1, abs(want)), (rule, e, name, got, want)
+assert any(float(r["test_accuracy_pct_std"]) > 0 for r in curves), "no spread over the seeds"
+# FMA per sample: the ledger of seed 1's run.json, and the closed form equals it
+fma = list(csv.DictReader(open(f"{R}/fma.csv")))
+for rule in ("bp", "f3"):
+    led = json.load(open(f"{d}/seed-1/{rule}/run.json"))["ledger"]
+    for r in (x for x in fma if x["rule"] == rule):
+        want = led["per_phase"][r["phase"]]["fma"] / led["samples"]
+        assert abs(float(r["counted_fma_per_sample"]) - want) < 1e-9 * max(1, want), (rule, r)
+        assert r["closed_form_fma_per_sample"] != "" and abs(float(r["closed_form_fma_per_sample"]) - want) < 1e-9 * max(1, want), r
+    ap = {x["phase"]: x["appendix_a_fma_per_sample"] for x in fma if x["rule"] == rule}
+    assert float(ap["forward"]) == 6 * 10 + 10 * 3, ap  # eq. (14): Σ n_{i-1} n_i
+# memory traffic: the stack's top is every element read and written, per sample
+for r in csv.DictReader(open(f"{R}/traffic.csv")):
+    led = json.load(open(f"{d}/seed-1/{r['rule']}/run.json"))["ledger"]
+    want = sum(sum(p[k].values()) for p in led["per_phase"].values() for k in ("reads_elements", "writes_elements")) / led["samples"]
+    assert abs(float(r["cumulative_loss_elements_per_sample"]) - want) <= 1e-9 * want, (r, want)
+mem = {r["rule"]: r for r in csv.DictReader(open(f"{R}/memory.csv"))}
+assert float(mem["f3"]["error_store_peak_elements"]) == 300 * 3 == float(mem["f3"]["error_store_eq29_elements"])
+assert float(mem["bp"]["activation_buffer_peak_elements"]) == 20 * 10 == float(mem["bp"]["activation_buffer_eq27_elements"])
+# energy: the stacked bars' tops are compare.csv's energy per sample
+cmp = {r["algorithm"]: r for r in csv.DictReader(open(f"{d}/compare.csv"))}
+for r in csv.DictReader(open(f"{R}/energy-rules.csv")):
+    top = float(r["cumulative_leakage_nJ_per_sample"])
+    want = float(cmp[r["rule"]]["chip_per_sample_energy_nj_mean"])
+    assert abs(top - want) <= 1e-3 * want, (r["rule"], top, want)
+# per tile: each tile's top is tiles.csv's energy over the run's samples
+for rule in ("bp", "f3"):
+    n = json.load(open(f"{d}/seed-1/{rule}/run.json"))["ledger"]["samples"]
+    tiles = list(csv.DictReader(open(f"{d}/seed-1/{rule}/tiles.csv")))
+    got = [float(r["cumulative_leakage_nJ_per_sample"]) for r in csv.DictReader(open(f"{R}/energy-tiles.csv"))
+           if r["rule_tile"].startswith(rule + " ")]
+    want = [sum(float(t[k]) for k in t if k.startswith("energy_")) / n / 1e3 for t in tiles]
+    assert len(got) == len(want) and all(abs(a - b) <= 1e-9 * max(1, b) for a, b in zip(got, want)), (rule, got, want)
+PY
+python3 -B - "$tmp/out/seeded" "$src/analysis" <<'PY' && ok || bad "trace.vcd as the report reads it disagrees with tiles.csv"
+import csv, sys
+sys.path.insert(0, sys.argv[2])
+import report
+d = sys.argv[1]
+for rule in ("bp", "f3"):
+    iv = report.read_vcd(f"{d}/seed-1/{rule}/trace.vcd")
+    for t in csv.DictReader(open(f"{d}/seed-1/{rule}/tiles.csv")):
+        tile = int(t["tile"])
+        for state, col in ((1, "busy_cycles"), (2, "wait_input_cycles"), (3, "wait_downstream_cycles")):
+            got = sum(b - a for a, b, s in iv[tile] if s == state)
+            assert abs(got - float(t[col])) <= 1e-6 * max(1, float(t[col])), (rule, tile, col, got, t[col])
+PY
+grep -q "mean ± σ over 3 seeds" "$R/accuracy.gp" && ok || bad "accuracy.gp's title does not say mean ± σ over 3 seeds"
+grep -q "filledcurves" "$R/accuracy.gp" && ok || bad "no σ band in accuracy.gp"
+grep -qE '\| bp \| [0-9.]+ ± [0-9.]+ \|' "$R/report.md" && ok || bad "report.md has no mean ± σ for bp"
+grep -q 'test accuracy \[%\]' "$R/accuracy.gp" && grep -q "time \[cycles\]" "$R/gantt-bp.gp" &&
+  grep -q 'energy per training sample \[nJ\]' "$R/energy-rules.gp" && ok || bad "an axis without its unit"
+# a second report replaces the first whole
+touch "$R/marker.png"
+expect 0 "" -- "$f3sim" report --quiet "$tmp/out/seeded"
+[ ! -e "$R/marker.png" ] && [ -s "$R/report.md" ] && ok || bad "the second report did not replace the first"
+# a rerun of the scenario removes the report of the earlier run
+expect 0 "" -- "$f3sim" run "$tmp/s.yaml" --quiet --seeds 1-2
+[ ! -e "$R" ] && ok || bad "a rerun left the earlier run's report/"
+
+# ---- a sweep: the latest run's points, titled with their swept values ------------
+cat > "$tmp/w.yaml" <<EOF
+name: swept
+network: {hidden: [10]}
+dataset: {name: csv, path: $tmp/train-reg.csv, test_path: $tmp/test-reg.csv, classes: 0}
+training: {compare: [bp, f3], epochs: 2, batch_size: 20, threads: 1}
+outputs: {folder: $tmp/out}
+sweep: {training.lr: [1e-3, 3e-3, 1e-2]}
+EOF
+expect 0 "" -- "$f3sim" run "$tmp/w.yaml" --quiet
+# the latest run has two points (a rerun clears point-002)
+sed -i 's/\[1e-3, 3e-3, 1e-2\]/[1e-3, 3e-3]/' "$tmp/w.yaml"
+expect 0 "" -- "$f3sim" run "$tmp/w.yaml" --quiet
+# a stale point folder of another run, not in sweep.csv
+mkdir -p "$tmp/out/swept/point-007" && cp "$tmp/out/swept/point-000/compare.csv" "$tmp/out/swept/point-007/"
+W=$tmp/out/swept/report
+expect 0 "" -- "$f3sim" report "$tmp/out/swept"
+figures_ok "$W" loss-point-000 loss-point-001 fma-point-000 fma-point-001 traffic-point-001
+[ ! -e "$W/accuracy-point-000.png" ] && ok || bad "an accuracy figure for a regression data set"
+[ ! -e "$W/loss-point-007.png" ] && ! grep -q 'point-007\|Point 007' "$W/report.md" && ok || bad "the stale point-007 is in the report"
+grep -q "at training.lr=3e-3" "$W/loss-point-001.gp" && ok || bad "loss-point-001.gp's title lacks training.lr=3e-3"
+grep -q "## Point 001: training.lr=3e-3" "$W/report.md" && ok || bad "report.md does not label point 001 with its swept value"
+grep -q "test loss \[MSE" "$W/loss-point-000.gp" && ok || bad "the loss axis does not name MSE"
+
+# ---- a folder of f3sim train: one rule ----------------------------------------------
+expect 0 "" -- "$f3sim" train --dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3 \
+  --hidden 6 --epochs 2 --algorithm drtp --quiet --out "$tmp/trained"
+expect 0 "5 figures" -- "$f3sim" report "$tmp/trained"
+figures_ok "$tmp/trained/report" accuracy loss fma traffic memory
+grep -q '^| drtp | ' "$tmp/trained/report/report.md" && ok || bad "the train folder's rule is not in report.md"
+
+# ---- a hand-written pareto.csv (the columns of f3sim explore) ---------------------
+P=$tmp/explore
+mkdir -p "$P"
+cat > "$P/pareto.csv" <<'EOF'
+rule,test_accuracy_pct,energy_per_sample_nJ,samples_per_second,area_mm2,hardware.tile.mac_lanes,hardware.tile.sram.capacity_kib
+bp,97.85,812.5,120345.2,31.4,64,2048
+bp,97.85,1630.25,240110.7,45.8,128,2048
+f3,96.92,512.75,310245.9,28.1,64,1024
+f3,96.92,905.5,620480.3,39.6,128,1024
+f3-loss,95.41,498.125,305002.4,27.9,64,512
+EOF
+# explore.csv: every point (its extra columns are not the report's business)
+{ head -1 "$P/pareto.csv" | sed 's/$/,energy_compute_nJ/'
+  tail -n +2 "$P/pareto.csv" | sed 's/$/,1.5/'
+  printf 'bp,97.1,2400.5,110000.5,60.25,32,4096,2.5\nf3,96.2,1900.75,150000.25,55.5,32,4096,2.5\n'; } > "$P/explore.csv"
+expect 0 "3 figures" -- "$f3sim" report "$P"
+[ "$(wc -l < "$P/report/explore-points.csv")" = 8 ] && grep -q "every point explored" "$P/report/pareto-area-throughput.gp" \
+  && ok || bad "the explore's points are not behind the Pareto front"
+figures_ok "$P/report" pareto-energy-throughput pareto-area-throughput pareto-accuracy-energy
+cmp -s "$P/pareto.csv" "$P/report/pareto.csv" && ok || bad "report/pareto.csv is not the explore's data"
+g=$P/report/pareto-energy-throughput.gp
+grep -q "hardware.tile.mac_lanes 64..128" "$g" && ok || bad "the Pareto title lacks the swept ranges"
+[ "$(grep -o "lc rgb '#[0-9a-f]*' title '[a-z0-9-]*'" "$g" | sort -u | awk '{print $3}' | sort -u | wc -l)" -eq 3 ] && ok ||
+  bad "not one colour per rule in $g"
+grep -q "throughput \[samples/s\]" "$g" && grep -q "energy per training sample \[nJ\]" "$g" && ok || bad "Pareto axes without units"
+cut -d, -f1,2,4 "$P/pareto.csv" > "$tmp/bad-pareto.csv"
+mkdir -p "$tmp/badp" && mv "$tmp/bad-pareto.csv" "$tmp/badp/pareto.csv"
+expect 1 "pareto.csv: no column energy_per_sample_nJ" -- "$f3sim" report "$tmp/badp"
+[ ! -e "$tmp/badp/report" ] && ok || bad "a failed report left report/"
+
+# ---- errors ----------------------------------------------------------------------
+expect 2 "no-such-folder: No such file" -- "$f3sim" report "$tmp/no-such-folder"
+mkdir -p "$tmp/empty"
+expect 2 "not an f3sim results folder" -- "$f3sim" report "$tmp/empty"
+[ -z "$(ls -A "$tmp/empty")" ] && ok || bad "a rejected folder got files: $(ls -A "$tmp/empty")"
+expect 2 "which results folder" -- "$f3sim" report
+expect 2 "unexpected argument" -- "$f3sim" report "$tmp/empty" "$tmp/empty"
+expect 2 "unknown option '--qiet'; did you mean '--quiet'" -- "$f3sim" report --qiet "$tmp/empty"
+# gnuplot failing: exit 1, the earlier report stays whole
+mkdir -p "$tmp/fakebin"
+printf '#!/bin/sh\necho "fake gnuplot: broken" >&2\nexit 1\n' > "$tmp/fakebin/gnuplot" && chmod +x "$tmp/fakebin/gnuplot"
+before=$(cd "$P/report" && ls | md5sum)
+expect 1 "gnuplot failed on pareto-energy-throughput.gp: fake gnuplot: broken" -- env PATH="$tmp/fakebin:$PATH" "$f3sim" report "$P"
+[ "$(cd "$P/report" && ls | md5sum)" = "$before" ] && ! ls "$P" | grep -q 'report\.tmp' && ok ||
+  bad "a failed report changed the earlier one or left a temporary folder"
+expect 1 "cannot read .*/nowhere/report.py" -- env F3SIM_ANALYSIS_DIR="$tmp/nowhere" "$f3sim" report "$P"
+# a folder name that a shell would run: no injection, the report is made
+odd="$tmp/it's \$(touch $tmp/pwned) \"x\""
+mkdir -p "$odd" && cp "$P/pareto.csv" "$odd/"
+expect 0 "" -- "$f3sim" report --quiet "$odd"
+[ ! -e "$tmp/pwned" ] && is_png "$odd/report/pareto-area-throughput.png" && ok || bad "a quoted folder name broke the report"
+finish report
