@@ -952,17 +952,41 @@ static int cmd_emit(const sc_args *a)
         goto out;
     }
     int slurm = !strcmp(a->emit, "slurm");
-    /* the tasks: one per sweep point */
+    /* the tasks: one per numerics point, running its sweep points one
+     * after the other (the first trains, the others reuse the training
+     * and evaluate their hardware analytically); in the order of each
+     * group's first point */
     points = malloc((n ? n : 1) * sizeof *points);
     tasks = malloc((n ? n : 1) * sizeof *tasks);
-    if (!points || !tasks) {
+    char (*sig)[65] = malloc((n ? n : 1) * sizeof *sig);
+    size_t n_tasks = 0;
+    if (!points || !tasks || !sig) {
+        free(sig);
         fprintf(stderr, "f3sim sweep: out of memory\n");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        points[i] = i;
-        tasks[i] = (emit_task){&points[i], 1};
+        scenario *p = NULL;
+        if (scenario_sweep_point(sc, i, &p) != F3_OK || numerics_signature(p, sig[i])) {
+            scenario_free(p);
+            free(sig);
+            fprintf(stderr, "f3sim sweep: point %zu: %s\n", i, f3_last_error());
+            goto out;
+        }
+        scenario_free(p);
     }
+    size_t filled = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t first = 0;
+        while (strcmp(sig[first], sig[i])) first++;
+        if (first != i) continue; /* in the group of an earlier point */
+        tasks[n_tasks].points = &points[filled];
+        for (size_t k = i; k < n; k++)
+            if (!strcmp(sig[k], sig[i])) points[filled++] = k;
+        tasks[n_tasks].n = (size_t)(&points[filled] - tasks[n_tasks].points);
+        n_tasks++;
+    }
+    free(sig);
     char abs_base[4096], logs[4200];
     if (!realpath(base, abs_base)) {
         fprintf(stderr, "f3sim sweep: %s: %s\n", base, strerror(errno));
@@ -974,7 +998,7 @@ static int cmd_emit(const sc_args *a)
         goto out;
     }
     const double threads = scenario_num(sc, "training.threads");
-    emit_job job = {sc->name, exe, abs, cwd, abs_base, a->sets, a->n_sets, tasks, n,
+    emit_job job = {sc->name, exe, abs, cwd, abs_base, a->sets, a->n_sets, tasks, n_tasks,
                     threads > 0 ? (int)threads : 2, scenario_str(sc, "outputs.slurm.time"),
                     scenario_str(sc, "outputs.slurm.mem"), scenario_str(sc, "outputs.slurm.partition"),
                     scenario_str(sc, "outputs.slurm.account"), scenario_str(sc, "outputs.slurm.setup"),
@@ -1000,7 +1024,8 @@ static int cmd_emit(const sc_args *a)
     }
     rc = 0;
     if (!a->quiet)
-        fprintf(stderr, "f3sim sweep: %zu points → %s/%s%s\n", n, base, slurm ? "sweep.slurm" : "sweep.parallel",
+        fprintf(stderr, "f3sim sweep: %zu points in %zu task%s (one per numerics point) → %s/%s%s\n", n, n_tasks,
+                n_tasks == 1 ? "" : "s", base, slurm ? "sweep.slurm" : "sweep.parallel",
                 slurm ? "  (submit: bash that file)" : "  (run: parallel --jobs N < that file, then --collect)");
 out:
     free(points);

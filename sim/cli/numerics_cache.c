@@ -161,13 +161,13 @@ int numerics_key(const scenario *p, const char *rule, const char *init_from, cha
         return F3_FAIL(F3_ENOMEM, "sha256: cannot start"), -1;
     }
     char line[4096];
-    snprintf(line, sizeof line, "f3sim %s\nrule %s\n", F3SIM_VERSION, rule);
+    snprintf(line, sizeof line, "f3sim %s\nrule %s\n", F3SIM_VERSION, rule ? rule : "(all)");
     EVP_DigestUpdate(c, line, strlen(line));
     const sc_entry *s = sc_schema();
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (s[i].role != SR_NUMERICS || s[i].kind == SK_SECTION) continue;
         /* the rule is hashed by name; the others a scenario compares do not change it */
-        if (!strcmp(s[i].path, "training.compare") || !strcmp(s[i].path, "training.algorithm")) continue;
+        if (rule && (!strcmp(s[i].path, "training.compare") || !strcmp(s[i].path, "training.algorithm"))) continue;
         const sc_value *v = scenario_get(p, s[i].path);
         int n = snprintf(line, sizeof line, "%s=", s[i].path);
         switch (s[i].kind) {
@@ -193,7 +193,7 @@ int numerics_key(const scenario *p, const char *rule, const char *init_from, cha
         }
         EVP_DigestUpdate(c, line, strlen(line));
     }
-    int rc = hash_dataset(c, p);
+    int rc = rule ? hash_dataset(c, p) : 0;
     if (!rc && init_from && init_from[0]) { /* --init-from: the initial state is numerics too */
         char fh[65];
         if (hash_file(init_from, fh)) rc = -1;
@@ -210,6 +210,8 @@ int numerics_key(const scenario *p, const char *rule, const char *init_from, cha
     to_hex(md, n, hex);
     return 0;
 }
+
+int numerics_signature(const scenario *p, char hex[65]) { return numerics_key(p, NULL, NULL, hex); }
 
 void numerics_cache_root(const scenario *p, char *buf, size_t len)
 {

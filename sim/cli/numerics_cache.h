@@ -25,9 +25,15 @@
 #include "train_run.h"
 
 /* The key of rule `rule` at scenario point p (hex, 64 characters + NUL),
- * with the bytes of init_from (--init-from's file; NULL or "": none).
+ * with the bytes of init_from (--init-from's file; NULL or "": none);
+ * rule NULL: see numerics_signature.
  * 0, or -1 with a message (a data file cannot be read). */
 int numerics_key(const scenario *p, const char *rule, const char *init_from, char hex[65]);
+
+/* What the numerics keys of point p say, for all its rules together (hex):
+ * two points with the same signature train the same networks (the data
+ * files are not read: they are named by numerics keys).  0, or -1. */
+int numerics_signature(const scenario *p, char hex[65]);
 
 /* The cache's folder for scenario p: <outputs.folder>/.numerics-cache. */
 void numerics_cache_root(const scenario *p, char *buf, size_t len);

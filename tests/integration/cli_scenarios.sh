@@ -162,6 +162,35 @@ p=$c/sweep.parallel
 for i in 0 1 2 3; do
   sed -n "$((i + 1))p" "$p" | grep -qF "run '$tmp/cart.yaml' --point $i " && ok || bad "sweep.parallel line $((i + 1)) does not run point $i"
 done
+# numerics × hardware: one task per numerics point, running its hardware
+# points one after the other; run for real, the first point of a task trains
+# and the others reuse its training
+cat > "$tmp/carthw.yaml" <<Y
+name: carthw
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3}
+network: {hidden: [16]}
+training: {compare: [f3, drtp], epochs: 1, batch_size: 20}
+outputs: {folder: $tmp/out}
+hardware: {}
+sweep: {training.lr: [1e-3, 3e-3], hardware.tile.mac_lanes: [4, 8, 16]}
+Y
+expect 0 "6 points in 2 tasks \(one per numerics point\)" -- "$f3sim" sweep "$tmp/carthw.yaml" --emit parallel
+bash "$tmp/out/carthw/sweep.parallel" > /dev/null 2>&1 && ok || bad "sweep.parallel of carthw failed"
+python3 - "$tmp/out/carthw" <<'P' && ok || bad "sweep.parallel does not give one training per numerics point"
+import json, re, sys
+base = sys.argv[1]
+tasks = [[int(x) for x in re.findall(r"--point (\d+)", l)] for l in open(base + "/sweep.parallel")]
+assert len(tasks) == 2 and sorted(sum(tasks, [])) == list(range(6)), tasks
+hashes = []
+for t in tasks:
+    runs = [json.load(open(f"{base}/point-{p:03d}/f3/run.json")) for p in t]
+    assert "reused_training" not in runs[0], "the first point of a task did not train"
+    keys = {r["reused_training"]["numerics_key"] for r in runs[1:]}
+    assert len(keys) == 1 and all("reused_training" in r for r in runs[1:]), t
+    assert len({r["weights_sha256"] for r in runs}) == 1, t
+    hashes.append(runs[0]["weights_sha256"])
+assert hashes[0] != hashes[1], "two numerics points trained the same weights"
+P
 expect 0 "sweep.slurm" -- "$f3sim" sweep "$tmp/cart.yaml" --emit slurm --set training.epochs=1
 grep -qF -- "--set 'training.epochs=1'" "$s" && ok || bad "sweep.slurm drops the --set options"
 # --point: one point only
