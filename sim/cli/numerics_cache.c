@@ -409,16 +409,47 @@ int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, ch
 }
 
 /* run.json of a reused training */
+/* The cached epochs.csv as run.json's "epochs" array (one object per row,
+ * named by the header); nothing when it cannot be read. */
+static void json_epochs_from_csv(json_writer *w, const char *path)
+{
+    FILE *f = path && path[0] ? fopen(path, "r") : NULL;
+    char line[4096], names[16][64];
+    size_t nn = 0;
+    json_key(w, "epochs");
+    json_begin_array(w);
+    if (f && fgets(line, sizeof line, f)) {
+        for (char *t = strtok(line, ",\r\n"); t && nn < 16; t = strtok(NULL, ",\r\n"))
+            snprintf(names[nn++], sizeof names[0], "%s", t);
+        while (fgets(line, sizeof line, f)) {
+            json_begin_object(w);
+            size_t k = 0;
+            for (char *t = strtok(line, ",\r\n"); t && k < nn; t = strtok(NULL, ",\r\n"), k++) {
+                if (!strcmp(names[k], "epoch")) json_kv_u64(w, names[k], strtoull(t, NULL, 10));
+                else json_kv_double(w, names[k], strtod(t, NULL));
+            }
+            json_end_object(w);
+        }
+    }
+    if (f) fclose(f);
+    json_end_array(w);
+}
+
 static int write_reused_json(const char *dir, const char *key, const char *root, const train_result *r,
-                             const chip_config *hw, const chip_result *h, const char *command_line)
+                             const chip_config *hw, const chip_result *h, const train_options *o,
+                             const char *epochs_csv)
 {
     atomic_file af;
     if (atomic_open(&af, dir, "run.json")) return -1;
     json_writer w;
     json_init(&w, af.f);
     json_begin_object(&w);
-    json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
-    json_kv_string(&w, "command_line", command_line);
+    char ish[65] = "";
+    if (o->init_from[0] && hash_file(o->init_from, ish)) {
+        atomic_abort(&af);
+        return -1;
+    }
+    train_json_head(&w, o, &r->cfg, "run", ish);
     json_key(&w, "reused_training");
     json_begin_object(&w);
     json_kv_string(&w, "numerics_key", key);
@@ -426,8 +457,17 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_kv_string(&w, "engine", "analytic");
     json_kv_string(&w, "note", "this point differs from the trained one only in hardware keys: its training (accuracy curve, ledger, weights) is the cached one; its chip figures are the analytic evaluator's");
     json_end_object(&w);
-    json_kv_u64(&w, "epochs", r->epochs);
+    json_key(&w, "dataset");
+    json_begin_object(&w);
+    json_kv_string(&w, "name", o->dataset);
+    json_kv_string(&w, "task", r->classify ? "classification" : "regression");
     json_kv_u64(&w, "train_samples", r->n_train);
+    json_end_object(&w);
+    json_kv_u64(&w, "parameters", f3_parameter_count(&r->cfg));
+    json_epochs_from_csv(&w, epochs_csv);
+    json_kv_u64(&w, "epochs_run", r->epochs);
+    json_kv_u64(&w, "train_samples", r->n_train);
+    json_kv_u64(&w, "seed", r->cfg.seed);
     json_kv_double(&w, "best_test_accuracy", r->best_test_accuracy);
     json_kv_double(&w, "final_test_accuracy", r->final_test_accuracy);
     json_kv_string(&w, "accuracy_units", "percent");
@@ -488,7 +528,8 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
             char to[2200];
             snprintf(to, sizeof to, "%s/epochs.csv", o->out);
             if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
-                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o->command_line)) ||
+                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o, epochs_csv)) ||
+                write_run_scenario(o, o->out) ||
                 run_status_done(&rs)) {
                 run_status_failed(&rs, f3_last_error());
                 rc = EXIT_RUNTIME;

@@ -299,7 +299,7 @@ static void train_scenario_yaml(const train_options *o, FILE *f)
 /* dir/scenario.resolved.yaml of a run: the scenario's point, or the
  * scenario of f3sim train's options.  A failure here does not fail the run
  * (0 or -1; the message in f3_last_error()). */
-static int write_run_scenario(const train_options *o, const char *dir)
+int write_run_scenario(const train_options *o, const char *dir)
 {
     if (o->sc) return write_resolved_scenario(dir, o->sc, o->sets, o->n_sets, o->point_label);
     atomic_file af;
@@ -561,6 +561,34 @@ static int config_sha256(const train_options *o, const f3_config *cfg, const cha
     for (unsigned int i = 0; i < n && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
     hex[64] = '\0';
     return 0;
+}
+
+void train_json_head(json_writer *w, const train_options *o, const f3_config *cfg, const char *command,
+                     const char *init_sha256)
+{
+    json_kv_string(w, "f3sim_version", F3SIM_VERSION);
+    json_kv_string(w, "git_commit", F3SIM_GIT_COMMIT);
+    json_kv_string(w, "command", command);
+    json_kv_string(w, "command_line", o->command_line);
+    if (o->scenario_file[0]) {
+        json_kv_string(w, "scenario_file", o->scenario_file);
+        json_kv_string(w, "scenario", o->scenario_name);
+        json_kv_string(w, "sweep_point", o->point_label);
+        json_key(w, "set_overrides");
+        json_begin_array(w);
+        for (size_t i = 0; i < o->n_sets; i++) json_string(w, o->sets[i]);
+        json_end_array(w);
+    }
+    json_kv_string(w, "resolved_scenario", "scenario.resolved.yaml");
+    json_key(w, "init_from");
+    if (o->init_from[0]) {
+        json_begin_object(w);
+        json_kv_string(w, "file", o->init_from);
+        json_kv_string(w, "sha256", init_sha256);
+        json_end_object(w);
+    } else json_null(w);
+    json_key(w, "config");
+    json_config(w, o, cfg);
 }
 
 int train_run(const train_options *o, const char *command, train_result *res)
@@ -861,29 +889,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_writer w;
         json_init(&w, af.f);
         json_begin_object(&w);
-        json_kv_string(&w, "f3sim_version", F3SIM_VERSION);
-        json_kv_string(&w, "git_commit", F3SIM_GIT_COMMIT);
-        json_kv_string(&w, "command", command);
-        json_kv_string(&w, "command_line", o->command_line);
-        if (o->scenario_file[0]) {
-            json_kv_string(&w, "scenario_file", o->scenario_file);
-            json_kv_string(&w, "scenario", o->scenario_name);
-            json_kv_string(&w, "sweep_point", o->point_label);
-            json_key(&w, "set_overrides");
-            json_begin_array(&w);
-            for (size_t i = 0; i < o->n_sets; i++) json_string(&w, o->sets[i]);
-            json_end_array(&w);
-        }
-        json_kv_string(&w, "resolved_scenario", "scenario.resolved.yaml");
-        json_key(&w, "init_from");
-        if (o->init_from[0]) {
-            json_begin_object(&w);
-            json_kv_string(&w, "file", o->init_from);
-            json_kv_string(&w, "sha256", init_sha);
-            json_end_object(&w);
-        } else json_null(&w);
-        json_key(&w, "config");
-        json_config(&w, o, &cfg);
+        train_json_head(&w, o, &cfg, command, init_sha);
         json_key(&w, "dataset");
         json_begin_object(&w);
         json_kv_string(&w, "name", o->dataset);

@@ -117,6 +117,17 @@ int train_main(train_options *o, int argc, char **argv);
 struct json_writer_s;
 void train_json_ledger(struct json_writer_s *w, const f3_ledger *l, const f3_config *cfg);
 
+/* run.json's opening keys: the f3sim version and commit, the command and
+ * its line, the scenario, sweep point and --set overrides (scenario runs),
+ * the resolved scenario's file name, init_from (with the file's SHA-256)
+ * and the configuration. */
+void train_json_head(struct json_writer_s *w, const train_options *o, const f3_config *cfg, const char *command,
+                     const char *init_sha256);
+
+/* dir/scenario.resolved.yaml of a run (the scenario's point, or the
+ * scenario of f3sim train's options); 0, or -1 with f3_last_error(). */
+int write_run_scenario(const train_options *o, const char *dir);
+
 /* The command line argv[0..argc) as shell words into buf (cut short with
  * "…" if too long). */
 void command_line_text(char *buf, size_t len, int argc, char **argv);

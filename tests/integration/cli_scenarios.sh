@@ -188,6 +188,13 @@ for t in tasks:
     keys = {r["reused_training"]["numerics_key"] for r in runs[1:]}
     assert len(keys) == 1 and all("reused_training" in r for r in runs[1:]), t
     assert len({r["weights_sha256"] for r in runs}) == 1, t
+    for p, r in zip(t, runs):  # a reused point's run.json has the trained one's shape
+        for k in ("git_commit", "config", "sweep_point", "dataset", "ledger", "hardware"):
+            assert k in r, (p, k)
+        assert [e["epoch"] for e in r["epochs"]] == [1], (p, r["epochs"])
+        assert abs(r["epochs"][0]["test_loss"] - runs[0]["epochs"][0]["test_loss"]) < 1e-5, p
+        assert r["config"] == runs[0]["config"], p
+        assert "scenario.resolved.yaml" in __import__("os").listdir(f"{base}/point-{p:03d}/f3"), p
     hashes.append(runs[0]["weights_sha256"])
 assert hashes[0] != hashes[1], "two numerics points trained the same weights"
 P
