@@ -142,7 +142,8 @@ static float quantize_ref(const f3_format *f, float x, double u, uint64_t *sat)
     if (!isinf(x)) {
         double s = (double)x / step;
         v = (u >= 0 ? floor(s + u) : rint(s)) * step;
-        v = v == 0 ? copysign(0.0, (double)x) : v; /* a zero keeps the input's sign */
+        /* a float zero keeps the input's sign; a fixed-point word has one zero, +0 */
+        v = v == 0 ? (f->kind == F3_FMT_FIXED ? 0.0 : copysign(0.0, (double)x)) : v;
     }
     if (v > max || v < lo) {
         v = v > max ? max : lo;
@@ -197,7 +198,7 @@ static uint64_t fixed_rne(float *x, size_t n, int i_bits, int f_bits)
         sat += (q > qhi) | (q < qlo);
         q = q > qhi ? qhi : q;
         q = q < qlo ? qlo : q;
-        x[k] = v != v ? v : q * inv; /* a NaN keeps its bits */
+        x[k] = v != v ? v : q * inv + 0.0f; /* a NaN keeps its bits; + 0: one zero, +0 */
     }
     return sat;
 }
@@ -236,8 +237,7 @@ static uint64_t fixed_sr(float *x, size_t n, int i_bits, int f_bits, uint64_t se
         q = q > qhi ? qhi : q;
         q = q < qlo ? qlo : q;
         float r = q * inv;
-        r = r == 0.0f ? copysignf(0.0f, v) : r;
-        x[k] = v != v ? v : r;
+        x[k] = v != v ? v : r + 0.0f; /* one zero, +0 */
     }
     return sat;
 }

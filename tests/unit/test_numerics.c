@@ -242,7 +242,7 @@ static void test_ties_to_even(void **state)
     expect_rne(&f, 0.03125f, 0.0f, 0);                   /* ½ step → 0 */
     expect_rne(&f, 0.09375f, 0.125f, 0);                 /* 1½ → 2 */
     expect_rne(&f, 0.15625f, 0.125f, 0);                 /* 2½ → 2 */
-    expect_rne(&f, -0.03125f, -0.0f, 0);                 /* −½ → −0 */
+    expect_rne(&f, -0.03125f, 0.0f, 0);                  /* −½ → 0 (+0: a fixed-point word has one zero) */
     expect_rne(&f, -0.09375f, -0.125f, 0);
     expect_rne(&f, -0.15625f, -0.125f, 0);
     expect_rne(&f, 1.03125f, 1.0f, 0);
@@ -263,7 +263,7 @@ static void test_ties_to_even(void **state)
     f = fmt_of("q4.0", F3_ROUND_NEAREST_EVEN);
     expect_rne(&f, 2.5f, 2.0f, 0);
     expect_rne(&f, 3.5f, 4.0f, 0);
-    expect_rne(&f, -0.5f, -0.0f, 0);
+    expect_rne(&f, -0.5f, 0.0f, 0);
     f = fmt_of("q1.23", F3_ROUND_NEAREST_EVEN);        /* step 2^−23 */
     expect_rne(&f, 0x1p-24f, 0.0f, 0);
     expect_rne(&f, 0x3p-24f, 0x1p-22f, 0);
@@ -480,7 +480,7 @@ static uint32_t ref_bf16_bits(uint32_t x, int *sat)
 
 /* Fixed point q<i>.<f> from integers: x·2^f is exact in double; nearest-even
  * by floor and an explicit midpoint test; clamp to [−2^(i+f−1), 2^(i+f−1)−1];
- * the result is the float nearest to q·2^−f, a zero keeping x's sign. */
+ * the result is the float nearest to q·2^−f, a zero +0 (one zero). */
 static uint32_t ref_fixed_bits(uint32_t x, int ib, int fb, int *sat)
 {
     const float xf = float_of(x);
@@ -498,7 +498,7 @@ static uint32_t ref_fixed_bits(uint32_t x, int ib, int fb, int *sat)
         *sat = 1;
         q = q > hi ? hi : lo;
     }
-    const float r = q == 0.0 ? copysignf(0.0f, xf) : (float)ldexp(q, -fb);
+    const float r = q == 0.0 ? 0.0f : (float)ldexp(q, -fb);
     return bits_of(r);
 }
 
@@ -873,7 +873,8 @@ static void test_sr_determinism(void **state)
  * but zero (−2^−60 for the fixed-point formats with fewer than 60 fraction
  * bits, the smallest negative float subnormal for bf16, −2^−40 for fp16):
  * nearest-even keeps −0 bit for bit and rounds the tiny negatives to −0
- * (fast and reference); stochastic rounding returns a zero (a tiny value
+ * in bf16 and fp16, and gives +0 for all three in fixed point (a word has
+ * one zero), fast and reference alike; stochastic rounding returns a zero (a tiny value
  * rounds away from zero with probability < 2^−20) and fast and reference
  * return the same zero. */
 static void test_signed_zero(void **state)
@@ -885,7 +886,8 @@ static void test_signed_zero(void **state)
             const f3_format f = fmt_of(all_formats[fi], sr ? F3_ROUND_STOCHASTIC : F3_ROUND_NEAREST_EVEN);
             const float tiny = f.kind == F3_FMT_BF16 ? float_of(0x80000001u) : f.kind == F3_FMT_FP16 ? -0x1p-40f : -0x1p-60f;
             const float in[3] = {0.0f, -0.0f, tiny};
-            const uint32_t rne_want[3] = {0u, 0x80000000u, 0x80000000u};
+            const uint32_t neg0 = f.kind == F3_FMT_FIXED ? 0u : 0x80000000u;
+            const uint32_t rne_want[3] = {0u, neg0, neg0};
             float a[3], b[3];
             memcpy(a, in, sizeof in);
             memcpy(b, in, sizeof in);
