@@ -23,28 +23,7 @@ for p in python3 /usr/bin/python3; do
 done
 if [ -z "$np" ]; then
   bad "no python3 with NumPy (scripts/setup.sh installs python3-numpy)"
-  # a hardware sweep trains once per numerics point: the initial state is numerics
-cat > hw.yaml <<Y
-name: hw
-dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3, train_limit: 100, test_limit: 20}
-network: {hidden: [16, 8]}
-training: {compare: [f3], epochs: 1, batch_size: 10, threads: 1}
-outputs: {folder: $tmp/hwout}
-hardware: {}
-sweep: {hardware.tile.mac_lanes: [4, 8]}
-Y
-"$f3sim" run hw.yaml --init-from s1.npz --quiet > /dev/null 2>&1 && ok || bad "a hardware sweep with --init-from failed"
-a=$(h hwout/hw/point-001/f3)
-"$f3sim" run hw.yaml --init-from s2.npz --quiet > /dev/null 2>&1 && ok || bad "the second hardware sweep failed"
-b=$(h hwout/hw/point-001/f3)
-[ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
-[ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
-# emitted scripts carry the file (absolute) to every point
-"$f3sim" sweep hw.yaml --init-from s1.npz --emit parallel > /dev/null 2>&1 && ok || bad "sweep --emit parallel --init-from failed"
-grep -qF -- "--init-from '$tmp/s1.npz' --point 1 --quiet --resume" hwout/hw/sweep.parallel && ok \
-  || bad "sweep.parallel lacks --init-from: $(cat hwout/hw/sweep.parallel)"
-
-finish init_from
+  finish init_from
   exit 1
 fi
 data=(--dataset csv --data-path "$tmp/train.csv" --test-path "$tmp/test.csv" --classes 3 --batch-size 20
@@ -78,28 +57,7 @@ elif kind == "ternary_bad": a["B1"][0, :2] = [0.5, -1.0]
 save(path, **a)
 P
 }
-mk s1.npz 1 && mk s1-stored.npz 1 stored && mk s2.npz 2 || { bad "NumPy could not write the files"; # a hardware sweep trains once per numerics point: the initial state is numerics
-cat > hw.yaml <<Y
-name: hw
-dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3, train_limit: 100, test_limit: 20}
-network: {hidden: [16, 8]}
-training: {compare: [f3], epochs: 1, batch_size: 10, threads: 1}
-outputs: {folder: $tmp/hwout}
-hardware: {}
-sweep: {hardware.tile.mac_lanes: [4, 8]}
-Y
-"$f3sim" run hw.yaml --init-from s1.npz --quiet > /dev/null 2>&1 && ok || bad "a hardware sweep with --init-from failed"
-a=$(h hwout/hw/point-001/f3)
-"$f3sim" run hw.yaml --init-from s2.npz --quiet > /dev/null 2>&1 && ok || bad "the second hardware sweep failed"
-b=$(h hwout/hw/point-001/f3)
-[ -n "$a" ] && [ "$a" != "$b" ] && ok || bad "another --init-from reused the cached training ($a, $b)"
-[ "$b" = "$(h hwout/hw/point-000/f3)" ] && ok || bad "the hardware points of one sweep trained different weights"
-# emitted scripts carry the file (absolute) to every point
-"$f3sim" sweep hw.yaml --init-from s1.npz --emit parallel > /dev/null 2>&1 && ok || bad "sweep --emit parallel --init-from failed"
-grep -qF -- "--init-from '$tmp/s1.npz' --point 1 --quiet --resume" hwout/hw/sweep.parallel && ok \
-  || bad "sweep.parallel lacks --init-from: $(cat hwout/hw/sweep.parallel)"
-
-finish init_from; exit 1; }
+mk s1.npz 1 && mk s1-stored.npz 1 stored && mk s2.npz 2 || { bad "NumPy could not write the files"; finish init_from; exit 1; }
 
 # exact: llo never changes W1, b1, W2, b2; f3 never changes B
 for rule in llo f3; do
