@@ -159,9 +159,9 @@ chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *
  * epoch returns 0 with chip_sim_stopped() true. */
 int chip_sim_epoch(chip_sim *c, const size_t *perm, size_t epoch, f3_stats *st);
 void chip_sim_set_stop(chip_sim *c, int (*stop)(void));
-/* After chip_sim_epoch: 0 if the epoch ran to its end, else 1 and the
- * batches that went through the whole chain in *batches_done. */
-int chip_sim_stopped(const chip_sim *c, size_t *batches_done);
+/* After chip_sim_epoch: 0 if the epoch ran to its end, else 1 (the stats
+ * count the whole batches that went through the chain). */
+int chip_sim_stopped(const chip_sim *c);
 /* End the simulation (the modules report their counters) and give the
  * figures; 0 on success.  Later calls give the same figures. */
 int chip_sim_result(chip_sim *c, chip_result *out);

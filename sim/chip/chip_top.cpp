@@ -145,7 +145,6 @@ extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_
     Top &c = *s->top;
     c.m_stats = st;
     c.streamer->set_epoch(perm);
-    s->epoch_first_batch = c.streamer->sent();
     if (seam("simulation", [] {
             sc_start();
             return 0;
@@ -161,11 +160,7 @@ extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_
 
 extern "C" void chip_sim_set_stop(chip_sim *s, int (*stop)(void)) { s->top->streamer->set_stop(stop); }
 
-extern "C" int chip_sim_stopped(const chip_sim *s, size_t *batches_done)
-{
-    *batches_done = s->top->streamer->through() - s->epoch_first_batch;
-    return s->top->streamer->stopped() ? 1 : 0;
-}
+extern "C" int chip_sim_stopped(const chip_sim *s) { return s->top->streamer->stopped() ? 1 : 0; }
 
 /* Put the modules' reports together (chip_result_assemble: energy by
  * item, area, rates). */

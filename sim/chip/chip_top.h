@@ -70,7 +70,6 @@ struct chip_sim {
     std::unique_ptr<f3chip::Top> top;
     chip_result res{};
     bool finished = false;
-    size_t epoch_first_batch = 0; /* batches sent before this epoch */
 };
 
 #endif

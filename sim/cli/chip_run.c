@@ -92,8 +92,7 @@ static int ctx_epoch(void *p, f3_trainer *tr, const f3_dataset *train, const siz
     (void)train;
     chip_ctx *c = p;
     if (chip_sim_epoch(c->sim, perm, epoch, st)) return 1;
-    size_t done = 0;
-    if (chip_sim_stopped(c->sim, &done)) return TRAIN_EPOCH_STOPPED;
+    if (chip_sim_stopped(c->sim)) return TRAIN_EPOCH_STOPPED;
     return epoch + 1 == c->epochs ? ctx_finish(c) : 0;
 }
 

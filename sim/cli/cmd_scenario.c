@@ -908,6 +908,21 @@ static int cmd_run(const sc_args *a)
     return rc;
 }
 
+/* qsort orders of cmd_emit: points by their numerics signature (then
+ * index), tasks by their first point */
+static char (*emit_sig)[65];
+static int by_signature(const void *a, const void *b)
+{
+    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(emit_sig[i], emit_sig[j]);
+    return c ? c : (i > j) - (i < j);
+}
+static int by_first_point(const void *a, const void *b)
+{
+    const size_t i = ((const emit_task *)a)->points[0], j = ((const emit_task *)b)->points[0];
+    return (i > j) - (i < j);
+}
+
 static int cmd_emit(const sc_args *a)
 {
     scenario *sc = load("sweep", a);
@@ -975,17 +990,20 @@ static int cmd_emit(const sc_args *a)
         }
         scenario_free(p);
     }
-    size_t filled = 0;
+    /* the points ordered by (signature, index): a group is a run of equal
+     * signatures, its first point the lowest index; then the groups in
+     * the order of their first points */
+    for (size_t i = 0; i < n; i++) points[i] = i;
+    emit_sig = sig;
+    qsort(points, n, sizeof *points, by_signature);
     for (size_t i = 0; i < n; i++) {
-        size_t first = 0;
-        while (strcmp(sig[first], sig[i])) first++;
-        if (first != i) continue; /* in the group of an earlier point */
-        tasks[n_tasks].points = &points[filled];
-        for (size_t k = i; k < n; k++)
-            if (!strcmp(sig[k], sig[i])) points[filled++] = k;
-        tasks[n_tasks].n = (size_t)(&points[filled] - tasks[n_tasks].points);
-        n_tasks++;
+        if (i && !strcmp(sig[points[i]], sig[points[i - 1]])) {
+            tasks[n_tasks - 1].n++;
+            continue;
+        }
+        tasks[n_tasks++] = (emit_task){&points[i], 1};
     }
+    qsort(tasks, n_tasks, sizeof *tasks, by_first_point);
     free(sig);
     char abs_base[4096], logs[4200];
     if (!realpath(base, abs_base)) {

@@ -153,7 +153,7 @@ static int hash_dataset(EVP_MD_CTX *c, const scenario *p)
     return hash_data(c, full);
 }
 
-int numerics_key(const scenario *p, const char *rule, const char *init_from, char hex[65])
+int numerics_key(const scenario *p, const char *rule, const char *init_sha256, char hex[65])
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
@@ -194,13 +194,9 @@ int numerics_key(const scenario *p, const char *rule, const char *init_from, cha
         EVP_DigestUpdate(c, line, strlen(line));
     }
     int rc = rule ? hash_dataset(c, p) : 0;
-    if (!rc && init_from && init_from[0]) { /* --init-from: the initial state is numerics too */
-        char fh[65];
-        if (hash_file(init_from, fh)) rc = -1;
-        else {
-            snprintf(line, sizeof line, "init_from %s\n", fh);
-            EVP_DigestUpdate(c, line, strlen(line));
-        }
+    if (!rc && init_sha256 && init_sha256[0]) { /* --init-from: the initial state is numerics too */
+        snprintf(line, sizeof line, "init_from %s\n", init_sha256);
+        EVP_DigestUpdate(c, line, strlen(line));
     }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
@@ -437,19 +433,14 @@ static void json_epochs_from_csv(json_writer *w, const char *path)
 
 static int write_reused_json(const char *dir, const char *key, const char *root, const train_result *r,
                              const chip_config *hw, const chip_result *h, const train_options *o,
-                             const char *epochs_csv)
+                             const char *epochs_csv, const char *init_sha256)
 {
     atomic_file af;
     if (atomic_open(&af, dir, "run.json")) return -1;
     json_writer w;
     json_init(&w, af.f);
     json_begin_object(&w);
-    char ish[65] = "";
-    if (o->init_from[0] && hash_file(o->init_from, ish)) {
-        atomic_abort(&af);
-        return -1;
-    }
-    train_json_head(&w, o, &r->cfg, "run", ish);
+    train_json_head(&w, o, &r->cfg, "run", init_sha256);
     json_key(&w, "reused_training");
     json_begin_object(&w);
     json_kv_string(&w, "numerics_key", key);
@@ -493,15 +484,37 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     return atomic_commit(&af);
 }
 
+/* The cache folder and the key of rule at point p (init_sha256: the hash
+ * of --init-from's file, "" without), locked in *fd; 0, or -1. */
+static int open_entry(const scenario *p, const char *rule, const train_options *o, char *root, size_t root_len,
+                      char key[65], char init_sha256[65], int *fd)
+{
+    numerics_cache_root(p, root, root_len);
+    init_sha256[0] = '\0';
+    if (o->init_from[0] && hash_file(o->init_from, init_sha256)) return -1;
+    if (numerics_key(p, rule, init_sha256, key)) return -1;
+    return numerics_cache_lock(root, key, fd);
+}
+
+/* A training just run into o->out goes into the cache under key; 0, or
+ * EXIT_RUNTIME. */
+static int store_trained(const char *root, const char *key, const train_options *o, const train_result *res)
+{
+    char path[2200];
+    snprintf(path, sizeof path, "%s/epochs.csv", o->out);
+    struct stat st;
+    if (numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) return EXIT_RUNTIME;
+    note_trained(key);
+    return 0;
+}
+
 int numerics_train_or_reuse(const scenario *p, const char *rule, const train_options *o, const chip_config *hw,
                             int force, int *reused, train_result *res, chip_result *hres)
 {
-    char root[2100], key[65];
-    *reused = 0;
-    numerics_cache_root(p, root, sizeof root);
-    if (numerics_key(p, rule, o->init_from, key)) return EXIT_RUNTIME;
+    char root[2100], key[65], ish[65];
     int fd = -1;
-    if (numerics_cache_lock(root, key, &fd)) return EXIT_RUNTIME;
+    *reused = 0;
+    if (open_entry(p, rule, o, root, sizeof root, key, ish, &fd)) return EXIT_RUNTIME;
     char epochs_csv[4500];
     int hit = forced(force, key) ? 0 : numerics_cache_load(root, key, res, epochs_csv, sizeof epochs_csv);
     int rc = 0;
@@ -509,11 +522,7 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
         rc = EXIT_RUNTIME;
     } else if (!hit) {
         rc = chip_train(o, hw, res, hres);
-        char path[2200];
-        snprintf(path, sizeof path, "%s/epochs.csv", o->out);
-        struct stat st;
-        if (!rc && numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) rc = EXIT_RUNTIME;
-        if (!rc) note_trained(key);
+        if (!rc) rc = store_trained(root, key, o, res);
     } else {
         *reused = 1;
         run_status rs;
@@ -528,7 +537,7 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
             char to[2200];
             snprintf(to, sizeof to, "%s/epochs.csv", o->out);
             if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
-                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o, epochs_csv)) ||
+                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o, epochs_csv, ish)) ||
                 write_run_scenario(o, o->out) ||
                 run_status_done(&rs)) {
                 run_status_failed(&rs, f3_last_error());
@@ -543,23 +552,17 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
 int numerics_train_cached(const scenario *p, const char *rule, const train_options *o, int force, int *reused,
                           train_result *res)
 {
-    char root[2100], key[65];
-    *reused = 0;
-    numerics_cache_root(p, root, sizeof root);
-    if (numerics_key(p, rule, o->init_from, key)) return EXIT_RUNTIME;
+    char root[2100], key[65], ish[65];
     int fd = -1;
-    if (numerics_cache_lock(root, key, &fd)) return EXIT_RUNTIME;
+    *reused = 0;
+    if (open_entry(p, rule, o, root, sizeof root, key, ish, &fd)) return EXIT_RUNTIME;
     int hit = forced(force, key) ? 0 : numerics_cache_load(root, key, res, NULL, 0);
     int rc = 0;
     if (hit < 0) rc = EXIT_RUNTIME;
     else if (hit) *reused = 1;
     else {
         rc = train_run(o, "run", res);
-        char path[2200];
-        snprintf(path, sizeof path, "%s/epochs.csv", o->out);
-        struct stat st;
-        if (!rc && numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) rc = EXIT_RUNTIME;
-        if (!rc) note_trained(key);
+        if (!rc) rc = store_trained(root, key, o, res);
     }
     numerics_cache_unlock(fd);
     return rc;

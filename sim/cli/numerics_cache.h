@@ -25,10 +25,10 @@
 #include "train_run.h"
 
 /* The key of rule `rule` at scenario point p (hex, 64 characters + NUL),
- * with the bytes of init_from (--init-from's file; NULL or "": none);
+ * and init_sha256 (the SHA-256 of --init-from's file, hex; NULL or "": none);
  * rule NULL: see numerics_signature.
  * 0, or -1 with a message (a data file cannot be read). */
-int numerics_key(const scenario *p, const char *rule, const char *init_from, char hex[65]);
+int numerics_key(const scenario *p, const char *rule, const char *init_sha256, char hex[65]);
 
 /* What the numerics keys of point p say, for all its rules together (hex):
  * two points with the same signature train the same networks (the data
