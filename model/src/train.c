@@ -506,6 +506,12 @@ uint64_t f3_trainer_requantize_params(f3_trainer *tr)
 
 static int is_fixed(const f3_config *cfg, f3_tensor t) { return cfg->numerics.fmt[t].kind == F3_FMT_FIXED; }
 
+int f3_config_fixed_mode(const f3_config *cfg)
+{
+    return is_fixed(cfg, F3_T_WEIGHTS) && is_fixed(cfg, F3_T_ACTIVATIONS) && is_fixed(cfg, F3_T_ERROR) &&
+           is_fixed(cfg, F3_T_GRADIENTS) && (!f3_uses_feedback_matrix(cfg->algorithm) || is_fixed(cfg, F3_T_FEEDBACK));
+}
+
 /* Set up the number formats of a new trainer (streams, mode, tables,
  * scratch); 0 on success. */
 static int numerics_alloc(f3_trainer *tr)
@@ -523,8 +529,7 @@ static int numerics_alloc(f3_trainer *tr)
             for (size_t w = 0; w < K + 2; w++)
                 if (!(tr->qrng[t * (K + 2) + w] = stream_rng(cfg->seed, STREAM_QUANTIZE + (uint64_t)t, w))) return 1;
     }
-    tr->fixed_mode = is_fixed(cfg, F3_T_WEIGHTS) && is_fixed(cfg, F3_T_ACTIVATIONS) && is_fixed(cfg, F3_T_ERROR) &&
-                     is_fixed(cfg, F3_T_GRADIENTS) && (!f3_uses_feedback_matrix(cfg->algorithm) || is_fixed(cfg, F3_T_FEEDBACK));
+    tr->fixed_mode = f3_config_fixed_mode(cfg);
     size_t maxn = 0;
     for (size_t i = 0; i <= K; i++) maxn = cfg->widths[i] > maxn ? cfg->widths[i] : maxn;
     tr->ws_x = malloc(tr->ws_rows * cfg->widths[0] * sizeof(float));

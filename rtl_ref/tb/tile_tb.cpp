@@ -14,8 +14,16 @@
 // per bank, the tile's drain latency, a ternary ROM reading one entry per
 // lane per cycle).
 //
+// A quarter of the random cases, and part of the cycle set, run a batch of
+// 2 … BATCH_MAX samples: the tile accumulates Σ δz hᵀ exactly and applies
+// it after the batch's last sample; the testbench checks every sample's
+// values, W and b unchanged within the batch, the accumulators against the
+// exact sums, and W and b after the apply against model/'s step on the
+// whole batch (f3_layer_gradient with b = batch, f3_layer_update).
+//
 // usage: f3_tile_tb [--cases N] [--seed S]   (1000, 1); exit 0 only when
-// there are no mismatches and every step of the cycle set is within 2 %.
+// there are no mismatches and every step of every case is within 2 % of
+// the table.
 #include <algorithm>
 #include <cinttypes>
 #include <cstring>
@@ -38,12 +46,14 @@ using namespace tb;
 
 namespace {
 
-const char *const step_name[7] = {"none", "forward", "activation", "feedback", "dz", "gradient", "backprop"};
+const int NSTEP = 8; // o_step: 0 none, 1 … 7
+const char *const step_name[NSTEP] = {"none",     "forward",  "activation", "feedback",
+                                      "dz",       "gradient", "backprop",   "apply"};
 
 struct Tile {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vf3_tile> m;
-    uint64_t cyc[7] = {0};
+    uint64_t cyc[NSTEP] = {0};
     uint64_t total = 0;
     Tile() : ctx(new VerilatedContext), m(new Vf3_tile(ctx.get()))
     {
@@ -61,7 +71,7 @@ struct Tile {
     }
     void clear_counts()
     {
-        std::fill(cyc, cyc + 7, 0);
+        std::fill(cyc, cyc + NSTEP, 0);
         total = 0;
     }
     void reset()
@@ -93,7 +103,7 @@ struct Tile {
 };
 
 struct Door {
-    std::vector<Mem> w, bias, b, z, hb, dh, dz;
+    std::vector<Mem> w, bias, b, z, hb, dh, dz, acc, abias;
     Mem lut;
     explicit Door(VerilatedContext *ctx)
     {
@@ -106,6 +116,8 @@ struct Door {
             hb.push_back(find_mem(ctx, sc, "r_hb"));
             dh.push_back(find_mem(ctx, sc, "r_dh"));
             dz.push_back(find_mem(ctx, sc, "r_dz"));
+            abias.push_back(find_mem(ctx, sc, "r_abias"));
+            acc.push_back(find_mem(ctx, sc + ".accb", "r_a"));
         }
         lut = find_mem(ctx, "f3_tile", "r_lut");
     }
@@ -118,11 +130,12 @@ struct Case {
     f3_activation act, below_act;
     double lr;
     int wide; // inputs over the whole activation range (saturating the table)
+    size_t batch = 1; // samples per batch: > 1 accumulates and applies once per batch
 };
 
 struct Stats {
     uint64_t cases = 0, values = 0, mismatches = 0;
-    double max_dev[4][7] = {{0}}; // per P (1, 4, 16, 64) and step, relative deviation from the table
+    double max_dev[4][NSTEP] = {{0}}; // per P (1, 4, 16, 64) and step, relative deviation from the table
     uint64_t cycles = 0;
 };
 
@@ -138,9 +151,15 @@ bool same(Stats &st, const char *what, size_t i, double rtl, double ref)
     return false;
 }
 
-// the hardware configuration that describes the tile
-chip_config tile_hw(unsigned P)
+// the hardware configuration that describes the tile: P banks of W, each
+// with one read and one write port of one weight; at batch > 1 P more for
+// the accumulator (a bank beside each W bank, one read and one write port of
+// one accumulator word: error + activation bits + ⌈log₂ batch⌉).  The
+// table's banks are alike, so each gets ports of the wider word.
+chip_config tile_hw(unsigned P, const f3_config &cfg)
 {
+    const bool batched = cfg.batch_size > 1;
+    const double word = batched ? std::max(TB_WW / 8.0, chip_accumulator_bytes(&cfg)) : TB_WW / 8.0;
     chip_config hw;
     std::memset(&hw, 0, sizeof hw);
     hw.clock_mhz = 1000;
@@ -149,8 +168,8 @@ chip_config tile_hw(unsigned P)
     hw.step_latency = TB_LAT;
     hw.reg_capacity_bytes = 1 << 20;
     hw.sram_capacity_bytes = 1 << 30;
-    hw.sram_banks = P;
-    hw.sram_bytes_per_cycle_per_bank = 2.0 * TB_WW / 8.0; // one weight read and one written per cycle
+    hw.sram_banks = batched ? 2 * P : P;
+    hw.sram_bytes_per_cycle_per_bank = 2.0 * word; // one word read and one written per cycle
     hw.sram_transposed_factor = 1.0;
     hw.rom_encoding = CHIP_ROM_TERNARY2;
     hw.rom_bytes_per_cycle = P * 0.25; // one 2-bit entry per lane per cycle
@@ -159,14 +178,32 @@ chip_config tile_hw(unsigned P)
     return hw;
 }
 
-// run one case; returns 0 if it matched (cycle deviations are recorded in st)
 // the vector file for the Icarus testbench: one 32-bit hex word per line
 void vec_put(FILE *f, uint64_t v) { std::fprintf(f, "%08" PRIx32 "\n", (uint32_t)v); }
 
+// one sample's stimulus
+struct Sample {
+    std::vector<float> h, e, dz_in;
+    int32_t label;
+    float es;
+};
+
+// the ACW-bit accumulator word of the back door, sign-extended
+int64_t acc_sx(uint64_t raw)
+{
+    const int acw = TB_EW + TB_AW + TB_BLOG;
+    uint64_t m = (1ull << acw) - 1;
+    raw &= m;
+    if (raw >> (acw - 1)) raw |= ~m;
+    return (int64_t)raw;
+}
+
+// run one case (a batch of cs.batch samples); returns 0 if it matched
+// (cycle deviations are recorded in st)
 int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port,
              FILE *vec = nullptr)
 {
-    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C;
+    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, B = cs.batch;
     const unsigned P = 1u << cs.P_log;
     f3_config cfg = f3_config_default();
     const bool bp = cs.kind == 2;
@@ -191,27 +228,30 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     }
     cfg.optimizer = F3_OPT_SGD;
     cfg.lr = cs.lr;
-    cfg.batch_size = 1;
+    cfg.batch_size = B;
     cfg.seed = rng.next() % 1000000 + 1;
     set_formats(&cfg);
     f3_trainer *tr = nullptr;
-    if (f3_trainer_alloc(&cfg, F3_TASK_CLASSIFICATION, 1, &tr) != F3_OK) {
+    if (f3_trainer_alloc(&cfg, F3_TASK_CLASSIFICATION, B, &tr) != F3_OK) {
         std::fprintf(stderr, "tb: trainer: %s\n", f3_last_error());
         std::exit(2);
     }
     f3_layer *L = &tr->layers[layer];
     const f3_activation act = bp ? cfg.output_act : cfg.hidden_act;
 
-    // inputs and errors, on their grids
-    std::vector<float> h(ni), e(C), dz_in(no);
+    // inputs and errors of the batch, on their grids
+    std::vector<Sample> smp(B);
     int64_t amax = cs.wide ? (1ll << (A.w - 1)) - 1 : (1ll << (A.f + 1));
-    for (auto &v : h) v = (float)A.val(rng.range(-amax, amax));
-    for (auto &v : e) v = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
-    for (auto &v : dz_in) v = (float)E.val(rng.range(-(1ll << (E.f - 2)), 1ll << (E.f - 2)));
-    int32_t label = (int32_t)rng.range(0, (int64_t)C - 1);
-    float es = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
+    for (Sample &x : smp) {
+        x.h.resize(ni), x.e.resize(C), x.dz_in.resize(no);
+        for (auto &v : x.h) v = (float)A.val(rng.range(-amax, amax));
+        for (auto &v : x.e) v = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
+        for (auto &v : x.dz_in) v = (float)E.val(rng.range(-(1ll << (E.f - 2)), 1ll << (E.f - 2)));
+        x.label = (int32_t)rng.range(0, (int64_t)C - 1);
+        x.es = (float)E.val(rng.range(-(1ll << E.f), 1ll << E.f));
+    }
 
-    // ---- the RTL ------------------------------------------------------------
+    // ---- load the tile ------------------------------------------------------
     t.reset();
     Vf3_tile *m = t.m.get();
     m->i_n_in = ni;
@@ -224,6 +264,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     m->i_train = 1;
     m->i_bp = bp;
     m->i_lr_m = lr_mantissa(cfg.lr);
+    m->i_batch = B;
     f3_act_table tab;
     f3_format af = A.m();
     f3_act_table_init(&tab, act, &af);
@@ -248,145 +289,172 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
         for (unsigned k = 0; k < 257; k++) door.lut.set(k, A.raw(A.code(tab.T[k])));
     }
 
-    std::vector<int64_t> y_rtl, d_rtl;
-    size_t hs = 0, es_sent = 0;
-    const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
-    t.clear_counts();
-    uint64_t guard = 0;
-    bool started = false;
-    for (;;) {
-        // drive the streams (random stalls)
-        m->i_h_valid = hs < ni && rng.coin(80);
-        m->i_h_data = (uint32_t)A.raw(A.code(h[hs < ni ? hs : 0]));
-        bool e_ok = bp ? y_rtl.size() == no : true; // the loss needs y first
-        m->i_e_valid = es_sent < e_need && e_ok && rng.coin(80);
-        if (bp)
-            m->i_e_data = (uint32_t)E.raw(E.code(dz_in[es_sent < no ? es_sent : 0])), m->i_e_idx = es_sent;
-        else if (cs.kind == 0)
-            m->i_e_data = (uint32_t)E.raw(E.code(es)), m->i_e_idx = label;
-        else
-            m->i_e_data = (uint32_t)E.raw(E.code(e[es_sent < C ? es_sent : 0])), m->i_e_idx = es_sent;
-        m->i_y_ready = rng.coin(85);
-        m->i_d_ready = rng.coin(85);
-        m->eval();
-        bool hf = m->i_h_valid && m->o_h_ready, ef = m->i_e_valid && m->o_e_ready;
-        bool yf = m->o_y_valid && m->i_y_ready, df = m->o_d_valid && m->i_d_ready;
-        if (yf) y_rtl.push_back(A.sx(m->o_y_data));
-        if (df) d_rtl.push_back(E.sx(m->o_d_data));
-        if (m->o_step) started = true;
-        t.tick();
-        hs += hf;
-        es_sent += ef;
-        m->i_h_valid = m->i_e_valid = 0;
-        if (started && m->o_idle && hs == ni && y_rtl.size() == no && (!bp || d_rtl.size() == ni)) break;
-        if (++guard > 50000000) {
-            std::fprintf(stderr, "tb: the tile hangs (step %u)\n", (unsigned)m->o_step);
-            std::exit(1);
-        }
-    }
-    st.cycles += t.total;
-    uint64_t cyc[7];
-    std::copy(t.cyc, t.cyc + 7, cyc);
-
-    // ---- the model -------------------------------------------------------------
-    const f3_format fa = A.m(), fw = W.m(), fe = E.m();
-    std::vector<float> Wold(L->W, L->W + ni * no), b_old(L->b, L->b + no);
-    std::vector<double> zref(no), dh_ref(no), d_ref(ni);
-    f3_gemm_exact_ref(0, 1, 1, no, ni, h.data(), ni, L->W, ni, zref.data(), &fa, &fw);
-    std::vector<float> y_ref(no), dz(no), dz_prev(ni);
-    f3_layer_forward(tr, layer, h.data(), y_ref.data(), F3_MEM_INPUTS, F3_MEM_WORK, 1);
-    if (bp) {
-        for (size_t j = 0; j < no; j++) dz[j] = dz_in[j], dh_ref[j] = dz_in[j];
-        f3_layer_gradient(tr, layer, dz.data(), h.data(), F3_MEM_ACTBUF, 1);
-        f3_layer_backprop(tr, layer, dz.data(), h.data(), dz_prev.data(), 1);
-        std::vector<double> dx(ni);
-        f3_gemm_exact_ref(0, 0, 1, ni, no, dz.data(), no, Wold.data(), ni, dx.data(), &fe, &fw);
-        for (size_t k = 0; k < ni; k++) d_ref[k] = requant(dx[k], E);
-    } else {
-        const f3_format fb = {F3_FMT_FIXED, 2, 6, F3_ROUND_NEAREST_EVEN};
-        if (cs.kind == 0) {
-            for (size_t j = 0; j < no; j++) dh_ref[j] = requant((double)es * L->B[(size_t)label * no + j], E);
-        } else {
-            std::vector<double> dx(no);
-            f3_gemm_exact_ref(0, 0, 1, no, C, e.data(), C, L->B, no, dx.data(), &fe, &fb);
-            for (size_t j = 0; j < no; j++) dh_ref[j] = requant(dx[j], E);
-        }
-        f3_layer_direct_feedback(tr, layer, e.data(), cs.kind == 0 ? &es : nullptr, &label, y_ref.data(),
-                                 F3_MEM_WORK, dz.data(), 1);
-        f3_layer_gradient(tr, layer, dz.data(), h.data(), F3_MEM_INPUTS, 1);
-    }
-    f3_layer_update(tr, layer);
-
-    // ---- compare --------------------------------------------------------------
     const uint64_t before = st.mismatches;
-    const int ZF = A.f + W.f;
-    for (size_t j = 0; j < no; j++) {
-        const int ln = lane(j);
-        const size_t r = lrow(j);
-        int64_t zc, hc, dhc, dzc, bc;
-        if (port) {
-            zc = (int64_t)t.cfg_read(4, j, 0), hc = (int64_t)t.cfg_read(5, j, 0), dhc = (int64_t)t.cfg_read(6, j, 0);
-            dzc = (int64_t)t.cfg_read(7, j, 0), bc = (int64_t)t.cfg_read(1, j, 0);
+    const f3_format fa = A.m(), fw = W.m(), fe = E.m();
+    const std::vector<float> Wold(L->W, L->W + ni * no), b_old(L->b, L->b + no);
+    // the batch's δz and inputs for model/'s gradient, and the exact sums
+    // the accumulators must hold (in units of 2^−(EF+AF))
+    std::vector<float> DZ(B * no), H(B * ni);
+    std::vector<int64_t> acc_ref(no * ni, 0), abias_ref(no, 0);
+    chip_config hw = tile_hw(P, cfg);
+    chip_step_cycles ref = chip_tile_cycles(&hw, &cfg, layer, 1);
+    const uint64_t tab_c[NSTEP] = {0,          ref.forward,  ref.activation, ref.feedback,
+                                   ref.dz,     ref.gradient, ref.backprop,   ref.apply};
+
+    for (size_t sn = 0; sn < B; sn++) {
+        const Sample &x = smp[sn];
+        const bool last = sn + 1 == B;
+        // ---- the RTL: one sample (and, after the batch's last, the apply) ------
+        std::vector<int64_t> y_rtl, d_rtl;
+        size_t hs = 0, es_sent = 0;
+        const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
+        t.clear_counts();
+        uint64_t guard = 0;
+        bool started = false;
+        for (;;) {
+            // drive the streams (random stalls)
+            m->i_h_valid = hs < ni && rng.coin(80);
+            m->i_h_data = (uint32_t)A.raw(A.code(x.h[hs < ni ? hs : 0]));
+            bool e_ok = bp ? y_rtl.size() == no : true; // the loss needs y first
+            m->i_e_valid = es_sent < e_need && e_ok && rng.coin(80);
+            if (bp)
+                m->i_e_data = (uint32_t)E.raw(E.code(x.dz_in[es_sent < no ? es_sent : 0])), m->i_e_idx = es_sent;
+            else if (cs.kind == 0)
+                m->i_e_data = (uint32_t)E.raw(E.code(x.es)), m->i_e_idx = x.label;
+            else
+                m->i_e_data = (uint32_t)E.raw(E.code(x.e[es_sent < C ? es_sent : 0])), m->i_e_idx = es_sent;
+            m->i_y_ready = rng.coin(85);
+            m->i_d_ready = rng.coin(85);
+            m->eval();
+            bool hf = m->i_h_valid && m->o_h_ready, ef = m->i_e_valid && m->o_e_ready;
+            bool yf = m->o_y_valid && m->i_y_ready, df = m->o_d_valid && m->i_d_ready;
+            if (yf) y_rtl.push_back(A.sx(m->o_y_data));
+            if (df) d_rtl.push_back(E.sx(m->o_d_data));
+            if (m->o_step) started = true;
+            t.tick();
+            hs += hf;
+            es_sent += ef;
+            m->i_h_valid = m->i_e_valid = 0;
+            if (started && m->o_idle && hs == ni && y_rtl.size() == no && (!bp || d_rtl.size() == ni)) break;
+            if (++guard > 50000000) {
+                std::fprintf(stderr, "tb: the tile hangs (step %u)\n", (unsigned)m->o_step);
+                std::exit(1);
+            }
+        }
+        st.cycles += t.total;
+        uint64_t cyc[NSTEP];
+        std::copy(t.cyc, t.cyc + NSTEP, cyc);
+
+        // ---- the model: this sample ----------------------------------------------
+        std::vector<double> zref(no), dh_ref(no), d_ref(ni);
+        f3_gemm_exact_ref(0, 1, 1, no, ni, x.h.data(), ni, L->W, ni, zref.data(), &fa, &fw);
+        std::vector<float> y_ref(no), dz(no), dz_prev(ni);
+        f3_layer_forward(tr, layer, x.h.data(), y_ref.data(), F3_MEM_INPUTS, F3_MEM_WORK, 1);
+        if (bp) {
+            for (size_t j = 0; j < no; j++) dz[j] = x.dz_in[j], dh_ref[j] = x.dz_in[j];
+            f3_layer_backprop(tr, layer, dz.data(), x.h.data(), dz_prev.data(), 1);
+            std::vector<double> dx(ni);
+            f3_gemm_exact_ref(0, 0, 1, ni, no, dz.data(), no, Wold.data(), ni, dx.data(), &fe, &fw);
+            for (size_t k = 0; k < ni; k++) d_ref[k] = requant(dx[k], E);
         } else {
-            const int zw = A.w + W.w + TB_KWID + 3; // the tile's ZW
-            uint64_t zr = door.z[ln].get(r);
-            zc = (zr >> (zw - 1)) & 1 ? (int64_t)(zr | ~((1ull << zw) - 1)) : (int64_t)zr;
-            hc = A.sx(door.hb[ln].get(r)), dhc = E.sx(door.dh[ln].get(r)), dzc = E.sx(door.dz[ln].get(r));
-            bc = W.sx(door.bias[ln].get(r));
+            const f3_format fb = {F3_FMT_FIXED, 2, 6, F3_ROUND_NEAREST_EVEN};
+            if (cs.kind == 0) {
+                for (size_t j = 0; j < no; j++)
+                    dh_ref[j] = requant((double)x.es * L->B[(size_t)x.label * no + j], E);
+            } else {
+                std::vector<double> dx(no);
+                f3_gemm_exact_ref(0, 0, 1, no, C, x.e.data(), C, L->B, no, dx.data(), &fe, &fb);
+                for (size_t j = 0; j < no; j++) dh_ref[j] = requant(dx[j], E);
+            }
+            f3_layer_direct_feedback(tr, layer, x.e.data(), cs.kind == 0 ? &x.es : nullptr, &x.label, y_ref.data(),
+                                     F3_MEM_WORK, dz.data(), 1);
         }
-        same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
-        same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
-        same(st, "h (stream)", j, A.val(y_rtl[j]), y_ref[j]);
-        same(st, "dh", j, E.val(dhc), dh_ref[j]);
-        same(st, "dz", j, E.val(dzc), dz[j]);
-        same(st, "b", j, W.val(bc), L->b[j]);
-        for (size_t k = 0; k < ni; k++) {
-            int64_t wc = port ? (int64_t)t.cfg_read(0, j, k) : W.sx(door.w[ln].get(r * TB_NI_MAX + k));
-            same(st, "W", j * ni + k, W.val(wc), L->W[j * ni + k]);
+        std::copy(dz.begin(), dz.end(), DZ.begin() + (ptrdiff_t)(sn * no));
+        std::copy(x.h.begin(), x.h.end(), H.begin() + (ptrdiff_t)(sn * ni));
+        for (size_t j = 0; j < no; j++) {
+            const int64_t dzc = E.code(dz[j]);
+            abias_ref[j] += dzc << A.f;
+            for (size_t k = 0; k < ni; k++) acc_ref[j * ni + k] += dzc * A.code(x.h[k]);
         }
-    }
-    if (bp)
-        for (size_t k = 0; k < ni; k++) {
-            same(st, "delta out", k, E.val(d_rtl[k]), d_ref[k]);
-            // the tile below finishes model/'s δz_{i−1} with its own f'(h_{i−1})
-            double dzp = requant(E.val(d_rtl[k]) * f3_act_derivative_of_output(cfg.hidden_act, h[k]), E);
-            same(st, "dz below (f3_layer_backprop)", k, dzp, dz_prev[k]);
+        if (last) {
+            // model/'s step on the whole batch: δW = round(Σ δz hᵀ), W ← round(W − lr·δW)
+            f3_layer_gradient(tr, layer, DZ.data(), H.data(), bp ? F3_MEM_ACTBUF : F3_MEM_INPUTS, B);
+            f3_layer_update(tr, layer);
         }
 
-    // ---- cycles ----------------------------------------------------------------
-    chip_config hw = tile_hw(P);
-    chip_step_cycles ref = chip_tile_cycles(&hw, &cfg, layer, 1);
-    const uint64_t tab_c[7] = {0, ref.forward, ref.activation, ref.feedback, ref.dz, ref.gradient, ref.backprop};
-    for (int s = 1; s < 7; s++) {
-        double dev;
-        if (tab_c[s] == 0 && cyc[s] == 0) continue;
-        dev = tab_c[s] ? std::fabs((double)cyc[s] - (double)tab_c[s]) / (double)tab_c[s] : 1.0;
-        double &mx = st.max_dev[p_index(cs.P_log)][s];
-        if (dev > mx) mx = dev;
-        if (verbose)
-            std::printf("  P %u, %zu -> %zu, %s: rtl %" PRIu64 " cycles, table %" PRIu64 " cycles (%.2f %%)\n", P, ni, no,
-                        step_name[s], cyc[s], tab_c[s], 100 * dev);
+        // ---- compare: this sample's values, W and b (the model's after the
+        //      batch's last sample, else unchanged), the accumulators --------------
+        const int ZF = A.f + W.f;
+        for (size_t j = 0; j < no; j++) {
+            const int ln = lane(j);
+            const size_t r = lrow(j);
+            int64_t zc, hc, dhc, dzc, bc;
+            if (port) {
+                zc = (int64_t)t.cfg_read(4, j, 0), hc = (int64_t)t.cfg_read(5, j, 0), dhc = (int64_t)t.cfg_read(6, j, 0);
+                dzc = (int64_t)t.cfg_read(7, j, 0), bc = (int64_t)t.cfg_read(1, j, 0);
+            } else {
+                const int zw = A.w + W.w + TB_KWID + 3; // the tile's ZW
+                uint64_t zr = door.z[ln].get(r);
+                zc = (zr >> (zw - 1)) & 1 ? (int64_t)(zr | ~((1ull << zw) - 1)) : (int64_t)zr;
+                hc = A.sx(door.hb[ln].get(r)), dhc = E.sx(door.dh[ln].get(r)), dzc = E.sx(door.dz[ln].get(r));
+                bc = W.sx(door.bias[ln].get(r));
+            }
+            same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
+            same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
+            same(st, "h (stream)", j, A.val(y_rtl[j]), y_ref[j]);
+            same(st, "dh", j, E.val(dhc), dh_ref[j]);
+            same(st, "dz", j, E.val(dzc), dz[j]);
+            same(st, last ? "b" : "b (within the batch)", j, W.val(bc), last ? L->b[j] : b_old[j]);
+            if (!last) same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
+            for (size_t k = 0; k < ni; k++) {
+                int64_t wc = port ? (int64_t)t.cfg_read(0, j, k) : W.sx(door.w[ln].get(r * TB_NI_MAX + k));
+                same(st, last ? "W" : "W (within the batch)", j * ni + k, W.val(wc),
+                     last ? L->W[j * ni + k] : Wold[j * ni + k]);
+                if (B > 1)
+                    same(st, "accumulator", j * ni + k, (double)acc_sx(door.acc[ln].get(r * TB_NI_MAX + k)),
+                         (double)acc_ref[j * ni + k]);
+            }
+        }
+        if (bp)
+            for (size_t k = 0; k < ni; k++) {
+                same(st, "delta out", k, E.val(d_rtl[k]), d_ref[k]);
+                // the tile below finishes model/'s δz_{i−1} with its own f'(h_{i−1})
+                double dzp = requant(E.val(d_rtl[k]) * f3_act_derivative_of_output(cfg.hidden_act, x.h[k]), E);
+                same(st, "dz below (f3_layer_backprop)", k, dzp, dz_prev[k]);
+            }
+
+        // ---- cycles: every step of this sample (the apply: of the batch) --------
+        for (int sx = 1; sx < NSTEP; sx++) {
+            const uint64_t want = sx == 7 && !last ? 0 : tab_c[sx];
+            if (want == 0 && cyc[sx] == 0) continue;
+            double dev = want ? std::fabs((double)cyc[sx] - (double)want) / (double)want : 1.0;
+            double &mx = st.max_dev[p_index(cs.P_log)][sx];
+            if (dev > mx) mx = dev;
+            if (verbose)
+                std::printf("  P %u, %zu -> %zu, batch %zu, %s: rtl %" PRIu64 " cycles, table %" PRIu64 " cycles (%.2f %%)\n",
+                            P, ni, no, B, step_name[sx], cyc[sx], want, 100 * dev);
+        }
+        if (vec && B == 1 && st.mismatches == before) {
+            // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
+            // tile gave (and model/ confirmed): y, W', b', δ out
+            const unsigned fbm = bp ? 0 : cs.kind == 0 ? 1 : 2;
+            const uint64_t head[10] = {ni, no, C, act_mode(act), bp ? 3u : dact_mode(act), fbm, bp ? 1u : 0u,
+                                       lr_mantissa(cfg.lr), (uint64_t)x.label, E.raw(E.code(x.es))};
+            for (uint64_t v : head) vec_put(vec, v);
+            for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(Wold[k])));
+            for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b_old[j])));
+            for (size_t k = 0; k < C * no; k++) vec_put(vec, bp ? 0 : b_code(L->B[k]));
+            for (unsigned k = 0; k < 257; k++) vec_put(vec, A.raw(A.code(tab.T[k])));
+            for (size_t k = 0; k < ni; k++) vec_put(vec, A.raw(A.code(x.h[k])));
+            for (size_t k = 0; k < C; k++) vec_put(vec, E.raw(E.code(x.e[k])));
+            for (size_t j = 0; j < no; j++) vec_put(vec, E.raw(E.code(x.dz_in[j])));
+            for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[j]));
+            for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(L->W[k])));
+            for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(L->b[j])));
+            for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[k]) : 0);
+        }
     }
     st.cases++;
-    if (vec && st.mismatches == before) {
-        // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
-        // tile gave (and model/ confirmed): y, W', b', δ out
-        const unsigned fbm = bp ? 0 : cs.kind == 0 ? 1 : 2;
-        const uint64_t head[10] = {ni, no, C, act_mode(act), bp ? 3u : dact_mode(act), fbm, bp ? 1u : 0u,
-                                   lr_mantissa(cfg.lr), (uint64_t)label, E.raw(E.code(es))};
-        for (uint64_t v : head) vec_put(vec, v);
-        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(Wold[k])));
-        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b_old[j])));
-        for (size_t k = 0; k < C * no; k++) vec_put(vec, bp ? 0 : b_code(L->B[k]));
-        for (unsigned k = 0; k < 257; k++) vec_put(vec, A.raw(A.code(tab.T[k])));
-        for (size_t k = 0; k < ni; k++) vec_put(vec, A.raw(A.code(h[k])));
-        for (size_t k = 0; k < C; k++) vec_put(vec, E.raw(E.code(e[k])));
-        for (size_t j = 0; j < no; j++) vec_put(vec, E.raw(E.code(dz_in[j])));
-        for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[j]));
-        for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(L->W[k])));
-        for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(L->b[j])));
-        for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[k]) : 0);
-    }
     f3_trainer_free(tr);
     return st.mismatches != before;
 }
@@ -429,6 +497,10 @@ int main(int argc, char **argv)
                 Case cs{P_log, TB_NI_MAX, o, 10, kind, F3_ACT_TANH, F3_ACT_TANH, 0.01, 0};
                 cs.n_in = kind == 2 ? TB_NI_MAX - 3 : TB_NI_MAX;
                 if (run_case(t, door, cs, rng, cyc_st, true, P_log == 0 && o == outs[0] && kind == 0)) rc = 1;
+                // the same at batch 3: accumulation and the per-batch apply
+                if (o != outs[0]) continue;
+                cs.batch = 3;
+                if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
             }
         }
     }
@@ -447,6 +519,7 @@ int main(int argc, char **argv)
         if (cs.kind == 2) cs.act = rng.coin(50) ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
         cs.lr = lrs[rng.range(0, 3)];
         cs.wide = rng.coin(30);
+        cs.batch = rng.coin(25) ? (size_t)rng.range(2, TB_BATCH_MAX) : 1;
         if (run_case(t, door, cs, rng, st, false, false)) rc = 1;
     }
     std::printf("random cases: %" PRIu64 " cases, %" PRIu64 " values compared, %" PRIu64 " mismatches, %" PRIu64
@@ -457,15 +530,16 @@ int main(int argc, char **argv)
     std::printf("largest deviation from chip_tile_cycles() per step [%%] (cycle set | random cases):\n");
     for (int p = 0; p < 4; p++) {
         std::printf("  P %2u:", 1u << (2 * p));
-        for (int s = 1; s < 7; s++)
+        for (int s = 1; s < NSTEP; s++)
             std::printf(" %s %.2f | %.2f;", step_name[s], 100 * cyc_st.max_dev[p][s], 100 * st.max_dev[p][s]);
         std::printf("\n");
-        for (int s = 1; s < 7; s++)
-            if (cyc_st.max_dev[p][s] > 0.02) {
-                std::fprintf(stderr, "FAIL: P %u, %s: %.2f %% from the table (limit 2 %%)\n", 1u << (2 * p), step_name[s],
-                             100 * cyc_st.max_dev[p][s]);
-                rc = 1;
-            }
+        for (int s = 1; s < NSTEP; s++)
+            for (const Stats *x : {&cyc_st, &st})
+                if (x->max_dev[p][s] > 0.02) {
+                    std::fprintf(stderr, "FAIL: P %u, %s: %.2f %% from the table in the %s (limit 2 %%)\n", 1u << (2 * p),
+                                 step_name[s], 100 * x->max_dev[p][s], x == &st ? "random cases" : "cycle set");
+                    rc = 1;
+                }
     }
     // 3. vectors for the Icarus testbench (tb/tile_iverilog_tb.v): small
     //    random cases, written only when they matched model/

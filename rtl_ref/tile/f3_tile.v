@@ -5,7 +5,10 @@
 // δh = Bᵀe from a ternary feedback ROM), as an output tile (δh = the loss's
 // δz streamed in) and with BP (δh streamed in from the tile above; with
 // BP = 1 it also computes δ_{i−1} = round(W_iᵀ δz_i), streamed out), with
-// the SGD update at batch 1 (W ← round(W − lr·round(δz hᵀ))).
+// SGD: at batch 1 the update in place (W ← round(W − lr·round(δz hᵀ))); at
+// batch B > 1 (BATCH_MAX > 1) the exact sum Σ δz hᵀ of the batch in an
+// accumulator bank beside each weight bank, then the per-batch apply
+// (W ← round(W − lr·round(Σ δz hᵀ))), as model/ does it.
 //
 // Steps of one sample (o_step), each `compute` issue cycles plus a fixed
 // drain of LAT cycles (the pipeline's depth is 2: issue, then read/compute/
@@ -15,9 +18,15 @@
 //   3 feedback   δh = Bᵀe          f (one-hot e) or f·C (dense e)
 //   4 δz         δz = δh ⊙ f'(h)   f        (and the bias update b ← b − lr·δz)
 //   6 backprop   δ_{i−1} = Wᵀδz    f·n_in   (BP = 1; lanes over rows, adder tree)
-//   5 gradient   W ← W − lr·δz hᵀ  f·n_in   (read and write through the bank's two ports)
+//   5 gradient   W ← W − lr·δz hᵀ  f·n_in   (read and write through the bank's two ports;
+//                or A ← A + δz hᵀ at batch > 1, through the accumulator bank's)
+//   7 apply      W ← W − lr·A      f·n_in   (after the batch's last sample; batch > 1)
 // Row j of W lives in bank j mod P (one bank per lane, one read and one
-// write port each); biases and the per-row buffers are registers.
+// write port each), its accumulator row likewise in accumulator bank j mod P;
+// biases, their accumulators and the per-row buffers are registers.  The
+// bias is updated in the δz step: at batch 1 from δz, at batch > 1 in the
+// batch's last sample from its accumulated Σ δz (b is next read by the next
+// sample's activation step, after the apply).
 `default_nettype none
 /* verilator lint_off PINCONNECTEMPTY */
 /* verilator lint_off UNUSEDSIGNAL */
@@ -29,6 +38,7 @@ module f3_tile #(
     parameter integer NO_MAX  = 64,    // largest n_out [values]
     parameter integer C_MAX   = 16,    // largest number of classes C (feedback ROM rows) [values]
     parameter integer BP      = 1,     // 1: the backprop step and the δ out stream exist
+    parameter integer BATCH_MAX = 1,   // largest batch [samples]; > 1: accumulator banks and the apply step
     parameter integer LAT     = 1,     // drain cycles after every step [cycles], >= 1 (pipeline depth 2)
     parameter integer AW = 16, AF = 12, // activations: q(AW-AF).AF [bits]
     parameter integer WW = 16, WF = 14, // weights and biases: q(WW-WF).WF [bits]
@@ -50,6 +60,7 @@ module f3_tile #(
     input  wire                 i_train,        // 1: δz, (backprop,) gradient and update steps
     input  wire                 i_bp,           // 1: backprop step and δ out (needs BP = 1)
     input  wire [LRW-1:0]       i_lr_m,         // learning rate · 2^LR_S (unsigned)
+    input  wire [15:0]          i_batch,        // samples in this batch [samples], 1..BATCH_MAX; constant while a batch runs
     // configuration memory port: loads W, b, B and the table, reads everything back (idle only)
     input  wire                 i_cfg_we,
     input  wire [2:0]           i_cfg_sel,      // 0 W[row][col], 1 b[row], 2 B[row=class][col] (2 bits: 01 +1, 11 −1, 00 0), 3 table[col],
@@ -76,7 +87,7 @@ module f3_tile #(
     input  wire                 i_d_ready,
     output wire [EW-1:0]        o_d_data,
     // status
-    output wire [2:0]           o_step,         // 0 none, 1 forward, 2 activation, 3 feedback, 4 δz, 5 gradient, 6 backprop
+    output wire [2:0]           o_step,         // 0 none, 1 forward, 2 activation, 3 feedback, 4 δz, 5 gradient, 6 backprop, 7 apply
     output wire                 o_idle          // waiting for a sample's inputs, nothing running
 );
     // Lint waivers (deliberate, set above the module): the rounding units' saturation flags are not
@@ -103,9 +114,11 @@ module f3_tile #(
     localparam integer UW0  = WW + FF - WF + 1;
     localparam integer UW1  = LRW + GW + 2;
     localparam integer UW   = (UW0 > UW1 ? UW0 : UW1) + 1;               // update's width
+    localparam integer BLOG = BATCH_MAX > 1 ? $clog2(BATCH_MAX) : 0;
+    localparam integer ACW  = EW + AW + BLOG;                            // accumulator: Σ δz·h, EF+AF fraction bits, exact
 
-    localparam [2:0] S_LOAD = 3'd0, S_FWD = 3'd1, S_ACT = 3'd2, S_FB = 3'd3, S_DZ = 3'd4,
-                     S_GRAD = 3'd5, S_BP = 3'd6, S_WAIT = 3'd7;
+    localparam [3:0] S_LOAD = 4'd0, S_FWD = 4'd1, S_ACT = 4'd2, S_FB = 4'd3, S_DZ = 4'd4,
+                     S_GRAD = 4'd5, S_BP = 4'd6, S_APPLY = 4'd7, S_WAIT = 4'd8;
 
     // ---- lanes in use ---------------------------------------------------------
     wire [2:0] w_lg = (LANES_RT != 0) ? i_lanes_log2 : LGP[2:0];
@@ -113,7 +126,8 @@ module f3_tile #(
     wire [15:0] w_f  = (i_n_out + w_pu - 16'd1) >> w_lg;               // groups f = ⌈n_out/P⌉
 
     // ---- control state ------------------------------------------------------
-    reg [2:0]      r_state;
+    reg [3:0]      r_state;
+    reg [15:0]     r_bcnt;       // samples of this batch done (batch > 1)
     reg            r_drain;      // 0 issuing, 1 draining
     reg [7:0]      r_dcnt;       // drain cycles done
     reg [15:0]     r_g, r_k, r_c;  // group, input index / column, class
@@ -127,10 +141,14 @@ module f3_tile #(
     wire        w_h_done = r_hcnt == i_n_in;
     wire        w_e_done = r_ecnt == w_e_need;
     assign o_h_ready = r_state == S_LOAD && !w_h_done;
-    assign o_e_ready = !w_e_done && r_state != S_GRAD && r_state != S_BP && !(r_state == S_DZ);
+    assign o_e_ready = !w_e_done && r_state != S_GRAD && r_state != S_BP && r_state != S_DZ && r_state != S_APPLY;
+    // batch > 1: accumulate, and apply after the batch's last sample
+    wire w_batched = BATCH_MAX > 1 && i_batch > 16'd1;
+    wire w_bfirst  = r_bcnt == 16'd0;
+    wire w_blast   = r_bcnt == i_batch - 16'd1;
     wire w_h_fire = i_h_valid && o_h_ready;
     wire w_e_fire = i_e_valid && o_e_ready;
-    assign o_step = (r_state == S_LOAD || r_state == S_WAIT) ? 3'd0 : r_state;
+    assign o_step = (r_state == S_LOAD || r_state == S_WAIT) ? 3'd0 : r_state[2:0];
     assign o_idle = r_state == S_LOAD && r_hcnt == 16'd0 && !r_ysend && !r_dsend;
 
     // issue: the position of this cycle's work
@@ -145,7 +163,7 @@ module f3_tile #(
         w_last  = 1'b1;
         w_end   = 1'b0;
         case (r_state)
-            S_FWD, S_GRAD: begin w_first = r_k == 16'd0; w_last = w_klast; w_end = w_klast && w_glast; end
+            S_FWD, S_GRAD, S_APPLY: begin w_first = r_k == 16'd0; w_last = w_klast; w_end = w_klast && w_glast; end
             S_ACT, S_DZ:   begin w_end = w_glast; end
             S_FB: if (i_fb_mode == 2'd2) begin w_first = r_c == 16'd0; w_last = w_clast; w_end = w_clast && w_glast; end
                   else w_end = w_glast;
@@ -155,8 +173,8 @@ module f3_tile #(
     end
 
     // the next step after `s` (and whether its inputs are there)
-    function [2:0] after;
-        input [2:0] s;
+    function [3:0] after;
+        input [3:0] s;
         begin
             case (s)
                 S_FWD:  after = S_ACT;
@@ -164,6 +182,7 @@ module f3_tile #(
                 S_FB:   after = S_DZ;
                 S_DZ:   after = (BP != 0 && i_bp) ? S_BP : S_GRAD;
                 S_BP:   after = S_GRAD;
+                S_GRAD: after = (w_batched && w_blast) ? S_APPLY : S_LOAD;
                 default: after = S_LOAD;
             endcase
         end
@@ -171,7 +190,7 @@ module f3_tile #(
 
     always @(posedge i_clk) begin
         if (i_rst) begin
-            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0;
+            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0; r_bcnt <= 16'd0;
             r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
             r_hcnt <= 16'd0; r_ecnt <= 16'd0; r_label <= 16'd0; r_es <= {EW{1'b0}};
         end else begin
@@ -190,7 +209,7 @@ module f3_tile #(
                 default: if (!r_drain) begin
                     // advance the loops
                     case (r_state)
-                        S_FWD, S_GRAD: if (w_klast) begin r_k <= 16'd0; r_g <= r_g + 16'd1; end
+                        S_FWD, S_GRAD, S_APPLY: if (w_klast) begin r_k <= 16'd0; r_g <= r_g + 16'd1; end
                                        else r_k <= r_k + 16'd1;
                         S_FB: if (i_fb_mode == 2'd2 && !w_clast) r_c <= r_c + 16'd1;
                               else begin r_c <= 16'd0; r_g <= r_g + 16'd1; end
@@ -206,6 +225,7 @@ module f3_tile #(
                         r_state <= after(r_state);
                         r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
                         if (after(r_state) == S_LOAD) begin r_hcnt <= 16'd0; r_ecnt <= 16'd0; end
+                        if (r_state == S_GRAD && w_batched) r_bcnt <= w_blast ? 16'd0 : r_bcnt + 16'd1;
                     end
                 end
             endcase
@@ -214,7 +234,7 @@ module f3_tile #(
 
     // ---- stage 1: what was issued last cycle ----------------------------------
     reg        p_v, p_first, p_last;
-    reg [2:0]  p_state;
+    reg [3:0]  p_state;
     reg [15:0] p_g, p_k, p_c;
     always @(posedge i_clk) begin
         if (i_rst) p_v <= 1'b0;
@@ -222,7 +242,8 @@ module f3_tile #(
         p_state <= r_state; p_g <= r_g; p_k <= r_k; p_c <= r_c; p_first <= w_first; p_last <= w_last;
     end
     wire w_fwd = p_v && p_state == S_FWD, w_act = p_v && p_state == S_ACT, w_fb = p_v && p_state == S_FB,
-         w_dz = p_v && p_state == S_DZ, w_grad = p_v && p_state == S_GRAD, w_bps = p_v && p_state == S_BP;
+         w_dz = p_v && p_state == S_DZ, w_grad = p_v && p_state == S_GRAD, w_bps = p_v && p_state == S_BP,
+         w_app = p_v && p_state == S_APPLY;
 
     // ---- shared buffers --------------------------------------------------------
     // h in (a memory, read synchronously at issue)
@@ -271,6 +292,7 @@ module f3_tile #(
             reg [1:0]           r_b [0:DB-1] /*verilator public_flat_rw*/;     // feedback ROM: B[c][row] of this lane's rows
             reg [1:0]           r_bq;
             reg [WW-1:0]        r_bias [0:DO-1] /*verilator public_flat_rw*/;
+            reg [ACW-1:0]       r_abias [0:DO-1] /*verilator public_flat_rw*/; // Σ δz·2^AF of the batch (batch > 1)
             reg [ZW-1:0]        r_z  [0:DO-1] /*verilator public_flat_rw*/;
             reg [AW-1:0]        r_hb [0:DO-1] /*verilator public_flat_rw*/;
             reg [EW-1:0]        r_dh [0:DO-1] /*verilator public_flat_rw*/;
@@ -343,12 +365,20 @@ module f3_tile #(
             f3_round #(.XW(EW+2*AW+2), .XF(EF+2*AF), .OW(EW), .OF(EF)) u_rd (.i_x(w_dzx), .o_y(w_dz_new), .o_sat());
 
             // gradient and SGD update: g = round(δz·h), w' = round(w − lr·g);
-            // the bias in the δz step: g = round(δz·1), b' = round(b − lr·g)
+            // the bias in the δz step: g = round(δz·1), b' = round(b − lr·g).
+            // Batch > 1: the gradient step adds δz·h to the accumulator (exact),
+            // the apply step takes g = round(A); the bias adds δz·1 to its
+            // accumulator, and its last sample takes g = round(A_b + δz·1)
             wire signed [EW-1:0]    w_dzv  = w_dz ? w_dz_new : r_dz[w_pg];
             wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : w_h;
             wire signed [EW+AW-1:0] w_gx   = w_dzv * w_hg;   // EW × AW bits
+            wire signed [ACW-1:0]   w_gxa  = w_gx;            // sign-extended
+            wire signed [ACW-1:0]   w_aq;                     // accumulator bank's read data
+            wire signed [ACW-1:0]   w_abv  = r_abias[w_pg];
+            wire signed [ACW-1:0]   w_asum = (w_bfirst ? {ACW{1'b0}} : (w_dz ? w_abv : w_aq)) + w_gxa;
+            wire signed [ACW-1:0]   w_gin  = w_app ? w_aq : w_batched ? w_asum : w_gxa;
             wire signed [GW-1:0]    w_g;
-            f3_round #(.XW(EW+AW), .XF(EF+AF), .OW(GW), .OF(GF)) u_rg (.i_x(w_gx), .o_y(w_g), .o_sat());
+            f3_round #(.XW(ACW), .XF(EF+AF), .OW(GW), .OF(GF)) u_rg (.i_x(w_gin), .o_y(w_g), .o_sat());
             wire signed [WW-1:0]    w_old  = w_dz ? w_bv : w_wq;
             wire signed [UW-1:0]    w_oldx = {{(UW-WW){w_old[WW-1]}}, w_old};
             wire signed [LRW:0]     w_lrs  = $signed({1'b0, i_lr_m});
@@ -370,8 +400,20 @@ module f3_tile #(
             always @(posedge i_clk) begin
                 r_wq <= r_w[w_ra];
                 r_wa <= w_ra;
-                if (w_grad && w_on && i_train) r_w[r_wa] <= w_wnew;
+                if (((w_grad && !w_batched) || w_app) && w_on && i_train) r_w[r_wa] <= w_wnew;
                 else if (i_cfg_we && i_cfg_sel == 3'd0 && w_cfg_me) r_w[w_cfg_waddr] <= i_cfg_wdata[WW-1:0];
+            end
+            // the accumulator bank (batch > 1): read at issue, written in stage 1
+            if (BATCH_MAX > 1) begin : accb
+                reg [ACW-1:0] r_a [0:DW-1] /*verilator public_flat_rw*/;
+                reg [ACW-1:0] r_aq;
+                always @(posedge i_clk) begin
+                    r_aq <= r_a[w_waddr];
+                    if (w_grad && w_batched && w_on && i_train) r_a[r_wa] <= w_asum;
+                end
+                assign w_aq = r_aq;
+            end else begin : noaccb
+                assign w_aq = {ACW{1'b0}};
             end
             wire [BWID-1:0] w_rb = w_issue ? w_baddr : w_cfg_baddr;
             always @(posedge i_clk) begin
@@ -387,7 +429,8 @@ module f3_tile #(
                     r_dh[w_eidx[GWID-1:0]] <= i_e_data;
                 if (w_dz && w_on) begin
                     r_dz[w_pg] <= w_dz_new;
-                    if (i_train) r_bias[w_pg] <= w_wnew;
+                    if (i_train && w_batched && !w_blast) r_abias[w_pg] <= w_asum;
+                    else if (i_train) r_bias[w_pg] <= w_wnew;
                 end
                 if (i_cfg_we && i_cfg_sel == 3'd1 && w_cfg_me) r_bias[w_cfg_r[GWID-1:0]] <= i_cfg_wdata[WW-1:0];
             end

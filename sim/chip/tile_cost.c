@@ -52,6 +52,18 @@ double chip_value_bytes(const f3_config *cfg, f3_tensor t)
     return f3_format_bits(&cfg->numerics.fmt[t]) / 8.0;
 }
 
+double chip_accumulator_bytes(const f3_config *cfg)
+{
+    if (!f3_config_fixed_mode(cfg)) return chip_value_bytes(cfg, F3_T_GRADIENTS);
+    /* model/'s fixed-point path sums δz·h exactly over the batch and rounds
+     * once: the accumulator holds the exact products (the error's and the
+     * activation's bits) plus ⌈log₂ batch⌉ bits of growth (rtl_ref/'s
+     * accumulator bank is this wide) */
+    const f3_numerics *n = &cfg->numerics;
+    double grow = cfg->batch_size > 1 ? ceil(log2((double)cfg->batch_size)) : 0.0;
+    return (f3_format_bits(&n->fmt[F3_T_ERROR]) + f3_format_bits(&n->fmt[F3_T_ACTIVATIONS]) + grow) / 8.0;
+}
+
 chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cfg)
 {
     chip_mac_figures m = {hw->fma_pj, hw->add_pj, hw->mul_pj, 1.0};
@@ -180,9 +192,9 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     const int batched = !(cfg->batch_size == 1 && cfg->optimizer == F3_OPT_SGD);
     const int adam = cfg->optimizer == F3_OPT_ADAM;
     const f3_layer_memory mem = f3_layer_memory_plan(cfg, layer);
-    /* bytes per value: weights, optimiser state, gradients, activations, errors */
+    /* bytes per value: weights, optimiser state, the gradient accumulator, activations, errors */
     const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), OB = chip_value_bytes(cfg, F3_T_OPTIMIZER),
-                 GB = chip_value_bytes(cfg, F3_T_GRADIENTS), AB = chip_value_bytes(cfg, F3_T_ACTIVATIONS),
+                 GB = chip_accumulator_bytes(cfg), AB = chip_value_bytes(cfg, F3_T_ACTIVATIONS),
                  EB = chip_value_bytes(cfg, F3_T_ERROR);
     const double p = (double)(mem.weights + mem.biases); /* parameters */
     const double f = cdiv(no, P);
@@ -291,20 +303,28 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         }
     } else {
         /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
-         * of P rows, each a pass over the input held in registers */
+         * of P rows, each a pass over the input held in registers.  The
+         * per-row values — b, its accumulator δb and (Adam) its m and v —
+         * live in registers beside z and h, as in rtl_ref/: the SRAM holds
+         * W, its accumulator and its optimiser state */
         const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains;
+        const double pw = (double)mem.weights, pb = (double)mem.biases;
+        const double u = adam ? 4.0 : 1.0;
         t->fused_update = fused;
-        t->need[TC_ACCUM] = t->trains && batched ? GB * (double)mem.gradients : 0.0;
+        t->need[TC_WEIGHTS] = WB * pw;
+        t->need[TC_OPTSTATE] = mem.optimizer_state ? 2.0 * OB * pw : 0.0;
+        t->need[TC_ACCUM] = t->trains && batched ? GB * pw : 0.0;
         t->stash_bytes = AB * B * stash_vals;
         t->need[TC_BUFFER] = t->stash_bytes;
         s[TC_FORWARD].reps = b;
         s[TC_FORWARD].compute = f * ni * (fused ? 2.0 : 1.0);
-        s[TC_FORWARD].rd[TC_WEIGHTS] = WB * p;
+        s[TC_FORWARD].rd[TC_WEIGHTS] = WB * pw;
         s[TC_FORWARD].reg = AB * ni * f * (fused ? 2.0 : 1.0); /* h broadcast to the lanes */
-        if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = WB * p; /* the previous sample's update, same pass */
+        if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = WB * pw; /* the previous sample's update, same pass */
         if (t->stash) s[TC_FORWARD].wr[TC_BUFFER] = AB * stash_vals;
         s[TC_ACTIVATION].reps = b;
         s[TC_ACTIVATION].compute = f;
+        s[TC_ACTIVATION].reg = WB * pb; /* z + b */
         if (t->feedback) {
             s[TC_FEEDBACK] = fb;
             s[TC_FEEDBACK].reps = b;
@@ -313,25 +333,31 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         if (t->trains) {
             s[TC_DZ].reps = b;
             s[TC_DZ].compute = f;
+            /* b updated (SGD at batch 1) or δb accumulated, read and written */
+            s[TC_DZ].reg = 2.0 * (batched ? GB : WB) * pb;
             if (t->stash) s[TC_DZ].rd[TC_BUFFER] = AB * no; /* f'(z_i) */
             if (!fused) {
                 s[TC_GRADIENT].reps = b;
                 s[TC_GRADIENT].compute = f * ni;
                 s[TC_GRADIENT].reg = AB * ni * f;
                 tc_item acc = batched ? TC_ACCUM : TC_WEIGHTS; /* SGD at batch 1 updates W in place */
-                s[TC_GRADIENT].rd[acc] = (batched ? GB : WB) * p;
-                s[TC_GRADIENT].wr[acc] = (batched ? GB : WB) * p;
+                s[TC_GRADIENT].rd[acc] = (batched ? GB : WB) * pw;
+                s[TC_GRADIENT].wr[acc] = (batched ? GB : WB) * pw;
                 if (t->stash) s[TC_GRADIENT].rd[TC_BUFFER] = AB * ni; /* h_{i−1} */
             }
             if (batched) {
+                /* the lanes walk W as the gradient step does (row j in bank
+                 * j mod P: f·n_in cycles); b is updated from δb in the same
+                 * cycles, in registers */
                 s[TC_APPLY].reps = 1;
-                s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);
-                s[TC_APPLY].rd[TC_WEIGHTS] = WB * p;
-                s[TC_APPLY].rd[TC_ACCUM] = GB * p;
-                s[TC_APPLY].wr[TC_WEIGHTS] = WB * p;
+                s[TC_APPLY].compute = f * ni * u;
+                s[TC_APPLY].rd[TC_WEIGHTS] = WB * pw;
+                s[TC_APPLY].rd[TC_ACCUM] = GB * pw;
+                s[TC_APPLY].wr[TC_WEIGHTS] = WB * pw;
+                s[TC_APPLY].reg = (2.0 * WB + GB + (adam ? 4.0 * OB : 0.0)) * pb;
                 if (adam) {
-                    s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * OB * p;
-                    s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * OB * p;
+                    s[TC_APPLY].rd[TC_OPTSTATE] = 2.0 * OB * pw;
+                    s[TC_APPLY].wr[TC_OPTSTATE] = 2.0 * OB * pw;
                 }
             }
         }

@@ -91,6 +91,11 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
  * bf16/fp16 2, q<i>.<f> (i+f)/8, packed). */
 double chip_value_bytes(const f3_config *cfg, f3_tensor t);
 
+/* Bytes of one gradient-accumulator value: the gradients' format, or on
+ * the fixed-point path (f3_config_fixed_mode) the exact sum's width —
+ * error bits + activation bits + ⌈log₂ batch_size⌉. */
+double chip_accumulator_bytes(const f3_config *cfg);
+
 /* The MAC lanes' arithmetic for cfg's formats: with hw->energy_by_format,
  * the datapath is fixed point of the wider of the weights' and the
  * activations' widths when both are fixed point (Horowitz 45 nm integer

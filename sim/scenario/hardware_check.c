@@ -126,14 +126,15 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
 
 /* ---- the checks ------------------------------------------------------------------ */
 
-/* What tile t keeps in SRAM, item by item: "weights and biases 1533.2 KiB,
- * optimiser state 3066.4 KiB, …". */
+/* What tile t keeps in SRAM, item by item: "weights 1531.2 KiB, optimiser
+ * state 3062.5 KiB, …" (an output-stationary tile keeps its biases in
+ * registers; a weight-stationary one streams them with W). */
 static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_cost *t, char *buf, size_t len)
 {
-    const char *names[TC_ITEMS] = {cfg->bias ? "weights and biases" : "weights", "optimiser state",
+    const int ws = hw->dataflow == CHIP_DF_WEIGHT_STATIONARY;
+    const char *names[TC_ITEMS] = {cfg->bias && ws ? "weights and biases" : "weights", "optimiser state",
                                    "gradient accumulator",
-                                   hw->dataflow == CHIP_DF_WEIGHT_STATIONARY ? "batch buffers"
-                                                                             : "activation stash of the batch"};
+                                   ws ? "batch buffers" : "activation stash of the batch"};
     buf[0] = '\0';
     size_t n = 0;
     for (int i = 0; i < TC_ITEMS; i++) {

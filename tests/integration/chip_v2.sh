@@ -234,7 +234,8 @@ expect 2 "weight_stationary.*registers" -- "$f3sim" run A.yaml --quiet --set nam
 check "
 h = S.Hw(); n = S.Net([784, 500, 10], 'f3')
 st = S.tile_steps(h, n, 0, 1)
-assert S.step_cycles(h, st['forward'][1]) == 32 * 784 + 3 and st['forward'][1]['r'] == 4 * (784 * 500 + 500)
+assert S.step_cycles(h, st['forward'][1]) == 32 * 784 + 3 and st['forward'][1]['r'] == 4 * 784 * 500   # W; b is in registers
+assert st['activation'][1]['reg'] == 4 * 500 and st['dz'][1]['reg'] == 2 * 4 * 500
 assert S.step_cycles(h, st['feedback'][1]) == 32 + 3 and st['feedback'][1]['rom'] == 500 / 4
 assert S.ws_blocks(S.Hw(dataflow='weight_stationary'), 784, 500, True) == (16, 32, 32)    # Rmax = 131072 // 6272 = 20
 assert S.ws_blocks(S.Hw(dataflow='weight_stationary', reg_kib=20), 784, 500, True) == (3, 167, 167)
@@ -318,7 +319,7 @@ S.report(bad)" "batch 50: weight_stationary's SRAM traffic is not 10x below outp
 # ---- 4. checks: DRAM ----------------------------------------------------------------------
 check "
 bad = []
-need = 4 * (784 * 500 + 500)                       # tile 1: W and b (sgd, batch 1: nothing else)
+need = 4 * 784 * 500                              # tile 1: W (sgd, batch 1: nothing else; b is in registers)
 res = {}
 for kib in (512, 256):
     h = S.hardware(f'out/t4_{kib}/f3'); t = S.tiles_csv(f'out/t4_{kib}/f3'); res[kib] = h
@@ -426,9 +427,9 @@ for s, w in $SHAPES.items():
     for a in ('f3', 'drtp'):
         t = S.tiles_csv(f'out/t1{s}_fused/{a}')
         for i, r in enumerate(t):
-            p = w[i] * w[i + 1] + w[i + 1]
+            p = w[i] * w[i + 1]                          # W (b is in registers)
             got = (int(r['sram_read_bytes']) + int(r['sram_written_bytes'])) / 2
-            if got != 2 * 4 * p: bad.append(f'{s} {a} tile {i + 1}: SRAM bytes per sample {got}, wanted 2·4·p = {8 * p}')
+            if got != 2 * 4 * p: bad.append(f'{s} {a} tile {i + 1}: SRAM bytes per sample {got}, wanted 2·4·n_in·n_out = {8 * p}')
 S.report(bad)" "fused does not make two passes over W per sample"
 expect 2 "fused.*bp|bp.*fused" -- "$f3sim" run D.yaml --set name=t6_bp --set "training.compare=[bp]" --set hardware.tile.dataflow=fused
 expect 2 "batch_size 4" -- "$f3sim" run D.yaml --set name=t6_b4 --set training.batch_size=4 --set hardware.tile.dataflow=fused

@@ -119,6 +119,11 @@ int f3_layer_has_feedback(const f3_config *cfg, size_t i);
  * back (after the output layer); f3, drtp and llo train each layer as the
  * forward sweep passes it and keep none. */
 int f3_needs_stash(f3_algorithm a);
+/* The fixed-point path (docs/numerics.md): weights, activations, errors,
+ * gradients (and B, under a rule with feedback matrices) are all fixed
+ * point, so every sum is exact and rounded once — the gradient of a batch
+ * is the exact Σ δz hᵀ, rounded to the gradients' format. */
+int f3_config_fixed_mode(const f3_config *cfg);
 /* B's entries are in {−1, 0, 1} (trinomial, binomial, pm_identity), so
  * B^T e needs additions and subtractions only, no multiplier;
  * kaiming_uniform draws real entries. */

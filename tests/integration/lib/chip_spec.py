@@ -123,24 +123,29 @@ def tile_steps(hw, net, i, b):
 
     s = {}
     if hw.dataflow in ("output_stationary", "fused"):
+        # b (and δb, m_b, v_b) in registers beside z and h: SRAM carries W only
+        nw = n_in * n_out
         fused = hw.dataflow == "fused" and fl["trains"]
         if fused:
             # one pass over W: this sample's z and the previous sample's update;
             # registers: h of this sample and h_{i-1} of the previous one go to the
             # lanes (the table does not list them: inferred as 2 × the forward's)
-            s["forward"] = (b, z(compute=2 * f * n_in, r=V * p, w=V * p, reg=2 * V * n_in * f))
+            s["forward"] = (b, z(compute=2 * f * n_in, r=V * nw, w=V * nw, reg=2 * V * n_in * f))
         else:
-            s["forward"] = (b, z(compute=f * n_in, r=V * p, w=V * S if fl["stash"] else 0, reg=V * n_in * f))
-        s["activation"] = (b, z(compute=f))
+            s["forward"] = (b, z(compute=f * n_in, r=V * nw, w=V * S if fl["stash"] else 0, reg=V * n_in * f))
+        s["activation"] = (b, z(compute=f, reg=V * n_out))                  # z + b
         if fl["feedback"]:
             s["feedback"] = (b, z(compute=f * fb_lanes, rom=rom, lfsr=lfsr))
         if fl["trains"]:
-            s["dz"] = (b, z(compute=f, r=V * n_out if fl["stash"] else 0))
+            # δz: b or δb read and written
+            s["dz"] = (b, z(compute=f, r=V * n_out if fl["stash"] else 0, reg=2 * V * n_out))
             if not fused:
-                s["gradient"] = (b, z(compute=f * n_in, r=V * p + (V * n_in if fl["stash"] else 0), w=V * p,
+                s["gradient"] = (b, z(compute=f * n_in, r=V * nw + (V * n_in if fl["stash"] else 0), w=V * nw,
                                       reg=V * n_in * f))
             if batched:
-                s["apply"] = (1, z(compute=ceil(p / P) * u, r=V * p * (4 if adam else 2), w=V * p * (3 if adam else 1)))
+                # the lanes walk W as the gradient does; b from δb alongside, in registers
+                s["apply"] = (1, z(compute=f * n_in * u, r=V * nw * (4 if adam else 2), w=V * nw * (3 if adam else 1),
+                                   reg=V * n_out * (7 if adam else 3)))
         if fl["backprop"]:
             s["backprop"] = (b, z(compute=f * n_in, r=V * n_in * n_out, tr=V * n_in * n_out,
                                   reg=V * n_out * ceil(n_in / P)))
@@ -415,11 +420,11 @@ def needs(hw, net, i):
     stash = V * b * (n_in + n_out) if fl["stash"] else 0
     if hw.dataflow == "weight_stationary":
         buf = V * b * (n_in + n_out) + (V * b * 2 * n_out if fl["stash"] else 0) + (V * b * n_in if fl["backprop"] else 0)
-        acc = 0
-    else:
-        buf = stash
-        acc = V * p if fl["trains"] and batched else 0
-    return dict(weights=V * p, optstate=2 * V * p if adam else 0, accum=acc, buffers=buf, stash=stash)
+        return dict(weights=V * p, optstate=2 * V * p if adam else 0, accum=0, buffers=buf, stash=stash)
+    # output_stationary, fused: b, δb (and Adam's m_b, v_b) live in registers
+    nw = n_in * n_out
+    acc = V * nw if fl["trains"] and batched else 0
+    return dict(weights=V * nw, optstate=2 * V * nw if adam else 0, accum=acc, buffers=stash, stash=stash)
 
 
 def os_item_traffic(net, i, b):
@@ -427,7 +432,7 @@ def os_item_traffic(net, i, b):
     the item they belong to (Placement's items), from the table's rows."""
     n_in, n_out = net.w[i], net.w[i + 1]
     fl = layer_flags(net, i)
-    p = n_in * n_out + n_out
+    p = n_in * n_out                   # b and its companions are in registers
     adam = net.opt == "adam"
     batched = net.batch > 1 or adam
     t = {k: [0, 0] for k in ("weights", "optstate", "accum", "buffers")}
