@@ -30,7 +30,7 @@ module tile_iverilog_tb;
     f3_tile #(.P(4), .LANES_RT(0), .NI_MAX(32), .NO_MAX(16), .C_MAX(8), .BP(1), .LAT(1)) dut (
         .i_clk(clk), .i_rst(rst), .i_n_in(n_in), .i_n_out(n_out), .i_n_c(n_c), .i_lanes_log2(3'd0),
         .i_act_mode(act_mode), .i_dact_mode(dact_mode), .i_fb_mode(fb_mode), .i_train(1'b1), .i_bp(bp),
-        .i_lr_m(lr_m), .i_batch(16'd1), .i_cfg_we(cfg_we), .i_cfg_sel(cfg_sel), .i_cfg_row(cfg_row), .i_cfg_col(cfg_col),
+        .i_lr_m(lr_m), .i_batch(16'd1), .i_fused(1'b0), .i_flush(1'b0), .i_cfg_we(cfg_we), .i_cfg_sel(cfg_sel), .i_cfg_row(cfg_row), .i_cfg_col(cfg_col),
         .i_cfg_wdata(cfg_wdata), .o_cfg_rdata(cfg_rdata),
         .i_h_valid(h_valid), .o_h_ready(h_ready), .i_h_data(h_data),
         .i_e_valid(e_valid), .o_e_ready(e_ready), .i_e_data(e_data), .i_e_idx(e_idx),

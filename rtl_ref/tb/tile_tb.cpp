@@ -131,6 +131,7 @@ struct Case {
     double lr;
     int wide; // inputs over the whole activation range (saturating the table)
     size_t batch = 1; // samples per batch: > 1 accumulates and applies once per batch
+    bool fused = false; // F³ hidden tile, fused dataflow: `batch` samples at batch 1, then the flush
 };
 
 struct Stats {
@@ -156,14 +157,14 @@ bool same(Stats &st, const char *what, size_t i, double rtl, double ref)
 // the accumulator (a bank beside each W bank, one read and one write port of
 // one accumulator word: error + activation bits + ⌈log₂ batch⌉).  The
 // table's banks are alike, so each gets ports of the wider word.
-chip_config tile_hw(unsigned P, const f3_config &cfg)
+chip_config tile_hw(unsigned P, const f3_config &cfg, bool fused)
 {
     const bool batched = cfg.batch_size > 1;
     const double word = batched ? std::max(TB_WW / 8.0, chip_accumulator_bytes(&cfg)) : TB_WW / 8.0;
     chip_config hw;
     std::memset(&hw, 0, sizeof hw);
     hw.clock_mhz = 1000;
-    hw.dataflow = CHIP_DF_OUTPUT_STATIONARY;
+    hw.dataflow = fused ? CHIP_DF_FUSED : CHIP_DF_OUTPUT_STATIONARY;
     hw.mac_lanes = P;
     hw.step_latency = TB_LAT;
     hw.reg_capacity_bytes = 1 << 20;
@@ -203,7 +204,8 @@ int64_t acc_sx(uint64_t raw)
 int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port,
              FILE *vec = nullptr)
 {
-    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, B = cs.batch;
+    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, B = cs.batch; // B: samples of the case
+    const bool fused = cs.fused, batched = B > 1 && !fused;
     const unsigned P = 1u << cs.P_log;
     f3_config cfg = f3_config_default();
     const bool bp = cs.kind == 2;
@@ -228,7 +230,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     }
     cfg.optimizer = F3_OPT_SGD;
     cfg.lr = cs.lr;
-    cfg.batch_size = B;
+    cfg.batch_size = fused ? 1 : B;
     cfg.seed = rng.next() % 1000000 + 1;
     set_formats(&cfg);
     f3_trainer *tr = nullptr;
@@ -264,7 +266,9 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     m->i_train = 1;
     m->i_bp = bp;
     m->i_lr_m = lr_mantissa(cfg.lr);
-    m->i_batch = B;
+    m->i_batch = fused ? 1 : B;
+    m->i_fused = fused;
+    m->i_flush = 0;
     f3_act_table tab;
     f3_format af = A.m();
     f3_act_table_init(&tab, act, &af);
@@ -296,7 +300,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     // the accumulators must hold (in units of 2^−(EF+AF))
     std::vector<float> DZ(B * no), H(B * ni);
     std::vector<int64_t> acc_ref(no * ni, 0), abias_ref(no, 0);
-    chip_config hw = tile_hw(P, cfg);
+    chip_config hw = tile_hw(P, cfg, fused);
     chip_step_cycles ref = chip_tile_cycles(&hw, &cfg, layer, 1);
     const uint64_t tab_c[NSTEP] = {0,          ref.forward,  ref.activation, ref.feedback,
                                    ref.dz,     ref.gradient, ref.backprop,   ref.apply};
@@ -304,6 +308,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     for (size_t sn = 0; sn < B; sn++) {
         const Sample &x = smp[sn];
         const bool last = sn + 1 == B;
+        const bool applied = fused || last; // model/'s W and b are updated after this sample
         // ---- the RTL: one sample (and, after the batch's last, the apply) ------
         std::vector<int64_t> y_rtl, d_rtl;
         size_t hs = 0, es_sent = 0;
@@ -376,10 +381,35 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             abias_ref[j] += dzc << A.f;
             for (size_t k = 0; k < ni; k++) acc_ref[j * ni + k] += dzc * A.code(x.h[k]);
         }
-        if (last) {
+        // fused: the tile's W still waits for this sample's update (the next
+        // forward step or the flush applies it)
+        const std::vector<float> Wpre(L->W, L->W + ni * no);
+        if (fused) {
+            // model/'s SGD step after every sample
+            f3_layer_gradient(tr, layer, dz.data(), x.h.data(), F3_MEM_INPUTS, 1);
+            f3_layer_update(tr, layer);
+        } else if (last) {
             // model/'s step on the whole batch: δW = round(Σ δz hᵀ), W ← round(W − lr·δW)
             f3_layer_gradient(tr, layer, DZ.data(), H.data(), bp ? F3_MEM_ACTBUF : F3_MEM_INPUTS, B);
             f3_layer_update(tr, layer);
+        }
+        uint64_t flush_cyc = 0;
+        if (fused && last) {
+            // the end of the stream: apply the pending update
+            t.clear_counts();
+            m->i_flush = 1;
+            bool seen = false;
+            for (uint64_t g = 0; !(seen && m->o_idle); g++) {
+                m->eval();
+                seen |= m->o_step == 5;
+                t.tick();
+                if (g > 50000000) {
+                    std::fprintf(stderr, "tb: the flush hangs\n");
+                    std::exit(1);
+                }
+            }
+            m->i_flush = 0;
+            flush_cyc = t.cyc[5];
         }
 
         // ---- compare: this sample's values, W and b (the model's after the
@@ -404,13 +434,16 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             same(st, "h (stream)", j, A.val(y_rtl[j]), y_ref[j]);
             same(st, "dh", j, E.val(dhc), dh_ref[j]);
             same(st, "dz", j, E.val(dzc), dz[j]);
-            same(st, last ? "b" : "b (within the batch)", j, W.val(bc), last ? L->b[j] : b_old[j]);
-            if (!last) same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
+            same(st, applied ? "b" : "b (within the batch)", j, W.val(bc), applied ? L->b[j] : b_old[j]);
+            if (batched && !last)
+                same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
             for (size_t k = 0; k < ni; k++) {
                 int64_t wc = port ? (int64_t)t.cfg_read(0, j, k) : W.sx(door.w[ln].get(r * TB_NI_MAX + k));
-                same(st, last ? "W" : "W (within the batch)", j * ni + k, W.val(wc),
-                     last ? L->W[j * ni + k] : Wold[j * ni + k]);
-                if (B > 1)
+                const double want = fused ? (last ? L->W[j * ni + k] : Wpre[j * ni + k])
+                                          : last ? L->W[j * ni + k] : Wold[j * ni + k];
+                same(st, fused && !last ? "W (update pending)" : last ? "W" : "W (within the batch)", j * ni + k,
+                     W.val(wc), want);
+                if (batched)
                     same(st, "accumulator", j * ni + k, (double)acc_sx(door.acc[ln].get(r * TB_NI_MAX + k)),
                          (double)acc_ref[j * ni + k]);
             }
@@ -431,9 +464,13 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             double &mx = st.max_dev[p_index(cs.P_log)][sx];
             if (dev > mx) mx = dev;
             if (verbose)
-                std::printf("  P %u, %zu -> %zu, batch %zu, %s: rtl %" PRIu64 " cycles, table %" PRIu64 " cycles (%.2f %%)\n",
-                            P, ni, no, B, step_name[sx], cyc[sx], want, 100 * dev);
+                std::printf("  P %u, %zu -> %zu, %s %zu, %s: rtl %" PRIu64 " cycles, table %" PRIu64 " cycles (%.2f %%)\n",
+                            P, ni, no, fused ? "fused, sample" : "batch", fused ? sn + 1 : B, step_name[sx], cyc[sx],
+                            want, 100 * dev);
         }
+        if (verbose && flush_cyc)
+            std::printf("  P %u, %zu -> %zu, fused: the flush (the last update, a gradient step): %" PRIu64 " cycles\n",
+                        P, ni, no, flush_cyc);
         if (vec && B == 1 && st.mismatches == before) {
             // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
             // tile gave (and model/ confirmed): y, W', b', δ out
@@ -491,15 +528,19 @@ int main(int argc, char **argv)
     for (int P_log = 0; P_log <= 6; P_log += 2) {
         const unsigned P = 1u << P_log;
         const size_t outs[3] = {P + (P > 1 ? P / 2 + 1 : 1), 3 * P - 1 > 0 ? 3 * P - 1 : 1, 10};
-        for (size_t o : outs) {
-            if (o > TB_NO_MAX) o = TB_NO_MAX;
+        for (int oi = 0; oi < 3; oi++) {
+            const size_t o = outs[oi] > TB_NO_MAX ? TB_NO_MAX : outs[oi];
             for (int kind = 0; kind < 3; kind++) {
                 Case cs{P_log, TB_NI_MAX, o, 10, kind, F3_ACT_TANH, F3_ACT_TANH, 0.01, 0};
                 cs.n_in = kind == 2 ? TB_NI_MAX - 3 : TB_NI_MAX;
-                if (run_case(t, door, cs, rng, cyc_st, true, P_log == 0 && o == outs[0] && kind == 0)) rc = 1;
-                // the same at batch 3: accumulation and the per-batch apply
-                if (o != outs[0]) continue;
+                if (run_case(t, door, cs, rng, cyc_st, true, P_log == 0 && oi == 0 && kind == 0)) rc = 1;
+                // the same at batch 3: accumulation and the per-batch apply;
+                // and (F³ hidden) fused, three samples and the flush
+                if (oi != 0) continue;
                 cs.batch = 3;
+                if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
+                if (kind == 2) continue;
+                cs.fused = true;
                 if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
             }
         }
@@ -520,6 +561,8 @@ int main(int argc, char **argv)
         cs.lr = lrs[rng.range(0, 3)];
         cs.wide = rng.coin(30);
         cs.batch = rng.coin(25) ? (size_t)rng.range(2, TB_BATCH_MAX) : 1;
+        cs.fused = cs.kind != 2 && rng.coin(15); // a stream of 1 … BATCH_MAX samples
+        if (cs.fused) cs.batch = (size_t)rng.range(1, TB_BATCH_MAX);
         if (run_case(t, door, cs, rng, st, false, false)) rc = 1;
     }
     std::printf("random cases: %" PRIu64 " cases, %" PRIu64 " values compared, %" PRIu64 " mismatches, %" PRIu64

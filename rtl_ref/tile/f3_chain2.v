@@ -55,7 +55,7 @@ module f3_chain2 #(
               .AW(AW), .AF(AF), .WW(WW), .WF(WF), .EW(EW), .EF(EF), .GW(GW), .GF(GF), .LRW(32), .LR_S(LR_S)) u_t1 (
         .i_clk(i_clk), .i_rst(i_rst),
         .i_n_in(i_n0), .i_n_out(i_n1), .i_n_c(i_n2), .i_lanes_log2(3'd0),
-        .i_act_mode(i_act1), .i_dact_mode(i_dact1), .i_fb_mode(2'd1), .i_train(1'b1), .i_bp(1'b0), .i_lr_m(i_lr_m), .i_batch(16'd1),
+        .i_act_mode(i_act1), .i_dact_mode(i_dact1), .i_fb_mode(2'd1), .i_train(1'b1), .i_bp(1'b0), .i_lr_m(i_lr_m), .i_batch(16'd1), .i_fused(1'b0), .i_flush(1'b0),
         .i_cfg_we(i_cfg_we && !i_cfg_tile), .i_cfg_sel(i_cfg_sel), .i_cfg_row(i_cfg_row), .i_cfg_col(i_cfg_col),
         .i_cfg_wdata(i_cfg_wdata), .o_cfg_rdata(w_rd1),
         .i_h_valid(i_x_valid), .o_h_ready(o_x_ready), .i_h_data(i_x_data),
@@ -68,7 +68,7 @@ module f3_chain2 #(
               .AW(AW), .AF(AF), .WW(WW), .WF(WF), .EW(EW), .EF(EF), .GW(GW), .GF(GF), .LRW(32), .LR_S(LR_S)) u_t2 (
         .i_clk(i_clk), .i_rst(i_rst),
         .i_n_in(i_n1), .i_n_out(i_n2), .i_n_c(i_n2), .i_lanes_log2(3'd0),
-        .i_act_mode(i_act2), .i_dact_mode(2'd3), .i_fb_mode(2'd0), .i_train(1'b1), .i_bp(1'b0), .i_lr_m(i_lr_m), .i_batch(16'd1),
+        .i_act_mode(i_act2), .i_dact_mode(2'd3), .i_fb_mode(2'd0), .i_train(1'b1), .i_bp(1'b0), .i_lr_m(i_lr_m), .i_batch(16'd1), .i_fused(1'b0), .i_flush(1'b0),
         .i_cfg_we(i_cfg_we && i_cfg_tile), .i_cfg_sel(i_cfg_sel), .i_cfg_row(i_cfg_row), .i_cfg_col(i_cfg_col),
         .i_cfg_wdata(i_cfg_wdata), .o_cfg_rdata(w_rd2),
         .i_h_valid(w_h_valid), .o_h_ready(w_h_ready), .i_h_data(w_h_data),

@@ -23,7 +23,14 @@
 //   7 apply      W ← W − lr·A      f·n_in   (after the batch's last sample; batch > 1)
 // Row j of W lives in bank j mod P (one bank per lane, one read and one
 // write port each), its accumulator row likewise in accumulator bank j mod P;
-// biases, their accumulators and the per-row buffers are registers.  The
+// biases, their accumulators and the per-row buffers are registers.
+//
+// Fused dataflow (i_fused, F³/DRTP/LLO tiles at batch 1): the gradient
+// step of sample k is folded into the forward step of sample k+1 — each
+// weight is read once, updated with sample k's δz and input (held in the
+// second of two input buffers) and written back, and the updated weight
+// multiplies sample k+1's input, in one cycle.  i_flush, while idle,
+// applies the last sample's pending update as a gradient step.  The
 // bias is updated in the δz step: at batch 1 from δz, at batch > 1 in the
 // batch's last sample from its accumulated Σ δz (b is next read by the next
 // sample's activation step, after the apply).
@@ -61,6 +68,8 @@ module f3_tile #(
     input  wire                 i_bp,           // 1: backprop step and δ out (needs BP = 1)
     input  wire [LRW-1:0]       i_lr_m,         // learning rate · 2^LR_S (unsigned)
     input  wire [15:0]          i_batch,        // samples in this batch [samples], 1..BATCH_MAX; constant while a batch runs
+    input  wire                 i_fused,        // 1: fused dataflow (needs i_batch 1 and no backprop); constant while a stream runs
+    input  wire                 i_flush,        // fused: while idle, apply the last sample's pending update
     // configuration memory port: loads W, b, B and the table, reads everything back (idle only)
     input  wire                 i_cfg_we,
     input  wire [2:0]           i_cfg_sel,      // 0 W[row][col], 1 b[row], 2 B[row=class][col] (2 bits: 01 +1, 11 −1, 00 0), 3 table[col],
@@ -128,6 +137,8 @@ module f3_tile #(
     // ---- control state ------------------------------------------------------
     reg [3:0]      r_state;
     reg [15:0]     r_bcnt;       // samples of this batch done (batch > 1)
+    reg            r_pend;       // fused: an update is pending (δz in the rows' registers, h in the other buffer)
+    reg            r_hsel;       // fused: the input buffer of this sample
     reg            r_drain;      // 0 issuing, 1 draining
     reg [7:0]      r_dcnt;       // drain cycles done
     reg [15:0]     r_g, r_k, r_c;  // group, input index / column, class
@@ -180,7 +191,7 @@ module f3_tile #(
                 S_FWD:  after = S_ACT;
                 S_ACT:  after = i_train ? S_WAIT : S_LOAD;
                 S_FB:   after = S_DZ;
-                S_DZ:   after = (BP != 0 && i_bp) ? S_BP : S_GRAD;
+                S_DZ:   after = (BP != 0 && i_bp) ? S_BP : i_fused ? S_LOAD : S_GRAD;
                 S_BP:   after = S_GRAD;
                 S_GRAD: after = (w_batched && w_blast) ? S_APPLY : S_LOAD;
                 default: after = S_LOAD;
@@ -190,7 +201,7 @@ module f3_tile #(
 
     always @(posedge i_clk) begin
         if (i_rst) begin
-            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0; r_bcnt <= 16'd0;
+            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0; r_bcnt <= 16'd0; r_pend <= 1'b0; r_hsel <= 1'b0;
             r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
             r_hcnt <= 16'd0; r_ecnt <= 16'd0; r_label <= 16'd0; r_es <= {EW{1'b0}};
         end else begin
@@ -202,6 +213,8 @@ module f3_tile #(
             case (r_state)
                 S_LOAD: if (w_h_done && !r_ysend && !r_dsend) begin
                     r_state <= S_FWD; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
+                end else if (i_fused && i_flush && r_pend && r_hcnt == 16'd0 && !r_ysend && !r_dsend) begin
+                    r_state <= S_GRAD; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
                 end
                 S_WAIT: if (w_e_done) begin
                     r_state <= i_fb_mode == 2'd0 ? S_DZ : S_FB; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
@@ -226,6 +239,9 @@ module f3_tile #(
                         r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
                         if (after(r_state) == S_LOAD) begin r_hcnt <= 16'd0; r_ecnt <= 16'd0; end
                         if (r_state == S_GRAD && w_batched) r_bcnt <= w_blast ? 16'd0 : r_bcnt + 16'd1;
+                        // fused: the sample's update waits for the next forward step (or the flush)
+                        if (r_state == S_DZ && i_fused && i_train) begin r_pend <= 1'b1; r_hsel <= !r_hsel; end
+                        if (r_state == S_GRAD && i_fused) r_pend <= 1'b0;
                     end
                 end
             endcase
@@ -246,14 +262,21 @@ module f3_tile #(
          w_app = p_v && p_state == S_APPLY;
 
     // ---- shared buffers --------------------------------------------------------
-    // h in (a memory, read synchronously at issue)
-    reg [AW-1:0] r_hin [0:NI_MAX-1];
-    reg [AW-1:0] r_hin_q;
+    // h in: two buffers (fused: this sample's and the previous one's), read
+    // synchronously at issue; without fusion only buffer 0 is used
+    reg [AW-1:0] r_hin0 [0:NI_MAX-1];
+    reg [AW-1:0] r_hin1 [0:NI_MAX-1];
+    reg [AW-1:0] r_hin0_q, r_hin1_q;
     always @(posedge i_clk) begin
-        if (w_h_fire) r_hin[r_hcnt[KWID-1:0]] <= i_h_data;
-        r_hin_q <= r_hin[r_k[KWID-1:0]];
+        if (w_h_fire && !r_hsel) r_hin0[r_hcnt[KWID-1:0]] <= i_h_data;
+        if (w_h_fire && r_hsel) r_hin1[r_hcnt[KWID-1:0]] <= i_h_data;
+        r_hin0_q <= r_hin0[r_k[KWID-1:0]];
+        r_hin1_q <= r_hin1[r_k[KWID-1:0]];
     end
-    wire signed [AW-1:0] w_h = r_hin_q;
+    wire signed [AW-1:0] w_h    = r_hsel ? r_hin1_q : r_hin0_q;   // this sample's input
+    wire signed [AW-1:0] w_hpre = r_hsel ? r_hin0_q : r_hin1_q;   // fused: the pending update's input
+    // fused: this forward step also applies the previous sample's update
+    wire w_fupd = w_fwd && i_fused && r_pend && i_train;
     // dense e
     reg [EW-1:0] r_ebuf [0:C_MAX-1];
     always @(posedge i_clk)
@@ -304,9 +327,12 @@ module f3_tile #(
             wire        w_on  = (l < w_pu) && (w_row < i_n_out);   // lane has a row
             wire [GWID-1:0] w_pg = p_g[GWID-1:0];
 
-            // forward: the product and the running sum
+            // forward: the product and the running sum (fused: of the weight
+            // just updated with the previous sample's gradient)
             wire signed [WW-1:0]     w_wq = r_wq;
-            wire signed [AW+WW-1:0]  w_prod = w_wq * w_h;
+            wire signed [WW-1:0]     w_wnew;
+            wire signed [WW-1:0]     w_wf = w_fupd ? w_wnew : w_wq;
+            wire signed [AW+WW-1:0]  w_prod = w_wf * w_h;
             wire signed [TW-1:0]     w_prodx = {{(TW-AW-WW){w_prod[AW+WW-1]}}, w_prod};
             wire signed [TW-1:0]     w_sum = (p_first ? {TW{1'b0}} : r_acc) + w_prodx;
 
@@ -370,7 +396,7 @@ module f3_tile #(
             // the apply step takes g = round(A); the bias adds δz·1 to its
             // accumulator, and its last sample takes g = round(A_b + δz·1)
             wire signed [EW-1:0]    w_dzv  = w_dz ? w_dz_new : r_dz[w_pg];
-            wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : w_h;
+            wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : i_fused ? w_hpre : w_h;
             wire signed [EW+AW-1:0] w_gx   = w_dzv * w_hg;   // EW × AW bits
             wire signed [ACW-1:0]   w_gxa  = w_gx;            // sign-extended
             wire signed [ACW-1:0]   w_aq;                     // accumulator bank's read data
@@ -384,7 +410,6 @@ module f3_tile #(
             wire signed [LRW:0]     w_lrs  = $signed({1'b0, i_lr_m});
             wire signed [UW-1:0]    w_lrg  = w_lrs * w_g;    // lr·g·2^FF, (LRW+1) × GW bits
             wire signed [UW-1:0]    w_ud   = (w_oldx <<< (FF - WF)) - w_lrg;   // (w − lr·g)·2^FF, exact
-            wire signed [WW-1:0]    w_wnew;
             f3_round #(.XW(UW), .XF(FF), .OW(WW), .OF(WF)) u_ru (.i_x(w_ud), .o_y(w_wnew), .o_sat());
 
             // backprop: this lane's product for the adder tree
@@ -400,7 +425,7 @@ module f3_tile #(
             always @(posedge i_clk) begin
                 r_wq <= r_w[w_ra];
                 r_wa <= w_ra;
-                if (((w_grad && !w_batched) || w_app) && w_on && i_train) r_w[r_wa] <= w_wnew;
+                if (((w_grad && !w_batched) || w_app || w_fupd) && w_on && i_train) r_w[r_wa] <= w_wnew;
                 else if (i_cfg_we && i_cfg_sel == 3'd0 && w_cfg_me) r_w[w_cfg_waddr] <= i_cfg_wdata[WW-1:0];
             end
             // the accumulator bank (batch > 1): read at issue, written in stage 1

@@ -317,7 +317,11 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         t->stash_bytes = AB * B * stash_vals;
         t->need[TC_BUFFER] = t->stash_bytes;
         s[TC_FORWARD].reps = b;
-        s[TC_FORWARD].compute = f * ni * (fused ? 2.0 : 1.0);
+        /* fused: each weight is read, updated with the previous sample's
+         * gradient and used for this sample's MAC in one lane cycle (the
+         * lane's update multipliers work beside its MAC, as in rtl_ref/;
+         * was 2·f·n_in until the RTL measured it) */
+        s[TC_FORWARD].compute = f * ni;
         s[TC_FORWARD].rd[TC_WEIGHTS] = WB * pw;
         s[TC_FORWARD].reg = AB * ni * f * (fused ? 2.0 : 1.0); /* h broadcast to the lanes */
         if (fused) s[TC_FORWARD].wr[TC_WEIGHTS] = WB * pw; /* the previous sample's update, same pass */

@@ -130,7 +130,8 @@ def tile_steps(hw, net, i, b):
             # one pass over W: this sample's z and the previous sample's update;
             # registers: h of this sample and h_{i-1} of the previous one go to the
             # lanes (the table does not list them: inferred as 2 × the forward's)
-            s["forward"] = (b, z(compute=2 * f * n_in, r=V * nw, w=V * nw, reg=2 * V * n_in * f))
+            # one lane cycle per weight: read, update, MAC (rtl_ref/'s fused forward step)
+            s["forward"] = (b, z(compute=f * n_in, r=V * nw, w=V * nw, reg=2 * V * n_in * f))
         else:
             s["forward"] = (b, z(compute=f * n_in, r=V * nw, w=V * S if fl["stash"] else 0, reg=V * n_in * f))
         s["activation"] = (b, z(compute=f, reg=V * n_out))                  # z + b
