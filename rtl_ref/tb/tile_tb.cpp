@@ -14,6 +14,11 @@
 // per bank, the tile's drain latency, a ternary ROM reading one entry per
 // lane per cycle).
 //
+// Some cases run their samples back to back without stalls: the interval
+// between forward steps is checked against the table's steps on a schedule
+// that adds the tile's one-word-per-cycle ports (h out, e in), and y, δ out
+// and the final W and b against model/.
+//
 // A quarter of the random cases, and part of the cycle set, run a batch of
 // 2 … BATCH_MAX samples: the tile accumulates Σ δz hᵀ exactly and applies
 // it after the batch's last sample; the testbench checks every sample's
@@ -47,7 +52,7 @@ using namespace tb;
 namespace {
 
 const int NSTEP = 8; // o_step: 0 none, 1 … 7
-const char *const step_name[NSTEP] = {"none",     "forward",  "activation", "feedback",
+const char *const step_name[NSTEP] = {"interval", "forward",  "activation", "feedback",
                                       "dz",       "gradient", "backprop",   "apply"};
 
 struct Tile {
@@ -130,13 +135,15 @@ struct Case {
     f3_activation act, below_act;
     double lr;
     int wide; // inputs over the whole activation range (saturating the table)
-    size_t batch = 1; // samples per batch: > 1 accumulates and applies once per batch
-    bool fused = false; // F³ hidden tile, fused dataflow: `batch` samples at batch 1, then the flush
+    size_t batch = 1;   // samples per batch: > 1 accumulates and applies once per batch
+    size_t samples = 1; // samples of the case (a multiple of batch)
+    bool fused = false; // F³ hidden tile, fused dataflow: batch 1, the flush after the last sample
+    bool stream = false; // back to back, no stalls: the issue interval (only y, δ out and the end compared)
 };
 
 struct Stats {
     uint64_t cases = 0, values = 0, mismatches = 0;
-    double max_dev[4][NSTEP] = {{0}}; // per P (1, 4, 16, 64) and step, relative deviation from the table
+    double max_dev[4][NSTEP] = {{0}}; // per P (1, 4, 16, 64) and step (0: the issue interval), relative deviation from the table
     uint64_t cycles = 0;
 };
 
@@ -199,13 +206,15 @@ int64_t acc_sx(uint64_t raw)
     return (int64_t)raw;
 }
 
-// run one case (a batch of cs.batch samples); returns 0 if it matched
-// (cycle deviations are recorded in st)
+// run one case (cs.samples samples in batches of cs.batch); returns 0 if
+// it matched (cycle deviations are recorded in st)
 int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, bool verbose, bool port,
              FILE *vec = nullptr)
 {
-    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, B = cs.batch; // B: samples of the case
-    const bool fused = cs.fused, batched = B > 1 && !fused;
+    const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, N = cs.samples;
+    const bool fused = cs.fused, stream = cs.stream;
+    const size_t B = fused ? 1 : cs.batch; // batch size
+    const bool batched = B > 1;
     const unsigned P = 1u << cs.P_log;
     f3_config cfg = f3_config_default();
     const bool bp = cs.kind == 2;
@@ -234,7 +243,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     cfg.seed = rng.next() % 1000000 + 1;
     set_formats(&cfg);
     f3_trainer *tr = nullptr;
-    if (f3_trainer_alloc(&cfg, F3_TASK_CLASSIFICATION, B, &tr) != F3_OK) {
+    if (f3_trainer_alloc(&cfg, F3_TASK_CLASSIFICATION, N, &tr) != F3_OK) {
         std::fprintf(stderr, "tb: trainer: %s\n", f3_last_error());
         std::exit(2);
     }
@@ -242,7 +251,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     const f3_activation act = bp ? cfg.output_act : cfg.hidden_act;
 
     // inputs and errors of the batch, on their grids
-    std::vector<Sample> smp(B);
+    std::vector<Sample> smp(N);
     int64_t amax = cs.wide ? (1ll << (A.w - 1)) - 1 : (1ll << (A.f + 1));
     for (Sample &x : smp) {
         x.h.resize(ni), x.e.resize(C), x.dz_in.resize(no);
@@ -266,7 +275,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     m->i_train = 1;
     m->i_bp = bp;
     m->i_lr_m = lr_mantissa(cfg.lr);
-    m->i_batch = fused ? 1 : B;
+    m->i_batch = B;
     m->i_fused = fused;
     m->i_flush = 0;
     f3_act_table tab;
@@ -295,7 +304,8 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
 
     const uint64_t before = st.mismatches;
     const f3_format fa = A.m(), fw = W.m(), fe = E.m();
-    const std::vector<float> Wold(L->W, L->W + ni * no), b_old(L->b, L->b + no);
+    const std::vector<float> W0(L->W, L->W + ni * no), b0(L->b, L->b + no); // before the case
+    std::vector<float> Wbatch(W0), bbatch(b0); // at the start of the batch
     // the batch's δz and inputs for model/'s gradient, and the exact sums
     // the accumulators must hold (in units of 2^−(EF+AF))
     std::vector<float> DZ(B * no), H(B * ni);
@@ -305,50 +315,92 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     const uint64_t tab_c[NSTEP] = {0,          ref.forward,  ref.activation, ref.feedback,
                                    ref.dz,     ref.gradient, ref.backprop,   ref.apply};
 
-    for (size_t sn = 0; sn < B; sn++) {
-        const Sample &x = smp[sn];
-        const bool last = sn + 1 == B;
-        const bool applied = fused || last; // model/'s W and b are updated after this sample
-        // ---- the RTL: one sample (and, after the batch's last, the apply) ------
-        std::vector<int64_t> y_rtl, d_rtl;
-        size_t hs = 0, es_sent = 0;
-        const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
-        t.clear_counts();
+    // ---- the RTL: samples s0 … s1−1, their inputs offered as early as the
+    //      tile takes them; y and δ out collected per sample; the cycle at
+    //      which each forward step starts --------------------------------------
+    std::vector<std::vector<int64_t>> y_rtl(N), d_rtl(N);
+    std::vector<uint64_t> fwd_start;
+    const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
+    auto drive = [&](size_t s0, size_t s1, bool stalls) {
+        size_t hs = s0 * ni, es = s0, ek = 0, ys = s0, ds = s0;
         uint64_t guard = 0;
-        bool started = false;
+        unsigned prev_step = m->o_step;
         for (;;) {
-            // drive the streams (random stalls)
-            m->i_h_valid = hs < ni && rng.coin(80);
-            m->i_h_data = (uint32_t)A.raw(A.code(x.h[hs < ni ? hs : 0]));
-            bool e_ok = bp ? y_rtl.size() == no : true; // the loss needs y first
-            m->i_e_valid = es_sent < e_need && e_ok && rng.coin(80);
+            const size_t hsn = hs / ni;
+            m->i_h_valid = hsn < s1 && (!stalls || rng.coin(80));
+            m->i_h_data = (uint32_t)A.raw(A.code(smp[hsn < s1 ? hsn : s0].h[hs % ni]));
+            const Sample &xe = smp[es < s1 ? es : s0];
+            bool e_ok = es < s1 && (!bp || y_rtl[es].size() == no); // the loss needs y first
+            m->i_e_valid = e_ok && (!stalls || rng.coin(80));
             if (bp)
-                m->i_e_data = (uint32_t)E.raw(E.code(x.dz_in[es_sent < no ? es_sent : 0])), m->i_e_idx = es_sent;
+                m->i_e_data = (uint32_t)E.raw(E.code(xe.dz_in[ek < no ? ek : 0])), m->i_e_idx = ek;
             else if (cs.kind == 0)
-                m->i_e_data = (uint32_t)E.raw(E.code(x.es)), m->i_e_idx = x.label;
+                m->i_e_data = (uint32_t)E.raw(E.code(xe.es)), m->i_e_idx = xe.label;
             else
-                m->i_e_data = (uint32_t)E.raw(E.code(x.e[es_sent < C ? es_sent : 0])), m->i_e_idx = es_sent;
-            m->i_y_ready = rng.coin(85);
-            m->i_d_ready = rng.coin(85);
+                m->i_e_data = (uint32_t)E.raw(E.code(xe.e[ek < C ? ek : 0])), m->i_e_idx = ek;
+            m->i_y_ready = !stalls || rng.coin(85);
+            m->i_d_ready = !stalls || rng.coin(85);
             m->eval();
             bool hf = m->i_h_valid && m->o_h_ready, ef = m->i_e_valid && m->o_e_ready;
             bool yf = m->o_y_valid && m->i_y_ready, df = m->o_d_valid && m->i_d_ready;
-            if (yf) y_rtl.push_back(A.sx(m->o_y_data));
-            if (df) d_rtl.push_back(E.sx(m->o_d_data));
-            if (m->o_step) started = true;
+            if (yf) {
+                y_rtl[ys].push_back(A.sx(m->o_y_data));
+                if (y_rtl[ys].size() == no) ys++;
+            }
+            if (df) {
+                d_rtl[ds].push_back(E.sx(m->o_d_data));
+                if (d_rtl[ds].size() == ni) ds++;
+            }
+            if (m->o_step == 1 && prev_step != 1) fwd_start.push_back(t.total);
+            prev_step = m->o_step;
             t.tick();
             hs += hf;
-            es_sent += ef;
+            if (ef && ++ek == e_need) es++, ek = 0;
             m->i_h_valid = m->i_e_valid = 0;
-            if (started && m->o_idle && hs == ni && y_rtl.size() == no && (!bp || d_rtl.size() == ni)) break;
+            if (hs == s1 * ni && ys == s1 && (!bp || ds == s1) && m->o_idle) break;
             if (++guard > 50000000) {
                 std::fprintf(stderr, "tb: the tile hangs (step %u)\n", (unsigned)m->o_step);
                 std::exit(1);
             }
         }
         st.cycles += t.total;
-        uint64_t cyc[NSTEP];
-        std::copy(t.cyc, t.cyc + NSTEP, cyc);
+    };
+    // fused: the end of the stream, the pending update applied; its cycles
+    auto flush = [&]() {
+        t.clear_counts();
+        m->i_flush = 1;
+        bool seen = false;
+        for (uint64_t g = 0; !(seen && m->o_idle); g++) {
+            m->eval();
+            seen |= m->o_step == 5;
+            t.tick();
+            if (g > 50000000) {
+                std::fprintf(stderr, "tb: the flush hangs\n");
+                std::exit(1);
+            }
+        }
+        m->i_flush = 0;
+        st.cycles += t.total;
+        return t.cyc[5];
+    };
+    uint64_t flush_cyc = 0;
+    if (stream) {
+        t.clear_counts();
+        drive(0, N, false);
+        if (fused) flush_cyc = flush();
+    }
+
+    for (size_t sn = 0; sn < N; sn++) {
+        const Sample &x = smp[sn];
+        const bool last = sn + 1 == N;
+        const bool batch_end = (sn + 1) % B == 0;
+        const bool applied = fused || batch_end; // model/'s W and b are updated after this sample
+        uint64_t cyc[NSTEP] = {0};
+        if (!stream) {
+            t.clear_counts();
+            drive(sn, sn + 1, true);
+            std::copy(t.cyc, t.cyc + NSTEP, cyc);
+        }
 
         // ---- the model: this sample ----------------------------------------------
         std::vector<double> zref(no), dh_ref(no), d_ref(ni);
@@ -359,7 +411,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             for (size_t j = 0; j < no; j++) dz[j] = x.dz_in[j], dh_ref[j] = x.dz_in[j];
             f3_layer_backprop(tr, layer, dz.data(), x.h.data(), dz_prev.data(), 1);
             std::vector<double> dx(ni);
-            f3_gemm_exact_ref(0, 0, 1, ni, no, dz.data(), no, Wold.data(), ni, dx.data(), &fe, &fw);
+            f3_gemm_exact_ref(0, 0, 1, ni, no, dz.data(), no, L->W, ni, dx.data(), &fe, &fw);
             for (size_t k = 0; k < ni; k++) d_ref[k] = requant(dx[k], E);
         } else {
             const f3_format fb = {F3_FMT_FIXED, 2, 6, F3_ROUND_NEAREST_EVEN};
@@ -374,8 +426,10 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             f3_layer_direct_feedback(tr, layer, x.e.data(), cs.kind == 0 ? &x.es : nullptr, &x.label, y_ref.data(),
                                      F3_MEM_WORK, dz.data(), 1);
         }
-        std::copy(dz.begin(), dz.end(), DZ.begin() + (ptrdiff_t)(sn * no));
-        std::copy(x.h.begin(), x.h.end(), H.begin() + (ptrdiff_t)(sn * ni));
+        const size_t bi = sn % B; // the sample's row in its batch
+        std::copy(dz.begin(), dz.end(), DZ.begin() + (ptrdiff_t)(bi * no));
+        std::copy(x.h.begin(), x.h.end(), H.begin() + (ptrdiff_t)(bi * ni));
+        if (bi == 0) std::fill(acc_ref.begin(), acc_ref.end(), 0), std::fill(abias_ref.begin(), abias_ref.end(), 0);
         for (size_t j = 0; j < no; j++) {
             const int64_t dzc = E.code(dz[j]);
             abias_ref[j] += dzc << A.f;
@@ -384,81 +438,68 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
         // fused: the tile's W still waits for this sample's update (the next
         // forward step or the flush applies it)
         const std::vector<float> Wpre(L->W, L->W + ni * no);
-        if (fused) {
-            // model/'s SGD step after every sample
-            f3_layer_gradient(tr, layer, dz.data(), x.h.data(), F3_MEM_INPUTS, 1);
-            f3_layer_update(tr, layer);
-        } else if (last) {
-            // model/'s step on the whole batch: δW = round(Σ δz hᵀ), W ← round(W − lr·δW)
-            f3_layer_gradient(tr, layer, DZ.data(), H.data(), bp ? F3_MEM_ACTBUF : F3_MEM_INPUTS, B);
+        if (applied) {
+            // model/'s step on the batch: δW = round(Σ δz hᵀ), W ← round(W − lr·δW)
+            f3_layer_gradient(tr, layer, DZ.data(), H.data(), bp ? F3_MEM_ACTBUF : F3_MEM_INPUTS, bi + 1);
             f3_layer_update(tr, layer);
         }
-        uint64_t flush_cyc = 0;
-        if (fused && last) {
-            // the end of the stream: apply the pending update
-            t.clear_counts();
-            m->i_flush = 1;
-            bool seen = false;
-            for (uint64_t g = 0; !(seen && m->o_idle); g++) {
-                m->eval();
-                seen |= m->o_step == 5;
-                t.tick();
-                if (g > 50000000) {
-                    std::fprintf(stderr, "tb: the flush hangs\n");
-                    std::exit(1);
-                }
-            }
-            m->i_flush = 0;
-            flush_cyc = t.cyc[5];
-        }
+        if (fused && last && !stream) flush_cyc = flush();
 
-        // ---- compare: this sample's values, W and b (the model's after the
-        //      batch's last sample, else unchanged), the accumulators --------------
+        // ---- compare: y and δ out; unless streamed, this sample's registers,
+        //      W and b (the model's after a batch's last sample, else as at the
+        //      batch's start; fused: the model's before this sample's update
+        //      until the flush), the accumulators -------------------------------------
         const int ZF = A.f + W.f;
-        for (size_t j = 0; j < no; j++) {
+        for (size_t j = 0; j < no; j++) same(st, "h (stream)", j, A.val(y_rtl[sn][j]), y_ref[j]);
+        if (bp)
+            for (size_t k = 0; k < ni; k++) {
+                same(st, "delta out", k, E.val(d_rtl[sn][k]), d_ref[k]);
+                // the tile below finishes model/'s δz_{i−1} with its own f'(h_{i−1})
+                double dzp = requant(E.val(d_rtl[sn][k]) * f3_act_derivative_of_output(cfg.hidden_act, x.h[k]), E);
+                same(st, "dz below (f3_layer_backprop)", k, dzp, dz_prev[k]);
+            }
+        for (size_t j = 0; j < no && (!stream || last); j++) {
             const int ln = lane(j);
             const size_t r = lrow(j);
-            int64_t zc, hc, dhc, dzc, bc;
-            if (port) {
-                zc = (int64_t)t.cfg_read(4, j, 0), hc = (int64_t)t.cfg_read(5, j, 0), dhc = (int64_t)t.cfg_read(6, j, 0);
-                dzc = (int64_t)t.cfg_read(7, j, 0), bc = (int64_t)t.cfg_read(1, j, 0);
-            } else {
-                const int zw = A.w + W.w + TB_KWID + 3; // the tile's ZW
-                uint64_t zr = door.z[ln].get(r);
-                zc = (zr >> (zw - 1)) & 1 ? (int64_t)(zr | ~((1ull << zw) - 1)) : (int64_t)zr;
-                hc = A.sx(door.hb[ln].get(r)), dhc = E.sx(door.dh[ln].get(r)), dzc = E.sx(door.dz[ln].get(r));
-                bc = W.sx(door.bias[ln].get(r));
+            if (!stream) {
+                int64_t zc, hc, dhc, dzc;
+                if (port) {
+                    zc = (int64_t)t.cfg_read(4, j, 0), hc = (int64_t)t.cfg_read(5, j, 0);
+                    dhc = (int64_t)t.cfg_read(6, j, 0), dzc = (int64_t)t.cfg_read(7, j, 0);
+                } else {
+                    const int zw = A.w + W.w + TB_KWID + 3; // the tile's ZW
+                    uint64_t zr = door.z[ln].get(r);
+                    zc = (zr >> (zw - 1)) & 1 ? (int64_t)(zr | ~((1ull << zw) - 1)) : (int64_t)zr;
+                    hc = A.sx(door.hb[ln].get(r)), dhc = E.sx(door.dh[ln].get(r)), dzc = E.sx(door.dz[ln].get(r));
+                }
+                same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
+                same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
+                same(st, "dh", j, E.val(dhc), dh_ref[j]);
+                same(st, "dz", j, E.val(dzc), dz[j]);
+                if (batched && !batch_end)
+                    same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
             }
-            same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
-            same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
-            same(st, "h (stream)", j, A.val(y_rtl[j]), y_ref[j]);
-            same(st, "dh", j, E.val(dhc), dh_ref[j]);
-            same(st, "dz", j, E.val(dzc), dz[j]);
-            same(st, applied ? "b" : "b (within the batch)", j, W.val(bc), applied ? L->b[j] : b_old[j]);
-            if (batched && !last)
-                same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
+            const int64_t bc = port ? (int64_t)t.cfg_read(1, j, 0) : W.sx(door.bias[ln].get(r));
+            same(st, applied ? "b" : "b (within the batch)", j, W.val(bc), applied ? L->b[j] : bbatch[j]);
             for (size_t k = 0; k < ni; k++) {
                 int64_t wc = port ? (int64_t)t.cfg_read(0, j, k) : W.sx(door.w[ln].get(r * TB_NI_MAX + k));
-                const double want = fused ? (last ? L->W[j * ni + k] : Wpre[j * ni + k])
-                                          : last ? L->W[j * ni + k] : Wold[j * ni + k];
-                same(st, fused && !last ? "W (update pending)" : last ? "W" : "W (within the batch)", j * ni + k,
+                const bool pending = fused && !last;
+                const double want = pending ? Wpre[j * ni + k] : applied ? L->W[j * ni + k] : Wbatch[j * ni + k];
+                same(st, pending ? "W (update pending)" : applied ? "W" : "W (within the batch)", j * ni + k,
                      W.val(wc), want);
-                if (batched)
+                if (batched && !stream)
                     same(st, "accumulator", j * ni + k, (double)acc_sx(door.acc[ln].get(r * TB_NI_MAX + k)),
                          (double)acc_ref[j * ni + k]);
             }
         }
-        if (bp)
-            for (size_t k = 0; k < ni; k++) {
-                same(st, "delta out", k, E.val(d_rtl[k]), d_ref[k]);
-                // the tile below finishes model/'s δz_{i−1} with its own f'(h_{i−1})
-                double dzp = requant(E.val(d_rtl[k]) * f3_act_derivative_of_output(cfg.hidden_act, x.h[k]), E);
-                same(st, "dz below (f3_layer_backprop)", k, dzp, dz_prev[k]);
-            }
+        if (batch_end) {
+            std::copy(L->W, L->W + ni * no, Wbatch.begin());
+            std::copy(L->b, L->b + no, bbatch.begin());
+        }
 
         // ---- cycles: every step of this sample (the apply: of the batch) --------
-        for (int sx = 1; sx < NSTEP; sx++) {
-            const uint64_t want = sx == 7 && !last ? 0 : tab_c[sx];
+        for (int sx = 1; sx < NSTEP && !stream; sx++) {
+            const uint64_t want = sx == 7 && !batch_end ? 0 : tab_c[sx];
             if (want == 0 && cyc[sx] == 0) continue;
             double dev = want ? std::fabs((double)cyc[sx] - (double)want) / (double)want : 1.0;
             double &mx = st.max_dev[p_index(cs.P_log)][sx];
@@ -468,27 +509,68 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                             P, ni, no, fused ? "fused, sample" : "batch", fused ? sn + 1 : B, step_name[sx], cyc[sx],
                             want, 100 * dev);
         }
-        if (verbose && flush_cyc)
-            std::printf("  P %u, %zu -> %zu, fused: the flush (the last update, a gradient step): %" PRIu64 " cycles\n",
-                        P, ni, no, flush_cyc);
-        if (vec && B == 1 && st.mismatches == before) {
+        if (vec && N == 1 && !batched && !fused && st.mismatches == before) {
             // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
             // tile gave (and model/ confirmed): y, W', b', δ out
             const unsigned fbm = bp ? 0 : cs.kind == 0 ? 1 : 2;
             const uint64_t head[10] = {ni, no, C, act_mode(act), bp ? 3u : dact_mode(act), fbm, bp ? 1u : 0u,
                                        lr_mantissa(cfg.lr), (uint64_t)x.label, E.raw(E.code(x.es))};
             for (uint64_t v : head) vec_put(vec, v);
-            for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(Wold[k])));
-            for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b_old[j])));
+            for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(W0[k])));
+            for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(b0[j])));
             for (size_t k = 0; k < C * no; k++) vec_put(vec, bp ? 0 : b_code(L->B[k]));
             for (unsigned k = 0; k < 257; k++) vec_put(vec, A.raw(A.code(tab.T[k])));
             for (size_t k = 0; k < ni; k++) vec_put(vec, A.raw(A.code(x.h[k])));
             for (size_t k = 0; k < C; k++) vec_put(vec, E.raw(E.code(x.e[k])));
             for (size_t j = 0; j < no; j++) vec_put(vec, E.raw(E.code(x.dz_in[j])));
-            for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[j]));
+            for (size_t j = 0; j < no; j++) vec_put(vec, A.raw(y_rtl[sn][j]));
             for (size_t k = 0; k < ni * no; k++) vec_put(vec, W.raw(W.code(L->W[k])));
             for (size_t j = 0; j < no; j++) vec_put(vec, W.raw(W.code(L->b[j])));
-            for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[k]) : 0);
+            for (size_t k = 0; k < ni; k++) vec_put(vec, bp ? E.raw(d_rtl[sn][k]) : 0);
+        }
+    }
+    if (verbose && flush_cyc)
+        std::printf("  P %u, %zu -> %zu, fused: the flush (the last update, a gradient step): %" PRIu64 " cycles\n", P,
+                    ni, no, flush_cyc);
+
+    // ---- the issue interval: back-to-back samples start Σ steps apart (the
+    //      batch's apply after its last sample), ... ------------------------------
+    if (stream) {
+        uint64_t sum = 0;
+        for (int sx = 1; sx < 7; sx++) sum += tab_c[sx];
+        if (fwd_start.size() != N) {
+            std::fprintf(stderr, "tb: %zu forward steps seen in a stream of %zu samples\n", fwd_start.size(), N);
+            st.mismatches++;
+        }
+        // unless a one-word-per-cycle port is slower.  The reference is the
+        // table's steps on a schedule with the tile's ports: a sample starts
+        // when the previous one ends and its n_in inputs are in (they stream
+        // in from the previous sample's start); its activation step waits for
+        // the previous sample's h to leave (n_out words from the end of that
+        // activation step), its feedback step for e (e_need words from the
+        // previous sample's end; the first sample's from the start); the
+        // batch's apply follows its last sample.
+        const int64_t fwd = (int64_t)tab_c[1], act = (int64_t)tab_c[2], rest = (int64_t)(sum - tab_c[1] - tab_c[2]);
+        int64_t S = fwd_start.empty() ? 0 : (int64_t)fwd_start[0], ydone = 0, prev_end = 0;
+        for (size_t i = 1; i < fwd_start.size(); i++) {
+            const size_t j = i - 1; // the sample whose duration this interval is
+            const int64_t e_avail = (j == 0 ? 0 : prev_end) + (int64_t)e_need + 1;
+            const int64_t A = std::max(S + fwd, ydone), act_end = A + act;
+            const int64_t end = std::max(act_end, e_avail) + rest + (i % B == 0 && batched ? (int64_t)tab_c[7] : 0);
+            const int64_t next = std::max(end, S + (int64_t)ni + 1);
+            ydone = act_end + (int64_t)no + 1;
+            prev_end = end;
+            const uint64_t got = fwd_start[i] - fwd_start[i - 1], want = (uint64_t)(next - S);
+            S = (int64_t)fwd_start[i]; // the next sample's start as measured
+            const double dev = std::fabs((double)got - (double)want) / (double)want;
+            double &mx = st.max_dev[p_index(cs.P_log)][0];
+            if (dev > mx) mx = dev;
+            if (verbose || dev > 0.02)
+                std::fprintf(verbose ? stdout : stderr,
+                             "  P %u, %zu -> %zu, C %zu, kind %d, stream%s, sample %zu: issue interval %" PRIu64
+                             " cycles, the table's schedule %" PRIu64 " (%.2f %%)\n",
+                             P, ni, no, C, cs.kind, fused ? " (fused)" : batched ? " (batch)" : "", i + 1, got, want,
+                             100 * dev);
         }
     }
     st.cases++;
@@ -537,9 +619,22 @@ int main(int argc, char **argv)
                 // the same at batch 3: accumulation and the per-batch apply;
                 // and (F³ hidden) fused, three samples and the flush
                 if (oi != 0) continue;
-                cs.batch = 3;
+                cs.batch = cs.samples = 3;
                 if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
+                // back to back: two batches of 3
+                Case cs2 = cs;
+                cs2.samples = 6;
+                cs2.stream = true;
+                if (kind != 2 && run_case(t, door, cs2, rng, cyc_st, true, false)) rc = 1;
                 if (kind == 2) continue;
+                cs.fused = true;
+                if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
+                // back to back: four samples at batch 1, and fused
+                cs.batch = 1;
+                cs.samples = 4;
+                cs.stream = true;
+                cs.fused = false;
+                if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
                 cs.fused = true;
                 if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
             }
@@ -561,8 +656,12 @@ int main(int argc, char **argv)
         cs.lr = lrs[rng.range(0, 3)];
         cs.wide = rng.coin(30);
         cs.batch = rng.coin(25) ? (size_t)rng.range(2, TB_BATCH_MAX) : 1;
+        cs.samples = cs.batch;
         cs.fused = cs.kind != 2 && rng.coin(15); // a stream of 1 … BATCH_MAX samples
-        if (cs.fused) cs.batch = (size_t)rng.range(1, TB_BATCH_MAX);
+        if (cs.fused) cs.samples = (size_t)rng.range(1, TB_BATCH_MAX);
+        // back to back without stalls (F³ tiles: BP's δ comes after its y)
+        cs.stream = cs.kind != 2 && rng.coin(15);
+        if (cs.stream) cs.samples = cs.fused ? (size_t)rng.range(2, 5) : cs.batch * (size_t)rng.range(2, 3);
         if (run_case(t, door, cs, rng, st, false, false)) rc = 1;
     }
     std::printf("random cases: %" PRIu64 " cases, %" PRIu64 " values compared, %" PRIu64 " mismatches, %" PRIu64
@@ -573,10 +672,10 @@ int main(int argc, char **argv)
     std::printf("largest deviation from chip_tile_cycles() per step [%%] (cycle set | random cases):\n");
     for (int p = 0; p < 4; p++) {
         std::printf("  P %2u:", 1u << (2 * p));
-        for (int s = 1; s < NSTEP; s++)
+        for (int s = 0; s < NSTEP; s++)
             std::printf(" %s %.2f | %.2f;", step_name[s], 100 * cyc_st.max_dev[p][s], 100 * st.max_dev[p][s]);
         std::printf("\n");
-        for (int s = 1; s < NSTEP; s++)
+        for (int s = 0; s < NSTEP; s++)
             for (const Stats *x : {&cyc_st, &st})
                 if (x->max_dev[p][s] > 0.02) {
                     std::fprintf(stderr, "FAIL: P %u, %s: %.2f %% from the table in the %s (limit 2 %%)\n", 1u << (2 * p),

@@ -30,7 +30,16 @@
 // weight is read once, updated with sample k's δz and input (held in the
 // second of two input buffers) and written back, and the updated weight
 // multiplies sample k+1's input, in one cycle.  i_flush, while idle,
-// applies the last sample's pending update as a gradient step.  The
+// applies the last sample's pending update as a gradient step.
+//
+// Inputs are triple-buffered: the h stream fills one buffer while a sample
+// computes from the second (and, fused, the pending update reads the
+// third), so back-to-back samples start Σ steps apart — the next sample's
+// forward step follows the last step of this one without a gap when its
+// input is there.  A step that would overwrite what a stream still sends,
+// or that needs e, waits in S_WAIT (o_step 0): the activation step for the
+// previous h to leave, the backprop step for the previous δ, the feedback
+// step for e.  The
 // bias is updated in the δz step: at batch 1 from δz, at batch > 1 in the
 // batch's last sample from its accumulated Σ δz (b is next read by the next
 // sample's activation step, after the apply).
@@ -115,6 +124,7 @@ module f3_tile #(
     localparam integer KWID = NI_MAX > 1 ? $clog2(NI_MAX) : 1;  // index bits of the inputs
     localparam integer CWID = C_MAX > 1 ? $clog2(C_MAX) : 1;    // index bits of the classes
     localparam integer AWID = $clog2(DW);
+    localparam integer HWID = $clog2(3 * NI_MAX);                       // index bits of the input buffers
     localparam integer BWID = $clog2(DB);
     localparam integer ZF   = AF + WF;                                   // z's fraction bits
     localparam integer ZW   = AW + WW + KWID + 3;                        // z's width
@@ -137,8 +147,9 @@ module f3_tile #(
     // ---- control state ------------------------------------------------------
     reg [3:0]      r_state;
     reg [15:0]     r_bcnt;       // samples of this batch done (batch > 1)
-    reg            r_pend;       // fused: an update is pending (δz in the rows' registers, h in the other buffer)
-    reg            r_hsel;       // fused: the input buffer of this sample
+    reg            r_pend;       // fused: an update is pending (δz in the rows' registers, its h in buffer r_pbuf)
+    reg [1:0]      r_wbuf, r_cbuf, r_pbuf; // input buffers: being filled, this sample's, the pending update's
+    reg [3:0]      r_next;       // the step S_WAIT waits to begin
     reg            r_drain;      // 0 issuing, 1 draining
     reg [7:0]      r_dcnt;       // drain cycles done
     reg [15:0]     r_g, r_k, r_c;  // group, input index / column, class
@@ -149,9 +160,9 @@ module f3_tile #(
     reg signed [EW-1:0] r_es;
 
     wire [15:0] w_e_need = i_fb_mode == 2'd1 ? 16'd1 : i_fb_mode == 2'd2 ? i_n_c : i_n_out;
-    wire        w_h_done = r_hcnt == i_n_in;
+    wire        w_h_done = r_hcnt == i_n_in;     // the buffer being filled is full
     wire        w_e_done = r_ecnt == w_e_need;
-    assign o_h_ready = r_state == S_LOAD && !w_h_done;
+    assign o_h_ready = !w_h_done;
     assign o_e_ready = !w_e_done && r_state != S_GRAD && r_state != S_BP && r_state != S_DZ && r_state != S_APPLY;
     // batch > 1: accumulate, and apply after the batch's last sample
     wire w_batched = BATCH_MAX > 1 && i_batch > 16'd1;
@@ -183,13 +194,13 @@ module f3_tile #(
         endcase
     end
 
-    // the next step after `s` (and whether its inputs are there)
+    // the next step after `s`
     function [3:0] after;
         input [3:0] s;
         begin
             case (s)
                 S_FWD:  after = S_ACT;
-                S_ACT:  after = i_train ? S_WAIT : S_LOAD;
+                S_ACT:  after = !i_train ? S_LOAD : i_fb_mode == 2'd0 ? S_DZ : S_FB;
                 S_FB:   after = S_DZ;
                 S_DZ:   after = (BP != 0 && i_bp) ? S_BP : i_fused ? S_LOAD : S_GRAD;
                 S_BP:   after = S_GRAD;
@@ -198,10 +209,27 @@ module f3_tile #(
             endcase
         end
     endfunction
+    // whether step `s` may begin: the activation step overwrites the h that
+    // the h-out stream sends, the backprop step the δ of the δ-out stream;
+    // the feedback step (and the δz step of a tile whose δh is streamed in)
+    // needs e.  Otherwise the tile waits in S_WAIT (o_step 0).
+    function rdy;
+        input [3:0] s;
+        begin
+            case (s)
+                S_ACT:  rdy = !r_ysend;
+                S_FB:   rdy = w_e_done;
+                S_DZ:   rdy = i_fb_mode != 2'd0 || w_e_done;
+                S_BP:   rdy = !r_dsend;
+                default: rdy = 1'b1;
+            endcase
+        end
+    endfunction
 
     always @(posedge i_clk) begin
         if (i_rst) begin
-            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0; r_bcnt <= 16'd0; r_pend <= 1'b0; r_hsel <= 1'b0;
+            r_state <= S_LOAD; r_drain <= 1'b0; r_dcnt <= 8'd0; r_bcnt <= 16'd0; r_pend <= 1'b0;
+            r_wbuf <= 2'd0; r_cbuf <= 2'd1; r_pbuf <= 2'd2; r_next <= S_LOAD;
             r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
             r_hcnt <= 16'd0; r_ecnt <= 16'd0; r_label <= 16'd0; r_es <= {EW{1'b0}};
         end else begin
@@ -211,14 +239,13 @@ module f3_tile #(
                 if (i_fb_mode == 2'd1) begin r_label <= i_e_idx; r_es <= i_e_data; end
             end
             case (r_state)
-                S_LOAD: if (w_h_done && !r_ysend && !r_dsend) begin
+                S_LOAD: if (w_h_done) begin
                     r_state <= S_FWD; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
+                    r_pbuf <= r_cbuf; r_cbuf <= r_wbuf; r_wbuf <= r_pbuf; r_hcnt <= 16'd0;
                 end else if (i_fused && i_flush && r_pend && r_hcnt == 16'd0 && !r_ysend && !r_dsend) begin
                     r_state <= S_GRAD; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
                 end
-                S_WAIT: if (w_e_done) begin
-                    r_state <= i_fb_mode == 2'd0 ? S_DZ : S_FB; r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
-                end
+                S_WAIT: if (rdy(r_next)) r_state <= r_next;
                 default: if (!r_drain) begin
                     // advance the loops
                     case (r_state)
@@ -235,12 +262,19 @@ module f3_tile #(
                     r_dcnt <= r_dcnt + 8'd1;
                     if (r_dcnt == LAT[7:0] - 8'd1) begin
                         r_drain <= 1'b0;
-                        r_state <= after(r_state);
                         r_g <= 16'd0; r_k <= 16'd0; r_c <= 16'd0;
-                        if (after(r_state) == S_LOAD) begin r_hcnt <= 16'd0; r_ecnt <= 16'd0; end
+                        if (after(r_state) == S_LOAD) begin
+                            r_ecnt <= 16'd0;
+                            // the next sample's input is there: start it at once
+                            if (w_h_done) begin
+                                r_state <= S_FWD;
+                                r_pbuf <= r_cbuf; r_cbuf <= r_wbuf; r_wbuf <= r_pbuf; r_hcnt <= 16'd0;
+                            end else r_state <= S_LOAD;
+                        end else if (rdy(after(r_state))) r_state <= after(r_state);
+                        else begin r_state <= S_WAIT; r_next <= after(r_state); end
                         if (r_state == S_GRAD && w_batched) r_bcnt <= w_blast ? 16'd0 : r_bcnt + 16'd1;
                         // fused: the sample's update waits for the next forward step (or the flush)
-                        if (r_state == S_DZ && i_fused && i_train) begin r_pend <= 1'b1; r_hsel <= !r_hsel; end
+                        if (r_state == S_DZ && i_fused && i_train) r_pend <= 1'b1;
                         if (r_state == S_GRAD && i_fused) r_pend <= 1'b0;
                     end
                 end
@@ -262,19 +296,21 @@ module f3_tile #(
          w_app = p_v && p_state == S_APPLY;
 
     // ---- shared buffers --------------------------------------------------------
-    // h in: two buffers (fused: this sample's and the previous one's), read
-    // synchronously at issue; without fusion only buffer 0 is used
-    reg [AW-1:0] r_hin0 [0:NI_MAX-1];
-    reg [AW-1:0] r_hin1 [0:NI_MAX-1];
-    reg [AW-1:0] r_hin0_q, r_hin1_q;
+    // h in: three buffers of NI_MAX words — being filled, this sample's, and
+    // (fused) the pending update's — rotated when a sample starts; this
+    // sample's and the pending one's are read synchronously at issue
+    reg [AW-1:0] r_hin [0:3*NI_MAX-1];
+    reg [AW-1:0] r_hcur_q, r_hpre_q;
+    wire [HWID-1:0] w_hwa = r_wbuf * NI_MAX[HWID-1:0] + r_hcnt[HWID-1:0];
+    wire [HWID-1:0] w_hca = r_cbuf * NI_MAX[HWID-1:0] + r_k[HWID-1:0];
+    wire [HWID-1:0] w_hpa = r_pbuf * NI_MAX[HWID-1:0] + r_k[HWID-1:0];
     always @(posedge i_clk) begin
-        if (w_h_fire && !r_hsel) r_hin0[r_hcnt[KWID-1:0]] <= i_h_data;
-        if (w_h_fire && r_hsel) r_hin1[r_hcnt[KWID-1:0]] <= i_h_data;
-        r_hin0_q <= r_hin0[r_k[KWID-1:0]];
-        r_hin1_q <= r_hin1[r_k[KWID-1:0]];
+        if (w_h_fire) r_hin[w_hwa] <= i_h_data;
+        r_hcur_q <= r_hin[w_hca];
+        r_hpre_q <= r_hin[w_hpa];
     end
-    wire signed [AW-1:0] w_h    = r_hsel ? r_hin1_q : r_hin0_q;   // this sample's input
-    wire signed [AW-1:0] w_hpre = r_hsel ? r_hin0_q : r_hin1_q;   // fused: the pending update's input
+    wire signed [AW-1:0] w_h    = r_hcur_q;   // this sample's input
+    wire signed [AW-1:0] w_hpre = r_hpre_q;   // fused: the pending update's input
     // fused: this forward step also applies the previous sample's update
     wire w_fupd = w_fwd && i_fused && r_pend && i_train;
     // dense e
@@ -396,7 +432,7 @@ module f3_tile #(
             // the apply step takes g = round(A); the bias adds δz·1 to its
             // accumulator, and its last sample takes g = round(A_b + δz·1)
             wire signed [EW-1:0]    w_dzv  = w_dz ? w_dz_new : r_dz[w_pg];
-            wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : i_fused ? w_hpre : w_h;
+            wire signed [AW-1:0]    w_hg   = w_dz ? w_one[AW-1:0] : w_fupd ? w_hpre : w_h;
             wire signed [EW+AW-1:0] w_gx   = w_dzv * w_hg;   // EW × AW bits
             wire signed [ACW-1:0]   w_gxa  = w_gx;            // sign-extended
             wire signed [ACW-1:0]   w_aq;                     // accumulator bank's read data
