@@ -139,6 +139,7 @@ struct Case {
     size_t samples = 1; // samples of the case (a multiple of batch)
     bool fused = false; // F³ hidden tile, fused dataflow: batch 1, the flush after the last sample
     bool stream = false; // back to back, no stalls: the issue interval (only y, δ out and the end compared)
+    bool infer = false;  // i_train 0 (F³ tiles): forward and activation only, W and b untouched
 };
 
 struct Stats {
@@ -212,7 +213,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
              FILE *vec = nullptr)
 {
     const size_t ni = cs.n_in, no = cs.n_out, C = cs.C, N = cs.samples;
-    const bool fused = cs.fused, stream = cs.stream;
+    const bool fused = cs.fused, stream = cs.stream, train = !cs.infer;
     const size_t B = fused ? 1 : cs.batch; // batch size
     const bool batched = B > 1;
     const unsigned P = 1u << cs.P_log;
@@ -272,7 +273,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     m->i_act_mode = act_mode(act);
     m->i_dact_mode = bp ? 3 : dact_mode(act); // the output tile's δz is the loss's
     m->i_fb_mode = bp ? 0 : cs.kind == 0 ? 1 : 2;
-    m->i_train = 1;
+    m->i_train = train;
     m->i_bp = bp;
     m->i_lr_m = lr_mantissa(cfg.lr);
     m->i_batch = B;
@@ -320,7 +321,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     //      which each forward step starts --------------------------------------
     std::vector<std::vector<int64_t>> y_rtl(N), d_rtl(N);
     std::vector<uint64_t> fwd_start;
-    const size_t e_need = bp ? no : cs.kind == 0 ? 1 : C;
+    const size_t e_need = !train ? 0 : bp ? no : cs.kind == 0 ? 1 : C;
     auto drive = [&](size_t s0, size_t s1, bool stalls) {
         size_t hs = s0 * ni, es = s0, ek = 0, ys = s0, ds = s0;
         uint64_t guard = 0;
@@ -330,7 +331,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             m->i_h_valid = hsn < s1 && (!stalls || rng.coin(80));
             m->i_h_data = (uint32_t)A.raw(A.code(smp[hsn < s1 ? hsn : s0].h[hs % ni]));
             const Sample &xe = smp[es < s1 ? es : s0];
-            bool e_ok = es < s1 && (!bp || y_rtl[es].size() == no); // the loss needs y first
+            bool e_ok = train && es < s1 && (!bp || y_rtl[es].size() == no); // the loss needs y first
             m->i_e_valid = e_ok && (!stalls || rng.coin(80));
             if (bp)
                 m->i_e_data = (uint32_t)E.raw(E.code(xe.dz_in[ek < no ? ek : 0])), m->i_e_idx = ek;
@@ -394,7 +395,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
         const Sample &x = smp[sn];
         const bool last = sn + 1 == N;
         const bool batch_end = (sn + 1) % B == 0;
-        const bool applied = fused || batch_end; // model/'s W and b are updated after this sample
+        const bool applied = train && (fused || batch_end); // model/'s W and b are updated after this sample
         uint64_t cyc[NSTEP] = {0};
         if (!stream) {
             t.clear_counts();
@@ -407,7 +408,9 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
         f3_gemm_exact_ref(0, 1, 1, no, ni, x.h.data(), ni, L->W, ni, zref.data(), &fa, &fw);
         std::vector<float> y_ref(no), dz(no), dz_prev(ni);
         f3_layer_forward(tr, layer, x.h.data(), y_ref.data(), F3_MEM_INPUTS, F3_MEM_WORK, 1);
-        if (bp) {
+        if (!train) {
+            // inference: nothing more
+        } else if (bp) {
             for (size_t j = 0; j < no; j++) dz[j] = x.dz_in[j], dh_ref[j] = x.dz_in[j];
             f3_layer_backprop(tr, layer, dz.data(), x.h.data(), dz_prev.data(), 1);
             std::vector<double> dx(ni);
@@ -474,8 +477,10 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                 }
                 same(st, "z", j, std::ldexp((double)zc, -ZF), zref[j]);
                 same(st, "h (buffer)", j, A.val(hc), y_ref[j]);
-                same(st, "dh", j, E.val(dhc), dh_ref[j]);
-                same(st, "dz", j, E.val(dzc), dz[j]);
+                if (train) {
+                    same(st, "dh", j, E.val(dhc), dh_ref[j]);
+                    same(st, "dz", j, E.val(dzc), dz[j]);
+                }
                 if (batched && !batch_end)
                     same(st, "bias accumulator", j, (double)acc_sx(door.abias[ln].get(r)), (double)abias_ref[j]);
             }
@@ -499,7 +504,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
 
         // ---- cycles: every step of this sample (the apply: of the batch) --------
         for (int sx = 1; sx < NSTEP && !stream; sx++) {
-            const uint64_t want = sx == 7 && !batch_end ? 0 : tab_c[sx];
+            const uint64_t want = (sx == 7 && !batch_end) || (!train && sx > 2) ? 0 : tab_c[sx];
             if (want == 0 && cyc[sx] == 0) continue;
             double dev = want ? std::fabs((double)cyc[sx] - (double)want) / (double)want : 1.0;
             double &mx = st.max_dev[p_index(cs.P_log)][sx];
@@ -537,7 +542,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     //      batch's apply after its last sample), ... ------------------------------
     if (stream) {
         uint64_t sum = 0;
-        for (int sx = 1; sx < 7; sx++) sum += tab_c[sx];
+        for (int sx = 1; sx < (train ? 7 : 3); sx++) sum += tab_c[sx];
         if (fwd_start.size() != N) {
             std::fprintf(stderr, "tb: %zu forward steps seen in a stream of %zu samples\n", fwd_start.size(), N);
             st.mismatches++;
@@ -569,7 +574,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                 std::fprintf(verbose ? stdout : stderr,
                              "  P %u, %zu -> %zu, C %zu, kind %d, stream%s, sample %zu: issue interval %" PRIu64
                              " cycles, the table's schedule %" PRIu64 " (%.2f %%)\n",
-                             P, ni, no, C, cs.kind, fused ? " (fused)" : batched ? " (batch)" : "", i + 1, got, want,
+                             P, ni, no, C, cs.kind, !train ? " (inference)" : fused ? " (fused)" : batched ? " (batch)" : "", i + 1, got, want,
                              100 * dev);
         }
     }
@@ -637,6 +642,10 @@ int main(int argc, char **argv)
                 if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
                 cs.fused = true;
                 if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
+                // inference, back to back
+                cs.fused = false;
+                cs.infer = true;
+                if (run_case(t, door, cs, rng, cyc_st, true, false)) rc = 1;
             }
         }
     }
@@ -661,6 +670,8 @@ int main(int argc, char **argv)
         if (cs.fused) cs.samples = (size_t)rng.range(1, TB_BATCH_MAX);
         // back to back without stalls (F³ tiles: BP's δ comes after its y)
         cs.stream = cs.kind != 2 && rng.coin(15);
+        cs.infer = cs.kind != 2 && rng.coin(5);
+        if (cs.infer) cs.fused = false, cs.batch = 1, cs.samples = cs.stream ? (size_t)rng.range(2, 5) : 1;
         if (cs.stream) cs.samples = cs.fused ? (size_t)rng.range(2, 5) : cs.batch * (size_t)rng.range(2, 3);
         if (run_case(t, door, cs, rng, st, false, false)) rc = 1;
     }
