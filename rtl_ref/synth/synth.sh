@@ -6,6 +6,19 @@
 # buffers that Yosys keeps as memories) and the synthesis time [s].
 # Memories stay Yosys $mem cells (an SRAM macro's bits, not flip-flops);
 # the rest is mapped to generic gates (techmap, abc -fast).
+#
+# The flow, in two Yosys runs per configuration:
+#   1. word level, flat: synth -flatten -noshare -run :fine; opt -fast -full
+#   2. lanes.py partition marks each word-level cell with the lane it serves
+#      alone (else it is shared: control, streams, the adder tree, the shared
+#      memories); submod moves each lane's cells into a module of their own,
+#      and each part (the P lanes and the shared rest) is mapped on its own:
+#      techmap; opt -fast; abc -fast; opt_clean.  One part's gates are in
+#      memory at a time: 1.2 GB at most (P = 64, 16 bits), where mapping
+#      the whole flat tile at once needs more than 24 GB (16 lanes at 16 bits
+#      already peak at 9.5 GB, most of it ABC's).  The parts are not optimised
+#      across their borders: the counts are 2.0-3.2 % above the whole-tile
+#      mapping's (P = 4 and 16).
 # usage: rtl_ref/synth/synth.sh [OUT.csv [CONFIGS]]   (needs yosys and python3)
 #   CONFIGS: "P:bits" items, default "4:8 4:16 16:8 16:16 64:8 64:16"; each
 #   row is appended as soon as its synthesis is done
@@ -26,37 +39,38 @@ configs="${2:-4:8 4:16 16:8 16:16 64:8 64:16}"
 echo "lanes,bits,ni_max,no_max,c_max,cells,flip_flops,memory_bits,memories,synth_seconds" > "$out"
 for cfg in $configs; do
     P=${cfg%%:*} bits=${cfg##*:}
+    d="$work/${P}_${bits}"
+    mkdir -p "$d"
     t0=$(date +%s.%N)
-    yosys -q -l "$work/log_${P}_${bits}.txt" -p "
+    yosys -q -l "$d/log_coarse.txt" -p "
       read_verilog $rtl/f3_round.v $rtl/f3_tile.v
       chparam -set P $P -set LANES_RT 0 -set NI_MAX 256 -set NO_MAX 64 -set C_MAX 16 -set BP 1 ${fmt[$bits]} f3_tile
       synth -top f3_tile -flatten -noshare -run :fine
       opt -fast -full
-      techmap
-      opt -fast
-      abc -fast
-      opt_clean
-      tee -o $work/stat_${P}_${bits}.txt stat
-      write_json $work/net_${P}_${bits}.json" >/dev/null
+      write_rtlil $d/coarse.il
+      write_json $d/coarse.json" >/dev/null
+    python3 "$here/lanes.py" partition "$d/coarse.json" "$d/coarse.il" "$d/parts.il"
+    map="techmap; opt -fast; abc -fast; opt_clean"
+    {
+        echo "read_rtlil $d/parts.il"
+        echo "submod"
+        echo "design -save split"
+        # the shared part: the lanes' instances stay (keep), their modules go
+        echo "setattr -set keep 1 t:f3_tile_lane*"
+        echo "delete f3_tile_lane*"
+        echo "$map"
+        echo "write_json $d/net_shared.json"
+        for ((l = 0; l < P; l++)); do
+            echo "design -load split"
+            echo "delete f3_tile f3_tile_lane* f3_tile_lane$l %d"
+            echo "$map"
+            echo "write_json $d/net_lane$l.json"
+        done
+    } > "$d/map.ys"
+    yosys -q -l "$d/log_map.txt" -s "$d/map.ys" >/dev/null
     t1=$(date +%s.%N)
-    python3 - "$work/net_${P}_${bits}.json" "$P" "$bits" "$t0" "$t1" >> "$out" <<'PY'
-import json, sys
-net = json.load(open(sys.argv[1]))
-P, bits, t0, t1 = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
-mod = net["modules"]["f3_tile"]
-cells = ffs = mem_bits = mems = 0
-for c in mod["cells"].values():
-    t = c["type"]
-    p = c.get("parameters", {})
-    if t.startswith("$mem"):
-        mems += 1
-        mem_bits += int(p["WIDTH"], 2) * int(p["SIZE"], 2)
-        continue
-    cells += 1
-    if "DFF" in t.upper() or "DLATCH" in t.upper():
-        ffs += 1  # one-bit generic flip-flops ($_DFF_P_, $_SDFFE_PP0P_, ...)
-print(f"{P},{bits},256,64,16,{cells},{ffs},{mem_bits},{mems},{t1 - t0:.0f}")
-PY
+    python3 "$here/lanes.py" count "$P" "$bits" "$t0" "$t1" "$d"/net_*.json >> "$out"
+    rm -rf "$d"
     tail -1 "$out" >&2
 done
 echo "wrote $out" >&2

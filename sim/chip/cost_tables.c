@@ -90,6 +90,8 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
  *   BIT_1ns (32-bit)     0.0180559 pJ, 6.111633e-4 mW, 50.36996 µm²
  *   FP_SP_3STAGE_MUL_1ns 0.1198412 mW leakage, 8967.113 µm²
  *   FP_SP_3STAGE_ADD_1ns 0.05311069 mW leakage, 4361.094 µm² */
+#define FP_SP_MUL_UM2 8967.113
+#define FP_SP_ADD_UM2 4361.094
 #define REG_PJ_PER_BIT 0.008999495
 #define REG_UW_PER_BIT (7.395312e-5 * 1e3)
 #define REG_UM2_PER_BIT 5.981433
@@ -112,7 +114,7 @@ static const chip_fixed_figures fixed_45nm = {
     .fp32_mul_pj = 3.7,
     .elementwise_pj = 0.9,
     /* Aladdin (above), 40 nm → 45 nm */
-    .lane_area_mm2 = (8967.113 + 4361.094 + LANE_REG_BITS * REG_UM2_PER_BIT) * AREA_40_TO_45 * 1e-6,
+    .lane_area_mm2 = (FP_SP_MUL_UM2 + FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT) * AREA_40_TO_45 * 1e-6,
     .lane_leakage_uw = (119.8412 + 53.11069 + LANE_REG_BITS * REG_UW_PER_BIT) * ENERGY_40_TO_45,
     /* Aladdin REG_1ns per bit, 40 nm → 45 nm; a read or a write costs the same */
     .reg_pj_per_byte = 8.0 * REG_PJ_PER_BIT * ENERGY_40_TO_45,
@@ -134,3 +136,29 @@ static const chip_fixed_figures fixed_45nm = {
 };
 
 const chip_fixed_figures *chip_fixed_figures_45nm(void) { return &fixed_45nm; }
+
+/* ---- fixed-point MAC lanes ------------------------------------------------- */
+
+/* Shape: the per-lane Yosys generic cells of rtl_ref/'s training lane
+ * (rtl_ref/synth/area.csv: the least-squares slope of cells against P over
+ * P = 4, 16 and 64), at 8-bit formats (activations q4.4, the rest q2.6) and
+ * at 16-bit formats (q4.12, q2.14).  tests/unit/test_cost_tables.c reads
+ * area.csv and fails when these two drift from it. */
+#define RTL_LANE_CELLS_8 17069.42
+#define RTL_LANE_CELLS_16 37057.67
+/* Level: Aladdin's 32-bit integer multiplier and adder (common/power_func.h,
+ * 40 nm, 1 ns: MUL_1ns 6351.338 µm², ADD_1ns 277.9792 µm²), the same library
+ * and the same 96 register bits as the fp32 lane above. */
+#define INT32_MUL_UM2 6351.338
+#define INT32_ADD_UM2 277.9792
+
+double chip_fixed_lane_scale(double bits)
+{
+    /* A·w + C·w² cells through the RTL's two points */
+    const double c_cells = (RTL_LANE_CELLS_16 - 2.0 * RTL_LANE_CELLS_8) / 128.0;
+    const double a_cells = (RTL_LANE_CELLS_8 - 64.0 * c_cells) / 8.0;
+    /* a 32-bit integer lane against the fp32 lane (the 40 → 45 nm factor cancels) */
+    const double at32 = (INT32_MUL_UM2 + INT32_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT) /
+                        (FP_SP_MUL_UM2 + FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT);
+    return at32 * (a_cells * bits + c_cells * bits * bits) / (a_cells * 32.0 + c_cells * 1024.0);
+}

@@ -42,6 +42,14 @@ typedef struct {
 
 const chip_fixed_figures *chip_fixed_figures_45nm(void);
 
+/* Area and leakage of a fixed-point MAC lane whose datapath is `bits` wide
+ * (4..32), as a multiple of the fp32 lane's (lane_area_mm2,
+ * lane_leakage_uw): scale(w) = a·w + c·w², its shape (the ratio between
+ * widths) fitted to rtl_ref/'s training lane at 8 and 16 bits, its level at
+ * 32 bits that of Aladdin's 32-bit integer multiplier and adder against its
+ * fp32 units (0.518).  Increasing in bits; docs/hardware-costs.md. */
+double chip_fixed_lane_scale(double bits);
+
 #ifdef __cplusplus
 }
 #endif

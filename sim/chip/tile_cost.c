@@ -73,14 +73,15 @@ chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cf
         double bits = fmax(f3_format_bits(w), f3_format_bits(a));
         m.add_pj = 0.03 + (0.1 - 0.03) * (bits - 8.0) / 24.0;
         m.mul_pj = 0.2 * (bits / 8.0) * (bits / 8.0);
+        m.area_scale = chip_fixed_lane_scale(bits); /* rtl_ref/'s lane, cost_tables.h */
     } else if (w->kind != F3_FMT_FP32 && a->kind != F3_FMT_FP32) {
         m.add_pj = 0.4;
         m.mul_pj = 1.1;
+        m.area_scale = m.mul_pj / hw->mul_pj;
     } else {
         return m;
     }
     m.fma_pj = m.add_pj + m.mul_pj;
-    m.area_scale = m.mul_pj / hw->mul_pj;
     return m;
 }
 

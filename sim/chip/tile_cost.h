@@ -103,9 +103,10 @@ double chip_accumulator_bytes(const f3_config *cfg);
  * multiply 0.2 pJ at 8 bits and 3.1 pJ at 32, quadratic in the width),
  * fp16 figures (add 0.4, multiply 1.1 pJ) when neither is fp32 (bf16 taken
  * as fp16), and else fp32 (hw's figures).  area_scale scales the lane's
- * area and leakage by the multiplier's energy against fp32's (a proxy
- * until the RTL's cell counts calibrate it).  Without energy_by_format,
- * hw's figures and scale 1. */
+ * area and leakage: for fixed point chip_fixed_lane_scale() of the width
+ * (cost_tables.h: linear plus quadratic in the width, fitted to rtl_ref/'s
+ * lane), for fp16 the multiplier's energy against fp32's.  Without
+ * energy_by_format, and for fp32, hw's figures and scale 1. */
 typedef struct {
     double fma_pj, add_pj, mul_pj, area_scale;
 } chip_mac_figures;

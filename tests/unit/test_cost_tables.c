@@ -1,14 +1,18 @@
 /* test_cost_tables.c — the SRAM figures against Horowitz's points (8 KB,
  * 32 KB, 1 MB read as 8192, 32768 and 1048576 bytes), their log-linear
- * interpolation and clamping, and the fixed figures' arithmetic. */
+ * interpolation and clamping, the fixed figures' arithmetic, and the
+ * fixed-point lane scale against rtl_ref/synth/area.csv. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "cost_tables.h"
+#include "tile_cost.h"
 
 static void assert_close(double got, double want, double tol, const char *what)
 {
@@ -126,6 +130,103 @@ static void test_fixed_figures(void **state)
     assert_true(f->reg_pj_per_byte < s.read_pj_per_byte);
 }
 
+/* Generic cells per lane of the RTL tile at `bits`-bit formats: the
+ * least-squares slope of cells against P over area.csv's rows. */
+static double rtl_cells_per_lane(int bits)
+{
+    FILE *f = fopen(F3_RTL_AREA_CSV, "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_int_equal(strncmp(line, "lanes,bits,ni_max,no_max,c_max,cells,", 37), 0);
+    double n = 0, sp = 0, sc = 0, spp = 0, spc = 0;
+    while (fgets(line, sizeof line, f)) {
+        int lanes, b;
+        double ni, no, c, cells;
+        if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf", &lanes, &b, &ni, &no, &c, &cells) != 6 || b != bits) continue;
+        n += 1;
+        sp += lanes;
+        sc += cells;
+        spp += (double)lanes * lanes;
+        spc += lanes * cells;
+    }
+    fclose(f);
+    assert_true(n >= 2);
+    return (n * spc - sp * sc) / (n * spp - sp * sp);
+}
+
+/* The fitted scale grows from 8 to 16 bits as the RTL's lanes do (1 %). */
+static void test_fixed_lane_scale_fits_rtl(void **state)
+{
+    (void)state;
+    const double rtl = rtl_cells_per_lane(16) / rtl_cells_per_lane(8);
+    const double fit = chip_fixed_lane_scale(16.0) / chip_fixed_lane_scale(8.0);
+    if (!(fabs(fit / rtl - 1.0) <= 0.01)) {
+        print_error("16/8-bit lane ratio: fit %.4f, area.csv %.4f (refit RTL_LANE_CELLS_* in cost_tables.c)\n",
+                    fit, rtl);
+        fail();
+    }
+    assert_true(rtl > 1.5 && rtl < 4.0); /* between linear and quadratic */
+}
+
+/* Positive, increasing in the width, below the fp32 lane at every width. */
+static void test_fixed_lane_scale_monotone(void **state)
+{
+    (void)state;
+    double prev = 0.0;
+    for (int bits = 4; bits <= 32; bits++) {
+        const double s = chip_fixed_lane_scale(bits);
+        assert_true(s > prev);
+        assert_true(s < 1.0);
+        prev = s;
+    }
+}
+
+/* The lane scale that chip_mac_figures_for() hands the chip: 1 for fp32 and
+ * without energy_by_format, the fitted scale for fixed point, the
+ * multiplier's energy for fp16; the energies as before. */
+static void test_mac_figures_lane_scale(void **state)
+{
+    (void)state;
+    chip_config hw;
+    memset(&hw, 0, sizeof hw);
+    hw.fma_pj = 4.6;
+    hw.add_pj = 0.9;
+    hw.mul_pj = 3.7;
+    hw.energy_by_format = 1;
+    f3_config cfg;
+    memset(&cfg, 0, sizeof cfg); /* every format fp32 */
+    chip_mac_figures m = chip_mac_figures_for(&hw, &cfg);
+    assert_true(m.area_scale == 1.0);
+    assert_true(m.fma_pj == 4.6 && m.add_pj == 0.9 && m.mul_pj == 3.7);
+
+    f3_format *w = &cfg.numerics.fmt[F3_T_WEIGHTS], *a = &cfg.numerics.fmt[F3_T_ACTIVATIONS];
+    assert_int_equal(f3_parse_format("q2.14", w), F3_OK);
+    m = chip_mac_figures_for(&hw, &cfg); /* fp32 activations: fp32 lanes */
+    assert_true(m.area_scale == 1.0);
+    assert_int_equal(f3_parse_format("q4.4", a), F3_OK);
+    m = chip_mac_figures_for(&hw, &cfg); /* 16 bits, the wider */
+    assert_true(m.area_scale == chip_fixed_lane_scale(16.0));
+    assert_close(m.mul_pj, 0.8, 1e-15, "16-bit multiply");
+    assert_close(m.add_pj, 0.03 + 0.07 * 8.0 / 24.0, 1e-15, "16-bit add");
+    assert_close(m.fma_pj, m.mul_pj + m.add_pj, 1e-15, "16-bit fma");
+    assert_int_equal(f3_parse_format("q1.7", w), F3_OK);
+    m = chip_mac_figures_for(&hw, &cfg);
+    assert_true(m.area_scale == chip_fixed_lane_scale(8.0));
+    assert_close(m.mul_pj, 0.2, 1e-15, "8-bit multiply");
+
+    assert_int_equal(f3_parse_format("fp16", w), F3_OK);
+    assert_int_equal(f3_parse_format("bf16", a), F3_OK);
+    m = chip_mac_figures_for(&hw, &cfg);
+    assert_true(m.area_scale == 1.1 / 3.7);
+
+    hw.energy_by_format = 0;
+    assert_int_equal(f3_parse_format("q1.7", w), F3_OK);
+    assert_int_equal(f3_parse_format("q4.4", a), F3_OK);
+    m = chip_mac_figures_for(&hw, &cfg);
+    assert_true(m.area_scale == 1.0 && m.mul_pj == 3.7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +235,9 @@ int main(void)
         cmocka_unit_test(test_log_linear_between_points),
         cmocka_unit_test(test_clamped_at_ends),
         cmocka_unit_test(test_fixed_figures),
+        cmocka_unit_test(test_fixed_lane_scale_fits_rtl),
+        cmocka_unit_test(test_fixed_lane_scale_monotone),
+        cmocka_unit_test(test_mac_figures_lane_scale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
