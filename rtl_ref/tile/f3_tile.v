@@ -23,12 +23,15 @@
 //   7 apply      W ← W − lr·A      f·n_in   (after the batch's last sample; batch > 1)
 // Row j of W lives in bank j mod P (one bank per lane, one read and one
 // write port each), its accumulator row likewise in accumulator bank j mod P;
-// biases, their accumulators and the per-row buffers are registers.
+// biases, their accumulators and the per-row buffers are registers.  The
+// bias is updated in the δz step: at batch 1 from δz, at batch > 1 in the
+// batch's last sample from its accumulated Σ δz (b is next read by the next
+// sample's activation step, after the apply).
 //
 // Fused dataflow (i_fused, F³/DRTP/LLO tiles at batch 1): the gradient
 // step of sample k is folded into the forward step of sample k+1 — each
-// weight is read once, updated with sample k's δz and input (held in the
-// second of two input buffers) and written back, and the updated weight
+// weight is read once, updated with sample k's δz and input (still in its
+// input buffer, see below) and written back, and the updated weight
 // multiplies sample k+1's input, in one cycle.  i_flush, while idle,
 // applies the last sample's pending update as a gradient step.
 //
@@ -39,10 +42,7 @@
 // input is there.  A step that would overwrite what a stream still sends,
 // or that needs e, waits in S_WAIT (o_step 0): the activation step for the
 // previous h to leave, the backprop step for the previous δ, the feedback
-// step for e.  The
-// bias is updated in the δz step: at batch 1 from δz, at batch > 1 in the
-// batch's last sample from its accumulated Σ δz (b is next read by the next
-// sample's activation step, after the apply).
+// step for e.
 `default_nettype none
 /* verilator lint_off PINCONNECTEMPTY */
 /* verilator lint_off UNUSEDSIGNAL */
