@@ -202,8 +202,14 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     const double rb = rom_bytes_per_entry(hw->rom_encoding);
     const double stash_vals = (double)mem.stash_per_sample; /* h_{i−1} and f'(z_i) */
 
-    t->need[TC_WEIGHTS] = WB * p;
-    t->need[TC_OPTSTATE] = OB * (double)mem.optimizer_state;
+    /* what the SRAM holds per parameter set: weight_stationary streams b
+     * with W through its registers; output_stationary and fused keep the
+     * per-row values — b, its accumulator δb and (Adam) its m and v — in
+     * registers beside z and h, as in rtl_ref/, so their SRAM holds W, its
+     * accumulator and its optimiser state alone */
+    const double held = hw->dataflow == CHIP_DF_WEIGHT_STATIONARY ? p : (double)mem.weights;
+    t->need[TC_WEIGHTS] = WB * held;
+    t->need[TC_OPTSTATE] = mem.optimizer_state ? 2.0 * OB * held : 0.0; /* Adam: m and v */
     t->rom_bytes = rb * (double)mem.feedback;
 
     /* feedback δh = Bᵀe of one sample, as the chip does it */
@@ -304,16 +310,12 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         }
     } else {
         /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
-         * of P rows, each a pass over the input held in registers.  The
-         * per-row values — b, its accumulator δb and (Adam) its m and v —
-         * live in registers beside z and h, as in rtl_ref/: the SRAM holds
-         * W, its accumulator and its optimiser state */
+         * of P rows, each a pass over the input held in registers; b and
+         * its companions are register traffic (above) */
         const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains;
-        const double pw = (double)mem.weights, pb = (double)mem.biases;
+        const double pw = held, pb = (double)mem.biases;
         const double u = adam ? 4.0 : 1.0;
         t->fused_update = fused;
-        t->need[TC_WEIGHTS] = WB * pw;
-        t->need[TC_OPTSTATE] = mem.optimizer_state ? 2.0 * OB * pw : 0.0;
         t->need[TC_ACCUM] = t->trains && batched ? GB * pw : 0.0;
         t->stash_bytes = AB * B * stash_vals;
         t->need[TC_BUFFER] = t->stash_bytes;

@@ -87,7 +87,7 @@ static const sc_entry SCHEMA[] = {
     {"hardware.tile.registers.pj_per_byte", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "pJ/byte", "Energy per byte read or written; auto: the 45 nm table.", "0.1", 0, SR_HARDWARE},
     {"hardware.tile.registers.leakage_uw_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e6, NULL, "µW/KiB", "Leakage power per KiB; auto: the 45 nm table.", "5", 0, SR_HARDWARE},
     {"hardware.tile.registers.area_mm2_per_kib", SK_AUTO_FLOAT, "auto", 0, 1e3, NULL, "mm²/KiB", "Area per KiB; auto: the 45 nm table.", "0.02", 0, SR_HARDWARE},
-    {"hardware.tile.sram", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's SRAM. It holds, in this order, W and b, the optimiser state, the gradient accumulator and the buffers (BP/DFA's stash, weight_stationary's batch); what does not fit lives in DRAM.", NULL, 0, SR_HARDWARE},
+    {"hardware.tile.sram", SK_SECTION, NULL, 0, 0, NULL, "", "The tile's SRAM. It holds, in this order, W (and b under weight_stationary; output_stationary and fused keep b in registers), the optimiser state, the gradient accumulator and the buffers (BP/DFA's stash, weight_stationary's batch); what does not fit lives in DRAM.", NULL, 0, SR_HARDWARE},
     {"hardware.tile.sram.capacity_kib", SK_FLOAT, "2048", 0.001, 1e9, NULL, "KiB", "Capacity (1 KiB = 1024 bytes).", "512", 0, SR_HARDWARE},
     {"hardware.tile.sram.banks", SK_INT, "4", 1, 65536, NULL, "banks", "Banks, each with a port of its own: the SRAM moves banks × bytes_per_cycle bytes per cycle.", "8", 0, SR_HARDWARE},
     {"hardware.tile.sram.bytes_per_cycle", SK_FLOAT, "16", 0.001, 1e6, NULL, "bytes/cycle", "Read and write bandwidth of one bank (the default: 4 banks × 16 = 64 bytes per cycle).", "32", 0, SR_HARDWARE},
