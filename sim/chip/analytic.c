@@ -242,7 +242,8 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
             const size_t i = ii;
             if (i + 1 < K && dfa) back = bc;
             if (s->per_sample && bt->plain[i]) {
-                const double A = bt->seg[i][TC_FEEDBACK][TC_DZ], Bs = bt->seg[i][TC_GRADIENT][TC_BACKPROP];
+                const double A = bt->seg[i][TC_FEEDBACK][TC_DZ], Bp = bt->seg[i][TC_BACKPROP][TC_BACKPROP],
+                             G = bt->seg[i][TC_GRADIENT][TC_GRADIENT];
                 double fr = s->free[i], wd = s->wait_down[i];
                 for (size_t j = 0; j < b; j++) {
                     if (back[j] > fr) {
@@ -251,16 +252,19 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     double t = fr + A;
                     e_ready[j] = t;
-                    fr = down[j] = t + Bs;
+                    down[j] = t = t + Bp;
+                    fr = t + G;
                 }
                 s->free[i] = fr;
                 s->wait_down[i] = wd;
             } else if (s->per_sample) {
+                /* δ from the old W first, then the gradient (tile.cpp) */
                 for (size_t j = 0; j < b; j++) {
                     double t = wait_until(s, i, back[j], &s->wait_down[i]);
                     t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
                     e_ready[j] = t;
-                    s->free[i] = down[j] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
+                    down[j] = t = step(s, bt, i, TC_BACKPROP, t);
+                    s->free[i] = step(s, bt, i, TC_GRADIENT, t);
                 }
             } else {
                 double t = wait_until(s, i, vmax(back, b), &s->wait_down[i]);
@@ -277,7 +281,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 link_send(&s->bwd[i - 1], s->per_bwd[i], hw->backward.latency_cycles, down, nb, b);
                 back = nb;
             }
-            if (dfa && i == K - 1)
+            if (dfa && i == K - 1 && K > 1)
                 link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
         }
     }
@@ -473,7 +477,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             s.per_bwd[i] = ceil(s.bps_bwd[i] / hw->backward.bytes_per_cycle);
         }
     }
-    if (alg == F3_ALG_DFA) {
+    if (alg == F3_ALG_DFA && K > 1) {
         if (!hw->broadcast.present || hw->broadcast.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: dfa needs the broadcast link");
         s.bps_bcast = EB * (double)C;

@@ -201,8 +201,9 @@ void Tile::run()
             dz_in = m_dz.data();
             m_back_ready = m_out_ready;
         }
-        /* δz, gradient (and bp: δ for the tile below); hidden tiles wait
-         * for downstream (update locking) */
+        /* δz; bp: the δ for the tile below, computed from the old W and
+         * sent as soon as it is done; then the gradient (rtl_ref/'s order).
+         * Hidden tiles wait for downstream (update locking). */
         m_down_ready.resize(b);
         m_e_ready.resize(b);
         if (per_sample) {
@@ -210,9 +211,13 @@ void Tile::run()
                 double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
                 t = steps(tc, TC_FEEDBACK, TC_DZ, t);
                 m_e_ready[j] = t;
-                m_free = m_down_ready[j] = steps(tc, TC_GRADIENT, TC_BACKPROP, t);
+                m_down_ready[j] = t = step(tc, TC_BACKPROP, t);
+                m_free = step(tc, TC_GRADIENT, t);
             }
         } else {
+            /* weight_stationary: gradient and backprop are one blocked pass
+             * over W (each block's rows add their part to every δh_{i−1});
+             * δ is complete when the pass is */
             double t = wait_until(*std::max_element(m_back_ready.begin(), m_back_ready.end()), ST_WAIT_DOWNSTREAM);
             t = steps(tc, TC_FEEDBACK, TC_DZ, t);
             std::fill(m_e_ready.begin(), m_e_ready.end(), t);
@@ -237,8 +242,9 @@ void Tile::run()
                 f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
                 f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
                 f3_layer_update(tr, m_i);
-                /* broadcast e to every hidden tile */
-                send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
+                /* broadcast e to every hidden tile (a network without
+                 * hidden layers has none, and no broadcast link) */
+                if (K > 1) send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
             } else {
                 f3_layer_direct_feedback(tr, m_i, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
                 f3_layer_gradient(tr, m_i, m_dz.data(), h_in, h_class, b);

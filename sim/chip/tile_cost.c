@@ -89,12 +89,12 @@ f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg)
 {
     if (d != CHIP_DF_FUSED) return F3_OK;
     const char *alg = f3_algorithm_name(cfg->algorithm);
-    if (f3_needs_stash(cfg->algorithm))
+    if (cfg->algorithm == F3_ALG_DFA)
         return F3_FAIL(F3_EINVAL,
-                       "dataflow fused cannot run %s: it updates row j of W with sample k's δz while computing sample "
-                       "k+1 from that row, but %s knows δz only after the error comes back from downstream (fused is "
-                       "for f3, drtp and llo)",
-                       alg, alg);
+                       "dataflow fused cannot run dfa: it folds a sample's update into a pass over W that the tile "
+                       "makes anyway (f3, drtp, llo: the next sample's forward pass; bp: its own backprop pass), but "
+                       "a dfa hidden tile knows δz only after the error comes back from downstream and makes no "
+                       "other pass over W then");
     if (cfg->batch_size != 1 || cfg->optimizer != F3_OPT_SGD)
         return F3_FAIL(F3_EINVAL,
                        "dataflow fused updates W after every sample: it needs batch_size 1 and the sgd optimizer "
@@ -312,7 +312,13 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
          * of P rows, each a pass over the input held in registers; b and
          * its companions are register traffic (above) */
-        const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains;
+        /* fused: F3, DRTP and LLO fold the update into the next sample's
+         * forward pass; BP folds it into the sample's own backprop pass
+         * (tiles 2…K: read W once, δh_{i−1} from the old value, update,
+         * write back); BP's first tile has no backprop and updates as
+         * output_stationary does */
+        const int fused = hw->dataflow == CHIP_DF_FUSED && t->trains && alg != F3_ALG_BP;
+        const int fused_bp = hw->dataflow == CHIP_DF_FUSED && t->trains && alg == F3_ALG_BP && !t->first;
         const double pw = held, pb = (double)mem.biases;
         const double u = adam ? 4.0 : 1.0;
         t->fused_update = fused;
@@ -343,7 +349,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             /* b updated (SGD at batch 1) or δb accumulated, read and written */
             s[TC_DZ].reg = 2.0 * (batched ? GB : WB) * pb;
             if (t->stash) s[TC_DZ].rd[TC_BUFFER] = AB * no; /* f'(z_i) */
-            if (!fused) {
+            if (!fused && !fused_bp) {
                 s[TC_GRADIENT].reps = b;
                 s[TC_GRADIENT].compute = f * ni;
                 s[TC_GRADIENT].reg = AB * ni * f;
@@ -377,8 +383,20 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             s[TC_BACKPROP].reps = b;
             s[TC_BACKPROP].compute = f * ni;
             s[TC_BACKPROP].rd[TC_WEIGHTS] = WB * ni * no;
-            s[TC_BACKPROP].transposed = WB * ni * no;
             s[TC_BACKPROP].reg = EB * no * cdiv(ni, P); /* δz broadcast */
+            if (fused_bp) {
+                /* backprop and the SGD update in one walk of W (the
+                 * gradient step's walk: lanes over rows, column by column):
+                 * each weight is read once, multiplied with δz_j into the
+                 * adder tree of column k with its old value, updated with
+                 * δz_j·h_{i−1,k} and written back; h_{i−1} comes to the
+                 * lanes as in the gradient step */
+                s[TC_BACKPROP].wr[TC_WEIGHTS] = WB * ni * no;
+                s[TC_BACKPROP].reg += AB * ni * f;
+                if (t->stash) s[TC_BACKPROP].rd[TC_BUFFER] = AB * ni; /* h_{i−1} */
+            } else {
+                s[TC_BACKPROP].transposed = WB * ni * no;
+            }
         }
     }
     place(hw, t);

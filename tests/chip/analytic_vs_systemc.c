@@ -78,7 +78,7 @@ static int random_point(point *p)
     *cfg = f3_config_default();
     const f3_algorithm algs[] = {F3_ALG_F3, F3_ALG_BP, F3_ALG_DFA, F3_ALG_DRTP, F3_ALG_LLO};
     cfg->algorithm = algs[uni(0, 4)];
-    cfg->n_layers = uni(cfg->algorithm == F3_ALG_DFA ? 2 : 1, 3);
+    cfg->n_layers = uni(1, 3); /* DFA without hidden layers too: no broadcast (issue 17, D1) */
     cfg->widths[0] = uni(2, 40);
     for (size_t i = 1; i < cfg->n_layers; i++) cfg->widths[i] = uni(2, 40);
     cfg->widths[cfg->n_layers] = uni(2, 10);
@@ -103,7 +103,7 @@ static int random_point(point *p)
     if (hw->dataflow == CHIP_DF_FUSED && coin(0.7)) { /* make fused runnable more often */
         cfg->batch_size = 1;
         cfg->optimizer = F3_OPT_SGD;
-        if (f3_needs_stash(cfg->algorithm)) cfg->algorithm = F3_ALG_F3;
+        if (cfg->algorithm == F3_ALG_DFA) cfg->algorithm = F3_ALG_F3;
     }
     if (chip_dataflow_check(hw->dataflow, cfg) != F3_OK) return 0;
     hw->clock_mhz = unif(50, 2000);

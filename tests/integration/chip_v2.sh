@@ -88,14 +88,15 @@ runs_done() {
 }
 ALL="[bp, f3, dfa, drtp, llo]"
 STREAM="[f3, drtp, llo]"
+FUSED="[f3, drtp, llo, bp]"   # bp: its update folded into its backprop pass
 MEMBOUND=(--set hardware.tile.sram.banks=2 --set hardware.tile.sram.bytes_per_cycle=4
           --set hardware.tile.sram.transposed_read_factor=2
           --set hardware.tile.rom.encoding=fp32 --set hardware.tile.rom.bytes_per_cycle=1)
 
 # ---- 1. the cost table, per tile and per run, on three shapes ------------------------
 for s in A B C; do
-  run "t1${s}_os" $s.yaml --set "training.compare=$STREAM"
-  run "t1${s}_fused" $s.yaml --set "training.compare=$STREAM" --set hardware.tile.dataflow=fused
+  run "t1${s}_os" $s.yaml --set "training.compare=$FUSED"
+  run "t1${s}_fused" $s.yaml --set "training.compare=$FUSED" --set hardware.tile.dataflow=fused
   run "t1${s}_ws" $s.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
       --set training.batch_size=2 --set training.optimizer=adam
   run "t1${s}_osb" $s.yaml --set "training.compare=[bp, dfa, f3]" --set training.batch_size=2 --set training.optimizer=adam
@@ -105,7 +106,8 @@ for s in A C; do   # memory-bound steps: SRAM 8 bytes/cycle, transposed reads ×
       "${MEMBOUND[@]}"
   run "t1${s}_wsm" $s.yaml --set "training.compare=[bp, f3, dfa]" --set training.batch_size=2 --set training.optimizer=adam \
       --set hardware.tile.dataflow=weight_stationary --set hardware.tile.registers.capacity_kib=20 "${MEMBOUND[@]}"
-  run "t1${s}_fusedm" $s.yaml --set "training.compare=$STREAM" --set hardware.tile.dataflow=fused "${MEMBOUND[@]}"
+  run "t1${s}_fusedm" $s.yaml --set "training.compare=$FUSED" --set hardware.tile.dataflow=fused "${MEMBOUND[@]}"
+  run "t1${s}_osm1" $s.yaml --set "training.compare=[bp]" "${MEMBOUND[@]}"   # batch 1, sgd: fused bp's reference
 done
 # five samples in batches of 2, 2 and 1: the pipeline across batches, a short last batch
 run t1C_ws2 C.yaml --set "training.compare=[f3, drtp]" --set hardware.tile.dataflow=weight_stationary \
@@ -117,12 +119,12 @@ run t1_credits D.yaml --set "network.hidden=[20, 400]" --set "training.compare=[
 # ---- 2. plain runs for the bit-identity checks ----------------------------------------
 run t2_plain_b4 Dplain.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
     --set dataset.train_limit=12 --set training.epochs=2
-run t2_plain_b1 Dplain.yaml --set "training.compare=$STREAM" --set dataset.train_limit=6 --set training.epochs=2
+run t2_plain_b1 Dplain.yaml --set "training.compare=$FUSED" --set dataset.train_limit=6 --set training.epochs=2
 for df in output_stationary weight_stationary; do
   run "t2_$df" D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
       --set dataset.train_limit=12 --set training.epochs=2 --set hardware.tile.dataflow=$df
 done
-run t2_fused D.yaml --set "training.compare=$STREAM" --set dataset.train_limit=6 --set training.epochs=2 \
+run t2_fused D.yaml --set "training.compare=$FUSED" --set dataset.train_limit=6 --set training.epochs=2 \
     --set hardware.tile.dataflow=fused
 
 # ---- 3. weight_stationary's reuse at batch 50 (Adam), default registers and lanes ----------
@@ -177,6 +179,9 @@ run t8_dram D.yaml --set training.epochs=2 --set dataset.train_limit=5 --set har
 # ---- 9. feedback: LFSR (seeded) and DRTP's one column ----------------------------------------
 run t9_seeded D.yaml --set "training.compare=[f3, dfa, drtp]" --set dataset.train_limit=2 \
     --set hardware.tile.rom.encoding=seeded --set hardware.tile.rom.lfsr_cycles_per_value=4
+# DFA without hidden layers: no hidden tile to broadcast to (issue 17, D1: it killed both engines)
+run t9_dfa0 D.yaml --set "network.hidden=[]" --set "training.compare=[dfa, bp]" --set dataset.train_limit=4
+run t9_dfa0_plain Dplain.yaml --set "network.hidden=[]" --set "training.compare=[dfa]" --set dataset.train_limit=4
 run t9_int8 D.yaml --set "training.compare=[drtp, dfa]" --set dataset.train_limit=2 --set hardware.tile.rom.encoding=int8 \
     --set numerics.feedback.format=q2.6 \
     --set hardware.tile.rom.bytes_per_cycle=2
@@ -187,10 +192,10 @@ SHAPES="{'A': [784, 500, 10], 'B': [784, 1024, 1024, 1024, 1024, 10], 'C': [100,
 for s in A B C; do
   check "
 w = $SHAPES['$s']; bad = []
-for a in ('f3', 'drtp', 'llo'):
+for a in ('f3', 'drtp', 'llo', 'bp'):
     bad += S.check('out/t1${s}_os/' + a, S.Hw(), S.Net(w, a), 2, 'os')
     bad += S.check('out/t1${s}_fused/' + a, S.Hw(dataflow='fused'), S.Net(w, a), 2, 'fused')
-S.report(bad)" "shape $s: output_stationary / fused (f3, drtp, llo; batch 1, sgd) differ from the cost table"
+S.report(bad)" "shape $s: output_stationary / fused (f3, drtp, llo, bp; batch 1, sgd) differ from the cost table"
   check "
 w = $SHAPES['$s']; bad = []
 for a in ('bp', 'f3', 'dfa', 'drtp', 'llo'):
@@ -210,7 +215,7 @@ for a in ('bp', 'f3', 'dfa'):
     bad += S.check('out/t1${s}_osm/' + a, S.Hw(**mem), S.Net(w, a, 2, 'adam'), 2, 'os, memory-bound')
     bad += S.check('out/t1${s}_wsm/' + a, S.Hw(dataflow='weight_stationary', reg_kib=20, **mem), S.Net(w, a, 2, 'adam'), 2,
                    'ws, registers 20 KiB, memory-bound')
-for a in ('f3', 'drtp', 'llo'):
+for a in ('f3', 'drtp', 'llo', 'bp'):
     bad += S.check('out/t1${s}_fusedm/' + a, S.Hw(dataflow='fused', **mem), S.Net(w, a), 2, 'fused, memory-bound')
 S.report(bad)" "shape $s: memory-bound steps (SRAM 8 bytes/cycle, transposed ×2, fp32 ROM at 1 byte/cycle) differ"
 done
@@ -279,7 +284,7 @@ S.report(bad)" "compare.csv: the chip columns of docs/hardware-model.md (Outputs
 
 # ---- 2. checks: bit-identical to the plain trainer ------------------------------------------
 for df in output_stationary weight_stationary fused; do
-  if [ $df = fused ]; then rules="f3 drtp llo" plain=t2_plain_b1; else rules="bp f3 dfa drtp llo" plain=t2_plain_b4; fi
+  if [ $df = fused ]; then rules="f3 drtp llo bp" plain=t2_plain_b1; else rules="bp f3 dfa drtp llo" plain=t2_plain_b4; fi
   for a in $rules; do
     check "
 import json
@@ -298,7 +303,7 @@ w = [100, 200, 200, 10]
 for df in ('output_stationary', 'weight_stationary'):
     for a in ('bp', 'f3', 'dfa', 'drtp', 'llo'):
         bad += S.check(f'out/t2_{df}/{a}', S.Hw(dataflow=df), S.Net(w, a, 4, 'adam'), 12, 'two epochs', epochs=2)
-for a in ('f3', 'drtp', 'llo'):
+for a in ('f3', 'drtp', 'llo', 'bp'):
     bad += S.check(f'out/t2_fused/{a}', S.Hw(dataflow='fused'), S.Net(w, a), 6, 'two epochs', epochs=2)
 S.report(bad)" "two epochs of several batches: cycles, bytes or energy differ from the cost table"
 
@@ -431,11 +436,40 @@ for s, w in $SHAPES.items():
             got = (int(r['sram_read_bytes']) + int(r['sram_written_bytes'])) / 2
             if got != 2 * 4 * p: bad.append(f'{s} {a} tile {i + 1}: SRAM bytes per sample {got}, wanted 2·4·n_in·n_out = {8 * p}')
 S.report(bad)" "fused does not make two passes over W per sample"
-expect 2 "fused.*bp|bp.*fused" -- "$f3sim" run D.yaml --set name=t6_bp --set "training.compare=[bp]" --set hardware.tile.dataflow=fused
+# bp fused: tiles 2…K read W once less per sample than output_stationary (the backprop
+# pass reads, updates and writes back; no gradient pass), tile 1 the same; both
+# release δ at the end of backprop: the fused chip is faster per sample
+check "
+bad = []
+for s, w in $SHAPES.items():
+    o, f = S.tiles_csv(f'out/t1{s}_os/bp'), S.tiles_csv(f'out/t1{s}_fused/bp')
+    for i in range(len(w) - 1):
+        p = w[i] * w[i + 1]
+        want = int(o[i]['sram_read_bytes']) - (2 * 4 * p if i > 0 else 0)   # 2 samples, W once less
+        if int(f[i]['sram_read_bytes']) != want: bad.append(f'{s} tile {i + 1}: fused bp reads {f[i][\"sram_read_bytes\"]} B, wanted {want}')
+        if f[i]['sram_written_bytes'] != o[i]['sram_written_bytes']: bad.append(f'{s} tile {i + 1}: fused bp writes differ')
+    if not S.hardware(f'out/t1{s}_fused/bp')['cycles'] <= S.hardware(f'out/t1{s}_os/bp')['cycles']:
+        bad.append(f'{s}: fused bp is slower than output_stationary bp')
+# memory-bound (transposed reads ×2): δ leaves the fused pass sooner, so the deep chain is
+# faster (on A the output tile's one read-and-write pass costs what the doubled transposed read did)
+for s in 'C':
+    if not S.hardware(f'out/t1{s}_fusedm/bp')['cycles'] < S.hardware(f'out/t1{s}_osm1/bp')['cycles']:
+        bad.append(f'{s}: memory-bound fused bp is not faster than output_stationary bp')
+S.report(bad)" "bp under fused does not fold its update into the backprop pass"
 expect 2 "batch_size 4" -- "$f3sim" run D.yaml --set name=t6_b4 --set training.batch_size=4 --set hardware.tile.dataflow=fused
 expect 2 "fused.*(sgd|adam)" -- "$f3sim" run D.yaml --set name=t6_adam --set training.optimizer=adam --set hardware.tile.dataflow=fused
 expect 2 "fused.*dfa|dfa.*fused" -- "$f3sim" check D.yaml --set "training.compare=[f3, dfa]" --set hardware.tile.dataflow=fused
-[ ! -e out/t6_bp ] && [ ! -e out/t6_b4 ] && ok || bad "a rejected fused scenario wrote results"
+expect 2 "fused.*dfa|dfa.*fused" -- "$f3sim" run D.yaml --set name=t6_dfa --set "training.compare=[dfa]" --set hardware.tile.dataflow=fused
+[ ! -e out/t6_dfa ] && [ ! -e out/t6_b4 ] && ok || bad "a rejected fused scenario wrote results"
+
+check "
+import json
+p = json.load(open('out/t9_dfa0_plain/dfa/run.json')); c = json.load(open('out/t9_dfa0/dfa/run.json'))
+assert p['weights_sha256'] == c['weights_sha256'], 'weights'
+assert c['hardware']['link_bytes']['broadcast'] == 0, c['hardware']['link_bytes']
+bad = S.check('out/t9_dfa0/dfa', S.Hw(), S.Net([100, 10], 'dfa'), 4, 'dfa, no hidden layer')
+bad += S.check('out/t9_dfa0/bp', S.Hw(), S.Net([100, 10], 'bp'), 4, 'bp, no hidden layer')
+S.report(bad)" "dfa without hidden layers on the chip: fails, differs from the plain trainer, or broadcasts"
 
 # ---- 7. checks: the trace's clock ---------------------------------------------------------
 check "

@@ -126,6 +126,8 @@ def tile_steps(hw, net, i, b):
         # b (and δb, m_b, v_b) in registers beside z and h: SRAM carries W only
         nw = n_in * n_out
         fused = hw.dataflow == "fused" and fl["trains"]
+        fused_bp = hw.dataflow == "fused" and net.alg == "bp" and fl["backprop"]
+        fused = fused and net.alg != "bp"
         if fused:
             # one pass over W: this sample's z and the previous sample's update;
             # registers: h of this sample and h_{i-1} of the previous one go to the
@@ -140,14 +142,20 @@ def tile_steps(hw, net, i, b):
         if fl["trains"]:
             # δz: b or δb read and written
             s["dz"] = (b, z(compute=f, r=V * n_out if fl["stash"] else 0, reg=2 * V * n_out))
-            if not fused:
+            if not fused and not fused_bp:
                 s["gradient"] = (b, z(compute=f * n_in, r=V * nw + (V * n_in if fl["stash"] else 0), w=V * nw,
                                       reg=V * n_in * f))
             if batched:
                 # the lanes walk W as the gradient does; b from δb alongside, in registers
                 s["apply"] = (1, z(compute=f * n_in * u, r=V * nw * (4 if adam else 2), w=V * nw * (3 if adam else 1),
                                    reg=V * n_out * (7 if adam else 3)))
-        if fl["backprop"]:
+        if fused_bp:
+            # BP's backprop and SGD update in one walk of W: read once (rows, not
+            # transposed), δ from the old value, updated, written back; h_{i-1} to
+            # the lanes as in the gradient step
+            s["backprop"] = (b, z(compute=f * n_in, r=V * n_in * n_out + (V * n_in if fl["stash"] else 0),
+                                  w=V * n_in * n_out, reg=V * n_out * ceil(n_in / P) + V * n_in * f))
+        elif fl["backprop"]:
             s["backprop"] = (b, z(compute=f * n_in, r=V * n_in * n_out, tr=V * n_in * n_out,
                                   reg=V * n_out * ceil(n_in / P)))
     elif hw.dataflow == "weight_stationary":
@@ -345,8 +353,9 @@ class Chain:
                 for j in range(b):
                     t = wait(i, "down", back[j]) + T(i, "feedback") + T(i, "dz")
                     e_ready.append(t)
-                    free[i] = t + T(i, "gradient") + T(i, "backprop")
-                    down.append(free[i])
+                    t += T(i, "backprop")    # δ for the tile below from the old W, sent at once
+                    down.append(t)
+                    free[i] = t + T(i, "gradient")
             else:
                 t = wait(i, "down", max(back)) + T(i, "feedback") + T(i, "dz")
                 e_ready = [t] * b
