@@ -18,7 +18,7 @@ for net in "500" "1024, 1024, 1024, 1024"; do
       [[ $batch == 1 ]] && opt="optimizer: sgd, lr: 1e-2"
       if [[ $df == fused ]]; then
         [[ $batch == 1 ]] || continue
-        rules="[f3]"
+        rules="[f3, bp]"   # bp: its update folded into its backprop pass
       fi
       name="n${net//[ ,]/}-b$batch-$df"
       cat > "$tmp/$name.yaml" <<Y
