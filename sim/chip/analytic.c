@@ -64,13 +64,17 @@ typedef struct {
 typedef struct {
     const chip_config *hw;
     const f3_config *cfg;
-    size_t K, R;                  /* tiles; slots (K + 2) */
+    size_t K, T, R;               /* layers; tiles; slots (T + 2) */
+    size_t tile[F3_MAX_LAYERS];   /* the tile of each layer */
+    size_t first[F3_MAX_LAYERS + 1]; /* each tile's first layer; first[T] = K */
     int f3, stream, per_sample, es_dram, one_hot;
     size_t users;                 /* of the DRAM */
     double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
     double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
     double local, es_rd, es_dram_rd, link_in;    /* clocks */
-    /* per tile (only K entries are used, and zeroed, per chip) */
+    /* per tile (only T entries are used, and zeroed, per chip); the link
+     * clocks and bytes are those of the links out of (fwd) and into (bwd)
+     * each tile */
     double free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], dram[F3_MAX_LAYERS];
     double bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS];
     int uses_dram[F3_MAX_LAYERS];
@@ -78,19 +82,20 @@ typedef struct {
     /* accumulated waits, cycles */
     double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
     /* per-batch scratch: per-sample times */
-    double *a, *c, *d, *e; /* b each */
+    double *a, *c, *d, *e, *g; /* b each */
     double *outs;          /* K × b */
 } sched;
 
 static inline double dmax(double x, double y) { return x > y ? x : y; }
 
-static double wait_until(sched *s, size_t i, double t, double *acc)
+/* tile k waits until cycle t */
+static double wait_until(sched *s, size_t k, double t, double *acc)
 {
-    if (t > s->free[i]) {
-        *acc += t - s->free[i];
-        s->free[i] = t;
+    if (t > s->free[k]) {
+        *acc += t - s->free[k];
+        s->free[k] = t;
     }
-    return s->free[i];
+    return s->free[k];
 }
 
 /* tile.cpp step(): one rep of step st from cycle t */
@@ -101,17 +106,18 @@ static double step(sched *s, const batch_table *bt, size_t i, int st, double t)
     double end = t + c->cycles;
     if (c->dram_r > 0 || c->dram_w > 0) {
         const double lat = s->hw->dram_latency_cycles;
+        const size_t k = s->tile[i]; /* the tile's share of the DRAM */
         double done = t;
         if (c->dram_r > 0) {
-            s->dram[i] = dmax(s->dram[i], t) + bt->dram_r_cyc[i][st];
-            done = dmax(done, s->dram[i] + lat);
+            s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
+            done = dmax(done, s->dram[k] + lat);
         }
         if (c->dram_w > 0) {
-            s->dram[i] = dmax(s->dram[i], t) + bt->dram_w_cyc[i][st];
-            done = dmax(done, s->dram[i] + lat);
+            s->dram[k] = dmax(s->dram[k], t) + bt->dram_w_cyc[i][st];
+            done = dmax(done, s->dram[k] + lat);
         }
         if (done > end) {
-            s->wait_mem[i] += done - end;
+            s->wait_mem[k] += done - end;
             end = done;
         }
     }
@@ -168,16 +174,19 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     }
     link_send(&s->link_in, s->per_in, hw->forward.latency_cycles, ready, ready, b);
     double through = 0;
+    const size_t T = s->T;
 
     if (s->stream) {
-        /* tile.cpp: F3, DRTP, LLO */
+        /* tile.cpp: F3, DRTP, LLO; a tile runs its layers one after another,
+         * the layer above taking the one below's outputs without a link */
         for (size_t i = 0; i < K; i++) {
+            const size_t k = s->tile[i];
             const int hidden = i + 1 < K;
             double *out = tmp;
             if (s->per_sample && bt->plain[i]) {
                 /* the same sums, with the clocks in registers */
                 const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[i][TC_FEEDBACK][TC_GRADIENT];
-                double fr = s->free[i], win = s->wait_in[i];
+                double fr = s->free[k], win = s->wait_in[k];
                 for (size_t j = 0; j < b; j++) {
                     if (ready[j] > fr) {
                         win += ready[j] - fr;
@@ -187,33 +196,40 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     out[j] = t;
                     fr = t + Bs;
                 }
-                s->free[i] = fr;
-                s->wait_in[i] = win;
+                s->free[k] = fr;
+                s->wait_in[k] = win;
             } else if (s->per_sample) {
                 for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, i, ready[j], &s->wait_in[i]);
+                    double t = wait_until(s, k, ready[j], &s->wait_in[k]);
                     t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
                     out[j] = t;
-                    s->free[i] = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
+                    s->free[k] = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
                 }
             } else {
-                double t = wait_until(s, i, vmax(ready, b), &s->wait_in[i]);
+                double t = wait_until(s, k, vmax(ready, b), &s->wait_in[k]);
                 t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
                 t = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
                 for (size_t j = 0; j < b; j++) out[j] = t;
-                s->free[i] = t;
+                s->free[k] = t;
             }
-            s->free[i] = step(s, bt, i, TC_APPLY, s->free[i]);
-            if (hidden) link_send(&s->fwd[i], s->per_fwd[i], hw->forward.latency_cycles, out, ready, b);
-            through = dmax(through, s->free[i]);
+            s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
+            if (hidden && s->first[k + 1] == i + 1) {
+                link_send(&s->fwd[k], s->per_fwd[k], hw->forward.latency_cycles, out, ready, b);
+            } else if (hidden) {
+                double *x = ready; /* the next layer is on this tile */
+                ready = out;
+                tmp = x;
+            }
+            if (s->first[k + 1] == i + 1) through = dmax(through, s->free[k]);
         }
     } else {
         /* tile.cpp: BP and DFA — forward through the chain, then back */
         for (size_t i = 0; i < K; i++) {
+            const size_t k = s->tile[i];
             double *out = s->outs + i * b;
             if (s->per_sample && bt->plain[i]) {
                 const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION];
-                double fr = s->free[i], win = s->wait_in[i];
+                double fr = s->free[k], win = s->wait_in[k];
                 for (size_t j = 0; j < b; j++) {
                     if (ready[j] > fr) {
                         win += ready[j] - fr;
@@ -221,30 +237,36 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     fr = out[j] = fr + A;
                 }
-                s->free[i] = fr;
-                s->wait_in[i] = win;
+                s->free[k] = fr;
+                s->wait_in[k] = win;
             } else if (s->per_sample) {
                 for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, i, ready[j], &s->wait_in[i]);
-                    s->free[i] = out[j] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                    double t = wait_until(s, k, ready[j], &s->wait_in[k]);
+                    s->free[k] = out[j] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
                 }
             } else {
-                double t = wait_until(s, i, vmax(ready, b), &s->wait_in[i]);
-                s->free[i] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
-                for (size_t j = 0; j < b; j++) out[j] = s->free[i];
+                double t = wait_until(s, k, vmax(ready, b), &s->wait_in[k]);
+                s->free[k] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                for (size_t j = 0; j < b; j++) out[j] = s->free[k];
             }
-            if (i + 1 < K) link_send(&s->fwd[i], s->per_fwd[i], hw->forward.latency_cycles, out, ready, b);
+            if (i + 1 < K) {
+                if (s->first[k + 1] == i + 1)
+                    link_send(&s->fwd[k], s->per_fwd[k], hw->forward.latency_cycles, out, ready, b);
+                else
+                    memcpy(ready, out, b * sizeof *ready); /* the next layer is on this tile */
+            }
         }
         const int dfa = s->cfg->algorithm == F3_ALG_DFA;
-        double *back = s->outs + (K - 1) * b; /* the output tile: its loss at once */
-        double *down = s->c, *e_ready = s->d, *bc = s->e;
+        const size_t kout = T - 1;             /* the tile of the output layer */
+        double *back = s->outs + (K - 1) * b; /* the output layer: its loss at once */
+        double *down = s->c, *e_ready = s->d, *bc = s->e, *eo = s->g;
         for (size_t ii = K; ii-- > 0;) {
-            const size_t i = ii;
-            if (i + 1 < K && dfa) back = bc;
+            const size_t i = ii, k = s->tile[i];
+            if (i + 1 < K && dfa) back = k == kout ? eo : bc; /* e: on this tile, or broadcast */
             if (s->per_sample && bt->plain[i]) {
                 const double A = bt->seg[i][TC_FEEDBACK][TC_DZ], Bp = bt->seg[i][TC_BACKPROP][TC_BACKPROP],
                              G = bt->seg[i][TC_GRADIENT][TC_GRADIENT];
-                double fr = s->free[i], wd = s->wait_down[i];
+                double fr = s->free[k], wd = s->wait_down[k];
                 for (size_t j = 0; j < b; j++) {
                     if (back[j] > fr) {
                         wd += back[j] - fr;
@@ -255,34 +277,41 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     down[j] = t = t + Bp;
                     fr = t + G;
                 }
-                s->free[i] = fr;
-                s->wait_down[i] = wd;
+                s->free[k] = fr;
+                s->wait_down[k] = wd;
             } else if (s->per_sample) {
                 /* δ from the old W first, then the gradient (tile.cpp) */
                 for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, i, back[j], &s->wait_down[i]);
+                    double t = wait_until(s, k, back[j], &s->wait_down[k]);
                     t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
                     e_ready[j] = t;
                     down[j] = t = step(s, bt, i, TC_BACKPROP, t);
-                    s->free[i] = step(s, bt, i, TC_GRADIENT, t);
+                    s->free[k] = step(s, bt, i, TC_GRADIENT, t);
                 }
             } else {
-                double t = wait_until(s, i, vmax(back, b), &s->wait_down[i]);
+                double t = wait_until(s, k, vmax(back, b), &s->wait_down[k]);
                 t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
                 for (size_t j = 0; j < b; j++) e_ready[j] = t;
-                s->free[i] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
-                for (size_t j = 0; j < b; j++) down[j] = s->free[i];
+                s->free[k] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
+                for (size_t j = 0; j < b; j++) down[j] = s->free[k];
             }
-            s->free[i] = step(s, bt, i, TC_APPLY, s->free[i]);
-            through = dmax(through, s->free[i]);
+            s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
+            if (i == s->first[k]) through = dmax(through, s->free[k]);
             if (!dfa && i > 0) {
-                /* δ for the tile below, into a buffer that tile reads next */
+                /* δ for the layer below, into a buffer that layer reads next:
+                 * over the backward link from the tile's first layer, else
+                 * on the tile */
                 double *nb = s->outs + i * b;
-                link_send(&s->bwd[i - 1], s->per_bwd[i], hw->backward.latency_cycles, down, nb, b);
+                if (i == s->first[k])
+                    link_send(&s->bwd[k - 1], s->per_bwd[k], hw->backward.latency_cycles, down, nb, b);
+                else
+                    memcpy(nb, down, b * sizeof *nb);
                 back = nb;
             }
-            if (dfa && i == K - 1 && K > 1)
-                link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
+            if (dfa && i == K - 1) {
+                memcpy(eo, e_ready, b * sizeof *eo);
+                if (T > 1) link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
+            }
         }
     }
     /* chip_top.cpp tile_done: m_end, and the slot's through cycle */
@@ -295,14 +324,14 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
 static size_t state_vec(const sched *s, double *v)
 {
     size_t n = 0;
-    const size_t K = s->K;
+    const size_t T = s->T;
     v[n++] = s->local - s->end;
     v[n++] = s->link_in - s->end;
     if (s->f3) v[n++] = (s->es_dram ? s->es_dram_rd : s->es_rd) - s->end;
-    for (size_t i = 0; i < K; i++) {
+    for (size_t i = 0; i < T; i++) {
         v[n++] = s->free[i] - s->end;
-        if (i + 1 < K) v[n++] = s->fwd[i] - s->end;
-        if (!s->stream && s->cfg->algorithm == F3_ALG_BP && i + 1 < K) v[n++] = s->bwd[i] - s->end;
+        if (i + 1 < T) v[n++] = s->fwd[i] - s->end;
+        if (!s->stream && s->cfg->algorithm == F3_ALG_BP && i + 1 < T) v[n++] = s->bwd[i] - s->end;
         if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
     }
     if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
@@ -317,7 +346,7 @@ static void shift_clocks(sched *s, double d)
     s->es_rd += d;
     s->es_dram_rd += d;
     s->bcast += d;
-    for (size_t i = 0; i < s->K; i++) {
+    for (size_t i = 0; i < s->T; i++) {
         s->free[i] += d;
         s->fwd[i] += d;
         s->bwd[i] += d;
@@ -339,16 +368,16 @@ static void take(const sched *s, snap *p)
 {
     p->n = state_vec(s, p->v);
     p->end = s->end;
-    memcpy(p->w[0], s->wait_in, s->K * sizeof *s->wait_in);
-    memcpy(p->w[1], s->wait_down, s->K * sizeof *s->wait_down);
-    memcpy(p->w[2], s->wait_mem, s->K * sizeof *s->wait_mem);
+    memcpy(p->w[0], s->wait_in, s->T * sizeof *s->wait_in);
+    memcpy(p->w[1], s->wait_down, s->T * sizeof *s->wait_down);
+    memcpy(p->w[2], s->wait_mem, s->T * sizeof *s->wait_mem);
 }
 
 /* Jump q repetitions of what happened between a and b (b the present). */
 static void jump(sched *s, const snap *a, const snap *b, double q)
 {
     shift_clocks(s, q * (b->end - a->end));
-    for (size_t i = 0; i < s->K; i++) {
+    for (size_t i = 0; i < s->T; i++) {
         s->wait_in[i] += q * (b->w[0][i] - a->w[0][i]);
         s->wait_down[i] += q * (b->w[1][i] - a->w[1][i]);
         s->wait_mem[i] += q * (b->w[2][i] - a->w[2][i]);
@@ -432,20 +461,30 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
         return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
     const f3_algorithm alg = cfg->algorithm;
+    f3_status st = chip_mapping_check(hw, cfg);
+    if (st) return st;
+    const size_t T = chip_n_tiles(hw, cfg);
     static _Thread_local sched s;
-    /* zero what this chip uses: the scalars and K entries of each per-tile array */
-    memset(&s, 0, offsetof(sched, free));
-    for (size_t i = 0; i < K; i++)
+    /* zero what this chip uses: the scalars and T entries of each per-tile array */
+    memset(&s, 0, offsetof(sched, tile));
+    memset(&s.f3, 0, offsetof(sched, free) - offsetof(sched, f3));
+    for (size_t k = 0; k < T; k++) {
+        s.first[k] = chip_tile_first(hw, k);
+        for (size_t i = s.first[k]; i <= chip_tile_last(hw, cfg, k); i++) s.tile[i] = k;
+    }
+    s.first[T] = K;
+    for (size_t i = 0; i < T; i++)
         s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
             s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = 0, s.uses_dram[i] = 0;
     s.bcast = 0;
     for (size_t r = 0; r < RING_MAX; r++) s.thr[r] = 0;
     s.end = 0;
-    s.a = s.c = s.d = s.e = s.outs = NULL;
+    s.a = s.c = s.d = s.e = s.g = s.outs = NULL;
     s.hw = hw;
     s.cfg = cfg;
     s.K = K;
-    s.R = K + 2;
+    s.T = T;
+    s.R = T + 2;
     s.f3 = alg == F3_ALG_F3;
     s.stream = !f3_needs_stash(alg);
     s.per_sample = hw->dataflow != CHIP_DF_WEIGHT_STATIONARY;
@@ -463,21 +502,25 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.bps_in = AB * (double)cfg->widths[0] + 4.0 * (double)C;
     if (s.f3 && K > 1) s.bps_in += (s.one_hot ? 1.0 : (double)C) * ESB;
     s.per_in = ceil(s.bps_in / hw->forward.bytes_per_cycle);
-    for (size_t i = 0; i + 1 < K; i++) {
+    /* the link out of tile k carries h of its last layer i (and e for F3
+     * layers further down); the backward link into it, BP's δ of width
+     * n_{first of tile k+1} */
+    for (size_t k = 0; k + 1 < T; k++) {
+        const size_t i = s.first[k + 1] - 1;
         double nb = AB * (double)cfg->widths[i + 1] + 4.0 * (double)C;
         if (s.stream && s.f3 && i + 2 < K) nb += s.one_hot ? ESB : ESB * (double)C;
-        s.bps_fwd[i] = nb;
-        s.per_fwd[i] = ceil(nb / hw->forward.bytes_per_cycle);
+        s.bps_fwd[k] = nb;
+        s.per_fwd[k] = ceil(nb / hw->forward.bytes_per_cycle);
     }
-    if (alg == F3_ALG_BP && K > 1) {
+    if (alg == F3_ALG_BP && T > 1) {
         if (!hw->backward.present || hw->backward.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: bp needs the backward links");
-        for (size_t i = 1; i < K; i++) {
-            s.bps_bwd[i] = EB * (double)cfg->widths[i];
-            s.per_bwd[i] = ceil(s.bps_bwd[i] / hw->backward.bytes_per_cycle);
+        for (size_t k = 1; k < T; k++) {
+            s.bps_bwd[k] = EB * (double)cfg->widths[s.first[k]];
+            s.per_bwd[k] = ceil(s.bps_bwd[k] / hw->backward.bytes_per_cycle);
         }
     }
-    if (alg == F3_ALG_DFA && K > 1) {
+    if (alg == F3_ALG_DFA && T > 1) {
         if (!hw->broadcast.present || hw->broadcast.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: dfa needs the broadcast link");
         s.bps_bcast = EB * (double)C;
@@ -485,16 +528,14 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     }
 
     static _Thread_local batch_table full, rem;
-    f3_status st = fill_costs(&s, &full, B);
+    st = fill_costs(&s, &full, B);
     if (st) return st;
     const size_t n_full = n / B, r = n % B;
     if (r && (st = fill_costs(&s, &rem, r))) return st;
     /* chip_dram_users: the tiles with data in DRAM at the full batch's
      * placement, and the error store's reads and writes when it lives there */
-    for (size_t i = 0; i < K; i++) {
-        s.uses_dram[i] = full.tc[i].dram_resident > 0;
-        s.users += (size_t)s.uses_dram[i];
-    }
+    for (size_t i = 0; i < K; i++) s.uses_dram[s.tile[i]] |= full.tc[i].dram_resident > 0;
+    for (size_t k = 0; k < T; k++) s.users += (size_t)s.uses_dram[k];
     if (s.f3 && s.es_dram) s.users += 2;
     if (!s.users) s.users = 1;
     /* jumps and sums are exact when every clock holds whole cycles: whole
@@ -512,9 +553,9 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     if (r) fill_times(&s, &rem, jumps);
     if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
 
-    double scratch_small[4 * 64 + F3_MAX_LAYERS * 64];
+    double scratch_small[5 * 64 + F3_MAX_LAYERS * 64];
     double *buf = scratch_small, *heap = NULL;
-    const size_t need = (4 + K) * B;
+    const size_t need = (5 + K) * B;
     if (need > sizeof scratch_small / sizeof *scratch_small) {
         heap = malloc(need * sizeof *heap);
         if (!heap) return F3_FAIL(F3_ENOMEM, "analytic: out of memory");
@@ -524,7 +565,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.c = buf + B;
     s.d = buf + 2 * B;
     s.e = buf + 3 * B;
-    s.outs = buf + 4 * B;
+    s.g = buf + 4 * B;
+    s.outs = buf + 5 * B;
 
     static _Thread_local snap hist[HIST + 1];
     snap e_prev, e_now;
@@ -553,16 +595,22 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     t.samples = samples;
     t.n_train = n;
     t.link_in_bytes = samples * (uint64_t)s.bps_in;
-    if (alg == F3_ALG_DFA && K > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
+    if (alg == F3_ALG_DFA && T > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
     if (s.f3) {
         t.es_read = (double)samples * s.es_bytes;
         t.es_written = (double)samples * s.es_bytes;
     }
     for (size_t i = 0; i < K; i++) {
         chip_tile_totals *tt = &t.tile[i];
-        tt->wait_input = s.wait_in[i];
-        tt->wait_downstream = s.wait_down[i];
-        tt->wait_memory = s.wait_mem[i];
+        const size_t k = s.tile[i];
+        if (i == s.first[k]) {
+            /* the tile's own figures on its first layer (chip_totals) */
+            tt->wait_input = s.wait_in[k];
+            tt->wait_downstream = s.wait_down[k];
+            tt->wait_memory = s.wait_mem[k];
+            if (k + 1 < T) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[k];
+            if (alg == F3_ALG_BP && k + 1 < T) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[k + 1];
+        }
         /* tile.cpp end_of_simulation: executions × the table, batch sizes in increasing order */
         uint64_t calls[TC_STEPS];
         if (r) {
@@ -574,8 +622,6 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
                 calls[k] = (uint64_t)w->epochs * n_full * (uint64_t)full.tc[i].step[k].reps;
             chip_totals_add_steps(hw, &full.tc[i], calls, tt);
         }
-        if (i + 1 < K) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[i];
-        if (alg == F3_ALG_BP && i + 1 < K) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[i + 1];
         tt->ledger_fma = w->ledger_fma[i];
         tt->ledger_feedback_fma = w->ledger_feedback_fma[i];
         tt->ledger_elem = w->ledger_elem[i];

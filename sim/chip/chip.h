@@ -29,6 +29,21 @@ typedef enum { CHIP_ES_ON_CHIP = 0, CHIP_ES_DRAM } chip_es_placement;
 const char *chip_dataflow_name(chip_dataflow d);
 const char *chip_rom_encoding_name(chip_rom_encoding e);
 
+/* Tiles a chip may have (hardware.mapping). */
+#define CHIP_MAX_TILES 64
+
+/* One tile's own figures: what hardware.tiles may set per tile (each
+ * figure a looked-up value: a tile's SRAM energy, leakage and area follow
+ * its own capacity unless the scenario fixes them). */
+typedef struct {
+    unsigned mac_lanes;
+    double reg_capacity_bytes;
+    double sram_capacity_bytes;
+    unsigned sram_banks;
+    double sram_read_pj, sram_write_pj; /* pJ per byte */
+    double sram_leakage_uw_per_kib, sram_area_mm2_per_kib;
+} chip_tile_hw;
+
 typedef struct {
     int present;
     double bytes_per_cycle;
@@ -89,6 +104,16 @@ typedef struct {
     double fma_pj, add_pj, mul_pj, elem_pj;
     int energy_by_format;          /* the horowitz45 table: per-format MAC energy and lane area */
 
+    /* The mapping of layers onto tiles.  n_tiles 0: one tile per layer,
+     * every tile with the figures above (the default).  Else tile t holds
+     * the consecutive layers tile_first[t] … tile_first[t+1] − 1 (so
+     * tile_first[0] = 0 and tile_first[n_tiles] = the network's layers),
+     * runs their steps one after another on its lanes, keeps all their
+     * weights in its SRAM, and has the figures tiles[t]. */
+    size_t n_tiles;
+    size_t tile_first[CHIP_MAX_TILES + 1];
+    chip_tile_hw tiles[CHIP_MAX_TILES];
+
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */
 } chip_config;
@@ -118,6 +143,9 @@ typedef struct {
     double buffer_bytes;                               /* weight_stationary: the batch's input/output buffers */
     double rom_bytes;                                  /* B_i at its encoding */
     double area_mm2;
+    size_t first_layer, last_layer;                    /* the layers it holds (0-based, inclusive) */
+    unsigned mac_lanes;
+    double sram_capacity_bytes, reg_capacity_bytes;
 } chip_tile_stats;
 
 typedef struct {
@@ -134,6 +162,18 @@ typedef struct {
     size_t n_tiles;
     chip_tile_stats tile[F3_MAX_LAYERS];
 } chip_result;
+
+/* The mapping (see chip_config): the number of tiles, the tile of a layer,
+ * a tile's first and last layers (inclusive), and a tile's figures (the
+ * tile section's when n_tiles is 0). */
+size_t chip_n_tiles(const chip_config *hw, const f3_config *cfg);
+size_t chip_tile_of(const chip_config *hw, size_t layer);
+size_t chip_tile_first(const chip_config *hw, size_t tile);
+size_t chip_tile_last(const chip_config *hw, const f3_config *cfg, size_t tile);
+chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile);
+/* F3_EINVAL with a message if the mapping does not cover cfg's layers in
+ * order, or a tile's figures are impossible. */
+f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg);
 
 /* Cycles of one sample's steps in a tile (the tile cycle table of
  * docs/hardware-model.md, for the configured dataflow), with SRAM and ROM

@@ -49,15 +49,15 @@ int write_tiles_csv(const f3chip::Top &c, const chip_result &r, const std::strin
     std::fprintf(t.f, "\n");
     for (size_t i = 0; i < c.m_K; i++) {
         const chip_tile_stats &ts = r.tile[i];
-        const f3_layer &L = c.m_tr->layers[i];
+        const size_t n_in = c.m_tr->layers[ts.first_layer].n_in, n_out = c.m_tr->layers[ts.last_layer].n_out;
         std::fprintf(t.f, "%zu,%zu,%zu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.2f,%.6f",
-                     i + 1, L.n_in, L.n_out, (unsigned long long)ts.busy, (unsigned long long)ts.wait_input,
+                     i + 1, n_in, n_out, (unsigned long long)ts.busy, (unsigned long long)ts.wait_input,
                      (unsigned long long)ts.wait_downstream, (unsigned long long)ts.wait_memory,
                      (unsigned long long)ts.idle, (unsigned long long)ts.reg_bytes, (unsigned long long)ts.sram_read,
                      (unsigned long long)ts.sram_written, (unsigned long long)ts.rom_read,
                      (unsigned long long)ts.lfsr_values, (unsigned long long)ts.dram_read,
-                     (unsigned long long)ts.dram_written, ts.sram_needed, c.m_hw.sram_capacity_bytes,
-                     std::max(0.0, ts.sram_needed - c.m_hw.sram_capacity_bytes), ts.dram_resident, ts.stash_bytes,
+                     (unsigned long long)ts.dram_written, ts.sram_needed, ts.sram_capacity_bytes,
+                     std::max(0.0, ts.sram_needed - ts.sram_capacity_bytes), ts.dram_resident, ts.stash_bytes,
                      ts.buffer_bytes, ts.rom_bytes, ts.area_mm2);
         for (int k = 0; k < CHIP_E_COUNT; k++) std::fprintf(t.f, ",%.1f", ts.energy_pj[k]);
         std::fprintf(t.f, "\n");

@@ -21,7 +21,7 @@ using namespace sc_core;
 namespace f3chip {
 
 Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_dataset *train)
-    : sc_module(name), m_hw(hw), m_tr(tr), m_train(train), m_K(tr->cfg.n_layers),
+    : sc_module(name), m_hw(hw), m_tr(tr), m_train(train), m_K(chip_n_tiles(&hw, &tr->cfg)),
       /* batches in flight: one per tile and two more, which keeps every
        * tile fed at steady state and the working set small */
       m_ring(m_K + 2), m_period_ns(1e3 / hw.clock_mhz), m_tracing(hw.trace != 0), m_credits("credits", int(m_K + 2)),
@@ -55,7 +55,7 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     streamer->out(*link_in);
     streamer->chain(*this);
     if (cfg.algorithm == F3_ALG_F3) {
-        store.reset(new ErrorStore("error_store", hw, tr, m_K, &r_store));
+        store.reset(new ErrorStore("error_store", hw, tr, m_K, &r_store)); /* DRAM requesters after the tiles */
         if (hw.es_placement == CHIP_ES_DRAM) store->dram(*dram);
         streamer->store(*store);
     }
@@ -176,15 +176,27 @@ static void collect(const Top &c, chip_result *r)
     t->link_bcast_bytes = c.r_bcast.bytes;
     t->es_read = c.r_store.read;
     t->es_written = c.r_store.written;
-    for (size_t i = 0; i < c.m_K; i++) {
-        chip_tile_totals &tt = t->tile[i];
-        tt = c.r_tiles[i].t;
-        tt.link_fwd_bytes = c.r_fwd[i].bytes;
-        tt.link_bwd_bytes = c.r_bwd[i].bytes;
-        f3_counts cnt = f3_ledger_sum(tr->ledger, int(i), F3_PH_COUNT);
-        tt.ledger_fma = double(cnt.fma);
-        tt.ledger_feedback_fma = double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
-        tt.ledger_elem = double(cnt.elem);
+    /* per layer: its steps and its ledger; the tile's waits and links on
+     * its first layer (chip_totals) */
+    for (size_t k = 0; k < c.m_K; k++) {
+        const size_t first = chip_tile_first(&c.m_hw, k);
+        const f3chip::TileReport &rep = c.r_tiles[k];
+        for (size_t l = 0; l < rep.layer.size(); l++) {
+            const size_t i = first + l;
+            chip_tile_totals &tt = t->tile[i];
+            tt = rep.layer[l];
+            if (l == 0) {
+                tt.wait_input = rep.t.wait_input;
+                tt.wait_downstream = rep.t.wait_downstream;
+                tt.wait_memory = rep.t.wait_memory;
+                tt.link_fwd_bytes = c.r_fwd[k].bytes;
+                tt.link_bwd_bytes = c.r_bwd[k].bytes;
+            }
+            f3_counts cnt = f3_ledger_sum(tr->ledger, int(i), F3_PH_COUNT);
+            tt.ledger_fma = double(cnt.fma);
+            tt.ledger_feedback_fma = double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
+            tt.ledger_elem = double(cnt.elem);
+        }
     }
     chip_result_assemble(&c.m_hw, &cfg, t.get(), nullptr, r);
 }

@@ -8,30 +8,43 @@
 
 namespace f3chip {
 
-Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t layer,
+Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t tile,
            size_t ring, TileReport *report)
-    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_i(layer), m_ring(ring), m_report(report)
+    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_t(tile), m_first(chip_tile_first(&hw, tile)),
+      m_last(chip_tile_last(&hw, &tr->cfg, tile)), m_ring(ring), m_report(report)
 {
     const f3_config &cfg = tr->cfg;
-    const f3_layer &L = tr->layers[layer];
-    const size_t bs = cfg.batch_size;
-    m_out.assign(ring, std::vector<float>(bs * L.n_out));
-    m_dz.assign(bs * std::max(L.n_out, tr->C), 0.0f);
-    m_dzprev.assign(bs * L.n_in, 0.0f);
+    const size_t bs = cfg.batch_size, nl = m_last - m_first + 1;
+    size_t dz = tr->C, dzprev = 0;
+    m_out.resize(nl);
+    for (size_t l = m_first; l <= m_last; l++) {
+        const f3_layer &L = tr->layers[l];
+        m_out[l - m_first].assign(ring, std::vector<float>(bs * L.n_out));
+        dz = std::max(dz, L.n_out);
+        dzprev = std::max(dzprev, L.n_in);
+    }
+    m_dz.assign(bs * dz, 0.0f);
+    m_dzprev[0].assign(bs * dzprev, 0.0f);
+    m_dzprev[1].assign(bs * dzprev, 0.0f);
     m_escratch.assign(bs * tr->C, 0.0f);
+    m_out_ready.resize(nl);
+    m_r.layer.resize(nl);
     m_msgs.resize(ring);
     m_back_msgs.resize(ring);
-    cost(bs); /* checks the hardware can run this layer (the scenario check did too) */
+    cost(bs); /* checks the hardware can run these layers (the scenario check did too) */
     SC_THREAD(run);
 }
 
-const tile_cost &Tile::cost(size_t b)
+const std::vector<tile_cost> &Tile::cost(size_t b)
 {
     auto it = m_costs.find(b);
     if (it != m_costs.end()) return it->second;
-    tile_cost &tc = m_costs[b];
-    if (tile_cost_compute(&m_hw, &m_tr->cfg, m_i, b, &tc))
-        SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
+    std::vector<tile_cost> &tc = m_costs[b];
+    tc.resize(m_last - m_first + 1);
+    for (size_t l = m_first; l <= m_last; l++)
+        if (tile_cost_compute(&m_hw, &m_tr->cfg, l, b, &tc[l - m_first]))
+            SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
+    m_calls[b].resize(m_last - m_first + 1, std::array<uint64_t, TC_STEPS>{});
     return tc;
 }
 
@@ -67,12 +80,12 @@ double Tile::step(const tile_cost &tc, tc_step s, double t)
     if (c.reps == 0) return t;
     double end = t + c.cycles;
     account(t, c.cycles, ST_BUSY);
-    m_calls[tc.batch][s]++;
+    m_calls[tc.batch][m_l][s]++;
     if (c.dram_r > 0 || c.dram_w > 0) {
-        /* what lives in DRAM streams through the shared port as the step runs */
+        /* what lives in DRAM streams through the tile's share of the port as the step runs */
         double done = t;
-        if (c.dram_r > 0) done = std::max(done, dram->access(m_i, t, c.dram_r, false));
-        if (c.dram_w > 0) done = std::max(done, dram->access(m_i, t, c.dram_w, true));
+        if (c.dram_r > 0) done = std::max(done, dram->access(m_t, t, c.dram_r, false));
+        if (c.dram_w > 0) done = std::max(done, dram->access(m_t, t, c.dram_w, true));
         if (done > end) {
             account(end, done - end, ST_WAIT_MEMORY);
             end = done;
@@ -102,14 +115,12 @@ void Tile::run()
 {
     f3_trainer *tr = m_tr;
     const f3_config &cfg = tr->cfg;
-    const f3_layer &L = tr->layers[m_i];
     const size_t K = cfg.n_layers, C = tr->C;
-    const bool hidden = m_i + 1 < K, out_tile = !hidden;
+    const bool last_tile = m_last + 1 == K;
     const f3_algorithm alg = cfg.algorithm;
-    const bool stash = hidden && f3_needs_stash(alg);
-    const bool trains = f3_layer_trains(&cfg, m_i) != 0;
     const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
     const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
+    const bool hidden_tiles = chip_n_tiles(&m_hw, &cfg) > 1; /* tiles that hold no output layer */
     /* bytes of a value on a link: activations, errors (their formats), the
      * error store's e (its precision), targets (fp32) */
     const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS), EB = chip_value_bytes(&cfg, F3_T_ERROR);
@@ -120,51 +131,71 @@ void Tile::run()
         Slot *sl = m->slot;
         const size_t b = sl->b;
         const size_t k = next++ % m_ring;
-        const tile_cost &tc = cost(b);
-        float *out = m_out[k].data();
-        m_out_ready.resize(b);
+        const std::vector<tile_cost> &tcs = cost(b);
+        for (auto &r : m_out_ready) r.resize(b);
+        /* the input of layer l: the message for the tile's first, else the
+         * layer below on this tile (no link) */
+        auto input = [&](size_t l) { return l == m_first ? m->data : m_out[l - m_first - 1][k].data(); };
+        auto in_ready = [&](size_t l) -> const std::vector<double> & {
+            return l == m_first ? m->ready : m_out_ready[l - m_first - 1];
+        };
 
         if (!f3_needs_stash(alg)) {
             /* ---- F3, DRTP, LLO: a stream; nobody waits for downstream ---- */
-            if (per_sample) {
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(m->ready[j], ST_WAIT_INPUT);
+            f3_memclass in_cls = m->cls;
+            for (size_t l = m_first; l <= m_last; l++) {
+                m_l = l - m_first;
+                const tile_cost &tc = tcs[m_l];
+                const bool hidden = l + 1 < K;
+                const std::vector<double> &rin = in_ready(l);
+                std::vector<double> &rout = m_out_ready[m_l];
+                if (per_sample) {
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(rin[j], ST_WAIT_INPUT);
+                        t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                        rout[j] = t;
+                        m_free = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                    }
+                } else {
+                    /* weight_stationary: the batch is buffered, then W is walked
+                     * once (hidden layers); the output layer needs all of y for
+                     * the loss and walks it twice */
+                    double t = wait_until(*std::max_element(rin.begin(), rin.end()), ST_WAIT_INPUT);
                     t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-                    m_out_ready[j] = t;
-                    m_free = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                    if (!hidden) std::fill(rout.begin(), rout.end(), t);
+                    t = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                    if (hidden) std::fill(rout.begin(), rout.end(), t);
+                    m_free = t;
                 }
-            } else {
-                /* weight_stationary: the batch is buffered, then W is walked
-                 * once (hidden tiles); the output tile needs all of y for
-                 * the loss and walks it twice */
-                double t = wait_until(*std::max_element(m->ready.begin(), m->ready.end()), ST_WAIT_INPUT);
-                t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-                if (out_tile) std::fill(m_out_ready.begin(), m_out_ready.end(), t);
-                t = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
-                if (hidden) std::fill(m_out_ready.begin(), m_out_ready.end(), t);
-                m_free = t;
+                m_free = step(tc, TC_APPLY, m_free);
+                /* numerics: the same layer steps as the plain trainer */
+                float *out = m_out[m_l][k].data();
+                const float *h_in = input(l);
+                f3_layer_forward(tr, l, h_in, out, in_cls, F3_MEM_WORK, b);
+                if (hidden && f3_layer_trains(&cfg, l)) {
+                    const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
+                    const float *es = one_hot ? sl->es.data() : nullptr;
+                    f3_layer_direct_feedback(tr, l, E, es, sl->lab.data(), out, F3_MEM_WORK, m_dz.data(), b);
+                    f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
+                    f3_layer_update(tr, l);
+                }
+                if (!hidden) {
+                    f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
+                    if (alg == F3_ALG_F3)
+                        store->write(rout, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
+                    f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
+                    f3_layer_update(tr, l);
+                }
+                in_cls = F3_MEM_WORK;
             }
-            m_free = step(tc, TC_APPLY, m_free);
-            /* numerics: the same layer steps as the plain trainer */
-            f3_layer_forward(tr, m_i, m->data, out, m->cls, F3_MEM_WORK, b);
-            if (hidden && trains) {
-                const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
-                const float *es = one_hot ? sl->es.data() : nullptr;
-                f3_layer_direct_feedback(tr, m_i, E, es, sl->lab.data(), out, F3_MEM_WORK, m_dz.data(), b);
-                f3_layer_gradient(tr, m_i, m_dz.data(), m->data, m->cls, b);
-                f3_layer_update(tr, m_i);
-            }
-            if (out_tile) {
-                f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
-                if (alg == F3_ALG_F3) store->write(m_out_ready, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
-                f3_layer_gradient(tr, m_i, m_dz.data(), m->data, m->cls, b);
-                f3_layer_update(tr, m_i);
-            }
-            if (hidden) {
-                /* h_i, the targets and, for F3 tiles further down, e */
-                send(this->out[0], m_msgs[k], sl, out, F3_MEM_WORK, m_out_ready,
+            if (!last_tile) {
+                /* h of the tile's last layer, the targets and, for F3 layers
+                 * further down, e */
+                const f3_layer &L = tr->layers[m_last];
+                send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_WORK,
+                     m_out_ready[m_last - m_first],
                      AB * double(L.n_out) + 4.0 * double(C) +
-                         ((alg == F3_ALG_F3 && m_i + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
+                         ((alg == F3_ALG_F3 && m_last + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
             }
             /* the batch's buffers are free when the tile is through with it
              * in time, not when it has computed its times */
@@ -173,83 +204,113 @@ void Tile::run()
             continue;
         }
 
-        /* ---- BP and DFA: forward, then wait for what comes back ---- */
-        if (per_sample) {
-            for (size_t j = 0; j < b; j++) {
-                double t = wait_until(m->ready[j], ST_WAIT_INPUT);
-                m_free = m_out_ready[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+        /* ---- BP and DFA: forward through the tile's layers, then wait for
+         * what comes back ---- */
+        for (size_t l = m_first; l <= m_last; l++) {
+            m_l = l - m_first;
+            const tile_cost &tc = tcs[m_l];
+            const std::vector<double> &rin = in_ready(l);
+            std::vector<double> &rout = m_out_ready[m_l];
+            if (per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(rin[j], ST_WAIT_INPUT);
+                    m_free = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                }
+            } else {
+                double t = wait_until(*std::max_element(rin.begin(), rin.end()), ST_WAIT_INPUT);
+                m_free = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                std::fill(rout.begin(), rout.end(), m_free);
             }
-        } else {
-            double t = wait_until(*std::max_element(m->ready.begin(), m->ready.end()), ST_WAIT_INPUT);
-            m_free = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-            std::fill(m_out_ready.begin(), m_out_ready.end(), m_free);
+            const bool stash = l + 1 < K;
+            f3_layer_forward(tr, l, input(l), m_out[m_l][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
+                             stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
+            if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * tr->layers[l].n_out));
         }
-        f3_memclass out_class = stash ? F3_MEM_ACTBUF : F3_MEM_WORK;
-        f3_layer_forward(tr, m_i, m->data, out, m->cls, out_class, b);
-        if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * L.n_out));
         const float *dz_in = nullptr;
         m_back_ready.resize(b);
-        if (hidden) {
-            send(this->out[0], m_msgs[k], sl, out, F3_MEM_ACTBUF, m_out_ready, AB * double(L.n_out) + 4.0 * double(C));
+        if (!last_tile) {
+            send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_ACTBUF,
+                 m_out_ready[m_last - m_first], AB * double(tr->layers[m_last].n_out) + 4.0 * double(C));
             chain->sync(m_free);
-            Msg *bm = back_in->recv(); /* δz_i (bp) or e (dfa) for this batch */
+            Msg *bm = back_in->recv(); /* δz of the tile's last layer (bp) or e (dfa) for this batch */
             m_back_ready = bm->ready;
             dz_in = bm->data;
         } else {
-            /* the output tile: the loss right away */
-            f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
+            /* the output layer: the loss right away */
+            f3_output_layer(tr, m_out[m_last - m_first][k].data(), sl->t.data(), sl->lab.data(), m_dz.data(), b,
+                            *m_stats);
             dz_in = m_dz.data();
-            m_back_ready = m_out_ready;
+            m_back_ready = m_out_ready[m_last - m_first];
         }
-        /* δz; bp: the δ for the tile below, computed from the old W and
-         * sent as soon as it is done; then the gradient (rtl_ref/'s order).
-         * Hidden tiles wait for downstream (update locking). */
+        /* the tile's layers from the top: δz; bp: the δ for the layer below,
+         * computed from the old W and sent as soon as it is done; then the
+         * gradient (rtl_ref/'s order).  The tile's last layer waits for
+         * downstream (update locking). */
         m_down_ready.resize(b);
         m_e_ready.resize(b);
-        if (per_sample) {
-            for (size_t j = 0; j < b; j++) {
-                double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
-                t = steps(tc, TC_FEEDBACK, TC_DZ, t);
-                m_e_ready[j] = t;
-                m_down_ready[j] = t = step(tc, TC_BACKPROP, t);
-                m_free = step(tc, TC_GRADIENT, t);
-            }
-        } else {
-            /* weight_stationary: gradient and backprop are one blocked pass
-             * over W (each block's rows add their part to every δh_{i−1});
-             * δ is complete when the pass is */
-            double t = wait_until(*std::max_element(m_back_ready.begin(), m_back_ready.end()), ST_WAIT_DOWNSTREAM);
-            t = steps(tc, TC_FEEDBACK, TC_DZ, t);
-            std::fill(m_e_ready.begin(), m_e_ready.end(), t);
-            m_free = steps(tc, TC_GRADIENT, TC_BACKPROP, t);
-            std::fill(m_down_ready.begin(), m_down_ready.end(), m_free);
-        }
-        m_free = step(tc, TC_APPLY, m_free);
-        const float *h_in = m->data;
-        const f3_memclass h_class = m->cls;
-        if (alg == F3_ALG_BP) {
-            f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
-            if (m_i > 0) {
-                f3_layer_backprop(tr, m_i, dz_in, h_in, m_dzprev.data(), b);
-                f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_in));
-            }
-            f3_layer_update(tr, m_i);
-            if (m_i > 0) {
-                send(back_out[0], m_back_msgs[k], sl, m_dzprev.data(), F3_MEM_WORK, m_down_ready, EB * double(L.n_in));
-            }
-        } else { /* DFA */
-            if (out_tile) {
-                f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
-                f3_layer_gradient(tr, m_i, dz_in, h_in, h_class, b);
-                f3_layer_update(tr, m_i);
-                /* broadcast e to every hidden tile (a network without
-                 * hidden layers has none, and no broadcast link) */
-                if (K > 1) send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
+        int buf = 0;
+        for (size_t l = m_last + 1; l-- > m_first;) {
+            m_l = l - m_first;
+            const tile_cost &tc = tcs[m_l];
+            const bool out_layer = l + 1 == K;
+            if (per_sample) {
+                for (size_t j = 0; j < b; j++) {
+                    double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
+                    t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+                    m_e_ready[j] = t;
+                    m_down_ready[j] = t = step(tc, TC_BACKPROP, t);
+                    m_free = step(tc, TC_GRADIENT, t);
+                }
             } else {
-                f3_layer_direct_feedback(tr, m_i, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
-                f3_layer_gradient(tr, m_i, m_dz.data(), h_in, h_class, b);
-                f3_layer_update(tr, m_i);
-                f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_out));
+                /* weight_stationary: gradient and backprop are one blocked
+                 * pass over W (each block's rows add their part to every
+                 * δh_{i−1}); δ is complete when the pass is */
+                double t = wait_until(*std::max_element(m_back_ready.begin(), m_back_ready.end()), ST_WAIT_DOWNSTREAM);
+                t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+                std::fill(m_e_ready.begin(), m_e_ready.end(), t);
+                m_free = steps(tc, TC_GRADIENT, TC_BACKPROP, t);
+                std::fill(m_down_ready.begin(), m_down_ready.end(), m_free);
+            }
+            m_free = step(tc, TC_APPLY, m_free);
+            const float *h_in = input(l);
+            const f3_memclass h_class = l == m_first ? m->cls : F3_MEM_ACTBUF;
+            float *out = m_out[m_l][k].data();
+            const f3_layer &L = tr->layers[l];
+            if (alg == F3_ALG_BP) {
+                f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
+                if (l > 0) {
+                    f3_layer_backprop(tr, l, dz_in, h_in, m_dzprev[buf].data(), b);
+                    f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_in));
+                }
+                f3_layer_update(tr, l);
+                if (l > m_first) {
+                    /* the layer below is on this tile: δ without a link */
+                    dz_in = m_dzprev[buf].data();
+                    buf ^= 1;
+                    m_back_ready = m_down_ready;
+                } else if (l > 0) {
+                    send(back_out[0], m_back_msgs[k], sl, m_dzprev[buf].data(), F3_MEM_WORK, m_down_ready,
+                         EB * double(L.n_in));
+                }
+            } else { /* DFA */
+                if (out_layer) {
+                    f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
+                    f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
+                    f3_layer_update(tr, l);
+                    /* broadcast e to every tile of hidden layers (a chip
+                     * whose one tile holds every layer has none, and no
+                     * broadcast link); hidden layers on this tile take it
+                     * when it is ready */
+                    if (hidden_tiles)
+                        send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
+                    m_back_ready = m_e_ready;
+                    dz_in = sl->E.data();
+                } else {
+                    f3_layer_direct_feedback(tr, l, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
+                    f3_layer_gradient(tr, l, m_dz.data(), h_in, h_class, b);
+                    f3_layer_update(tr, l);
+                    f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_out));
+                }
             }
         }
         chain->sync(m_free);
@@ -260,7 +321,9 @@ void Tile::run()
 void Tile::end_of_simulation()
 {
     /* std::map: batch sizes in increasing order (the analytic evaluator adds them in that order too) */
-    for (const auto &kv : m_calls) chip_totals_add_steps(&m_hw, &cost(kv.first), kv.second.data(), &m_r.t);
+    for (const auto &kv : m_calls)
+        for (size_t l = 0; l < kv.second.size(); l++)
+            chip_totals_add_steps(&m_hw, &cost(kv.first)[l], kv.second[l].data(), &m_r.layer[l]);
     if (m_report) *m_report = m_r;
 }
 

@@ -110,25 +110,84 @@ double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_
     return (double)n_train * (cfg->error_info.one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
 }
 
-/* Fill SRAM in priority order (weights, optimiser state, accumulator,
- * buffers); what does not fit lives in DRAM. */
-static void place(const chip_config *hw, tile_cost *t)
+/* ---- the mapping ------------------------------------------------------------------------- */
+
+size_t chip_n_tiles(const chip_config *hw, const f3_config *cfg) { return hw->n_tiles ? hw->n_tiles : cfg->n_layers; }
+
+size_t chip_tile_of(const chip_config *hw, size_t layer)
 {
-    double left = hw->sram_capacity_bytes;
+    if (!hw->n_tiles) return layer;
+    size_t t = 0;
+    while (t + 1 < hw->n_tiles && hw->tile_first[t + 1] <= layer) t++;
+    return t;
+}
+
+size_t chip_tile_first(const chip_config *hw, size_t tile) { return hw->n_tiles ? hw->tile_first[tile] : tile; }
+
+size_t chip_tile_last(const chip_config *hw, const f3_config *cfg, size_t tile)
+{
+    (void)cfg;
+    return hw->n_tiles ? hw->tile_first[tile + 1] - 1 : tile;
+}
+
+chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile)
+{
+    if (hw->n_tiles) return hw->tiles[tile];
+    chip_tile_hw t = {hw->mac_lanes,     hw->reg_capacity_bytes,    hw->sram_capacity_bytes,
+                      hw->sram_banks,    hw->sram_read_pj,          hw->sram_write_pj,
+                      hw->sram_leakage_uw_per_kib, hw->sram_area_mm2_per_kib};
+    return t;
+}
+
+f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg)
+{
+    if (!hw->n_tiles) return F3_OK;
+    const size_t T = hw->n_tiles, K = cfg->n_layers;
+    if (T > CHIP_MAX_TILES) return F3_FAIL(F3_EINVAL, "a chip has at most %d tiles, this mapping %zu", CHIP_MAX_TILES, T);
+    if (hw->tile_first[0] != 0 || hw->tile_first[T] != K)
+        return F3_FAIL(F3_EINVAL,
+                       "the mapping puts %zu layers on its tiles, but the network has %zu (layers_per_tile must add "
+                       "up to the number of layers, hidden and output)",
+                       hw->tile_first[T] - hw->tile_first[0], K);
+    for (size_t t = 0; t < T; t++) {
+        if (hw->tile_first[t + 1] <= hw->tile_first[t])
+            return F3_FAIL(F3_EINVAL, "the mapping gives tile %zu no layer (every tile holds at least one)", t + 1);
+        const chip_tile_hw *h = &hw->tiles[t];
+        if (h->mac_lanes < 1 || !(h->sram_capacity_bytes > 0) || !(h->reg_capacity_bytes > 0) || h->sram_banks < 1)
+            return F3_FAIL(F3_EINVAL, "tile %zu needs at least one lane, one SRAM bank and some SRAM and registers",
+                           t + 1);
+    }
+    return F3_OK;
+}
+
+/* Fill a tile's SRAM in priority order (weights, optimiser state,
+ * accumulator, buffers), the item of every layer of the tile before the
+ * next item, layer by layer; what does not fit lives in DRAM.  needs[l]:
+ * the needs of the tile's l-th layer; t is the tile's layer `own`. */
+static void place(double capacity, const double (*needs)[TC_ITEMS], size_t n, size_t own, tile_cost *t)
+{
+    double left = capacity;
     t->sram_needed = 0;
+    t->sram_used = 0;
     for (int i = 0; i < TC_ITEMS; i++) {
         t->sram_needed += t->need[i];
-        t->on_chip[i] = t->need[i] < left ? t->need[i] : left;
-        left -= t->on_chip[i];
+        for (size_t l = 0; l < n; l++) {
+            const double need = needs[l][i];
+            const double on = need < left ? need : left;
+            left -= on;
+            if (l == own) {
+                t->on_chip[i] = on;
+                t->sram_used += on;
+            }
+        }
     }
-    t->sram_used = hw->sram_capacity_bytes - left;
     t->dram_resident = t->sram_needed - t->sram_used;
 }
 
 /* The bytes of each step at each level, and its cycles without DRAM. */
-static void finish_steps(const chip_config *hw, tile_cost *t)
+static void finish_steps(const chip_config *hw, const chip_tile_hw *th, tile_cost *t)
 {
-    const double bw = hw->sram_bytes_per_cycle_per_bank * (double)hw->sram_banks;
+    const double bw = hw->sram_bytes_per_cycle_per_bank * (double)th->sram_banks;
     for (int s = 0; s < TC_STEPS; s++) {
         tc_step_cost *c = &t->step[s];
         c->sram_r = c->sram_w = c->dram_r = c->dram_w = 0;
@@ -157,19 +216,21 @@ static void finish_steps(const chip_config *hw, tile_cost *t)
         double cyc = c->compute;
         if (sram_eff > 0) cyc = fmax(cyc, cdiv(sram_eff, bw));
         if (c->rom > 0) cyc = fmax(cyc, cdiv(c->rom, hw->rom_bytes_per_cycle));
-        if (c->lfsr > 0) cyc = fmax(cyc, cdiv(c->lfsr, (double)hw->mac_lanes) * hw->lfsr_cycles_per_value);
+        if (c->lfsr > 0) cyc = fmax(cyc, cdiv(c->lfsr, (double)th->mac_lanes) * hw->lfsr_cycles_per_value);
         c->cycles = cyc + (double)hw->step_latency;
     }
 }
 
-f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
-                            tile_cost *out)
+/* Layer `layer`'s steps and needs on a tile with figures th (before
+ * placement). */
+static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const f3_config *cfg, size_t layer,
+                            size_t batch, tile_cost *out)
 {
     memset(out, 0, sizeof *out);
     tile_cost *t = out;
     const size_t K = cfg->n_layers;
     const double ni = (double)cfg->widths[layer], no = (double)cfg->widths[layer + 1];
-    const double C = (double)cfg->widths[K], P = (double)hw->mac_lanes, b = (double)batch;
+    const double C = (double)cfg->widths[K], P = (double)th->mac_lanes, b = (double)batch;
     const double B = (double)cfg->batch_size; /* buffers are sized for a full batch */
     const f3_algorithm alg = cfg->algorithm;
     f3_status st = chip_dataflow_check(hw->dataflow, cfg);
@@ -233,13 +294,13 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
          * accumulator rows; every sample of the batch uses a block while it
          * is held */
         const double row_bytes = (WB + (t->trains ? GB : 0.0)) * ni;
-        double rmax = floor(hw->reg_capacity_bytes / row_bytes);
+        double rmax = floor(th->reg_capacity_bytes / row_bytes);
         if (rmax < 1)
             return F3_FAIL(F3_EINVAL,
-                           "weight_stationary: tile %zu (%zu→%zu) holds whole rows of W%s in its registers, %.0f bytes "
-                           "per row, but the registers hold %.0f bytes",
-                           layer + 1, t->n_in, t->n_out, t->trains ? " and their accumulator" : "", row_bytes,
-                           hw->reg_capacity_bytes);
+                           "weight_stationary: tile %zu (layer %zu, %zu→%zu) holds whole rows of W%s in its "
+                           "registers, %.0f bytes per row, but the registers hold %.0f bytes",
+                           chip_tile_of(hw, layer) + 1, layer + 1, t->n_in, t->n_out,
+                           t->trains ? " and their accumulator" : "", row_bytes, th->reg_capacity_bytes);
         double R = rmax >= P ? P * floor(rmax / P) : rmax;
         if (R > no) R = no;
         double nb = cdiv(no, R);
@@ -399,20 +460,57 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             }
         }
     }
-    place(hw, t);
-    finish_steps(hw, t);
+    return F3_OK;
+}
 
-    /* leakage and area of the tile's parts */
+f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
+                            tile_cost *out)
+{
+    const size_t tile = chip_tile_of(hw, layer), first = chip_tile_first(hw, tile),
+                 last = chip_tile_last(hw, cfg, tile);
+    const chip_tile_hw th = chip_tile_figures(hw, tile);
+    f3_status st = layer_cost(hw, &th, cfg, layer, batch, out);
+    if (st) return st;
+    tile_cost *t = out;
+
+    /* placement: the tile's SRAM over its layers (needs do not depend on
+     * the batch: buffers are sized for a full one) */
+    if (first == last) {
+        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])t->need, 1, 0, t);
+    } else {
+        double needs[CHIP_MAX_TILES > F3_MAX_LAYERS ? CHIP_MAX_TILES : F3_MAX_LAYERS][TC_ITEMS];
+        for (size_t l = first; l <= last; l++) {
+            if (l == layer) {
+                memcpy(needs[l - first], t->need, sizeof t->need);
+                continue;
+            }
+            tile_cost other;
+            if ((st = layer_cost(hw, &th, cfg, l, cfg->batch_size, &other))) return st;
+            memcpy(needs[l - first], other.need, sizeof other.need);
+        }
+        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])needs, last - first + 1, layer - first, t);
+    }
+    finish_steps(hw, &th, t);
+
+    /* leakage and area: the layer's ROM; the tile's SRAM, registers and
+     * lanes (and a seeded tile's LFSRs, one per lane) with its first layer */
     const double kib = 1.0 / 1024.0;
     const double rom_kib = t->rom_bytes * kib;
-    const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
-    t->leakage_uw = hw->sram_capacity_bytes * kib * hw->sram_leakage_uw_per_kib +
-                    hw->reg_capacity_bytes * kib * hw->reg_leakage_uw_per_kib +
-                    rom_kib * hw->rom_leakage_uw_per_kib + P * hw->lane_leakage_uw * lane_scale;
-    t->area_mm2 = hw->sram_capacity_bytes * kib * hw->sram_area_mm2_per_kib +
-                  hw->reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + rom_kib * hw->rom_area_mm2_per_kib +
-                  P * hw->lane_area_mm2 * lane_scale;
-    if (hw->rom_encoding == CHIP_ROM_SEEDED && f3_layer_has_feedback(cfg, layer)) t->area_mm2 += P * hw->lfsr_area_mm2;
+    t->leakage_uw = rom_kib * hw->rom_leakage_uw_per_kib;
+    t->area_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
+    if (layer == first) {
+        const double P = (double)th.mac_lanes;
+        const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
+        t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
+                        th.reg_capacity_bytes * kib * hw->reg_leakage_uw_per_kib + t->leakage_uw +
+                        P * hw->lane_leakage_uw * lane_scale;
+        t->area_mm2 = th.sram_capacity_bytes * kib * th.sram_area_mm2_per_kib +
+                      th.reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + t->area_mm2 +
+                      P * hw->lane_area_mm2 * lane_scale;
+        int seeded = 0;
+        for (size_t l = first; l <= last; l++) seeded |= f3_layer_has_feedback(cfg, l);
+        if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
+    }
     return F3_OK;
 }
 
@@ -434,9 +532,14 @@ chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, s
 size_t chip_dram_users(const chip_config *hw, const f3_config *cfg)
 {
     size_t users = 0;
-    for (size_t i = 0; i < cfg->n_layers; i++) {
-        tile_cost t;
-        if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) == F3_OK && t.dram_resident > 0) users++;
+    const size_t T = chip_n_tiles(hw, cfg);
+    for (size_t k = 0; k < T; k++) {
+        int uses = 0;
+        for (size_t i = chip_tile_first(hw, k); i <= chip_tile_last(hw, cfg, k); i++) {
+            tile_cost t;
+            if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) == F3_OK && t.dram_resident > 0) uses = 1;
+        }
+        users += (size_t)uses;
     }
     if (cfg->algorithm == F3_ALG_F3 && hw->es_placement == CHIP_ES_DRAM) users += 2; /* its reads, its writes */
     return users ? users : 1;
@@ -474,13 +577,13 @@ void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uin
 void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chip_totals *c, const tile_cost *full,
                           chip_result *r)
 {
-    const size_t K = cfg->n_layers;
-    memset(r, 0, offsetof(chip_result, tile) + K * sizeof r->tile[0]); /* the tiles beyond K stay as they are */
+    const size_t K = cfg->n_layers, T = chip_n_tiles(hw, cfg);
+    memset(r, 0, offsetof(chip_result, tile) + T * sizeof r->tile[0]); /* the tiles beyond T stay as they are */
     r->cycles = (uint64_t)ceil(c->end);
     r->samples = c->samples;
     r->cycles_per_sample = c->samples ? c->end / (double)c->samples : 0;
     r->samples_per_second = r->cycles_per_sample > 0 ? hw->clock_mhz * 1e6 / r->cycles_per_sample : 0;
-    r->n_tiles = K;
+    r->n_tiles = T;
     const double us = c->end / hw->clock_mhz; /* the run's duration, µs: leakage µW × µs = pJ */
     r->link_bytes[0] = c->link_in_bytes;
     r->link_bytes[2] = c->link_bcast_bytes;
@@ -491,67 +594,87 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
     const double es_leak_uw = es_on_chip ? r->es_capacity_bytes / 1024.0 * hw->es_leakage_uw_per_kib : 0.0;
     double stall = 0;
     const chip_mac_figures mac = chip_mac_figures_for(hw, cfg); /* the MAC lanes' arithmetic in the formats */
-    for (size_t i = 0; i < K; i++) {
-        const chip_tile_totals *t = &c->tile[i];
-        chip_tile_stats *ts = &r->tile[i];
-        tile_cost own;
-        if (!full) tile_cost_compute(hw, cfg, i, cfg->batch_size, &own);
-        const tile_cost tc = full ? full[i] : own;
-        r->link_bytes[0] += t->link_fwd_bytes;
-        r->link_bytes[1] += t->link_bwd_bytes;
-        ts->busy = (uint64_t)llround(t->busy);
-        ts->wait_input = (uint64_t)llround(t->wait_input);
-        ts->wait_downstream = (uint64_t)llround(t->wait_downstream);
-        ts->wait_memory = (uint64_t)llround(t->wait_memory);
-        double acc = t->busy + t->wait_input + t->wait_downstream + t->wait_memory;
-        ts->idle = c->end > acc ? (uint64_t)llround(c->end - acc) : 0;
-        ts->reg_bytes = (uint64_t)llround(t->reg);
-        ts->sram_read = (uint64_t)llround(t->sram_r);
-        ts->sram_written = (uint64_t)llround(t->sram_w);
-        ts->rom_read = (uint64_t)llround(t->rom);
-        ts->dram_read = (uint64_t)llround(t->dram_r);
-        ts->dram_written = (uint64_t)llround(t->dram_w);
-        ts->lfsr_values = (uint64_t)llround(t->lfsr);
-        /* compute: the ledger's operations of this layer, with Bᵀe as the
-         * chip does it (additions for a {−1,0,1} B, one column for one-hot e) */
-        double fma = t->ledger_fma;
-        if (f3_layer_has_feedback(cfg, i)) fma -= t->ledger_feedback_fma;
+    for (size_t k = 0; k < T; k++) {
+        const size_t first = chip_tile_first(hw, k), last = chip_tile_last(hw, cfg, k);
+        const chip_tile_hw th = chip_tile_figures(hw, k);
+        chip_tile_stats *ts = &r->tile[k];
+        ts->first_layer = first;
+        ts->last_layer = last;
+        ts->mac_lanes = th.mac_lanes;
+        ts->sram_capacity_bytes = th.sram_capacity_bytes;
+        ts->reg_capacity_bytes = th.reg_capacity_bytes;
         double *e = ts->energy_pj;
-        e[CHIP_E_COMPUTE] = fma * mac.fma_pj + t->ledger_elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
-                            t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj;
-        e[CHIP_E_REGISTERS] = t->reg * hw->reg_pj_per_byte;
-        e[CHIP_E_SRAM] = t->sram_r * hw->sram_read_pj + t->sram_w * hw->sram_write_pj +
-                         t->sram_transposed_extra * hw->sram_read_pj;
-        e[CHIP_E_ROM] = t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;
-        e[CHIP_E_DRAM] = (t->dram_r + t->dram_w) * hw->dram_pj_per_byte;
-        e[CHIP_E_LINKS] = (double)t->link_fwd_bytes * hw->forward.pj_per_byte +
-                          (double)t->link_bwd_bytes * hw->backward.pj_per_byte;
-        if (i == 0) e[CHIP_E_LINKS] += (double)c->link_in_bytes * hw->forward.pj_per_byte;
-        e[CHIP_E_LEAKAGE] = tc.leakage_uw * us;
-        if (i == 0) e[CHIP_E_ERROR_STORE] += c->es_read * es_pj_r;
-        if (i + 1 == K) {
+        /* the tile's own figures (waits, links) are on its first layer's totals */
+        const chip_tile_totals *t0 = &c->tile[first];
+        r->link_bytes[0] += t0->link_fwd_bytes;
+        r->link_bytes[1] += t0->link_bwd_bytes;
+        ts->wait_input = (uint64_t)llround(t0->wait_input);
+        ts->wait_downstream = (uint64_t)llround(t0->wait_downstream);
+        ts->wait_memory = (uint64_t)llround(t0->wait_memory);
+        e[CHIP_E_LINKS] = (double)t0->link_fwd_bytes * hw->forward.pj_per_byte +
+                          (double)t0->link_bwd_bytes * hw->backward.pj_per_byte;
+        if (k == 0) e[CHIP_E_LINKS] += (double)c->link_in_bytes * hw->forward.pj_per_byte;
+        double busy = 0, reg = 0, sr = 0, sw = 0, rom = 0, dr = 0, dw = 0, lfsr = 0;
+        for (size_t i = first; i <= last; i++) {
+            const chip_tile_totals *t = &c->tile[i];
+            tile_cost own;
+            if (!full) tile_cost_compute(hw, cfg, i, cfg->batch_size, &own);
+            const tile_cost *tc = full ? &full[i] : &own;
+            busy += t->busy;
+            reg += t->reg;
+            sr += t->sram_r;
+            sw += t->sram_w;
+            rom += t->rom;
+            dr += t->dram_r;
+            dw += t->dram_w;
+            lfsr += t->lfsr;
+            /* compute: the ledger's operations of this layer, with Bᵀe as the
+             * chip does it (additions for a {−1,0,1} B, one column for one-hot e) */
+            double fma = t->ledger_fma;
+            if (f3_layer_has_feedback(cfg, i)) fma -= t->ledger_feedback_fma;
+            e[CHIP_E_COMPUTE] += fma * mac.fma_pj + t->ledger_elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
+                                 t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj;
+            e[CHIP_E_REGISTERS] += t->reg * hw->reg_pj_per_byte;
+            e[CHIP_E_SRAM] += t->sram_r * th.sram_read_pj + t->sram_w * th.sram_write_pj +
+                              t->sram_transposed_extra * th.sram_read_pj;
+            e[CHIP_E_ROM] += t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;
+            e[CHIP_E_DRAM] += (t->dram_r + t->dram_w) * hw->dram_pj_per_byte;
+            e[CHIP_E_LEAKAGE] += tc->leakage_uw * us;
+            ts->sram_needed += tc->sram_needed;
+            ts->sram_on_chip += tc->sram_used;
+            ts->dram_resident += tc->dram_resident;
+            ts->stash_bytes += tc->stash_bytes;
+            ts->buffer_bytes += tc->buffer_bytes;
+            ts->rom_bytes += tc->rom_bytes;
+            ts->area_mm2 += tc->area_mm2;
+        }
+        ts->busy = (uint64_t)llround(busy);
+        double acc = busy + t0->wait_input + t0->wait_downstream + t0->wait_memory;
+        ts->idle = c->end > acc ? (uint64_t)llround(c->end - acc) : 0;
+        ts->reg_bytes = (uint64_t)llround(reg);
+        ts->sram_read = (uint64_t)llround(sr);
+        ts->sram_written = (uint64_t)llround(sw);
+        ts->rom_read = (uint64_t)llround(rom);
+        ts->dram_read = (uint64_t)llround(dr);
+        ts->dram_written = (uint64_t)llround(dw);
+        ts->lfsr_values = (uint64_t)llround(lfsr);
+        if (first == 0) e[CHIP_E_ERROR_STORE] += c->es_read * es_pj_r;
+        if (last + 1 == K) {
             /* the output tile writes the error store and sends the broadcast;
              * the store's leakage is counted with it */
             e[CHIP_E_LINKS] += (double)c->link_bcast_bytes * hw->broadcast.pj_per_byte;
             e[CHIP_E_ERROR_STORE] += c->es_written * es_pj_w;
             e[CHIP_E_LEAKAGE] += es_leak_uw * us;
         }
-        ts->sram_needed = tc.sram_needed;
-        ts->sram_on_chip = tc.sram_used;
-        ts->dram_resident = tc.dram_resident;
-        ts->stash_bytes = tc.stash_bytes;
-        ts->buffer_bytes = tc.buffer_bytes;
-        ts->rom_bytes = tc.rom_bytes;
-        ts->area_mm2 = tc.area_mm2;
-        r->area_mm2 += tc.area_mm2;
+        r->area_mm2 += ts->area_mm2;
         r->reg_bytes += ts->reg_bytes;
         r->sram_read += ts->sram_read;
         r->sram_written += ts->sram_written;
         r->rom_read += ts->rom_read;
         r->dram_read += ts->dram_read;
         r->dram_written += ts->dram_written;
-        for (int k = 0; k < CHIP_E_COUNT; k++) r->energy_pj[k] += e[k];
-        stall += t->wait_downstream;
+        for (int q = 0; q < CHIP_E_COUNT; q++) r->energy_pj[q] += e[q];
+        stall += t0->wait_downstream;
     }
     r->area_mm2 += r->es_area_mm2;
     r->es_read = (uint64_t)llround(c->es_read);
@@ -560,8 +683,8 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         r->dram_read += r->es_read;
         r->dram_written += r->es_written;
     }
-    r->stall_fraction = c->end > 0 ? stall / ((double)K * c->end) : 0;
+    r->stall_fraction = c->end > 0 ? stall / ((double)T * c->end) : 0;
     double e = 0;
-    for (int k = 0; k < CHIP_E_COUNT; k++) e += r->energy_pj[k];
+    for (int q = 0; q < CHIP_E_COUNT; q++) e += r->energy_pj[q];
     r->energy_per_sample_pj = c->samples ? e / (double)c->samples : 0;
 }
