@@ -267,6 +267,32 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
     json_tiles(w, "area_mm2_per_tile", r, offsetof(chip_tile_stats, area_mm2));
     json_kv_double(w, "error_store_area_mm2", r->es_area_mm2);
     json_kv_double(w, "error_store_capacity_bytes", r->es_capacity_bytes);
+    /* the mapping: the layers each tile holds and its own figures */
+    json_key(w, "mapping");
+    json_begin_object(w);
+    json_kv_string(w, "units", "layers: 1-based; KiB; counts");
+    json_kv_bool(w, "one_tile_per_layer", hw->n_tiles == 0);
+    json_key(w, "layers_per_tile");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, r->tile[k].last_layer - r->tile[k].first_layer + 1);
+    json_end_array(w);
+    json_key(w, "mac_lanes");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, r->tile[k].mac_lanes);
+    json_end_array(w);
+    json_key(w, "sram_capacity_kib");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) json_double(w, r->tile[k].sram_capacity_bytes / 1024.0);
+    json_end_array(w);
+    json_key(w, "registers_capacity_kib");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) json_double(w, r->tile[k].reg_capacity_bytes / 1024.0);
+    json_end_array(w);
+    json_key(w, "sram_banks");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, chip_tile_figures(hw, k).sram_banks);
+    json_end_array(w);
+    json_end_object(w);
     json_config(w, hw, cfg);
     json_end_object(w);
 }

@@ -111,6 +111,76 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     }
     hw->trace = scenario_num(sc, "outputs.trace") != 0;
     hw->trace_samples = 1000;
+    chip_mapping_from_scenario(sc, hw);
+}
+
+/* The per-tile lists of hardware.tiles, in the order of chip_tile_hw's
+ * fields that they set. */
+static const char *const TILE_LISTS[] = {"hardware.tiles.mac_lanes", "hardware.tiles.sram_capacity_kib",
+                                         "hardware.tiles.sram_banks", "hardware.tiles.registers_capacity_kib"};
+#define N_TILE_LISTS (sizeof TILE_LISTS / sizeof *TILE_LISTS)
+
+void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
+{
+    const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
+    int lists = 0;
+    for (size_t k = 0; k < N_TILE_LISTS; k++) lists |= scenario_get(sc, TILE_LISTS[k])->n > 0;
+    hw->n_tiles = 0;
+    if (!lpt->n && !lists) return; /* one tile per layer, each with hardware.tile's figures */
+    const size_t K = scenario_get(sc, "network.hidden")->n + 1;
+    size_t T = lpt->n ? lpt->n : K;
+    if (T > CHIP_MAX_TILES) T = CHIP_MAX_TILES; /* rejected by scenario_check_mapping */
+    hw->n_tiles = T;
+    hw->tile_first[0] = 0;
+    for (size_t t = 0; t < T; t++) hw->tile_first[t + 1] = hw->tile_first[t] + (lpt->n ? (size_t)lpt->list[t] : 1);
+    const sc_value *v[N_TILE_LISTS];
+    for (size_t k = 0; k < N_TILE_LISTS; k++) v[k] = scenario_get(sc, TILE_LISTS[k]);
+    for (size_t t = 0; t < T; t++) {
+        chip_tile_hw *h = &hw->tiles[t];
+        h->mac_lanes = v[0]->n > t ? (unsigned)v[0]->list[t] : hw->mac_lanes;
+        h->sram_capacity_bytes = v[1]->n > t ? v[1]->list[t] * 1024.0 : hw->sram_capacity_bytes;
+        h->sram_banks = v[2]->n > t ? (unsigned)v[2]->list[t] : hw->sram_banks;
+        h->reg_capacity_bytes = v[3]->n > t ? v[3]->list[t] * 1024.0 : hw->reg_capacity_bytes;
+        /* the SRAM's figures at this tile's capacity, unless the scenario fixes them */
+        chip_sram_figures sf;
+        chip_sram_figures_for(h->sram_capacity_bytes, &sf);
+        h->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
+        h->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
+        h->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
+        h->sram_area_mm2_per_kib = figure(sc, "hardware.tile.sram.area_mm2_per_kib", sf.area_mm2_per_kib);
+    }
+}
+
+f3_status scenario_check_mapping(const scenario *sc)
+{
+    const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
+    const size_t K = scenario_get(sc, "network.hidden")->n + 1;
+    size_t T = K;
+    if (lpt->n) {
+        size_t sum = 0;
+        for (size_t t = 0; t < lpt->n; t++) sum += (size_t)lpt->list[t];
+        if (sum != K)
+            return scenario_at_key(sc, "hardware.mapping.layers_per_tile", F3_EINVAL,
+                                   "hardware.mapping.layers_per_tile puts %zu layers on its %zu tiles, but the network "
+                                   "has %zu (network.hidden's %zu and the output layer): the entries must add up to %zu",
+                                   sum, lpt->n, K, K - 1, K);
+        T = lpt->n;
+    }
+    if (T > CHIP_MAX_TILES)
+        return scenario_at_key(sc, lpt->n ? "hardware.mapping.layers_per_tile" : "network.hidden", F3_EINVAL,
+                               "the chip would have %zu tiles, at most %d are modelled: put several layers on a tile "
+                               "with hardware.mapping.layers_per_tile",
+                               T, CHIP_MAX_TILES);
+    for (size_t k = 0; k < N_TILE_LISTS; k++) {
+        const sc_value *v = scenario_get(sc, TILE_LISTS[k]);
+        if (v->n && v->n != T)
+            return scenario_at_key(sc, TILE_LISTS[k], F3_EINVAL,
+                                   "%s has %zu entries, but the chip has %zu tiles (%s): give one per tile, or [] for "
+                                   "hardware.tile's value on every tile",
+                                   TILE_LISTS[k], v->n, T,
+                                   lpt->n ? "hardware.mapping.layers_per_tile" : "one per layer");
+    }
+    return F3_OK;
 }
 
 void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size_t n_train)
@@ -147,6 +217,29 @@ static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_c
 
 f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const char *rule, const char **key)
 {
+    if (chip_mapping_check(hw, cfg) != F3_OK) {
+        *key = "hardware.mapping.layers_per_tile";
+        return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", f3_last_error(), rule);
+    }
+    const size_t T = chip_n_tiles(hw, cfg);
+    for (size_t k = 0; k < T && hw->strict; k++) {
+        /* strict: everything a tile's layers keep fits its SRAM */
+        const size_t first = chip_tile_first(hw, k), last = chip_tile_last(hw, cfg, k);
+        if (first == last) continue; /* checked below, with its items named */
+        double need = 0;
+        for (size_t i = first; i <= last; i++) {
+            tile_cost t;
+            if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) break;
+            need += t.sram_needed;
+        }
+        const double cap = chip_tile_figures(hw, k).sram_capacity_bytes;
+        if (need > cap) {
+            *key = hw->n_tiles ? "hardware.tiles.sram_capacity_kib" : "hardware.tile.sram.capacity_kib";
+            return F3_FAIL(F3_EINVAL,
+                           "strict: tile %zu (layers %zu–%zu) needs %.1f KiB of SRAM under %s but has %.1f KiB",
+                           k + 1, first + 1, last + 1, need / 1024.0, rule, cap / 1024.0);
+        }
+    }
     for (size_t i = 0; i < cfg->n_layers; i++) {
         tile_cost t;
         if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) {
@@ -157,15 +250,17 @@ f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const c
                                              : "hardware.tile";
             return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", msg, rule);
         }
-        if (hw->strict && t.sram_needed > hw->sram_capacity_bytes) {
+        const size_t k = chip_tile_of(hw, i);
+        const double cap = chip_tile_figures(hw, k).sram_capacity_bytes;
+        if (hw->strict && chip_tile_first(hw, k) == chip_tile_last(hw, cfg, k) && t.sram_needed > cap) {
             char needs[400];
             needs_text(hw, cfg, &t, needs, sizeof needs);
-            *key = "hardware.tile.sram.capacity_kib";
+            *key = hw->n_tiles ? "hardware.tiles.sram_capacity_kib" : "hardware.tile.sram.capacity_kib";
             return F3_FAIL(F3_EINVAL,
                            "strict: tile %zu (%zu→%zu) needs %.1f KiB of SRAM under %s (%s) but "
-                           "hardware.tile.sram.capacity_kib is %.1f KiB",
-                           i + 1, t.n_in, t.n_out, t.sram_needed / 1024.0, rule, needs,
-                           hw->sram_capacity_bytes / 1024.0);
+                           "%s is %.1f KiB",
+                           k + 1, t.n_in, t.n_out, t.sram_needed / 1024.0, rule, needs,
+                           hw->n_tiles ? "its capacity" : "hardware.tile.sram.capacity_kib", cap / 1024.0);
         }
     }
     return F3_OK;
@@ -245,6 +340,8 @@ f3_status scenario_check_hardware(const scenario *sc)
                                "checkpoints are not written on the chip model (a hardware section): its timing state "
                                "is not saved; set 0 (under --resume a chip point that did not finish runs again)");
 
+    f3_status mst = scenario_check_mapping(sc);
+    if (mst) return mst;
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
     for (size_t a = 0; a < na; a++) {

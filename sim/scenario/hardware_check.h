@@ -28,6 +28,14 @@ extern "C" {
  * chip_config_resolve_error_store. */
 void chip_config_from_scenario(const scenario *sc, chip_config *hw);
 
+/* The mapping part of it (hardware.mapping, hardware.tiles), on hw's
+ * tile figures; n_tiles 0 when neither is given (one tile per layer). */
+void chip_mapping_from_scenario(const scenario *sc, chip_config *hw);
+
+/* hardware.mapping.layers_per_tile adds up to the network's layers, and
+ * every hardware.tiles list has one entry per tile (file:line:col errors). */
+f3_status scenario_check_mapping(const scenario *sc);
+
 /* Resolve the error store's auto figures (those still NaN) for the rule
  * cfg trained on n_train samples: on chip, the SRAM table at the store's
  * capacity (chip_error_store_bytes; 0 when the rule keeps no store). */

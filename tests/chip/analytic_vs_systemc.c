@@ -78,7 +78,7 @@ static int random_point(point *p)
     *cfg = f3_config_default();
     const f3_algorithm algs[] = {F3_ALG_F3, F3_ALG_BP, F3_ALG_DFA, F3_ALG_DRTP, F3_ALG_LLO};
     cfg->algorithm = algs[uni(0, 4)];
-    cfg->n_layers = uni(1, 3); /* DFA without hidden layers too: no broadcast (issue 17, D1) */
+    cfg->n_layers = uni(1, 4); /* DFA without hidden layers too: no broadcast (issue 17, D1) */
     cfg->widths[0] = uni(2, 40);
     for (size_t i = 1; i < cfg->n_layers; i++) cfg->widths[i] = uni(2, 40);
     cfg->widths[cfg->n_layers] = uni(2, 10);
@@ -152,6 +152,30 @@ static int random_point(point *p)
     hw->mul_pj = unif(0.1, 4);
     hw->elem_pj = unif(0.1, 10);
     hw->energy_by_format = coin(0.5);
+    if (coin(0.5)) {
+        /* a mapping: consecutive layers on 1…K tiles, each with figures of its own */
+        const size_t K = cfg->n_layers, T = uni(1, K);
+        hw->n_tiles = T;
+        hw->tile_first[0] = 0;
+        for (size_t t = 1; t < T; t++) {
+            /* at least one layer per tile, the rest drawn */
+            size_t lo = hw->tile_first[t - 1] + 1, hi = K - (T - t);
+            hw->tile_first[t] = uni(lo, hi);
+        }
+        hw->tile_first[T] = K;
+        for (size_t t = 0; t < T; t++) {
+            chip_tile_hw *h = &hw->tiles[t];
+            h->mac_lanes = (unsigned)uni(1, 16);
+            h->reg_capacity_bytes = (double)uni(64, 8192);
+            h->sram_capacity_bytes = coin(0.4) ? (double)uni(256, 8192) : 64.0 * 1024 * 1024;
+            h->sram_banks = (unsigned)uni(1, 4);
+            h->sram_read_pj = unif(0.1, 10);
+            h->sram_write_pj = unif(0.1, 10);
+            h->sram_leakage_uw_per_kib = unif(0, 60);
+            h->sram_area_mm2_per_kib = unif(0.001, 0.01);
+        }
+    }
+    if (chip_mapping_check(hw, cfg) != F3_OK) return 0;
     for (size_t i = 0; i < cfg->n_layers; i++) {
         tile_cost t;
         if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) return 0;
@@ -300,6 +324,8 @@ static int compare(const chip_result *s, const chip_result *a)
         cmp_u("dram_read", t, x->dram_read, y->dram_read);
         cmp_u("dram_written", t, x->dram_written, y->dram_written);
         cmp_u("lfsr_values", t, x->lfsr_values, y->lfsr_values);
+        cmp_u("first_layer", t, x->first_layer, y->first_layer);
+        cmp_u("last_layer", t, x->last_layer, y->last_layer);
         for (int k = 0; k < CHIP_E_COUNT; k++) cmp_d(chip_energy_item_names[k], t, x->energy_pj[k], y->energy_pj[k]);
         cmp_d("sram_needed", t, x->sram_needed, y->sram_needed);
         cmp_d("sram_on_chip", t, x->sram_on_chip, y->sram_on_chip);
@@ -324,7 +350,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
-    long bad = 0, dram_points = 0;
+    long bad = 0, dram_points = 0, mapped = 0, multi = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
     static point p;
     static chip_result rs, ra;
@@ -350,6 +376,8 @@ int main(int argc, char **argv)
         }
         by_alg[p.cfg.algorithm]++;
         by_df[p.hw.dataflow]++;
+        if (p.hw.n_tiles) mapped++;
+        if (p.hw.n_tiles && p.hw.n_tiles < p.cfg.n_layers) multi++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
         if (compare(&rs, &ra)) {
             char d[1024];
@@ -359,8 +387,9 @@ int main(int argc, char **argv)
         }
     }
     printf("analytic vs SystemC: %ld random points, %ld differ; rules bp %ld, f3 %ld, dfa %ld, drtp %ld, llo %ld; "
-           "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic\n",
+           "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic; %ld with a "
+           "mapping and per-tile figures, %ld of them with several layers on a tile\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
-           by_df[0], by_df[1], by_df[2], dram_points);
+           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi);
     return bad ? 1 : 0;
 }
