@@ -179,6 +179,29 @@ run t8_dram D.yaml --set training.epochs=2 --set dataset.train_limit=5 --set har
 # ---- 9. feedback: LFSR (seeded) and DRTP's one column ----------------------------------------
 run t9_seeded D.yaml --set "training.compare=[f3, dfa, drtp]" --set dataset.train_limit=2 \
     --set hardware.tile.rom.encoding=seeded --set hardware.tile.rom.lfsr_cycles_per_value=4
+# ---- 10. the mapping: several layers on a tile, per-tile figures ---------------------------
+# C: 100-200x4-10 (five layers) on tiles of 2 and 3 layers with their own lanes, banks, registers
+# and SRAM; on one tile (the layer-sequential chip); and one tile per layer with per-tile lanes
+MAP2=(--set "hardware.mapping.layers_per_tile=[2, 3]" --set "hardware.tiles.mac_lanes=[32, 8]"
+      --set "hardware.tiles.sram_banks=[8, 2]" --set "hardware.tiles.registers_capacity_kib=[256, 64]"
+      --set "hardware.tiles.sram_capacity_kib=[4096, 2048]")
+run t10_map2_os C.yaml --set "training.compare=$ALL" "${MAP2[@]}"
+run t10_map2_fused C.yaml --set "training.compare=$FUSED" --set hardware.tile.dataflow=fused "${MAP2[@]}"
+run t10_map2_ws C.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=2 --set training.optimizer=adam "${MAP2[@]}"
+run t10_map2_osm C.yaml --set "training.compare=[bp, f3, dfa]" --set training.batch_size=2 --set training.optimizer=adam \
+    "${MEMBOUND[@]}" "${MAP2[@]}"
+run t10_map1 C.yaml --set "training.compare=$ALL" --set "hardware.mapping.layers_per_tile=[5]"
+run t10_lanes C.yaml --set "training.compare=[bp, f3]" --set "hardware.tiles.mac_lanes=[64, 32, 16, 8, 4]"
+# bit-identity with the plain trainer (t2_plain_b4: D, batch 4, Adam, 2 epochs)
+for df in output_stationary weight_stationary; do
+  run "t10_id_$df" D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
+      --set dataset.train_limit=12 --set training.epochs=2 --set hardware.tile.dataflow=$df \
+      --set "hardware.mapping.layers_per_tile=[1, 2]" --set "hardware.tiles.mac_lanes=[8, 32]"
+done
+run t10_id_one D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
+    --set dataset.train_limit=12 --set training.epochs=2 --set "hardware.mapping.layers_per_tile=[3]"
+
 # DFA without hidden layers: no hidden tile to broadcast to (issue 17, D1: it killed both engines)
 run t9_dfa0 D.yaml --set "network.hidden=[]" --set "training.compare=[dfa, bp]" --set dataset.train_limit=4
 run t9_dfa0_plain Dplain.yaml --set "network.hidden=[]" --set "training.compare=[dfa]" --set dataset.train_limit=4
@@ -555,5 +578,50 @@ for a in ('f3', 'dfa', 'drtp'):
             if int(t[i]['rom_read_bytes']) != 2 * per: bad.append(f'int8 {a} tile {i + 1}: rom bytes {t[i][\"rom_read_bytes\"]}, wanted {2 * per}')
         bad += S.check('out/t9_int8/' + a, S.Hw(rom='int8', rom_bpc=2), net, 2, 'int8 ROM at 2 bytes/cycle')
 S.report(bad)" "feedback: LFSR values or ROM bytes per sample off"
+
+# ---- 10. checks: the mapping ---------------------------------------------------------------
+check "
+bad = []
+w = $SHAPES['C']
+tiles = [dict(P=32, banks=8, reg_kib=256, sram_kib=4096), dict(P=8, banks=2, reg_kib=64, sram_kib=2048)]
+m2 = dict(lpt=[2, 3], tiles=tiles)
+mem = dict(banks=2, sram_bpc=4, tf=2, rom='fp32', rom_bpc=1)
+for a in ('bp', 'f3', 'dfa', 'drtp', 'llo'):
+    bad += S.check('out/t10_map2_os/' + a, S.Hw(**m2), S.Net(w, a), 2, 'mapping [2, 3]')
+    bad += S.check('out/t10_map2_ws/' + a, S.Hw(dataflow='weight_stationary', **m2), S.Net(w, a, 2, 'adam'), 2, 'mapping [2, 3]')
+    bad += S.check('out/t10_map1/' + a, S.Hw(lpt=[5]), S.Net(w, a), 2, 'one tile')
+for a in ('bp', 'f3', 'drtp', 'llo'):
+    bad += S.check('out/t10_map2_fused/' + a, S.Hw(dataflow='fused', **m2), S.Net(w, a), 2, 'mapping [2, 3]')
+for a in ('bp', 'f3', 'dfa'):
+    # MEMBOUND's narrow banks, as many as each tile has
+    bad += S.check('out/t10_map2_osm/' + a, S.Hw(**dict(mem, **m2)), S.Net(w, a, 2, 'adam'), 2, 'mapping [2, 3], memory-bound')
+for a in ('bp', 'f3'):
+    lanes = [dict(P=p) for p in (64, 32, 16, 8, 4)]
+    bad += S.check('out/t10_lanes/' + a, S.Hw(tiles=lanes), S.Net(w, a), 2, 'per-tile lanes')
+S.report(bad)" "mapping: tiles of several layers or with their own figures differ from the cost table and the schedule"
+for run in t10_id_output_stationary t10_id_weight_stationary t10_id_one; do
+  for a in bp f3 dfa drtp llo; do
+    check "
+import json
+p = json.load(open('out/t2_plain_b4/$a/run.json')); c = json.load(open('out/$run/$a/run.json'))
+assert p['weights_sha256'] == c['weights_sha256'], 'weights'
+assert p['ledger'] == c['ledger'], 'ledger'
+assert len(c['hardware']['mapping']['layers_per_tile']) == (1 if '$run' == 't10_id_one' else 2)
+" "$a on $run: weights or ledger differ from the plain trainer"
+  done
+done
+# the layer-sequential chip moves nothing between tiles: no link but the input's, no update locking wait
+check "
+h = S.hardware('out/t10_map1/bp')
+assert h['link_bytes']['backward'] == 0 and h['stall_fraction'] == 0, h['link_bytes']
+" "one tile: bp sends δ over a link or waits for downstream"
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.mapping.layers_per_tile puts 2 layers.*add up to 3" -- "$f3sim" check D.yaml --set "hardware.mapping.layers_per_tile=[1, 1]"
+expect 2 "mac_lanes has 3 entries.*2 tiles" -- "$f3sim" check D.yaml --set "hardware.mapping.layers_per_tile=[1, 2]" \
+    --set "hardware.tiles.mac_lanes=[4, 4, 4]"
+expect 2 "sram_capacity_kib has 2 entries.*3 tiles" -- "$f3sim" check D.yaml --set "hardware.tiles.sram_capacity_kib=[64, 64]"
+expect 2 "strict: tile 2 \\(layers 2–3\\) needs 164.1 KiB of SRAM under f3 but has 64.0 KiB" -- "$f3sim" run D.yaml \
+    --set name=t10_strict --set hardware.strict=true \
+    --set "hardware.mapping.layers_per_tile=[1, 2]" --set "hardware.tiles.sram_capacity_kib=[1024, 64]"
+[ ! -e out/t10_strict/f3/run.json ] && ok || bad "a strict chip that does not fit wrote results"
 
 finish chip_v2

@@ -46,6 +46,37 @@ class Hw:
         # energy and area figures of the base scenario (explicit, not the tables')
         for key, v in FIG.items():
             setattr(self, key, k.get(key, v))
+        # the mapping (hardware.mapping.layers_per_tile; None: one tile per layer)
+        # and per-tile figures (hardware.tiles: dicts of P, sram_kib, banks, reg_kib)
+        self.lpt = k.get("lpt")
+        self.tiles = k.get("tiles")
+
+    def n_tiles(self, net):
+        return len(self.lpt) if self.lpt else (len(self.tiles) if self.tiles else net.K)
+
+    def layers(self, net, t):
+        """The layers of tile t (0-based)."""
+        if not self.lpt:
+            return [t]
+        first = sum(self.lpt[:t])
+        return list(range(first, first + self.lpt[t]))
+
+    def tile_of(self, net, i):
+        return next(t for t in range(self.n_tiles(net)) if i in self.layers(net, t))
+
+    def view(self, t):
+        """Tile t's hardware: this one with the tile's own figures."""
+        if not self.tiles:
+            return self
+        v = Hw.__new__(Hw)
+        v.__dict__.update(self.__dict__)
+        own = self.tiles[t]
+        v.P = own.get("P", self.P)
+        v.banks = own.get("banks", self.banks)
+        v.sram_bytes = own.get("sram_kib", self.sram_bytes / 1024) * 1024
+        v.reg_bytes = own.get("reg_kib", self.reg_bytes / 1024) * 1024
+        v.lpt, v.tiles = None, None
+        return v
 
 
 # the test's base scenario sets these (hardware.*); pJ, pJ/byte, mm², mm²/KiB
@@ -270,35 +301,37 @@ class Chain:
     batch, then wait for what comes back."""
 
     def __init__(self, hw, net, es_dram=False):
-        K = net.K
-        self.hw, self.net, self.K = hw, net, K
+        K, T = net.K, hw.n_tiles(net)
+        self.hw, self.net, self.K, self.T = hw, net, K, T
+        self.tile = [hw.tile_of(net, i) for i in range(K)]          # the tile of each layer
+        self.first = [hw.layers(net, t)[0] for t in range(T)]       # each tile's first layer
         # in DRAM the store's reads are one of its users (its reads, its writes and
         # the tiles with data there, none here): a 1/users share of its bandwidth
         self.es_bpc, self.es_lat = (hw.dram_bpc / 2, hw.dram_lat) if es_dram else (hw.es_bpc, hw.es_lat)
         self.es_free = 0
         self.link_in = Link(hw.link_bpc, hw.link_lat)
-        self.fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
-        self.bwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(K)]
+        self.fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(T)]   # out of tile t
+        self.bwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(T)]   # into tile t
         self.bcast = Link(hw.link_bpc, hw.link_lat)
-        self.free = [0] * K
-        self.waits = {"input": [0] * K, "down": [0] * K}
+        self.free = [0] * T
+        self.waits = {"input": [0] * T, "down": [0] * T}
         self.end = 0
         self.through = []            # when each batch was through the chain
 
-    def wait(self, i, kind, t):
+    def wait(self, k, kind, t):
         """A tile starts at max(its own end, the arrival): starved for its
         input, or (BP, DFA) waiting for downstream."""
-        if t > self.free[i]:
-            self.waits[kind][i] += t - self.free[i]
-        return max(self.free[i], t)
+        if t > self.free[k]:
+            self.waits[kind][k] += t - self.free[k]
+        return max(self.free[k], t)
 
     def epoch(self, n):
-        hw, net, K = self.hw, self.net, self.K
+        hw, net, T = self.hw, self.net, self.T
         t0 = self.end
         es_per = (1 if net.one_hot else net.C) * hw.es_bpv
         for b in batches(net, n):
             k = len(self.through)
-            local = max(t0, self.through[k - K - 2] if k >= K + 2 else 0)
+            local = max(t0, self.through[k - T - 2] if k >= T + 2 else 0)   # T + 2 batches in flight
             sent = [local] * b
             if net.alg == "f3":
                 for j in range(b):
@@ -309,64 +342,73 @@ class Chain:
             self.through.append(max(self.free))
 
     def batch(self, b, ready):
+        """A tile runs its layers one after another; a layer takes the one
+        below's outputs on the same tile without a link."""
         hw, net, K, free, wait = self.hw, self.net, self.K, self.free, self.wait
+        tile, first = self.tile, self.first
+        last_of = lambda i: i + 1 == K or tile[i + 1] != tile[i]     # the last layer of its tile
         per_sample = hw.dataflow != "weight_stationary"
-        T = lambda i, name: step_time(hw, net, i, b, name)
+        T = lambda i, name: step_time(hw.view(tile[i]), net, i, b, name)
         if net.alg in ("f3", "drtp", "llo"):
             for i in range(K):
+                k = tile[i]
                 out = [0] * b
                 if per_sample:
                     for j in range(b):
-                        t = wait(i, "input", ready[j]) + T(i, "forward") + T(i, "activation")
+                        t = wait(k, "input", ready[j]) + T(i, "forward") + T(i, "activation")
                         out[j] = t                   # h_i(k) goes on after its forward step
-                        free[i] = t + T(i, "feedback") + T(i, "dz") + T(i, "gradient")
+                        free[k] = t + T(i, "feedback") + T(i, "dz") + T(i, "gradient")
                 else:
-                    t = wait(i, "input", max(ready)) + T(i, "forward") + T(i, "activation")
+                    t = wait(k, "input", max(ready)) + T(i, "forward") + T(i, "activation")
                     t += T(i, "feedback") + T(i, "dz") + T(i, "gradient")   # one pass: h_i is out at its end
                     out = [t] * b
-                    free[i] = t
-                free[i] += T(i, "apply")
-                self.end = max(self.end, free[i])
+                    free[k] = t
+                free[k] += T(i, "apply")
+                self.end = max(self.end, free[k])
                 if i + 1 < K:
-                    ready = self.fwd[i].send(out, forward_bytes(net, i, hw.es_bpv))
+                    ready = self.fwd[k].send(out, forward_bytes(net, i, hw.es_bpv)) if last_of(i) else out
             return
         out = [None] * K
         for i in range(K):
+            k = tile[i]
             if per_sample:
                 o = []
                 for j in range(b):
-                    free[i] = wait(i, "input", ready[j]) + T(i, "forward") + T(i, "activation")
-                    o.append(free[i])
+                    free[k] = wait(k, "input", ready[j]) + T(i, "forward") + T(i, "activation")
+                    o.append(free[k])
             else:
-                free[i] = wait(i, "input", max(ready)) + T(i, "forward") + T(i, "activation")
-                o = [free[i]] * b
+                free[k] = wait(k, "input", max(ready)) + T(i, "forward") + T(i, "activation")
+                o = [free[k]] * b
             out[i] = o
             if i + 1 < K:
-                ready = self.fwd[i].send(o, forward_bytes(net, i, hw.es_bpv))
-        back = out[K - 1]            # the output tile: its loss at once
-        bc = None
+                ready = self.fwd[k].send(o, forward_bytes(net, i, hw.es_bpv)) if last_of(i) else o
+        back = out[K - 1]            # the output layer: its loss at once
+        bc = eo = None
         for i in reversed(range(K)):
+            k = tile[i]
             if i + 1 < K and net.alg == "dfa":
-                back = bc
+                back = eo if k == tile[K - 1] else bc   # e on the output's tile, or broadcast
             down, e_ready = [], []
             if per_sample:
                 for j in range(b):
-                    t = wait(i, "down", back[j]) + T(i, "feedback") + T(i, "dz")
+                    t = wait(k, "down", back[j]) + T(i, "feedback") + T(i, "dz")
                     e_ready.append(t)
-                    t += T(i, "backprop")    # δ for the tile below from the old W, sent at once
+                    t += T(i, "backprop")    # δ for the layer below from the old W, sent at once
                     down.append(t)
-                    free[i] = t + T(i, "gradient")
+                    free[k] = t + T(i, "gradient")
             else:
-                t = wait(i, "down", max(back)) + T(i, "feedback") + T(i, "dz")
+                t = wait(k, "down", max(back)) + T(i, "feedback") + T(i, "dz")
                 e_ready = [t] * b
-                free[i] = t + T(i, "gradient") + T(i, "backprop")
-                down = [free[i]] * b
-            free[i] += T(i, "apply")
-            self.end = max(self.end, free[i])
+                free[k] = t + T(i, "gradient") + T(i, "backprop")
+                down = [free[k]] * b
+            free[k] += T(i, "apply")
+            self.end = max(self.end, free[k])
             if net.alg == "bp" and i > 0:
-                back = self.bwd[i].send(down, V * net.w[i])
+                back = self.bwd[k].send(down, V * net.w[i]) if i == first[k] else down
             if net.alg == "dfa" and i == K - 1:
-                bc = self.bcast.send(e_ready, V * net.C)
+                eo = e_ready
+                if self.T > 1:
+                    bc = self.bcast.send(e_ready, V * net.C)
 
 
 def tiles_csv(run_dir):
@@ -379,23 +421,30 @@ def hardware(run_dir):
 
 def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
     """Compare a run's tiles.csv and cycles with the derivation; returns the
-    list of differences (empty: all exact)."""
+    list of differences (empty: all exact).  A tile's row is the sum of its
+    layers' steps (Mapping)."""
     bad = []
     rows = tiles_csv(run_dir)
     shape = "-".join(map(str, net.w))
-    tag = f"{what} {net.alg} {shape} {hw.dataflow} b{net.batch} {net.opt}"
-    if len(rows) != net.K:
-        return [f"{tag}: {len(rows)} tiles, wanted {net.K}"]
+    tag = f"{what} {net.alg} {shape} {hw.dataflow} b{net.batch} {net.opt}" + (f" tiles {hw.lpt}" if hw.lpt else "")
+    T = hw.n_tiles(net)
+    if len(rows) != T:
+        return [f"{tag}: {len(rows)} tiles, wanted {T}"]
     cols = (("busy", "busy_cycles"), ("reg", "register_bytes"), ("r", "sram_read_bytes"),
             ("w", "sram_written_bytes"), ("rom", "rom_read_bytes"), ("lfsr", "lfsr_values"))
-    for i, row in enumerate(rows):
-        want = tile_totals(hw, net, i, n, epochs)
-        for k, col in cols:
+    for k, row in enumerate(rows):
+        want = {c: 0 for c, _ in cols}
+        for i in hw.layers(net, k):
+            for c, v in tile_totals(hw.view(k), net, i, n, epochs).items():
+                if c in want:
+                    want[c] += v
+        for c, col in cols:
             got = float(row[col])
-            if abs(got - want[k]) > 0.5:
-                per = {name: step_cycles(hw, c) for name, (reps, c) in tile_steps(hw, net, i, net.batch).items()}
-                bad.append(f"{tag}: tile {i + 1} ({net.w[i]}->{net.w[i + 1]}) {col}: got {got:.0f}, "
-                           f"derived {want[k]:.0f} over {epochs}x{n} samples (derived step cycles per rep {per})")
+            if abs(got - want[c]) > 0.5:
+                per = {i: {name: step_cycles(hw.view(k), cc) for name, (reps, cc) in tile_steps(hw.view(k), net, i, net.batch).items()}
+                       for i in hw.layers(net, k)}
+                bad.append(f"{tag}: tile {k + 1} (layers {[i + 1 for i in hw.layers(net, k)]}) {col}: got {got:.0f}, "
+                           f"derived {want[c]:.0f} over {epochs}x{n} samples (derived step cycles per rep {per})")
     bad += check_energy_area(run_dir, hw, net, n, tag, rows, epochs)
     if cycles:
         h = hardware(run_dir)
@@ -405,12 +454,12 @@ def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
         if h["samples"] != n * epochs:
             bad.append(f"{tag}: samples {h['samples']}, wanted {n}")
         waits = run_waits(hw, net, n, epochs)
-        for i, row in enumerate(rows):
+        for k, row in enumerate(rows):
             got = (int(row["wait_input_cycles"]), int(row["wait_downstream_cycles"]), int(row["wait_memory_cycles"]))
-            want_w = (waits["input"][i], waits["down"][i], 0)
+            want_w = (waits["input"][k], waits["down"][k], 0)
             if got != want_w:
-                bad.append(f"{tag}: tile {i + 1} waits (input, downstream, memory) {got}, derived {want_w}")
-        stall = sum(waits["down"]) / (net.K * want)
+                bad.append(f"{tag}: tile {k + 1} waits (input, downstream, memory) {got}, derived {want_w}")
+        stall = sum(waits["down"]) / (T * want)
         if abs(h["stall_fraction"] - stall) > 1e-12:
             bad.append(f"{tag}: stall_fraction {h['stall_fraction']}, derived {stall}")
         N = n * epochs
@@ -498,49 +547,62 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
     led = json.load(open(f"{run_dir}/run.json"))["ledger"]["layers"]
     h = hardware(run_dir)
     area = 0.0
-    for i, row in enumerate(rows):
-        fl = layer_flags(net, i)
-        t = tile_totals(hw, net, i, n, epochs)
-        want = dict(registers=hw.reg_pj * t["reg"],
-                    sram=hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"],
-                    rom=hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"], dram=0.0)
-        L = led[i]
-        fma = sum(v["fma"] for v in L.values() if isinstance(v, dict))
-        elem = sum(v["elementwise_ops"] for v in L.values() if isinstance(v, dict))
-        if fl["feedback"]:
-            fma -= L["feedback"]["fma"]                         # replaced by Bᵀe as the chip does it
-        ff, fa, fm = chip_feedback_ops(hw, net, i)
-        want["compute"] = fma * hw.fma_pj + elem * hw.elem_pj + n * epochs * (ff * hw.fma_pj + fa * hw.add_pj + fm * hw.mul_pj)
-        for k, v in want.items():
-            got = float(row[f"energy_{k}_pj"])
+    for k, row in enumerate(rows):
+        hk = hw.view(k)
+        want = dict(registers=0.0, sram=0.0, rom=0.0, dram=0.0, compute=0.0)
+        sn = stash = buf = rom_b = 0
+        lfsr_tile = False
+        for i in hw.layers(net, k):
+            fl = layer_flags(net, i)
+            t = tile_totals(hk, net, i, n, epochs)
+            want["registers"] += hw.reg_pj * t["reg"]
+            want["sram"] += hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"]
+            want["rom"] += hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"]
+            L = led[i]
+            fma = sum(v["fma"] for v in L.values() if isinstance(v, dict))
+            elem = sum(v["elementwise_ops"] for v in L.values() if isinstance(v, dict))
+            if fl["feedback"]:
+                fma -= L["feedback"]["fma"]                         # replaced by Bᵀe as the chip does it
+            ff, fa, fm = chip_feedback_ops(hw, net, i)
+            want["compute"] += fma * hw.fma_pj + elem * hw.elem_pj + n * epochs * (ff * hw.fma_pj + fa * hw.add_pj + fm * hw.mul_pj)
+            nd = needs(hk, net, i)
+            sn += nd["weights"] + nd["optstate"] + nd["accum"] + nd["buffers"]
+            stash += nd["stash"]
+            buf += nd["buffers"]
+            fb = fl["hidden"] and net.alg in ("f3", "dfa", "drtp")
+            rom_b += net.C * net.w[i + 1] * ROM_BYTES[hw.rom_enc] if fb else 0
+            lfsr_tile |= fb and hw.rom_enc == "seeded"
+        for key, v in want.items():
+            got = float(row[f"energy_{key}_pj"])
             if not close(got, v):
-                bad.append(f"{tag}: tile {i + 1} energy_{k}_pj {got}, derived {v}")
-        nd = needs(hw, net, i)
-        sn = nd["weights"] + nd["optstate"] + nd["accum"] + nd["buffers"]
+                bad.append(f"{tag}: tile {k + 1} energy_{key}_pj {got}, derived {v}")
         if float(row["sram_needed_bytes"]) != sn:
-            bad.append(f"{tag}: tile {i + 1} sram_needed_bytes {row['sram_needed_bytes']}, derived {sn} ({nd})")
-        if float(row["stash_bytes"]) != nd["stash"]:
-            bad.append(f"{tag}: tile {i + 1} stash_bytes {row['stash_bytes']}, derived {nd['stash']}")
-        if hw.dataflow == "weight_stationary" and float(row["buffer_bytes"]) != nd["buffers"]:
-            bad.append(f"{tag}: tile {i + 1} buffer_bytes {row['buffer_bytes']}, derived {nd['buffers']}")
-        rom_b = net.C * net.w[i + 1] * ROM_BYTES[hw.rom_enc] if fl["hidden"] and net.alg in ("f3", "dfa", "drtp") else 0
+            bad.append(f"{tag}: tile {k + 1} sram_needed_bytes {row['sram_needed_bytes']}, derived {sn}")
+        if float(row["stash_bytes"]) != stash:
+            bad.append(f"{tag}: tile {k + 1} stash_bytes {row['stash_bytes']}, derived {stash}")
+        if hw.dataflow == "weight_stationary" and float(row["buffer_bytes"]) != buf:
+            bad.append(f"{tag}: tile {k + 1} buffer_bytes {row['buffer_bytes']}, derived {buf}")
         if abs(float(row["rom_bytes"]) - rom_b) > 0.01:
-            bad.append(f"{tag}: tile {i + 1} rom_bytes {row['rom_bytes']}, derived {rom_b}")
-        a = (hw.sram_bytes / 1024 * hw.a_sram + hw.reg_bytes / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
-             + hw.P * hw.a_lane + (hw.P * hw.a_lfsr if hw.rom_enc == "seeded" and fl["hidden"]
-                                   and net.alg in ("f3", "dfa", "drtp") else 0))
+            bad.append(f"{tag}: tile {k + 1} rom_bytes {row['rom_bytes']}, derived {rom_b}")
+        if float(row["sram_capacity_bytes"]) != hk.sram_bytes:
+            bad.append(f"{tag}: tile {k + 1} sram_capacity_bytes {row['sram_capacity_bytes']}, derived {hk.sram_bytes}")
+        # the tile's SRAM, registers and lanes once, the ROM of each of its layers
+        a = (hk.sram_bytes / 1024 * hw.a_sram + hk.reg_bytes / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
+             + hk.P * hw.a_lane + (hk.P * hw.a_lfsr if lfsr_tile else 0))
         area += a
         if abs(float(row["area_mm2"]) - a) > 2e-6:
-            bad.append(f"{tag}: tile {i + 1} area_mm2 {row['area_mm2']}, derived {a}")
-        states = sum(int(row[k]) for k in ("busy_cycles", "wait_input_cycles", "wait_downstream_cycles",
+            bad.append(f"{tag}: tile {k + 1} area_mm2 {row['area_mm2']}, derived {a}")
+        states = sum(int(row[c]) for c in ("busy_cycles", "wait_input_cycles", "wait_downstream_cycles",
                                            "wait_memory_cycles", "idle_cycles"))
         if states != h["cycles"]:
-            bad.append(f"{tag}: tile {i + 1} states add up to {states}, not the run's {h['cycles']} cycles")
+            bad.append(f"{tag}: tile {k + 1} states add up to {states}, not the run's {h['cycles']} cycles")
     # links: the input link and forward links, BP's δ, DFA's broadcast (bytes once per sample)
     n = n * epochs
-    fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, i, hw.es_bpv) for i in range(net.K - 1)))
-    bwd = n * sum(V * net.w[i] for i in range(1, net.K)) if net.alg == "bp" else 0
-    bc = n * V * net.C if net.alg == "dfa" and net.K > 1 else 0
+    # only between tiles: a tile's last layer sends forward, its first receives BP's δ
+    T = hw.n_tiles(net)
+    fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, hw.layers(net, k)[-1], hw.es_bpv) for k in range(T - 1)))
+    bwd = n * sum(V * net.w[hw.layers(net, k)[0]] for k in range(1, T)) if net.alg == "bp" else 0
+    bc = n * V * net.C if net.alg == "dfa" and T > 1 else 0
     lb = h["link_bytes"]
     if (lb["forward"], lb["backward"], lb["broadcast"]) != (fwd, bwd, bc):
         bad.append(f"{tag}: link_bytes {lb}, derived forward {fwd}, backward {bwd}, broadcast {bc}")
