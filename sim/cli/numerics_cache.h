@@ -71,9 +71,10 @@ int numerics_train_cached(const scenario *p, const char *rule, const train_optio
                           train_result *res);
 
 /* The chip figures of hardware hw for a cached training res (n_train, cfg,
- * epochs): chip_config_resolve_error_store, then the analytic evaluator.
+ * epochs): *resolved = hw with chip_config_resolve_error_store applied (the
+ * configuration run.json shows), then the analytic evaluator on it.
  * 0, or 2 (the chip cannot run it) with the message. */
-int numerics_evaluate(const chip_config *hw, const train_result *res, chip_result *out);
+int numerics_evaluate(const chip_config *hw, const train_result *res, chip_config *resolved, chip_result *out);
 /* The same with the workload (chip_workload_init of res) made once. */
 int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, chip_result *out);
 
