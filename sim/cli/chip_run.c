@@ -12,6 +12,8 @@
 #include "cli_util.h"
 #include "f3/formulas.h"
 #include "json.h"
+#include "results.h"
+#include "tiles_csv.h"
 
 typedef struct {
     chip_config hw;  /* resolved for the rule and its training set */
@@ -354,4 +356,15 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     if (res) *res = rep.res;
     if (hres) *hres = rep.hres;
     return 0;
+}
+
+int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    atomic_file af;
+    if (atomic_open(&af, dir, "tiles.csv")) return -1;
+    if (chip_tiles_csv_write(af.f, hw, cfg, r)) {
+        atomic_abort(&af);
+        return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir), -1;
+    }
+    return atomic_commit(&af);
 }

@@ -21,4 +21,8 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
 struct json_writer_s;
 void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r);
 
+/* dir/tiles.csv of a run of cfg on hw with figures r (tiles_csv.h, the
+ * writer the SystemC run uses), atomically.  0, or -1 with a message. */
+int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+
 #endif

@@ -3,7 +3,9 @@
 # SystemC chip on the same points (issue 17): every analytic point, trained
 # or reused, writes a run.json whose "hardware" object equals the SystemC
 # run's (but for its engine), the error store's resolved figures (energy,
-# leakage, area per KiB) included, none of them null (D2).
+# leakage, area per KiB) included, none of them null (D2), and a
+# <rule>/tiles.csv byte for byte the SystemC run's (D4; also with
+# outputs.formats: [csv]).
 #   analytic_engine.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -92,5 +94,19 @@ cp -r one_a one_miss
 compare hardware ana/hw sysc/hw 4 "an analytic sweep's run.json hardware object differs from SystemC's (null error store figures?)"
 compare hardware one_miss/hw one_s/hw 2 "--engine analytic, a miss: run.json's hardware object differs from SystemC's"
 compare hardware one_a/hw one_s/hw 2 "--engine analytic, a hit: run.json's hardware object differs from SystemC's"
+
+# ---- D4: tiles.csv, byte for byte the SystemC run's -----------------------------------
+compare tiles ana/hw sysc/hw 4 "an analytic sweep's tiles.csv is missing or differs from SystemC's"
+compare tiles one_miss/hw one_s/hw 2 "--engine analytic, a miss: tiles.csv is missing or differs from SystemC's"
+compare tiles one_a/hw one_s/hw 2 "--engine analytic, a hit: tiles.csv is missing or differs from SystemC's"
+# formats: [csv] (no run.json): tiles.csv still written, on a miss and on a hit
+for pass in miss hit; do
+  "$f3sim" run one.yaml "${single[@]}" --set outputs.folder=csvonly --set 'outputs.formats=[csv]' --engine analytic \
+    --quiet > /dev/null 2> "csv_$pass.err" || { bad "formats [csv] analytic run ($pass) failed"; cat "csv_$pass.err"; }
+  for r in f3 bp; do
+    cmp -s "csvonly/hw/$r/tiles.csv" "one_s/hw/$r/tiles.csv" && ok || bad "formats [csv], $pass: $r/tiles.csv missing or differs"
+    [ -e "csvonly/hw/$r/run.json" ] && bad "formats [csv], $pass: a run.json was written" || ok
+  done
+done
 
 finish analytic_engine
