@@ -480,7 +480,7 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
         train_json_ledger(&w, led, &r->cfg);
     }
     f3_ledger_free(led);
-    chip_json_hardware(&w, hw, &r->cfg, h);
+    chip_json_hardware(&w, hw, &r->cfg, h, "analytic");
     json_end_object(&w);
     fputc('\n', af.f);
     return atomic_commit(&af);
@@ -523,7 +523,9 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
     if (hit < 0) {
         rc = EXIT_RUNTIME;
     } else if (!hit) {
-        rc = chip_train(o, hw, res, hres);
+        /* the plain trainer and the analytic evaluator; a trace needs the
+         * SystemC chip */
+        rc = hw->trace ? chip_train(o, hw, res, hres) : chip_train_analytic(o, hw, res, hres);
         if (!rc) rc = store_trained(root, key, o, res);
     } else {
         *reused = 1;

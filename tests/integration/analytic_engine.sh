@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The analytic engine (--engine analytic, the default for sweeps) against the
-# SystemC chip on the same points (issue 17): every analytic point, trained
+# SystemC chip on the same points (issue 17):
+# - a cache miss trains with the plain trainer and evaluates the chip
+#   analytically (run.json: hardware.engine "analytic"; the SystemC run's
+#   says "systemc"), with the SystemC run's weights; with outputs.trace: true
+#   it trains on SystemC, the only engine that writes a trace (D3);
+# - every analytic point, trained
 # or reused, writes a run.json whose "hardware" object equals the SystemC
 # run's (but for its engine), the error store's resolved figures (energy,
 # leakage, area per KiB) included, none of them null (D2), and a
@@ -107,6 +112,28 @@ for pass in miss hit; do
     cmp -s "csvonly/hw/$r/tiles.csv" "one_s/hw/$r/tiles.csv" && ok || bad "formats [csv], $pass: $r/tiles.csv missing or differs"
     [ -e "csvonly/hw/$r/run.json" ] && bad "formats [csv], $pass: a run.json was written" || ok
   done
+done
+
+# ---- D3: a cache miss trains without SystemC, to the same weights ----------------------
+compare engine ana/hw sysc/hw 4 "an analytic sweep's points are not all the analytic engine's, or their weights differ"
+compare engine one_miss/hw one_s/hw 2 "--engine analytic on a cache miss ran on SystemC, or its weights differ"
+compare engine one_a/hw one_s/hw 2 "--engine analytic on a cache hit: engine or weights wrong"
+check "
+import json
+for r in ('f3', 'bp'):
+    assert 'reused_training' not in json.load(open(f'ana/hw/point-000/{r}/run.json')), r
+    assert 'reused_training' in json.load(open(f'ana/hw/point-001/{r}/run.json')), r
+" "the analytic sweep's first point did not train, or its second did not reuse"
+# outputs.trace: true needs SystemC: a miss trains there and writes the trace
+"$f3sim" run one.yaml "${single[@]}" --set outputs.folder=traced --set outputs.trace=true --engine analytic --quiet \
+  > /dev/null 2> traced.err || { bad "traced analytic run failed"; cat traced.err; }
+[ -s traced/hw/f3/trace.vcd ] && ok || bad "outputs.trace: true under --engine analytic wrote no trace.vcd"
+[ "$(json traced/hw/f3/run.json "d['hardware']['engine']")" = systemc ] && ok || bad "a traced miss did not run on SystemC"
+# a chip that cannot run the rule is refused before the rule's folder is made (exit 2), as on SystemC
+for e in systemc analytic; do
+  expect 2 "sram.capacity_kib: strict: tile 1 \\(6→12\\) needs" -- "$f3sim" run one.yaml "${single[@]}" \
+    --set outputs.folder=refused_$e --engine $e --set hardware.strict=true --set hardware.tile.sram.capacity_kib=0.01 --quiet
+  [ -e refused_$e/hw/f3 ] && bad "--engine $e: a refused chip left a rule folder" || ok
 done
 
 finish analytic_engine
