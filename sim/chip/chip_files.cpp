@@ -9,6 +9,7 @@
 
 #include "chip_top.h"
 #include "f3/status.h"
+#include "tiles_csv.h"
 
 namespace {
 
@@ -37,31 +38,13 @@ struct AtomicOut {
 
 const char *const state_names[5] = {"idle", "busy", "wait_input", "wait_downstream", "wait_memory"};
 
+/* tiles.csv through the writer the analytic runs use too (tiles_csv.h) */
 int write_tiles_csv(const f3chip::Top &c, const chip_result &r, const std::string &dir)
 {
     AtomicOut t(dir + "/tiles.csv");
     if (!t.f) return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir.c_str()), 1;
-    std::fprintf(t.f, "tile,n_in,n_out,busy_cycles,wait_input_cycles,wait_downstream_cycles,wait_memory_cycles,"
-                      "idle_cycles,register_bytes,sram_read_bytes,sram_written_bytes,rom_read_bytes,lfsr_values,"
-                      "dram_read_bytes,dram_written_bytes,sram_needed_bytes,sram_capacity_bytes,sram_shortfall_bytes,"
-                      "dram_resident_bytes,stash_bytes,buffer_bytes,rom_bytes,area_mm2");
-    for (int k = 0; k < CHIP_E_COUNT; k++) std::fprintf(t.f, ",energy_%s_pj", chip_energy_item_names[k]);
-    std::fprintf(t.f, "\n");
-    for (size_t i = 0; i < c.m_K; i++) {
-        const chip_tile_stats &ts = r.tile[i];
-        const size_t n_in = c.m_tr->layers[ts.first_layer].n_in, n_out = c.m_tr->layers[ts.last_layer].n_out;
-        std::fprintf(t.f, "%zu,%zu,%zu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.2f,%.6f",
-                     i + 1, n_in, n_out, (unsigned long long)ts.busy, (unsigned long long)ts.wait_input,
-                     (unsigned long long)ts.wait_downstream, (unsigned long long)ts.wait_memory,
-                     (unsigned long long)ts.idle, (unsigned long long)ts.reg_bytes, (unsigned long long)ts.sram_read,
-                     (unsigned long long)ts.sram_written, (unsigned long long)ts.rom_read,
-                     (unsigned long long)ts.lfsr_values, (unsigned long long)ts.dram_read,
-                     (unsigned long long)ts.dram_written, ts.sram_needed, ts.sram_capacity_bytes,
-                     std::max(0.0, ts.sram_needed - ts.sram_capacity_bytes), ts.dram_resident, ts.stash_bytes,
-                     ts.buffer_bytes, ts.rom_bytes, ts.area_mm2);
-        for (int k = 0; k < CHIP_E_COUNT; k++) std::fprintf(t.f, ",%.1f", ts.energy_pj[k]);
-        std::fprintf(t.f, "\n");
-    }
+    sc_assert(r.n_tiles == c.m_K);
+    if (chip_tiles_csv_write(t.f, &c.m_hw, &c.m_tr->cfg, &r)) return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir.c_str()), 1;
     return t.commit() ? 0 : 1;
 }
 

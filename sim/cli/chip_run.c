@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analytic.h"
 #include "cli_util.h"
 #include "f3/formulas.h"
 #include "json.h"
+#include "results.h"
+#include "tiles_csv.h"
 
 typedef struct {
     chip_config hw;  /* resolved for the rule and its training set */
@@ -51,9 +54,11 @@ static int check_given_feedback(const chip_config *hw, const f3_trainer *tr)
     return 0;
 }
 
-static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
+/* The chip against the trainer, once the data set's widths are known: the
+ * error store's figures resolved, and the checks the scenario could not
+ * make; 0, or 1 with config_error set. */
+static int ctx_check(chip_ctx *c, f3_trainer *tr, const f3_dataset *train)
 {
-    chip_ctx *c = p;
     c->cfg = tr->cfg;
     chip_config_resolve_error_store(&c->hw, &tr->cfg, train->n);
     /* the checks the scenario could not make before the data set's widths
@@ -70,6 +75,13 @@ static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
         c->config_error = 1;
         return 1;
     }
+    return 0;
+}
+
+static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
+{
+    chip_ctx *c = p;
+    if (ctx_check(c, tr, train)) return 1;
     c->sim = chip_sim_new(&c->hw, tr, train);
     if (!c->sim) return 1;
     chip_sim_set_stop(c->sim, cli_stop_signal); /* SIGINT/SIGTERM: stop after the batches in flight */
@@ -213,14 +225,16 @@ static void ctx_json(void *p, struct json_writer_s *w)
         json_end_object(w);
         return;
     }
-    chip_json_hardware(w, &c->hw, &c->cfg, &c->res);
+    chip_json_hardware(w, &c->hw, &c->cfg, &c->res, "systemc");
 }
 
-void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r,
+                        const char *engine)
 {
     json_key(w, "hardware");
     json_begin_object(w);
     json_kv_string(w, "units", "cycles at the configured clock; bytes; pJ; mm²; samples/s");
+    json_kv_string(w, "engine", engine);
     json_kv_double(w, "clock_mhz", hw->clock_mhz);
     json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
     json_kv_u64(w, "cycles", r->cycles);
@@ -337,7 +351,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         ctx.out = o->out;
         ctx.epochs = o->epochs;
         ctx.init_from = o->init_from[0] != 0;
-        train_schedule sched = {ctx_begin, ctx_epoch, ctx_json, NULL, &ctx};
+        train_schedule sched = {.begin = ctx_begin, .epoch = ctx_epoch, .write_json = ctx_json, .ctx = &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;
         rep.usage = ctx.config_error;
@@ -379,5 +393,61 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     }
     if (res) *res = rep.res;
     if (hres) *hres = rep.hres;
+    return 0;
+}
+
+int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    atomic_file af;
+    if (atomic_open(&af, dir, "tiles.csv")) return -1;
+    if (chip_tiles_csv_write(af.f, hw, cfg, r)) {
+        atomic_abort(&af);
+        return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir), -1;
+    }
+    return atomic_commit(&af);
+}
+
+/* ---- the analytic engine: the plain trainer, the chip evaluated -------------------- */
+
+/* The chip's figures, known before the first epoch: they depend on shapes,
+ * formats and the schedule, never on the values trained (analytic.h). */
+static int an_begin(void *p, f3_trainer *tr, const f3_dataset *train)
+{
+    chip_ctx *c = p;
+    if (ctx_check(c, tr, train)) return 1;
+    static _Thread_local chip_workload w;
+    if (chip_workload_init(&w, &tr->cfg, train->n, c->epochs) != F3_OK ||
+        chip_analytic_run(&c->hw, &w, &c->res) != F3_OK) {
+        c->config_error = 1;
+        return 1;
+    }
+    c->have_res = 1;
+    return 0;
+}
+
+static int an_files(void *p, const char *dir)
+{
+    chip_ctx *c = p;
+    return chip_write_tiles_csv(dir, &c->hw, &c->cfg, &c->res) ? 1 : 0;
+}
+
+static void an_json(void *p, struct json_writer_s *w)
+{
+    chip_ctx *c = p;
+    chip_json_hardware(w, &c->hw, &c->cfg, &c->res, "analytic");
+}
+
+int chip_train_analytic(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres)
+{
+    static chip_ctx ctx; /* a chip_result per tile: not on the stack */
+    memset(&ctx, 0, sizeof ctx);
+    ctx.hw = *hw;
+    ctx.out = o->out;
+    ctx.epochs = o->epochs;
+    ctx.init_from = o->init_from[0] != 0;
+    train_schedule sched = {.begin = an_begin, .write_files = an_files, .write_json = an_json, .ctx = &ctx};
+    int rc = train_run_schedule(o, "run", res, &sched);
+    if (rc) return ctx.config_error ? EXIT_USAGE : rc;
+    if (hres) *hres = ctx.res;
     return 0;
 }

@@ -17,8 +17,22 @@
  * simulating); the reason in f3_last_error(). */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
-/* run.json's "hardware" object: the figures r of a run of cfg on hw. */
+/* The analytic engine: train with the plain trainer (no SystemC; the
+ * weights and counts are the chip's, which trains on the same kernels) and
+ * take the chip's figures from the analytic evaluator (analytic.h, equal to
+ * SystemC's in every figure).  Writes what chip_train writes but the trace
+ * (run.json with hardware.engine "analytic", epochs.csv, tiles.csv); the
+ * same exit statuses. */
+int chip_train_analytic(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
+
+/* run.json's "hardware" object: the figures r of a run of cfg on hw, made
+ * by engine ("systemc" or "analytic"). */
 struct json_writer_s;
-void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r,
+                        const char *engine);
+
+/* dir/tiles.csv of a run of cfg on hw with figures r (tiles_csv.h, the
+ * writer the SystemC run uses), atomically.  0, or -1 with a message. */
+int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r);
 
 #endif

@@ -389,11 +389,13 @@ static void note_trained(const char *key)
     memcpy(trained_here[n_trained_here++], key, 65);
 }
 
-int numerics_evaluate(const chip_config *hw, const train_result *res, chip_result *out)
+int numerics_evaluate(const chip_config *hw, const train_result *res, chip_config *resolved, chip_result *out)
 {
     static _Thread_local chip_workload w;
     if (chip_workload_init(&w, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
-    return numerics_evaluate_workload(hw, &w, out);
+    *resolved = *hw;
+    chip_config_resolve_error_store(resolved, &res->cfg, res->n_train);
+    return numerics_evaluate_workload(resolved, &w, out);
 }
 
 int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, chip_result *out)
@@ -478,7 +480,7 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
         train_json_ledger(&w, led, &r->cfg);
     }
     f3_ledger_free(led);
-    chip_json_hardware(&w, hw, &r->cfg, h);
+    chip_json_hardware(&w, hw, &r->cfg, h, "analytic");
     json_end_object(&w);
     fputc('\n', af.f);
     return atomic_commit(&af);
@@ -521,23 +523,29 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
     if (hit < 0) {
         rc = EXIT_RUNTIME;
     } else if (!hit) {
-        rc = chip_train(o, hw, res, hres);
+        /* the plain trainer and the analytic evaluator; a trace needs the
+         * SystemC chip */
+        rc = hw->trace ? chip_train(o, hw, res, hres) : chip_train_analytic(o, hw, res, hres);
         if (!rc) rc = store_trained(root, key, o, res);
     } else {
         *reused = 1;
         run_status rs;
+        chip_config resolved = *hw;
         char entry[2200];
         snprintf(entry, sizeof entry, "%s/%s", root, key);
         if (make_dirs(o->out) || clear_outputs(o->out) || run_status_start(&rs, o->out, "rule", o->command_line)) {
             rc = EXIT_RUNTIME;
-        } else if ((rc = numerics_evaluate(hw, res, hres)) != 0) {
+        } else if ((rc = numerics_evaluate(hw, res, &resolved, hres)) != 0) {
             run_status_failed(&rs, f3_last_error());
         } else {
+            /* run.json shows the figures the evaluator used: the error
+             * store's, which follow its capacity, resolved */
             struct stat st;
             char to[2200];
             snprintf(to, sizeof to, "%s/epochs.csv", o->out);
             if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
-                (o->write_json && write_reused_json(o->out, key, entry, res, hw, hres, o, epochs_csv, ish)) ||
+                (o->write_json && write_reused_json(o->out, key, entry, res, &resolved, hres, o, epochs_csv, ish)) ||
+                chip_write_tiles_csv(o->out, &resolved, &res->cfg, hres) ||
                 write_run_scenario(o, o->out) ||
                 run_status_done(&rs)) {
                 run_status_failed(&rs, f3_last_error());

@@ -55,11 +55,13 @@ void numerics_cache_unlock(int fd);
 /* ---- train once per numerics point ------------------------------------------ */
 
 /* One rule of scenario point p on chip hw with the analytic engine: the
- * training comes from the cache (unless force), else it runs now (on the
- * SystemC chip, as `f3sim run` does) and is stored; the chip's figures of
- * a reused training come from the analytic evaluator, and o->out receives
- * epochs.csv (the cached curve), run.json (the training's figures, the key,
- * and the "hardware" object) and status.json.  *reused says which.
+ * training comes from the cache (unless force), else it runs now and is
+ * stored: with the plain trainer, the chip's figures from the analytic
+ * evaluator (chip_train_analytic), or, when hw asks for a trace, on the
+ * SystemC chip (chip_train).  The chip's figures of a reused training come
+ * from the analytic evaluator, and o->out receives epochs.csv (the cached
+ * curve), run.json (the training's figures, the key, and the "hardware"
+ * object), tiles.csv and status.json.  *reused says which.
  * 0, or an exit status (cli_util.h) with the message in f3_last_error(). */
 int numerics_train_or_reuse(const scenario *p, const char *rule, const train_options *o, const chip_config *hw,
                             int force, int *reused, train_result *res, chip_result *hres);
@@ -71,9 +73,10 @@ int numerics_train_cached(const scenario *p, const char *rule, const train_optio
                           train_result *res);
 
 /* The chip figures of hardware hw for a cached training res (n_train, cfg,
- * epochs): chip_config_resolve_error_store, then the analytic evaluator.
+ * epochs): *resolved = hw with chip_config_resolve_error_store applied (the
+ * configuration run.json shows), then the analytic evaluator on it.
  * 0, or 2 (the chip cannot run it) with the message. */
-int numerics_evaluate(const chip_config *hw, const train_result *res, chip_result *out);
+int numerics_evaluate(const chip_config *hw, const train_result *res, chip_config *resolved, chip_result *out);
 /* The same with the workload (chip_workload_init of res) made once. */
 int numerics_evaluate_workload(const chip_config *hw, const chip_workload *w, chip_result *out);
 

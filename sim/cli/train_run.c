@@ -767,11 +767,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     if (resuming && start_epoch && o->write_csv &&
         write_epochs_csv(o->out, "epochs.partial.csv", rows, start_epoch, classify))
         goto done;
+    /* a schedule with an epoch function times the training itself (the
+     * SystemC chip); one without leaves it to the plain loop below */
+    const int timed = sched && sched->epoch;
     for (size_t e = start_epoch; e < o->epochs; e++) {
         double t0 = now_seconds();
         f3_stats st = {0};
         f3_epoch_order(cfg.seed, e, perm, n);
-        if (sched) {
+        if (timed) {
             /* a timed schedule trains the epoch itself */
             int erc = sched->epoch(sched->ctx, tr, train, perm, e, &st);
             if (tr->diverged_layer) {
@@ -794,7 +797,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
             }
             progress_batch(&pg, e, batches - 1, st.loss_sum / (double)st.samples);
         }
-        for (size_t s = 0, bi = 0; !sched && s < n; s += bs, bi++) {
+        for (size_t s = 0, bi = 0; !timed && s < n; s += bs, bi++) {
             size_t b = n - s < bs ? n - s : bs;
             f3_dataset_gather(train, perm + s, b, x, t, lab);
             if (f3_train_step(tr, x, t, lab, perm + s, b, &st) != F3_OK) {
@@ -881,6 +884,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         res->n_train = n;
         res->cfg = tr->cfg;
     }
+    if (sched && sched->write_files && sched->write_files(sched->ctx, o->out)) goto done;
     /* run.json first, then epochs.csv: an epochs.csv never stands without
      * its run.json */
     if (o->write_json) {

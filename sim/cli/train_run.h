@@ -80,19 +80,26 @@ void train_options_default(train_options *o);
  * not there). */
 int set_init_from(train_options *o, const char *path);
 
-/* A timed schedule (the chip model) in place of the plain loop.  begin is
- * called once the trainer exists (may be NULL); epoch trains one epoch over
- * the training set in the order perm, adding the loss of the outputs it
- * computed to *st, and returns 0, TRAIN_EPOCH_STOPPED when a stop signal
- * ended the epoch early (after the whole batches that *st counts), or
- * another non-zero value with f3_last_error() on failure; write_json adds keys to run.json (may be NULL); end frees
- * (may be NULL). */
+/* A chip beside the training (a run with a hardware section; such a run
+ * writes no checkpoints).  begin is called once the trainer exists, before
+ * the results folder is made (may be NULL; non-zero fails the run); epoch,
+ * when present, is a timed schedule (the SystemC chip) in place of the
+ * plain loop: it trains one epoch over the training set in the order perm,
+ * adding the loss of the outputs it computed to *st, and returns 0,
+ * TRAIN_EPOCH_STOPPED when a stop signal ended the epoch early (after the
+ * whole batches that *st counts), or another non-zero value with
+ * f3_last_error() on failure; NULL: the plain loop trains (the analytic
+ * engine).  write_files writes the schedule's own files (tiles.csv) into
+ * the results folder after the last epoch, before run.json (may be NULL;
+ * non-zero fails the run); write_json adds keys to run.json (may be NULL);
+ * end frees (may be NULL). */
 struct json_writer_s;
 #define TRAIN_EPOCH_STOPPED 2
 typedef struct {
     int (*begin)(void *ctx, f3_trainer *tr, const f3_dataset *train);
     int (*epoch)(void *ctx, f3_trainer *tr, const f3_dataset *train, const size_t *perm,
                  size_t epoch, f3_stats *st);
+    int (*write_files)(void *ctx, const char *dir);
     void (*write_json)(void *ctx, struct json_writer_s *w);
     void (*end)(void *ctx);
     void *ctx;

@@ -187,7 +187,18 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
 {
     double bytes = chip_error_store_bytes(hw, cfg, n_train);
     chip_sram_figures f = {0, 0, 0, 0}; /* no store: nothing to cost */
-    if (bytes > 0) chip_sram_figures_for(bytes, &f);
+    if (bytes > 0) {
+        chip_sram_figures_for(bytes, &f);
+        /* the store is SRAM like the tiles': a tile SRAM figure the scenario
+         * sets moves the store's table figure by the same factor against
+         * the table (an auto one is the table's: the factor is exactly 1) */
+        chip_sram_figures t;
+        chip_sram_figures_for(hw->sram_capacity_bytes, &t);
+        f.read_pj_per_byte *= hw->sram_read_pj / t.read_pj_per_byte;
+        f.write_pj_per_byte *= hw->sram_write_pj / t.write_pj_per_byte;
+        f.leakage_uw_per_kib *= hw->sram_leakage_uw_per_kib / t.leakage_uw_per_kib;
+        f.area_mm2_per_kib *= hw->sram_area_mm2_per_kib / t.area_mm2_per_kib;
+    }
     if (isnan(hw->es_read_pj)) hw->es_read_pj = f.read_pj_per_byte;
     if (isnan(hw->es_write_pj)) hw->es_write_pj = f.write_pj_per_byte;
     if (isnan(hw->es_leakage_uw_per_kib)) hw->es_leakage_uw_per_kib = f.leakage_uw_per_kib;

@@ -38,7 +38,11 @@ f3_status scenario_check_mapping(const scenario *sc);
 
 /* Resolve the error store's auto figures (those still NaN) for the rule
  * cfg trained on n_train samples: on chip, the SRAM table at the store's
- * capacity (chip_error_store_bytes; 0 when the rule keeps no store). */
+ * capacity (chip_error_store_bytes; 0 when the rule keeps no store), times
+ * the tile SRAM's figure over the table's at the tile SRAM's capacity (1
+ * for a figure left auto): the store is SRAM of the same kind, so a tile
+ * SRAM figure the scenario sets (low-leakage cells, another node) moves
+ * the store's by the same factor. */
 void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size_t n_train);
 
 /* The hardware checks of scenario_validate (call only with a hardware
