@@ -25,6 +25,9 @@ extern "C" {
 typedef enum { CHIP_ROM_FP32 = 0, CHIP_ROM_INT8, CHIP_ROM_TERNARY2, CHIP_ROM_SEEDED } chip_rom_encoding;
 typedef enum { CHIP_DF_OUTPUT_STATIONARY = 0, CHIP_DF_WEIGHT_STATIONARY, CHIP_DF_FUSED } chip_dataflow;
 typedef enum { CHIP_ES_ON_CHIP = 0, CHIP_ES_DRAM } chip_es_placement;
+/* What a lane's area and leakage describe: rtl_ref/'s training lane (the
+ * one the timing assumes) or an inference-only MAC (cost_tables.h) */
+typedef enum { CHIP_LANE_TRAINING = 0, CHIP_LANE_MAC } chip_lane_kind;
 
 const char *chip_dataflow_name(chip_dataflow d);
 const char *chip_rom_encoding_name(chip_rom_encoding e);
@@ -61,8 +64,9 @@ typedef struct {
     /* MAC lanes */
     unsigned mac_lanes;            /* P */
     unsigned step_latency;         /* cycles added to every step */
-    double lane_leakage_uw;        /* µW per lane */
-    double lane_area_mm2;          /* mm² per lane */
+    chip_lane_kind lane;           /* what lane_leakage_uw and lane_area_mm2 describe */
+    double lane_leakage_uw;        /* µW per lane (fp32; fixed point scales it) */
+    double lane_area_mm2;          /* mm² per lane (fp32; fixed point scales it) */
 
     /* registers / accumulator buffer */
     double reg_capacity_bytes;

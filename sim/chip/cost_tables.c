@@ -98,9 +98,33 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
 #define XOR_PJ (0.0180559 / 32)
 #define XOR_UM2 (50.36996 / 32)
 
-/* A MAC lane: fp32 multiplier + fp32 adder + 96 flip-flops (two operand
- * registers and the accumulator). */
+/* Aladdin's 32-bit integer units (common/power_func.h, 40 nm, 1 ns):
+ *   MUL_1ns 6351.338 µm², ADD_1ns 277.9792 µm² */
+#define INT32_MUL_UM2 6351.338
+#define INT32_ADD_UM2 277.9792
+
+/* The training lane: the lane the timing assumes (rtl_ref/tile/f3_tile.v,
+ * one lane of which runs fused forward + update in one cycle per weight).
+ * Its units: 8 multipliers (forward w·h, table interpolation, h·h and
+ * h·(1−h) for f', δz = δh·f', gradient δz·h, update lr·g, backprop w·δz),
+ * 9 adders (Σ forward, z + b, the table index v + 8, T[k+1] − T[k],
+ * T[k] + Δ·r, Σ feedback, 1 − h, 1 − h², w − lr·g) and 6 requantisers.
+ * At fp32 the requantisers are the fp units' own rounding, so the fp32
+ * training lane is 8 fp32 multipliers, 9 fp32 adders and the same 96
+ * register bits as the MAC lane below.  analysis/lane_area.py prints the
+ * derivation. */
+#define TRAIN_LANE_MULS 8.0
+#define TRAIN_LANE_ADDS 9.0
+/* The inference-only MAC lane (hardware.tile.lane: mac): one fp32
+ * multiplier, one fp32 adder and 96 flip-flops (two operand registers and
+ * the accumulator; the training lane keeps these, rtl_ref/'s lane has 34
+ * flip-flops at 8-bit formats and 50 at 16-bit ones). */
 #define LANE_REG_BITS 96.0
+#define TRAIN_LANE_UM2_40 \
+    (TRAIN_LANE_MULS * FP_SP_MUL_UM2 + TRAIN_LANE_ADDS * FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT)
+#define TRAIN_LANE_UW_40 (TRAIN_LANE_MULS * 119.8412 + TRAIN_LANE_ADDS * 53.11069 + LANE_REG_BITS * REG_UW_PER_BIT)
+#define MAC_LANE_UM2_40 (FP_SP_MUL_UM2 + FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT)
+#define MAC_LANE_UW_40 (119.8412 + 53.11069 + LANE_REG_BITS * REG_UW_PER_BIT)
 /* A 32-bit LFSR: 32 flip-flops and 3 XORs (taps 32, 22, 2, 1); one step per
  * value, each step clocks all 32 flip-flops. */
 #define LFSR_REG_BITS 32.0
@@ -114,8 +138,10 @@ static const chip_fixed_figures fixed_45nm = {
     .fp32_mul_pj = 3.7,
     .elementwise_pj = 0.9,
     /* Aladdin (above), 40 nm → 45 nm */
-    .lane_area_mm2 = (FP_SP_MUL_UM2 + FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT) * AREA_40_TO_45 * 1e-6,
-    .lane_leakage_uw = (119.8412 + 53.11069 + LANE_REG_BITS * REG_UW_PER_BIT) * ENERGY_40_TO_45,
+    .lane_area_mm2 = TRAIN_LANE_UM2_40 * AREA_40_TO_45 * 1e-6,
+    .lane_leakage_uw = TRAIN_LANE_UW_40 * ENERGY_40_TO_45,
+    .mac_lane_area_mm2 = MAC_LANE_UM2_40 * AREA_40_TO_45 * 1e-6,
+    .mac_lane_leakage_uw = MAC_LANE_UW_40 * ENERGY_40_TO_45,
     /* Aladdin REG_1ns per bit, 40 nm → 45 nm; a read or a write costs the same */
     .reg_pj_per_byte = 8.0 * REG_PJ_PER_BIT * ENERGY_40_TO_45,
     .reg_leakage_uw_per_kib = 8192.0 * REG_UW_PER_BIT * ENERGY_40_TO_45,
@@ -137,28 +163,35 @@ static const chip_fixed_figures fixed_45nm = {
 
 const chip_fixed_figures *chip_fixed_figures_45nm(void) { return &fixed_45nm; }
 
-/* ---- fixed-point MAC lanes ------------------------------------------------- */
+/* ---- fixed-point lanes ----------------------------------------------------- */
 
-/* Shape: the per-lane Yosys generic cells of rtl_ref/'s training lane
+/* The training lane at w-bit formats: rtl_ref/'s lane, in generic cells
  * (rtl_ref/synth/area.csv: the least-squares slope of cells against P over
- * P = 4, 16 and 64), at 8-bit formats (activations q4.4, the rest q2.6) and
- * at 16-bit formats (q4.12, q2.14).  tests/unit/test_cost_tables.c reads
- * area.csv and fails when these two drift from it. */
+ * P = 4, 16 and 64) at 8-bit formats (activations q4.4, the rest q2.6) and
+ * at 16-bit formats (q4.12, q2.14), A·w + C·w² cells through the two, each
+ * cell one two-input gate of Aladdin's library (BIT_1ns: 50.36996 µm² for
+ * 32 gates, 40 nm), 40 → 45 nm.  tests/unit/test_cost_tables.c refits
+ * area.csv and fails when these drift from it. */
 #define RTL_LANE_CELLS_8 17069.42
 #define RTL_LANE_CELLS_16 37057.67
-/* Level: Aladdin's 32-bit integer multiplier and adder (common/power_func.h,
- * 40 nm, 1 ns: MUL_1ns 6351.338 µm², ADD_1ns 277.9792 µm²), the same library
- * and the same 96 register bits as the fp32 lane above. */
-#define INT32_MUL_UM2 6351.338
-#define INT32_ADD_UM2 277.9792
+#define GATE_UM2 XOR_UM2
 
 double chip_fixed_lane_scale(double bits)
 {
-    /* A·w + C·w² cells through the RTL's two points */
     const double c_cells = (RTL_LANE_CELLS_16 - 2.0 * RTL_LANE_CELLS_8) / 128.0;
     const double a_cells = (RTL_LANE_CELLS_8 - 64.0 * c_cells) / 8.0;
-    /* a 32-bit integer lane against the fp32 lane (the 40 → 45 nm factor cancels) */
-    const double at32 = (INT32_MUL_UM2 + INT32_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT) /
-                        (FP_SP_MUL_UM2 + FP_SP_ADD_UM2 + LANE_REG_BITS * REG_UM2_PER_BIT);
-    return at32 * (a_cells * bits + c_cells * bits * bits) / (a_cells * 32.0 + c_cells * 1024.0);
+    /* cells × gate against the fp32 training lane (the 40 → 45 nm factor cancels) */
+    return (a_cells * bits + c_cells * bits * bits) * GATE_UM2 / TRAIN_LANE_UM2_40;
+}
+
+/* The MAC lane at w bits, from Aladdin's 32-bit integer units: a w × w
+ * multiplier (area ∝ the partial products, w²/32²), an adder as wide as
+ * rtl_ref/'s exact accumulator (2w + 16 bits at P = 16) and its registers
+ * (two w-bit operands and the accumulator), against the fp32 MAC lane. */
+double chip_fixed_mac_lane_scale(double bits)
+{
+    const double acc = 2.0 * bits + 16.0;
+    return (INT32_MUL_UM2 * bits * bits / 1024.0 + INT32_ADD_UM2 * acc / 32.0 +
+            (2.0 * bits + acc) * REG_UM2_PER_BIT) /
+           MAC_LANE_UM2_40;
 }

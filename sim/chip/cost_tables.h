@@ -28,8 +28,12 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out);
 typedef struct {
     /* arithmetic, fp32, pJ per operation */
     double fp32_fma_pj, fp32_add_pj, fp32_mul_pj, elementwise_pj;
-    /* one fp32 MAC lane (multiplier, adder, pipeline registers) */
+    /* one fp32 training lane, the lane the timing assumes (rtl_ref/'s units
+     * at fp32: 8 multipliers, 9 adders, 96 register bits) */
     double lane_area_mm2, lane_leakage_uw;
+    /* one fp32 MAC lane, inference only (multiplier, adder, 96 register
+     * bits): hardware.tile.lane: mac */
+    double mac_lane_area_mm2, mac_lane_leakage_uw;
     /* registers / accumulator buffer (flip-flop or latch array) */
     double reg_pj_per_byte, reg_leakage_uw_per_kib, reg_area_mm2_per_kib;
     /* feedback ROM */
@@ -42,13 +46,21 @@ typedef struct {
 
 const chip_fixed_figures *chip_fixed_figures_45nm(void);
 
-/* Area and leakage of a fixed-point MAC lane whose datapath is `bits` wide
- * (4..32), as a multiple of the fp32 lane's (lane_area_mm2,
- * lane_leakage_uw): scale(w) = a·w + c·w², its shape (the ratio between
- * widths) fitted to rtl_ref/'s training lane at 8 and 16 bits, its level at
- * 32 bits that of Aladdin's 32-bit integer multiplier and adder against its
- * fp32 units (0.518).  Increasing in bits; docs/hardware-costs.md. */
+/* Area and leakage of a fixed-point training lane whose formats are `bits`
+ * wide (4..32), as a multiple of the fp32 training lane's (lane_area_mm2,
+ * lane_leakage_uw): rtl_ref/'s lane in generic cells, A·w + C·w² through
+ * the per-lane cells of rtl_ref/synth/area.csv at 8 and 16 bits, at
+ * Aladdin's two-input gate area (× 0.241 at 8 bits, × 0.523 at 16; above
+ * about 28 bits, an extrapolation, more than the fp32 lane).  Increasing in
+ * bits; docs/hardware-costs.md. */
 double chip_fixed_lane_scale(double bits);
+
+/* The same for the inference-only MAC lane (hardware.tile.lane: mac), as a
+ * multiple of the fp32 MAC lane's (mac_lane_area_mm2, mac_lane_leakage_uw):
+ * Aladdin's 32-bit integer multiplier scaled by (w/32)², an adder and a
+ * register as wide as rtl_ref/'s exact accumulator (2w + 16 bits) and two
+ * w-bit operand registers.  Increasing in bits. */
+double chip_fixed_mac_lane_scale(double bits);
 
 #ifdef __cplusplus
 }

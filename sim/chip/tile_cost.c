@@ -73,7 +73,8 @@ chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cf
         double bits = fmax(f3_format_bits(w), f3_format_bits(a));
         m.add_pj = 0.03 + (0.1 - 0.03) * (bits - 8.0) / 24.0;
         m.mul_pj = 0.2 * (bits / 8.0) * (bits / 8.0);
-        m.area_scale = chip_fixed_lane_scale(bits); /* rtl_ref/'s lane, cost_tables.h */
+        m.area_scale = hw->lane == CHIP_LANE_MAC ? chip_fixed_mac_lane_scale(bits)
+                                                 : chip_fixed_lane_scale(bits); /* rtl_ref/'s lane, cost_tables.h */
     } else if (w->kind != F3_FMT_FP32 && a->kind != F3_FMT_FP32) {
         m.add_pj = 0.4;
         m.mul_pj = 1.1;

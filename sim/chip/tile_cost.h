@@ -104,8 +104,9 @@ double chip_accumulator_bytes(const f3_config *cfg);
  * fp16 figures (add 0.4, multiply 1.1 pJ) when neither is fp32 (bf16 taken
  * as fp16), and else fp32 (hw's figures).  area_scale scales the lane's
  * area and leakage: for fixed point chip_fixed_lane_scale() of the width
- * (cost_tables.h: linear plus quadratic in the width, fitted to rtl_ref/'s
- * lane), for fp16 the multiplier's energy against fp32's.  Without
+ * (cost_tables.h: rtl_ref/'s training lane, linear plus quadratic in the
+ * width), or chip_fixed_mac_lane_scale() when hw->lane is CHIP_LANE_MAC,
+ * for fp16 the multiplier's energy against fp32's.  Without
  * energy_by_format, and for fp32, hw's figures and scale 1. */
 typedef struct {
     double fma_pj, add_pj, mul_pj, area_scale;

@@ -142,6 +142,7 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
     json_kv_u64(w, "mac_lanes", hw->mac_lanes);
     json_kv_u64(w, "step_latency_cycles", hw->step_latency);
+    json_kv_string(w, "lane", hw->lane == CHIP_LANE_MAC ? "mac" : "training");
     json_kv_double(w, "lane_leakage_uw", hw->lane_leakage_uw);
     json_kv_double(w, "lane_area_mm2", hw->lane_area_mm2);
     json_key(w, "registers");

@@ -30,8 +30,11 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
 
     hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
     hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
-    hw->lane_leakage_uw = figure(sc, "hardware.tile.lane_leakage_uw", fx->lane_leakage_uw);
-    hw->lane_area_mm2 = figure(sc, "hardware.tile.lane_area_mm2", fx->lane_area_mm2);
+    hw->lane = !strcmp(scenario_str(sc, "hardware.tile.lane"), "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
+    const int mac = hw->lane == CHIP_LANE_MAC;
+    hw->lane_leakage_uw =
+        figure(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw);
+    hw->lane_area_mm2 = figure(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2);
 
     hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
     hw->reg_pj_per_byte = figure(sc, "hardware.tile.registers.pj_per_byte", fx->reg_pj_per_byte);
