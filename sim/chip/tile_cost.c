@@ -3,6 +3,7 @@
 #include "tile_cost.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -297,11 +298,15 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
         const double row_bytes = (WB + (t->trains ? GB : 0.0)) * ni;
         double rmax = floor(th->reg_capacity_bytes / row_bytes);
         if (rmax < 1)
+        {
+            char where[64] = "";
+            if (hw->n_tiles) snprintf(where, sizeof where, "layer %zu, ", layer + 1);
             return F3_FAIL(F3_EINVAL,
-                           "weight_stationary: tile %zu (layer %zu, %zu→%zu) holds whole rows of W%s in its "
-                           "registers, %.0f bytes per row, but the registers hold %.0f bytes",
-                           chip_tile_of(hw, layer) + 1, layer + 1, t->n_in, t->n_out,
+                           "weight_stationary: tile %zu (%s%zu→%zu) holds whole rows of W%s in its registers, %.0f "
+                           "bytes per row, but the registers hold %.0f bytes",
+                           chip_tile_of(hw, layer) + 1, where, t->n_in, t->n_out,
                            t->trains ? " and their accumulator" : "", row_bytes, th->reg_capacity_bytes);
+        }
         double R = rmax >= P ? P * floor(rmax / P) : rmax;
         if (R > no) R = no;
         double nb = cdiv(no, R);
