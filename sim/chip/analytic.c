@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,8 @@ typedef struct {
     /* accumulated waits, cycles */
     double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
     /* per-batch scratch: per-sample times */
+    const batch_table *tabs[5];   /* the tables of every batch and micro-batch size */
+    size_t n_tabs;
     double *a, *c, *d, *e, *g; /* b each */
     double *outs;          /* K × b */
 } sched;
@@ -152,6 +155,14 @@ static double vmax(const double *v, size_t b)
     return m;
 }
 
+/* The table of a micro-batch of m samples (one of s->tabs). */
+static const batch_table *table_of(const sched *s, size_t m)
+{
+    for (size_t k = 0; k < s->n_tabs; k++)
+        if (s->tabs[k]->b == m) return s->tabs[k];
+    return s->tabs[0]; /* not reached: every size is filled before the run */
+}
+
 /* One batch of b samples through the streamer and every tile. */
 static void run_batch(sched *s, const batch_table *bt, int epoch_start)
 {
@@ -206,11 +217,17 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     s->free[k] = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
                 }
             } else {
-                double t = wait_until(s, k, vmax(ready, b), &s->wait_in[k]);
-                t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
-                t = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
-                for (size_t j = 0; j < b; j++) out[j] = t;
-                s->free[k] = t;
+                /* weight_stationary: the batch, or each micro-batch */
+                const size_t M = chip_chunk(hw, b);
+                for (size_t c0 = 0; c0 < b; c0 += M) {
+                    const size_t m = M < b - c0 ? M : b - c0;
+                    const batch_table *ct = m == b ? bt : table_of(s, m);
+                    double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
+                    t = steps(s, ct, i, TC_FORWARD, TC_ACTIVATION, t);
+                    t = steps(s, ct, i, TC_FEEDBACK, TC_GRADIENT, t);
+                    for (size_t j = c0; j < c0 + m; j++) out[j] = t;
+                    s->free[k] = t;
+                }
             }
             s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
             if (hidden && s->first[k + 1] == i + 1) {
@@ -245,9 +262,14 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     s->free[k] = out[j] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
                 }
             } else {
-                double t = wait_until(s, k, vmax(ready, b), &s->wait_in[k]);
-                s->free[k] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
-                for (size_t j = 0; j < b; j++) out[j] = s->free[k];
+                const size_t M = chip_chunk(hw, b);
+                for (size_t c0 = 0; c0 < b; c0 += M) {
+                    const size_t m = M < b - c0 ? M : b - c0;
+                    const batch_table *ct = m == b ? bt : table_of(s, m);
+                    double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
+                    s->free[k] = steps(s, ct, i, TC_FORWARD, TC_ACTIVATION, t);
+                    for (size_t j = c0; j < c0 + m; j++) out[j] = s->free[k];
+                }
             }
             if (i + 1 < K) {
                 if (s->first[k + 1] == i + 1)
@@ -289,11 +311,16 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     s->free[k] = step(s, bt, i, TC_GRADIENT, t);
                 }
             } else {
-                double t = wait_until(s, k, vmax(back, b), &s->wait_down[k]);
-                t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
-                for (size_t j = 0; j < b; j++) e_ready[j] = t;
-                s->free[k] = steps(s, bt, i, TC_GRADIENT, TC_BACKPROP, t);
-                for (size_t j = 0; j < b; j++) down[j] = s->free[k];
+                const size_t M = chip_chunk(hw, b);
+                for (size_t c0 = 0; c0 < b; c0 += M) {
+                    const size_t m = M < b - c0 ? M : b - c0;
+                    const batch_table *ct = m == b ? bt : table_of(s, m);
+                    double t = wait_until(s, k, vmax(back + c0, m), &s->wait_down[k]);
+                    t = steps(s, ct, i, TC_FEEDBACK, TC_DZ, t);
+                    for (size_t j = c0; j < c0 + m; j++) e_ready[j] = t;
+                    s->free[k] = steps(s, ct, i, TC_GRADIENT, TC_BACKPROP, t);
+                    for (size_t j = c0; j < c0 + m; j++) down[j] = s->free[k];
+                }
             }
             s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
             if (i == s->first[k]) through = dmax(through, s->free[k]);
@@ -527,11 +554,27 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         s.per_bcast = ceil(s.bps_bcast / hw->broadcast.bytes_per_cycle);
     }
 
-    static _Thread_local batch_table full, rem;
+    static _Thread_local batch_table full, rem, chunk[3];
     st = fill_costs(&s, &full, B);
     if (st) return st;
     const size_t n_full = n / B, r = n % B;
     if (r && (st = fill_costs(&s, &rem, r))) return st;
+    /* the tables by size: the batches, and (micro-batches) M, B mod M, r mod M */
+    s.n_tabs = 0;
+    s.tabs[s.n_tabs++] = &full;
+    if (r) s.tabs[s.n_tabs++] = &rem;
+    {
+        const size_t M = chip_chunk(hw, B), sizes[3] = {M, B % M, r ? r % chip_chunk(hw, r) : 0};
+        size_t nc = 0;
+        for (int q = 0; q < 3; q++) {
+            if (!sizes[q] || sizes[q] == B || (r && sizes[q] == r)) continue;
+            int seen = 0;
+            for (size_t k = 0; k < s.n_tabs; k++) seen |= s.tabs[k]->b == sizes[q];
+            if (seen) continue;
+            if ((st = fill_costs(&s, &chunk[nc], sizes[q]))) return st;
+            s.tabs[s.n_tabs++] = &chunk[nc++];
+        }
+    }
     /* chip_dram_users: the tiles with data in DRAM at the full batch's
      * placement, and the error store's reads and writes when it lives there */
     for (size_t i = 0; i < K; i++) s.uses_dram[s.tile[i]] |= full.tc[i].dram_resident > 0;
@@ -544,13 +587,11 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     int jumps = integral(hw->forward.latency_cycles) && integral(hw->backward.latency_cycles) &&
                 integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
                 integral(hw->dram_latency_cycles);
-    for (size_t i = 0; i < K && jumps; i++)
-        for (int k = 0; k < TC_STEPS; k++)
-            if ((full.tc[i].step[k].reps != 0 && !integral(full.tc[i].step[k].cycles)) ||
-                (r && rem.tc[i].step[k].reps != 0 && !integral(rem.tc[i].step[k].cycles)))
-                jumps = 0;
-    fill_times(&s, &full, jumps);
-    if (r) fill_times(&s, &rem, jumps);
+    for (size_t q = 0; q < s.n_tabs; q++)
+        for (size_t i = 0; i < K && jumps; i++)
+            for (int k = 0; k < TC_STEPS; k++)
+                if (s.tabs[q]->tc[i].step[k].reps != 0 && !integral(s.tabs[q]->tc[i].step[k].cycles)) jumps = 0;
+    for (size_t q = 0; q < s.n_tabs; q++) fill_times(&s, (batch_table *)s.tabs[q], jumps);
     if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
 
     double scratch_small[5 * 64 + F3_MAX_LAYERS * 64];
@@ -611,16 +652,36 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             if (k + 1 < T) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[k];
             if (alg == F3_ALG_BP && k + 1 < T) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[k + 1];
         }
-        /* tile.cpp end_of_simulation: executions × the table, batch sizes in increasing order */
-        uint64_t calls[TC_STEPS];
-        if (r) {
-            for (int k = 0; k < TC_STEPS; k++) calls[k] = (uint64_t)w->epochs * (uint64_t)rem.tc[i].step[k].reps;
-            chip_totals_add_steps(hw, &rem.tc[i], calls, tt);
+        /* tile.cpp end_of_simulation: executions × the table, batch sizes in
+         * increasing order; a micro-batched batch runs its steps on the
+         * micro-batches' tables and its update on its own */
+        uint64_t calls[5][TC_STEPS];
+        memset(calls, 0, sizeof calls);
+        const batch_table *kinds[2] = {&full, r ? &rem : NULL};
+        const uint64_t count[2] = {(uint64_t)w->epochs * n_full, (uint64_t)w->epochs};
+        for (int q = 0; q < 2; q++) {
+            if (!kinds[q] || !count[q]) continue;
+            const size_t bb = kinds[q]->b, M = chip_chunk(hw, bb);
+            for (size_t c0 = 0; c0 < bb; c0 += M) {
+                const size_t m = M < bb - c0 ? M : bb - c0;
+                size_t x = 0;
+                while (s.tabs[x]->b != m) x++;
+                for (int k = 0; k < TC_STEPS; k++)
+                    if (k != TC_APPLY) calls[x][k] += count[q] * (uint64_t)s.tabs[x]->tc[i].step[k].reps;
+            }
+            size_t x = 0;
+            while (s.tabs[x] != kinds[q]) x++;
+            calls[x][TC_APPLY] += count[q] * (uint64_t)kinds[q]->tc[i].step[TC_APPLY].reps;
         }
-        if (n_full) {
-            for (int k = 0; k < TC_STEPS; k++)
-                calls[k] = (uint64_t)w->epochs * n_full * (uint64_t)full.tc[i].step[k].reps;
-            chip_totals_add_steps(hw, &full.tc[i], calls, tt);
+        /* in increasing size (tile.cpp's std::map) */
+        for (size_t done = 0; done < s.n_tabs; done++) {
+            size_t x = SIZE_MAX;
+            for (size_t q = 0; q < s.n_tabs; q++) {
+                size_t rank = 0;
+                for (size_t o = 0; o < s.n_tabs; o++) rank += s.tabs[o]->b < s.tabs[q]->b;
+                if (rank == done) x = q;
+            }
+            chip_totals_add_steps(hw, &s.tabs[x]->tc[i], calls[x], tt);
         }
         tt->ledger_fma = w->ledger_fma[i];
         tt->ledger_feedback_fma = w->ledger_feedback_fma[i];

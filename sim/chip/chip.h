@@ -108,6 +108,14 @@ typedef struct {
     double fma_pj, add_pj, mul_pj, elem_pj;
     int energy_by_format;          /* the horowitz45 table: per-format MAC energy and lane area */
 
+    /* weight_stationary: samples per micro-batch (0: the whole batch at
+     * once).  A tile walks W once per micro-batch and passes each
+     * micro-batch on as soon as it is through, so that the tiles of a
+     * chain work on different micro-batches at once (GPipe); the gradient
+     * accumulates over the batch in SRAM and the update is applied once
+     * per batch, so the numerics do not change. */
+    size_t micro_batch;
+
     /* The mapping of layers onto tiles.  n_tiles 0: one tile per layer,
      * every tile with the figures above (the default).  Else tile t holds
      * the consecutive layers tile_first[t] … tile_first[t+1] − 1 (so
@@ -178,6 +186,13 @@ chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile);
 /* F3_EINVAL with a message if the mapping does not cover cfg's layers in
  * order, or a tile's figures are impossible. */
 f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg);
+
+/* The samples of one micro-batch of a batch of b (b itself when the chip
+ * does not split batches: micro_batch 0, not weight_stationary, or b no
+ * larger than it). */
+size_t chip_chunk(const chip_config *hw, size_t b);
+/* Does the chip split cfg's batches into micro-batches? */
+int chip_micro_batched(const chip_config *hw, const f3_config *cfg);
 
 /* Cycles of one sample's steps in a tile (the tile cycle table of
  * docs/hardware-model.md, for the configured dataflow), with SRAM and ROM

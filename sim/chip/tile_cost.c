@@ -112,6 +112,19 @@ double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_
     return (double)n_train * (cfg->error_info.one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
 }
 
+/* ---- micro-batches ------------------------------------------------------------------------ */
+
+int chip_micro_batched(const chip_config *hw, const f3_config *cfg)
+{
+    return hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && hw->micro_batch > 0 && hw->micro_batch < cfg->batch_size;
+}
+
+size_t chip_chunk(const chip_config *hw, size_t b)
+{
+    return hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && hw->micro_batch > 0 && hw->micro_batch < b ? hw->micro_batch
+                                                                                                      : b;
+}
+
 /* ---- the mapping ------------------------------------------------------------------------- */
 
 size_t chip_n_tiles(const chip_config *hw, const f3_config *cfg) { return hw->n_tiles ? hw->n_tiles : cfg->n_layers; }
@@ -237,6 +250,11 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
     const f3_algorithm alg = cfg->algorithm;
     f3_status st = chip_dataflow_check(hw->dataflow, cfg);
     if (st) return st;
+    if (hw->micro_batch && hw->dataflow != CHIP_DF_WEIGHT_STATIONARY)
+        return F3_FAIL(F3_EINVAL,
+                       "micro-batches (hardware.pipeline.micro_batch %zu) split a weight_stationary tile's batch; "
+                       "dataflow %s already passes every sample on as soon as it is through (set 0)",
+                       hw->micro_batch, chip_dataflow_name(hw->dataflow));
 
     t->n_in = cfg->widths[layer];
     t->n_out = cfg->widths[layer + 1];
@@ -315,6 +333,10 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
         t->lanes_sum = (size_t)((nb - 1) * cdiv(R, P) + cdiv(no - (nb - 1) * R, P));
         const double F = (double)t->lanes_sum;
         const int two_pass = t->stash || !t->hidden; /* the error comes later, or the loss needs all of y */
+        /* micro-batches: W is walked once per micro-batch, so the gradient
+         * of the batch accumulates in SRAM between them, read and written
+         * by each micro-batch's walk, and the update reads it once */
+        const int mb = chip_micro_batched(hw, cfg) && t->trains;
         /* buffers: the batch's inputs and outputs; BP/DFA also f'(z), the δ
          * that comes back, and (BP, tiles 2…K) the partial sums of δh_{i−1} */
         double buf = AB * B * (ni + no);
@@ -322,6 +344,7 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
         if (alg == F3_ALG_BP && !t->first) buf += EB * B * ni;
         t->need[TC_BUFFER] = buf;
         t->buffer_bytes = buf;
+        if (mb) t->need[TC_ACCUM] = GB * p;
         t->stash_bytes = t->stash ? AB * B * stash_vals : 0.0;
 
         for (int k = 0; k < TC_STEPS; k++) s[k].reps = 0;
@@ -347,6 +370,11 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
                     s[TC_DZ].rd[TC_BUFFER] = (AB + EB) * no * b; /* f'(z) and δh */
                     s[TC_DZ].wr[TC_BUFFER] = EB * no * b;       /* δh as it arrives */
                 }
+            }
+            if (mb) {
+                s[TC_GRADIENT].rd[TC_ACCUM] = GB * p;
+                s[TC_GRADIENT].wr[TC_ACCUM] = GB * p;
+                s[TC_APPLY].rd[TC_ACCUM] = GB * p;
             }
             s[TC_APPLY].reps = 1;
             s[TC_APPLY].compute = cdiv(p, P) * (adam ? 4.0 : 1.0);

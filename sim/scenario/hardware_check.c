@@ -114,6 +114,7 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     }
     hw->trace = scenario_num(sc, "outputs.trace") != 0;
     hw->trace_samples = 1000;
+    hw->micro_batch = (size_t)scenario_num(sc, "hardware.pipeline.micro_batch");
     chip_mapping_from_scenario(sc, hw);
 }
 
@@ -371,6 +372,12 @@ f3_status scenario_check_hardware(const scenario *sc)
         if (strcmp(algs[a], f3_algorithm_name(cfg.algorithm))) snprintf(rule, sizeof rule, " (learning rule %s)", algs[a]);
         if (chip_dataflow_check(hw.dataflow, &cfg) != F3_OK)
             return scenario_at_key(sc, "hardware.tile.dataflow", F3_EINVAL, "%s%s", f3_last_error(), rule);
+        if (hw.micro_batch && hw.dataflow != CHIP_DF_WEIGHT_STATIONARY)
+            return scenario_at_key(sc, "hardware.pipeline.micro_batch", F3_EINVAL,
+                                   "hardware.pipeline.micro_batch %zu splits a weight_stationary tile's batch, but "
+                                   "hardware.tile.dataflow is %s, which already passes every sample on as soon as it "
+                                   "is through: set micro_batch 0 or use weight_stationary",
+                                   hw.micro_batch, chip_dataflow_name(hw.dataflow));
         if (!widths_known) continue; /* checked when the run builds the chip */
         const char *key = NULL;
         if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());

@@ -175,6 +175,8 @@ static int random_point(point *p)
             h->sram_area_mm2_per_kib = unif(0.001, 0.01);
         }
     }
+    if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && cfg->batch_size > 1 && coin(0.5))
+        hw->micro_batch = uni(1, cfg->batch_size); /* GPipe micro-batches (batch_size itself: none) */
     if (chip_mapping_check(hw, cfg) != F3_OK) return 0;
     for (size_t i = 0; i < cfg->n_layers; i++) {
         tile_cost t;
@@ -350,7 +352,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
-    long bad = 0, dram_points = 0, mapped = 0, multi = 0;
+    long bad = 0, dram_points = 0, mapped = 0, multi = 0, micro = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
     static point p;
     static chip_result rs, ra;
@@ -378,6 +380,7 @@ int main(int argc, char **argv)
         by_df[p.hw.dataflow]++;
         if (p.hw.n_tiles) mapped++;
         if (p.hw.n_tiles && p.hw.n_tiles < p.cfg.n_layers) multi++;
+        if (chip_micro_batched(&p.hw, &p.cfg)) micro++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
         if (compare(&rs, &ra)) {
             char d[1024];
@@ -388,8 +391,8 @@ int main(int argc, char **argv)
     }
     printf("analytic vs SystemC: %ld random points, %ld differ; rules bp %ld, f3 %ld, dfa %ld, drtp %ld, llo %ld; "
            "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic; %ld with a "
-           "mapping and per-tile figures, %ld of them with several layers on a tile\n",
+           "mapping and per-tile figures, %ld of them with several layers on a tile; %ld with micro-batches\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
-           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi);
+           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi, micro);
     return bad ? 1 : 0;
 }

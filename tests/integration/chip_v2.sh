@@ -202,6 +202,23 @@ done
 run t10_id_one D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
     --set dataset.train_limit=12 --set training.epochs=2 --set "hardware.mapping.layers_per_tile=[3]"
 
+# ---- 11. micro-batches under weight_stationary (GPipe) ------------------------------------------
+# C at batch 8 (Adam), micro-batches of 3 (3, 3, 2) and 4 (4, 4); 20 samples: two batches and a
+# short one of 4 (micro-batches 3, 1 and 4); with a mapping too; and bit-identity with the plain trainer
+for M in 3 4; do
+  run "t11_mb$M" C.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
+      --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
+      --set hardware.pipeline.micro_batch=$M
+done
+run t11_mb0 C.yaml --set "training.compare=[bp, f3]" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20
+run t11_mbmap C.yaml --set "training.compare=[bp, dfa, f3]" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
+    --set hardware.pipeline.micro_batch=3 "${MAP2[@]}"
+run t11_id D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
+    --set dataset.train_limit=12 --set training.epochs=2 --set hardware.tile.dataflow=weight_stationary \
+    --set hardware.pipeline.micro_batch=1
+
 # DFA without hidden layers: no hidden tile to broadcast to (issue 17, D1: it killed both engines)
 run t9_dfa0 D.yaml --set "network.hidden=[]" --set "training.compare=[dfa, bp]" --set dataset.train_limit=4
 run t9_dfa0_plain Dplain.yaml --set "network.hidden=[]" --set "training.compare=[dfa]" --set dataset.train_limit=4
@@ -578,6 +595,33 @@ for a in ('f3', 'dfa', 'drtp'):
             if int(t[i]['rom_read_bytes']) != 2 * per: bad.append(f'int8 {a} tile {i + 1}: rom bytes {t[i][\"rom_read_bytes\"]}, wanted {2 * per}')
         bad += S.check('out/t9_int8/' + a, S.Hw(rom='int8', rom_bpc=2), net, 2, 'int8 ROM at 2 bytes/cycle')
 S.report(bad)" "feedback: LFSR values or ROM bytes per sample off"
+
+# ---- 11. checks: micro-batches ------------------------------------------------------------------
+check "
+bad = []
+w = $SHAPES['C']
+for M in (3, 4):
+    for a in ('bp', 'f3', 'dfa', 'drtp', 'llo'):
+        bad += S.check(f'out/t11_mb{M}/' + a, S.Hw(dataflow='weight_stationary', mb=M), S.Net(w, a, 8, 'adam'), 20,
+                       f'micro-batches of {M}')
+tiles = [dict(P=32, banks=8, reg_kib=256, sram_kib=4096), dict(P=8, banks=2, reg_kib=64, sram_kib=2048)]
+for a in ('bp', 'dfa', 'f3'):
+    bad += S.check('out/t11_mbmap/' + a, S.Hw(dataflow='weight_stationary', mb=3, lpt=[2, 3], tiles=tiles),
+                   S.Net(w, a, 8, 'adam'), 20, 'micro-batches of 3 on a mapping')
+# GPipe: BP's waves overlap, so BP's chain is faster with micro-batches than without
+h0, h1 = S.hardware('out/t11_mb0/bp'), S.hardware('out/t11_mb4/bp')
+if not h1['cycles'] < h0['cycles']: bad.append(f'bp: {h1[\"cycles\"]} cycles with micro-batches of 4, {h0[\"cycles\"]} without')
+S.report(bad)" "micro-batches: tiles, schedule or accumulator traffic differ from the cost table"
+for a in bp f3 dfa drtp llo; do
+  check "
+import json
+p = json.load(open('out/t2_plain_b4/$a/run.json')); c = json.load(open('out/t11_id/$a/run.json'))
+assert p['weights_sha256'] == c['weights_sha256'], 'weights'
+assert p['ledger'] == c['ledger'], 'ledger'
+" "$a with micro-batches of 1: weights or ledger differ from the plain trainer"
+done
+expect 2 "micro_batch 2 splits a weight_stationary tile's batch.*output_stationary" -- "$f3sim" check D.yaml \
+    --set hardware.pipeline.micro_batch=2
 
 # ---- 10. checks: the mapping ---------------------------------------------------------------
 check "

@@ -42,6 +42,7 @@ class Hw:
         self.es_bpv = k.get("es_bpv", 4)
         self.dram_bpc = k.get("dram_bpc", 16)
         self.dram_lat = k.get("dram_lat", 100)
+        self.mb = k.get("mb", 0)                               # hardware.pipeline.micro_batch
         self.clock_mhz = k.get("clock_mhz", 1000)
         # energy and area figures of the base scenario (explicit, not the tables')
         for key, v in FIG.items():
@@ -50,6 +51,12 @@ class Hw:
         # and per-tile figures (hardware.tiles: dicts of P, sram_kib, banks, reg_kib)
         self.lpt = k.get("lpt")
         self.tiles = k.get("tiles")
+
+    def chunks(self, b):
+        """The micro-batches of a batch of b (weight_stationary with
+        micro_batch M < b: M, M, …, the rest; else the batch itself)."""
+        M = self.mb if self.dataflow == "weight_stationary" and 0 < self.mb < b else b
+        return [min(M, b - c) for c in range(0, b, M)]
 
     def n_tiles(self, net):
         return len(self.lpt) if self.lpt else (len(self.tiles) if self.tiles else net.K)
@@ -204,10 +211,13 @@ def tile_steps(hw, net, i, b):
         if fl["trains"]:
             s["dz"] = (1, z(compute=b * F, w=V * n_out * b if fl["stash"] else 0,
                             r=2 * V * n_out * b if fl["stash"] else 0))
-            s["gradient"] = (1, z(compute=b * F * n_in, r=(V * p + V * n_in * b * N) if two_pass else 0,
-                                  reg=2 * V * n_in * n_out * b))
+            # micro-batches (M < the scenario's batch): the batch's gradient waits in SRAM
+            # between them, read and written by each walk, read once by the update
+            mb = 0 < hw.mb < net.batch
+            s["gradient"] = (1, z(compute=b * F * n_in, r=((V * p + V * n_in * b * N) if two_pass else 0) + (V * p if mb else 0),
+                                  w=V * p if mb else 0, reg=2 * V * n_in * n_out * b))
             s["apply"] = (1, z(compute=ceil(p / P) * u, w=V * p + (2 * V * p if adam else 0),
-                               r=2 * V * p if adam else 0))
+                               r=(2 * V * p if adam else 0) + (V * p if mb else 0)))
         if fl["backprop"]:
             s["backprop"] = (1, z(compute=b * ceil(n_in / P) * n_out, r=V * n_in * b * N, w=V * n_in * b * N,
                                   reg=V * n_in * n_out * b))
@@ -236,7 +246,11 @@ def tile_totals(hw, net, i, n, epochs=1):
     (everything in SRAM)."""
     tot = dict(busy=0, reg=0, r=0, w=0, rom=0, lfsr=0, tr=0)
     for b in batches(net, n):
-        for reps, c in tile_steps(hw, net, i, b).values():
+        # the steps of each micro-batch, the update once per batch
+        runs = [(name, rc) for m in hw.chunks(b) for name, rc in tile_steps(hw, net, i, m).items() if name != "apply"]
+        if "apply" in tile_steps(hw, net, i, b):
+            runs.append(("apply", tile_steps(hw, net, i, b)["apply"]))
+        for name, (reps, c) in runs:
             tot["busy"] += epochs * reps * step_cycles(hw, c)
             for k in ("reg", "r", "w", "rom", "lfsr", "tr"):
                 tot[k] += epochs * reps * c[k]
@@ -359,10 +373,14 @@ class Chain:
                         out[j] = t                   # h_i(k) goes on after its forward step
                         free[k] = t + T(i, "feedback") + T(i, "dz") + T(i, "gradient")
                 else:
-                    t = wait(k, "input", max(ready)) + T(i, "forward") + T(i, "activation")
-                    t += T(i, "feedback") + T(i, "dz") + T(i, "gradient")   # one pass: h_i is out at its end
-                    out = [t] * b
-                    free[k] = t
+                    c0 = 0
+                    for m in hw.chunks(b):               # each micro-batch (or the batch) in one pass
+                        Tm = lambda name: step_time(hw.view(k), net, i, m, name)
+                        t = wait(k, "input", max(ready[c0:c0 + m])) + Tm("forward") + Tm("activation")
+                        t += Tm("feedback") + Tm("dz") + Tm("gradient")   # one pass: h_i is out at its end
+                        out[c0:c0 + m] = [t] * m
+                        free[k] = t
+                        c0 += m
                 free[k] += T(i, "apply")
                 self.end = max(self.end, free[k])
                 if i + 1 < K:
@@ -377,8 +395,12 @@ class Chain:
                     free[k] = wait(k, "input", ready[j]) + T(i, "forward") + T(i, "activation")
                     o.append(free[k])
             else:
-                free[k] = wait(k, "input", max(ready)) + T(i, "forward") + T(i, "activation")
-                o = [free[k]] * b
+                o, c0 = [0] * b, 0
+                for m in hw.chunks(b):
+                    Tm = lambda name: step_time(hw.view(k), net, i, m, name)
+                    free[k] = wait(k, "input", max(ready[c0:c0 + m])) + Tm("forward") + Tm("activation")
+                    o[c0:c0 + m] = [free[k]] * m
+                    c0 += m
             out[i] = o
             if i + 1 < K:
                 ready = self.fwd[k].send(o, forward_bytes(net, i, hw.es_bpv)) if last_of(i) else o
@@ -397,10 +419,14 @@ class Chain:
                     down.append(t)
                     free[k] = t + T(i, "gradient")
             else:
-                t = wait(k, "down", max(back)) + T(i, "feedback") + T(i, "dz")
-                e_ready = [t] * b
-                free[k] = t + T(i, "gradient") + T(i, "backprop")
-                down = [free[k]] * b
+                e_ready, down, c0 = [0] * b, [0] * b, 0
+                for m in hw.chunks(b):
+                    Tm = lambda name: step_time(hw.view(k), net, i, m, name)
+                    t = wait(k, "down", max(back[c0:c0 + m])) + Tm("feedback") + Tm("dz")
+                    e_ready[c0:c0 + m] = [t] * m
+                    free[k] = t + Tm("gradient") + Tm("backprop")   # one blocked pass: δ at its end
+                    down[c0:c0 + m] = [free[k]] * m
+                    c0 += m
             free[k] += T(i, "apply")
             self.end = max(self.end, free[k])
             if net.alg == "bp" and i > 0:
@@ -479,7 +505,8 @@ def needs(hw, net, i):
     stash = V * b * (n_in + n_out) if fl["stash"] else 0
     if hw.dataflow == "weight_stationary":
         buf = V * b * (n_in + n_out) + (V * b * 2 * n_out if fl["stash"] else 0) + (V * b * n_in if fl["backprop"] else 0)
-        return dict(weights=V * p, optstate=2 * V * p if adam else 0, accum=0, buffers=buf, stash=stash)
+        acc = V * p if 0 < hw.mb < net.batch and fl["trains"] else 0     # micro-batches: the gradient in SRAM
+        return dict(weights=V * p, optstate=2 * V * p if adam else 0, accum=acc, buffers=buf, stash=stash)
     # output_stationary, fused: b, δb (and Adam's m_b, v_b) live in registers
     nw = n_in * n_out
     acc = V * nw if fl["trains"] and batched else 0
