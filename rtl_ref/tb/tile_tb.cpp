@@ -26,9 +26,20 @@
 // exact sums, and W and b after the apply against model/'s step on the
 // whole batch (f3_layer_gradient with b = batch, f3_layer_update).
 //
-// usage: f3_tile_tb [--cases N] [--seed S]   (1000, 1); exit 0 only when
-// there are no mismatches and every step of every case is within 2 % of
-// the table.
+// --delta-order N runs only BP's δ timing (issue 17): N BP output tiles
+// (tile 2 of a two-tile BP chain), P ∈ {1, 4, 16}, random shapes, 1–3
+// samples each, δ out never stalled.  For every sample it takes the cycle
+// at which the δz step starts, the last δ-in word, the first and last δ
+// word out and the gradient step's start and end, and compares them with
+// the schedule that bp_order (the chip's order: δz, backprop — δ released
+// at its end — gradient) and chip_tile_cycles() give; the steps must run
+// in that order, and the first δ word must leave no later than the
+// gradient step starts.  Values are checked as in the random cases.
+//
+// usage: f3_tile_tb [--cases N] [--seed S] [--vectors FILE N]
+//                   [--delta-order N]   (1000, 1); exit 0 only when there
+// are no mismatches and every step (and δ event) of every case is within
+// 2 % of the table.
 #include <algorithm>
 #include <cinttypes>
 #include <cstring>
@@ -140,15 +151,40 @@ struct Case {
     bool fused = false; // F³ hidden tile, fused dataflow: batch 1, the flush after the last sample
     bool stream = false; // back to back, no stalls: the issue interval (only y, δ out and the end compared)
     bool infer = false;  // i_train 0 (F³ tiles): forward and activation only, W and b untouched
+    bool dtime = false;  // BP tile: when δ leaves for the tile below, against the table (δ out never stalled)
 };
 
 struct Stats {
     uint64_t cases = 0, values = 0, mismatches = 0;
     double max_dev[4][NSTEP] = {{0}}; // per P (1, 4, 16, 64) and step (0: the issue interval), relative deviation from the table
     uint64_t cycles = 0;
+    // δ timing (--delta-order): samples checked, failures, and the largest
+    // |measured − table| of each latency [cycles] (0 first δ word − δz start,
+    // 1 last δ word − δz start, 2 first δ word − last δ-in word, 3 gradient
+    // start − δz start, 4 gradient end − δz start)
+    uint64_t dt_samples = 0, dt_fail = 0;
+    int64_t dt_dev[5] = {0};
 };
 
 int p_index(int P_log) { return P_log / 2; }
+
+// BP's steps after its δ input is in, in the order the chip runs them
+// (sim/chip/tile.cpp, analytic.c, tests/integration/lib/chip_spec.py:
+// output_stationary, per sample): δz, then the backprop step δ_{i−1} =
+// W_iᵀ δz_i from the old W — δ is released to the tile below at its end —
+// then the gradient step.  --delta-order checks the RTL against the
+// schedule this order and chip_tile_cycles() give.
+const int bp_order[3] = {4 /* δz */, 6 /* backprop */, 5 /* gradient */};
+
+// the cycles (t.total before the rising edge) at which one sample's events
+// happen on the RTL: a step's first cycle (o_step turns to it), the
+// gradient step's end (the first cycle after it), the last δ-in word and
+// the first and last δ-out word taken (valid and ready)
+struct DTime {
+    int64_t start[NSTEP];
+    int64_t grad_end = -1, ein = -1, d_first = -1, d_last = -1;
+    DTime() { std::fill(start, start + NSTEP, (int64_t)-1); }
+};
 
 // compare one value; print the first few differences
 bool same(Stats &st, const char *what, size_t i, double rtl, double ref)
@@ -321,11 +357,14 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
     //      which each forward step starts --------------------------------------
     std::vector<std::vector<int64_t>> y_rtl(N), d_rtl(N);
     std::vector<uint64_t> fwd_start;
+    std::vector<DTime> dt(N);
     const size_t e_need = !train ? 0 : bp ? no : cs.kind == 0 ? 1 : C;
     auto drive = [&](size_t s0, size_t s1, bool stalls) {
         size_t hs = s0 * ni, es = s0, ek = 0, ys = s0, ds = s0;
         uint64_t guard = 0;
         unsigned prev_step = m->o_step;
+        size_t nstart[NSTEP]; // per step: the sample whose step starts next
+        std::fill(nstart, nstart + NSTEP, s0);
         for (;;) {
             const size_t hsn = hs / ni;
             m->i_h_valid = hsn < s1 && (!stalls || rng.coin(80));
@@ -340,7 +379,7 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
             else
                 m->i_e_data = (uint32_t)E.raw(E.code(xe.e[ek < C ? ek : 0])), m->i_e_idx = ek;
             m->i_y_ready = !stalls || rng.coin(85);
-            m->i_d_ready = !stalls || rng.coin(85);
+            m->i_d_ready = cs.dtime || !stalls || rng.coin(85); // δ timing: the tile below takes a word per cycle
             m->eval();
             bool hf = m->i_h_valid && m->o_h_ready, ef = m->i_e_valid && m->o_e_ready;
             bool yf = m->o_y_valid && m->i_y_ready, df = m->o_d_valid && m->i_d_ready;
@@ -348,11 +387,18 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                 y_rtl[ys].push_back(A.sx(m->o_y_data));
                 if (y_rtl[ys].size() == no) ys++;
             }
+            const int64_t now = (int64_t)t.total;
             if (df) {
+                if (d_rtl[ds].empty()) dt[ds].d_first = now;
+                if (d_rtl[ds].size() + 1 == ni) dt[ds].d_last = now;
                 d_rtl[ds].push_back(E.sx(m->o_d_data));
                 if (d_rtl[ds].size() == ni) ds++;
             }
             if (m->o_step == 1 && prev_step != 1) fwd_start.push_back(t.total);
+            const unsigned sx = m->o_step & 7;
+            if (sx != prev_step && sx != 0 && nstart[sx] < s1) dt[nstart[sx]++].start[sx] = now;
+            if (sx == 5 && nstart[5] > s0) dt[nstart[5] - 1].grad_end = now + 1;
+            if (ef && ek + 1 == e_need && es < s1) dt[es].ein = now;
             prev_step = m->o_step;
             t.tick();
             hs += hf;
@@ -514,6 +560,72 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
                             P, ni, no, fused ? "fused, sample" : "batch", fused ? sn + 1 : B, step_name[sx], cyc[sx],
                             want, 100 * dev);
         }
+        // ---- δ timing (BP tile, --delta-order): when δ leaves for the tile
+        //      below, and when the gradient step runs, against the schedule of
+        //      bp_order with the table's step lengths from the δz step's start
+        //      (the tile's ports: one word per cycle; the δz step issues two
+        //      cycles after the last δ-in word is taken) ---------------------------
+        if (cs.dtime) {
+            const DTime &d = dt[sn];
+            int64_t at[NSTEP], tt = d.start[4];
+            std::fill(at, at + NSTEP, (int64_t)-1);
+            int64_t release = -1;
+            for (int sx : bp_order) {
+                at[sx] = tt;
+                tt += (int64_t)tab_c[sx];
+                if (sx == 6) release = tt; // δ leaves at the end of the backprop step
+            }
+            const int64_t got[5] = {d.d_first - d.start[4], d.d_last - d.start[4], d.d_first - d.ein,
+                                    d.start[5] - d.start[4], d.grad_end - d.start[4]};
+            // (the δz step waits for δ in: the last word is taken at the end of
+            // cycle c, the word count shows it in c + 1, δz issues in c + 2)
+            const int64_t want[5] = {release - at[4], release + (int64_t)ni - 1 - at[4], 2 + release - at[4],
+                                     at[5] - at[4], at[5] + (int64_t)tab_c[5] - at[4]};
+            const char *const what[5] = {"first delta word - dz start", "last delta word - dz start",
+                                         "first delta word - last delta-in word", "gradient start - dz start",
+                                         "gradient end - dz start"};
+            const bool missing = d.start[4] < 0 || d.start[5] < 0 || d.start[6] < 0 || d.ein < 0 || d.d_first < 0 ||
+                       d.d_last < 0 || d.grad_end < 0;
+            bool bad = missing;
+            if (missing)
+                std::fprintf(stderr, "delta timing: P %u, %zu -> %zu, sample %zu: a step or a delta word was not seen\n",
+                             P, ni, no, sn + 1);
+            for (int q = 0; q < 5 && !missing; q++) {
+                const int64_t dev = got[q] - want[q];
+                st.dt_dev[q] = std::max(st.dt_dev[q], dev < 0 ? -dev : dev);
+                if (std::fabs((double)dev) > 0.02 * (double)want[q]) {
+                    bad = true;
+                    std::fprintf(stderr, "delta timing: P %u, %zu -> %zu, sample %zu: %s: rtl %" PRId64
+                                 " cycles, table %" PRId64 "\n", P, ni, no, sn + 1, what[q], got[q], want[q]);
+                }
+            }
+            // the steps in bp_order's order on the RTL too, and δ released no
+            // later than the gradient step starts (it does not wait for it)
+            for (int q = 0; q + 1 < 3 && !missing; q++)
+                if (d.start[bp_order[q]] >= d.start[bp_order[q + 1]]) {
+                    bad = true;
+                    std::fprintf(stderr, "delta timing: P %u, %zu -> %zu, sample %zu: %s starts at %" PRId64
+                                 ", %s at %" PRId64 " (expected in that order)\n", P, ni, no, sn + 1,
+                                 step_name[bp_order[q]], d.start[bp_order[q]], step_name[bp_order[q + 1]],
+                                 d.start[bp_order[q + 1]]);
+                }
+            if (!missing && d.d_first > d.start[5]) {
+                bad = true;
+                std::fprintf(stderr, "delta timing: P %u, %zu -> %zu, sample %zu: the first delta word leaves at %"
+                             PRId64 ", after the gradient step starts (%" PRId64 ")\n", P, ni, no, sn + 1,
+                             d.d_first, d.start[5]);
+            }
+            st.dt_samples++;
+            st.dt_fail += bad;
+            if (verbose)
+                std::printf("  P %2u, %3zu -> %2zu, sample %zu: dz %" PRIu64 ", backprop %" PRIu64 ", gradient %" PRIu64
+                            " (table); rtl from the dz start: delta words %" PRId64 " ... %" PRId64
+                            " (table %" PRId64 " ... %" PRId64 "), gradient %" PRId64 " ... %" PRId64
+                            " (table %" PRId64 " ... %" PRId64 "); from the last delta-in word: %" PRId64
+                            " (table %" PRId64 ")%s\n",
+                            P, ni, no, sn + 1, tab_c[4], tab_c[6], tab_c[5], got[0], got[1], want[0], want[1], got[3],
+                            got[4], want[3], want[4], got[2], want[2], bad ? "  FAIL" : "");
+        }
         if (vec && N == 1 && !batched && !fused && st.mismatches == before) {
             // stimulus: shapes, modes, lr, W, b, B, table, h, e; then what the
             // tile gave (and model/ confirmed): y, W', b', δ out
@@ -587,18 +699,19 @@ int run_case(Tile &t, const Door &door, const Case &cs, Rng &rng, Stats &st, boo
 
 int main(int argc, char **argv)
 {
-    size_t cases = 1000, vcases = 0;
+    size_t cases = 1000, vcases = 0, dcases = 0;
     uint64_t seed = 1;
     const char *vpath = nullptr;
     for (int i = 1; i < argc; i++) {
         if (!std::strcmp(argv[i], "--cases") && i + 1 < argc) cases = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--delta-order") && i + 1 < argc) dcases = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--vectors") && i + 2 < argc) {
             vpath = argv[++i];
             vcases = std::strtoull(argv[++i], nullptr, 10);
         }
         else {
-            std::fprintf(stderr, "usage: %s [--cases N] [--seed S] [--vectors FILE N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--cases N] [--seed S] [--vectors FILE N] [--delta-order N]\n", argv[0]);
             return 2;
         }
     }
@@ -608,6 +721,53 @@ int main(int argc, char **argv)
     const f3_activation acts[4] = {F3_ACT_TANH, F3_ACT_SIGMOID, F3_ACT_RELU, F3_ACT_IDENTITY};
     const double lrs[4] = {0.01, 0.05, 0.003, 0.125};
     int rc = 0;
+
+    // --delta-order N: only BP's δ timing, on N BP output tiles (tile 2 of
+    // a two-tile BP chain: δ in from the loss, δ out to tile 1), P ∈ {1, 4,
+    // 16} in turn, the first three of edge shapes, then random n_in 1–128
+    // and n_out 1–64 (1–16 at P = 1), 1–3 samples each, random stalls on the
+    // h, e and y streams, none on δ out; values bit for bit as in the random
+    // cases, and every step against the table
+    if (dcases) {
+        Stats dst;
+        std::printf("BP delta timing: when delta leaves for the tile below, against chip_tile_cycles() in the order");
+        for (int q = 0; q < 3; q++)
+            std::printf("%s %s%s", q ? "," : "", step_name[bp_order[q]], bp_order[q] == 6 ? " (delta released)" : "");
+        std::printf("\n");
+        for (size_t i = 0; i < dcases; i++) {
+            Case cs;
+            cs.P_log = 2 * (int)(i % 3);
+            cs.kind = 2;
+            cs.dtime = true;
+            const size_t edge[3][2] = {{1, 1}, {TB_NI_MAX - 3, 10}, {TB_NI_MAX, TB_NO_MAX}};
+            cs.n_in = i < 3 ? edge[i][0] : (size_t)rng.range(1, 128);
+            cs.n_out = i < 3 ? edge[i][1] : (size_t)rng.range(1, cs.P_log == 0 ? 16 : TB_NO_MAX);
+            cs.C = cs.n_out;
+            cs.act = rng.coin(50) ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
+            cs.below_act = acts[rng.range(0, 2)];
+            cs.lr = lrs[rng.range(0, 3)];
+            cs.wide = rng.coin(30);
+            cs.samples = (size_t)rng.range(1, 3);
+            if (run_case(t, door, cs, rng, dst, true, false)) rc = 1;
+        }
+        std::printf("BP delta timing: %" PRIu64 " cases, %" PRIu64 " samples, %" PRIu64 " values compared, %" PRIu64
+                    " mismatches, %" PRIu64 " cycles simulated; %" PRIu64 " samples off the table's delta timing\n",
+                    dst.cases, dst.dt_samples, dst.values, dst.mismatches, dst.cycles, dst.dt_fail);
+        std::printf("largest |rtl - table| [cycles]: first delta word %" PRId64 ", last delta word %" PRId64
+                    " (from the dz start), first delta word from the last delta-in word %" PRId64
+                    ", gradient start %" PRId64 " and end %" PRId64 " (from the dz start)\n", dst.dt_dev[0],
+                    dst.dt_dev[1], dst.dt_dev[2], dst.dt_dev[3], dst.dt_dev[4]);
+        for (int p = 0; p < 3; p++)
+            for (int s = 1; s < NSTEP; s++)
+                if (dst.max_dev[p][s] > 0.02) {
+                    std::fprintf(stderr, "FAIL: P %u, %s: %.2f %% from the table (limit 2 %%)\n", 1u << (2 * p),
+                                 step_name[s], 100 * dst.max_dev[p][s]);
+                    rc = 1;
+                }
+        if (dst.mismatches || dst.dt_fail || dst.dt_samples == 0) rc = 1;
+        std::printf(rc ? "FAIL\n" : "PASS: f3_tile_tb --delta-order finished\n");
+        return rc;
+    }
 
     // 1. the cycle set: P ∈ {1, 4, 16, 64}, n_out leaving lanes idle, every kind
     Stats cyc_st;
