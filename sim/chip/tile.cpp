@@ -161,17 +161,14 @@ void Tile::run()
                      * buffered, then W is walked once (hidden layers); the
                      * output layer needs all of y for the loss and walks it
                      * twice */
-                    const size_t M = chip_chunk(&m_hw, b);
-                    for (size_t c0 = 0; c0 < b; c0 += M) {
-                        const size_t mb = std::min(M, b - c0);
-                        const tile_cost &tcc = mb == b ? tc : cost(mb)[m_l];
+                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
                         double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
                         t = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
                         if (!hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
                         t = steps(tcc, TC_FEEDBACK, TC_GRADIENT, t);
                         if (hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
                         m_free = t;
-                    }
+                    });
                 }
                 m_free = step(tc, TC_APPLY, m_free);
                 /* numerics: the same layer steps as the plain trainer */
@@ -223,14 +220,11 @@ void Tile::run()
                     m_free = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
                 }
             } else {
-                const size_t M = chip_chunk(&m_hw, b);
-                for (size_t c0 = 0; c0 < b; c0 += M) {
-                    const size_t mb = std::min(M, b - c0);
-                    const tile_cost &tcc = mb == b ? tc : cost(mb)[m_l];
+                chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
                     double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
                     m_free = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
                     std::fill(rout.begin() + c0, rout.begin() + c0 + mb, m_free);
-                }
+                });
             }
             const bool stash = l + 1 < K;
             f3_layer_forward(tr, l, input(l), m_out[m_l][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
@@ -276,17 +270,14 @@ void Tile::run()
                 /* weight_stationary: gradient and backprop are one blocked
                  * pass over W (each block's rows add their part to every
                  * δh_{i−1}); δ is complete when the pass is */
-                const size_t M = chip_chunk(&m_hw, b);
-                for (size_t c0 = 0; c0 < b; c0 += M) {
-                    const size_t mb = std::min(M, b - c0);
-                    const tile_cost &tcc = mb == b ? tc : cost(mb)[m_l];
+                chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
                     auto br = m_back_ready.begin() + c0;
                     double t = wait_until(*std::max_element(br, br + mb), ST_WAIT_DOWNSTREAM);
                     t = steps(tcc, TC_FEEDBACK, TC_DZ, t);
                     std::fill(m_e_ready.begin() + c0, m_e_ready.begin() + c0 + mb, t);
                     m_free = steps(tcc, TC_GRADIENT, TC_BACKPROP, t);
                     std::fill(m_down_ready.begin() + c0, m_down_ready.begin() + c0 + mb, m_free);
-                }
+                });
             }
             m_free = step(tc, TC_APPLY, m_free);
             const float *h_in = input(l);

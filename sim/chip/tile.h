@@ -8,6 +8,7 @@
 #ifndef F3SIM_TILE_H
 #define F3SIM_TILE_H
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -70,6 +71,17 @@ private:
     /* fill m (a message of this tile's rings) and send it over link */
     void send(link_out_if *link, Msg &m, Slot *sl, const float *data, f3_memclass cls, const std::vector<double> &sent,
               double bytes_per_sample);
+    /* weight_stationary: f(c0, m, table) for each micro-batch of m samples
+     * from sample c0 of a batch of b (the batch itself, with tc, when it is
+     * not split) */
+    template <class F> void chunks(size_t b, const tile_cost &tc, F f)
+    {
+        const size_t M = chip_chunk(&m_hw, b);
+        for (size_t c0 = 0; c0 < b; c0 += M) {
+            const size_t m = std::min(M, b - c0);
+            f(c0, m, m == b ? tc : cost(m)[m_l]);
+        }
+    }
     void account(double start, double dur, int state);
     double wait_until(double t, int state);
 };
