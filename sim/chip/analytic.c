@@ -65,17 +65,19 @@ typedef struct {
 typedef struct {
     const chip_config *hw;
     const f3_config *cfg;
-    size_t K, T, R;               /* layers; tiles; slots (T + 2) */
-    size_t tile[F3_MAX_LAYERS];   /* the tile of each layer */
-    size_t first[F3_MAX_LAYERS + 1]; /* each tile's first layer; first[T] = K */
+    size_t K, T, R, U, G;         /* layers; tiles; slots (T + 2); units; stages (chip.h) */
+    size_t tile[F3_MAX_LAYERS];   /* the tile of each unit */
+    size_t layer[F3_MAX_LAYERS];  /* the layer of each unit */
+    size_t gu[F3_MAX_LAYERS + 1]; /* each stage's first unit; gu[G] = U */
+    int par[F3_MAX_LAYERS];       /* a stage's units are the parallel parts of one split layer */
     int f3, stream, per_sample, es_dram, one_hot;
     size_t users;                 /* of the DRAM */
     double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
     double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
     double local, es_rd, es_dram_rd, link_in;    /* clocks */
     /* per tile (only T entries are used, and zeroed, per chip); the link
-     * clocks and bytes are those of the links out of (fwd) and into (bwd)
-     * each tile */
+     * clocks and bytes, per stage, are those of the links out of (fwd) and
+     * into (bwd) each stage; bps_bwd[g]: what stage g sends down */
     double free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], dram[F3_MAX_LAYERS];
     double bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS];
     int uses_dram[F3_MAX_LAYERS];
@@ -85,7 +87,7 @@ typedef struct {
     /* per-batch scratch: per-sample times */
     const batch_table *tabs[5];   /* the tables of every batch and micro-batch size */
     size_t n_tabs;
-    double *a, *c, *d, *e, *g; /* b each */
+    double *a, *c, *d, *e, *g, *po, *pd, *pe; /* b each (po, pd, pe: a part's, before the max over parts) */
     double *outs;          /* K × b */
 } sched;
 
@@ -185,159 +187,184 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     }
     link_send(&s->link_in, s->per_in, hw->forward.latency_cycles, ready, ready, b);
     double through = 0;
-    const size_t T = s->T;
-
+    const size_t G = s->G;
     if (s->stream) {
         /* tile.cpp: F3, DRTP, LLO; a tile runs its layers one after another,
-         * the layer above taking the one below's outputs without a link */
-        for (size_t i = 0; i < K; i++) {
-            const size_t k = s->tile[i];
-            const int hidden = i + 1 < K;
+         * the layer above taking the one below's outputs without a link; the
+         * parts of a split layer each from the same input, on their own
+         * tiles, and h_i is whole when every part's slice is */
+        for (size_t g = 0; g < G; g++) {
+            const size_t u0 = s->gu[g], u1 = s->gu[g + 1];
             double *out = tmp;
-            if (s->per_sample && bt->plain[i]) {
-                /* the same sums, with the clocks in registers */
-                const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[i][TC_FEEDBACK][TC_GRADIENT];
-                double fr = s->free[k], win = s->wait_in[k];
-                for (size_t j = 0; j < b; j++) {
-                    if (ready[j] > fr) {
-                        win += ready[j] - fr;
-                        fr = ready[j];
+            for (size_t u = u0; u < u1; u++) {
+                const size_t k = s->tile[u];
+                const int part = s->par[g] && u > u0;
+                if (!s->par[g]) out = tmp;
+                double *o = part ? s->po : out;
+                if (s->per_sample && bt->plain[u]) {
+                    /* the same sums, with the clocks in registers */
+                    const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[u][TC_FEEDBACK][TC_GRADIENT];
+                    double fr = s->free[k], win = s->wait_in[k];
+                    for (size_t j = 0; j < b; j++) {
+                        if (ready[j] > fr) {
+                            win += ready[j] - fr;
+                            fr = ready[j];
+                        }
+                        double t = fr + A;
+                        o[j] = t;
+                        fr = t + Bs;
                     }
-                    double t = fr + A;
-                    out[j] = t;
-                    fr = t + Bs;
+                    s->free[k] = fr;
+                    s->wait_in[k] = win;
+                } else if (s->per_sample) {
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(s, k, ready[j], &s->wait_in[k]);
+                        t = steps(s, bt, u, TC_FORWARD, TC_ACTIVATION, t);
+                        o[j] = t;
+                        s->free[k] = steps(s, bt, u, TC_FEEDBACK, TC_GRADIENT, t);
+                    }
+                } else {
+                    /* weight_stationary: the batch, or each micro-batch */
+                    const size_t M = chip_chunk(hw, b);
+                    for (size_t c0 = 0; c0 < b; c0 += M) {
+                        const size_t m = M < b - c0 ? M : b - c0;
+                        const batch_table *ct = m == b ? bt : table_of(s, m);
+                        double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
+                        t = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
+                        t = steps(s, ct, u, TC_FEEDBACK, TC_GRADIENT, t);
+                        for (size_t j = c0; j < c0 + m; j++) o[j] = t;
+                        s->free[k] = t;
+                    }
                 }
-                s->free[k] = fr;
-                s->wait_in[k] = win;
-            } else if (s->per_sample) {
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, k, ready[j], &s->wait_in[k]);
-                    t = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
-                    out[j] = t;
-                    s->free[k] = steps(s, bt, i, TC_FEEDBACK, TC_GRADIENT, t);
+                s->free[k] = step(s, bt, u, TC_APPLY, s->free[k]);
+                if (part)
+                    for (size_t j = 0; j < b; j++) out[j] = dmax(out[j], o[j]);
+                if (!s->par[g] && u + 1 < u1) {
+                    double *x = ready; /* the next layer is on this tile */
+                    ready = out;
+                    tmp = x;
                 }
-            } else {
-                /* weight_stationary: the batch, or each micro-batch */
-                const size_t M = chip_chunk(hw, b);
-                for (size_t c0 = 0; c0 < b; c0 += M) {
-                    const size_t m = M < b - c0 ? M : b - c0;
-                    const batch_table *ct = m == b ? bt : table_of(s, m);
-                    double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
-                    t = steps(s, ct, i, TC_FORWARD, TC_ACTIVATION, t);
-                    t = steps(s, ct, i, TC_FEEDBACK, TC_GRADIENT, t);
-                    for (size_t j = c0; j < c0 + m; j++) out[j] = t;
-                    s->free[k] = t;
-                }
+                if (s->par[g] || u + 1 == u1) through = dmax(through, s->free[k]);
             }
-            s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
-            if (hidden && s->first[k + 1] == i + 1) {
-                link_send(&s->fwd[k], s->per_fwd[k], hw->forward.latency_cycles, out, ready, b);
-            } else if (hidden) {
-                double *x = ready; /* the next layer is on this tile */
-                ready = out;
-                tmp = x;
-            }
-            if (s->first[k + 1] == i + 1) through = dmax(through, s->free[k]);
+            if (g + 1 < G) link_send(&s->fwd[g], s->per_fwd[g], hw->forward.latency_cycles, out, ready, b);
         }
     } else {
         /* tile.cpp: BP and DFA — forward through the chain, then back */
-        for (size_t i = 0; i < K; i++) {
-            const size_t k = s->tile[i];
-            double *out = s->outs + i * b;
-            if (s->per_sample && bt->plain[i]) {
-                const double A = bt->seg[i][TC_FORWARD][TC_ACTIVATION];
-                double fr = s->free[k], win = s->wait_in[k];
-                for (size_t j = 0; j < b; j++) {
-                    if (ready[j] > fr) {
-                        win += ready[j] - fr;
-                        fr = ready[j];
+        for (size_t g = 0; g < G; g++) {
+            const size_t u0 = s->gu[g], u1 = s->gu[g + 1];
+            for (size_t u = u0; u < u1; u++) {
+                const size_t k = s->tile[u], i = s->layer[u];
+                const int part = s->par[g] && u > u0;
+                double *out = s->outs + i * b, *o = part ? s->po : out;
+                if (s->per_sample && bt->plain[u]) {
+                    const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION];
+                    double fr = s->free[k], win = s->wait_in[k];
+                    for (size_t j = 0; j < b; j++) {
+                        if (ready[j] > fr) {
+                            win += ready[j] - fr;
+                            fr = ready[j];
+                        }
+                        fr = o[j] = fr + A;
                     }
-                    fr = out[j] = fr + A;
+                    s->free[k] = fr;
+                    s->wait_in[k] = win;
+                } else if (s->per_sample) {
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(s, k, ready[j], &s->wait_in[k]);
+                        s->free[k] = o[j] = steps(s, bt, u, TC_FORWARD, TC_ACTIVATION, t);
+                    }
+                } else {
+                    const size_t M = chip_chunk(hw, b);
+                    for (size_t c0 = 0; c0 < b; c0 += M) {
+                        const size_t m = M < b - c0 ? M : b - c0;
+                        const batch_table *ct = m == b ? bt : table_of(s, m);
+                        double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
+                        s->free[k] = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
+                        for (size_t j = c0; j < c0 + m; j++) o[j] = s->free[k];
+                    }
                 }
-                s->free[k] = fr;
-                s->wait_in[k] = win;
-            } else if (s->per_sample) {
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, k, ready[j], &s->wait_in[k]);
-                    s->free[k] = out[j] = steps(s, bt, i, TC_FORWARD, TC_ACTIVATION, t);
+                if (part)
+                    for (size_t j = 0; j < b; j++) out[j] = dmax(out[j], o[j]);
+                if (i + 1 < K && (s->par[g] ? u + 1 == u1 : 1)) {
+                    if (u + 1 == u1)
+                        link_send(&s->fwd[g], s->per_fwd[g], hw->forward.latency_cycles, out, ready, b);
+                    else
+                        memcpy(ready, out, b * sizeof *ready); /* the next layer is on this tile */
                 }
-            } else {
-                const size_t M = chip_chunk(hw, b);
-                for (size_t c0 = 0; c0 < b; c0 += M) {
-                    const size_t m = M < b - c0 ? M : b - c0;
-                    const batch_table *ct = m == b ? bt : table_of(s, m);
-                    double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
-                    s->free[k] = steps(s, ct, i, TC_FORWARD, TC_ACTIVATION, t);
-                    for (size_t j = c0; j < c0 + m; j++) out[j] = s->free[k];
-                }
-            }
-            if (i + 1 < K) {
-                if (s->first[k + 1] == i + 1)
-                    link_send(&s->fwd[k], s->per_fwd[k], hw->forward.latency_cycles, out, ready, b);
-                else
-                    memcpy(ready, out, b * sizeof *ready); /* the next layer is on this tile */
             }
         }
         const int dfa = s->cfg->algorithm == F3_ALG_DFA;
-        const size_t kout = T - 1;             /* the tile of the output layer */
         double *back = s->outs + (K - 1) * b; /* the output layer: its loss at once */
         double *down = s->c, *e_ready = s->d, *bc = s->e, *eo = s->g;
-        for (size_t ii = K; ii-- > 0;) {
-            const size_t i = ii, k = s->tile[i];
-            if (i + 1 < K && dfa) back = k == kout ? eo : bc; /* e: on this tile, or broadcast */
-            if (s->per_sample && bt->plain[i]) {
-                const double A = bt->seg[i][TC_FEEDBACK][TC_DZ], Bp = bt->seg[i][TC_BACKPROP][TC_BACKPROP],
-                             G = bt->seg[i][TC_GRADIENT][TC_GRADIENT];
-                double fr = s->free[k], wd = s->wait_down[k];
-                for (size_t j = 0; j < b; j++) {
-                    if (back[j] > fr) {
-                        wd += back[j] - fr;
-                        fr = back[j];
+        for (size_t gg = G; gg-- > 0;) {
+            const size_t g = gg, u0 = s->gu[g], u1 = s->gu[g + 1];
+            for (size_t uu = u1; uu-- > u0;) {
+                /* a split layer's parts in order, all from the same δ; a
+                 * tile's layers from the top */
+                const size_t u = s->par[g] ? u0 + (u1 - 1 - uu) : uu, k = s->tile[u], i = s->layer[u];
+                const int part = s->par[g] && u > u0;
+                double *dn = part ? s->pd : down, *er = part ? s->pe : e_ready;
+                if (i + 1 < K && dfa) back = g == G - 1 ? eo : bc; /* e: on this tile, or broadcast */
+                if (s->per_sample && bt->plain[u]) {
+                    const double A = bt->seg[u][TC_FEEDBACK][TC_DZ], Bp = bt->seg[u][TC_BACKPROP][TC_BACKPROP],
+                                 Gr = bt->seg[u][TC_GRADIENT][TC_GRADIENT];
+                    double fr = s->free[k], wd = s->wait_down[k];
+                    for (size_t j = 0; j < b; j++) {
+                        if (back[j] > fr) {
+                            wd += back[j] - fr;
+                            fr = back[j];
+                        }
+                        double t = fr + A;
+                        er[j] = t;
+                        dn[j] = t = t + Bp;
+                        fr = t + Gr;
                     }
-                    double t = fr + A;
-                    e_ready[j] = t;
-                    down[j] = t = t + Bp;
-                    fr = t + G;
+                    s->free[k] = fr;
+                    s->wait_down[k] = wd;
+                } else if (s->per_sample) {
+                    /* δ from the old W first, then the gradient (tile.cpp) */
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(s, k, back[j], &s->wait_down[k]);
+                        t = steps(s, bt, u, TC_FEEDBACK, TC_DZ, t);
+                        er[j] = t;
+                        dn[j] = t = step(s, bt, u, TC_BACKPROP, t);
+                        s->free[k] = step(s, bt, u, TC_GRADIENT, t);
+                    }
+                } else {
+                    const size_t M = chip_chunk(hw, b);
+                    for (size_t c0 = 0; c0 < b; c0 += M) {
+                        const size_t m = M < b - c0 ? M : b - c0;
+                        const batch_table *ct = m == b ? bt : table_of(s, m);
+                        double t = wait_until(s, k, vmax(back + c0, m), &s->wait_down[k]);
+                        t = steps(s, ct, u, TC_FEEDBACK, TC_DZ, t);
+                        for (size_t j = c0; j < c0 + m; j++) er[j] = t;
+                        s->free[k] = steps(s, ct, u, TC_GRADIENT, TC_BACKPROP, t);
+                        for (size_t j = c0; j < c0 + m; j++) dn[j] = s->free[k];
+                    }
                 }
-                s->free[k] = fr;
-                s->wait_down[k] = wd;
-            } else if (s->per_sample) {
-                /* δ from the old W first, then the gradient (tile.cpp) */
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(s, k, back[j], &s->wait_down[k]);
-                    t = steps(s, bt, i, TC_FEEDBACK, TC_DZ, t);
-                    e_ready[j] = t;
-                    down[j] = t = step(s, bt, i, TC_BACKPROP, t);
-                    s->free[k] = step(s, bt, i, TC_GRADIENT, t);
+                s->free[k] = step(s, bt, u, TC_APPLY, s->free[k]);
+                if (part)
+                    for (size_t j = 0; j < b; j++) {
+                        down[j] = dmax(down[j], dn[j]);
+                        e_ready[j] = dmax(e_ready[j], er[j]);
+                    }
+                if (s->par[g] || u == u0) through = dmax(through, s->free[k]);
+                if (s->par[g] && uu != u0) continue; /* the parts' δ leaves when the last part is through */
+                if (!dfa && i > 0) {
+                    /* δ for the layer below, into a buffer that layer reads next:
+                     * over the backward link from the stage's first layer, else
+                     * on the tile */
+                    double *nb = s->outs + i * b;
+                    if (s->par[g] || u == u0)
+                        link_send(&s->bwd[g - 1], s->per_bwd[g], hw->backward.latency_cycles, down, nb, b);
+                    else
+                        memcpy(nb, down, b * sizeof *nb);
+                    back = nb;
                 }
-            } else {
-                const size_t M = chip_chunk(hw, b);
-                for (size_t c0 = 0; c0 < b; c0 += M) {
-                    const size_t m = M < b - c0 ? M : b - c0;
-                    const batch_table *ct = m == b ? bt : table_of(s, m);
-                    double t = wait_until(s, k, vmax(back + c0, m), &s->wait_down[k]);
-                    t = steps(s, ct, i, TC_FEEDBACK, TC_DZ, t);
-                    for (size_t j = c0; j < c0 + m; j++) e_ready[j] = t;
-                    s->free[k] = steps(s, ct, i, TC_GRADIENT, TC_BACKPROP, t);
-                    for (size_t j = c0; j < c0 + m; j++) down[j] = s->free[k];
+                if (dfa && i == K - 1) {
+                    memcpy(eo, e_ready, b * sizeof *eo);
+                    if (G > 1) link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
                 }
-            }
-            s->free[k] = step(s, bt, i, TC_APPLY, s->free[k]);
-            if (i == s->first[k]) through = dmax(through, s->free[k]);
-            if (!dfa && i > 0) {
-                /* δ for the layer below, into a buffer that layer reads next:
-                 * over the backward link from the tile's first layer, else
-                 * on the tile */
-                double *nb = s->outs + i * b;
-                if (i == s->first[k])
-                    link_send(&s->bwd[k - 1], s->per_bwd[k], hw->backward.latency_cycles, down, nb, b);
-                else
-                    memcpy(nb, down, b * sizeof *nb);
-                back = nb;
-            }
-            if (dfa && i == K - 1) {
-                memcpy(eo, e_ready, b * sizeof *eo);
-                if (T > 1) link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
             }
         }
     }
@@ -357,9 +384,11 @@ static size_t state_vec(const sched *s, double *v)
     if (s->f3) v[n++] = (s->es_dram ? s->es_dram_rd : s->es_rd) - s->end;
     for (size_t i = 0; i < T; i++) {
         v[n++] = s->free[i] - s->end;
-        if (i + 1 < T) v[n++] = s->fwd[i] - s->end;
-        if (!s->stream && s->cfg->algorithm == F3_ALG_BP && i + 1 < T) v[n++] = s->bwd[i] - s->end;
         if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
+    }
+    for (size_t g = 0; g + 1 < s->G; g++) {
+        v[n++] = s->fwd[g] - s->end;
+        if (!s->stream && s->cfg->algorithm == F3_ALG_BP) v[n++] = s->bwd[g] - s->end;
     }
     if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
     for (size_t r = 0; r < s->R; r++) v[n++] = s->thr[r] - s->end;
@@ -450,7 +479,7 @@ static void run_epoch(sched *s, const batch_table *full, size_t n_full, const ba
 static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
 {
     bt->b = b;
-    for (size_t i = 0; i < s->K; i++) {
+    for (size_t i = 0; i < s->U; i++) {
         f3_status st = tile_cost_compute(s->hw, s->cfg, i, b, &bt->tc[i]);
         if (st) return st;
     }
@@ -461,7 +490,7 @@ static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
  * (only when every clock holds whole cycles: then a sum is exact in any order) */
 static void fill_times(const sched *s, batch_table *bt, int whole)
 {
-    for (size_t i = 0; i < s->K; i++) {
+    for (size_t i = 0; i < s->U; i++) {
         int plain = whole;
         for (int k = 0; k < TC_STEPS; k++) {
             const tc_step_cost *c = &bt->tc[i].step[k];
@@ -490,16 +519,20 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     const f3_algorithm alg = cfg->algorithm;
     f3_status st = chip_mapping_check(hw, cfg);
     if (st) return st;
-    const size_t T = chip_n_tiles(hw, cfg);
+    const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg), G = chip_n_stages(hw, cfg);
     static _Thread_local sched s;
     /* zero what this chip uses: the scalars and T entries of each per-tile array */
     memset(&s, 0, offsetof(sched, tile));
     memset(&s.f3, 0, offsetof(sched, free) - offsetof(sched, f3));
-    for (size_t k = 0; k < T; k++) {
-        s.first[k] = chip_tile_first(hw, k);
-        for (size_t i = s.first[k]; i <= chip_tile_last(hw, cfg, k); i++) s.tile[i] = k;
+    for (size_t u = 0; u < U; u++) {
+        s.tile[u] = chip_unit_tile(hw, u);
+        s.layer[u] = chip_unit_layer(hw, u);
     }
-    s.first[T] = K;
+    for (size_t g = 0; g < G; g++) {
+        s.gu[g] = chip_tile_unit_first(hw, chip_stage_tile_first(hw, g));
+        s.par[g] = hw->n_split && chip_layer_parts(hw, g) > 1;
+    }
+    s.gu[G] = U;
     for (size_t i = 0; i < T; i++)
         s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
             s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = 0, s.uses_dram[i] = 0;
@@ -511,6 +544,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.cfg = cfg;
     s.K = K;
     s.T = T;
+    s.U = U;
+    s.G = G;
     s.R = T + 2;
     s.f3 = alg == F3_ALG_F3;
     s.stream = !f3_needs_stash(alg);
@@ -529,25 +564,26 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.bps_in = AB * (double)cfg->widths[0] + 4.0 * (double)C;
     if (s.f3 && K > 1) s.bps_in += (s.one_hot ? 1.0 : (double)C) * ESB;
     s.per_in = ceil(s.bps_in / hw->forward.bytes_per_cycle);
-    /* the link out of tile k carries h of its last layer i (and e for F3
+    /* the link out of stage k carries h of its last layer i (and e for F3
      * layers further down); the backward link into it, BP's δ of width
-     * n_{first of tile k+1} */
-    for (size_t k = 0; k + 1 < T; k++) {
-        const size_t i = s.first[k + 1] - 1;
+     * n_{first of stage k+1} (a split layer's k parts: k partial sums) */
+    for (size_t k = 0; k + 1 < G; k++) {
+        const size_t i = s.layer[s.gu[k + 1] - 1];
         double nb = AB * (double)cfg->widths[i + 1] + 4.0 * (double)C;
         if (s.stream && s.f3 && i + 2 < K) nb += s.one_hot ? ESB : ESB * (double)C;
         s.bps_fwd[k] = nb;
         s.per_fwd[k] = ceil(nb / hw->forward.bytes_per_cycle);
     }
-    if (alg == F3_ALG_BP && T > 1) {
+    if (alg == F3_ALG_BP && G > 1) {
         if (!hw->backward.present || hw->backward.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: bp needs the backward links");
-        for (size_t k = 1; k < T; k++) {
-            s.bps_bwd[k] = EB * (double)cfg->widths[s.first[k]];
+        for (size_t k = 1; k < G; k++) {
+            const size_t i = s.layer[s.gu[k]];
+            s.bps_bwd[k] = EB * (double)cfg->widths[i] * (double)chip_layer_parts(hw, i);
             s.per_bwd[k] = ceil(s.bps_bwd[k] / hw->backward.bytes_per_cycle);
         }
     }
-    if (alg == F3_ALG_DFA && T > 1) {
+    if (alg == F3_ALG_DFA && G > 1) {
         if (!hw->broadcast.present || hw->broadcast.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: dfa needs the broadcast link");
         s.bps_bcast = EB * (double)C;
@@ -577,7 +613,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     }
     /* chip_dram_users: the tiles with data in DRAM at the full batch's
      * placement, and the error store's reads and writes when it lives there */
-    for (size_t i = 0; i < K; i++) s.uses_dram[s.tile[i]] |= full.tc[i].dram_resident > 0;
+    for (size_t i = 0; i < U; i++) s.uses_dram[s.tile[i]] |= full.tc[i].dram_resident > 0;
     for (size_t k = 0; k < T; k++) s.users += (size_t)s.uses_dram[k];
     if (s.f3 && s.es_dram) s.users += 2;
     if (!s.users) s.users = 1;
@@ -588,15 +624,15 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
                 integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
                 integral(hw->dram_latency_cycles);
     for (size_t q = 0; q < s.n_tabs; q++)
-        for (size_t i = 0; i < K && jumps; i++)
+        for (size_t i = 0; i < U && jumps; i++)
             for (int k = 0; k < TC_STEPS; k++)
                 if (s.tabs[q]->tc[i].step[k].reps != 0 && !integral(s.tabs[q]->tc[i].step[k].cycles)) jumps = 0;
     for (size_t q = 0; q < s.n_tabs; q++) fill_times(&s, (batch_table *)s.tabs[q], jumps);
     if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
 
-    double scratch_small[5 * 64 + F3_MAX_LAYERS * 64];
+    double scratch_small[8 * 64 + F3_MAX_LAYERS * 64];
     double *buf = scratch_small, *heap = NULL;
-    const size_t need = (5 + K) * B;
+    const size_t need = (8 + K) * B;
     if (need > sizeof scratch_small / sizeof *scratch_small) {
         heap = malloc(need * sizeof *heap);
         if (!heap) return F3_FAIL(F3_ENOMEM, "analytic: out of memory");
@@ -607,7 +643,10 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.d = buf + 2 * B;
     s.e = buf + 3 * B;
     s.g = buf + 4 * B;
-    s.outs = buf + 5 * B;
+    s.po = buf + 5 * B;
+    s.pd = buf + 6 * B;
+    s.pe = buf + 7 * B;
+    s.outs = buf + 8 * B;
 
     static _Thread_local snap hist[HIST + 1];
     snap e_prev, e_now;
@@ -630,28 +669,34 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
 
     /* the totals, as the modules report them */
     static _Thread_local chip_totals t;
-    memset(&t, 0, offsetof(chip_totals, tile) + K * sizeof t.tile[0]);
+    memset(&t, 0, offsetof(chip_totals, tile) + U * sizeof t.tile[0]);
     const uint64_t samples = (uint64_t)n * (uint64_t)w->epochs;
     t.end = s.end;
     t.samples = samples;
     t.n_train = n;
     t.link_in_bytes = samples * (uint64_t)s.bps_in;
-    if (alg == F3_ALG_DFA && T > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
+    if (alg == F3_ALG_DFA && G > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
     if (s.f3) {
         t.es_read = (double)samples * s.es_bytes;
         t.es_written = (double)samples * s.es_bytes;
     }
-    for (size_t i = 0; i < K; i++) {
+    for (size_t i = 0; i < U; i++) {
         chip_tile_totals *tt = &t.tile[i];
-        const size_t k = s.tile[i];
-        if (i == s.first[k]) {
-            /* the tile's own figures on its first layer (chip_totals) */
+        const size_t k = s.tile[i], g = chip_stage_of_tile(hw, k), li = s.layer[i];
+        if (i == chip_tile_unit_first(hw, k)) {
+            /* the tile's own figures on its first unit, a stage's links on
+             * its first tile's (chip_totals) */
             tt->wait_input = s.wait_in[k];
             tt->wait_downstream = s.wait_down[k];
             tt->wait_memory = s.wait_mem[k];
-            if (k + 1 < T) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[k];
-            if (alg == F3_ALG_BP && k + 1 < T) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[k + 1];
+            if (k == chip_stage_tile_first(hw, g)) {
+                if (g + 1 < G) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[g];
+                if (alg == F3_ALG_BP && g + 1 < G) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[g + 1];
+            }
         }
+        /* BP: the reduction of a split layer's partial sums of δh_{i−1} */
+        if (alg == F3_ALG_BP && s.par[g] && i == s.gu[g] && li > 0)
+            tt->red_add = (double)samples * (double)(chip_layer_parts(hw, li) - 1) * (double)cfg->widths[li];
         /* tile.cpp end_of_simulation: executions × the table, batch sizes in
          * increasing order; a micro-batched batch runs its steps on the
          * micro-batches' tables and its update on its own */
@@ -683,9 +728,9 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             }
             chip_totals_add_steps(hw, &s.tabs[x]->tc[i], calls[x], tt);
         }
-        tt->ledger_fma = w->ledger_fma[i];
-        tt->ledger_feedback_fma = w->ledger_feedback_fma[i];
-        tt->ledger_elem = w->ledger_elem[i];
+        tt->ledger_fma = w->ledger_fma[li];
+        tt->ledger_feedback_fma = w->ledger_feedback_fma[li];
+        tt->ledger_elem = w->ledger_elem[li];
     }
     chip_result_assemble(hw, cfg, &t, full.tc, out);
     return F3_OK;

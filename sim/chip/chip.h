@@ -125,6 +125,15 @@ typedef struct {
     size_t n_tiles;
     size_t tile_first[CHIP_MAX_TILES + 1];
     chip_tile_hw tiles[CHIP_MAX_TILES];
+    /* Split layers (hardware.mapping.split; exclusive with layers_per_tile).
+     * n_split 0: none.  Else n_split is the network's layers, layer i is
+     * split by output rows over split[i] ≥ 1 tiles (the output layer over
+     * one), n_tiles = Σ split[i], and tile t holds one part of one layer
+     * (tile_first[] is unused).  Part q of k of a layer of n_out rows
+     * holds rows [r_q, r_{q+1}): ⌊n_out/k⌋ each, one more for the first
+     * n_out mod k parts. */
+    size_t n_split;
+    size_t split[CHIP_MAX_TILES];
 
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */
@@ -183,6 +192,26 @@ size_t chip_tile_of(const chip_config *hw, size_t layer);
 size_t chip_tile_first(const chip_config *hw, size_t tile);
 size_t chip_tile_last(const chip_config *hw, const f3_config *cfg, size_t tile);
 chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile);
+
+/* Units: what one cost table describes — a layer, or with split layers one
+ * part of a layer (units are then the tiles, in order).  Without a split
+ * unit i is layer i.  A tile holds the units chip_tile_unit_first …
+ * chip_tile_unit_last; a unit holds rows [*r0, *r0 + *rows) of its layer. */
+size_t chip_n_units(const chip_config *hw, const f3_config *cfg);
+size_t chip_unit_layer(const chip_config *hw, size_t unit);
+size_t chip_unit_tile(const chip_config *hw, size_t unit);
+size_t chip_layer_parts(const chip_config *hw, size_t layer);
+size_t chip_layer_unit(const chip_config *hw, size_t layer); /* the layer's first unit */
+void chip_unit_rows(const chip_config *hw, const f3_config *cfg, size_t unit, size_t *r0, size_t *rows);
+size_t chip_tile_unit_first(const chip_config *hw, size_t tile);
+size_t chip_tile_unit_last(const chip_config *hw, const f3_config *cfg, size_t tile);
+/* Stages: what one SystemC tile module (and one node of the analytic
+ * schedule) runs — a tile, or every part of one split layer (its tiles run
+ * in parallel, each on its own clock).  Links join stages. */
+size_t chip_n_stages(const chip_config *hw, const f3_config *cfg);
+size_t chip_stage_of_tile(const chip_config *hw, size_t tile);
+size_t chip_stage_tile_first(const chip_config *hw, size_t stage);
+size_t chip_stage_tile_last(const chip_config *hw, const f3_config *cfg, size_t stage);
 /* F3_EINVAL with a message if the mapping does not cover cfg's layers in
  * order, or a tile's figures are impossible. */
 f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg);

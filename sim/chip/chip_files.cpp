@@ -99,9 +99,12 @@ int write_trace(const f3chip::Top &c, const std::string &dir)
         }
     };
     add_link(*c.link_in, "link_in_to_tile1");
-    for (size_t i = 0; i + 1 < c.m_K; i++) add_link(*c.fwd[i], "link_fwd_tile" + std::to_string(i + 1));
+    /* links join stages: a tile, or a split layer's tiles (named after its last, and first, tile) */
+    for (size_t i = 0; i + 1 < c.m_G; i++)
+        add_link(*c.fwd[i], "link_fwd_tile" + std::to_string(chip_stage_tile_last(&c.m_hw, &c.m_tr->cfg, i) + 1));
     if (c.m_hw.backward.present)
-        for (size_t i = 0; i + 1 < c.m_K; i++) add_link(*c.bwd[i], "link_bwd_tile" + std::to_string(i + 2));
+        for (size_t i = 0; i + 1 < c.m_G; i++)
+            add_link(*c.bwd[i], "link_bwd_tile" + std::to_string(chip_stage_tile_first(&c.m_hw, i + 1) + 1));
     if (c.m_hw.broadcast.present) add_link(*c.bcast, "link_broadcast");
     std::fprintf(v.f, "$upscope $end\n$enddefinitions $end\n");
     /* stable: a later event at the same time wins (a 0 that ends one

@@ -22,10 +22,11 @@ namespace f3chip {
 
 Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_dataset *train)
     : sc_module(name), m_hw(hw), m_tr(tr), m_train(train), m_K(chip_n_tiles(&hw, &tr->cfg)),
+      m_G(chip_n_stages(&hw, &tr->cfg)),
       /* batches in flight: one per tile and two more, which keeps every
        * tile fed at steady state and the working set small */
       m_ring(m_K + 2), m_period_ns(1e3 / hw.clock_mhz), m_tracing(hw.trace != 0), m_credits("credits", int(m_K + 2)),
-      r_tiles(m_K), r_fwd(m_K), r_bwd(m_K)
+      r_tiles(m_K), r_fwd(m_G), r_bwd(m_G)
 {
     const f3_config &cfg = tr->cfg;
     const size_t bs = cfg.batch_size, C = tr->C;
@@ -46,11 +47,13 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     /* requesters of the DRAM: the tiles, then the error store's reads and writes */
     dram.reset(new Dram("dram", hw, m_K + 2, chip_dram_users(&hw, &cfg), &r_dram));
     link_in.reset(new Link("link_in", hw.forward, 1, q, tr_on, &r_in));
-    for (size_t i = 0; i < m_K; i++) {
+    /* links join stages (a tile, or every part of a split layer: the link
+     * into it delivers to all its parts at once) */
+    for (size_t i = 0; i < m_G; i++) {
         fwd.emplace_back(new Link(("link_fwd" + std::to_string(i + 1)).c_str(), hw.forward, 1, q, tr_on, &r_fwd[i]));
         bwd.emplace_back(new Link(("link_bwd" + std::to_string(i + 2)).c_str(), hw.backward, 1, q, tr_on, &r_bwd[i]));
     }
-    bcast.reset(new Link("link_broadcast", hw.broadcast, m_K > 1 ? m_K - 1 : 1, m_ring, tr_on, &r_bcast));
+    bcast.reset(new Link("link_broadcast", hw.broadcast, m_G > 1 ? m_G - 1 : 1, m_ring, tr_on, &r_bcast));
     streamer.reset(new Streamer("streamer", tr, train, m_slots, hw.es_bytes_per_value));
     streamer->out(*link_in);
     streamer->chain(*this);
@@ -59,21 +62,24 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
         if (hw.es_placement == CHIP_ES_DRAM) store->dram(*dram);
         streamer->store(*store);
     }
-    for (size_t i = 0; i < m_K; i++) {
-        Tile *t = new Tile(("tile" + std::to_string(i + 1)).c_str(), hw, tr, &m_stats, i, m_ring, &r_tiles[i]);
+    for (size_t i = 0; i < m_G; i++) {
+        const size_t t0 = chip_stage_tile_first(&hw, i), t1 = chip_stage_tile_last(&hw, &cfg, i);
+        std::string nm = "tile" + std::to_string(t0 + 1);
+        if (t1 > t0) nm += "_" + std::to_string(t1 + 1); /* a split layer's tiles */
+        Tile *t = new Tile(nm.c_str(), hw, tr, &m_stats, i, m_ring, &r_tiles[t0]);
         tiles.emplace_back(t);
         t->in(i == 0 ? link_in->tap(0) : fwd[i - 1]->tap(0));
-        if (i + 1 < m_K) t->out(*fwd[i]);
+        if (i + 1 < m_G) t->out(*fwd[i]);
         t->dram(*dram);
         t->chain(*this);
         if (cfg.algorithm == F3_ALG_BP) {
-            if (i + 1 < m_K) t->back_in(bwd[i]->tap(0));
+            if (i + 1 < m_G) t->back_in(bwd[i]->tap(0));
             if (i > 0) t->back_out(*bwd[i - 1]);
         } else if (cfg.algorithm == F3_ALG_DFA) {
-            if (i + 1 < m_K) t->back_in(bcast->tap(i));
-            else if (m_K > 1) t->back_out(*bcast);
+            if (i + 1 < m_G) t->back_in(bcast->tap(i));
+            else if (m_G > 1) t->back_out(*bcast);
         }
-        if (i + 1 == m_K && store) t->store(*store);
+        if (i + 1 == m_G && store) t->store(*store);
     }
 }
 
@@ -81,7 +87,7 @@ void Top::tile_done(size_t k, double t)
 {
     m_end = std::max(m_end, t);
     m_slot_max[k] = std::max(m_slot_max[k], t);
-    if (++m_tiles_done[k] < m_K) return;
+    if (++m_tiles_done[k] < m_G) return; /* every stage (a split layer's parts report once, together) */
     m_tiles_done[k] = 0;
     m_slot_through[k] = m_slot_max[k];
     m_slot_max[k] = 0;
@@ -91,7 +97,7 @@ void Top::tile_done(size_t k, double t)
         m_tracing = false;
         link_in->stop_tracing();
         bcast->stop_tracing();
-        for (size_t i = 0; i < m_K; i++) fwd[i]->stop_tracing(), bwd[i]->stop_tracing();
+        for (size_t i = 0; i < m_G; i++) fwd[i]->stop_tracing(), bwd[i]->stop_tracing();
     }
     m_credits.post();
     streamer->batch_through();
@@ -176,21 +182,24 @@ static void collect(const Top &c, chip_result *r)
     t->link_bcast_bytes = c.r_bcast.bytes;
     t->es_read = c.r_store.read;
     t->es_written = c.r_store.written;
-    /* per layer: its steps and its ledger; the tile's waits and links on
-     * its first layer (chip_totals) */
+    /* per unit (a layer, or a part of a split layer): its steps and its
+     * layer's ledger; the tile's waits on its first unit, a stage's links
+     * on its first tile's (chip_totals) */
     for (size_t k = 0; k < c.m_K; k++) {
-        const size_t first = chip_tile_first(&c.m_hw, k);
+        const size_t first = chip_tile_unit_first(&c.m_hw, k), g = chip_stage_of_tile(&c.m_hw, k);
         const f3chip::TileReport &rep = c.r_tiles[k];
         for (size_t l = 0; l < rep.layer.size(); l++) {
-            const size_t i = first + l;
-            chip_tile_totals &tt = t->tile[i];
+            const size_t u = first + l, i = chip_unit_layer(&c.m_hw, u);
+            chip_tile_totals &tt = t->tile[u];
             tt = rep.layer[l];
             if (l == 0) {
                 tt.wait_input = rep.t.wait_input;
                 tt.wait_downstream = rep.t.wait_downstream;
                 tt.wait_memory = rep.t.wait_memory;
-                tt.link_fwd_bytes = c.r_fwd[k].bytes;
-                tt.link_bwd_bytes = c.r_bwd[k].bytes;
+                if (chip_stage_tile_first(&c.m_hw, g) == k) {
+                    tt.link_fwd_bytes = c.r_fwd[g].bytes;
+                    tt.link_bwd_bytes = c.r_bwd[g].bytes;
+                }
             }
             f3_counts cnt = f3_ledger_sum(tr->ledger, int(i), F3_PH_COUNT);
             tt.ledger_fma = double(cnt.fma);

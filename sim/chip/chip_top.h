@@ -37,7 +37,7 @@ public:
     const chip_config m_hw;
     f3_trainer *m_tr;
     const f3_dataset *m_train;
-    const size_t m_K, m_ring;
+    const size_t m_K, m_G, m_ring; /* tiles, stages (chip.h), batches in flight */
     const double m_period_ns;
     f3_stats *m_stats = nullptr;
     std::vector<Slot> m_slots;
@@ -57,9 +57,9 @@ public:
     StoreReport r_store;
 
     std::unique_ptr<Streamer> streamer;
-    std::vector<std::unique_ptr<Tile>> tiles;
+    std::vector<std::unique_ptr<Tile>> tiles; /* one module per stage */
     std::unique_ptr<Link> link_in, bcast;
-    std::vector<std::unique_ptr<Link>> fwd, bwd; /* fwd[i]: tile i → i+1; bwd[i]: tile i+1 → i */
+    std::vector<std::unique_ptr<Link>> fwd, bwd; /* fwd[i]: stage i → i+1; bwd[i]: stage i+1 → i */
     std::unique_ptr<ErrorStore> store;
     std::unique_ptr<Dram> dram;
 };

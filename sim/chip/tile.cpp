@@ -8,13 +8,21 @@
 
 namespace f3chip {
 
-Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t tile,
-           size_t ring, TileReport *report)
-    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_t(tile), m_first(chip_tile_first(&hw, tile)),
-      m_last(chip_tile_last(&hw, &tr->cfg, tile)), m_ring(ring), m_report(report)
+Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t stage,
+           size_t ring, TileReport *reports)
+    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_t(chip_stage_tile_first(&hw, stage)),
+      m_first(chip_tile_first(&hw, m_t)), m_last(chip_tile_last(&hw, &tr->cfg, chip_stage_tile_last(&hw, &tr->cfg, stage))),
+      m_ring(ring), m_report(reports)
 {
     const f3_config &cfg = tr->cfg;
     const size_t bs = cfg.batch_size, nl = m_last - m_first + 1;
+    const size_t tiles = chip_stage_tile_last(&hw, &cfg, stage) - m_t + 1;
+    m_par = hw.n_split != 0;
+    m_u0 = chip_tile_unit_first(&hw, m_t);
+    m_nu = chip_tile_unit_last(&hw, &cfg, chip_stage_tile_last(&hw, &cfg, stage)) - m_u0 + 1;
+    m_pf.assign(tiles, 0.0);
+    m_pr.resize(tiles);
+    m_units.resize(m_nu);
     size_t dz = tr->C, dzprev = 0;
     m_out.resize(nl);
     for (size_t l = m_first; l <= m_last; l++) {
@@ -28,7 +36,6 @@ Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, 
     m_dzprev[1].assign(bs * dzprev, 0.0f);
     m_escratch.assign(bs * tr->C, 0.0f);
     m_out_ready.resize(nl);
-    m_r.layer.resize(nl);
     m_msgs.resize(ring);
     m_back_msgs.resize(ring);
     cost(bs); /* checks the hardware can run these layers (the scenario check did too) */
@@ -40,11 +47,11 @@ const std::vector<tile_cost> &Tile::cost(size_t b)
     auto it = m_costs.find(b);
     if (it != m_costs.end()) return it->second;
     std::vector<tile_cost> &tc = m_costs[b];
-    tc.resize(m_last - m_first + 1);
-    for (size_t l = m_first; l <= m_last; l++)
-        if (tile_cost_compute(&m_hw, &m_tr->cfg, l, b, &tc[l - m_first]))
+    tc.resize(m_nu);
+    for (size_t u = 0; u < m_nu; u++)
+        if (tile_cost_compute(&m_hw, &m_tr->cfg, m_u0 + u, b, &tc[u]))
             SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
-    m_calls[b].resize(m_last - m_first + 1, std::array<uint64_t, TC_STEPS>{});
+    m_calls[b].resize(m_nu, std::array<uint64_t, TC_STEPS>{});
     return tc;
 }
 
@@ -53,25 +60,26 @@ void Tile::account(double start, double dur, int state)
     if (dur <= 0) return;
     switch (state) {
     case ST_BUSY: break; /* counted from the executions at the end */
-    case ST_WAIT_INPUT: m_r.t.wait_input += dur; break;
-    case ST_WAIT_DOWNSTREAM: m_r.t.wait_downstream += dur; break;
-    default: m_r.t.wait_memory += dur; break;
+    case ST_WAIT_INPUT: m_pr[m_p].t.wait_input += dur; break;
+    case ST_WAIT_DOWNSTREAM: m_pr[m_p].t.wait_downstream += dur; break;
+    default: m_pr[m_p].t.wait_memory += dur; break;
     }
+    std::vector<Interval> &tr = m_pr[m_p].trace;
     if (chain->tracing()) {
-        if (!m_r.trace.empty() && m_r.trace.back().state == state && m_r.trace.back().t1 == start)
-            m_r.trace.back().t1 = start + dur;
+        if (!tr.empty() && tr.back().state == state && tr.back().t1 == start)
+            tr.back().t1 = start + dur;
         else
-            m_r.trace.push_back({start, start + dur, state});
+            tr.push_back({start, start + dur, state});
     }
 }
 
 double Tile::wait_until(double t, int state)
 {
-    if (t > m_free) {
-        account(m_free, t - m_free, state);
-        m_free = t;
+    if (t > m_pf[m_p]) {
+        account(m_pf[m_p], t - m_pf[m_p], state);
+        m_pf[m_p] = t;
     }
-    return m_free;
+    return m_pf[m_p];
 }
 
 double Tile::step(const tile_cost &tc, tc_step s, double t)
@@ -84,8 +92,8 @@ double Tile::step(const tile_cost &tc, tc_step s, double t)
     if (c.dram_r > 0 || c.dram_w > 0) {
         /* what lives in DRAM streams through the tile's share of the port as the step runs */
         double done = t;
-        if (c.dram_r > 0) done = std::max(done, dram->access(m_t, t, c.dram_r, false));
-        if (c.dram_w > 0) done = std::max(done, dram->access(m_t, t, c.dram_w, true));
+        if (c.dram_r > 0) done = std::max(done, dram->access(m_t + m_p, t, c.dram_r, false));
+        if (c.dram_w > 0) done = std::max(done, dram->access(m_t + m_p, t, c.dram_w, true));
         if (done > end) {
             account(end, done - end, ST_WAIT_MEMORY);
             end = done;
@@ -120,11 +128,25 @@ void Tile::run()
     const f3_algorithm alg = cfg.algorithm;
     const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
     const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
-    const bool hidden_tiles = chip_n_tiles(&m_hw, &cfg) > 1; /* tiles that hold no output layer */
+    const bool hidden_tiles = chip_n_stages(&m_hw, &cfg) > 1; /* tiles that hold no output layer */
     /* bytes of a value on a link: activations, errors (their formats), the
      * error store's e (its precision), targets (fp32) */
     const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS), EB = chip_value_bytes(&cfg, F3_T_ERROR);
     const double ESB = m_hw.es_bytes_per_value;
+    /* the units of layer l: one on a tile of layers, the parts of a split
+     * layer (each on its own tile and clock) */
+    const size_t parts = m_par ? m_nu : 1;
+    auto unit_of = [&](size_t l) { return m_par ? size_t(0) : l - m_first; };
+    /* a part's ready times go to v (part 0) or to scratch, then the max */
+    auto part_vec = [&](size_t q, std::vector<double> &v, std::vector<double> &scratch, size_t b) -> std::vector<double> & {
+        if (q == 0) return v;
+        scratch.resize(b);
+        return scratch;
+    };
+    auto merge = [&](size_t q, std::vector<double> &v, const std::vector<double> &w, size_t b) {
+        if (q == 0) return;
+        for (size_t j = 0; j < b; j++) v[j] = std::max(v[j], w[j]);
+    };
     size_t next = 0;
     for (;;) {
         Msg *m = in->recv();
@@ -144,36 +166,42 @@ void Tile::run()
             /* ---- F3, DRTP, LLO: a stream; nobody waits for downstream ---- */
             f3_memclass in_cls = m->cls;
             for (size_t l = m_first; l <= m_last; l++) {
-                m_l = l - m_first;
-                const tile_cost &tc = tcs[m_l];
                 const bool hidden = l + 1 < K;
                 const std::vector<double> &rin = in_ready(l);
-                std::vector<double> &rout = m_out_ready[m_l];
-                if (per_sample) {
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(rin[j], ST_WAIT_INPUT);
-                        t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-                        rout[j] = t;
-                        m_free = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                for (size_t q = 0; q < parts; q++) {
+                    m_l = unit_of(l) + q;
+                    m_p = m_par ? q : 0;
+                    const tile_cost &tc = tcs[m_l];
+                    std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
+                    if (per_sample) {
+                        for (size_t j = 0; j < b; j++) {
+                            double t = wait_until(rin[j], ST_WAIT_INPUT);
+                            t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                            rout[j] = t;
+                            m_pf[m_p] = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+                        }
+                    } else {
+                        /* weight_stationary: the batch (or each micro-batch) is
+                         * buffered, then W is walked once (hidden layers); the
+                         * output layer needs all of y for the loss and walks it
+                         * twice */
+                        chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                            double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
+                            t = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
+                            if (!hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
+                            t = steps(tcc, TC_FEEDBACK, TC_GRADIENT, t);
+                            if (hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
+                            m_pf[m_p] = t;
+                        });
                     }
-                } else {
-                    /* weight_stationary: the batch (or each micro-batch) is
-                     * buffered, then W is walked once (hidden layers); the
-                     * output layer needs all of y for the loss and walks it
-                     * twice */
-                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                        double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
-                        t = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
-                        if (!hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
-                        t = steps(tcc, TC_FEEDBACK, TC_GRADIENT, t);
-                        if (hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
-                        m_free = t;
-                    });
+                    m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
+                    merge(q, m_out_ready[l - m_first], rout, b); /* h_i is whole when every part's slice is */
                 }
-                m_free = step(tc, TC_APPLY, m_free);
-                /* numerics: the same layer steps as the plain trainer */
-                float *out = m_out[m_l][k].data();
+                /* numerics: the same layer steps as the plain trainer (a
+                 * split layer's once, for all its parts) */
+                float *out = m_out[l - m_first][k].data();
                 const float *h_in = input(l);
+                std::vector<double> &rout = m_out_ready[l - m_first];
                 f3_layer_forward(tr, l, h_in, out, in_cls, F3_MEM_WORK, b);
                 if (hidden && f3_layer_trains(&cfg, l)) {
                     const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
@@ -192,8 +220,9 @@ void Tile::run()
                 in_cls = F3_MEM_WORK;
             }
             if (!last_tile) {
-                /* h of the tile's last layer, the targets and, for F3 layers
-                 * further down, e */
+                /* h of the tile's last layer (a split layer's parts' slices,
+                 * concatenated), the targets and, for F3 layers further
+                 * down, e */
                 const f3_layer &L = tr->layers[m_last];
                 send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_WORK,
                      m_out_ready[m_last - m_first],
@@ -202,32 +231,36 @@ void Tile::run()
             }
             /* the batch's buffers are free when the tile is through with it
              * in time, not when it has computed its times */
-            chain->sync(m_free);
-            chain->tile_done(k, m_free);
+            chain->sync(free_max());
+            chain->tile_done(k, free_max());
             continue;
         }
 
         /* ---- BP and DFA: forward through the tile's layers, then wait for
          * what comes back ---- */
         for (size_t l = m_first; l <= m_last; l++) {
-            m_l = l - m_first;
-            const tile_cost &tc = tcs[m_l];
             const std::vector<double> &rin = in_ready(l);
-            std::vector<double> &rout = m_out_ready[m_l];
-            if (per_sample) {
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(rin[j], ST_WAIT_INPUT);
-                    m_free = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+            for (size_t q = 0; q < parts; q++) {
+                m_l = unit_of(l) + q;
+                m_p = m_par ? q : 0;
+                const tile_cost &tc = tcs[m_l];
+                std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
+                if (per_sample) {
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(rin[j], ST_WAIT_INPUT);
+                        m_pf[m_p] = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                    }
+                } else {
+                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                        double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
+                        m_pf[m_p] = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
+                        std::fill(rout.begin() + c0, rout.begin() + c0 + mb, m_pf[m_p]);
+                    });
                 }
-            } else {
-                chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                    double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
-                    m_free = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
-                    std::fill(rout.begin() + c0, rout.begin() + c0 + mb, m_free);
-                });
+                merge(q, m_out_ready[l - m_first], rout, b);
             }
             const bool stash = l + 1 < K;
-            f3_layer_forward(tr, l, input(l), m_out[m_l][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
+            f3_layer_forward(tr, l, input(l), m_out[l - m_first][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
                              stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
             if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * tr->layers[l].n_out));
         }
@@ -236,7 +269,7 @@ void Tile::run()
         if (!last_tile) {
             send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_ACTBUF,
                  m_out_ready[m_last - m_first], AB * double(tr->layers[m_last].n_out) + 4.0 * double(C));
-            chain->sync(m_free);
+            chain->sync(free_max());
             Msg *bm = back_in->recv(); /* δz of the tile's last layer (bp) or e (dfa) for this batch */
             m_back_ready = bm->ready;
             dz_in = bm->data;
@@ -250,39 +283,48 @@ void Tile::run()
         /* the tile's layers from the top: δz; bp: the δ for the layer below,
          * computed from the old W and sent as soon as it is done; then the
          * gradient (rtl_ref/'s order).  The tile's last layer waits for
-         * downstream (update locking). */
+         * downstream (update locking).  The parts of a split layer each
+         * take the δ (their rows of it) and send their partial sums of
+         * δh_{i−1} down when done. */
         m_down_ready.resize(b);
         m_e_ready.resize(b);
         int buf = 0;
         for (size_t l = m_last + 1; l-- > m_first;) {
-            m_l = l - m_first;
-            const tile_cost &tc = tcs[m_l];
             const bool out_layer = l + 1 == K;
-            if (per_sample) {
-                for (size_t j = 0; j < b; j++) {
-                    double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
-                    t = steps(tc, TC_FEEDBACK, TC_DZ, t);
-                    m_e_ready[j] = t;
-                    m_down_ready[j] = t = step(tc, TC_BACKPROP, t);
-                    m_free = step(tc, TC_GRADIENT, t);
+            for (size_t q = 0; q < parts; q++) {
+                m_l = unit_of(l) + q;
+                m_p = m_par ? q : 0;
+                const tile_cost &tc = tcs[m_l];
+                std::vector<double> &e_ready = part_vec(q, m_e_ready, m_pe, b);
+                std::vector<double> &down_ready = part_vec(q, m_down_ready, m_pd, b);
+                if (per_sample) {
+                    for (size_t j = 0; j < b; j++) {
+                        double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
+                        t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+                        e_ready[j] = t;
+                        down_ready[j] = t = step(tc, TC_BACKPROP, t);
+                        m_pf[m_p] = step(tc, TC_GRADIENT, t);
+                    }
+                } else {
+                    /* weight_stationary: gradient and backprop are one blocked
+                     * pass over W (each block's rows add their part to every
+                     * δh_{i−1}); δ is complete when the pass is */
+                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                        auto br = m_back_ready.begin() + c0;
+                        double t = wait_until(*std::max_element(br, br + mb), ST_WAIT_DOWNSTREAM);
+                        t = steps(tcc, TC_FEEDBACK, TC_DZ, t);
+                        std::fill(e_ready.begin() + c0, e_ready.begin() + c0 + mb, t);
+                        m_pf[m_p] = steps(tcc, TC_GRADIENT, TC_BACKPROP, t);
+                        std::fill(down_ready.begin() + c0, down_ready.begin() + c0 + mb, m_pf[m_p]);
+                    });
                 }
-            } else {
-                /* weight_stationary: gradient and backprop are one blocked
-                 * pass over W (each block's rows add their part to every
-                 * δh_{i−1}); δ is complete when the pass is */
-                chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                    auto br = m_back_ready.begin() + c0;
-                    double t = wait_until(*std::max_element(br, br + mb), ST_WAIT_DOWNSTREAM);
-                    t = steps(tcc, TC_FEEDBACK, TC_DZ, t);
-                    std::fill(m_e_ready.begin() + c0, m_e_ready.begin() + c0 + mb, t);
-                    m_free = steps(tcc, TC_GRADIENT, TC_BACKPROP, t);
-                    std::fill(m_down_ready.begin() + c0, m_down_ready.begin() + c0 + mb, m_free);
-                });
+                m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
+                merge(q, m_e_ready, e_ready, b);
+                merge(q, m_down_ready, down_ready, b);
             }
-            m_free = step(tc, TC_APPLY, m_free);
             const float *h_in = input(l);
             const f3_memclass h_class = l == m_first ? m->cls : F3_MEM_ACTBUF;
-            float *out = m_out[m_l][k].data();
+            float *out = m_out[l - m_first][k].data();
             const f3_layer &L = tr->layers[l];
             if (alg == F3_ALG_BP) {
                 f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
@@ -297,8 +339,11 @@ void Tile::run()
                     buf ^= 1;
                     m_back_ready = m_down_ready;
                 } else if (l > 0) {
+                    /* a split layer's parts each send a partial sum of n_in
+                     * values, added as they arrive ((k − 1)·n_in additions) */
                     send(back_out[0], m_back_msgs[k], sl, m_dzprev[buf].data(), F3_MEM_WORK, m_down_ready,
-                         EB * double(L.n_in));
+                         EB * double(L.n_in) * double(parts));
+                    m_units[0].red_add += double(b) * double(parts - 1) * double(L.n_in);
                 }
             } else { /* DFA */
                 if (out_layer) {
@@ -321,8 +366,8 @@ void Tile::run()
                 }
             }
         }
-        chain->sync(m_free);
-        chain->tile_done(k, m_free);
+        chain->sync(free_max());
+        chain->tile_done(k, free_max());
     }
 }
 
@@ -331,8 +376,15 @@ void Tile::end_of_simulation()
     /* std::map: batch sizes in increasing order (the analytic evaluator adds them in that order too) */
     for (const auto &kv : m_calls)
         for (size_t l = 0; l < kv.second.size(); l++)
-            chip_totals_add_steps(&m_hw, &cost(kv.first)[l], kv.second[l].data(), &m_r.layer[l]);
-    if (m_report) *m_report = m_r;
+            chip_totals_add_steps(&m_hw, &cost(kv.first)[l], kv.second[l].data(), &m_units[l]);
+    if (!m_report) return;
+    /* a tile's units: all of the stage's (one tile), or its own part */
+    for (size_t p = 0; p < m_pr.size(); p++) {
+        m_pr[p].layer.clear();
+        if (m_par) m_pr[p].layer.push_back(m_units[p]);
+        else m_pr[p].layer = m_units;
+        m_report[p] = m_pr[p];
+    }
 }
 
 } // namespace f3chip

@@ -21,7 +21,8 @@ namespace f3chip {
 /* What a tile reports at the end of the simulation. */
 struct TileReport {
     chip_tile_totals t{}; /* the tile's cycles by state (waits: busy is per layer) */
-    std::vector<chip_tile_totals> layer; /* per layer: busy cycles, bytes and operations (not the ledger's, not the links') */
+    std::vector<chip_tile_totals> layer; /* per unit of the tile (its layers, or its part of a split layer): busy
+                                            cycles, bytes and operations (not the ledger's, not the links') */
     std::vector<Interval> trace;
 };
 
@@ -36,30 +37,39 @@ public:
     sc_core::sc_port<store_if, 1, sc_core::SC_ZERO_OR_MORE_BOUND> store;       /* output tile of f3 */
     sc_core::sc_port<chain_if> chain;
 
-    Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t tile,
-         size_t ring, TileReport *report);
+    /* stage: a tile, or with split layers every part of one layer (each
+     * part a tile with its own clock, report and DRAM share); reports:
+     * one per tile of the stage */
+    Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t stage,
+         size_t ring, TileReport *reports);
     void end_of_simulation() override;
-    /* the cost tables of the tile's layers for a batch of b samples */
+    /* the cost tables of the stage's units for a batch of b samples */
     const std::vector<tile_cost> &cost(size_t b);
 
 private:
     const chip_config &m_hw;
     f3_trainer *m_tr;
     f3_stats **m_stats;
-    const size_t m_t, m_first, m_last, m_ring; /* tile; its first and last layers */
+    const size_t m_t, m_first, m_last, m_ring; /* first tile; the first and last layers */
+    size_t m_u0, m_nu;  /* the stage's units: first, how many */
+    bool m_par;         /* the units are the parallel parts of one split layer (else layers one after another) */
     std::map<size_t, std::vector<tile_cost>> m_costs;
     /* executions of each step of each layer per batch size: the bytes and
      * operations are counted once, at the end, as executions × the table's
      * figures */
     std::map<size_t, std::vector<std::array<uint64_t, TC_STEPS>>> m_calls;
-    size_t m_l = 0;    /* the layer whose steps run (index into the tile's layers) */
-    double m_free = 0; /* local time: the cycle the tile is next free */
-    TileReport m_r;
+    size_t m_l = 0;    /* the unit whose steps run (index into the stage's units) */
+    size_t m_p = 0;    /* the tile (part) whose clock runs */
+    std::vector<double> m_pf;      /* per tile: local time, the cycle it is next free */
+    std::vector<TileReport> m_pr;  /* per tile: waits and trace */
+    std::vector<chip_tile_totals> m_units;
     TileReport *m_report;
+    std::vector<double> m_po, m_pd, m_pe; /* a part's ready times, before the max over the parts */
     std::vector<std::vector<std::vector<float>>> m_out; /* per layer: ring of output buffers */
     std::vector<float> m_dz, m_dzprev[2], m_escratch;
     std::vector<std::vector<double>> m_out_ready; /* per layer */
     std::vector<double> m_back_ready, m_down_ready, m_e_ready, m_eo_ready;
+    double free_max() const { return *std::max_element(m_pf.begin(), m_pf.end()); }
     std::vector<Msg> m_msgs, m_back_msgs;
 
     void run();

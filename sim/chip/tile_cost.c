@@ -129,20 +129,90 @@ size_t chip_chunk(const chip_config *hw, size_t b)
 
 size_t chip_n_tiles(const chip_config *hw, const f3_config *cfg) { return hw->n_tiles ? hw->n_tiles : cfg->n_layers; }
 
+size_t chip_n_units(const chip_config *hw, const f3_config *cfg) { return hw->n_split ? hw->n_tiles : cfg->n_layers; }
+
+size_t chip_layer_parts(const chip_config *hw, size_t layer)
+{
+    return hw->n_split && hw->split[layer] > 1 ? hw->split[layer] : 1;
+}
+
+size_t chip_layer_unit(const chip_config *hw, size_t layer)
+{
+    if (!hw->n_split) return layer;
+    size_t u = 0;
+    for (size_t l = 0; l < layer; l++) u += chip_layer_parts(hw, l);
+    return u;
+}
+
+size_t chip_unit_layer(const chip_config *hw, size_t unit)
+{
+    if (!hw->n_split) return unit;
+    size_t l = 0, u = chip_layer_parts(hw, 0);
+    while (u <= unit && l + 1 < hw->n_split) u += chip_layer_parts(hw, ++l);
+    return l;
+}
+
+void chip_unit_rows(const chip_config *hw, const f3_config *cfg, size_t unit, size_t *r0, size_t *rows)
+{
+    const size_t layer = chip_unit_layer(hw, unit), n = cfg->widths[layer + 1], k = chip_layer_parts(hw, layer);
+    const size_t q = unit - chip_layer_unit(hw, layer), base = n / k, extra = n % k;
+    *rows = base + (q < extra ? 1 : 0);
+    *r0 = q * base + (q < extra ? q : extra);
+}
+
+size_t chip_unit_tile(const chip_config *hw, size_t unit) { return hw->n_split ? unit : chip_tile_of(hw, unit); }
+
 size_t chip_tile_of(const chip_config *hw, size_t layer)
 {
+    if (hw->n_split) return chip_layer_unit(hw, layer); /* its first part's */
     if (!hw->n_tiles) return layer;
     size_t t = 0;
     while (t + 1 < hw->n_tiles && hw->tile_first[t + 1] <= layer) t++;
     return t;
 }
 
-size_t chip_tile_first(const chip_config *hw, size_t tile) { return hw->n_tiles ? hw->tile_first[tile] : tile; }
+size_t chip_tile_first(const chip_config *hw, size_t tile)
+{
+    if (hw->n_split) return chip_unit_layer(hw, tile);
+    return hw->n_tiles ? hw->tile_first[tile] : tile;
+}
 
 size_t chip_tile_last(const chip_config *hw, const f3_config *cfg, size_t tile)
 {
     (void)cfg;
+    if (hw->n_split) return chip_unit_layer(hw, tile);
     return hw->n_tiles ? hw->tile_first[tile + 1] - 1 : tile;
+}
+
+size_t chip_tile_unit_first(const chip_config *hw, size_t tile)
+{
+    return hw->n_split ? tile : chip_tile_first(hw, tile);
+}
+
+size_t chip_tile_unit_last(const chip_config *hw, const f3_config *cfg, size_t tile)
+{
+    return hw->n_split ? tile : chip_tile_last(hw, cfg, tile);
+}
+
+size_t chip_n_stages(const chip_config *hw, const f3_config *cfg)
+{
+    return hw->n_split ? cfg->n_layers : chip_n_tiles(hw, cfg);
+}
+
+size_t chip_stage_of_tile(const chip_config *hw, size_t tile)
+{
+    return hw->n_split ? chip_unit_layer(hw, tile) : tile;
+}
+
+size_t chip_stage_tile_first(const chip_config *hw, size_t stage)
+{
+    return hw->n_split ? chip_layer_unit(hw, stage) : stage;
+}
+
+size_t chip_stage_tile_last(const chip_config *hw, const f3_config *cfg, size_t stage)
+{
+    (void)cfg;
+    return hw->n_split ? chip_layer_unit(hw, stage) + chip_layer_parts(hw, stage) - 1 : stage;
 }
 
 chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile)
@@ -159,13 +229,33 @@ f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg)
     if (!hw->n_tiles) return F3_OK;
     const size_t T = hw->n_tiles, K = cfg->n_layers;
     if (T > CHIP_MAX_TILES) return F3_FAIL(F3_EINVAL, "a chip has at most %d tiles, this mapping %zu", CHIP_MAX_TILES, T);
-    if (hw->tile_first[0] != 0 || hw->tile_first[T] != K)
-        return F3_FAIL(F3_EINVAL,
-                       "the mapping puts %zu layers on its tiles, but the network has %zu (layers_per_tile must add "
-                       "up to the number of layers, hidden and output)",
-                       hw->tile_first[T] - hw->tile_first[0], K);
+    if (hw->n_split) {
+        if (hw->n_split != K)
+            return F3_FAIL(F3_EINVAL, "split has %zu entries, but the network has %zu layers (one entry per layer)",
+                           hw->n_split, K);
+        size_t sum = 0;
+        for (size_t i = 0; i < K; i++) {
+            const size_t k = hw->split[i];
+            if (k < 1) return F3_FAIL(F3_EINVAL, "split gives layer %zu no tile (every layer needs at least one)", i + 1);
+            if (k > cfg->widths[i + 1])
+                return F3_FAIL(F3_EINVAL, "split puts layer %zu's %zu rows on %zu tiles (at most one tile per row)",
+                               i + 1, cfg->widths[i + 1], k);
+            if (k > 1 && i + 1 == K)
+                return F3_FAIL(F3_EINVAL, "split cannot split the output layer (layer %zu): the loss needs all of y "
+                                          "on one tile",
+                               K);
+            sum += k;
+        }
+        if (sum != T) return F3_FAIL(F3_EINVAL, "split puts the layers on %zu tiles, but the chip has %zu", sum, T);
+    } else {
+        if (hw->tile_first[0] != 0 || hw->tile_first[T] != K)
+            return F3_FAIL(F3_EINVAL,
+                           "the mapping puts %zu layers on its tiles, but the network has %zu (layers_per_tile must add "
+                           "up to the number of layers, hidden and output)",
+                           hw->tile_first[T] - hw->tile_first[0], K);
+    }
     for (size_t t = 0; t < T; t++) {
-        if (hw->tile_first[t + 1] <= hw->tile_first[t])
+        if (!hw->n_split && hw->tile_first[t + 1] <= hw->tile_first[t])
             return F3_FAIL(F3_EINVAL, "the mapping gives tile %zu no layer (every tile holds at least one)", t + 1);
         const chip_tile_hw *h = &hw->tiles[t];
         if (h->mac_lanes < 1 || !(h->sram_capacity_bytes > 0) || !(h->reg_capacity_bytes > 0) || h->sram_banks < 1)
@@ -238,10 +328,22 @@ static void finish_steps(const chip_config *hw, const chip_tile_hw *th, tile_cos
 
 /* Layer `layer`'s steps and needs on a tile with figures th (before
  * placement). */
-static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const f3_config *cfg, size_t layer,
+static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const f3_config *cfg0, size_t unit,
                             size_t batch, tile_cost *out)
 {
     memset(out, 0, sizeof *out);
+    /* a part of a split layer is the layer with its rows alone: the
+     * network with n_out = its rows (never the output layer) */
+    const size_t layer = chip_unit_layer(hw, unit);
+    const f3_config *cfg = cfg0;
+    static _Thread_local f3_config part;
+    if (chip_layer_parts(hw, layer) > 1) {
+        size_t r0, rows;
+        chip_unit_rows(hw, cfg0, unit, &r0, &rows);
+        part = *cfg0;
+        part.widths[layer + 1] = rows;
+        cfg = &part;
+    }
     tile_cost *t = out;
     const size_t K = cfg->n_layers;
     const double ni = (double)cfg->widths[layer], no = (double)cfg->widths[layer + 1];
@@ -322,7 +424,7 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
             return F3_FAIL(F3_EINVAL,
                            "weight_stationary: tile %zu (%s%zu→%zu) holds whole rows of W%s in its registers, %.0f "
                            "bytes per row, but the registers hold %.0f bytes",
-                           chip_tile_of(hw, layer) + 1, where, t->n_in, t->n_out,
+                           chip_unit_tile(hw, unit) + 1, where, t->n_in, t->n_out,
                            t->trains ? " and their accumulator" : "", row_bytes, th->reg_capacity_bytes);
         }
         double R = rmax >= P ? P * floor(rmax / P) : rmax;
@@ -500,10 +602,12 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
 f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
                             tile_cost *out)
 {
-    const size_t tile = chip_tile_of(hw, layer), first = chip_tile_first(hw, tile),
-                 last = chip_tile_last(hw, cfg, tile);
+    /* `layer` is a unit (chip.h): a layer, or one part of a split layer */
+    const size_t unit = layer;
+    const size_t tile = chip_unit_tile(hw, unit), first = chip_tile_unit_first(hw, tile),
+                 last = chip_tile_unit_last(hw, cfg, tile);
     const chip_tile_hw th = chip_tile_figures(hw, tile);
-    f3_status st = layer_cost(hw, &th, cfg, layer, batch, out);
+    f3_status st = layer_cost(hw, &th, cfg, unit, batch, out);
     if (st) return st;
     tile_cost *t = out;
 
@@ -514,7 +618,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     } else {
         double needs[CHIP_MAX_TILES > F3_MAX_LAYERS ? CHIP_MAX_TILES : F3_MAX_LAYERS][TC_ITEMS];
         for (size_t l = first; l <= last; l++) {
-            if (l == layer) {
+            if (l == unit) {
                 memcpy(needs[l - first], t->need, sizeof t->need);
                 continue;
             }
@@ -522,7 +626,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
             if ((st = layer_cost(hw, &th, cfg, l, cfg->batch_size, &other))) return st;
             memcpy(needs[l - first], other.need, sizeof other.need);
         }
-        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])needs, last - first + 1, layer - first, t);
+        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])needs, last - first + 1, unit - first, t);
     }
     finish_steps(hw, &th, t);
 
@@ -532,7 +636,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
     const double rom_kib = t->rom_bytes * kib;
     t->leakage_uw = rom_kib * hw->rom_leakage_uw_per_kib;
     t->area_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
-    if (layer == first) {
+    if (unit == first) {
         const double P = (double)th.mac_lanes;
         const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
         t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
@@ -542,7 +646,7 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
                       th.reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + t->area_mm2 +
                       P * hw->lane_area_mm2 * lane_scale;
         int seeded = 0;
-        for (size_t l = first; l <= last; l++) seeded |= f3_layer_has_feedback(cfg, l);
+        for (size_t l = first; l <= last; l++) seeded |= f3_layer_has_feedback(cfg, chip_unit_layer(hw, l));
         if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
     }
     return F3_OK;
@@ -569,7 +673,7 @@ size_t chip_dram_users(const chip_config *hw, const f3_config *cfg)
     const size_t T = chip_n_tiles(hw, cfg);
     for (size_t k = 0; k < T; k++) {
         int uses = 0;
-        for (size_t i = chip_tile_first(hw, k); i <= chip_tile_last(hw, cfg, k); i++) {
+        for (size_t i = chip_tile_unit_first(hw, k); i <= chip_tile_unit_last(hw, cfg, k); i++) {
             tile_cost t;
             if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) == F3_OK && t.dram_resident > 0) uses = 1;
         }
@@ -611,7 +715,7 @@ void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uin
 void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chip_totals *c, const tile_cost *full,
                           chip_result *r)
 {
-    const size_t K = cfg->n_layers, T = chip_n_tiles(hw, cfg);
+    const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg);
     memset(r, 0, offsetof(chip_result, tile) + T * sizeof r->tile[0]); /* the tiles beyond T stay as they are */
     r->cycles = (uint64_t)ceil(c->end);
     r->samples = c->samples;
@@ -629,16 +733,17 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
     double stall = 0;
     const chip_mac_figures mac = chip_mac_figures_for(hw, cfg); /* the MAC lanes' arithmetic in the formats */
     for (size_t k = 0; k < T; k++) {
-        const size_t first = chip_tile_first(hw, k), last = chip_tile_last(hw, cfg, k);
+        /* the tile's units (its layers, or its part of a split layer) */
+        const size_t first = chip_tile_unit_first(hw, k), last = chip_tile_unit_last(hw, cfg, k);
         const chip_tile_hw th = chip_tile_figures(hw, k);
         chip_tile_stats *ts = &r->tile[k];
-        ts->first_layer = first;
-        ts->last_layer = last;
+        ts->first_layer = chip_unit_layer(hw, first);
+        ts->last_layer = chip_unit_layer(hw, last);
         ts->mac_lanes = th.mac_lanes;
         ts->sram_capacity_bytes = th.sram_capacity_bytes;
         ts->reg_capacity_bytes = th.reg_capacity_bytes;
         double *e = ts->energy_pj;
-        /* the tile's own figures (waits, links) are on its first layer's totals */
+        /* the tile's own figures (waits, links) are on its first unit's totals */
         const chip_tile_totals *t0 = &c->tile[first];
         r->link_bytes[0] += t0->link_fwd_bytes;
         r->link_bytes[1] += t0->link_bwd_bytes;
@@ -663,11 +768,21 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             dw += t->dram_w;
             lfsr += t->lfsr;
             /* compute: the ledger's operations of this layer, with Bᵀe as the
-             * chip does it (additions for a {−1,0,1} B, one column for one-hot e) */
-            double fma = t->ledger_fma;
-            if (f3_layer_has_feedback(cfg, i)) fma -= t->ledger_feedback_fma;
-            e[CHIP_E_COMPUTE] += fma * mac.fma_pj + t->ledger_elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
-                                 t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj;
+             * chip does it (additions for a {−1,0,1} B, one column for one-hot e);
+             * a part of a split layer takes its rows' share of the layer's
+             * ledger (every operation of a layer is per row), and BP's
+             * reduction of the parts' partial sums of δh_{i−1} is additions */
+            const size_t li = chip_unit_layer(hw, i);
+            double fma = t->ledger_fma, elem = t->ledger_elem;
+            if (f3_layer_has_feedback(cfg, li)) fma -= t->ledger_feedback_fma;
+            if (chip_layer_parts(hw, li) > 1) {
+                size_t r0, rows;
+                chip_unit_rows(hw, cfg, i, &r0, &rows);
+                fma = fma * (double)rows / (double)cfg->widths[li + 1];
+                elem = elem * (double)rows / (double)cfg->widths[li + 1];
+            }
+            e[CHIP_E_COMPUTE] += fma * mac.fma_pj + elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
+                                 t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj + t->red_add * mac.add_pj;
             e[CHIP_E_REGISTERS] += t->reg * hw->reg_pj_per_byte;
             e[CHIP_E_SRAM] += t->sram_r * th.sram_read_pj + t->sram_w * th.sram_write_pj +
                               t->sram_transposed_extra * th.sram_read_pj;
@@ -693,7 +808,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         ts->dram_written = (uint64_t)llround(dw);
         ts->lfsr_values = (uint64_t)llround(lfsr);
         if (first == 0) e[CHIP_E_ERROR_STORE] += c->es_read * es_pj_r;
-        if (last + 1 == K) {
+        if (last + 1 == U) {
             /* the output tile writes the error store and sends the broadcast;
              * the store's leakage is counted with it */
             e[CHIP_E_LINKS] += (double)c->link_bcast_bytes * hw->broadcast.pj_per_byte;

@@ -78,8 +78,9 @@ typedef struct {
     tc_step_cost step[TC_STEPS];
 } tile_cost;
 
-/* The cost of a batch of `batch` samples in layer `layer` (0-based) of a
- * network cfg on hardware hw.  Placement always assumes cfg->batch_size
+/* The cost of a batch of `batch` samples in unit `layer` (0-based; a
+ * layer unless the mapping splits layers, chip.h) of a network cfg on
+ * hardware hw.  Placement always assumes cfg->batch_size
  * (the buffers are sized for a full batch).  F3_EINVAL with a message if
  * the hardware cannot run this layer (weight_stationary registers smaller
  * than a row of W and its accumulator; fused with a rule, optimiser or
@@ -147,7 +148,11 @@ typedef struct {
     double reg, sram_r, sram_w, sram_transposed_extra;       /* bytes */
     double rom, lfsr, dram_r, dram_w;                        /* bytes; LFSR values */
     double fb_fma, fb_add, fb_mul;                           /* feedback arithmetic as the chip does it */
-    double ledger_fma, ledger_feedback_fma, ledger_elem;     /* the layer's ledger (all phases; its feedback) */
+    double ledger_fma, ledger_feedback_fma, ledger_elem;     /* the layer's ledger (all phases; its feedback); on
+                                                              * each part of a split layer, the whole layer's (the
+                                                              * assembly takes the part's rows' share) */
+    double red_add;                                          /* BP, a split layer: additions that reduce the
+                                                              * parts' partial sums of δh_{i−1} */
     uint64_t link_fwd_bytes, link_bwd_bytes;                 /* on the forward link out of it, the backward link into it */
 } chip_tile_totals;
 

@@ -291,6 +291,19 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
     json_begin_array(w);
     for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, r->tile[k].last_layer - r->tile[k].first_layer + 1);
     json_end_array(w);
+    /* split layers: the tiles of each layer, and the rows of its layer each tile holds */
+    json_key(w, "split");
+    json_begin_array(w);
+    for (size_t i = 0; i < hw->n_split; i++) json_u64(w, chip_layer_parts(hw, i));
+    json_end_array(w);
+    json_key(w, "rows_per_tile");
+    json_begin_array(w);
+    for (size_t k = 0; k < r->n_tiles; k++) {
+        size_t r0 = 0, rows = cfg->widths[r->tile[k].last_layer + 1];
+        if (hw->n_split) chip_unit_rows(hw, cfg, k, &r0, &rows);
+        json_u64(w, rows);
+    }
+    json_end_array(w);
     json_key(w, "mac_lanes");
     json_begin_array(w);
     for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, r->tile[k].mac_lanes);

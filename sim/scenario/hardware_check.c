@@ -127,16 +127,28 @@ static const char *const TILE_LISTS[] = {"hardware.tiles.mac_lanes", "hardware.t
 void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 {
     const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
+    const sc_value *spl = scenario_get(sc, "hardware.mapping.split");
     int lists = 0;
     for (size_t k = 0; k < N_TILE_LISTS; k++) lists |= scenario_get(sc, TILE_LISTS[k])->n > 0;
     hw->n_tiles = 0;
-    if (!lpt->n && !lists) return; /* one tile per layer, each with hardware.tile's figures */
+    hw->n_split = 0;
+    if (!lpt->n && !spl->n && !lists) return; /* one tile per layer, each with hardware.tile's figures */
     const size_t K = scenario_get(sc, "network.hidden")->n + 1;
     size_t T = lpt->n ? lpt->n : K;
+    if (spl->n && !lpt->n) {
+        /* split layers: one tile per part (scenario_check_mapping checks the list) */
+        T = 0;
+        hw->n_split = spl->n < CHIP_MAX_TILES ? spl->n : CHIP_MAX_TILES;
+        for (size_t i = 0; i < hw->n_split; i++) {
+            hw->split[i] = spl->list[i] >= 1 ? (size_t)spl->list[i] : 1;
+            T += hw->split[i];
+        }
+    }
     if (T > CHIP_MAX_TILES) T = CHIP_MAX_TILES; /* rejected by scenario_check_mapping */
     hw->n_tiles = T;
     hw->tile_first[0] = 0;
-    for (size_t t = 0; t < T; t++) hw->tile_first[t + 1] = hw->tile_first[t] + (lpt->n ? (size_t)lpt->list[t] : 1);
+    for (size_t t = 0; t < T; t++)
+        hw->tile_first[t + 1] = hw->tile_first[t] + (lpt->n ? (size_t)lpt->list[t] : 1); /* unused with a split */
     const sc_value *v[N_TILE_LISTS];
     for (size_t k = 0; k < N_TILE_LISTS; k++) v[k] = scenario_get(sc, TILE_LISTS[k]);
     for (size_t t = 0; t < T; t++) {
@@ -158,8 +170,46 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 f3_status scenario_check_mapping(const scenario *sc)
 {
     const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
+    const sc_value *spl = scenario_get(sc, "hardware.mapping.split");
     const size_t K = scenario_get(sc, "network.hidden")->n + 1;
     size_t T = K;
+    if (spl->n && lpt->n)
+        return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                               "hardware.mapping.split and hardware.mapping.layers_per_tile cannot both be given: a "
+                               "split layer has tiles of its own (split puts one layer on each tile of its parts)");
+    if (spl->n) {
+        if (spl->n != K)
+            return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                                   "hardware.mapping.split has %zu entries, but the network has %zu layers "
+                                   "(network.hidden's %zu and the output layer): give one per layer",
+                                   spl->n, K, K - 1);
+        const sc_value *hid = scenario_get(sc, "network.hidden");
+        size_t sum = 0;
+        for (size_t i = 0; i < K; i++) {
+            const double k = spl->list[i];
+            if (k < 1)
+                return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                                       "hardware.mapping.split gives layer %zu %.0f tiles: every layer needs at "
+                                       "least one",
+                                       i + 1, k);
+            if (i + 1 == K && k != 1)
+                return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                                       "hardware.mapping.split splits the output layer (layer %zu) over %.0f tiles: "
+                                       "the loss needs all of y on one tile, so its entry must be 1",
+                                       K, k);
+            if (i + 1 < K && i < hid->n && k > hid->list[i])
+                return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                                       "hardware.mapping.split splits layer %zu's %.0f rows over %.0f tiles: at most "
+                                       "one tile per row",
+                                       i + 1, hid->list[i], k);
+            sum += (size_t)k;
+        }
+        if (sum > CHIP_MAX_TILES)
+            return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                                   "hardware.mapping.split puts the network on %zu tiles, at most %d are modelled",
+                                   sum, CHIP_MAX_TILES);
+        T = sum;
+    }
     if (lpt->n) {
         size_t sum = 0;
         for (size_t t = 0; t < lpt->n; t++) sum += (size_t)lpt->list[t];
@@ -182,7 +232,9 @@ f3_status scenario_check_mapping(const scenario *sc)
                                    "%s has %zu entries, but the chip has %zu tiles (%s): give one per tile, or [] for "
                                    "hardware.tile's value on every tile",
                                    TILE_LISTS[k], v->n, T,
-                                   lpt->n ? "hardware.mapping.layers_per_tile" : "one per layer");
+                                   lpt->n   ? "hardware.mapping.layers_per_tile"
+                                   : spl->n ? "hardware.mapping.split: one per part of each layer"
+                                            : "one per layer");
     }
     return F3_OK;
 }
@@ -233,7 +285,7 @@ static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_c
 f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const char *rule, const char **key)
 {
     if (chip_mapping_check(hw, cfg) != F3_OK) {
-        *key = "hardware.mapping.layers_per_tile";
+        *key = hw->n_split ? "hardware.mapping.split" : "hardware.mapping.layers_per_tile";
         return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", f3_last_error(), rule);
     }
     const size_t T = chip_n_tiles(hw, cfg);
@@ -255,7 +307,7 @@ f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const c
                            k + 1, first + 1, last + 1, need / 1024.0, rule, cap / 1024.0);
         }
     }
-    for (size_t i = 0; i < cfg->n_layers; i++) {
+    for (size_t i = 0; i < chip_n_units(hw, cfg); i++) { /* units: layers, or the parts of split layers */
         tile_cost t;
         if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) {
             char msg[1024];
@@ -265,9 +317,9 @@ f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const c
                                              : "hardware.tile";
             return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", msg, rule);
         }
-        const size_t k = chip_tile_of(hw, i);
+        const size_t k = chip_unit_tile(hw, i);
         const double cap = chip_tile_figures(hw, k).sram_capacity_bytes;
-        if (hw->strict && chip_tile_first(hw, k) == chip_tile_last(hw, cfg, k) && t.sram_needed > cap) {
+        if (hw->strict && chip_tile_unit_first(hw, k) == chip_tile_unit_last(hw, cfg, k) && t.sram_needed > cap) {
             char needs[400];
             needs_text(hw, cfg, &t, needs, sizeof needs);
             *key = hw->n_tiles ? "hardware.tiles.sram_capacity_kib" : "hardware.tile.sram.capacity_kib";

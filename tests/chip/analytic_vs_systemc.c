@@ -152,12 +152,24 @@ static int random_point(point *p)
     hw->mul_pj = unif(0.1, 4);
     hw->elem_pj = unif(0.1, 10);
     hw->energy_by_format = coin(0.5);
+    hw->n_split = 0;
     if (coin(0.5)) {
-        /* a mapping: consecutive layers on 1…K tiles, each with figures of its own */
-        const size_t K = cfg->n_layers, T = uni(1, K);
+        /* a mapping: consecutive layers on 1…K tiles, or (split) each hidden
+         * layer over 1…4 tiles by rows; each tile with figures of its own */
+        const size_t K = cfg->n_layers;
+        size_t T = uni(1, K);
+        if (K > 1 && coin(0.4)) {
+            hw->n_split = K;
+            T = 0;
+            for (size_t i = 0; i < K; i++) {
+                const size_t n = cfg->widths[i + 1];
+                hw->split[i] = i + 1 < K ? uni(1, n < 4 ? n : 4) : 1;
+                T += hw->split[i];
+            }
+        }
         hw->n_tiles = T;
         hw->tile_first[0] = 0;
-        for (size_t t = 1; t < T; t++) {
+        for (size_t t = 1; t < T && !hw->n_split; t++) {
             /* at least one layer per tile, the rest drawn */
             size_t lo = hw->tile_first[t - 1] + 1, hi = K - (T - t);
             hw->tile_first[t] = uni(lo, hi);
@@ -178,7 +190,7 @@ static int random_point(point *p)
     if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && cfg->batch_size > 1 && coin(0.5))
         hw->micro_batch = uni(1, cfg->batch_size); /* GPipe micro-batches (batch_size itself: none) */
     if (chip_mapping_check(hw, cfg) != F3_OK) return 0;
-    for (size_t i = 0; i < cfg->n_layers; i++) {
+    for (size_t i = 0; i < chip_n_units(hw, cfg); i++) {
         tile_cost t;
         if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) != F3_OK) return 0;
     }
@@ -352,7 +364,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
-    long bad = 0, dram_points = 0, mapped = 0, multi = 0, micro = 0;
+    long bad = 0, dram_points = 0, mapped = 0, multi = 0, micro = 0, split = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
     static point p;
     static chip_result rs, ra;
@@ -380,6 +392,7 @@ int main(int argc, char **argv)
         by_df[p.hw.dataflow]++;
         if (p.hw.n_tiles) mapped++;
         if (p.hw.n_tiles && p.hw.n_tiles < p.cfg.n_layers) multi++;
+        if (p.hw.n_split && p.hw.n_tiles > p.cfg.n_layers) split++;
         if (chip_micro_batched(&p.hw, &p.cfg)) micro++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
         if (compare(&rs, &ra)) {
@@ -391,8 +404,9 @@ int main(int argc, char **argv)
     }
     printf("analytic vs SystemC: %ld random points, %ld differ; rules bp %ld, f3 %ld, dfa %ld, drtp %ld, llo %ld; "
            "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic; %ld with a "
-           "mapping and per-tile figures, %ld of them with several layers on a tile; %ld with micro-batches\n",
+           "mapping and per-tile figures, %ld of them with several layers on a tile, %ld with a layer split over "
+           "tiles; %ld with micro-batches\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
-           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi, micro);
+           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi, split, micro);
     return bad ? 1 : 0;
 }

@@ -219,6 +219,27 @@ run t11_id D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --se
     --set dataset.train_limit=12 --set training.epochs=2 --set hardware.tile.dataflow=weight_stationary \
     --set hardware.pipeline.micro_batch=1
 
+# ---- 12. split layers: one layer over several tiles by output rows ------------------------------
+# D: 100-200-200-10, layer 1 over 3 tiles (67, 67, 66 rows), layer 2 over 2 (100, 100), each tile
+# with its own lanes; every dataflow, memory-bound, micro-batches; bit-identity with the plain trainer
+SPLIT=(--set "hardware.mapping.split=[3, 2, 1]" --set "hardware.tiles.mac_lanes=[16, 8, 4, 16, 32, 16]")
+run t12_os D.yaml --set "training.compare=$ALL" "${SPLIT[@]}"
+run t12_ws D.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=2 --set training.optimizer=adam "${SPLIT[@]}"
+run t12_fused D.yaml --set "training.compare=$FUSED" --set hardware.tile.dataflow=fused "${SPLIT[@]}"
+run t12_osm D.yaml --set "training.compare=[bp, f3, dfa]" --set training.batch_size=2 --set training.optimizer=adam \
+    "${MEMBOUND[@]}" "${SPLIT[@]}"
+run t12_mb D.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
+    --set hardware.pipeline.micro_batch=3 "${SPLIT[@]}"
+for df in output_stationary weight_stationary; do
+  run "t12_id_$df" D.yaml --set "training.compare=$ALL" --set training.batch_size=4 --set training.optimizer=adam \
+      --set dataset.train_limit=12 --set training.epochs=2 --set hardware.tile.dataflow=$df \
+      --set "hardware.mapping.split=[2, 3, 1]"
+done
+run t12_id_fused D.yaml --set "training.compare=$FUSED" --set dataset.train_limit=6 --set training.epochs=2 \
+    --set hardware.tile.dataflow=fused --set "hardware.mapping.split=[2, 3, 1]"
+
 # DFA without hidden layers: no hidden tile to broadcast to (issue 17, D1: it killed both engines)
 run t9_dfa0 D.yaml --set "network.hidden=[]" --set "training.compare=[dfa, bp]" --set dataset.train_limit=4
 run t9_dfa0_plain Dplain.yaml --set "network.hidden=[]" --set "training.compare=[dfa]" --set dataset.train_limit=4
@@ -667,5 +688,58 @@ expect 2 "strict: tile 2 \\(layers 2–3\\) needs 164.1 KiB of SRAM under f3 but
     --set name=t10_strict --set hardware.strict=true \
     --set "hardware.mapping.layers_per_tile=[1, 2]" --set "hardware.tiles.sram_capacity_kib=[1024, 64]"
 [ ! -e out/t10_strict/f3/run.json ] && ok || bad "a strict chip that does not fit wrote results"
+
+# ---- 12. checks: split layers ---------------------------------------------------------------
+check "
+bad = []
+w = [100, 200, 200, 10]
+sp = dict(split=[3, 2, 1], tiles=[dict(P=p) for p in (16, 8, 4, 16, 32, 16)])
+mem = dict(banks=2, sram_bpc=4, tf=2, rom='fp32', rom_bpc=1)
+for a in ('bp', 'f3', 'dfa', 'drtp', 'llo'):
+    bad += S.check('out/t12_os/' + a, S.Hw(**sp), S.Net(w, a), 2, 'split')
+    bad += S.check('out/t12_ws/' + a, S.Hw(dataflow='weight_stationary', **sp), S.Net(w, a, 2, 'adam'), 2, 'split')
+    bad += S.check('out/t12_mb/' + a, S.Hw(dataflow='weight_stationary', mb=3, **sp), S.Net(w, a, 8, 'adam'), 20,
+                   'split, micro-batches of 3')
+for a in ('f3', 'drtp', 'llo', 'bp'):
+    bad += S.check('out/t12_fused/' + a, S.Hw(dataflow='fused', **sp), S.Net(w, a), 2, 'split')
+for a in ('bp', 'f3', 'dfa'):
+    bad += S.check('out/t12_osm/' + a, S.Hw(**dict(mem, **sp)), S.Net(w, a, 2, 'adam'), 2, 'split, memory-bound')
+S.report(bad)" "split layers: a part's cost table, the schedule, waits, link bytes, energy or area differ from the document"
+check "
+bad = []
+for a in ('bp', 'f3'):
+    h = S.hardware('out/t12_os/' + a); m = h['mapping']
+    if m['split'] != [3, 2, 1] or m['rows_per_tile'] != [67, 67, 66, 100, 100, 10]:
+        bad.append(f'{a}: run.json mapping {m}')
+    t = S.tiles_csv('out/t12_os/' + a)
+    if [int(r['first_layer']) for r in t] != [1, 1, 1, 2, 2, 3]: bad.append(f'{a}: tiles.csv first_layer {[r[\"first_layer\"] for r in t]}')
+# BP's reduction on the link, per sample (2 samples, fp32): into layer 1, layer 2's 2 parts' partial
+# sums of n_in = 200 values; into layer 2, layer 3's δ (not split), 200 values
+h = S.hardware('out/t12_os/bp')
+want = 2 * 4 * (2 * 200 + 1 * 200)
+if h['link_bytes']['backward'] != want: bad.append(f'bp backward link bytes {h[\"link_bytes\"][\"backward\"]}, wanted {want}')
+S.report(bad)" "split layers: run.json's mapping, tiles.csv's layers or BP's partial sums on the backward link are off"
+for run in t12_id_output_stationary t12_id_weight_stationary t12_id_fused; do
+  if [ $run = t12_id_fused ]; then rules="f3 drtp llo bp" plain=t2_plain_b1; else rules="bp f3 dfa drtp llo" plain=t2_plain_b4; fi
+  for a in $rules; do
+    check "
+import json
+p = json.load(open('out/$plain/$a/run.json')); c = json.load(open('out/$run/$a/run.json'))
+assert p['weights_sha256'] == c['weights_sha256'], 'weights'
+assert p['ledger'] == c['ledger'], 'ledger'
+assert c['hardware']['mapping']['split'] == [2, 3, 1] and c['hardware']['samples'] > 0
+" "$a on $run (split layers): weights or ledger differ from the plain trainer"
+  done
+done
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.mapping.split has 2 entries.*3 layers" -- "$f3sim" check D.yaml \
+    --set "hardware.mapping.split=[2, 1]"
+expect 2 "hardware.mapping.split splits the output layer" -- "$f3sim" check D.yaml --set "hardware.mapping.split=[1, 1, 2]"
+expect 2 "hardware.mapping.split and hardware.mapping.layers_per_tile cannot both" -- "$f3sim" check D.yaml \
+    --set "hardware.mapping.split=[2, 1, 1]" --set "hardware.mapping.layers_per_tile=[1, 2]"
+expect 2 "mac_lanes has 3 entries.*4 tiles.*split" -- "$f3sim" check D.yaml --set "hardware.mapping.split=[2, 1, 1]" \
+    --set "hardware.tiles.mac_lanes=[4, 4, 4]"
+expect 2 "hardware.mapping.split.*(at most 64|between|64)" -- "$f3sim" check D.yaml --set "hardware.mapping.split=[65, 1, 1]"
+expect 2 "at most one tile per row" -- "$f3sim" check D.yaml --set "network.hidden=[3, 200]" \
+    --set "hardware.mapping.split=[4, 1, 1]"
 
 finish chip_v2

@@ -51,6 +51,40 @@ class Hw:
         # and per-tile figures (hardware.tiles: dicts of P, sram_kib, banks, reg_kib)
         self.lpt = k.get("lpt")
         self.tiles = k.get("tiles")
+        # hardware.mapping.split: the tiles of each layer (None: no split).  Part q
+        # of k of a layer of n_out rows holds n_out // k rows, one more for the
+        # first n_out % k parts; each part is a tile of its own (Mapping)
+        self.split = k.get("split")
+
+    def parts(self, i):
+        return self.split[i] if self.split else 1
+
+    def tile_part(self, t):
+        """(layer, part, rows-or-None) of tile t under a split."""
+        t0 = 0
+        for i, k in enumerate(self.split):
+            if t < t0 + k:
+                return i, t - t0, k
+            t0 += k
+        raise IndexError(t)
+
+    def rows(self, net, t):
+        i, q, k = self.tile_part(t)
+        n = net.w[i + 1]
+        return n // k + (1 if q < n % k else 0)
+
+    def unit_net(self, net, t):
+        """The network tile t's cost table sees: a split layer's part is the
+        layer with its rows alone (n_out = its rows)."""
+        if not self.split:
+            return net
+        i, q, k = self.tile_part(t)
+        if k == 1:
+            return net
+        u = Net(net.w, net.alg, net.batch, net.opt, net.one_hot, net.classification)
+        u.w = list(net.w)
+        u.w[i + 1] = self.rows(net, t)
+        return u
 
     def chunks(self, b):
         """The micro-batches of a batch of b (weight_stationary with
@@ -59,10 +93,14 @@ class Hw:
         return [min(M, b - c) for c in range(0, b, M)]
 
     def n_tiles(self, net):
+        if self.split:
+            return sum(self.split)
         return len(self.lpt) if self.lpt else (len(self.tiles) if self.tiles else net.K)
 
     def layers(self, net, t):
         """The layers of tile t (0-based)."""
+        if self.split:
+            return [self.tile_part(t)[0]]
         if not self.lpt:
             return [t]
         first = sum(self.lpt[:t])
@@ -71,6 +109,10 @@ class Hw:
     def tile_of(self, net, i):
         return next(t for t in range(self.n_tiles(net)) if i in self.layers(net, t))
 
+    def tiles_of(self, net, i):
+        """Every tile of layer i (a split layer's parts)."""
+        return [t for t in range(self.n_tiles(net)) if i in self.layers(net, t)]
+
     def view(self, t):
         """Tile t's hardware: this one with the tile's own figures."""
         if not self.tiles:
@@ -78,11 +120,12 @@ class Hw:
         v = Hw.__new__(Hw)
         v.__dict__.update(self.__dict__)
         own = self.tiles[t]
+        v.split = None
         v.P = own.get("P", self.P)
         v.banks = own.get("banks", self.banks)
         v.sram_bytes = own.get("sram_kib", self.sram_bytes / 1024) * 1024
         v.reg_bytes = own.get("reg_kib", self.reg_bytes / 1024) * 1024
-        v.lpt, v.tiles = None, None
+        v.lpt, v.tiles, v.split = None, None, None
         return v
 
 
@@ -316,6 +359,7 @@ class Chain:
 
     def __init__(self, hw, net, es_dram=False):
         K, T = net.K, hw.n_tiles(net)
+        self.split = bool(hw.split)
         self.hw, self.net, self.K, self.T = hw, net, K, T
         self.tile = [hw.tile_of(net, i) for i in range(K)]          # the tile of each layer
         self.first = [hw.layers(net, t)[0] for t in range(T)]       # each tile's first layer
@@ -358,6 +402,8 @@ class Chain:
     def batch(self, b, ready):
         """A tile runs its layers one after another; a layer takes the one
         below's outputs on the same tile without a link."""
+        if self.split:
+            return self.batch_split(b, ready)
         hw, net, K, free, wait = self.hw, self.net, self.K, self.free, self.wait
         tile, first = self.tile, self.first
         last_of = lambda i: i + 1 == K or tile[i + 1] != tile[i]     # the last layer of its tile
@@ -437,6 +483,82 @@ class Chain:
                     bc = self.bcast.send(e_ready, V * net.C)
 
 
+def _split_batch(self, b, ready):
+    """Mapping, split layers: the k parts of layer i each take the same input
+    (the link delivers it to all, once), run the layer's steps with their rows
+    on their own tiles and clocks; h_i leaves when every part's slice is done
+    (per sample, the parts' max); BP's δh_{i-1} is the k parts' partial sums,
+    k·n_in values per sample on the backward link, sent when every part's
+    backprop is done; every part waits for the same δ (or DFA's broadcast)."""
+    hw, net, K, free, wait = self.hw, self.net, self.K, self.free, self.wait
+    per_sample = hw.dataflow != "weight_stationary"
+    tiles = [hw.tiles_of(net, i) for i in range(K)]
+    T = lambda k, i, name, m=b: step_time(hw.view(k), hw.unit_net(net, k), i, m, name)
+    stream = net.alg in ("f3", "drtp", "llo")
+    outs = [None] * K
+    for i in range(K):
+        out = None
+        for k in tiles[i]:
+            o = [0] * b
+            if per_sample:
+                for j in range(b):
+                    t = wait(k, "input", ready[j]) + T(k, i, "forward") + T(k, i, "activation")
+                    o[j] = t
+                    free[k] = t + (T(k, i, "feedback") + T(k, i, "dz") + T(k, i, "gradient") if stream else 0)
+            else:
+                c0 = 0
+                for m in hw.chunks(b):
+                    t = wait(k, "input", max(ready[c0:c0 + m])) + T(k, i, "forward", m) + T(k, i, "activation", m)
+                    if stream:
+                        t += T(k, i, "feedback", m) + T(k, i, "dz", m) + T(k, i, "gradient", m)
+                    o[c0:c0 + m] = [t] * m
+                    free[k] = t
+                    c0 += m
+            if stream:
+                free[k] += T(k, i, "apply")
+                self.end = max(self.end, free[k])
+            out = o if out is None else [max(x, y) for x, y in zip(out, o)]
+        outs[i] = out
+        if i + 1 < K:
+            ready = self.fwd[i].send(out, forward_bytes(net, i, hw.es_bpv))
+    if stream:
+        return
+    back = outs[K - 1]
+    bc = None
+    for i in reversed(range(K)):
+        if i + 1 < K and net.alg == "dfa":
+            back = bc
+        down = e_ready = None
+        for k in tiles[i]:
+            d, e = [0] * b, [0] * b
+            if per_sample:
+                for j in range(b):
+                    t = wait(k, "down", back[j]) + T(k, i, "feedback") + T(k, i, "dz")
+                    e[j] = t
+                    t += T(k, i, "backprop")
+                    d[j] = t
+                    free[k] = t + T(k, i, "gradient")
+            else:
+                c0 = 0
+                for m in hw.chunks(b):
+                    t = wait(k, "down", max(back[c0:c0 + m])) + T(k, i, "feedback", m) + T(k, i, "dz", m)
+                    e[c0:c0 + m] = [t] * m
+                    free[k] = t + T(k, i, "gradient", m) + T(k, i, "backprop", m)
+                    d[c0:c0 + m] = [free[k]] * m
+                    c0 += m
+            free[k] += T(k, i, "apply")
+            self.end = max(self.end, free[k])
+            down = d if down is None else [max(x, y) for x, y in zip(down, d)]
+            e_ready = e if e_ready is None else [max(x, y) for x, y in zip(e_ready, e)]
+        if net.alg == "bp" and i > 0:
+            back = self.bwd[i].send(down, len(tiles[i]) * V * net.w[i])
+        if net.alg == "dfa" and i == K - 1 and K > 1:
+            bc = self.bcast.send(e_ready, V * net.C)
+
+
+Chain.batch_split = _split_batch
+
+
 def tiles_csv(run_dir):
     return list(csv.DictReader(open(f"{run_dir}/tiles.csv")))
 
@@ -452,7 +574,8 @@ def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
     bad = []
     rows = tiles_csv(run_dir)
     shape = "-".join(map(str, net.w))
-    tag = f"{what} {net.alg} {shape} {hw.dataflow} b{net.batch} {net.opt}" + (f" tiles {hw.lpt}" if hw.lpt else "")
+    tag = f"{what} {net.alg} {shape} {hw.dataflow} b{net.batch} {net.opt}" + (f" tiles {hw.lpt}" if hw.lpt else "") + \
+        (f" split {hw.split}" if hw.split else "")
     T = hw.n_tiles(net)
     if len(rows) != T:
         return [f"{tag}: {len(rows)} tiles, wanted {T}"]
@@ -461,7 +584,7 @@ def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
     for k, row in enumerate(rows):
         want = {c: 0 for c, _ in cols}
         for i in hw.layers(net, k):
-            for c, v in tile_totals(hw.view(k), net, i, n, epochs).items():
+            for c, v in tile_totals(hw.view(k), hw.unit_net(net, k), i, n, epochs).items():
                 if c in want:
                     want[c] += v
         for c, col in cols:
@@ -579,9 +702,10 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
         want = dict(registers=0.0, sram=0.0, rom=0.0, dram=0.0, compute=0.0)
         sn = stash = buf = rom_b = 0
         lfsr_tile = False
+        un = hw.unit_net(net, k)                                # a split layer's part: its rows alone
         for i in hw.layers(net, k):
             fl = layer_flags(net, i)
-            t = tile_totals(hk, net, i, n, epochs)
+            t = tile_totals(hk, un, i, n, epochs)
             want["registers"] += hw.reg_pj * t["reg"]
             want["sram"] += hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"]
             want["rom"] += hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"]
@@ -590,14 +714,20 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
             elem = sum(v["elementwise_ops"] for v in L.values() if isinstance(v, dict))
             if fl["feedback"]:
                 fma -= L["feedback"]["fma"]                         # replaced by Bᵀe as the chip does it
-            ff, fa, fm = chip_feedback_ops(hw, net, i)
+            if un is not net:                                       # a part: its rows' share of the layer's ledger
+                fma = fma * un.w[i + 1] / net.w[i + 1]
+                elem = elem * un.w[i + 1] / net.w[i + 1]
+            ff, fa, fm = chip_feedback_ops(hw, un, i)
             want["compute"] += fma * hw.fma_pj + elem * hw.elem_pj + n * epochs * (ff * hw.fma_pj + fa * hw.add_pj + fm * hw.mul_pj)
-            nd = needs(hk, net, i)
+            if hw.split and net.alg == "bp" and i > 0 and hw.tile_part(k)[1] == 0:
+                # the reduction of the k parts' partial sums: (k − 1)·n_in additions per sample
+                want["compute"] += n * epochs * (hw.parts(i) - 1) * net.w[i] * hw.add_pj
+            nd = needs(hk, un, i)
             sn += nd["weights"] + nd["optstate"] + nd["accum"] + nd["buffers"]
             stash += nd["stash"]
             buf += nd["buffers"]
             fb = fl["hidden"] and net.alg in ("f3", "dfa", "drtp")
-            rom_b += net.C * net.w[i + 1] * ROM_BYTES[hw.rom_enc] if fb else 0
+            rom_b += net.C * un.w[i + 1] * ROM_BYTES[hw.rom_enc] if fb else 0
             lfsr_tile |= fb and hw.rom_enc == "seeded"
         for key, v in want.items():
             got = float(row[f"energy_{key}_pj"])
@@ -627,9 +757,15 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
     n = n * epochs
     # only between tiles: a tile's last layer sends forward, its first receives BP's δ
     T = hw.n_tiles(net)
-    fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, hw.layers(net, k)[-1], hw.es_bpv) for k in range(T - 1)))
-    bwd = n * sum(V * net.w[hw.layers(net, k)[0]] for k in range(1, T)) if net.alg == "bp" else 0
-    bc = n * V * net.C if net.alg == "dfa" and T > 1 else 0
+    if hw.split:
+        # links join layers: h_i once (the parts' slices add up to n_out), δ as k partial sums
+        fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, i, hw.es_bpv) for i in range(net.K - 1)))
+        bwd = n * sum(hw.parts(i) * V * net.w[i] for i in range(1, net.K)) if net.alg == "bp" else 0
+        bc = n * V * net.C if net.alg == "dfa" and net.K > 1 else 0
+    else:
+        fwd = n * (input_bytes(net, hw.es_bpv) + sum(forward_bytes(net, hw.layers(net, k)[-1], hw.es_bpv) for k in range(T - 1)))
+        bwd = n * sum(V * net.w[hw.layers(net, k)[0]] for k in range(1, T)) if net.alg == "bp" else 0
+        bc = n * V * net.C if net.alg == "dfa" and T > 1 else 0
     lb = h["link_bytes"]
     if (lb["forward"], lb["backward"], lb["broadcast"]) != (fwd, bwd, bc):
         bad.append(f"{tag}: link_bytes {lb}, derived forward {fwd}, backward {bwd}, broadcast {bc}")
