@@ -18,6 +18,8 @@ an earlier one left, and a sweep's points are those sweep.csv lists):
   <rule>/tiles.csv        energy per tile (a run on a chip)
   <rule>/trace.vcd        tile states over time (outputs.trace: true)
   point-NNN/              a sweep's points, titled with their swept values
+  compare_budget.csv      f3sim compare's verdicts: each rule's best energy per
+                          sample and samples/s against the budget
   pareto.csv              an explore's Pareto front (columns rule,
                           test_accuracy_pct, energy_per_sample_nJ,
                           samples_per_second, area_mm2, then the swept keys)
@@ -626,6 +628,53 @@ def pareto(fig, top, md):
         md.append(f"![{fname}]({fname}.png)\n")
 
 
+BUDGET_UNITS = {"area_mm2": "area budget [mm2]", "power_mw": "power budget [mW]", "lanes": "lane budget [lanes]"}
+
+
+def budget_figures(fig, top, md):
+    """f3sim compare: each rule's best point against the budget, per budget kind."""
+    path = os.path.join(top, "compare_budget.csv")
+    rows = read_csv(path)
+    need = ["budget", "rule", "objective", "energy_per_sample_nJ", "samples_per_second"]
+    if not rows:
+        md.append("compare_budget.csv is empty.\n")
+        return
+    missing = [c for c in need if c not in rows[0]]
+    if missing:
+        raise Failure(f"{path}: no column {', '.join(missing)}")
+    kinds, rules = [], []
+    for r in rows:
+        k = r["budget"].split("=")[0]
+        if k not in kinds:
+            kinds.append(k)
+        if r["rule"] not in rules:
+            rules.append(r["rule"])
+    md.append("Each learning rule on its own best chip at an equal budget (f3sim compare, analytic evaluator); "
+              "data: [compare_budget.csv](compare_budget.csv).\n")
+    for i, kind in enumerate(kinds):
+        suffix = "" if i == 0 else f"-{kind}"
+        data = f"budget{suffix}.csv"
+        out = []
+        for rule in rules:
+            sel = [r for r in rows if r["budget"].split("=")[0] == kind and r["rule"] == rule]
+            for b in sorted({num(r["budget"].split("=")[1]) for r in sel}):
+                e = [r for r in sel if num(r["budget"].split("=")[1]) == b and r["objective"] == "energy_per_sample"]
+                t = [r for r in sel if num(r["budget"].split("=")[1]) == b and r["objective"] == "samples_per_second"]
+                out.append([rule, b, num(e[0]["energy_per_sample_nJ"]) if e else None,
+                            num(t[0]["samples_per_second"]) if t else None])
+        fig.write_data(data, ["rule", f"budget_{kind}", "best_energy_per_sample_nJ", "best_samples_per_second"], out)
+        for fname, col, ylabel, what in (("budget-energy", 3, "energy per training sample [nJ]",
+                                          "lowest energy per sample"),
+                                         ("budget-throughput", 4, "throughput [samples/s]", "highest throughput")):
+            plots = [f"{gp_str(data)} skip 1 using (strcol(1) eq {gp_str(rule)} ? $2 : NaN):{col} with linespoints "
+                     f"pt 7 ps 1.2 lc rgb '{colour(rule)}' title {gp_str(rule)}" for rule in rules]
+            body = (f"set title {gp_str(f'{what} within the budget, each rule on its best chip')}\n"
+                    f"set xlabel {gp_str(BUDGET_UNITS.get(kind, kind))}\nset ylabel {gp_str(ylabel)}\n"
+                    "set logscale x\nset logscale y\nplot " + ", \\\n  ".join(plots) + "\n")
+            fig.plot(fname + suffix, body)
+            md.append(f"![{fname + suffix}]({fname + suffix}.png)\n")
+
+
 def summary_table(point, md):
     chip = point_has_chip(point)
     md.append("| rule | best test accuracy [%] | final test accuracy [%] | best test loss | FMA per run [FMA] |"
@@ -655,9 +704,10 @@ def build(top, out, f3sim, quiet):
     name = os.path.basename(os.path.abspath(top))
     points, is_sweep, note = find_points(top)
     has_pareto = os.path.isfile(os.path.join(top, "pareto.csv"))
-    if not points and not has_pareto:
-        raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/, run.json or "
-                    "pareto.csv)")
+    has_budget = os.path.isfile(os.path.join(top, "compare_budget.csv"))
+    if not points and not has_pareto and not has_budget:
+        raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/, run.json, "
+                    "pareto.csv or compare_budget.csv)")
     fig = Figures(out, quiet)
     md = [f"# Report: {name}\n", f"Results folder: `{os.path.abspath(top)}`. Written by `f3sim report`; every figure "
           "is a PNG with its SVG, its gnuplot script (.gp) and its data (.csv) beside it.\n"]
@@ -692,6 +742,9 @@ def build(top, out, f3sim, quiet):
     if has_pareto:
         md.append("## Pareto fronts\n")
         pareto(fig, top, md)
+    if has_budget:
+        md.append("## At an equal budget\n")
+        budget_figures(fig, top, md)
     with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
     return fig.made

@@ -9,6 +9,7 @@
 #include "f3/status.h"
 #include "f3/train.h"
 #include "cli_util.h"
+#include "cmd_compare.h"
 #include "cmd_explore.h"
 #include "cmd_report.h"
 #include "cmd_formulas.h"
@@ -239,6 +240,7 @@ static const char *const MAIN_HELP =
     "  keys      list every scenario key with its default\n"
     "  sweep     emit a sweep as Slurm or GNU parallel jobs, or collect its results\n"
     "  explore   a hardware design space on the analytic chip evaluator: Pareto fronts\n"
+    "  compare   the learning rules at an equal budget, each on its own best chip\n"
     "  train     train a network on a data set, without a scenario\n"
     "  formulas  closed forms of Appendix A: FMAs, memory, gains\n"
     "  verify    the closed forms against the kernels' counted operations\n"
@@ -260,7 +262,7 @@ static const struct {
     {"run", &RUN_HELP},           {"check", &CHECK_HELP},       {"show", &SHOW_HELP},
     {"keys", &KEYS_HELP},         {"sweep", &SWEEP_HELP},       {"train", &TRAIN_HELP},
     {"formulas", &FORMULAS_HELP}, {"verify", &VERIFY_HELP},     {"explore", &EXPLORE_HELP},
-    {"report", &REPORT_HELP},
+    {"compare", &COMPARE_HELP},       {"report", &REPORT_HELP},
     {"help", &MAIN_HELP},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
@@ -560,6 +562,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "formulas")) return cmd_formulas(argc - 1, argv + 1);
     if (!strcmp(cmd, "verify")) return cmd_verify(argc - 1, argv + 1);
     if (!strcmp(cmd, "explore")) return cmd_explore(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     const char *page = help_of(cmd);
     if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */

@@ -121,8 +121,7 @@ static int check_options(const train_options *o)
     return 0;
 }
 
-/* Load the training and test sets named by the options. */
-static f3_status load_data(const train_options *o, f3_dataset **train, f3_dataset **test)
+f3_status train_load_data(const train_options *o, f3_dataset **train, f3_dataset **test)
 {
     char dir[1100], a[1200], b[1200];
     f3_status st;
@@ -627,7 +626,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         F3_FAIL(F3_EINVAL, "stopped by %s before the run began", cli_signal_name(sig));
         return EXIT_SIGNAL(sig);
     }
-    if (load_data(o, &train, &test) != F3_OK) return EXIT_RUNTIME;
+    if (train_load_data(o, &train, &test) != F3_OK) return EXIT_RUNTIME;
 
     if (o->expect_input && o->expect_input != train->d) {
         F3_FAIL(F3_EINVAL, "network.input is %zu but data set %s has %zu features", o->expect_input, o->dataset, train->d);

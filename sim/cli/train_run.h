@@ -76,6 +76,12 @@ typedef struct {
 
 void train_options_default(train_options *o);
 
+/* Load the training and test sets the options name (the data set's
+ * standard preprocessing unless o->raw; train_limit and test_limit
+ * applied).  F3_OK, or a status with the message in f3_last_error(); free
+ * both with f3_dataset_free. */
+f3_status train_load_data(const train_options *o, struct f3_dataset **train, struct f3_dataset **test);
+
 /* o->init_from = path (an error, -1, when it does not fit or the file is
  * not there). */
 int set_init_from(train_options *o, const char *path);

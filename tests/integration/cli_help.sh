@@ -10,7 +10,7 @@ f3sim=$1 src=$2 tmp=$3/cli_help
 rm -rf "$tmp" && mkdir -p "$tmp"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
-commands=(run check show keys sweep train formulas verify report)
+commands=(run check show keys sweep train formulas verify report compare)
 
 # ---- a page per command --------------------------------------------------------------
 for c in "${commands[@]}"; do
@@ -53,7 +53,7 @@ def tables(path):
     return set(names)
 
 page = {c: open(f"{tmp}/help-{c}.txt").read()
-        for c in ("run", "check", "show", "keys", "sweep", "train", "formulas", "verify", "report")}
+        for c in ("run", "check", "show", "keys", "sweep", "train", "formulas", "verify", "report", "compare")}
 def named(text, opt):
     return re.search(r"--" + re.escape(opt) + r"(?![a-z0-9-])", text) is not None
 def listed(text):
@@ -64,13 +64,13 @@ train = tables("sim/cli/f3sim.c")
 netopts = tables("sim/cli/cmd_formulas.c")
 scen = tables("sim/cli/cmd_scenario.c")
 takes = {"train": train, "verify": netopts, "formulas": netopts - {"steps", "seed"},
-         "report": tables("sim/cli/cmd_report.c")}
+         "report": tables("sim/cli/cmd_report.c"), "compare": tables("sim/cli/cmd_compare.c")}
 for c in ("run", "check", "show", "keys", "sweep"):
     takes[c] = scen
 # what each scenario command's page must name at least
 must = {"run": {"set", "jobs", "point", "quiet", "help"}, "check": {"set", "help"}, "show": {"set", "help"},
         "keys": {"markdown", "help"}, "sweep": {"emit", "collect", "set", "help"}}
-for c in ("train", "verify", "formulas", "report"):
+for c in ("train", "verify", "formulas", "report", "compare"):
     must[c] = takes[c]
 
 for c, text in page.items():

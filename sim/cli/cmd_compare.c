@@ -1,0 +1,1107 @@
+/* cmd_compare.c — f3sim compare SCENARIO.yaml --budget KIND=V[,V…] (see
+ * COMPARE_HELP and docs/hardware-model.md, "Comparison at an equal
+ * budget").
+ *
+ * For each learning rule of the scenario, a search over mappings ×
+ * dataflows × sizes on the analytic evaluator (sim/chip/analytic.h: equal
+ * to the SystemC chip in every figure, no training: time, traffic and
+ * energy do not depend on the values trained), then per budget the best
+ * point of each rule per objective (energy per sample, samples per
+ * second), with the mechanisms behind it.  Writes
+ * <outputs.folder>/<name>/compare_budget.csv and .json (atomically) and
+ * prints the verdict table. */
+#define _XOPEN_SOURCE 700
+#include "cmd_compare.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analytic.h"
+#include "cli_util.h"
+#include "cmd_formulas.h"
+#include "cmd_scenario.h"
+#include "csv_text.h"
+#include "cost_tables.h"
+#include "f3/dataset.h"
+#include "f3/status.h"
+#include "hardware_check.h"
+#include "json.h"
+#include "results.h"
+#include "scenario.h"
+#include "tile_cost.h"
+#include "train_run.h"
+
+const char *const COMPARE_HELP =
+    "usage: f3sim compare SCENARIO.yaml --budget KIND=V[,V...] [--budget ...] [--macro-kib N]\n"
+    "                     [--set key.path=value ...] [--quiet]\n"
+    "\n"
+    "Compare the learning rules of training.compare at an equal silicon budget:\n"
+    "each rule gets its own best chip within the budget, searched over every\n"
+    "contiguous mapping of the layers onto tiles, every dataflow the rule can run,\n"
+    "the chip's total MAC lanes (powers of two, shared by the tiles in proportion to\n"
+    "their MACs per sample), each tile's SRAM (its need at the scenario's batch and\n"
+    "fractions of it down to 1/16, in whole macros) and registers (1, 4 or 16 rows\n"
+    "of W, or one per lane; docs/hardware-model.md, \"Comparison at an equal\n"
+    "budget\").  Every point is evaluated by the analytic\n"
+    "chip evaluator, which equals the SystemC model in every figure; nothing is\n"
+    "trained, because time, traffic and energy do not depend on the values (every\n"
+    "chip trains the same numbers).  The data set is read only for its number of\n"
+    "training samples.  The scenario's own chip is a candidate too.\n"
+    "\n"
+    "Budgets: area_mm2 (the chip's area, tiles and an on-chip error store),\n"
+    "power_mw (the run's energy, leakage and DRAM included, over its time), lanes\n"
+    "(MAC lanes summed over the tiles).  Per budget, per rule and per objective\n"
+    "(energy per sample, samples per second) it prints and writes the best point:\n"
+    "its mapping, per-tile lanes and SRAM, dataflow, energy per sample, samples/s,\n"
+    "area, power, and the mechanisms behind it (stall share, stash bytes, backward-\n"
+    "link and error-store bytes per sample, passes over W per sample), and the\n"
+    "F3/BP ratios.  Files: <outputs.folder>/<name>/compare_budget.csv and .json\n"
+    "(each written completely or not at all); f3sim report draws them.\n"
+    "\n"
+    "options:\n"
+    "  --budget KIND=V[,V...]  area_mm2, power_mw or lanes, one verdict per value,\n"
+    "                        e.g. area_mm2=20,60,200; repeatable; replaces the\n"
+    "                        scenario's comparison.budget (which is used without it)\n"
+    "  --macro-kib N         SRAM macro size in KiB: every tile's SRAM is a whole\n"
+    "                        number of macros (comparison.macro_kib; 64)\n"
+    "  --set key.path=value  override a scenario key\n"
+    "  --quiet               no timing line on stderr\n"
+    "  --help                this page\n"
+    "\n"
+    "example: f3sim compare scenarios/default.yaml --budget area_mm2=20,60,200\n"
+    "\n"
+    "exit status: 0 done; 2 invalid scenario or --budget, or a budget within which\n"
+    "some rule has no chip (file:line:col when the budget came from the scenario;\n"
+    "nothing is written); 1 runtime failure (the data set cannot be read, a file\n"
+    "cannot be written)\n";
+
+/* ---- budgets and objectives ------------------------------------------------------------ */
+
+enum { BK_AREA = 0, BK_POWER, BK_LANES, BK_COUNT };
+static const char *const BK_NAMES[BK_COUNT] = {"area_mm2", "power_mw", "lanes"};
+static const char *const BK_KEYS[BK_COUNT] = {"comparison.budget.area_mm2", "comparison.budget.power_mw",
+                                              "comparison.budget.lanes"};
+static const char *const BK_UNITS[BK_COUNT] = {"mm²", "mW", "lanes"};
+
+#define MAX_BUDGETS 64
+
+typedef struct {
+    int kind;
+    double value;
+    const char *key; /* the scenario key it came from, or NULL (--budget) */
+} budget;
+
+enum { OB_ENERGY = 0, OB_SPS, OB_COUNT };
+static const char *const OB_NAMES[OB_COUNT] = {"energy_per_sample", "samples_per_second"};
+
+/* "area_mm2=20,60,200" appended to b[*n]; 0, or EXIT_USAGE with a message. */
+static int parse_budget(const char *arg, budget *b, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return fprintf(stderr, "f3sim compare: --budget '%s': expected KIND=VALUE[,VALUE...] with KIND area_mm2, power_mw "
+                               "or lanes (e.g. --budget area_mm2=20,60,200)\n",
+                       arg),
+               EXIT_USAGE;
+    int kind = -1;
+    for (int k = 0; k < BK_COUNT; k++)
+        if ((size_t)(eq - arg) == strlen(BK_NAMES[k]) && !strncmp(arg, BK_NAMES[k], (size_t)(eq - arg))) kind = k;
+    if (kind < 0) {
+        char word[64];
+        snprintf(word, sizeof word, "%.*s", (int)(eq - arg < 63 ? eq - arg : 63), arg);
+        const char *near = cli_nearest(word, BK_NAMES, BK_COUNT);
+        for (int k = 0; k < BK_COUNT && !near && word[0]; k++)
+            if (!strncmp(BK_NAMES[k], word, strlen(word))) near = BK_NAMES[k]; /* area, power */
+        fprintf(stderr, "f3sim compare: --budget '%s': unknown budget '%s'", arg, word);
+        if (near) fprintf(stderr, "; did you mean '%s'?", near);
+        fputs(" (area_mm2, power_mw or lanes)\n", stderr);
+        return EXIT_USAGE;
+    }
+    const char *p = eq + 1;
+    for (;;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v) || (*end && *end != ','))
+            return fprintf(stderr, "f3sim compare: --budget '%s': expected a number at '%s'\n", arg, p), EXIT_USAGE;
+        if (!(v > 0))
+            return fprintf(stderr, "f3sim compare: --budget '%s': a budget must be positive, got %.15g\n", arg, v),
+                   EXIT_USAGE;
+        if (kind == BK_LANES && v != floor(v))
+            return fprintf(stderr, "f3sim compare: --budget '%s': lanes are a whole number, got %.15g\n", arg, v),
+                   EXIT_USAGE;
+        if (*n >= MAX_BUDGETS) return fprintf(stderr, "f3sim compare: at most %d budgets\n", MAX_BUDGETS), EXIT_USAGE;
+        b[*n].kind = kind;
+        b[*n].value = v;
+        b[*n].key = NULL;
+        (*n)++;
+        if (!*end) break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+/* ---- the search space ------------------------------------------------------------------- */
+
+/* The sizes searched at every mapping and dataflow: one row per dimension,
+ * and a point takes one value of each (mixed radix, the last row fastest).
+ * point_config reads them. */
+enum { D_LANES = 0, D_SRAM, D_REGS, D_COUNT };
+typedef struct {
+    const char *name, *doc;
+    size_t n;
+    double v[16];
+} dim;
+static const dim DIMS[D_COUNT] = {
+    [D_LANES] = {"total_lanes", "MAC lanes of the chip, shared by its tiles in proportion to their MACs per sample", 14,
+                 {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192}},
+    [D_SRAM] = {"sram_fraction", "each tile's SRAM as a share of its need, rounded up to whole macros", 7,
+                {1, 0.75, 0.5, 0.375, 0.25, 0.125, 0.0625}},
+    [D_REGS] = {"register_rows", "rows of W (with their accumulator rows) each tile's registers hold; 0: one per lane",
+                4, {0, 1, 4, 16}},
+    /* TODO(micro_batch): once chip_config has micro_batch (hardware.pipeline.micro_batch,
+     * weight_stationary), add the row
+     *   [D_MICRO] = {"micro_batch", "samples per micro-batch; 0: the whole batch", 4, {0, 1, 5, 10}},
+     * (D_MICRO before D_COUNT) and `hw->micro_batch = (unsigned)k[D_MICRO];` in point_config. */
+};
+
+#define MAX_MAPPINGS 256  /* every mapping up to 9 layers; a deterministic sample beyond */
+#define HUGE_BYTES 1e15   /* an SRAM (and registers) nothing spills from: to size a tile's need */
+
+typedef struct {
+    size_t T;
+    size_t first[CHIP_MAX_TILES + 1];
+} mapping;
+
+static uint64_t sm64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int same_mapping(const mapping *a, const mapping *b)
+{
+    if (a->T != b->T) return 0;
+    for (size_t t = 0; t <= a->T; t++)
+        if (a->first[t] != b->first[t]) return 0;
+    return 1;
+}
+
+/* The mapping whose tile boundaries follow layer i where cut(i) is set. */
+static void mapping_of_cuts(size_t K, const unsigned char *cut, mapping *m)
+{
+    m->T = 0;
+    m->first[0] = 0;
+    for (size_t i = 0; i + 1 < K; i++)
+        if (cut[i]) m->first[++m->T] = i + 1;
+    m->first[++m->T] = K;
+}
+
+/* Every contiguous mapping of K layers (2^(K-1)) when there are at most
+ * MAX_MAPPINGS, else one tile, one tile per layer (when the chip may have
+ * that many tiles) and random cuts (splitmix64, seed 1) up to MAX_MAPPINGS
+ * distinct mappings of at most CHIP_MAX_TILES tiles.  Returns the count. */
+static size_t make_mappings(size_t K, mapping *m)
+{
+    unsigned char cut[F3_MAX_LAYERS];
+    size_t n = 0;
+    if (K - 1 < 63 && ((uint64_t)1 << (K - 1)) <= MAX_MAPPINGS) {
+        for (uint64_t mask = 0; mask < ((uint64_t)1 << (K - 1)); mask++) {
+            for (size_t i = 0; i + 1 < K; i++) cut[i] = (unsigned char)((mask >> i) & 1);
+            mapping_of_cuts(K, cut, &m[n++]);
+        }
+        return n;
+    }
+    memset(cut, 0, sizeof cut);
+    mapping_of_cuts(K, cut, &m[n++]);
+    if (K <= CHIP_MAX_TILES) {
+        memset(cut, 1, sizeof cut);
+        mapping_of_cuts(K, cut, &m[n++]);
+    }
+    uint64_t s = 1;
+    for (size_t tries = 0; n < MAX_MAPPINGS && tries < 100000; tries++) {
+        const double p = (double)(sm64(&s) >> 11) * 0x1p-53; /* this mapping's share of cuts */
+        for (size_t i = 0; i + 1 < K; i++) cut[i] = (double)(sm64(&s) >> 11) * 0x1p-53 < p;
+        mapping c;
+        mapping_of_cuts(K, cut, &c);
+        if (c.T > CHIP_MAX_TILES) continue;
+        int dup = 0;
+        for (size_t j = 0; j < n && !dup; j++) dup = same_mapping(&m[j], &c);
+        if (!dup) m[n++] = c;
+    }
+    return n;
+}
+
+/* ---- one rule ------------------------------------------------------------------------------ */
+
+/* A point searched (its figures; the chip is rebuilt from the indices). */
+typedef struct {
+    uint32_t map;          /* index into the mappings */
+    uint8_t df;            /* chip_dataflow */
+    uint8_t k[D_COUNT];    /* index into each DIMS row */
+    uint8_t own;           /* the scenario's own chip (map, df, k unused) */
+    uint8_t weights_on_chip, no_spill;
+    double energy_nj, sps, area, power_mw, lanes;
+} point;
+
+typedef struct {
+    char name[32];
+    f3_config cfg;
+    chip_workload w;
+    chip_config base;              /* the scenario's chip with the links this rule needs, error store resolved */
+    int add_backward, add_broadcast; /* links added for this rule */
+    point *pts;
+    size_t n, cap;
+    size_t tried, cannot;
+    char cannot_why[300];
+} rule_ctx;
+
+/* What the scenario fixes of the SRAM's figures (else they follow each
+ * tile's capacity, as chip_mapping_from_scenario does). */
+static const char *const SRAM_FIGURE_KEYS[4] = {"hardware.tile.sram.read_pj_per_byte", "hardware.tile.sram.write_pj_per_byte",
+                                                "hardware.tile.sram.leakage_uw_per_kib",
+                                                "hardware.tile.sram.area_mm2_per_kib"};
+
+typedef struct {
+    const scenario *sc;
+    double macro_bytes;
+    int sram_fixed[4];
+    double sram_value[4];
+    mapping *maps;
+    size_t n_maps;
+} search;
+
+/* Per mapping and dataflow: each tile's SRAM need, weight bytes, MACs per
+ * sample and its widest row (W and accumulator). */
+typedef struct {
+    double need[CHIP_MAX_TILES], weights[CHIP_MAX_TILES], macs[CHIP_MAX_TILES], row[CHIP_MAX_TILES];
+} tile_needs;
+
+static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, chip_dataflow df, tile_needs *tn)
+{
+    static chip_config hw;
+    hw = r->base;
+    hw.dataflow = df;
+    hw.n_tiles = m->T;
+    memcpy(hw.tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
+    const f3_config *cfg = &r->cfg;
+    const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), GB = chip_accumulator_bytes(cfg);
+    for (size_t t = 0; t < m->T; t++) {
+        chip_tile_hw *h = &hw.tiles[t];
+        h->mac_lanes = 16;
+        h->reg_capacity_bytes = HUGE_BYTES;
+        h->sram_capacity_bytes = HUGE_BYTES;
+        h->sram_banks = 4;
+        h->sram_read_pj = h->sram_write_pj = 1;
+        h->sram_leakage_uw_per_kib = h->sram_area_mm2_per_kib = 0;
+        tn->need[t] = tn->weights[t] = tn->macs[t] = tn->row[t] = 0;
+    }
+    (void)S;
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        tile_cost tc;
+        f3_status st = tile_cost_compute(&hw, cfg, i, cfg->batch_size, &tc);
+        if (st) return st;
+        const size_t t = chip_tile_of(&hw, i);
+        tn->need[t] += tc.sram_needed;
+        tn->weights[t] += tc.need[TC_WEIGHTS];
+        tn->macs[t] += (double)cfg->widths[i] * (double)cfg->widths[i + 1];
+        const double row = (WB + GB) * (double)cfg->widths[i];
+        if (row > tn->row[t]) tn->row[t] = row;
+    }
+    return F3_OK;
+}
+
+/* The chip of a searched point: the rule's base chip with mapping m,
+ * dataflow df and the sizes k (indices into DIMS). */
+static void point_config(const search *S, const rule_ctx *r, const mapping *m, chip_dataflow df, const tile_needs *tn,
+                         const uint8_t *ki, chip_config *hw)
+{
+    double k[D_COUNT];
+    for (int d = 0; d < D_COUNT; d++) k[d] = DIMS[d].v[ki[d]];
+    *hw = r->base;
+    hw->strict = 0;
+    hw->dataflow = df;
+    hw->n_tiles = m->T;
+    memcpy(hw->tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
+    double macs = 0;
+    for (size_t t = 0; t < m->T; t++) macs += tn->macs[t];
+    const double WB = chip_value_bytes(&r->cfg, F3_T_WEIGHTS);
+    for (size_t t = 0; t < m->T; t++) {
+        chip_tile_hw *h = &hw->tiles[t];
+        /* lanes in proportion to the tile's MACs per sample, the nearest
+         * power of two (in log scale), at least 1 */
+        const double share = k[D_LANES] * tn->macs[t] / macs;
+        double lanes = share <= 1 ? 1 : exp2(nearbyint(log2(share)));
+        if (lanes > 65536) lanes = 65536;
+        h->mac_lanes = (unsigned)lanes;
+        /* SRAM: a share of the need, in whole macros (at least one) */
+        double macros = ceil(k[D_SRAM] * tn->need[t] / S->macro_bytes - 1e-9);
+        if (macros < 1) macros = 1;
+        h->sram_capacity_bytes = macros * S->macro_bytes;
+        /* registers: whole KiB holding the rows asked for */
+        const double rows = k[D_REGS] > 0 ? k[D_REGS] : lanes;
+        double kib = ceil(rows * tn->row[t] / 1024.0 - 1e-9);
+        h->reg_capacity_bytes = (kib < 1 ? 1 : kib) * 1024.0;
+        /* banks: as many as the lanes read weights per cycle (one weight
+         * per lane per cycle: P·bytes per weight over a bank's width) */
+        double banks = ceil(lanes * WB / hw->sram_bytes_per_cycle_per_bank - 1e-9);
+        h->sram_banks = (unsigned)(banks < 1 ? 1 : banks > 65536 ? 65536 : banks);
+        chip_sram_figures f;
+        chip_sram_figures_for(h->sram_capacity_bytes, &f);
+        const double table[4] = {f.read_pj_per_byte, f.write_pj_per_byte, f.leakage_uw_per_kib, f.area_mm2_per_kib};
+        double *dst[4] = {&h->sram_read_pj, &h->sram_write_pj, &h->sram_leakage_uw_per_kib, &h->sram_area_mm2_per_kib};
+        for (int q = 0; q < 4; q++) *dst[q] = S->sram_fixed[q] ? S->sram_value[q] : table[q];
+    }
+}
+
+static double total_energy(const chip_result *res)
+{
+    double e = 0;
+    for (int q = 0; q < CHIP_E_COUNT; q++) e += res->energy_pj[q];
+    return e;
+}
+
+/* A point's figures from its result. */
+static void figures(const chip_config *hw, const chip_result *res, point *p)
+{
+    const double n = res->samples ? (double)res->samples : 1.0, e = total_energy(res);
+    p->energy_nj = e / n / 1e3;
+    p->sps = res->samples_per_second;
+    p->area = res->area_mm2;
+    const double us = (double)res->cycles / hw->clock_mhz; /* pJ / µs = µW */
+    p->power_mw = us > 0 ? e / us / 1e3 : 0;
+    p->lanes = 0;
+    double resident = 0;
+    for (size_t t = 0; t < res->n_tiles; t++) {
+        p->lanes += res->tile[t].mac_lanes;
+        resident += res->tile[t].dram_resident;
+    }
+    p->no_spill = resident == 0;
+}
+
+static int add_point(rule_ctx *r, const point *p)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 4096;
+        point *np = realloc(r->pts, cap * sizeof *np);
+        if (!np) return -1;
+        r->pts = np;
+        r->cap = cap;
+    }
+    r->pts[r->n++] = *p;
+    return 0;
+}
+
+static void note_cannot(rule_ctx *r)
+{
+    r->cannot++;
+    if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
+}
+
+/* Every point of the search for rule r. */
+static int search_rule(const search *S, rule_ctx *r)
+{
+    static chip_result res;
+    static chip_config hw;
+    point p;
+    /* the scenario's own chip */
+    memset(&p, 0, sizeof p);
+    p.own = 1;
+    r->tried++;
+    if (chip_dataflow_check(r->base.dataflow, &r->cfg) == F3_OK && chip_analytic_run(&r->base, &r->w, &res) == F3_OK) {
+        figures(&r->base, &res, &p);
+        p.weights_on_chip = 1;
+        for (size_t t = 0; t < res.n_tiles; t++) {
+            double w = 0;
+            for (size_t i = res.tile[t].first_layer; i <= res.tile[t].last_layer; i++) {
+                tile_cost tc;
+                if (tile_cost_compute(&r->base, &r->cfg, i, r->cfg.batch_size, &tc) == F3_OK) w += tc.need[TC_WEIGHTS];
+            }
+            if (w > res.tile[t].sram_capacity_bytes) p.weights_on_chip = 0;
+        }
+        if (add_point(r, &p)) return -1;
+    } else {
+        note_cannot(r);
+    }
+    size_t combos = 1;
+    for (int d = 0; d < D_COUNT; d++) combos *= DIMS[d].n;
+    static tile_needs tn;
+    for (size_t mi = 0; mi < S->n_maps; mi++) {
+        const mapping *m = &S->maps[mi];
+        for (int df = 0; df < 3; df++) {
+            if (chip_dataflow_check((chip_dataflow)df, &r->cfg) != F3_OK) continue;
+            if (needs_of(S, r, m, (chip_dataflow)df, &tn) != F3_OK) {
+                r->tried += combos;
+                r->cannot += combos;
+                if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
+                continue;
+            }
+            for (size_t c = 0; c < combos; c++) {
+                memset(&p, 0, sizeof p);
+                p.map = (uint32_t)mi;
+                p.df = (uint8_t)df;
+                size_t rest = c;
+                for (int d = D_COUNT; d-- > 0;) {
+                    p.k[d] = (uint8_t)(rest % DIMS[d].n);
+                    rest /= DIMS[d].n;
+                }
+                /* fewer lanes than tiles: every tile already has one */
+                if (DIMS[D_LANES].v[p.k[D_LANES]] < (double)m->T && (size_t)p.k[D_LANES] + 1 < DIMS[D_LANES].n &&
+                    DIMS[D_LANES].v[p.k[D_LANES] + 1] <= (double)m->T)
+                    continue;
+                r->tried++;
+                point_config(S, r, m, (chip_dataflow)df, &tn, p.k, &hw);
+                if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) {
+                    note_cannot(r);
+                    continue;
+                }
+                figures(&hw, &res, &p);
+                p.weights_on_chip = 1;
+                for (size_t t = 0; t < m->T; t++)
+                    if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
+                if (add_point(r, &p)) return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- the verdict ---------------------------------------------------------------------------- */
+
+static double budget_figure(const point *p, int kind)
+{
+    return kind == BK_AREA ? p->area : kind == BK_POWER ? p->power_mw : p->lanes;
+}
+
+/* a beats b for objective ob (ties: the other objective, then area; else the first found) */
+static int better(const point *a, const point *b, int ob)
+{
+    const double a1 = ob == OB_ENERGY ? a->energy_nj : -a->sps, b1 = ob == OB_ENERGY ? b->energy_nj : -b->sps;
+    if (a1 != b1) return a1 < b1;
+    const double a2 = ob == OB_ENERGY ? -a->sps : a->energy_nj, b2 = ob == OB_ENERGY ? -b->sps : b->energy_nj;
+    if (a2 != b2) return a2 < b2;
+    return a->area < b->area;
+}
+
+/* A winner described: its chip rebuilt, evaluated again, and the
+ * mechanisms read from the result and the cost tables. */
+typedef struct {
+    char mapping[1024], lanes[1024], sram_kib[1024], banks[1024], regs_kib[1024];
+    char set_keys[4096];
+    const char *dataflow;
+    int own;
+    double energy_nj, sps, cycles_per_sample, area, power_mw, lanes_total;
+    double stall_pct, stash_bytes, bwd_bytes_ps, es_bytes_ps, w_passes_ps, dram_bytes_ps;
+    size_t within;
+} detail;
+
+static void list_text(char *buf, size_t len, const double *v, size_t n, const char *fmt)
+{
+    size_t o = 0;
+    o += (size_t)snprintf(buf + o, len - o, "[");
+    for (size_t i = 0; i < n && o < len; i++) {
+        if (i) o += (size_t)snprintf(buf + o, len - o, ",");
+        if (o < len) o += (size_t)snprintf(buf + o, len - o, fmt, v[i]);
+    }
+    if (o < len) snprintf(buf + o, len - o, "]");
+}
+
+static int describe(const search *S, const rule_ctx *r, const point *p, detail *d)
+{
+    static chip_config hw;
+    static chip_result res;
+    static tile_needs tn;
+    memset(d, 0, sizeof *d);
+    d->own = p->own;
+    if (p->own) {
+        hw = r->base;
+    } else {
+        const mapping *m = &S->maps[p->map];
+        if (needs_of(S, r, m, (chip_dataflow)p->df, &tn) != F3_OK) return -1;
+        point_config(S, r, m, (chip_dataflow)p->df, &tn, p->k, &hw);
+    }
+    if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) return -1;
+    const f3_config *cfg = &r->cfg;
+    const size_t T = res.n_tiles;
+    double v[5][CHIP_MAX_TILES];
+    for (size_t t = 0; t < T && t < CHIP_MAX_TILES; t++) {
+        const chip_tile_hw h = chip_tile_figures(&hw, t);
+        v[0][t] = (double)(res.tile[t].last_layer - res.tile[t].first_layer + 1);
+        v[1][t] = h.mac_lanes;
+        v[2][t] = h.sram_capacity_bytes / 1024.0;
+        v[3][t] = h.sram_banks;
+        v[4][t] = h.reg_capacity_bytes / 1024.0;
+    }
+    list_text(d->mapping, sizeof d->mapping, v[0], T, "%.0f");
+    list_text(d->lanes, sizeof d->lanes, v[1], T, "%.0f");
+    list_text(d->sram_kib, sizeof d->sram_kib, v[2], T, "%.15g");
+    list_text(d->banks, sizeof d->banks, v[3], T, "%.0f");
+    list_text(d->regs_kib, sizeof d->regs_kib, v[4], T, "%.15g");
+    d->dataflow = chip_dataflow_name(hw.dataflow);
+    point q;
+    figures(&hw, &res, &q);
+    d->energy_nj = q.energy_nj;
+    d->sps = q.sps;
+    d->area = q.area;
+    d->power_mw = q.power_mw;
+    d->lanes_total = q.lanes;
+    d->cycles_per_sample = res.cycles_per_sample;
+    const double n = res.samples ? (double)res.samples : 1.0;
+    double wait = 0, stash = 0;
+    for (size_t t = 0; t < T; t++) {
+        wait += (double)res.tile[t].wait_downstream;
+        stash += res.tile[t].stash_bytes;
+    }
+    d->stall_pct = res.cycles ? 100.0 * wait / ((double)T * (double)res.cycles) : 0;
+    d->stash_bytes = stash;
+    d->bwd_bytes_ps = (double)res.link_bytes[1] / n;
+    d->es_bytes_ps = (double)(res.es_read + res.es_written) / n;
+    d->dram_bytes_ps = (double)(res.dram_read + res.dram_written) / n;
+    /* passes over W per sample: the weight bytes every step reads (SRAM
+     * and DRAM, transposed reads included), executions × the cost table
+     * as the chip counts them, over the weight bytes */
+    const size_t B = cfg->batch_size, nf = r->w.n_train / B, rem = r->w.n_train % B;
+    double rd = 0, wbytes = 0;
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        tile_cost tc;
+        if (tile_cost_compute(&hw, cfg, i, B, &tc) != F3_OK) return -1;
+        for (int s = 0; s < TC_STEPS; s++) rd += (double)nf * tc.step[s].reps * tc.step[s].rd[TC_WEIGHTS];
+        wbytes += tc.need[TC_WEIGHTS];
+        if (rem) {
+            if (tile_cost_compute(&hw, cfg, i, rem, &tc) != F3_OK) return -1;
+            for (int s = 0; s < TC_STEPS; s++) rd += tc.step[s].reps * tc.step[s].rd[TC_WEIGHTS];
+        }
+    }
+    d->w_passes_ps = wbytes > 0 ? rd / (double)r->w.n_train / wbytes : 0;
+    /* the --set assignments that rebuild this chip from the scenario */
+    size_t o = 0;
+    const size_t L = sizeof d->set_keys;
+    if (!p->own) {
+        o += (size_t)snprintf(d->set_keys + o, L - o,
+                              "hardware.tile.dataflow=%s hardware.mapping.layers_per_tile=%s hardware.tiles.mac_lanes=%s "
+                              "hardware.tiles.sram_capacity_kib=%s hardware.tiles.sram_banks=%s "
+                              "hardware.tiles.registers_capacity_kib=%s",
+                              d->dataflow, d->mapping, d->lanes, d->sram_kib, d->banks, d->regs_kib);
+        if (r->base.strict && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.strict=false");
+    }
+    if (r->add_backward && o < L)
+        o += (size_t)snprintf(d->set_keys + o, L - o, "%shardware.links.backward.bytes_per_cycle=%.15g", o ? " " : "",
+                              hw.backward.bytes_per_cycle);
+    if (r->add_broadcast && o < L)
+        snprintf(d->set_keys + o, L - o, "%shardware.links.broadcast.bytes_per_cycle=%.15g", o ? " " : "",
+                 hw.broadcast.bytes_per_cycle);
+    return 0;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void budget_text(const budget *b, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s=%.15g", BK_NAMES[b->kind], b->value);
+}
+
+static void csv_header(FILE *f)
+{
+    fputs("budget,budget_area_mm2,budget_power_mW,budget_lanes,rule,objective,scenario_chip,layers_per_tile,"
+          "tiles_mac_lanes,tiles_sram_kib,tiles_sram_banks,tiles_registers_kib,dataflow,total_lanes,"
+          "energy_per_sample_nJ,samples_per_second,cycles_per_sample,area_mm2,power_mW,stall_share_pct,stash_bytes,"
+          "backward_link_bytes_per_sample,error_store_bytes_per_sample,w_passes_per_sample,dram_bytes_per_sample,"
+          "f3_over_bp_ratio,points_within_budget,set_keys\n",
+          f);
+}
+
+static void budget_csv_row(FILE *f, const budget *b, const char *rule, int ob, const detail *d, double ratio)
+{
+    char bt[128];
+    budget_text(b, bt, sizeof bt);
+    fprintf(f, "%s,", bt);
+    for (int k = 0; k < BK_COUNT; k++) {
+        if (k == b->kind) fprintf(f, "%.15g", b->value);
+        fputc(',', f);
+    }
+    fprintf(f, "%s,%s,%d,", rule, OB_NAMES[ob], d->own);
+    csv_write_quoted(f, d->mapping);
+    fputc(',', f);
+    csv_write_quoted(f, d->lanes);
+    fputc(',', f);
+    csv_write_quoted(f, d->sram_kib);
+    fputc(',', f);
+    csv_write_quoted(f, d->banks);
+    fputc(',', f);
+    csv_write_quoted(f, d->regs_kib);
+    fprintf(f, ",%s,%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.6f,%.0f,%.9g,%.9g,%.9g,%.9g,", d->dataflow, d->lanes_total,
+            d->energy_nj, d->sps, d->cycles_per_sample, d->area, d->power_mw, d->stall_pct, d->stash_bytes,
+            d->bwd_bytes_ps, d->es_bytes_ps, d->w_passes_ps, d->dram_bytes_ps);
+    if (isfinite(ratio)) fprintf(f, "%.9g", ratio);
+    fprintf(f, ",%zu,", d->within);
+    csv_write_quoted(f, d->set_keys);
+    fputc('\n', f);
+}
+
+static void json_detail(json_writer *w, const detail *d)
+{
+    json_begin_object(w);
+    json_kv_bool(w, "scenario_chip", d->own);
+    json_kv_string(w, "layers_per_tile", d->mapping);
+    json_kv_string(w, "tiles_mac_lanes", d->lanes);
+    json_kv_string(w, "tiles_sram_kib", d->sram_kib);
+    json_kv_string(w, "tiles_sram_banks", d->banks);
+    json_kv_string(w, "tiles_registers_kib", d->regs_kib);
+    json_kv_string(w, "dataflow", d->dataflow);
+    json_kv_double(w, "total_lanes", d->lanes_total);
+    json_kv_double(w, "energy_per_sample_nJ", d->energy_nj);
+    json_kv_double(w, "samples_per_second", d->sps);
+    json_kv_double(w, "cycles_per_sample", d->cycles_per_sample);
+    json_kv_double(w, "area_mm2", d->area);
+    json_kv_double(w, "power_mW", d->power_mw);
+    json_kv_double(w, "stall_share_pct", d->stall_pct);
+    json_kv_double(w, "stash_bytes", d->stash_bytes);
+    json_kv_double(w, "backward_link_bytes_per_sample", d->bwd_bytes_ps);
+    json_kv_double(w, "error_store_bytes_per_sample", d->es_bytes_ps);
+    json_kv_double(w, "w_passes_per_sample", d->w_passes_ps);
+    json_kv_double(w, "dram_bytes_per_sample", d->dram_bytes_ps);
+    json_kv_u64(w, "points_within_budget", d->within);
+    json_kv_string(w, "set_keys", d->set_keys);
+    json_end_object(w);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+int cmd_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {{"budget", required_argument, 0, 'b'},
+                                         {"macro-kib", required_argument, 0, 'm'},
+                                         {"set", required_argument, 0, 's'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *sets[64];
+    size_t n_sets = 0, nb = 0;
+    static budget budgets[MAX_BUDGETS];
+    double macro_kib = 0;
+    int quiet = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': {
+            int rc = parse_budget(optarg, budgets, &nb);
+            if (rc) return rc;
+            break;
+        }
+        case 'm': {
+            size_t v;
+            if (parse_size("--macro-kib", optarg, &v) || v < 1 ||
+                check_key_bound("--macro-kib", "comparison.macro_kib", (double)v)) {
+                fprintf(stderr, "f3sim compare: --macro-kib expects a whole number of KiB, at least 1, got '%s'\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            macro_kib = (double)v;
+            break;
+        }
+        case 's':
+            if (n_sets >= 64) return fprintf(stderr, "f3sim compare: at most 64 --set options\n"), EXIT_USAGE;
+            sets[n_sets++] = optarg;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(COMPARE_HELP, stdout); return 0;
+        case ':': {
+            char msg[300];
+            snprintf(msg, sizeof msg, "option '%s' is missing its value", argv[optind - 1]);
+            return usage_error("compare", msg);
+        }
+        default: {
+            char w[256];
+            return cli_bad_option("compare", cli_rejected_word(argc, argv, opts, -1, w, sizeof w), opts, NULL, NULL);
+        }
+        }
+    }
+    if (optind >= argc) return usage_error("compare", "which scenario? usage: f3sim compare SCENARIO.yaml --budget area_mm2=60");
+    if (optind + 1 < argc) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "unexpected argument '%.500s'", argv[optind + 1]);
+        return usage_error("compare", msg);
+    }
+    const char *file = argv[optind];
+    scenario *sc = NULL;
+    if (scenario_load(file, &sc) != F3_OK || (n_sets && scenario_set_all(sc, sets, n_sets) != F3_OK)) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+        scenario_free(sc);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    static rule_ctx rules[SC_MAX_LIST];
+    size_t nr = 0;
+    search S;
+    memset(&S, 0, sizeof S);
+    S.sc = sc;
+    f3_dataset *train = NULL, *test = NULL;
+    FILE *tty = quiet ? NULL : stderr;
+
+    /* the budgets: --budget, else the scenario's */
+    if (!nb) {
+        for (int k = 0; k < BK_COUNT; k++) {
+            const sc_value *v = scenario_get(sc, BK_KEYS[k]);
+            if (v->set && v->num > 0) {
+                budgets[nb].kind = k;
+                budgets[nb].value = v->num;
+                budgets[nb].key = BK_KEYS[k];
+                nb++;
+            }
+        }
+    }
+    if (!nb) {
+        fprintf(stderr, "f3sim compare: %s:1:1: no budget: give --budget area_mm2=60 (or power_mw=, lanes=), or "
+                        "comparison.budget in the scenario\n",
+                file);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    S.macro_bytes = 1024.0 * (macro_kib > 0 ? macro_kib : scenario_num(sc, "comparison.macro_kib"));
+    for (int q = 0; q < 4; q++) {
+        const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
+        S.sram_fixed[q] = !v->is_auto;
+        S.sram_value[q] = v->num;
+    }
+
+    /* the training set: its size is all the evaluator needs of it */
+    char algs[SC_MAX_LIST][32];
+    nr = scenario_algorithms(sc, algs, SC_MAX_LIST);
+    {
+        train_options o;
+        scenario_train_options(sc, algs[0], &o);
+        if (train_load_data(&o, &train, &test) != F3_OK) {
+            fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+    }
+    chip_config scen_hw;
+    chip_config_from_scenario(sc, &scen_hw);
+    size_t K = 0;
+    for (size_t a = 0; a < nr; a++) {
+        rule_ctx *r = &rules[a];
+        memset(r, 0, sizeof *r);
+        snprintf(r->name, sizeof r->name, "%s", algs[a]);
+        f3_task task;
+        train_options o;
+        scenario_train_options(sc, algs[a], &o);
+        if (scenario_f3_config(sc, algs[a], &r->cfg, &task) != F3_OK) {
+            fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (!r->cfg.widths[0]) r->cfg.widths[0] = train->d;
+        if (!r->cfg.widths[r->cfg.n_layers]) r->cfg.widths[r->cfg.n_layers] = train->n_outputs;
+        K = r->cfg.n_layers;
+        if (r->cfg.batch_size > train->n) {
+            fprintf(stderr, "f3sim compare: training.batch_size %zu is larger than the training set (%zu samples)\n",
+                    r->cfg.batch_size, train->n);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (chip_workload_init(&r->w, &r->cfg, train->n, o.epochs) != F3_OK) {
+            fprintf(stderr, "f3sim compare: %s: %s\n", algs[a], f3_last_error());
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        r->base = scen_hw;
+        /* each rule gets the links it sends on (the scenario's figures, or
+         * the defaults of hardware.links.*) */
+        if (r->cfg.algorithm == F3_ALG_BP && !r->base.backward.present) r->base.backward.present = r->add_backward = 1;
+        if (r->cfg.algorithm == F3_ALG_DFA && !r->base.broadcast.present)
+            r->base.broadcast.present = r->add_broadcast = 1;
+        if (scenario_check_rom(sc, &r->base, &r->cfg, algs[a]) != F3_OK) {
+            fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        chip_config_resolve_error_store(&r->base, &r->cfg, train->n);
+    }
+    S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
+    if (!S.maps) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    S.n_maps = make_mappings(K, S.maps);
+
+    /* the search */
+    const double t0 = now_s();
+    size_t evaluated = 0;
+    for (size_t a = 0; a < nr; a++) {
+        if (search_rule(&S, &rules[a])) {
+            fprintf(stderr, "f3sim compare: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        evaluated += rules[a].tried;
+        if (!rules[a].n) {
+            fprintf(stderr, "f3sim compare: %s cannot run on any chip searched (%zu points): %s\n", rules[a].name,
+                    rules[a].tried, rules[a].cannot_why);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
+    const double t_search = now_s() - t0;
+
+    /* the best point per budget, rule and objective */
+    size_t *best = malloc(nb * nr * OB_COUNT * sizeof *best), *within = calloc(nb * nr, sizeof *within);
+    if (!best || !within) {
+        free(best), free(within);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (size_t b = 0; b < nb && !rc; b++) {
+        for (size_t a = 0; a < nr && !rc; a++) {
+            const rule_ctx *r = &rules[a];
+            size_t *bi = &best[(b * nr + a) * OB_COUNT];
+            for (int ob = 0; ob < OB_COUNT; ob++) bi[ob] = SIZE_MAX;
+            double smallest = INFINITY;
+            for (size_t i = 0; i < r->n; i++) {
+                const point *p = &r->pts[i];
+                const double fig = budget_figure(p, budgets[b].kind);
+                if (fig < smallest) smallest = fig;
+                if (fig > budgets[b].value) continue;
+                within[b * nr + a]++;
+                for (int ob = 0; ob < OB_COUNT; ob++)
+                    if (bi[ob] == SIZE_MAX || better(p, &r->pts[bi[ob]], ob)) bi[ob] = i;
+            }
+            if (bi[0] == SIZE_MAX) {
+                char where[1400] = "";
+                if (budgets[b].key) {
+                    const sc_value *v = scenario_get(sc, budgets[b].key);
+                    snprintf(where, sizeof where, "%s:%d:%d: %s ", v->origin[0] ? v->origin : file, v->line, v->col,
+                             budgets[b].key);
+                } else {
+                    snprintf(where, sizeof where, "--budget %s=", BK_NAMES[budgets[b].kind]);
+                }
+                fprintf(stderr,
+                        "f3sim compare: %s%.15g: no chip searched for %s is within this budget (the smallest of its "
+                        "%zu points needs %.6g %s): raise the budget; nothing written\n",
+                        where, budgets[b].value, r->name, r->n, smallest, BK_UNITS[budgets[b].kind]);
+                rc = EXIT_USAGE;
+            }
+        }
+    }
+    if (rc) {
+        free(best), free(within);
+        goto out;
+    }
+
+    /* describe the winners; ratios of f3 over bp */
+    detail *dets = calloc(nb * nr * OB_COUNT, sizeof *dets);
+    if (!dets) {
+        free(best), free(within);
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (size_t i = 0; i < nb * nr * OB_COUNT && !rc; i++) {
+        const size_t a = (i / OB_COUNT) % nr;
+        if (describe(&S, &rules[a], &rules[a].pts[best[i]], &dets[i])) {
+            fprintf(stderr, "f3sim compare: %s: %s\n", rules[a].name, f3_last_error());
+            rc = EXIT_RUNTIME;
+        }
+        dets[i].within = within[i / OB_COUNT];
+    }
+    long i_f3 = -1, i_bp = -1;
+    for (size_t a = 0; a < nr; a++) {
+        if (!strcmp(rules[a].name, "f3")) i_f3 = (long)a;
+        if (!strcmp(rules[a].name, "bp")) i_bp = (long)a;
+    }
+    double *ratio = malloc(nb * OB_COUNT * sizeof *ratio);
+    if (!ratio) rc = EXIT_RUNTIME;
+    for (size_t b = 0; b < nb && ratio; b++)
+        for (int ob = 0; ob < OB_COUNT; ob++) {
+            ratio[b * OB_COUNT + ob] = NAN;
+            if (i_f3 < 0 || i_bp < 0) continue;
+            const detail *f = &dets[(b * nr + (size_t)i_f3) * OB_COUNT + ob], *p = &dets[(b * nr + (size_t)i_bp) * OB_COUNT + ob];
+            ratio[b * OB_COUNT + ob] = ob == OB_ENERGY ? f->energy_nj / p->energy_nj : f->sps / p->sps;
+        }
+    if (rc) goto done;
+
+    /* the files */
+    char base[1200];
+    snprintf(base, sizeof base, "%s/%s", scenario_str(sc, "outputs.folder"), sc->name);
+    atomic_file csv, js;
+    if (make_dirs(base) || atomic_open(&csv, base, "compare_budget.csv")) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if (atomic_open(&js, base, "compare_budget.json")) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+        atomic_abort(&csv);
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    csv_header(csv.f);
+    for (size_t b = 0; b < nb; b++)
+        for (size_t a = 0; a < nr; a++)
+            for (int ob = 0; ob < OB_COUNT; ob++)
+                budget_csv_row(csv.f, &budgets[b], rules[a].name, ob, &dets[(b * nr + a) * OB_COUNT + ob], ratio[b * OB_COUNT + ob]);
+    json_writer w;
+    json_init(&w, js.f);
+    json_begin_object(&w);
+    json_kv_string(&w, "scenario", file);
+    json_kv_string(&w, "name", sc->name);
+    json_kv_string(&w, "engine", "analytic");
+    json_kv_string(&w, "note", "no training: time, traffic and energy do not depend on the values trained; every point "
+                               "is evaluated by the analytic chip evaluator, which equals the SystemC model");
+    json_kv_u64(&w, "train_samples", train->n);
+    json_kv_u64(&w, "epochs", rules[0].w.epochs);
+    json_key(&w, "search");
+    json_begin_object(&w);
+    json_kv_u64(&w, "mappings", S.n_maps);
+    json_kv_bool(&w, "every_mapping", S.n_maps == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0));
+    json_kv_double(&w, "macro_kib", S.macro_bytes / 1024.0);
+    for (int d = 0; d < D_COUNT; d++) {
+        json_key(&w, DIMS[d].name);
+        json_begin_array(&w);
+        for (size_t i = 0; i < DIMS[d].n; i++) json_double(&w, DIMS[d].v[i]);
+        json_end_array(&w);
+    }
+    json_kv_u64(&w, "points", evaluated);
+    json_kv_double(&w, "seconds", t_search);
+    json_end_object(&w);
+    json_key(&w, "rules");
+    json_begin_array(&w);
+    for (size_t a = 0; a < nr; a++) {
+        const rule_ctx *r = &rules[a];
+        double mins[5] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+        const point *own = NULL;
+        for (size_t i = 0; i < r->n; i++) {
+            const point *p = &r->pts[i];
+            if (p->own) own = p;
+            mins[0] = fmin(mins[0], p->area);
+            if (p->weights_on_chip) mins[1] = fmin(mins[1], p->area);
+            if (p->no_spill) mins[2] = fmin(mins[2], p->area);
+            mins[3] = fmin(mins[3], p->power_mw);
+            mins[4] = fmin(mins[4], p->lanes);
+        }
+        json_begin_object(&w);
+        json_kv_string(&w, "rule", r->name);
+        json_kv_u64(&w, "points", r->tried);
+        json_kv_u64(&w, "points_run", r->n);
+        json_kv_double(&w, "min_area_mm2", mins[0]);
+        json_kv_double(&w, "min_area_weights_on_chip_mm2", mins[1]);
+        json_kv_double(&w, "min_area_no_spill_mm2", mins[2]);
+        json_kv_double(&w, "min_power_mW", mins[3]);
+        json_kv_double(&w, "min_lanes", mins[4]);
+        json_key(&w, "scenario_chip");
+        if (own) {
+            json_begin_object(&w);
+            json_kv_double(&w, "energy_per_sample_nJ", own->energy_nj);
+            json_kv_double(&w, "samples_per_second", own->sps);
+            json_kv_double(&w, "area_mm2", own->area);
+            json_kv_double(&w, "power_mW", own->power_mw);
+            json_kv_double(&w, "lanes", own->lanes);
+            json_end_object(&w);
+        } else {
+            json_null(&w);
+        }
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_key(&w, "budgets");
+    json_begin_array(&w);
+    for (size_t b = 0; b < nb; b++) {
+        char bt[128];
+        budget_text(&budgets[b], bt, sizeof bt);
+        json_begin_object(&w);
+        json_kv_string(&w, "budget", bt);
+        json_kv_string(&w, "kind", BK_NAMES[budgets[b].kind]);
+        json_kv_double(&w, "value", budgets[b].value);
+        json_kv_string(&w, "unit", BK_UNITS[budgets[b].kind]);
+        json_key(&w, "best");
+        json_begin_object(&w);
+        for (size_t a = 0; a < nr; a++) {
+            json_key(&w, rules[a].name);
+            json_begin_object(&w);
+            for (int ob = 0; ob < OB_COUNT; ob++) {
+                json_key(&w, OB_NAMES[ob]);
+                json_detail(&w, &dets[(b * nr + a) * OB_COUNT + ob]);
+            }
+            json_end_object(&w);
+        }
+        json_end_object(&w);
+        json_key(&w, "f3_over_bp");
+        json_begin_object(&w);
+        for (int ob = 0; ob < OB_COUNT; ob++) json_kv_double(&w, OB_NAMES[ob], ratio[b * OB_COUNT + ob]);
+        json_end_object(&w);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_end_object(&w);
+    fputc('\n', js.f);
+    if (atomic_commit(&csv)) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+        atomic_abort(&js);
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+    if (atomic_commit(&js)) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto done;
+    }
+
+    /* the table */
+    printf("%s: each rule on its own best chip within the budget; analytic evaluator, nothing trained (time, traffic "
+           "and energy do not depend on the values)\n",
+           sc->name);
+    printf("searched %zu points (%zu rules × %zu mappings%s × dataflows × %zu lane totals × %zu SRAM sizes × %zu "
+           "register sizes, and the scenario's chip) in %.2f s; %zu training samples × %zu epochs\n",
+           evaluated, nr, S.n_maps, S.n_maps == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0) ? "" : " (sampled)",
+           DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n, rules[0].w.epochs);
+    for (size_t b = 0; b < nb; b++) {
+        char bt[128];
+        budget_text(&budgets[b], bt, sizeof bt);
+        printf("\nbudget %s %s\n", bt, BK_UNITS[budgets[b].kind]);
+        printf("  %-8s %-18s %-10s %-14s %-18s %-17s %11s %11s %8s %9s %7s %10s %10s %8s %8s\n", "rule", "best for",
+               "mapping", "lanes", "SRAM KiB", "dataflow", "nJ/sample", "samples/s", "mm²", "mW", "stall%", "stash B",
+               "bwd B/smp", "ES B/smp", "W passes");
+        for (int ob = 0; ob < OB_COUNT; ob++)
+            for (size_t a = 0; a < nr; a++) {
+                const detail *d = &dets[(b * nr + a) * OB_COUNT + ob];
+                printf("  %-8s %-18s %-10s %-14s %-18s %-17s %11.4g %11.5g %8.3g %9.4g %7.2f %10.4g %10.4g %8.4g %8.3f%s\n",
+                       rules[a].name, OB_NAMES[ob], d->mapping, d->lanes, d->sram_kib, d->dataflow, d->energy_nj, d->sps,
+                       d->area, d->power_mw, d->stall_pct, d->stash_bytes, d->bwd_bytes_ps, d->es_bytes_ps,
+                       d->w_passes_ps, d->own ? "  (the scenario's chip)" : "");
+            }
+        if (i_f3 >= 0 && i_bp >= 0)
+            printf("  F3/BP: energy per sample %.3f× (F3's over BP's; < 1: F3 cheaper), samples per second %.3f× (> 1: "
+                   "F3 faster)\n",
+                   ratio[b * OB_COUNT + OB_ENERGY], ratio[b * OB_COUNT + OB_SPS]);
+    }
+    printf("\ncompare_budget.csv: %s/compare_budget.csv\n", base);
+    if (tty) fprintf(tty, "f3sim compare: %zu points in %.2f s (%.0f points/s)\n", evaluated, t_search,
+                     t_search > 0 ? (double)evaluated / t_search : 0.0);
+done:
+    free(best);
+    free(within);
+    free(dets);
+    free(ratio);
+out:
+    for (size_t a = 0; a < nr; a++) free(rules[a].pts);
+    free(S.maps);
+    f3_dataset_free(train);
+    f3_dataset_free(test);
+    scenario_free(sc);
+    return rc;
+}
