@@ -165,11 +165,17 @@ static const dim DIMS[D_COUNT] = {
                 {1, 0.75, 0.5, 0.375, 0.25, 0.125, 0.0625}},
     [D_REGS] = {"register_rows", "rows of W (with their accumulator rows) each tile's registers hold; 0: one per lane",
                 4, {0, 1, 4, 16}},
-    /* TODO(micro_batch): once chip_config has micro_batch (hardware.pipeline.micro_batch,
-     * weight_stationary), add the row
-     *   [D_MICRO] = {"micro_batch", "samples per micro-batch; 0: the whole batch", 4, {0, 1, 5, 10}},
-     * (D_MICRO before D_COUNT) and `hw->micro_batch = (unsigned)k[D_MICRO];` in point_config. */
 };
+
+/* The dataflows searched, weight_stationary also in micro-batches (GPipe;
+ * only those that split the scenario's batch: a micro-batch as large as the
+ * batch is the batch). */
+static const struct {
+    chip_dataflow df;
+    size_t micro_batch;
+} VARIANTS[] = {{CHIP_DF_OUTPUT_STATIONARY, 0}, {CHIP_DF_WEIGHT_STATIONARY, 0}, {CHIP_DF_WEIGHT_STATIONARY, 1},
+                {CHIP_DF_WEIGHT_STATIONARY, 5}, {CHIP_DF_WEIGHT_STATIONARY, 10}, {CHIP_DF_FUSED, 0}};
+#define N_VARIANTS (sizeof VARIANTS / sizeof *VARIANTS)
 
 #define MAX_MAPPINGS 256  /* every mapping up to 9 layers; a deterministic sample beyond */
 #define HUGE_BYTES 1e15   /* an SRAM (and registers) nothing spills from: to size a tile's need */
@@ -248,6 +254,7 @@ typedef struct {
     uint8_t df;            /* chip_dataflow */
     uint8_t k[D_COUNT];    /* index into each DIMS row */
     uint8_t own;           /* the scenario's own chip (map, df, k unused) */
+    uint8_t es_alt;        /* F3: the error store placed as in rule_ctx.alt */
     uint8_t weights_on_chip, no_spill;
     double energy_nj, sps, area, power_mw, lanes;
 } point;
@@ -257,6 +264,8 @@ typedef struct {
     f3_config cfg;
     chip_workload w;
     chip_config base;              /* the scenario's chip with the links this rule needs, error store resolved */
+    chip_config alt;               /* F3: the same with its error store in the other place (on chip, DRAM) */
+    int has_alt;
     int add_backward, add_broadcast; /* links added for this rule */
     point *pts;
     size_t n, cap;
@@ -285,11 +294,12 @@ typedef struct {
     double need[CHIP_MAX_TILES], weights[CHIP_MAX_TILES], macs[CHIP_MAX_TILES], row[CHIP_MAX_TILES];
 } tile_needs;
 
-static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, chip_dataflow df, tile_needs *tn)
+static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, size_t variant, tile_needs *tn)
 {
     static chip_config hw;
     hw = r->base;
-    hw.dataflow = df;
+    hw.dataflow = VARIANTS[variant].df;
+    hw.micro_batch = VARIANTS[variant].micro_batch;
     hw.n_tiles = m->T;
     memcpy(hw.tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
     const f3_config *cfg = &r->cfg;
@@ -321,14 +331,15 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
 
 /* The chip of a searched point: the rule's base chip with mapping m,
  * dataflow df and the sizes k (indices into DIMS). */
-static void point_config(const search *S, const rule_ctx *r, const mapping *m, chip_dataflow df, const tile_needs *tn,
-                         const uint8_t *ki, chip_config *hw)
+static void point_config(const search *S, const rule_ctx *r, const mapping *m, size_t variant, int es_alt,
+                         const tile_needs *tn, const uint8_t *ki, chip_config *hw)
 {
     double k[D_COUNT];
     for (int d = 0; d < D_COUNT; d++) k[d] = DIMS[d].v[ki[d]];
-    *hw = r->base;
+    *hw = es_alt ? r->alt : r->base;
     hw->strict = 0;
-    hw->dataflow = df;
+    hw->dataflow = VARIANTS[variant].df;
+    hw->micro_batch = VARIANTS[variant].micro_batch;
     hw->n_tiles = m->T;
     memcpy(hw->tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
     double macs = 0;
@@ -436,9 +447,10 @@ static int search_rule(const search *S, rule_ctx *r)
     static tile_needs tn;
     for (size_t mi = 0; mi < S->n_maps; mi++) {
         const mapping *m = &S->maps[mi];
-        for (int df = 0; df < 3; df++) {
-            if (chip_dataflow_check((chip_dataflow)df, &r->cfg) != F3_OK) continue;
-            if (needs_of(S, r, m, (chip_dataflow)df, &tn) != F3_OK) {
+        for (size_t df = 0; df < N_VARIANTS; df++) {
+            if (chip_dataflow_check(VARIANTS[df].df, &r->cfg) != F3_OK) continue;
+            if (VARIANTS[df].micro_batch && VARIANTS[df].micro_batch >= r->cfg.batch_size) continue;
+            if (needs_of(S, r, m, df, &tn) != F3_OK) {
                 r->tried += combos;
                 r->cannot += combos;
                 if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
@@ -458,16 +470,19 @@ static int search_rule(const search *S, rule_ctx *r)
                     DIMS[D_LANES].v[p.k[D_LANES] + 1] <= (double)m->T)
                     continue;
                 r->tried++;
-                point_config(S, r, m, (chip_dataflow)df, &tn, p.k, &hw);
-                if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) {
-                    note_cannot(r);
-                    continue;
+                for (int ea = 0; ea <= r->has_alt; ea++) {
+                    p.es_alt = (uint8_t)ea;
+                    point_config(S, r, m, df, ea, &tn, p.k, &hw);
+                    if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) {
+                        note_cannot(r);
+                        continue;
+                    }
+                    figures(&hw, &res, &p);
+                    p.weights_on_chip = 1;
+                    for (size_t t = 0; t < m->T; t++)
+                        if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
+                    if (add_point(r, &p)) return -1;
                 }
-                figures(&hw, &res, &p);
-                p.weights_on_chip = 1;
-                for (size_t t = 0; t < m->T; t++)
-                    if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
-                if (add_point(r, &p)) return -1;
             }
         }
     }
@@ -497,6 +512,8 @@ typedef struct {
     char mapping[1024], lanes[1024], sram_kib[1024], banks[1024], regs_kib[1024];
     char set_keys[4096];
     const char *dataflow;
+    size_t micro_batch;            /* weight_stationary: samples per micro-batch; 0: the batch */
+    const char *es_placement;      /* F3's error store: on_chip, dram; "" for the other rules */
     int own;
     double energy_nj, sps, cycles_per_sample, area, power_mw, lanes_total;
     double stall_pct, stash_bytes, bwd_bytes_ps, es_bytes_ps, w_passes_ps, dram_bytes_ps;
@@ -525,8 +542,8 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
         hw = r->base;
     } else {
         const mapping *m = &S->maps[p->map];
-        if (needs_of(S, r, m, (chip_dataflow)p->df, &tn) != F3_OK) return -1;
-        point_config(S, r, m, (chip_dataflow)p->df, &tn, p->k, &hw);
+        if (needs_of(S, r, m, p->df, &tn) != F3_OK) return -1;
+        point_config(S, r, m, p->df, p->es_alt, &tn, p->k, &hw);
     }
     if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) return -1;
     const f3_config *cfg = &r->cfg;
@@ -546,6 +563,8 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
     list_text(d->banks, sizeof d->banks, v[3], T, "%.0f");
     list_text(d->regs_kib, sizeof d->regs_kib, v[4], T, "%.15g");
     d->dataflow = chip_dataflow_name(hw.dataflow);
+    d->micro_batch = chip_micro_batched(&hw, &r->cfg) ? hw.micro_batch : 0;
+    d->es_placement = r->cfg.algorithm != F3_ALG_F3 ? "" : hw.es_placement == CHIP_ES_DRAM ? "dram" : "on_chip";
     point q;
     figures(&hw, &res, &q);
     d->energy_nj = q.energy_nj;
@@ -588,9 +607,11 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
         o += (size_t)snprintf(d->set_keys + o, L - o,
                               "hardware.tile.dataflow=%s hardware.mapping.layers_per_tile=%s hardware.tiles.mac_lanes=%s "
                               "hardware.tiles.sram_capacity_kib=%s hardware.tiles.sram_banks=%s "
-                              "hardware.tiles.registers_capacity_kib=%s",
-                              d->dataflow, d->mapping, d->lanes, d->sram_kib, d->banks, d->regs_kib);
+                              "hardware.tiles.registers_capacity_kib=%s hardware.pipeline.micro_batch=%zu",
+                              d->dataflow, d->mapping, d->lanes, d->sram_kib, d->banks, d->regs_kib, d->micro_batch);
         if (r->base.strict && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.strict=false");
+        if (p->es_alt && o < L)
+            o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.error_store.placement=%s", d->es_placement);
     }
     if (r->add_backward && o < L)
         o += (size_t)snprintf(d->set_keys + o, L - o, "%shardware.links.backward.bytes_per_cycle=%.15g", o ? " " : "",
@@ -618,7 +639,8 @@ static void budget_text(const budget *b, char *buf, size_t len)
 static void csv_header(FILE *f)
 {
     fputs("budget,budget_area_mm2,budget_power_mW,budget_lanes,rule,objective,scenario_chip,layers_per_tile,"
-          "tiles_mac_lanes,tiles_sram_kib,tiles_sram_banks,tiles_registers_kib,dataflow,total_lanes,"
+          "tiles_mac_lanes,tiles_sram_kib,tiles_sram_banks,tiles_registers_kib,dataflow,micro_batch_samples,"
+          "error_store_placement,total_lanes,"
           "energy_per_sample_nJ,samples_per_second,cycles_per_sample,area_mm2,power_mW,stall_share_pct,stash_bytes,"
           "backward_link_bytes_per_sample,error_store_bytes_per_sample,w_passes_per_sample,dram_bytes_per_sample,"
           "f3_over_bp_ratio,points_within_budget,set_keys\n",
@@ -644,7 +666,8 @@ static void budget_csv_row(FILE *f, const budget *b, const char *rule, int ob, c
     csv_write_quoted(f, d->banks);
     fputc(',', f);
     csv_write_quoted(f, d->regs_kib);
-    fprintf(f, ",%s,%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.6f,%.0f,%.9g,%.9g,%.9g,%.9g,", d->dataflow, d->lanes_total,
+    fprintf(f, ",%s,%zu,%s,%.0f,%.9g,%.9g,%.9g,%.9g,%.9g,%.6f,%.0f,%.9g,%.9g,%.9g,%.9g,", d->dataflow, d->micro_batch,
+            d->es_placement, d->lanes_total,
             d->energy_nj, d->sps, d->cycles_per_sample, d->area, d->power_mw, d->stall_pct, d->stash_bytes,
             d->bwd_bytes_ps, d->es_bytes_ps, d->w_passes_ps, d->dram_bytes_ps);
     if (isfinite(ratio)) fprintf(f, "%.9g", ratio);
@@ -663,6 +686,8 @@ static void json_detail(json_writer *w, const detail *d)
     json_kv_string(w, "tiles_sram_banks", d->banks);
     json_kv_string(w, "tiles_registers_kib", d->regs_kib);
     json_kv_string(w, "dataflow", d->dataflow);
+    json_kv_u64(w, "micro_batch_samples", d->micro_batch);
+    json_kv_string(w, "error_store_placement", d->es_placement);
     json_kv_double(w, "total_lanes", d->lanes_total);
     json_kv_double(w, "energy_per_sample_nJ", d->energy_nj);
     json_kv_double(w, "samples_per_second", d->sps);
@@ -833,6 +858,29 @@ int cmd_compare(int argc, char **argv)
             goto out;
         }
         chip_config_resolve_error_store(&r->base, &r->cfg, train->n);
+        /* F3: its error store on chip (its own SRAM: area and leakage) or in
+         * the DRAM (a share of its bandwidth and its energy per byte), each
+         * with the figures a scenario that places it there gets */
+        if (r->cfg.algorithm == F3_ALG_F3) {
+            scenario *q = NULL;
+            const int dram = r->base.es_placement == CHIP_ES_DRAM;
+            char set[64];
+            snprintf(set, sizeof set, "hardware.error_store.placement=%s", dram ? "on_chip" : "dram");
+            const char *sets[1] = {set};
+            if (scenario_copy(sc, &q) == F3_OK && scenario_set_all(q, sets, 1) == F3_OK) {
+                chip_config alt;
+                chip_config_from_scenario(q, &alt);
+                r->alt = r->base;
+                r->alt.es_placement = alt.es_placement;
+                r->alt.es_read_pj = alt.es_read_pj;
+                r->alt.es_write_pj = alt.es_write_pj;
+                r->alt.es_leakage_uw_per_kib = alt.es_leakage_uw_per_kib;
+                r->alt.es_area_mm2_per_kib = alt.es_area_mm2_per_kib;
+                chip_config_resolve_error_store(&r->alt, &r->cfg, train->n);
+                r->has_alt = 1;
+            }
+            scenario_free(q);
+        }
     }
     S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
     if (!S.maps) {
@@ -1066,7 +1114,7 @@ int cmd_compare(int argc, char **argv)
            "and energy do not depend on the values)\n",
            sc->name);
     printf("searched %zu points (%zu rules × %zu mappings%s × dataflows × %zu lane totals × %zu SRAM sizes × %zu "
-           "register sizes, and the scenario's chip) in %.2f s; %zu training samples × %zu epochs\n",
+           "register sizes, weight_stationary also in micro-batches of 1, 5 and 10, and the scenario's chip) in %.2f s; %zu training samples × %zu epochs\n",
            evaluated, nr, S.n_maps, S.n_maps == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0) ? "" : " (sampled)",
            DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n, rules[0].w.epochs);
     for (size_t b = 0; b < nb; b++) {
@@ -1079,10 +1127,13 @@ int cmd_compare(int argc, char **argv)
         for (int ob = 0; ob < OB_COUNT; ob++)
             for (size_t a = 0; a < nr; a++) {
                 const detail *d = &dets[(b * nr + a) * OB_COUNT + ob];
+                char df[40];
+                if (d->micro_batch) snprintf(df, sizeof df, "%s/%zu", d->dataflow, d->micro_batch);
+                else snprintf(df, sizeof df, "%s", d->dataflow);
                 printf("  %-8s %-18s %-10s %-14s %-18s %-17s %11.4g %11.5g %8.3g %9.4g %7.2f %10.4g %10.4g %8.4g %8.3f%s\n",
-                       rules[a].name, OB_NAMES[ob], d->mapping, d->lanes, d->sram_kib, d->dataflow, d->energy_nj, d->sps,
+                       rules[a].name, OB_NAMES[ob], d->mapping, d->lanes, d->sram_kib, df, d->energy_nj, d->sps,
                        d->area, d->power_mw, d->stall_pct, d->stash_bytes, d->bwd_bytes_ps, d->es_bytes_ps,
-                       d->w_passes_ps, d->own ? "  (the scenario's chip)" : "");
+                       d->w_passes_ps, d->own ? "  (the scenario's chip)" : !strcmp(d->es_placement, "dram") ? "  (error store in DRAM)" : "");
             }
         if (i_f3 >= 0 && i_bp >= 0)
             printf("  F3/BP: energy per sample %.3f× (F3's over BP's; < 1: F3 cheaper), samples per second %.3f× (> 1: "
