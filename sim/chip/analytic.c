@@ -60,6 +60,10 @@ typedef struct {
      * run of steps first…last, summed once (exact: whole numbers) */
     int plain[F3_MAX_LAYERS];
     double seg[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
+    /* each step's cycles and kind (0: not done, 1: no DRAM traffic, 2: DRAM
+     * traffic), packed for the hot loop */
+    double cyc[F3_MAX_LAYERS][TC_STEPS];
+    unsigned char kind[F3_MAX_LAYERS][TC_STEPS];
 } batch_table;
 
 typedef struct {
@@ -72,6 +76,7 @@ typedef struct {
     int par[F3_MAX_LAYERS];       /* a stage's units are the parallel parts of one split layer */
     int f3, stream, per_sample, es_dram, one_hot;
     size_t users;                 /* of the DRAM */
+    double dram_lat;              /* cycles */
     double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
     double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
     double local, es_rd, es_dram_rd, link_in;    /* clocks */
@@ -104,20 +109,20 @@ static double wait_until(sched *s, size_t k, double t, double *acc)
 }
 
 /* tile.cpp step(): one rep of step st from cycle t */
-static double step(sched *s, const batch_table *bt, size_t i, int st, double t)
+static double step_dram(sched *s, const batch_table *bt, size_t i, int st, double t)
 {
-    const tc_step_cost *c = &bt->tc[i].step[st];
-    if (c->reps == 0) return t;
-    double end = t + c->cycles;
-    if (c->dram_r > 0 || c->dram_w > 0) {
-        const double lat = s->hw->dram_latency_cycles;
+    /* the packed figures only (dram_*_cyc > 0 exactly when the step moves
+     * DRAM bytes that way), not the large cost table */
+    double end = t + bt->cyc[i][st];
+    {
+        const double lat = s->dram_lat;
         const size_t k = s->tile[i]; /* the tile's share of the DRAM */
         double done = t;
-        if (c->dram_r > 0) {
+        if (bt->dram_r_cyc[i][st] > 0) {
             s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
             done = dmax(done, s->dram[k] + lat);
         }
-        if (c->dram_w > 0) {
+        if (bt->dram_w_cyc[i][st] > 0) {
             s->dram[k] = dmax(s->dram[k], t) + bt->dram_w_cyc[i][st];
             done = dmax(done, s->dram[k] + lat);
         }
@@ -127,6 +132,15 @@ static double step(sched *s, const batch_table *bt, size_t i, int st, double t)
         }
     }
     return end;
+}
+
+static inline double step(sched *s, const batch_table *bt, size_t i, int st, double t)
+{
+    switch (bt->kind[i][st]) {
+    case 0: return t;
+    case 1: return t + bt->cyc[i][st];
+    default: return step_dram(s, bt, i, st, t);
+    }
 }
 
 static double steps(sched *s, const batch_table *bt, size_t i, int first, int last, double t)
@@ -166,6 +180,7 @@ static const batch_table *table_of(const sched *s, size_t m)
 }
 
 /* One batch of b samples through the streamer and every tile. */
+long g_batches;
 static void run_batch(sched *s, const batch_table *bt, int epoch_start)
 {
     const chip_config *hw = s->hw;
@@ -497,6 +512,8 @@ static void fill_times(const sched *s, batch_table *bt, int whole)
             bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_r) : 0;
             bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_w) : 0;
             if (c->reps != 0 && (c->dram_r > 0 || c->dram_w > 0 || floor(c->cycles) != c->cycles)) plain = 0;
+            bt->cyc[i][k] = c->cycles;
+            bt->kind[i][k] = c->reps == 0 ? 0 : (c->dram_r > 0 || c->dram_w > 0) ? 2 : 1;
         }
         bt->plain[i] = plain;
         if (!plain) continue;
@@ -547,6 +564,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.U = U;
     s.G = G;
     s.R = T + 2;
+    s.dram_lat = hw->dram_latency_cycles;
     s.f3 = alg == F3_ALG_F3;
     s.stream = !f3_needs_stash(alg);
     s.per_sample = hw->dataflow != CHIP_DF_WEIGHT_STATIONARY;
