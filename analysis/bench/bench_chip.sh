@@ -4,7 +4,9 @@
 # (training, train_seconds of run.json) and the chip/plain ratio (the
 # target: at most 1.15).  output_stationary and weight_stationary run F3
 # and BP at batch 50 with Adam; fused runs F3 at batch 1 with SGD (the only
-# setting it accepts), against a plain run of the same.
+# setting it accepts), against a plain run of the same.  One BLAS thread
+# (training.threads 1): on this 2-core machine two OpenBLAS threads spin in
+# sched_yield whenever the other core is busy, and both runs vary 1-4x.
 #   analysis/bench/bench_chip.sh [REPEATS]          (3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,8 +17,8 @@ trap 'rm -rf "$tmp"' EXIT
 common="network: {hidden: [500]}
 dataset: {name: mnist, data_dir: $root/data}
 outputs: {folder: $tmp/out, formats: [json]}"
-batched="training: {compare: [f3, bp], epochs: 1, batch_size: 50, optimizer: adam, lr: 1e-3, feedback_init: trinomial}"
-single="training: {compare: [f3], epochs: 1, batch_size: 1, optimizer: sgd, lr: 1e-2, feedback_init: trinomial}"
+batched="training: {compare: [f3, bp], epochs: 1, batch_size: 50, optimizer: adam, lr: 1e-3, feedback_init: trinomial, threads: 1}"
+single="training: {compare: [f3], epochs: 1, batch_size: 1, optimizer: sgd, lr: 1e-2, feedback_init: trinomial, threads: 1}"
 printf 'name: plain50\n%s\n%s\n' "$common" "$batched" > "$tmp/plain50.yaml"
 printf 'name: plain1\n%s\n%s\n' "$common" "$single" > "$tmp/plain1.yaml"
 for df in output_stationary weight_stationary; do
