@@ -1,11 +1,14 @@
-/* chip.h — the chip model's C interface: a chain of tiles, one per layer,
- * that trains on the same kernels as the plain trainer and times it.
+/* chip.h — the chip model's C interface: a chain of tiles (one per layer
+ * by default; several layers on a tile, or a layer over several tiles,
+ * under a mapping) that trains on the same kernels as the plain trainer and
+ * times it.
  *
  * The model is SystemC (chip_top.cpp and one file per module); this header
- * is what the C command line sees.  A chip run forks a process for its
- * simulation (SystemC elaborates once per process), which writes the run's
- * files (run.json with a "hardware" object, epochs.csv, tiles.csv,
- * trace.vcd) and hands the summary back.
+ * is what the C command line sees.  A SystemC chip run forks a process for
+ * its simulation (SystemC elaborates once per process), which writes the
+ * run's files (run.json with a "hardware" object, epochs.csv, tiles.csv,
+ * trace.vcd) and hands the summary back; the analytic evaluator
+ * (analytic.h) gives the same figures without SystemC or training.
  *
  * The cost tables the tiles follow (cycles and bytes of every step, per
  * dataflow; what lives where) are C, in tile_cost.h, so that the scenario
