@@ -502,8 +502,23 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
     if (chip) {
-        printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
-               chip_dataflow_name(hw.dataflow), hw.clock_mhz, hw.mac_lanes);
+        if (hw.n_tiles) {
+            /* a mapping: each tile's layers and lanes (from the first rule's run) */
+            char lanes[512] = "", layers[512] = "";
+            size_t nl = 0, ny = 0;
+            for (size_t t = 0; t < hres[0].n_tiles && nl < sizeof lanes && ny < sizeof layers; t++) {
+                const chip_tile_stats *ts = &hres[0].tile[t];
+                nl += (size_t)snprintf(lanes + nl, sizeof lanes - nl, "%s%u", t ? ", " : "", ts->mac_lanes);
+                ny += (size_t)snprintf(layers + ny, sizeof layers - ny, "%s%zu", t ? ", " : "",
+                                       ts->last_layer - ts->first_layer + 1);
+            }
+            printf("\non the chip (%s, %.0f MHz, %zu tiles: layers per tile [%s], MAC lanes per tile [%s]), per "
+                   "training sample:\n",
+                   chip_dataflow_name(hw.dataflow), hw.clock_mhz, hres[0].n_tiles, layers, lanes);
+        } else {
+            printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
+                   chip_dataflow_name(hw.dataflow), hw.clock_mhz, hw.mac_lanes);
+        }
         printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "algorithm", "cycles", "throughput", "energy",
                "compute", "SRAM", "DRAM", "leakage", "other", "SRAM", "DRAM");
         printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "", "[/sample]", "[samples/s]", "[nJ]", "[nJ]",

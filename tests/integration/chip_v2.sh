@@ -675,6 +675,8 @@ assert len(c['hardware']['mapping']['layers_per_tile']) == (1 if '$run' == 't10_
 " "$a on $run: weights or ledger differ from the plain trainer"
   done
 done
+grep -qF "2 tiles: layers per tile [2, 3], MAC lanes per tile [32, 8]" logs/t10_map2_os.log && ok ||
+  bad "the run's table does not say the mapping (layers and lanes per tile)"
 # the layer-sequential chip moves nothing between tiles: no link but the input's, no update locking wait
 check "
 h = S.hardware('out/t10_map1/bp')
