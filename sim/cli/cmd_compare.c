@@ -506,6 +506,73 @@ static int better(const point *a, const point *b, int ob)
     return a->area < b->area;
 }
 
+/* A rule's context: its configuration (widths from the training set), its
+ * workload, and its base chip (the scenario's, with the links it sends on,
+ * its error store resolved; F3 also the same with the store placed
+ * otherwise).  F3_EINVAL with a message if it cannot run here. */
+static f3_status rule_setup(const scenario *sc, const char *alg, const f3_dataset *train, const chip_config *scen_hw,
+                            rule_ctx *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", alg);
+    f3_task task;
+    train_options o;
+    scenario_train_options(sc, alg, &o);
+    f3_status st = scenario_f3_config(sc, alg, &r->cfg, &task);
+    if (st) return st;
+    if (!r->cfg.widths[0]) r->cfg.widths[0] = train->d;
+    if (!r->cfg.widths[r->cfg.n_layers]) r->cfg.widths[r->cfg.n_layers] = train->n_outputs;
+    if (r->cfg.batch_size > train->n)
+        return F3_FAIL(F3_EINVAL, "training.batch_size %zu is larger than the training set (%zu samples)",
+                       r->cfg.batch_size, train->n);
+    if ((st = chip_workload_init(&r->w, &r->cfg, train->n, o.epochs)))
+        return F3_FAIL(F3_EINVAL, "%s: %s", alg, f3_last_error());
+    r->base = *scen_hw;
+    /* each rule gets the links it sends on (the scenario's figures, or
+     * the defaults of hardware.links.*) */
+    if (r->cfg.algorithm == F3_ALG_BP && !r->base.backward.present) r->base.backward.present = r->add_backward = 1;
+    if (r->cfg.algorithm == F3_ALG_DFA && !r->base.broadcast.present) r->base.broadcast.present = r->add_broadcast = 1;
+    if ((st = scenario_check_rom(sc, &r->base, &r->cfg, alg))) return st;
+    chip_config_resolve_error_store(&r->base, &r->cfg, train->n);
+    /* F3: its error store on chip (its own SRAM: area and leakage) or in
+     * the DRAM (a share of its bandwidth and its energy per byte), each
+     * with the figures a scenario that places it there gets */
+    if (r->cfg.algorithm == F3_ALG_F3) {
+        scenario *q = NULL;
+        const int dram = r->base.es_placement == CHIP_ES_DRAM;
+        char set[64];
+        snprintf(set, sizeof set, "hardware.error_store.placement=%s", dram ? "on_chip" : "dram");
+        const char *sets[1] = {set};
+        if (scenario_copy(sc, &q) == F3_OK && scenario_set_all(q, sets, 1) == F3_OK) {
+            chip_config alt;
+            chip_config_from_scenario(q, &alt);
+            r->alt = r->base;
+            r->alt.es_placement = alt.es_placement;
+            r->alt.es_read_pj = alt.es_read_pj;
+            r->alt.es_write_pj = alt.es_write_pj;
+            r->alt.es_leakage_uw_per_kib = alt.es_leakage_uw_per_kib;
+            r->alt.es_area_mm2_per_kib = alt.es_area_mm2_per_kib;
+            chip_config_resolve_error_store(&r->alt, &r->cfg, train->n);
+            r->has_alt = 1;
+        }
+        scenario_free(q);
+    }
+    return F3_OK;
+}
+
+/* The search's settings from the scenario: the macro, the SRAM figures it fixes. */
+static void search_setup(const scenario *sc, double macro_kib, search *S)
+{
+    memset(S, 0, sizeof *S);
+    S->sc = sc;
+    S->macro_bytes = 1024.0 * (macro_kib > 0 ? macro_kib : scenario_num(sc, "comparison.macro_kib"));
+    for (int q = 0; q < 4; q++) {
+        const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
+        S->sram_fixed[q] = !v->is_auto;
+        S->sram_value[q] = v->num;
+    }
+}
+
 /* A winner described: its chip rebuilt, evaluated again, and the
  * mechanisms read from the result and the cost tables. */
 typedef struct {
@@ -774,8 +841,7 @@ int cmd_compare(int argc, char **argv)
     static rule_ctx rules[SC_MAX_LIST];
     size_t nr = 0;
     search S;
-    memset(&S, 0, sizeof S);
-    S.sc = sc;
+    search_setup(sc, macro_kib, &S);
     f3_dataset *train = NULL, *test = NULL;
     FILE *tty = quiet ? NULL : stderr;
 
@@ -798,12 +864,6 @@ int cmd_compare(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    S.macro_bytes = 1024.0 * (macro_kib > 0 ? macro_kib : scenario_num(sc, "comparison.macro_kib"));
-    for (int q = 0; q < 4; q++) {
-        const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
-        S.sram_fixed[q] = !v->is_auto;
-        S.sram_value[q] = v->num;
-    }
 
     /* the training set: its size is all the evaluator needs of it */
     char algs[SC_MAX_LIST][32];
@@ -821,66 +881,12 @@ int cmd_compare(int argc, char **argv)
     chip_config_from_scenario(sc, &scen_hw);
     size_t K = 0;
     for (size_t a = 0; a < nr; a++) {
-        rule_ctx *r = &rules[a];
-        memset(r, 0, sizeof *r);
-        snprintf(r->name, sizeof r->name, "%s", algs[a]);
-        f3_task task;
-        train_options o;
-        scenario_train_options(sc, algs[a], &o);
-        if (scenario_f3_config(sc, algs[a], &r->cfg, &task) != F3_OK) {
+        if (rule_setup(sc, algs[a], train, &scen_hw, &rules[a]) != F3_OK) {
             fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
             rc = EXIT_USAGE;
             goto out;
         }
-        if (!r->cfg.widths[0]) r->cfg.widths[0] = train->d;
-        if (!r->cfg.widths[r->cfg.n_layers]) r->cfg.widths[r->cfg.n_layers] = train->n_outputs;
-        K = r->cfg.n_layers;
-        if (r->cfg.batch_size > train->n) {
-            fprintf(stderr, "f3sim compare: training.batch_size %zu is larger than the training set (%zu samples)\n",
-                    r->cfg.batch_size, train->n);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (chip_workload_init(&r->w, &r->cfg, train->n, o.epochs) != F3_OK) {
-            fprintf(stderr, "f3sim compare: %s: %s\n", algs[a], f3_last_error());
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        r->base = scen_hw;
-        /* each rule gets the links it sends on (the scenario's figures, or
-         * the defaults of hardware.links.*) */
-        if (r->cfg.algorithm == F3_ALG_BP && !r->base.backward.present) r->base.backward.present = r->add_backward = 1;
-        if (r->cfg.algorithm == F3_ALG_DFA && !r->base.broadcast.present)
-            r->base.broadcast.present = r->add_broadcast = 1;
-        if (scenario_check_rom(sc, &r->base, &r->cfg, algs[a]) != F3_OK) {
-            fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        chip_config_resolve_error_store(&r->base, &r->cfg, train->n);
-        /* F3: its error store on chip (its own SRAM: area and leakage) or in
-         * the DRAM (a share of its bandwidth and its energy per byte), each
-         * with the figures a scenario that places it there gets */
-        if (r->cfg.algorithm == F3_ALG_F3) {
-            scenario *q = NULL;
-            const int dram = r->base.es_placement == CHIP_ES_DRAM;
-            char set[64];
-            snprintf(set, sizeof set, "hardware.error_store.placement=%s", dram ? "on_chip" : "dram");
-            const char *sets[1] = {set};
-            if (scenario_copy(sc, &q) == F3_OK && scenario_set_all(q, sets, 1) == F3_OK) {
-                chip_config alt;
-                chip_config_from_scenario(q, &alt);
-                r->alt = r->base;
-                r->alt.es_placement = alt.es_placement;
-                r->alt.es_read_pj = alt.es_read_pj;
-                r->alt.es_write_pj = alt.es_write_pj;
-                r->alt.es_leakage_uw_per_kib = alt.es_leakage_uw_per_kib;
-                r->alt.es_area_mm2_per_kib = alt.es_area_mm2_per_kib;
-                chip_config_resolve_error_store(&r->alt, &r->cfg, train->n);
-                r->has_alt = 1;
-            }
-            scenario_free(q);
-        }
+        K = rules[a].cfg.n_layers;
     }
     S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
     if (!S.maps) {
