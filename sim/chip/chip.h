@@ -138,6 +138,10 @@ typedef struct {
     size_t n_split;
     size_t split[CHIP_MAX_TILES];
 
+    /* hardware.mapping.auto: what the search chose ("" when the scenario
+     * gives the chip) */
+    char auto_choice[160];
+
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */
 } chip_config;

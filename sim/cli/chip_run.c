@@ -287,6 +287,7 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
     json_begin_object(w);
     json_kv_string(w, "units", "layers: 1-based; KiB; counts");
     json_kv_bool(w, "one_tile_per_layer", hw->n_tiles == 0);
+    json_kv_string(w, "auto", hw->auto_choice[0] ? hw->auto_choice : "none");
     json_key(w, "layers_per_tile");
     json_begin_array(w);
     for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, r->tile[k].last_layer - r->tile[k].first_layer + 1);

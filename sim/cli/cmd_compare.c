@@ -1162,3 +1162,94 @@ out:
     scenario_free(sc);
     return rc;
 }
+
+/* ---- hardware.mapping.auto --------------------------------------------------------------- */
+
+int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, char *desc, size_t len)
+{
+    const char *objective = scenario_str(sc, "hardware.mapping.auto");
+    const int ob = !strcmp(objective, "energy") ? OB_ENERGY : OB_SPS;
+    budget bud = {0, 0, NULL};
+    for (int k = 0; k < BK_COUNT; k++) {
+        const sc_value *v = scenario_get(sc, BK_KEYS[k]);
+        if (v->set && v->num > 0) bud.kind = k, bud.value = v->num, bud.key = BK_KEYS[k];
+    }
+    if (!bud.key) /* scenario_check_mapping refuses this; say so if it gets here */
+        return F3_FAIL(F3_EINVAL, "hardware.mapping.auto needs one comparison.budget"), EXIT_USAGE;
+    search S;
+    search_setup(sc, 0, &S);
+    f3_dataset *train = NULL, *test = NULL;
+    train_options o;
+    scenario_train_options(sc, rule, &o);
+    if (train_load_data(&o, &train, &test) != F3_OK) return EXIT_RUNTIME;
+    static rule_ctx r;
+    chip_config scen_hw;
+    chip_config_from_scenario(sc, &scen_hw);
+    int rc = 0;
+    if (rule_setup(sc, rule, train, &scen_hw, &r) != F3_OK) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
+    if (!S.maps) {
+        F3_FAIL(F3_ENOMEM, "out of memory");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    S.n_maps = make_mappings(r.cfg.n_layers, S.maps);
+    if (search_rule(&S, &r)) {
+        F3_FAIL(F3_ENOMEM, "out of memory");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    size_t best = SIZE_MAX;
+    double smallest = INFINITY;
+    for (size_t i = 0; i < r.n; i++) {
+        const double fig = budget_figure(&r.pts[i], bud.kind);
+        if (fig < smallest) smallest = fig;
+        if (fig <= bud.value && (best == SIZE_MAX || better(&r.pts[i], &r.pts[best], ob))) best = i;
+    }
+    if (best == SIZE_MAX) {
+        const sc_value *v = scenario_get(sc, bud.key);
+        F3_FAIL(F3_EINVAL,
+                "%s:%d:%d: %s %.15g: no chip searched for %s is within this budget (the smallest of its %zu points "
+                "needs %.6g %s): raise the budget",
+                v->origin, v->line, v->col, bud.key, bud.value, rule, r.n, smallest, BK_UNITS[bud.kind]);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    static detail d;
+    if (describe(&S, &r, &r.pts[best], &d)) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    const point *p = &r.pts[best];
+    if (p->own) {
+        *hw = r.base;
+    } else {
+        static tile_needs tn;
+        if (needs_of(&S, &r, &S.maps[p->map], p->df, &tn) != F3_OK) {
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        point_config(&S, &r, &S.maps[p->map], p->df, p->es_alt, &tn, p->k, hw);
+    }
+    hw->trace = scen_hw.trace;
+    hw->trace_samples = scen_hw.trace_samples;
+    snprintf(hw->auto_choice, sizeof hw->auto_choice, "%s under %s=%.15g %s, best of %zu chips searched", OB_NAMES[ob],
+             BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], r.n);
+    snprintf(desc, len,
+             "hardware.mapping.auto %s within %s=%.15g %s: layers per tile %s, %s%s, MAC lanes %s, SRAM %s KiB, "
+             "registers %s KiB%s (%.6g nJ/sample, %.6g samples/s, %.4g mm², %.4g mW; best of %zu chips searched)",
+             objective, BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], d.mapping, d.dataflow,
+             d.micro_batch ? " in micro-batches" : "", d.lanes, d.sram_kib, d.regs_kib,
+             !strcmp(d.es_placement, "dram") ? ", error store in DRAM" : "", d.energy_nj, d.sps, d.area, d.power_mw,
+             r.n);
+out:
+    free(S.maps);
+    free(r.pts);
+    r.pts = NULL;
+    f3_dataset_free(train);
+    f3_dataset_free(test);
+    return rc;
+}

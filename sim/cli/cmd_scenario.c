@@ -1,6 +1,7 @@
 /* cmd_scenario.c — f3sim run | check | show | sweep | keys: YAML scenarios. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd_scenario.h"
+#include "cmd_compare.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -419,6 +420,7 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     const int quiet = ctx->quiet;
     chip_config hw;
     if (chip) chip_config_from_scenario(p, &hw);
+    const int auto_chip = chip && strcmp(scenario_str(p, "hardware.mapping.auto"), "none");
     dir_lock lock = {-1};
     struct stat dst;
     const int existed = stat(dir, &dst) == 0;
@@ -474,10 +476,24 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
          * its hardware analytically, unless --engine systemc */
         const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && !strcmp(kind, "point"));
         int reused = 0;
+        /* hardware.mapping.auto: this rule's own chip, chosen within the budget */
+        static chip_config hwk;
+        if (chip) hwk = hw;
+        if (chip && auto_chip) {
+            char desc[2048];
+            rc = compare_auto_chip(p, algs[k], &hwk, desc, sizeof desc);
+            if (rc) {
+                char msg[1100];
+                snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
+                F3_FAIL(F3_EINVAL, "%s", msg);
+                goto out;
+            }
+            if (!quiet) fprintf(stderr, "f3sim run: %s: %s\n", algs[k], desc);
+        }
         if (chip && analytic)
-            rc = numerics_train_or_reuse(p, algs[k], &o, &hw, ctx->a->force, &reused, &res[k], &hres[k]);
+            rc = numerics_train_or_reuse(p, algs[k], &o, &hwk, ctx->a->force, &reused, &res[k], &hres[k]);
         else
-            rc = chip ? chip_train(&o, &hw, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
+            rc = chip ? chip_train(&o, &hwk, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
         if (!rc && reused && !quiet)
             fprintf(stderr, "f3sim run: %s: same numerics as a trained point; its training reused, chip figures analytic\n",
                     algs[k]);
@@ -502,7 +518,10 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
     if (chip) {
-        if (hw.n_tiles) {
+        if (auto_chip) {
+            printf("\non the chip (each rule's own, chosen by hardware.mapping.auto: its run.json's hardware.mapping), "
+                   "per training sample:\n");
+        } else if (hw.n_tiles) {
             /* a mapping: each tile's layers and lanes (from the first rule's run) */
             char lanes[512] = "", layers[512] = "";
             size_t nl = 0, ny = 0;

@@ -169,6 +169,25 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 
 f3_status scenario_check_mapping(const scenario *sc)
 {
+    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
+        static const char *const budgets[3] = {"comparison.budget.area_mm2", "comparison.budget.power_mw",
+                                               "comparison.budget.lanes"};
+        int n = 0;
+        for (int k = 0; k < 3; k++) n += scenario_get(sc, budgets[k])->set && scenario_num(sc, budgets[k]) > 0;
+        if (n != 1)
+            return scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
+                                   "hardware.mapping.auto chooses the chip within a budget, but comparison.budget "
+                                   "gives %d (set exactly one of area_mm2, power_mw, lanes above 0)",
+                                   n);
+        static const char *const given[] = {"hardware.mapping.layers_per_tile", "hardware.mapping.split",
+                                            "hardware.tiles.mac_lanes", "hardware.tiles.sram_capacity_kib",
+                                            "hardware.tiles.sram_banks", "hardware.tiles.registers_capacity_kib"};
+        for (size_t k = 0; k < sizeof given / sizeof *given; k++)
+            if (scenario_get(sc, given[k])->n)
+                return scenario_at_key(sc, given[k], F3_EINVAL,
+                                       "%s and hardware.mapping.auto both choose the tiles: give one of them",
+                                       given[k]);
+    }
     const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
     const sc_value *spl = scenario_get(sc, "hardware.mapping.split");
     const size_t K = scenario_get(sc, "network.hidden")->n + 1;

@@ -194,4 +194,38 @@ if command -v gnuplot > /dev/null; then
   grep -q "budget-energy.png" out/adam/report/report.md && ok || bad "report.md does not show the budget figures"
 fi
 
+# ---- hardware.mapping.auto: a run on the chip compare chooses for each rule ------------------------
+for ob in energy throughput; do
+  rm -rf out/auto_$ob
+  "$f3sim" run adam.yaml --quiet --set name=auto_$ob --set hardware.mapping.auto=$ob \
+    --set comparison.budget.area_mm2=$a1 > auto_$ob.out 2> auto_$ob.err && ok || { bad "run with mapping.auto=$ob failed"; cat auto_$ob.err; }
+  "$f3sim" compare adam.yaml --budget area_mm2=$a1 --quiet > /dev/null 2>&1
+  check "
+import csv, json
+col = {'energy': 'energy_per_sample', 'throughput': 'samples_per_second'}['$ob']
+best = {r['rule']: r for r in csv.DictReader(open('out/adam/compare_budget.csv')) if r['objective'] == col}
+for a in ('f3', 'bp'):
+    h = json.load(open(f'out/auto_$ob/{a}/run.json'))['hardware']
+    b = best[a]
+    m = h['mapping']
+    assert m['auto'].startswith(col), m['auto']
+    assert str(m['layers_per_tile']).replace(' ', '') == b['layers_per_tile'], (m['layers_per_tile'], b['layers_per_tile'])
+    assert str(m['mac_lanes']).replace(' ', '') == b['tiles_mac_lanes'], (m['mac_lanes'], b['tiles_mac_lanes'])
+    assert h['dataflow'] == b['dataflow'], (h['dataflow'], b['dataflow'])
+    assert abs(h['energy_per_sample_pj'] / 1e3 - float(b['energy_per_sample_nJ'])) <= 1e-8 * float(b['energy_per_sample_nJ'])
+    assert abs(h['samples_per_second'] - float(b['samples_per_second'])) <= 1e-8 * float(b['samples_per_second'])
+    assert h['area_mm2'] <= $a1
+" "mapping.auto=$ob: a rule's run is not on compare's best chip for it"
+  grep -q "hardware.mapping.auto $ob within area_mm2=" auto_$ob.err || grep -q "each rule's own, chosen by hardware.mapping.auto" auto_$ob.out && ok ||
+    bad "mapping.auto: the run does not say which chip it chose"
+done
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.mapping.auto chooses the chip within a budget, but comparison.budget gives 0" \
+  -- "$f3sim" check adam.yaml --set hardware.mapping.auto=energy
+expect 2 "hardware.tiles.mac_lanes and hardware.mapping.auto both choose the tiles" \
+  -- "$f3sim" check adam.yaml --set hardware.mapping.auto=energy --set comparison.budget.area_mm2=$a1 \
+     --set "hardware.tiles.mac_lanes=[4, 4, 4]"
+expect 2 "no chip searched for f3 is within this budget" \
+  -- "$f3sim" run adam.yaml --quiet --set name=auto_tiny --set hardware.mapping.auto=energy --set comparison.budget.area_mm2=1e-6
+[ ! -e out/auto_tiny/f3/run.json ] && ok || bad "a mapping.auto run with no chip in budget wrote results"
+
 finish compare
