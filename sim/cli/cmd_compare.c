@@ -45,7 +45,7 @@ const char *const COMPARE_HELP =
     "each rule gets its own best chip within the budget, searched over every\n"
     "contiguous mapping of the layers onto tiles, every dataflow the rule can run,\n"
     "the chip's total MAC lanes (powers of two, shared by the tiles in proportion to\n"
-    "their MACs per sample), each tile's SRAM (its need at the scenario's batch and\n"
+    "their work: the lane cycles of every step, backprop included), each tile's SRAM (its need at the scenario's batch and\n"
     "fractions of it down to 1/16, in whole macros) and registers (1, 4 or 16 rows\n"
     "of W, or one per lane; docs/hardware-model.md, \"Comparison at an equal\n"
     "budget\").  Every point is evaluated by the analytic\n"
@@ -159,7 +159,7 @@ typedef struct {
     double v[16];
 } dim;
 static const dim DIMS[D_COUNT] = {
-    [D_LANES] = {"total_lanes", "MAC lanes of the chip, shared by its tiles in proportion to their MACs per sample", 14,
+    [D_LANES] = {"total_lanes", "MAC lanes of the chip, shared by its tiles in proportion to their work per batch", 14,
                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192}},
     [D_SRAM] = {"sram_fraction", "each tile's SRAM as a share of its need, rounded up to whole macros", 7,
                 {1, 0.75, 0.5, 0.375, 0.25, 0.125, 0.0625}},
@@ -322,7 +322,10 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
         const size_t t = chip_tile_of(&hw, i);
         tn->need[t] += tc.sram_needed;
         tn->weights[t] += tc.need[TC_WEIGHTS];
-        tn->macs[t] += (double)cfg->widths[i] * (double)cfg->widths[i + 1];
+        /* the layer's work: its steps' lane cycles per batch (forward,
+         * feedback, gradient, and BP's backprop and the optimiser step
+         * alike), on this 16-lane reference tile */
+        for (int k = 0; k < TC_STEPS; k++) tn->macs[t] += tc.step[k].reps * tc.step[k].compute;
         const double row = (WB + GB) * (double)cfg->widths[i];
         if (row > tn->row[t]) tn->row[t] = row;
     }
@@ -347,7 +350,7 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
     const double WB = chip_value_bytes(&r->cfg, F3_T_WEIGHTS);
     for (size_t t = 0; t < m->T; t++) {
         chip_tile_hw *h = &hw->tiles[t];
-        /* lanes in proportion to the tile's MACs per sample, the nearest
+        /* lanes in proportion to the tile's work (lane cycles per batch), the nearest
          * power of two (in log scale), at least 1 */
         const double share = k[D_LANES] * tn->macs[t] / macs;
         double lanes = share <= 1 ? 1 : exp2(nearbyint(log2(share)));
