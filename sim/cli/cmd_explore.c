@@ -739,6 +739,14 @@ int cmd_explore(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
+        scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
+                        "hardware.mapping.auto chooses one chip per run, but explore evaluates the chips of its own "
+                        "axes: set it none here (f3sim compare searches mappings and sizes within a budget)");
+        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+        rc = EXIT_USAGE;
+        goto out;
+    }
     if ((rc = read_spec(sc, &sp)) || (rc = make_design(&sp, &d))) goto out;
 
     /* numerics points: sweep points × rules, each trained once (cached) */

@@ -267,6 +267,9 @@ expect 2 "nohw.yaml:6:1: explore needs a hardware section" -- "$f3sim" explore n
 { base big "[f3, bp]" 1; printf 'explore:\n  method: random\n  samples: 3000000\n  space: {hardware.tile.mac_lanes: [1, 2]}\n'; } > big.yaml
 expect 2 "big.yaml:9:1: 3000000 hardware points × 2 numerics points; at most 5000000 evaluations" -- "$f3sim" explore big.yaml --quiet
 [ -e out/big ] && bad "a refused explore left out/big" || ok
+# hardware.mapping.auto picks one chip per run; explore varies its own axes: refused at the key
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.mapping.auto chooses one chip per run, but explore" -- "$f3sim" explore big.yaml \
+  --quiet --set hardware.mapping.auto=energy --set comparison.budget.area_mm2=100
 base nox "[f3]" 1 > nox.yaml
 expect 2 "nox.yaml:1:1: no explore section" -- "$f3sim" explore nox.yaml
 expect 2 "which scenario" -- "$f3sim" explore
