@@ -180,7 +180,6 @@ static const batch_table *table_of(const sched *s, size_t m)
 }
 
 /* One batch of b samples through the streamer and every tile. */
-long g_batches;
 static void run_batch(sched *s, const batch_table *bt, int epoch_start)
 {
     const chip_config *hw = s->hw;
@@ -494,8 +493,8 @@ static void run_epoch(sched *s, const batch_table *full, size_t n_full, const ba
 static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
 {
     bt->b = b;
-    for (size_t i = 0; i < s->U; i++) {
-        f3_status st = tile_cost_compute(s->hw, s->cfg, i, b, &bt->tc[i]);
+    for (size_t k = 0; k < s->T; k++) {
+        f3_status st = tile_cost_compute_tile(s->hw, s->cfg, k, b, &bt->tc[chip_tile_unit_first(s->hw, k)]);
         if (st) return st;
     }
     return F3_OK;

@@ -48,8 +48,8 @@ const std::vector<tile_cost> &Tile::cost(size_t b)
     if (it != m_costs.end()) return it->second;
     std::vector<tile_cost> &tc = m_costs[b];
     tc.resize(m_nu);
-    for (size_t u = 0; u < m_nu; u++)
-        if (tile_cost_compute(&m_hw, &m_tr->cfg, m_u0 + u, b, &tc[u]))
+    for (size_t t = m_t; t < m_t + m_pf.size(); t++) /* the stage's tiles, each with its units */
+        if (tile_cost_compute_tile(&m_hw, &m_tr->cfg, t, b, &tc[chip_tile_unit_first(&m_hw, t) - m_u0]))
             SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
     m_calls[b].resize(m_nu, std::array<uint64_t, TC_STEPS>{});
     return tc;

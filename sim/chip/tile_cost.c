@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cost_tables.h"
@@ -114,15 +115,15 @@ double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_
 
 /* ---- micro-batches ------------------------------------------------------------------------ */
 
-int chip_micro_batched(const chip_config *hw, const f3_config *cfg)
-{
-    return hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && hw->micro_batch > 0 && hw->micro_batch < cfg->batch_size;
-}
-
 size_t chip_chunk(const chip_config *hw, size_t b)
 {
     return hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && hw->micro_batch > 0 && hw->micro_batch < b ? hw->micro_batch
                                                                                                       : b;
+}
+
+int chip_micro_batched(const chip_config *hw, const f3_config *cfg)
+{
+    return chip_chunk(hw, cfg->batch_size) < cfg->batch_size;
 }
 
 /* ---- the mapping ------------------------------------------------------------------------- */
@@ -266,27 +267,24 @@ f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg)
 }
 
 /* Fill a tile's SRAM in priority order (weights, optimiser state,
- * accumulator, buffers), the item of every layer of the tile before the
- * next item, layer by layer; what does not fit lives in DRAM.  needs[l]:
- * the needs of the tile's l-th layer; t is the tile's layer `own`. */
-static void place(double capacity, const double (*needs)[TC_ITEMS], size_t n, size_t own, tile_cost *t)
+ * accumulator, buffers), the item of every unit of the tile before the
+ * next item, unit by unit; what does not fit lives in DRAM.  t[0…n−1]: the
+ * tile's units, their needs set. */
+static void place(double capacity, tile_cost *t, size_t n)
 {
     double left = capacity;
-    t->sram_needed = 0;
-    t->sram_used = 0;
+    for (size_t l = 0; l < n; l++) t[l].sram_needed = t[l].sram_used = 0;
     for (int i = 0; i < TC_ITEMS; i++) {
-        t->sram_needed += t->need[i];
         for (size_t l = 0; l < n; l++) {
-            const double need = needs[l][i];
+            const double need = t[l].need[i];
             const double on = need < left ? need : left;
             left -= on;
-            if (l == own) {
-                t->on_chip[i] = on;
-                t->sram_used += on;
-            }
+            t[l].sram_needed += need;
+            t[l].on_chip[i] = on;
+            t[l].sram_used += on;
         }
     }
-    t->dram_resident = t->sram_needed - t->sram_used;
+    for (size_t l = 0; l < n; l++) t[l].dram_resident = t[l].sram_needed - t[l].sram_used;
 }
 
 /* The bytes of each step at each level, and its cycles without DRAM. */
@@ -518,7 +516,6 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
         const int fused_bp = hw->dataflow == CHIP_DF_FUSED && t->trains && alg == F3_ALG_BP && !t->first;
         const double pw = held, pb = (double)mem.biases;
         const double u = adam ? 4.0 : 1.0;
-        t->fused_update = fused;
         t->need[TC_ACCUM] = t->trains && batched ? GB * pw : 0.0;
         t->stash_bytes = AB * B * stash_vals;
         t->need[TC_BUFFER] = t->stash_bytes;
@@ -599,44 +596,31 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
     return F3_OK;
 }
 
-f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
-                            tile_cost *out)
+f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
+                                 tile_cost *out)
 {
-    /* `layer` is a unit (chip.h): a layer, or one part of a split layer */
-    const size_t unit = layer;
-    const size_t tile = chip_unit_tile(hw, unit), first = chip_tile_unit_first(hw, tile),
-                 last = chip_tile_unit_last(hw, cfg, tile);
+    const size_t first = chip_tile_unit_first(hw, tile), n = chip_tile_unit_last(hw, cfg, tile) - first + 1;
     const chip_tile_hw th = chip_tile_figures(hw, tile);
-    f3_status st = layer_cost(hw, &th, cfg, unit, batch, out);
-    if (st) return st;
-    tile_cost *t = out;
-
-    /* placement: the tile's SRAM over its layers (needs do not depend on
-     * the batch: buffers are sized for a full one) */
-    if (first == last) {
-        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])t->need, 1, 0, t);
-    } else {
-        double needs[CHIP_MAX_TILES > F3_MAX_LAYERS ? CHIP_MAX_TILES : F3_MAX_LAYERS][TC_ITEMS];
-        for (size_t l = first; l <= last; l++) {
-            if (l == unit) {
-                memcpy(needs[l - first], t->need, sizeof t->need);
-                continue;
-            }
-            tile_cost other;
-            if ((st = layer_cost(hw, &th, cfg, l, cfg->batch_size, &other))) return st;
-            memcpy(needs[l - first], other.need, sizeof other.need);
-        }
-        place(th.sram_capacity_bytes, (const double(*)[TC_ITEMS])needs, last - first + 1, unit - first, t);
+    int seeded = 0;
+    for (size_t l = 0; l < n; l++) {
+        f3_status st = layer_cost(hw, &th, cfg, first + l, batch, &out[l]);
+        if (st) return st;
+        seeded |= f3_layer_has_feedback(cfg, chip_unit_layer(hw, first + l));
     }
-    finish_steps(hw, &th, t);
+    /* placement: the tile's SRAM over its units (needs do not depend on the
+     * batch: buffers are sized for a full one) */
+    place(th.sram_capacity_bytes, out, n);
 
-    /* leakage and area: the layer's ROM; the tile's SRAM, registers and
-     * lanes (and a seeded tile's LFSRs, one per lane) with its first layer */
+    /* leakage and area: each unit's ROM; the tile's SRAM, registers and
+     * lanes (and a seeded tile's LFSRs, one per lane) with its first unit */
     const double kib = 1.0 / 1024.0;
-    const double rom_kib = t->rom_bytes * kib;
-    t->leakage_uw = rom_kib * hw->rom_leakage_uw_per_kib;
-    t->area_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
-    if (unit == first) {
+    for (size_t l = 0; l < n; l++) {
+        tile_cost *t = &out[l];
+        finish_steps(hw, &th, t);
+        const double rom_kib = t->rom_bytes * kib;
+        t->leakage_uw = rom_kib * hw->rom_leakage_uw_per_kib;
+        t->area_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
+        if (l > 0) continue;
         const double P = (double)th.mac_lanes;
         const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
         t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
@@ -645,11 +629,25 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
         t->area_mm2 = th.sram_capacity_bytes * kib * th.sram_area_mm2_per_kib +
                       th.reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + t->area_mm2 +
                       P * hw->lane_area_mm2 * lane_scale;
-        int seeded = 0;
-        for (size_t l = first; l <= last; l++) seeded |= f3_layer_has_feedback(cfg, chip_unit_layer(hw, l));
         if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
     }
     return F3_OK;
+}
+
+f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
+                            tile_cost *out)
+{
+    /* `layer` is a unit (chip.h): a layer, or one part of a split layer;
+     * its cost depends on the tile's other units through the placement */
+    const size_t unit = layer, tile = chip_unit_tile(hw, unit), first = chip_tile_unit_first(hw, tile),
+                 n = chip_tile_unit_last(hw, cfg, tile) - first + 1;
+    if (n == 1) return tile_cost_compute_tile(hw, cfg, tile, batch, out);
+    tile_cost *all = malloc(n * sizeof *all);
+    if (!all) return F3_FAIL(F3_ENOMEM, "tile cost: out of memory");
+    f3_status st = tile_cost_compute_tile(hw, cfg, tile, batch, all);
+    if (!st) *out = all[unit - first];
+    free(all);
+    return st;
 }
 
 chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch)
@@ -672,11 +670,12 @@ size_t chip_dram_users(const chip_config *hw, const f3_config *cfg)
     size_t users = 0;
     const size_t T = chip_n_tiles(hw, cfg);
     for (size_t k = 0; k < T; k++) {
+        const size_t n = chip_tile_unit_last(hw, cfg, k) - chip_tile_unit_first(hw, k) + 1;
+        tile_cost *t = malloc(n * sizeof *t);
         int uses = 0;
-        for (size_t i = chip_tile_unit_first(hw, k); i <= chip_tile_unit_last(hw, cfg, k); i++) {
-            tile_cost t;
-            if (tile_cost_compute(hw, cfg, i, cfg->batch_size, &t) == F3_OK && t.dram_resident > 0) uses = 1;
-        }
+        if (t && tile_cost_compute_tile(hw, cfg, k, cfg->batch_size, t) == F3_OK)
+            for (size_t l = 0; l < n; l++) uses |= t[l].dram_resident > 0;
+        free(t);
         users += (size_t)uses;
     }
     if (cfg->algorithm == F3_ALG_F3 && hw->es_placement == CHIP_ES_DRAM) users += 2; /* its reads, its writes */

@@ -63,7 +63,7 @@ typedef struct {
 
 typedef struct {
     size_t n_in, n_out, C, batch;
-    int hidden, first, trains, feedback, one_hot_feedback, stash, fused_update;
+    int hidden, first, trains, feedback, one_hot_feedback, stash;
     int feedback_adds;         /* B ∈ {−1, 0, 1}: Bᵀe is additions */
     size_t block_rows, blocks; /* weight_stationary: rows of W held per block, blocks per pass */
     size_t lanes_sum;          /* weight_stationary: Σ over blocks of ⌈rows/P⌉ */
@@ -87,6 +87,13 @@ typedef struct {
  * batch it cannot fuse). */
 f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t layer, size_t batch,
                             tile_cost *out);
+
+/* The same for every unit of tile `tile` at once (out[0…n−1], n its
+ * units, first to last): each unit's table computed once, the tile's SRAM
+ * placed once.  The engines call this; tile_cost_compute of one unit of a
+ * tile of several computes them all. */
+f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
+                                 tile_cost *out);
 
 /* Bytes of one value of each tensor class in cfg's number formats (fp32 4,
  * bf16/fp16 2, q<i>.<f> (i+f)/8, packed). */

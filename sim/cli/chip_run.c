@@ -28,6 +28,16 @@ typedef struct {
     int init_from;    /* B came from --init-from, not from the seed */
 } chip_ctx;
 
+/* A run's chip context, before the run: the chip and what of the options it needs. */
+static void ctx_init(chip_ctx *c, const train_options *o, const chip_config *hw)
+{
+    memset(c, 0, sizeof *c);
+    c->hw = *hw;
+    c->out = o->out;
+    c->epochs = o->epochs;
+    c->init_from = o->init_from[0] != 0;
+}
+
 /* A feedback matrix from --init-from against the ROM that must hold it:
  * the seeded encoding regenerates B from the seed, ternary2 holds {−a, 0, a}. */
 static int check_given_feedback(const chip_config *hw, const f3_trainer *tr)
@@ -361,11 +371,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         static chip_reply rep;
         memset(&rep, 0, sizeof rep);
         static chip_ctx ctx;
-        memset(&ctx, 0, sizeof ctx);
-        ctx.hw = *hw;
-        ctx.out = o->out;
-        ctx.epochs = o->epochs;
-        ctx.init_from = o->init_from[0] != 0;
+        ctx_init(&ctx, o, hw);
         train_schedule sched = {.begin = ctx_begin, .epoch = ctx_epoch, .write_json = ctx_json, .ctx = &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;
@@ -455,11 +461,7 @@ static void an_json(void *p, struct json_writer_s *w)
 int chip_train_analytic(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres)
 {
     static chip_ctx ctx; /* a chip_result per tile: not on the stack */
-    memset(&ctx, 0, sizeof ctx);
-    ctx.hw = *hw;
-    ctx.out = o->out;
-    ctx.epochs = o->epochs;
-    ctx.init_from = o->init_from[0] != 0;
+    ctx_init(&ctx, o, hw);
     train_schedule sched = {.begin = an_begin, .write_files = an_files, .write_json = an_json, .ctx = &ctx};
     int rc = train_run_schedule(o, "run", res, &sched);
     if (rc) return ctx.config_error ? EXIT_USAGE : rc;

@@ -301,6 +301,7 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
     hw.dataflow = VARIANTS[variant].df;
     hw.micro_batch = VARIANTS[variant].micro_batch;
     hw.n_tiles = m->T;
+    hw.n_split = 0; /* the search's mappings are contiguous groups of layers */
     memcpy(hw.tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
     const f3_config *cfg = &r->cfg;
     const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), GB = chip_accumulator_bytes(cfg);
@@ -315,19 +316,21 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
         tn->need[t] = tn->weights[t] = tn->macs[t] = tn->row[t] = 0;
     }
     (void)S;
-    for (size_t i = 0; i < cfg->n_layers; i++) {
-        tile_cost tc;
-        f3_status st = tile_cost_compute(&hw, cfg, i, cfg->batch_size, &tc);
+    static tile_cost tcs[F3_MAX_LAYERS];
+    for (size_t t = 0; t < m->T; t++) {
+        f3_status st = tile_cost_compute_tile(&hw, cfg, t, cfg->batch_size, tcs);
         if (st) return st;
-        const size_t t = chip_tile_of(&hw, i);
-        tn->need[t] += tc.sram_needed;
-        tn->weights[t] += tc.need[TC_WEIGHTS];
-        /* the layer's work: its steps' lane cycles per batch (forward,
-         * feedback, gradient, and BP's backprop and the optimiser step
-         * alike), on this 16-lane reference tile */
-        for (int k = 0; k < TC_STEPS; k++) tn->macs[t] += tc.step[k].reps * tc.step[k].compute;
-        const double row = (WB + GB) * (double)cfg->widths[i];
-        if (row > tn->row[t]) tn->row[t] = row;
+        for (size_t i = m->first[t]; i < m->first[t + 1]; i++) {
+            const tile_cost *tc = &tcs[i - m->first[t]];
+            tn->need[t] += tc->sram_needed;
+            tn->weights[t] += tc->need[TC_WEIGHTS];
+            /* the layer's work: its steps' lane cycles per batch (forward,
+             * feedback, gradient, and BP's backprop and the optimiser step
+             * alike), on this 16-lane reference tile */
+            for (int k = 0; k < TC_STEPS; k++) tn->macs[t] += tc->step[k].reps * tc->step[k].compute;
+            const double row = (WB + GB) * (double)cfg->widths[i];
+            if (row > tn->row[t]) tn->row[t] = row;
+        }
     }
     return F3_OK;
 }
@@ -344,6 +347,7 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
     hw->dataflow = VARIANTS[variant].df;
     hw->micro_batch = VARIANTS[variant].micro_batch;
     hw->n_tiles = m->T;
+    hw->n_split = 0; /* the search's mappings are contiguous groups of layers */
     memcpy(hw->tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
     double macs = 0;
     for (size_t t = 0; t < m->T; t++) macs += tn->macs[t];
@@ -680,6 +684,7 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
                               "hardware.tiles.registers_capacity_kib=%s hardware.pipeline.micro_batch=%zu",
                               d->dataflow, d->mapping, d->lanes, d->sram_kib, d->banks, d->regs_kib, d->micro_batch);
         if (r->base.strict && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.strict=false");
+        if (r->base.n_split && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.mapping.split=[]");
         if (p->es_alt && o < L)
             o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.error_store.placement=%s", d->es_placement);
     }
