@@ -182,6 +182,11 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
                         "explore: %s is a %s key; explore varies hardware keys only (sweep numerics keys in the "
                         "sweep section: each is trained once)",
                         key, sc_role_names[e->role]);
+    if (!strcmp(key, "hardware.mapping.auto") || !strncmp(key, "comparison.", 11))
+        return spec_err(file, k,
+                        "explore: %s is about choosing a chip within a budget (f3sim compare, hardware.mapping.auto); "
+                        "explore varies the chip's own keys",
+                        key);
     if (e->kind == SK_INT_LIST || e->kind == SK_ENUM_LIST)
         return spec_err(file, k, "explore: %s is a list key and cannot be explored", key);
     if (sp->n_ax >= MAX_AXES) return spec_err(file, k, "explore: at most %d keys", MAX_AXES);

@@ -149,12 +149,12 @@ static const sc_entry SCHEMA[] = {
     {"hardware.energy.mul_pj", SK_FLOAT, "3.7", 0, 1e6, NULL, "pJ", "Energy of one fp32 multiplication (horowitz45: 3.7); used with table: custom.", "1.0", 0, SR_HARDWARE},
     {"hardware.energy.elementwise_pj", SK_FLOAT, "0.9", 0, 1e6, NULL, "pJ", "Energy of one other element-wise fp32 operation (horowitz45: an add, 0.9); used with table: custom.", "0.5", 0, SR_HARDWARE},
 
-    {"comparison", SK_SECTION, NULL, 0, 0, NULL, "", "What f3sim compare searches under (docs/hardware-model.md, \"Comparison at an equal budget\"): every learning rule of training.compare gets its own best chip within the budget, on the analytic evaluator. Absent: f3sim compare needs --budget. f3sim run ignores it.", NULL, 1, SR_OUTPUT},
-    {"comparison.budget", SK_SECTION, NULL, 0, 0, NULL, "", "The budget; each figure set above 0 is one budget with its own verdict (--budget replaces them all).", NULL, 0, SR_OUTPUT},
-    {"comparison.budget.area_mm2", SK_FLOAT, "0", 0, 1e9, NULL, "mm²", "Chip area: the tiles (lanes, registers, SRAM, ROM) and an on-chip error store, as the result's area_mm2. 0: no area budget.", "60", 0, SR_OUTPUT},
-    {"comparison.budget.power_mw", SK_FLOAT, "0", 0, 1e9, NULL, "mW", "Average power: the run's energy (dynamic and leakage, DRAM included) over its time. 0: no power budget.", "500", 0, SR_OUTPUT},
-    {"comparison.budget.lanes", SK_INT, "0", 0, 1e7, NULL, "lanes", "MAC lanes summed over the tiles. 0: no lane budget.", "256", 0, SR_OUTPUT},
-    {"comparison.macro_kib", SK_INT, "64", 1, 1048576, NULL, "KiB", "SRAM macro: every tile's SRAM is a whole number of macros of this size (a stand-in until a memory-macro model exists).", "32", 0, SR_OUTPUT},
+    {"comparison", SK_SECTION, NULL, 0, 0, NULL, "", "What f3sim compare searches under (docs/hardware-model.md, \"Comparison at an equal budget\"): every learning rule of training.compare gets its own best chip within the budget, on the analytic evaluator. Absent: f3sim compare needs --budget. f3sim run ignores it.", NULL, 1, SR_HARDWARE},
+    {"comparison.budget", SK_SECTION, NULL, 0, 0, NULL, "", "The budget; each figure set above 0 is one budget with its own verdict (--budget replaces them all).", NULL, 0, SR_HARDWARE},
+    {"comparison.budget.area_mm2", SK_FLOAT, "0", 0, 1e9, NULL, "mm²", "Chip area: the tiles (lanes, registers, SRAM, ROM) and an on-chip error store, as the result's area_mm2. 0: no area budget.", "60", 0, SR_HARDWARE},
+    {"comparison.budget.power_mw", SK_FLOAT, "0", 0, 1e9, NULL, "mW", "Average power: the run's energy (dynamic and leakage, DRAM included) over its time. 0: no power budget.", "500", 0, SR_HARDWARE},
+    {"comparison.budget.lanes", SK_INT, "0", 0, 1e7, NULL, "lanes", "MAC lanes summed over the tiles. 0: no lane budget.", "256", 0, SR_HARDWARE},
+    {"comparison.macro_kib", SK_INT, "64", 1, 1048576, NULL, "KiB", "SRAM macro: every tile's SRAM is a whole number of macros of this size (a stand-in until a memory-macro model exists).", "32", 0, SR_HARDWARE},
 
     {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0, SR_OUTPUT},
     {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0, SR_OUTPUT},

@@ -260,6 +260,7 @@ badspec b7 "  spaces: {hardware.tile.mac_lanes: [1]}" "b7.yaml:10:3: explore: un
 badspec b8 "  space: {hardware.tile.mac_lanes: [1]}
   constraints: {area_max: 3}" "b8.yaml:11:17: explore.constraints: unknown constraint 'area_max'"
 badspec b9 "  space: {hardware.tile.mac_lans: [1]}" "b9.yaml:10:11: explore: 'hardware.tile.mac_lans' is not a key path"
+badspec b11 "  space: {comparison.budget.area_mm2: [10, 20]}" "b11.yaml:10:11: explore: comparison.budget.area_mm2 is about choosing a chip"
 badspec b10 "  space: {hardware.tile.mac_lanes: {from: 0, to: 4, scale: log2}}" "b10.yaml:10:36: .*needs from > 0|leaves the key's range"
 base nohw "[f3]" 1 | grep -v -e '^hardware:' -e '^  tile:' -e '^  links:' > nohw.yaml
 printf 'explore:\n  space: {hardware.tile.mac_lanes: [1, 2]}\n' >> nohw.yaml
