@@ -6,7 +6,8 @@
  *   error_store.cpp  the read port (or the DRAM share of its reads)
  *   link.cpp         m_free of every link
  *   tile.cpp         m_free, step() with its DRAM waits, the schedules
- *   dram.cpp         each requester's share of the bandwidth
+ *   dram.cpp         one requester's port clock, or (two users or more)
+ *                    the calendar, placed in the same order
  *   chip_top.cpp     m_end, tile_done */
 #include "analytic.h"
 
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dram_calendar.h"
 #include "f3/formulas.h"
 #include "tile_cost.h"
 
@@ -48,7 +50,8 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
 /* ---- the schedule ------------------------------------------------------------------ */
 
 #define RING_MAX (F3_MAX_LAYERS + 2)
-#define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8)
+#define CAL_STATE_MAX 64 /* calendar intervals a state may hold (more: no jumps from it) */
+#define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8 + 2 * CAL_STATE_MAX)
 #define HIST 32 /* periods looked for: 1 … HIST batches */
 
 /* One batch size's table, with the DRAM cycles of each step. */
@@ -76,10 +79,11 @@ typedef struct {
     int par[F3_MAX_LAYERS];       /* a stage's units are the parallel parts of one split layer */
     int f3, stream, per_sample, es_dram, one_hot;
     size_t users;                 /* of the DRAM */
+    int cal;                      /* two users or more: the shared calendar (dram_calendar.h) */
     double dram_lat;              /* cycles */
     double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
     double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
-    double local, es_rd, es_dram_rd, link_in;    /* clocks */
+    double local, es_rd, link_in;    /* clocks */
     /* per tile (only T entries are used, and zeroed, per chip); the link
      * clocks and bytes, per stage, are those of the links out of (fwd) and
      * into (bwd) each stage; bps_bwd[g]: what stage g sends down */
@@ -94,6 +98,7 @@ typedef struct {
     size_t n_tabs;
     double *a, *c, *d, *e, *g, *po, *pd, *pe; /* b each (po, pd, pe: a part's, before the max over parts) */
     double *outs;          /* K × b */
+    dram_calendar dc;      /* kept across runs (its storage); emptied per run */
 } sched;
 
 static inline double dmax(double x, double y) { return x > y ? x : y; }
@@ -116,9 +121,12 @@ static double step_dram(sched *s, const batch_table *bt, size_t i, int st, doubl
     double end = t + bt->cyc[i][st];
     {
         const double lat = s->dram_lat;
-        const size_t k = s->tile[i]; /* the tile's share of the DRAM */
+        const size_t k = s->tile[i]; /* the tile's port clock (one user) */
         double done = t;
-        if (bt->dram_r_cyc[i][st] > 0) {
+        if (s->cal) {
+            if (bt->dram_r_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_r_cyc[i][st]) + lat);
+            if (bt->dram_w_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_w_cyc[i][st]) + lat);
+        } else if (bt->dram_r_cyc[i][st] > 0) {
             s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
             done = dmax(done, s->dram[k] + lat);
         }
@@ -189,9 +197,13 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     if (epoch_start) s->local = dmax(s->local, s->end);
     s->local = dmax(s->local, s->thr[0]);
     for (size_t j = 0; j < b; j++) ready[j] = s->local;
-    if (s->f3) {
-        double *port = s->es_dram ? &s->es_dram_rd : &s->es_rd;
-        const double lat = s->es_dram ? hw->dram_latency_cycles : hw->es_latency_cycles, local = s->local;
+    if (s->f3 && s->es_dram) {
+        /* in DRAM (two users at least: its reads and writes): the calendar */
+        const double lat = hw->dram_latency_cycles;
+        for (size_t j = 0; j < b; j++) ready[j] = dram_calendar_place(&s->dc, s->local, s->es_cycles) + lat;
+    } else if (s->f3) {
+        double *port = &s->es_rd;
+        const double lat = hw->es_latency_cycles, local = s->local;
         double f = *port;
         for (size_t j = 0; j < b; j++) {
             f = dmax(f, local) + s->es_cycles;
@@ -244,13 +256,17 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                         const size_t m = M < b - c0 ? M : b - c0;
                         const batch_table *ct = m == b ? bt : table_of(s, m);
                         double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
-                        t = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
+                        const double ta = t = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
                         t = steps(s, ct, u, TC_FEEDBACK, TC_GRADIENT, t);
-                        for (size_t j = c0; j < c0 + m; j++) o[j] = t;
+                        /* the output layer's y is out after the activation (its loss and e) */
+                        for (size_t j = c0; j < c0 + m; j++) o[j] = s->layer[u] + 1 == K ? ta : t;
                         s->free[k] = t;
                     }
                 }
                 s->free[k] = step(s, bt, u, TC_APPLY, s->free[k]);
+                if (s->f3 && s->es_dram && s->layer[u] + 1 == K)
+                    /* tile.cpp: the output tile writes e of each sample (the calendar) */
+                    for (size_t j = 0; j < b; j++) dram_calendar_place(&s->dc, o[j], s->es_cycles);
                 if (part)
                     for (size_t j = 0; j < b; j++) out[j] = dmax(out[j], o[j]);
                 if (!s->par[g] && u + 1 < u1) {
@@ -386,6 +402,9 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     s->end = dmax(s->end, through);
     memmove(s->thr, s->thr + 1, (s->R - 1) * sizeof *s->thr);
     s->thr[s->R - 1] = through;
+    /* the next batch enters at max(local, its credit) or later, and so does
+     * every request still to come: what ended before cannot matter */
+    if (s->cal) dram_calendar_prune(&s->dc, dmax(s->local, s->thr[0]));
 }
 
 /* The clocks relative to m_end, and the waits: what decides the future. */
@@ -395,7 +414,7 @@ static size_t state_vec(const sched *s, double *v)
     const size_t T = s->T;
     v[n++] = s->local - s->end;
     v[n++] = s->link_in - s->end;
-    if (s->f3) v[n++] = (s->es_dram ? s->es_dram_rd : s->es_rd) - s->end;
+    if (s->f3 && !s->es_dram) v[n++] = s->es_rd - s->end;
     for (size_t i = 0; i < T; i++) {
         v[n++] = s->free[i] - s->end;
         if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
@@ -406,6 +425,14 @@ static size_t state_vec(const sched *s, double *v)
     }
     if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
     for (size_t r = 0; r < s->R; r++) v[n++] = s->thr[r] - s->end;
+    if (s->cal) {
+        if (s->dc.n > CAL_STATE_MAX) return 0; /* a state that is never compared equal */
+        v[n++] = (double)s->dc.n;
+        for (size_t i = 0; i < s->dc.n; i++) {
+            v[n++] = s->dc.iv[i].s - s->end;
+            v[n++] = s->dc.iv[i].e - s->end;
+        }
+    }
     return n;
 }
 
@@ -414,7 +441,6 @@ static void shift_clocks(sched *s, double d)
     s->local += d;
     s->link_in += d;
     s->es_rd += d;
-    s->es_dram_rd += d;
     s->bcast += d;
     for (size_t i = 0; i < s->T; i++) {
         s->free[i] += d;
@@ -424,6 +450,7 @@ static void shift_clocks(sched *s, double d)
     }
     for (size_t r = 0; r < s->R; r++) s->thr[r] += d;
     s->end += d;
+    if (s->cal) dram_calendar_shift(&s->dc, d);
 }
 
 /* A snapshot: the normalised state, m_end and the waits. */
@@ -456,7 +483,7 @@ static void jump(sched *s, const snap *a, const snap *b, double q)
 
 static int same_state(const snap *a, const snap *b)
 {
-    return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof *a->v);
+    return a->n && a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof *a->v);
 }
 
 static int integral(double x) { return floor(x) == x; }
@@ -500,7 +527,7 @@ static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
     return F3_OK;
 }
 
-/* the DRAM cycles of each step (s->users known) and the plain tiles' runs
+/* the DRAM cycles of each step (at the port's full bandwidth) and the plain tiles' runs
  * (only when every clock holds whole cycles: then a sum is exact in any order) */
 static void fill_times(const sched *s, batch_table *bt, int whole)
 {
@@ -508,8 +535,8 @@ static void fill_times(const sched *s, batch_table *bt, int whole)
         int plain = whole;
         for (int k = 0; k < TC_STEPS; k++) {
             const tc_step_cost *c = &bt->tc[i].step[k];
-            bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_r) : 0;
-            bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, s->users, c->dram_w) : 0;
+            bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, c->dram_r) : 0;
+            bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, c->dram_w) : 0;
             if (c->reps != 0 && (c->dram_r > 0 || c->dram_w > 0 || floor(c->cycles) != c->cycles)) plain = 0;
             bt->cyc[i][k] = c->cycles;
             bt->kind[i][k] = c->reps == 0 ? 0 : (c->dram_r > 0 || c->dram_w > 0) ? 2 : 1;
@@ -634,6 +661,9 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     for (size_t k = 0; k < T; k++) s.users += (size_t)s.uses_dram[k];
     if (s.f3 && s.es_dram) s.users += 2;
     if (!s.users) s.users = 1;
+    s.cal = s.users >= 2;
+    s.dc.n = 0;
+    s.dc.oom = 0;
     /* jumps and sums are exact when every clock holds whole cycles: whole
      * latencies and whole step cycles (an LFSR may take a fractional number
      * of cycles per value); links, DRAM and the store take whole cycles */
@@ -645,7 +675,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             for (int k = 0; k < TC_STEPS; k++)
                 if (s.tabs[q]->tc[i].step[k].reps != 0 && !integral(s.tabs[q]->tc[i].step[k].cycles)) jumps = 0;
     for (size_t q = 0; q < s.n_tabs; q++) fill_times(&s, (batch_table *)s.tabs[q], jumps);
-    if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.users, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
+    if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
 
     double scratch_small[8 * 64 + F3_MAX_LAYERS * 64];
     double *buf = scratch_small, *heap = NULL;
@@ -683,6 +713,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         e_prev = e_now;
     }
     free(heap);
+    if (s.dc.oom) return F3_FAIL(F3_ENOMEM, "analytic: out of memory (the DRAM calendar)");
 
     /* the totals, as the modules report them */
     static _Thread_local chip_totals t;

@@ -58,6 +58,17 @@ struct link_out_if : virtual sc_core::sc_interface {
  * cycle the data is there.  A requester asks in time order. */
 struct mem_if : virtual sc_core::sc_interface {
     virtual double access(size_t who, double t, double bytes, bool write) = 0;
+    /* A port shared by two users or more places requests in a fixed order
+     * (dram_calendar.h): turn `seq` (batch × positions per batch + the
+     * position: 0 the streamer, then the stages forward, then, for BP and
+     * DFA, the stages back) waits until every turn before it has passed;
+     * pass() hands the turn on.  Each position takes its turn and passes it
+     * once per batch, requests or not.  from: a cycle before which no
+     * request of this turn or a later one is made (the streamer's, as a
+     * batch enters; 0: none known).  No-ops on a port with one user. */
+    virtual void turn(uint64_t seq, double from) = 0;
+    virtual void pass() = 0;
+    virtual uint64_t positions() const = 0; /* per batch (0: no order kept) */
 };
 /* The error store's two ends: the streamer reads e, the output tile
  * writes it; both return when the transfer is done. */

@@ -45,7 +45,9 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     const bool tr_on = hw.trace != 0;
     const size_t q = 2; /* messages a link queues per receiver */
     /* requesters of the DRAM: the tiles, then the error store's reads and writes */
-    dram.reset(new Dram("dram", hw, m_K + 2, chip_dram_users(&hw, &cfg), &r_dram));
+    /* and the turns of a batch: the streamer, the stages forward, (BP, DFA) back */
+    dram.reset(new Dram("dram", hw, m_K + 2, chip_dram_users(&hw, &cfg),
+                        1 + (f3_needs_stash(cfg.algorithm) ? 2 : 1) * uint64_t(m_G), &r_dram));
     link_in.reset(new Link("link_in", hw.forward, 1, q, tr_on, &r_in));
     /* links join stages (a tile, or every part of a split layer: the link
      * into it delivers to all its parts at once) */
@@ -57,6 +59,7 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     streamer.reset(new Streamer("streamer", tr, train, m_slots, hw.es_bytes_per_value));
     streamer->out(*link_in);
     streamer->chain(*this);
+    streamer->dram(*dram);
     if (cfg.algorithm == F3_ALG_F3) {
         store.reset(new ErrorStore("error_store", hw, tr, m_K, &r_store)); /* DRAM requesters after the tiles */
         if (hw.es_placement == CHIP_ES_DRAM) store->dram(*dram);

@@ -34,7 +34,8 @@ void Streamer::run()
             }
             size_t b = std::min(bs, n - s);
             chain->take_credit();
-            size_t k = m_next++ % m_slots.size();
+            const uint64_t batch = m_next++;
+            size_t k = batch % m_slots.size();
             Slot &sl = m_slots[k];
             sl.b = b;
             std::copy(m_perm + s, m_perm + s + b, sl.idx.begin());
@@ -43,6 +44,7 @@ void Streamer::run()
             /* the credit is the slot's previous batch through the chain (in
              * model time: not when the decoupled threads got there) */
             local = std::max(local, chain->slot_through(k));
+            dram->turn(batch * dram->positions(), local); /* the batch's first turn (its e, in DRAM) */
             Msg &m = m_msgs[k];
             m.slot = &sl;
             m.data = sl.x.data();
@@ -55,6 +57,7 @@ void Streamer::run()
                 for (size_t j = 0; j < b; j++) m.sent[j] = m_e_done[j];
                 if (K > 1) m.bytes_per_sample += (one_hot ? 1.0 : double(C)) * m_es_bytes;
             }
+            dram->pass();
             out->send(&m);
             m_sent++;
         }

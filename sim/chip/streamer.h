@@ -18,6 +18,7 @@ public:
     sc_core::sc_port<link_out_if> out;
     sc_core::sc_port<store_if, 1, sc_core::SC_ZERO_OR_MORE_BOUND> store; /* F³ */
     sc_core::sc_port<chain_if> chain;
+    sc_core::sc_port<mem_if> dram; /* its turn as a batch enters (a shared DRAM's order) */
 
     Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots,
              double es_bytes_per_value);

@@ -12,7 +12,7 @@ Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, 
            size_t ring, TileReport *reports)
     : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_t(chip_stage_tile_first(&hw, stage)),
       m_first(chip_tile_first(&hw, m_t)), m_last(chip_tile_last(&hw, &tr->cfg, chip_stage_tile_last(&hw, &tr->cfg, stage))),
-      m_ring(ring), m_report(reports)
+      m_ring(ring), m_stage(stage), m_G(chip_n_stages(&hw, &tr->cfg)), m_report(reports)
 {
     const f3_config &cfg = tr->cfg;
     const size_t bs = cfg.batch_size, nl = m_last - m_first + 1;
@@ -148,11 +148,16 @@ void Tile::run()
         for (size_t j = 0; j < b; j++) v[j] = std::max(v[j], w[j]);
     };
     size_t next = 0;
+    /* a shared DRAM's turns (mem_if): the stage forward, then (BP, DFA) back */
+    const uint64_t P = dram->positions();
+    const uint64_t fwd_pos = 1 + m_stage, back_pos = 1 + m_G + (m_G - 1 - m_stage);
     for (;;) {
         Msg *m = in->recv();
         Slot *sl = m->slot;
         const size_t b = sl->b;
-        const size_t k = next++ % m_ring;
+        const uint64_t batch = next++;
+        const size_t k = batch % m_ring;
+        dram->turn(batch * P + fwd_pos, 0);
         const std::vector<tile_cost> &tcs = cost(b);
         for (auto &r : m_out_ready) r.resize(b);
         /* the input of layer l: the message for the tile's first, else the
@@ -219,6 +224,7 @@ void Tile::run()
                 }
                 in_cls = F3_MEM_WORK;
             }
+            dram->pass();
             if (!last_tile) {
                 /* h of the tile's last layer (a split layer's parts' slices,
                  * concatenated), the targets and, for F3 layers further
@@ -264,6 +270,7 @@ void Tile::run()
                              stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
             if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * tr->layers[l].n_out));
         }
+        dram->pass();
         const float *dz_in = nullptr;
         m_back_ready.resize(b);
         if (!last_tile) {
@@ -286,6 +293,7 @@ void Tile::run()
          * downstream (update locking).  The parts of a split layer each
          * take the δ (their rows of it) and send their partial sums of
          * δh_{i−1} down when done. */
+        dram->turn(batch * P + back_pos, 0);
         m_down_ready.resize(b);
         m_e_ready.resize(b);
         int buf = 0;
@@ -366,6 +374,7 @@ void Tile::run()
                 }
             }
         }
+        dram->pass();
         chain->sync(free_max());
         chain->tile_done(k, free_max());
     }

@@ -51,6 +51,7 @@ private:
     f3_trainer *m_tr;
     f3_stats **m_stats;
     const size_t m_t, m_first, m_last, m_ring; /* first tile; the first and last layers */
+    const size_t m_stage, m_G;                 /* this stage, the stages */
     size_t m_u0, m_nu;  /* the stage's units: first, how many */
     bool m_par;         /* the units are the parallel parts of one split layer (else layers one after another) */
     std::map<size_t, std::vector<tile_cost>> m_costs;

@@ -682,9 +682,9 @@ size_t chip_dram_users(const chip_config *hw, const f3_config *cfg)
     return users ? users : 1;
 }
 
-double chip_dram_cycles(const chip_config *hw, size_t users, double bytes)
+double chip_dram_cycles(const chip_config *hw, double bytes)
 {
-    return ceil(bytes / (hw->dram_bytes_per_cycle / (double)users));
+    return ceil(bytes / hw->dram_bytes_per_cycle);
 }
 
 void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uint64_t calls[TC_STEPS],

@@ -129,22 +129,23 @@ f3_status chip_dataflow_check(chip_dataflow d, const f3_config *cfg);
  * one-hot error information) at its precision. */
 double chip_error_store_bytes(const chip_config *hw, const f3_config *cfg, size_t n_train);
 
-/* The DRAM's requesters and its arbitration.  Requesters 0…K−1 are the
- * tiles, K the error store's reads (the streamer) and K+1 its writes (the
- * output tile).  The DRAM's bandwidth is split evenly between the
- * requesters that use it — the tiles with data in DRAM (at the full
- * batch's placement) and, with an error store placed in DRAM, its reads
- * and its writes — and each requester is served first come, first served
- * on its share: a request of `bytes` at cycle t from a requester whose
- * share is next free at cycle f ends at max(t, f) + ⌈bytes / (bytes_per_cycle
- * / users)⌉, and its data are there dram.latency_cycles later.  A
- * requester's requests come in time order, so the schedule does not depend
- * on the order in which the decoupled modules ask (which is what makes it
- * reproducible by the analytic evaluator).  Returns the number of users
- * (at least 1). */
+/* The DRAM's requesters and its arbitration.  Requesters 0…T−1 are the
+ * tiles, T the error store's reads (the streamer) and T+1 its writes (the
+ * output tile).  Its users are the tiles with data in DRAM (at the full
+ * batch's placement) and, with an error store placed in DRAM, its reads and
+ * its writes.  A request of `bytes` holds the port ⌈bytes / bytes_per_cycle⌉
+ * cycles (chip_dram_cycles) and its data are there dram.latency_cycles after
+ * its last cycle.  With one user, its requests come in time order and each
+ * starts at max(t, the end of the one before).  With two users or more, the
+ * port is a calendar (dram_calendar.h): requests are placed oldest batch
+ * first and, within a batch, in the order the batch meets its requesters,
+ * each taking every free cycle from the cycle it is made — work-conserving,
+ * and the same in both engines because the order of placement is fixed, not
+ * the order in which decoupled modules happen to ask.  Returns the number of
+ * users (at least 1). */
 size_t chip_dram_users(const chip_config *hw, const f3_config *cfg);
-/* Cycles one request of `bytes` holds its requester's share of the DRAM. */
-double chip_dram_cycles(const chip_config *hw, size_t users, double bytes);
+/* Cycles one request of `bytes` holds the DRAM's port. */
+double chip_dram_cycles(const chip_config *hw, double bytes);
 
 /* What one tile did over a run, summed: cycles by state and the bytes and
  * operations of its steps; the ledger's operations of its layer; the bytes

@@ -70,6 +70,10 @@ static void random_link(chip_link_config *l, int present)
     l->pj_per_byte = unif(0.01, 3.0);
 }
 
+/* the last fifth of the points: a DRAM shared under load (every tile
+ * spills, a narrow port), where the order of placement decides */
+static int g_contend;
+
 /* A random point the chip can run (1 once found, 0 to draw again). */
 static int random_point(point *p)
 {
@@ -189,6 +193,14 @@ static int random_point(point *p)
     }
     if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && cfg->batch_size > 1 && coin(0.5))
         hw->micro_batch = uni(1, cfg->batch_size); /* GPipe micro-batches (batch_size itself: none) */
+    if (g_contend) {
+        if (cfg->n_layers < 2) return 0;
+        hw->sram_capacity_bytes = (double)uni(64, 1024);
+        for (size_t t = 0; t < hw->n_tiles; t++) hw->tiles[t].sram_capacity_bytes = (double)uni(64, 1024);
+        hw->dram_bytes_per_cycle = (double)uni(1, 4);
+        if (cfg->algorithm == F3_ALG_F3 && coin(0.5)) hw->es_placement = CHIP_ES_DRAM;
+        p->n = uni(p->n > 20 ? p->n : 20, 60);
+    }
     if (chip_mapping_check(hw, cfg) != F3_OK) return 0;
     for (size_t i = 0; i < chip_n_units(hw, cfg); i++) {
         tile_cost t;
@@ -364,11 +376,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
-    long bad = 0, dram_points = 0, mapped = 0, multi = 0, micro = 0, split = 0;
+    long bad = 0, dram_points = 0, shared = 0, mapped = 0, multi = 0, micro = 0, split = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
     static point p;
     static chip_result rs, ra;
     for (long k = 0; k < N; k++) {
+        g_contend = k >= N - N / 5;
         while (!random_point(&p)) {
         }
         chip_workload w;
@@ -395,6 +408,7 @@ int main(int argc, char **argv)
         if (p.hw.n_split && p.hw.n_tiles > p.cfg.n_layers) split++;
         if (chip_micro_batched(&p.hw, &p.cfg)) micro++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
+        if (chip_dram_users(&p.hw, &p.cfg) >= 2) shared++; /* the calendar (dram_calendar.h) */
         if (compare(&rs, &ra)) {
             char d[1024];
             describe(&p, d, sizeof d);
@@ -403,10 +417,15 @@ int main(int argc, char **argv)
         }
     }
     printf("analytic vs SystemC: %ld random points, %ld differ; rules bp %ld, f3 %ld, dfa %ld, drtp %ld, llo %ld; "
-           "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic; %ld with a "
+           "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic, %ld of them with "
+           "a DRAM shared by two users or more; %ld with a "
            "mapping and per-tile figures, %ld of them with several layers on a tile, %ld with a layer split over "
            "tiles; %ld with micro-batches\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
-           by_df[0], by_df[1], by_df[2], dram_points, mapped, multi, split, micro);
+           by_df[0], by_df[1], by_df[2], dram_points, shared, mapped, multi, split, micro);
+    if (N >= 100 && shared < N / 20) {
+        fprintf(stderr, "analytic_vs_systemc: only %ld of %ld points share the DRAM (the test's chips must)\n", shared, N);
+        return 1;
+    }
     return bad ? 1 : 0;
 }

@@ -246,6 +246,16 @@ run t9_dfa0_plain Dplain.yaml --set "network.hidden=[]" --set "training.compare=
 run t9_int8 D.yaml --set "training.compare=[drtp, dfa]" --set dataset.train_limit=2 --set hardware.tile.rom.encoding=int8 \
     --set numerics.feedback.format=q2.6 \
     --set hardware.tile.rom.bytes_per_cycle=2
+# ---- 13. a shared DRAM: tiles 1 and 2 spill (64 KiB of SRAM for 80 and 160 KB of W) ----------
+# F3 with its error store in DRAM too (4 users), BP (2 users, W and the stash), F3 with only
+# the store in DRAM (its reads and writes, 2 users)
+SHARED=(--set hardware.tile.sram.capacity_kib=64 --set dataset.train_limit=5 --set training.epochs=2)
+ESDRAM=(--set hardware.error_store.placement=dram --set numerics.error_store.format=q1.7)
+run t13_f3 D.yaml --set "training.compare=[f3]" "${SHARED[@]}" "${ESDRAM[@]}"
+run t13_bp D.yaml --set "training.compare=[bp]" "${SHARED[@]}"
+run t13_es D.yaml --set "training.compare=[f3]" --set dataset.train_limit=5 --set training.epochs=2 \
+    --set hardware.error_store.placement=dram --set training.error_info=delayed_error \
+    --set numerics.error_store.format=fp16 --set hardware.dram.bytes_per_cycle=0.002
 runs_done
 
 # ---- 1. checks ----------------------------------------------------------------------------
@@ -743,5 +753,28 @@ expect 2 "mac_lanes has 3 entries.*4 tiles.*split" -- "$f3sim" check D.yaml --se
 expect 2 "hardware.mapping.split.*(at most 64|between|64)" -- "$f3sim" check D.yaml --set "hardware.mapping.split=[65, 1, 1]"
 expect 2 "at most one tile per row" -- "$f3sim" check D.yaml --set "network.hidden=[3, 200]" \
     --set "hardware.mapping.split=[4, 1, 1]"
+
+# ---- 13. checks: a shared DRAM ----------------------------------------------------------------
+check "
+bad = []
+net_w = [100, 200, 200, 10]
+# t13_es: dense e (10 fp16 values, 20 B a sample) at 0.002 B/cycle (10,000 cycles, on the critical path): the output tile's writes of
+# a batch are placed before the next batches' reads, which fill the cycles around them
+for run, alg, kib, es_dram, bpc in (('t13_f3', 'f3', 64, True, 16), ('t13_bp', 'bp', 64, False, 16),
+                                    ('t13_es', 'f3', 65536, True, 0.002)):
+    dense = run == 't13_es'
+    hw, net = S.Hw(sram_kib=kib, es_bpv=2 if dense else 1, dram_bpc=bpc), S.Net(net_w, alg, one_hot=not dense)
+    h = S.hardware(f'out/{run}/{alg}')
+    want = S.run_cycles(hw, net, 5, 2, es_dram=es_dram)
+    if h['cycles'] != want: bad.append(f'{run}: cycles {h[\"cycles\"]}, derived {want}')
+    waits = S.run_waits(hw, net, 5, 2, es_dram=es_dram)
+    rows = S.tiles_csv(f'out/{run}/{alg}')
+    for k, r in enumerate(rows):
+        got = (int(r['wait_input_cycles']), int(r['wait_downstream_cycles']), int(r['wait_memory_cycles']))
+        w = (waits['input'][k], waits['down'][k], waits['memory'][k])
+        if got != w: bad.append(f'{run}: tile {k + 1} waits (input, downstream, memory) {got}, derived {w}')
+    if kib == 64 and not (waits['memory'][0] > 0 and waits['memory'][1] > 0 and waits['memory'][2] == 0):
+        bad.append(f'{run}: the test wants tiles 1 and 2 to wait for the DRAM and tile 3 not: {waits[\"memory\"]}')
+S.report(bad)" "a shared DRAM: cycles or memory waits differ from the calendar derived by hand"
 
 finish chip_v2

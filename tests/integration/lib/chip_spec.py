@@ -333,6 +333,68 @@ class Link:
         return out
 
 
+class Port:
+    """The DRAM's port (DRAM): requests are placed one after another in the
+    order of arbitration (oldest batch first; within a batch the streamer's
+    reads, the tiles as the batch meets them, the output tile's writes of e);
+    a request of c cycles made at cycle t takes the first c free cycles at or
+    after t.  Kept as a plain list of busy [start, end) pairs."""
+
+    def __init__(self, bpc, lat):
+        self.bpc, self.lat, self.busy = bpc, lat, []
+
+    def place(self, t, nbytes):
+        """The cycle the data of a request of nbytes made at t are there."""
+        need, cur, pieces = ceil(nbytes / self.bpc), t, []
+        for s, e in sorted(self.busy):
+            if need == 0:
+                break
+            if e <= cur:
+                continue
+            if s > cur:                               # a free gap [cur, s)
+                take = min(need, s - cur)
+                pieces.append((cur, cur + take))
+                need -= take
+                cur += take
+            if need:
+                cur = max(cur, e)
+        if need:
+            pieces.append((cur, cur + need))
+        self.busy += pieces
+        return pieces[-1][1] + self.lat
+
+
+def os_step_items(net, i):
+    """output_stationary, batch 1, SGD: each step's bytes by Placement's item,
+    {step: {item: (read, written)}} (the rows of the tile table)."""
+    n_in, n_out = net.w[i], net.w[i + 1]
+    fl = layer_flags(net, i)
+    nw = n_in * n_out
+    st = {"forward": {"weights": (V * nw, 0), "buffers": (0, V * (n_in + n_out) if fl["stash"] else 0)}}
+    if fl["trains"]:
+        st["dz"] = {"buffers": (V * n_out if fl["stash"] else 0, 0)}
+        st["gradient"] = {"weights": (V * nw, V * nw), "buffers": (V * n_in if fl["stash"] else 0, 0)}
+    if fl["backprop"]:
+        st["backprop"] = {"weights": (V * nw, 0)}
+    return st
+
+
+def step_dram(hw, net, i):
+    """Each step's DRAM bytes (read, written) of layer i: an item's traffic
+    times its share off chip (Placement)."""
+    nd, share = placement(hw, net, i)
+    if not any(share.values()):
+        return {}
+    assert hw.dataflow == "output_stationary" and net.batch == 1 and net.opt == "sgd", "DRAM derived for os, b 1, sgd"
+    out = {}
+    for name, items in os_step_items(net, i).items():
+        r = sum(rw[0] * share[k] for k, rw in items.items())
+        w = sum(rw[1] * share[k] for k, rw in items.items())
+        if r or w:
+            out[name] = (r, w)
+    return out
+
+
 def run_waits(hw, net, n, epochs=1, es_dram=False):
     """Each tile's cycles starved for input and waiting for downstream."""
     ch = Chain(hw, net, es_dram)
@@ -363,16 +425,18 @@ class Chain:
         self.hw, self.net, self.K, self.T = hw, net, K, T
         self.tile = [hw.tile_of(net, i) for i in range(K)]          # the tile of each layer
         self.first = [hw.layers(net, t)[0] for t in range(T)]       # each tile's first layer
-        # in DRAM the store's reads are one of its users (its reads, its writes and
-        # the tiles with data there, none here): a 1/users share of its bandwidth
-        self.es_bpc, self.es_lat = (hw.dram_bpc / 2, hw.dram_lat) if es_dram else (hw.es_bpc, hw.es_lat)
+        # the error store on its own port, or in DRAM: its reads and writes go
+        # through the DRAM's port with the tiles' spilled data (Port)
+        self.es_dram = es_dram
+        self.port = Port(hw.dram_bpc, hw.dram_lat)
+        self.dram = [step_dram(hw.view(self.tile[i]), net, i) for i in range(K)]
         self.es_free = 0
         self.link_in = Link(hw.link_bpc, hw.link_lat)
         self.fwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(T)]   # out of tile t
         self.bwd = [Link(hw.link_bpc, hw.link_lat) for _ in range(T)]   # into tile t
         self.bcast = Link(hw.link_bpc, hw.link_lat)
         self.free = [0] * T
-        self.waits = {"input": [0] * T, "down": [0] * T}
+        self.waits = {"input": [0] * T, "down": [0] * T, "memory": [0] * T}
         self.end = 0
         self.through = []            # when each batch was through the chain
 
@@ -383,6 +447,27 @@ class Chain:
             self.waits[kind][k] += t - self.free[k]
         return max(self.free[k], t)
 
+    def steps(self, k, i, names, t, b):
+        """Layer i's steps one after another on tile k from cycle t: each
+        takes its cycles, or until its DRAM bytes are there if later."""
+        for name in names:
+            c = step_time(self.hw.view(k), self.net, i, b, name)
+            if c == 0:
+                continue
+            end = t + c
+            if name in self.dram[i]:
+                r, w = self.dram[i][name]
+                done = t
+                if r:
+                    done = max(done, self.port.place(t, r))
+                if w:
+                    done = max(done, self.port.place(t, w))
+                if done > end:
+                    self.waits["memory"][k] += done - end
+                    end = done
+            t = end
+        return t
+
     def epoch(self, n):
         hw, net, T = self.hw, self.net, self.T
         t0 = self.end
@@ -391,10 +476,12 @@ class Chain:
             k = len(self.through)
             local = max(t0, self.through[k - T - 2] if k >= T + 2 else 0)   # T + 2 batches in flight
             sent = [local] * b
-            if net.alg == "f3":
+            if net.alg == "f3" and self.es_dram:
+                sent = [self.port.place(local, es_per) for _ in range(b)]
+            elif net.alg == "f3":
                 for j in range(b):
-                    self.es_free = max(self.es_free, local) + ceil(es_per / self.es_bpc)
-                    sent[j] = self.es_free + self.es_lat
+                    self.es_free = max(self.es_free, local) + ceil(es_per / hw.es_bpc)
+                    sent[j] = self.es_free + hw.es_lat
             ready = self.link_in.send(sent, input_bytes(net, hw.es_bpv))
             self.batch(b, ready)
             self.through.append(max(self.free))
@@ -415,9 +502,9 @@ class Chain:
                 out = [0] * b
                 if per_sample:
                     for j in range(b):
-                        t = wait(k, "input", ready[j]) + T(i, "forward") + T(i, "activation")
+                        t = self.steps(k, i, ("forward", "activation"), wait(k, "input", ready[j]), b)
                         out[j] = t                   # h_i(k) goes on after its forward step
-                        free[k] = t + T(i, "feedback") + T(i, "dz") + T(i, "gradient")
+                        free[k] = self.steps(k, i, ("feedback", "dz", "gradient"), t, b)
                 else:
                     c0 = 0
                     for m in hw.chunks(b):               # each micro-batch (or the batch) in one pass
@@ -428,6 +515,9 @@ class Chain:
                         free[k] = t
                         c0 += m
                 free[k] += T(i, "apply")
+                if i + 1 == K and net.alg == "f3" and self.es_dram:
+                    for t in out:                    # the output tile writes each sample's e
+                        self.port.place(t, (1 if net.one_hot else net.C) * hw.es_bpv)
                 self.end = max(self.end, free[k])
                 if i + 1 < K:
                     ready = self.fwd[k].send(out, forward_bytes(net, i, hw.es_bpv)) if last_of(i) else out
@@ -438,7 +528,7 @@ class Chain:
             if per_sample:
                 o = []
                 for j in range(b):
-                    free[k] = wait(k, "input", ready[j]) + T(i, "forward") + T(i, "activation")
+                    free[k] = self.steps(k, i, ("forward", "activation"), wait(k, "input", ready[j]), b)
                     o.append(free[k])
             else:
                 o, c0 = [0] * b, 0
@@ -459,11 +549,11 @@ class Chain:
             down, e_ready = [], []
             if per_sample:
                 for j in range(b):
-                    t = wait(k, "down", back[j]) + T(i, "feedback") + T(i, "dz")
+                    t = self.steps(k, i, ("feedback", "dz"), wait(k, "down", back[j]), b)
                     e_ready.append(t)
-                    t += T(i, "backprop")    # δ for the layer below from the old W, sent at once
+                    t = self.steps(k, i, ("backprop",), t, b)   # δ for the layer below from the old W, sent at once
                     down.append(t)
-                    free[k] = t + T(i, "gradient")
+                    free[k] = self.steps(k, i, ("gradient",), t, b)
             else:
                 e_ready, down, c0 = [0] * b, [0] * b, 0
                 for m in hw.chunks(b):
@@ -605,7 +695,7 @@ def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
         waits = run_waits(hw, net, n, epochs)
         for k, row in enumerate(rows):
             got = (int(row["wait_input_cycles"]), int(row["wait_downstream_cycles"]), int(row["wait_memory_cycles"]))
-            want_w = (waits["input"][k], waits["down"][k], 0)
+            want_w = (waits["input"][k], waits["down"][k], waits["memory"][k])
             if got != want_w:
                 bad.append(f"{tag}: tile {k + 1} waits (input, downstream, memory) {got}, derived {want_w}")
         stall = sum(waits["down"]) / (T * want)
