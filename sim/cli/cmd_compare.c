@@ -424,6 +424,81 @@ static void note_cannot(rule_ctx *r)
     if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
 }
 
+/* Chips already evaluated at one mapping and dataflow: sizes that round to
+ * the same tiles (an SRAM fraction whose macros are those of the next, a
+ * register size that is that of one row per lane, ...) give the very same
+ * chip, so its figures are taken again instead of being evaluated twice.
+ * The key is what point_config varies there: F3's error-store place and
+ * each tile's lanes, SRAM and registers (banks and SRAM figures follow
+ * from them). */
+#define MEMO_SLOTS 4096 /* a power of two, above twice the points of one mapping and dataflow */
+typedef struct {
+    uint64_t hash;
+    uint32_t key;  /* offset into keys; UINT32_MAX: empty */
+    uint8_t ok;    /* the chip ran (else it could not) */
+    point fig;
+} memo_slot;
+typedef struct {
+    memo_slot slot[MEMO_SLOTS];
+    double *keys;
+    size_t n_keys, cap_keys;
+} memo;
+
+static void memo_clear(memo *M)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++) M->slot[i].key = UINT32_MAX;
+    M->n_keys = 0;
+}
+
+/* The key of chip hw with T tiles into k[0 … 3T]; its hash. */
+static uint64_t memo_key(const chip_config *hw, size_t T, int es_alt, double *k)
+{
+    k[0] = es_alt;
+    for (size_t t = 0; t < T; t++) {
+        k[1 + 3 * t] = hw->tiles[t].mac_lanes;
+        k[2 + 3 * t] = hw->tiles[t].sram_capacity_bytes;
+        k[3 + 3 * t] = hw->tiles[t].reg_capacity_bytes;
+    }
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < 1 + 3 * T; i++) {
+        uint64_t b;
+        memcpy(&b, &k[i], sizeof b);
+        h ^= b;
+        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull; /* splitmix64's finaliser */
+        h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+/* The slot of key k (n values): the one holding it, or the empty one to put it in. */
+static memo_slot *memo_find(memo *M, uint64_t h, const double *k, size_t n)
+{
+    for (size_t i = (size_t)h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+        memo_slot *s = &M->slot[i];
+        if (s->key == UINT32_MAX) return s;
+        if (s->hash == h && !memcmp(&M->keys[s->key], k, n * sizeof *k)) return s;
+    }
+}
+
+/* Keep key k (n values) in slot s; -1 when out of memory. */
+static int memo_put(memo *M, memo_slot *s, uint64_t h, const double *k, size_t n)
+{
+    if (M->n_keys + n > M->cap_keys) {
+        size_t cap = M->cap_keys ? 2 * M->cap_keys : 65536;
+        while (cap < M->n_keys + n) cap *= 2;
+        double *nk = realloc(M->keys, cap * sizeof *nk);
+        if (!nk) return -1;
+        M->keys = nk;
+        M->cap_keys = cap;
+    }
+    memcpy(&M->keys[M->n_keys], k, n * sizeof *k);
+    s->hash = h;
+    s->key = (uint32_t)M->n_keys;
+    M->n_keys += n;
+    return 0;
+}
+
 /* Every point of the search for rule r. */
 static int search_rule(const search *S, rule_ctx *r)
 {
@@ -452,9 +527,12 @@ static int search_rule(const search *S, rule_ctx *r)
     size_t combos = 1;
     for (int d = 0; d < D_COUNT; d++) combos *= DIMS[d].n;
     static tile_needs tn;
-    for (size_t mi = 0; mi < S->n_maps; mi++) {
+    static memo M;
+    static double key[1 + 3 * CHIP_MAX_TILES];
+    int rc = 0;
+    for (size_t mi = 0; mi < S->n_maps && !rc; mi++) {
         const mapping *m = &S->maps[mi];
-        for (size_t df = 0; df < N_VARIANTS; df++) {
+        for (size_t df = 0; df < N_VARIANTS && !rc; df++) {
             if (chip_dataflow_check(VARIANTS[df].df, &r->cfg) != F3_OK) continue;
             if (VARIANTS[df].micro_batch && VARIANTS[df].micro_batch >= r->cfg.batch_size) continue;
             if (needs_of(S, r, m, df, &tn) != F3_OK) {
@@ -463,6 +541,7 @@ static int search_rule(const search *S, rule_ctx *r)
                 if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
                 continue;
             }
+            memo_clear(&M);
             for (size_t c = 0; c < combos; c++) {
                 memset(&p, 0, sizeof p);
                 p.map = (uint32_t)mi;
@@ -477,9 +556,28 @@ static int search_rule(const search *S, rule_ctx *r)
                     DIMS[D_LANES].v[p.k[D_LANES] + 1] <= (double)m->T)
                     continue;
                 r->tried++;
-                for (int ea = 0; ea <= r->has_alt; ea++) {
+                for (int ea = 0; ea <= r->has_alt && !rc; ea++) {
                     p.es_alt = (uint8_t)ea;
                     point_config(S, r, m, df, ea, &tn, p.k, &hw);
+                    const size_t nk = 1 + 3 * m->T;
+                    const uint64_t h = memo_key(&hw, m->T, ea, key);
+                    memo_slot *ms = memo_find(&M, h, key, nk);
+                    if (ms->key != UINT32_MAX) { /* the same chip as an earlier point */
+                        if (!ms->ok) {
+                            r->cannot++;
+                            continue;
+                        }
+                        point q = ms->fig;
+                        q.map = p.map, q.df = p.df, q.es_alt = p.es_alt;
+                        memcpy(q.k, p.k, sizeof q.k);
+                        if (add_point(r, &q)) rc = -1;
+                        continue;
+                    }
+                    if (memo_put(&M, ms, h, key, nk)) {
+                        rc = -1;
+                        break;
+                    }
+                    ms->ok = 0;
                     if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) {
                         note_cannot(r);
                         continue;
@@ -488,12 +586,17 @@ static int search_rule(const search *S, rule_ctx *r)
                     p.weights_on_chip = 1;
                     for (size_t t = 0; t < m->T; t++)
                         if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
-                    if (add_point(r, &p)) return -1;
+                    ms->ok = 1;
+                    ms->fig = p;
+                    if (add_point(r, &p)) rc = -1;
                 }
             }
         }
     }
-    return 0;
+    free(M.keys);
+    M.keys = NULL;
+    M.cap_keys = 0;
+    return rc;
 }
 
 /* ---- the verdict ---------------------------------------------------------------------------- */
