@@ -39,11 +39,12 @@
 
 const char *const COMPARE_HELP =
     "usage: f3sim compare SCENARIO.yaml --budget KIND=V[,V...] [--budget ...] [--macro-kib N]\n"
-    "                     [--set key.path=value ...] [--quiet]\n"
+    "                     [--mappings all|contiguous|split] [--set key.path=value ...] [--quiet]\n"
     "\n"
     "Compare the learning rules of training.compare at an equal silicon budget:\n"
     "each rule gets its own best chip within the budget, searched over every\n"
-    "contiguous mapping of the layers onto tiles, every dataflow the rule can run,\n"
+    "contiguous mapping of the layers onto tiles and split mappings (a hidden layer,\n"
+    "or the largest ones, over 2 or 4 tiles by output rows), every dataflow the rule can run,\n"
     "the chip's total MAC lanes (powers of two, shared by the tiles in proportion to\n"
     "their work: the lane cycles of every step, backprop included), each tile's SRAM (its need at the scenario's batch and\n"
     "fractions of it down to 1/16, in whole macros) and registers (1, 4 or 16 rows\n"
@@ -70,6 +71,9 @@ const char *const COMPARE_HELP =
     "                        scenario's comparison.budget (which is used without it)\n"
     "  --macro-kib N         SRAM macro size in KiB: every tile's SRAM is a whole\n"
     "                        number of macros (comparison.macro_kib; 64)\n"
+    "  --mappings KIND       all (the default), contiguous (groups of consecutive layers\n"
+    "                        per tile) or split (hardware.mapping.split) mappings only;\n"
+    "                        the scenario's own chip counts as the kind of its mapping\n"
     "  --set key.path=value  override a scenario key\n"
     "  --quiet               no timing line on stderr\n"
     "  --help                this page\n"
@@ -167,6 +171,17 @@ static const dim DIMS[D_COUNT] = {
                 4, {0, 1, 4, 16}},
 };
 
+/* The sizes searched on split mappings, a coarser grid (the values of each
+ * DIMS row marked 1: 6 of the 28 SRAM and register sizes), so that the
+ * split mappings, which have more tiles, add at most about a third to the
+ * search's time: every lane total; SRAM ×1, ½ and ⅛ of the need;
+ * registers one row per lane (a full block) or one row (the least). */
+static const uint8_t SPLIT_GRID[D_COUNT][16] = {
+    [D_LANES] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+    [D_SRAM] = {1, 0, 1, 0, 0, 1, 0},
+    [D_REGS] = {1, 1, 0, 0},
+};
+
 /* The dataflows searched, weight_stationary also in micro-batches (GPipe;
  * only those that split the scenario's batch: a micro-batch as large as the
  * batch is the batch). */
@@ -180,10 +195,26 @@ static const struct {
 #define MAX_MAPPINGS 256  /* every mapping up to 9 layers; a deterministic sample beyond */
 #define HUGE_BYTES 1e15   /* an SRAM (and registers) nothing spills from: to size a tile's need */
 
+/* A mapping searched: contiguous groups of layers (n_split 0: tile t holds
+ * layers first[t] … first[t+1] − 1), or split layers (hardware.mapping.split:
+ * layer i over split[i] tiles of its own, T = Σ split). */
 typedef struct {
     size_t T;
     size_t first[CHIP_MAX_TILES + 1];
+    size_t n_split;
+    unsigned char split[CHIP_MAX_TILES];
 } mapping;
+
+/* The kinds of mapping (--mappings): bit 0 contiguous, bit 1 split. */
+enum { MK_CONTIGUOUS = 0, MK_SPLIT, MK_COUNT };
+static const char *const MK_NAMES[MK_COUNT] = {"contiguous", "split"};
+static int mapping_kind(const mapping *m) { return m->n_split ? MK_SPLIT : MK_CONTIGUOUS; }
+
+/* Tiles each hidden layer is split over, and the most split mappings
+ * searched: each hidden layer over each k, and the largest over each k. */
+static const size_t SPLIT_WAYS[] = {2, 4};
+#define N_SPLIT_WAYS (sizeof SPLIT_WAYS / sizeof *SPLIT_WAYS)
+#define MAX_SPLIT_MAPPINGS ((CHIP_MAX_TILES + 1) * N_SPLIT_WAYS)
 
 static uint64_t sm64(uint64_t *s)
 {
@@ -195,8 +226,10 @@ static uint64_t sm64(uint64_t *s)
 
 static int same_mapping(const mapping *a, const mapping *b)
 {
-    if (a->T != b->T) return 0;
-    for (size_t t = 0; t <= a->T; t++)
+    if (a->T != b->T || a->n_split != b->n_split) return 0;
+    for (size_t i = 0; i < a->n_split; i++)
+        if (a->split[i] != b->split[i]) return 0;
+    for (size_t t = 0; t <= a->T && !a->n_split; t++)
         if (a->first[t] != b->first[t]) return 0;
     return 1;
 }
@@ -205,6 +238,7 @@ static int same_mapping(const mapping *a, const mapping *b)
 static void mapping_of_cuts(size_t K, const unsigned char *cut, mapping *m)
 {
     m->T = 0;
+    m->n_split = 0;
     m->first[0] = 0;
     for (size_t i = 0; i + 1 < K; i++)
         if (cut[i]) m->first[++m->T] = i + 1;
@@ -246,6 +280,57 @@ static size_t make_mappings(size_t K, mapping *m)
     return n;
 }
 
+/* The split mappings (hardware.mapping.split; every layer not split on a
+ * tile of its own, the output layer never split): for each hidden layer i
+ * and each k of SPLIT_WAYS, layer i over k tiles; and for each k, every
+ * hidden layer with the most weights (n_in·n_out) over k at once, when
+ * several share that size (one alone is already the first kind).  A
+ * layer is split over no more tiles than it has rows, and a chip has at
+ * most CHIP_MAX_TILES tiles.  Appended to m[n…]; returns the new count. */
+static size_t add_split_mappings(const f3_config *cfg, mapping *m, size_t n)
+{
+    const size_t K = cfg->n_layers;
+    if (K < 2 || K > CHIP_MAX_TILES) return n;
+    double most = 0;
+    for (size_t i = 0; i + 1 < K; i++) most = fmax(most, (double)cfg->widths[i] * (double)cfg->widths[i + 1]);
+    for (size_t which = 0; which < K; which++) /* hidden layer `which`; K − 1: the largest ones */
+        for (size_t w = 0; w < N_SPLIT_WAYS; w++) {
+            const size_t k = SPLIT_WAYS[w];
+            mapping c;
+            memset(&c, 0, sizeof c);
+            c.n_split = K;
+            size_t T = 0, parts = 0;
+            int ok = 1;
+            for (size_t i = 0; i < K; i++) {
+                const int split = i + 1 < K && (which + 1 < K ? i == which
+                                                              : (double)cfg->widths[i] * (double)cfg->widths[i + 1] == most);
+                c.split[i] = 1;
+                if (split) {
+                    if (k > cfg->widths[i + 1]) ok = 0;
+                    c.split[i] = (unsigned char)k;
+                    parts++;
+                }
+                T += c.split[i];
+            }
+            if (!ok || !parts || T > CHIP_MAX_TILES) continue;
+            c.T = T;
+            for (size_t t = 0; t <= T; t++) c.first[t] = t; /* unused with a split */
+            int dup = 0;
+            for (size_t j = 0; j < n && !dup; j++) dup = same_mapping(&m[j], &c);
+            if (!dup) m[n++] = c;
+        }
+    return n;
+}
+
+/* The mapping m on chip hw. */
+static void apply_mapping(chip_config *hw, const mapping *m)
+{
+    hw->n_tiles = m->T;
+    hw->n_split = m->n_split;
+    for (size_t i = 0; i < m->n_split; i++) hw->split[i] = m->split[i];
+    memcpy(hw->tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
+}
+
 /* ---- one rule ------------------------------------------------------------------------------ */
 
 /* A point searched (its figures; the chip is rebuilt from the indices). */
@@ -270,6 +355,7 @@ typedef struct {
     point *pts;
     size_t n, cap;
     size_t tried, cannot;
+    size_t tried_kind[MK_COUNT], run_kind[MK_COUNT]; /* points per kind of mapping: searched, run */
     char cannot_why[300];
 } rule_ctx;
 
@@ -285,7 +371,8 @@ typedef struct {
     int sram_fixed[4];
     double sram_value[4];
     mapping *maps;
-    size_t n_maps;
+    size_t n_maps, n_kind[MK_COUNT]; /* mappings: all, and of each kind */
+    int kinds;                       /* the kinds searched: bit MK_* (--mappings) */
 } search;
 
 /* Per mapping and dataflow: each tile's SRAM need, weight bytes, MACs per
@@ -300,9 +387,7 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
     hw = r->base;
     hw.dataflow = VARIANTS[variant].df;
     hw.micro_batch = VARIANTS[variant].micro_batch;
-    hw.n_tiles = m->T;
-    hw.n_split = 0; /* the search's mappings are contiguous groups of layers */
-    memcpy(hw.tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
+    apply_mapping(&hw, m);
     const f3_config *cfg = &r->cfg;
     const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), GB = chip_accumulator_bytes(cfg);
     for (size_t t = 0; t < m->T; t++) {
@@ -320,8 +405,10 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
     for (size_t t = 0; t < m->T; t++) {
         f3_status st = tile_cost_compute_tile(&hw, cfg, t, cfg->batch_size, tcs);
         if (st) return st;
-        for (size_t i = m->first[t]; i < m->first[t + 1]; i++) {
-            const tile_cost *tc = &tcs[i - m->first[t]];
+        const size_t u0 = chip_tile_unit_first(&hw, t), u1 = chip_tile_unit_last(&hw, cfg, t);
+        for (size_t u = u0; u <= u1; u++) {
+            const tile_cost *tc = &tcs[u - u0];
+            const size_t i = chip_unit_layer(&hw, u);
             tn->need[t] += tc->sram_needed;
             tn->weights[t] += tc->need[TC_WEIGHTS];
             /* the layer's work: its steps' lane cycles per batch (forward,
@@ -346,9 +433,7 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
     hw->strict = 0;
     hw->dataflow = VARIANTS[variant].df;
     hw->micro_batch = VARIANTS[variant].micro_batch;
-    hw->n_tiles = m->T;
-    hw->n_split = 0; /* the search's mappings are contiguous groups of layers */
-    memcpy(hw->tile_first, m->first, (m->T + 1) * sizeof m->first[0]);
+    apply_mapping(hw, m);
     double macs = 0;
     for (size_t t = 0; t < m->T; t++) macs += tn->macs[t];
     const double WB = chip_value_bytes(&r->cfg, F3_T_WEIGHTS);
@@ -424,27 +509,110 @@ static void note_cannot(rule_ctx *r)
     if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
 }
 
+/* Chips already evaluated at one mapping and dataflow: sizes that round to
+ * the same tiles (an SRAM fraction whose macros are those of the next, a
+ * register size that is that of one row per lane, ...) give the very same
+ * chip, so its figures are taken again instead of being evaluated twice.
+ * The key is what point_config varies there: F3's error-store place and
+ * each tile's lanes, SRAM and registers (banks and SRAM figures follow
+ * from them). */
+#define MEMO_SLOTS 4096 /* a power of two, above twice the points of one mapping and dataflow */
+typedef struct {
+    uint64_t hash;
+    uint32_t key;  /* offset into keys; UINT32_MAX: empty */
+    uint8_t ok;    /* the chip ran (else it could not) */
+    point fig;
+} memo_slot;
+typedef struct {
+    memo_slot slot[MEMO_SLOTS];
+    double *keys;
+    size_t n_keys, cap_keys;
+} memo;
+
+static void memo_clear(memo *M)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++) M->slot[i].key = UINT32_MAX;
+    M->n_keys = 0;
+}
+
+/* The key of chip hw with T tiles into k[0 … 3T]; its hash. */
+static uint64_t memo_key(const chip_config *hw, size_t T, int es_alt, double *k)
+{
+    k[0] = es_alt;
+    for (size_t t = 0; t < T; t++) {
+        k[1 + 3 * t] = hw->tiles[t].mac_lanes;
+        k[2 + 3 * t] = hw->tiles[t].sram_capacity_bytes;
+        k[3 + 3 * t] = hw->tiles[t].reg_capacity_bytes;
+    }
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < 1 + 3 * T; i++) {
+        uint64_t b;
+        memcpy(&b, &k[i], sizeof b);
+        h ^= b;
+        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull; /* splitmix64's finaliser */
+        h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+        h ^= h >> 31;
+    }
+    return h;
+}
+
+/* The slot of key k (n values): the one holding it, or the empty one to put it in. */
+static memo_slot *memo_find(memo *M, uint64_t h, const double *k, size_t n)
+{
+    for (size_t i = (size_t)h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+        memo_slot *s = &M->slot[i];
+        if (s->key == UINT32_MAX) return s;
+        if (s->hash == h && !memcmp(&M->keys[s->key], k, n * sizeof *k)) return s;
+    }
+}
+
+/* Keep key k (n values) in slot s; -1 when out of memory. */
+static int memo_put(memo *M, memo_slot *s, uint64_t h, const double *k, size_t n)
+{
+    if (M->n_keys + n > M->cap_keys) {
+        size_t cap = M->cap_keys ? 2 * M->cap_keys : 65536;
+        while (cap < M->n_keys + n) cap *= 2;
+        double *nk = realloc(M->keys, cap * sizeof *nk);
+        if (!nk) return -1;
+        M->keys = nk;
+        M->cap_keys = cap;
+    }
+    memcpy(&M->keys[M->n_keys], k, n * sizeof *k);
+    s->hash = h;
+    s->key = (uint32_t)M->n_keys;
+    M->n_keys += n;
+    return 0;
+}
+
 /* Every point of the search for rule r. */
 static int search_rule(const search *S, rule_ctx *r)
 {
     static chip_result res;
     static chip_config hw;
     point p;
-    /* the scenario's own chip */
+    /* the scenario's own chip (of the kind of its mapping) */
     memset(&p, 0, sizeof p);
     p.own = 1;
-    r->tried++;
-    if (chip_dataflow_check(r->base.dataflow, &r->cfg) == F3_OK && chip_analytic_run(&r->base, &r->w, &res) == F3_OK) {
+    const int own_kind = r->base.n_split ? MK_SPLIT : MK_CONTIGUOUS;
+    if (S->kinds >> own_kind & 1) {
+        r->tried++;
+        r->tried_kind[own_kind]++;
+    }
+    if (!(S->kinds >> own_kind & 1)) {
+        /* not searched (--mappings) */
+    } else if (chip_dataflow_check(r->base.dataflow, &r->cfg) == F3_OK &&
+               chip_analytic_run(&r->base, &r->w, &res) == F3_OK) {
         figures(&r->base, &res, &p);
         p.weights_on_chip = 1;
         for (size_t t = 0; t < res.n_tiles; t++) {
             double w = 0;
-            for (size_t i = res.tile[t].first_layer; i <= res.tile[t].last_layer; i++) {
+            for (size_t u = chip_tile_unit_first(&r->base, t); u <= chip_tile_unit_last(&r->base, &r->cfg, t); u++) {
                 tile_cost tc;
-                if (tile_cost_compute(&r->base, &r->cfg, i, r->cfg.batch_size, &tc) == F3_OK) w += tc.need[TC_WEIGHTS];
+                if (tile_cost_compute(&r->base, &r->cfg, u, r->cfg.batch_size, &tc) == F3_OK) w += tc.need[TC_WEIGHTS];
             }
             if (w > res.tile[t].sram_capacity_bytes) p.weights_on_chip = 0;
         }
+        r->run_kind[own_kind]++;
         if (add_point(r, &p)) return -1;
     } else {
         note_cannot(r);
@@ -452,17 +620,31 @@ static int search_rule(const search *S, rule_ctx *r)
     size_t combos = 1;
     for (int d = 0; d < D_COUNT; d++) combos *= DIMS[d].n;
     static tile_needs tn;
-    for (size_t mi = 0; mi < S->n_maps; mi++) {
+    static memo M;
+    static double key[1 + 3 * CHIP_MAX_TILES];
+    int rc = 0;
+    for (size_t mi = 0; mi < S->n_maps && !rc; mi++) {
         const mapping *m = &S->maps[mi];
-        for (size_t df = 0; df < N_VARIANTS; df++) {
+        const int kind = mapping_kind(m);
+        if (!(S->kinds >> kind & 1)) continue;
+        for (size_t df = 0; df < N_VARIANTS && !rc; df++) {
             if (chip_dataflow_check(VARIANTS[df].df, &r->cfg) != F3_OK) continue;
             if (VARIANTS[df].micro_batch && VARIANTS[df].micro_batch >= r->cfg.batch_size) continue;
             if (needs_of(S, r, m, df, &tn) != F3_OK) {
-                r->tried += combos;
-                r->cannot += combos;
+                size_t n = combos;
+                if (kind == MK_SPLIT)
+                    for (int d = 0; d < D_COUNT; d++) {
+                        size_t on = 0;
+                        for (size_t i = 0; i < DIMS[d].n; i++) on += SPLIT_GRID[d][i];
+                        n = n / DIMS[d].n * on;
+                    }
+                r->tried += n;
+                r->tried_kind[kind] += n;
+                r->cannot += n;
                 if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
                 continue;
             }
+            memo_clear(&M);
             for (size_t c = 0; c < combos; c++) {
                 memset(&p, 0, sizeof p);
                 p.map = (uint32_t)mi;
@@ -472,14 +654,39 @@ static int search_rule(const search *S, rule_ctx *r)
                     p.k[d] = (uint8_t)(rest % DIMS[d].n);
                     rest /= DIMS[d].n;
                 }
+                /* split mappings: the coarser grid */
+                int off = 0;
+                for (int d = 0; d < D_COUNT && kind == MK_SPLIT; d++) off |= !SPLIT_GRID[d][p.k[d]];
+                if (off) continue;
                 /* fewer lanes than tiles: every tile already has one */
                 if (DIMS[D_LANES].v[p.k[D_LANES]] < (double)m->T && (size_t)p.k[D_LANES] + 1 < DIMS[D_LANES].n &&
                     DIMS[D_LANES].v[p.k[D_LANES] + 1] <= (double)m->T)
                     continue;
                 r->tried++;
-                for (int ea = 0; ea <= r->has_alt; ea++) {
+                r->tried_kind[kind]++;
+                for (int ea = 0; ea <= r->has_alt && !rc; ea++) {
                     p.es_alt = (uint8_t)ea;
                     point_config(S, r, m, df, ea, &tn, p.k, &hw);
+                    const size_t nk = 1 + 3 * m->T;
+                    const uint64_t h = memo_key(&hw, m->T, ea, key);
+                    memo_slot *ms = memo_find(&M, h, key, nk);
+                    if (ms->key != UINT32_MAX) { /* the same chip as an earlier point */
+                        if (!ms->ok) {
+                            r->cannot++;
+                            continue;
+                        }
+                        point q = ms->fig;
+                        q.map = p.map, q.df = p.df, q.es_alt = p.es_alt;
+                        memcpy(q.k, p.k, sizeof q.k);
+                        r->run_kind[kind]++;
+                        if (add_point(r, &q)) rc = -1;
+                        continue;
+                    }
+                    if (memo_put(&M, ms, h, key, nk)) {
+                        rc = -1;
+                        break;
+                    }
+                    ms->ok = 0;
                     if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) {
                         note_cannot(r);
                         continue;
@@ -488,12 +695,18 @@ static int search_rule(const search *S, rule_ctx *r)
                     p.weights_on_chip = 1;
                     for (size_t t = 0; t < m->T; t++)
                         if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
-                    if (add_point(r, &p)) return -1;
+                    ms->ok = 1;
+                    ms->fig = p;
+                    r->run_kind[kind]++;
+                    if (add_point(r, &p)) rc = -1;
                 }
             }
         }
     }
-    return 0;
+    free(M.keys);
+    M.keys = NULL;
+    M.cap_keys = 0;
+    return rc;
 }
 
 /* ---- the verdict ---------------------------------------------------------------------------- */
@@ -572,6 +785,7 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
 {
     memset(S, 0, sizeof *S);
     S->sc = sc;
+    S->kinds = (1 << MK_COUNT) - 1;
     S->macro_bytes = 1024.0 * (macro_kib > 0 ? macro_kib : scenario_num(sc, "comparison.macro_kib"));
     for (int q = 0; q < 4; q++) {
         const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
@@ -580,10 +794,22 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
     }
 }
 
+/* The mappings of a network cfg: the contiguous ones, then the split ones.
+ * F3_ENOMEM on failure. */
+static f3_status search_mappings(search *S, const f3_config *cfg)
+{
+    S->maps = malloc((MAX_MAPPINGS + MAX_SPLIT_MAPPINGS) * sizeof *S->maps);
+    if (!S->maps) return F3_FAIL(F3_ENOMEM, "out of memory");
+    S->n_kind[MK_CONTIGUOUS] = make_mappings(cfg->n_layers, S->maps);
+    S->n_maps = add_split_mappings(cfg, S->maps, S->n_kind[MK_CONTIGUOUS]);
+    S->n_kind[MK_SPLIT] = S->n_maps - S->n_kind[MK_CONTIGUOUS];
+    return F3_OK;
+}
+
 /* A winner described: its chip rebuilt, evaluated again, and the
  * mechanisms read from the result and the cost tables. */
 typedef struct {
-    char mapping[1024], lanes[1024], sram_kib[1024], banks[1024], regs_kib[1024];
+    char mapping[1024], split[1024], lanes[1024], sram_kib[1024], banks[1024], regs_kib[1024];
     char set_keys[4096];
     const char *dataflow;
     size_t micro_batch;            /* weight_stationary: samples per micro-batch; 0: the batch */
@@ -632,6 +858,11 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
         v[4][t] = h.reg_capacity_bytes / 1024.0;
     }
     list_text(d->mapping, sizeof d->mapping, v[0], T, "%.0f");
+    if (hw.n_split) {
+        double sp[CHIP_MAX_TILES];
+        for (size_t i = 0; i < hw.n_split && i < CHIP_MAX_TILES; i++) sp[i] = (double)chip_layer_parts(&hw, i);
+        list_text(d->split, sizeof d->split, sp, hw.n_split, "%.0f");
+    }
     list_text(d->lanes, sizeof d->lanes, v[1], T, "%.0f");
     list_text(d->sram_kib, sizeof d->sram_kib, v[2], T, "%.15g");
     list_text(d->banks, sizeof d->banks, v[3], T, "%.0f");
@@ -663,7 +894,7 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
      * as the chip counts them, over the weight bytes */
     const size_t B = cfg->batch_size, nf = r->w.n_train / B, rem = r->w.n_train % B;
     double rd = 0, wbytes = 0;
-    for (size_t i = 0; i < cfg->n_layers; i++) {
+    for (size_t i = 0; i < chip_n_units(&hw, cfg); i++) { /* layers, or the parts of split ones */
         tile_cost tc;
         if (tile_cost_compute(&hw, cfg, i, B, &tc) != F3_OK) return -1;
         for (int s = 0; s < TC_STEPS; s++) rd += (double)nf * tc.step[s].reps * tc.step[s].rd[TC_WEIGHTS];
@@ -678,13 +909,19 @@ static int describe(const search *S, const rule_ctx *r, const point *p, detail *
     size_t o = 0;
     const size_t L = sizeof d->set_keys;
     if (!p->own) {
+        /* a split chip gives split (and clears a scenario's layers_per_tile),
+         * a contiguous one layers_per_tile (and clears a scenario's split) */
         o += (size_t)snprintf(d->set_keys + o, L - o,
-                              "hardware.tile.dataflow=%s hardware.mapping.layers_per_tile=%s hardware.tiles.mac_lanes=%s "
+                              "hardware.tile.dataflow=%s hardware.mapping.%s=%s hardware.tiles.mac_lanes=%s "
                               "hardware.tiles.sram_capacity_kib=%s hardware.tiles.sram_banks=%s "
                               "hardware.tiles.registers_capacity_kib=%s hardware.pipeline.micro_batch=%zu",
-                              d->dataflow, d->mapping, d->lanes, d->sram_kib, d->banks, d->regs_kib, d->micro_batch);
+                              d->dataflow, hw.n_split ? "split" : "layers_per_tile", hw.n_split ? d->split : d->mapping,
+                              d->lanes, d->sram_kib, d->banks, d->regs_kib, d->micro_batch);
         if (r->base.strict && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.strict=false");
-        if (r->base.n_split && o < L) o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.mapping.split=[]");
+        if (!hw.n_split && r->base.n_split && o < L)
+            o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.mapping.split=[]");
+        if (hw.n_split && scenario_get(S->sc, "hardware.mapping.layers_per_tile")->n && o < L)
+            o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.mapping.layers_per_tile=[]");
         if (p->es_alt && o < L)
             o += (size_t)snprintf(d->set_keys + o, L - o, " hardware.error_store.placement=%s", d->es_placement);
     }
@@ -713,7 +950,7 @@ static void budget_text(const budget *b, char *buf, size_t len)
 
 static void csv_header(FILE *f)
 {
-    fputs("budget,budget_area_mm2,budget_power_mW,budget_lanes,rule,objective,scenario_chip,layers_per_tile,"
+    fputs("budget,budget_area_mm2,budget_power_mW,budget_lanes,rule,objective,scenario_chip,layers_per_tile,split,"
           "tiles_mac_lanes,tiles_sram_kib,tiles_sram_banks,tiles_registers_kib,dataflow,micro_batch_samples,"
           "error_store_placement,total_lanes,"
           "energy_per_sample_nJ,samples_per_second,cycles_per_sample,area_mm2,power_mW,stall_share_pct,stash_bytes,"
@@ -733,6 +970,8 @@ static void budget_csv_row(FILE *f, const budget *b, const char *rule, int ob, c
     }
     fprintf(f, "%s,%s,%d,", rule, OB_NAMES[ob], d->own);
     csv_write_quoted(f, d->mapping);
+    fputc(',', f);
+    csv_write_quoted(f, d->split);
     fputc(',', f);
     csv_write_quoted(f, d->lanes);
     fputc(',', f);
@@ -756,6 +995,7 @@ static void json_detail(json_writer *w, const detail *d)
     json_begin_object(w);
     json_kv_bool(w, "scenario_chip", d->own);
     json_kv_string(w, "layers_per_tile", d->mapping);
+    json_kv_string(w, "split", d->split);
     json_kv_string(w, "tiles_mac_lanes", d->lanes);
     json_kv_string(w, "tiles_sram_kib", d->sram_kib);
     json_kv_string(w, "tiles_sram_banks", d->banks);
@@ -787,6 +1027,7 @@ int cmd_compare(int argc, char **argv)
     static const struct option opts[] = {{"budget", required_argument, 0, 'b'},
                                          {"macro-kib", required_argument, 0, 'm'},
                                          {"set", required_argument, 0, 's'},
+                                         {"mappings", required_argument, 0, 'k'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -794,7 +1035,7 @@ int cmd_compare(int argc, char **argv)
     size_t n_sets = 0, nb = 0;
     static budget budgets[MAX_BUDGETS];
     double macro_kib = 0;
-    int quiet = 0, c;
+    int quiet = 0, c, kinds = (1 << MK_COUNT) - 1;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -819,6 +1060,20 @@ int cmd_compare(int argc, char **argv)
             if (n_sets >= 64) return fprintf(stderr, "f3sim compare: at most 64 --set options\n"), EXIT_USAGE;
             sets[n_sets++] = optarg;
             break;
+        case 'k': {
+            static const char *const words[MK_COUNT + 1] = {"contiguous", "split", "all"};
+            kinds = 0;
+            for (int k = 0; k <= MK_COUNT; k++)
+                if (!strcmp(optarg, words[k])) kinds = k < MK_COUNT ? 1 << k : (1 << MK_COUNT) - 1;
+            if (!kinds) {
+                const char *near = cli_nearest(optarg, words, MK_COUNT + 1);
+                fprintf(stderr, "f3sim compare: --mappings '%s': expected all, contiguous or split", optarg);
+                if (near) fprintf(stderr, "; did you mean '%s'?", near);
+                fputc('\n', stderr);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': fputs(COMPARE_HELP, stdout); return 0;
         case ':': {
@@ -850,6 +1105,7 @@ int cmd_compare(int argc, char **argv)
     size_t nr = 0;
     search S;
     search_setup(sc, macro_kib, &S);
+    S.kinds = kinds;
     f3_dataset *train = NULL, *test = NULL;
     FILE *tty = quiet ? NULL : stderr;
 
@@ -896,12 +1152,20 @@ int cmd_compare(int argc, char **argv)
         }
         K = rules[a].cfg.n_layers;
     }
-    S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
-    if (!S.maps) {
+    /* the rules train the same network: one set of mappings */
+    if (search_mappings(&S, &rules[0].cfg) != F3_OK) {
+        fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
         rc = EXIT_RUNTIME;
         goto out;
     }
-    S.n_maps = make_mappings(K, S.maps);
+    if (S.kinds == 1 << MK_SPLIT && !S.n_kind[MK_SPLIT] && !scen_hw.n_split) {
+        fprintf(stderr,
+                "f3sim compare: --mappings split: no layer of %s can be split (a hidden layer with at least %zu rows, "
+                "at most %d tiles in all), and the scenario's chip splits none\n",
+                file, SPLIT_WAYS[0], CHIP_MAX_TILES);
+        rc = EXIT_USAGE;
+        goto out;
+    }
 
     /* the search */
     const double t0 = now_s();
@@ -1029,8 +1293,15 @@ int cmd_compare(int argc, char **argv)
     json_kv_u64(&w, "epochs", rules[0].w.epochs);
     json_key(&w, "search");
     json_begin_object(&w);
-    json_kv_u64(&w, "mappings", S.n_maps);
-    json_kv_bool(&w, "every_mapping", S.n_maps == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0));
+    json_kv_string(&w, "mapping_kinds", S.kinds == 3 ? "all" : MK_NAMES[S.kinds == 1 ? MK_CONTIGUOUS : MK_SPLIT]);
+    json_kv_u64(&w, "mappings", (S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0) + (S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0));
+    json_kv_u64(&w, "contiguous_mappings", S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0);
+    json_kv_u64(&w, "split_mappings", S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0);
+    json_kv_bool(&w, "every_mapping", S.n_kind[MK_CONTIGUOUS] == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0));
+    json_key(&w, "split_ways");
+    json_begin_array(&w);
+    for (size_t i = 0; i < N_SPLIT_WAYS; i++) json_u64(&w, SPLIT_WAYS[i]);
+    json_end_array(&w);
     json_kv_double(&w, "macro_kib", S.macro_bytes / 1024.0);
     for (int d = 0; d < D_COUNT; d++) {
         json_key(&w, DIMS[d].name);
@@ -1060,6 +1331,13 @@ int cmd_compare(int argc, char **argv)
         json_kv_string(&w, "rule", r->name);
         json_kv_u64(&w, "points", r->tried);
         json_kv_u64(&w, "points_run", r->n);
+        for (int k = 0; k < MK_COUNT; k++) {
+            char key[64];
+            snprintf(key, sizeof key, "points_%s", MK_NAMES[k]);
+            json_kv_u64(&w, key, r->tried_kind[k]);
+            snprintf(key, sizeof key, "points_run_%s", MK_NAMES[k]);
+            json_kv_u64(&w, key, r->run_kind[k]);
+        }
         json_kv_double(&w, "min_area_mm2", mins[0]);
         json_kv_double(&w, "min_area_weights_on_chip_mm2", mins[1]);
         json_kv_double(&w, "min_area_no_spill_mm2", mins[2]);
@@ -1127,25 +1405,38 @@ int cmd_compare(int argc, char **argv)
     printf("%s: each rule on its own best chip within the budget; analytic evaluator, nothing trained (time, traffic "
            "and energy do not depend on the values)\n",
            sc->name);
-    printf("searched %zu points (%zu rules × %zu mappings%s × dataflows × %zu lane totals × %zu SRAM sizes × %zu "
-           "register sizes, weight_stationary also in micro-batches of 1, 5 and 10, and the scenario's chip) in %.2f s; %zu training samples × %zu epochs\n",
-           evaluated, nr, S.n_maps, S.n_maps == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0) ? "" : " (sampled)",
-           DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n, rules[0].w.epochs);
+    {
+        char maps[160];
+        const size_t nc = S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0, ns = S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0;
+        snprintf(maps, sizeof maps, "%zu mappings: %zu contiguous%s, %zu split", nc + ns, nc,
+                 !nc || S.n_kind[MK_CONTIGUOUS] == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0) ? "" : " (sampled)", ns);
+        printf("searched %zu points (%zu rules × %s × dataflows × %zu lane totals × %zu SRAM sizes × %zu "
+               "register sizes, weight_stationary also in micro-batches of 1, 5 and 10, and the scenario's chip) in %.2f "
+               "s; %zu training samples × %zu epochs\n",
+               evaluated, nr, maps, DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n,
+               rules[0].w.epochs);
+        for (size_t a = 0; a < nr; a++)
+            printf("  %s: %zu points on contiguous mappings, %zu on split ones\n", rules[a].name,
+                   rules[a].tried_kind[MK_CONTIGUOUS], rules[a].tried_kind[MK_SPLIT]);
+    }
     for (size_t b = 0; b < nb; b++) {
         char bt[128];
         budget_text(&budgets[b], bt, sizeof bt);
         printf("\nbudget %s %s\n", bt, BK_UNITS[budgets[b].kind]);
-        printf("  %-8s %-18s %-10s %-14s %-18s %-17s %11s %11s %8s %9s %7s %10s %10s %8s %8s\n", "rule", "best for",
+        printf("  %-8s %-18s %-16s %-14s %-18s %-17s %11s %11s %8s %9s %7s %10s %10s %8s %8s\n", "rule", "best for",
                "mapping", "lanes", "SRAM KiB", "dataflow", "nJ/sample", "samples/s", "mm²", "mW", "stall%", "stash B",
                "bwd B/smp", "ES B/smp", "W passes");
         for (int ob = 0; ob < OB_COUNT; ob++)
             for (size_t a = 0; a < nr; a++) {
                 const detail *d = &dets[(b * nr + a) * OB_COUNT + ob];
-                char df[40];
+                char df[40], map[1100];
+                /* a split chip: the tiles of each layer */
+                if (d->split[0]) snprintf(map, sizeof map, "split %s", d->split);
+                else snprintf(map, sizeof map, "%s", d->mapping);
                 if (d->micro_batch) snprintf(df, sizeof df, "%s/%zu", d->dataflow, d->micro_batch);
                 else snprintf(df, sizeof df, "%s", d->dataflow);
-                printf("  %-8s %-18s %-10s %-14s %-18s %-17s %11.4g %11.5g %8.3g %9.4g %7.2f %10.4g %10.4g %8.4g %8.3f%s\n",
-                       rules[a].name, OB_NAMES[ob], d->mapping, d->lanes, d->sram_kib, df, d->energy_nj, d->sps,
+                printf("  %-8s %-18s %-16s %-14s %-18s %-17s %11.4g %11.5g %8.3g %9.4g %7.2f %10.4g %10.4g %8.4g %8.3f%s\n",
+                       rules[a].name, OB_NAMES[ob], map, d->lanes, d->sram_kib, df, d->energy_nj, d->sps,
                        d->area, d->power_mw, d->stall_pct, d->stash_bytes, d->bwd_bytes_ps, d->es_bytes_ps,
                        d->w_passes_ps, d->own ? "  (the scenario's chip)" : !strcmp(d->es_placement, "dram") ? "  (error store in DRAM)" : "");
             }
@@ -1198,13 +1489,10 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
         rc = EXIT_USAGE;
         goto out;
     }
-    S.maps = malloc(MAX_MAPPINGS * sizeof *S.maps);
-    if (!S.maps) {
-        F3_FAIL(F3_ENOMEM, "out of memory");
+    if (search_mappings(&S, &r.cfg) != F3_OK) {
         rc = EXIT_RUNTIME;
         goto out;
     }
-    S.n_maps = make_mappings(r.cfg.n_layers, S.maps);
     if (search_rule(&S, &r)) {
         F3_FAIL(F3_ENOMEM, "out of memory");
         rc = EXIT_RUNTIME;
@@ -1247,9 +1535,10 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
     snprintf(hw->auto_choice, sizeof hw->auto_choice, "%s under %s=%.15g %s, best of %zu chips searched", OB_NAMES[ob],
              BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], r.n);
     snprintf(desc, len,
-             "hardware.mapping.auto %s within %s=%.15g %s: layers per tile %s, %s%s, MAC lanes %s, SRAM %s KiB, "
+             "hardware.mapping.auto %s within %s=%.15g %s: %s %s, %s%s, MAC lanes %s, SRAM %s KiB, "
              "registers %s KiB%s (%.6g nJ/sample, %.6g samples/s, %.4g mm², %.4g mW; best of %zu chips searched)",
-             objective, BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], d.mapping, d.dataflow,
+             objective, BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind],
+             d.split[0] ? "layers split over tiles" : "layers per tile", d.split[0] ? d.split : d.mapping, d.dataflow,
              d.micro_batch ? " in micro-batches" : "", d.lanes, d.sram_kib, d.regs_kib,
              !strcmp(d.es_placement, "dram") ? ", error store in DRAM" : "", d.energy_nj, d.sps, d.area, d.power_mw,
              r.n);
