@@ -64,7 +64,8 @@ d, net, recipe = json.load(open(sys.argv[1])), sys.argv[2].replace("x4", "×4"),
 size = ["small", "medium", "large"]
 def chip(b):
     mb = f"/mb{b['micro_batch_samples']}" if b.get('micro_batch_samples') else ''
-    return f"{b['layers_per_tile']} {b['dataflow'].replace('_stationary', '-st.')}{mb} {b['tiles_mac_lanes']} lanes"
+    mapping = f"split {b['split']}" if b.get('split') else f"{b['layers_per_tile']}"
+    return f"{mapping} {b['dataflow'].replace('_stationary', '-st.')}{mb} {b['tiles_mac_lanes']} lanes"
 for i, b in enumerate(d["budgets"]):
     f, p = b["best"]["f3"], b["best"]["bp"]
     fe, pe = f["energy_per_sample"], p["energy_per_sample"]

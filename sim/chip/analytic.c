@@ -50,7 +50,7 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
 /* ---- the schedule ------------------------------------------------------------------ */
 
 #define RING_MAX (F3_MAX_LAYERS + 2)
-#define CAL_STATE_MAX 64 /* calendar intervals a state may hold (more: no jumps from it) */
+#define CAL_STATE_MAX 512 /* calendar intervals a state may hold (more: no jumps from it) */
 #define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8 + 2 * CAL_STATE_MAX)
 #define HIST 32 /* periods looked for: 1 … HIST batches */
 
@@ -402,9 +402,15 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     s->end = dmax(s->end, through);
     memmove(s->thr, s->thr + 1, (s->R - 1) * sizeof *s->thr);
     s->thr[s->R - 1] = through;
-    /* the next batch enters at max(local, its credit) or later, and so does
-     * every request still to come: what ended before cannot matter */
-    if (s->cal) dram_calendar_prune(&s->dc, dmax(s->local, s->thr[0]));
+    /* every request still to come is made at or after its tile's clock (a
+     * step starts at max(m_free, its input)), the output tile's for the
+     * store's writes, and the next batch's entry for the store's reads:
+     * what ended before the earliest of them cannot matter */
+    if (s->cal) {
+        double h = s->es_dram ? dmax(s->local, s->thr[0]) : INFINITY;
+        for (size_t k = 0; k < s->T; k++) h = h < s->free[k] ? h : s->free[k];
+        dram_calendar_prune(&s->dc, h);
+    }
 }
 
 /* The clocks relative to m_end, and the waits: what decides the future. */
