@@ -50,9 +50,10 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
 /* ---- the schedule ------------------------------------------------------------------ */
 
 #define RING_MAX (F3_MAX_LAYERS + 2)
-#define CAL_STATE_MAX 512 /* calendar intervals a state may hold (more: no jumps from it) */
+#define CAL_STATE_MAX 1024 /* calendar intervals a state may hold (more: no jumps from it) */
 #define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8 + 2 * CAL_STATE_MAX)
-#define HIST 32 /* periods looked for: 1 … HIST batches */
+#define HIST 64 /* periods looked for: 1 … HIST batches (a shared DRAM's calendar
+                 * can take tens of batches to repeat: 51 seen) */
 
 /* One batch size's table, with the DRAM cycles of each step. */
 typedef struct {
@@ -423,7 +424,7 @@ static size_t state_vec(const sched *s, double *v)
     if (s->f3 && !s->es_dram) v[n++] = s->es_rd - s->end;
     for (size_t i = 0; i < T; i++) {
         v[n++] = s->free[i] - s->end;
-        if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
+        if (s->uses_dram[i] && !s->cal) v[n++] = s->dram[i] - s->end; /* (shared: the calendar, below) */
     }
     for (size_t g = 0; g + 1 < s->G; g++) {
         v[n++] = s->fwd[g] - s->end;
@@ -463,6 +464,7 @@ static void shift_clocks(sched *s, double d)
 typedef struct {
     double v[STATE_MAX];
     size_t n;
+    uint64_t h; /* a hash of v: most states differ in it */
     double end;
     double w[3][F3_MAX_LAYERS];
 } snap;
@@ -470,6 +472,13 @@ typedef struct {
 static void take(const sched *s, snap *p)
 {
     p->n = state_vec(s, p->v);
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the doubles' bits */
+    for (size_t i = 0; i < p->n; i++) {
+        uint64_t x;
+        memcpy(&x, &p->v[i], sizeof x);
+        h = (h ^ x) * 1099511628211ull;
+    }
+    p->h = h;
     p->end = s->end;
     memcpy(p->w[0], s->wait_in, s->T * sizeof *s->wait_in);
     memcpy(p->w[1], s->wait_down, s->T * sizeof *s->wait_down);
@@ -489,7 +498,7 @@ static void jump(sched *s, const snap *a, const snap *b, double q)
 
 static int same_state(const snap *a, const snap *b)
 {
-    return a->n && a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof *a->v);
+    return a->n && a->n == b->n && a->h == b->h && !memcmp(a->v, b->v, a->n * sizeof *a->v);
 }
 
 static int integral(double x) { return floor(x) == x; }

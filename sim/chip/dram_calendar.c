@@ -81,9 +81,13 @@ double dram_calendar_place(dram_calendar *c, double t, double cycles)
 void dram_calendar_prune(dram_calendar *c, double t)
 {
     const size_t k = first_after(c, t);
-    if (!k) return;
-    memmove(c->iv, c->iv + k, (c->n - k) * sizeof *c->iv);
-    c->n -= k;
+    if (k) {
+        memmove(c->iv, c->iv + k, (c->n - k) * sizeof *c->iv);
+        c->n -= k;
+    }
+    /* an interval still busy at t: its cycles before t are forgotten too (a
+     * port busy since the start would otherwise keep its first cycle) */
+    if (c->n && c->iv[0].s < t) c->iv[0].s = t;
 }
 
 void dram_calendar_shift(dram_calendar *c, double d)

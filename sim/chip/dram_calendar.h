@@ -40,8 +40,9 @@ void dram_calendar_free(dram_calendar *c);
  * last cycle of transfer ends (the data are there the DRAM's latency
  * later). */
 double dram_calendar_place(dram_calendar *c, double t, double cycles);
-/* Forget the busy intervals that end at or before cycle t: no request is
- * made before t any more (the result does not change). */
+/* Forget the busy cycles before cycle t (whole intervals that end by t,
+ * and the part before t of one that is busy at t): no request is made
+ * before t any more, so the result does not change. */
 void dram_calendar_prune(dram_calendar *c, double t);
 /* Shift every interval by d cycles (the analytic evaluator's period jumps). */
 void dram_calendar_shift(dram_calendar *c, double d);

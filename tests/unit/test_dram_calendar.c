@@ -108,7 +108,10 @@ static void closed_forms(void **state)
     /* shift */
     dram_calendar_shift(&c, 10);
     assert_true(c.iv[0].s == 100 && c.iv[0].e == 1113);
-    dram_calendar_prune(&c, 1113);
+    dram_calendar_prune(&c, 500); /* busy at 500: its cycles before are forgotten */
+    assert_true(c.n == 1 && c.iv[0].s == 500 && c.iv[0].e == 1113);
+    assert_true(dram_calendar_place(&c, 600, 1) == 1114);
+    dram_calendar_prune(&c, 1114);
     assert_int_equal(c.n, 0);
     dram_calendar_free(&c);
 }
