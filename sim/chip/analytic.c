@@ -430,7 +430,11 @@ static size_t state_vec(const sched *s, double *v)
         if (!s->stream && s->cfg->algorithm == F3_ALG_BP) v[n++] = s->bwd[g] - s->end;
     }
     if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
-    for (size_t r = 0; r < s->R; r++) v[n++] = s->thr[r] - s->end;
+    /* a credit counts only through max(local, thr[0]) (streamer.cpp; and
+     * the prune's bound), and local never falls: a slot older than local
+     * is local as far as the future goes, so it is compared as local (two
+     * states equal in these figures have the same future, shifted) */
+    for (size_t r = 0; r < s->R; r++) v[n++] = dmax(s->thr[r], s->local) - s->end;
     if (s->cal) {
         if (s->dc.n > CAL_STATE_MAX) return 0; /* a state that is never compared equal */
         v[n++] = (double)s->dc.n;
@@ -494,22 +498,58 @@ static int same_state(const snap *a, const snap *b)
 
 static int integral(double x) { return floor(x) == x; }
 
-/* One epoch: full batches (with period jumps), then the remainder. */
-static void run_epoch(sched *s, const batch_table *full, size_t n_full, const batch_table *rem, int jumps,
-                      snap *hist)
+/* The states after the first batches of an epoch (batch j in at[j − 1]),
+ * those of the epoch before and of this one: see run_epoch. */
+#define EPOCH_SNAPS (HIST + 1)
+typedef struct {
+    snap at[EPOCH_SNAPS];
+    size_t n;         /* at[0 … n − 1] hold batches 1 … n */
+    double end;       /* at the end of the epoch: m_end and the waits */
+    double w[3][F3_MAX_LAYERS];
+} epoch_snaps;
+
+/* One epoch: full batches (with period jumps), then the remainder.
+ *
+ * Returns 1 when the state after batch j of this epoch equals the state
+ * after batch j of the epoch before (prev, shifted: state_vec's figures):
+ * then the rest of this epoch repeats the rest of that one, shifted by the
+ * difference of their m_end, with the waits growing by the same amounts —
+ * what follows batch j depends only on that state and on j (the next epoch
+ * start, the remainder batch), every clock holds whole cycles (jumps), so
+ * the shift is exact, and a jump within an epoch gives the clocks batch by
+ * batch would.  This epoch then ends in the state the epoch before ended in,
+ * shifted, and so does every later one: each epoch from this one on adds
+ * the same Δ = m_end(j, this) − m_end(j, before) to m_end and the same
+ * differences to the waits.  The caller sets m_end and the waits from the
+ * end of the epoch before (prev->end, prev->w); no other clock is read after
+ * the last epoch.  (After a drain at the epoch start the states after the
+ * first batch usually already agree: the slots' credits are older than the
+ * streamer's clock, and every other clock is overwritten by the batch.) */
+static int run_epoch(sched *s, const batch_table *full, size_t n_full, const batch_table *rem, int jumps,
+                     snap *hist, const epoch_snaps *prev, epoch_snaps *cur, size_t *match)
 {
     size_t done = 0;
     int first = 1;
+    cur->n = 0;
     while (done < n_full) {
         run_batch(s, full, first);
         first = 0;
         done++;
         if (!jumps) continue;
-        snap *now = &hist[done % (HIST + 1)];
+        /* the first batches' states in cur (kept for the next epoch), the later ones in hist */
+        snap *now = done <= EPOCH_SNAPS ? &cur->at[done - 1] : &hist[done % (HIST + 1)];
         take(s, now);
+        if (done <= EPOCH_SNAPS) {
+            cur->n = done;
+            if (prev && done <= prev->n && same_state(&prev->at[done - 1], now)) {
+                *match = done;
+                return 1;
+            }
+        }
         /* a period p: the state repeats p batches later, shifted */
         for (size_t p = 1; p <= HIST && p < done; p++) {
-            const snap *old = &hist[(done - p) % (HIST + 1)];
+            const size_t was = done - p;
+            const snap *old = was <= EPOCH_SNAPS ? &cur->at[was - 1] : &hist[was % (HIST + 1)];
             if (!same_state(old, now)) continue;
             size_t q = (n_full - done) / p;
             if (q) {
@@ -521,6 +561,7 @@ static void run_epoch(sched *s, const batch_table *full, size_t n_full, const ba
         }
     }
     if (rem) run_batch(s, rem, first);
+    return 0;
 }
 
 static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
@@ -702,10 +743,29 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.outs = buf + 8 * B;
 
     static _Thread_local snap hist[HIST + 1];
+    static _Thread_local epoch_snaps eps[2];
     snap e_prev, e_now;
     size_t e = 0;
     while (e < w->epochs) {
-        run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist);
+        epoch_snaps *cur = &eps[e & 1], *prev = e ? &eps[(e + 1) & 1] : NULL;
+        size_t j = 0;
+        if (run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist, prev, cur, &j)) {
+            /* epochs e … E − 1 each add what batch j's state moved by since
+             * the epoch before (run_epoch): whole numbers, exact */
+            const snap *a = &prev->at[j - 1], *b = &cur->at[j - 1];
+            const double q = (double)(w->epochs - e);
+            s.end = prev->end + q * (b->end - a->end);
+            for (size_t i = 0; i < T; i++) {
+                s.wait_in[i] = prev->w[0][i] + q * (b->w[0][i] - a->w[0][i]);
+                s.wait_down[i] = prev->w[1][i] + q * (b->w[1][i] - a->w[1][i]);
+                s.wait_mem[i] = prev->w[2][i] + q * (b->w[2][i] - a->w[2][i]);
+            }
+            break;
+        }
+        cur->end = s.end;
+        memcpy(cur->w[0], s.wait_in, T * sizeof *s.wait_in);
+        memcpy(cur->w[1], s.wait_down, T * sizeof *s.wait_down);
+        memcpy(cur->w[2], s.wait_mem, T * sizeof *s.wait_mem);
         e++;
         if (!jumps || e >= w->epochs) continue;
         /* an epoch that repeats the previous one, shifted: so will the rest */
