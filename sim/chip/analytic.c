@@ -64,9 +64,14 @@ typedef struct {
     int plain[F3_MAX_LAYERS];
     double seg[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
     /* each step's cycles and kind (0: not done, 1: no DRAM traffic, 2: DRAM
-     * traffic), packed for the hot loop */
-    double cyc[F3_MAX_LAYERS][TC_STEPS];
+     * traffic, 3: DRAM traffic on the tile's own port, folded into cyc with
+     * the wait for memory mw; see fill_times), packed for the hot loop; a
+     * plain tile's waits for memory over each run of steps (segw) and
+     * whether it has any (memw) */
+    double cyc[F3_MAX_LAYERS][TC_STEPS], mw[F3_MAX_LAYERS][TC_STEPS];
     unsigned char kind[F3_MAX_LAYERS][TC_STEPS];
+    int memw[F3_MAX_LAYERS];
+    double segw[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
 } batch_table;
 
 typedef struct {
@@ -147,13 +152,17 @@ static inline double step(sched *s, const batch_table *bt, size_t i, int st, dou
     switch (bt->kind[i][st]) {
     case 0: return t;
     case 1: return t + bt->cyc[i][st];
+    case 3: s->wait_mem[s->tile[i]] += bt->mw[i][st]; return t + bt->cyc[i][st];
     default: return step_dram(s, bt, i, st, t);
     }
 }
 
 static double steps(sched *s, const batch_table *bt, size_t i, int first, int last, double t)
 {
-    if (bt->plain[i]) return t + bt->seg[i][first][last];
+    if (bt->plain[i]) {
+        if (bt->memw[i]) s->wait_mem[s->tile[i]] += bt->segw[i][first][last];
+        return t + bt->seg[i][first][last];
+    }
     for (int st = first; st <= last; st++) t = step(s, bt, i, st, t);
     return t;
 }
@@ -242,6 +251,9 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     s->free[k] = fr;
                     s->wait_in[k] = win;
+                    if (bt->memw[u])
+                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FORWARD][TC_ACTIVATION] +
+                                                       bt->segw[u][TC_FEEDBACK][TC_GRADIENT]);
                 } else if (s->per_sample) {
                     for (size_t j = 0; j < b; j++) {
                         double t = wait_until(s, k, ready[j], &s->wait_in[k]);
@@ -298,6 +310,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     s->free[k] = fr;
                     s->wait_in[k] = win;
+                    if (bt->memw[u]) s->wait_mem[k] += (double)b * bt->segw[u][TC_FORWARD][TC_ACTIVATION];
                 } else if (s->per_sample) {
                     for (size_t j = 0; j < b; j++) {
                         double t = wait_until(s, k, ready[j], &s->wait_in[k]);
@@ -351,6 +364,10 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     s->free[k] = fr;
                     s->wait_down[k] = wd;
+                    if (bt->memw[u])
+                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FEEDBACK][TC_DZ] +
+                                                       bt->segw[u][TC_BACKPROP][TC_BACKPROP] +
+                                                       bt->segw[u][TC_GRADIENT][TC_GRADIENT]);
                 } else if (s->per_sample) {
                     /* δ from the old W first, then the gradient (tile.cpp) */
                     for (size_t j = 0; j < b; j++) {
@@ -421,9 +438,13 @@ static size_t state_vec(const sched *s, double *v)
     v[n++] = s->local - s->end;
     v[n++] = s->link_in - s->end;
     if (s->f3 && !s->es_dram) v[n++] = s->es_rd - s->end;
+    /* a tile's own DRAM port clock never exceeds its m_free (a step ends no
+     * earlier than its transfers + the latency ≥ 0, and the next starts at
+     * or after that end), so it never delays a request: not part of the
+     * state (and not kept up to date by folded steps, fill_times) */
     for (size_t i = 0; i < T; i++) {
         v[n++] = s->free[i] - s->end;
-        if (s->uses_dram[i]) v[n++] = s->dram[i] - s->end;
+        if (s->uses_dram[i] && !(s->dram_lat >= 0)) v[n++] = s->dram[i] - s->end;
     }
     for (size_t g = 0; g + 1 < s->G; g++) {
         v[n++] = s->fwd[g] - s->end;
@@ -575,26 +596,54 @@ static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
 }
 
 /* the DRAM cycles of each step (at the port's full bandwidth) and the plain tiles' runs
- * (only when every clock holds whole cycles: then a sum is exact in any order) */
+ * (only when every clock holds whole cycles: then a sum is exact in any order).
+ *
+ * With whole cycles, a DRAM of one user and a latency ≥ 0, a step with DRAM
+ * traffic takes a fixed time: its tile's port clock is at or before the
+ * step's start t (state_vec), so step_dram gives done = t + r + w + lat (r,
+ * w: the step's read and write cycles, 0 for none; each sum exact) and the
+ * step ends at t + max(cyc, r + w + lat), having waited max(0, r + w + lat −
+ * cyc) for memory.  Such a step is folded (kind 3) and does not break a
+ * plain run; the port clock is then no longer kept (nothing reads it). */
 static void fill_times(const sched *s, batch_table *bt, int whole)
 {
+    const int fold = whole && !s->cal && s->dram_lat >= 0;
     for (size_t i = 0; i < s->U; i++) {
-        int plain = whole;
+        int plain = whole, memw = 0;
         for (int k = 0; k < TC_STEPS; k++) {
             const tc_step_cost *c = &bt->tc[i].step[k];
-            bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, c->dram_r) : 0;
-            bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, c->dram_w) : 0;
-            if (c->reps != 0 && (c->dram_r > 0 || c->dram_w > 0 || floor(c->cycles) != c->cycles)) plain = 0;
+            const double r = c->dram_r > 0 ? chip_dram_cycles(s->hw, c->dram_r) : 0;
+            const double w = c->dram_w > 0 ? chip_dram_cycles(s->hw, c->dram_w) : 0;
+            bt->dram_r_cyc[i][k] = r;
+            bt->dram_w_cyc[i][k] = w;
             bt->cyc[i][k] = c->cycles;
+            bt->mw[i][k] = 0;
             bt->kind[i][k] = c->reps == 0 ? 0 : (c->dram_r > 0 || c->dram_w > 0) ? 2 : 1;
+            if (bt->kind[i][k] == 2 && fold && floor(c->cycles) == c->cycles) {
+                bt->kind[i][k] = 3;
+                if (r > 0 || w > 0) {
+                    const double busy = r + w + s->dram_lat;
+                    if (busy > c->cycles) {
+                        bt->cyc[i][k] = busy;
+                        bt->mw[i][k] = busy - c->cycles;
+                        memw = 1;
+                    }
+                }
+            }
+            if (c->reps != 0 && (bt->kind[i][k] == 2 || floor(c->cycles) != c->cycles)) plain = 0;
         }
         bt->plain[i] = plain;
+        bt->memw[i] = plain && memw;
         if (!plain) continue;
         for (int a = 0; a < TC_STEPS; a++) {
-            double sum = 0;
+            double sum = 0, wsum = 0;
             for (int k = a; k < TC_STEPS; k++) {
-                if (bt->tc[i].step[k].reps != 0) sum += bt->tc[i].step[k].cycles;
+                if (bt->tc[i].step[k].reps != 0) {
+                    sum += bt->cyc[i][k];
+                    wsum += bt->mw[i][k];
+                }
                 bt->seg[i][a][k] = sum;
+                bt->segw[i][a][k] = wsum;
             }
         }
     }
@@ -744,7 +793,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
 
     static _Thread_local snap hist[HIST + 1];
     static _Thread_local epoch_snaps eps[2];
-    snap e_prev, e_now;
+    static _Thread_local snap e_snaps[2];
+    snap *e_prev = &e_snaps[0], *e_now = &e_snaps[1];
     size_t e = 0;
     while (e < w->epochs) {
         epoch_snaps *cur = &eps[e & 1], *prev = e ? &eps[(e + 1) & 1] : NULL;
@@ -769,14 +819,16 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         e++;
         if (!jumps || e >= w->epochs) continue;
         /* an epoch that repeats the previous one, shifted: so will the rest */
-        take(&s, &e_now);
-        if (e >= 2 && same_state(&e_prev, &e_now)) {
+        take(&s, e_now);
+        if (e >= 2 && same_state(e_prev, e_now)) {
             size_t q = w->epochs - e;
-            jump(&s, &e_prev, &e_now, (double)q);
+            jump(&s, e_prev, e_now, (double)q);
             e += q;
             break;
         }
+        snap *x = e_prev; /* the pointers, not the (large) snapshots */
         e_prev = e_now;
+        e_now = x;
     }
     free(heap);
     if (s.dc.oom) return F3_FAIL(F3_ENOMEM, "analytic: out of memory (the DRAM calendar)");

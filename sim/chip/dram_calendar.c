@@ -48,7 +48,7 @@ double dram_calendar_place(dram_calendar *c, double t, double cycles)
     for (;;) {
         /* the gap [cur, next start) is free; cur is the end of iv[i − 1] or t */
         const double gap_end = i < c->n ? c->iv[i].s : INFINITY;
-        const double take = fmin(rem, gap_end - cur);
+        const double room = gap_end - cur, take = rem < room ? rem : room; /* fmin: both > 0, neither NaN */
         rem -= take;
         const int joins_prev = i > 0 && c->iv[i - 1].e == cur;
         if (rem == 0 && cur + take < gap_end) {
