@@ -27,10 +27,14 @@ static int grow(dram_calendar *c)
     return 1;
 }
 
-/* the first interval that ends after t */
+/* the first interval that ends after t (most requests come after the last
+ * interval or the one before it: those first, then a binary search) */
 static size_t first_after(const dram_calendar *c, double t)
 {
-    size_t lo = 0, hi = c->n;
+    const size_t n = c->n;
+    if (!n || c->iv[n - 1].e <= t) return n;
+    if (n < 2 || c->iv[n - 2].e <= t) return n - 1;
+    size_t lo = 0, hi = n - 2;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
         if (c->iv[mid].e > t) hi = mid;
