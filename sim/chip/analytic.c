@@ -237,17 +237,19 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 if (!s->par[g]) out = tmp;
                 double *o = part ? s->po : out;
                 if (s->per_sample && bt->plain[u]) {
-                    /* the same sums, with the clocks in registers */
+                    /* the same sums, with the clocks in registers; (fr + A) + Bs
+                     * as fr + (A + Bs), one add on the chain of samples (whole
+                     * numbers: exact) */
                     const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[u][TC_FEEDBACK][TC_GRADIENT];
+                    const double AB = A + Bs;
                     double fr = s->free[k], win = s->wait_in[k];
                     for (size_t j = 0; j < b; j++) {
                         if (ready[j] > fr) {
                             win += ready[j] - fr;
                             fr = ready[j];
                         }
-                        double t = fr + A;
-                        o[j] = t;
-                        fr = t + Bs;
+                        o[j] = fr + A;
+                        fr = fr + AB;
                     }
                     s->free[k] = fr;
                     s->wait_in[k] = win;
@@ -349,18 +351,20 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 double *dn = part ? s->pd : down, *er = part ? s->pe : e_ready;
                 if (i + 1 < K && dfa) back = g == G - 1 ? eo : bc; /* e: on this tile, or broadcast */
                 if (s->per_sample && bt->plain[u]) {
+                    /* ((fr + A) + Bp) + Gr as fr + (A + Bp + Gr), one add on the
+                     * chain of samples (whole numbers: exact) */
                     const double A = bt->seg[u][TC_FEEDBACK][TC_DZ], Bp = bt->seg[u][TC_BACKPROP][TC_BACKPROP],
                                  Gr = bt->seg[u][TC_GRADIENT][TC_GRADIENT];
+                    const double AB = A + Bp, ABG = AB + Gr;
                     double fr = s->free[k], wd = s->wait_down[k];
                     for (size_t j = 0; j < b; j++) {
                         if (back[j] > fr) {
                             wd += back[j] - fr;
                             fr = back[j];
                         }
-                        double t = fr + A;
-                        er[j] = t;
-                        dn[j] = t = t + Bp;
-                        fr = t + Gr;
+                        er[j] = fr + A;
+                        dn[j] = fr + AB;
+                        fr = fr + ABG;
                     }
                     s->free[k] = fr;
                     s->wait_down[k] = wd;
