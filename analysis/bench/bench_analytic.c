@@ -13,6 +13,7 @@
  * the process's CPU time, which is what one core gives on a shared
  * machine) with a checksum of the results.  The workload (the ledger's closed forms) is
  * built once per rule, as explore does per numerics point. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,39 @@
 #include "analytic.h"
 #include "hardware_check.h"
 #include "scenario.h"
+
+/* a hash of the bits of a result's figures, 8 bytes at a time (every figure,
+ * to the last bit; cheap beside a point's evaluation) */
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+static uint64_t result_hash(uint64_t h, const chip_result *r)
+{
+#define M(x) h = mix(h, &(x), sizeof(x))
+    M(r->cycles); M(r->samples); M(r->cycles_per_sample); M(r->samples_per_second);
+    M(r->energy_per_sample_pj); M(r->stall_fraction); M(r->energy_pj); M(r->link_bytes);
+    M(r->reg_bytes); M(r->sram_read); M(r->sram_written); M(r->rom_read); M(r->es_read); M(r->es_written);
+    M(r->dram_read); M(r->dram_written); M(r->area_mm2); M(r->es_area_mm2); M(r->es_capacity_bytes);
+    M(r->n_tiles);
+    for (size_t k = 0; k < r->n_tiles && k < F3_MAX_LAYERS; k++) {
+        const chip_tile_stats *t = &r->tile[k];
+        M(t->busy); M(t->wait_input); M(t->wait_downstream); M(t->wait_memory); M(t->idle);
+        M(t->reg_bytes); M(t->sram_read); M(t->sram_written); M(t->rom_read); M(t->dram_read);
+        M(t->dram_written); M(t->lfsr_values); M(t->energy_pj); M(t->sram_needed); M(t->sram_on_chip);
+        M(t->dram_resident); M(t->stash_bytes); M(t->buffer_bytes); M(t->rom_bytes); M(t->area_mm2);
+    }
+#undef M
+    return h;
+}
 
 static double clock_s(clockid_t id)
 {
@@ -72,6 +106,7 @@ int main(int argc, char **argv)
         uint64_t rng = 12345;
         double checksum = 0, t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         size_t failed = 0;
+        uint64_t hash = 14695981039346656037ull;
         static chip_result r;
         for (size_t k = 0; k < points; k++) {
             chip_config hw = base;
@@ -87,11 +122,14 @@ int main(int argc, char **argv)
                 continue;
             }
             checksum += r.energy_per_sample_pj * 1e-9 + (double)r.cycles * 1e-12;
+            hash = result_hash(hash, &r);
         }
         double dt = clock_s(CLOCK_MONOTONIC) - t0, dc = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         printf("  %-8s %zu points in %.3f s wall, %.3f s CPU: %.0f points/s wall, %.0f points/s per CPU second "
                "(%zu the chip cannot run; checksum %.6g)\n",
                names[a], points, dt, dc, (double)points / dt, (double)points / dc, failed, checksum);
+        printf("  %-8s checksum %.17g, every figure's bits hashed: %016llx\n", names[a], checksum,
+               (unsigned long long)hash);
     }
     scenario_free(sc);
     return 0;

@@ -50,8 +50,7 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
 /* ---- the schedule ------------------------------------------------------------------ */
 
 #define RING_MAX (F3_MAX_LAYERS + 2)
-#define CAL_STATE_MAX 1024 /* calendar intervals a state may hold (more: no jumps from it) */
-#define STATE_MAX (4 * F3_MAX_LAYERS + RING_MAX + 8 + 2 * CAL_STATE_MAX)
+#define SNAP_INLINE 256 /* doubles a snapshot holds in place (a larger state, on the heap) */
 #define HIST 64 /* periods looked for: 1 … HIST batches (a shared DRAM's calendar
                  * can take tens of batches to repeat: 51 seen) */
 
@@ -65,9 +64,14 @@ typedef struct {
     int plain[F3_MAX_LAYERS];
     double seg[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
     /* each step's cycles and kind (0: not done, 1: no DRAM traffic, 2: DRAM
-     * traffic), packed for the hot loop */
-    double cyc[F3_MAX_LAYERS][TC_STEPS];
+     * traffic, 3: DRAM traffic on the tile's own port, folded into cyc with
+     * the wait for memory mw; see fill_times), packed for the hot loop; a
+     * plain tile's waits for memory over each run of steps (segw) and
+     * whether it has any (memw) */
+    double cyc[F3_MAX_LAYERS][TC_STEPS], mw[F3_MAX_LAYERS][TC_STEPS];
     unsigned char kind[F3_MAX_LAYERS][TC_STEPS];
+    int memw[F3_MAX_LAYERS];
+    double segw[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
 } batch_table;
 
 typedef struct {
@@ -99,7 +103,9 @@ typedef struct {
     size_t n_tabs;
     double *a, *c, *d, *e, *g, *po, *pd, *pe; /* b each (po, pd, pe: a part's, before the max over parts) */
     double *outs;          /* K × b */
-    dram_calendar dc;      /* kept across runs (its storage); emptied per run */
+    dram_calendar dc;      /* a shared DRAM's port (freed at the end of a run) */
+    double *sv;            /* state_vec's scratch (heap, freed at the end of a run) */
+    size_t sv_cap;
 } sched;
 
 static inline double dmax(double x, double y) { return x > y ? x : y; }
@@ -148,13 +154,17 @@ static inline double step(sched *s, const batch_table *bt, size_t i, int st, dou
     switch (bt->kind[i][st]) {
     case 0: return t;
     case 1: return t + bt->cyc[i][st];
+    case 3: s->wait_mem[s->tile[i]] += bt->mw[i][st]; return t + bt->cyc[i][st];
     default: return step_dram(s, bt, i, st, t);
     }
 }
 
 static double steps(sched *s, const batch_table *bt, size_t i, int first, int last, double t)
 {
-    if (bt->plain[i]) return t + bt->seg[i][first][last];
+    if (bt->plain[i]) {
+        if (bt->memw[i]) s->wait_mem[s->tile[i]] += bt->segw[i][first][last];
+        return t + bt->seg[i][first][last];
+    }
     for (int st = first; st <= last; st++) t = step(s, bt, i, st, t);
     return t;
 }
@@ -229,20 +239,25 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 if (!s->par[g]) out = tmp;
                 double *o = part ? s->po : out;
                 if (s->per_sample && bt->plain[u]) {
-                    /* the same sums, with the clocks in registers */
+                    /* the same sums, with the clocks in registers; (fr + A) + Bs
+                     * as fr + (A + Bs), one add on the chain of samples (whole
+                     * numbers: exact) */
                     const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[u][TC_FEEDBACK][TC_GRADIENT];
+                    const double AB = A + Bs;
                     double fr = s->free[k], win = s->wait_in[k];
                     for (size_t j = 0; j < b; j++) {
                         if (ready[j] > fr) {
                             win += ready[j] - fr;
                             fr = ready[j];
                         }
-                        double t = fr + A;
-                        o[j] = t;
-                        fr = t + Bs;
+                        o[j] = fr + A;
+                        fr = fr + AB;
                     }
                     s->free[k] = fr;
                     s->wait_in[k] = win;
+                    if (bt->memw[u])
+                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FORWARD][TC_ACTIVATION] +
+                                                       bt->segw[u][TC_FEEDBACK][TC_GRADIENT]);
                 } else if (s->per_sample) {
                     for (size_t j = 0; j < b; j++) {
                         double t = wait_until(s, k, ready[j], &s->wait_in[k]);
@@ -299,6 +314,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                     }
                     s->free[k] = fr;
                     s->wait_in[k] = win;
+                    if (bt->memw[u]) s->wait_mem[k] += (double)b * bt->segw[u][TC_FORWARD][TC_ACTIVATION];
                 } else if (s->per_sample) {
                     for (size_t j = 0; j < b; j++) {
                         double t = wait_until(s, k, ready[j], &s->wait_in[k]);
@@ -337,21 +353,27 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 double *dn = part ? s->pd : down, *er = part ? s->pe : e_ready;
                 if (i + 1 < K && dfa) back = g == G - 1 ? eo : bc; /* e: on this tile, or broadcast */
                 if (s->per_sample && bt->plain[u]) {
+                    /* ((fr + A) + Bp) + Gr as fr + (A + Bp + Gr), one add on the
+                     * chain of samples (whole numbers: exact) */
                     const double A = bt->seg[u][TC_FEEDBACK][TC_DZ], Bp = bt->seg[u][TC_BACKPROP][TC_BACKPROP],
                                  Gr = bt->seg[u][TC_GRADIENT][TC_GRADIENT];
+                    const double AB = A + Bp, ABG = AB + Gr;
                     double fr = s->free[k], wd = s->wait_down[k];
                     for (size_t j = 0; j < b; j++) {
                         if (back[j] > fr) {
                             wd += back[j] - fr;
                             fr = back[j];
                         }
-                        double t = fr + A;
-                        er[j] = t;
-                        dn[j] = t = t + Bp;
-                        fr = t + Gr;
+                        er[j] = fr + A;
+                        dn[j] = fr + AB;
+                        fr = fr + ABG;
                     }
                     s->free[k] = fr;
                     s->wait_down[k] = wd;
+                    if (bt->memw[u])
+                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FEEDBACK][TC_DZ] +
+                                                       bt->segw[u][TC_BACKPROP][TC_BACKPROP] +
+                                                       bt->segw[u][TC_GRADIENT][TC_GRADIENT]);
                 } else if (s->per_sample) {
                     /* δ from the old W first, then the gradient (tile.cpp) */
                     for (size_t j = 0; j < b; j++) {
@@ -414,26 +436,39 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
     }
 }
 
-/* The clocks relative to m_end, and the waits: what decides the future. */
-static size_t state_vec(const sched *s, double *v)
+/* The clocks relative to m_end: what decides the future (into s->sv; 0 if
+ * it cannot be held: a state never compared equal). */
+static size_t state_vec(sched *s)
 {
+    const size_t need = 8 + 3 * s->T + 2 * s->G + s->R + (s->cal ? 1 + 2 * s->dc.n : 0);
+    if (need > s->sv_cap) {
+        double *v = realloc(s->sv, need * sizeof *v);
+        if (!v) return 0;
+        s->sv = v;
+        s->sv_cap = need;
+    }
+    double *v = s->sv;
     size_t n = 0;
     const size_t T = s->T;
     v[n++] = s->local - s->end;
     v[n++] = s->link_in - s->end;
     if (s->f3 && !s->es_dram) v[n++] = s->es_rd - s->end;
-    for (size_t i = 0; i < T; i++) {
-        v[n++] = s->free[i] - s->end;
-        if (s->uses_dram[i] && !s->cal) v[n++] = s->dram[i] - s->end; /* (shared: the calendar, below) */
-    }
+    /* a tile's own DRAM port clock never exceeds its m_free (a step ends no
+     * earlier than its transfers + the latency ≥ 0, and the next starts at
+     * or after that end), so it never delays a request: not part of the
+     * state (and not kept up to date by folded steps, fill_times) */
+    for (size_t i = 0; i < T; i++) v[n++] = s->free[i] - s->end;
     for (size_t g = 0; g + 1 < s->G; g++) {
         v[n++] = s->fwd[g] - s->end;
         if (!s->stream && s->cfg->algorithm == F3_ALG_BP) v[n++] = s->bwd[g] - s->end;
     }
     if (!s->stream && s->cfg->algorithm == F3_ALG_DFA) v[n++] = s->bcast - s->end;
-    for (size_t r = 0; r < s->R; r++) v[n++] = s->thr[r] - s->end;
+    /* a credit counts only through max(local, thr[0]) (streamer.cpp; and
+     * the prune's bound), and local never falls: a slot older than local
+     * is local as far as the future goes, so it is compared as local (two
+     * states equal in these figures have the same future, shifted) */
+    for (size_t r = 0; r < s->R; r++) v[n++] = dmax(s->thr[r], s->local) - s->end;
     if (s->cal) {
-        if (s->dc.n > CAL_STATE_MAX) return 0; /* a state that is never compared equal */
         v[n++] = (double)s->dc.n;
         for (size_t i = 0; i < s->dc.n; i++) {
             v[n++] = s->dc.iv[i].s - s->end;
@@ -460,65 +495,134 @@ static void shift_clocks(sched *s, double d)
     if (s->cal) dram_calendar_shift(&s->dc, d);
 }
 
-/* A snapshot: the normalised state, m_end and the waits. */
+/* A snapshot: the normalised state (n values, compared), then the T
+ * tiles' waits in, down and for memory (not compared), and m_end.  Held in
+ * place when small, else in a heap buffer of its own (a shared DRAM's
+ * calendar: hundreds of intervals), which snaps_release frees. */
 typedef struct {
-    double v[STATE_MAX];
-    size_t n;
-    uint64_t h; /* a hash of v: most states differ in it */
+    size_t n, m;  /* compared; stored (n + 3T) */
+    uint64_t h;   /* a hash of the compared values: most states differ in it */
     double end;
-    double w[3][F3_MAX_LAYERS];
+    double *heap;
+    size_t cap;
+    double in[SNAP_INLINE];
 } snap;
 
-static void take(const sched *s, snap *p)
+static const double *snap_v(const snap *p) { return p->m <= SNAP_INLINE ? p->in : p->heap; }
+
+static void take(sched *s, snap *p)
 {
-    p->n = state_vec(s, p->v);
+    const size_t T = s->T, n = state_vec(s), m = n + 3 * T;
+    p->n = p->m = 0;
+    p->end = s->end;
+    if (!n) return;
+    double *v = p->in;
+    if (m > SNAP_INLINE) {
+        if (m > p->cap) {
+            double *x = realloc(p->heap, m * sizeof *x);
+            if (!x) return; /* (a state never compared equal) */
+            p->heap = x;
+            p->cap = m;
+        }
+        v = p->heap;
+    }
+    memcpy(v, s->sv, n * sizeof *v);
+    memcpy(v + n, s->wait_in, T * sizeof *v);
+    memcpy(v + n + T, s->wait_down, T * sizeof *v);
+    memcpy(v + n + 2 * T, s->wait_mem, T * sizeof *v);
     uint64_t h = 1469598103934665603ull; /* FNV-1a over the doubles' bits */
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         uint64_t x;
-        memcpy(&x, &p->v[i], sizeof x);
+        memcpy(&x, &v[i], sizeof x);
         h = (h ^ x) * 1099511628211ull;
     }
     p->h = h;
-    p->end = s->end;
-    memcpy(p->w[0], s->wait_in, s->T * sizeof *s->wait_in);
-    memcpy(p->w[1], s->wait_down, s->T * sizeof *s->wait_down);
-    memcpy(p->w[2], s->wait_mem, s->T * sizeof *s->wait_mem);
+    p->n = n;
+    p->m = m;
+}
+
+/* a snapshot's waits of kind k (0 in, 1 down, 2 memory) */
+static const double *snap_w(const snap *p, int k, size_t T) { return snap_v(p) + p->n + (size_t)k * T; }
+
+static void snap_release(snap *p)
+{
+    free(p->heap);
+    p->heap = NULL;
+    p->cap = 0;
+    p->n = p->m = 0;
 }
 
 /* Jump q repetitions of what happened between a and b (b the present). */
 static void jump(sched *s, const snap *a, const snap *b, double q)
 {
     shift_clocks(s, q * (b->end - a->end));
-    for (size_t i = 0; i < s->T; i++) {
-        s->wait_in[i] += q * (b->w[0][i] - a->w[0][i]);
-        s->wait_down[i] += q * (b->w[1][i] - a->w[1][i]);
-        s->wait_mem[i] += q * (b->w[2][i] - a->w[2][i]);
+    const size_t T = s->T;
+    for (size_t i = 0; i < T; i++) {
+        s->wait_in[i] += q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
+        s->wait_down[i] += q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
+        s->wait_mem[i] += q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
     }
 }
 
 static int same_state(const snap *a, const snap *b)
 {
-    return a->n && a->n == b->n && a->h == b->h && !memcmp(a->v, b->v, a->n * sizeof *a->v);
+    return a->n && a->n == b->n && a->h == b->h && !memcmp(snap_v(a), snap_v(b), a->n * sizeof(double));
 }
 
 static int integral(double x) { return floor(x) == x; }
 
-/* One epoch: full batches (with period jumps), then the remainder. */
-static void run_epoch(sched *s, const batch_table *full, size_t n_full, const batch_table *rem, int jumps,
-                      snap *hist)
+/* The states after the first batches of an epoch (batch j in at[j − 1]),
+ * those of the epoch before and of this one: see run_epoch. */
+#define EPOCH_SNAPS (HIST + 1)
+typedef struct {
+    snap at[EPOCH_SNAPS];
+    size_t n;         /* at[0 … n − 1] hold batches 1 … n */
+    double end;       /* at the end of the epoch: m_end and the waits */
+    double w[3][F3_MAX_LAYERS];
+} epoch_snaps;
+
+/* One epoch: full batches (with period jumps), then the remainder.
+ *
+ * Returns 1 when the state after batch j of this epoch equals the state
+ * after batch j of the epoch before (prev, shifted: state_vec's figures):
+ * then the rest of this epoch repeats the rest of that one, shifted by the
+ * difference of their m_end, with the waits growing by the same amounts —
+ * what follows batch j depends only on that state and on j (the next epoch
+ * start, the remainder batch), every clock holds whole cycles (jumps), so
+ * the shift is exact, and a jump within an epoch gives the clocks batch by
+ * batch would.  This epoch then ends in the state the epoch before ended in,
+ * shifted, and so does every later one: each epoch from this one on adds
+ * the same Δ = m_end(j, this) − m_end(j, before) to m_end and the same
+ * differences to the waits.  The caller sets m_end and the waits from the
+ * end of the epoch before (prev->end, prev->w); no other clock is read after
+ * the last epoch.  (After a drain at the epoch start the states after the
+ * first batch usually already agree: the slots' credits are older than the
+ * streamer's clock, and every other clock is overwritten by the batch.) */
+static int run_epoch(sched *s, const batch_table *full, size_t n_full, const batch_table *rem, int jumps,
+                     snap *hist, const epoch_snaps *prev, epoch_snaps *cur, size_t *match)
 {
     size_t done = 0;
     int first = 1;
+    cur->n = 0;
     while (done < n_full) {
         run_batch(s, full, first);
         first = 0;
         done++;
         if (!jumps) continue;
-        snap *now = &hist[done % (HIST + 1)];
+        /* the first batches' states in cur (kept for the next epoch), the later ones in hist */
+        snap *now = done <= EPOCH_SNAPS ? &cur->at[done - 1] : &hist[done % (HIST + 1)];
         take(s, now);
+        if (done <= EPOCH_SNAPS) {
+            cur->n = done;
+            if (prev && done <= prev->n && same_state(&prev->at[done - 1], now)) {
+                *match = done;
+                return 1;
+            }
+        }
         /* a period p: the state repeats p batches later, shifted */
         for (size_t p = 1; p <= HIST && p < done; p++) {
-            const snap *old = &hist[(done - p) % (HIST + 1)];
+            const size_t was = done - p;
+            const snap *old = was <= EPOCH_SNAPS ? &cur->at[was - 1] : &hist[was % (HIST + 1)];
             if (!same_state(old, now)) continue;
             size_t q = (n_full - done) / p;
             if (q) {
@@ -530,6 +634,7 @@ static void run_epoch(sched *s, const batch_table *full, size_t n_full, const ba
         }
     }
     if (rem) run_batch(s, rem, first);
+    return 0;
 }
 
 static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
@@ -543,26 +648,54 @@ static f3_status fill_costs(const sched *s, batch_table *bt, size_t b)
 }
 
 /* the DRAM cycles of each step (at the port's full bandwidth) and the plain tiles' runs
- * (only when every clock holds whole cycles: then a sum is exact in any order) */
+ * (only when every clock holds whole cycles: then a sum is exact in any order).
+ *
+ * With whole cycles, a DRAM of one user and a latency ≥ 0, a step with DRAM
+ * traffic takes a fixed time: its tile's port clock is at or before the
+ * step's start t (state_vec), so step_dram gives done = t + r + w + lat (r,
+ * w: the step's read and write cycles, 0 for none; each sum exact) and the
+ * step ends at t + max(cyc, r + w + lat), having waited max(0, r + w + lat −
+ * cyc) for memory.  Such a step is folded (kind 3) and does not break a
+ * plain run; the port clock is then no longer kept (nothing reads it). */
 static void fill_times(const sched *s, batch_table *bt, int whole)
 {
+    const int fold = whole && !s->cal && s->dram_lat >= 0;
     for (size_t i = 0; i < s->U; i++) {
-        int plain = whole;
+        int plain = whole, memw = 0;
         for (int k = 0; k < TC_STEPS; k++) {
             const tc_step_cost *c = &bt->tc[i].step[k];
-            bt->dram_r_cyc[i][k] = c->dram_r > 0 ? chip_dram_cycles(s->hw, c->dram_r) : 0;
-            bt->dram_w_cyc[i][k] = c->dram_w > 0 ? chip_dram_cycles(s->hw, c->dram_w) : 0;
-            if (c->reps != 0 && (c->dram_r > 0 || c->dram_w > 0 || floor(c->cycles) != c->cycles)) plain = 0;
+            const double r = c->dram_r > 0 ? chip_dram_cycles(s->hw, c->dram_r) : 0;
+            const double w = c->dram_w > 0 ? chip_dram_cycles(s->hw, c->dram_w) : 0;
+            bt->dram_r_cyc[i][k] = r;
+            bt->dram_w_cyc[i][k] = w;
             bt->cyc[i][k] = c->cycles;
+            bt->mw[i][k] = 0;
             bt->kind[i][k] = c->reps == 0 ? 0 : (c->dram_r > 0 || c->dram_w > 0) ? 2 : 1;
+            if (bt->kind[i][k] == 2 && fold && floor(c->cycles) == c->cycles) {
+                bt->kind[i][k] = 3;
+                if (r > 0 || w > 0) {
+                    const double busy = r + w + s->dram_lat;
+                    if (busy > c->cycles) {
+                        bt->cyc[i][k] = busy;
+                        bt->mw[i][k] = busy - c->cycles;
+                        memw = 1;
+                    }
+                }
+            }
+            if (c->reps != 0 && (bt->kind[i][k] == 2 || floor(c->cycles) != c->cycles)) plain = 0;
         }
         bt->plain[i] = plain;
+        bt->memw[i] = plain && memw;
         if (!plain) continue;
         for (int a = 0; a < TC_STEPS; a++) {
-            double sum = 0;
+            double sum = 0, wsum = 0;
             for (int k = a; k < TC_STEPS; k++) {
-                if (bt->tc[i].step[k].reps != 0) sum += bt->tc[i].step[k].cycles;
+                if (bt->tc[i].step[k].reps != 0) {
+                    sum += bt->cyc[i][k];
+                    wsum += bt->mw[i][k];
+                }
                 bt->seg[i][a][k] = sum;
+                bt->segw[i][a][k] = wsum;
             }
         }
     }
@@ -711,24 +844,58 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.outs = buf + 8 * B;
 
     static _Thread_local snap hist[HIST + 1];
-    snap e_prev, e_now;
+    static _Thread_local epoch_snaps eps[2];
+    static _Thread_local snap e_snaps[2];
+    snap *e_prev = &e_snaps[0], *e_now = &e_snaps[1];
     size_t e = 0;
     while (e < w->epochs) {
-        run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist);
+        epoch_snaps *cur = &eps[e & 1], *prev = e ? &eps[(e + 1) & 1] : NULL;
+        size_t j = 0;
+        if (run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist, prev, cur, &j)) {
+            /* epochs e … E − 1 each add what batch j's state moved by since
+             * the epoch before (run_epoch): whole numbers, exact */
+            const snap *a = &prev->at[j - 1], *b = &cur->at[j - 1];
+            const double q = (double)(w->epochs - e);
+            s.end = prev->end + q * (b->end - a->end);
+            for (size_t i = 0; i < T; i++) {
+                s.wait_in[i] = prev->w[0][i] + q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
+                s.wait_down[i] = prev->w[1][i] + q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
+                s.wait_mem[i] = prev->w[2][i] + q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
+            }
+            break;
+        }
+        cur->end = s.end;
+        memcpy(cur->w[0], s.wait_in, T * sizeof *s.wait_in);
+        memcpy(cur->w[1], s.wait_down, T * sizeof *s.wait_down);
+        memcpy(cur->w[2], s.wait_mem, T * sizeof *s.wait_mem);
         e++;
         if (!jumps || e >= w->epochs) continue;
         /* an epoch that repeats the previous one, shifted: so will the rest */
-        take(&s, &e_now);
-        if (e >= 2 && same_state(&e_prev, &e_now)) {
+        take(&s, e_now);
+        if (e >= 2 && same_state(e_prev, e_now)) {
             size_t q = w->epochs - e;
-            jump(&s, &e_prev, &e_now, (double)q);
+            jump(&s, e_prev, e_now, (double)q);
             e += q;
             break;
         }
+        snap *x = e_prev; /* the pointers, not the (large) snapshots */
         e_prev = e_now;
+        e_now = x;
     }
     free(heap);
-    if (s.dc.oom) return F3_FAIL(F3_ENOMEM, "analytic: out of memory (the DRAM calendar)");
+    /* the snapshots' heap buffers and the scratch: freed with each run (a
+     * thread's TLS would otherwise hold them past its end) */
+    for (size_t k = 0; k <= HIST; k++) snap_release(&hist[k]);
+    for (int k = 0; k < 2; k++) {
+        snap_release(&e_snaps[k]);
+        for (size_t q = 0; q < EPOCH_SNAPS; q++) snap_release(&eps[k].at[q]);
+    }
+    free(s.sv);
+    s.sv = NULL;
+    s.sv_cap = 0;
+    const int cal_oom = s.dc.oom;
+    dram_calendar_free(&s.dc);
+    if (cal_oom) return F3_FAIL(F3_ENOMEM, "analytic: out of memory (the DRAM calendar)");
 
     /* the totals, as the modules report them */
     static _Thread_local chip_totals t;

@@ -27,10 +27,14 @@ static int grow(dram_calendar *c)
     return 1;
 }
 
-/* the first interval that ends after t */
+/* the first interval that ends after t (most requests come after the last
+ * interval or the one before it: those first, then a binary search) */
 static size_t first_after(const dram_calendar *c, double t)
 {
-    size_t lo = 0, hi = c->n;
+    const size_t n = c->n;
+    if (!n || c->iv[n - 1].e <= t) return n;
+    if (n < 2 || c->iv[n - 2].e <= t) return n - 1;
+    size_t lo = 0, hi = n - 2;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
         if (c->iv[mid].e > t) hi = mid;
@@ -48,7 +52,7 @@ double dram_calendar_place(dram_calendar *c, double t, double cycles)
     for (;;) {
         /* the gap [cur, next start) is free; cur is the end of iv[i − 1] or t */
         const double gap_end = i < c->n ? c->iv[i].s : INFINITY;
-        const double take = fmin(rem, gap_end - cur);
+        const double room = gap_end - cur, take = rem < room ? rem : room; /* fmin: both > 0, neither NaN */
         rem -= take;
         const int joins_prev = i > 0 && c->iv[i - 1].e == cur;
         if (rem == 0 && cur + take < gap_end) {
