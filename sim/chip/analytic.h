@@ -12,10 +12,12 @@
  * from a training run of the same numerics.
  *
  * Speed: the schedule is a max-plus recurrence over batches; the evaluator
- * runs it until the state (every clock relative to the latest) repeats,
- * then jumps over whole periods, and over whole epochs once an epoch
- * repeats the previous one.  With whole-cycle latencies and steps the jump
- * is exact; otherwise it runs every batch (exact, slower). */
+ * runs it until the state (every clock relative to the latest, and a
+ * shared DRAM's calendar) repeats, then jumps over whole periods, and over
+ * the remaining epochs once a batch of an epoch reaches the state the same
+ * batch of the epoch before reached (run_epoch).  With whole-cycle
+ * latencies and steps the jumps are exact; otherwise it runs every batch
+ * (exact, slower). */
 #ifndef F3SIM_ANALYTIC_H
 #define F3SIM_ANALYTIC_H
 
