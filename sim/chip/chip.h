@@ -85,6 +85,8 @@ typedef struct {
     double sram_transposed_factor;        /* time and energy of a transposed read, × a row read */
     double sram_leakage_uw_per_kib;
     double sram_area_mm2_per_kib;
+    int sram_cells;                       /* chip_cells (cost_tables.h): the table its auto figures came from */
+    double sram_macro_bytes;              /* the macro an SRAM is made of (0: one array of its capacity) */
 
     /* feedback ROM (or the LFSR that regenerates B) */
     chip_rom_encoding rom_encoding;

@@ -81,6 +81,99 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
     out->area_mm2_per_kib = lerp(lo->area_mm2_per_kib, hi->area_mm2_per_kib, t);
 }
 
+/* ---- SRAM macros by cell type: CACTI 7.0 at 45 nm --------------------------- */
+
+/* CACTI 7.0 (github.com/HewlettPackard/cacti, commit 1ffd8df, unmodified),
+ * run with Accelergy's configuration (accelergy-cacti-plug-in default_cfg.cfg,
+ * commit 291018b) at 45 nm as a plain RAM of 64-bit words, one read/write
+ * port, one bank, 300 K, data cells and periphery of one ITRS device type.
+ * Per access: "Dynamic read/write energy"; leakage: "Standby leakage per
+ * bank" (subthreshold + gate); area: "Area".  The figures per byte are per
+ * 64-bit access ÷ 8, per KiB the macro's ÷ its KiB; docs/hardware-costs.md
+ * lists the runs.  No node scaling (45 nm). */
+typedef struct {
+    double kib;
+    double read_pj, write_pj; /* per 64-bit access */
+    double leak_uw_per_kib, mm2_per_kib;
+} cacti_point;
+
+#define CACTI_POINTS 8
+static const cacti_point cacti_table[3][CACTI_POINTS] = {
+    /* itrs-hp */
+    {{4, 2.92, 5.35, 624, 0.00338},
+     {8, 5.29, 6.50, 575, 0.00329},
+     {16, 9.99, 8.79, 541.5, 0.00317},
+     {32, 14.92, 12.69, 536.6, 0.00297},
+     {64, 28.98, 17.19, 485.7, 0.00287},
+     {128, 32.96, 21.16, 485.7, 0.00303},
+     {256, 40.63, 28.83, 485.7, 0.00311},
+     {1024, 67.69, 55.89, 485.7, 0.00310}},
+    /* itrs-lstp */
+    {{4, 3.39, 6.45, 0.03511, 0.00338},
+     {8, 6.14, 7.88, 0.0321, 0.00328},
+     {16, 11.61, 10.70, 0.02932, 0.00317},
+     {32, 17.04, 15.40, 0.02887, 0.00296},
+     {64, 25.87, 19.65, 0.0261, 0.00327},
+     {128, 32.29, 26.07, 0.0261, 0.00336},
+     {256, 44.72, 38.49, 0.0261, 0.00341},
+     {1024, 93.52, 76.18, 0.02438, 0.00319}},
+    /* itrs-lop */
+    {{4, 2.34, 2.35, 30.8, 0.00369},
+     {8, 3.16, 3.24, 28.38, 0.00329},
+     {16, 6.03, 4.42, 25.39, 0.00317},
+     {32, 7.23, 5.62, 25.39, 0.00350},
+     {64, 13.07, 8.06, 21.84, 0.00327},
+     {128, 15.54, 10.54, 21.84, 0.00336},
+     {256, 20.31, 15.30, 21.84, 0.00341},
+     {1024, 41.76, 29.74, 19.95, 0.00319}},
+};
+
+const char *chip_cells_name(chip_cells c)
+{
+    switch (c) {
+    case CHIP_CELLS_HP: return "hp";
+    case CHIP_CELLS_LSTP: return "lstp";
+    case CHIP_CELLS_LOP: return "lop";
+    default: return "table";
+    }
+}
+
+static void cacti_figures(const cacti_point *p, chip_sram_figures *out)
+{
+    out->read_pj_per_byte = p->read_pj / 8.0;
+    out->write_pj_per_byte = p->write_pj / 8.0;
+    out->leakage_uw_per_kib = p->leak_uw_per_kib;
+    out->area_mm2_per_kib = p->mm2_per_kib;
+}
+
+void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_figures *out)
+{
+    if (cells == CHIP_CELLS_TABLE) {
+        chip_sram_figures_for(array_bytes, out);
+        return;
+    }
+    const cacti_point *t = cacti_table[cells - CHIP_CELLS_HP];
+    const double kib = array_bytes / 1024.0;
+    if (!(kib > t[0].kib)) {
+        cacti_figures(&t[0], out);
+        return;
+    }
+    if (kib >= t[CACTI_POINTS - 1].kib) {
+        cacti_figures(&t[CACTI_POINTS - 1], out);
+        return;
+    }
+    size_t i = 1;
+    while (kib > t[i].kib) i++;
+    chip_sram_figures lo, hi;
+    cacti_figures(&t[i - 1], &lo);
+    cacti_figures(&t[i], &hi);
+    const double x = log(kib / t[i - 1].kib) / log(t[i].kib / t[i - 1].kib);
+    out->read_pj_per_byte = lerp(lo.read_pj_per_byte, hi.read_pj_per_byte, x);
+    out->write_pj_per_byte = lerp(lo.write_pj_per_byte, hi.write_pj_per_byte, x);
+    out->leakage_uw_per_kib = lerp(lo.leakage_uw_per_kib, hi.leakage_uw_per_kib, x);
+    out->area_mm2_per_kib = lerp(lo.area_mm2_per_kib, hi.area_mm2_per_kib, x);
+}
+
 /* ---- fixed figures --------------------------------------------------------- */
 
 /* Aladdin (Shao et al., ISCA 2014) functional-unit library, "normalized to a

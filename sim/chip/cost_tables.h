@@ -24,6 +24,20 @@ typedef struct {
  * capacity between the table's points and clamped at its ends. */
 void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out);
 
+/* The SRAM cells whose figures an auto SRAM figure takes
+ * (hardware.technology.cells): the capacity table above, or CACTI 7.0 at
+ * 45 nm with ITRS high-performance, low-standby-power or low-operating-power
+ * cells and periphery (docs/hardware-costs.md, "SRAM macros by size and cell
+ * type"). */
+typedef enum { CHIP_CELLS_TABLE = 0, CHIP_CELLS_HP, CHIP_CELLS_LSTP, CHIP_CELLS_LOP } chip_cells;
+const char *chip_cells_name(chip_cells c);
+/* The figures of one array of `array_bytes` (a macro, or a monolithic
+ * SRAM's capacity) of these cells: a byte read or written costs what it
+ * costs in that array; leakage and area per KiB are the array's.  CACTI's
+ * figures are tabulated from 4 KiB to 1 MiB and interpolated linearly in
+ * log size between (the end figures outside). */
+void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_figures *out);
+
 /* Fixed per-component figures at 45 nm. */
 typedef struct {
     /* arithmetic, fp32, pJ per operation */

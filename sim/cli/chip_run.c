@@ -165,6 +165,11 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_key(w, "sram");
     json_begin_object(w);
     json_kv_double(w, "capacity_kib", hw->sram_capacity_bytes / 1024.0);
+    /* where its auto figures came from: the cells' table, at the macro's size (null: one array) */
+    json_kv_string(w, "cells", chip_cells_name((chip_cells)hw->sram_cells));
+    json_key(w, "macro_kib");
+    if (hw->sram_macro_bytes > 0) json_double(w, hw->sram_macro_bytes / 1024.0);
+    else json_null(w);
     json_kv_u64(w, "banks", hw->sram_banks);
     json_kv_double(w, "bytes_per_cycle", hw->sram_bytes_per_cycle_per_bank);
     json_kv_double(w, "read_pj_per_byte", hw->sram_read_pj);

@@ -458,7 +458,7 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
         double banks = ceil(lanes * WB / hw->sram_bytes_per_cycle_per_bank - 1e-9);
         h->sram_banks = (unsigned)(banks < 1 ? 1 : banks > 65536 ? 65536 : banks);
         chip_sram_figures f;
-        chip_sram_figures_for(h->sram_capacity_bytes, &f);
+        chip_sram_figures_at(hw, h->sram_capacity_bytes, &f);
         const double table[4] = {f.read_pj_per_byte, f.write_pj_per_byte, f.leakage_uw_per_kib, f.area_mm2_per_kib};
         double *dst[4] = {&h->sram_read_pj, &h->sram_write_pj, &h->sram_leakage_uw_per_kib, &h->sram_area_mm2_per_kib};
         for (int q = 0; q < 4; q++) *dst[q] = S->sram_fixed[q] ? S->sram_value[q] : table[q];

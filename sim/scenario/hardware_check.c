@@ -10,6 +10,12 @@
 
 /* ---- the resolved chip -------------------------------------------------------- */
 
+void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sram_figures *out)
+{
+    chip_sram_figures_cells((chip_cells)hw->sram_cells, hw->sram_macro_bytes > 0 ? hw->sram_macro_bytes : capacity_bytes,
+                            out);
+}
+
 /* A key's number, or `table` when it is auto. */
 static double figure(const scenario *sc, const char *path, double table)
 {
@@ -44,8 +50,14 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
     hw->sram_bytes_per_cycle_per_bank = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");
+    const char *cells = scenario_str(sc, "hardware.technology.cells");
+    hw->sram_cells = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
+                     : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
+                     : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
+                                              : CHIP_CELLS_TABLE;
+    hw->sram_macro_bytes = figure(sc, "hardware.tile.sram.macro_kib", 0.0) * 1024.0;
     chip_sram_figures sf;
-    chip_sram_figures_for(hw->sram_capacity_bytes, &sf);
+    chip_sram_figures_at(hw, hw->sram_capacity_bytes, &sf);
     hw->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
     hw->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
     hw->sram_transposed_factor = scenario_num(sc, "hardware.tile.sram.transposed_read_factor");
@@ -157,9 +169,9 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
         h->sram_capacity_bytes = v[1]->n > t ? v[1]->list[t] * 1024.0 : hw->sram_capacity_bytes;
         h->sram_banks = v[2]->n > t ? (unsigned)v[2]->list[t] : hw->sram_banks;
         h->reg_capacity_bytes = v[3]->n > t ? v[3]->list[t] * 1024.0 : hw->reg_capacity_bytes;
-        /* the SRAM's figures at this tile's capacity, unless the scenario fixes them */
+        /* the SRAM's figures at this tile's capacity (or macro), unless the scenario fixes them */
         chip_sram_figures sf;
-        chip_sram_figures_for(h->sram_capacity_bytes, &sf);
+        chip_sram_figures_at(hw, h->sram_capacity_bytes, &sf);
         h->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
         h->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
         h->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
@@ -263,12 +275,13 @@ void chip_config_resolve_error_store(chip_config *hw, const f3_config *cfg, size
     double bytes = chip_error_store_bytes(hw, cfg, n_train);
     chip_sram_figures f = {0, 0, 0, 0}; /* no store: nothing to cost */
     if (bytes > 0) {
-        chip_sram_figures_for(bytes, &f);
-        /* the store is SRAM like the tiles': a tile SRAM figure the scenario
-         * sets moves the store's table figure by the same factor against
-         * the table (an auto one is the table's: the factor is exactly 1) */
+        chip_sram_figures_at(hw, bytes, &f);
+        /* the store is SRAM like the tiles' (the same cells and macros): a
+         * tile SRAM figure the scenario sets moves the store's table figure
+         * by the same factor against the table (an auto one is the table's:
+         * the factor is exactly 1) */
         chip_sram_figures t;
-        chip_sram_figures_for(hw->sram_capacity_bytes, &t);
+        chip_sram_figures_at(hw, hw->sram_capacity_bytes, &t);
         f.read_pj_per_byte *= hw->sram_read_pj / t.read_pj_per_byte;
         f.write_pj_per_byte *= hw->sram_write_pj / t.write_pj_per_byte;
         f.leakage_uw_per_kib *= hw->sram_leakage_uw_per_kib / t.leakage_uw_per_kib;
@@ -430,6 +443,22 @@ f3_status scenario_check_hardware(const scenario *sc)
     if (mst) return mst;
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
+    if (hw.sram_macro_bytes > 0) {
+        /* an SRAM is a whole number of macros */
+        const double m = hw.sram_macro_bytes;
+        if (fmod(hw.sram_capacity_bytes, m) != 0)
+            return scenario_at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
+                                   "hardware.tile.sram.capacity_kib %g is not a whole number of %g KiB macros "
+                                   "(hardware.tile.sram.macro_kib)",
+                                   hw.sram_capacity_bytes / 1024.0, m / 1024.0);
+        const sc_value *v = scenario_get(sc, "hardware.tiles.sram_capacity_kib");
+        for (size_t t = 0; t < v->n; t++)
+            if (fmod(v->list[t] * 1024.0, m) != 0)
+                return scenario_at_key(sc, "hardware.tiles.sram_capacity_kib", F3_EINVAL,
+                                       "hardware.tiles.sram_capacity_kib: tile %zu's %g KiB is not a whole number of "
+                                       "%g KiB macros (hardware.tile.sram.macro_kib)",
+                                       t + 1, v->list[t], m / 1024.0);
+    }
     for (size_t a = 0; a < na; a++) {
         f3_config cfg;
         f3_task task;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "chip.h"
+#include "cost_tables.h"
 #include "f3/status.h"
 #include "f3/train.h"
 #include "scenario.h"
@@ -27,6 +28,11 @@ extern "C" {
  * depends on the learning rule and the training set: they are NaN until
  * chip_config_resolve_error_store. */
 void chip_config_from_scenario(const scenario *sc, chip_config *hw);
+
+/* The auto figures of an SRAM of capacity_bytes on hw: its cells'
+ * (hw->sram_cells), at its macro's size when it is built from macros
+ * (hw->sram_macro_bytes), else at its capacity. */
+void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sram_figures *out);
 
 /* The mapping part of it (hardware.mapping, hardware.tiles), on hw's
  * tile figures; n_tiles 0 when neither is given (one tile per layer). */

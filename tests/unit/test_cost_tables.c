@@ -108,6 +108,46 @@ static void test_clamped_at_ends(void **state)
     }
 }
 
+/* CACTI 7.0's cells (docs/hardware-costs.md, "SRAM macros by size and cell
+ * type"): the tabulated runs exactly, log-linear between two of them, the
+ * end runs outside, the capacity table under "table", and the cells'
+ * order of leakage (lstp < lop < hp) at every size. */
+static void test_cacti_cells(void **state)
+{
+    (void)state;
+    chip_sram_figures f, g, h;
+    chip_sram_figures_cells(CHIP_CELLS_HP, 8192, &f);
+    assert_close(f.read_pj_per_byte, 5.29 / 8, 1e-15, "hp 8 KiB read");
+    assert_close(f.write_pj_per_byte, 6.50 / 8, 1e-15, "hp 8 KiB write");
+    assert_close(f.leakage_uw_per_kib, 575, 1e-12, "hp 8 KiB leakage");
+    assert_close(f.area_mm2_per_kib, 0.00329, 1e-15, "hp 8 KiB area");
+    chip_sram_figures_cells(CHIP_CELLS_LSTP, 1024.0 * 1024, &f);
+    assert_close(f.read_pj_per_byte, 93.52 / 8, 1e-14, "lstp 1 MiB read");
+    assert_close(f.leakage_uw_per_kib, 0.02438, 1e-15, "lstp 1 MiB leakage");
+    /* halfway in log size between 8 and 16 KiB: the mean of the two runs */
+    chip_sram_figures_cells(CHIP_CELLS_LOP, 8192 * sqrt(2.0), &f);
+    assert_close(f.read_pj_per_byte, (3.16 + 6.03) / 16, 1e-12, "lop 11.3 KiB read");
+    assert_close(f.leakage_uw_per_kib, (28.38 + 25.39) / 2, 1e-11, "lop 11.3 KiB leakage");
+    /* outside the runs: the end ones */
+    chip_sram_figures_cells(CHIP_CELLS_HP, 1024, &f);
+    assert_close(f.read_pj_per_byte, 2.92 / 8, 1e-15, "hp below 4 KiB");
+    chip_sram_figures_cells(CHIP_CELLS_HP, 64.0 * 1024 * 1024, &f);
+    assert_close(f.read_pj_per_byte, 67.69 / 8, 1e-15, "hp above 1 MiB");
+    /* table: the capacity table itself */
+    chip_sram_figures_cells(CHIP_CELLS_TABLE, 32768, &f);
+    chip_sram_figures_for(32768, &g);
+    assert_close(f.read_pj_per_byte, g.read_pj_per_byte, 0, "table = chip_sram_figures_for");
+    for (double kib = 4; kib <= 1024; kib *= 1.7) {
+        chip_sram_figures_cells(CHIP_CELLS_HP, kib * 1024, &f);
+        chip_sram_figures_cells(CHIP_CELLS_LSTP, kib * 1024, &g);
+        chip_sram_figures_cells(CHIP_CELLS_LOP, kib * 1024, &h);
+        assert_true(g.leakage_uw_per_kib < h.leakage_uw_per_kib && h.leakage_uw_per_kib < f.leakage_uw_per_kib);
+        assert_true(f.read_pj_per_byte > 0 && g.area_mm2_per_kib > 0);
+    }
+    assert_string_equal(chip_cells_name(CHIP_CELLS_LSTP), "lstp");
+    assert_string_equal(chip_cells_name(CHIP_CELLS_TABLE), "table");
+}
+
 static void test_fixed_figures(void **state)
 {
     (void)state;
@@ -334,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_monotone_in_capacity),
         cmocka_unit_test(test_log_linear_between_points),
         cmocka_unit_test(test_clamped_at_ends),
+        cmocka_unit_test(test_cacti_cells),
         cmocka_unit_test(test_fixed_figures),
         cmocka_unit_test(test_fp32_lanes_closed_form),
         cmocka_unit_test(test_fixed_lane_fits_rtl),

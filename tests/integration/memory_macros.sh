@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SRAM macros and cell types (issue 18, first part): with
+# hardware.tile.sram.macro_kib the auto figures of the tiles' SRAM and of an
+# on-chip error store are one macro's (a byte read costs what it costs in
+# one macro, whatever the capacity), and hardware.technology.cells picks the
+# table: the capacity table, or CACTI 7.0's hp, lstp or lop cells at 45 nm.
+# Expected figures are the CACTI runs as docs/hardware-costs.md tabulates
+# them ("SRAM macros by size and cell type", per 64-bit access / 8) and
+# Horowitz's 32 KB read (20 pJ per 64 bits), the sources the table cites;
+# the SRAM energy of a run is its bytes times the figure; a capacity that
+# is not a whole number of macros is refused at its key.
+#   memory_macros.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/common.bash"
+f3sim=$1 tmp=$3/memory_macros
+rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
+check() { if python3 -c "$1"; then ok; else bad "$2"; fi; }
+
+python3 "$here/lib/make_csv.py" . 23 300 30 --no-header
+cat > s.yaml <<Y
+name: s
+network: {hidden: [12]}
+dataset: {name: csv, path: train.csv, test_path: test.csv, classes: 3}
+training: {compare: [f3, bp], epochs: 1, batch_size: 10, optimizer: sgd, lr: 0.01, threads: 1}
+hardware:
+  tile: {mac_lanes: 8, sram: {capacity_kib: 256}}
+  links: {backward: {bytes_per_cycle: 8}}
+outputs: {folder: out}
+Y
+run() {  # NAME --set ...
+  local n=$1; shift
+  "$f3sim" run s.yaml --quiet --set name="$n" "$@" > "$n.log" 2>&1 || { bad "run $n failed"; tail -5 "$n.log"; }
+}
+run mono
+run table32 --set hardware.tile.sram.macro_kib=32
+run hp64 --set hardware.technology.cells=hp --set hardware.tile.sram.macro_kib=64
+run lstp64 --set hardware.technology.cells=lstp --set hardware.tile.sram.macro_kib=64
+run lstp64a --set hardware.technology.cells=lstp --set hardware.tile.sram.macro_kib=64 --engine analytic
+run lop256 --set hardware.technology.cells=lop
+run lop16 --set hardware.technology.cells=lop --set hardware.tile.sram.macro_kib=16 \
+    --set "hardware.mapping.layers_per_tile=[1, 1]" --set "hardware.tiles.sram_capacity_kib=[64, 16]"
+
+check "
+import json, math
+J = lambda n, r='f3': json.load(open(f'out/{n}/{r}/run.json'))['hardware']
+# CACTI 7.0, 45 nm (docs/hardware-costs.md): read, write pJ per 64-bit access; µW/KiB; mm²/KiB
+cacti = {('hp', 64): (28.98, 17.19, 485.7, 0.00287), ('lstp', 64): (25.87, 19.65, 0.0261, 0.00327),
+         ('lop', 256): (20.31, 15.30, 21.84, 0.00341), ('lop', 16): (6.03, 4.42, 25.39, 0.00317)}
+bad = []
+def want(cells, kib):
+    r, w, l, a = cacti[(cells, kib)]
+    return {'read_pj_per_byte': r / 8, 'write_pj_per_byte': w / 8, 'leakage_uw_per_kib': l, 'area_mm2_per_kib': a}
+for run, cells, kib, macro in (('hp64', 'hp', 64, 64), ('lstp64', 'lstp', 64, 64), ('lstp64a', 'lstp', 64, 64),
+                                ('lop256', 'lop', 256, None), ('lop16', 'lop', 16, 16)):
+    for rule in ('f3', 'bp'):
+        h = J(run, rule)
+        s = h['config']['tile']['sram']
+        if (s['cells'], s['macro_kib']) != (cells, macro): bad.append(f'{run}/{rule}: cells, macro {s[\"cells\"]}, {s[\"macro_kib\"]}')
+        for k, v in want(cells, kib).items():
+            if abs(s[k] / v - 1) > 1e-12: bad.append(f'{run}/{rule}: sram {k} {s[k]}, CACTI {v}')
+            # the error store is SRAM of the same cells and macros (its figure is the macro's too)
+            if rule == 'f3' and macro and abs(h['config']['error_store'][k] / v - 1) > 1e-12:
+                bad.append(f'{run}: error store {k} {h[\"config\"][\"error_store\"][k]}, CACTI {v}')
+# Horowitz: a 64-bit read of a 32 KB SRAM costs 20 pJ; with 32 KiB macros a 256 KiB SRAM pays that
+t = J('table32')['config']['tile']['sram']
+if t['read_pj_per_byte'] != 20 / 8 or t['cells'] != 'table': bad.append(f'table32: {t}')
+m = J('mono')['config']['tile']['sram']
+if m['read_pj_per_byte'] <= t['read_pj_per_byte'] or m['macro_kib'] is not None:
+    bad.append(f'mono: one 256 KiB array should cost more per byte than a 32 KiB macro: {m}')
+# the run's SRAM energy is its bytes times the figures (tiles.csv)
+import csv
+for run in ('hp64', 'lstp64', 'table32'):
+    h = J(run)
+    s = h['config']['tile']['sram']
+    rows = list(csv.DictReader(open(f'out/{run}/f3/tiles.csv')))
+    e = sum(float(r['sram_read_bytes']) * s['read_pj_per_byte'] + float(r['sram_written_bytes']) * s['write_pj_per_byte'] for r in rows)
+    if abs(e / h['energy_pj']['sram'] - 1) > 1e-9: bad.append(f'{run}: SRAM energy {h[\"energy_pj\"][\"sram\"]}, bytes x figure {e}')
+# the engines agree
+a, b = J('lstp64'), J('lstp64a')
+for k in ('energy_pj', 'cycles', 'area_mm2'):
+    if a[k] != b[k]: bad.append(f'lstp64 SystemC and analytic differ in {k}: {a[k]} / {b[k]}')
+# lstp leaks far less than hp: the SRAM's share of leakage
+if not J('lstp64')['energy_pj']['leakage'] < J('hp64')['energy_pj']['leakage']: bad.append('lstp leaks no less than hp')
+print('\n'.join(bad)) if bad else None
+assert not bad
+" "SRAM macros and cells: figures not the cited tables', or energy not bytes x figure"
+
+expect 2 "s.yaml:6:[0-9]+: hardware.tile.sram.capacity_kib 256 is not a whole number of 48 KiB macros" -- \
+    "$f3sim" check s.yaml --set hardware.tile.sram.macro_kib=48
+expect 2 "hardware.tiles.sram_capacity_kib: tile 2's 40 KiB is not a whole number of 16 KiB macros" -- \
+    "$f3sim" check s.yaml --set hardware.tile.sram.macro_kib=16 --set "hardware.mapping.layers_per_tile=[1, 1]" \
+    --set "hardware.tiles.sram_capacity_kib=[64, 40]"
+expect 2 "hardware.technology.cells.*(hp|one of)" -- "$f3sim" check s.yaml --set hardware.technology.cells=ulp
+
+finish memory_macros
