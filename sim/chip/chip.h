@@ -86,6 +86,10 @@ typedef struct {
     double sram_leakage_uw_per_kib;
     double sram_area_mm2_per_kib;
     int sram_cells;                       /* chip_cells (cost_tables.h): the table its auto figures came from */
+    /* hardware.technology: the node and supply, and the factors every auto
+     * (table) figure took from the tables' 45 nm at 0.9 V */
+    double node_nm, vdd;
+    double tech_energy, tech_leakage, tech_area;
     double sram_macro_bytes;              /* the macro an SRAM is made of (0: one array of its capacity) */
 
     /* feedback ROM (or the LFSR that regenerates B) */

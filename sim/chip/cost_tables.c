@@ -174,6 +174,55 @@ void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_fig
     out->area_mm2_per_kib = lerp(lo.area_mm2_per_kib, hi.area_mm2_per_kib, x);
 }
 
+/* ---- technology scaling ----------------------------------------------------- */
+
+/* Stillmaker & Baas, "Scaling equations for the accurate prediction of CMOS
+ * device performance from 180 nm to 7 nm", Integration 58 (2017): the HP
+ * energy fits e(V) = a·V² + b·V + c per node, as github.com/wromaszkan/
+ * nodeScale (depCoeffDict, commit a912c60) lists them; area: Accelergy
+ * hwcomponents scaling/techscaling.py AREA_SCALING, row 45 nm
+ * (docs/hardware-costs.md, "Technology scaling"). */
+typedef struct {
+    double nm, a, b, c, area;
+} sb_row;
+static const sb_row sb_hp[] = {
+    {45, 1.018, -0.3107, 0.1539, 1.0},  {32, 0.8367, -0.4341, 0.1701, 0.46}, {20, 0.373, -0.1582, 0.04104, 0.21},
+    {16, 0.2958, -0.1241, 0.03024, 0.19}, {14, 0.2363, -0.09675, 0.02239, 0.17}, {7, 0.1776, -0.09097, 0.02447, 0.059},
+};
+#define V_TABLES 0.9 /* the tables' supply (Horowitz's 45 nm figures) */
+
+static double sb_energy(const sb_row *r, double v) { return r->a * v * v + r->b * v + r->c; }
+
+static const sb_row *sb_find(double nm)
+{
+    for (size_t i = 0; i < sizeof sb_hp / sizeof sb_hp[0]; i++)
+        if (sb_hp[i].nm == nm) return &sb_hp[i];
+    return NULL;
+}
+
+int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area)
+{
+    const sb_row *r45 = sb_find(45);
+    double e, a;
+    if (node_nm == 28 || node_nm == 22) {
+        /* between 32 and 20 nm, linear in node: 28 = ⅔·32 + ⅓·20, 22 = ⅙·32 + ⅚·20 */
+        const sb_row *r32 = sb_find(32), *r20 = sb_find(20);
+        const double w = (node_nm - 20.0) / 12.0;
+        e = w * sb_energy(r32, V_TABLES) + (1.0 - w) * sb_energy(r20, V_TABLES);
+        a = w * r32->area + (1.0 - w) * r20->area;
+    } else {
+        const sb_row *r = sb_find(node_nm);
+        if (!r) return -1;
+        e = sb_energy(r, V_TABLES);
+        a = r->area;
+    }
+    const double node = e / sb_energy(r45, V_TABLES), v = vdd / V_TABLES;
+    *energy = node * v * v;
+    *leakage = node * v;
+    *area = a;
+    return 0;
+}
+
 /* ---- fixed figures --------------------------------------------------------- */
 
 /* Aladdin (Shao et al., ISCA 2014) functional-unit library, "normalized to a

@@ -31,6 +31,17 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out);
  * type"). */
 typedef enum { CHIP_CELLS_TABLE = 0, CHIP_CELLS_HP, CHIP_CELLS_LSTP, CHIP_CELLS_LOP } chip_cells;
 const char *chip_cells_name(chip_cells c);
+
+/* Technology scaling from the tables' 45 nm at 0.9 V to node_nm at vdd
+ * (hardware.technology): *energy multiplies a dynamic energy, *leakage a
+ * leakage power, *area an area.  Node: Stillmaker & Baas 2017's HP energy
+ * fit e(V) at 0.9 V, e_node / e_45 (28 and 22 nm interpolated linearly in
+ * node between 32 and 20 nm, as Accelergy's hwcomponents does); leakage
+ * takes the energy's node factor (as hwcomponents does); area: hwcomponents'
+ * AREA_SCALING row of 45 nm.  Supply: dynamic energy × (vdd / 0.9)²,
+ * leakage × vdd / 0.9 (a leakage current held, its power ∝ V).  Returns 0,
+ * or −1 for a node without a row (45, 32, 28, 22, 20, 16, 14 and 7 nm). */
+int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area);
 /* The figures of one array of `array_bytes` (a macro, or a monolithic
  * SRAM's capacity) of these cells: a byte read or written costs what it
  * costs in that array; leakage and area per KiB are the array's.  CACTI's

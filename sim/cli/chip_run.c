@@ -147,6 +147,16 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
                                "µW/KiB, mm², mm²/KiB); mac_lanes, banks: counts; transposed_read_factor: × a row read");
     json_kv_double(w, "clock_mhz", hw->clock_mhz);
     json_kv_bool(w, "strict", hw->strict);
+    /* the node and supply, and what they made of the tables' 45 nm, 0.9 V figures */
+    json_key(w, "technology");
+    json_begin_object(w);
+    json_kv_double(w, "node_nm", hw->node_nm);
+    json_kv_double(w, "vdd", hw->vdd);
+    json_kv_string(w, "cells", chip_cells_name((chip_cells)hw->sram_cells));
+    json_kv_double(w, "energy_factor", hw->tech_energy);
+    json_kv_double(w, "leakage_factor", hw->tech_leakage);
+    json_kv_double(w, "area_factor", hw->tech_area);
+    json_end_object(w);
     json_key(w, "tile");
     json_begin_object(w);
     json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));

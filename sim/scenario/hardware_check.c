@@ -14,6 +14,13 @@ void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sra
 {
     chip_sram_figures_cells((chip_cells)hw->sram_cells, hw->sram_macro_bytes > 0 ? hw->sram_macro_bytes : capacity_bytes,
                             out);
+    /* at the scenario's node and supply (factors 0: a chip_config not from a scenario, 45 nm) */
+    if (hw->tech_energy > 0) {
+        out->read_pj_per_byte *= hw->tech_energy;
+        out->write_pj_per_byte *= hw->tech_energy;
+        out->leakage_uw_per_kib *= hw->tech_leakage;
+        out->area_mm2_per_kib *= hw->tech_area;
+    }
 }
 
 /* A key's number, or `table` when it is auto. */
@@ -23,11 +30,23 @@ static double figure(const scenario *sc, const char *path, double table)
     return v->is_auto ? table : v->num;
 }
 
+/* the same, a table figure moved to the scenario's node and supply by `scale`
+ * (hw->tech_energy, tech_leakage or tech_area) */
+static double scaled(const scenario *sc, const char *path, double table, double scale)
+{
+    return figure(sc, path, table * scale);
+}
+
 void chip_config_from_scenario(const scenario *sc, chip_config *hw)
 {
     const chip_fixed_figures *fx = chip_fixed_figures_45nm();
     memset(hw, 0, sizeof *hw);
     hw->clock_mhz = scenario_num(sc, "hardware.clock_mhz");
+    hw->node_nm = scenario_num(sc, "hardware.technology.node_nm");
+    hw->vdd = scenario_num(sc, "hardware.technology.vdd");
+    if (chip_technology_factors(hw->node_nm, hw->vdd, &hw->tech_energy, &hw->tech_leakage, &hw->tech_area))
+        hw->tech_energy = hw->tech_leakage = hw->tech_area = 1.0; /* refused by scenario_check_hardware */
+    const double TE = hw->tech_energy, TL = hw->tech_leakage, TA = hw->tech_area;
     hw->strict = scenario_num(sc, "hardware.strict") != 0;
     const char *df = scenario_str(sc, "hardware.tile.dataflow");
     hw->dataflow = !strcmp(df, "weight_stationary") ? CHIP_DF_WEIGHT_STATIONARY
@@ -39,13 +58,13 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->lane = !strcmp(scenario_str(sc, "hardware.tile.lane"), "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
     const int mac = hw->lane == CHIP_LANE_MAC;
     hw->lane_leakage_uw =
-        figure(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw);
-    hw->lane_area_mm2 = figure(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2);
+        scaled(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TL);
+    hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
 
     hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
-    hw->reg_pj_per_byte = figure(sc, "hardware.tile.registers.pj_per_byte", fx->reg_pj_per_byte);
-    hw->reg_leakage_uw_per_kib = figure(sc, "hardware.tile.registers.leakage_uw_per_kib", fx->reg_leakage_uw_per_kib);
-    hw->reg_area_mm2_per_kib = figure(sc, "hardware.tile.registers.area_mm2_per_kib", fx->reg_area_mm2_per_kib);
+    hw->reg_pj_per_byte = scaled(sc, "hardware.tile.registers.pj_per_byte", fx->reg_pj_per_byte, TE);
+    hw->reg_leakage_uw_per_kib = scaled(sc, "hardware.tile.registers.leakage_uw_per_kib", fx->reg_leakage_uw_per_kib, TL);
+    hw->reg_area_mm2_per_kib = scaled(sc, "hardware.tile.registers.area_mm2_per_kib", fx->reg_area_mm2_per_kib, TA);
 
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
@@ -70,12 +89,12 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
                        : !strcmp(enc, "seeded") ? CHIP_ROM_SEEDED
                                                 : CHIP_ROM_TERNARY2;
     hw->rom_bytes_per_cycle = scenario_num(sc, "hardware.tile.rom.bytes_per_cycle");
-    hw->rom_read_pj = figure(sc, "hardware.tile.rom.read_pj_per_byte", fx->rom_read_pj_per_byte);
-    hw->rom_leakage_uw_per_kib = figure(sc, "hardware.tile.rom.leakage_uw_per_kib", fx->rom_leakage_uw_per_kib);
-    hw->rom_area_mm2_per_kib = figure(sc, "hardware.tile.rom.area_mm2_per_kib", fx->rom_area_mm2_per_kib);
+    hw->rom_read_pj = scaled(sc, "hardware.tile.rom.read_pj_per_byte", fx->rom_read_pj_per_byte, TE);
+    hw->rom_leakage_uw_per_kib = scaled(sc, "hardware.tile.rom.leakage_uw_per_kib", fx->rom_leakage_uw_per_kib, TL);
+    hw->rom_area_mm2_per_kib = scaled(sc, "hardware.tile.rom.area_mm2_per_kib", fx->rom_area_mm2_per_kib, TA);
     hw->lfsr_cycles_per_value = figure(sc, "hardware.tile.rom.lfsr_cycles_per_value", fx->lfsr_cycles_per_value);
-    hw->lfsr_pj_per_value = figure(sc, "hardware.tile.rom.lfsr_pj_per_value", fx->lfsr_pj_per_value);
-    hw->lfsr_area_mm2 = figure(sc, "hardware.tile.rom.lfsr_area_mm2", fx->lfsr_area_mm2);
+    hw->lfsr_pj_per_value = scaled(sc, "hardware.tile.rom.lfsr_pj_per_value", fx->lfsr_pj_per_value, TE);
+    hw->lfsr_area_mm2 = scaled(sc, "hardware.tile.rom.lfsr_area_mm2", fx->lfsr_area_mm2, TA);
 
     hw->dram_bytes_per_cycle = scenario_num(sc, "hardware.dram.bytes_per_cycle");
     hw->dram_latency_cycles = scenario_num(sc, "hardware.dram.latency_cycles");
@@ -119,10 +138,10 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         hw->elem_pj = scenario_num(sc, "hardware.energy.elementwise_pj");
     } else {
         hw->energy_by_format = 1;
-        hw->fma_pj = fx->fp32_fma_pj;
-        hw->add_pj = fx->fp32_add_pj;
-        hw->mul_pj = fx->fp32_mul_pj;
-        hw->elem_pj = fx->elementwise_pj;
+        hw->fma_pj = fx->fp32_fma_pj * TE;
+        hw->add_pj = fx->fp32_add_pj * TE;
+        hw->mul_pj = fx->fp32_mul_pj * TE;
+        hw->elem_pj = fx->elementwise_pj * TE;
     }
     hw->trace = scenario_num(sc, "outputs.trace") != 0;
     hw->trace_samples = 1000;
@@ -441,6 +460,15 @@ f3_status scenario_check_hardware(const scenario *sc)
 
     f3_status mst = scenario_check_mapping(sc);
     if (mst) return mst;
+    {
+        double e, l, a;
+        const double nm = scenario_num(sc, "hardware.technology.node_nm");
+        if (chip_technology_factors(nm, 0.9, &e, &l, &a))
+            return scenario_at_key(sc, "hardware.technology.node_nm", F3_EINVAL,
+                                   "hardware.technology.node_nm %g: the scaling table has 45, 32, 28, 22, 20, 16, "
+                                   "14 and 7 nm (Stillmaker & Baas 2017; docs/hardware-costs.md)",
+                                   nm);
+    }
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
     if (hw.sram_macro_bytes > 0) {

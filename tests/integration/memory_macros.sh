@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SRAM macros and cell types (issue 18, first part): with
+# SRAM macros, cell types and the technology node (issue 18, first part): with
 # hardware.tile.sram.macro_kib the auto figures of the tiles' SRAM and of an
 # on-chip error store are one macro's (a byte read costs what it costs in
 # one macro, whatever the capacity), and hardware.technology.cells picks the
@@ -8,7 +8,11 @@
 # them ("SRAM macros by size and cell type", per 64-bit access / 8) and
 # Horowitz's 32 KB read (20 pJ per 64 bits), the sources the table cites;
 # the SRAM energy of a run is its bytes times the figure; a capacity that
-# is not a whole number of macros is refused at its key.
+# is not a whole number of macros is refused at its key.  With
+# hardware.technology.{node_nm, vdd} every auto figure moves from the 45 nm,
+# 0.9 V tables by Stillmaker & Baas's energy fit (V² for dynamic energy, V
+# for leakage) and hwcomponents' area factors, recomputed here from the
+# coefficients docs/hardware-costs.md cites.
 #   memory_macros.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,6 +89,43 @@ if not J('lstp64')['energy_pj']['leakage'] < J('hp64')['energy_pj']['leakage']: 
 print('\n'.join(bad)) if bad else None
 assert not bad
 " "SRAM macros and cells: figures not the cited tables', or energy not bytes x figure"
+
+# technology: the 45 nm, 0.9 V tables moved to 28 nm at 0.8 V (Stillmaker & Baas's HP energy fit,
+# 28 nm between 32 and 20 nm; hwcomponents' area row), a set figure and the DRAM's left alone
+run n45 --set hardware.technology.cells=lop --set hardware.tile.sram.macro_kib=64
+run n28 --set hardware.technology.cells=lop --set hardware.tile.sram.macro_kib=64 \
+    --set hardware.technology.node_nm=28 --set hardware.technology.vdd=0.8 --set hardware.tile.rom.read_pj_per_byte=0.7
+check "
+import json
+J = lambda n, r='f3': json.load(open(f'out/{n}/{r}/run.json'))['hardware']['config']
+e = lambda a, b, c, v=0.9: a * v * v + b * v + c           # [SB] HP energy fits (docs/hardware-costs.md)
+e45, e32, e20 = e(1.018, -0.3107, 0.1539), e(0.8367, -0.4341, 0.1701), e(0.373, -0.1582, 0.04104)
+node = (2 / 3 * e32 + 1 / 3 * e20) / e45
+fe, fl, fa = node * (0.8 / 0.9) ** 2, node * 0.8 / 0.9, 2 / 3 * 0.46 + 1 / 3 * 0.21
+a, b = J('n45'), J('n28')
+bad = []
+close = lambda x, y: abs(x / y - 1) < 1e-12
+t = b['technology']
+if (t['node_nm'], t['vdd']) != (28, 0.8) or not (close(t['energy_factor'], fe) and close(t['leakage_factor'], fl) and close(t['area_factor'], fa)):
+    bad.append(f'technology {t}, derived {fe}, {fl}, {fa}')
+if J('mono')['technology']['energy_factor'] != 1: bad.append('45 nm at 0.9 V is not the tables themselves')
+for sec, k, f in (('sram', 'read_pj_per_byte', fe), ('sram', 'write_pj_per_byte', fe), ('sram', 'leakage_uw_per_kib', fl),
+                  ('sram', 'area_mm2_per_kib', fa), ('registers', 'pj_per_byte', fe), ('registers', 'leakage_uw_per_kib', fl),
+                  ('registers', 'area_mm2_per_kib', fa), ('rom', 'leakage_uw_per_kib', fl), ('rom', 'area_mm2_per_kib', fa)):
+    if not close(b['tile'][sec][k], a['tile'][sec][k] * f): bad.append(f'{sec}.{k}: {b["tile"][sec][k]}, derived {a["tile"][sec][k] * f}')
+for k, f in (('lane_leakage_uw', fl), ('lane_area_mm2', fa)):
+    if not close(b['tile'][k], a['tile'][k] * f): bad.append(f'{k}: {b["tile"][k]}, derived {a["tile"][k] * f}')
+for k in ('fma_pj', 'add_pj', 'mul_pj', 'elementwise_pj'):
+    if not close(b['energy'][k], a['energy'][k] * fe): bad.append(f'energy.{k}: {b["energy"][k]}')
+for k in ('read_pj_per_byte', 'leakage_uw_per_kib'):   # the store: the tiles' SRAM cells, macros and node
+    if not close(b['error_store'][k], b['tile']['sram'][k]): bad.append(f'error store {k} {b["error_store"][k]}')
+if b['tile']['rom']['read_pj_per_byte'] != 0.7: bad.append('a figure the scenario sets moved with the node')
+if b['dram']['pj_per_byte'] != a['dram']['pj_per_byte']: bad.append('the DRAM (off chip) moved with the node')
+print('\n'.join(bad)) if bad else None
+assert not bad
+" "technology: 28 nm at 0.8 V is not the cited scaling of the 45 nm tables"
+expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
+    --set hardware.technology.node_nm=40
 
 expect 2 "s.yaml:6:[0-9]+: hardware.tile.sram.capacity_kib 256 is not a whole number of 48 KiB macros" -- \
     "$f3sim" check s.yaml --set hardware.tile.sram.macro_kib=48
