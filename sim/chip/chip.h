@@ -76,6 +76,7 @@ typedef struct {
     double reg_pj_per_byte;        /* read or write */
     double reg_leakage_uw_per_kib;
     double reg_area_mm2_per_kib;
+    int reg_sram;                  /* an SRAM register file (else flip-flops): where its auto figures came from */
 
     /* SRAM */
     double sram_capacity_bytes;

@@ -97,36 +97,49 @@ typedef struct {
     double leak_uw_per_kib, mm2_per_kib;
 } cacti_point;
 
-#define CACTI_POINTS 8
-static const cacti_point cacti_table[3][CACTI_POINTS] = {
-    /* itrs-hp */
-    {{4, 2.92, 5.35, 624, 0.00338},
-     {8, 5.29, 6.50, 575, 0.00329},
-     {16, 9.99, 8.79, 541.5, 0.00317},
-     {32, 14.92, 12.69, 536.6, 0.00297},
-     {64, 28.98, 17.19, 485.7, 0.00287},
-     {128, 32.96, 21.16, 485.7, 0.00303},
-     {256, 40.63, 28.83, 485.7, 0.00311},
-     {1024, 67.69, 55.89, 485.7, 0.00310}},
-    /* itrs-lstp */
-    {{4, 3.39, 6.45, 0.03511, 0.00338},
-     {8, 6.14, 7.88, 0.0321, 0.00328},
-     {16, 11.61, 10.70, 0.02932, 0.00317},
-     {32, 17.04, 15.40, 0.02887, 0.00296},
-     {64, 25.87, 19.65, 0.0261, 0.00327},
-     {128, 32.29, 26.07, 0.0261, 0.00336},
-     {256, 44.72, 38.49, 0.0261, 0.00341},
-     {1024, 93.52, 76.18, 0.02438, 0.00319}},
-    /* itrs-lop */
-    {{4, 2.34, 2.35, 30.8, 0.00369},
-     {8, 3.16, 3.24, 28.38, 0.00329},
-     {16, 6.03, 4.42, 25.39, 0.00317},
-     {32, 7.23, 5.62, 25.39, 0.00350},
-     {64, 13.07, 8.06, 21.84, 0.00327},
-     {128, 15.54, 10.54, 21.84, 0.00336},
-     {256, 20.31, 15.30, 21.84, 0.00341},
-     {1024, 41.76, 29.74, 19.95, 0.00319}},
+/* hp also has CACTI's small register files (256 B – 2 KiB, the same
+ * configuration; docs/hardware-costs.md, "register files by size and
+ * kind"); lstp and lop start at 4 KiB. */
+static const cacti_point cacti_hp[] = {
+    {0.25, 1.12, 1.43, 635, 0.00565},
+    {0.5, 1.20, 1.90, 600, 0.00429},
+    {1, 1.43, 2.91, 577, 0.003601},
+    {2, 2.35, 3.52, 622, 0.00377},
+    {4, 2.92, 5.35, 624, 0.00338},
+    {8, 5.29, 6.50, 575, 0.00329},
+    {16, 9.99, 8.79, 541.5, 0.00317},
+    {32, 14.92, 12.69, 536.6, 0.00297},
+    {64, 28.98, 17.19, 485.7, 0.00287},
+    {128, 32.96, 21.16, 485.7, 0.00303},
+    {256, 40.63, 28.83, 485.7, 0.00311},
+    {1024, 67.69, 55.89, 485.7, 0.00310},
 };
+static const cacti_point cacti_lstp[] = {
+    {4, 3.39, 6.45, 0.03511, 0.00338},
+    {8, 6.14, 7.88, 0.0321, 0.00328},
+    {16, 11.61, 10.70, 0.02932, 0.00317},
+    {32, 17.04, 15.40, 0.02887, 0.00296},
+    {64, 25.87, 19.65, 0.0261, 0.00327},
+    {128, 32.29, 26.07, 0.0261, 0.00336},
+    {256, 44.72, 38.49, 0.0261, 0.00341},
+    {1024, 93.52, 76.18, 0.02438, 0.00319},
+};
+static const cacti_point cacti_lop[] = {
+    {4, 2.34, 2.35, 30.8, 0.00369},
+    {8, 3.16, 3.24, 28.38, 0.00329},
+    {16, 6.03, 4.42, 25.39, 0.00317},
+    {32, 7.23, 5.62, 25.39, 0.00350},
+    {64, 13.07, 8.06, 21.84, 0.00327},
+    {128, 15.54, 10.54, 21.84, 0.00336},
+    {256, 20.31, 15.30, 21.84, 0.00341},
+    {1024, 41.76, 29.74, 19.95, 0.00319},
+};
+static const struct {
+    const cacti_point *p;
+    size_t n;
+} cacti_table[3] = {{cacti_hp, sizeof cacti_hp / sizeof cacti_hp[0]},
+                    {cacti_lstp, sizeof cacti_lstp / sizeof cacti_lstp[0]},
+                    {cacti_lop, sizeof cacti_lop / sizeof cacti_lop[0]}};
 
 const char *chip_cells_name(chip_cells c)
 {
@@ -152,14 +165,15 @@ void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_fig
         chip_sram_figures_for(array_bytes, out);
         return;
     }
-    const cacti_point *t = cacti_table[cells - CHIP_CELLS_HP];
+    const cacti_point *t = cacti_table[cells - CHIP_CELLS_HP].p;
+    const size_t n = cacti_table[cells - CHIP_CELLS_HP].n;
     const double kib = array_bytes / 1024.0;
     if (!(kib > t[0].kib)) {
         cacti_figures(&t[0], out);
         return;
     }
-    if (kib >= t[CACTI_POINTS - 1].kib) {
-        cacti_figures(&t[CACTI_POINTS - 1], out);
+    if (kib >= t[n - 1].kib) {
+        cacti_figures(&t[n - 1], out);
         return;
     }
     size_t i = 1;

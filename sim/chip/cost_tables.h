@@ -45,8 +45,9 @@ int chip_technology_factors(double node_nm, double vdd, double *energy, double *
 /* The figures of one array of `array_bytes` (a macro, or a monolithic
  * SRAM's capacity) of these cells: a byte read or written costs what it
  * costs in that array; leakage and area per KiB are the array's.  CACTI's
- * figures are tabulated from 4 KiB to 1 MiB and interpolated linearly in
- * log size between (the end figures outside). */
+ * figures are tabulated from 4 KiB (hp: 256 B, its register-file runs) to
+ * 1 MiB and interpolated linearly in log size between (the end figures
+ * outside). */
 void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_figures *out);
 
 /* Fixed per-component figures at 45 nm. */

@@ -168,6 +168,7 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_key(w, "registers");
     json_begin_object(w);
     json_kv_double(w, "capacity_kib", hw->reg_capacity_bytes / 1024.0);
+    json_kv_string(w, "kind", hw->reg_sram ? "sram" : "flipflop");
     json_kv_double(w, "pj_per_byte", hw->reg_pj_per_byte);
     json_kv_double(w, "leakage_uw_per_kib", hw->reg_leakage_uw_per_kib);
     json_kv_double(w, "area_mm2_per_kib", hw->reg_area_mm2_per_kib);

@@ -62,9 +62,23 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
 
     hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
-    hw->reg_pj_per_byte = scaled(sc, "hardware.tile.registers.pj_per_byte", fx->reg_pj_per_byte, TE);
-    hw->reg_leakage_uw_per_kib = scaled(sc, "hardware.tile.registers.leakage_uw_per_kib", fx->reg_leakage_uw_per_kib, TL);
-    hw->reg_area_mm2_per_kib = scaled(sc, "hardware.tile.registers.area_mm2_per_kib", fx->reg_area_mm2_per_kib, TA);
+    /* flip-flops, or an SRAM register file: one array of its capacity, of
+     * the technology's cells (hp for the capacity table); a byte costs the
+     * dearer of CACTI's read and write */
+    hw->reg_sram = !strcmp(scenario_str(sc, "hardware.tile.registers.kind"), "sram");
+    double reg_pj = fx->reg_pj_per_byte, reg_leak = fx->reg_leakage_uw_per_kib, reg_area = fx->reg_area_mm2_per_kib;
+    if (hw->reg_sram) {
+        const char *c = scenario_str(sc, "hardware.technology.cells");
+        chip_sram_figures rf;
+        chip_sram_figures_cells(!strcmp(c, "lstp") ? CHIP_CELLS_LSTP : !strcmp(c, "lop") ? CHIP_CELLS_LOP : CHIP_CELLS_HP,
+                                hw->reg_capacity_bytes, &rf);
+        reg_pj = rf.read_pj_per_byte > rf.write_pj_per_byte ? rf.read_pj_per_byte : rf.write_pj_per_byte;
+        reg_leak = rf.leakage_uw_per_kib;
+        reg_area = rf.area_mm2_per_kib;
+    }
+    hw->reg_pj_per_byte = scaled(sc, "hardware.tile.registers.pj_per_byte", reg_pj, TE);
+    hw->reg_leakage_uw_per_kib = scaled(sc, "hardware.tile.registers.leakage_uw_per_kib", reg_leak, TL);
+    hw->reg_area_mm2_per_kib = scaled(sc, "hardware.tile.registers.area_mm2_per_kib", reg_area, TA);
 
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");

@@ -124,6 +124,35 @@ if b['dram']['pj_per_byte'] != a['dram']['pj_per_byte']: bad.append('the DRAM (o
 print('\n'.join(bad)) if bad else None
 assert not bad
 " "technology: 28 nm at 0.8 V is not the cited scaling of the 45 nm tables"
+# registers: flip-flops (size-independent), or an SRAM register file of CACTI's runs at its size
+run rf1k --set hardware.tile.registers.kind=sram --set hardware.tile.registers.capacity_kib=1
+run rf64 --set hardware.tile.registers.kind=sram --set hardware.tile.registers.capacity_kib=64 \
+    --set hardware.technology.cells=lstp
+run ff1k --set hardware.tile.registers.capacity_kib=1
+check "
+import json, csv
+J = lambda n: json.load(open(f'out/{n}/f3/run.json'))['hardware']
+bad = []
+# CACTI 7.0, 45 nm: hp register file 1 KiB (read 1.43, write 2.91 pJ per 64 bits; 577 µW/KiB; 0.003601 mm²/KiB),
+# lstp 64 KiB (read 25.87, write 19.65; 0.0261; 0.00327): a byte costs the dearer of read and write
+for run, want in (('rf1k', (2.91 / 8, 577, 0.003601)), ('rf64', (25.87 / 8, 0.0261, 0.00327))):
+    r = J(run)['config']['tile']['registers']
+    got = (r['pj_per_byte'], r['leakage_uw_per_kib'], r['area_mm2_per_kib'])
+    if r['kind'] != 'sram' or any(abs(g / w - 1) > 1e-12 for g, w in zip(got, want)): bad.append(f'{run}: {r}, CACTI {want}')
+    h = J(run)
+    rows = list(csv.DictReader(open(f'out/{run}/f3/tiles.csv')))
+    e = sum(float(x['register_bytes']) for x in rows) * r['pj_per_byte']
+    if abs(e / h['energy_pj']['registers'] - 1) > 1e-9: bad.append(f'{run}: register energy {h[\"energy_pj\"][\"registers\"]}, bytes x figure {e}')
+f = J('ff1k')['config']['tile']['registers']
+m = J('mono')['config']['tile']['registers']
+if f['kind'] != 'flipflop' or (f['pj_per_byte'], f['leakage_uw_per_kib'], f['area_mm2_per_kib']) != (m['pj_per_byte'], m['leakage_uw_per_kib'], m['area_mm2_per_kib']):
+    bad.append(f'flip-flops are not size-independent: {f} / {m}')
+if not J('rf1k')['config']['tile']['registers']['area_mm2_per_kib'] * 10 < f['area_mm2_per_kib']:
+    bad.append('an SRAM register file is not an order of magnitude smaller than flip-flops per KiB')
+print('\n'.join(bad)) if bad else None
+assert not bad
+" "registers: an SRAM register file's figures are not CACTI's runs, or flip-flops depend on size"
+expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
 expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
 

@@ -130,14 +130,18 @@ static void test_cacti_cells(void **state)
     assert_close(f.leakage_uw_per_kib, (28.38 + 25.39) / 2, 1e-11, "lop 11.3 KiB leakage");
     /* outside the runs: the end ones */
     chip_sram_figures_cells(CHIP_CELLS_HP, 1024, &f);
-    assert_close(f.read_pj_per_byte, 2.92 / 8, 1e-15, "hp below 4 KiB");
+    assert_close(f.read_pj_per_byte, 1.43 / 8, 1e-15, "hp 1 KiB (a register-file run)");
+    chip_sram_figures_cells(CHIP_CELLS_HP, 64, &f);
+    assert_close(f.read_pj_per_byte, 1.12 / 8, 1e-15, "hp below 256 B");
+    chip_sram_figures_cells(CHIP_CELLS_LSTP, 1024, &f);
+    assert_close(f.read_pj_per_byte, 3.39 / 8, 1e-15, "lstp below 4 KiB");
     chip_sram_figures_cells(CHIP_CELLS_HP, 64.0 * 1024 * 1024, &f);
     assert_close(f.read_pj_per_byte, 67.69 / 8, 1e-15, "hp above 1 MiB");
     /* table: the capacity table itself */
     chip_sram_figures_cells(CHIP_CELLS_TABLE, 32768, &f);
     chip_sram_figures_for(32768, &g);
     assert_close(f.read_pj_per_byte, g.read_pj_per_byte, 0, "table = chip_sram_figures_for");
-    for (double kib = 4; kib <= 1024; kib *= 1.7) {
+    for (double kib = 4; kib <= 1024; kib *= 1.7) { /* (lstp and lop start at 4 KiB) */
         chip_sram_figures_cells(CHIP_CELLS_HP, kib * 1024, &f);
         chip_sram_figures_cells(CHIP_CELLS_LSTP, kib * 1024, &g);
         chip_sram_figures_cells(CHIP_CELLS_LOP, kib * 1024, &h);
