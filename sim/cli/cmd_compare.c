@@ -786,7 +786,13 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
     memset(S, 0, sizeof *S);
     S->sc = sc;
     S->kinds = (1 << MK_COUNT) - 1;
-    S->macro_bytes = 1024.0 * (macro_kib > 0 ? macro_kib : scenario_num(sc, "comparison.macro_kib"));
+    /* --macro-kib, else comparison.macro_kib when given, else the chip's own
+     * macro (hardware.tile.sram.macro_kib) when it has one, else 64 KiB */
+    const sc_value *hm = scenario_get(sc, "hardware.tile.sram.macro_kib");
+    const double kib = macro_kib > 0                                   ? macro_kib
+                       : scenario_present(sc, "comparison.macro_kib") || hm->is_auto ? scenario_num(sc, "comparison.macro_kib")
+                                                                          : hm->num;
+    S->macro_bytes = 1024.0 * kib;
     for (int q = 0; q < 4; q++) {
         const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
         S->sram_fixed[q] = !v->is_auto;

@@ -160,7 +160,7 @@ static const sc_entry SCHEMA[] = {
     {"comparison.budget.area_mm2", SK_FLOAT, "0", 0, 1e9, NULL, "mm²", "Chip area: the tiles (lanes, registers, SRAM, ROM) and an on-chip error store, as the result's area_mm2. 0: no area budget.", "60", 0, SR_HARDWARE},
     {"comparison.budget.power_mw", SK_FLOAT, "0", 0, 1e9, NULL, "mW", "Average power: the run's energy (dynamic and leakage, DRAM included) over its time. 0: no power budget.", "500", 0, SR_HARDWARE},
     {"comparison.budget.lanes", SK_INT, "0", 0, 1e7, NULL, "lanes", "MAC lanes summed over the tiles. 0: no lane budget.", "256", 0, SR_HARDWARE},
-    {"comparison.macro_kib", SK_INT, "64", 1, 1048576, NULL, "KiB", "SRAM macro: every tile's SRAM is a whole number of macros of this size (a stand-in until a memory-macro model exists).", "32", 0, SR_HARDWARE},
+    {"comparison.macro_kib", SK_INT, "64", 1, 1048576, NULL, "KiB", "SRAM macro of the search: every tile's SRAM is a whole number of macros of this size. Not given: hardware.tile.sram.macro_kib when the chip is built from macros, else 64. The figures of each searched SRAM are those of hardware.tile.sram (its cells, and its macro when it has one).", "32", 0, SR_HARDWARE},
 
     {"outputs", SK_SECTION, NULL, 0, 0, NULL, "", "Where results go.", NULL, 0, SR_OUTPUT},
     {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0, SR_OUTPUT},

@@ -152,6 +152,14 @@ if not J('rf1k')['config']['tile']['registers']['area_mm2_per_kib'] * 10 < f['ar
 print('\n'.join(bad)) if bad else None
 assert not bad
 " "registers: an SRAM register file's figures are not CACTI's runs, or flip-flops depend on size"
+# compare sizes each searched SRAM in the chip's own macro, unless comparison.macro_kib says otherwise
+for m in "64:" "32:--set hardware.tile.sram.macro_kib=32" "16:--set hardware.tile.sram.macro_kib=32 --set comparison.macro_kib=16"; do
+  want=${m%%:*}
+  # shellcheck disable=SC2086
+  "$f3sim" compare s.yaml --budget lanes=16 --quiet ${m#*:} > compare.log 2>&1 || bad "compare ${m#*:} failed"
+  got=$(json out/s/compare_budget.json "d['search']['macro_kib']")
+  [ "$got" = "$want" ] && ok || bad "compare ${m#*:}: search macro ${got} KiB, wanted ${want}"
+done
 expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
 expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
