@@ -103,6 +103,8 @@ typedef struct {
 
     /* off-chip DRAM, shared by every tile */
     double dram_bytes_per_cycle, dram_latency_cycles, dram_pj_per_byte;
+    int dram_standard;             /* chip_dram_standard (cost_tables.h): where its auto figures came from */
+    double dram_background_mw;     /* standby + refresh power of the DRAM, for the whole run (energy_pj.dram) */
 
     chip_link_config forward, backward, broadcast;
 

@@ -237,6 +237,50 @@ int chip_technology_factors(double node_nm, double vdd, double *energy, double *
     return 0;
 }
 
+/* ---- DRAM by standard ------------------------------------------------------- */
+
+const char *chip_dram_standard_name(chip_dram_standard s)
+{
+    switch (s) {
+    case CHIP_DRAM_DDR4: return "ddr4";
+    case CHIP_DRAM_LPDDR4: return "lpddr4";
+    case CHIP_DRAM_HBM2: return "hbm2";
+    default: return "custom";
+    }
+}
+
+void chip_dram_figures(chip_dram_standard s, double *pj_per_byte, double *background_mw)
+{
+    switch (s) {
+    case CHIP_DRAM_DDR4:
+        /* gem5 DDR4_2400_8x8 (Micron MT40A1G8 currents): a 64-bit read burst
+         * (IDD4R − IDD3N)·VDD·tBURST = 92 mA · 1.2 V · 3.332 ns = 368 pJ, 5.75
+         * pJ/bit (device only, row hit, no I/O termination); background:
+         * precharge standby IDD2N·VDD = 40.8 mW + refresh (IDD5 − IDD3N)·VDD·
+         * tRFC/tREFI = 11.1 mW, one 1 GB device */
+        *pj_per_byte = 5.75 * 8;
+        *background_mw = 40.8 + 11.1;
+        return;
+    case CHIP_DRAM_LPDDR4:
+        /* DRAMPower memspec MICRON_6Gb_LPDDR4-3200: read 5.26 pJ/bit core +
+         * 3.21 pJ/bit I/O = 8.5 pJ/bit (writes 5.0); background IDD2N 34.1 mW
+         * + refresh 5.7 mW, one device */
+        *pj_per_byte = 8.5 * 8;
+        *background_mw = 34.1 + 5.7;
+        return;
+    case CHIP_DRAM_HBM2:
+        /* Accelergy's DRAM table (type2energy): 3.9 pJ/bit; no public
+         * background or refresh figure was found: 0 (set background_mw) */
+        *pj_per_byte = 3.9 * 8;
+        *background_mw = 0;
+        return;
+    default:
+        *pj_per_byte = chip_fixed_figures_45nm()->dram_pj_per_byte;
+        *background_mw = 0;
+        return;
+    }
+}
+
 /* ---- fixed figures --------------------------------------------------------- */
 
 /* Aladdin (Shao et al., ISCA 2014) functional-unit library, "normalized to a

@@ -42,6 +42,14 @@ const char *chip_cells_name(chip_cells c);
  * leakage × vdd / 0.9 (a leakage current held, its power ∝ V).  Returns 0,
  * or −1 for a node without a row (45, 32, 28, 22, 20, 16, 14 and 7 nm). */
 int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area);
+
+/* The off-chip DRAM by standard (hardware.dram.standard): energy per byte
+ * moved and background (standby + refresh) power of one device
+ * (docs/hardware-costs.md, "DRAM by standard").  custom: Horowitz's 45 nm
+ * figure and no background. */
+typedef enum { CHIP_DRAM_CUSTOM = 0, CHIP_DRAM_DDR4, CHIP_DRAM_LPDDR4, CHIP_DRAM_HBM2 } chip_dram_standard;
+const char *chip_dram_standard_name(chip_dram_standard s);
+void chip_dram_figures(chip_dram_standard s, double *pj_per_byte, double *background_mw);
 /* The figures of one array of `array_bytes` (a macro, or a monolithic
  * SRAM's capacity) of these cells: a byte read or written costs what it
  * costs in that array; leakage and area per KiB are the array's.  CACTI's

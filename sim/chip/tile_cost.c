@@ -825,6 +825,9 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         stall += t0->wait_downstream;
     }
     r->area_mm2 += r->es_area_mm2;
+    /* the DRAM's background (standby + refresh) power over the run: the
+     * chip's, not a tile's (mW × µs × 1000 = pJ) */
+    r->energy_pj[CHIP_E_DRAM] += hw->dram_background_mw * 1e3 * (c->end / hw->clock_mhz);
     r->es_read = (uint64_t)llround(c->es_read);
     r->es_written = (uint64_t)llround(c->es_written);
     if (hw->es_placement == CHIP_ES_DRAM) {

@@ -206,6 +206,8 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_double(w, "bytes_per_cycle", hw->dram_bytes_per_cycle);
     json_kv_double(w, "latency_cycles", hw->dram_latency_cycles);
     json_kv_double(w, "pj_per_byte", hw->dram_pj_per_byte);
+    json_kv_string(w, "standard", chip_dram_standard_name((chip_dram_standard)hw->dram_standard));
+    json_kv_double(w, "background_mw", hw->dram_background_mw);
     json_end_object(w);
     json_key(w, "links");
     json_begin_object(w);

@@ -112,7 +112,16 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
 
     hw->dram_bytes_per_cycle = scenario_num(sc, "hardware.dram.bytes_per_cycle");
     hw->dram_latency_cycles = scenario_num(sc, "hardware.dram.latency_cycles");
-    hw->dram_pj_per_byte = figure(sc, "hardware.dram.pj_per_byte", fx->dram_pj_per_byte);
+    const char *std = scenario_str(sc, "hardware.dram.standard");
+    hw->dram_standard = !strcmp(std, "ddr4")     ? CHIP_DRAM_DDR4
+                        : !strcmp(std, "lpddr4") ? CHIP_DRAM_LPDDR4
+                        : !strcmp(std, "hbm2")   ? CHIP_DRAM_HBM2
+                                                 : CHIP_DRAM_CUSTOM;
+    double dram_pj, dram_bg;
+    chip_dram_figures((chip_dram_standard)hw->dram_standard, &dram_pj, &dram_bg);
+    /* off chip: the node and supply do not move it */
+    hw->dram_pj_per_byte = figure(sc, "hardware.dram.pj_per_byte", dram_pj);
+    hw->dram_background_mw = figure(sc, "hardware.dram.background_mw", dram_bg);
 
     static const char *const kinds[3] = {"forward", "backward", "broadcast"};
     chip_link_config *links[3] = {&hw->forward, &hw->backward, &hw->broadcast};

@@ -160,6 +160,28 @@ for m in "64:" "32:--set hardware.tile.sram.macro_kib=32" "16:--set hardware.til
   got=$(json out/s/compare_budget.json "d['search']['macro_kib']")
   [ "$got" = "$want" ] && ok || bad "compare ${m#*:}: search macro ${got} KiB, wanted ${want}"
 done
+# the DRAM by standard: its energy per byte, and its background power over the run in the DRAM's energy
+run ddr4 --set hardware.dram.standard=ddr4 --set hardware.tile.sram.capacity_kib=0.25
+run lp4 --set hardware.dram.standard=lpddr4 --set hardware.tile.sram.capacity_kib=0.25 --set hardware.technology.node_nm=28
+run hbm --set hardware.dram.standard=hbm2 --set hardware.tile.sram.capacity_kib=0.25 --set hardware.dram.background_mw=12.5
+check "
+import json
+bad = []
+# gem5 DDR4-2400 currents: 5.75 pJ/bit, 40.8 + 11.1 mW; DRAMPower LPDDR4-3200: 8.5 pJ/bit, 34.1 + 5.7 mW;
+# Accelergy HBM2: 3.9 pJ/bit (background set by hand here)
+for run, pj, mw in (('ddr4', 5.75 * 8, 51.9), ('lp4', 8.5 * 8, 39.8), ('hbm', 3.9 * 8, 12.5)):
+    for rule in ('f3', 'bp'):
+        h = json.load(open(f'out/{run}/{rule}/run.json'))['hardware']
+        d = h['config']['dram']
+        if abs(d['pj_per_byte'] / pj - 1) > 1e-12 or abs(d['background_mw'] / mw - 1) > 1e-12: bad.append(f'{run}: {d}')
+        moved = h['dram_bytes']['read'] + h['dram_bytes']['written']
+        us = h['cycles'] / h['config']['clock_mhz']
+        want = moved * pj + mw * 1e3 * us
+        if moved == 0: bad.append(f'{run}/{rule}: the test wants DRAM traffic (256 B of SRAM)')
+        if abs(h['energy_pj']['dram'] / want - 1) > 1e-9: bad.append(f'{run}/{rule}: DRAM energy {h[\"energy_pj\"][\"dram\"]}, bytes x pJ + mW x time {want}')
+print('\n'.join(bad)) if bad else None
+assert not bad
+" "DRAM by standard: energy per byte, background power or the DRAM energy off"
 expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
 expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
