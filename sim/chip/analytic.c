@@ -3,7 +3,7 @@
  * expressions in the same order, so that the doubles agree bit for bit:
  *   streamer.cpp     local, and the credit of slot k (the through cycle of
  *                    the batch K + 2 earlier)
- *   error_store.cpp  the read port (or the DRAM share of its reads)
+ *   error_store.cpp  the read port (or, in DRAM, the calendar)
  *   link.cpp         m_free of every link
  *   tile.cpp         m_free, step() with its DRAM waits, the schedules
  *   dram.cpp         one requester's port clock, or (two users or more)

@@ -38,7 +38,7 @@ public:
     sc_core::sc_port<chain_if> chain;
 
     /* stage: a tile, or with split layers every part of one layer (each
-     * part a tile with its own clock, report and DRAM share); reports:
+     * part a tile with its own clock, report and DRAM requests); reports:
      * one per tile of the stage */
     Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t stage,
          size_t ring, TileReport *reports);
