@@ -302,7 +302,7 @@ expect 0 "best acc" -- "$f3sim" run trained/scenario.resolved.yaml --quiet --set
 # the chip's whole configuration is in run.json
 scen recchip "[f3]" 1 "hardware: {}" > recchip.yaml
 "$f3sim" run recchip.yaml --quiet > /dev/null 2>&1
-[ "$(json out/recchip/f3/run.json "sorted(d['hardware']['config'])")" = "['clock_mhz', 'dram', 'energy', 'error_store', 'links', 'strict', 'tile', 'trace', 'trace_samples', 'units']" ] \
+[ "$(json out/recchip/f3/run.json "sorted(d['hardware']['config'])")" = "['clock_mhz', 'dram', 'energy', 'error_store', 'links', 'strict', 'technology', 'tile', 'trace', 'trace_samples', 'units']" ] \
   && ok || bad "run.json's hardware.config: $(json out/recchip/f3/run.json "sorted(d['hardware'].get('config', {}))")"
 
 # ---- progress and --quiet; the error store in the table ------------------------------------
