@@ -1112,6 +1112,18 @@ int cmd_compare(int argc, char **argv)
     search S;
     search_setup(sc, macro_kib, &S);
     S.kinds = kinds;
+    {
+        /* a chip built from macros is searched in whole macros of its own */
+        const sc_value *hm = scenario_get(sc, "hardware.tile.sram.macro_kib");
+        if (!hm->is_auto && fmod(S.macro_bytes, hm->num * 1024.0) != 0) {
+            fprintf(stderr,
+                    "f3sim compare: %s:%d:%d: the search's %g KiB macro (--macro-kib or comparison.macro_kib) is not a "
+                    "whole number of the chip's %g KiB macros (hardware.tile.sram.macro_kib)\n",
+                    hm->origin, hm->line, hm->col, S.macro_bytes / 1024.0, hm->num);
+            scenario_free(sc);
+            return EXIT_USAGE;
+        }
+    }
     f3_dataset *train = NULL, *test = NULL;
     FILE *tty = quiet ? NULL : stderr;
 

@@ -356,8 +356,32 @@ static void needs_text(const chip_config *hw, const f3_config *cfg, const tile_c
     }
 }
 
+f3_status chip_check_macros(const chip_config *hw, const char **key)
+{
+    if (!(hw->sram_macro_bytes > 0)) return F3_OK;
+    /* an SRAM is a whole number of macros */
+    const double m = hw->sram_macro_bytes;
+    if (fmod(hw->sram_capacity_bytes, m) != 0) {
+        *key = "hardware.tile.sram.capacity_kib";
+        return F3_FAIL(F3_EINVAL,
+                       "hardware.tile.sram.capacity_kib %g is not a whole number of %g KiB macros "
+                       "(hardware.tile.sram.macro_kib)",
+                       hw->sram_capacity_bytes / 1024.0, m / 1024.0);
+    }
+    for (size_t t = 0; t < hw->n_tiles; t++)
+        if (fmod(hw->tiles[t].sram_capacity_bytes, m) != 0) {
+            *key = "hardware.tiles.sram_capacity_kib";
+            return F3_FAIL(F3_EINVAL,
+                           "hardware.tiles.sram_capacity_kib: tile %zu's %g KiB is not a whole number of %g KiB "
+                           "macros (hardware.tile.sram.macro_kib)",
+                           t + 1, hw->tiles[t].sram_capacity_bytes / 1024.0, m / 1024.0);
+        }
+    return F3_OK;
+}
+
 f3_status chip_check_layers(const chip_config *hw, const f3_config *cfg, const char *rule, const char **key)
 {
+    if (chip_check_macros(hw, key) != F3_OK) return F3_EINVAL;
     if (chip_mapping_check(hw, cfg) != F3_OK) {
         *key = hw->n_split ? "hardware.mapping.split" : "hardware.mapping.layers_per_tile";
         return F3_FAIL(F3_EINVAL, "%s (learning rule %s)", f3_last_error(), rule);
@@ -494,21 +518,9 @@ f3_status scenario_check_hardware(const scenario *sc)
     }
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
-    if (hw.sram_macro_bytes > 0) {
-        /* an SRAM is a whole number of macros */
-        const double m = hw.sram_macro_bytes;
-        if (fmod(hw.sram_capacity_bytes, m) != 0)
-            return scenario_at_key(sc, "hardware.tile.sram.capacity_kib", F3_EINVAL,
-                                   "hardware.tile.sram.capacity_kib %g is not a whole number of %g KiB macros "
-                                   "(hardware.tile.sram.macro_kib)",
-                                   hw.sram_capacity_bytes / 1024.0, m / 1024.0);
-        const sc_value *v = scenario_get(sc, "hardware.tiles.sram_capacity_kib");
-        for (size_t t = 0; t < v->n; t++)
-            if (fmod(v->list[t] * 1024.0, m) != 0)
-                return scenario_at_key(sc, "hardware.tiles.sram_capacity_kib", F3_EINVAL,
-                                       "hardware.tiles.sram_capacity_kib: tile %zu's %g KiB is not a whole number of "
-                                       "%g KiB macros (hardware.tile.sram.macro_kib)",
-                                       t + 1, v->list[t], m / 1024.0);
+    {
+        const char *key = NULL;
+        if (chip_check_macros(&hw, &key) != F3_OK) return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
     }
     for (size_t a = 0; a < na; a++) {
         f3_config cfg;

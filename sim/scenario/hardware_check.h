@@ -64,6 +64,11 @@ f3_status scenario_check_hardware(const scenario *sc);
  * "file:line:col: message" at hardware.tile.rom.encoding in sc. */
 f3_status scenario_check_rom(const scenario *sc, const chip_config *hw, const f3_config *cfg, const char *rule);
 
+/* Every SRAM of hw is a whole number of its macros
+ * (hardware.tile.sram.macro_kib; none: F3_OK); else F3_EINVAL and *key
+ * the capacity key at fault. */
+f3_status chip_check_macros(const chip_config *hw, const char **key);
+
 /* The per-layer checks (tile costs computable; with strict, every tile
  * fits its SRAM) of one learning rule `rule` whose configuration cfg is
  * complete (widths known): F3_EINVAL with a message, and *key the scenario

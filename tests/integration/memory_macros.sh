@@ -153,7 +153,7 @@ print('\n'.join(bad)) if bad else None
 assert not bad
 " "registers: an SRAM register file's figures are not CACTI's runs, or flip-flops depend on size"
 # compare sizes each searched SRAM in the chip's own macro, unless comparison.macro_kib says otherwise
-for m in "64:" "32:--set hardware.tile.sram.macro_kib=32" "16:--set hardware.tile.sram.macro_kib=32 --set comparison.macro_kib=16"; do
+for m in "64:" "32:--set hardware.tile.sram.macro_kib=32" "128:--set hardware.tile.sram.macro_kib=32 --set comparison.macro_kib=128"; do
   want=${m%%:*}
   # shellcheck disable=SC2086
   "$f3sim" compare s.yaml --budget lanes=16 --quiet ${m#*:} > compare.log 2>&1 || bad "compare ${m#*:} failed"
@@ -182,6 +182,26 @@ for run, pj, mw in (('ddr4', 5.75 * 8, 51.9), ('lp4', 8.5 * 8, 39.8), ('hbm', 3.
 print('\n'.join(bad)) if bad else None
 assert not bad
 " "DRAM by standard: energy per byte, background power or the DRAM energy off"
+expect 2 "--set\\[1\\]:1:[0-9]+: the search's 16 KiB macro .* is not a whole number of the chip's 32 KiB macros" -- \
+    "$f3sim" compare s.yaml --budget lanes=16 --quiet --set hardware.tile.sram.macro_kib=32 --set comparison.macro_kib=16
+# explore: a point whose SRAM is not a whole number of its macros cannot run (as check and run refuse it)
+cat > ex.yaml <<Y
+$(cat s.yaml)
+explore:
+  space:
+    hardware.tile.sram.macro_kib: [32, 48]
+    hardware.technology.node_nm: [45, 7]
+Y
+sed -i 's/^outputs: {folder: out}$//' ex.yaml && echo "outputs: {folder: out}" >> ex.yaml
+"$f3sim" explore ex.yaml --quiet > explore.log 2>&1 || bad "explore failed: $(tail -2 explore.log)"
+check "
+import csv
+rows = list(csv.DictReader(open('out/s/explore.csv')))
+st = {(r['hardware.tile.sram.macro_kib'], r['hardware.technology.node_nm']): r['status'] for r in rows}
+assert len(rows) == 8, len(rows)
+assert all(st[('32', n)] == 'ok' for n in ('45', '7')), st
+assert all('not a whole number of 48 KiB macros' in st[('48', n)] for n in ('45', '7')), st
+" "explore: a point with an SRAM that is not whole macros runs, or a good point does not"
 expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
 expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
