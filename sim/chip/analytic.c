@@ -131,15 +131,19 @@ static double step_dram(sched *s, const batch_table *bt, size_t i, int st, doubl
         const size_t k = s->tile[i]; /* the tile's port clock (one user) */
         double done = t;
         if (s->cal) {
+            /* shared: the calendar (dram.cpp), reads then writes */
             if (bt->dram_r_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_r_cyc[i][st]) + lat);
             if (bt->dram_w_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_w_cyc[i][st]) + lat);
-        } else if (bt->dram_r_cyc[i][st] > 0) {
-            s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
-            done = dmax(done, s->dram[k] + lat);
-        }
-        if (bt->dram_w_cyc[i][st] > 0) {
-            s->dram[k] = dmax(s->dram[k], t) + bt->dram_w_cyc[i][st];
-            done = dmax(done, s->dram[k] + lat);
+        } else {
+            /* one user: its own port clock */
+            if (bt->dram_r_cyc[i][st] > 0) {
+                s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
+                done = dmax(done, s->dram[k] + lat);
+            }
+            if (bt->dram_w_cyc[i][st] > 0) {
+                s->dram[k] = dmax(s->dram[k], t) + bt->dram_w_cyc[i][st];
+                done = dmax(done, s->dram[k] + lat);
+            }
         }
         if (done > end) {
             s->wait_mem[k] += done - end;

@@ -59,6 +59,15 @@ enum { SRAM_POINTS = sizeof sram_table / sizeof sram_table[0] };
 /* (1 − t)·a + t·b gives a at t = 0 and b at t = 1 exactly. */
 static double lerp(double a, double b, double t) { return (1.0 - t) * a + t * b; }
 
+/* every figure of lo and hi, t of the way (t: the log-size fraction) */
+static void lerp_figures(const chip_sram_figures *lo, const chip_sram_figures *hi, double t, chip_sram_figures *out)
+{
+    out->read_pj_per_byte = lerp(lo->read_pj_per_byte, hi->read_pj_per_byte, t);
+    out->write_pj_per_byte = lerp(lo->write_pj_per_byte, hi->write_pj_per_byte, t);
+    out->leakage_uw_per_kib = lerp(lo->leakage_uw_per_kib, hi->leakage_uw_per_kib, t);
+    out->area_mm2_per_kib = lerp(lo->area_mm2_per_kib, hi->area_mm2_per_kib, t);
+}
+
 void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
 {
     if (!(capacity_bytes > sram_table[0].bytes)) {
@@ -75,10 +84,7 @@ void chip_sram_figures_for(double capacity_bytes, chip_sram_figures *out)
     /* log of capacity on x, the figure itself (linear) on y */
     const double t = log(capacity_bytes / sram_table[i - 1].bytes) /
                      log(sram_table[i].bytes / sram_table[i - 1].bytes);
-    out->read_pj_per_byte = lerp(lo->read_pj_per_byte, hi->read_pj_per_byte, t);
-    out->write_pj_per_byte = lerp(lo->write_pj_per_byte, hi->write_pj_per_byte, t);
-    out->leakage_uw_per_kib = lerp(lo->leakage_uw_per_kib, hi->leakage_uw_per_kib, t);
-    out->area_mm2_per_kib = lerp(lo->area_mm2_per_kib, hi->area_mm2_per_kib, t);
+    lerp_figures(lo, hi, t, out);
 }
 
 /* ---- SRAM macros by cell type: CACTI 7.0 at 45 nm --------------------------- */
@@ -181,11 +187,7 @@ void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_fig
     chip_sram_figures lo, hi;
     cacti_figures(&t[i - 1], &lo);
     cacti_figures(&t[i], &hi);
-    const double x = log(kib / t[i - 1].kib) / log(t[i].kib / t[i - 1].kib);
-    out->read_pj_per_byte = lerp(lo.read_pj_per_byte, hi.read_pj_per_byte, x);
-    out->write_pj_per_byte = lerp(lo.write_pj_per_byte, hi.write_pj_per_byte, x);
-    out->leakage_uw_per_kib = lerp(lo.leakage_uw_per_kib, hi.leakage_uw_per_kib, x);
-    out->area_mm2_per_kib = lerp(lo.area_mm2_per_kib, hi.area_mm2_per_kib, x);
+    lerp_figures(&lo, &hi, log(kib / t[i - 1].kib) / log(t[i].kib / t[i - 1].kib), out);
 }
 
 /* ---- technology scaling ----------------------------------------------------- */

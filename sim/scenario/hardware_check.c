@@ -61,6 +61,12 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         scaled(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TL);
     hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
 
+    const char *cells = scenario_str(sc, "hardware.technology.cells");
+    hw->sram_cells = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
+                     : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
+                     : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
+                                              : CHIP_CELLS_TABLE;
+
     hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
     /* flip-flops, or an SRAM register file: one array of its capacity, of
      * the technology's cells (hp for the capacity table); a byte costs the
@@ -68,9 +74,8 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->reg_sram = !strcmp(scenario_str(sc, "hardware.tile.registers.kind"), "sram");
     double reg_pj = fx->reg_pj_per_byte, reg_leak = fx->reg_leakage_uw_per_kib, reg_area = fx->reg_area_mm2_per_kib;
     if (hw->reg_sram) {
-        const char *c = scenario_str(sc, "hardware.technology.cells");
         chip_sram_figures rf;
-        chip_sram_figures_cells(!strcmp(c, "lstp") ? CHIP_CELLS_LSTP : !strcmp(c, "lop") ? CHIP_CELLS_LOP : CHIP_CELLS_HP,
+        chip_sram_figures_cells(hw->sram_cells == CHIP_CELLS_TABLE ? CHIP_CELLS_HP : (chip_cells)hw->sram_cells,
                                 hw->reg_capacity_bytes, &rf);
         reg_pj = rf.read_pj_per_byte > rf.write_pj_per_byte ? rf.read_pj_per_byte : rf.write_pj_per_byte;
         reg_leak = rf.leakage_uw_per_kib;
@@ -83,11 +88,6 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
     hw->sram_bytes_per_cycle_per_bank = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");
-    const char *cells = scenario_str(sc, "hardware.technology.cells");
-    hw->sram_cells = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
-                     : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
-                     : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
-                                              : CHIP_CELLS_TABLE;
     hw->sram_macro_bytes = figure(sc, "hardware.tile.sram.macro_kib", 0.0) * 1024.0;
     chip_sram_figures sf;
     chip_sram_figures_at(hw, hw->sram_capacity_bytes, &sf);

@@ -202,6 +202,9 @@ assert len(rows) == 8, len(rows)
 assert all(st[('32', n)] == 'ok' for n in ('45', '7')), st
 assert all('not a whole number of 48 KiB macros' in st[('48', n)] for n in ('45', '7')), st
 " "explore: a point with an SRAM that is not whole macros runs, or a good point does not"
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.dram.standard.*(custom|one of)" -- "$f3sim" check s.yaml --set hardware.dram.standard=ddr5
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.technology.vdd" -- "$f3sim" check s.yaml --set hardware.technology.vdd=3
+expect 2 "--set\\[1\\]:1:[0-9]+: hardware.dram.background_mw" -- "$f3sim" check s.yaml --set hardware.dram.background_mw=-1
 expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
 expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
