@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 rows=(
   "default chip|"
   "64 KiB macros|--set hardware.tile.sram.macro_kib=64"
-  "+ lstp cells|--set hardware.tile.sram.macro_kib=64 --set hardware.technology.cells=lstp"
+  "+ lstp devices (333 MHz: what lstp logic makes)|--set hardware.tile.sram.macro_kib=64 --set hardware.technology.cells=lstp --set hardware.clock_mhz=333"
   "+ lop cells instead|--set hardware.tile.sram.macro_kib=64 --set hardware.technology.cells=lop"
   "lstp, 64 KiB, 8 KiB flip-flop registers|--set hardware.tile.sram.macro_kib=64 --set hardware.technology.cells=lstp --set hardware.tile.registers.capacity_kib=8"
   "same, SRAM sized to the layers [6400, 128] KiB|--set hardware.tile.sram.macro_kib=64 --set hardware.technology.cells=lstp --set hardware.tile.registers.capacity_kib=8 --set hardware.mapping.layers_per_tile=[1,1] --set hardware.tiles.sram_capacity_kib=[6400,128]"

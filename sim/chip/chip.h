@@ -48,6 +48,7 @@ typedef struct {
     unsigned sram_banks;
     double sram_read_pj, sram_write_pj; /* pJ per byte */
     double sram_leakage_uw_per_kib, sram_area_mm2_per_kib;
+    double reg_pj_per_byte, reg_leakage_uw_per_kib, reg_area_mm2_per_kib; /* its register file's */
 } chip_tile_hw;
 
 typedef struct {
@@ -76,7 +77,9 @@ typedef struct {
     double reg_pj_per_byte;        /* read or write */
     double reg_leakage_uw_per_kib;
     double reg_area_mm2_per_kib;
-    int reg_sram;                  /* an SRAM register file (else flip-flops): where its auto figures came from */
+    int reg_sram;                  /* an SRAM register file (else flip-flops): where its auto figures came from;
+                                    * one bank per lane, each capacity / lanes (chip_reg_figures_at) */
+    unsigned reg_fixed;            /* bits 0, 1, 2: pj_per_byte, leakage, area set by the scenario (not looked up) */
 
     /* SRAM */
     double sram_capacity_bytes;
@@ -91,6 +94,7 @@ typedef struct {
      * (table) figure took from the tables' 45 nm at 0.9 V */
     double node_nm, vdd;
     double tech_energy, tech_leakage, tech_area;
+    double logic_leakage;                 /* the cells' logic leakage against hp's (1 for table and hp) */
     double sram_macro_bytes;              /* the macro an SRAM is made of (0: one array of its capacity) */
 
     /* feedback ROM (or the LFSR that regenerates B) */

@@ -200,14 +200,24 @@ void chip_sram_figures_cells(chip_cells cells, double array_bytes, chip_sram_fig
  * (docs/hardware-costs.md, "Technology scaling"). */
 typedef struct {
     double nm, a, b, c, area;
+    double da, db, dc, dd; /* delay d(V) = da·V³ + db·V² + dc·V + dd */
 } sb_row;
+/* 90 and 65 nm: [SB]'s bulk rows (no HP/LP split); area: nodeScale's
+ * areaDict row of 45 nm (hwcomponents has no row above 45 nm) */
 static const sb_row sb_hp[] = {
-    {45, 1.018, -0.3107, 0.1539, 1.0},  {32, 0.8367, -0.4341, 0.1701, 0.46}, {20, 0.373, -0.1582, 0.04104, 0.21},
-    {16, 0.2958, -0.1241, 0.03024, 0.19}, {14, 0.2363, -0.09675, 0.02239, 0.17}, {7, 0.1776, -0.09097, 0.02447, 0.059},
+    {90, 4.762, -4.781, 2.092, 2.8, -60.34, 262.5, -384.2, 210.9},
+    {65, 3.755, -4.398, 1.975, 1.5, -53.3, 230.4, -333.9, 178.6},
+    {45, 1.018, -0.3107, 0.1539, 1.0, -501.6, 1567, -1619, 566.1},
+    {32, 0.8367, -0.4341, 0.1701, 0.46, -1047, 2982, -2797, 873.5},
+    {20, 0.373, -0.1582, 0.04104, 0.21, 0, 34.63, -66.37, 41.15},
+    {16, 0.2958, -0.1241, 0.03024, 0.19, 0, 24.8, -47.52, 28.87},
+    {14, 0.2363, -0.09675, 0.02239, 0.17, -40.66, 109.2, -100.6, 35.92},
+    {7, 0.1776, -0.09097, 0.02447, 0.059, -28.58, 76.6, -70.26, 24.69},
 };
 #define V_TABLES 0.9 /* the tables' supply (Horowitz's 45 nm figures) */
 
 static double sb_energy(const sb_row *r, double v) { return r->a * v * v + r->b * v + r->c; }
+static double sb_delay(const sb_row *r, double v) { return ((r->da * v + r->db) * v + r->dc) * v + r->dd; }
 
 static const sb_row *sb_find(double nm)
 {
@@ -216,27 +226,80 @@ static const sb_row *sb_find(double nm)
     return NULL;
 }
 
-int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area)
+/* a row's energy at V_TABLES, its delay at vdd and its area at node_nm (28
+ * and 22 nm between 32 and 20 nm, linear in node: 28 = ⅔·32 + ⅓·20,
+ * 22 = ⅙·32 + ⅚·20); −1 without a row */
+static int sb_at(double node_nm, double vdd, double *e, double *d, double *a)
 {
-    const sb_row *r45 = sb_find(45);
-    double e, a;
     if (node_nm == 28 || node_nm == 22) {
-        /* between 32 and 20 nm, linear in node: 28 = ⅔·32 + ⅓·20, 22 = ⅙·32 + ⅚·20 */
         const sb_row *r32 = sb_find(32), *r20 = sb_find(20);
         const double w = (node_nm - 20.0) / 12.0;
-        e = w * sb_energy(r32, V_TABLES) + (1.0 - w) * sb_energy(r20, V_TABLES);
-        a = w * r32->area + (1.0 - w) * r20->area;
-    } else {
-        const sb_row *r = sb_find(node_nm);
-        if (!r) return -1;
-        e = sb_energy(r, V_TABLES);
-        a = r->area;
+        *e = w * sb_energy(r32, V_TABLES) + (1.0 - w) * sb_energy(r20, V_TABLES);
+        *d = w * sb_delay(r32, vdd) + (1.0 - w) * sb_delay(r20, vdd);
+        *a = w * r32->area + (1.0 - w) * r20->area;
+        return 0;
     }
-    const double node = e / sb_energy(r45, V_TABLES), v = vdd / V_TABLES;
+    const sb_row *r = sb_find(node_nm);
+    if (!r) return -1;
+    *e = sb_energy(r, V_TABLES);
+    *d = sb_delay(r, vdd);
+    *a = r->area;
+    return 0;
+}
+
+int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area)
+{
+    double e, d, a;
+    if (sb_at(node_nm, vdd, &e, &d, &a)) return -1;
+    const double node = e / sb_energy(sb_find(45), V_TABLES), v = vdd / V_TABLES;
     *energy = node * v * v;
     *leakage = node * v;
     *area = a;
     return 0;
+}
+
+/* ---- logic by device type --------------------------------------------------- */
+
+/* CACTI 7.0's 45 nm device parameters (tech_params/45nm.dat, commit 1ffd8df;
+ * ITRS), per device type hp, lstp, lop: Vdd 1.0, 1.1, 0.7 V; C_g_ideal
+ * 6.78, 5.18, 6.2 ·10⁻¹⁶ F/µm; C_fringe 0.5, 0.8, 0.73 ·10⁻¹⁶ F/µm; I_on_n
+ * 2046.6, 666.2, 748.9 µA/µm; at 300 K I_off_n 2.8·10⁻⁷, 1.01·10⁻¹¹,
+ * 4.03·10⁻⁹ A/µm and I_g_on_n 3.59·10⁻⁸, 9.47·10⁻¹², 3.24·10⁻⁸ A/µm.
+ * Leakage power per µm of width (I_off + I_g)·Vdd, delay C·Vdd / I_on
+ * (C = C_g_ideal + C_fringe), each against hp's. */
+typedef struct {
+    double vdd, c_g, c_f, i_on, i_off, i_g;
+} cacti_device;
+static const cacti_device cacti_dev45[3] = {
+    {1.0, 6.78e-16, 5e-17, 2.0466e-3, 2.8e-7, 3.59e-8},    /* hp */
+    {1.1, 5.18e-16, 8e-17, 6.662e-4, 1.01e-11, 9.47e-12},  /* lstp */
+    {0.7, 6.2e-16, 7.3e-17, 7.489e-4, 4.03e-9, 3.24e-8},    /* lop */
+};
+
+static double dev_leak(const cacti_device *d) { return (d->i_off + d->i_g) * d->vdd; }
+static double dev_delay(const cacti_device *d) { return (d->c_g + d->c_f) * d->vdd / d->i_on; }
+
+double chip_logic_leakage_factor(chip_cells cells)
+{
+    if (cells == CHIP_CELLS_TABLE || cells == CHIP_CELLS_HP) return 1.0;
+    return dev_leak(&cacti_dev45[cells - CHIP_CELLS_HP]) / dev_leak(&cacti_dev45[0]);
+}
+
+double chip_logic_delay_factor(chip_cells cells)
+{
+    if (cells == CHIP_CELLS_TABLE || cells == CHIP_CELLS_HP) return 1.0;
+    return dev_delay(&cacti_dev45[cells - CHIP_CELLS_HP]) / dev_delay(&cacti_dev45[0]);
+}
+
+/* The lanes' units are Aladdin's 1 ns ones (below): 1000 MHz at the tables'
+ * 45 nm, 0.9 V and hp devices. */
+#define LANE_MHZ_45 1000.0
+
+double chip_max_clock_mhz(chip_cells cells, double node_nm, double vdd)
+{
+    double e, d, a;
+    if (sb_at(node_nm, vdd, &e, &d, &a) || !(d > 0)) return 0;
+    return LANE_MHZ_45 * sb_delay(sb_find(45), V_TABLES) / d / chip_logic_delay_factor(cells);
 }
 
 /* ---- DRAM by standard ------------------------------------------------------- */

@@ -43,6 +43,20 @@ const char *chip_cells_name(chip_cells c);
  * or −1 for a node without a row (45, 32, 28, 22, 20, 16, 14 and 7 nm). */
 int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area);
 
+/* The logic's device type (hardware.technology.cells sets the logic's as
+ * well as the arrays'): CACTI 7.0's 45 nm ITRS devices, against hp
+ * (docs/hardware-costs.md, "Logic by device type").  Leakage: (I_off +
+ * I_g)·Vdd per µm of width — × 6.8·10⁻⁵ for lstp, × 0.081 for lop; delay:
+ * C·Vdd / I_on — × 2.78 for lstp, × 1.82 for lop.  1 for table and hp
+ * (the tables' logic figures are hp-like: a commercial 40 nm G library). */
+double chip_logic_leakage_factor(chip_cells cells);
+double chip_logic_delay_factor(chip_cells cells);
+/* The fastest clock the lanes reach, MHz: Aladdin's 1 ns units (1000 MHz
+ * at 45 nm, 0.9 V, hp) moved by Stillmaker & Baas's delay fit d(V) to
+ * node_nm and vdd and by the cells' delay factor.  0 for a node without a
+ * row. */
+double chip_max_clock_mhz(chip_cells cells, double node_nm, double vdd);
+
 /* The off-chip DRAM by standard (hardware.dram.standard): energy per byte
  * moved and background (standby + refresh) power of one device
  * (docs/hardware-costs.md, "DRAM by standard").  custom: Horowitz's 45 nm

@@ -219,9 +219,17 @@ size_t chip_stage_tile_last(const chip_config *hw, const f3_config *cfg, size_t 
 chip_tile_hw chip_tile_figures(const chip_config *hw, size_t tile)
 {
     if (hw->n_tiles) return hw->tiles[tile];
-    chip_tile_hw t = {hw->mac_lanes,     hw->reg_capacity_bytes,    hw->sram_capacity_bytes,
-                      hw->sram_banks,    hw->sram_read_pj,          hw->sram_write_pj,
-                      hw->sram_leakage_uw_per_kib, hw->sram_area_mm2_per_kib};
+    chip_tile_hw t = {hw->mac_lanes,
+                      hw->reg_capacity_bytes,
+                      hw->sram_capacity_bytes,
+                      hw->sram_banks,
+                      hw->sram_read_pj,
+                      hw->sram_write_pj,
+                      hw->sram_leakage_uw_per_kib,
+                      hw->sram_area_mm2_per_kib,
+                      hw->reg_pj_per_byte,
+                      hw->reg_leakage_uw_per_kib,
+                      hw->reg_area_mm2_per_kib};
     return t;
 }
 
@@ -624,10 +632,10 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
         const double P = (double)th.mac_lanes;
         const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
         t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
-                        th.reg_capacity_bytes * kib * hw->reg_leakage_uw_per_kib + t->leakage_uw +
+                        th.reg_capacity_bytes * kib * th.reg_leakage_uw_per_kib + t->leakage_uw +
                         P * hw->lane_leakage_uw * lane_scale;
         t->area_mm2 = th.sram_capacity_bytes * kib * th.sram_area_mm2_per_kib +
-                      th.reg_capacity_bytes * kib * hw->reg_area_mm2_per_kib + t->area_mm2 +
+                      th.reg_capacity_bytes * kib * th.reg_area_mm2_per_kib + t->area_mm2 +
                       P * hw->lane_area_mm2 * lane_scale;
         if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
     }
@@ -782,7 +790,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             }
             e[CHIP_E_COMPUTE] += fma * mac.fma_pj + elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
                                  t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj + t->red_add * mac.add_pj;
-            e[CHIP_E_REGISTERS] += t->reg * hw->reg_pj_per_byte;
+            e[CHIP_E_REGISTERS] += t->reg * th.reg_pj_per_byte;
             e[CHIP_E_SRAM] += t->sram_r * th.sram_read_pj + t->sram_w * th.sram_write_pj +
                               t->sram_transposed_extra * th.sram_read_pj;
             e[CHIP_E_ROM] += t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;

@@ -156,6 +156,10 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_double(w, "energy_factor", hw->tech_energy);
     json_kv_double(w, "leakage_factor", hw->tech_leakage);
     json_kv_double(w, "area_factor", hw->tech_area);
+    /* the logic's leakage against hp's devices, and the clock the lanes make */
+    json_kv_double(w, "logic_leakage_factor", hw->logic_leakage);
+    json_kv_double(w, "max_clock_mhz",
+                   chip_max_clock_mhz((chip_cells)hw->sram_cells, hw->node_nm, hw->vdd));
     json_end_object(w);
     json_key(w, "tile");
     json_begin_object(w);

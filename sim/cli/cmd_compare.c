@@ -398,6 +398,8 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
         h->sram_banks = 4;
         h->sram_read_pj = h->sram_write_pj = 1;
         h->sram_leakage_uw_per_kib = h->sram_area_mm2_per_kib = 0;
+        h->reg_pj_per_byte = 1;
+        h->reg_leakage_uw_per_kib = h->reg_area_mm2_per_kib = 0;
         tn->need[t] = tn->weights[t] = tn->macs[t] = tn->row[t] = 0;
     }
     (void)S;
@@ -462,6 +464,11 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
         const double table[4] = {f.read_pj_per_byte, f.write_pj_per_byte, f.leakage_uw_per_kib, f.area_mm2_per_kib};
         double *dst[4] = {&h->sram_read_pj, &h->sram_write_pj, &h->sram_leakage_uw_per_kib, &h->sram_area_mm2_per_kib};
         for (int q = 0; q < 4; q++) *dst[q] = S->sram_fixed[q] ? S->sram_value[q] : table[q];
+        double rf[3];
+        chip_reg_figures_at(hw, h->reg_capacity_bytes, h->mac_lanes, rf);
+        h->reg_pj_per_byte = rf[0];
+        h->reg_leakage_uw_per_kib = rf[1];
+        h->reg_area_mm2_per_kib = rf[2];
     }
 }
 

@@ -23,6 +23,28 @@ void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sra
     }
 }
 
+void chip_reg_figures_at(const chip_config *hw, double capacity_bytes, unsigned lanes, double fig[3])
+{
+    const chip_fixed_figures *fx = chip_fixed_figures_45nm();
+    /* flip-flops: Aladdin's register bit at any size; an SRAM register
+     * file: one bank per lane (each lane reads its own), each bank an array
+     * of capacity / lanes of the technology's cells (hp for the capacity
+     * table); a byte costs the dearer of CACTI's read and write */
+    double pj = fx->reg_pj_per_byte, leak = fx->reg_leakage_uw_per_kib * hw->logic_leakage,
+           area = fx->reg_area_mm2_per_kib;
+    if (hw->reg_sram) {
+        chip_sram_figures rf;
+        chip_sram_figures_cells(hw->sram_cells == CHIP_CELLS_TABLE ? CHIP_CELLS_HP : (chip_cells)hw->sram_cells,
+                                capacity_bytes / (lanes ? lanes : 1), &rf);
+        pj = rf.read_pj_per_byte > rf.write_pj_per_byte ? rf.read_pj_per_byte : rf.write_pj_per_byte;
+        leak = rf.leakage_uw_per_kib;
+        area = rf.area_mm2_per_kib;
+    }
+    const double auto_fig[3] = {pj * hw->tech_energy, leak * hw->tech_leakage, area * hw->tech_area};
+    const double set[3] = {hw->reg_pj_per_byte, hw->reg_leakage_uw_per_kib, hw->reg_area_mm2_per_kib};
+    for (int q = 0; q < 3; q++) fig[q] = (hw->reg_fixed >> q & 1) ? set[q] : auto_fig[q];
+}
+
 /* A key's number, or `table` when it is auto. */
 static double figure(const scenario *sc, const char *path, double table)
 {
@@ -53,37 +75,40 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
                    : !strcmp(df, "fused")           ? CHIP_DF_FUSED
                                                     : CHIP_DF_OUTPUT_STATIONARY;
 
-    hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
-    hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
-    hw->lane = !strcmp(scenario_str(sc, "hardware.tile.lane"), "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
-    const int mac = hw->lane == CHIP_LANE_MAC;
-    hw->lane_leakage_uw =
-        scaled(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TL);
-    hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
-
     const char *cells = scenario_str(sc, "hardware.technology.cells");
     hw->sram_cells = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
                      : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
                      : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
                                               : CHIP_CELLS_TABLE;
+    /* the logic (lanes, flip-flops) leaks as the cells' devices do */
+    hw->logic_leakage = chip_logic_leakage_factor((chip_cells)hw->sram_cells);
+    const double TLL = TL * hw->logic_leakage;
+
+    hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
+    hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
+    hw->lane = !strcmp(scenario_str(sc, "hardware.tile.lane"), "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
+    const int mac = hw->lane == CHIP_LANE_MAC;
+    hw->lane_leakage_uw =
+        scaled(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TLL);
+    hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
 
     hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
-    /* flip-flops, or an SRAM register file: one array of its capacity, of
-     * the technology's cells (hp for the capacity table); a byte costs the
-     * dearer of CACTI's read and write */
     hw->reg_sram = !strcmp(scenario_str(sc, "hardware.tile.registers.kind"), "sram");
-    double reg_pj = fx->reg_pj_per_byte, reg_leak = fx->reg_leakage_uw_per_kib, reg_area = fx->reg_area_mm2_per_kib;
-    if (hw->reg_sram) {
-        chip_sram_figures rf;
-        chip_sram_figures_cells(hw->sram_cells == CHIP_CELLS_TABLE ? CHIP_CELLS_HP : (chip_cells)hw->sram_cells,
-                                hw->reg_capacity_bytes, &rf);
-        reg_pj = rf.read_pj_per_byte > rf.write_pj_per_byte ? rf.read_pj_per_byte : rf.write_pj_per_byte;
-        reg_leak = rf.leakage_uw_per_kib;
-        reg_area = rf.area_mm2_per_kib;
+    {
+        static const char *const keys[3] = {"hardware.tile.registers.pj_per_byte",
+                                            "hardware.tile.registers.leakage_uw_per_kib",
+                                            "hardware.tile.registers.area_mm2_per_kib"};
+        double *dst[3] = {&hw->reg_pj_per_byte, &hw->reg_leakage_uw_per_kib, &hw->reg_area_mm2_per_kib};
+        hw->reg_fixed = 0;
+        for (int q = 0; q < 3; q++)
+            if (!scenario_get(sc, keys[q])->is_auto) {
+                hw->reg_fixed |= 1u << q;
+                *dst[q] = scenario_num(sc, keys[q]);
+            }
+        double fig[3];
+        chip_reg_figures_at(hw, hw->reg_capacity_bytes, hw->mac_lanes, fig);
+        for (int q = 0; q < 3; q++) *dst[q] = fig[q];
     }
-    hw->reg_pj_per_byte = scaled(sc, "hardware.tile.registers.pj_per_byte", reg_pj, TE);
-    hw->reg_leakage_uw_per_kib = scaled(sc, "hardware.tile.registers.leakage_uw_per_kib", reg_leak, TL);
-    hw->reg_area_mm2_per_kib = scaled(sc, "hardware.tile.registers.area_mm2_per_kib", reg_area, TA);
 
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
@@ -103,9 +128,19 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
                        : !strcmp(enc, "seeded") ? CHIP_ROM_SEEDED
                                                 : CHIP_ROM_TERNARY2;
     hw->rom_bytes_per_cycle = scenario_num(sc, "hardware.tile.rom.bytes_per_cycle");
-    hw->rom_read_pj = scaled(sc, "hardware.tile.rom.read_pj_per_byte", fx->rom_read_pj_per_byte, TE);
-    hw->rom_leakage_uw_per_kib = scaled(sc, "hardware.tile.rom.leakage_uw_per_kib", fx->rom_leakage_uw_per_kib, TL);
-    hw->rom_area_mm2_per_kib = scaled(sc, "hardware.tile.rom.area_mm2_per_kib", fx->rom_area_mm2_per_kib, TA);
+    /* the ROM: the table's 8 KiB array (read; a third of its leakage and
+     * area), or with CACTI cells the cells' 8 KiB macro the same way */
+    double rom_pj = fx->rom_read_pj_per_byte, rom_leak = fx->rom_leakage_uw_per_kib, rom_area = fx->rom_area_mm2_per_kib;
+    if (hw->sram_cells != CHIP_CELLS_TABLE) {
+        chip_sram_figures rf;
+        chip_sram_figures_cells((chip_cells)hw->sram_cells, 8192.0, &rf);
+        rom_pj = rf.read_pj_per_byte;
+        rom_leak = rf.leakage_uw_per_kib / 3.0;
+        rom_area = rf.area_mm2_per_kib / 3.0;
+    }
+    hw->rom_read_pj = scaled(sc, "hardware.tile.rom.read_pj_per_byte", rom_pj, TE);
+    hw->rom_leakage_uw_per_kib = scaled(sc, "hardware.tile.rom.leakage_uw_per_kib", rom_leak, TL);
+    hw->rom_area_mm2_per_kib = scaled(sc, "hardware.tile.rom.area_mm2_per_kib", rom_area, TA);
     hw->lfsr_cycles_per_value = figure(sc, "hardware.tile.rom.lfsr_cycles_per_value", fx->lfsr_cycles_per_value);
     hw->lfsr_pj_per_value = scaled(sc, "hardware.tile.rom.lfsr_pj_per_value", fx->lfsr_pj_per_value, TE);
     hw->lfsr_area_mm2 = scaled(sc, "hardware.tile.rom.lfsr_area_mm2", fx->lfsr_area_mm2, TA);
@@ -218,6 +253,12 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
         h->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
         h->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
         h->sram_area_mm2_per_kib = figure(sc, "hardware.tile.sram.area_mm2_per_kib", sf.area_mm2_per_kib);
+        /* the register file's at this tile's capacity and lanes */
+        double rf[3];
+        chip_reg_figures_at(hw, h->reg_capacity_bytes, h->mac_lanes, rf);
+        h->reg_pj_per_byte = rf[0];
+        h->reg_leakage_uw_per_kib = rf[1];
+        h->reg_area_mm2_per_kib = rf[2];
     }
 }
 
@@ -512,9 +553,23 @@ f3_status scenario_check_hardware(const scenario *sc)
         const double nm = scenario_num(sc, "hardware.technology.node_nm");
         if (chip_technology_factors(nm, 0.9, &e, &l, &a))
             return scenario_at_key(sc, "hardware.technology.node_nm", F3_EINVAL,
-                                   "hardware.technology.node_nm %g: the scaling table has 45, 32, 28, 22, 20, 16, "
-                                   "14 and 7 nm (Stillmaker & Baas 2017; docs/hardware-costs.md)",
+                                   "hardware.technology.node_nm %g: the scaling table has 90, 65, 45, 32, 28, 22, 20, "
+                                   "16, 14 and 7 nm (Stillmaker & Baas 2017; docs/hardware-costs.md)",
                                    nm);
+        /* with named cells the lanes' logic must make the clock */
+        const char *cells = scenario_str(sc, "hardware.technology.cells");
+        const chip_cells c = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
+                             : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
+                             : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
+                                                      : CHIP_CELLS_TABLE;
+        const double vdd = scenario_num(sc, "hardware.technology.vdd"), mhz = scenario_num(sc, "hardware.clock_mhz");
+        const double fmax = chip_max_clock_mhz(c, nm, vdd);
+        if (c != CHIP_CELLS_TABLE && mhz > fmax * (1 + 1e-9))
+            return scenario_at_key(sc, "hardware.clock_mhz", F3_EINVAL,
+                                   "hardware.clock_mhz %g: %s logic at %g nm and %g V reaches %.0f MHz (Aladdin's 1 ns "
+                                   "units at 45 nm, 0.9 V, hp; Stillmaker & Baas's delay fit; CACTI's device delay; "
+                                   "docs/hardware-costs.md): lower the clock, raise vdd or pick faster cells",
+                                   mhz, cells, nm, vdd, floor(fmax));
     }
     chip_config hw;
     chip_config_from_scenario(sc, &hw);

@@ -32,6 +32,11 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw);
 /* The auto figures of an SRAM of capacity_bytes on hw: its cells'
  * (hw->sram_cells), at its macro's size when it is built from macros
  * (hw->sram_macro_bytes), else at its capacity. */
+/* A register file's figures (pJ per byte, µW per KiB, mm² per KiB) at
+ * capacity_bytes and `lanes` lanes, for hw's technology and registers
+ * kind (an SRAM register file: one bank per lane); the figures the
+ * scenario sets (hw->reg_fixed) stay hw's. */
+void chip_reg_figures_at(const chip_config *hw, double capacity_bytes, unsigned lanes, double fig[3]);
 void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sram_figures *out);
 
 /* The mapping part of it (hardware.mapping, hardware.tiles), on hw's

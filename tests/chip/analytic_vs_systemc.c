@@ -189,6 +189,9 @@ static int random_point(point *p)
             h->sram_write_pj = unif(0.1, 10);
             h->sram_leakage_uw_per_kib = unif(0, 60);
             h->sram_area_mm2_per_kib = unif(0.001, 0.01);
+            h->reg_pj_per_byte = unif(0.01, 2);
+            h->reg_leakage_uw_per_kib = unif(0, 700);
+            h->reg_area_mm2_per_kib = unif(0.003, 0.06);
         }
     }
     if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && cfg->batch_size > 1 && coin(0.5))

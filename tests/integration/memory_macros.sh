@@ -28,6 +28,7 @@ network: {hidden: [12]}
 dataset: {name: csv, path: train.csv, test_path: test.csv, classes: 3}
 training: {compare: [f3, bp], epochs: 1, batch_size: 10, optimizer: sgd, lr: 0.01, threads: 1}
 hardware:
+  clock_mhz: 300
   tile: {mac_lanes: 8, sram: {capacity_kib: 256}}
   links: {backward: {bytes_per_cycle: 8}}
 outputs: {folder: out}
@@ -124,8 +125,9 @@ if b['dram']['pj_per_byte'] != a['dram']['pj_per_byte']: bad.append('the DRAM (o
 print('\n'.join(bad)) if bad else None
 assert not bad
 " "technology: 28 nm at 0.8 V is not the cited scaling of the 45 nm tables"
-# registers: flip-flops (size-independent), or an SRAM register file of CACTI's runs at its size
-run rf1k --set hardware.tile.registers.kind=sram --set hardware.tile.registers.capacity_kib=1
+# registers: flip-flops (size-independent), or an SRAM register file of CACTI's runs at the size of
+# one bank per lane (8 lanes: 8 KiB in banks of 1 KiB, 64 KiB in banks of 8 KiB)
+run rf8k --set hardware.tile.registers.kind=sram --set hardware.tile.registers.capacity_kib=8
 run rf64 --set hardware.tile.registers.kind=sram --set hardware.tile.registers.capacity_kib=64 \
     --set hardware.technology.cells=lstp
 run ff1k --set hardware.tile.registers.capacity_kib=1
@@ -134,8 +136,8 @@ import json, csv
 J = lambda n: json.load(open(f'out/{n}/f3/run.json'))['hardware']
 bad = []
 # CACTI 7.0, 45 nm: hp register file 1 KiB (read 1.43, write 2.91 pJ per 64 bits; 577 µW/KiB; 0.003601 mm²/KiB),
-# lstp 64 KiB (read 25.87, write 19.65; 0.0261; 0.00327): a byte costs the dearer of read and write
-for run, want in (('rf1k', (2.91 / 8, 577, 0.003601)), ('rf64', (25.87 / 8, 0.0261, 0.00327))):
+# lstp 8 KiB (read 6.14, write 7.88; 0.0321; 0.00328): a byte costs the dearer of read and write
+for run, want in (('rf8k', (2.91 / 8, 577, 0.003601)), ('rf64', (7.88 / 8, 0.0321, 0.00328))):
     r = J(run)['config']['tile']['registers']
     got = (r['pj_per_byte'], r['leakage_uw_per_kib'], r['area_mm2_per_kib'])
     if r['kind'] != 'sram' or any(abs(g / w - 1) > 1e-12 for g, w in zip(got, want)): bad.append(f'{run}: {r}, CACTI {want}')
@@ -147,7 +149,7 @@ f = J('ff1k')['config']['tile']['registers']
 m = J('mono')['config']['tile']['registers']
 if f['kind'] != 'flipflop' or (f['pj_per_byte'], f['leakage_uw_per_kib'], f['area_mm2_per_kib']) != (m['pj_per_byte'], m['leakage_uw_per_kib'], m['area_mm2_per_kib']):
     bad.append(f'flip-flops are not size-independent: {f} / {m}')
-if not J('rf1k')['config']['tile']['registers']['area_mm2_per_kib'] * 10 < f['area_mm2_per_kib']:
+if not J('rf8k')['config']['tile']['registers']['area_mm2_per_kib'] * 10 < f['area_mm2_per_kib']:
     bad.append('an SRAM register file is not an order of magnitude smaller than flip-flops per KiB')
 print('\n'.join(bad)) if bad else None
 assert not bad
@@ -206,14 +208,56 @@ expect 2 "--set\\[1\\]:1:[0-9]+: hardware.dram.standard.*(custom|one of)" -- "$f
 expect 2 "--set\\[1\\]:1:[0-9]+: hardware.technology.vdd" -- "$f3sim" check s.yaml --set hardware.technology.vdd=3
 expect 2 "--set\\[1\\]:1:[0-9]+: hardware.dram.background_mw" -- "$f3sim" check s.yaml --set hardware.dram.background_mw=-1
 expect 2 "hardware.tile.registers.kind.*(flipflop|one of)" -- "$f3sim" check s.yaml --set hardware.tile.registers.kind=latch
-expect 2 "hardware.technology.node_nm 40: the scaling table has 45, 32, 28" -- "$f3sim" check s.yaml \
+expect 2 "hardware.technology.node_nm 40: the scaling table has 90, 65, 45, 32, 28" -- "$f3sim" check s.yaml \
     --set hardware.technology.node_nm=40
 
-expect 2 "s.yaml:6:[0-9]+: hardware.tile.sram.capacity_kib 256 is not a whole number of 48 KiB macros" -- \
+expect 2 "s.yaml:7:[0-9]+: hardware.tile.sram.capacity_kib 256 is not a whole number of 48 KiB macros" -- \
     "$f3sim" check s.yaml --set hardware.tile.sram.macro_kib=48
 expect 2 "hardware.tiles.sram_capacity_kib: tile 2's 40 KiB is not a whole number of 16 KiB macros" -- \
     "$f3sim" check s.yaml --set hardware.tile.sram.macro_kib=16 --set "hardware.mapping.layers_per_tile=[1, 1]" \
     --set "hardware.tiles.sram_capacity_kib=[64, 40]"
 expect 2 "hardware.technology.cells.*(hp|one of)" -- "$f3sim" check s.yaml --set hardware.technology.cells=ulp
+
+# the logic's devices: with named cells the lanes and flip-flops leak as CACTI's 45 nm devices do,
+# (I_off + I_g)·Vdd against hp's, the ROM is a third of the cells' 8 KiB macro, and the clock may not
+# pass 1000 MHz × d_45(0.9 V) / d_node(vdd) (Stillmaker & Baas's delay fit) / (C·Vdd/I_on against hp)
+run lg_hp --set hardware.technology.cells=hp
+run lg_lstp --set hardware.technology.cells=lstp
+run lg_lop65 --set hardware.technology.cells=lop --set hardware.technology.node_nm=65 --set hardware.clock_mhz=200
+check "
+import json
+J = lambda n: json.load(open(f'out/{n}/f3/run.json'))['hardware']['config']
+T = lambda n: json.load(open(f'out/{n}/f3/run.json'))['hardware']['config']['technology']
+# tech_params/45nm.dat (CACTI 7.0): Vdd, C_g_ideal + C_fringe, I_on_n, I_off_n (300 K), I_g_on_n
+dev = dict(hp=(1.0, 6.78e-16 + 5e-17, 2.0466e-3, 2.8e-7, 3.59e-8), lstp=(1.1, 5.18e-16 + 8e-17, 6.662e-4, 1.01e-11, 9.47e-12),
+           lop=(0.7, 6.2e-16 + 7.3e-17, 7.489e-4, 4.03e-9, 3.24e-8))
+leak = {c: (d[3] + d[4]) * d[0] / ((dev['hp'][3] + dev['hp'][4]) * dev['hp'][0]) for c, d in dev.items()}
+delay = {c: d[1] * d[0] / d[2] / (dev['hp'][1] * dev['hp'][0] / dev['hp'][2]) for c, d in dev.items()}
+dfit = lambda a, b, c, d, v: a * v ** 3 + b * v * v + c * v + d
+d45, d65 = dfit(-501.6, 1567, -1619, 566.1, 0.9), dfit(-53.3, 230.4, -333.9, 178.6, 0.9)
+e = lambda a, b, c, v=0.9: a * v * v + b * v + c
+f65 = e(3.755, -4.398, 1.975) / e(1.018, -0.3107, 0.1539)
+bad = []
+close = lambda x, y: abs(x / y - 1) < 1e-9
+hp, ls, lo = J('lg_hp'), J('lg_lstp'), J('lg_lop65')
+for k in ('lane_leakage_uw',):
+    if not close(ls['tile'][k], hp['tile'][k] * leak['lstp']): bad.append(f'lstp {k} {ls["tile"][k]}')
+    if not close(lo['tile'][k], hp['tile'][k] * leak['lop'] * f65): bad.append(f'lop 65 nm {k} {lo["tile"][k]}')
+if not close(ls['tile']['registers']['leakage_uw_per_kib'], hp['tile']['registers']['leakage_uw_per_kib'] * leak['lstp']):
+    bad.append('flip-flops do not leak as lstp devices')
+if not close(ls['tile']['rom']['leakage_uw_per_kib'], 0.0321 / 3) or not close(ls['tile']['rom']['read_pj_per_byte'], 6.14 / 8):
+    bad.append(f'lstp ROM {ls["tile"]["rom"]}: not a third of the 8 KiB lstp macro')
+for n, c, dn in (('lg_hp', 'hp', d45), ('lg_lstp', 'lstp', d45), ('lg_lop65', 'lop', d65)):
+    want = 1000 * d45 / dn / delay[c]
+    if not close(T(n)['max_clock_mhz'], want): bad.append(f'{n}: max_clock_mhz {T(n)["max_clock_mhz"]}, derived {want}')
+    if not close(T(n)['logic_leakage_factor'], leak[c]): bad.append(f'{n}: logic_leakage_factor {T(n)["logic_leakage_factor"]}')
+if not close(lo['technology']['area_factor'], 1.5): bad.append('65 nm area factor')
+print('\n'.join(bad)) if bad else None
+assert not bad
+" "logic by device type: leakage, ROM or the fastest clock not CACTI's devices and the delay fit"
+expect 2 "--set.1.:1:[0-9]+: hardware.clock_mhz 1000: lstp logic at 45 nm and 0.9 V reaches 360 MHz" -- \
+    "$f3sim" check s.yaml --set hardware.clock_mhz=1000 --set hardware.technology.cells=lstp
+expect 2 "s.yaml:6:[0-9]+: hardware.clock_mhz 300: lop logic at 65 nm and 0.9 V reaches 267 MHz" -- \
+    "$f3sim" check s.yaml --set hardware.technology.cells=lop --set hardware.technology.node_nm=65
 
 finish memory_macros
