@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost_tables.h"
 #include "dram_calendar.h"
 #include "f3/formulas.h"
 #include "tile_cost.h"
@@ -967,5 +968,87 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         tt->ledger_elem = w->ledger_elem[li];
     }
     chip_result_assemble(hw, cfg, &t, full.tc, out);
+    return F3_OK;
+}
+
+/* ---- the inference-only baseline ------------------------------------------------------ */
+
+f3_status chip_inference_run(const chip_config *hw, const f3_config *cfg, const chip_result *train, chip_inference *out)
+{
+    memset(out, 0, sizeof *out);
+    chip_config *inf = &out->hw;
+    *inf = *hw;
+    inf->inference = 1;
+    inf->trace = 0;
+    inf->micro_batch = 0; /* a forward pass has no batch gradient to keep */
+    /* no error store: its figures (perhaps still auto, NaN) never count */
+    inf->es_read_pj = inf->es_write_pj = inf->es_leakage_uw_per_kib = inf->es_area_mm2_per_kib = 0;
+    /* no error store (LLO has none) and no backward traffic; the rule's
+     * numerics and shapes otherwise */
+    f3_config icfg = *cfg;
+    icfg.algorithm = F3_ALG_LLO;
+    if (hw->lane == CHIP_LANE_TRAINING) {
+        const chip_fixed_figures *fx = chip_fixed_figures_45nm();
+        inf->lane = CHIP_LANE_MAC;
+        inf->lane_leakage_uw = hw->lane_leakage_uw * fx->mac_lane_leakage_uw / fx->lane_leakage_uw;
+        inf->lane_area_mm2 = hw->lane_area_mm2 * fx->mac_lane_area_mm2 / fx->lane_area_mm2;
+    }
+    /* explicit tiles, each SRAM cut to its inference need in whole macros */
+    const size_t T = chip_n_tiles(hw, cfg);
+    if (!hw->n_tiles) {
+        inf->n_tiles = T;
+        for (size_t t = 0; t <= T; t++) inf->tile_first[t] = t;
+    }
+    for (size_t t = 0; t < T; t++) inf->tiles[t] = chip_tile_figures(hw, t);
+    const double macro = hw->sram_macro_bytes > 0 ? hw->sram_macro_bytes : 1024.0;
+    for (size_t t = 0; t < T; t++) {
+        const size_t n = chip_tile_unit_last(inf, &icfg, t) - chip_tile_unit_first(inf, t) + 1;
+        tile_cost *tc = malloc(n * sizeof *tc);
+        if (!tc) return F3_FAIL(F3_ENOMEM, "inference baseline: out of memory");
+        f3_status st = tile_cost_compute_tile(inf, &icfg, t, cfg->batch_size, tc);
+        double need = 0;
+        for (size_t l = 0; l < n && !st; l++) need += tc[l].sram_needed;
+        free(tc);
+        if (st) return st;
+        double cap = ceil(need / macro - 1e-9) * macro;
+        if (cap < macro) cap = macro;
+        if (cap < inf->tiles[t].sram_capacity_bytes) inf->tiles[t].sram_capacity_bytes = cap;
+    }
+    /* the forward phase of the ledger (z = W h + b, h = f(z)) over the same samples */
+    chip_workload w;
+    memset(&w, 0, sizeof w);
+    w.cfg = icfg;
+    w.n_train = train->samples ? (size_t)train->samples : 1;
+    w.epochs = 1;
+    const f3_run_shape run = f3_run_shape_epochs(w.n_train, cfg->batch_size,
+                                                 (w.n_train + cfg->batch_size - 1) / cfg->batch_size);
+    for (size_t i = 0; i < cfg->n_layers; i++) {
+        f3_counts c;
+        f3_status st = f3_formula_counts(&icfg, i, F3_PH_FORWARD, run, &c);
+        if (st) return st;
+        w.ledger_fma[i] = (double)c.fma;
+        w.ledger_elem[i] = (double)c.elem;
+    }
+    f3_status st = chip_analytic_run(inf, &w, &out->res);
+    if (st) return st;
+    /* power: energy over time (pJ / µs = µW) */
+    double e = 0, et = 0;
+    for (int q = 0; q < CHIP_E_COUNT; q++) e += out->res.energy_pj[q], et += train->energy_pj[q];
+    const double us = (double)out->res.cycles / hw->clock_mhz, ust = (double)train->cycles / hw->clock_mhz;
+    out->power_mw = us > 0 ? e / us / 1e3 : 0;
+    out->train_power_mw = ust > 0 ? et / ust / 1e3 : 0;
+    /* the area learning adds, by part */
+    out->add_es_mm2 = train->es_area_mm2;
+    double rom_kib = 0;
+    for (size_t t = 0; t < T; t++) rom_kib += train->tile[t].rom_bytes / 1024.0;
+    out->add_rom_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
+    double sram_mm2 = 0;
+    for (size_t t = 0; t < T; t++) {
+        const chip_tile_hw th = chip_tile_figures(hw, t);
+        sram_mm2 += (th.sram_capacity_bytes - inf->tiles[t].sram_capacity_bytes) / 1024.0 * th.sram_area_mm2_per_kib;
+    }
+    out->add_sram_mm2 = sram_mm2;
+    /* the rest: the training lanes' extra units and the LFSRs */
+    out->add_lanes_mm2 = train->area_mm2 - out->res.area_mm2 - out->add_rom_mm2 - out->add_es_mm2 - out->add_sram_mm2;
     return F3_OK;
 }

@@ -53,6 +53,26 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
  * cost table says, or a link the rule needs is missing). */
 f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out);
 
+/* The inference-only baseline of a training chip: the same network's
+ * forward passes over the same samples on the same tiles, lanes,
+ * registers, dataflow, clock and memories, without what learning adds —
+ * training lanes become inference MAC lanes (hardware.tile.lane: mac, the
+ * lane figures × mac / training when the chip has training lanes), each
+ * tile's SRAM shrinks to what inference needs (W, biases and the batch's
+ * buffers) in whole macros (whole KiB without macros), and there is no
+ * feedback ROM or LFSR, no error store, no optimiser state, accumulator or
+ * stash, no backward or broadcast traffic.  Evaluated analytically (it
+ * equals SystemC for any chip it can run). */
+typedef struct {
+    chip_result res;                 /* the inference run's figures */
+    chip_config hw;                  /* the inference chip */
+    double power_mw, train_power_mw; /* energy over run time */
+    /* what learning adds to the area, mm²: ROM (and LFSRs), error store,
+     * the SRAM learning needs, the training lanes' extra units */
+    double add_rom_mm2, add_es_mm2, add_sram_mm2, add_lanes_mm2;
+} chip_inference;
+f3_status chip_inference_run(const chip_config *hw, const f3_config *cfg, const chip_result *train, chip_inference *out);
+
 #ifdef __cplusplus
 }
 #endif

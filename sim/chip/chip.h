@@ -155,6 +155,11 @@ typedef struct {
      * gives the chip) */
     char auto_choice[160];
 
+    /* an inference-only chip (chip_inference_run, analytic.h): no tile
+     * trains — forward and activation steps only, no optimiser state,
+     * accumulator, stash or feedback ROM */
+    int inference;
+
     int trace;                     /* write trace.vcd */
     size_t trace_samples;          /* samples traced (from the start) */
 } chip_config;

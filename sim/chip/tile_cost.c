@@ -370,9 +370,9 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
     t->batch = batch;
     t->hidden = layer + 1 < K;
     t->first = layer == 0;
-    t->trains = f3_layer_trains(cfg, layer);
+    t->trains = !hw->inference && f3_layer_trains(cfg, layer);
     t->feedback = f3_layer_has_feedback(cfg, layer) && t->trains;
-    t->stash = t->hidden && f3_needs_stash(alg);
+    t->stash = t->hidden && f3_needs_stash(alg) && !hw->inference;
     /* Bᵀe is one column of B when e is one-hot: F³'s one-hot error
      * information, or DRTP's one-hot target (classification) */
     const int drtp_onehot = alg == F3_ALG_DRTP && cfg->loss != F3_LOSS_MSE;
@@ -398,8 +398,8 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
      * accumulator and its optimiser state alone */
     const double held = hw->dataflow == CHIP_DF_WEIGHT_STATIONARY ? p : (double)mem.weights;
     t->need[TC_WEIGHTS] = WB * held;
-    t->need[TC_OPTSTATE] = mem.optimizer_state ? 2.0 * OB * held : 0.0; /* Adam: m and v */
-    t->rom_bytes = rb * (double)mem.feedback;
+    t->need[TC_OPTSTATE] = mem.optimizer_state && !hw->inference ? 2.0 * OB * held : 0.0; /* Adam: m and v */
+    t->rom_bytes = hw->inference ? 0.0 : rb * (double)mem.feedback;
 
     /* feedback δh = Bᵀe of one sample, as the chip does it */
     tc_step_cost fb = {0};
@@ -422,11 +422,22 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
          * accumulator rows; every sample of the batch uses a block while it
          * is held */
         const double row_bytes = (WB + (t->trains ? GB : 0.0)) * ni;
-        double rmax = floor(th->reg_capacity_bytes / row_bytes);
+        /* an SRAM register file is one bank per lane: a lane's rows live in
+         * its own bank, so the rows held are whole rows per bank */
+        double rmax = hw->reg_sram ? P * floor(th->reg_capacity_bytes / P / row_bytes)
+                                   : floor(th->reg_capacity_bytes / row_bytes);
         if (rmax < 1)
         {
             char where[64] = "";
             if (hw->n_tiles) snprintf(where, sizeof where, "layer %zu, ", layer + 1);
+            if (hw->reg_sram)
+                return F3_FAIL(F3_EINVAL,
+                               "weight_stationary: tile %zu (%s%zu→%zu) holds whole rows of W%s in its registers, "
+                               "%.0f bytes per row, but its SRAM register file is one bank per lane (registers.kind "
+                               "sram) and a bank holds %.0f bytes: give it at least %.0f bytes",
+                               chip_unit_tile(hw, unit) + 1, where, t->n_in, t->n_out,
+                               t->trains ? " and their accumulator" : "", row_bytes, th->reg_capacity_bytes / P,
+                               row_bytes * P);
             return F3_FAIL(F3_EINVAL,
                            "weight_stationary: tile %zu (%s%zu→%zu) holds whole rows of W%s in its registers, %.0f "
                            "bytes per row, but the registers hold %.0f bytes",

@@ -261,6 +261,61 @@ static void ctx_json(void *p, struct json_writer_s *w)
     chip_json_hardware(w, &c->hw, &c->cfg, &c->res, "systemc");
 }
 
+/* The inference-only baseline on the same chip and what learning adds
+ * (chip_inference_run): what on-chip-learning chips report. */
+static void json_inference(json_writer *w, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    chip_inference *in = malloc(sizeof *in);
+    if (!in || chip_inference_run(hw, cfg, r, in) != F3_OK) {
+        json_key(w, "inference");
+        json_begin_object(w);
+        json_kv_string(w, "error", in ? f3_last_error() : "out of memory");
+        json_end_object(w);
+        free(in);
+        return;
+    }
+    const chip_result *q = &in->res;
+    json_key(w, "inference");
+    json_begin_object(w);
+    json_kv_string(w, "units", "cycles; samples/s; pJ; mW; mm²; KiB");
+    json_kv_string(w, "what", "the same network's forward passes over the same samples on the same chip without what "
+                              "learning adds (MAC lanes, SRAM cut to W, biases and buffers in whole macros, no ROM, "
+                              "error store, optimiser state, accumulator or stash); analytic");
+    json_kv_double(w, "cycles_per_sample", q->cycles_per_sample);
+    json_kv_double(w, "samples_per_second", q->samples_per_second);
+    json_kv_double(w, "energy_per_sample_pj", q->energy_per_sample_pj);
+    json_key(w, "energy_pj_per_sample");
+    json_begin_object(w);
+    for (int i = 0; i < CHIP_E_COUNT; i++)
+        json_kv_double(w, chip_energy_item_names[i], q->samples ? q->energy_pj[i] / (double)q->samples : 0);
+    json_end_object(w);
+    json_kv_double(w, "power_mw", in->power_mw);
+    json_kv_double(w, "area_mm2", q->area_mm2);
+    json_key(w, "sram_capacity_kib");
+    json_begin_array(w);
+    for (size_t k = 0; k < q->n_tiles; k++) json_double(w, q->tile[k].sram_capacity_bytes / 1024.0);
+    json_end_array(w);
+    json_end_object(w);
+    json_key(w, "learning_overhead");
+    json_begin_object(w);
+    json_kv_string(w, "units", "%: training against inference on the same chip; mm²");
+    const double pct = 100.0;
+    json_kv_double(w, "energy_per_sample_pct",
+                   q->energy_per_sample_pj > 0 ? pct * (r->energy_per_sample_pj / q->energy_per_sample_pj - 1) : 0);
+    json_kv_double(w, "power_pct", in->power_mw > 0 ? pct * (in->train_power_mw / in->power_mw - 1) : 0);
+    json_kv_double(w, "area_pct", q->area_mm2 > 0 ? pct * (r->area_mm2 / q->area_mm2 - 1) : 0);
+    json_kv_double(w, "training_power_mw", in->train_power_mw);
+    json_key(w, "area_added_mm2");
+    json_begin_object(w);
+    json_kv_double(w, "rom", in->add_rom_mm2);
+    json_kv_double(w, "error_store", in->add_es_mm2);
+    json_kv_double(w, "sram", in->add_sram_mm2);
+    json_kv_double(w, "lanes", in->add_lanes_mm2);
+    json_end_object(w);
+    json_end_object(w);
+    free(in);
+}
+
 void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3_config *cfg, const chip_result *r,
                         const char *engine)
 {
@@ -354,6 +409,7 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
     for (size_t k = 0; k < r->n_tiles; k++) json_u64(w, chip_tile_figures(hw, k).sram_banks);
     json_end_array(w);
     json_end_object(w);
+    json_inference(w, hw, cfg, r);
     json_config(w, hw, cfg);
     json_end_object(w);
 }

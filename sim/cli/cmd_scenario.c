@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analytic.h"
 #include "chip_run.h"
 #include "cmd_formulas.h"
 #include "cli_util.h"
@@ -444,7 +445,8 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     }
     train_result *res = calloc(na, sizeof *res);
     chip_result *hres = calloc(na, sizeof *hres);
-    if (!res || !hres) {
+    chip_inference *inf = chip ? calloc(na, sizeof *inf) : NULL;
+    if (!res || !hres || (chip && !inf)) {
         F3_FAIL(F3_ENOMEM, "out of memory");
         rc = EXIT_RUNTIME;
         goto out;
@@ -501,6 +503,14 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
             char msg[1100];
             snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
             F3_FAIL(F3_EINVAL, "%s", msg);
+            goto out;
+        }
+        /* the inference-only baseline on this rule's chip (run.json has it too) */
+        if (chip && chip_inference_run(&hwk, &res[k].cfg, &hres[k], &inf[k]) != F3_OK) {
+            char msg[1100];
+            snprintf(msg, sizeof msg, "%s: inference baseline: %s", algs[k], f3_last_error());
+            F3_FAIL(F3_EINVAL, "%s", msg);
+            rc = EXIT_RUNTIME;
             goto out;
         }
     }
@@ -561,6 +571,20 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
             printf("%-9s %14llu %12.3f %8.2f %10.2f %12.1f %12.1f\n", algs[k], (unsigned long long)h->cycles,
                    v.energy / 1e9, 100.0 * h->stall_fraction, h->area_mm2, v.peak / 1024.0, v.resident / 1024.0);
         }
+        /* what on-chip-learning chips report: inference alone on the same
+         * chip, and what learning adds to it */
+        printf("inference on the same chip (forward passes only, without what learning adds; analytic), and what "
+               "learning adds:\n%-9s %10s %12s %9s %9s %12s %10s %9s\n",
+               "algorithm", "energy", "throughput", "power", "area", "+energy", "+power", "+area");
+        printf("%-9s %10s %12s %9s %9s %12s %10s %9s\n", "", "[nJ/sample]", "[samples/s]", "[mW]", "[mm2]",
+               "[%/sample]", "[%]", "[%]");
+        for (size_t k = 0; k < na; k++) {
+            const chip_result *q = &inf[k].res, *h = &hres[k];
+            printf("%-9s %10.2f %12.0f %9.2f %9.2f %12.1f %10.1f %9.1f\n", algs[k], q->energy_per_sample_pj / 1e3,
+                   q->samples_per_second, inf[k].power_mw, q->area_mm2,
+                   100.0 * (h->energy_per_sample_pj / q->energy_per_sample_pj - 1),
+                   100.0 * (inf[k].train_power_mw / inf[k].power_mw - 1), 100.0 * (h->area_mm2 / q->area_mm2 - 1));
+        }
     }
     fflush(stdout);
     atomic_file af;
@@ -608,6 +632,7 @@ out:
         fprintf(stderr, "f3sim run: %s\n", msg);
     }
     free(res);
+    free(inf);
     free(hres);
     dir_lock_release(&lock);
     /* a configuration that cannot run (found once the data set was read)

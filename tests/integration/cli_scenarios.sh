@@ -65,7 +65,7 @@ done
 def=$src/scenarios/default.yaml
 expect 0 '^  lr: 1e-3$' -- "$f3sim" show "$def"
 expect 0 '^  lr: 1e-4$' -- "$f3sim" show "$def" --set training.lr=1e-4
-expect 0 '^  hidden: \[100, 100\]' -- "$f3sim" show "$def" --set 'network.hidden=[100, 100]'
+expect 0 '^  hidden: \[100\]' -- "$f3sim" show "$def" --set 'network.hidden=[100]'
 expect 0 '^  compare: \[bp, llo\]$' -- "$f3sim" show "$def" --set 'training.compare=[bp, llo]'
 "$f3sim" show "$def" | grep -q '^    broadcast:$' && bad "default.yaml has a broadcast link" || ok
 expect 0 '^    broadcast:$' -- "$f3sim" show "$def" --set hardware.links.broadcast.bytes_per_cycle=8
