@@ -80,6 +80,11 @@ typedef struct {
     int reg_sram;                  /* an SRAM register file (else flip-flops): where its auto figures came from;
                                     * one bank per lane, each capacity / lanes (chip_reg_figures_at) */
     unsigned reg_fixed;            /* bits 0, 1, 2: pj_per_byte, leakage, area set by the scenario (not looked up) */
+    /* weight_stationary, hardware.tile.ws_loop: samples — the samples of a
+     * micro-batch pass a held weight, with per-sample accumulators and δz
+     * in flip-flops beside each lane (these figures: flip-flops) */
+    int ws_samples_inner;
+    double acc_pj_per_byte, acc_leakage_uw_per_kib, acc_area_mm2_per_kib;
 
     /* SRAM */
     double sram_capacity_bytes;

@@ -522,6 +522,26 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
             s[TC_BACKPROP].wr[TC_BUFFER] = EB * ni * b * nb;
             s[TC_BACKPROP].reg = WB * ni * no * b; /* a weight from the registers per MAC */
         }
+        if (hw->ws_samples_inner) {
+            /* the samples innermost: a lane holds one weight (one gradient
+             * sum) while the micro-batch's b samples pass; z and δz of each
+             * sample wait in flip-flops beside the lane, read and written
+             * per MAC (forward: z read and written; gradient: δz read; BP's
+             * backprop: δz read); the register file is read once per weight
+             * and pass, and the gradient written once */
+            const double M = (double)chip_chunk(hw, cfg->batch_size);
+            t->acc_bytes = P * M * (AB + EB);
+            s[TC_FORWARD].reg = WB * ni * no;
+            s[TC_FORWARD].acc = 2.0 * AB * ni * no * b;
+            if (t->trains) {
+                s[TC_GRADIENT].reg = GB * ni * no;
+                s[TC_GRADIENT].acc = EB * ni * no * b;
+            }
+            if (alg == F3_ALG_BP && !t->first) {
+                s[TC_BACKPROP].reg = WB * ni * no;
+                s[TC_BACKPROP].acc = EB * ni * no * b;
+            }
+        }
     } else {
         /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
          * of P rows, each a pass over the input held in registers; b and
@@ -642,12 +662,16 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
         if (l > 0) continue;
         const double P = (double)th.mac_lanes;
         const double lane_scale = chip_mac_figures_for(hw, cfg).area_scale;
+        /* the per-sample flip-flops of ws_loop samples: as many as the
+         * tile's widest need (every unit of a tile shares its lanes) */
+        double acc = 0;
+        for (size_t q = 0; q < n; q++) acc = fmax(acc, out[q].acc_bytes);
         t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
                         th.reg_capacity_bytes * kib * th.reg_leakage_uw_per_kib + t->leakage_uw +
-                        P * hw->lane_leakage_uw * lane_scale;
+                        P * hw->lane_leakage_uw * lane_scale + acc * kib * hw->acc_leakage_uw_per_kib;
         t->area_mm2 = th.sram_capacity_bytes * kib * th.sram_area_mm2_per_kib +
                       th.reg_capacity_bytes * kib * th.reg_area_mm2_per_kib + t->area_mm2 +
-                      P * hw->lane_area_mm2 * lane_scale;
+                      P * hw->lane_area_mm2 * lane_scale + acc * kib * hw->acc_area_mm2_per_kib;
         if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
     }
     return F3_OK;
@@ -715,6 +739,7 @@ void chip_totals_add_steps(const chip_config *hw, const tile_cost *tc, const uin
         const double n = (double)calls[s];
         t->busy += n * c->cycles;
         t->reg += n * c->reg;
+        t->acc += n * c->acc;
         t->sram_r += n * c->sram_r;
         t->sram_w += n * c->sram_w;
         if (c->transposed > 0 && tc->need[TC_WEIGHTS] > 0)
@@ -771,7 +796,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         e[CHIP_E_LINKS] = (double)t0->link_fwd_bytes * hw->forward.pj_per_byte +
                           (double)t0->link_bwd_bytes * hw->backward.pj_per_byte;
         if (k == 0) e[CHIP_E_LINKS] += (double)c->link_in_bytes * hw->forward.pj_per_byte;
-        double busy = 0, reg = 0, sr = 0, sw = 0, rom = 0, dr = 0, dw = 0, lfsr = 0;
+        double busy = 0, reg = 0, sr = 0, sw = 0, rom = 0, dr = 0, dw = 0, lfsr = 0, ffb = 0;
         for (size_t i = first; i <= last; i++) {
             const chip_tile_totals *t = &c->tile[i];
             tile_cost own;
@@ -779,6 +804,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             const tile_cost *tc = full ? &full[i] : &own;
             busy += t->busy;
             reg += t->reg;
+            ffb += t->acc;
             sr += t->sram_r;
             sw += t->sram_w;
             rom += t->rom;
@@ -801,7 +827,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             }
             e[CHIP_E_COMPUTE] += fma * mac.fma_pj + elem * hw->elem_pj + t->fb_fma * mac.fma_pj +
                                  t->fb_add * mac.add_pj + t->fb_mul * mac.mul_pj + t->red_add * mac.add_pj;
-            e[CHIP_E_REGISTERS] += t->reg * th.reg_pj_per_byte;
+            e[CHIP_E_REGISTERS] += t->reg * th.reg_pj_per_byte + t->acc * hw->acc_pj_per_byte;
             e[CHIP_E_SRAM] += t->sram_r * th.sram_read_pj + t->sram_w * th.sram_write_pj +
                               t->sram_transposed_extra * th.sram_read_pj;
             e[CHIP_E_ROM] += t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;
@@ -818,7 +844,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         ts->busy = (uint64_t)llround(busy);
         double acc = busy + t0->wait_input + t0->wait_downstream + t0->wait_memory;
         ts->idle = c->end > acc ? (uint64_t)llround(c->end - acc) : 0;
-        ts->reg_bytes = (uint64_t)llround(reg);
+        ts->reg_bytes = (uint64_t)llround(reg + ffb); /* the register file and ws_loop samples' flip-flops */
         ts->sram_read = (uint64_t)llround(sr);
         ts->sram_written = (uint64_t)llround(sw);
         ts->rom_read = (uint64_t)llround(rom);

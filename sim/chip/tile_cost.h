@@ -50,6 +50,7 @@ typedef struct {
     double reps;
     double compute;            /* cycles of the MAC lanes, per rep */
     double reg;                /* bytes read or written in registers, per rep */
+    double acc;                /* weight_stationary, ws_loop samples: bytes of the per-sample flip-flops, per rep */
     double rd[TC_ITEMS];       /* bytes read per item, per rep (before placement) */
     double wr[TC_ITEMS];       /* bytes written per item, per rep */
     double transposed;         /* bytes of rd[TC_WEIGHTS] that are transposed reads, per rep */
@@ -73,6 +74,7 @@ typedef struct {
     double stash_bytes;        /* BP/DFA hidden: h_{i−1} and f'(z_i) of the batch in flight */
     double buffer_bytes;       /* weight_stationary: the batch's input and output buffers */
     double rom_bytes;          /* B_i at its encoding (0 if seeded or no feedback) */
+    double acc_bytes;          /* weight_stationary, ws_loop samples: the per-sample flip-flops (P × M × (act + err bytes)) */
     double leakage_uw;         /* SRAM + registers + ROM + lanes */
     double area_mm2;           /* SRAM + registers + ROM + lanes (+ LFSRs) */
     tc_step_cost step[TC_STEPS];
@@ -154,6 +156,7 @@ double chip_dram_cycles(const chip_config *hw, double bytes);
 typedef struct {
     double busy, wait_input, wait_downstream, wait_memory;    /* cycles */
     double reg, sram_r, sram_w, sram_transposed_extra;       /* bytes */
+    double acc;                                              /* bytes: ws_loop samples' per-sample flip-flops */
     double rom, lfsr, dram_r, dram_w;                        /* bytes; LFSR values */
     double fb_fma, fb_add, fb_mul;                           /* feedback arithmetic as the chip does it */
     double ledger_fma, ledger_feedback_fma, ledger_elem;     /* the layer's ledger (all phases; its feedback); on

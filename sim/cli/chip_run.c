@@ -169,6 +169,14 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_string(w, "lane", hw->lane == CHIP_LANE_MAC ? "mac" : "training");
     json_kv_double(w, "lane_leakage_uw", hw->lane_leakage_uw);
     json_kv_double(w, "lane_area_mm2", hw->lane_area_mm2);
+    /* weight_stationary's innermost loop, and its per-sample flip-flops' figures */
+    json_kv_string(w, "ws_loop", hw->ws_samples_inner ? "samples" : "rows");
+    json_key(w, "sample_flipflops");
+    json_begin_object(w);
+    json_kv_double(w, "pj_per_byte", hw->acc_pj_per_byte);
+    json_kv_double(w, "leakage_uw_per_kib", hw->acc_leakage_uw_per_kib);
+    json_kv_double(w, "area_mm2_per_kib", hw->acc_area_mm2_per_kib);
+    json_end_object(w);
     json_key(w, "registers");
     json_begin_object(w);
     json_kv_double(w, "capacity_kib", hw->reg_capacity_bytes / 1024.0);

@@ -110,6 +110,14 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         for (int q = 0; q < 3; q++) *dst[q] = fig[q];
     }
 
+    /* the per-sample accumulators of ws_loop: samples are flip-flops: the
+     * register figures when the registers are flip-flops too, else Aladdin's */
+    hw->ws_samples_inner = !strcmp(scenario_str(sc, "hardware.tile.ws_loop"), "samples");
+    hw->acc_pj_per_byte = hw->reg_sram ? fx->reg_pj_per_byte * TE : hw->reg_pj_per_byte;
+    hw->acc_leakage_uw_per_kib =
+        hw->reg_sram ? fx->reg_leakage_uw_per_kib * hw->logic_leakage * TL : hw->reg_leakage_uw_per_kib;
+    hw->acc_area_mm2_per_kib = hw->reg_sram ? fx->reg_area_mm2_per_kib * TA : hw->reg_area_mm2_per_kib;
+
     hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
     hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
     hw->sram_bytes_per_cycle_per_bank = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");

@@ -196,6 +196,13 @@ static int random_point(point *p)
     }
     if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && cfg->batch_size > 1 && coin(0.5))
         hw->micro_batch = uni(1, cfg->batch_size); /* GPipe micro-batches (batch_size itself: none) */
+    if (hw->dataflow == CHIP_DF_WEIGHT_STATIONARY && coin(0.5)) {
+        /* ws_loop samples: per-sample flip-flops beside the lanes */
+        hw->ws_samples_inner = 1;
+        hw->acc_pj_per_byte = unif(0.01, 1);
+        hw->acc_leakage_uw_per_kib = unif(0, 700);
+        hw->acc_area_mm2_per_kib = unif(0.01, 0.1);
+    }
     if (g_contend) {
         if (cfg->n_layers < 2) return 0;
         hw->sram_capacity_bytes = (double)uni(64, 1024);

@@ -210,6 +210,13 @@ for M in 3 4; do
       --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
       --set hardware.pipeline.micro_batch=$M
 done
+# ws_loop samples: the micro-batch's samples pass a held weight (per-sample z and δz in flip-flops)
+run t11_smp C.yaml --set "training.compare=$ALL" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
+    --set hardware.pipeline.micro_batch=3 --set hardware.tile.ws_loop=samples
+run t11_smp0 C.yaml --set "training.compare=[bp, f3]" --set hardware.tile.dataflow=weight_stationary \
+    --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20 \
+    --set hardware.tile.ws_loop=samples --engine analytic
 run t11_mb0 C.yaml --set "training.compare=[bp, f3]" --set hardware.tile.dataflow=weight_stationary \
     --set training.batch_size=8 --set training.optimizer=adam --set dataset.train_limit=20
 run t11_mbmap C.yaml --set "training.compare=[bp, dfa, f3]" --set hardware.tile.dataflow=weight_stationary \
@@ -639,6 +646,13 @@ tiles = [dict(P=32, banks=8, reg_kib=256, sram_kib=4096), dict(P=8, banks=2, reg
 for a in ('bp', 'dfa', 'f3'):
     bad += S.check('out/t11_mbmap/' + a, S.Hw(dataflow='weight_stationary', mb=3, lpt=[2, 3], tiles=tiles),
                    S.Net(w, a, 8, 'adam'), 20, 'micro-batches of 3 on a mapping')
+# ws_loop samples: the same schedule, the register file once per weight and pass, the flip-flops per MAC
+for run, M, rules in (('t11_smp', 3, ('bp', 'f3', 'dfa', 'drtp', 'llo')), ('t11_smp0', 0, ('bp', 'f3'))):
+    for a in rules:
+        hw = S.Hw(dataflow='weight_stationary', mb=M, ws_loop='samples')
+        bad += S.check(f'out/{run}/' + a, hw, S.Net(w, a, 8, 'adam'), 20, f'ws_loop samples, micro-batch {M}')
+        bad += S.check_energy_area(f'out/{run}/' + a, hw, S.Net(w, a, 8, 'adam'), 20, f'ws_loop samples {M} {a}',
+                                   S.tiles_csv(f'out/{run}/' + a))
 # GPipe: BP's waves overlap, so BP's chain is faster with micro-batches than without
 h0, h1 = S.hardware('out/t11_mb0/bp'), S.hardware('out/t11_mb4/bp')
 if not h1['cycles'] < h0['cycles']: bad.append(f'bp: {h1[\"cycles\"]} cycles with micro-batches of 4, {h0[\"cycles\"]} without')

@@ -43,6 +43,9 @@ class Hw:
         self.dram_bpc = k.get("dram_bpc", 16)
         self.dram_lat = k.get("dram_lat", 100)
         self.mb = k.get("mb", 0)                               # hardware.pipeline.micro_batch
+        # hardware.tile.ws_loop: "rows" (a weight per MAC from the registers) or "samples"
+        # (the micro-batch's samples pass a held weight; per-sample z and δz in flip-flops)
+        self.ws_loop = k.get("ws_loop", "rows")
         self.clock_mhz = k.get("clock_mhz", 1000)
         # energy and area figures of the base scenario (explicit, not the tables')
         for key, v in FIG.items():
@@ -198,7 +201,7 @@ def tile_steps(hw, net, i, b):
     fb_lanes = 1 if fl["one_hot"] else C
 
     def z(**k):
-        c = dict(compute=0, r=0, w=0, tr=0, reg=0, rom=0, lfsr=0)
+        c = dict(compute=0, r=0, w=0, tr=0, reg=0, rom=0, lfsr=0, acc=0)
         c.update(k)
         return c
 
@@ -264,6 +267,14 @@ def tile_steps(hw, net, i, b):
         if fl["backprop"]:
             s["backprop"] = (1, z(compute=b * ceil(n_in / P) * n_out, r=V * n_in * b * N, w=V * n_in * b * N,
                                   reg=V * n_in * n_out * b))
+        if hw.ws_loop == "samples":
+            # the register file once per weight and pass (the gradient written once); per MAC
+            # the samples' flip-flops: z read and written (forward), δz read (gradient, backprop)
+            nw = n_in * n_out
+            for name, reg, acc in (("forward", V * nw, 2 * V * nw * b), ("gradient", V * nw, V * nw * b),
+                                   ("backprop", V * nw, V * nw * b)):
+                if name in s:
+                    s[name][1].update(reg=reg, acc=acc)
     else:
         raise ValueError(hw.dataflow)
     return s
@@ -287,7 +298,7 @@ def batches(net, n):
 def tile_totals(hw, net, i, n, epochs=1):
     """What tile i's tiles.csv row must say after epochs of n samples
     (everything in SRAM)."""
-    tot = dict(busy=0, reg=0, r=0, w=0, rom=0, lfsr=0, tr=0)
+    tot = dict(busy=0, reg=0, r=0, w=0, rom=0, lfsr=0, tr=0, acc=0)
     for b in batches(net, n):
         # the steps of each micro-batch, the update once per batch
         runs = [(name, rc) for m in hw.chunks(b) for name, rc in tile_steps(hw, net, i, m).items() if name != "apply"]
@@ -295,7 +306,7 @@ def tile_totals(hw, net, i, n, epochs=1):
             runs.append(("apply", tile_steps(hw, net, i, b)["apply"]))
         for name, (reps, c) in runs:
             tot["busy"] += epochs * reps * step_cycles(hw, c)
-            for k in ("reg", "r", "w", "rom", "lfsr", "tr"):
+            for k in ("reg", "r", "w", "rom", "lfsr", "tr", "acc"):
                 tot[k] += epochs * reps * c[k]
     return tot
 
@@ -677,6 +688,8 @@ def check(run_dir, hw, net, n, what, cycles=True, epochs=1):
             for c, v in tile_totals(hw.view(k), hw.unit_net(net, k), i, n, epochs).items():
                 if c in want:
                     want[c] += v
+                if c == "acc":
+                    want["reg"] += v                                # register_bytes: the file and the flip-flops
         for c, col in cols:
             got = float(row[col])
             if abs(got - want[c]) > 0.5:
@@ -796,7 +809,9 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
         for i in hw.layers(net, k):
             fl = layer_flags(net, i)
             t = tile_totals(hk, un, i, n, epochs)
-            want["registers"] += hw.reg_pj * t["reg"]
+            # the per-sample flip-flops of ws_loop samples at the flip-flop figure: the
+            # registers' own when they are flip-flops (this base scenario's)
+            want["registers"] += hw.reg_pj * (t["reg"] + t["acc"])
             want["sram"] += hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"]
             want["rom"] += hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"]
             L = led[i]
@@ -833,8 +848,11 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
             bad.append(f"{tag}: tile {k + 1} rom_bytes {row['rom_bytes']}, derived {rom_b}")
         if float(row["sram_capacity_bytes"]) != hk.sram_bytes:
             bad.append(f"{tag}: tile {k + 1} sram_capacity_bytes {row['sram_capacity_bytes']}, derived {hk.sram_bytes}")
-        # the tile's SRAM, registers and lanes once, the ROM of each of its layers
-        a = (hk.sram_bytes / 1024 * hw.a_sram + hk.reg_bytes / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
+        # the tile's SRAM, registers and lanes once, the ROM of each of its layers; ws_loop
+        # samples: P × M × (z + δz bytes) of flip-flops (M: the micro-batch), at the
+        # registers' area when they are flip-flops
+        ff = hk.P * hw.chunks(net.batch)[0] * 2 * V if hw.dataflow == "weight_stationary" and hw.ws_loop == "samples" else 0
+        a = (hk.sram_bytes / 1024 * hw.a_sram + (hk.reg_bytes + ff) / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
              + hk.P * hw.a_lane + (hk.P * hw.a_lfsr if lfsr_tile else 0))
         area += a
         if abs(float(row["area_mm2"]) - a) > 2e-6:
