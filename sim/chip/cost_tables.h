@@ -40,7 +40,8 @@ const char *chip_cells_name(chip_cells c);
  * takes the energy's node factor (as hwcomponents does); area: hwcomponents'
  * AREA_SCALING row of 45 nm.  Supply: dynamic energy × (vdd / 0.9)²,
  * leakage × vdd / 0.9 (a leakage current held, its power ∝ V).  Returns 0,
- * or −1 for a node without a row (45, 32, 28, 22, 20, 16, 14 and 7 nm). */
+ * or −1 for a node without a row (90, 65, 45, 32, 28, 22, 20, 16, 14 and
+ * 7 nm; 90 and 65 nm: [SB]'s bulk rows and nodeScale's area row). */
 int chip_technology_factors(double node_nm, double vdd, double *energy, double *leakage, double *area);
 
 /* The logic's device type (hardware.technology.cells sets the logic's as

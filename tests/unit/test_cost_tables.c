@@ -133,6 +133,11 @@ static void test_cacti_cells(void **state)
     assert_close(f.read_pj_per_byte, 1.43 / 8, 1e-15, "hp 1 KiB (a register-file run)");
     chip_sram_figures_cells(CHIP_CELLS_HP, 64, &f);
     assert_close(f.read_pj_per_byte, 1.12 / 8, 1e-15, "hp below 256 B");
+    /* the register-file runs' leakage per KiB: CACTI's standby leakage per
+     * bank ÷ its KiB (0.162557 mW at 256 B, 1.2736 mW at 2 KiB), not ÷ kB */
+    assert_close(f.leakage_uw_per_kib, 162.557 / 0.25, 2e-4, "hp 256 B leakage per KiB");
+    chip_sram_figures_cells(CHIP_CELLS_HP, 2048, &f);
+    assert_close(f.leakage_uw_per_kib, 1273.6 / 2, 2e-4, "hp 2 KiB leakage per KiB");
     chip_sram_figures_cells(CHIP_CELLS_LSTP, 1024, &f);
     assert_close(f.read_pj_per_byte, 3.39 / 8, 1e-15, "lstp below 4 KiB");
     chip_sram_figures_cells(CHIP_CELLS_HP, 64.0 * 1024 * 1024, &f);

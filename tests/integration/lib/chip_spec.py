@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""docs/hardware-model.md's tile cost table and schedules, derived by hand
-for tests/integration/chip_v2.sh (not a test itself; imported by it).
+"""docs/hardware-model.md's tile cost table and schedules, and the auto
+energy, leakage and area figures of docs/hardware-costs.md, derived by hand
+for tests/integration/chip_v2.sh and chip_technology.sh (not a test itself;
+imported by them).
 
-Written from the document, never from sim/chip: every figure here is a
-formula of "Time and traffic: the tile cost table", "Placement" and
-"Schedules", so that a test that compares a chip run with it compares the
-model with its specification.  Notation as in the document: n_in → n_out
+Written from the documents, never from sim/chip: every figure here is a
+formula of "Time and traffic: the tile cost table", "Placement",
+"Schedules" and "Energy and area", or a number of hardware-costs.md's tables
+(and the sources' numbers it cites) with its scalings, so that a test that
+compares a chip run with it compares the model with its specification.
+Notation as in the document: n_in → n_out
 the layer, C the outputs, P the MAC lanes, L the step latency, f =
 ⌈n_out/P⌉, p = n_in·n_out + n_out, b the samples of a batch, v = 4 bytes,
 S = n_in + n_out.
@@ -47,9 +51,15 @@ class Hw:
         # (the micro-batch's samples pass a held weight; per-sample z and δz in flip-flops)
         self.ws_loop = k.get("ws_loop", "rows")
         self.clock_mhz = k.get("clock_mhz", 1000)
-        # energy and area figures of the base scenario (explicit, not the tables')
-        for key, v in FIG.items():
-            setattr(self, key, k.get(key, v))
+        # energy, leakage and area figures: without tech, those chip_v2.sh's base
+        # scenario sets (FIG) and the tables' 45 nm ones for the rest (its leakage);
+        # with tech (a Tech: hardware.technology, the macro, the register kind),
+        # every figure not given here is auto, derived per tile by Tech.tile
+        self.tech = k.get("tech") or Tech()
+        base = LINKS if "tech" in k else FIG
+        self.fixed = {f: k.get(f, base.get(f)) for f in FIGURES if k.get(f, base.get(f)) is not None}
+        self.es_on_chip = k.get("es_on_chip", True)            # hardware.error_store.placement
+        self.dram_pj = k.get("dram_pj", DRAM_PJ)               # off chip: no node or supply moves it
         # the mapping (hardware.mapping.layers_per_tile; None: one tile per layer)
         # and per-tile figures (hardware.tiles: dicts of P, sram_kib, banks, reg_kib)
         self.lpt = k.get("lpt")
@@ -58,6 +68,29 @@ class Hw:
         # of k of a layer of n_out rows holds n_out // k rows, one more for the
         # first n_out % k parts; each part is a tile of its own (Mapping)
         self.split = k.get("split")
+        self.resolve()
+
+    def resolve(self):
+        """This tile's figures: the scenario's where it sets them, else auto at
+        its SRAM capacity (or macro), registers and lanes."""
+        auto = self.tech.tile(self.sram_bytes, self.reg_bytes, self.P)
+        for f in FIGURES:
+            setattr(self, f, self.fixed.get(f, auto.get(f)))
+
+    def store(self, nbytes):
+        """The on-chip error store of nbytes: (read, write pJ/byte, leakage
+        µW/KiB, area mm²/KiB).  Auto: the cells' SRAM at its capacity (or the
+        macro), times each tile SRAM figure over its auto figure at
+        hardware.tile.sram's capacity (1 when that is auto); a figure the
+        scenario sets wins.  In DRAM: the DRAM's energy, no leakage or area.
+        (On the chip's Hw, not a tile's view.)"""
+        if not self.es_on_chip:
+            d = self.dram_pj
+            return tuple(self.fixed.get(f, v) for f, v in zip(ES_KEYS, (d, d, 0.0, 0.0)))
+        s = self.tech.sram(nbytes)
+        t = self.tech.sram(self.sram_bytes)
+        tile = (self.sram_r_pj, self.sram_w_pj, self.l_sram, self.a_sram)
+        return tuple(self.fixed.get(f, x * y / z) for f, x, y, z in zip(ES_KEYS, s, tile, t))
 
     def parts(self, i):
         return self.split[i] if self.split else 1
@@ -129,6 +162,7 @@ class Hw:
         v.sram_bytes = own.get("sram_kib", self.sram_bytes / 1024) * 1024
         v.reg_bytes = own.get("reg_kib", self.reg_bytes / 1024) * 1024
         v.lpt, v.tiles, v.split = None, None, None
+        v.resolve()
         return v
 
 
@@ -137,6 +171,190 @@ FIG = dict(reg_pj=0.25, sram_r_pj=2.0, sram_w_pj=3.0, rom_pj=1.5, lfsr_pj=0.5,
            fwd_pj=0.5, bwd_pj=0.75, bc_pj=1.25, es_r_pj=1.5, es_w_pj=2.5,
            fma_pj=1.0, elem_pj=10.0, add_pj=100.0, mul_pj=1000.0,
            a_sram=0.004, a_reg=0.06, a_rom=0.002, a_lane=0.02, a_lfsr=0.0003, a_es=0.005)
+# every figure a tile's energy, leakage and area take (l_: leakage, µW or µW/KiB)
+FIGURES = tuple(FIG) + ("l_sram", "l_reg", "l_rom", "l_lane", "l_es")
+ES_KEYS = ("es_r_pj", "es_w_pj", "l_es", "a_es")
+# the links' figures are plain numbers (docs/scenarios.md's defaults), never auto
+LINKS = dict(fwd_pj=0.5, bwd_pj=0.5, bc_pj=1.0)
+
+
+# ---- the auto figures: docs/hardware-costs.md ------------------------------------------
+# Every figure a key left at auto takes, from the document's tables and the
+# source numbers it cites, with its scalings (never from sim/chip/cost_tables.c).
+
+def sb_energy(c, v):
+    """[SB]'s energy fit e(V) = a·V² + b·V + c."""
+    return c[0] * v * v + c[1] * v + c[2]
+
+
+def sb_delay(c, v):
+    """[SB]'s delay fit d(V) = a·V³ + b·V² + c·V + d."""
+    return c[0] * v ** 3 + c[1] * v * v + c[2] * v + c[3]
+
+
+# "Scaling from 40 nm to 45 nm": area (45/40)²; energy and leakage [SB]'s LP fits
+# at 0.8 V with 40 nm 8/13 of the way from 32 nm to 45 nm (hwcomponents' way)
+AREA_40 = (45 / 40) ** 2
+_E45_LP, _E32_LP = sb_energy((1.103, -0.362, 0.2767), 0.8), sb_energy((0.9559, -0.7823, 0.471), 0.8)
+ENERGY_40 = _E45_LP / (_E32_LP + 8 / 13 * (_E45_LP - _E32_LP))
+
+# "Default figures": Horowitz's fp32 arithmetic (45 nm, pJ)
+HOROWITZ = dict(fma_pj=3.7 + 0.9, add_pj=0.9, mul_pj=3.7, elem_pj=0.9)
+# Aladdin's units at 40 nm ([A-FU]): REG_1ns per bit, BIT_1ns (32 gates), the fp32 units
+REG_BIT_PJ, REG_BIT_UW, REG_BIT_UM2 = 0.008999495, 0.07395312, 5.981433
+BIT32_PJ, BIT32_UM2 = 0.0180559, 50.36996
+FP_MUL_UW, FP_MUL_UM2, FP_ADD_UW, FP_ADD_UM2 = 119.8412, 8967.113, 53.11069, 4361.094
+# the fp32 training lane: 8 multipliers, 9 adders, 96 register bits
+LANE_LEAK_UW = (8 * FP_MUL_UW + 9 * FP_ADD_UW + 96 * REG_BIT_UW) * ENERGY_40
+LANE_AREA_MM2 = (8 * FP_MUL_UM2 + 9 * FP_ADD_UM2 + 96 * REG_BIT_UM2) * AREA_40 * 1e-6
+# flip-flop registers: per byte (8 bits) and per KiB (8192 bits)
+REG_PJ, REG_LEAK, REG_AREA = 8 * REG_BIT_PJ * ENERGY_40, 8192 * REG_BIT_UW * ENERGY_40, 8192 * REG_BIT_UM2 * AREA_40 * 1e-6
+# a 32-bit LFSR: 32 flip-flops and 3 XORs (a thirty-second of BIT_1ns each)
+LFSR_PJ = (32 * REG_BIT_PJ + 3 * BIT32_PJ / 32) * ENERGY_40
+LFSR_AREA = (32 * REG_BIT_UM2 + 3 * BIT32_UM2 / 32) * AREA_40 * 1e-6
+DRAM_PJ = 1300 / 8                                             # [H] 1.3 nJ per 64 bits (off chip: never scaled)
+
+
+def _asp(kib, mw, um2):
+    """[A-SP] at 40 nm → (leakage µW/KiB, area mm²/KiB): leakage × the 40 → 45 nm
+    factor; area the 0.35 µm² cell ÷ η, η = the cells (146 F², F = 40 nm) over
+    MEM_area."""
+    eta = 8192 * kib * 146 * 0.040 ** 2 / um2
+    return mw * 1e3 / kib * ENERGY_40, 8192 * 0.35 / eta * 1e-6
+
+
+# the capacity table (cells: table): KiB, read and write pJ per 64-bit access
+# (Horowitz; writes = reads), leakage µW/KiB, area mm²/KiB
+SRAM_TABLES = {"table": [(8, 10, 10) + _asp(8, 0.420818, 28129.3), (32, 20, 20) + _asp(32, 1.682850, 94523.9),
+                         (1024, 100, 100) + _asp(1024, 53.8321, 2554980)]}
+# CACTI 7.0, 45 nm, 300 K ("SRAM macros by size and cell type"; hp below 4 KiB:
+# "Register files by size and kind"); per byte: per 64-bit access ÷ 8
+SRAM_TABLES["hp"] = [(0.25, 1.12, 1.43, 650.2, 0.00565), (0.5, 1.20, 1.90, 614.1, 0.00429),
+                     (1, 1.43, 2.91, 577, 0.003601), (2, 2.35, 3.52, 636.8, 0.00377),
+                     (4, 2.92, 5.35, 624, 0.00338), (8, 5.29, 6.50, 575, 0.00329), (16, 9.99, 8.79, 541.5, 0.00317),
+                     (32, 14.92, 12.69, 536.6, 0.00297), (64, 28.98, 17.19, 485.7, 0.00287),
+                     (128, 32.96, 21.16, 485.7, 0.00303), (256, 40.63, 28.83, 485.7, 0.00311),
+                     (1024, 67.69, 55.89, 485.7, 0.00310)]
+SRAM_TABLES["lstp"] = [(4, 3.39, 6.45, 0.03511, 0.00338), (8, 6.14, 7.88, 0.0321, 0.00328),
+                       (16, 11.61, 10.70, 0.02932, 0.00317), (32, 17.04, 15.40, 0.02887, 0.00296),
+                       (64, 25.87, 19.65, 0.0261, 0.00327), (128, 32.29, 26.07, 0.0261, 0.00336),
+                       (256, 44.72, 38.49, 0.0261, 0.00341), (1024, 93.52, 76.18, 0.02438, 0.00319)]
+SRAM_TABLES["lop"] = [(4, 2.34, 2.35, 30.8, 0.00369), (8, 3.16, 3.24, 28.38, 0.00329), (16, 6.03, 4.42, 25.39, 0.00317),
+                      (32, 7.23, 5.62, 25.39, 0.00350), (64, 13.07, 8.06, 21.84, 0.00327),
+                      (128, 15.54, 10.54, 21.84, 0.00336), (256, 20.31, 15.30, 21.84, 0.00341),
+                      (1024, 41.76, 29.74, 19.95, 0.00319)]
+
+
+def sram_45(cells, nbytes):
+    """One array of nbytes of these cells at 45 nm, 0.9 V: (read, write pJ/byte,
+    leakage µW/KiB, area mm²/KiB).  "How the SRAM interpolation works": linear
+    in each figure against log size between two points, a point's own figures
+    at it, the end points' outside (clamped)."""
+    pts = [(kib * 1024, r / 8, w / 8, l, a) for kib, r, w, l, a in SRAM_TABLES[cells]]
+    if nbytes <= pts[0][0]:
+        return pts[0][1:]
+    if nbytes >= pts[-1][0]:
+        return pts[-1][1:]
+    hi = next(i for i, p in enumerate(pts) if nbytes <= p[0])
+    lo, hi = pts[hi - 1], pts[hi]
+    t = math.log(nbytes / lo[0]) / math.log(hi[0] / lo[0])
+    return tuple((1 - t) * x + t * y for x, y in zip(lo[1:], hi[1:]))
+
+
+# "Technology scaling": node → ([SB] HP energy fit (90, 65: the bulk rows), area
+# factor (hwcomponents' 45 nm row; 90, 65: nodeScale's areaDict row 45), HP delay fit)
+SB = {90: ((4.762, -4.781, 2.092), 2.8, (-60.34, 262.5, -384.2, 210.9)),
+      65: ((3.755, -4.398, 1.975), 1.5, (-53.3, 230.4, -333.9, 178.6)),
+      45: ((1.018, -0.3107, 0.1539), 1.0, (-501.6, 1567, -1619, 566.1)),
+      32: ((0.8367, -0.4341, 0.1701), 0.46, (-1047, 2982, -2797, 873.5)),
+      20: ((0.373, -0.1582, 0.04104), 0.21, (0, 34.63, -66.37, 41.15)),
+      16: ((0.2958, -0.1241, 0.03024), 0.19, (0, 24.8, -47.52, 28.87)),
+      14: ((0.2363, -0.09675, 0.02239), 0.17, (-40.66, 109.2, -100.6, 35.92)),
+      7: ((0.1776, -0.09097, 0.02447), 0.059, (-28.58, 76.6, -70.26, 24.69))}
+NODES = (90, 65, 45, 32, 28, 22, 20, 16, 14, 7)
+V_TABLES = 0.9                                                 # the tables' supply (Horowitz's 45 nm)
+
+
+def node_at(node, vdd):
+    """(energy at 0.9 V, area factor, delay at vdd) of a node; 28 and 22 nm
+    linear in node between 32 and 20 nm (28 = ⅔·32 + ⅓·20, 22 = ⅙·32 + ⅚·20)."""
+    if node in (28, 22):
+        w = (node - 20) / 12
+        a, b = node_at(32, vdd), node_at(20, vdd)
+        return tuple(w * x + (1 - w) * y for x, y in zip(a, b))
+    e, area, d = SB[node]
+    return sb_energy(e, V_TABLES), area, sb_delay(d, vdd)
+
+
+def tech_factors(node, vdd):
+    """(dynamic energy, leakage, area) factors from the tables' 45 nm, 0.9 V:
+    e_node(0.9)/e_45(0.9) × (vdd/0.9)², the same × vdd/0.9, the area row."""
+    e, a, _ = node_at(node, vdd)
+    n = e / node_at(45, V_TABLES)[0]
+    return n * (vdd / V_TABLES) ** 2, n * vdd / V_TABLES, a
+
+
+# CACTI 7.0's 45 nm devices (tech_params/45nm.dat, 300 K): Vdd, C_g_ideal, C_fringe
+# (F/µm), I_on_n, I_off_n, I_g_on_n (A/µm)
+DEVICES = {"hp": (1.0, 6.78e-16, 5e-17, 2.0466e-3, 2.8e-7, 3.59e-8),
+           "lstp": (1.1, 5.18e-16, 8e-17, 6.662e-4, 1.01e-11, 9.47e-12),
+           "lop": (0.7, 6.2e-16, 7.3e-17, 7.489e-4, 4.03e-9, 3.24e-8)}
+
+
+def logic_leakage(cells):
+    """The logic's leakage against hp's: (I_off + I_g)·Vdd (table: hp-like, 1)."""
+    d, h = DEVICES.get(cells, DEVICES["hp"]), DEVICES["hp"]
+    return (d[4] + d[5]) * d[0] / ((h[4] + h[5]) * h[0])
+
+
+def logic_delay(cells):
+    """The logic's delay against hp's: (C_g + C_f)·Vdd / I_on (table: 1)."""
+    d, h = DEVICES.get(cells, DEVICES["hp"]), DEVICES["hp"]
+    return (d[1] + d[2]) * d[0] / d[3] / ((h[1] + h[2]) * h[0] / h[3])
+
+
+def max_clock_mhz(cells, node, vdd):
+    """Aladdin's 1 ns units (1000 MHz at 45 nm, 0.9 V, hp) moved by the delay
+    fit to node and vdd and by the cells' delay."""
+    return 1000 * node_at(45, V_TABLES)[2] / node_at(node, vdd)[2] / logic_delay(cells)
+
+
+class Tech:
+    """hardware.technology (cells, node_nm, vdd), hardware.tile.sram.macro_kib
+    and hardware.tile.registers.kind: what a tile's auto figures follow."""
+
+    def __init__(self, cells="table", node=45, vdd=0.9, macro_kib=None, reg_kind="flipflop"):
+        self.cells, self.node, self.vdd, self.macro_kib, self.reg_kind = cells, node, vdd, macro_kib, reg_kind
+        self.fe, self.fl, self.fa = tech_factors(node, vdd)
+        self.ll = logic_leakage(cells)
+
+    def sram(self, nbytes):
+        """An SRAM of nbytes (or its macro's): (read, write, leakage, area) at the node."""
+        r, w, l, a = sram_45(self.cells, self.macro_kib * 1024 if self.macro_kib else nbytes)
+        return r * self.fe, w * self.fe, l * self.fl, a * self.fa
+
+    def tile(self, sram_bytes, reg_bytes, P):
+        """Every auto figure of a tile of these SRAM and register bytes and P lanes."""
+        fe, fl, fa = self.fe, self.fl, self.fa
+        r, w, l, a = self.sram(sram_bytes)
+        if self.reg_kind == "sram":
+            # one bank per lane of capacity / P, the cells' (hp for table); a byte at the dearer of read and write
+            rr, rw, rl, ra = sram_45("hp" if self.cells == "table" else self.cells, reg_bytes / P)
+            reg = (max(rr, rw), rl, ra)
+        else:
+            reg = (REG_PJ, REG_LEAK * self.ll, REG_AREA)
+        # the ROM: the cells' 8 KiB array's read energy, a third of its leakage and area
+        rom_r, _, rom_l, rom_a = sram_45(self.cells, 8192)
+        f = dict(sram_r_pj=r, sram_w_pj=w, l_sram=l, a_sram=a,
+                 reg_pj=reg[0] * fe, l_reg=reg[1] * fl, a_reg=reg[2] * fa,
+                 rom_pj=rom_r * fe, l_rom=rom_l / 3 * fl, a_rom=rom_a / 3 * fa,
+                 lfsr_pj=LFSR_PJ * fe, a_lfsr=LFSR_AREA * fa,
+                 l_lane=LANE_LEAK_UW * self.ll * fl, a_lane=LANE_AREA_MM2 * fa)
+        f.update({k: v * fe for k, v in HOROWITZ.items()})
+        return f
+
+    def max_clock_mhz(self):
+        return max_clock_mhz(self.cells, self.node, self.vdd)
 
 
 class Net:
@@ -660,6 +878,14 @@ def _split_batch(self, b, ready):
 Chain.batch_split = _split_batch
 
 
+def acc_flipflop_bytes(hw, hk, net):
+    """weight_stationary with ws_loop samples: the per-sample z and δz flip-flops
+    beside each lane, P × M × 2v bytes (M: the micro-batch, or the batch)."""
+    if hw.dataflow != "weight_stationary" or hw.ws_loop != "samples":
+        return 0
+    return hk.P * hw.chunks(net.batch)[0] * 2 * V
+
+
 def tiles_csv(run_dir):
     return list(csv.DictReader(open(f"{run_dir}/tiles.csv")))
 
@@ -799,7 +1025,11 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
     close = lambda a, b, tol=0.06: abs(a - b) <= tol + 1e-9 * abs(b)
     led = json.load(open(f"{run_dir}/run.json"))["ledger"]["layers"]
     h = hardware(run_dir)
-    area = 0.0
+    area = leak = 0.0
+    us = h["cycles"] / hw.clock_mhz                            # the run's time, µs
+    # the error store (F3): one value per training sample (one-hot) or C, each once
+    es_kib = n * (1 if net.one_hot else net.C) * hw.es_bpv / 1024 if net.alg == "f3" and hw.es_on_chip else 0.0
+    es_fig = hw.store(es_kib * 1024)
     for k, row in enumerate(rows):
         hk = hw.view(k)
         want = dict(registers=0.0, sram=0.0, rom=0.0, dram=0.0, compute=0.0)
@@ -809,11 +1039,11 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
         for i in hw.layers(net, k):
             fl = layer_flags(net, i)
             t = tile_totals(hk, un, i, n, epochs)
-            # the per-sample flip-flops of ws_loop samples at the flip-flop figure: the
-            # registers' own when they are flip-flops (this base scenario's)
-            want["registers"] += hw.reg_pj * (t["reg"] + t["acc"])
-            want["sram"] += hw.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hw.sram_w_pj * t["w"]
-            want["rom"] += hw.rom_pj * t["rom"] + hw.lfsr_pj * t["lfsr"]
+            # the per-sample flip-flops of ws_loop samples at the flip-flop figure (the
+            # registers' own when they are flip-flops, as in chip_v2's base scenario)
+            want["registers"] += hk.reg_pj * t["reg"] + getattr(hk, "acc_pj", hk.reg_pj) * t["acc"]
+            want["sram"] += hk.sram_r_pj * (t["r"] + t["tr"] * (hw.tf - 1)) + hk.sram_w_pj * t["w"]
+            want["rom"] += hk.rom_pj * t["rom"] + hk.lfsr_pj * t["lfsr"]
             L = led[i]
             fma = sum(v["fma"] for v in L.values() if isinstance(v, dict))
             elem = sum(v["elementwise_ops"] for v in L.values() if isinstance(v, dict))
@@ -823,10 +1053,10 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
                 fma = fma * un.w[i + 1] / net.w[i + 1]
                 elem = elem * un.w[i + 1] / net.w[i + 1]
             ff, fa, fm = chip_feedback_ops(hw, un, i)
-            want["compute"] += fma * hw.fma_pj + elem * hw.elem_pj + n * epochs * (ff * hw.fma_pj + fa * hw.add_pj + fm * hw.mul_pj)
+            want["compute"] += fma * hk.fma_pj + elem * hk.elem_pj + n * epochs * (ff * hk.fma_pj + fa * hk.add_pj + fm * hk.mul_pj)
             if hw.split and net.alg == "bp" and i > 0 and hw.tile_part(k)[1] == 0:
                 # the reduction of the k parts' partial sums: (k − 1)·n_in additions per sample
-                want["compute"] += n * epochs * (hw.parts(i) - 1) * net.w[i] * hw.add_pj
+                want["compute"] += n * epochs * (hw.parts(i) - 1) * net.w[i] * hk.add_pj
             nd = needs(hk, un, i)
             sn += nd["weights"] + nd["optstate"] + nd["accum"] + nd["buffers"]
             stash += nd["stash"]
@@ -851,12 +1081,23 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
         # the tile's SRAM, registers and lanes once, the ROM of each of its layers; ws_loop
         # samples: P × M × (z + δz bytes) of flip-flops (M: the micro-batch), at the
         # registers' area when they are flip-flops
-        ff = hk.P * hw.chunks(net.batch)[0] * 2 * V if hw.dataflow == "weight_stationary" and hw.ws_loop == "samples" else 0
-        a = (hk.sram_bytes / 1024 * hw.a_sram + (hk.reg_bytes + ff) / 1024 * hw.a_reg + rom_b / 1024 * hw.a_rom
-             + hk.P * hw.a_lane + (hk.P * hw.a_lfsr if lfsr_tile else 0))
+        ff = acc_flipflop_bytes(hw, hk, net)
+        a = (hk.sram_bytes / 1024 * hk.a_sram + hk.reg_bytes / 1024 * hk.a_reg + ff / 1024 * getattr(hk, "a_acc", hk.a_reg)
+             + rom_b / 1024 * hk.a_rom + hk.P * hk.a_lane + (hk.P * hk.a_lfsr if lfsr_tile else 0))
         area += a
         if abs(float(row["area_mm2"]) - a) > 2e-6:
             bad.append(f"{tag}: tile {k + 1} area_mm2 {row['area_mm2']}, derived {a}")
+        if "area_mm2_per_tile" in h and abs(h["area_mm2_per_tile"][k] - a) > 1e-9 * a:
+            bad.append(f"{tag}: tile {k + 1} run.json area_mm2_per_tile {h['area_mm2_per_tile'][k]}, derived {a}")
+        # leakage: µW × the run's µs = pJ; the on-chip error store's with the output tile
+        uw = (hk.sram_bytes / 1024 * hk.l_sram + hk.reg_bytes / 1024 * hk.l_reg + ff / 1024 * getattr(hk, "l_acc", hk.l_reg)
+              + rom_b / 1024 * hk.l_rom + hk.P * hk.l_lane)
+        if k == len(rows) - 1:
+            uw += es_kib * es_fig[2]
+        leak += uw * us
+        if not close(float(row["energy_leakage_pj"]), uw * us):
+            bad.append(f"{tag}: tile {k + 1} energy_leakage_pj {row['energy_leakage_pj']}, derived {uw * us} "
+                       f"({uw} µW over {us} µs)")
         states = sum(int(row[c]) for c in ("busy_cycles", "wait_input_cycles", "wait_downstream_cycles",
                                            "wait_memory_cycles", "idle_cycles"))
         if states != h["cycles"]:
@@ -885,14 +1126,57 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
     eb = h["error_store_bytes"]
     if (eb["read"], eb["written"]) != (es, es):
         bad.append(f"{tag}: error_store_bytes {eb}, derived {es} each")
-    if not close(h["energy_pj"]["error_store"], es * (hw.es_r_pj + hw.es_w_pj)):
-        bad.append(f"{tag}: energy_pj.error_store {h['energy_pj']['error_store']}, derived {es * (hw.es_r_pj + hw.es_w_pj)}")
-    area += es / epochs / 1024 * hw.a_es                                 # capacity: every training sample once
+    if not close(h["energy_pj"]["error_store"], es * (es_fig[0] + es_fig[1])):
+        bad.append(f"{tag}: energy_pj.error_store {h['energy_pj']['error_store']}, derived {es * (es_fig[0] + es_fig[1])}")
+    area += es_kib * es_fig[3]                                           # capacity: every training sample once
+    if abs(h["energy_pj"]["leakage"] - leak) > 1e-9 * leak:
+        bad.append(f"{tag}: energy_pj.leakage {h['energy_pj']['leakage']}, derived {leak}")
     if abs(h["area_mm2"] - area) > 1e-6 * area:
         bad.append(f"{tag}: area_mm2 {h['area_mm2']}, derived {area}")
     eq31 = V * net.batch * sum(net.w[1:-1])
     if h.get("stash_bytes_eq31") != eq31:
         bad.append(f"{tag}: stash_bytes_eq31 {h.get('stash_bytes_eq31')}, derived {eq31}")
+    return bad
+
+
+def check_technology(run_dir, hw, tol=1e-12):
+    """run.json's hardware.config against the derivation: the technology block
+    (factors, the logic's leakage, the fastest clock) and the figures of
+    hardware.tile (its capacity, registers and lanes) and of the error store."""
+    bad = []
+    h = hardware(run_dir)
+    c, t = h["config"], hw.tech
+    off = lambda got, want: abs(got - want) > tol * abs(want)
+    fe, fl, fa = tech_factors(t.node, t.vdd)
+    T = c["technology"]
+    if (T["node_nm"], T["vdd"], T["cells"]) != (t.node, t.vdd, t.cells):
+        bad.append(f"{run_dir}: technology {T}, wanted {t.node} nm, {t.vdd} V, {t.cells}")
+    for k, want in (("energy_factor", fe), ("leakage_factor", fl), ("area_factor", fa),
+                    ("logic_leakage_factor", logic_leakage(t.cells)), ("max_clock_mhz", max_clock_mhz(t.cells, t.node, t.vdd))):
+        if off(T[k], want):
+            bad.append(f"{run_dir}: technology.{k} {T[k]}, derived {want}")
+    tile = c["tile"]
+    got = dict(sram_r_pj=tile["sram"]["read_pj_per_byte"], sram_w_pj=tile["sram"]["write_pj_per_byte"],
+               l_sram=tile["sram"]["leakage_uw_per_kib"], a_sram=tile["sram"]["area_mm2_per_kib"],
+               reg_pj=tile["registers"]["pj_per_byte"], l_reg=tile["registers"]["leakage_uw_per_kib"],
+               a_reg=tile["registers"]["area_mm2_per_kib"], rom_pj=tile["rom"]["read_pj_per_byte"],
+               l_rom=tile["rom"]["leakage_uw_per_kib"], a_rom=tile["rom"]["area_mm2_per_kib"],
+               lfsr_pj=tile["rom"]["lfsr_pj_per_value"], a_lfsr=tile["rom"]["lfsr_area_mm2"],
+               l_lane=tile["lane_leakage_uw"], a_lane=tile["lane_area_mm2"], fma_pj=c["energy"]["fma_pj"],
+               add_pj=c["energy"]["add_pj"], mul_pj=c["energy"]["mul_pj"], elem_pj=c["energy"]["elementwise_pj"])
+    for k, v in got.items():
+        if off(v, getattr(hw, k)):
+            bad.append(f"{run_dir}: hardware.config figure {k} {v}, derived {getattr(hw, k)}")
+    es = c["error_store"]
+    if "read_pj_per_byte" in es and h["error_store_capacity_bytes"] > 0:
+        want = hw.store(h["error_store_capacity_bytes"])
+        for k, w in zip(("read_pj_per_byte", "write_pj_per_byte", "leakage_uw_per_kib", "area_mm2_per_kib"), want):
+            if off(es[k], w):
+                bad.append(f"{run_dir}: error_store.{k} {es[k]}, derived {w}")
+    if c["clock_mhz"] > max_clock_mhz(t.cells, t.node, t.vdd) and t.cells != "table":
+        bad.append(f"{run_dir}: ran at {c['clock_mhz']} MHz, past the lanes' {max_clock_mhz(t.cells, t.node, t.vdd)}")
+    if c["dram"]["pj_per_byte"] != hw.dram_pj:
+        bad.append(f"{run_dir}: dram.pj_per_byte {c['dram']['pj_per_byte']}, wanted {hw.dram_pj} (off chip: never scaled)")
     return bad
 
 
