@@ -29,6 +29,7 @@ rows=(
   "16 KiB SRAM macros|old|--set hardware.tile.sram.macro_kib=16"
   "+ lstp devices, 333 MHz (what lstp logic makes)|old|--set hardware.tile.sram.macro_kib=16 --set hardware.technology.cells=lstp --set hardware.clock_mhz=333"
   "+ weight_stationary, SRAM register file (a bank per lane)|old|--set hardware.tile.sram.macro_kib=16 --set hardware.technology.cells=lstp --set hardware.clock_mhz=333 $ws --set hardware.tile.registers.capacity_kib=196 --set hardware.tile.mac_lanes=32"
+  "+ the samples innermost (ws_loop: samples)|old|--set hardware.tile.sram.macro_kib=16 --set hardware.technology.cells=lstp --set hardware.clock_mhz=333 $ws --set hardware.tile.registers.capacity_kib=196 --set hardware.tile.mac_lanes=32 --set hardware.tile.ws_loop=samples"
   "+ tiles sized to their layers = **the default chip**|new|"
   "the default chip at 28 nm, 0.9 V|new|--set hardware.technology.node_nm=28"
 )
