@@ -99,6 +99,7 @@ typedef struct {
     double bcast, thr[RING_MAX], end;
     /* accumulated waits, cycles */
     double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
+    double wakes[F3_MAX_LAYERS], gated[F3_MAX_LAYERS]; /* power gating (tile.cpp wait_until) */
     /* per-batch scratch: per-sample times */
     const batch_table *tabs[5];   /* the tables of every batch and micro-batch size */
     size_t n_tabs;
@@ -111,10 +112,18 @@ typedef struct {
 
 static inline double dmax(double x, double y) { return x > y ? x : y; }
 
-/* tile k waits until cycle t */
+/* tile k waits until cycle t (tile.cpp wait_until): with power gating a
+ * wait of at least min_idle_cycles switches the lanes off, and waking them
+ * delays the next step by wake_cycles */
 static double wait_until(sched *s, size_t k, double t, double *acc)
 {
     if (t > s->free[k]) {
+        const chip_config *hw = s->hw;
+        if (hw->gating && t - s->free[k] >= hw->gate_min_idle) {
+            s->wakes[k] += 1;
+            s->gated[k] += t - s->free[k];
+            t += hw->wake_cycles;
+        }
         *acc += t - s->free[k];
         s->free[k] = t;
     }
@@ -243,7 +252,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 const int part = s->par[g] && u > u0;
                 if (!s->par[g]) out = tmp;
                 double *o = part ? s->po : out;
-                if (s->per_sample && bt->plain[u]) {
+                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
                     /* the same sums, with the clocks in registers; (fr + A) + Bs
                      * as fr + (A + Bs), one add on the chain of samples (whole
                      * numbers: exact) */
@@ -307,7 +316,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 const size_t k = s->tile[u], i = s->layer[u];
                 const int part = s->par[g] && u > u0;
                 double *out = s->outs + i * b, *o = part ? s->po : out;
-                if (s->per_sample && bt->plain[u]) {
+                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
                     const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION];
                     double fr = s->free[k], win = s->wait_in[k];
                     for (size_t j = 0; j < b; j++) {
@@ -357,7 +366,7 @@ static void run_batch(sched *s, const batch_table *bt, int epoch_start)
                 const int part = s->par[g] && u > u0;
                 double *dn = part ? s->pd : down, *er = part ? s->pe : e_ready;
                 if (i + 1 < K && dfa) back = g == G - 1 ? eo : bc; /* e: on this tile, or broadcast */
-                if (s->per_sample && bt->plain[u]) {
+                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
                     /* ((fr + A) + Bp) + Gr as fr + (A + Bp + Gr), one add on the
                      * chain of samples (whole numbers: exact) */
                     const double A = bt->seg[u][TC_FEEDBACK][TC_DZ], Bp = bt->seg[u][TC_BACKPROP][TC_BACKPROP],
@@ -517,7 +526,7 @@ static const double *snap_v(const snap *p) { return p->m <= SNAP_INLINE ? p->in 
 
 static void take(sched *s, snap *p)
 {
-    const size_t T = s->T, n = state_vec(s), m = n + 3 * T;
+    const size_t T = s->T, n = state_vec(s), m = n + 5 * T;
     p->n = p->m = 0;
     p->end = s->end;
     if (!n) return;
@@ -535,6 +544,8 @@ static void take(sched *s, snap *p)
     memcpy(v + n, s->wait_in, T * sizeof *v);
     memcpy(v + n + T, s->wait_down, T * sizeof *v);
     memcpy(v + n + 2 * T, s->wait_mem, T * sizeof *v);
+    memcpy(v + n + 3 * T, s->wakes, T * sizeof *v);
+    memcpy(v + n + 4 * T, s->gated, T * sizeof *v);
     uint64_t h = 1469598103934665603ull; /* FNV-1a over the doubles' bits */
     for (size_t i = 0; i < n; i++) {
         uint64_t x;
@@ -546,7 +557,7 @@ static void take(sched *s, snap *p)
     p->m = m;
 }
 
-/* a snapshot's waits of kind k (0 in, 1 down, 2 memory) */
+/* a snapshot's waits of kind k (0 in, 1 down, 2 memory; 3 wake-ups, 4 gated cycles) */
 static const double *snap_w(const snap *p, int k, size_t T) { return snap_v(p) + p->n + (size_t)k * T; }
 
 static void snap_release(snap *p)
@@ -566,6 +577,8 @@ static void jump(sched *s, const snap *a, const snap *b, double q)
         s->wait_in[i] += q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
         s->wait_down[i] += q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
         s->wait_mem[i] += q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
+        s->wakes[i] += q * (snap_w(b, 3, T)[i] - snap_w(a, 3, T)[i]);
+        s->gated[i] += q * (snap_w(b, 4, T)[i] - snap_w(a, 4, T)[i]);
     }
 }
 
@@ -583,7 +596,7 @@ typedef struct {
     snap at[EPOCH_SNAPS];
     size_t n;         /* at[0 … n − 1] hold batches 1 … n */
     double end;       /* at the end of the epoch: m_end and the waits */
-    double w[3][F3_MAX_LAYERS];
+    double w[5][F3_MAX_LAYERS];
 } epoch_snaps;
 
 /* One epoch: full batches (with period jumps), then the remainder.
@@ -731,7 +744,7 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     s.gu[G] = U;
     for (size_t i = 0; i < T; i++)
         s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
-            s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = 0, s.uses_dram[i] = 0;
+            s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = s.wakes[i] = s.gated[i] = 0, s.uses_dram[i] = 0;
     s.bcast = 0;
     for (size_t r = 0; r < RING_MAX; r++) s.thr[r] = 0;
     s.end = 0;
@@ -866,6 +879,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
                 s.wait_in[i] = prev->w[0][i] + q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
                 s.wait_down[i] = prev->w[1][i] + q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
                 s.wait_mem[i] = prev->w[2][i] + q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
+                s.wakes[i] = prev->w[3][i] + q * (snap_w(b, 3, T)[i] - snap_w(a, 3, T)[i]);
+                s.gated[i] = prev->w[4][i] + q * (snap_w(b, 4, T)[i] - snap_w(a, 4, T)[i]);
             }
             break;
         }
@@ -873,6 +888,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         memcpy(cur->w[0], s.wait_in, T * sizeof *s.wait_in);
         memcpy(cur->w[1], s.wait_down, T * sizeof *s.wait_down);
         memcpy(cur->w[2], s.wait_mem, T * sizeof *s.wait_mem);
+        memcpy(cur->w[3], s.wakes, T * sizeof *s.wakes);
+        memcpy(cur->w[4], s.gated, T * sizeof *s.gated);
         e++;
         if (!jumps || e >= w->epochs) continue;
         /* an epoch that repeats the previous one, shifted: so will the rest */
@@ -924,6 +941,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             tt->wait_input = s.wait_in[k];
             tt->wait_downstream = s.wait_down[k];
             tt->wait_memory = s.wait_mem[k];
+            tt->wakes = s.wakes[k];
+            tt->gated = s.gated[k];
             if (k == chip_stage_tile_first(hw, g)) {
                 if (g + 1 < G) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[g];
                 if (alg == F3_ALG_BP && g + 1 < G) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[g + 1];

@@ -84,6 +84,12 @@ typedef struct {
      * micro-batch pass a held weight, with per-sample accumulators and δz
      * in flip-flops beside each lane (these figures: flip-flops) */
     int ws_samples_inner;
+    /* hardware.power_gating: the lanes off while the tile waits at least
+     * gate_min_idle cycles (and after its last step); a wake-up delays the
+     * next step by wake_cycles and costs the lanes' leakage over
+     * breakeven_cycles; sleep_leakage: the fraction that still flows */
+    int gating;
+    double gate_min_idle, wake_cycles, breakeven_cycles, sleep_leakage;
     double acc_pj_per_byte, acc_leakage_uw_per_kib, acc_area_mm2_per_kib;
 
     /* SRAM */
@@ -186,6 +192,7 @@ extern const char *const chip_energy_item_names[CHIP_E_COUNT];
 /* Per-tile figures of a run (cycles, bytes, picojoules, mm²). */
 typedef struct {
     uint64_t busy, wait_input, wait_downstream, wait_memory, idle;  /* cycles */
+    uint64_t gated, wakes;                                         /* power gating: cycles the lanes were off; wake-ups */
     uint64_t reg_bytes, sram_read, sram_written, rom_read, dram_read, dram_written; /* bytes */
     uint64_t lfsr_values;                              /* feedback values regenerated */
     double energy_pj[CHIP_E_COUNT];

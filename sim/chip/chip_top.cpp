@@ -199,6 +199,8 @@ static void collect(const Top &c, chip_result *r)
                 tt.wait_input = rep.t.wait_input;
                 tt.wait_downstream = rep.t.wait_downstream;
                 tt.wait_memory = rep.t.wait_memory;
+                tt.wakes = rep.t.wakes;
+                tt.gated = rep.t.gated;
                 if (chip_stage_tile_first(&c.m_hw, g) == k) {
                     tt.link_fwd_bytes = c.r_fwd[g].bytes;
                     tt.link_bwd_bytes = c.r_bwd[g].bytes;

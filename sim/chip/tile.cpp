@@ -76,6 +76,13 @@ void Tile::account(double start, double dur, int state)
 double Tile::wait_until(double t, int state)
 {
     if (t > m_pf[m_p]) {
+        /* power gating: a wait of at least min_idle_cycles switches the
+         * lanes off; waking them delays the next step by wake_cycles */
+        if (m_hw.gating && t - m_pf[m_p] >= m_hw.gate_min_idle) {
+            m_pr[m_p].t.wakes += 1;
+            m_pr[m_p].t.gated += t - m_pf[m_p];
+            t += m_hw.wake_cycles;
+        }
         account(m_pf[m_p], t - m_pf[m_p], state);
         m_pf[m_p] = t;
     }

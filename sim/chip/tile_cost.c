@@ -669,6 +669,7 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
         t->leakage_uw = th.sram_capacity_bytes * kib * th.sram_leakage_uw_per_kib +
                         th.reg_capacity_bytes * kib * th.reg_leakage_uw_per_kib + t->leakage_uw +
                         P * hw->lane_leakage_uw * lane_scale + acc * kib * hw->acc_leakage_uw_per_kib;
+        t->lanes_leakage_uw = P * hw->lane_leakage_uw * lane_scale;
         t->area_mm2 = th.sram_capacity_bytes * kib * th.sram_area_mm2_per_kib +
                       th.reg_capacity_bytes * kib * th.reg_area_mm2_per_kib + t->area_mm2 +
                       P * hw->lane_area_mm2 * lane_scale + acc * kib * hw->acc_area_mm2_per_kib;
@@ -844,6 +845,20 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
         ts->busy = (uint64_t)llround(busy);
         double acc = busy + t0->wait_input + t0->wait_downstream + t0->wait_memory;
         ts->idle = c->end > acc ? (uint64_t)llround(c->end - acc) : 0;
+        if (hw->gating) {
+            /* the lanes off over the gated waits and after the tile's last
+             * step (its idle end); each wake-up costs their leakage over
+             * breakeven_cycles */
+            tile_cost own0;
+            if (!full) tile_cost_compute(hw, cfg, first, cfg->batch_size, &own0);
+            const double lanes_uw = (full ? &full[first] : &own0)->lanes_leakage_uw;
+            const double idle_end = c->end > acc ? c->end - acc : 0.0;
+            const double off = t0->gated + (idle_end >= hw->gate_min_idle ? idle_end : 0.0);
+            e[CHIP_E_LEAKAGE] -= lanes_uw * (1.0 - hw->sleep_leakage) * off / hw->clock_mhz;
+            e[CHIP_E_LEAKAGE] += lanes_uw * t0->wakes * hw->breakeven_cycles / hw->clock_mhz;
+            ts->gated = (uint64_t)llround(off);
+            ts->wakes = (uint64_t)llround(t0->wakes);
+        }
         ts->reg_bytes = (uint64_t)llround(reg + ffb); /* the register file and ws_loop samples' flip-flops */
         ts->sram_read = (uint64_t)llround(sr);
         ts->sram_written = (uint64_t)llround(sw);

@@ -76,6 +76,7 @@ typedef struct {
     double rom_bytes;          /* B_i at its encoding (0 if seeded or no feedback) */
     double acc_bytes;          /* weight_stationary, ws_loop samples: the per-sample flip-flops (P × M × (act + err bytes)) */
     double leakage_uw;         /* SRAM + registers + ROM + lanes */
+    double lanes_leakage_uw;   /* of which the lanes' (and LFSRs', none): what power gating switches off */
     double area_mm2;           /* SRAM + registers + ROM + lanes (+ LFSRs) */
     tc_step_cost step[TC_STEPS];
 } tile_cost;
@@ -157,6 +158,7 @@ typedef struct {
     double busy, wait_input, wait_downstream, wait_memory;    /* cycles */
     double reg, sram_r, sram_w, sram_transposed_extra;       /* bytes */
     double acc;                                              /* bytes: ws_loop samples' per-sample flip-flops */
+    double wakes, gated;                                     /* power gating: wake-ups; cycles switched off (waits) */
     double rom, lfsr, dram_r, dram_w;                        /* bytes; LFSR values */
     double fb_fma, fb_add, fb_mul;                           /* feedback arithmetic as the chip does it */
     double ledger_fma, ledger_feedback_fma, ledger_elem;     /* the layer's ledger (all phases; its feedback); on

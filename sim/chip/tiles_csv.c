@@ -8,7 +8,7 @@ int chip_tiles_csv_write(FILE *f, const chip_config *hw, const f3_config *cfg, c
                "idle_cycles,register_bytes,sram_read_bytes,sram_written_bytes,rom_read_bytes,lfsr_values,"
                "dram_read_bytes,dram_written_bytes,sram_needed_bytes,sram_capacity_bytes,sram_shortfall_bytes,"
                "dram_resident_bytes,stash_bytes,buffer_bytes,rom_bytes,area_mm2,first_layer,last_layer,mac_lanes,"
-               "registers_capacity_bytes");
+               "registers_capacity_bytes,gated_cycles,gating_wakes");
     for (int k = 0; k < CHIP_E_COUNT; k++) fprintf(f, ",energy_%s_pj", chip_energy_item_names[k]);
     fprintf(f, "\n");
     for (size_t i = 0; i < r->n_tiles; i++) {
@@ -24,7 +24,8 @@ int chip_tiles_csv_write(FILE *f, const chip_config *hw, const f3_config *cfg, c
                 (unsigned long long)ts->rom_read, (unsigned long long)ts->lfsr_values,
                 (unsigned long long)ts->dram_read, (unsigned long long)ts->dram_written, ts->sram_needed,
                 cap, shortfall, ts->dram_resident, ts->stash_bytes, ts->buffer_bytes, ts->rom_bytes, ts->area_mm2);
-        fprintf(f, ",%zu,%zu,%u,%.0f", ts->first_layer + 1, ts->last_layer + 1, ts->mac_lanes, ts->reg_capacity_bytes);
+        fprintf(f, ",%zu,%zu,%u,%.0f,%llu,%llu", ts->first_layer + 1, ts->last_layer + 1, ts->mac_lanes,
+                ts->reg_capacity_bytes, (unsigned long long)ts->gated, (unsigned long long)ts->wakes);
         for (int k = 0; k < CHIP_E_COUNT; k++) fprintf(f, ",%.1f", ts->energy_pj[k]);
         fprintf(f, "\n");
     }

@@ -169,6 +169,15 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_string(w, "lane", hw->lane == CHIP_LANE_MAC ? "mac" : "training");
     json_kv_double(w, "lane_leakage_uw", hw->lane_leakage_uw);
     json_kv_double(w, "lane_area_mm2", hw->lane_area_mm2);
+    /* power gating of the lanes */
+    json_key(w, "power_gating");
+    json_begin_object(w);
+    json_kv_bool(w, "enabled", hw->gating);
+    json_kv_double(w, "min_idle_cycles", hw->gate_min_idle);
+    json_kv_double(w, "wake_cycles", hw->wake_cycles);
+    json_kv_double(w, "breakeven_cycles", hw->breakeven_cycles);
+    json_kv_double(w, "sleep_leakage", hw->sleep_leakage);
+    json_end_object(w);
     /* weight_stationary's innermost loop, and its per-sample flip-flops' figures */
     json_kv_string(w, "ws_loop", hw->ws_samples_inner ? "samples" : "rows");
     json_key(w, "sample_flipflops");

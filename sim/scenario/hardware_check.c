@@ -113,6 +113,11 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     /* the per-sample accumulators of ws_loop: samples are flip-flops: the
      * register figures when the registers are flip-flops too, else Aladdin's */
     hw->ws_samples_inner = !strcmp(scenario_str(sc, "hardware.tile.ws_loop"), "samples");
+    hw->gating = scenario_num(sc, "hardware.power_gating.enabled") != 0;
+    hw->gate_min_idle = scenario_num(sc, "hardware.power_gating.min_idle_cycles");
+    hw->wake_cycles = scenario_num(sc, "hardware.power_gating.wake_cycles");
+    hw->breakeven_cycles = scenario_num(sc, "hardware.power_gating.breakeven_cycles");
+    hw->sleep_leakage = scenario_num(sc, "hardware.power_gating.sleep_leakage");
     hw->acc_pj_per_byte = hw->reg_sram ? fx->reg_pj_per_byte * TE : hw->reg_pj_per_byte;
     hw->acc_leakage_uw_per_kib =
         hw->reg_sram ? fx->reg_leakage_uw_per_kib * hw->logic_leakage * TL : hw->reg_leakage_uw_per_kib;

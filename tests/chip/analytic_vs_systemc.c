@@ -203,6 +203,14 @@ static int random_point(point *p)
         hw->acc_leakage_uw_per_kib = unif(0, 700);
         hw->acc_area_mm2_per_kib = unif(0.01, 0.1);
     }
+    if (coin(0.3)) {
+        /* power gating: waits of at least min_idle switch the lanes off, waking delays the next step */
+        hw->gating = 1;
+        hw->gate_min_idle = (double)uni(0, 200);
+        hw->wake_cycles = (double)uni(0, 30);
+        hw->breakeven_cycles = (double)uni(0, 100);
+        hw->sleep_leakage = unif(0, 0.2);
+    }
     if (g_contend) {
         if (cfg->n_layers < 2) return 0;
         hw->sram_capacity_bytes = (double)uni(64, 1024);
@@ -353,6 +361,8 @@ static int compare(const chip_result *s, const chip_result *a)
         cmp_u("wait_downstream", t, x->wait_downstream, y->wait_downstream);
         cmp_u("wait_memory", t, x->wait_memory, y->wait_memory);
         cmp_u("idle", t, x->idle, y->idle);
+        cmp_u("gated", t, x->gated, y->gated);
+        cmp_u("wakes", t, x->wakes, y->wakes);
         cmp_u("reg_bytes", t, x->reg_bytes, y->reg_bytes);
         cmp_u("sram_read", t, x->sram_read, y->sram_read);
         cmp_u("sram_written", t, x->sram_written, y->sram_written);
@@ -386,7 +396,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
-    long bad = 0, dram_points = 0, shared = 0, mapped = 0, multi = 0, micro = 0, split = 0;
+    long bad = 0, dram_points = 0, shared = 0, mapped = 0, multi = 0, micro = 0, split = 0, gated = 0, woke = 0,
+         samples_inner = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
     static point p;
     static chip_result rs, ra;
@@ -417,6 +428,13 @@ int main(int argc, char **argv)
         if (p.hw.n_tiles && p.hw.n_tiles < p.cfg.n_layers) multi++;
         if (p.hw.n_split && p.hw.n_tiles > p.cfg.n_layers) split++;
         if (chip_micro_batched(&p.hw, &p.cfg)) micro++;
+        if (p.hw.gating) gated++;
+        for (size_t t = 0; p.hw.gating && t < rs.n_tiles; t++)
+            if (rs.tile[t].wakes) {
+                woke++; /* a point whose lanes were switched off and woken */
+                break;
+            }
+        if (p.hw.ws_samples_inner && p.hw.dataflow == CHIP_DF_WEIGHT_STATIONARY) samples_inner++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
         if (chip_dram_users(&p.hw, &p.cfg) >= 2) shared++; /* the calendar (dram_calendar.h) */
         if (compare(&rs, &ra)) {
@@ -430,9 +448,13 @@ int main(int argc, char **argv)
            "dataflows output_stationary %ld, weight_stationary %ld, fused %ld; %ld with DRAM traffic, %ld of them with "
            "a DRAM shared by two users or more; %ld with a "
            "mapping and per-tile figures, %ld of them with several layers on a tile, %ld with a layer split over "
-           "tiles; %ld with micro-batches\n",
+           "tiles; %ld with micro-batches; %ld with power gating, %ld of them woken; %ld with ws_loop samples\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
-           by_df[0], by_df[1], by_df[2], dram_points, shared, mapped, multi, split, micro);
+           by_df[0], by_df[1], by_df[2], dram_points, shared, mapped, multi, split, micro, gated, woke, samples_inner);
+    if (N >= 100 && woke < N / 20) {
+        fprintf(stderr, "analytic_vs_systemc: only %ld of %ld points wake gated lanes (the test's chips must)\n", woke, N);
+        return 1;
+    }
     if (N >= 100 && shared < N / 20) {
         fprintf(stderr, "analytic_vs_systemc: only %ld of %ld points share the DRAM (the test's chips must)\n", shared, N);
         return 1;

@@ -144,7 +144,7 @@ check "
 import csv
 r = list(csv.DictReader(open('out/traced/f3/tiles.csv')))
 assert len(r) == 3 and [x['tile'] for x in r] == ['1','2','3']
-assert all(k.endswith(('_cycles','_bytes','_pj','_mm2','_values','n_in','n_out','tile','_layer','_lanes')) for k in r[0])
+assert all(k.endswith(('_cycles','_bytes','_pj','_mm2','_values','n_in','n_out','tile','_layer','_lanes','_wakes')) for k in r[0])
 " "tiles.csv is wrong"
 
 # ---- the comparison plots ------------------------------------------------------

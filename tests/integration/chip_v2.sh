@@ -263,6 +263,15 @@ run t13_bp D.yaml --set "training.compare=[bp]" "${SHARED[@]}"
 run t13_es D.yaml --set "training.compare=[f3]" --set dataset.train_limit=5 --set training.epochs=2 \
     --set hardware.error_store.placement=dram --set training.error_info=delayed_error \
     --set numerics.error_store.format=fp16 --set hardware.dram.bytes_per_cycle=0.002
+
+# ---- 14. power gating: the lanes off over waits of at least 30 cycles, 7 cycles to wake ----------
+# D (100-200-200-10) at batch 1, every rule; and weight_stationary at batch 4 (Adam)
+PG=(--set hardware.power_gating.enabled=true --set hardware.power_gating.min_idle_cycles=30
+    --set hardware.power_gating.wake_cycles=7 --set hardware.power_gating.breakeven_cycles=25
+    --set hardware.power_gating.sleep_leakage=0.1 --set hardware.tile.lane_leakage_uw=300)
+run t14_os D.yaml --set "training.compare=$ALL" --set dataset.train_limit=4 "${PG[@]}"
+run t14_ws D.yaml --set "training.compare=[bp, f3]" --set dataset.train_limit=10 --set training.batch_size=4 \
+    --set training.optimizer=adam --set hardware.tile.dataflow=weight_stationary "${PG[@]}"
 runs_done
 
 # ---- 1. checks ----------------------------------------------------------------------------
@@ -790,5 +799,23 @@ for run, alg, kib, es_dram, bpc in (('t13_f3', 'f3', 64, True, 16), ('t13_bp', '
     if kib == 64 and not (waits['memory'][0] > 0 and waits['memory'][1] > 0 and waits['memory'][2] == 0):
         bad.append(f'{run}: the test wants tiles 1 and 2 to wait for the DRAM and tile 3 not: {waits[\"memory\"]}')
 S.report(bad)" "a shared DRAM: cycles or memory waits differ from the calendar derived by hand"
+
+# 14. power gating: the schedule with wake-ups, the gated cycles and wake-ups, the leakage
+check "
+import sys; sys.path.insert(0, '$here/lib')
+import chip_spec as S
+bad = []
+w = [100, 200, 200, 10]
+g = dict(min_idle=30, wake=7, breakeven=25, sleep=0.1)
+for run, rules, b, opt, df, n in (('t14_os', ('bp', 'f3', 'dfa', 'drtp', 'llo'), 1, 'sgd', 'output_stationary', 4),
+                                  ('t14_ws', ('bp', 'f3'), 4, 'adam', 'weight_stationary', 10)):
+    for a in rules:
+        hw = S.Hw(dataflow=df, gating=g, l_lane=300)
+        net = S.Net(w, a, b, opt)
+        bad += S.check(f'out/{run}/' + a, hw, net, n, 'power gating')
+        bad += S.check_energy_area(f'out/{run}/' + a, hw, net, n, f'power gating {a}', S.tiles_csv(f'out/{run}/' + a))
+        gt, _ = S.run_gating(hw, net, n)
+        if not sum(gt['wakes']): bad.append(f'{run}/{a}: the test wants wake-ups')
+S.report(bad)" "power gating: wake-ups, gated cycles, schedule or leakage differ from the document"
 
 finish chip_v2

@@ -50,6 +50,8 @@ class Hw:
         # hardware.tile.ws_loop: "rows" (a weight per MAC from the registers) or "samples"
         # (the micro-batch's samples pass a held weight; per-sample z and δz in flip-flops)
         self.ws_loop = k.get("ws_loop", "rows")
+        # hardware.power_gating: None, or dict(min_idle=, wake=) (cycles)
+        self.gating = k.get("gating")
         self.clock_mhz = k.get("clock_mhz", 1000)
         # energy, leakage and area figures: without tech, those chip_v2.sh's base
         # scenario sets (FIG) and the tables' 45 nm ones for the rest (its leakage);
@@ -632,6 +634,14 @@ def run_waits(hw, net, n, epochs=1, es_dram=False):
     return ch.waits
 
 
+def run_gating(hw, net, n, epochs=1, es_dram=False):
+    """Power gating: each tile's wake-ups and gated waits, and the run's end."""
+    ch = Chain(hw, net, es_dram)
+    for _ in range(epochs):
+        ch.epoch(n)
+    return ch.gating, ch
+
+
 def run_cycles(hw, net, n, epochs=1, es_dram=False):
     """Training cycles of epochs of n samples (everything in SRAM)."""
     ch = Chain(hw, net, es_dram)
@@ -666,6 +676,7 @@ class Chain:
         self.bcast = Link(hw.link_bpc, hw.link_lat)
         self.free = [0] * T
         self.waits = {"input": [0] * T, "down": [0] * T, "memory": [0] * T}
+        self.gating = {"wakes": [0] * T, "gated": [0] * T}
         self.end = 0
         self.through = []            # when each batch was through the chain
 
@@ -673,6 +684,13 @@ class Chain:
         """A tile starts at max(its own end, the arrival): starved for its
         input, or (BP, DFA) waiting for downstream."""
         if t > self.free[k]:
+            # power gating (Power gating): a wait of at least min_idle switches the
+            # lanes off, and waking them delays the next step by wake cycles
+            g = self.hw.gating
+            if g and t - self.free[k] >= g["min_idle"]:
+                self.gating["wakes"][k] += 1
+                self.gating["gated"][k] += t - self.free[k]
+                t += g["wake"]
             self.waits[kind][k] += t - self.free[k]
         return max(self.free[k], t)
 
@@ -1094,9 +1112,22 @@ def check_energy_area(run_dir, hw, net, n, tag, rows, epochs=1):
               + rom_b / 1024 * hk.l_rom + hk.P * hk.l_lane)
         if k == len(rows) - 1:
             uw += es_kib * es_fig[2]
-        leak += uw * us
-        if not close(float(row["energy_leakage_pj"]), uw * us):
-            bad.append(f"{tag}: tile {k + 1} energy_leakage_pj {row['energy_leakage_pj']}, derived {uw * us} "
+        pj = uw * us
+        if hw.gating:
+            # Power gating: the lanes off over the gated waits and an idle end of at
+            # least min_idle (at sleep_leakage of their µW), and breakeven cycles of
+            # their leakage per wake-up
+            g, _ = run_gating(hw, net, n, epochs)
+            idle = int(row["idle_cycles"])
+            off = g["gated"][k] + (idle if idle >= hw.gating["min_idle"] else 0)
+            lanes_uw = hk.P * hk.l_lane
+            pj += lanes_uw * (g["wakes"][k] * hw.gating["breakeven"] - (1 - hw.gating["sleep"]) * off) / hw.clock_mhz
+            if int(row["gated_cycles"]) != off or int(row["gating_wakes"]) != g["wakes"][k]:
+                bad.append(f"{tag}: tile {k + 1} gated_cycles, wakes {row['gated_cycles']}, {row['gating_wakes']}, derived "
+                           f"{off}, {g['gating_wakes'][k]}")
+        leak += pj
+        if not close(float(row["energy_leakage_pj"]), pj):
+            bad.append(f"{tag}: tile {k + 1} energy_leakage_pj {row['energy_leakage_pj']}, derived {pj} "
                        f"({uw} µW over {us} µs)")
         states = sum(int(row[c]) for c in ("busy_cycles", "wait_input_cycles", "wait_downstream_cycles",
                                            "wait_memory_cycles", "idle_cycles"))
