@@ -71,15 +71,18 @@ chip_mac_figures chip_mac_figures_for(const chip_config *hw, const f3_config *cf
     chip_mac_figures m = {hw->fma_pj, hw->add_pj, hw->mul_pj, 1.0};
     if (!hw->energy_by_format) return m;
     const f3_format *w = &cfg->numerics.fmt[F3_T_WEIGHTS], *a = &cfg->numerics.fmt[F3_T_ACTIVATIONS];
+    /* the table's 45 nm, 0.9 V figures at the scenario's node and supply
+     * (a chip_config not from a scenario: 45 nm) */
+    const double TE = hw->tech_energy > 0 ? hw->tech_energy : 1.0;
     if (w->kind == F3_FMT_FIXED && a->kind == F3_FMT_FIXED) {
         double bits = fmax(f3_format_bits(w), f3_format_bits(a));
-        m.add_pj = 0.03 + (0.1 - 0.03) * (bits - 8.0) / 24.0;
-        m.mul_pj = 0.2 * (bits / 8.0) * (bits / 8.0);
+        m.add_pj = (0.03 + (0.1 - 0.03) * (bits - 8.0) / 24.0) * TE;
+        m.mul_pj = 0.2 * (bits / 8.0) * (bits / 8.0) * TE;
         m.area_scale = hw->lane == CHIP_LANE_MAC ? chip_fixed_mac_lane_scale(bits)
                                                  : chip_fixed_lane_scale(bits); /* rtl_ref/'s lane, cost_tables.h */
     } else if (w->kind != F3_FMT_FP32 && a->kind != F3_FMT_FP32) {
-        m.add_pj = 0.4;
-        m.mul_pj = 1.1;
+        m.add_pj = 0.4 * TE;
+        m.mul_pj = 1.1 * TE;
         m.area_scale = m.mul_pj / hw->mul_pj;
     } else {
         return m;
