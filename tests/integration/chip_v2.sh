@@ -818,4 +818,23 @@ for run, rules, b, opt, df, n in (('t14_os', ('bp', 'f3', 'dfa', 'drtp', 'llo'),
         if not sum(gt['wakes']): bad.append(f'{run}/{a}: the test wants wake-ups')
 S.report(bad)" "power gating: wake-ups, gated cycles, schedule or leakage differ from the document"
 
+# the inference baseline and the learning overhead on chips of sections 1 and 11: the forward
+# passes on the same tiles, SRAM cut to the inference need, MAC lanes (Outputs: inference)
+check "
+import sys; sys.path.insert(0, '$here/lib')
+import chip_spec as S
+bad = []
+A, C = [784, 500, 10], [100, 200, 200, 200, 200, 10]
+tiles = [dict(P=32, banks=8, reg_kib=256, sram_kib=4096), dict(P=8, banks=2, reg_kib=64, sram_kib=2048)]
+for run, w, hw, b, opt, rules in (
+        ('t1A_os', A, S.Hw(), 1, 'sgd', ('f3', 'bp', 'llo')), ('t1C_os', C, S.Hw(), 1, 'sgd', ('f3', 'drtp')),
+        ('t1C_fused', C, S.Hw(dataflow='fused'), 1, 'sgd', ('f3', 'bp')),
+        ('t1A_ws', A, S.Hw(dataflow='weight_stationary'), 2, 'adam', ('bp', 'f3', 'dfa')),
+        ('t1C_ws', C, S.Hw(dataflow='weight_stationary'), 2, 'adam', ('f3', 'llo')),
+        ('t11_smp0', C, S.Hw(dataflow='weight_stationary', ws_loop='samples'), 8, 'adam', ('bp', 'f3')),
+        ('t11_mbmap', C, S.Hw(dataflow='weight_stationary', mb=3, lpt=[2, 3], tiles=tiles), 8, 'adam', ('bp', 'f3'))):
+    for a in rules:
+        bad += S.check_inference(f'out/{run}/{a}', hw, S.Net(w, a, b, opt), f'inference {run}/{a}')
+S.report(bad)" "the inference baseline differs from the forward steps of the cost table"
+
 finish chip_v2

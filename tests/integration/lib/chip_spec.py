@@ -378,6 +378,9 @@ def ceil(x):
 def layer_flags(net, i):
     K, alg = net.K, net.alg
     hidden = i + 1 < K
+    if alg == "inference":
+        # the inference baseline (Outputs: inference): forward passes only
+        return dict(hidden=hidden, trains=False, feedback=False, stash=False, one_hot=False, backprop=False)
     trains = alg != "llo" or not hidden
     return dict(
         hidden=hidden,
@@ -743,7 +746,7 @@ class Chain:
         last_of = lambda i: i + 1 == K or tile[i + 1] != tile[i]     # the last layer of its tile
         per_sample = hw.dataflow != "weight_stationary"
         T = lambda i, name: step_time(hw.view(tile[i]), net, i, b, name)
-        if net.alg in ("f3", "drtp", "llo"):
+        if net.alg in ("f3", "drtp", "llo", "inference"):
             for i in range(K):
                 k = tile[i]
                 out = [0] * b
@@ -831,7 +834,7 @@ def _split_batch(self, b, ready):
     per_sample = hw.dataflow != "weight_stationary"
     tiles = [hw.tiles_of(net, i) for i in range(K)]
     T = lambda k, i, name, m=b: step_time(hw.view(k), hw.unit_net(net, k), i, m, name)
-    stream = net.alg in ("f3", "drtp", "llo")
+    stream = net.alg in ("f3", "drtp", "llo", "inference")
     outs = [None] * K
     for i in range(K):
         out = None
@@ -1208,6 +1211,72 @@ def check_technology(run_dir, hw, tol=1e-12):
         bad.append(f"{run_dir}: ran at {c['clock_mhz']} MHz, past the lanes' {max_clock_mhz(t.cells, t.node, t.vdd)}")
     if c["dram"]["pj_per_byte"] != hw.dram_pj:
         bad.append(f"{run_dir}: dram.pj_per_byte {c['dram']['pj_per_byte']}, wanted {hw.dram_pj} (off chip: never scaled)")
+    return bad
+
+
+# the inference-only MAC lane against the training lane (docs/hardware-costs.md, Aladdin's 40 nm fp32
+# units): 1 multiplier + 1 adder + 96 register bits against 8 + 9 + 96; area µm², leakage µW
+_MUL, _ADD, _REG = (8967.113, 119.8412), (4361.094, 53.11069), (5.981433, 0.07395312)
+MAC_OVER_TRAIN_AREA = (_MUL[0] + _ADD[0] + 96 * _REG[0]) / (8 * _MUL[0] + 9 * _ADD[0] + 96 * _REG[0])
+MAC_OVER_TRAIN_LEAK = (_MUL[1] + _ADD[1] + 96 * _REG[1]) / (8 * _MUL[1] + 9 * _ADD[1] + 96 * _REG[1])
+
+
+def check_inference(run_dir, hw, net, tag, macro_kib=None):
+    """The inference-only baseline (docs/hardware-model.md, Outputs:
+    `inference`): the same network's forward passes over the run's samples
+    (one epoch of them) on the same tiles without what learning adds — MAC
+    lanes, each tile's SRAM cut to its inference need (W, biases, buffers) in
+    whole macros (whole KiB without), no micro-batches, ROM, error store,
+    optimiser state, accumulator or stash; the same per-byte and per-KiB
+    figures.  And the learning overhead: training / inference − 1."""
+    bad = []
+    d = json.load(open(f"{run_dir}/run.json"))
+    h, led = d["hardware"], d["ledger"]["layers"]
+    inf, ov = h["inference"], h["learning_overhead"]
+    N = h["samples"]
+    ni = Net(net.w, "inference", net.batch, net.opt)
+    hi = Hw.__new__(Hw)
+    hi.__dict__.update(hw.__dict__)
+    hi.mb = 0
+    assert not hw.gating, "check_inference: a chip without power gating"
+    cyc = run_cycles(hi, ni, N)
+    if abs(inf["cycles_per_sample"] - cyc / N) > 1e-9 * cyc:
+        bad.append(f"{tag}: inference cycles/sample {inf['cycles_per_sample']}, derived {cyc / N}")
+    macro = (macro_kib or 1) * 1024
+    e = dict(registers=0.0, sram=0.0, compute=0.0, leakage=0.0)
+    area = uw = 0.0
+    caps = []
+    for k in range(hi.n_tiles(ni)):
+        hk = hi.view(k)
+        need = 0
+        ff = acc_flipflop_bytes(hi, hk, ni)
+        for i in hi.layers(ni, k):
+            t = tile_totals(hk, hi.unit_net(ni, k), i, N)
+            e["registers"] += hk.reg_pj * t["reg"] + getattr(hk, "acc_pj", hk.reg_pj) * t["acc"]
+            e["sram"] += hk.sram_r_pj * t["r"] + hk.sram_w_pj * t["w"]
+            L = led[i]
+            e["compute"] += L["forward"]["fma"] * hk.fma_pj + L["forward"]["elementwise_ops"] * hk.elem_pj
+            nd = needs(hk, ni, i)
+            need += nd["weights"] + nd["buffers"]
+        cap = min(hk.sram_bytes, max(1, math.ceil(need / macro - 1e-9)) * macro)
+        caps.append(cap / 1024)
+        uw += (cap / 1024 * hk.l_sram + hk.reg_bytes / 1024 * hk.l_reg + ff / 1024 * getattr(hk, "l_acc", hk.l_reg)
+               + hk.P * hk.l_lane * MAC_OVER_TRAIN_LEAK)
+        area += (cap / 1024 * hk.a_sram + hk.reg_bytes / 1024 * hk.a_reg + ff / 1024 * getattr(hk, "a_acc", hk.a_reg)
+                 + hk.P * hk.a_lane * MAC_OVER_TRAIN_AREA)
+    e["leakage"] = uw * cyc / hi.clock_mhz
+    got = inf["energy_pj_per_sample"]
+    for k, v in e.items():
+        if abs(got[k] - v / N) > 1e-6 * max(1.0, v / N):
+            bad.append(f"{tag}: inference {k} {got[k]} pJ/sample, derived {v / N}")
+    for k in ("rom", "error_store", "dram"):
+        if got[k]: bad.append(f"{tag}: inference {k} {got[k]}, wanted 0")
+    if inf["sram_capacity_kib"] != caps: bad.append(f"{tag}: inference SRAM {inf['sram_capacity_kib']} KiB, derived {caps}")
+    if abs(inf["area_mm2"] - area) > 1e-9 * area: bad.append(f"{tag}: inference area {inf['area_mm2']}, derived {area}")
+    if abs(ov["area_pct"] - 100 * (h["area_mm2"] / inf["area_mm2"] - 1)) > 1e-9:
+        bad.append(f"{tag}: area_pct {ov['area_pct']}")
+    if abs(ov["energy_per_sample_pct"] - 100 * (h["energy_per_sample_pj"] / inf["energy_per_sample_pj"] - 1)) > 1e-9:
+        bad.append(f"{tag}: energy_per_sample_pct {ov['energy_per_sample_pct']}")
     return bad
 
 
