@@ -103,6 +103,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", f3_last_error());
             return 1;
         }
+        /* the widest row of W with its gradient row (weight_stationary holds one per lane) */
+        double row_bytes = 0;
+        for (size_t i = 0; i < cfg.n_layers; i++)
+            if (8.0 * (double)cfg.widths[i] > row_bytes) row_bytes = 8.0 * (double)cfg.widths[i];
         uint64_t rng = 12345;
         double checksum = 0, t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         size_t failed = 0;
@@ -112,7 +116,9 @@ int main(int argc, char **argv)
             chip_config hw = base;
             rng = rng * 6364136223846793005ull + 1442695040888963407ull;
             uint64_t x = rng >> 16;
+            hw.n_tiles = 0; /* one tile per layer, each with the figures varied here */
             hw.mac_lanes = 1u << (x % 9);                             /* 1 … 256 */
+            hw.reg_capacity_bytes = row_bytes * hw.mac_lanes;         /* a row of W and its gradient per lane */
             hw.sram_capacity_bytes = 65536.0 * (double)(1u << ((x >> 4) % 9)); /* 64 KiB … 16 MiB */
             hw.dataflow = (x >> 8) & 1 ? CHIP_DF_WEIGHT_STATIONARY : CHIP_DF_OUTPUT_STATIONARY;
             hw.dram_bytes_per_cycle = (double)(8u << ((x >> 10) % 4));
