@@ -690,6 +690,36 @@ def summary_table(point, md):
     md.append("")
 
 
+def learning_overhead(point, md):
+    """Training against the inference-only baseline on the same chip
+    (run.json's hardware.inference and hardware.learning_overhead): what
+    on-chip-learning chips report.  The first seed's run when seeded (the
+    chip's figures do not depend on the seed)."""
+    rows = []
+    for rule in point.rules:
+        path = os.path.join(point.rule_dirs(rule)[0], "run.json")
+        if not os.path.isfile(path):
+            continue
+        h = read_json(path).get("hardware", {})
+        inf, ov = h.get("inference"), h.get("learning_overhead")
+        if not isinstance(inf, dict) or not isinstance(ov, dict) or "energy_per_sample_pj" not in inf:
+            continue
+        rows.append(f"| {rule} | {fmt(h['energy_per_sample_pj'] / 1e3, 6)} | {fmt(inf['energy_per_sample_pj'] / 1e3, 6)} | "
+                    f"{fmt(ov['energy_per_sample_pct'], 4)} | {fmt(ov['training_power_mw'], 4)} | {fmt(inf['power_mw'], 4)} | "
+                    f"{fmt(ov['power_pct'], 4)} | {fmt(h['area_mm2'], 5)} | {fmt(inf['area_mm2'], 5)} | {fmt(ov['area_pct'], 4)} |")
+    if not rows:
+        return False
+    md.append("Training against an inference-only pass of the same network on the same chip (forward passes only, "
+              "without the ROM, error store, optimiser state, accumulator, stash and training lanes; "
+              "docs/hardware-model.md, Outputs: `inference`):\n")
+    md.append("| rule | training [nJ/sample] | inference [nJ/sample] | + energy [%] | training power [mW] | "
+              "inference power [mW] | + power [%] | training area [mm2] | inference area [mm2] | + area [%] |")
+    md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    md.extend(rows)
+    md.append("")
+    return True
+
+
 def status_of(folder):
     p = os.path.join(folder, "status.json")
     if not os.path.isfile(p):
@@ -736,6 +766,9 @@ def build(top, out, f3sim, quiet):
         if point_has_chip(p):
             md.append(f"{h} Energy on the chip\n")
             energy(fig, name, p, md)
+            md.append(f"{h} What learning adds\n")
+            if not learning_overhead(p, md):
+                md.append("No inference baseline in run.json (a run before issue 18).\n")
             md.append(f"{h} Pipeline\n")
             if not gantt(fig, name, p, md):
                 md.append("No trace.vcd (set outputs.trace: true for a pipeline chart).\n")

@@ -45,6 +45,23 @@ for d in curves fma memory traffic energy-rules energy-tiles gantt-bp; do
   [ -s "$R/$d.csv" ] && ok || bad "no data file $d.csv"
 done
 ls "$tmp/out/seeded" | grep -q 'report\.\(tmp\|old\)' && bad "a temporary report folder is left" || ok
+# what learning adds: the report's table is run.json's inference baseline and overhead (seed 1's)
+python3 - "$tmp/out/seeded" <<'PY' && ok || bad "the report's learning-overhead table disagrees with run.json"
+import json, sys
+d = sys.argv[1]
+md = open(f"{d}/report/report.md").read()
+assert "## What learning adds" in md, "no section"
+rows = {l.split("|")[1].strip(): [c.strip() for c in l.split("|")[2:-1]] for l in md.splitlines()
+        if l.startswith("| bp |") or l.startswith("| f3 |")}
+for rule in ("bp", "f3"):
+    h = json.load(open(f"{d}/seed-1/{rule}/run.json"))["hardware"]
+    got = [float(x) for x in rows[rule]]
+    want = [h["energy_per_sample_pj"] / 1e3, h["inference"]["energy_per_sample_pj"] / 1e3,
+            h["learning_overhead"]["energy_per_sample_pct"], h["learning_overhead"]["training_power_mw"],
+            h["inference"]["power_mw"], h["learning_overhead"]["power_pct"], h["area_mm2"], h["inference"]["area_mm2"],
+            h["learning_overhead"]["area_pct"]]
+    assert len(got) == 9 and all(abs(g - w) <= 1e-3 * max(1, abs(w)) for g, w in zip(got, want)), (rule, got, want)
+PY
 python3 - "$tmp/out/seeded" <<'PY' && ok || bad "the report's data disagrees with its sources"
 import csv, json, statistics, sys
 d = sys.argv[1]
