@@ -1,0 +1,324 @@
+/* blocks.c — see f3/blocks.h. */
+#include "f3/blocks.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- shapes ------------------------------------------------------------------------ */
+
+static size_t op_in(const f3_bop *op)
+{
+    if (op->kind == F3_BOP_PATCHIFY) return op->channels * op->height * op->width;
+    return op->tokens * op->d_in;
+}
+
+static size_t op_out(const f3_bop *op) { return op->tokens * op->d_out; }
+
+size_t f3_block_in_size(const f3_block *blk) { return blk->n_ops ? op_in(&blk->op[0]) : 0; }
+size_t f3_block_out_size(const f3_block *blk) { return blk->n_ops ? op_out(&blk->op[blk->n_ops - 1]) : 0; }
+
+size_t f3_bop_params(const f3_bop *op)
+{
+    switch (op->kind) {
+    case F3_BOP_LINEAR: return op->d_out * op->d_in + (op->bias ? op->d_out : 0);
+    case F3_BOP_LAYERNORM: return 2 * op->d_in;
+    default: return 0;
+    }
+}
+
+size_t f3_block_params(const f3_block *blk)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < blk->n_ops; i++) n += f3_bop_params(&blk->op[i]);
+    return n;
+}
+
+f3_status f3_block_check(const f3_block *blk)
+{
+    if (blk->n_ops < 1 || blk->n_ops > F3_BLOCK_MAX_OPS)
+        return F3_FAIL(F3_EINVAL, "a block has 1 to %d ops, this one %zu", F3_BLOCK_MAX_OPS, blk->n_ops);
+    int open = 0;
+    for (size_t i = 0; i < blk->n_ops; i++) {
+        const f3_bop *op = &blk->op[i];
+        if (!op->tokens || !op->d_in || !op->d_out) return F3_FAIL(F3_EINVAL, "op %zu: a size is 0", i + 1);
+        switch (op->kind) {
+        case F3_BOP_LINEAR: break;
+        case F3_BOP_LAYERNORM:
+        case F3_BOP_ACT:
+        case F3_BOP_RESIDUAL_SAVE:
+        case F3_BOP_RESIDUAL_ADD:
+            if (op->d_in != op->d_out) return F3_FAIL(F3_EINVAL, "op %zu: d_in %zu and d_out %zu differ", i + 1, op->d_in, op->d_out);
+            break;
+        case F3_BOP_ATTENTION:
+            if (!op->heads || !op->dim_head || op->d_in != 3 * op->heads * op->dim_head ||
+                op->d_out != op->heads * op->dim_head)
+                return F3_FAIL(F3_EINVAL, "op %zu: attention takes d_in = 3·heads·dim_head and gives heads·dim_head",
+                               i + 1);
+            break;
+        case F3_BOP_PATCHIFY:
+            if (!op->patch || !op->channels || op->height % op->patch || op->width % op->patch ||
+                op->tokens != (op->height / op->patch) * (op->width / op->patch) ||
+                op->d_out != op->patch * op->patch * op->channels)
+                return F3_FAIL(F3_EINVAL, "op %zu: patches of %zu do not tile %zu × %zu × %zu into %zu tokens of %zu",
+                               i + 1, op->patch, op->channels, op->height, op->width, op->tokens, op->d_out);
+            break;
+        default: return F3_FAIL(F3_EINVAL, "op %zu: unknown kind %d", i + 1, (int)op->kind);
+        }
+        if (op->kind == F3_BOP_RESIDUAL_SAVE) open++;
+        if (op->kind == F3_BOP_RESIDUAL_ADD && open-- == 0)
+            return F3_FAIL(F3_EINVAL, "op %zu: a residual add without a save before it", i + 1);
+        if (i > 0 && op_in(op) != op_out(&blk->op[i - 1]))
+            return F3_FAIL(F3_EINVAL, "op %zu takes %zu values per sample, op %zu gives %zu", i + 1, op_in(op), i,
+                           op_out(&blk->op[i - 1]));
+    }
+    if (open) return F3_FAIL(F3_EINVAL, "%d residual save(s) without an add", open);
+    return F3_OK;
+}
+
+/* ---- the network --------------------------------------------------------------------- */
+
+typedef struct {
+    f3_block spec;
+    float *param, *grad;     /* f3_block_params floats each */
+    float *out[F3_BLOCK_MAX_OPS]; /* each op's output, max_batch samples: the stash */
+    float *mean[F3_BLOCK_MAX_OPS], *rstd[F3_BLOCK_MAX_OPS]; /* layer norm */
+    float *P[F3_BLOCK_MAX_OPS];   /* attention's softmax */
+} block_state;
+
+struct f3_blocknet {
+    size_t n, max_batch, b;
+    size_t widest;               /* the most values per sample at any op's input or output */
+    block_state blk[F3_BLOCKNET_MAX_BLOCKS];
+    const float *input;          /* of the latest forward pass */
+    /* backward scratch, max_batch × widest each: the gradient at an op's
+     * output and at its input; the open residuals' (F3_BLOCK_MAX_OPS
+     * slots); the gradients between blocks (BP) */
+    float *g[2], *res, *between[2];
+    float *att_scratch;          /* n × n */
+};
+
+/* splitmix64: the parameters' initial values */
+static uint64_t next_u64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static float uniform(uint64_t *s, float bound)
+{
+    return bound * (2.0f * (float)((double)(next_u64(s) >> 11) * 0x1.0p-53) - 1.0f);
+}
+
+void f3_blocknet_free(f3_blocknet *net)
+{
+    if (!net) return;
+    for (size_t k = 0; k < F3_BLOCKNET_MAX_BLOCKS; k++) {
+        block_state *bs = &net->blk[k];
+        free(bs->param);
+        free(bs->grad);
+        for (size_t i = 0; i < F3_BLOCK_MAX_OPS; i++) free(bs->out[i]), free(bs->mean[i]), free(bs->rstd[i]), free(bs->P[i]);
+    }
+    free(net->g[0]);
+    free(net->g[1]);
+    free(net->between[0]);
+    free(net->between[1]);
+    free(net->res);
+    free(net->att_scratch);
+    free(net);
+}
+
+f3_blocknet *f3_blocknet_new(const f3_block *blocks, size_t n, size_t max_batch, uint64_t seed)
+{
+    if (!n || n > F3_BLOCKNET_MAX_BLOCKS || !max_batch) {
+        F3_FAIL(F3_EINVAL, "a block network has 1 to %d blocks and a batch of at least 1", F3_BLOCKNET_MAX_BLOCKS);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (f3_block_check(&blocks[k]) != F3_OK) return NULL;
+        if (k > 0 && f3_block_in_size(&blocks[k]) != f3_block_out_size(&blocks[k - 1])) {
+            F3_FAIL(F3_EINVAL, "block %zu takes %zu values per sample, block %zu gives %zu", k + 1,
+                    f3_block_in_size(&blocks[k]), k, f3_block_out_size(&blocks[k - 1]));
+            return NULL;
+        }
+    }
+    f3_blocknet *net = calloc(1, sizeof *net);
+    if (!net) goto oom;
+    net->n = n;
+    net->max_batch = max_batch;
+    size_t widest = 0, att_n = 1;
+    uint64_t rng = seed;
+    for (size_t k = 0; k < n; k++) {
+        block_state *bs = &net->blk[k];
+        bs->spec = blocks[k];
+        const size_t np = f3_block_params(&blocks[k]);
+        bs->param = calloc(np ? np : 1, sizeof(float));
+        bs->grad = calloc(np ? np : 1, sizeof(float));
+        if (!bs->param || !bs->grad) goto oom;
+        float *p = bs->param;
+        for (size_t i = 0; i < blocks[k].n_ops; i++) {
+            const f3_bop *op = &blocks[k].op[i];
+            const size_t rows = max_batch * op->tokens;
+            widest = op_in(op) > widest ? op_in(op) : widest;
+            widest = op_out(op) > widest ? op_out(op) : widest;
+            if (!(bs->out[i] = malloc(max_batch * op_out(op) * sizeof(float)))) goto oom;
+            if (op->kind == F3_BOP_LINEAR) {
+                const float bound = 1.0f / sqrtf((float)op->d_in);
+                for (size_t j = 0; j < f3_bop_params(op); j++) p[j] = uniform(&rng, bound);
+            } else if (op->kind == F3_BOP_LAYERNORM) {
+                for (size_t j = 0; j < op->d_in; j++) p[j] = 1.0f, p[op->d_in + j] = 0.0f;
+                if (!(bs->mean[i] = malloc(rows * sizeof(float))) || !(bs->rstd[i] = malloc(rows * sizeof(float))))
+                    goto oom;
+            } else if (op->kind == F3_BOP_ATTENTION) {
+                if (!(bs->P[i] = malloc(max_batch * op->heads * op->tokens * op->tokens * sizeof(float)))) goto oom;
+                att_n = op->tokens > att_n ? op->tokens : att_n;
+            }
+            p += f3_bop_params(op);
+        }
+    }
+    net->widest = widest;
+    const size_t slot = max_batch * widest * sizeof(float);
+    for (int q = 0; q < 2; q++)
+        if (!(net->g[q] = malloc(slot)) || !(net->between[q] = malloc(slot))) goto oom;
+    if (!(net->res = malloc(slot * F3_BLOCK_MAX_OPS)) || !(net->att_scratch = malloc(att_n * att_n * sizeof(float))))
+        goto oom;
+    return net;
+oom:
+    f3_blocknet_free(net);
+    F3_FAIL(F3_ENOMEM, "block network: out of memory");
+    return NULL;
+}
+
+size_t f3_blocknet_blocks(const f3_blocknet *net) { return net->n; }
+float *f3_blocknet_params(f3_blocknet *net, size_t k) { return net->blk[k].param; }
+float *f3_blocknet_grads(f3_blocknet *net, size_t k) { return net->blk[k].grad; }
+
+void f3_blocknet_zero_grads(f3_blocknet *net)
+{
+    for (size_t k = 0; k < net->n; k++) memset(net->blk[k].grad, 0, f3_block_params(&net->blk[k].spec) * sizeof(float));
+}
+
+static const float *block_input(const f3_blocknet *net, size_t k)
+{
+    return k == 0 ? net->input : net->blk[k - 1].out[net->blk[k - 1].spec.n_ops - 1];
+}
+
+const float *f3_blocknet_block_output(const f3_blocknet *net, size_t k)
+{
+    return net->blk[k].out[net->blk[k].spec.n_ops - 1];
+}
+
+const float *f3_blocknet_forward(f3_blocknet *net, const float *X, size_t b)
+{
+    net->input = X;
+    net->b = b;
+    for (size_t k = 0; k < net->n; k++) {
+        block_state *bs = &net->blk[k];
+        const float *x = block_input(net, k), *saved[F3_BLOCK_MAX_OPS];
+        size_t n_saved = 0;
+        const float *p = bs->param;
+        for (size_t i = 0; i < bs->spec.n_ops; i++) {
+            const f3_bop *op = &bs->spec.op[i];
+            float *y = bs->out[i];
+            const size_t rows = b * op->tokens;
+            switch (op->kind) {
+            case F3_BOP_LINEAR:
+                f3_op_linear_forward(p, op->bias ? p + op->d_out * op->d_in : NULL, x, y, rows, op->d_in, op->d_out);
+                break;
+            case F3_BOP_LAYERNORM:
+                f3_op_layernorm_forward(p, p + op->d_in, x, y, bs->mean[i], bs->rstd[i], rows, op->d_in, F3_LAYERNORM_EPS);
+                break;
+            case F3_BOP_ACT: f3_op_act_forward(op->act, x, y, rows * op->d_in); break;
+            case F3_BOP_ATTENTION:
+                f3_op_attention_forward(x, y, bs->P[i], b, op->tokens, op->heads, op->dim_head,
+                                        1.0f / sqrtf((float)op->dim_head));
+                break;
+            case F3_BOP_PATCHIFY:
+                f3_op_patchify_forward(x, y, b, op->channels, op->height, op->width, op->patch);
+                break;
+            case F3_BOP_RESIDUAL_SAVE:
+                saved[n_saved++] = x;
+                memcpy(y, x, rows * op->d_in * sizeof(float));
+                break;
+            case F3_BOP_RESIDUAL_ADD: {
+                const float *s = saved[--n_saved];
+                for (size_t j = 0; j < rows * op->d_in; j++) y[j] = x[j] + s[j];
+                break;
+            }
+            }
+            p += f3_bop_params(op);
+            x = y;
+        }
+    }
+    return f3_blocknet_block_output(net, net->n - 1);
+}
+
+void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, float *dIn)
+{
+    block_state *bs = &net->blk[k];
+    const size_t b = net->b, slot = net->max_batch * net->widest;
+    /* g: the gradient at the current op's output, h: at its input; an open
+     * residual's gradient waits in its slot of res until its save */
+    float *g = net->g[0], *h = net->g[1];
+    memcpy(g, dOut, b * f3_block_out_size(&bs->spec) * sizeof(float));
+    size_t n_res = 0;
+    float *p = bs->param + f3_block_params(&bs->spec), *dp = bs->grad + f3_block_params(&bs->spec);
+    for (size_t i = bs->spec.n_ops; i-- > 0;) {
+        const f3_bop *op = &bs->spec.op[i];
+        const size_t rows = b * op->tokens, nv = rows * op->d_in;
+        p -= f3_bop_params(op);
+        dp -= f3_bop_params(op);
+        const float *x = i == 0 ? block_input(net, k) : bs->out[i - 1];
+        /* the first op writes dIn; without it only its parameters' gradients matter */
+        float *out = i > 0 ? h : dIn;
+        switch (op->kind) {
+        case F3_BOP_LINEAR:
+            f3_op_linear_backward(p, x, g, out, dp, op->bias ? dp + op->d_out * op->d_in : NULL, rows, op->d_in,
+                                  op->d_out);
+            break;
+        case F3_BOP_LAYERNORM:
+            f3_op_layernorm_backward(p, x, bs->mean[i], bs->rstd[i], g, out ? out : h, dp, dp + op->d_in, rows,
+                                     op->d_in);
+            break;
+        case F3_BOP_ACT:
+            if (out) f3_op_act_backward(op->act, x, bs->out[i], g, out, nv);
+            break;
+        case F3_BOP_ATTENTION:
+            if (out)
+                f3_op_attention_backward(x, bs->P[i], g, out, b, op->tokens, op->heads, op->dim_head,
+                                         1.0f / sqrtf((float)op->dim_head), net->att_scratch);
+            break;
+        case F3_BOP_PATCHIFY:
+            if (out) f3_op_patchify_backward(g, out, b, op->channels, op->height, op->width, op->patch);
+            break;
+        case F3_BOP_RESIDUAL_ADD:
+            /* y = x + s: the gradient goes on to x and waits for s's save */
+            memcpy(net->res + n_res++ * slot, g, nv * sizeof(float));
+            if (out) memcpy(out, g, nv * sizeof(float));
+            break;
+        case F3_BOP_RESIDUAL_SAVE: {
+            /* its input fed the op after it and the add: both gradients */
+            const float *r = net->res + --n_res * slot;
+            if (out)
+                for (size_t j = 0; j < nv; j++) out[j] = g[j] + r[j];
+            break;
+        }
+        }
+        float *t = g;
+        g = h;
+        h = t;
+    }
+}
+
+void f3_blocknet_backward_all(f3_blocknet *net, const float *dOut, float *dIn)
+{
+    /* block k's input gradient is block k − 1's output gradient */
+    const float *d = dOut;
+    for (size_t k = net->n; k-- > 0;) {
+        float *din = k == 0 ? dIn : net->between[k & 1];
+        f3_blocknet_backward_block(net, k, d, din);
+        d = din;
+    }
+}
