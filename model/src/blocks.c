@@ -192,6 +192,7 @@ oom:
 }
 
 size_t f3_blocknet_blocks(const f3_blocknet *net) { return net->n; }
+const f3_block *f3_blocknet_block(const f3_blocknet *net, size_t k) { return &net->blk[k].spec; }
 float *f3_blocknet_params(f3_blocknet *net, size_t k) { return net->blk[k].param; }
 float *f3_blocknet_grads(f3_blocknet *net, size_t k) { return net->blk[k].grad; }
 

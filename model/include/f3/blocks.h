@@ -11,9 +11,8 @@
  * tokens per sample and the per-row widths; consecutive ops must agree in
  * the values per sample.
  *
- * Not yet here (issue 19's later parts): the optimiser step, the ledger
- * entries of the ops, number formats, the trainer, scenarios and the
- * chip. */
+ * The trainer is f3/blocktrain.h.  Not yet here (issue 19's later parts):
+ * the ledger entries of the ops, number formats, scenarios and the chip. */
 #ifndef F3_BLOCKS_H
 #define F3_BLOCKS_H
 
@@ -73,6 +72,8 @@ typedef struct f3_blocknet f3_blocknet;
 f3_blocknet *f3_blocknet_new(const f3_block *blocks, size_t n, size_t max_batch, uint64_t seed);
 void f3_blocknet_free(f3_blocknet *net);
 size_t f3_blocknet_blocks(const f3_blocknet *net);
+/* Block k's description. */
+const f3_block *f3_blocknet_block(const f3_blocknet *net, size_t k);
 /* Block k's parameters and their gradients (f3_block_params(k) floats, in
  * op order; per op: W then bias for linear, γ then β for layer norm). */
 float *f3_blocknet_params(f3_blocknet *net, size_t k);

@@ -1,0 +1,64 @@
+/* f3/blocktrain.h — training a network of blocks (f3/blocks.h) with BP,
+ * F³, DFA, DRTP or LLO, per block, as the authors' code does it (issue 19;
+ * Helmholtz-AI-Energy/f3, f3/f3_module.py and transformer.py):
+ *   - the last block learns from the loss: softmax cross-entropy on its
+ *     outputs (nll of log_softmax), mean-reduced over the batch;
+ *   - BP backpropagates through every block;
+ *   - F³, DFA and DRTP give every other block the gradient E·B_k at its
+ *     output (E: b × C, B_k: C × the block's output size, a fixed random
+ *     matrix over {−1, 0, 1}) and backpropagate inside the block only:
+ *     F³'s E is each sample's error information from the store (written
+ *     after the step from this step's outputs, initialised to the
+ *     targets), DFA's the current error t − softmax(y), DRTP's the target;
+ *   - LLO trains the last block alone;
+ *   - Adam (f3_adam_update, PyTorch's formula) or SGD on every trained
+ *     block.
+ * A network of single dense blocks trains exactly as the MLP trainer
+ * (tests/unit/test_blocktrain.c checks it rule by rule). */
+#ifndef F3_BLOCKTRAIN_H
+#define F3_BLOCKTRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "f3/blocks.h"
+#include "f3/kernels.h"
+#include "f3/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    f3_algorithm algorithm;
+    f3_error_info error_info;   /* F³: what the store holds (error or loss, one-hot); the loss is
+                                 * softmax cross-entropy, so the store's error is t − softmax(y),
+                                 * the authors' delayed_error_softmax */
+    f3_optimizer optimizer;     /* adam (the authors' recipe) or sgd */
+    double lr, beta1, beta2, eps;
+    size_t classes;             /* C: the last block's output size */
+} f3_blocktrain_config;
+
+typedef struct f3_blocktrainer f3_blocktrainer;
+/* A trainer of n blocks for batches of up to max_batch samples and a
+ * training set of n_train samples (F³'s store); parameters and the
+ * feedback matrices (uniform over {−1, 0, 1}) from seed; the store holds
+ * zeros until f3_blocktrainer_store_set. */
+f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_blocktrain_config *cfg,
+                                     size_t max_batch, size_t n_train, uint64_t seed);
+void f3_blocktrainer_free(f3_blocktrainer *tr);
+f3_blocknet *f3_blocktrainer_net(f3_blocktrainer *tr);
+/* Block k's feedback matrix (C × its output size), k < n − 1. */
+float *f3_blocktrainer_feedback(f3_blocktrainer *tr, size_t k);
+/* F³'s store: n_train × C (e₀: the targets). */
+float *f3_blocktrainer_store(f3_blocktrainer *tr);
+/* One step on b samples: X (b × block 0's input), T (b × C, one-hot), idx
+ * (b indices into the training set).  Adds the batch's loss and correct
+ * predictions (arg-max) to *st (may be NULL). */
+f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
+                               f3_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
