@@ -1,0 +1,174 @@
+/* bench_vit.c — the authors' Vision Transformer proof of concept
+ * (Helmholtz-AI-Energy/f3, transformer.py, train_mnist) trained with the
+ * block trainer (f3/blocktrain.h) on MNIST: time per epoch, samples per
+ * second and test accuracy, per epoch.
+ *
+ *   build/bench/bench_vit [--rule bp|f3|dfa|drtp] [--epochs E] [--train-limit N]
+ *                         [--depth D] [--seed S] [--data-dir DIR]
+ *
+ * The network (depth 5 by default): block 1 = patches of 7×7 (16 tokens of
+ * 49), flattened, Linear(784 → 512), then a transformer block on 16 tokens
+ * of 32; blocks 2 … depth − 1 = transformer blocks; then Linear(512 → 512)
+ * + tanh and Linear(512 → 10).  A transformer block: x + to_out(attention(
+ * LayerNorm(x))) with 8 heads of 64 and qkv without bias, then x +
+ * Linear(128 → 32)(tanh(Linear(32 → 128)(LayerNorm(x)))).  Softmax
+ * cross-entropy, Adam lr 3e-3, batch 100; F³ with t − softmax(y) in its
+ * store (the authors' delayed_error_softmax), DFA with the current error,
+ * DRTP with the target.  Issue 19: a first measurement, not yet the
+ * speed target's GEMM floor. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "f3/blocktrain.h"
+#include "f3/dataset.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_vit: %s: %s\n", what, f3_last_error());
+    exit(1);
+}
+
+enum { HID = 512, TOK = 16, TD = 32, HEADS = 8, DH = 64, MLP = 128, C = 10 };
+
+static void transformer_ops(f3_block *b)
+{
+    const f3_bop ops[] = {
+        {.kind = F3_BOP_RESIDUAL_SAVE, .tokens = TOK, .d_in = TD, .d_out = TD},
+        {.kind = F3_BOP_LAYERNORM, .tokens = TOK, .d_in = TD, .d_out = TD},
+        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = TD, .d_out = 3 * HEADS * DH, .bias = 0},
+        {.kind = F3_BOP_ATTENTION, .tokens = TOK, .d_in = 3 * HEADS * DH, .d_out = HEADS * DH, .heads = HEADS, .dim_head = DH},
+        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = HEADS * DH, .d_out = TD, .bias = 1},
+        {.kind = F3_BOP_RESIDUAL_ADD, .tokens = TOK, .d_in = TD, .d_out = TD},
+        {.kind = F3_BOP_RESIDUAL_SAVE, .tokens = TOK, .d_in = TD, .d_out = TD},
+        {.kind = F3_BOP_LAYERNORM, .tokens = TOK, .d_in = TD, .d_out = TD},
+        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = TD, .d_out = MLP, .bias = 1},
+        {.kind = F3_BOP_ACT, .tokens = TOK, .d_in = MLP, .d_out = MLP, .act = F3_OP_TANH},
+        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = MLP, .d_out = TD, .bias = 1},
+        {.kind = F3_BOP_RESIDUAL_ADD, .tokens = TOK, .d_in = TD, .d_out = TD},
+    };
+    memcpy(b->op + b->n_ops, ops, sizeof ops);
+    b->n_ops += sizeof ops / sizeof *ops;
+}
+
+/* the authors' F3VisionTransformer(depth) as blocks; returns their number */
+static size_t vit_blocks(f3_block *blk, size_t depth)
+{
+    memset(blk, 0, (depth + 1) * sizeof *blk);
+    blk[0].op[0] = (f3_bop){.kind = F3_BOP_PATCHIFY, .tokens = 16, .d_in = 49, .d_out = 49, .channels = 1,
+                            .height = 28, .width = 28, .patch = 7};
+    blk[0].op[1] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = 784, .d_out = HID, .bias = 1};
+    blk[0].n_ops = 2;
+    transformer_ops(&blk[0]);
+    for (size_t k = 1; k + 1 < depth; k++) transformer_ops(&blk[k]);
+    f3_block *h = &blk[depth - 1];
+    h->op[0] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = HID, .d_out = HID, .bias = 1};
+    h->op[1] = (f3_bop){.kind = F3_BOP_ACT, .tokens = 1, .d_in = HID, .d_out = HID, .act = F3_OP_TANH};
+    h->n_ops = 2;
+    blk[depth].op[0] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = HID, .d_out = C, .bias = 1};
+    blk[depth].n_ops = 1;
+    return depth + 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data_dir = "data", *rule = "f3";
+    size_t epochs = 1, limit = 0, depth = 5;
+    unsigned long long seed = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--data-dir") && i + 1 < argc) data_dir = argv[++i];
+        else if (!strcmp(argv[i], "--rule") && i + 1 < argc) rule = argv[++i];
+        else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--train-limit") && i + 1 < argc) limit = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--depth") && i + 1 < argc) depth = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_vit [--rule bp|f3|dfa|drtp] [--epochs E] [--train-limit N] [--depth D] "
+                            "[--seed S] [--data-dir DIR]\n");
+            return 2;
+        }
+    }
+    if (depth < 2 || depth > 30) {
+        fprintf(stderr, "bench_vit: --depth 2 … 30\n");
+        return 2;
+    }
+    f3_algorithm alg;
+    if (f3_parse_algorithm(rule, &alg) != F3_OK || alg == F3_ALG_LLO) die("--rule (bp, f3, dfa or drtp)");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/mnist", data_dir);
+    f3_dataset *train = NULL, *test = NULL;
+    if (f3_dataset_load_mnist(dir, "train", &train) != F3_OK || f3_dataset_load_mnist(dir, "test", &test) != F3_OK)
+        die("MNIST (run scripts/setup.sh)");
+    if (limit && limit < train->n) f3_dataset_truncate(train, limit);
+
+    f3_block blk[32];
+    const size_t nb = vit_blocks(blk, depth);
+    const size_t B = 100;
+    const f3_blocktrain_config cfg = {alg, {F3_EI_ERROR, 0, 0}, F3_OPT_ADAM, 3e-3, 0.9, 0.999, 1e-8, C};
+    f3_blocktrainer *tr = f3_blocktrainer_new(blk, nb, &cfg, B, train->n, seed);
+    if (!tr) die("trainer");
+    size_t params = 0;
+    for (size_t k = 0; k < nb; k++) params += f3_block_params(&blk[k]);
+    printf("bench_vit: the authors' ViT, depth %zu (%zu blocks, %zu parameters), %s, batch %zu, Adam lr 3e-3; "
+           "%zu training and %zu test samples; blas %s, %d threads\n",
+           depth, nb, params, rule, B, train->n, test->n, f3_blas_config(), f3_blas_threads());
+    float *x = malloc(B * 784 * sizeof *x), *t = malloc(B * C * sizeof *t);
+    int32_t *lab = malloc(B * sizeof *lab);
+    size_t *perm = malloc(train->n * sizeof *perm);
+    /* F³'s e₀: the targets */
+    float *store = f3_blocktrainer_store(tr);
+    for (size_t s = 0; s < train->n; s += B) {
+        const size_t b = train->n - s < B ? train->n - s : B;
+        for (size_t j = 0; j < b; j++) perm[j] = s + j;
+        f3_dataset_gather(train, perm, b, x, store + s * C, lab);
+    }
+    for (size_t e = 0; e < epochs; e++) {
+        f3_epoch_order(seed, e, perm, train->n);
+        f3_stats st = {0};
+        const double t0 = now();
+        for (size_t s = 0; s < train->n; s += B) {
+            const size_t b = train->n - s < B ? train->n - s : B;
+            f3_dataset_gather(train, perm + s, b, x, t, lab);
+            if (f3_blocktrainer_step(tr, x, t, perm + s, b, &st) != F3_OK) die("step");
+        }
+        const double t1 = now();
+        size_t correct = 0;
+        f3_blocknet *net = f3_blocktrainer_net(tr);
+        size_t idx[100];
+        for (size_t s = 0; s < test->n; s += B) {
+            const size_t b = test->n - s < B ? test->n - s : B;
+            for (size_t j = 0; j < b; j++) idx[j] = s + j;
+            f3_dataset_gather(test, idx, b, x, t, lab);
+            const float *y = f3_blocknet_forward(net, x, b);
+            for (size_t j = 0; j < b; j++) {
+                size_t best = 0;
+                for (size_t c = 1; c < C; c++)
+                    if (y[j * C + c] > y[j * C + best]) best = c;
+                correct += (int32_t)best == lab[j];
+            }
+        }
+        const double t2 = now();
+        printf("epoch %zu: training %.1f s (%.0f samples/s), train loss %.4f, train accuracy %.2f %%; "
+               "test accuracy %.2f %% (evaluation %.1f s)\n",
+               e + 1, t1 - t0, (double)train->n / (t1 - t0), st.loss_sum / (double)st.samples,
+               100.0 * (double)st.correct / (double)st.samples, 100.0 * (double)correct / (double)test->n, t2 - t1);
+        fflush(stdout);
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak resident memory: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    free(x), free(t), free(lab), free(perm);
+    f3_blocktrainer_free(tr);
+    f3_dataset_free(train);
+    f3_dataset_free(test);
+    return 0;
+}
