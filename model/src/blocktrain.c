@@ -98,6 +98,11 @@ f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float 
                                f3_stats *st)
 {
     if (!b || b > tr->max_batch) return F3_FAIL(F3_EINVAL, "a batch of %zu samples (1 to %zu)", b, tr->max_batch);
+    if (tr->cfg.algorithm == F3_ALG_F3)
+        for (size_t s = 0; s < b; s++)
+            if (idx[s] >= tr->n_train)
+                return F3_FAIL(F3_ERANGE, "sample index %zu is outside the error store (%zu samples)", idx[s],
+                               tr->n_train);
     const f3_blocktrain_config *cfg = &tr->cfg;
     const size_t C = cfg->classes, n = tr->n;
     const f3_algorithm alg = cfg->algorithm;

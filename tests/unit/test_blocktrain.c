@@ -171,6 +171,9 @@ static void test_errors(void **state)
     size_t idx[BATCH + 1] = {0};
     assert_int_equal(f3_blocktrainer_step(bt, X, T, idx, BATCH + 1, NULL), F3_EINVAL);
     assert_int_equal(f3_blocktrainer_step(bt, X, T, idx, 0, NULL), F3_EINVAL);
+    /* F³: an index outside the store */
+    size_t far[BATCH] = {0, 1, NTRAIN, 2};
+    assert_int_equal(f3_blocktrainer_step(bt, X, T, far, BATCH, NULL), F3_ERANGE);
     /* the feedback matrices are over {−1, 0, 1}, every value drawn */
     int seen[3] = {0};
     const float *B = f3_blocktrainer_feedback(bt, 0);
