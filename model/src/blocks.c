@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng_internal.h"
+
 /* ---- shapes ------------------------------------------------------------------------ */
 
 static size_t op_in(const f3_bop *op)
@@ -98,18 +100,10 @@ struct f3_blocknet {
     float *att_scratch;          /* n × n */
 };
 
-/* splitmix64: the parameters' initial values */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 static float uniform(uint64_t *s, float bound)
 {
-    return bound * (2.0f * (float)((double)(next_u64(s) >> 11) * 0x1.0p-53) - 1.0f);
+    return bound * (2.0f * (float)((double)(f3_splitmix64(s) >> 11) * 0x1.0p-53) - 1.0f);
 }
 
 void f3_blocknet_free(f3_blocknet *net)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng_internal.h"
+
 #include <gsl/gsl_blas.h>
 
 struct f3_blocktrainer {
@@ -18,13 +20,6 @@ struct f3_blocktrainer {
     int32_t *labels;
 };
 
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 void f3_blocktrainer_free(f3_blocktrainer *tr)
 {
@@ -67,7 +62,7 @@ f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_
             goto oom;
         if (k + 1 < n) {
             if (!(tr->B[k] = malloc(C * out * sizeof(float)))) goto oom;
-            for (size_t i = 0; i < C * out; i++) tr->B[k][i] = (float)((int)(next_u64(&rng) % 3) - 1);
+            for (size_t i = 0; i < C * out; i++) tr->B[k][i] = (float)((int)(f3_splitmix64(&rng) % 3) - 1);
         }
     }
     if (!(tr->store = calloc(n_train > 0 ? n_train * C : 1, sizeof(float))) ||

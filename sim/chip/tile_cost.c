@@ -801,6 +801,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
                           (double)t0->link_bwd_bytes * hw->backward.pj_per_byte;
         if (k == 0) e[CHIP_E_LINKS] += (double)c->link_in_bytes * hw->forward.pj_per_byte;
         double busy = 0, reg = 0, sr = 0, sw = 0, rom = 0, dr = 0, dw = 0, lfsr = 0, ffb = 0;
+        double lanes_uw = 0; /* the tile's lanes' leakage (on its first unit's table) */
         for (size_t i = first; i <= last; i++) {
             const chip_tile_totals *t = &c->tile[i];
             tile_cost own;
@@ -837,6 +838,7 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             e[CHIP_E_ROM] += t->rom * hw->rom_read_pj + t->lfsr * hw->lfsr_pj_per_value;
             e[CHIP_E_DRAM] += (t->dram_r + t->dram_w) * hw->dram_pj_per_byte;
             e[CHIP_E_LEAKAGE] += tc->leakage_uw * us;
+            if (i == first) lanes_uw = tc->lanes_leakage_uw;
             ts->sram_needed += tc->sram_needed;
             ts->sram_on_chip += tc->sram_used;
             ts->dram_resident += tc->dram_resident;
@@ -852,9 +854,6 @@ void chip_result_assemble(const chip_config *hw, const f3_config *cfg, const chi
             /* the lanes off over the gated waits and after the tile's last
              * step (its idle end); each wake-up costs their leakage over
              * breakeven_cycles */
-            tile_cost own0;
-            if (!full) tile_cost_compute(hw, cfg, first, cfg->batch_size, &own0);
-            const double lanes_uw = (full ? &full[first] : &own0)->lanes_leakage_uw;
             const double idle_end = c->end > acc ? c->end - acc : 0.0;
             const double off = t0->gated + (idle_end >= hw->gate_min_idle ? idle_end : 0.0);
             e[CHIP_E_LEAKAGE] -= lanes_uw * (1.0 - hw->sleep_leakage) * off / hw->clock_mhz;

@@ -45,6 +45,16 @@ void chip_reg_figures_at(const chip_config *hw, double capacity_bytes, unsigned 
     for (int q = 0; q < 3; q++) fig[q] = (hw->reg_fixed >> q & 1) ? set[q] : auto_fig[q];
 }
 
+/* hardware.technology.cells */
+static chip_cells cells_of(const scenario *sc)
+{
+    const char *cells = scenario_str(sc, "hardware.technology.cells");
+    return !strcmp(cells, "hp")     ? CHIP_CELLS_HP
+           : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
+           : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
+                                    : CHIP_CELLS_TABLE;
+}
+
 /* A key's number, or `table` when it is auto. */
 static double figure(const scenario *sc, const char *path, double table)
 {
@@ -75,11 +85,7 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
                    : !strcmp(df, "fused")           ? CHIP_DF_FUSED
                                                     : CHIP_DF_OUTPUT_STATIONARY;
 
-    const char *cells = scenario_str(sc, "hardware.technology.cells");
-    hw->sram_cells = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
-                     : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
-                     : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
-                                              : CHIP_CELLS_TABLE;
+    hw->sram_cells = cells_of(sc);
     /* the logic (lanes, flip-flops) leaks as the cells' devices do */
     hw->logic_leakage = chip_logic_leakage_factor((chip_cells)hw->sram_cells);
     const double TLL = TL * hw->logic_leakage;
@@ -570,11 +576,7 @@ f3_status scenario_check_hardware(const scenario *sc)
                                    "16, 14 and 7 nm (Stillmaker & Baas 2017; docs/hardware-costs.md)",
                                    nm);
         /* with named cells the lanes' logic must make the clock */
-        const char *cells = scenario_str(sc, "hardware.technology.cells");
-        const chip_cells c = !strcmp(cells, "hp")     ? CHIP_CELLS_HP
-                             : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
-                             : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
-                                                      : CHIP_CELLS_TABLE;
+        const chip_cells c = cells_of(sc);
         const double vdd = scenario_num(sc, "hardware.technology.vdd"), mhz = scenario_num(sc, "hardware.clock_mhz");
         const double fmax = chip_max_clock_mhz(c, nm, vdd);
         if (c != CHIP_CELLS_TABLE && mhz > fmax * (1 + 1e-9))
@@ -582,7 +584,7 @@ f3_status scenario_check_hardware(const scenario *sc)
                                    "hardware.clock_mhz %g: %s logic at %g nm and %g V reaches %.0f MHz (Aladdin's 1 ns "
                                    "units at 45 nm, 0.9 V, hp; Stillmaker & Baas's delay fit; CACTI's device delay; "
                                    "docs/hardware-costs.md): lower the clock, raise vdd or pick faster cells",
-                                   mhz, cells, nm, vdd, floor(fmax));
+                                   mhz, chip_cells_name(c), nm, vdd, floor(fmax));
     }
     chip_config hw;
     chip_config_from_scenario(sc, &hw);
