@@ -24,6 +24,7 @@
 
 #include "f3/blocktrain.h"
 #include "f3/dataset.h"
+#include "f3/vit.h"
 
 static double now(void)
 {
@@ -38,46 +39,7 @@ static void die(const char *what)
     exit(1);
 }
 
-enum { HID = 512, TOK = 16, TD = 32, HEADS = 8, DH = 64, MLP = 128, C = 10 };
-
-static void transformer_ops(f3_block *b)
-{
-    const f3_bop ops[] = {
-        {.kind = F3_BOP_RESIDUAL_SAVE, .tokens = TOK, .d_in = TD, .d_out = TD},
-        {.kind = F3_BOP_LAYERNORM, .tokens = TOK, .d_in = TD, .d_out = TD},
-        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = TD, .d_out = 3 * HEADS * DH, .bias = 0},
-        {.kind = F3_BOP_ATTENTION, .tokens = TOK, .d_in = 3 * HEADS * DH, .d_out = HEADS * DH, .heads = HEADS, .dim_head = DH},
-        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = HEADS * DH, .d_out = TD, .bias = 1},
-        {.kind = F3_BOP_RESIDUAL_ADD, .tokens = TOK, .d_in = TD, .d_out = TD},
-        {.kind = F3_BOP_RESIDUAL_SAVE, .tokens = TOK, .d_in = TD, .d_out = TD},
-        {.kind = F3_BOP_LAYERNORM, .tokens = TOK, .d_in = TD, .d_out = TD},
-        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = TD, .d_out = MLP, .bias = 1},
-        {.kind = F3_BOP_ACT, .tokens = TOK, .d_in = MLP, .d_out = MLP, .act = F3_OP_TANH},
-        {.kind = F3_BOP_LINEAR, .tokens = TOK, .d_in = MLP, .d_out = TD, .bias = 1},
-        {.kind = F3_BOP_RESIDUAL_ADD, .tokens = TOK, .d_in = TD, .d_out = TD},
-    };
-    memcpy(b->op + b->n_ops, ops, sizeof ops);
-    b->n_ops += sizeof ops / sizeof *ops;
-}
-
-/* the authors' F3VisionTransformer(depth) as blocks; returns their number */
-static size_t vit_blocks(f3_block *blk, size_t depth)
-{
-    memset(blk, 0, (depth + 1) * sizeof *blk);
-    blk[0].op[0] = (f3_bop){.kind = F3_BOP_PATCHIFY, .tokens = 16, .d_in = 49, .d_out = 49, .channels = 1,
-                            .height = 28, .width = 28, .patch = 7};
-    blk[0].op[1] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = 784, .d_out = HID, .bias = 1};
-    blk[0].n_ops = 2;
-    transformer_ops(&blk[0]);
-    for (size_t k = 1; k + 1 < depth; k++) transformer_ops(&blk[k]);
-    f3_block *h = &blk[depth - 1];
-    h->op[0] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = HID, .d_out = HID, .bias = 1};
-    h->op[1] = (f3_bop){.kind = F3_BOP_ACT, .tokens = 1, .d_in = HID, .d_out = HID, .act = F3_OP_TANH};
-    h->n_ops = 2;
-    blk[depth].op[0] = (f3_bop){.kind = F3_BOP_LINEAR, .tokens = 1, .d_in = HID, .d_out = C, .bias = 1};
-    blk[depth].n_ops = 1;
-    return depth + 1;
-}
+enum { C = 10 };
 
 int main(int argc, char **argv)
 {
@@ -110,14 +72,15 @@ int main(int argc, char **argv)
         die("MNIST (run scripts/setup.sh)");
     if (limit && limit < train->n) f3_dataset_truncate(train, limit);
 
-    f3_block blk[32];
-    const size_t nb = vit_blocks(blk, depth);
+    f3_block blk[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb = 0;
+    const f3_vit_config vc = {depth, 512, 8, 64, 128, 7, 1, F3_OP_TANH, 1, 28, 28, C};
+    if (f3_vit_blocks(&vc, blk, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) die("the ViT");
     const size_t B = 100;
     const f3_blocktrain_config cfg = {alg, {F3_EI_ERROR, 0, 0}, F3_OPT_ADAM, 3e-3, 0.9, 0.999, 1e-8, C};
     f3_blocktrainer *tr = f3_blocktrainer_new(blk, nb, &cfg, B, train->n, seed);
     if (!tr) die("trainer");
-    size_t params = 0;
-    for (size_t k = 0; k < nb; k++) params += f3_block_params(&blk[k]);
+    const size_t params = f3_blocks_params(blk, nb);
     printf("bench_vit: the authors' ViT, depth %zu (%zu blocks, %zu parameters), %s, batch %zu, Adam lr 3e-3; "
            "%zu training and %zu test samples; blas %s, %d threads\n",
            depth, nb, params, rule, B, train->n, test->n, f3_blas_config(), f3_blas_threads());
@@ -125,12 +88,7 @@ int main(int argc, char **argv)
     int32_t *lab = malloc(B * sizeof *lab);
     size_t *perm = malloc(train->n * sizeof *perm);
     /* F³'s e₀: the targets */
-    float *store = f3_blocktrainer_store(tr);
-    for (size_t s = 0; s < train->n; s += B) {
-        const size_t b = train->n - s < B ? train->n - s : B;
-        for (size_t j = 0; j < b; j++) perm[j] = s + j;
-        f3_dataset_gather(train, perm, b, x, store + s * C, lab);
-    }
+    if (f3_blocktrainer_store_targets(tr, train) != F3_OK) die("the store");
     for (size_t e = 0; e < epochs; e++) {
         f3_epoch_order(seed, e, perm, train->n);
         f3_stats st = {0};
@@ -141,26 +99,13 @@ int main(int argc, char **argv)
             if (f3_blocktrainer_step(tr, x, t, perm + s, b, &st) != F3_OK) die("step");
         }
         const double t1 = now();
-        size_t correct = 0;
-        f3_blocknet *net = f3_blocktrainer_net(tr);
-        size_t idx[100];
-        for (size_t s = 0; s < test->n; s += B) {
-            const size_t b = test->n - s < B ? test->n - s : B;
-            for (size_t j = 0; j < b; j++) idx[j] = s + j;
-            f3_dataset_gather(test, idx, b, x, t, lab);
-            const float *y = f3_blocknet_forward(net, x, b);
-            for (size_t j = 0; j < b; j++) {
-                size_t best = 0;
-                for (size_t c = 1; c < C; c++)
-                    if (y[j * C + c] > y[j * C + best]) best = c;
-                correct += (int32_t)best == lab[j];
-            }
-        }
+        f3_stats ts;
+        if (f3_blocktrainer_evaluate(tr, test, B, &ts) != F3_OK) die("evaluation");
         const double t2 = now();
         printf("epoch %zu: training %.1f s (%.0f samples/s), train loss %.4f, train accuracy %.2f %%; "
                "test accuracy %.2f %% (evaluation %.1f s)\n",
                e + 1, t1 - t0, (double)train->n / (t1 - t0), st.loss_sum / (double)st.samples,
-               100.0 * (double)st.correct / (double)st.samples, 100.0 * (double)correct / (double)test->n, t2 - t1);
+               100.0 * (double)st.correct / (double)st.samples, 100.0 * (double)ts.correct / (double)ts.samples, t2 - t1);
         fflush(stdout);
     }
     struct rusage ru;

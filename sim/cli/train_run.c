@@ -15,6 +15,8 @@
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "f3/blocktrain.h"
+#include "f3/vit.h"
 #include "cli_util.h"
 #include "json.h"
 #include "results.h"
@@ -440,11 +442,6 @@ static void json_counts(json_writer *w, const f3_counts *c)
     json_end_object(w);
 }
 
-static void json_ledger(json_writer *w, const f3_trainer *tr)
-{
-    train_json_ledger(w, tr->ledger, &tr->cfg);
-}
-
 void train_json_ledger(json_writer *w, const f3_ledger *l, const f3_config *cfg)
 {
     json_begin_object(w);
@@ -495,6 +492,21 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
         json_kv_string(w, "e0", c->e0 == F3_E0_INFERENCE ? "inference" : "targets");
     }
     json_kv_string(w, "feedback_init", f3_feedback_init_name(c->feedback_init));
+    if (o->vit) {
+        const f3_vit_config *v = &o->vit_cfg;
+        json_kv_string(w, "network_type", "vit");
+        json_key(w, "vit");
+        json_begin_object(w);
+        json_kv_u64(w, "depth", v->depth);
+        json_kv_u64(w, "width", v->width);
+        json_kv_u64(w, "heads", v->heads);
+        json_kv_u64(w, "dim_head", v->dim_head);
+        json_kv_u64(w, "mlp_dim", v->mlp_dim);
+        json_kv_u64(w, "patch_pixels", v->patch);
+        json_kv_bool(w, "norm", v->norm);
+        json_kv_string(w, "activation", f3_op_act_name(v->act));
+        json_end_object(w);
+    }
     json_key(w, "widths");
     json_begin_array(w);
     for (size_t i = 0; i <= c->n_layers; i++) json_u64(w, c->widths[i]);
@@ -590,6 +602,60 @@ void train_json_head(json_writer *w, const train_options *o, const f3_config *cf
     json_config(w, o, cfg);
 }
 
+/* The network a run trains: the MLP trainer, or a block network's
+ * (network.type vit) with the batch size it was made for. */
+typedef struct {
+    f3_trainer *mlp;
+    f3_blocktrainer *blk;
+    size_t batch;
+} run_net;
+
+static f3_status net_step(run_net *nt, const float *x, const float *t, const int32_t *lab, const size_t *idx,
+                          size_t b, f3_stats *st)
+{
+    return nt->mlp ? f3_train_step(nt->mlp, x, t, lab, idx, b, st) : f3_blocktrainer_step(nt->blk, x, t, idx, b, st);
+}
+
+/* the 1-based layer (block) whose weights are no longer finite, or 0 */
+static size_t net_diverged(run_net *nt)
+{
+    size_t k = 0;
+    if (nt->mlp) return nt->mlp->diverged_layer;
+    return f3_blocktrainer_finite(nt->blk, &k) ? 0 : k;
+}
+
+static f3_status net_evaluate(run_net *nt, const f3_dataset *test, f3_stats *ts)
+{
+    return nt->mlp ? f3_evaluate(nt->mlp, test, ts) : f3_blocktrainer_evaluate(nt->blk, test, nt->batch, ts);
+}
+
+/* a vit's parameters */
+static uint64_t vit_parameters(const train_options *o)
+{
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb = 0;
+    return f3_vit_blocks(&o->vit_cfg, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK ? f3_blocks_params(blocks, nb) : 0;
+}
+
+/* the run's ledger (NULL: a block network's, not yet counted) */
+static const f3_ledger *net_ledger(const run_net *nt)
+{
+    return nt->mlp ? nt->mlp->ledger : NULL;
+}
+
+/* a vit's blocks into nt->blk; 0, or -1 with f3_last_error() */
+static int net_new_blocks(run_net *nt, const train_options *o, const f3_config *cfg, const f3_dataset *train)
+{
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb = 0;
+    if (f3_vit_blocks(&o->vit_cfg, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) return -1;
+    const f3_blocktrain_config bc = {cfg->algorithm, cfg->error_info, cfg->optimizer, cfg->lr, cfg->beta1,
+                                     cfg->beta2,     cfg->eps,        train->n_outputs};
+    if (!(nt->blk = f3_blocktrainer_new(blocks, nb, &bc, cfg->batch_size, train->n, cfg->seed))) return -1;
+    nt->batch = cfg->batch_size;
+    return 0;
+}
+
 int train_run(const train_options *o, const char *command, train_result *res)
 {
     return train_run_schedule(o, command, res, NULL);
@@ -610,6 +676,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     double t_start = now_seconds();
     f3_dataset *train = NULL, *test = NULL;
     f3_trainer *tr = NULL;
+    run_net nt = {0};
     epoch_row *rows = NULL;
     float *x = NULL, *t = NULL;
     int32_t *lab = NULL;
@@ -639,10 +706,18 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     f3_config cfg = o->cfg;
-    cfg.n_layers = o->n_hidden + 1;
+    if (!o->vit) { /* a vit's widths are its blocks' outputs, as the scenario gave them */
+        cfg.n_layers = o->n_hidden + 1;
+        for (size_t i = 0; i < o->n_hidden; i++) cfg.widths[i + 1] = o->hidden[i];
+    }
     cfg.widths[0] = train->d;
-    for (size_t i = 0; i < o->n_hidden; i++) cfg.widths[i + 1] = o->hidden[i];
     cfg.widths[cfg.n_layers] = train->n_outputs;
+    if (o->vit && (sched || o->init_from[0] || o->checkpoint_every)) {
+        F3_FAIL(F3_EINVAL, "network.type vit: %s not yet for a block network",
+                sched ? "the chip model runs" : o->init_from[0] ? "--init-from is" : "checkpoints are");
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (train->task == F3_TASK_REGRESSION) {
         /* the paper's regression defaults: MSE on an identity output, the
          * raw delayed error; what the user chose stays (and is validated) */
@@ -664,7 +739,9 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         rc = EXIT_USAGE;
         goto done;
     }
-    if (f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK) goto done;
+    if (o->vit ? net_new_blocks(&nt, o, &cfg, train) : f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK)
+        goto done;
+    nt.mlp = tr;
     /* the BLAS threads once the big allocations are made: at most the
      * cores, and as many as can start and have room */
     if (o->threads > 0) {
@@ -689,7 +766,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                     o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->init_from,
                     unused ? " (its feedback matrices are not used by this rule)" : "");
     }
-    if (f3_error_store_init(tr, train) != F3_OK) goto done;
+    if ((tr ? f3_error_store_init(tr, train) : f3_blocktrainer_store_targets(nt.blk, train)) != F3_OK) goto done;
     /* the chip's timing state (every tile's clock, the DRAM's calendar) is
      * not checkpointed: a chip run cannot write one, and a resumed chip
      * point that did not finish runs again from the start */
@@ -700,7 +777,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         rc = EXIT_USAGE;
         goto done;
     }
-    const int may_resume = o->resume && !sched;
+    const int may_resume = o->resume && !sched && tr;
     if (sched && o->resume && o->progress)
         fprintf(stderr, "f3sim %s: %s: the chip model keeps no checkpoint; running from the beginning\n", command,
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
@@ -799,9 +876,9 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         for (size_t s = 0, bi = 0; !timed && s < n; s += bs, bi++) {
             size_t b = n - s < bs ? n - s : bs;
             f3_dataset_gather(train, perm + s, b, x, t, lab);
-            if (f3_train_step(tr, x, t, lab, perm + s, b, &st) != F3_OK) {
+            if (net_step(&nt, x, t, lab, perm + s, b, &st) != F3_OK || (!tr && net_diverged(&nt))) {
                 progress_break(&pg);
-                if (tr->diverged_layer) diverged(o, e + 1, bi + 1, tr->diverged_layer, WEIGHTS_NOT_FINITE);
+                if (net_diverged(&nt)) diverged(o, e + 1, bi + 1, net_diverged(&nt), WEIGHTS_NOT_FINITE);
                 goto done;
             }
             if (!isfinite(st.loss_sum)) {
@@ -821,7 +898,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
             }
         }
         f3_stats ts;
-        if (f3_evaluate(tr, test, &ts) != F3_OK) goto done;
+        if (net_evaluate(&nt, test, &ts) != F3_OK) goto done;
         epoch_row *r = &rows[e];
         r->train_loss = st.loss_sum / (double)st.samples;
         r->train_acc = 100.0 * (double)st.correct / (double)st.samples;
@@ -860,12 +937,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         if (rows[e].test_acc > best_acc) best_acc = rows[e].test_acc;
     }
     char hash[65];
-    f3_weights_sha256(tr, hash);
+    if (tr) f3_weights_sha256(tr, hash);
+    else f3_blocktrainer_sha256(nt.blk, hash);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
 
     if (res) {
-        f3_counts tot = f3_ledger_sum(tr->ledger, -1, F3_PH_COUNT);
+        const f3_ledger *L = net_ledger(&nt);
+        f3_counts tot = L ? f3_ledger_sum(L, -1, F3_PH_COUNT) : (f3_counts){0};
         res->classify = classify;
         res->best_test_accuracy = classify ? best_acc : NAN;
         res->final_test_accuracy = classify ? rows[o->epochs - 1].test_acc : NAN;
@@ -875,13 +954,13 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         res->samples_per_second = (double)(n * o->epochs) / train_time;
         res->fma = tot.fma;
         res->elementwise_ops = tot.elem;
-        res->peak_act = tr->ledger->peak_act;
-        res->peak_err = tr->ledger->peak_err;
+        res->peak_act = L ? L->peak_act : 0;
+        res->peak_err = L ? L->peak_err : 0;
         memcpy(res->weights_sha256, hash, sizeof hash);
         res->epochs = o->epochs;
         res->best_epoch = best_epoch + 1;
         res->n_train = n;
-        res->cfg = tr->cfg;
+        res->cfg = cfg;
     }
     if (sched && sched->write_files && sched->write_files(sched->ctx, o->out)) goto done;
     /* run.json first, then epochs.csv: an epochs.csv never stands without
@@ -902,7 +981,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_u64(&w, "features", d);
         json_kv_u64(&w, "outputs", C);
         json_end_object(&w);
-        json_kv_u64(&w, "parameters", f3_parameter_count(&cfg));
+        json_kv_u64(&w, "parameters", tr ? f3_parameter_count(&cfg) : vit_parameters(o));
         json_key(&w, "epochs");
         json_begin_array(&w);
         for (size_t e = 0; e < o->epochs; e++) {
@@ -934,12 +1013,13 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_double(&w, "final_test_loss", rows[o->epochs - 1].test_loss);
         json_kv_u64(&w, "best_epoch", best_epoch + 1);
         json_key(&w, "ledger");
-        json_ledger(&w, tr);
+        if (net_ledger(&nt)) train_json_ledger(&w, net_ledger(&nt), &cfg);
+        else json_null(&w);
         /* values that saturated where they were quantised, per tensor class
          * (training only; 0 everywhere in fp32) */
         json_key(&w, "saturations");
         json_begin_object(&w);
-        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr->saturations[ti]);
+        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr ? tr->saturations[ti] : 0);
         json_end_object(&w);
         json_kv_string(&w, "weights_sha256", hash);
         json_kv_u64(&w, "seed", cfg.seed);
@@ -999,6 +1079,7 @@ done:
     free(rows);
     if (sched && sched->end) sched->end(sched->ctx);
     f3_trainer_free(tr);
+    f3_blocktrainer_free(nt.blk);
     f3_dataset_free(train);
     f3_dataset_free(test);
     return rc;

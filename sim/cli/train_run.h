@@ -59,6 +59,9 @@ typedef struct {
     size_t checkpoint_every; /* 0, or write <out>/checkpoint.{npz,json} after every N-th epoch (and the last) */
     int resume;              /* 1: continue from <out>'s checkpoint (same configuration) when there is one */
     char init_from[1024];    /* "", or an .npz of initial W, b and B (init_from_npz) */
+    int vit;                 /* 1: network.type vit, the blocks of vit_cfg (f3/vit.h) with the block
+                                trainer; cfg.widths are then the blocks' outputs */
+    f3_vit_config vit_cfg;
 } train_options;
 
 /* What a run achieved, for comparison tables. */

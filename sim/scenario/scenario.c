@@ -785,11 +785,12 @@ size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max)
 typedef struct {
     const char *name;
     int features, outputs, regression;
+    int channels, height, width; /* images; 0 for tables */
 } known_dataset;
 
 static const known_dataset KNOWN[] = {
-    {"mnist", 784, 10, 0}, {"fashion-mnist", 784, 10, 0}, {"census", 14, 2, 0},
-    {"wine", 12, 1, 1},    {"cifar10", 3072, 10, 0},
+    {"mnist", 784, 10, 0, 1, 28, 28}, {"fashion-mnist", 784, 10, 0, 1, 28, 28}, {"census", 14, 2, 0, 0, 0, 0},
+    {"wine", 12, 1, 1, 0, 0, 0},      {"cifar10", 3072, 10, 0, 3, 32, 32},
 };
 
 static const known_dataset *known(const scenario *sc)
@@ -798,6 +799,84 @@ static const known_dataset *known(const scenario *sc)
     for (size_t i = 0; i < sizeof KNOWN / sizeof KNOWN[0]; i++)
         if (!strcmp(KNOWN[i].name, n)) return &KNOWN[i];
     return NULL;
+}
+
+int scenario_is_vit(const scenario *sc) { return !strcmp(scenario_str(sc, "network.type"), "vit"); }
+
+f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
+{
+    const known_dataset *k = known(sc);
+    if (!k || !k->channels)
+        return scenario_at_key(sc, "network.type", F3_EINVAL,
+                               "network.type vit needs a data set of images (mnist, fashion-mnist or cifar10), not %s",
+                               scenario_str(sc, "dataset.name"));
+    f3_op_act act = F3_OP_TANH;
+    const char *a = scenario_str(sc, "network.activation");
+    if (!strcmp(a, "sigmoid")) act = F3_OP_SIGMOID;
+    else if (!strcmp(a, "relu")) act = F3_OP_RELU;
+    else if (strcmp(a, "tanh"))
+        return scenario_at_key(sc, "network.activation", F3_EINVAL,
+                               "network.activation %s: a vit's MLPs and head take tanh, sigmoid or relu", a);
+    *out = (f3_vit_config){(size_t)scenario_num(sc, "network.vit.depth"), (size_t)scenario_num(sc, "network.vit.width"),
+                           (size_t)scenario_num(sc, "network.vit.heads"), (size_t)scenario_num(sc, "network.vit.dim_head"),
+                           (size_t)scenario_num(sc, "network.vit.mlp_dim"), (size_t)scenario_num(sc, "network.vit.patch"),
+                           scenario_num(sc, "network.vit.norm") != 0, act, (size_t)k->channels, (size_t)k->height,
+                           (size_t)k->width, (size_t)k->outputs};
+    return F3_OK;
+}
+
+/* network.type vit: what its block trainer runs, and nothing it does not */
+static f3_status check_vit(const scenario *sc)
+{
+    f3_vit_config vc;
+    if (scenario_vit_config(sc, &vc) != F3_OK) return F3_EINVAL;
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb;
+    if (f3_vit_blocks(&vc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        return scenario_at_key(sc, "network.vit", F3_EINVAL, "network.%s", msg);
+    }
+    static const struct {
+        const char *key, *want, *why;
+    } ONLY[] = {
+        {"training.loss", "auto|softmax_ce", "a vit is trained on softmax cross-entropy, as the authors' code does"},
+        {"network.output_activation", "auto|identity", "a vit's output feeds softmax cross-entropy (identity)"},
+        {"training.feedback_init", "trinomial", "a vit's feedback matrices are drawn uniformly from {-1, 0, 1}, as the "
+                                                "authors' discrete_uniform connectors"},
+        {"training.e0", "targets", "a vit's F3 store starts from the targets (the authors' initialize_error_information)"},
+        {"network.bias", "true", "a vit's linear layers have the authors' biases (qkv has none)"},
+    };
+    for (size_t i = 0; i < sizeof ONLY / sizeof ONLY[0]; i++) {
+        const sc_value *v = scenario_get(sc, ONLY[i].key);
+        const char *have = v->str[0] ? v->str : v->text;
+        char want[64];
+        snprintf(want, sizeof want, "|%s|", ONLY[i].want);
+        char probe[SC_MAX_STR + 4];
+        snprintf(probe, sizeof probe, "|%s|", have);
+        if (!strstr(want, probe))
+            return scenario_at_key(sc, ONLY[i].key, F3_EINVAL, "%s %s: %s (network.type vit)", ONLY[i].key, have,
+                                   ONLY[i].why);
+    }
+    if (scenario_get(sc, "network.hidden")->set)
+        return scenario_at_key(sc, "network.hidden", F3_EINVAL,
+                               "network.hidden gives an MLP's widths; a vit's sizes are network.vit's (network.type vit)");
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        char key[96];
+        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
+        if (strcmp(scenario_str(sc, key), "fp32"))
+            return scenario_at_key(sc, key, F3_EINVAL,
+                                   "%s %s: a vit trains in fp32 only; number formats for its ops (and fixed-point softmax "
+                                   "and layer normalisation) are not implemented yet",
+                                   key, scenario_str(sc, key));
+    }
+    if (scenario_num(sc, "outputs.checkpoint_every") != 0)
+        return scenario_at_key(sc, "outputs.checkpoint_every", F3_EINVAL,
+                               "outputs.checkpoint_every: a vit's training writes no checkpoints yet (use 0)");
+    if (scenario_present(sc, "hardware"))
+        return scenario_at_key(sc, "hardware", F3_EINVAL,
+                               "hardware: the chip model runs MLPs; a vit's blocks have no tile model yet");
+    return F3_OK;
 }
 
 static int is_regression(const scenario *sc)
@@ -817,9 +896,11 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
                    *out = scenario_get(sc, "network.output");
     /* widths: as given, else the data set's; a csv file's features are
      * known only once it is read (0) */
-    c.n_layers = hid->n + 1;
+    const int vit = scenario_is_vit(sc);
+    c.n_layers = vit ? (size_t)scenario_num(sc, "network.vit.depth") + 1 : hid->n + 1;
     c.widths[0] = !in->is_auto ? (size_t)in->num : k ? (size_t)k->features : 0;
-    for (size_t i = 0; i < hid->n; i++) c.widths[i + 1] = (size_t)hid->list[i];
+    for (size_t i = 0; i + 1 < c.n_layers; i++)
+        c.widths[i + 1] = vit ? (size_t)scenario_num(sc, "network.vit.width") : (size_t)hid->list[i];
     c.widths[c.n_layers] = !out->is_auto ? (size_t)out->num
                            : k           ? (size_t)k->outputs
                            : regression  ? 1 /* a csv file's one target column */
@@ -829,7 +910,7 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
     /* auto: bce for classification, mse for regression; the output
      * activation sigmoid for bce, identity for regression and softmax_ce */
     const char *loss = scenario_str(sc, "training.loss"), *oa = scenario_str(sc, "network.output_activation");
-    if (!strcmp(loss, "auto")) c.loss = regression ? F3_LOSS_MSE : F3_LOSS_BCE;
+    if (!strcmp(loss, "auto")) c.loss = vit ? F3_LOSS_SOFTMAX_CE : regression ? F3_LOSS_MSE : F3_LOSS_BCE;
     else if (st == F3_OK) st = f3_parse_loss(loss, &c.loss);
     if (!strcmp(oa, "auto"))
         c.output_act = regression || c.loss == F3_LOSS_SOFTMAX_CE ? F3_ACT_IDENTITY : F3_ACT_SIGMOID;
@@ -844,7 +925,8 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
         c.error_info.softmax = 0;
     } else {
         if (st == F3_OK) st = f3_parse_algorithm(algorithm, &c.algorithm);
-        if (!strcmp(ei, "auto")) c.error_info.one_hot = !regression;
+        if (!strcmp(ei, "auto") && vit) c.error_info = (f3_error_info){F3_EI_ERROR, 0, 0}; /* t − softmax(y) */
+        else if (!strcmp(ei, "auto")) c.error_info.one_hot = !regression;
         else if (st == F3_OK) st = f3_parse_error_info(ei, &c.error_info);
     }
     c.e0 = !strcmp(scenario_str(sc, "training.e0"), "inference") ? F3_E0_INFERENCE : F3_E0_TARGETS;
@@ -1092,6 +1174,7 @@ f3_status scenario_validate(scenario *sc)
     if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
         outv->num != scenario_num(sc, "dataset.classes"))
         return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
+    if (scenario_is_vit(sc) && check_vit(sc) != F3_OK) return F3_EINVAL;
     /* the trainer's own check of the configuration each learning rule runs
      * with, located at the key it concerns */
     f3_status st = schema_agrees_with_model();
@@ -1130,6 +1213,10 @@ void scenario_show(const scenario *sc, FILE *f)
         if (s[i].kind == SK_SECTION && s[i].optional && !sc->v[i].set) continue;
         int depth = 0;
         for (const char *c = s[i].path; *c; c++) depth += *c == '.';
+        if (!strcmp(s[i].path, "network.hidden") && scenario_is_vit(sc)) {
+            fprintf(f, "%*s# hidden: %s  (unused: network.type vit)\n", 2 * depth, "", sc->v[i].text);
+            continue;
+        }
         if (!strcmp(s[i].path, "training.algorithm") && scenario_get(sc, "training.compare")->n) {
             /* commented out, so that the output is itself a valid scenario */
             fprintf(f, "%*s# algorithm: %s  (unused: compare replaces it)\n", 2 * depth, "", sc->v[i].text);
@@ -1153,6 +1240,24 @@ void scenario_show(const scenario *sc, FILE *f)
         }
         if (s[i].unit[0]) fprintf(f, "  # %s", s[i].unit);
         fputc('\n', f);
+    }
+    f3_vit_config vc;
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb = 0;
+    if (scenario_is_vit(sc) && scenario_vit_config(sc, &vc) == F3_OK &&
+        f3_vit_blocks(&vc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK) {
+        fprintf(f, "# network.type vit expands to %zu blocks, %zu parameters (reshapes between blocks are free):\n", nb,
+                f3_blocks_params(blocks, nb));
+        for (size_t k = 0; k < nb; k++) {
+            fprintf(f, "#   block %zu: %zu -> %zu values per sample, %zu parameters%s\n", k + 1,
+                    f3_block_in_size(&blocks[k]), f3_block_out_size(&blocks[k]), f3_block_params(&blocks[k]),
+                    k + 1 < nb ? "" : " (the output)");
+            for (size_t j = 0; j < blocks[k].n_ops; j++) {
+                char op[160];
+                f3_bop_describe(&blocks[k].op[j], op, sizeof op);
+                fprintf(f, "#     %s\n", op);
+            }
+        }
     }
     if (sc->n_sweep) {
         fputs("sweep:\n", f);

@@ -22,6 +22,7 @@
 
 #include "f3/status.h"
 #include "f3/train.h"
+#include "f3/vit.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -156,6 +157,13 @@ size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max);
  * fills it in when it reads the file.  scenario_validate checks the result
  * with f3_config_validate.  F3_EINVAL for a name the model does not know. */
 f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_config *cfg, f3_task *task);
+
+/* 1 if network.type is vit. */
+int scenario_is_vit(const scenario *sc);
+/* The Vision Transformer of network.vit on the data set's images (its
+ * channels, height and width; the classes); F3_EINVAL when the data set
+ * has no images.  The blocks follow with f3_vit_blocks. */
+f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out);
 
 /* "file:line:col: message" at a key: where it was given, else where its
  * nearest enclosing section was, else the top of the file; returns st with

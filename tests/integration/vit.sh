@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# network.type vit (issue 19): the authors' Vision Transformer as blocks in a
+# scenario.  show expands it (6 blocks, 965,898 parameters: the authors'
+# F3VisionTransformer(depth 5) in PyTorch counts the same); a small ViT
+# trains under every rule, deterministically; F3's first epoch equals DRTP's
+# (its store starts from the targets, the authors' initialize_error_information)
+# and its second does not (the store then holds t - softmax(y)); what the
+# block trainer does not run is refused at its key with file:line:col.
+# Data: MNIST from the source tree's data/ (scripts/setup.sh).
+#   vit.sh F3SIM SOURCE_DIR TMP_DIR
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/common.bash"
+f3sim=$1 src=$2 tmp=$3/vit
+rm -rf "$tmp" && mkdir -p "$tmp" && cd "$tmp" || exit 1
+scen=$src/scenarios/paper/vit-mnist.yaml
+
+expect 0 "ok — scenario 'vit-mnist', 4 learning rules" -- "$f3sim" check "$scen"
+out=$("$f3sim" show "$scen")
+grep -q "expands to 6 blocks, 965898 parameters" <<<"$out" && ok || bad "show: not the authors' 965,898 parameters"
+[ "$(grep -c "attention, 8 heads of 64 on 16 tokens" <<<"$out")" = 4 ] && ok || bad "show: not 4 attention ops"
+# the output of show is itself a valid scenario
+"$f3sim" show "$scen" > shown.yaml && "$f3sim" check shown.yaml > /dev/null && ok || bad "show's output is not a valid scenario"
+
+# refused, at the key
+bad_case() { # KEY=VALUE PATTERN
+  expect 2 "$2" -- "$f3sim" check "$scen" --set "$1"
+}
+bad_case dataset.name=census "vit-mnist.yaml:[0-9]+:[0-9]+: network.type vit needs a data set of images"
+bad_case network.vit.width=500 "vit.width 500 is not a multiple of the 16 tokens"
+bad_case network.vit.patch=5 "vit.patch 5 does not divide the 28 × 28 images"
+bad_case "network.hidden=[100]" "network.hidden gives an MLP's widths"
+bad_case training.loss=bce "training.loss bce: a vit is trained on softmax cross-entropy"
+bad_case training.feedback_init=binomial "feedback_init binomial: .* \{-1, 0, 1\}"
+bad_case training.e0=inference "training.e0 inference"
+bad_case network.activation=identity "network.activation identity: a vit's MLPs and head take tanh, sigmoid or relu"
+bad_case numerics.weights.format=q4.12 "a vit trains in fp32 only; .* softmax and layer normalisation"
+bad_case outputs.checkpoint_every=1 "writes no checkpoints yet"
+bad_case network.bias=false "network.bias false"
+{ cat "$scen"; echo "hardware: {}"; } > hw.yaml
+expect 2 "hw.yaml:[0-9]+:[0-9]+: hardware: the chip model runs MLPs" -- "$f3sim" check hw.yaml
+
+# a small ViT on 300 MNIST samples, every rule
+small=(--quiet --set "dataset.data_dir=$src/data" --set dataset.train_limit=300 --set dataset.test_limit=200
+       --set training.epochs=2 --set training.batch_size=50 --set training.threads=1
+       --set network.vit.depth=3 --set network.vit.width=64 --set network.vit.heads=2
+       --set network.vit.dim_head=8 --set network.vit.mlp_dim=16
+       --set "training.compare=[bp, drtp, dfa, f3, llo]" --set outputs.folder=r)
+if [ -f "$src/data/mnist/train-images-idx3-ubyte" ] || [ -f "$src/data/mnist/train-images-idx3-ubyte.gz" ]; then
+  "$f3sim" run "$scen" "${small[@]}" > /dev/null 2>&1 && ok || bad "the small ViT run failed"
+  # a second run in its own folder (its own numerics cache): trained again
+  "$f3sim" run "$scen" "${small[@]}" --set outputs.folder=r2 > /dev/null 2>&1 || bad "the second run failed"
+  python3 - r/vit-mnist r2/vit-mnist <<'P' && ok || bad "the ViT runs are not as expected"
+import csv, json, sys
+a, b = sys.argv[1:3]
+rules = ["bp", "drtp", "dfa", "f3", "llo"]
+run = {r: json.load(open(f"{a}/{r}/run.json")) for r in rules}
+for r in rules:
+    j = run[r]
+    assert j["config"]["network_type"] == "vit", r
+    assert j["config"]["vit"]["depth"] == 3 and j["config"]["widths"] == [784, 64, 64, 64, 10], j["config"]["widths"]
+    # Linear(784->64) 50240; a transformer block on 16 tokens of 4 (2 heads of 8, MLP 16): layer norms
+    # 2 * 8, qkv 4*48 (no bias), out 16*4+4, MLP 4*16+16 and 16*4+4: 424; head 64*64+64; output 64*10+10
+    assert j["parameters"] == 50240 + 424 + 424 + 4160 + 650, j["parameters"]
+    assert len(j["epochs"]) == 2 and all(0 <= e["test_accuracy_percent"] <= 100 for e in j["epochs"])
+    # one seed, one result, bit for bit
+    assert json.load(open(f"{b}/{r}/run.json"))["weights_sha256"] == j["weights_sha256"], r
+e = {r: run[r]["epochs"] for r in rules}
+# F3's epoch 1 is DRTP's (the store starts from the targets), its epoch 2 is not
+assert e["f3"][0]["train_loss"] == e["drtp"][0]["train_loss"], (e["f3"][0], e["drtp"][0])
+assert e["f3"][0]["test_accuracy_percent"] == e["drtp"][0]["test_accuracy_percent"]
+assert e["f3"][1]["train_loss"] != e["drtp"][1]["train_loss"]
+# the rules differ from one another
+assert len({run[r]["weights_sha256"] for r in rules}) == 5
+# BP learns: above chance after 2 epochs on 300 samples
+assert e["bp"][1]["test_accuracy_percent"] > 30, e["bp"]
+rows = list(csv.DictReader(open(f"{a}/compare.csv")))
+assert [r["algorithm"] for r in rows] == rules
+P
+else
+  echo "vit: MNIST not in $src/data (run scripts/setup.sh); the training part is skipped"
+fi
+finish vit
