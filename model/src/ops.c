@@ -2,12 +2,43 @@
 #include "f3/ops.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_blas.h>
 
 #define SQRT1_2 0.70710678118654752440f  /* 1/√2 */
 #define INV_SQRT_2PI 0.39894228040143267794f /* 1/√(2π) */
+
+/* ---- the matrix products, traced on request (analysis/bench/bench_vit.c) ---- */
+
+static f3_gemm_trace *trace;
+
+void f3_ops_trace_gemms(f3_gemm_trace *t) { trace = t; }
+
+static void record(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, const gsl_matrix_float *A, const gsl_matrix_float *B,
+                   float beta, const gsl_matrix_float *C)
+{
+    if (trace->n == trace->cap) {
+        const size_t cap = trace->cap ? 2 * trace->cap : 1024;
+        f3_gemm_call *c = realloc(trace->calls, cap * sizeof *c);
+        if (!c) { /* the trace stops growing; n_lost says how many went unrecorded */
+            trace->n_lost++;
+            return;
+        }
+        trace->calls = c, trace->cap = cap;
+    }
+    trace->calls[trace->n++] = (f3_gemm_call){ta == CblasTrans, tb == CblasTrans, C->size1, C->size2,
+                                              ta == CblasTrans ? A->size1 : A->size2, A->tda, B->tda, C->tda, beta};
+}
+
+/* gsl_blas_sgemm, recorded into the trace when one is set */
+static void sgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, float alpha, const gsl_matrix_float *A,
+                  const gsl_matrix_float *B, float beta, gsl_matrix_float *C)
+{
+    if (trace) record(ta, tb, A, B, beta, C);
+    gsl_blas_sgemm(ta, tb, alpha, A, B, beta, C);
+}
 
 /* ---- linear ------------------------------------------------------------------ */
 
@@ -17,7 +48,7 @@ void f3_op_linear_forward(const float *W, const float *bias, const float *X, flo
     gsl_matrix_float_const_view Xv = gsl_matrix_float_const_view_array(X, r, n_in);
     gsl_matrix_float_const_view Wv = gsl_matrix_float_const_view_array(W, n_out, n_in);
     gsl_matrix_float_view Yv = gsl_matrix_float_view_array(Y, r, n_out);
-    gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, &Xv.matrix, &Wv.matrix, 0.0f, &Yv.matrix);
+    sgemm(CblasNoTrans, CblasTrans, 1.0f, &Xv.matrix, &Wv.matrix, 0.0f, &Yv.matrix);
     if (bias)
         for (size_t k = 0; k < r; k++)
             for (size_t j = 0; j < n_out; j++) Y[k * n_out + j] += bias[j];
@@ -31,10 +62,10 @@ void f3_op_linear_backward(const float *W, const float *X, const float *dY, floa
     if (dX) {
         gsl_matrix_float_const_view Wv = gsl_matrix_float_const_view_array(W, n_out, n_in);
         gsl_matrix_float_view dXv = gsl_matrix_float_view_array(dX, r, n_in);
-        gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &dYv.matrix, &Wv.matrix, 0.0f, &dXv.matrix);
+        sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &dYv.matrix, &Wv.matrix, 0.0f, &dXv.matrix);
     }
     gsl_matrix_float_view dWv = gsl_matrix_float_view_array(dW, n_out, n_in);
-    gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &dYv.matrix, &Xv.matrix, 1.0f, &dWv.matrix);
+    sgemm(CblasTrans, CblasNoTrans, 1.0f, &dYv.matrix, &Xv.matrix, 1.0f, &dWv.matrix);
     if (dbias)
         for (size_t k = 0; k < r; k++)
             for (size_t j = 0; j < n_out; j++) dbias[j] += dY[k * n_out + j];
@@ -151,7 +182,7 @@ void f3_op_attention_forward(const float *QKV, float *O, float *P, size_t b, siz
                                         v = QKV_VIEW(QKV, s, 2, hd);
             float *p = P + (s * h + hd) * n * n;
             gsl_matrix_float_view Pv = gsl_matrix_float_view_array(p, n, n);
-            gsl_blas_sgemm(CblasNoTrans, CblasTrans, scale, &q.matrix, &k.matrix, 0.0f, &Pv.matrix);
+            sgemm(CblasNoTrans, CblasTrans, scale, &q.matrix, &k.matrix, 0.0f, &Pv.matrix);
             for (size_t i = 0; i < n; i++) {
                 float *row = p + i * n, m = row[0];
                 for (size_t j = 1; j < n; j++) m = row[j] > m ? row[j] : m;
@@ -162,7 +193,7 @@ void f3_op_attention_forward(const float *QKV, float *O, float *P, size_t b, siz
             }
             gsl_matrix_float_const_view Pc = gsl_matrix_float_const_view_array(p, n, n);
             gsl_matrix_float_view Ov = gsl_matrix_float_view_array_with_tda(O + s * n * inner + hd * dh, n, dh, inner);
-            gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Pc.matrix, &v.matrix, 0.0f, &Ov.matrix);
+            sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Pc.matrix, &v.matrix, 0.0f, &Ov.matrix);
         }
 }
 
@@ -181,9 +212,9 @@ void f3_op_attention_backward(const float *QKV, const float *P, const float *dO,
             gsl_matrix_float_const_view dOv =
                 gsl_matrix_float_const_view_array_with_tda(dO + s * n * inner + hd * dh, n, dh, inner);
             /* dv = Pᵀ dO;  dP = dO vᵀ */
-            gsl_blas_sgemm(CblasTrans, CblasNoTrans, 1.0f, &Pv.matrix, &dOv.matrix, 0.0f, &dv.matrix);
+            sgemm(CblasTrans, CblasNoTrans, 1.0f, &Pv.matrix, &dOv.matrix, 0.0f, &dv.matrix);
             gsl_matrix_float_view dS = gsl_matrix_float_view_array(scratch, n, n);
-            gsl_blas_sgemm(CblasNoTrans, CblasTrans, 1.0f, &dOv.matrix, &v.matrix, 0.0f, &dS.matrix);
+            sgemm(CblasNoTrans, CblasTrans, 1.0f, &dOv.matrix, &v.matrix, 0.0f, &dS.matrix);
             /* through the softmax, row by row */
             for (size_t i = 0; i < n; i++) {
                 float *g = scratch + i * n;
@@ -194,8 +225,8 @@ void f3_op_attention_backward(const float *QKV, const float *P, const float *dO,
             }
             /* dq = scale · dS k;  dk = scale · dSᵀ q */
             gsl_matrix_float_const_view dSc = gsl_matrix_float_const_view_array(scratch, n, n);
-            gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, scale, &dSc.matrix, &k.matrix, 0.0f, &dq.matrix);
-            gsl_blas_sgemm(CblasTrans, CblasNoTrans, scale, &dSc.matrix, &q.matrix, 0.0f, &dk.matrix);
+            sgemm(CblasNoTrans, CblasNoTrans, scale, &dSc.matrix, &k.matrix, 0.0f, &dq.matrix);
+            sgemm(CblasTrans, CblasNoTrans, scale, &dSc.matrix, &q.matrix, 0.0f, &dk.matrix);
         }
 }
 

@@ -70,6 +70,23 @@ void f3_op_attention_backward(const float *QKV, const float *P, const float *dO,
 void f3_op_patchify_forward(const float *X, float *Y, size_t b, size_t c, size_t H, size_t W, size_t p);
 void f3_op_patchify_backward(const float *dY, float *dX, size_t b, size_t c, size_t H, size_t W, size_t p);
 
+/* The matrix products the ops run, recorded for a benchmark's GEMM floor
+ * (analysis/bench/bench_vit.c replays them alone): per call, the
+ * transposes, C's m × n, the inner k, the three leading dimensions and β.
+ * f3_ops_trace_gemms(t) appends every later call to t (growing t->calls
+ * with realloc; a failed growth counts in n_lost) until
+ * f3_ops_trace_gemms(NULL).  Not thread-safe; off by default. */
+typedef struct {
+    int trans_a, trans_b;
+    size_t m, n, k, lda, ldb, ldc;
+    float beta;
+} f3_gemm_call;
+typedef struct {
+    f3_gemm_call *calls;
+    size_t n, cap, n_lost;
+} f3_gemm_trace;
+void f3_ops_trace_gemms(f3_gemm_trace *t);
+
 #ifdef __cplusplus
 }
 #endif
