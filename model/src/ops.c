@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_blas.h>
 
@@ -13,8 +14,17 @@
 /* ---- the matrix products, traced on request (analysis/bench/bench_vit.c) ---- */
 
 static f3_gemm_trace *trace;
+static double *gemm_seconds;
 
 void f3_ops_trace_gemms(f3_gemm_trace *t) { trace = t; }
+void f3_ops_time_gemms(double *seconds) { gemm_seconds = seconds; }
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static void record(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, const gsl_matrix_float *A, const gsl_matrix_float *B,
                    float beta, const gsl_matrix_float *C)
@@ -37,7 +47,13 @@ static void sgemm(CBLAS_TRANSPOSE_t ta, CBLAS_TRANSPOSE_t tb, float alpha, const
                   const gsl_matrix_float *B, float beta, gsl_matrix_float *C)
 {
     if (trace) record(ta, tb, A, B, beta, C);
+    if (!gemm_seconds) {
+        gsl_blas_sgemm(ta, tb, alpha, A, B, beta, C);
+        return;
+    }
+    const double t0 = now();
     gsl_blas_sgemm(ta, tb, alpha, A, B, beta, C);
+    *gemm_seconds += now() - t0;
 }
 
 /* ---- linear ------------------------------------------------------------------ */

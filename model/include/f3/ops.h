@@ -86,6 +86,9 @@ typedef struct {
     size_t n, cap, n_lost;
 } f3_gemm_trace;
 void f3_ops_trace_gemms(f3_gemm_trace *t);
+/* Adds the wall-clock seconds spent in every later matrix product to
+ * *seconds (NULL: off, the default): the GEMMs' own time in a run. */
+void f3_ops_time_gemms(double *seconds);
 
 #ifdef __cplusplus
 }
