@@ -44,8 +44,9 @@ void f3_op_layernorm_backward(const float *gamma, const float *X, const float *m
 
 typedef enum { F3_OP_TANH = 0, F3_OP_SIGMOID, F3_OP_RELU, F3_OP_GELU } f3_op_act;
 const char *f3_op_act_name(f3_op_act a);
-/* Y = f(X) element-wise over n values (Y may be X).  gelu: x·Φ(x) with the
- * erf (PyTorch's default). */
+/* Y = f(X) element-wise over n values (Y may be X).  tanh, sigmoid and
+ * relu are the MLP trainer's vectorised kernels (f3_activate: within 2 ulp
+ * of libm); gelu: x·Φ(x) with the erf (PyTorch's default). */
 void f3_op_act_forward(f3_op_act a, const float *X, float *Y, size_t n);
 /* dX = dY ⊙ f'(X), from the op's input X and its output Y (dX may be dY). */
 void f3_op_act_backward(f3_op_act a, const float *X, const float *Y, const float *dY, float *dX, size_t n);
