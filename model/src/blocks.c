@@ -86,10 +86,17 @@ typedef struct {
     float *out[F3_BLOCK_MAX_OPS]; /* each op's output, max_batch samples: the stash */
     float *mean[F3_BLOCK_MAX_OPS], *rstd[F3_BLOCK_MAX_OPS]; /* layer norm */
     float *P[F3_BLOCK_MAX_OPS];   /* attention's softmax */
+    size_t first_param;      /* the first op with parameters (n_ops: none) */
+    /* counting (f3_blocknet_count, plan_block) */
+    size_t stash;            /* elements per sample */
+    f3_memclass cls[F3_BLOCK_MAX_OPS + 1]; /* of t_i, op i's input; t_{n_ops}: the block's output */
+    f3_memclass icls[F3_BLOCK_MAX_OPS];    /* of op i's μ and rstd, or its P */
 } block_state;
 
 struct f3_blocknet {
     size_t n, max_batch, b;
+    f3_ledger *ledger;           /* NULL: no counting */
+    int keep, chain;             /* see f3_blocknet_count */
     size_t widest;               /* the most values per sample at any op's input or output */
     block_state blk[F3_BLOCKNET_MAX_BLOCKS];
     const float *input;          /* of the latest forward pass */
@@ -105,6 +112,66 @@ static float uniform(uint64_t *s, float bound)
 {
     return bound * (2.0f * (float)((double)(f3_splitmix64(s) >> 11) * 0x1.0p-53) - 1.0f);
 }
+
+/* μ and rstd of a layer norm (2 per row), P of an attention (h·n² per
+ * sample): values per sample op i keeps beside its output. */
+static size_t op_internal(const f3_bop *op)
+{
+    if (op->kind == F3_BOP_LAYERNORM) return 2 * op->tokens;
+    if (op->kind == F3_BOP_ATTENTION) return op->heads * op->tokens * op->tokens;
+    return 0;
+}
+
+/* What block k's backward pass reads from its forward pass, and the memory
+ * class of every tensor (f3/blocks.h, "what the passes cost"). */
+static void plan_block(f3_blocknet *net, size_t k)
+{
+    block_state *bs = &net->blk[k];
+    const f3_block *blk = &bs->spec;
+    const size_t m = blk->n_ops;
+    const size_t first = net->chain && k > 0 ? 0 : bs->first_param;
+    /* t_{i+1} is t_i when op i is a save: the tensors by their first name */
+    size_t root[F3_BLOCK_MAX_OPS + 1];
+    int read[F3_BLOCK_MAX_OPS + 1] = {0}, iread[F3_BLOCK_MAX_OPS] = {0};
+    root[0] = 0;
+    for (size_t i = 0; i < m; i++) root[i + 1] = blk->op[i].kind == F3_BOP_RESIDUAL_SAVE ? root[i] : i + 1;
+    for (size_t i = first; i < m; i++) {
+        const f3_bop *op = &blk->op[i];
+        switch (op->kind) {
+        case F3_BOP_LINEAR: read[root[i]] = 1; break;
+        case F3_BOP_LAYERNORM:
+        case F3_BOP_ATTENTION: read[root[i]] = iread[i] = 1; break;
+        case F3_BOP_ACT: read[root[op->act == F3_OP_TANH || op->act == F3_OP_SIGMOID ? i + 1 : i]] = 1; break;
+        default: break;
+        }
+    }
+    const f3_memclass kept = net->keep ? F3_MEM_ACTBUF : F3_MEM_WORK;
+    bs->stash = 0;
+    for (size_t t = 0; t <= m; t++) {
+        const size_t r = root[t];
+        if (r == 0)
+            bs->cls[t] = k == 0 ? F3_MEM_INPUTS : kept;
+        else if (r == m)
+            bs->cls[t] = k + 1 < net->n ? kept : F3_MEM_WORK;
+        else
+            bs->cls[t] = read[r] ? kept : F3_MEM_WORK;
+        if (r == t && r > 0 && r < m && read[r]) bs->stash += op_in(&blk->op[t]);
+    }
+    for (size_t i = 0; i < m; i++) {
+        bs->icls[i] = iread[i] ? kept : F3_MEM_WORK;
+        if (iread[i]) bs->stash += op_internal(&blk->op[i]);
+    }
+}
+
+void f3_blocknet_count(f3_blocknet *net, f3_ledger *ledger, int keep, int chain)
+{
+    net->ledger = ledger;
+    net->keep = keep;
+    net->chain = chain;
+    for (size_t k = 0; k < net->n; k++) plan_block(net, k);
+}
+
+size_t f3_blocknet_stash(const f3_blocknet *net, size_t k) { return net->blk[k].stash; }
 
 void f3_blocknet_free(f3_blocknet *net)
 {
@@ -152,6 +219,9 @@ f3_blocknet *f3_blocknet_new(const f3_block *blocks, size_t n, size_t max_batch,
         bs->grad = calloc(np ? np : 1, sizeof(float));
         if (!bs->param || !bs->grad) goto oom;
         float *p = bs->param;
+        bs->first_param = blocks[k].n_ops;
+        for (size_t i = blocks[k].n_ops; i-- > 0;)
+            if (f3_bop_params(&blocks[k].op[i])) bs->first_param = i;
         for (size_t i = 0; i < blocks[k].n_ops; i++) {
             const f3_bop *op = &blocks[k].op[i];
             const size_t rows = max_batch * op->tokens;
@@ -178,6 +248,7 @@ f3_blocknet *f3_blocknet_new(const f3_block *blocks, size_t n, size_t max_batch,
         if (!(net->g[q] = malloc(slot)) || !(net->between[q] = malloc(slot))) goto oom;
     if (!(net->res = malloc(slot * F3_BLOCK_MAX_OPS)) || !(net->att_scratch = malloc(att_n * att_n * sizeof(float))))
         goto oom;
+    f3_blocknet_count(net, NULL, 0, 0);
     return net;
 oom:
     f3_blocknet_free(net);
@@ -205,69 +276,187 @@ const float *f3_blocknet_block_output(const f3_blocknet *net, size_t k)
     return net->blk[k].out[net->blk[k].spec.n_ops - 1];
 }
 
+/* The ledger entry of op i's forward pass on b samples; saved_cls: the
+ * class of the input a residual add adds. */
+static void count_forward(f3_counts *c, const block_state *bs, size_t i, size_t b, f3_memclass saved_cls)
+{
+    const f3_bop *op = &bs->spec.op[i];
+    const uint64_t rows = (uint64_t)b * op->tokens, vin = (uint64_t)b * op_in(op), vout = (uint64_t)b * op_out(op);
+    const f3_memclass in = bs->cls[i], out = bs->cls[i + 1];
+    switch (op->kind) {
+    case F3_BOP_LINEAR:
+        f3_count_forward(c, (size_t)rows, op->d_in, op->d_out, op->bias, F3_ACT_IDENTITY, in, out);
+        return;
+    case F3_BOP_LAYERNORM:
+        c->elem += F3_LN_FWD_ELEM_PER_VALUE * vin + F3_LN_FWD_ELEM_PER_ROW * rows;
+        c->reads[F3_MEM_BIASES] += 2u * op->d_in; /* γ, β */
+        c->writes[bs->icls[i]] += 2u * rows;      /* μ, rstd */
+        break;
+    case F3_BOP_ACT: c->elem += vin; break;
+    case F3_BOP_ATTENTION: {
+        const uint64_t scores = (uint64_t)b * op->heads * op->tokens * op->tokens;
+        c->fma += 2u * scores * op->dim_head; /* S = q kᵀ, O = P v */
+        c->elem += F3_ATT_FWD_ELEM_PER_SCORE * scores;
+        c->writes[bs->icls[i]] += scores; /* P */
+        break;
+    }
+    case F3_BOP_PATCHIFY: break;
+    case F3_BOP_RESIDUAL_SAVE: return; /* its output is its input */
+    case F3_BOP_RESIDUAL_ADD:
+        c->elem += vin;
+        c->reads[saved_cls] += vin;
+        break;
+    }
+    c->reads[in] += vin;
+    c->writes[out] += vout;
+}
+
+static void forward_block(f3_blocknet *net, size_t k)
+{
+    block_state *bs = &net->blk[k];
+    const size_t b = net->b;
+    f3_counts *c = net->ledger ? f3_ledger_at(net->ledger, k, F3_PH_FORWARD) : NULL;
+    const float *x = block_input(net, k), *saved[F3_BLOCK_MAX_OPS];
+    size_t saved_at[F3_BLOCK_MAX_OPS], n_saved = 0;
+    const float *p = bs->param;
+    for (size_t i = 0; i < bs->spec.n_ops; i++) {
+        const f3_bop *op = &bs->spec.op[i];
+        float *y = bs->out[i];
+        const size_t rows = b * op->tokens;
+        f3_memclass saved_cls = F3_MEM_WORK;
+        switch (op->kind) {
+        case F3_BOP_LINEAR:
+            f3_op_linear_forward(p, op->bias ? p + op->d_out * op->d_in : NULL, x, y, rows, op->d_in, op->d_out);
+            break;
+        case F3_BOP_LAYERNORM:
+            f3_op_layernorm_forward(p, p + op->d_in, x, y, bs->mean[i], bs->rstd[i], rows, op->d_in, F3_LAYERNORM_EPS);
+            break;
+        case F3_BOP_ACT: f3_op_act_forward(op->act, x, y, rows * op->d_in); break;
+        case F3_BOP_ATTENTION:
+            f3_op_attention_forward(x, y, bs->P[i], b, op->tokens, op->heads, op->dim_head,
+                                    1.0f / sqrtf((float)op->dim_head));
+            break;
+        case F3_BOP_PATCHIFY:
+            f3_op_patchify_forward(x, y, b, op->channels, op->height, op->width, op->patch);
+            break;
+        case F3_BOP_RESIDUAL_SAVE:
+            saved_at[n_saved] = i;
+            saved[n_saved++] = x;
+            memcpy(y, x, rows * op->d_in * sizeof(float));
+            break;
+        case F3_BOP_RESIDUAL_ADD: {
+            const float *s = saved[--n_saved];
+            saved_cls = bs->cls[saved_at[n_saved]];
+            for (size_t j = 0; j < rows * op->d_in; j++) y[j] = x[j] + s[j];
+            break;
+        }
+        }
+        if (c) count_forward(c, bs, i, b, saved_cls);
+        p += f3_bop_params(op);
+        x = y;
+    }
+}
+
+const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b)
+{
+    if (k == 0) net->input = X;
+    net->b = b;
+    forward_block(net, k);
+    return f3_blocknet_block_output(net, k);
+}
+
 const float *f3_blocknet_forward(f3_blocknet *net, const float *X, size_t b)
 {
     net->input = X;
     net->b = b;
-    for (size_t k = 0; k < net->n; k++) {
-        block_state *bs = &net->blk[k];
-        const float *x = block_input(net, k), *saved[F3_BLOCK_MAX_OPS];
-        size_t n_saved = 0;
-        const float *p = bs->param;
-        for (size_t i = 0; i < bs->spec.n_ops; i++) {
-            const f3_bop *op = &bs->spec.op[i];
-            float *y = bs->out[i];
-            const size_t rows = b * op->tokens;
-            switch (op->kind) {
-            case F3_BOP_LINEAR:
-                f3_op_linear_forward(p, op->bias ? p + op->d_out * op->d_in : NULL, x, y, rows, op->d_in, op->d_out);
-                break;
-            case F3_BOP_LAYERNORM:
-                f3_op_layernorm_forward(p, p + op->d_in, x, y, bs->mean[i], bs->rstd[i], rows, op->d_in, F3_LAYERNORM_EPS);
-                break;
-            case F3_BOP_ACT: f3_op_act_forward(op->act, x, y, rows * op->d_in); break;
-            case F3_BOP_ATTENTION:
-                f3_op_attention_forward(x, y, bs->P[i], b, op->tokens, op->heads, op->dim_head,
-                                        1.0f / sqrtf((float)op->dim_head));
-                break;
-            case F3_BOP_PATCHIFY:
-                f3_op_patchify_forward(x, y, b, op->channels, op->height, op->width, op->patch);
-                break;
-            case F3_BOP_RESIDUAL_SAVE:
-                saved[n_saved++] = x;
-                memcpy(y, x, rows * op->d_in * sizeof(float));
-                break;
-            case F3_BOP_RESIDUAL_ADD: {
-                const float *s = saved[--n_saved];
-                for (size_t j = 0; j < rows * op->d_in; j++) y[j] = x[j] + s[j];
-                break;
-            }
-            }
-            p += f3_bop_params(op);
-            x = y;
-        }
-    }
+    for (size_t k = 0; k < net->n; k++) forward_block(net, k);
     return f3_blocknet_block_output(net, net->n - 1);
+}
+
+/* The ledger entries of op i's backward pass on b samples: its parameters'
+ * gradients into `grad`, its input gradient (dx) into `fb`. */
+static void count_backward(f3_counts *grad, f3_counts *fb, const block_state *bs, size_t i, size_t b, int dx)
+{
+    const f3_bop *op = &bs->spec.op[i];
+    const uint64_t rows = (uint64_t)b * op->tokens, vin = (uint64_t)b * op_in(op), vout = (uint64_t)b * op_out(op);
+    switch (op->kind) {
+    case F3_BOP_LINEAR:
+        f3_count_gradient(grad, (size_t)rows, op->d_in, op->d_out, op->bias, 0, bs->cls[i]);
+        if (dx) f3_count_backprop(fb, (size_t)rows, op->d_in, op->d_out);
+        return;
+    case F3_BOP_LAYERNORM:
+        grad->elem += F3_LN_GRAD_ELEM_PER_VALUE * vin;
+        grad->reads[F3_MEM_WORK] += vout;
+        grad->reads[bs->cls[i]] += vin;
+        grad->reads[bs->icls[i]] += 2u * rows;
+        grad->writes[F3_MEM_GRADIENTS] += 2u * op->d_in;
+        if (!dx) return;
+        fb->elem += F3_LN_DX_ELEM_PER_VALUE * vin + F3_LN_DX_ELEM_PER_ROW * rows;
+        fb->reads[F3_MEM_BIASES] += op->d_in; /* γ */
+        fb->writes[F3_MEM_WORK] += vin;
+        return;
+    default: break;
+    }
+    if (!dx) return;
+    switch (op->kind) {
+    case F3_BOP_ACT: {
+        const int from_y = op->act == F3_OP_TANH || op->act == F3_OP_SIGMOID;
+        /* any f but the identity: f' and the product, as f3_act_backward */
+        f3_count_act_backward(fb, F3_ACT_TANH, (size_t)vin, bs->cls[from_y ? i + 1 : i]);
+        return;
+    }
+    case F3_BOP_ATTENTION: {
+        const uint64_t scores = (uint64_t)b * op->heads * op->tokens * op->tokens;
+        fb->fma += 4u * scores * op->dim_head; /* dV, dP, dQ, dK */
+        fb->elem += F3_ATT_BWD_ELEM_PER_SCORE * scores;
+        fb->reads[bs->cls[i]] += vin;
+        fb->reads[bs->icls[i]] += scores;
+        fb->reads[F3_MEM_WORK] += vout;
+        fb->writes[F3_MEM_WORK] += vin;
+        return;
+    }
+    case F3_BOP_PATCHIFY:
+        fb->reads[F3_MEM_WORK] += vout;
+        fb->writes[F3_MEM_WORK] += vin;
+        return;
+    case F3_BOP_RESIDUAL_SAVE:
+        fb->elem += vin;
+        fb->reads[F3_MEM_WORK] += 2u * vin;
+        fb->writes[F3_MEM_WORK] += vin;
+        return;
+    default: return; /* the add: dY goes on to both branches as it is */
+    }
 }
 
 void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, float *dIn)
 {
     block_state *bs = &net->blk[k];
     const size_t b = net->b, slot = net->max_batch * net->widest;
+    /* the backward pass runs from the first op with parameters on, or from
+     * op 0 when dIn is wanted; an op's dX only when an op before it runs */
+    const size_t first = dIn ? 0 : bs->first_param;
+    f3_counts *cg = NULL, *cf = NULL, *cf0 = NULL;
+    if (net->ledger) {
+        cg = f3_ledger_at(net->ledger, k, F3_PH_GRADIENT);
+        cf = f3_ledger_at(net->ledger, k, F3_PH_FEEDBACK);
+        /* op 0's dX is δ at block k − 1's output: booked there (Appendix A's δh_i) */
+        cf0 = f3_ledger_at(net->ledger, k ? k - 1 : 0, F3_PH_FEEDBACK);
+    }
     /* g: the gradient at the current op's output, h: at its input; an open
      * residual's gradient waits in its slot of res until its save */
     float *g = net->g[0], *h = net->g[1];
     memcpy(g, dOut, b * f3_block_out_size(&bs->spec) * sizeof(float));
     size_t n_res = 0;
     float *p = bs->param + f3_block_params(&bs->spec), *dp = bs->grad + f3_block_params(&bs->spec);
-    for (size_t i = bs->spec.n_ops; i-- > 0;) {
+    for (size_t i = bs->spec.n_ops; i-- > first;) {
         const f3_bop *op = &bs->spec.op[i];
         const size_t rows = b * op->tokens, nv = rows * op->d_in;
         p -= f3_bop_params(op);
         dp -= f3_bop_params(op);
         const float *x = i == 0 ? block_input(net, k) : bs->out[i - 1];
-        /* the first op writes dIn; without it only its parameters' gradients matter */
-        float *out = i > 0 ? h : dIn;
+        /* dX: into h, or dIn for op 0; NULL when no op before needs it */
+        const int dx = i > first || dIn;
+        float *out = !dx ? NULL : i > 0 ? h : dIn;
         switch (op->kind) {
         case F3_BOP_LINEAR:
             f3_op_linear_backward(p, x, g, out, dp, op->bias ? dp + op->d_out * op->d_in : NULL, rows, op->d_in,
@@ -301,6 +490,7 @@ void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, f
             break;
         }
         }
+        if (cg) count_backward(cg, i == 0 ? cf0 : cf, bs, i, b, dx);
         float *t = g;
         g = h;
         h = t;

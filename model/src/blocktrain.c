@@ -6,8 +6,6 @@
 
 #include "rng_internal.h"
 
-#include <gsl/gsl_blas.h>
-
 struct f3_blocktrainer {
     f3_blocktrain_config cfg;
     f3_blocknet *net;
@@ -17,9 +15,16 @@ struct f3_blocktrainer {
     uint64_t steps;
     float *store;                     /* n_train × C */
     float *E, *dZ, *dOut;             /* b × C, b × C, b × the widest block output */
+    float *es;                        /* F³ one-hot: b, each sample's target-class entry */
+    float *between[2];                /* BP: b × the widest block input, δ between blocks */
     int32_t *labels;
+    f3_ledger *ledger;                /* one layer per block */
+    uint64_t live_stash, peak_stash;  /* elements of the blocks' stashes */
 };
 
+
+/* BP and DFA keep every block's stash and output for a later pass. */
+static int keeps(f3_algorithm a) { return a == F3_ALG_BP || a == F3_ALG_DFA; }
 
 void f3_blocktrainer_free(f3_blocktrainer *tr)
 {
@@ -30,7 +35,11 @@ void f3_blocktrainer_free(f3_blocktrainer *tr)
     free(tr->E);
     free(tr->dZ);
     free(tr->dOut);
+    free(tr->es);
+    free(tr->between[0]);
+    free(tr->between[1]);
     free(tr->labels);
+    f3_ledger_free(tr->ledger);
     free(tr);
 }
 
@@ -54,10 +63,11 @@ f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_
     }
     const size_t C = cfg->classes;
     uint64_t rng = seed ^ 0x5DEECE66Dull;
-    size_t widest = C;
+    size_t widest = C, widest_in = 1;
     for (size_t k = 0; k < n; k++) {
         const size_t np = f3_block_params(&blocks[k]), out = f3_block_out_size(&blocks[k]);
         widest = out > widest ? out : widest;
+        widest_in = out > widest_in ? out : widest_in; /* block k + 1's input */
         if (!(tr->m[k] = calloc(np ? np : 1, sizeof(float))) || !(tr->v[k] = calloc(np ? np : 1, sizeof(float))))
             goto oom;
         if (k + 1 < n) {
@@ -67,8 +77,18 @@ f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_
     }
     if (!(tr->store = calloc(n_train > 0 ? n_train * C : 1, sizeof(float))) ||
         !(tr->E = malloc(max_batch * C * sizeof(float))) || !(tr->dZ = malloc(max_batch * C * sizeof(float))) ||
-        !(tr->dOut = malloc(max_batch * widest * sizeof(float))) || !(tr->labels = malloc(max_batch * sizeof(int32_t))))
+        !(tr->dOut = malloc(max_batch * widest * sizeof(float))) || !(tr->labels = malloc(max_batch * sizeof(int32_t))) ||
+        !(tr->es = malloc(max_batch * sizeof(float))) ||
+        !(tr->between[0] = malloc(max_batch * widest_in * sizeof(float))) ||
+        !(tr->between[1] = malloc(max_batch * widest_in * sizeof(float))))
         goto oom;
+    if (f3_ledger_alloc(n, &tr->ledger) != F3_OK) goto oom;
+    /* the stash and the memory classes of the rule; the ledger is attached
+     * during the steps only, so that an evaluation's forward passes (the
+     * caller's f3_blocknet_forward) are not counted */
+    f3_blocknet_count(tr->net, NULL, keeps(cfg->algorithm), cfg->algorithm == F3_ALG_BP);
+    /* F³'s store is live from the start, as the MLP trainer's (eq. 29) */
+    if (cfg->algorithm == F3_ALG_F3) f3_ledger_err_live(tr->ledger, (int64_t)(n_train * C));
     return tr;
 oom:
     f3_blocktrainer_free(tr);
@@ -79,14 +99,146 @@ oom:
 f3_blocknet *f3_blocktrainer_net(f3_blocktrainer *tr) { return tr->net; }
 float *f3_blocktrainer_feedback(f3_blocktrainer *tr, size_t k) { return tr->B[k]; }
 float *f3_blocktrainer_store(f3_blocktrainer *tr) { return tr->store; }
+const f3_ledger *f3_blocktrainer_ledger(const f3_blocktrainer *tr) { return tr->ledger; }
+uint64_t f3_blocktrainer_stash_peak(const f3_blocktrainer *tr) { return tr->peak_stash; }
 
-/* dOut (b × m) = E (b × C) · B (C × m) */
-static void times_feedback(const float *E, const float *B, float *dOut, size_t b, size_t C, size_t m)
+static f3_counts *at(f3_blocktrainer *tr, size_t k, f3_phase p) { return f3_ledger_at(tr->ledger, k, p); }
+
+/* Change the live count of the blocks' stashes by ± b·(block k's stash);
+ * with keep (BP, DFA) the stash is in the activation buffer too. */
+static void stash_live(f3_blocktrainer *tr, size_t k, size_t b, int sign, int keep)
 {
-    gsl_matrix_float_const_view Ev = gsl_matrix_float_const_view_array(E, b, C);
-    gsl_matrix_float_const_view Bv = gsl_matrix_float_const_view_array(B, C, m);
-    gsl_matrix_float_view Dv = gsl_matrix_float_view_array(dOut, b, m);
-    gsl_blas_sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Ev.matrix, &Bv.matrix, 0.0f, &Dv.matrix);
+    const uint64_t e = (uint64_t)b * f3_blocknet_stash(tr->net, k);
+    tr->live_stash = sign > 0 ? tr->live_stash + e : tr->live_stash - e;
+    if (tr->live_stash > tr->peak_stash) tr->peak_stash = tr->live_stash;
+    if (keep) f3_ledger_act_live(tr->ledger, sign * (int64_t)e);
+}
+
+/* δ at block k's output: E·B_k (b × its output size, into dOut), or with
+ * one-hot error information each sample's entry times its class's row of
+ * B_k; counted in block k's feedback phase, eq. (16). */
+static void feedback(f3_blocktrainer *tr, size_t k, const float *E, const float *es, size_t b)
+{
+    const size_t m = f3_block_out_size(f3_blocknet_block(tr->net, k));
+    if (es)
+        f3_feedback_onehot(es, tr->labels, tr->B[k], tr->dOut, b, m, F3_MEM_WORK, at(tr, k, F3_PH_FEEDBACK));
+    else
+        f3_feedback_dense(E, tr->B[k], tr->dOut, b, tr->cfg.classes, m, F3_MEM_WORK, at(tr, k, F3_PH_FEEDBACK));
+}
+
+/* The optimiser on block k, op by op: a linear's W (class weights), its
+ * bias and a layer norm's γ and β (class biases). */
+static void update_block(f3_blocktrainer *tr, size_t k)
+{
+    const f3_blocktrain_config *cfg = &tr->cfg;
+    const f3_block *blk = f3_blocknet_block(tr->net, k);
+    float *p = f3_blocknet_params(tr->net, k), *g = f3_blocknet_grads(tr->net, k);
+    f3_counts *c = at(tr, k, F3_PH_UPDATE);
+    size_t off = 0;
+    for (size_t i = 0; i < blk->n_ops; i++) {
+        const f3_bop *op = &blk->op[i];
+        const size_t nw = op->kind == F3_BOP_LINEAR ? op->d_in * op->d_out : 0;
+        const size_t seg[2] = {nw, f3_bop_params(op) - nw};
+        for (int s = 0; s < 2; s++) {
+            if (!seg[s]) continue;
+            const f3_memclass cls = s ? F3_MEM_BIASES : F3_MEM_WEIGHTS;
+            if (cfg->optimizer == F3_OPT_ADAM)
+                f3_adam_update(p + off, g + off, tr->m[k] + off, tr->v[k] + off, seg[s], cfg->lr, cfg->beta1,
+                               cfg->beta2, cfg->eps, tr->steps, cls, c);
+            else
+                f3_sgd_update(p + off, g + off, seg[s], (float)cfg->lr, cls, c);
+            off += seg[s];
+        }
+    }
+}
+
+/* The error information of the blocks before the last: F³'s from the store
+ * (into E, or one entry per sample into es when one-hot; read in block 1's
+ * feedback phase, as the MLP trainer does), DRTP's the target; DFA's comes
+ * after the forward pass. */
+static void error_information_in(f3_blocktrainer *tr, const float *T, const size_t *idx, size_t b, const float **E,
+                                 const float **es)
+{
+    const size_t C = tr->cfg.classes;
+    *E = tr->E;
+    *es = NULL;
+    if (tr->cfg.algorithm == F3_ALG_DRTP) *E = T;
+    if (tr->cfg.algorithm != F3_ALG_F3) return;
+    f3_counts *c = at(tr, 0, F3_PH_FEEDBACK);
+    if (tr->cfg.error_info.one_hot) {
+        /* e ⊙ t: only the target-class entry */
+        for (size_t s = 0; s < b; s++)
+            tr->es[s] = tr->store[idx[s] * C + (size_t)tr->labels[s]] * T[s * C + (size_t)tr->labels[s]];
+        *es = tr->es;
+        c->reads[F3_MEM_ERRSTORE] += b;
+    } else {
+        for (size_t s = 0; s < b; s++) memcpy(tr->E + s * C, tr->store + idx[s] * C, C * sizeof(float));
+        c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+    }
+}
+
+/* Every block's forward pass.  BP and DFA keep every block's stash and
+ * output until its backward pass; F³ and DRTP know δ before the forward
+ * pass and run each block's backward pass right after its forward pass, so
+ * one stash is live at a time (A.4); LLO backpropagates the last block
+ * only.  Returns the network's output. */
+static const float *forward_pass(f3_blocktrainer *tr, const float *X, const float *E, const float *es, size_t b)
+{
+    const f3_algorithm alg = tr->cfg.algorithm;
+    const int keep = keeps(alg), local = alg == F3_ALG_F3 || alg == F3_ALG_DRTP;
+    f3_blocknet *net = tr->net;
+    for (size_t k = 0; k < tr->n; k++) {
+        const int last = k + 1 == tr->n;
+        f3_blocknet_forward_block(net, k, X, b);
+        if (keep) {
+            stash_live(tr, k, b, 1, 1);
+            if (!last) f3_ledger_act_live(tr->ledger, (int64_t)(b * f3_block_out_size(f3_blocknet_block(net, k))));
+        } else if (local || last) {
+            stash_live(tr, k, b, 1, 0);
+        }
+        if (local && !last) {
+            feedback(tr, k, E, es, b);
+            f3_blocknet_backward_block(net, k, tr->dOut, NULL);
+            stash_live(tr, k, b, -1, 0);
+        }
+    }
+    return f3_blocknet_block_output(net, tr->n - 1);
+}
+
+/* The backward passes after the loss's δ (in dZ): BP through every block;
+ * the others the last block from the loss, and DFA every other block from
+ * the current error.  A block's stash, and with BP and DFA its input, are
+ * free after its backward pass. */
+static void backward_pass(f3_blocktrainer *tr, const float *Y, const float *T, size_t b)
+{
+    f3_blocknet *net = tr->net;
+    const size_t n = tr->n;
+    const f3_algorithm alg = tr->cfg.algorithm;
+    if (alg == F3_ALG_BP) {
+        /* block k's input gradient is block k − 1's output gradient */
+        const float *d = tr->dZ;
+        for (size_t k = n; k-- > 0;) {
+            float *din = k ? tr->between[k & 1] : NULL;
+            f3_blocknet_backward_block(net, k, d, din);
+            stash_live(tr, k, b, -1, 1);
+            if (k) f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, k))));
+            d = din;
+        }
+        return;
+    }
+    f3_blocknet_backward_block(net, n - 1, tr->dZ, NULL);
+    stash_live(tr, n - 1, b, -1, alg == F3_ALG_DFA);
+    if (alg != F3_ALG_DFA || n == 1) return;
+    /* the current error t − softmax(y), to every other block */
+    const f3_error_info cur = {F3_EI_ERROR, 0, 1};
+    f3_error_information(cur, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, tr->cfg.classes, at(tr, n - 1, F3_PH_LOSS));
+    for (size_t k = 0; k + 1 < n; k++) {
+        feedback(tr, k, tr->E, NULL, b);
+        f3_blocknet_backward_block(net, k, tr->dOut, NULL);
+        stash_live(tr, k, b, -1, 1);
+        if (k) f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, k))));
+    }
+    f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, n - 1))));
 }
 
 f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
@@ -107,54 +259,29 @@ f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float 
             if (T[s * C + c] > T[s * C + best]) best = c;
         tr->labels[s] = (int32_t)best;
     }
-    f3_blocknet *net = tr->net;
-    f3_blocknet_zero_grads(net);
-    const float *Y = f3_blocknet_forward(net, X, b);
+    f3_blocknet_zero_grads(tr->net);
+    f3_blocknet_count(tr->net, tr->ledger, keeps(alg), alg == F3_ALG_BP);
+    const float *E, *es;
+    error_information_in(tr, T, idx, b, &E, &es);
+    const float *Y = forward_pass(tr, X, E, es, b);
     /* the loss's δ at the output: (softmax(y) − t) / b */
     double loss = 0.0;
     size_t correct = 0;
-    f3_output_delta(F3_LOSS_SOFTMAX_CE, F3_ACT_IDENTITY, Y, T, tr->labels, tr->dZ, b, C, &loss, &correct, NULL);
-    if (alg == F3_ALG_BP) {
-        f3_blocknet_backward_all(net, tr->dZ, NULL);
-    } else {
-        f3_blocknet_backward_block(net, n - 1, tr->dZ, NULL);
-        if (alg != F3_ALG_LLO && n > 1) {
-            /* the error information E of every other block */
-            if (alg == F3_ALG_F3) {
-                for (size_t s = 0; s < b; s++) {
-                    const float *e = tr->store + idx[s] * C;
-                    for (size_t c = 0; c < C; c++) tr->E[s * C + c] = cfg->error_info.one_hot ? e[c] * T[s * C + c] : e[c];
-                }
-            } else if (alg == F3_ALG_DFA) {
-                const f3_error_info cur = {F3_EI_ERROR, 0, 1}; /* t − softmax(y) */
-                f3_error_information(cur, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, C, NULL);
-            } else {
-                memcpy(tr->E, T, b * C * sizeof(float)); /* DRTP: the target */
-            }
-            for (size_t k = 0; k + 1 < n; k++) {
-                const size_t m = f3_block_out_size(f3_blocknet_block(net, k));
-                times_feedback(tr->E, tr->B[k], tr->dOut, b, C, m);
-                f3_blocknet_backward_block(net, k, tr->dOut, NULL);
-            }
-        }
-    }
+    f3_output_delta(F3_LOSS_SOFTMAX_CE, F3_ACT_IDENTITY, Y, T, tr->labels, tr->dZ, b, C, &loss, &correct,
+                    at(tr, n - 1, F3_PH_LOSS));
+    backward_pass(tr, Y, T, b);
     /* F³: this step's outputs' error information, for the next epoch */
     if (alg == F3_ALG_F3) {
-        f3_error_information(cfg->error_info, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, C, NULL);
+        f3_counts *c = at(tr, n - 1, F3_PH_LOSS);
+        f3_error_information(cfg->error_info, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, C, c);
         for (size_t s = 0; s < b; s++) memcpy(tr->store + idx[s] * C, tr->E + s * C, C * sizeof(float));
+        c->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
     }
-    /* Adam on every trained block */
+    /* the optimiser on every trained block */
     tr->steps++;
-    for (size_t k = (alg == F3_ALG_LLO ? n - 1 : 0); k < n; k++) {
-        const size_t np = f3_block_params(f3_blocknet_block(net, k));
-        if (!np) continue;
-        if (cfg->optimizer == F3_OPT_ADAM)
-            f3_adam_update(f3_blocknet_params(net, k), f3_blocknet_grads(net, k), tr->m[k], tr->v[k], np, cfg->lr,
-                           cfg->beta1, cfg->beta2, cfg->eps, tr->steps, F3_MEM_WEIGHTS, NULL);
-        else
-            f3_sgd_update(f3_blocknet_params(net, k), f3_blocknet_grads(net, k), np, (float)cfg->lr, F3_MEM_WEIGHTS,
-                          NULL);
-    }
+    for (size_t k = (alg == F3_ALG_LLO ? n - 1 : 0); k < n; k++) update_block(tr, k);
+    f3_ledger_count_step(tr->ledger, b);
+    f3_blocknet_count(tr->net, NULL, keeps(alg), alg == F3_ALG_BP);
     if (st) {
         st->loss_sum += loss;
         st->correct += correct;

@@ -11,14 +11,17 @@
  * tokens per sample and the per-row widths; consecutive ops must agree in
  * the values per sample.
  *
- * The trainer is f3/blocktrain.h.  Not yet here (issue 19's later parts):
- * the ledger entries of the ops, number formats, scenarios and the chip. */
+ * The trainer is f3/blocktrain.h; the closed forms of what the ops cost
+ * are f3/blockformulas.h.  Not yet here (issue 19's later parts): number
+ * formats, scenarios and the chip. */
 #ifndef F3_BLOCKS_H
 #define F3_BLOCKS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "f3/kernels.h"
+#include "f3/ledger.h"
 #include "f3/ops.h"
 #include "f3/status.h"
 
@@ -92,6 +95,87 @@ void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, f
 /* BP: from dOut at the network's output through every block down to block
  * 0 (dIn of the network written when not NULL). */
 void f3_blocknet_backward_all(f3_blocknet *net, const float *dOut, float *dIn);
+
+/* Block k's forward pass alone, on b samples: X is the network's input for
+ * k = 0 and ignored for k > 0 (block k reads block k − 1's output of the
+ * latest pass).  Returns block k's output.  Calling it for k = 0 … n − 1 is
+ * f3_blocknet_forward; F³ and DRTP interleave it with each block's local
+ * backward pass (their δ is known before the forward pass). */
+const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b);
+
+/* ---- what the passes cost (issue 19) ------------------------------------
+ *
+ * The backward pass of a block runs from its first op with parameters on
+ * (from op 0 when its input gradient dIn is wanted), and an op computes
+ * its input gradient only when an op before it needs it: without dIn
+ * (F³, DFA, DRTP, LLO, and BP's block 0) the ops before the first op with
+ * parameters (a patchify, a residual save) run no backward pass and that
+ * op computes no dX.  (ops.c's layer norm computes its dX in the loop of
+ * dγ and dβ even then; that spare work is not counted.)
+ *
+ * With a ledger attached (f3_blocknet_count: one ledger layer per block),
+ * every op adds what it did, in the MLP trainer's units (f3/ledger.h,
+ * f3/kernels.h: FMA for matrix products, elem for everything else
+ * element-wise, reads and writes in elements per memory class, each
+ * operand once per call), with r = b·tokens rows and v = r·d_in values:
+ *
+ *   op          forward                          backward: gradient (δW, δγ, δβ) | feedback (dX)
+ *   linear      as f3_dense_forward with         as f3_dense_gradient (overwriting: each
+ *               identity: r·d_in·d_out FMA,      parameter belongs to one op, so the += into
+ *               bias r·d_out elem                zeroed gradients is an overwrite) | as
+ *                                                f3_backprop_dh: r·d_in·d_out FMA
+ *   layernorm   F3_LN_FWD_ELEM_PER_VALUE·v +     F3_LN_GRAD_ELEM_PER_VALUE·v elem; reads
+ *               F3_LN_FWD_ELEM_PER_ROW·r elem;   dY, X, μ, rstd; writes 2d gradients |
+ *               reads X, γ and β (2d, class      F3_LN_DX_ELEM_PER_VALUE·v +
+ *               biases); writes Y and μ, rstd    F3_LN_DX_ELEM_PER_ROW·r elem; reads γ;
+ *               (2r)                             writes dX
+ *   activation  v elem, whatever f (as the MLP)  — | as f3_act_backward: 2v elem; reads
+ *                                                Y (tanh, sigmoid) or X (relu, gelu) and dY
+ *   attention   QKᵀ and P·V: 2·b·h·n²·dh FMA;    — | dV = PᵀdO, dP = dO Vᵀ, dQ = dS K,
+ *               F3_ATT_FWD_ELEM_PER_SCORE per    dK = dSᵀ Q: 4·b·h·n²·dh FMA;
+ *               score (b·h·n² scores); reads     F3_ATT_BWD_ELEM_PER_SCORE per score;
+ *               QKV; writes P and O              reads QKV, P, dO; writes dQKV
+ *   patchify    a move: reads and writes v       — | the inverse move
+ *   save        nothing (its output is its       — | dX = dY + the add's dY: v elem,
+ *               input)                           reads 2v, writes v
+ *   add         v elem; reads x and the saved    — | nothing (dY goes on to both
+ *               input; writes v                  branches unchanged)
+ *
+ * Phases: forward, gradient, feedback as named; an op's dX is booked in its
+ * block's feedback phase, except op 0's dX of block k > 0 (BP), which is
+ * δ at block k − 1's output and booked there, as Appendix A books δh_i at
+ * the receiving layer i (block 0's, when asked for, in its own).
+ * Gradients flowing backwards are class work.
+ *
+ * Classes of the tensors between ops: the network's input is class inputs;
+ * with keep (BP, DFA: the stash waits for a later pass) a block's output
+ * (but the last block's) and its stash are class activation_buffer, else
+ * work; every other tensor is work.  A block's stash is what its backward
+ * pass reads from inside the block — op outputs other than the block's
+ * output (a save's output is its input), layer norm's μ and rstd (2 per
+ * row) and attention's P (h·n² per sample) — and not its input or output
+ * (the buffer between blocks, eq. 27's h_i).  Per op: linear X, layer
+ * norm X and μ, rstd, activation Y (tanh, sigmoid) or X (relu, gelu),
+ * attention QKV and P, the others nothing; a tensor two ops read is kept
+ * once. */
+#define F3_LN_FWD_ELEM_PER_VALUE 7u  /* Σx 1, Σ(x − μ)² 2, (x − μ)·rstd 2, ·γ + β 2 */
+#define F3_LN_FWD_ELEM_PER_ROW 2u    /* μ = Σx/d, rstd = 1/√(var + ε) */
+#define F3_LN_GRAD_ELEM_PER_VALUE 5u /* x̂ = (x − μ)·rstd 2, δγ += dy·x̂ 2, δβ += dy 1 */
+#define F3_LN_DX_ELEM_PER_VALUE 8u   /* g = dy·γ 1, Σg 1, Σg·x̂ 2, rstd·(g − ḡ − x̂·(g·x̂)‾) 4 */
+#define F3_LN_DX_ELEM_PER_ROW 2u     /* ḡ, (g·x̂)‾ */
+#define F3_ATT_FWD_ELEM_PER_SCORE (1u + F3_SOFTMAX_ELEM_PER_OUTPUT) /* the 1/√dh scale, the softmax as the output layer's */
+#define F3_ATT_BWD_ELEM_PER_SCORE 5u /* Σ dP·P 2, dP − Σ 1, ·P 1, the scale 1 */
+
+/* Count into `ledger` (n layers for the n blocks; NULL stops counting).
+ * keep: the stash and the blocks' outputs wait for a later pass (BP, DFA)
+ * and are class activation_buffer.  chain: the backward passes will ask
+ * every block k > 0 for its input gradient (BP); it decides what those
+ * blocks stash.  Live counts and peaks are the trainer's (it knows the
+ * schedule). */
+void f3_blocknet_count(f3_blocknet *net, f3_ledger *ledger, int keep, int chain);
+/* Elements per sample of block k's stash under the counting set by
+ * f3_blocknet_count (before it: keep = chain = 0). */
+size_t f3_blocknet_stash(const f3_blocknet *net, size_t k);
 
 #ifdef __cplusplus
 }

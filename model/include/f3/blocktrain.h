@@ -58,6 +58,35 @@ float *f3_blocktrainer_store(f3_blocktrainer *tr);
 f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
                                f3_stats *st);
 
+/* What the steps did so far (f3/ledger.h): one ledger layer per block, the
+ * phases and memory classes of the MLP trainer, each op counted as
+ * f3/blocks.h says ("what the passes cost").  Besides the ops:
+ *   feedback  E·B_k at block k < n − 1's output (f3_feedback_dense: b·C·m
+ *             FMA for m outputs, B_k read from class feedback; one-hot
+ *             F³: f3_feedback_onehot, b·m FMA), F³'s store read in block
+ *             1's (b·C elements, or b one-hot);
+ *   loss      the last block's: softmax cross-entropy's δ
+ *             (f3_output_delta), F³'s store write (f3_error_information,
+ *             b·C into class error_store), DFA's current error;
+ *   update    Adam or SGD per trained parameter (f3_adam_update,
+ *             f3_sgd_update): a linear's W class weights, its bias and a
+ *             layer norm's γ and β class biases.
+ * Activation buffer (live_act, peak_act): what waits for a later pass — for
+ * BP and DFA every block's output but the last (eq. 27's h_i) and every
+ * block's stash, from its forward pass until its backward pass; F³, DRTP
+ * and LLO keep nothing for a later pass (0).  Error store: n_train·C for
+ * F³ from creation on (eq. 29).  Only the steps count: forward passes of
+ * the trainer's network outside them (an evaluation) do not.
+ * f3/blockformulas.h gives all of it in closed form.  Valid until
+ * f3_blocktrainer_free. */
+const f3_ledger *f3_blocktrainer_ledger(const f3_blocktrainer *tr);
+/* The most elements the blocks' stashes (f3_blocknet_stash) held at once so
+ * far: b·Σ_k stash_k for BP and DFA (every block's waits for the backward
+ * pass), b·max_k stash_k for F³ and DRTP (a block's backward pass follows
+ * its forward pass, so one stash is live at a time), b·stash of the last
+ * block for LLO; b the largest batch. */
+uint64_t f3_blocktrainer_stash_peak(const f3_blocktrainer *tr);
+
 #ifdef __cplusplus
 }
 #endif
