@@ -310,15 +310,20 @@ def curves(fig, name, point, md):
         md.append(f"![{m}]({m}.png)\n")
 
 
-def formulas_json(f3sim, cfg, n_train):
-    """`f3sim formulas --json` for a run's configuration (one epoch)."""
+def formulas_json(f3sim, cfg, n_train, rule_dir):
+    """`f3sim formulas --json` for a run's configuration (one epoch); a network of blocks
+    (network_type vit) from the rule's resolved scenario."""
     alg = cfg["algorithm"]
-    args = [f3sim, "formulas", "--json", "--widths", ",".join(str(w) for w in cfg["widths"]),
-            "--batch", str(cfg["batch_size"]), "--samples", str(n_train), "--algorithm", alg,
-            "--activation", cfg["hidden_activation"], "--output-activation", cfg["output_activation"],
-            "--loss", cfg["loss"], "--optimizer", cfg["optimizer"], "--bias" if cfg.get("bias") else "--no-bias"]
-    if alg == "f3" and cfg.get("error_info"):
-        args += ["--error-info", cfg["error_info"]]
+    if cfg.get("network_type") == "vit":
+        args = [f3sim, "formulas", "--json", os.path.join(rule_dir, "scenario.resolved.yaml"),
+                "--samples", str(n_train), "--algorithm", alg]
+    else:
+        args = [f3sim, "formulas", "--json", "--widths", ",".join(str(w) for w in cfg["widths"]),
+                "--batch", str(cfg["batch_size"]), "--samples", str(n_train), "--algorithm", alg,
+                "--activation", cfg["hidden_activation"], "--output-activation", cfg["output_activation"],
+                "--loss", cfg["loss"], "--optimizer", cfg["optimizer"], "--bias" if cfg.get("bias") else "--no-bias"]
+        if alg == "f3" and cfg.get("error_info"):
+            args += ["--error-info", cfg["error_info"]]
     try:
         r = subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     except OSError as e:
@@ -340,7 +345,8 @@ def ledger(fig, name, point, f3sim, md):
         led, cfg = d["ledger"], d["config"]
         samples = led["samples"]
         n_train = d["dataset"]["train_samples"]
-        fj, why = (formulas_json(f3sim, cfg, n_train) if f3sim else (None, "no f3sim binary given"))
+        fj, why = (formulas_json(f3sim, cfg, n_train, point.rule_dirs(rule)[0]) if f3sim
+                   else (None, "no f3sim binary given"))
         if fj is None:
             notes.append(f"{rule}: no closed form ({why})")
         paper = (fj or {}).get("paper", {})

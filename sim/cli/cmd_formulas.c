@@ -17,11 +17,13 @@
 #include "f3/formulas.h"
 #include "f3/status.h"
 #include "f3/train.h"
+#include "formulas_blocks.h"
 #include "json.h"
 #include "scenario.h"
 
 #define NET_OPTIONS_HELP                                                                    \
-    "network:\n"                                                                            \
+    "network (or SCENARIO.yaml: its network, training and rules; --algorithm and\n"        \
+    "--samples still choose, and N defaults to its dataset.train_limit or 10000):\n"       \
     "  --widths LIST         n_0,n_1,…,n_K: input, hidden and output widths, at least\n"    \
     "                        two (100,200,200,200,200,10: the five-layer network of A.3)\n" \
     "  --batch N             batch size b (1)\n"                                            \
@@ -39,7 +41,7 @@
     "  --optimizer O         sgd | adam (sgd, as A.1 assumes)\n"
 
 const char *const FORMULAS_HELP =
-    "usage: f3sim formulas [options]\n"
+    "usage: f3sim formulas [options] [SCENARIO.yaml]\n"
     "\n"
     "Evaluate the closed forms of the paper's Appendix A (eqs. 14-34) and their exact\n"
     "generalisation (biases, activations, losses, one-hot error information, DFA,\n"
@@ -49,7 +51,10 @@ const char *const FORMULAS_HELP =
     "gains of F3 over BP (eqs. 22-26, 30-34).  The defaults are the assumptions of\n"
     "A.1: linear layers, no bias, batch 1, SGD.  No data and no training: the\n"
     "forms alone (f3sim verify checks them against the kernels).  docs/validation.md\n"
-    "derives every form and lists the errata.\n"
+    "derives every form and lists the errata.  A scenario of network.type vit gives\n"
+    "the forms of its blocks (docs/validation.md, \"Appendix A extended to\n"
+    "transformer blocks\"): FMA per sample and phase per rule, and the memory kept\n"
+    "(block outputs, stash, feedback, error store).\n"
     "\n" NET_OPTIONS_HELP
     "output:\n"
     "  --json                JSON on stdout (default: the table):\n"
@@ -58,20 +63,23 @@ const char *const FORMULAS_HELP =
     "                        memory.<algorithm>.<item>.{elements,bytes}, paper.*, gains.*\n"
     "  --help                this page\n"
     "\n"
-    "example: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n"
+    "examples: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n"
+    "          f3sim formulas scenarios/paper/vit-mnist.yaml --samples 60000\n"
     "\n"
     "exit status: 0 printed; 1 runtime failure; 2 usage or validation error (an\n"
     "unknown option, a bad value, a configuration the trainer does not run)\n";
 
 const char *const VERIFY_HELP =
-    "usage: f3sim verify [options]\n"
+    "usage: f3sim verify [options] [SCENARIO.yaml]\n"
     "\n"
     "Run the real kernels (the reference trainer, on random data) for a few steps of\n"
     "every selected algorithm, read the ledger, and print formula against counted\n"
     "per layer and phase — FMA, element-wise operations, element reads and writes\n"
     "per memory class — with a verdict, then the memory peaks and, when the layers\n"
     "have no bias, the paper's eqs. (14)-(17).  The table sums reads and writes\n"
-    "over the memory classes; the verdict compares every class.\n"
+    "over the memory classes; the verdict compares every class.  A scenario of\n"
+    "network.type vit runs the block trainer and checks every block and phase and\n"
+    "the stash's peak.\n"
     "\n" NET_OPTIONS_HELP
     "run:\n"
     "  --steps N             training steps, over epochs of --samples samples (3)\n"
@@ -87,7 +95,8 @@ const char *const VERIFY_HELP =
     "environment:\n"
     "  F3SIM_VERIFY_PERTURB=1  add 1 to a counted FMA before comparing (tests the verifier)\n"
     "\n"
-    "example: f3sim verify --widths 784,500,10 --batch 50 --optimizer adam --bias\n"
+    "examples: f3sim verify --widths 784,500,10 --batch 50 --optimizer adam --bias\n"
+    "          f3sim verify scenarios/paper/vit-mnist.yaml --steps 2 --samples 300\n"
     "\n"
     "exit status: 0 every counter matches; 1 a counter differs from its closed form\n"
     "(the tables or JSON are still printed), or a runtime failure; 2 usage or\n"
@@ -184,6 +193,12 @@ typedef struct {
     size_t n_algs;
     int json;
     uint64_t steps;            /* verify */
+    /* SCENARIO.yaml: the network and training of a scenario */
+    char scenario[1024];
+    int vit;                   /* a network of blocks: blocks, bcfg (one per algs[i]) */
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t n_blocks;
+    f3_blocktrain_config bcfg[5];
 } net_options;
 
 
@@ -248,6 +263,70 @@ static int parse_algorithms(const char *s, net_options *o)
     return 0;
 }
 
+/* The network, training and rules of a scenario into o (what the options
+ * --algorithm, --samples, --steps and --seed gave stays); -1, or the exit
+ * status of a usage error. */
+static int from_scenario(const char *cmd, const char *path, int alg_given, int samples_given, net_options *o)
+{
+    scenario *sc = NULL;
+    if (scenario_load(path, &sc) != F3_OK) return usage_error(cmd, f3_last_error());
+    snprintf(o->scenario, sizeof o->scenario, "%s", path);
+    char names[SC_MAX_LIST][32];
+    const size_t nn = scenario_algorithms(sc, names, SC_MAX_LIST);
+    /* each selected rule's configuration: the scenario's rule of that
+     * algorithm (the first, for f3-error beside f3-loss) */
+    if (!alg_given) {
+        o->n_algs = 0;
+        for (size_t i = 0; i < nn; i++) {
+            f3_config c;
+            f3_task task;
+            scenario_f3_config(sc, names[i], &c, &task); /* validated */
+            int dup = 0;
+            for (size_t j = 0; j < o->n_algs; j++) dup |= o->algs[j] == c.algorithm;
+            if (!dup) o->algs[o->n_algs++] = c.algorithm;
+        }
+    }
+    f3_config cfgs[5];
+    for (size_t j = 0; j < o->n_algs; j++) {
+        size_t pick = 0; /* a rule of the scenario with this algorithm, else its first */
+        for (size_t i = 0; i < nn; i++) {
+            f3_config c;
+            f3_task task;
+            scenario_f3_config(sc, names[i], &c, &task);
+            if (c.algorithm == o->algs[j]) {
+                pick = i;
+                break;
+            }
+        }
+        f3_task task;
+        scenario_f3_config(sc, names[pick], &cfgs[j], &task);
+        cfgs[j].algorithm = o->algs[j];
+    }
+    o->cfg = cfgs[0];
+    for (size_t j = 0; j < o->n_algs; j++)
+        if (o->algs[j] == F3_ALG_F3) o->cfg.error_info = cfgs[j].error_info;
+    if (!samples_given && scenario_num(sc, "dataset.train_limit") > 0)
+        o->samples = (size_t)scenario_num(sc, "dataset.train_limit");
+    int rc = -1;
+    if (scenario_is_vit(sc)) {
+        f3_vit_config vc;
+        if (scenario_vit_config(sc, &vc) != F3_OK ||
+            f3_vit_blocks(&vc, o->blocks, F3_BLOCKNET_MAX_BLOCKS, &o->n_blocks) != F3_OK) {
+            rc = usage_error(cmd, f3_last_error());
+        } else {
+            o->vit = 1;
+            for (size_t j = 0; j < o->n_algs; j++)
+                o->bcfg[j] = (f3_blocktrain_config){o->algs[j], cfgs[j].error_info, cfgs[j].optimizer, cfgs[j].lr,
+                                                    cfgs[j].beta1, cfgs[j].beta2, cfgs[j].eps, vc.classes};
+        }
+    } else if (o->cfg.widths[0] == 0) {
+        rc = usage_error(cmd, "network.input is auto with a csv data set: the closed forms need the input width "
+                              "(give network.input)");
+    }
+    scenario_free(sc);
+    return rc;
+}
+
 /* Parse the options of `formulas` (verify = 0) or `verify` (1).  Returns -1
  * when the command should go on, else the exit status. */
 static int parse_options(const char *cmd, int verify, int argc, char **argv, net_options *o)
@@ -286,7 +365,7 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
     parse_algorithms("all", o);
     o->samples = 10000;
     o->steps = 3;
-    int set_out_act = 0, one_hot = 0, c, li = -1;
+    int set_out_act = 0, one_hot = 0, c, li = -1, net_given = 0, alg_given = 0, samples_given = 0;
     opterr = 0;
     optind = 1;
     /* leading ':' so that a missing value is reported as ':' */
@@ -294,6 +373,10 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
         int bad = 0;
         f3_status st = F3_OK;
         uint64_t v = 0;
+        net_given |= c == O_WIDTHS || c == O_BATCH || c == O_BIAS || c == O_NO_BIAS || c == O_ACT || c == O_OUT_ACT ||
+                     c == O_LOSS || c == O_EI || c == O_ONE_HOT || c == O_OPT;
+        alg_given |= c == O_ALG;
+        samples_given |= c == O_SAMPLES;
         switch (c) {
         case O_WIDTHS: bad = parse_widths(optarg, &o->cfg); break;
         case O_BATCH: bad = parse_positive("--batch", optarg, &o->cfg.batch_size); break;
@@ -342,13 +425,20 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
         }
         if (bad || st != F3_OK) return usage_error(cmd, f3_last_error());
     }
-    if (optind < argc) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind]);
+    if (optind + 1 < argc || (optind < argc && net_given)) {
+        char msg[1400];
+        if (optind + 1 < argc) snprintf(msg, sizeof msg, "unexpected argument '%s'", argv[optind + 1]);
+        else
+            snprintf(msg, sizeof msg, "%s gives the network and its training: no --widths, --batch, --bias, "
+                                      "--activation, --loss, --error-info or --optimizer beside it", argv[optind]);
         return usage_error(cmd, msg);
     }
+    if (optind < argc) {
+        int r = from_scenario(cmd, argv[optind], alg_given, samples_given, o);
+        if (r >= 0 || o->vit) return r; /* a block network's checks are the scenario's */
+    }
     if (one_hot) o->cfg.error_info.one_hot = 1, o->cfg.error_info.softmax = 0;
-    if (!set_out_act) o->cfg.output_act = o->cfg.loss == F3_LOSS_BCE ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
+    if (!set_out_act && !o->scenario[0]) o->cfg.output_act = o->cfg.loss == F3_LOSS_BCE ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
     /* the counts of an epoch (formulas) or a run (verify) must fit 64 bits:
      * a generous bound on every counter, in double */
     {
@@ -374,7 +464,7 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
 /* ---- formatting ------------------------------------------------------------ */
 
 /* 1234567 → "1 234 567" */
-static const char *grouped(uint64_t v, char *buf, size_t len)
+const char *grouped(uint64_t v, char *buf, size_t len)
 {
     char digits[32];
     int n = snprintf(digits, sizeof digits, "%" PRIu64, v);
@@ -388,7 +478,7 @@ static const char *grouped(uint64_t v, char *buf, size_t len)
 }
 
 /* bytes with a decimal unit as the paper uses them: "208.00 kB" */
-static const char *with_unit(double bytes, char *buf, size_t len)
+const char *with_unit(double bytes, char *buf, size_t len)
 {
     const char *units[] = {"B", "kB", "MB", "GB", "TB"};
     double a = bytes < 0 ? -bytes : bytes;
@@ -524,7 +614,7 @@ static int selected(const net_options *o, int a)
     return 0;
 }
 
-static void json_elements_bytes(json_writer *w, const char *key, uint64_t elements, int feedback)
+void json_elements_bytes(json_writer *w, const char *key, uint64_t elements, int feedback)
 {
     json_key(w, key);
     json_begin_object(w);
@@ -722,11 +812,24 @@ static void formulas_table(const report *r)
     printf("  eq. (34) feedback as 2-bit         %15s\n", with_unit((double)r->eq34, u[0], 32));
 }
 
+/* o's block network as formulas_blocks.c takes it */
+static const block_net *block_net_of(const net_options *o, block_net *b)
+{
+    *b = (block_net){o->scenario, o->blocks, o->n_blocks, {{0}}, o->n_algs, o->cfg.batch_size, o->samples,
+                     o->steps, o->cfg.seed, o->json};
+    memcpy(b->cfg, o->bcfg, sizeof b->cfg);
+    return b;
+}
+
 int cmd_formulas(int argc, char **argv)
 {
     net_options o;
     int rc = parse_options("formulas", 0, argc, argv, &o);
     if (rc >= 0) return rc;
+    if (o.vit) {
+        block_net b;
+        return formulas_blocks(block_net_of(&o, &b));
+    }
     report r;
     if (build_report(&o, &r) != F3_OK) {
         fprintf(stderr, "f3sim formulas: %s\n", f3_last_error());
@@ -805,7 +908,7 @@ static int counts_zero(const f3_counts *a)
 }
 
 /* One row: formula vs counted; on a mismatch, a line per differing counter. */
-static void print_row(const char *layer, const char *phase, const f3_counts *f, const f3_counts *m)
+void print_row(const char *layer, const char *phase, const f3_counts *f, const f3_counts *m)
 {
     char g[8][32];
     const int ok = counts_equal(f, m);
@@ -1101,6 +1204,10 @@ int cmd_verify(int argc, char **argv)
     net_options o;
     int rc = parse_options("verify", 1, argc, argv, &o);
     if (rc >= 0) return rc;
+    if (o.vit) {
+        block_net b;
+        return verify_blocks(block_net_of(&o, &b));
+    }
     /* JSON goes to memory first: stdout gets a whole document or nothing */
     char *doc = NULL;
     size_t doc_len = 0;

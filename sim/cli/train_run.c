@@ -637,10 +637,10 @@ static uint64_t vit_parameters(const train_options *o)
     return f3_vit_blocks(&o->vit_cfg, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK ? f3_blocks_params(blocks, nb) : 0;
 }
 
-/* the run's ledger (NULL: a block network's, not yet counted) */
+/* the run's ledger (a block network's: one layer per block) */
 static const f3_ledger *net_ledger(const run_net *nt)
 {
-    return nt->mlp ? nt->mlp->ledger : NULL;
+    return nt->mlp ? nt->mlp->ledger : f3_blocktrainer_ledger(nt->blk);
 }
 
 /* a vit's blocks into nt->blk; 0, or -1 with f3_last_error() */
@@ -944,7 +944,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
 
     if (res) {
         const f3_ledger *L = net_ledger(&nt);
-        f3_counts tot = L ? f3_ledger_sum(L, -1, F3_PH_COUNT) : (f3_counts){0};
+        f3_counts tot = f3_ledger_sum(L, -1, F3_PH_COUNT);
         res->classify = classify;
         res->best_test_accuracy = classify ? best_acc : NAN;
         res->final_test_accuracy = classify ? rows[o->epochs - 1].test_acc : NAN;
@@ -954,8 +954,8 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         res->samples_per_second = (double)(n * o->epochs) / train_time;
         res->fma = tot.fma;
         res->elementwise_ops = tot.elem;
-        res->peak_act = L ? L->peak_act : 0;
-        res->peak_err = L ? L->peak_err : 0;
+        res->peak_act = L->peak_act;
+        res->peak_err = L->peak_err;
         memcpy(res->weights_sha256, hash, sizeof hash);
         res->epochs = o->epochs;
         res->best_epoch = best_epoch + 1;
@@ -1013,8 +1013,11 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_double(&w, "final_test_loss", rows[o->epochs - 1].test_loss);
         json_kv_u64(&w, "best_epoch", best_epoch + 1);
         json_key(&w, "ledger");
-        if (net_ledger(&nt)) train_json_ledger(&w, net_ledger(&nt), &cfg);
-        else json_null(&w);
+        train_json_ledger(&w, net_ledger(&nt), &cfg);
+        if (nt.blk) { /* what a block's own backward pass keeps (docs/blocks.md) */
+            json_kv_u64(&w, "peak_block_stash_elements", f3_blocktrainer_stash_peak(nt.blk));
+            json_kv_string(&w, "ledger_layers", "blocks");
+        }
         /* values that saturated where they were quantised, per tensor class
          * (training only; 0 everywhere in fp32) */
         json_key(&w, "saturations");

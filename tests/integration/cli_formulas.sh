@@ -94,12 +94,27 @@ for cmd in formulas verify; do
   expect 2 "unknown error information" -- "$f3sim" "$cmd" --error-info delayed
   expect 2 "loss bce needs a sigmoid output" -- "$f3sim" "$cmd" --loss bce --output-activation identity
   expect 2 "softmax twice" -- "$f3sim" "$cmd" --loss softmax_ce --error-info delayed_error_softmax
-  expect 2 "unexpected argument 'extra'" -- "$f3sim" "$cmd" extra
+  expect 2 "extra: cannot open" -- "$f3sim" "$cmd" extra   # a scenario's path
   expect 2 "missing its value" -- "$f3sim" "$cmd" --widths
 done
 expect 2 "overflow the 64-bit counters" -- "$f3sim" formulas --widths 10000000000,10000000000 --samples 1000000
 expect 2 "unknown option '--steps'" -- "$f3sim" formulas --steps 3
 expect 2 "--steps expects a positive integer" -- "$f3sim" verify --steps 0
 expect 2 "--seed expects a non-negative integer" -- "$f3sim" verify --seed x
+
+# SCENARIO.yaml: its network and rules, the same forms as the options give
+src=$2
+"$f3sim" formulas "$src/scenarios/paper/appendix-a-w1024.yaml" --json > sc.json 2> /dev/null \
+  && "$f3sim" formulas --widths 100,1024,1024,1024,1024,10 --batch 200 --samples 10000 --loss mse --no-bias \
+       --activation identity --output-activation identity --algorithm bp,f3 --json > opts.json 2> /dev/null \
+  && python3 -c "import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); assert a['fma']==b['fma'] and a['memory']==b['memory'], 'differ'" sc.json opts.json \
+  && ok || bad "formulas SCENARIO.yaml differs from the same network given by options"
+expect 0 "every counter of 2 algorithms matches" -- "$f3sim" verify "$src/scenarios/paper/appendix-a-w1024.yaml" --steps 2 --samples 400
+cat > csv-auto.yaml <<Y
+dataset: {name: csv, path: a.csv, test_path: b.csv, classes: 3}
+Y
+expect 2 "network.input is auto with a csv data set" -- "$f3sim" verify csv-auto.yaml
+printf 'network: {hidden: [3]\n' > broken.yaml
+expect 2 "broken.yaml:[0-9]+:[0-9]+:" -- "$f3sim" formulas broken.yaml
 
 finish cli_formulas

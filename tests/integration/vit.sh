@@ -40,6 +40,26 @@ bad_case network.bias=false "network.bias false"
 { cat "$scen"; echo "hardware: {}"; } > hw.yaml
 expect 2 "hw.yaml:[0-9]+:[0-9]+: hardware: the chip model runs MLPs" -- "$f3sim" check hw.yaml
 
+# the closed forms of the blocks: the forward FMA per sample of the authors' ViT by hand (embedding
+# 784*512; per transformer block 16 tokens * (32*1536 + 512*32 + 32*128 + 128*32) + 8 heads * 2
+# products * 16*16*64; head 512*512; output 512*10), BP's stash above F3's, F3's store C*N
+"$f3sim" formulas "$scen" --samples 60000 --json > formulas.json && python3 - formulas.json <<'P' && ok || bad "formulas of the ViT"
+import json, sys
+d = json.load(open(sys.argv[1]))
+fwd = 784 * 512 + 4 * (16 * (32 * 1536 + 512 * 32 + 32 * 128 + 128 * 32) + 8 * 2 * 16 * 16 * 64) + 512 * 512 + 512 * 10
+assert d["paper"]["bp"]["forward_fma_per_sample"] == fwd == d["paper"]["f3"]["forward_fma_per_sample"], fwd
+assert d["fma"]["bp"]["forward"] == 60000 * fwd
+m = d["memory"]
+assert m["bp"]["stash"]["elements"] > m["f3"]["stash"]["elements"] > 0
+assert m["f3"]["error_store"]["elements"] == 10 * 60000 and m["bp"]["error_store"]["elements"] == 0
+assert m["f3"]["feedback"]["elements"] == 10 * 512 * 5 and m["bp"]["feedback"]["elements"] == 0
+assert d["network"]["parameters"] == 965898
+P
+expect 0 "every counter of 4 rules matches the closed forms" -- "$f3sim" verify "$scen" --steps 2 --samples 200
+expect 1 "counters differ from the closed forms" -- env F3SIM_VERIFY_PERTURB=1 "$f3sim" verify "$scen" --steps 1 --samples 100 --algorithm f3
+expect 2 "gives the network and its training: no --widths" -- "$f3sim" verify "$scen" --widths 3,4
+expect 2 "unexpected argument 'x.yaml'" -- "$f3sim" formulas "$scen" x.yaml
+
 # a small ViT on 300 MNIST samples, every rule
 small=(--quiet --set "dataset.data_dir=$src/data" --set dataset.train_limit=300 --set dataset.test_limit=200
        --set training.epochs=2 --set training.batch_size=50 --set training.threads=1
@@ -77,6 +97,9 @@ assert e["bp"][1]["test_accuracy_percent"] > 30, e["bp"]
 rows = list(csv.DictReader(open(f"{a}/compare.csv")))
 assert [r["algorithm"] for r in rows] == rules
 P
+  # the report: the ledger of every rule equals the blocks' closed forms
+  "$f3sim" report r/vit-mnist > /dev/null 2>&1 && grep -q "| f3 | feedback | .* | yes |" r/vit-mnist/report/report.md \
+    && ! grep -q "| NO |" r/vit-mnist/report/report.md && ok || bad "report: the ledger is not its closed form"
 else
   echo "vit: MNIST not in $src/data (run scripts/setup.sh); the training part is skipped"
 fi
