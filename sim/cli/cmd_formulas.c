@@ -308,16 +308,15 @@ static int from_scenario(const char *cmd, const char *path, int alg_given, int s
     if (!samples_given && scenario_num(sc, "dataset.train_limit") > 0)
         o->samples = (size_t)scenario_num(sc, "dataset.train_limit");
     int rc = -1;
-    if (scenario_is_vit(sc)) {
-        f3_vit_config vc;
-        if (scenario_vit_config(sc, &vc) != F3_OK ||
-            f3_vit_blocks(&vc, o->blocks, F3_BLOCKNET_MAX_BLOCKS, &o->n_blocks) != F3_OK) {
+    if (scenario_is_blocks(sc)) {
+        if (scenario_blocks(sc, o->blocks, F3_BLOCKNET_MAX_BLOCKS, &o->n_blocks) != F3_OK) {
             rc = usage_error(cmd, f3_last_error());
         } else {
             o->vit = 1;
+            const size_t C = f3_block_out_size(&o->blocks[o->n_blocks - 1]);
             for (size_t j = 0; j < o->n_algs; j++)
                 o->bcfg[j] = (f3_blocktrain_config){o->algs[j], cfgs[j].error_info, cfgs[j].optimizer, cfgs[j].lr,
-                                                    cfgs[j].beta1, cfgs[j].beta2, cfgs[j].eps, vc.classes};
+                                                    cfgs[j].beta1, cfgs[j].beta2, cfgs[j].eps, C};
         }
     } else if (o->cfg.widths[0] == 0) {
         rc = usage_error(cmd, "network.input is auto with a csv data set: the closed forms need the input width "

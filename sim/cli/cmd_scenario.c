@@ -249,7 +249,12 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     f3_task task;
     scenario_f3_config(sc, alg, &o->cfg, &task); /* cannot fail: the scenario is validated */
     o->set_output_act = o->set_loss = o->set_error_info = 1;
-    if ((o->vit = scenario_is_vit(sc))) scenario_vit_config(sc, &o->vit_cfg); /* validated */
+    if ((o->vit = scenario_is_blocks(sc))) { /* validated */
+        snprintf(o->network_type, sizeof o->network_type, "%s", scenario_str(sc, "network.type"));
+        if (scenario_is_vit(sc)) scenario_vit_config(sc, &o->vit_cfg);
+        snprintf(o->blocks_spec, sizeof o->blocks_spec, "%s", scenario_str(sc, "network.blocks"));
+        scenario_blocks(sc, o->blocks, F3_BLOCKNET_MAX_BLOCKS, &o->n_blocks);
+    }
     o->epochs = (size_t)scenario_num(sc, "training.epochs");
     o->threads = (int)scenario_num(sc, "training.threads");
     o->checkpoint_every = (size_t)scenario_num(sc, "outputs.checkpoint_every");

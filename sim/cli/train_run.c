@@ -492,7 +492,10 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
         json_kv_string(w, "e0", c->e0 == F3_E0_INFERENCE ? "inference" : "targets");
     }
     json_kv_string(w, "feedback_init", f3_feedback_init_name(c->feedback_init));
-    if (o->vit) {
+    if (o->vit && !strcmp(o->network_type, "blocks")) {
+        json_kv_string(w, "network_type", "blocks");
+        json_kv_string(w, "blocks", o->blocks_spec);
+    } else if (o->vit) {
         const f3_vit_config *v = &o->vit_cfg;
         json_kv_string(w, "network_type", "vit");
         json_key(w, "vit");
@@ -629,29 +632,23 @@ static f3_status net_evaluate(run_net *nt, const f3_dataset *test, f3_stats *ts)
     return nt->mlp ? f3_evaluate(nt->mlp, test, ts) : f3_blocktrainer_evaluate(nt->blk, test, nt->batch, ts);
 }
 
-/* a vit's parameters */
-static uint64_t vit_parameters(const train_options *o)
-{
-    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
-    size_t nb = 0;
-    return f3_vit_blocks(&o->vit_cfg, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK ? f3_blocks_params(blocks, nb) : 0;
-}
-
 /* the run's ledger (a block network's: one layer per block) */
 static const f3_ledger *net_ledger(const run_net *nt)
 {
     return nt->mlp ? nt->mlp->ledger : f3_blocktrainer_ledger(nt->blk);
 }
 
-/* a vit's blocks into nt->blk; 0, or -1 with f3_last_error() */
+/* the block trainer of o's blocks into nt->blk; 0, or -1 with f3_last_error() */
 static int net_new_blocks(run_net *nt, const train_options *o, const f3_config *cfg, const f3_dataset *train)
 {
-    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
-    size_t nb = 0;
-    if (f3_vit_blocks(&o->vit_cfg, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) return -1;
+    if (!o->n_blocks || f3_block_in_size(&o->blocks[0]) != train->d) {
+        F3_FAIL(F3_EINVAL, "the first block takes %zu values per sample; the data set has %zu features",
+                o->n_blocks ? f3_block_in_size(&o->blocks[0]) : 0, train->d);
+        return -1;
+    }
     const f3_blocktrain_config bc = {cfg->algorithm, cfg->error_info, cfg->optimizer, cfg->lr, cfg->beta1,
                                      cfg->beta2,     cfg->eps,        train->n_outputs};
-    if (!(nt->blk = f3_blocktrainer_new(blocks, nb, &bc, cfg->batch_size, train->n, cfg->seed))) return -1;
+    if (!(nt->blk = f3_blocktrainer_new(o->blocks, o->n_blocks, &bc, cfg->batch_size, train->n, cfg->seed))) return -1;
     nt->batch = cfg->batch_size;
     return 0;
 }
@@ -981,7 +978,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_u64(&w, "features", d);
         json_kv_u64(&w, "outputs", C);
         json_end_object(&w);
-        json_kv_u64(&w, "parameters", tr ? f3_parameter_count(&cfg) : vit_parameters(o));
+        json_kv_u64(&w, "parameters", tr ? f3_parameter_count(&cfg) : f3_blocks_params(o->blocks, o->n_blocks));
         json_key(&w, "epochs");
         json_begin_array(&w);
         for (size_t e = 0; e < o->epochs; e++) {

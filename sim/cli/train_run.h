@@ -59,9 +59,13 @@ typedef struct {
     size_t checkpoint_every; /* 0, or write <out>/checkpoint.{npz,json} after every N-th epoch (and the last) */
     int resume;              /* 1: continue from <out>'s checkpoint (same configuration) when there is one */
     char init_from[1024];    /* "", or an .npz of initial W, b and B (init_from_npz) */
-    int vit;                 /* 1: network.type vit, the blocks of vit_cfg (f3/vit.h) with the block
+    int vit;                 /* 1: a network of blocks (network.type vit or blocks) for the block
                                 trainer; cfg.widths are then the blocks' outputs */
-    f3_vit_config vit_cfg;
+    char network_type[16];   /* "vit" or "blocks" */
+    f3_vit_config vit_cfg;   /* vit */
+    char blocks_spec[SC_MAX_STR]; /* blocks: network.blocks */
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t n_blocks;
 } train_options;
 
 /* What a run achieved, for comparison tables. */

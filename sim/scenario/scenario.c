@@ -1,5 +1,7 @@
 /* scenario.c — loading, typing and validating YAML scenarios (libyaml). */
 #include "scenario.h"
+
+#include "f3/blockspec.h"
 #include "hardware_check.h"
 
 #include <ctype.h>
@@ -802,6 +804,49 @@ static const known_dataset *known(const scenario *sc)
 }
 
 int scenario_is_vit(const scenario *sc) { return !strcmp(scenario_str(sc, "network.type"), "vit"); }
+int scenario_is_blocks(const scenario *sc) { return strcmp(scenario_str(sc, "network.type"), "mlp") != 0; }
+
+static int is_regression(const scenario *sc);
+
+f3_status scenario_blocks(const scenario *sc, f3_block *blocks, size_t max, size_t *n)
+{
+    *n = 0;
+    char msg[700];
+    if (scenario_is_vit(sc)) {
+        f3_vit_config vc;
+        if (scenario_vit_config(sc, &vc) != F3_OK) return F3_EINVAL;
+        if (f3_vit_blocks(&vc, blocks, max, n) == F3_OK) return F3_OK;
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        return scenario_at_key(sc, "network.vit", F3_EINVAL, "network.%s", msg);
+    }
+    const known_dataset *k = known(sc);
+    const sc_value *in = scenario_get(sc, "network.input");
+    const f3_blockspec_input bi = {!in->is_auto ? (size_t)in->num : k ? (size_t)k->features : 0,
+                                   k ? (size_t)k->channels : 0, k ? (size_t)k->height : 0, k ? (size_t)k->width : 0};
+    if (is_regression(sc))
+        return scenario_at_key(sc, "network.type", F3_EINVAL,
+                               "network.type blocks: the block trainer trains classifiers (softmax cross-entropy); %s is "
+                               "a regression data set",
+                               scenario_str(sc, "dataset.name"));
+    if (!bi.features)
+        return scenario_at_key(sc, "network.input", F3_EINVAL,
+                               "network.type blocks with a csv data set needs network.input (the width the first "
+                               "block takes)");
+    const char *spec = scenario_str(sc, "network.blocks");
+    if (!spec[0])
+        return scenario_at_key(sc, "network.blocks", F3_EINVAL, "network.type blocks needs network.blocks (the blocks' ops)");
+    if (f3_blockspec_parse(spec, &bi, blocks, max, n) != F3_OK) {
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        return scenario_at_key(sc, "network.blocks", F3_EINVAL, "network.blocks: %s", msg);
+    }
+    const size_t C = k ? (size_t)k->outputs : (size_t)scenario_num(sc, "dataset.classes");
+    if (f3_block_out_size(&blocks[*n - 1]) != C)
+        return scenario_at_key(sc, "network.blocks", F3_EINVAL,
+                               "network.blocks: the last block gives %zu values per sample; the data set has %zu classes "
+                               "(end with tokens 1, linear %zu)",
+                               f3_block_out_size(&blocks[*n - 1]), C, C);
+    return F3_OK;
+}
 
 f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
 {
@@ -828,15 +873,9 @@ f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
 /* network.type vit: what its block trainer runs, and nothing it does not */
 static f3_status check_vit(const scenario *sc)
 {
-    f3_vit_config vc;
-    if (scenario_vit_config(sc, &vc) != F3_OK) return F3_EINVAL;
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t nb;
-    if (f3_vit_blocks(&vc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s", f3_last_error());
-        return scenario_at_key(sc, "network.vit", F3_EINVAL, "network.%s", msg);
-    }
+    if (scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) return F3_EINVAL;
     static const struct {
         const char *key, *want, *why;
     } ONLY[] = {
@@ -855,8 +894,8 @@ static f3_status check_vit(const scenario *sc)
         char probe[SC_MAX_STR + 4];
         snprintf(probe, sizeof probe, "|%s|", have);
         if (!strstr(want, probe))
-            return scenario_at_key(sc, ONLY[i].key, F3_EINVAL, "%s %s: %s (network.type vit)", ONLY[i].key, have,
-                                   ONLY[i].why);
+            return scenario_at_key(sc, ONLY[i].key, F3_EINVAL, "%s %s: %s (network.type %s)", ONLY[i].key, have,
+                                   ONLY[i].why, scenario_str(sc, "network.type"));
     }
     if (scenario_get(sc, "network.hidden")->set)
         return scenario_at_key(sc, "network.hidden", F3_EINVAL,
@@ -896,11 +935,14 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
                    *out = scenario_get(sc, "network.output");
     /* widths: as given, else the data set's; a csv file's features are
      * known only once it is read (0) */
-    const int vit = scenario_is_vit(sc);
-    c.n_layers = vit ? (size_t)scenario_num(sc, "network.vit.depth") + 1 : hid->n + 1;
+    const int vit = scenario_is_blocks(sc); /* a network of blocks: widths are the blocks' outputs */
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb = 0;
+    if (vit && scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) nb = 0; /* check_vit reports it */
+    c.n_layers = vit ? (nb ? nb : 1) : hid->n + 1;
     c.widths[0] = !in->is_auto ? (size_t)in->num : k ? (size_t)k->features : 0;
     for (size_t i = 0; i + 1 < c.n_layers; i++)
-        c.widths[i + 1] = vit ? (size_t)scenario_num(sc, "network.vit.width") : (size_t)hid->list[i];
+        c.widths[i + 1] = vit ? f3_block_out_size(&blocks[i]) : (size_t)hid->list[i];
     c.widths[c.n_layers] = !out->is_auto ? (size_t)out->num
                            : k           ? (size_t)k->outputs
                            : regression  ? 1 /* a csv file's one target column */
@@ -1174,7 +1216,7 @@ f3_status scenario_validate(scenario *sc)
     if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
         outv->num != scenario_num(sc, "dataset.classes"))
         return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
-    if (scenario_is_vit(sc) && check_vit(sc) != F3_OK) return F3_EINVAL;
+    if (scenario_is_blocks(sc) && check_vit(sc) != F3_OK) return F3_EINVAL;
     /* the trainer's own check of the configuration each learning rule runs
      * with, located at the key it concerns */
     f3_status st = schema_agrees_with_model();
@@ -1213,8 +1255,9 @@ void scenario_show(const scenario *sc, FILE *f)
         if (s[i].kind == SK_SECTION && s[i].optional && !sc->v[i].set) continue;
         int depth = 0;
         for (const char *c = s[i].path; *c; c++) depth += *c == '.';
-        if (!strcmp(s[i].path, "network.hidden") && scenario_is_vit(sc)) {
-            fprintf(f, "%*s# hidden: %s  (unused: network.type vit)\n", 2 * depth, "", sc->v[i].text);
+        if (!strcmp(s[i].path, "network.hidden") && scenario_is_blocks(sc)) {
+            fprintf(f, "%*s# hidden: %s  (unused: network.type %s)\n", 2 * depth, "", sc->v[i].text,
+                    scenario_str(sc, "network.type"));
             continue;
         }
         if (!strcmp(s[i].path, "training.algorithm") && scenario_get(sc, "training.compare")->n) {
@@ -1241,12 +1284,11 @@ void scenario_show(const scenario *sc, FILE *f)
         if (s[i].unit[0]) fprintf(f, "  # %s", s[i].unit);
         fputc('\n', f);
     }
-    f3_vit_config vc;
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t nb = 0;
-    if (scenario_is_vit(sc) && scenario_vit_config(sc, &vc) == F3_OK &&
-        f3_vit_blocks(&vc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK) {
-        fprintf(f, "# network.type vit expands to %zu blocks, %zu parameters (reshapes between blocks are free):\n", nb,
+    if (scenario_is_blocks(sc) && scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK) {
+        fprintf(f, "# network.type %s expands to %zu blocks, %zu parameters (reshapes between blocks are free):\n",
+                scenario_str(sc, "network.type"), nb,
                 f3_blocks_params(blocks, nb));
         for (size_t k = 0; k < nb; k++) {
             fprintf(f, "#   block %zu: %zu -> %zu values per sample, %zu parameters%s\n", k + 1,

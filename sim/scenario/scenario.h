@@ -158,8 +158,13 @@ size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max);
  * with f3_config_validate.  F3_EINVAL for a name the model does not know. */
 f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_config *cfg, f3_task *task);
 
-/* 1 if network.type is vit. */
+/* 1 if network.type is vit; scenario_is_blocks: vit or blocks (a network
+ * of blocks, trained by the block trainer). */
 int scenario_is_vit(const scenario *sc);
+int scenario_is_blocks(const scenario *sc);
+/* The blocks of network.type vit or blocks; F3_EINVAL with the message at
+ * the key (network.vit, network.blocks, network.input, …). */
+f3_status scenario_blocks(const scenario *sc, f3_block *blocks, size_t max, size_t *n);
 /* The Vision Transformer of network.vit on the data set's images (its
  * channels, height and width; the classes); F3_EINVAL when the data set
  * has no images.  The blocks follow with f3_vit_blocks. */

@@ -40,6 +40,27 @@ bad_case network.bias=false "network.bias false"
 { cat "$scen"; echo "hardware: {}"; } > hw.yaml
 expect 2 "hw.yaml:[0-9]+:[0-9]+: hardware: the chip model runs MLPs" -- "$f3sim" check hw.yaml
 
+# network.type blocks: any network of blocks as text (parameters by hand: linear 49->16 800, layer norm
+# 32, linear 16->24 without bias 384, linear 8->16 144; output 256*10+10)
+cat > b.yaml <<'Y'
+name: b
+network:
+  type: blocks
+  blocks: "tokens 16, linear 16, residual(layernorm, linear 24 nobias, attention 2x4, linear 16), gelu; tokens 1, linear 10"
+dataset: {name: mnist}
+training: {compare: [bp, f3], epochs: 1, batch_size: 50, threads: 1}
+Y
+expect 0 "expands to 2 blocks, 3930 parameters" -- "$f3sim" show b.yaml
+expect 0 "every counter of 2 rules matches the closed forms" -- "$f3sim" verify b.yaml --steps 2 --samples 120
+expect 2 "set\\[1\\]:1:[0-9]+: network.blocks: block 1, op 2 'attention 2x4': its input has 10 values per token; attention 2x4 takes 24" \
+  -- "$f3sim" check b.yaml --set "network.blocks=linear 10, attention 2x4"
+expect 2 "network.blocks: the last block gives 12 values per sample; the data set has 10 classes" \
+  -- "$f3sim" check b.yaml --set "network.blocks=linear 12"
+expect 2 "network.type blocks needs network.blocks" -- "$f3sim" check b.yaml --set 'network.blocks=""'
+expect 2 "the block trainer trains classifiers" -- "$f3sim" check b.yaml --set dataset.name=wine
+printf 'name: c\nnetwork: {type: blocks, blocks: "linear 3"}\ndataset: {name: csv, path: a.csv, test_path: b.csv, classes: 3}\n' > c.yaml
+expect 2 "c.yaml:[0-9]+:[0-9]+: network.type blocks with a csv data set needs network.input" -- "$f3sim" check c.yaml
+
 # the closed forms of the blocks: the forward FMA per sample of the authors' ViT by hand (embedding
 # 784*512; per transformer block 16 tokens * (32*1536 + 512*32 + 32*128 + 128*32) + 8 heads * 2
 # products * 16*16*64; head 512*512; output 512*10), BP's stash above F3's, F3's store C*N
