@@ -1268,11 +1268,16 @@ int cmd_verify(int argc, char **argv)
         total_bad += v.bad + v.nd;
         vresult_free(&v);
     }
-    if (o.json) {
-        json_end_object(&w);
-        json_kv_u64(&w, "mismatches", total_bad);
-        json_kv_bool(&w, "equal", total_bad == 0);
-        json_end_object(&w);
+    return verify_finish(o.json ? &w : NULL, out, doc, doc_len, total_bad, o.n_algs, "algorithm");
+}
+
+int verify_finish(json_writer *w, FILE *out, char *doc, size_t doc_len, size_t bad, size_t n, const char *noun)
+{
+    if (w) {
+        json_end_object(w);
+        json_kv_u64(w, "mismatches", bad);
+        json_kv_bool(w, "equal", bad == 0);
+        json_end_object(w);
         if (fclose(out)) {
             free(doc);
             fprintf(stderr, "f3sim verify: cannot buffer the JSON: %s\n", strerror(errno));
@@ -1285,12 +1290,10 @@ int cmd_verify(int argc, char **argv)
         fprintf(stderr, "f3sim verify: cannot write to stdout: %s\n", strerror(errno));
         return 1;
     }
-    if (total_bad) {
-        fprintf(stderr, "f3sim verify: %zu counters differ from the closed forms\n", total_bad);
+    if (bad) {
+        fprintf(stderr, "f3sim verify: %zu counters differ from the closed forms\n", bad);
         return 1;
     }
-    if (!o.json)
-        printf("f3sim verify: every counter of %zu algorithm%s matches the closed forms\n", o.n_algs,
-               o.n_algs == 1 ? "" : "s");
+    if (!w) printf("f3sim verify: every counter of %zu %s%s matches the closed forms\n", n, noun, n == 1 ? "" : "s");
     return 0;
 }

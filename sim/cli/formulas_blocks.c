@@ -292,29 +292,5 @@ int verify_blocks(const block_net *b)
         }
         f3_ledger_free(want), f3_ledger_free(got);
     }
-    if (b->json) {
-        json_end_object(&w);
-        json_kv_u64(&w, "mismatches", total_bad);
-        json_kv_bool(&w, "equal", total_bad == 0);
-        json_end_object(&w);
-        if (fclose(out)) {
-            free(doc);
-            fprintf(stderr, "f3sim verify: cannot buffer the JSON: %s\n", strerror(errno));
-            return 1;
-        }
-        fwrite(doc, 1, doc_len, stdout);
-        free(doc);
-    }
-    if (fflush(stdout)) {
-        fprintf(stderr, "f3sim verify: cannot write to stdout: %s\n", strerror(errno));
-        return 1;
-    }
-    if (total_bad) {
-        fprintf(stderr, "f3sim verify: %zu counters differ from the closed forms\n", total_bad);
-        return 1;
-    }
-    if (!b->json)
-        printf("f3sim verify: every counter of %zu rule%s matches the closed forms\n", b->n_rules,
-               b->n_rules == 1 ? "" : "s");
-    return 0;
+    return verify_finish(b->json ? &w : NULL, out, doc, doc_len, total_bad, b->n_rules, "rule");
 }
