@@ -36,7 +36,7 @@ const char *chip_rom_encoding_name(chip_rom_encoding e)
     return "?";
 }
 
-static double rom_bytes_per_entry(chip_rom_encoding e)
+double chip_rom_bytes_per_entry(chip_rom_encoding e)
 {
     switch (e) {
     case CHIP_ROM_FP32: return 4.0;
@@ -281,7 +281,7 @@ f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg)
  * accumulator, buffers), the item of every unit of the tile before the
  * next item, unit by unit; what does not fit lives in DRAM.  t[0…n−1]: the
  * tile's units, their needs set. */
-static void place(double capacity, tile_cost *t, size_t n)
+void tile_cost_place(double capacity, tile_cost *t, size_t n)
 {
     double left = capacity;
     for (size_t l = 0; l < n; l++) t[l].sram_needed = t[l].sram_used = 0;
@@ -298,41 +298,81 @@ static void place(double capacity, tile_cost *t, size_t n)
     for (size_t l = 0; l < n; l++) t[l].dram_resident = t[l].sram_needed - t[l].sram_used;
 }
 
+/* One step's bytes at each level, and its cycles without DRAM, from the
+ * placement of its items (need, on_chip). */
+void tc_step_finish(const chip_config *hw, const chip_tile_hw *th, const double need[TC_ITEMS],
+                    const double on_chip[TC_ITEMS], tc_step_cost *c)
+{
+    const double bw = hw->sram_bytes_per_cycle_per_bank * (double)th->sram_banks;
+    c->sram_r = c->sram_w = c->dram_r = c->dram_w = 0;
+    for (int i = 0; i < TC_ITEMS; i++) {
+        /* the shares on and off chip, each from its own bytes (so that a
+         * whole item's traffic splits into whole bytes) */
+        const double nd = need[i], on = on_chip[i], off = nd - on;
+        if (nd <= 0 || off <= 0) {
+            c->sram_r += c->rd[i];
+            c->sram_w += c->wr[i];
+            continue;
+        }
+        c->sram_r += c->rd[i] * on / nd;
+        c->dram_r += c->rd[i] * off / nd;
+        c->sram_w += c->wr[i] * on / nd;
+        c->dram_w += c->wr[i] * off / nd;
+    }
+    if (c->reps == 0) {
+        c->cycles = 0;
+        return;
+    }
+    /* a transposed read costs transposed_read_factor row reads; its
+     * share of the weights follows their placement */
+    double on_w = need[TC_WEIGHTS] > 0 ? on_chip[TC_WEIGHTS] / need[TC_WEIGHTS] : 1.0;
+    double sram_eff = c->sram_r + c->sram_w + c->transposed * on_w * (hw->sram_transposed_factor - 1.0);
+    double cyc = c->compute;
+    if (sram_eff > 0) cyc = fmax(cyc, cdiv(sram_eff, bw));
+    if (c->rom > 0) cyc = fmax(cyc, cdiv(c->rom, hw->rom_bytes_per_cycle));
+    if (c->lfsr > 0) cyc = fmax(cyc, cdiv(c->lfsr, (double)th->mac_lanes) * hw->lfsr_cycles_per_value);
+    c->cycles = cyc + (double)hw->step_latency;
+}
+
 /* The bytes of each step at each level, and its cycles without DRAM. */
 static void finish_steps(const chip_config *hw, const chip_tile_hw *th, tile_cost *t)
 {
-    const double bw = hw->sram_bytes_per_cycle_per_bank * (double)th->sram_banks;
-    for (int s = 0; s < TC_STEPS; s++) {
-        tc_step_cost *c = &t->step[s];
-        c->sram_r = c->sram_w = c->dram_r = c->dram_w = 0;
-        for (int i = 0; i < TC_ITEMS; i++) {
-            /* the shares on and off chip, each from its own bytes (so that a
-             * whole item's traffic splits into whole bytes) */
-            const double need = t->need[i], on = t->on_chip[i], off = need - on;
-            if (need <= 0 || off <= 0) {
-                c->sram_r += c->rd[i];
-                c->sram_w += c->wr[i];
-                continue;
-            }
-            c->sram_r += c->rd[i] * on / need;
-            c->dram_r += c->rd[i] * off / need;
-            c->sram_w += c->wr[i] * on / need;
-            c->dram_w += c->wr[i] * off / need;
-        }
-        if (c->reps == 0) {
-            c->cycles = 0;
-            continue;
-        }
-        /* a transposed read costs transposed_read_factor row reads; its
-         * share of the weights follows their placement */
-        double on_w = t->need[TC_WEIGHTS] > 0 ? t->on_chip[TC_WEIGHTS] / t->need[TC_WEIGHTS] : 1.0;
-        double sram_eff = c->sram_r + c->sram_w + c->transposed * on_w * (hw->sram_transposed_factor - 1.0);
-        double cyc = c->compute;
-        if (sram_eff > 0) cyc = fmax(cyc, cdiv(sram_eff, bw));
-        if (c->rom > 0) cyc = fmax(cyc, cdiv(c->rom, hw->rom_bytes_per_cycle));
-        if (c->lfsr > 0) cyc = fmax(cyc, cdiv(c->lfsr, (double)th->mac_lanes) * hw->lfsr_cycles_per_value);
-        c->cycles = cyc + (double)hw->step_latency;
-    }
+    for (int s = 0; s < TC_STEPS; s++) tc_step_finish(hw, th, t->need, t->on_chip, &t->step[s]);
+}
+
+/* Bᵀe is one column of B when e is one-hot: F³'s one-hot error
+ * information, or DRTP's one-hot target (classification) */
+static int drtp_target_column(const f3_config *cfg)
+{
+    return cfg->algorithm == F3_ALG_DRTP && cfg->loss != F3_LOSS_MSE;
+}
+
+int tc_feedback_one_hot(const f3_config *cfg)
+{
+    return (cfg->algorithm == F3_ALG_F3 && cfg->error_info.one_hot) || drtp_target_column(cfg);
+}
+
+int tc_feedback_adds(const chip_config *hw, const f3_config *cfg)
+{
+    return hw->rom_encoding != CHIP_ROM_FP32 && hw->rom_encoding != CHIP_ROM_INT8 &&
+           f3_feedback_is_additive(cfg->feedback_init);
+}
+
+tc_step_cost tc_feedback_sample(const chip_config *hw, const f3_config *cfg, double outputs)
+{
+    tc_step_cost fb = {0};
+    const double C = (double)cfg->widths[cfg->n_layers];
+    const int one_hot = tc_feedback_one_hot(cfg), adds = tc_feedback_adds(hw, cfg);
+    double entries = one_hot ? outputs : C * outputs;
+    fb.rom = chip_rom_bytes_per_entry(hw->rom_encoding) * entries;
+    fb.lfsr = hw->rom_encoding == CHIP_ROM_SEEDED ? entries : 0.0;
+    if (drtp_target_column(cfg))
+        ; /* the target's column of B is δh itself: no arithmetic */
+    else if (one_hot)
+        *(adds ? &fb.fb_add : &fb.fb_mul) = outputs; /* e's one entry times a column */
+    else
+        *(adds ? &fb.fb_add : &fb.fb_fma) = C * outputs;
+    return fb;
 }
 
 /* Layer `layer`'s steps and needs on a tile with figures th (before
@@ -376,12 +416,8 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
     t->trains = !hw->inference && f3_layer_trains(cfg, layer);
     t->feedback = f3_layer_has_feedback(cfg, layer) && t->trains;
     t->stash = t->hidden && f3_needs_stash(alg) && !hw->inference;
-    /* Bᵀe is one column of B when e is one-hot: F³'s one-hot error
-     * information, or DRTP's one-hot target (classification) */
-    const int drtp_onehot = alg == F3_ALG_DRTP && cfg->loss != F3_LOSS_MSE;
-    t->one_hot_feedback = (alg == F3_ALG_F3 && cfg->error_info.one_hot) || drtp_onehot;
-    t->feedback_adds = hw->rom_encoding != CHIP_ROM_FP32 && hw->rom_encoding != CHIP_ROM_INT8 &&
-                       f3_feedback_is_additive(cfg->feedback_init);
+    t->one_hot_feedback = tc_feedback_one_hot(cfg);
+    t->feedback_adds = tc_feedback_adds(hw, cfg);
     const int batched = !(cfg->batch_size == 1 && cfg->optimizer == F3_OPT_SGD);
     const int adam = cfg->optimizer == F3_OPT_ADAM;
     const f3_layer_memory mem = f3_layer_memory_plan(cfg, layer);
@@ -391,7 +427,7 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
                  EB = chip_value_bytes(cfg, F3_T_ERROR);
     const double p = (double)(mem.weights + mem.biases); /* parameters */
     const double f = cdiv(no, P);
-    const double rb = rom_bytes_per_entry(hw->rom_encoding);
+    const double rb = chip_rom_bytes_per_entry(hw->rom_encoding);
     const double stash_vals = (double)mem.stash_per_sample; /* h_{i−1} and f'(z_i) */
 
     /* what the SRAM holds per parameter set: weight_stationary streams b
@@ -406,17 +442,7 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
 
     /* feedback δh = Bᵀe of one sample, as the chip does it */
     tc_step_cost fb = {0};
-    if (t->feedback) {
-        double entries = t->one_hot_feedback ? no : C * no;
-        fb.rom = rb * entries;
-        fb.lfsr = hw->rom_encoding == CHIP_ROM_SEEDED ? entries : 0.0;
-        if (drtp_onehot)
-            ; /* the target's column of B is δh itself: no arithmetic */
-        else if (t->one_hot_feedback)
-            *(t->feedback_adds ? &fb.fb_add : &fb.fb_mul) = no; /* e's one entry times a column */
-        else
-            *(t->feedback_adds ? &fb.fb_add : &fb.fb_fma) = C * no;
-    }
+    if (t->feedback) fb = tc_feedback_sample(hw, cfg, no);
     const double fb_lanes = t->one_hot_feedback ? 1.0 : C; /* lane passes per output group */
     tc_step_cost *s = t->step;
 
@@ -651,7 +677,7 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
     }
     /* placement: the tile's SRAM over its units (needs do not depend on the
      * batch: buffers are sized for a full one) */
-    place(th.sram_capacity_bytes, out, n);
+    tile_cost_place(th.sram_capacity_bytes, out, n);
 
     /* leakage and area: each unit's ROM; the tile's SRAM, registers and
      * lanes (and a seeded tile's LFSRs, one per lane) with its first unit */

@@ -98,6 +98,39 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
 f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
                                  tile_cost *out);
 
+/* The helpers the tables are built from, shared with the block table
+ * (block_cost.h). */
+
+/* Fill a tile's SRAM in priority order (weights, optimiser state,
+ * accumulator, buffers): the item of every unit t[0…n−1] before the next
+ * item, unit by unit, from each unit's need[]; sets on_chip[],
+ * sram_needed, sram_used and dram_resident (the rest lives in DRAM). */
+void tile_cost_place(double capacity, tile_cost *t, size_t n);
+
+/* One step's bytes at each level (sram_r, sram_w, dram_r, dram_w: its
+ * rd[]/wr[] split by each item's share on chip) and its cycles without
+ * DRAM: max(compute, SRAM bytes (transposed reads × their factor) / (banks
+ * × bytes per cycle per bank), ROM bytes / ROM bytes per cycle, ⌈LFSR
+ * values / lanes⌉ × cycles per value) + the step latency; 0 when it has no
+ * reps. */
+void tc_step_finish(const chip_config *hw, const chip_tile_hw *th, const double need[TC_ITEMS],
+                    const double on_chip[TC_ITEMS], tc_step_cost *c);
+
+/* Bytes of one entry of B in the feedback ROM: fp32 4, int8 1, ternary2
+ * ¼, seeded 0. */
+double chip_rom_bytes_per_entry(chip_rom_encoding e);
+
+/* Is a sample's e one-hot, so that Bᵀe is one column of B (F³'s one-hot
+ * error information, DRTP's target in classification)?  Are B's entries
+ * in {−1, 0, 1} and stored as such (Bᵀe by additions)? */
+int tc_feedback_one_hot(const f3_config *cfg);
+int tc_feedback_adds(const chip_config *hw, const f3_config *cfg);
+
+/* The feedback Bᵀe of one sample for `outputs` values, as the chip does
+ * it: the ROM bytes, the LFSR values (seeded B) and the arithmetic
+ * (fb_fma, fb_add, fb_mul); compute and reps are left 0. */
+tc_step_cost tc_feedback_sample(const chip_config *hw, const f3_config *cfg, double outputs);
+
 /* Bytes of one value of each tensor class in cfg's number formats (fp32 4,
  * bf16/fp16 2, q<i>.<f> (i+f)/8, packed). */
 double chip_value_bytes(const f3_config *cfg, f3_tensor t);
