@@ -105,6 +105,11 @@ struct f3_blocknet {
      * slots); the gradients between blocks (BP) */
     float *g[2], *res, *between[2];
     float *att_scratch;          /* n × n */
+    /* number formats (f3_blocknet_set_numerics): qa, qe when the
+     * activations' or the error's format is not fp32 */
+    f3_blocknet_numerics q;
+    int qa, qe;
+    float *xq;                   /* the input as block 0 reads it: max_batch × its input */
 };
 
 
@@ -188,6 +193,7 @@ void f3_blocknet_free(f3_blocknet *net)
     free(net->between[1]);
     free(net->res);
     free(net->att_scratch);
+    free(net->xq);
     free(net);
 }
 
@@ -266,6 +272,43 @@ void f3_blocknet_zero_grads(f3_blocknet *net)
     for (size_t k = 0; k < net->n; k++) memset(net->blk[k].grad, 0, f3_block_params(&net->blk[k].spec) * sizeof(float));
 }
 
+f3_status f3_blocknet_set_numerics(f3_blocknet *net, const f3_blocknet_numerics *q)
+{
+    net->qa = q && !f3_format_is_fp32(&q->act);
+    net->qe = q && !f3_format_is_fp32(&q->err);
+    if (q) net->q = *q;
+    if (net->qa && !net->xq &&
+        !(net->xq = malloc(net->max_batch * f3_block_in_size(&net->blk[0].spec) * sizeof(float)))) {
+        net->qa = 0;
+        return F3_FAIL(F3_ENOMEM, "block network: out of memory for the quantised input");
+    }
+    return F3_OK;
+}
+
+/* Round n values of block k's (k = n: the input's) activations (err 0) or
+ * error (err 1) to their format: the stream's rounding, or to nearest
+ * even without one; saturations counted when asked. */
+static void q_round(f3_blocknet *net, int err, size_t k, float *x, size_t n)
+{
+    f3_format f = err ? net->q.err : net->q.act;
+    gsl_rng *const *streams = err ? net->q.err_rng : net->q.act_rng;
+    gsl_rng *r = streams ? streams[k] : NULL;
+    if (!r) f.rounding = F3_ROUND_NEAREST_EVEN;
+    const uint64_t sat = f3_quantize(&f, x, n, r);
+    if (net->q.sat) net->q.sat[err ? F3_T_ERROR : F3_T_ACTIVATIONS] += sat;
+}
+
+/* The network's input X of b samples as block 0 reads it: X itself, or
+ * its copy in the activations' format. */
+static const float *take_input(f3_blocknet *net, const float *X, size_t b)
+{
+    if (!net->qa) return X;
+    const size_t nv = b * f3_block_in_size(&net->blk[0].spec);
+    memcpy(net->xq, X, nv * sizeof *X);
+    q_round(net, 0, net->n, net->xq, nv);
+    return net->xq;
+}
+
 static const float *block_input(const f3_blocknet *net, size_t k)
 {
     return k == 0 ? net->input : net->blk[k - 1].out[net->blk[k - 1].spec.n_ops - 1];
@@ -333,8 +376,16 @@ static void forward_block(f3_blocknet *net, size_t k)
             break;
         case F3_BOP_ACT: f3_op_act_forward(op->act, x, y, rows * op->d_in); break;
         case F3_BOP_ATTENTION:
-            f3_op_attention_forward(x, y, bs->P[i], b, op->tokens, op->heads, op->dim_head,
-                                    1.0f / sqrtf((float)op->dim_head));
+            if (!net->qa) {
+                f3_op_attention_forward(x, y, bs->P[i], b, op->tokens, op->heads, op->dim_head,
+                                        1.0f / sqrtf((float)op->dim_head));
+                break;
+            }
+            /* P as the attention stores it, then O from that P */
+            f3_op_attention_scores(x, bs->P[i], b, op->tokens, op->heads, op->dim_head,
+                                   1.0f / sqrtf((float)op->dim_head));
+            q_round(net, 0, k, bs->P[i], b * op_internal(op));
+            f3_op_attention_values(x, bs->P[i], y, b, op->tokens, op->heads, op->dim_head);
             break;
         case F3_BOP_PATCHIFY:
             f3_op_patchify_forward(x, y, b, op->channels, op->height, op->width, op->patch);
@@ -351,6 +402,10 @@ static void forward_block(f3_blocknet *net, size_t k)
             break;
         }
         }
+        /* a new value leaves the op in the activations' format (a patchify
+         * or a save only moves values) */
+        if (net->qa && op->kind != F3_BOP_PATCHIFY && op->kind != F3_BOP_RESIDUAL_SAVE)
+            q_round(net, 0, k, y, b * op_out(op));
         if (c) count_forward(c, bs, i, b, saved_cls);
         p += f3_bop_params(op);
         x = y;
@@ -359,7 +414,7 @@ static void forward_block(f3_blocknet *net, size_t k)
 
 const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b)
 {
-    if (k == 0) net->input = X;
+    if (k == 0) net->input = take_input(net, X, b);
     net->b = b;
     forward_block(net, k);
     return f3_blocknet_block_output(net, k);
@@ -367,7 +422,7 @@ const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *
 
 const float *f3_blocknet_forward(f3_blocknet *net, const float *X, size_t b)
 {
-    net->input = X;
+    net->input = take_input(net, X, b);
     net->b = b;
     for (size_t k = 0; k < net->n; k++) forward_block(net, k);
     return f3_blocknet_block_output(net, net->n - 1);
@@ -478,7 +533,9 @@ void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, f
             if (out) f3_op_patchify_backward(g, out, b, op->channels, op->height, op->width, op->patch);
             break;
         case F3_BOP_RESIDUAL_ADD:
-            /* y = x + s: the gradient goes on to x and waits for s's save */
+            /* y = x + s: the gradient goes on to x and waits for s's save,
+             * the same δ on both branches */
+            if (net->qe) q_round(net, 1, k, g, nv);
             memcpy(net->res + n_res++ * slot, g, nv * sizeof(float));
             if (out) memcpy(out, g, nv * sizeof(float));
             break;
@@ -490,6 +547,8 @@ void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, f
             break;
         }
         }
+        /* dX leaves the op in the error's format (the add's did above) */
+        if (net->qe && out && op->kind != F3_BOP_RESIDUAL_ADD) q_round(net, 1, k, out, b * op_in(op));
         if (cg) count_backward(cg, i == 0 ? cf0 : cf, bs, i, b, dx);
         float *t = g;
         g = h;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "rng_internal.h"
 
 struct f3_blocktrainer {
@@ -20,6 +22,13 @@ struct f3_blocktrainer {
     int32_t *labels;
     f3_ledger *ledger;                /* one layer per block */
     uint64_t live_stash, peak_stash;  /* elements of the blocks' stashes */
+    /* number formats (f3_blocktrainer_set_numerics): quantized unless
+     * every format is fp32 */
+    f3_numerics nm;
+    int quantized;
+    uint64_t sat[F3_T_COUNT];
+    gsl_rng **qrng;                   /* F3_T_COUNT × (n + 2), when a class rounds stochastically */
+    f3_blocknet_numerics q_step, q_eval; /* the blocks' formats in a step and outside (nearest, uncounted) */
 };
 
 
@@ -40,7 +49,147 @@ void f3_blocktrainer_free(f3_blocktrainer *tr)
     free(tr->between[1]);
     free(tr->labels);
     f3_ledger_free(tr->ledger);
+    if (tr->qrng)
+        for (size_t i = 0; i < (size_t)F3_T_COUNT * (tr->n + 2); i++) gsl_rng_free(tr->qrng[i]);
+    free(tr->qrng);
     free(tr);
+}
+
+/* ---- number formats ------------------------------------------------------------ */
+
+/* Whether block blk has an attention (att) or a layer normalisation (ln). */
+static void softmax_norm(const f3_block *blk, int *att, int *ln)
+{
+    for (size_t i = 0; i < blk->n_ops; i++) {
+        *att |= blk->op[i].kind == F3_BOP_ATTENTION;
+        *ln |= blk->op[i].kind == F3_BOP_LAYERNORM;
+    }
+}
+
+/* f3_blocktrain_check_numerics for a network that has attention (att)
+ * and layer normalisation (ln) or not. */
+static f3_status check_numerics(f3_optimizer opt, const f3_numerics *nm, int att, int ln, f3_tensor *tensor)
+{
+    f3_tensor ignored;
+    if (!tensor) tensor = &ignored;
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        const f3_format *f = &nm->fmt[t];
+        *tensor = (f3_tensor)t;
+        if (f->kind == F3_FMT_FIXED && (f->int_bits < 1 || f->frac_bits < 0 || f->int_bits + f->frac_bits < 4 ||
+                                        f->int_bits + f->frac_bits > 32))
+            return F3_FAIL(F3_EINVAL, "numerics.%s: a fixed-point format is 4 to 32 bits with at least one integer bit",
+                           f3_tensor_names[t]);
+    }
+    *tensor = F3_T_OPTIMIZER;
+    if (opt == F3_OPT_ADAM && nm->fmt[F3_T_OPTIMIZER].kind == F3_FMT_FIXED)
+        return F3_FAIL(F3_EINVAL, "fixed-point optimizer state needs the sgd optimizer: Adam divides by a square root, "
+                                  "which f3sim does not define in fixed point (use bf16 or fp16 for the optimizer "
+                                  "state, or sgd)");
+    *tensor = F3_T_ACTIVATIONS;
+    const f3_format *act = &nm->fmt[F3_T_ACTIVATIONS];
+    if (act->kind != F3_FMT_FIXED || (!att && !ln)) return F3_OK;
+    char name[16];
+    f3_format_name(act, name, sizeof name);
+    return F3_FAIL(F3_EINVAL,
+                   "the activations format %s is fixed point: %s%s%s %s no fixed-point implementation in the block "
+                   "trainer; use bf16, fp16 or fp32 for activations",
+                   name, att ? "the attention's softmax" : "", att && ln ? " and " : "",
+                   ln ? "the layer normalisation" : "", att && ln ? "have" : "has");
+}
+
+f3_status f3_blocktrain_check_numerics(const f3_block *blocks, size_t n, f3_optimizer opt, const f3_numerics *nm,
+                                       f3_tensor *tensor)
+{
+    int att = 0, ln = 0;
+    for (size_t k = 0; k < n; k++) softmax_norm(&blocks[k], &att, &ln);
+    return check_numerics(opt, nm, att, ln, tensor);
+}
+
+/* The stream of stochastic rounding of class t at `where` (block 0 … n − 1;
+ * n: the input's activations, the loss's δ; n + 1: the error information
+ * of a batch); NULL for round-to-nearest. */
+static gsl_rng *qstream(const f3_blocktrainer *tr, f3_tensor t, size_t where)
+{
+    if (!tr->qrng || tr->nm.fmt[t].rounding != F3_ROUND_STOCHASTIC) return NULL;
+    return tr->qrng[(size_t)t * (tr->n + 2) + where];
+}
+
+/* Round n values of class t where the hardware stores or sends them
+ * (nothing in fp32), counting saturations. */
+static void quantize(f3_blocktrainer *tr, f3_tensor t, size_t where, float *x, size_t n)
+{
+    const f3_format *f = &tr->nm.fmt[t];
+    if (f->kind == F3_FMT_FP32) return;
+    tr->sat[t] += f3_quantize(f, x, n, qstream(tr, t, where));
+}
+
+/* The streams of stochastic rounding (when a class rounds stochastically)
+ * and the blocks' formats, from tr->nm. */
+static f3_status numerics_setup(f3_blocktrainer *tr, uint64_t seed)
+{
+    const f3_numerics *nm = &tr->nm;
+    const size_t per = tr->n + 2;
+    int sr = 0;
+    for (int t = 0; t < F3_T_COUNT; t++) sr |= nm->fmt[t].rounding == F3_ROUND_STOCHASTIC;
+    if (sr) {
+        if (!(tr->qrng = calloc((size_t)F3_T_COUNT * per, sizeof *tr->qrng)))
+            return F3_FAIL(F3_ENOMEM, "block trainer: out of memory for the number formats' streams");
+        for (size_t i = 0; i < (size_t)F3_T_COUNT * per; i++) {
+            /* stream i = class·(n + 2) + where: mt19937 seeded from (seed, i) through splitmix64 */
+            uint64_t st = seed ^ (0xF3B10C4Bull + (uint64_t)i) * 0x9E3779B97F4A7C15ull;
+            const uint64_t z = f3_splitmix64(&st);
+            if (!(tr->qrng[i] = gsl_rng_alloc(gsl_rng_mt19937)))
+                return F3_FAIL(F3_ENOMEM, "block trainer: out of memory for the number formats' streams");
+            gsl_rng_set(tr->qrng[i], (unsigned long)(z & 0xffffffffu) | 1u);
+        }
+    }
+    tr->q_eval.act = nm->fmt[F3_T_ACTIVATIONS];
+    tr->q_eval.err = nm->fmt[F3_T_ERROR];
+    tr->q_step = tr->q_eval;
+    if (tr->qrng) {
+        tr->q_step.act_rng = tr->qrng + (size_t)F3_T_ACTIVATIONS * per;
+        tr->q_step.err_rng = tr->qrng + (size_t)F3_T_ERROR * per;
+    }
+    tr->q_step.sat = tr->sat;
+    return f3_blocknet_set_numerics(tr->net, &tr->q_eval);
+}
+
+f3_status f3_blocktrainer_set_numerics(f3_blocktrainer *tr, const f3_numerics *nm, uint64_t seed)
+{
+    if (tr->steps || tr->quantized)
+        return F3_FAIL(F3_EINVAL, "number formats are set once, before the block trainer's first step");
+    int att = 0, ln = 0;
+    for (size_t k = 0; k < tr->n; k++) softmax_norm(f3_blocknet_block(tr->net, k), &att, &ln);
+    f3_status st = check_numerics(tr->cfg.optimizer, nm, att, ln, NULL);
+    if (st != F3_OK || f3_numerics_is_fp32(nm)) return st;
+    tr->nm = *nm;
+    if ((st = numerics_setup(tr, seed)) != F3_OK) {
+        /* back to fp32, as before the call */
+        if (tr->qrng)
+            for (size_t i = 0; i < (size_t)F3_T_COUNT * (tr->n + 2); i++) gsl_rng_free(tr->qrng[i]);
+        free(tr->qrng);
+        tr->qrng = NULL;
+        memset(&tr->nm, 0, sizeof tr->nm);
+        (void)f3_blocknet_set_numerics(tr->net, NULL); /* F3_OK: nothing to allocate */
+        return st;
+    }
+    tr->quantized = 1;
+    /* the parameters and B as the chip stores them */
+    for (size_t k = 0; k < tr->n; k++) {
+        const f3_block *blk = f3_blocknet_block(tr->net, k);
+        quantize(tr, F3_T_WEIGHTS, k, f3_blocknet_params(tr->net, k), f3_block_params(blk));
+        if (k + 1 < tr->n) quantize(tr, F3_T_FEEDBACK, k, tr->B[k], tr->cfg.classes * f3_block_out_size(blk));
+    }
+    return F3_OK;
+}
+
+const uint64_t *f3_blocktrainer_saturations(const f3_blocktrainer *tr) { return tr->sat; }
+
+void f3_blocktrainer_store_round(f3_blocktrainer *tr)
+{
+    f3_format f = tr->nm.fmt[F3_T_ERROR_STORE];
+    f.rounding = F3_ROUND_NEAREST_EVEN;
+    f3_quantize(&f, tr->store, tr->n_train * tr->cfg.classes, NULL);
 }
 
 f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_blocktrain_config *cfg,
@@ -134,6 +283,11 @@ static void update_block(f3_blocktrainer *tr, size_t k)
     const f3_block *blk = f3_blocknet_block(tr->net, k);
     float *p = f3_blocknet_params(tr->net, k), *g = f3_blocknet_grads(tr->net, k);
     f3_counts *c = at(tr, k, F3_PH_UPDATE);
+    const size_t np = f3_block_params(blk);
+    /* the gradients as the accumulator holds them; SGD into a quantised
+     * weights' format forms p − η·g in double (as the MLP trainer) */
+    if (tr->quantized) quantize(tr, F3_T_GRADIENTS, k, g, np);
+    const int sgd_q = cfg->optimizer == F3_OPT_SGD && !f3_format_is_fp32(&tr->nm.fmt[F3_T_WEIGHTS]);
     size_t off = 0;
     for (size_t i = 0; i < blk->n_ops; i++) {
         const f3_bop *op = &blk->op[i];
@@ -142,14 +296,26 @@ static void update_block(f3_blocktrainer *tr, size_t k)
         for (int s = 0; s < 2; s++) {
             if (!seg[s]) continue;
             const f3_memclass cls = s ? F3_MEM_BIASES : F3_MEM_WEIGHTS;
-            if (cfg->optimizer == F3_OPT_ADAM)
+            if (cfg->optimizer == F3_OPT_ADAM) {
                 f3_adam_update(p + off, g + off, tr->m[k] + off, tr->v[k] + off, seg[s], cfg->lr, cfg->beta1,
                                cfg->beta2, cfg->eps, tr->steps, cls, c);
-            else
+            } else if (sgd_q) {
+                const double lr = (float)cfg->lr;
+                for (size_t j = off; j < off + seg[s]; j++) p[j] = (float)((double)p[j] - lr * (double)g[j]);
+                f3_count_sgd(c, seg[s], cls);
+            } else {
                 f3_sgd_update(p + off, g + off, seg[s], (float)cfg->lr, cls, c);
+            }
             off += seg[s];
         }
     }
+    if (!tr->quantized) return;
+    /* Adam in fp32; its state and the parameters stored in their formats */
+    if (cfg->optimizer == F3_OPT_ADAM) {
+        quantize(tr, F3_T_OPTIMIZER, k, tr->m[k], np);
+        quantize(tr, F3_T_OPTIMIZER, k, tr->v[k], np);
+    }
+    quantize(tr, F3_T_WEIGHTS, k, p, np);
 }
 
 /* The error information of the blocks before the last: F³'s from the store
@@ -171,9 +337,11 @@ static void error_information_in(f3_blocktrainer *tr, const float *T, const size
             tr->es[s] = tr->store[idx[s] * C + (size_t)tr->labels[s]] * T[s * C + (size_t)tr->labels[s]];
         *es = tr->es;
         c->reads[F3_MEM_ERRSTORE] += b;
+        quantize(tr, F3_T_ERROR, tr->n + 1, tr->es, b);
     } else {
         for (size_t s = 0; s < b; s++) memcpy(tr->E + s * C, tr->store + idx[s] * C, C * sizeof(float));
         c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+        quantize(tr, F3_T_ERROR, tr->n + 1, tr->E, b * C);
     }
 }
 
@@ -232,6 +400,7 @@ static void backward_pass(f3_blocktrainer *tr, const float *Y, const float *T, s
     /* the current error t − softmax(y), to every other block */
     const f3_error_info cur = {F3_EI_ERROR, 0, 1};
     f3_error_information(cur, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, tr->cfg.classes, at(tr, n - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, n + 1, tr->E, b * tr->cfg.classes);
     for (size_t k = 0; k + 1 < n; k++) {
         feedback(tr, k, tr->E, NULL, b);
         f3_blocknet_backward_block(net, k, tr->dOut, NULL);
@@ -261,6 +430,9 @@ f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float 
     }
     f3_blocknet_zero_grads(tr->net);
     f3_blocknet_count(tr->net, tr->ledger, keeps(alg), alg == F3_ALG_BP);
+    /* the steps round with each class's rounding and count; outside them
+     * (an evaluation) to nearest even, uncounted */
+    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_step); /* the input's copy exists: F3_OK */
     const float *E, *es;
     error_information_in(tr, T, idx, b, &E, &es);
     const float *Y = forward_pass(tr, X, E, es, b);
@@ -269,11 +441,13 @@ f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float 
     size_t correct = 0;
     f3_output_delta(F3_LOSS_SOFTMAX_CE, F3_ACT_IDENTITY, Y, T, tr->labels, tr->dZ, b, C, &loss, &correct,
                     at(tr, n - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, n, tr->dZ, b * C);
     backward_pass(tr, Y, T, b);
     /* F³: this step's outputs' error information, for the next epoch */
     if (alg == F3_ALG_F3) {
         f3_counts *c = at(tr, n - 1, F3_PH_LOSS);
         f3_error_information(cfg->error_info, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, C, c);
+        quantize(tr, F3_T_ERROR_STORE, n - 1, tr->E, b * C);
         for (size_t s = 0; s < b; s++) memcpy(tr->store + idx[s] * C, tr->E + s * C, C * sizeof(float));
         c->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
     }
@@ -282,6 +456,7 @@ f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float 
     for (size_t k = (alg == F3_ALG_LLO ? n - 1 : 0); k < n; k++) update_block(tr, k);
     f3_ledger_count_step(tr->ledger, b);
     f3_blocknet_count(tr->net, NULL, keeps(alg), alg == F3_ALG_BP);
+    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_eval);
     if (st) {
         st->loss_sum += loss;
         st->correct += correct;

@@ -195,29 +195,55 @@ static size_t qkv_at(size_t s, size_t part, size_t head, size_t n, size_t h, siz
 #define QKV_VIEW_MUT(base, s, part, hd) \
     gsl_matrix_float_view_array_with_tda((base) + qkv_at(s, part, hd, n, h, dh), n, dh, 3 * h * dh)
 
+/* One sample's and head's P = softmax_rows(scale · q kᵀ) (n, n). */
+static void attention_scores(const float *QKV, float *P, size_t s, size_t hd, size_t n, size_t h, size_t dh,
+                             float scale)
+{
+    gsl_matrix_float_const_view q = QKV_VIEW(QKV, s, 0, hd), k = QKV_VIEW(QKV, s, 1, hd);
+    float *p = P + (s * h + hd) * n * n;
+    gsl_matrix_float_view Pv = gsl_matrix_float_view_array(p, n, n);
+    sgemm(CblasNoTrans, CblasTrans, scale, &q.matrix, &k.matrix, 0.0f, &Pv.matrix);
+    for (size_t i = 0; i < n; i++) {
+        float *row = p + i * n, m = row[0];
+        for (size_t j = 1; j < n; j++) m = row[j] > m ? row[j] : m;
+        double z = 0.0;
+        for (size_t j = 0; j < n; j++) z += row[j] = expf(row[j] - m);
+        const float inv = (float)(1.0 / z);
+        for (size_t j = 0; j < n; j++) row[j] *= inv;
+    }
+}
+
+/* One sample's and head's O = P v (n, dh) into O's 'b n (h d)'. */
+static void attention_values(const float *QKV, const float *P, float *O, size_t s, size_t hd, size_t n, size_t h,
+                             size_t dh)
+{
+    const size_t inner = h * dh;
+    gsl_matrix_float_const_view v = QKV_VIEW(QKV, s, 2, hd);
+    gsl_matrix_float_const_view Pc = gsl_matrix_float_const_view_array(P + (s * h + hd) * n * n, n, n);
+    gsl_matrix_float_view Ov = gsl_matrix_float_view_array_with_tda(O + s * n * inner + hd * dh, n, dh, inner);
+    sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Pc.matrix, &v.matrix, 0.0f, &Ov.matrix);
+}
+
 void f3_op_attention_forward(const float *QKV, float *O, float *P, size_t b, size_t n, size_t h, size_t dh,
                              float scale)
 {
-    const size_t inner = h * dh;
     for (size_t s = 0; s < b; s++)
         for (size_t hd = 0; hd < h; hd++) {
-            gsl_matrix_float_const_view q = QKV_VIEW(QKV, s, 0, hd), k = QKV_VIEW(QKV, s, 1, hd),
-                                        v = QKV_VIEW(QKV, s, 2, hd);
-            float *p = P + (s * h + hd) * n * n;
-            gsl_matrix_float_view Pv = gsl_matrix_float_view_array(p, n, n);
-            sgemm(CblasNoTrans, CblasTrans, scale, &q.matrix, &k.matrix, 0.0f, &Pv.matrix);
-            for (size_t i = 0; i < n; i++) {
-                float *row = p + i * n, m = row[0];
-                for (size_t j = 1; j < n; j++) m = row[j] > m ? row[j] : m;
-                double z = 0.0;
-                for (size_t j = 0; j < n; j++) z += row[j] = expf(row[j] - m);
-                const float inv = (float)(1.0 / z);
-                for (size_t j = 0; j < n; j++) row[j] *= inv;
-            }
-            gsl_matrix_float_const_view Pc = gsl_matrix_float_const_view_array(p, n, n);
-            gsl_matrix_float_view Ov = gsl_matrix_float_view_array_with_tda(O + s * n * inner + hd * dh, n, dh, inner);
-            sgemm(CblasNoTrans, CblasNoTrans, 1.0f, &Pc.matrix, &v.matrix, 0.0f, &Ov.matrix);
+            attention_scores(QKV, P, s, hd, n, h, dh, scale);
+            attention_values(QKV, P, O, s, hd, n, h, dh);
         }
+}
+
+void f3_op_attention_scores(const float *QKV, float *P, size_t b, size_t n, size_t h, size_t dh, float scale)
+{
+    for (size_t s = 0; s < b; s++)
+        for (size_t hd = 0; hd < h; hd++) attention_scores(QKV, P, s, hd, n, h, dh, scale);
+}
+
+void f3_op_attention_values(const float *QKV, const float *P, float *O, size_t b, size_t n, size_t h, size_t dh)
+{
+    for (size_t s = 0; s < b; s++)
+        for (size_t hd = 0; hd < h; hd++) attention_values(QKV, P, O, s, hd, n, h, dh);
 }
 
 void f3_op_attention_backward(const float *QKV, const float *P, const float *dO, float *dQKV, size_t b, size_t n,

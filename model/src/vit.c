@@ -124,6 +124,7 @@ f3_status f3_blocktrainer_store_targets(f3_blocktrainer *tr, const f3_dataset *t
         f3_dataset_gather(train, idx, b, x, store + s * C, lab);
     }
     free(x), free(lab), free(idx);
+    f3_blocktrainer_store_round(tr); /* e₀ in the store's format */
     return F3_OK;
 }
 

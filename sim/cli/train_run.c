@@ -650,6 +650,8 @@ static int net_new_blocks(run_net *nt, const train_options *o, const f3_config *
                                      cfg->beta2,     cfg->eps,        train->n_outputs};
     if (!(nt->blk = f3_blocktrainer_new(o->blocks, o->n_blocks, &bc, cfg->batch_size, train->n, cfg->seed))) return -1;
     nt->batch = cfg->batch_size;
+    /* the number formats, streams from the run's seed as the MLP trainer's */
+    if (f3_blocktrainer_set_numerics(nt->blk, &cfg->numerics, cfg->seed) != F3_OK) return -1;
     return 0;
 }
 
@@ -1019,7 +1021,8 @@ int train_run_schedule(const train_options *o, const char *command, train_result
          * (training only; 0 everywhere in fp32) */
         json_key(&w, "saturations");
         json_begin_object(&w);
-        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], tr ? tr->saturations[ti] : 0);
+        const uint64_t *sat = tr ? tr->saturations : f3_blocktrainer_saturations(nt.blk);
+        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], sat[ti]);
         json_end_object(&w);
         json_kv_string(&w, "weights_sha256", hash);
         json_kv_u64(&w, "seed", cfg.seed);

@@ -900,14 +900,22 @@ static f3_status check_vit(const scenario *sc)
     if (scenario_get(sc, "network.hidden")->set)
         return scenario_at_key(sc, "network.hidden", F3_EINVAL,
                                "network.hidden gives an MLP's widths; a vit's sizes are network.vit's (network.type vit)");
+    /* the formats the block trainer runs (fixed-point activations are not,
+     * with attention or layer normalisation); Adam's rule is the MLP's,
+     * checked below by f3_config_check */
+    f3_numerics nm;
+    char key[96];
     for (int t = 0; t < F3_T_COUNT; t++) {
-        char key[96];
         snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
-        if (strcmp(scenario_str(sc, key), "fp32"))
-            return scenario_at_key(sc, key, F3_EINVAL,
-                                   "%s %s: a vit trains in fp32 only; number formats for its ops (and fixed-point softmax "
-                                   "and layer normalisation) are not implemented yet",
-                                   key, scenario_str(sc, key));
+        if (f3_parse_format(scenario_str(sc, key), &nm.fmt[t]) != F3_OK)
+            return scenario_at_key(sc, key, F3_EINVAL, "%s: %s", key, f3_last_error());
+    }
+    f3_tensor which = F3_T_ACTIVATIONS;
+    if (f3_blocktrain_check_numerics(blocks, nb, F3_OPT_SGD, &nm, &which) != F3_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[which]);
+        return scenario_at_key(sc, key, F3_EINVAL, "%s %s: %s (network.type vit)", key, scenario_str(sc, key), msg);
     }
     if (scenario_num(sc, "outputs.checkpoint_every") != 0)
         return scenario_at_key(sc, "outputs.checkpoint_every", F3_EINVAL,

@@ -124,4 +124,33 @@ P
 else
   echo "vit: MNIST not in $src/data (run scripts/setup.sh); the training part is skipped"
 fi
+
+# number formats (issue 19, item 5): fixed-point activations are refused with attention and layer
+# normalisation, at the key (from --set and from a file); bf16 and fixed-point weights pass; a small
+# run in formats counts its saturations in run.json
+expect 2 "--set\[1\]:1:[0-9]+: numerics.activations.format q4.12: the activations format q4.12 is fixed point: the attention's softmax and the layer normalisation have no fixed-point implementation in the block trainer; use bf16, fp16 or fp32 for activations" \
+  -- "$f3sim" check "$scen" --set numerics.activations.format=q4.12
+{ cat "$scen"; printf 'numerics:\n  activations: {format: q4.12}\n'; } > qact.yaml
+expect 2 "qact.yaml:[0-9]+:[0-9]+: numerics.activations.format q4.12: .*the attention's softmax and the layer normalisation have no fixed-point" \
+  -- "$f3sim" check qact.yaml
+expect 2 "the attention's softmax has no fixed-point implementation" -- "$f3sim" check "$scen" \
+  --set numerics.activations.format=q4.12 --set network.vit.norm=false
+expect 0 "ok — scenario 'vit-mnist'" -- "$f3sim" check "$scen" --set numerics.weights.format=bf16
+expect 0 "ok — scenario 'vit-mnist'" -- "$f3sim" check "$scen" --set numerics.weights.format=q4.12 \
+  --set numerics.activations.format=fp16 --set numerics.error_store.format=q1.7
+if [ -f "$src/data/mnist/train-images-idx3-ubyte" ] || [ -f "$src/data/mnist/train-images-idx3-ubyte.gz" ]; then
+  # q1.7 feedback: every +1 of B saturates to 127/128 when B is stored, and is counted
+  "$f3sim" run "$scen" "${small[@]}" --set "training.compare=[f3]" --set outputs.folder=rq \
+    --set numerics.weights.format=q2.10 --set numerics.weights.rounding=stochastic \
+    --set numerics.activations.format=bf16 --set numerics.feedback.format=q1.7 > /dev/null 2>&1 \
+    && python3 - r/vit-mnist/f3/run.json rq/vit-mnist/f3/run.json <<'P' && ok || bad "the ViT run in number formats"
+import json, sys
+a, q = (json.load(open(f)) for f in sys.argv[1:3])
+assert q["config"]["numerics"]["weights"]["format"] == "q2.10", q["config"]["numerics"]
+assert q["weights_sha256"] != a["weights_sha256"]
+s = q["saturations"]
+assert s["feedback"] > 0 and s["weights"] == 0 and s["activations"] == 0, s
+assert all(v == 0 for v in a["saturations"].values()), a["saturations"]
+P
+fi
 finish vit

@@ -12,8 +12,8 @@
  * the values per sample.
  *
  * The trainer is f3/blocktrain.h; the closed forms of what the ops cost
- * are f3/blockformulas.h.  Not yet here (issue 19's later parts): number
- * formats, scenarios and the chip. */
+ * are f3/blockformulas.h.  Number formats: f3_blocknet_set_numerics (the
+ * block trainer sets them).  Not yet here: the chip. */
 #ifndef F3_BLOCKS_H
 #define F3_BLOCKS_H
 
@@ -22,6 +22,7 @@
 
 #include "f3/kernels.h"
 #include "f3/ledger.h"
+#include "f3/numerics.h"
 #include "f3/ops.h"
 #include "f3/status.h"
 
@@ -102,6 +103,35 @@ void f3_blocknet_backward_all(f3_blocknet *net, const float *dOut, float *dIn);
  * f3_blocknet_forward; F³ and DRTP interleave it with each block's local
  * backward pass (their δ is known before the forward pass). */
 const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b);
+
+/* ---- number formats (issue 19; docs/blocks.md, "Number formats") --------
+ *
+ * The formats of the tensors between ops, which the passes round where a
+ * tile would store or send them (f3/numerics.h):
+ *   act  the network's input as block 0 reads it (a copy; X is not
+ *        written), and every op output that is a new value: a linear's, a
+ *        layer norm's, an activation's, the attention's O and its softmax P
+ *        (rounded before O = P v), a residual add's; a patchify or a save
+ *        moves values that are in the format already.  A layer norm's μ
+ *        and rstd stay fp32.
+ *   err  every op's input gradient in the backward passes (dX: a block's δ
+ *        to the block before it under BP included; a residual add's δ
+ *        before it goes on to both branches).  The δ a backward pass starts
+ *        from (dOut) is the caller's.
+ * act_rng (n + 1 entries: block k's for k < n, the input's at n) and
+ * err_rng (n entries) are the streams of stochastic rounding; a NULL array
+ * or entry rounds to nearest even and draws nothing.  sat (F3_T_COUNT
+ * counters or NULL) gets the saturations added to sat[F3_T_ACTIVATIONS]
+ * and sat[F3_T_ERROR].  q NULL (the default), or both formats fp32:
+ * nothing is quantised and the passes are bit for bit those without
+ * formats.  The arrays must live until the next call; F3_ENOMEM when the
+ * input's copy (max_batch × block 0's input) cannot be allocated. */
+typedef struct {
+    f3_format act, err;
+    gsl_rng *const *act_rng, *const *err_rng;
+    uint64_t *sat;
+} f3_blocknet_numerics;
+f3_status f3_blocknet_set_numerics(f3_blocknet *net, const f3_blocknet_numerics *q);
 
 /* ---- what the passes cost (issue 19) ------------------------------------
  *

@@ -12,9 +12,12 @@
  *     targets), DFA's the current error t − softmax(y), DRTP's the target;
  *   - LLO trains the last block alone;
  *   - Adam (f3_adam_update, PyTorch's formula) or SGD on every trained
- *     block.
+ *     block;
+ *   - number formats (f3/numerics.h) per tensor class, as the MLP trainer
+ *     has them: f3_blocktrainer_set_numerics below.
  * A network of single dense blocks trains exactly as the MLP trainer
- * (tests/unit/test_blocktrain.c checks it rule by rule). */
+ * (tests/unit/test_blocktrain.c checks it rule by rule; with formats,
+ * tests/unit/test_blocknumerics.c). */
 #ifndef F3_BLOCKTRAIN_H
 #define F3_BLOCKTRAIN_H
 
@@ -42,8 +45,11 @@ typedef struct {
 typedef struct f3_blocktrainer f3_blocktrainer;
 /* A trainer of n blocks for batches of up to max_batch samples and a
  * training set of n_train samples (F³'s store); parameters and the
- * feedback matrices (uniform over {−1, 0, 1}) from seed; the store holds
- * zeros until f3_blocktrainer_store_set. */
+ * feedback matrices (uniform over {−1, 0, 1}) from seed; fp32 until
+ * f3_blocktrainer_set_numerics; the store holds zeros until the caller
+ * fills it (f3_blocktrainer_store_targets in f3/vit.h).  NULL with
+ * f3_last_error() when the classes do not match the last block or the
+ * blocks are not a network. */
 f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_blocktrain_config *cfg,
                                      size_t max_batch, size_t n_train, uint64_t seed);
 void f3_blocktrainer_free(f3_blocktrainer *tr);
@@ -52,11 +58,76 @@ f3_blocknet *f3_blocktrainer_net(f3_blocktrainer *tr);
 float *f3_blocktrainer_feedback(f3_blocktrainer *tr, size_t k);
 /* F³'s store: n_train × C (e₀: the targets). */
 float *f3_blocktrainer_store(f3_blocktrainer *tr);
+
 /* One step on b samples: X (b × block 0's input), T (b × C, one-hot), idx
  * (b indices into the training set).  Adds the batch's loss and correct
  * predictions (arg-max) to *st (may be NULL). */
 f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
                                f3_stats *st);
+
+/* ---- number formats (f3/numerics.h; docs/blocks.md, "Number formats") ----
+ *
+ * f3_blocktrainer_set_numerics gives a trainer a format per tensor class,
+ * as the MLP trainer has them (without it: fp32 everywhere, nothing
+ * quantised, the steps bit for bit those of a trainer without formats).
+ * Where each class is rounded:
+ *   weights      every block's parameters (W, biases, γ, β) when the
+ *                formats are set (after initialisation) and after every
+ *                optimiser step (SGD: p − η·g formed in double, then
+ *                rounded; Adam in fp32, then rounded);
+ *   activations  the network's input and every op output that is a new
+ *                value, the attention's P included (f3/blocks.h,
+ *                f3_blocknet_set_numerics); so every block's output, what
+ *                a link between blocks carries;
+ *   error        E as the blocks before the last use it (F³: read from the
+ *                store; DFA: t − softmax(y); DRTP's target is used as it
+ *                is, as the MLP trainer's), the loss's δ at the output,
+ *                and every op's input gradient in the backward passes;
+ *   error_store  F³'s store at each write, and at
+ *                f3_blocktrainer_store_round;
+ *   gradients    every trained block's gradients before its update;
+ *   optimizer    Adam's m and v after every step;
+ *   feedback     B_k when the formats are set (over {−1, 0, 1}: exact in
+ *                every format but q1.f, where 1 saturates, as in the MLP
+ *                trainer).
+ * Stochastic rounding draws from mt19937 streams per tensor class and
+ * block, seeded from `seed`.  An evaluation outside the steps
+ * (f3_blocknet_forward, f3_blocktrainer_evaluate) rounds the input and the
+ * op outputs to nearest even and counts nothing. */
+
+/* The formats nm asks of the n blocks trained with optimizer opt: F3_OK,
+ * or F3_EINVAL with a message, and the tensor class it concerns in *tensor
+ * (may be NULL), when
+ *   - the activations' format is fixed point and a block has an attention
+ *     or a layer normalisation: the softmax and the layer normalisation
+ *     have no fixed-point implementation in the block trainer ("the
+ *     activations format q4.12 is fixed point: the attention's softmax and
+ *     the layer normalisation have no fixed-point implementation in the
+ *     block trainer; use bf16, fp16 or fp32 for activations", naming the
+ *     ones the network has);
+ *   - the optimizer's format is fixed point with Adam (as the MLP trainer:
+ *     Adam divides by a square root);
+ *   - a fixed-point format is not 4 to 32 bits with an integer bit.
+ * Fixed-point weights, error, error store, gradients and feedback are
+ * allowed with every op (they round float values), and fixed-point
+ * activations with linear, activation, patchify and residual ops. */
+f3_status f3_blocktrain_check_numerics(const f3_block *blocks, size_t n, f3_optimizer opt, const f3_numerics *nm,
+                                       f3_tensor *tensor);
+/* Give tr the number formats nm (copied) before its first step, with the
+ * seed of stochastic rounding's streams; rounds the parameters and the
+ * feedback matrices to their formats at once (F³'s store: see
+ * f3_blocktrainer_store_round).  F3_EINVAL, tr unchanged, when
+ * f3_blocktrain_check_numerics refuses nm, or tr has stepped or has
+ * formats already; F3_ENOMEM. */
+f3_status f3_blocktrainer_set_numerics(f3_blocktrainer *tr, const f3_numerics *nm, uint64_t seed);
+/* Round the whole store to the error_store format, to nearest even,
+ * nothing counted (as the MLP trainer rounds e₀); for a caller that has
+ * written the store itself (f3_blocktrainer_store_targets calls it). */
+void f3_blocktrainer_store_round(f3_blocktrainer *tr);
+/* Saturations per tensor class so far (F3_T_COUNT counters, indexed by
+ * f3_tensor): every rounding of a step's and of set_numerics'; valid until
+ * f3_blocktrainer_free.  All zero in fp32. */
+const uint64_t *f3_blocktrainer_saturations(const f3_blocktrainer *tr);
 
 /* What the steps did so far (f3/ledger.h): one ledger layer per block, the
  * phases and memory classes of the MLP trainer, each op counted as

@@ -58,6 +58,12 @@ void f3_op_act_backward(f3_op_act a, const float *X, const float *Y, const float
  *   O = P v;  O (b, n, h·dh) as 'b n (h d)';  P (b, h, n, n): the stash. */
 void f3_op_attention_forward(const float *QKV, float *O, float *P, size_t b, size_t n, size_t h, size_t dh,
                              float scale);
+/* The forward pass in two halves, for a caller that rounds P between them
+ * (the block trainer's number formats): P of every sample and head, then
+ * O = P v from the P given.  The two in a row give f3_op_attention_forward's
+ * O and P bit for bit. */
+void f3_op_attention_scores(const float *QKV, float *P, size_t b, size_t n, size_t h, size_t dh, float scale);
+void f3_op_attention_values(const float *QKV, const float *P, float *O, size_t b, size_t n, size_t h, size_t dh);
 /* dQKV (b, n, 3·h·dh) from dO (b, n, h·dh):
  *   dv = Pᵀ dO, dP = dO vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
  *   dq = scale · dS k, dk = scale · dSᵀ q.

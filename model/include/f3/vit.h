@@ -59,12 +59,14 @@ size_t f3_blocks_params(const f3_block *blocks, size_t n);
 
 /* F³'s store of tr set to every training sample's target (e₀ = the
  * targets, as the authors' initialize_error_information); train must be
- * the set of n_train samples and C outputs the trainer was made for. */
+ * the set of n_train samples and C outputs the trainer was made for.  The
+ * store is then rounded to its format (f3_blocktrainer_store_round). */
 f3_status f3_blocktrainer_store_targets(f3_blocktrainer *tr, const f3_dataset *train);
 
 /* The test set through the network in batches of at most `batch` (the
  * trainer's batch size or less): st->loss_sum (softmax cross-entropy summed over samples),
- * st->correct (arg-max equal to the label) and st->samples. */
+ * st->correct (arg-max equal to the label) and st->samples.  In the
+ * trainer's number formats, rounded to nearest even and not counted. */
 f3_status f3_blocktrainer_evaluate(f3_blocktrainer *tr, const f3_dataset *test, size_t batch, f3_stats *st);
 
 /* SHA-256 (hex) of every block's parameters in order, as float32 bytes. */
