@@ -63,8 +63,8 @@ const char *const FORMULAS_HELP =
     "                        memory.<algorithm>.<item>.{elements,bytes}, paper.*, gains.*\n"
     "  --help                this page\n"
     "\n"
-    "examples: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n"
-    "          f3sim formulas scenarios/paper/vit-mnist.yaml --samples 60000\n"
+    "example: f3sim formulas --widths 100,200,200,200,200,10 --batch 200 --samples 10000\n"
+    "example: f3sim formulas scenarios/paper/vit-mnist.yaml --samples 60000\n"
     "\n"
     "exit status: 0 printed; 1 runtime failure; 2 usage or validation error (an\n"
     "unknown option, a bad value, a configuration the trainer does not run)\n";
@@ -95,8 +95,8 @@ const char *const VERIFY_HELP =
     "environment:\n"
     "  F3SIM_VERIFY_PERTURB=1  add 1 to a counted FMA before comparing (tests the verifier)\n"
     "\n"
-    "examples: f3sim verify --widths 784,500,10 --batch 50 --optimizer adam --bias\n"
-    "          f3sim verify scenarios/paper/vit-mnist.yaml --steps 2 --samples 300\n"
+    "example: f3sim verify --widths 784,500,10 --batch 50 --optimizer adam --bias\n"
+    "example: f3sim verify scenarios/paper/vit-mnist.yaml --steps 2 --samples 300\n"
     "\n"
     "exit status: 0 every counter matches; 1 a counter differs from its closed form\n"
     "(the tables or JSON are still printed), or a runtime failure; 2 usage or\n"
@@ -1268,23 +1268,24 @@ int cmd_verify(int argc, char **argv)
         total_bad += v.bad + v.nd;
         vresult_free(&v);
     }
-    return verify_finish(o.json ? &w : NULL, out, doc, doc_len, total_bad, o.n_algs, "algorithm");
+    return verify_finish(o.json ? &w : NULL, out, &doc, &doc_len, total_bad, o.n_algs, "algorithm");
 }
 
-int verify_finish(json_writer *w, FILE *out, char *doc, size_t doc_len, size_t bad, size_t n, const char *noun)
+int verify_finish(json_writer *w, FILE *out, char **doc, size_t *doc_len, size_t bad, size_t n, const char *noun)
 {
     if (w) {
         json_end_object(w);
         json_kv_u64(w, "mismatches", bad);
         json_kv_bool(w, "equal", bad == 0);
         json_end_object(w);
+        /* open_memstream sets *doc and *doc_len when the stream is closed */
         if (fclose(out)) {
-            free(doc);
+            free(*doc);
             fprintf(stderr, "f3sim verify: cannot buffer the JSON: %s\n", strerror(errno));
             return 1;
         }
-        fwrite(doc, 1, doc_len, stdout);
-        free(doc);
+        fwrite(*doc, 1, *doc_len, stdout);
+        free(*doc);
     }
     if (fflush(stdout)) {
         fprintf(stderr, "f3sim verify: cannot write to stdout: %s\n", strerror(errno));

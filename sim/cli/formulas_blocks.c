@@ -292,5 +292,5 @@ int verify_blocks(const block_net *b)
         }
         f3_ledger_free(want), f3_ledger_free(got);
     }
-    return verify_finish(b->json ? &w : NULL, out, doc, doc_len, total_bad, b->n_rules, "rule");
+    return verify_finish(b->json ? &w : NULL, out, &doc, &doc_len, total_bad, b->n_rules, "rule");
 }

@@ -46,7 +46,7 @@ const char *with_unit(double bytes, char *buf, size_t len);
 void print_row(const char *layer, const char *phase, const f3_counts *f, const f3_counts *m);
 /* verify's ending: the JSON document's close and its write (w: NULL for
  * the tables), the verdict line; the exit status (1 when bad > 0) */
-int verify_finish(json_writer *w, FILE *out, char *doc, size_t doc_len, size_t bad, size_t n, const char *noun);
+int verify_finish(json_writer *w, FILE *out, char **doc, size_t *doc_len, size_t bad, size_t n, const char *noun);
 /* "key": {"elements": …, "bytes": … (float32) [, the feedback encodings]} */
 void json_elements_bytes(json_writer *w, const char *key, uint64_t elements, int feedback);
 

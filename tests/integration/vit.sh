@@ -34,7 +34,6 @@ bad_case training.loss=bce "training.loss bce: a vit is trained on softmax cross
 bad_case training.feedback_init=binomial "feedback_init binomial: .* \{-1, 0, 1\}"
 bad_case training.e0=inference "training.e0 inference"
 bad_case network.activation=identity "network.activation identity: a vit's MLPs and head take tanh, sigmoid or relu"
-bad_case numerics.weights.format=q4.12 "a vit trains in fp32 only; .* softmax and layer normalisation"
 bad_case outputs.checkpoint_every=1 "writes no checkpoints yet"
 bad_case network.bias=false "network.bias false"
 { cat "$scen"; echo "hardware: {}"; } > hw.yaml
@@ -78,6 +77,9 @@ assert d["network"]["parameters"] == 965898
 P
 expect 0 "every counter of 4 rules matches the closed forms" -- "$f3sim" verify "$scen" --steps 2 --samples 200
 expect 1 "counters differ from the closed forms" -- env F3SIM_VERIFY_PERTURB=1 "$f3sim" verify "$scen" --steps 1 --samples 100 --algorithm f3
+"$f3sim" verify "$scen" --json --steps 1 --samples 100 --algorithm f3,bp > v.json \
+  && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['equal'] and d['mismatches'] == 0 and set(d['algorithms']) == {'f3', 'bp'} and d['algorithms']['bp']['stash_peak_counted'] > d['algorithms']['f3']['stash_peak_counted'] > 0" v.json \
+  && ok || bad "verify --json of the ViT"
 expect 2 "gives the network and its training: no --widths" -- "$f3sim" verify "$scen" --widths 3,4
 expect 2 "unexpected argument 'x.yaml'" -- "$f3sim" formulas "$scen" x.yaml
 
