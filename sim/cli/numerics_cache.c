@@ -392,7 +392,7 @@ static void note_trained(const char *key)
 int numerics_evaluate(const chip_config *hw, const train_result *res, chip_config *resolved, chip_result *out)
 {
     static _Thread_local chip_workload w;
-    if (chip_workload_init(&w, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
+    if (chip_workload_for(&w, hw, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
     *resolved = *hw;
     chip_config_resolve_error_store(resolved, &res->cfg, res->n_train);
     return numerics_evaluate_workload(resolved, &w, out);
