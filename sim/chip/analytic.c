@@ -780,11 +780,12 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
         return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
     const f3_algorithm alg = cfg->algorithm;
+    f3_status st = chip_blocks_check(hw, cfg);
+    if (st) return st;
     if (hw->n_blocks != w->n_blocks)
         return F3_FAIL(F3_EINVAL, "analytic: a chip of %zu blocks with the workload of %s", hw->n_blocks,
                        w->n_blocks ? "a network of blocks" : "an MLP");
-    f3_status st = chip_mapping_check(hw, cfg);
-    if (st) return st;
+    if ((st = chip_mapping_check(hw, cfg))) return st;
     const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg), G = chip_n_stages(hw, cfg);
     static _Thread_local sched s;
     /* zero what this chip uses: the scalars and T entries of each per-tile array */

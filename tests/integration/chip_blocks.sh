@@ -144,9 +144,18 @@ if bad: print('\n'.join(bad)); raise SystemExit(1)
 grep -q "^bp  *[0-9]" run.log && grep -q "^f3  *[0-9]" run.log && grep -q "inference on the same chip" run.log && ok ||
   bad "the side-by-side chip table"
 
-# both blocks on one tile; the same figures per rule as a sum? (the tile is shared: just that it runs)
-expect 0 "on the chip" -- "$f3sim" run s.yaml --quiet --set "hardware.mapping.layers_per_tile=[2]" --set name=one
-[ "$(json out/one/f3/run.json "d['hardware']['mapping']['layers_per_tile']")" = "[2]" ] && ok || bad "one tile of two blocks"
+# a hardware-only change reuses the training (the numerics cache), with the blocks' ledger and parameters;
+# both blocks on one tile
+expect 0 "its training reused" -- "$f3sim" run s.yaml --set "hardware.mapping.layers_per_tile=[2]" --set name=one
+check "
+import json
+for r in ('f3', 'bp'):
+    a, b = (json.load(open(f'out/{n}/{r}/run.json')) for n in ('s', 'one'))
+    assert 'reused_training' in b, r
+    assert a['ledger'] == b['ledger'] and a['parameters'] == b['parameters'] == 3930, r
+    assert b['hardware']['mapping']['layers_per_tile'] == [2], r
+    assert b['hardware']['cycles'] != a['hardware']['cycles'], r
+" "a reused training of blocks on one tile"
 
 # refused, at the key
 expect 2 "s.yaml:[0-9]+:[0-9]+: hardware: the SystemC tiles run MLPs; a network of blocks runs on the analytic engine" \
@@ -166,5 +175,9 @@ expect 2 "a block of a network of blocks \\(network.type blocks\\) is not split"
 expect 2 "hardware.tiles.mac_lanes has 3 entries, but the chip has 2 tiles \\(one per block\\)" \
   -- "$f3sim" check s.yaml --set "hardware.tiles.mac_lanes=[8, 8, 8]"
 expect 2 "set\\[1\\]:1:[0-9]+: outputs.trace: the trace is the SystemC chip's" -- "$f3sim" check s.yaml --set outputs.trace=true
+expect 2 "set\\[1\\]:1:[0-9]+: hardware.mapping.auto searches the chips of MLPs" \
+  -- "$f3sim" check s.yaml --set hardware.mapping.auto=energy --set comparison.budget.area_mm2=50
+# commands that cost MLP chips refuse every point rather than cost an MLP of the blocks' widths
+expect 2 "cannot run on any chip searched .*this command costs MLPs" -- "$f3sim" compare s.yaml --budget area_mm2=50 --quiet
 
 finish chip_blocks
