@@ -7,16 +7,18 @@
  * dataflow).
  *
  * The analytic evaluator runs it (block_cost_as_tile, through
- * tile_cost_compute_tile); the SystemC tiles run MLPs only.  Like tile_cost.h it
- * depends on shapes, the learning rule, the optimiser, the batch, the
- * number formats and the hardware, never on values.
+ * tile_cost_compute_tile); the SystemC tiles run MLPs only.  Like
+ * tile_cost.h it depends on shapes, the learning rule, the optimiser, the
+ * batch, the number formats and the hardware, never on values.
  *
  * What it models (the document has the table):
  *  - output_stationary runs a block sample by sample: every op's forward
  *    pass, the feedback, the backward pass of the sample inside the block,
  *    and the optimiser once per batch.  A linear op is a dense layer over
  *    its `tokens` rows (every token a pass over W, as tile_cost's sample);
- *    an activation right after a linear op is that layer's activation step.
+ *    an activation right after a linear op is that layer's activation step,
+ *    and the output block's last linear op ends in the output layer's
+ *    identity activation step (z + b before the loss), as tile_cost's.
  *  - weight_stationary runs each op over the whole batch (b·tokens rows),
  *    a linear op walking its W in register-sized blocks of rows as
  *    tile_cost's weight_stationary layer does.
