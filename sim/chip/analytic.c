@@ -19,6 +19,7 @@
 
 #include "cost_tables.h"
 #include "dram_calendar.h"
+#include "f3/blockformulas.h"
 #include "f3/formulas.h"
 #include "tile_cost.h"
 
@@ -46,6 +47,59 @@ f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_tr
         w->ledger_elem[i] = (double)elem;
     }
     return F3_OK;
+}
+
+f3_status chip_workload_init_blocks(chip_workload *w, const f3_config *cfg, const f3_block *blocks, size_t n,
+                                    size_t n_train, size_t epochs)
+{
+    memset(w, 0, sizeof *w);
+    w->cfg = *cfg;
+    w->n_train = n_train;
+    w->epochs = epochs;
+    w->n_blocks = n;
+    if (!n_train || !cfg->batch_size) return F3_FAIL(F3_EINVAL, "a workload needs samples and a batch size");
+    if (n != cfg->n_layers)
+        return F3_FAIL(F3_EINVAL, "a workload of %zu blocks for a network of %zu layers", n, cfg->n_layers);
+    const f3_blocktrain_config bcfg = {cfg->algorithm, cfg->error_info, cfg->optimizer, cfg->lr,
+                                       cfg->beta1,     cfg->beta2,      cfg->eps,       cfg->widths[n]};
+    const uint64_t per_epoch = (n_train + cfg->batch_size - 1) / cfg->batch_size;
+    const f3_run_shape run = f3_run_shape_epochs(n_train, cfg->batch_size, per_epoch * epochs);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t fma = 0, elem = 0, fb = 0;
+        for (int p = 0; p < F3_PH_COUNT; p++) {
+            f3_counts c;
+            f3_status st = f3_blockformula_counts(blocks, n, &bcfg, k, (f3_phase)p, run, &c);
+            if (st) return st;
+            fma += c.fma;
+            elem += c.elem;
+            if (p == F3_PH_FEEDBACK) fb = c.fma;
+        }
+        /* E·B_k: the feedback phase less the backward of the block's own ops
+         * (their input gradients are booked there too); under BP no block
+         * has a B_k and the chip subtracts nothing (chip_result_assemble) */
+        if (f3_layer_has_feedback(cfg, k))
+            for (size_t i = 0; i < blocks[k].n_ops; i++) {
+                f3_counts c;
+                f3_status st = f3_blockformula_op(blocks, n, &bcfg, k, i, F3_PH_FEEDBACK, run, &c);
+                if (st) return st;
+                fb -= c.fma;
+            }
+        w->ledger_fma[k] = (double)fma;
+        w->ledger_feedback_fma[k] = (double)fb;
+        w->ledger_elem[k] = (double)elem;
+    }
+    return F3_OK;
+}
+
+f3_status chip_workload_for(chip_workload *w, const chip_config *hw, const f3_config *cfg, size_t n_train,
+                            size_t epochs)
+{
+    if (hw->n_blocks) {
+        f3_status st = chip_blocks_check(hw, cfg);
+        if (st) return st;
+        return chip_workload_init_blocks(w, cfg, hw->blocks, hw->n_blocks, n_train, epochs);
+    }
+    return chip_workload_init(w, cfg, n_train, epochs);
 }
 
 /* ---- the schedule ------------------------------------------------------------------ */
@@ -726,8 +780,12 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
         return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
     const f3_algorithm alg = cfg->algorithm;
-    f3_status st = chip_mapping_check(hw, cfg);
+    f3_status st = chip_blocks_check(hw, cfg);
     if (st) return st;
+    if (hw->n_blocks != w->n_blocks)
+        return F3_FAIL(F3_EINVAL, "analytic: a chip of %zu blocks with the workload of %s", hw->n_blocks,
+                       w->n_blocks ? "a network of blocks" : "an MLP");
+    if ((st = chip_mapping_check(hw, cfg))) return st;
     const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg), G = chip_n_stages(hw, cfg);
     static _Thread_local sched s;
     /* zero what this chip uses: the scalars and T entries of each per-tile array */
@@ -1041,9 +1099,17 @@ f3_status chip_inference_run(const chip_config *hw, const f3_config *cfg, const 
     w.epochs = 1;
     const f3_run_shape run = f3_run_shape_epochs(w.n_train, cfg->batch_size,
                                                  (w.n_train + cfg->batch_size - 1) / cfg->batch_size);
+    w.n_blocks = hw->n_blocks;
+    {
+        f3_status st = chip_blocks_check(hw, cfg);
+        if (st) return st;
+    }
+    const f3_blocktrain_config bcfg = {icfg.algorithm, icfg.error_info, icfg.optimizer, icfg.lr,
+                                       icfg.beta1,     icfg.beta2,      icfg.eps,       icfg.widths[icfg.n_layers]};
     for (size_t i = 0; i < cfg->n_layers; i++) {
         f3_counts c;
-        f3_status st = f3_formula_counts(&icfg, i, F3_PH_FORWARD, run, &c);
+        f3_status st = hw->n_blocks ? f3_blockformula_counts(hw->blocks, hw->n_blocks, &bcfg, i, F3_PH_FORWARD, run, &c)
+                                    : f3_formula_counts(&icfg, i, F3_PH_FORWARD, run, &c);
         if (st) return st;
         w.ledger_fma[i] = (double)c.fma;
         w.ledger_elem[i] = (double)c.elem;

@@ -37,8 +37,10 @@ extern "C" {
 typedef struct {
     f3_config cfg;
     size_t n_train, epochs;
+    size_t n_blocks;                           /* a network of n_blocks blocks (0: an MLP): the layers are blocks */
     double ledger_fma[F3_MAX_LAYERS];          /* all phases */
-    double ledger_feedback_fma[F3_MAX_LAYERS]; /* the feedback phase */
+    double ledger_feedback_fma[F3_MAX_LAYERS]; /* what the chip does in its own way: Bᵀe (an MLP: the feedback
+                                                * phase; a block: E·B_k alone, not the backward inside it) */
     double ledger_elem[F3_MAX_LAYERS];         /* element-wise operations, all phases */
 } chip_workload;
 
@@ -47,10 +49,28 @@ typedef struct {
  * cfg is invalid. */
 f3_status chip_workload_init(chip_workload *w, const f3_config *cfg, size_t n_train, size_t epochs);
 
+/* The same for a network of n blocks trained by the block trainer
+ * (f3/blocktrain.h) under cfg (its rule, error information, optimiser and
+ * batch; cfg->widths the blocks' outputs, cfg->n_layers = n): per block,
+ * the ledger of model/'s closed forms for blocks (f3_blockformula_counts
+ * per block and phase over f3_run_shape_epochs), booked as the trainer
+ * books it (BP: a block's δ at its input in the feedback phase of the
+ * block below, as the MLP's eq. (15)), and as feedback FMA E·B_k alone
+ * (the feedback phase less the backward inside the block,
+ * f3_blockformula_op).  F3_EINVAL with a message for an invalid network. */
+f3_status chip_workload_init_blocks(chip_workload *w, const f3_config *cfg, const f3_block *blocks, size_t n,
+                                    size_t n_train, size_t epochs);
+
+/* The workload of what hw's chip runs: chip_workload_init_blocks with
+ * hw's blocks for a chip of blocks, else chip_workload_init. */
+f3_status chip_workload_for(chip_workload *w, const chip_config *hw, const f3_config *cfg, size_t n_train,
+                            size_t epochs);
+
 /* The figures of training w on hw (the error store's auto figures resolved,
  * chip_config_resolve_error_store) — what chip_sim_result gives after the
  * same run.  F3_EINVAL with a message if hw cannot run w (as the tile's
- * cost table says, or a link the rule needs is missing). */
+ * cost table says, or a link the rule needs is missing; a chip of blocks
+ * with an MLP's workload, or the reverse). */
 f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out);
 
 /* The inference-only baseline of a training chip: the same network's
@@ -62,7 +82,8 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
  * buffers) in whole macros (whole KiB without macros), and there is no
  * feedback ROM or LFSR, no error store, no optimiser state, accumulator or
  * stash, no backward or broadcast traffic.  Evaluated analytically (it
- * equals SystemC for any chip it can run). */
+ * equals SystemC for any chip it can run).  A chip of blocks runs each
+ * block's forward ops (block_cost.h with hw.inference). */
 typedef struct {
     chip_result res;                 /* the inference run's figures */
     chip_config hw;                  /* the inference chip */

@@ -4,6 +4,7 @@
 #include "block_cost.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,8 @@ typedef struct {
     size_t n;                        /* ops */
     int ws, fused, fused_bp, inner, mb, adam;
     int local;                       /* the backward follows the forward: F³/DRTP hidden blocks, the output block */
+    int out_id;                      /* the output block ends in a linear op: the output layer's identity
+                                      * activation (z + b on the lanes, then the loss), as tile_cost's */
     double P, b, B, s;               /* lanes; the batch; the full batch; samples per rep (ws: b, else 1) */
     double reps;                     /* reps of a per-sample step: b (output_stationary), 1 (weight_stationary) */
     double AB, EB, WB, GB, OB, u;    /* bytes per value; optimiser passes (1 sgd, 4 adam) */
@@ -67,6 +70,11 @@ static int trains(const ctx *x) { return x->bc->trains; }
 static int bwd(const ctx *x, size_t i) { return trains(x) && (i > 0 || x->bc->dx); }
 
 static int block_output(const ctx *x, size_t t) { return t == x->tout[x->n - 1]; }
+
+/* does linear op i end in an activation step on the lanes: its own
+ * activation (a dense pair), or, ending the output block, the output
+ * layer's identity before the loss (tile_cost's output layer)? */
+static int lanes_act(const ctx *x, size_t i) { return x->pair[i] || (x->out_id && i + 1 == x->n); }
 
 /* does op's gradient need an accumulator (it sums over more than one row:
  * tokens or samples, or the optimiser is Adam)?  Else SGD updates its
@@ -172,14 +180,14 @@ static double loss_elem(const f3_config *cfg)
 static void linear_forward(ctx *x, size_t i)
 {
     const f3_bop *op = &x->blk->op[i];
-    const int pair = x->pair[i];
+    const int pair = x->pair[i], act = lanes_act(x, i);
     const double T = (double)op->tokens, di = (double)op->d_in, dout = (double)op->d_out;
     const double f = groups(dout, x->P), bT = x->b * T, p = di * dout + (op->bias ? dout : 0.0);
     const size_t ti = x->tin[i], to = pair ? x->tout[i + 1] : x->tout[i];
     bc_step *st = add_step(x, i, BC_FORWARD, TC_FORWARD, x->reps);
     tc_step_cost *c = &st->c;
     st->fma = T * di * dout * x->s;
-    if (!pair && op->bias) st->elem = BC_BIAS_ELEM * T * dout * x->s;
+    if (!act && op->bias) st->elem = BC_BIAS_ELEM * T * dout * x->s;
     if (!x->ws) {
         /* per token: f groups of P rows of W, each a pass over the token's
          * input broadcast to the lanes (tile_cost's forward step) */
@@ -188,7 +196,7 @@ static void linear_forward(ctx *x, size_t i)
         c->reg = x->AB * di * f * T * (x->fused ? 2.0 : 1.0);
         if (x->fused) c->wr[TC_WEIGHTS] = x->WB * di * dout; /* the previous sample's update, same pass */
         read_act(x, c, ti);
-        if (!pair && op->bias) c->reg += x->WB * dout * T; /* b preloaded into the accumulators */
+        if (!act && op->bias) c->reg += x->WB * dout * T; /* b preloaded into the accumulators */
         write_act(x, c, to);
         if (trains(x)) stash_copy(x, c, ti); /* X for δW */
         if (pair && x->fp_loc[i + 1] == LOC_SRAM) c->wr[TC_BUFFER] += x->AB * T * dout; /* f'(z) */
@@ -206,10 +214,11 @@ static void linear_forward(ctx *x, size_t i)
         write_act(x, c, to);
         if (pair && x->fp_loc[i + 1] == LOC_SRAM) c->wr[TC_BUFFER] += x->AB * dout * bT;
     }
-    if (!pair) return;
-    /* the activation of the dense pair: on the lanes' z, b added */
-    bc_step *a = add_step(x, i + 1, BC_FORWARD, TC_ACTIVATION, x->reps);
-    a->elem = (BC_ACT_FWD_ELEM + (op->bias ? BC_BIAS_ELEM : 0.0)) * T * dout * x->s;
+    if (!act) return;
+    /* the activation of the dense pair (or the output's identity): on the
+     * lanes' z, b added */
+    bc_step *a = add_step(x, pair ? i + 1 : i, BC_FORWARD, TC_ACTIVATION, x->reps);
+    a->elem = ((pair ? BC_ACT_FWD_ELEM : 0.0) + (op->bias ? BC_BIAS_ELEM : 0.0)) * T * dout * x->s;
     if (!x->ws) {
         a->c.compute = T * f;
         if (op->bias) a->c.reg = x->WB * dout * T;
@@ -318,8 +327,8 @@ static void linear_backward(ctx *x, size_t i, delta *g)
     /* weight_stationary: the final linear op of a one-pass block does its
      * gradient in the forward walk; every other walks W again */
     const int two_pass = !(x->bc->one_pass && (i + 1 == x->n || (pair && i + 2 == x->n)));
-    const int batched = batched_op(x, op);
-    int dy_read = pair || g->loc != LOC_SRAM; /* δy: in the lanes, or read by the first step */
+    const int batched = batched_op(x, op), act = lanes_act(x, i);
+    int dy_read = act || g->loc != LOC_SRAM; /* δy: in the lanes, or read by the first step */
     delta out = {LOC_NONE, 0};
     if (bwd(x, i)) {
         /* δX = δy W (tile_cost's backprop step) */
@@ -359,7 +368,7 @@ static void linear_backward(ctx *x, size_t i, delta *g)
         bc_step *st = add_step(x, i, BC_GRADIENT, TC_GRADIENT, x->reps);
         tc_step_cost *c = &st->c;
         st->fma = T * di * dout * x->s;
-        if (!pair && op->bias) st->elem = BC_BIAS_ELEM * T * dout * x->s;
+        if (!act && op->bias) st->elem = BC_BIAS_ELEM * T * dout * x->s;
         if (!x->ws) {
             c->compute = T * f * di;
             c->reg = x->AB * di * f * T;
@@ -367,7 +376,7 @@ static void linear_backward(ctx *x, size_t i, delta *g)
             c->rd[acc] = (batched ? x->GB : x->WB) * di * dout * T;
             c->wr[acc] = (batched ? x->GB : x->WB) * di * dout * T;
             if (x_sram(x, ti)) c->rd[TC_BUFFER] += x->AB * T * di; /* X */
-            if (!pair && op->bias) c->reg += 2.0 * (batched ? x->GB : x->WB) * dout * T; /* δb */
+            if (!act && op->bias) c->reg += 2.0 * (batched ? x->GB : x->WB) * dout * T; /* δb */
         } else {
             c->compute = bT * x->F[i] * di;
             c->reg = 2.0 * x->GB * di * dout * bT;
@@ -389,15 +398,17 @@ static void linear_backward(ctx *x, size_t i, delta *g)
     *g = out;
 }
 
-/* the activation of a dense pair (op i + 1 after linear op i): δz = δh ⊙
+/* the activation of a dense pair (op i + 1 after linear op i; or the
+ * output's identity after the output block's last linear op i): δz = δh ⊙
  * f'(z) into the lanes (tile_cost's δz step), or the loss's δ */
 static void pair_backward(ctx *x, size_t i, delta *g)
 {
     const f3_bop *op = &x->blk->op[i];
     const double T = (double)op->tokens, dout = (double)op->d_out;
-    const int loss = x->bc->last && i + 2 == x->n;
+    const size_t ia = x->pair[i] ? i + 1 : i; /* the activation's op */
+    const int loss = x->bc->last && ia + 1 == x->n;
     const int batched = batched_op(x, op);
-    bc_step *st = add_step(x, i + 1, loss ? BC_LOSS : BC_BACKWARD, TC_DZ, x->reps);
+    bc_step *st = add_step(x, ia, loss ? BC_LOSS : BC_BACKWARD, TC_DZ, x->reps);
     tc_step_cost *c = &st->c;
     st->elem = (loss ? loss_elem(x->cfg) : BC_ACT_BWD_ELEM) * T * dout * x->s;
     if (op->bias) st->elem += BC_BIAS_ELEM * T * dout * x->s; /* δb */
@@ -407,7 +418,7 @@ static void pair_backward(ctx *x, size_t i, delta *g)
     } else {
         c->compute = x->b * T * x->F[i];
     }
-    if (x->fp_loc[i + 1] == LOC_SRAM) c->rd[TC_BUFFER] += x->AB * T * dout * x->s;
+    if (x->pair[i] && x->fp_loc[i + 1] == LOC_SRAM) c->rd[TC_BUFFER] += x->AB * T * dout * x->s;
     read_delta(x, c, g);
     g->loc = LOC_REG; /* δz in the lanes */
     g->vals = T * dout;
@@ -784,13 +795,17 @@ static void backward_steps(ctx *x, delta g)
     delta res[F3_BLOCK_MAX_OPS];
     size_t n_res = 0;
     /* the output block: the loss's δ, unless its last op is an activation
-     * (whose δz step the loss is) */
-    if (x->bc->last && blk->op[n - 1].kind != F3_BOP_ACT) loss_step(x, n - 1);
+     * or a linear op (whose δz step the loss is: its identity's) */
+    if (x->bc->last && blk->op[n - 1].kind != F3_BOP_ACT && !x->out_id) loss_step(x, n - 1);
     for (size_t i = n; i-- > 0;) {
         const f3_bop *op = &blk->op[i];
         if (op->kind == F3_BOP_ACT && i > 0 && x->pair[i - 1]) {
             pair_backward(x, i - 1, &g);
             i--;
+            continue;
+        }
+        if (op->kind == F3_BOP_LINEAR && x->out_id && i + 1 == n) { /* the output's identity, then the loss */
+            pair_backward(x, i, &g);
             continue;
         }
         switch (op->kind) {
@@ -905,6 +920,7 @@ static void setup(ctx *x, const chip_config *hw, const chip_tile_hw *th, const f
     bc->feedback_adds = tc_feedback_adds(hw, cfg);
     bc->outputs = out_vals(&blk->op[x->n - 1]);
     x->local = bc->trains && !bc->deferred;
+    x->out_id = bc->last && blk->op[x->n - 1].kind == F3_BOP_LINEAR;
     x->ws = hw->dataflow == CHIP_DF_WEIGHT_STATIONARY;
     x->fused = hw->dataflow == CHIP_DF_FUSED && bc->trains && alg != F3_ALG_BP;
     x->fused_bp = hw->dataflow == CHIP_DF_FUSED && bc->trains && alg == F3_ALG_BP && !bc->first;
@@ -968,4 +984,81 @@ bc_totals block_cost_totals(const block_cost *bc, bc_phase phase)
         t.elem += r * s->elem;
     }
     return t;
+}
+
+/* ---- the block as a unit of the engines' table ------------------------------------------ */
+
+/* The step of the dense layer's table that step q counts in (block_cost.h);
+ * q_delta: the step that gives the δ at the block's input (BP), or
+ * SIZE_MAX when none leaves the tile. */
+static tc_step tile_kind(const block_cost *bc, size_t q, size_t q_delta)
+{
+    const bc_step *st = &bc->step[q];
+    switch (st->phase) {
+    case BC_FORWARD: return st->kind; /* forward (products) or activation (element-wise): one segment */
+    case BC_FEEDBACK: return TC_FEEDBACK;
+    case BC_LOSS: return TC_DZ;
+    case BC_APPLY: return TC_APPLY;
+    default: break;
+    }
+    if (q_delta != SIZE_MAX) {
+        if (q > q_delta) return TC_GRADIENT;
+        return st->kind == TC_DZ ? TC_DZ : TC_BACKPROP;
+    }
+    if (bc->last) return TC_GRADIENT; /* after the loss, whose e DFA broadcasts after dz */
+    return st->phase == BC_GRADIENT ? TC_GRADIENT : TC_DZ;
+}
+
+static void add_cost(tc_step_cost *a, const tc_step_cost *c)
+{
+    a->reps = c->reps; /* per sample (output_stationary) or per batch: the same within a kind */
+    a->compute += c->compute;
+    a->reg += c->reg;
+    a->acc += c->acc;
+    for (int i = 0; i < TC_ITEMS; i++) {
+        a->rd[i] += c->rd[i];
+        a->wr[i] += c->wr[i];
+    }
+    a->transposed += c->transposed;
+    a->rom += c->rom;
+    a->lfsr += c->lfsr;
+    a->fb_fma += c->fb_fma;
+    a->fb_add += c->fb_add;
+    a->fb_mul += c->fb_mul;
+    a->sram_r += c->sram_r;
+    a->sram_w += c->sram_w;
+    a->dram_r += c->dram_r;
+    a->dram_w += c->dram_w;
+    a->cycles += c->cycles;
+}
+
+void block_cost_as_tile(const chip_config *hw, const chip_tile_hw *th, block_cost *bc, tile_cost *t)
+{
+    /* the placement the tile made over its units */
+    memcpy(bc->on_chip, t->on_chip, sizeof bc->on_chip);
+    bc->sram_needed = t->sram_needed;
+    bc->sram_used = t->sram_used;
+    bc->dram_resident = t->dram_resident;
+    for (size_t q = 0; q < bc->n_steps; q++) tc_step_finish(hw, th, bc->need, bc->on_chip, &bc->step[q].c);
+
+    /* the layer's figures the engines and the checks read */
+    t->C = bc->C;
+    t->batch = bc->batch;
+    t->hidden = !bc->last;
+    t->first = bc->first;
+    t->trains = bc->trains;
+    t->feedback = bc->feedback;
+    t->one_hot_feedback = bc->one_hot_feedback;
+    t->feedback_adds = bc->feedback_adds;
+    t->stash = bc->deferred;
+    t->stash_bytes = bc->stash_bytes;
+    t->buffer_bytes = bc->buffer_bytes;
+    t->rom_bytes = bc->rom_bytes;
+    t->acc_bytes = bc->acc_bytes;
+    memset(t->step, 0, sizeof t->step);
+    size_t q_delta = SIZE_MAX;
+    if (bc->dx)
+        for (size_t q = 0; q < bc->n_steps; q++)
+            if (bc->step[q].phase == BC_BACKWARD) q_delta = q;
+    for (size_t q = 0; q < bc->n_steps; q++) add_cost(&t->step[tile_kind(bc, q, q_delta)], &bc->step[q].c);
 }

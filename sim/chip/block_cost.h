@@ -6,17 +6,19 @@
  * layer (tests/unit/test_block_cost.c checks it for every rule and
  * dataflow).
  *
- * The SystemC tiles and the analytic evaluator do not run blocks yet
- * (issue 19): this is the table they will follow.  Like tile_cost.h it
- * depends on shapes, the learning rule, the optimiser, the batch, the
- * number formats and the hardware, never on values.
+ * The analytic evaluator runs it (block_cost_as_tile, through
+ * tile_cost_compute_tile); the SystemC tiles run MLPs only.  Like
+ * tile_cost.h it depends on shapes, the learning rule, the optimiser, the
+ * batch, the number formats and the hardware, never on values.
  *
  * What it models (the document has the table):
  *  - output_stationary runs a block sample by sample: every op's forward
  *    pass, the feedback, the backward pass of the sample inside the block,
  *    and the optimiser once per batch.  A linear op is a dense layer over
  *    its `tokens` rows (every token a pass over W, as tile_cost's sample);
- *    an activation right after a linear op is that layer's activation step.
+ *    an activation right after a linear op is that layer's activation step,
+ *    and the output block's last linear op ends in the output layer's
+ *    identity activation step (z + b before the loss), as tile_cost's.
  *  - weight_stationary runs each op over the whole batch (b·tokens rows),
  *    a linear op walking its W in register-sized blocks of rows as
  *    tile_cost's weight_stationary layer does.
@@ -40,9 +42,10 @@
  * Element-wise work runs on the P lanes at P values per cycle and pass;
  * its operations are counted per value as model/'s ledger counts them
  * (one per add, subtract, multiply, divide, compare, exp or square root;
- * a multiply-add of an element-wise loop is two).  model/src/
- * blockformulas.c, the ledger of the block ops, does not exist yet: the
- * counts below are this file's own, to be reconciled with it. */
+ * a multiply-add of an element-wise loop is two).  The engines take a
+ * tile's operations (its compute energy) from the ledger's closed forms
+ * (model/src/blockformulas.c, chip_workload_init_blocks); a step's fma and
+ * elem here are the table's own view of them. */
 #ifndef F3SIM_BLOCK_COST_H
 #define F3SIM_BLOCK_COST_H
 
@@ -156,6 +159,38 @@ typedef struct {
     double cycles, compute, reg, sram_r, sram_w, dram_r, dram_w, rom, fma, elem;
 } bc_totals;
 bc_totals block_cost_totals(const block_cost *bc, bc_phase phase);
+
+/* The block as a unit of the table the engines run (tile_cost.h), so that
+ * chip_analytic_run's schedules — the stream of F³, DRTP and LLO, BP's
+ * backward chain, DFA's broadcast — run a network of blocks unchanged
+ * (tile_cost_compute_tile calls this for a chip of blocks).
+ *
+ * Before the call: t->need[] = bc->need[], and the tile's SRAM placed over
+ * its units (tile_cost_place: t->on_chip[], sram_needed, sram_used,
+ * dram_resident); with the block alone on its tile that is the placement
+ * block_cost_compute made.  Each of bc's steps is finished at that
+ * placement (tc_step_finish: its bytes at each level, its cycles) and
+ * added to the step of t it counts in: reps the same (per sample or per
+ * batch), cycles summed (the sub-steps run one after another), every byte,
+ * ROM read, LFSR value and feedback operation summed.  t's stash, buffers,
+ * ROM and per-sample flip-flops are bc's; its leakage and area are left to
+ * the caller (they are the tile's).
+ *
+ * The step a sub-step counts in is the dense layer's step it generalises
+ * (bc_step.kind), except in the backward pass, where what decides is when
+ * the δ leaves the tile — the engines run a tile's backward in segments:
+ * feedback … gradient (the stream: no backprop step), or feedback … dz,
+ * backprop (BP's δ leaves for the tile below; DFA's output tile broadcasts
+ * e after dz), gradient:
+ *  - a block that sends a δ down (BP, every block but the first): the
+ *    steps up to the one that gives the δ at its input count as dz
+ *    (element-wise) or backprop (products, and the gradients of the ops
+ *    above, which come before it), the steps after it (the first op's
+ *    gradient) as gradient;
+ *  - any other block: its backward steps as dz, its gradients as gradient,
+ *    and in the output block every step after the loss as gradient.
+ * A dense block so gives exactly tile_cost's layer (test_block_cost). */
+void block_cost_as_tile(const chip_config *hw, const chip_tile_hw *th, block_cost *bc, tile_cost *t);
 
 #ifdef __cplusplus
 }

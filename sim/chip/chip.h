@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "f3/blocks.h"
 #include "f3/train.h"
 
 #ifdef __cplusplus
@@ -165,6 +166,20 @@ typedef struct {
     /* hardware.mapping.auto: what the search chose ("" when the scenario
      * gives the chip) */
     char auto_choice[160];
+
+    /* A network of blocks (f3/blocks.h: network.type vit or blocks): n_blocks
+     * blocks, block k the "layer" k of the mapping (one tile per block by
+     * default; layers_per_tile and the hardware.tiles lists count blocks;
+     * no split), costed by block_cost.h's op table.  NULL, 0: an MLP.  The
+     * caller owns the blocks and keeps them while the chip is evaluated.
+     * chip_config_from_scenario sets n_blocks and leaves blocks NULL (it
+     * cannot own them): a chip with n_blocks but no blocks is refused by
+     * every cost (tile_cost_compute), so that a command that does not
+     * attach them refuses rather than costing an MLP of the blocks'
+     * widths.  Only the analytic engine runs blocks (chip_sim_new refuses
+     * them). */
+    const f3_block *blocks;
+    size_t n_blocks;
 
     /* an inference-only chip (chip_inference_run, analytic.h): no tile
      * trains — forward and activation steps only, no optimiser state,

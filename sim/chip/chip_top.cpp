@@ -134,6 +134,10 @@ extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f
         F3_FAIL(F3_EINVAL, "chip: one chip per process (SystemC elaborates once)");
         return nullptr;
     }
+    if (hw->n_blocks) {
+        F3_FAIL(F3_EINVAL, "the SystemC tiles run MLPs; a network of blocks runs on the analytic engine");
+        return nullptr;
+    }
     elaborated = true;
     std::unique_ptr<chip_sim> s(new chip_sim);
     /* SystemC's errors throw (and are caught at the seam) instead of aborting */

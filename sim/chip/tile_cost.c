@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block_cost.h"
 #include "cost_tables.h"
 
 const char *const tc_item_names[TC_ITEMS] = {"weights", "optimizer_state", "accumulator", "buffers"};
@@ -241,6 +242,9 @@ f3_status chip_mapping_check(const chip_config *hw, const f3_config *cfg)
     if (!hw->n_tiles) return F3_OK;
     const size_t T = hw->n_tiles, K = cfg->n_layers;
     if (T > CHIP_MAX_TILES) return F3_FAIL(F3_EINVAL, "a chip has at most %d tiles, this mapping %zu", CHIP_MAX_TILES, T);
+    if (hw->n_split && hw->n_blocks)
+        return F3_FAIL(F3_EINVAL, "split puts parts of a layer on tiles by output rows; a block of a network of blocks "
+                                  "is not split (one block or more per tile: layers_per_tile)");
     if (hw->n_split) {
         if (hw->n_split != K)
             return F3_FAIL(F3_EINVAL, "split has %zu entries, but the network has %zu layers (one entry per layer)",
@@ -664,16 +668,50 @@ static f3_status layer_cost(const chip_config *hw, const chip_tile_hw *th, const
     return F3_OK;
 }
 
+f3_status chip_blocks_check(const chip_config *hw, const f3_config *cfg)
+{
+    if (!hw->n_blocks) return F3_OK;
+    if (!hw->blocks)
+        return F3_FAIL(F3_EINVAL, "a network of blocks (network.type vit or blocks) runs on the analytic engine of "
+                                  "f3sim run only; this command costs MLPs (its chip has no blocks attached)");
+    if (hw->n_blocks != cfg->n_layers)
+        return F3_FAIL(F3_EINVAL, "the chip has %zu blocks, the network %zu layers", hw->n_blocks, cfg->n_layers);
+    if (hw->n_split)
+        return F3_FAIL(F3_EINVAL, "a block is not split over tiles (hardware.mapping.split); put blocks on tiles "
+                                  "with hardware.mapping.layers_per_tile");
+    return F3_OK;
+}
+
 f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
                                  tile_cost *out)
 {
     const size_t first = chip_tile_unit_first(hw, tile), n = chip_tile_unit_last(hw, cfg, tile) - first + 1;
     const chip_tile_hw th = chip_tile_figures(hw, tile);
+    /* a network of blocks: each unit is a block, costed by its op table */
+    block_cost *bc = NULL;
+    if (hw->n_blocks) {
+        f3_status st = chip_blocks_check(hw, cfg);
+        if (st) return st;
+        if (!(bc = malloc(n * sizeof *bc))) return F3_FAIL(F3_ENOMEM, "tile cost: out of memory");
+    }
     int seeded = 0;
     for (size_t l = 0; l < n; l++) {
-        f3_status st = layer_cost(hw, &th, cfg, first + l, batch, &out[l]);
-        if (st) return st;
-        seeded |= f3_layer_has_feedback(cfg, chip_unit_layer(hw, first + l));
+        const size_t k = first + l;
+        f3_status st;
+        if (bc) {
+            memset(&out[l], 0, sizeof out[l]);
+            st = block_cost_compute(hw, &th, cfg, &hw->blocks[k], k, batch, &bc[l]);
+            memcpy(out[l].need, bc[l].need, sizeof out[l].need);
+            out[l].n_in = f3_block_in_size(&hw->blocks[k]);
+            out[l].n_out = f3_block_out_size(&hw->blocks[k]);
+        } else {
+            st = layer_cost(hw, &th, cfg, k, batch, &out[l]);
+        }
+        if (st) {
+            free(bc);
+            return st;
+        }
+        seeded |= f3_layer_has_feedback(cfg, chip_unit_layer(hw, k));
     }
     /* placement: the tile's SRAM over its units (needs do not depend on the
      * batch: buffers are sized for a full one) */
@@ -684,7 +722,8 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
     const double kib = 1.0 / 1024.0;
     for (size_t l = 0; l < n; l++) {
         tile_cost *t = &out[l];
-        finish_steps(hw, &th, t);
+        if (bc) block_cost_as_tile(hw, &th, &bc[l], t); /* its steps at the tile's placement */
+        else finish_steps(hw, &th, t);
         const double rom_kib = t->rom_bytes * kib;
         t->leakage_uw = rom_kib * hw->rom_leakage_uw_per_kib;
         t->area_mm2 = rom_kib * hw->rom_area_mm2_per_kib;
@@ -704,6 +743,7 @@ f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, si
                       P * hw->lane_area_mm2 * lane_scale + acc * kib * hw->acc_area_mm2_per_kib;
         if (hw->rom_encoding == CHIP_ROM_SEEDED && seeded) t->area_mm2 += P * hw->lfsr_area_mm2;
     }
+    free(bc);
     return F3_OK;
 }
 

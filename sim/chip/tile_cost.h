@@ -98,6 +98,11 @@ f3_status tile_cost_compute(const chip_config *hw, const f3_config *cfg, size_t 
 f3_status tile_cost_compute_tile(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
                                  tile_cost *out);
 
+/* A chip of blocks (chip_config.n_blocks) has its blocks attached, one per
+ * layer of cfg, and no split layer; F3_OK for an MLP's chip, else
+ * F3_EINVAL with a message. */
+f3_status chip_blocks_check(const chip_config *hw, const f3_config *cfg);
+
 /* The helpers the tables are built from, shared with the block table
  * (block_cost.h). */
 

@@ -26,6 +26,7 @@ typedef struct {
     int have_res;
     int config_error; /* the chip cannot run this configuration (a usage error) */
     int init_from;    /* B came from --init-from, not from the seed */
+    const scenario *sc; /* the run's scenario (NULL: f3sim train), for errors at its keys */
 } chip_ctx;
 
 /* A run's chip context, before the run: the chip and what of the options it needs. */
@@ -36,6 +37,11 @@ static void ctx_init(chip_ctx *c, const train_options *o, const chip_config *hw)
     c->out = o->out;
     c->epochs = o->epochs;
     c->init_from = o->init_from[0] != 0;
+    c->sc = o->sc;
+    if (o->vit) { /* a network of blocks: the options hold them for the whole run */
+        c->hw.blocks = o->blocks;
+        c->hw.n_blocks = o->n_blocks;
+    }
 }
 
 /* A feedback matrix from --init-from against the ROM that must hold it:
@@ -64,21 +70,22 @@ static int check_given_feedback(const chip_config *hw, const f3_trainer *tr)
     return 0;
 }
 
-/* The chip against the trainer, once the data set's widths are known: the
- * error store's figures resolved, and the checks the scenario could not
- * make; 0, or 1 with config_error set. */
-static int ctx_check(chip_ctx *c, f3_trainer *tr, const f3_dataset *train)
+/* The chip against the network (cfg; tr: its MLP trainer, NULL for a
+ * network of blocks), once the data set's widths are known: the error
+ * store's figures resolved, and the checks the scenario could not make; 0,
+ * or 1 with config_error set. */
+static int ctx_check(chip_ctx *c, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train)
 {
-    c->cfg = tr->cfg;
-    chip_config_resolve_error_store(&c->hw, &tr->cfg, train->n);
+    c->cfg = *cfg;
+    chip_config_resolve_error_store(&c->hw, cfg, train->n);
     /* the checks the scenario could not make before the data set's widths
      * were known (a csv file) */
     const char *key = NULL;
-    if (c->init_from && check_given_feedback(&c->hw, tr)) {
+    if (tr && c->init_from && check_given_feedback(&c->hw, tr)) {
         c->config_error = 1;
         return 1;
     }
-    if (chip_check_layers(&c->hw, &tr->cfg, f3_algorithm_name(tr->cfg.algorithm), &key) != F3_OK) {
+    if (chip_check_layers(&c->hw, cfg, f3_algorithm_name(cfg->algorithm), &key) != F3_OK) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", f3_last_error());
         F3_FAIL(F3_EINVAL, "%s: %s", key, msg);
@@ -88,10 +95,20 @@ static int ctx_check(chip_ctx *c, f3_trainer *tr, const f3_dataset *train)
     return 0;
 }
 
-static int ctx_begin(void *p, f3_trainer *tr, const f3_dataset *train)
+/* The SystemC tiles run MLPs (their kernels are the MLP trainer's). */
+static const char SYSTEMC_MLPS[] = "the SystemC tiles run MLPs; a network of blocks runs on the analytic engine "
+                                   "(--engine analytic, the default for a network of blocks)";
+
+static int ctx_begin(void *p, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train)
 {
     chip_ctx *c = p;
-    if (ctx_check(c, tr, train)) return 1;
+    if (!tr || c->hw.n_blocks) {
+        if (c->sc) scenario_at_key(c->sc, "hardware", F3_EINVAL, "hardware: %s", SYSTEMC_MLPS);
+        else F3_FAIL(F3_EINVAL, "%s", SYSTEMC_MLPS);
+        c->config_error = 1;
+        return 1;
+    }
+    if (ctx_check(c, tr, cfg, train)) return 1;
     c->sim = chip_sim_new(&c->hw, tr, train);
     if (!c->sim) return 1;
     chip_sim_set_stop(c->sim, cli_stop_signal); /* SIGINT/SIGTERM: stop after the batches in flight */
@@ -340,6 +357,10 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
     json_begin_object(w);
     json_kv_string(w, "units", "cycles at the configured clock; bytes; pJ; mm²; samples/s");
     json_kv_string(w, "engine", engine);
+    if (hw->n_blocks)
+        json_kv_string(w, "network", "blocks: each layer of the mapping, and each entry per tile, is a block, costed by "
+                                     "its op table (docs/hardware-model.md); stash_bytes_per_tile holds the blocks' own "
+                                     "stashes, stash_bytes_eq31 the blocks' outputs of a batch");
     json_kv_double(w, "clock_mhz", hw->clock_mhz);
     json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
     json_kv_u64(w, "cycles", r->cycles);
@@ -442,6 +463,11 @@ typedef struct {
 
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres)
 {
+    if (o->vit || hw->n_blocks) {
+        if (o->sc) scenario_at_key(o->sc, "hardware", F3_EINVAL, "hardware: %s", SYSTEMC_MLPS);
+        else F3_FAIL(F3_EINVAL, "%s", SYSTEMC_MLPS);
+        return EXIT_USAGE;
+    }
     int fd[2];
     if (pipe(fd) != 0) {
         F3_FAIL(F3_EIO, "chip: cannot create a pipe: %s", strerror(errno));
@@ -527,12 +553,12 @@ int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config
 
 /* The chip's figures, known before the first epoch: they depend on shapes,
  * formats and the schedule, never on the values trained (analytic.h). */
-static int an_begin(void *p, f3_trainer *tr, const f3_dataset *train)
+static int an_begin(void *p, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train)
 {
     chip_ctx *c = p;
-    if (ctx_check(c, tr, train)) return 1;
+    if (ctx_check(c, tr, cfg, train)) return 1;
     static _Thread_local chip_workload w;
-    if (chip_workload_init(&w, &tr->cfg, train->n, c->epochs) != F3_OK ||
+    if (chip_workload_for(&w, &c->hw, cfg, train->n, c->epochs) != F3_OK ||
         chip_analytic_run(&c->hw, &w, &c->res) != F3_OK) {
         c->config_error = 1;
         return 1;

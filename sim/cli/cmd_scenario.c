@@ -481,12 +481,17 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         o.n_sets = ctx->a->n_sets;
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
         /* a sweep trains once per numerics point (the cache) and evaluates
-         * its hardware analytically, unless --engine systemc */
-        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && !strcmp(kind, "point"));
+         * its hardware analytically, unless --engine systemc; a network of
+         * blocks runs on the analytic engine only (chip_train refuses it) */
+        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && (!strcmp(kind, "point") || o.vit));
         int reused = 0;
         /* hardware.mapping.auto: this rule's own chip, chosen within the budget */
         static chip_config hwk;
         if (chip) hwk = hw;
+        if (chip && o.vit) { /* its blocks, held by o for the rule's run */
+            hwk.blocks = o.blocks;
+            hwk.n_blocks = o.n_blocks;
+        }
         if (chip && auto_chip) {
             char desc[2048];
             rc = compare_auto_chip(p, algs[k], &hwk, desc, sizeof desc);

@@ -20,6 +20,7 @@
 #include "f3/formulas.h"
 #include "f3/ledger.h"
 #include "f3/status.h"
+#include "f3/blockformulas.h"
 #include "json.h"
 #include "results.h"
 
@@ -392,7 +393,7 @@ static void note_trained(const char *key)
 int numerics_evaluate(const chip_config *hw, const train_result *res, chip_config *resolved, chip_result *out)
 {
     static _Thread_local chip_workload w;
-    if (chip_workload_init(&w, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
+    if (chip_workload_for(&w, hw, &res->cfg, res->n_train, res->epochs) != F3_OK) return EXIT_USAGE;
     *resolved = *hw;
     chip_config_resolve_error_store(resolved, &res->cfg, res->n_train);
     return numerics_evaluate_workload(resolved, &w, out);
@@ -456,7 +457,7 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_kv_string(&w, "task", r->classify ? "classification" : "regression");
     json_kv_u64(&w, "train_samples", r->n_train);
     json_end_object(&w);
-    json_kv_u64(&w, "parameters", f3_parameter_count(&r->cfg));
+    json_kv_u64(&w, "parameters", o->vit ? f3_blocks_params(o->blocks, o->n_blocks) : f3_parameter_count(&r->cfg));
     json_epochs_from_csv(&w, epochs_csv);
     json_kv_u64(&w, "epochs_run", r->epochs);
     json_kv_u64(&w, "train_samples", r->n_train);
@@ -470,14 +471,20 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_kv_u64(&w, "fma", r->fma);
     json_kv_u64(&w, "elementwise_ops", r->elementwise_ops);
     json_kv_string(&w, "weights_sha256", r->weights_sha256);
-    /* the ledger: model/'s closed forms, which equal the trained run's counts */
+    /* the ledger: model/'s closed forms, which equal the trained run's counts
+     * (a network of blocks: the blocks' forms, one layer per block) */
     f3_ledger *led = NULL;
     const uint64_t per_epoch = (r->n_train + r->cfg.batch_size - 1) / r->cfg.batch_size;
-    if (f3_ledger_alloc(r->cfg.n_layers, &led) == F3_OK &&
-        f3_formula_ledger(&r->cfg, r->n_train, f3_run_shape_epochs(r->n_train, r->cfg.batch_size, per_epoch * r->epochs),
-                          led) == F3_OK) {
+    const f3_run_shape run = f3_run_shape_epochs(r->n_train, r->cfg.batch_size, per_epoch * r->epochs);
+    const f3_config *c = &r->cfg;
+    const f3_blocktrain_config bc = {c->algorithm, c->error_info, c->optimizer, c->lr,
+                                     c->beta1,     c->beta2,      c->eps,       c->widths[c->n_layers]};
+    if (f3_ledger_alloc(c->n_layers, &led) == F3_OK &&
+        (o->vit ? f3_blockformula_ledger(o->blocks, o->n_blocks, &bc, r->n_train, run, led)
+                : f3_formula_ledger(c, r->n_train, run, led)) == F3_OK) {
         json_key(&w, "ledger");
-        train_json_ledger(&w, led, &r->cfg);
+        train_json_ledger(&w, led, c);
+        if (o->vit) json_kv_string(&w, "ledger_layers", "blocks");
     }
     f3_ledger_free(led);
     chip_json_hardware(&w, hw, &r->cfg, h, "analytic");

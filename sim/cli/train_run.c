@@ -711,9 +711,9 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     }
     cfg.widths[0] = train->d;
     cfg.widths[cfg.n_layers] = train->n_outputs;
-    if (o->vit && (sched || o->init_from[0] || o->checkpoint_every)) {
+    if (o->vit && (o->init_from[0] || o->checkpoint_every)) {
         F3_FAIL(F3_EINVAL, "network.type vit: %s not yet for a block network",
-                sched ? "the chip model runs" : o->init_from[0] ? "--init-from is" : "checkpoints are");
+                o->init_from[0] ? "--init-from is" : "checkpoints are");
         rc = EXIT_USAGE;
         goto done;
     }
@@ -782,7 +782,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
     char cfg_hash[65];
     if (config_sha256(o, &cfg, init_sha, cfg_hash)) goto done;
-    if (sched && sched->begin && sched->begin(sched->ctx, tr, train)) goto done;
+    if (sched && sched->begin && sched->begin(sched->ctx, tr, &cfg, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
      * none), locked, cleared of an earlier run's files, marked running */

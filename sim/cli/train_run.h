@@ -95,7 +95,10 @@ int set_init_from(train_options *o, const char *path);
 
 /* A chip beside the training (a run with a hardware section; such a run
  * writes no checkpoints).  begin is called once the trainer exists, before
- * the results folder is made (may be NULL; non-zero fails the run); epoch,
+ * the results folder is made, with the network's configuration cfg
+ * (widths from the data set) and the MLP trainer tr — NULL for a network
+ * of blocks (o->blocks; cfg's widths are the blocks' outputs), which only
+ * the analytic engine runs (may be NULL; non-zero fails the run); epoch,
  * when present, is a timed schedule (the SystemC chip) in place of the
  * plain loop: it trains one epoch over the training set in the order perm,
  * adding the loss of the outputs it computed to *st, and returns 0,
@@ -109,7 +112,7 @@ int set_init_from(train_options *o, const char *path);
 struct json_writer_s;
 #define TRAIN_EPOCH_STOPPED 2
 typedef struct {
-    int (*begin)(void *ctx, f3_trainer *tr, const f3_dataset *train);
+    int (*begin)(void *ctx, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train);
     int (*epoch)(void *ctx, f3_trainer *tr, const f3_dataset *train, const size_t *perm,
                  size_t epoch, f3_stats *st);
     int (*write_files)(void *ctx, const char *dir);

@@ -3,12 +3,46 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cost_tables.h"
 #include "tile_cost.h"
 
 /* ---- the resolved chip -------------------------------------------------------- */
+
+/* The network's blocks (network.type vit or blocks) into a buffer of
+ * F3_BLOCKNET_MAX_BLOCKS the caller frees, and their number; NULL and 0
+ * for an MLP, or blocks that do not parse (the scenario check reports
+ * them at their key). */
+static f3_block *network_blocks(const scenario *sc, size_t *n)
+{
+    *n = 0;
+    if (!scenario_is_blocks(sc)) return NULL;
+    f3_block *b = malloc(F3_BLOCKNET_MAX_BLOCKS * sizeof *b);
+    if (b && scenario_blocks(sc, b, F3_BLOCKNET_MAX_BLOCKS, n) == F3_OK && *n) return b;
+    free(b);
+    *n = 0;
+    return NULL;
+}
+
+/* The layers of the mapping: network.hidden's and the output layer, or a
+ * network's blocks. */
+static size_t network_layers(const scenario *sc)
+{
+    if (!scenario_is_blocks(sc)) return scenario_get(sc, "network.hidden")->n + 1;
+    size_t n;
+    free(network_blocks(sc, &n));
+    return n ? n : 1;
+}
+
+/* "network.hidden's 2 and the output layer" or "its 6 blocks, network.vit": what the mapping's layers are */
+static const char *layers_text(const scenario *sc, size_t K, char *buf, size_t len)
+{
+    if (scenario_is_blocks(sc)) snprintf(buf, len, "its %zu blocks, network.%s", K, scenario_str(sc, "network.type"));
+    else snprintf(buf, len, "network.hidden's %zu and the output layer", K - 1);
+    return buf;
+}
 
 void chip_sram_figures_at(const chip_config *hw, double capacity_bytes, chip_sram_figures *out)
 {
@@ -223,6 +257,10 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->trace = scenario_num(sc, "outputs.trace") != 0;
     hw->trace_samples = 1000;
     hw->micro_batch = (size_t)scenario_num(sc, "hardware.pipeline.micro_batch");
+    /* a network of blocks: their number; the blocks themselves are attached
+     * by whoever runs the chip (chip.h) */
+    hw->blocks = NULL;
+    hw->n_blocks = scenario_is_blocks(sc) ? network_layers(sc) : 0;
     chip_mapping_from_scenario(sc, hw);
 }
 
@@ -241,7 +279,7 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
     hw->n_tiles = 0;
     hw->n_split = 0;
     if (!lpt->n && !spl->n && !lists) return; /* one tile per layer, each with hardware.tile's figures */
-    const size_t K = scenario_get(sc, "network.hidden")->n + 1;
+    const size_t K = network_layers(sc);
     size_t T = lpt->n ? lpt->n : K;
     if (spl->n && !lpt->n) {
         /* split layers: one tile per part (scenario_check_mapping checks the list) */
@@ -283,6 +321,12 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 
 f3_status scenario_check_mapping(const scenario *sc)
 {
+    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none") && scenario_is_blocks(sc))
+        return scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
+                               "hardware.mapping.auto searches the chips of MLPs (f3sim compare); a network of blocks "
+                               "(network.type %s) maps one block per tile, or as hardware.mapping.layers_per_tile "
+                               "says: use none",
+                               scenario_str(sc, "network.type"));
     if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
         static const char *const budgets[3] = {"comparison.budget.area_mm2", "comparison.budget.power_mw",
                                                "comparison.budget.lanes"};
@@ -304,8 +348,16 @@ f3_status scenario_check_mapping(const scenario *sc)
     }
     const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
     const sc_value *spl = scenario_get(sc, "hardware.mapping.split");
-    const size_t K = scenario_get(sc, "network.hidden")->n + 1;
+    const size_t K = network_layers(sc);
+    char layers[160];
+    layers_text(sc, K, layers, sizeof layers);
     size_t T = K;
+    if (spl->n && scenario_is_blocks(sc))
+        return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
+                               "hardware.mapping.split splits a layer over tiles by output rows; a block of a network "
+                               "of blocks (network.type %s) is not split: put one block or more on each tile with "
+                               "hardware.mapping.layers_per_tile",
+                               scenario_str(sc, "network.type"));
     if (spl->n && lpt->n)
         return scenario_at_key(sc, "hardware.mapping.split", F3_EINVAL,
                                "hardware.mapping.split and hardware.mapping.layers_per_tile cannot both be given: a "
@@ -349,12 +401,15 @@ f3_status scenario_check_mapping(const scenario *sc)
         if (sum != K)
             return scenario_at_key(sc, "hardware.mapping.layers_per_tile", F3_EINVAL,
                                    "hardware.mapping.layers_per_tile puts %zu layers on its %zu tiles, but the network "
-                                   "has %zu (network.hidden's %zu and the output layer): the entries must add up to %zu",
-                                   sum, lpt->n, K, K - 1, K);
+                                   "has %zu (%s): the entries must add up to %zu",
+                                   sum, lpt->n, K, layers, K);
         T = lpt->n;
     }
     if (T > CHIP_MAX_TILES)
-        return scenario_at_key(sc, lpt->n ? "hardware.mapping.layers_per_tile" : "network.hidden", F3_EINVAL,
+        return scenario_at_key(sc, lpt->n              ? "hardware.mapping.layers_per_tile"
+                                   : scenario_is_blocks(sc) ? "network"
+                                                            : "network.hidden",
+                               F3_EINVAL,
                                "the chip would have %zu tiles, at most %d are modelled: put several layers on a tile "
                                "with hardware.mapping.layers_per_tile",
                                T, CHIP_MAX_TILES);
@@ -365,9 +420,10 @@ f3_status scenario_check_mapping(const scenario *sc)
                                    "%s has %zu entries, but the chip has %zu tiles (%s): give one per tile, or [] for "
                                    "hardware.tile's value on every tile",
                                    TILE_LISTS[k], v->n, T,
-                                   lpt->n   ? "hardware.mapping.layers_per_tile"
-                                   : spl->n ? "hardware.mapping.split: one per part of each layer"
-                                            : "one per layer");
+                                   lpt->n                   ? "hardware.mapping.layers_per_tile"
+                                   : spl->n                 ? "hardware.mapping.split: one per part of each layer"
+                                   : scenario_is_blocks(sc) ? "one per block"
+                                                            : "one per layer");
     }
     return F3_OK;
 }
@@ -537,6 +593,8 @@ f3_status scenario_check_rom(const scenario *sc, const chip_config *hw, const f3
     return check_rom_encoding(sc, hw, cfg, rule);
 }
 
+static f3_status check_rules(const scenario *sc, const chip_config *hw0, char (*algs)[32], size_t na);
+
 f3_status scenario_check_hardware(const scenario *sc)
 {
     char algs[SC_MAX_LIST][32];
@@ -592,6 +650,19 @@ f3_status scenario_check_hardware(const scenario *sc)
         const char *key = NULL;
         if (chip_check_macros(&hw, &key) != F3_OK) return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
     }
+    /* a network of blocks: its blocks, for the checks of its tiles */
+    size_t nb = 0;
+    f3_block *blocks = network_blocks(sc, &nb);
+    hw.blocks = blocks;
+    f3_status st = check_rules(sc, &hw, algs, na);
+    free(blocks);
+    return st;
+}
+
+/* The checks of every learning rule algs[0 … na) on the chip hw. */
+static f3_status check_rules(const scenario *sc, const chip_config *hw0, char (*algs)[32], size_t na)
+{
+    const chip_config hw = *hw0;
     for (size_t a = 0; a < na; a++) {
         f3_config cfg;
         f3_task task;
@@ -613,7 +684,13 @@ f3_status scenario_check_hardware(const scenario *sc)
                                    hw.micro_batch, chip_dataflow_name(hw.dataflow));
         if (!widths_known) continue; /* checked when the run builds the chip */
         const char *key = NULL;
-        if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
+        if (chip_check_layers(&hw, &cfg, algs[a], &key) != F3_OK) {
+            /* registers given per tile: the list is the key at fault */
+            if (!strcmp(key, "hardware.tile.registers.capacity_kib") &&
+                scenario_get(sc, "hardware.tiles.registers_capacity_kib")->n)
+                key = "hardware.tiles.registers_capacity_kib";
+            return scenario_at_key(sc, key, F3_EINVAL, "%s", f3_last_error());
+        }
     }
     return F3_OK;
 }
