@@ -841,10 +841,9 @@ int cmd_formulas(int argc, char **argv)
 
 /* ---- verify ----------------------------------------------------------------- */
 
-static uint64_t data_state;
-static uint64_t data_next(void)
+uint64_t verify_data_next(uint64_t *state)
 {
-    uint64_t z = (data_state += 0x9E3779B97F4A7C15ull); /* splitmix64 */
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull); /* splitmix64 */
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
@@ -867,14 +866,14 @@ static f3_status run_kernels(const net_options *o, f3_algorithm a, f3_trainer **
         st = F3_FAIL(F3_ENOMEM, "verify: out of memory for a batch of %zu", B);
         goto done;
     }
-    data_state = cfg.seed * 0x2545F4914F6CDD1Dull + 17;
+    uint64_t data_state = cfg.seed * 0x2545F4914F6CDD1Dull + 17;
     const uint64_t per_epoch = (N + B - 1) / B;
     for (uint64_t s = 0; s < o->steps && st == F3_OK; s++) {
         const size_t b = f3_run_batch_of_step(N, B, s);
-        for (size_t k = 0; k < b * n0; k++) x[k] = (float)((double)(data_next() >> 11) * 0x1p-53 * 4.6 - 2.3);
+        for (size_t k = 0; k < b * n0; k++) x[k] = (float)((double)(verify_data_next(&data_state) >> 11) * 0x1p-53 * 4.6 - 2.3);
         memset(t, 0, b * C * sizeof *t);
         for (size_t k = 0; k < b; k++) {
-            lab[k] = (int32_t)(data_next() % C);
+            lab[k] = (int32_t)(verify_data_next(&data_state) % C);
             t[k * C + (size_t)lab[k]] = 1.0f;
             idx[k] = (size_t)(s % per_epoch) * B + k;
         }

@@ -164,15 +164,6 @@ int formulas_blocks(const block_net *b)
 
 /* ---- verify --------------------------------------------------------------------------------- */
 
-static uint64_t rng_state;
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* `steps` steps of the block trainer on random inputs and targets: its
  * ledger and stash peak into *got (a copy) and *stash. */
 static f3_status train_steps(const block_net *b, const f3_blocktrain_config *cfg, f3_ledger *got, uint64_t *stash)
@@ -186,23 +177,23 @@ static f3_status train_steps(const block_net *b, const f3_blocktrain_config *cfg
         st = tr ? F3_FAIL(F3_ENOMEM, "out of memory for verify's batch") : F3_EINVAL;
         goto out;
     }
-    rng_state = b->seed;
+    uint64_t rng = b->seed;
     for (uint64_t s = 0, at = 0; s < b->steps && st == F3_OK; s++) {
         const size_t nb = f3_run_batch_of_step(b->samples, bs, s);
         if (at >= b->samples) at = 0; /* a new epoch */
-        for (size_t j = 0; j < nb * in; j++) x[j] = (float)((double)(rng_next() >> 11) * 0x1p-53 * 2.0 - 1.0);
+        for (size_t j = 0; j < nb * in; j++)
+            x[j] = (float)((double)(verify_data_next(&rng) >> 11) * 0x1p-53 * 2.0 - 1.0);
         memset(t, 0, nb * C * sizeof *t);
-        for (size_t j = 0; j < nb; j++) t[j * C + rng_next() % C] = 1.0f, idx[j] = at + j;
+        for (size_t j = 0; j < nb; j++) t[j * C + verify_data_next(&rng) % C] = 1.0f, idx[j] = at + j;
         at += nb;
         st = f3_blocktrainer_step(tr, x, t, idx, nb, NULL);
     }
     if (st == F3_OK) {
-        f3_ledger_reset(got);
-        f3_ledger_add(got, f3_blocktrainer_ledger(tr));
+        /* a copy: counters, samples, steps and peaks (f3_ledger_add into an empty ledger), live counts */
         const f3_ledger *L = f3_blocktrainer_ledger(tr);
-        got->samples = L->samples, got->batches = L->batches;
-        got->live_act = L->live_act, got->peak_act = L->peak_act;
-        got->live_err = L->live_err, got->peak_err = L->peak_err;
+        f3_ledger_reset(got);
+        f3_ledger_add(got, L);
+        got->live_act = L->live_act, got->live_err = L->live_err;
         *stash = f3_blocktrainer_stash_peak(tr);
     }
 out:

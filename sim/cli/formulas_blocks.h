@@ -37,6 +37,8 @@ int formulas_blocks(const block_net *b);
 int verify_blocks(const block_net *b);
 
 /* Shared with cmd_formulas.c (defined there). */
+/* verify's random data: splitmix64 from *state */
+uint64_t verify_data_next(uint64_t *state);
 /* 1234567 → "1 234 567" */
 const char *grouped(uint64_t v, char *buf, size_t len);
 /* bytes with a decimal unit: "208.00 kB" */

@@ -712,7 +712,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     cfg.widths[0] = train->d;
     cfg.widths[cfg.n_layers] = train->n_outputs;
     if (o->vit && (o->init_from[0] || o->checkpoint_every)) {
-        F3_FAIL(F3_EINVAL, "network.type vit: %s not yet for a block network",
+        F3_FAIL(F3_EINVAL, "network.type %s: %s not yet for a network of blocks", o->network_type,
                 o->init_from[0] ? "--init-from is" : "checkpoints are");
         rc = EXIT_USAGE;
         goto done;
@@ -875,9 +875,12 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         for (size_t s = 0, bi = 0; !timed && s < n; s += bs, bi++) {
             size_t b = n - s < bs ? n - s : bs;
             f3_dataset_gather(train, perm + s, b, x, t, lab);
-            if (net_step(&nt, x, t, lab, perm + s, b, &st) != F3_OK || (!tr && net_diverged(&nt))) {
+            const f3_status sst = net_step(&nt, x, t, lab, perm + s, b, &st);
+            /* the MLP trainer flags a divergence itself; a block network's weights are scanned once */
+            const size_t bad = sst != F3_OK || !tr ? net_diverged(&nt) : 0;
+            if (sst != F3_OK || bad) {
                 progress_break(&pg);
-                if (net_diverged(&nt)) diverged(o, e + 1, bi + 1, net_diverged(&nt), WEIGHTS_NOT_FINITE);
+                if (bad) diverged(o, e + 1, bi + 1, bad, WEIGHTS_NOT_FINITE);
                 goto done;
             }
             if (!isfinite(st.loss_sum)) {
