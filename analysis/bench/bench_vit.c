@@ -81,6 +81,32 @@ static double replay(const f3_gemm_trace *t, size_t times)
     return s;
 }
 
+/* The core's SGEMM peak as OpenBLAS reaches it: a 1536 × 1536 × 1536
+ * product (large enough for its best blocking, small enough to stay in
+ * L2/L3) repeated for at least 2 s; GFLOP/s.  An epoch's GEMMs cannot run
+ * faster than this on these threads, in any code that performs them. */
+static double sgemm_peak(void)
+{
+    enum { N = 1536 };
+    float *A = malloc((size_t)N * N * sizeof *A), *B = malloc((size_t)N * N * sizeof *B),
+          *Cm = malloc((size_t)N * N * sizeof *Cm);
+    if (!A || !B || !Cm) {
+        fprintf(stderr, "bench_vit: out of memory for the SGEMM peak\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < (size_t)N * N; i++) A[i] = B[i] = Cm[i] = 0.01f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N); /* warm-up */
+    size_t reps = 0;
+    const double t0 = now();
+    double s;
+    do {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, A, N, B, N, 0.0f, Cm, N);
+        reps++;
+    } while ((s = now() - t0) < 2.0);
+    free(A), free(B), free(Cm);
+    return 2.0 * N * (double)N * N * (double)reps / s * 1e-9;
+}
+
 static double gemm_gflop(const f3_gemm_trace *t)
 {
     double f = 0.0;
@@ -187,6 +213,13 @@ int main(int argc, char **argv)
            tt.n, gemm_gflop(&tt), te.n, in_train, per_train, per_train / in_train, in_eval, per_eval,
            per_eval / in_eval, (per_train + per_eval) / (in_train + in_eval), floor_train, per_train / floor_train,
            floor_eval, per_eval / floor_eval, (per_train + per_eval) / (floor_train + floor_eval));
+    /* the floor of any implementation: the epoch's FLOPs at the core's peak */
+    const double peak = sgemm_peak();
+    const double epoch_gflop = gemm_gflop(&tt) * (double)steps + gemm_gflop(&te) * (double)eval_batches;
+    printf("SGEMM peak (1536 x 1536 x 1536, repeated 2 s): %.1f GFLOP/s; this epoch's GEMMs in the run ran at "
+           "%.1f GFLOP/s; at the peak they would take %.1f s (training %.1f s), the floor of any code that "
+           "performs them on these threads\n",
+           peak, epoch_gflop / (in_train + in_eval), epoch_gflop / peak, gemm_gflop(&tt) * (double)steps / peak);
     free(tt.calls), free(te.calls);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
