@@ -822,9 +822,11 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
     /* --macro-kib, else comparison.macro_kib when given, else the chip's own
      * macro (hardware.tile.sram.macro_kib) when it has one, else 64 KiB */
     const sc_value *hm = scenario_get(sc, "hardware.tile.sram.macro_kib");
-    const double kib = macro_kib > 0                                   ? macro_kib
-                       : scenario_present(sc, "comparison.macro_kib") || hm->is_auto ? scenario_num(sc, "comparison.macro_kib")
-                                                                          : hm->num;
+    /* (given: set in the scenario, not present because a comparison
+     * section is, which scenario_present says of any key of it) */
+    const double kib = macro_kib > 0                                          ? macro_kib
+                       : scenario_get(sc, "comparison.macro_kib")->set || hm->is_auto ? scenario_num(sc, "comparison.macro_kib")
+                                                                                 : hm->num;
     S->macro_bytes = 1024.0 * kib;
     for (int q = 0; q < 4; q++) {
         const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
