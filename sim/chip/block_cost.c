@@ -571,6 +571,26 @@ static f3_status op_fail(const char *what, size_t k, size_t i, const f3_bop *op,
     return F3_FAIL(F3_EINVAL, "%s: block %zu, op %zu (%s): %s", what, k + 1, i + 1, d, why);
 }
 
+/* An attention head's q and k, and its scores, in the registers (bytes;
+ * AB bytes per value): what every dataflow reads them from. */
+static double attention_reg_bytes(double AB, const f3_bop *op)
+{
+    const double n = (double)op->tokens, dh = (double)op->dim_head;
+    return AB * (2.0 * n * dh + n * n);
+}
+
+void block_cost_registers(const f3_config *cfg, const f3_block *blk, double *row_bytes, double *min_bytes)
+{
+    const double WB = chip_value_bytes(cfg, F3_T_WEIGHTS), GB = chip_accumulator_bytes(cfg),
+                 AB = chip_value_bytes(cfg, F3_T_ACTIVATIONS);
+    *row_bytes = *min_bytes = 0;
+    for (size_t i = 0; i < blk->n_ops; i++) {
+        const f3_bop *op = &blk->op[i];
+        if (op->kind == F3_BOP_LINEAR) *row_bytes = fmax(*row_bytes, (WB + GB) * (double)op->d_in);
+        if (op->kind == F3_BOP_ATTENTION) *min_bytes = fmax(*min_bytes, attention_reg_bytes(AB, op));
+    }
+}
+
 static f3_status check(const ctx *x, size_t k)
 {
     const chip_config *hw = x->hw;
@@ -601,9 +621,7 @@ static f3_status check(const ctx *x, size_t k)
         const f3_bop *op = &blk->op[i];
         char why[320];
         if (op->kind == F3_BOP_ATTENTION) {
-            /* a head's q and k, and its scores, in the registers */
-            const double n = (double)op->tokens, dh = (double)op->dim_head;
-            const double need = x->AB * (2.0 * n * dh + n * n);
+            const double need = attention_reg_bytes(x->AB, op);
             if (need > x->th->reg_capacity_bytes) {
                 snprintf(why, sizeof why,
                          "the lanes take a head's q and k (2 × %zu × %zu values) and its %zu × %zu scores from the "

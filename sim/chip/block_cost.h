@@ -153,6 +153,15 @@ typedef struct {
 f3_status block_cost_compute(const chip_config *hw, const chip_tile_hw *th, const f3_config *cfg,
                              const f3_block *blk, size_t k, size_t batch, block_cost *out);
 
+/* What block blk asks of a tile's registers under cfg (bytes): *row_bytes,
+ * its widest linear op's row of W with its accumulator row (the row
+ * weight_stationary holds whole: a tile's registers hold at least one, a
+ * trained op's accumulator counted whether it trains or not), and
+ * *min_bytes, an attention head's q, k and scores (every dataflow reads
+ * them from the registers: less is refused).  0 for a block without such
+ * an op.  f3sim compare sizes its registers by them. */
+void block_cost_registers(const f3_config *cfg, const f3_block *blk, double *row_bytes, double *min_bytes);
+
 /* Sums over the steps of one phase (BC_PHASES: all), each step's figures
  * times its reps. */
 typedef struct {

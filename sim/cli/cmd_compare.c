@@ -23,11 +23,13 @@
 #include <time.h>
 
 #include "analytic.h"
+#include "block_cost.h"
 #include "cli_util.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
 #include "csv_text.h"
 #include "cost_tables.h"
+#include "f3/blocks.h"
 #include "f3/dataset.h"
 #include "f3/status.h"
 #include "hardware_check.h"
@@ -55,6 +57,13 @@ const char *const COMPARE_HELP =
     "chip trains the same numbers).  The data set is read only for its number of\n"
     "training samples.  The scenario's own chip is a candidate too.\n"
     "\n"
+    "A network of blocks (network.type vit or blocks) is searched the same way over\n"
+    "its contiguous mappings (consecutive blocks per tile), each block costed by its\n"
+    "op table; split mappings are left out, because a block is not split over\n"
+    "tiles (its layer norms and attention heads would be cut), and points a block\n"
+    "cannot run (fused on any block but one linear op on one token) are counted as\n"
+    "points the chip cannot run.\n"
+    "\n"
     "Budgets: area_mm2 (the chip's area, tiles and an on-chip error store),\n"
     "power_mw (the run's energy, leakage and DRAM included, over its time), lanes\n"
     "(MAC lanes summed over the tiles).  Per budget, per rule and per objective\n"
@@ -73,12 +82,14 @@ const char *const COMPARE_HELP =
     "                        number of macros (comparison.macro_kib; 64)\n"
     "  --mappings KIND       all (the default), contiguous (groups of consecutive layers\n"
     "                        per tile) or split (hardware.mapping.split) mappings only;\n"
-    "                        the scenario's own chip counts as the kind of its mapping\n"
+    "                        the scenario's own chip counts as the kind of its mapping;\n"
+    "                        split is refused for a network of blocks\n"
     "  --set key.path=value  override a scenario key\n"
     "  --quiet               no timing line on stderr\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim compare scenarios/default.yaml --budget area_mm2=20,60,200\n"
+    "example: f3sim compare scenarios/paper/vit-mnist-budget.yaml\n"
     "\n"
     "exit status: 0 done; 2 invalid scenario or --budget, or a budget within which\n"
     "some rule has no chip (file:line:col when the budget came from the scenario;\n"
@@ -209,6 +220,12 @@ typedef struct {
 enum { MK_CONTIGUOUS = 0, MK_SPLIT, MK_COUNT };
 static const char *const MK_NAMES[MK_COUNT] = {"contiguous", "split"};
 static int mapping_kind(const mapping *m) { return m->n_split ? MK_SPLIT : MK_CONTIGUOUS; }
+
+/* Why a network of blocks is searched over contiguous mappings only. */
+static const char BLOCKS_NOT_SPLIT[] =
+    "a block is not split over tiles (hardware.mapping.split is refused for blocks): the op table costs a whole "
+    "block on one tile, and a split would have to divide every op — a layer norm's statistics and a residual take "
+    "every value of a token, an attention head the q, k and v of every token — a partition that is not modelled";
 
 /* Tiles each hidden layer is split over, and the most split mappings
  * searched: each hidden layer over each k, and the largest over each k. */
@@ -356,7 +373,7 @@ typedef struct {
     size_t n, cap;
     size_t tried, cannot;
     size_t tried_kind[MK_COUNT], run_kind[MK_COUNT]; /* points per kind of mapping: searched, run */
-    char cannot_why[300];
+    char cannot_why[1024];
 } rule_ctx;
 
 /* What the scenario fixes of the SRAM's figures (else they follow each
@@ -373,12 +390,15 @@ typedef struct {
     mapping *maps;
     size_t n_maps, n_kind[MK_COUNT]; /* mappings: all, and of each kind */
     int kinds;                       /* the kinds searched: bit MK_* (--mappings) */
+    size_t n_blocks;                 /* a network of blocks: their number (contiguous mappings only); 0: an MLP */
 } search;
 
 /* Per mapping and dataflow: each tile's SRAM need, weight bytes, MACs per
- * sample and its widest row (W and accumulator). */
+ * sample, its widest row (W and accumulator) and the least its registers
+ * may hold (a network of blocks: an attention head's q, k and scores). */
 typedef struct {
     double need[CHIP_MAX_TILES], weights[CHIP_MAX_TILES], macs[CHIP_MAX_TILES], row[CHIP_MAX_TILES];
+    double reg_min[CHIP_MAX_TILES];
 } tile_needs;
 
 static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, size_t variant, tile_needs *tn)
@@ -400,7 +420,7 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
         h->sram_leakage_uw_per_kib = h->sram_area_mm2_per_kib = 0;
         h->reg_pj_per_byte = 1;
         h->reg_leakage_uw_per_kib = h->reg_area_mm2_per_kib = 0;
-        tn->need[t] = tn->weights[t] = tn->macs[t] = tn->row[t] = 0;
+        tn->need[t] = tn->weights[t] = tn->macs[t] = tn->row[t] = tn->reg_min[t] = 0;
     }
     (void)S;
     static tile_cost tcs[F3_MAX_LAYERS];
@@ -417,8 +437,12 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
              * feedback, gradient, and BP's backprop and the optimiser step
              * alike), on this 16-lane reference tile */
             for (int k = 0; k < TC_STEPS; k++) tn->macs[t] += tc->step[k].reps * tc->step[k].compute;
-            const double row = (WB + GB) * (double)cfg->widths[i];
+            /* a layer's row is its n_in; a block's its widest linear op's,
+             * and its attention heads set a floor (block_cost.h) */
+            double row = (WB + GB) * (double)cfg->widths[i], least = 0;
+            if (hw.n_blocks) block_cost_registers(cfg, &hw.blocks[i], &row, &least);
             if (row > tn->row[t]) tn->row[t] = row;
+            if (least > tn->reg_min[t]) tn->reg_min[t] = least;
         }
     }
     return F3_OK;
@@ -451,9 +475,10 @@ static void point_config(const search *S, const rule_ctx *r, const mapping *m, s
         double macros = ceil(k[D_SRAM] * tn->need[t] / S->macro_bytes - 1e-9);
         if (macros < 1) macros = 1;
         h->sram_capacity_bytes = macros * S->macro_bytes;
-        /* registers: whole KiB holding the rows asked for */
+        /* registers: whole KiB holding the rows asked for, and at least
+         * what every dataflow reads from them (a block's attention head) */
         const double rows = k[D_REGS] > 0 ? k[D_REGS] : lanes;
-        double kib = ceil(rows * tn->row[t] / 1024.0 - 1e-9);
+        double kib = ceil(fmax(rows * tn->row[t], tn->reg_min[t]) / 1024.0 - 1e-9);
         h->reg_capacity_bytes = (kib < 1 ? 1 : kib) * 1024.0;
         /* banks: as many as the lanes read weights per cycle (one weight
          * per lane per cycle: P·bytes per weight over a bank's width) */
@@ -752,9 +777,10 @@ static f3_status rule_setup(const scenario *sc, const char *alg, const f3_datase
     if (r->cfg.batch_size > train->n)
         return F3_FAIL(F3_EINVAL, "training.batch_size %zu is larger than the training set (%zu samples)",
                        r->cfg.batch_size, train->n);
-    if ((st = chip_workload_init(&r->w, &r->cfg, train->n, o.epochs)))
-        return F3_FAIL(F3_EINVAL, "%s: %s", alg, f3_last_error());
+    /* the scenario's chip, with a network's blocks when the caller attached them */
     r->base = *scen_hw;
+    if ((st = chip_workload_for(&r->w, &r->base, &r->cfg, train->n, o.epochs)))
+        return F3_FAIL(F3_EINVAL, "%s: %s", alg, f3_last_error());
     /* each rule gets the links it sends on (the scenario's figures, or
      * the defaults of hardware.links.*) */
     if (r->cfg.algorithm == F3_ALG_BP && !r->base.backward.present) r->base.backward.present = r->add_backward = 1;
@@ -796,9 +822,11 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
     /* --macro-kib, else comparison.macro_kib when given, else the chip's own
      * macro (hardware.tile.sram.macro_kib) when it has one, else 64 KiB */
     const sc_value *hm = scenario_get(sc, "hardware.tile.sram.macro_kib");
-    const double kib = macro_kib > 0                                   ? macro_kib
-                       : scenario_present(sc, "comparison.macro_kib") || hm->is_auto ? scenario_num(sc, "comparison.macro_kib")
-                                                                          : hm->num;
+    /* (given: set in the scenario, not present because a comparison
+     * section is, which scenario_present says of any key of it) */
+    const double kib = macro_kib > 0                                          ? macro_kib
+                       : scenario_get(sc, "comparison.macro_kib")->set || hm->is_auto ? scenario_num(sc, "comparison.macro_kib")
+                                                                                 : hm->num;
     S->macro_bytes = 1024.0 * kib;
     for (int q = 0; q < 4; q++) {
         const sc_value *v = scenario_get(sc, SRAM_FIGURE_KEYS[q]);
@@ -807,14 +835,14 @@ static void search_setup(const scenario *sc, double macro_kib, search *S)
     }
 }
 
-/* The mappings of a network cfg: the contiguous ones, then the split ones.
- * F3_ENOMEM on failure. */
+/* The mappings of a network cfg: the contiguous ones, then the split ones
+ * (none for a network of blocks: BLOCKS_NOT_SPLIT).  F3_ENOMEM on failure. */
 static f3_status search_mappings(search *S, const f3_config *cfg)
 {
     S->maps = malloc((MAX_MAPPINGS + MAX_SPLIT_MAPPINGS) * sizeof *S->maps);
     if (!S->maps) return F3_FAIL(F3_ENOMEM, "out of memory");
     S->n_kind[MK_CONTIGUOUS] = make_mappings(cfg->n_layers, S->maps);
-    S->n_maps = add_split_mappings(cfg, S->maps, S->n_kind[MK_CONTIGUOUS]);
+    S->n_maps = S->n_blocks ? S->n_kind[MK_CONTIGUOUS] : add_split_mappings(cfg, S->maps, S->n_kind[MK_CONTIGUOUS]);
     S->n_kind[MK_SPLIT] = S->n_maps - S->n_kind[MK_CONTIGUOUS];
     return F3_OK;
 }
@@ -1168,6 +1196,24 @@ int cmd_compare(int argc, char **argv)
     }
     chip_config scen_hw;
     chip_config_from_scenario(sc, &scen_hw);
+    /* a network of blocks: every chip searched costs its blocks (block_cost.h) */
+    static f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    if (scen_hw.n_blocks) {
+        size_t n = 0;
+        if (scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &n) != F3_OK) {
+            fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        scen_hw.blocks = blocks;
+        S.n_blocks = n;
+    }
+    if (S.n_blocks && S.kinds == 1 << MK_SPLIT) {
+        fprintf(stderr, "f3sim compare: --mappings split: %s has a network of %zu blocks (network.type %s), and %s\n",
+                file, S.n_blocks, scenario_str(sc, "network.type"), BLOCKS_NOT_SPLIT);
+        rc = EXIT_USAGE;
+        goto out;
+    }
     size_t K = 0;
     for (size_t a = 0; a < nr; a++) {
         if (rule_setup(sc, algs[a], train, &scen_hw, &rules[a]) != F3_OK) {
@@ -1322,6 +1368,8 @@ int cmd_compare(int argc, char **argv)
     json_kv_u64(&w, "mappings", (S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0) + (S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0));
     json_kv_u64(&w, "contiguous_mappings", S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0);
     json_kv_u64(&w, "split_mappings", S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0);
+    json_kv_u64(&w, "blocks", S.n_blocks);
+    if (S.n_blocks) json_kv_string(&w, "split_mappings_not_searched", BLOCKS_NOT_SPLIT);
     json_kv_bool(&w, "every_mapping", S.n_kind[MK_CONTIGUOUS] == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0));
     json_key(&w, "split_ways");
     json_begin_array(&w);
@@ -1356,6 +1404,8 @@ int cmd_compare(int argc, char **argv)
         json_kv_string(&w, "rule", r->name);
         json_kv_u64(&w, "points", r->tried);
         json_kv_u64(&w, "points_run", r->n);
+        json_kv_u64(&w, "points_cannot_run", r->cannot);
+        json_kv_string(&w, "cannot_run_first", r->cannot_why);
         for (int k = 0; k < MK_COUNT; k++) {
             char key[64];
             snprintf(key, sizeof key, "points_%s", MK_NAMES[k]);
@@ -1440,9 +1490,17 @@ int cmd_compare(int argc, char **argv)
                "s; %zu training samples × %zu epochs\n",
                evaluated, nr, maps, DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n,
                rules[0].w.epochs);
-        for (size_t a = 0; a < nr; a++)
-            printf("  %s: %zu points on contiguous mappings, %zu on split ones\n", rules[a].name,
+        if (S.n_blocks)
+            printf("a network of %zu blocks (network.type %s): contiguous mappings only (consecutive blocks per tile); "
+                   "%s\n",
+                   S.n_blocks, scenario_str(sc, "network.type"), BLOCKS_NOT_SPLIT);
+        for (size_t a = 0; a < nr; a++) {
+            printf("  %s: %zu points on contiguous mappings, %zu on split ones", rules[a].name,
                    rules[a].tried_kind[MK_CONTIGUOUS], rules[a].tried_kind[MK_SPLIT]);
+            if (rules[a].cannot)
+                printf("; %zu of them cannot run (the first: %s)", rules[a].cannot, rules[a].cannot_why);
+            putchar('\n');
+        }
     }
     for (size_t b = 0; b < nb; b++) {
         char bt[128];
@@ -1509,6 +1567,9 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
     static rule_ctx r;
     chip_config scen_hw;
     chip_config_from_scenario(sc, &scen_hw);
+    /* a network of blocks: the caller's (hw's), which the chip chosen keeps */
+    scen_hw.blocks = hw->blocks;
+    S.n_blocks = scen_hw.n_blocks;
     int rc = 0;
     if (rule_setup(sc, rule, train, &scen_hw, &r) != F3_OK) {
         rc = EXIT_USAGE;
@@ -1563,7 +1624,8 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
              "hardware.mapping.auto %s within %s=%.15g %s: %s %s, %s%s, MAC lanes %s, SRAM %s KiB, "
              "registers %s KiB%s (%.6g nJ/sample, %.6g samples/s, %.4g mm², %.4g mW; best of %zu chips searched)",
              objective, BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind],
-             d.split[0] ? "layers split over tiles" : "layers per tile", d.split[0] ? d.split : d.mapping, d.dataflow,
+             d.split[0] ? "layers split over tiles" : S.n_blocks ? "blocks per tile" : "layers per tile",
+             d.split[0] ? d.split : d.mapping, d.dataflow,
              d.micro_batch ? " in micro-batches" : "", d.lanes, d.sram_kib, d.regs_kib,
              !strcmp(d.es_placement, "dram") ? ", error store in DRAM" : "", d.energy_nj, d.sps, d.area, d.power_mw,
              r.n);

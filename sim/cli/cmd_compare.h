@@ -20,8 +20,10 @@ int cmd_compare(int argc, char **argv);
  * the least energy per sample; throughput: the most samples per second)
  * goes into *hw (mapping, dataflow, micro-batches, per-tile figures, error
  * store placement; hw->auto_choice says so), and desc gets a line that
- * says what was chosen.  0, or an exit status (2 the scenario cannot be
- * met, 1 a runtime failure) with the message in f3_last_error(). */
+ * says what was chosen.  A network of blocks: *hw comes with its blocks
+ * attached (chip.h), which the chosen chip keeps; its mappings are
+ * contiguous (a block is not split).  0, or an exit status (2 the scenario
+ * cannot be met, 1 a runtime failure) with the message in f3_last_error(). */
 int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, char *desc, size_t len);
 
 #endif

@@ -27,6 +27,7 @@
 #include "cli_util.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
+#include "f3/blocks.h"
 #include "f3/status.h"
 #include "hardware_check.h"
 #include "numerics_cache.h"
@@ -49,7 +50,10 @@ const char *const EXPLORE_HELP =
     "keys, accuracy, energy per sample by item, throughput, area by item) and\n"
     "pareto.csv (per rule, the feasible points no other feasible point beats in\n"
     "every objective), prints the best point per objective and the fronts' sizes,\n"
-    "and shows progress with an ETA on stderr.\n"
+    "and shows progress with an ETA on stderr.  A network of blocks (network.type\n"
+    "vit or blocks) is trained by the block trainer and costed block by block (the\n"
+    "op table); a point its blocks cannot run (dataflow fused, registers smaller\n"
+    "than an attention head) is a row with status \"cannot run: ...\".\n"
     "\n"
     "options:\n"
     "  --set key.path=value  override a scenario key\n"
@@ -526,6 +530,7 @@ typedef struct {
     train_result res;
     chip_workload w;          /* its ledger's closed forms, made once */
     scenario *q;              /* the point's scenario, hardware keys poked in */
+    f3_block *blocks;         /* a network of blocks: its blocks, attached to every chip (NULL: an MLP) */
 } numerics_point;
 
 typedef struct {
@@ -552,10 +557,12 @@ static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point 
     }
     chip_config hw;
     chip_config_from_scenario(np->q, &hw);
+    hw.blocks = np->blocks;
     memset(o, 0, offsetof(outcome, r));
     /* what f3sim check and a run refuse, this rule cannot run here: a ROM
      * that cannot hold its B_i, a tile that does not fit a strict chip, a
-     * cost table the hardware cannot follow (the evaluator: links, dataflow) */
+     * cost table the hardware cannot follow (the evaluator: links, dataflow;
+     * a block fused cannot run, registers too small for its attention) */
     const char *key = NULL;
     if (scenario_check_rom(np->q, &hw, &np->res.cfg, np->rule) != F3_OK ||
         chip_check_layers(&hw, &np->res.cfg, np->rule, &key) != F3_OK ||
@@ -800,7 +807,20 @@ int cmd_explore(int argc, char **argv)
             o.n_sets = n_sets;
             int reused = 0;
             rc = numerics_train_cached(np->q, algs[k], &o, force, &reused, &np->res);
-            if (!rc && chip_workload_init(&np->w, &np->res.cfg, np->res.n_train, np->res.epochs) != F3_OK)
+            /* a network of blocks: its blocks, for the workload and every chip */
+            chip_config hw0;
+            chip_config_from_scenario(np->q, &hw0);
+            if (!rc && hw0.n_blocks) {
+                size_t nb = 0;
+                if (!(np->blocks = malloc(F3_BLOCKNET_MAX_BLOCKS * sizeof *np->blocks))) {
+                    F3_FAIL(F3_ENOMEM, "out of memory");
+                    rc = EXIT_RUNTIME;
+                } else if (scenario_blocks(np->q, np->blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) {
+                    rc = EXIT_USAGE;
+                }
+                hw0.blocks = np->blocks;
+            }
+            if (!rc && chip_workload_for(&np->w, &hw0, &np->res.cfg, np->res.n_train, np->res.epochs) != F3_OK)
                 rc = EXIT_USAGE;
             if (rc) fprintf(stderr, "f3sim explore: %s: %s\n", algs[k], f3_last_error());
             else if (!quiet)
@@ -944,7 +964,7 @@ int cmd_explore(int argc, char **argv)
     free(best_hp);
     free(vals);
 out:
-    for (size_t i = 0; i < n_np; i++) scenario_free(nps[i].q);
+    for (size_t i = 0; i < n_np; i++) scenario_free(nps[i].q), free(nps[i].blocks);
     free(nps);
     free(cands);
     free(best);

@@ -321,12 +321,6 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 
 f3_status scenario_check_mapping(const scenario *sc)
 {
-    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none") && scenario_is_blocks(sc))
-        return scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
-                               "hardware.mapping.auto searches the chips of MLPs (f3sim compare); a network of blocks "
-                               "(network.type %s) maps one block per tile, or as hardware.mapping.layers_per_tile "
-                               "says: use none",
-                               scenario_str(sc, "network.type"));
     if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
         static const char *const budgets[3] = {"comparison.budget.area_mm2", "comparison.budget.power_mw",
                                                "comparison.budget.lanes"};

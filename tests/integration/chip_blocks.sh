@@ -175,9 +175,6 @@ expect 2 "a block of a network of blocks \\(network.type blocks\\) is not split"
 expect 2 "hardware.tiles.mac_lanes has 3 entries, but the chip has 2 tiles \\(one per block\\)" \
   -- "$f3sim" check s.yaml --set "hardware.tiles.mac_lanes=[8, 8, 8]"
 expect 2 "set\\[1\\]:1:[0-9]+: outputs.trace: the trace is the SystemC chip's" -- "$f3sim" check s.yaml --set outputs.trace=true
-expect 2 "set\\[1\\]:1:[0-9]+: hardware.mapping.auto searches the chips of MLPs" \
-  -- "$f3sim" check s.yaml --set hardware.mapping.auto=energy --set comparison.budget.area_mm2=50
-# commands that cost MLP chips refuse every point rather than cost an MLP of the blocks' widths
-expect 2 "cannot run on any chip searched .*this command costs MLPs" -- "$f3sim" compare s.yaml --budget area_mm2=50 --quiet
+# hardware.mapping.auto, f3sim compare and explore cost the blocks: tests/integration/compare_blocks.sh
 
 finish chip_blocks

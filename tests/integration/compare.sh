@@ -10,7 +10,8 @@
 #   chips, whose set_keys re-run to the same figures; the search over all
 #   kinds is at least as good as over either; --mappings errors exit 2;
 # - the output is deterministic; --budget and the scenario's
-#   comparison.budget give the same verdict;
+#   comparison.budget give the same verdict; a comparison section without
+#   macro_kib searches the chip's own macro;
 # - a budget no chip fits: exit 2 (file:line:col from the scenario), nothing
 #   written; bad --budget syntax: exit 2 with the reason;
 # - a file that cannot be written: exit 1, no temporary or half-written file.
@@ -216,6 +217,11 @@ a = [r for r in csv.DictReader(open('first.csv')) if r['budget'] == 'area_mm2=$a
 b = list(csv.DictReader(open('out/fromkey/compare_budget.csv')))
 assert a == b, (a, b)
 " "comparison.budget.area_mm2 gives another verdict than --budget area_mm2"
+# a comparison section does not give comparison.macro_kib: the chip's own macro is searched
+{ base adam 10 adam | sed 's/sram: {capacity_kib: 64}/sram: {capacity_kib: 64, macro_kib: 16}/'
+  echo "comparison: {budget: {area_mm2: $a2}}"; } | sed 's/^name: adam/name: macro/' > macro.yaml
+"$f3sim" compare macro.yaml --quiet > /dev/null 2> macro.err && [ "$(json out/macro/compare_budget.json "d['search']['macro_kib']")" = 16 ] \
+  && ok || bad "a scenario's comparison section replaced the chip's 16 KiB macro by the default: $(cat macro.err)"
 
 # ---- budgets nothing fits, bad syntax ---------------------------------------------------------------
 rm -rf out/adam

@@ -8,7 +8,8 @@
  *  (b) a transformer block derived by hand, step by step, for F³ and BP at
  *      batch 1 and 100 (output_stationary);
  *  (c) BP's stash against F³'s, with the exact formula, on three blocks;
- *  (d) every refusal, with its message. */
+ *  (d) every refusal, with its message;
+ *  (e) what a block asks of the registers, against the refusals. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -735,6 +736,39 @@ static void test_transformer_weight_stationary(void **state)
     }
 }
 
+/* (e) what a block asks of the registers (block_cost_registers, which
+ * f3sim compare sizes its registers by): the closed forms, and the op
+ * table accepts exactly that much and refuses a byte less */
+static void test_registers(void **state)
+{
+    (void)state;
+    const f3_block tb = vit_block(1);
+    const f3_config c = vit_net(F3_ALG_BP, 10);
+    double row, least;
+    block_cost_registers(&c, &tb, &row, &least);
+    /* the widest linear op is to_out, 512 -> 32: a row of fp32 W and its
+     * fp32 accumulator; a head: q and k of 16 tokens x 64, 16 x 16 scores */
+    assert_true(row == (4.0 + 4.0) * 512);
+    assert_true(least == 4.0 * (2 * 16 * 64 + 16 * 16));
+    chip_config hw = tile(CHIP_DF_WEIGHT_STATIONARY, 32);
+    hw.reg_capacity_bytes = fmax(row, least);
+    chip_tile_hw th = chip_tile_figures(&hw, 1);
+    assert_int_equal(block_cost_compute(&hw, &th, &c, &tb, 1, 10, &bc_f3), F3_OK);
+    hw.reg_capacity_bytes = least - 1;
+    refused(&hw, &c, &tb, 1, "op 4 (attention", NULL);
+    /* a dense block: its row alone, no floor */
+    const size_t dw[] = {20, 30, 40, 10};
+    const f3_config d = mlp(dw, 3, F3_ALG_F3, F3_OPT_SGD, 4);
+    const f3_block dense = dense_block(&d, 1);
+    block_cost_registers(&d, &dense, &row, &least);
+    assert_true(row == (4.0 + 4.0) * 30 && least == 0);
+    hw.reg_capacity_bytes = row;
+    th = chip_tile_figures(&hw, 1);
+    assert_int_equal(block_cost_compute(&hw, &th, &d, &dense, 1, 4, &bc_f3), F3_OK);
+    hw.reg_capacity_bytes = row - 1;
+    refused(&hw, &d, &dense, 1, "too big for the tile: block 2, op 1 (linear", "240 bytes per row");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_block_input_in_registers),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_transformer_weight_stationary),
+        cmocka_unit_test(test_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
