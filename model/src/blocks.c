@@ -91,15 +91,20 @@ typedef struct {
     size_t stash;            /* elements per sample */
     f3_memclass cls[F3_BLOCK_MAX_OPS + 1]; /* of t_i, op i's input; t_{n_ops}: the block's output */
     f3_memclass icls[F3_BLOCK_MAX_OPS];    /* of op i's μ and rstd, or its P */
+    /* the latest forward pass, which the backward pass reads: its input
+     * (the network's, or the caller's copy of block k − 1's output) and
+     * its samples — per block, so that a chip's tiles may run different
+     * batches at once */
+    const float *in;
+    size_t b;
 } block_state;
 
 struct f3_blocknet {
-    size_t n, max_batch, b;
+    size_t n, max_batch;
     f3_ledger *ledger;           /* NULL: no counting */
     int keep, chain;             /* see f3_blocknet_count */
     size_t widest;               /* the most values per sample at any op's input or output */
     block_state blk[F3_BLOCKNET_MAX_BLOCKS];
-    const float *input;          /* of the latest forward pass */
     /* backward scratch, max_batch × widest each: the gradient at an op's
      * output and at its input; the open residuals' (F3_BLOCK_MAX_OPS
      * slots); the gradients between blocks (BP) */
@@ -175,6 +180,8 @@ void f3_blocknet_count(f3_blocknet *net, f3_ledger *ledger, int keep, int chain)
     net->chain = chain;
     for (size_t k = 0; k < net->n; k++) plan_block(net, k);
 }
+
+void f3_blocknet_ledger(f3_blocknet *net, f3_ledger *ledger) { net->ledger = ledger; }
 
 size_t f3_blocknet_stash(const f3_blocknet *net, size_t k) { return net->blk[k].stash; }
 
@@ -309,11 +316,6 @@ static const float *take_input(f3_blocknet *net, const float *X, size_t b)
     return net->xq;
 }
 
-static const float *block_input(const f3_blocknet *net, size_t k)
-{
-    return k == 0 ? net->input : net->blk[k - 1].out[net->blk[k - 1].spec.n_ops - 1];
-}
-
 const float *f3_blocknet_block_output(const f3_blocknet *net, size_t k)
 {
     return net->blk[k].out[net->blk[k].spec.n_ops - 1];
@@ -357,9 +359,9 @@ static void count_forward(f3_counts *c, const block_state *bs, size_t i, size_t 
 static void forward_block(f3_blocknet *net, size_t k)
 {
     block_state *bs = &net->blk[k];
-    const size_t b = net->b;
+    const size_t b = bs->b;
     f3_counts *c = net->ledger ? f3_ledger_at(net->ledger, k, F3_PH_FORWARD) : NULL;
-    const float *x = block_input(net, k), *saved[F3_BLOCK_MAX_OPS];
+    const float *x = bs->in, *saved[F3_BLOCK_MAX_OPS];
     size_t saved_at[F3_BLOCK_MAX_OPS], n_saved = 0;
     const float *p = bs->param;
     for (size_t i = 0; i < bs->spec.n_ops; i++) {
@@ -414,18 +416,18 @@ static void forward_block(f3_blocknet *net, size_t k)
 
 const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b)
 {
-    if (k == 0) net->input = take_input(net, X, b);
-    net->b = b;
+    block_state *bs = &net->blk[k];
+    bs->in = k ? X : take_input(net, X, b);
+    bs->b = b;
     forward_block(net, k);
     return f3_blocknet_block_output(net, k);
 }
 
 const float *f3_blocknet_forward(f3_blocknet *net, const float *X, size_t b)
 {
-    net->input = take_input(net, X, b);
-    net->b = b;
-    for (size_t k = 0; k < net->n; k++) forward_block(net, k);
-    return f3_blocknet_block_output(net, net->n - 1);
+    const float *x = X;
+    for (size_t k = 0; k < net->n; k++) x = f3_blocknet_forward_block(net, k, x, b);
+    return x;
 }
 
 /* The ledger entries of op i's backward pass on b samples: its parameters'
@@ -486,7 +488,7 @@ static void count_backward(f3_counts *grad, f3_counts *fb, const block_state *bs
 void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, float *dIn)
 {
     block_state *bs = &net->blk[k];
-    const size_t b = net->b, slot = net->max_batch * net->widest;
+    const size_t b = bs->b, slot = net->max_batch * net->widest;
     /* the backward pass runs from the first op with parameters on, or from
      * op 0 when dIn is wanted; an op's dX only when an op before it runs */
     const size_t first = dIn ? 0 : bs->first_param;
@@ -508,7 +510,7 @@ void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, f
         const size_t rows = b * op->tokens, nv = rows * op->d_in;
         p -= f3_bop_params(op);
         dp -= f3_bop_params(op);
-        const float *x = i == 0 ? block_input(net, k) : bs->out[i - 1];
+        const float *x = i == 0 ? bs->in : bs->out[i - 1];
         /* dX: into h, or dIn for op 0; NULL when no op before needs it */
         const int dx = i > first || dIn;
         float *out = !dx ? NULL : i > 0 ? h : dIn;

@@ -8,18 +8,34 @@
 
 #include "rng_internal.h"
 
+/* One step in flight (f3/blocktrain.h, "one step, block by block"). */
+struct f3_blockstep {
+    size_t b;
+    const float *T;                   /* b × C, the caller's */
+    const size_t *idx;                /* b, the caller's */
+    int32_t *labels;                  /* max_batch: each sample's class (arg-max of T) */
+    float *E;                         /* max_batch × C: F³'s error information from the store, DFA's
+                                       * current error, F³'s next error information for the store */
+    float *es;                        /* F³ one-hot: max_batch, each sample's target-class entry */
+    const float *fb_E, *fb_es;        /* what the blocks before the last take in E·B_k (F³, DRTP) */
+    float *dZ;                        /* max_batch × C: the loss's δ at the output */
+    double loss;                      /* the batch's, summed over its samples */
+    size_t correct;
+};
+
 struct f3_blocktrainer {
     f3_blocktrain_config cfg;
     f3_blocknet *net;
     size_t n, max_batch, n_train;
     float *B[F3_BLOCKNET_MAX_BLOCKS]; /* C × block k's output size, k < n − 1 */
     float *m[F3_BLOCKNET_MAX_BLOCKS], *v[F3_BLOCKNET_MAX_BLOCKS]; /* Adam */
-    uint64_t steps;
+    uint64_t steps;                   /* begun */
+    uint64_t updates[F3_BLOCKNET_MAX_BLOCKS]; /* optimiser steps of each block (Adam's t) */
+    uint64_t fb_fma[F3_BLOCKNET_MAX_BLOCKS];  /* E·B_k's FMAs alone (f3_blocktrainer_feedback_fma) */
     float *store;                     /* n_train × C */
-    float *E, *dZ, *dOut;             /* b × C, b × C, b × the widest block output */
-    float *es;                        /* F³ one-hot: b, each sample's target-class entry */
-    float *between[2];                /* BP: b × the widest block input, δ between blocks */
-    int32_t *labels;
+    float *dOut;                      /* b × the widest block output: E·B_k, within one call */
+    float *between[2];                /* the plain step's BP: b × the widest block input, δ between blocks */
+    f3_blockstep *step;               /* the plain step's */
     f3_ledger *ledger;                /* one layer per block */
     uint64_t live_stash, peak_stash;  /* elements of the blocks' stashes */
     /* number formats (f3_blocktrainer_set_numerics): quantized unless
@@ -35,19 +51,39 @@ struct f3_blocktrainer {
 /* BP and DFA keep every block's stash and output for a later pass. */
 static int keeps(f3_algorithm a) { return a == F3_ALG_BP || a == F3_ALG_DFA; }
 
+void f3_blockstep_free(f3_blockstep *s)
+{
+    if (!s) return;
+    free(s->labels);
+    free(s->E);
+    free(s->es);
+    free(s->dZ);
+    free(s);
+}
+
+f3_blockstep *f3_blockstep_new(const f3_blocktrainer *tr)
+{
+    const size_t B = tr->max_batch, C = tr->cfg.classes;
+    f3_blockstep *s = calloc(1, sizeof *s);
+    if (!s || !(s->labels = malloc(B * sizeof *s->labels)) || !(s->E = malloc(B * C * sizeof *s->E)) ||
+        !(s->es = malloc(B * sizeof *s->es)) || !(s->dZ = malloc(B * C * sizeof *s->dZ))) {
+        f3_blockstep_free(s);
+        F3_FAIL(F3_ENOMEM, "block trainer: out of memory for a step's buffers");
+        return NULL;
+    }
+    return s;
+}
+
 void f3_blocktrainer_free(f3_blocktrainer *tr)
 {
     if (!tr) return;
     f3_blocknet_free(tr->net);
     for (size_t k = 0; k < F3_BLOCKNET_MAX_BLOCKS; k++) free(tr->B[k]), free(tr->m[k]), free(tr->v[k]);
     free(tr->store);
-    free(tr->E);
-    free(tr->dZ);
     free(tr->dOut);
-    free(tr->es);
     free(tr->between[0]);
     free(tr->between[1]);
-    free(tr->labels);
+    f3_blockstep_free(tr->step);
     f3_ledger_free(tr->ledger);
     if (tr->qrng)
         for (size_t i = 0; i < (size_t)F3_T_COUNT * (tr->n + 2); i++) gsl_rng_free(tr->qrng[i]);
@@ -225,11 +261,9 @@ f3_blocktrainer *f3_blocktrainer_new(const f3_block *blocks, size_t n, const f3_
         }
     }
     if (!(tr->store = calloc(n_train > 0 ? n_train * C : 1, sizeof(float))) ||
-        !(tr->E = malloc(max_batch * C * sizeof(float))) || !(tr->dZ = malloc(max_batch * C * sizeof(float))) ||
-        !(tr->dOut = malloc(max_batch * widest * sizeof(float))) || !(tr->labels = malloc(max_batch * sizeof(int32_t))) ||
-        !(tr->es = malloc(max_batch * sizeof(float))) ||
+        !(tr->dOut = malloc(max_batch * widest * sizeof(float))) ||
         !(tr->between[0] = malloc(max_batch * widest_in * sizeof(float))) ||
-        !(tr->between[1] = malloc(max_batch * widest_in * sizeof(float))))
+        !(tr->between[1] = malloc(max_batch * widest_in * sizeof(float))) || !(tr->step = f3_blockstep_new(tr)))
         goto oom;
     if (f3_ledger_alloc(n, &tr->ledger) != F3_OK) goto oom;
     /* the stash and the memory classes of the rule; the ledger is attached
@@ -250,6 +284,9 @@ float *f3_blocktrainer_feedback(f3_blocktrainer *tr, size_t k) { return tr->B[k]
 float *f3_blocktrainer_store(f3_blocktrainer *tr) { return tr->store; }
 const f3_ledger *f3_blocktrainer_ledger(const f3_blocktrainer *tr) { return tr->ledger; }
 uint64_t f3_blocktrainer_stash_peak(const f3_blocktrainer *tr) { return tr->peak_stash; }
+uint64_t f3_blocktrainer_feedback_fma(const f3_blocktrainer *tr, size_t k) { return tr->fb_fma[k]; }
+const float *f3_blockstep_delta(const f3_blockstep *s) { return s->dZ; }
+const float *f3_blockstep_error(const f3_blockstep *s) { return s->E; }
 
 static f3_counts *at(f3_blocktrainer *tr, size_t k, f3_phase p) { return f3_ledger_at(tr->ledger, k, p); }
 
@@ -263,16 +300,34 @@ static void stash_live(f3_blocktrainer *tr, size_t k, size_t b, int sign, int ke
     if (keep) f3_ledger_act_live(tr->ledger, sign * (int64_t)e);
 }
 
+/* The network's passes within a call count into the ledger and round with
+ * each class's own rounding; between the calls (an evaluation) they count
+ * nothing and round to nearest even. */
+static void enter(f3_blocktrainer *tr)
+{
+    f3_blocknet_ledger(tr->net, tr->ledger);
+    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_step); /* the input's copy exists: F3_OK */
+}
+
+static void leave(f3_blocktrainer *tr)
+{
+    f3_blocknet_ledger(tr->net, NULL);
+    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_eval);
+}
+
 /* δ at block k's output: E·B_k (b × its output size, into dOut), or with
  * one-hot error information each sample's entry times its class's row of
  * B_k; counted in block k's feedback phase, eq. (16). */
-static void feedback(f3_blocktrainer *tr, size_t k, const float *E, const float *es, size_t b)
+static void feedback(f3_blocktrainer *tr, const f3_blockstep *s, size_t k, const float *E, const float *es)
 {
-    const size_t m = f3_block_out_size(f3_blocknet_block(tr->net, k));
+    const size_t m = f3_block_out_size(f3_blocknet_block(tr->net, k)), b = s->b;
+    f3_counts *c = at(tr, k, F3_PH_FEEDBACK);
+    const uint64_t before = c->fma;
     if (es)
-        f3_feedback_onehot(es, tr->labels, tr->B[k], tr->dOut, b, m, F3_MEM_WORK, at(tr, k, F3_PH_FEEDBACK));
+        f3_feedback_onehot(es, s->labels, tr->B[k], tr->dOut, b, m, F3_MEM_WORK, c);
     else
-        f3_feedback_dense(E, tr->B[k], tr->dOut, b, tr->cfg.classes, m, F3_MEM_WORK, at(tr, k, F3_PH_FEEDBACK));
+        f3_feedback_dense(E, tr->B[k], tr->dOut, b, tr->cfg.classes, m, F3_MEM_WORK, c);
+    tr->fb_fma[k] += c->fma - before;
 }
 
 /* The optimiser on block k, op by op: a linear's W (class weights), its
@@ -284,6 +339,8 @@ static void update_block(f3_blocktrainer *tr, size_t k)
     float *p = f3_blocknet_params(tr->net, k), *g = f3_blocknet_grads(tr->net, k);
     f3_counts *c = at(tr, k, F3_PH_UPDATE);
     const size_t np = f3_block_params(blk);
+    /* Adam's t: this block's optimiser steps, the steps of the network */
+    const uint64_t t = ++tr->updates[k];
     /* the gradients as the accumulator holds them; SGD into a quantised
      * weights' format forms p − η·g in double (as the MLP trainer) */
     if (tr->quantized) quantize(tr, F3_T_GRADIENTS, k, g, np);
@@ -293,20 +350,20 @@ static void update_block(f3_blocktrainer *tr, size_t k)
         const f3_bop *op = &blk->op[i];
         const size_t nw = op->kind == F3_BOP_LINEAR ? op->d_in * op->d_out : 0;
         const size_t seg[2] = {nw, f3_bop_params(op) - nw};
-        for (int s = 0; s < 2; s++) {
-            if (!seg[s]) continue;
-            const f3_memclass cls = s ? F3_MEM_BIASES : F3_MEM_WEIGHTS;
+        for (int q = 0; q < 2; q++) {
+            if (!seg[q]) continue;
+            const f3_memclass cls = q ? F3_MEM_BIASES : F3_MEM_WEIGHTS;
             if (cfg->optimizer == F3_OPT_ADAM) {
-                f3_adam_update(p + off, g + off, tr->m[k] + off, tr->v[k] + off, seg[s], cfg->lr, cfg->beta1,
-                               cfg->beta2, cfg->eps, tr->steps, cls, c);
+                f3_adam_update(p + off, g + off, tr->m[k] + off, tr->v[k] + off, seg[q], cfg->lr, cfg->beta1,
+                               cfg->beta2, cfg->eps, t, cls, c);
             } else if (sgd_q) {
                 const double lr = (float)cfg->lr;
-                for (size_t j = off; j < off + seg[s]; j++) p[j] = (float)((double)p[j] - lr * (double)g[j]);
-                f3_count_sgd(c, seg[s], cls);
+                for (size_t j = off; j < off + seg[q]; j++) p[j] = (float)((double)p[j] - lr * (double)g[j]);
+                f3_count_sgd(c, seg[q], cls);
             } else {
-                f3_sgd_update(p + off, g + off, seg[s], (float)cfg->lr, cls, c);
+                f3_sgd_update(p + off, g + off, seg[q], (float)cfg->lr, cls, c);
             }
-            off += seg[s];
+            off += seg[q];
         }
     }
     if (!tr->quantized) return;
@@ -318,149 +375,188 @@ static void update_block(f3_blocktrainer *tr, size_t k)
     quantize(tr, F3_T_WEIGHTS, k, p, np);
 }
 
-/* The error information of the blocks before the last: F³'s from the store
- * (into E, or one entry per sample into es when one-hot; read in block 1's
- * feedback phase, as the MLP trainer does), DRTP's the target; DFA's comes
- * after the forward pass. */
-static void error_information_in(f3_blocktrainer *tr, const float *T, const size_t *idx, size_t b, const float **E,
-                                 const float **es)
+/* ---- one step, block by block (f3/blocktrain.h) ------------------------------------ */
+
+f3_status f3_blocktrainer_begin(f3_blocktrainer *tr, f3_blockstep *s, const float *T, const size_t *idx, size_t b)
 {
+    if (!b || b > tr->max_batch) return F3_FAIL(F3_EINVAL, "a batch of %zu samples (1 to %zu)", b, tr->max_batch);
     const size_t C = tr->cfg.classes;
-    *E = tr->E;
-    *es = NULL;
-    if (tr->cfg.algorithm == F3_ALG_DRTP) *E = T;
-    if (tr->cfg.algorithm != F3_ALG_F3) return;
+    const f3_algorithm alg = tr->cfg.algorithm;
+    if (alg == F3_ALG_F3)
+        for (size_t j = 0; j < b; j++)
+            if (idx[j] >= tr->n_train)
+                return F3_FAIL(F3_ERANGE, "sample index %zu is outside the error store (%zu samples)", idx[j],
+                               tr->n_train);
+    s->b = b;
+    s->T = T;
+    s->idx = idx;
+    s->loss = 0.0;
+    s->correct = 0;
+    for (size_t j = 0; j < b; j++) {
+        size_t best = 0;
+        for (size_t c = 1; c < C; c++)
+            if (T[j * C + c] > T[j * C + best]) best = c;
+        s->labels[j] = (int32_t)best;
+    }
+    tr->steps++;
+    /* the error information of the blocks before the last: DRTP's the
+     * target; F³'s from the store (into E, or one entry per sample into es
+     * when one-hot; read in block 1's feedback phase, as the MLP trainer
+     * does); DFA's comes after the forward pass */
+    s->fb_E = alg == F3_ALG_DRTP ? T : s->E;
+    s->fb_es = NULL;
+    if (alg != F3_ALG_F3) return F3_OK;
     f3_counts *c = at(tr, 0, F3_PH_FEEDBACK);
     if (tr->cfg.error_info.one_hot) {
         /* e ⊙ t: only the target-class entry */
-        for (size_t s = 0; s < b; s++)
-            tr->es[s] = tr->store[idx[s] * C + (size_t)tr->labels[s]] * T[s * C + (size_t)tr->labels[s]];
-        *es = tr->es;
+        for (size_t j = 0; j < b; j++)
+            s->es[j] = tr->store[idx[j] * C + (size_t)s->labels[j]] * T[j * C + (size_t)s->labels[j]];
+        s->fb_es = s->es;
         c->reads[F3_MEM_ERRSTORE] += b;
-        quantize(tr, F3_T_ERROR, tr->n + 1, tr->es, b);
+        quantize(tr, F3_T_ERROR, tr->n + 1, s->es, b);
     } else {
-        for (size_t s = 0; s < b; s++) memcpy(tr->E + s * C, tr->store + idx[s] * C, C * sizeof(float));
+        for (size_t j = 0; j < b; j++) memcpy(s->E + j * C, tr->store + idx[j] * C, C * sizeof(float));
         c->reads[F3_MEM_ERRSTORE] += (uint64_t)b * C;
-        quantize(tr, F3_T_ERROR, tr->n + 1, tr->E, b * C);
+        quantize(tr, F3_T_ERROR, tr->n + 1, s->E, b * C);
     }
+    return F3_OK;
 }
 
-/* Every block's forward pass.  BP and DFA keep every block's stash and
- * output until its backward pass; F³ and DRTP know δ before the forward
- * pass and run each block's backward pass right after its forward pass, so
- * one stash is live at a time (A.4); LLO backpropagates the last block
- * only.  Returns the network's output. */
-static const float *forward_pass(f3_blocktrainer *tr, const float *X, const float *E, const float *es, size_t b)
+/* BP and DFA keep every block's stash and output until its backward pass;
+ * F³ and DRTP know δ before the forward pass and run each block's backward
+ * pass right after its forward pass, so one stash is live at a time (A.4);
+ * LLO backpropagates the last block only. */
+const float *f3_blocktrainer_forward(f3_blocktrainer *tr, f3_blockstep *s, size_t k, const float *X)
 {
     const f3_algorithm alg = tr->cfg.algorithm;
-    const int keep = keeps(alg), local = alg == F3_ALG_F3 || alg == F3_ALG_DRTP;
+    const int keep = keeps(alg), local = alg == F3_ALG_F3 || alg == F3_ALG_DRTP, last = k + 1 == tr->n;
+    const size_t b = s->b;
     f3_blocknet *net = tr->net;
-    for (size_t k = 0; k < tr->n; k++) {
-        const int last = k + 1 == tr->n;
-        f3_blocknet_forward_block(net, k, X, b);
-        if (keep) {
-            stash_live(tr, k, b, 1, 1);
-            if (!last) f3_ledger_act_live(tr->ledger, (int64_t)(b * f3_block_out_size(f3_blocknet_block(net, k))));
-        } else if (local || last) {
-            stash_live(tr, k, b, 1, 0);
-        }
-        if (local && !last) {
-            feedback(tr, k, E, es, b);
-            f3_blocknet_backward_block(net, k, tr->dOut, NULL);
-            stash_live(tr, k, b, -1, 0);
-        }
+    enter(tr);
+    memset(f3_blocknet_grads(net, k), 0, f3_block_params(f3_blocknet_block(net, k)) * sizeof(float));
+    const float *Y = f3_blocknet_forward_block(net, k, X, b);
+    if (keep) {
+        stash_live(tr, k, b, 1, 1);
+        if (!last) f3_ledger_act_live(tr->ledger, (int64_t)(b * f3_block_out_size(f3_blocknet_block(net, k))));
+    } else if (local || last) {
+        stash_live(tr, k, b, 1, 0);
     }
-    return f3_blocknet_block_output(net, tr->n - 1);
-}
-
-/* The backward passes after the loss's δ (in dZ): BP through every block;
- * the others the last block from the loss, and DFA every other block from
- * the current error.  A block's stash, and with BP and DFA its input, are
- * free after its backward pass. */
-static void backward_pass(f3_blocktrainer *tr, const float *Y, const float *T, size_t b)
-{
-    f3_blocknet *net = tr->net;
-    const size_t n = tr->n;
-    const f3_algorithm alg = tr->cfg.algorithm;
-    if (alg == F3_ALG_BP) {
-        /* block k's input gradient is block k − 1's output gradient */
-        const float *d = tr->dZ;
-        for (size_t k = n; k-- > 0;) {
-            float *din = k ? tr->between[k & 1] : NULL;
-            f3_blocknet_backward_block(net, k, d, din);
-            stash_live(tr, k, b, -1, 1);
-            if (k) f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, k))));
-            d = din;
-        }
-        return;
-    }
-    f3_blocknet_backward_block(net, n - 1, tr->dZ, NULL);
-    stash_live(tr, n - 1, b, -1, alg == F3_ALG_DFA);
-    if (alg != F3_ALG_DFA || n == 1) return;
-    /* the current error t − softmax(y), to every other block */
-    const f3_error_info cur = {F3_EI_ERROR, 0, 1};
-    f3_error_information(cur, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, tr->cfg.classes, at(tr, n - 1, F3_PH_LOSS));
-    quantize(tr, F3_T_ERROR, n + 1, tr->E, b * tr->cfg.classes);
-    for (size_t k = 0; k + 1 < n; k++) {
-        feedback(tr, k, tr->E, NULL, b);
+    if (local && !last) {
+        feedback(tr, s, k, s->fb_E, s->fb_es);
         f3_blocknet_backward_block(net, k, tr->dOut, NULL);
+        stash_live(tr, k, b, -1, 0);
+    }
+    leave(tr);
+    return Y;
+}
+
+void f3_blocktrainer_loss(f3_blocktrainer *tr, f3_blockstep *s, const float *Y)
+{
+    const size_t n = tr->n, b = s->b, C = tr->cfg.classes;
+    /* (softmax(y) − t) / b */
+    f3_output_delta(F3_LOSS_SOFTMAX_CE, F3_ACT_IDENTITY, Y, s->T, s->labels, s->dZ, b, C, &s->loss, &s->correct,
+                    at(tr, n - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, n, s->dZ, b * C);
+}
+
+/* A block's stash, and with BP and DFA the buffer it kept for a later
+ * pass, are free after its backward pass: under BP block k frees its input
+ * (block k − 1's output; the chain frees them in order), under DFA block k
+ * its own output (each block holds what it added, so that blocks that run
+ * different batches at once never hold more than the step does). */
+void f3_blocktrainer_backward(f3_blocktrainer *tr, f3_blockstep *s, size_t k, const float *dOut, float *dIn)
+{
+    f3_blocknet *net = tr->net;
+    const size_t n = tr->n, b = s->b;
+    const f3_algorithm alg = tr->cfg.algorithm;
+    const int last = k + 1 == n;
+    if (alg == F3_ALG_BP) {
+        enter(tr);
+        f3_blocknet_backward_block(net, k, dOut ? dOut : s->dZ, dIn);
         stash_live(tr, k, b, -1, 1);
         if (k) f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, k))));
+        leave(tr);
+        return;
     }
-    f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_in_size(f3_blocknet_block(net, n - 1))));
+    if (last) {
+        enter(tr);
+        f3_blocknet_backward_block(net, k, s->dZ, NULL);
+        stash_live(tr, k, b, -1, alg == F3_ALG_DFA);
+        leave(tr);
+        return;
+    }
+    if (alg != F3_ALG_DFA) return; /* F³, DRTP: in the forward pass; LLO: none */
+    enter(tr);
+    feedback(tr, s, k, s->E, NULL);
+    f3_blocknet_backward_block(net, k, tr->dOut, NULL);
+    stash_live(tr, k, b, -1, 1);
+    f3_ledger_act_live(tr->ledger, -(int64_t)(b * f3_block_out_size(f3_blocknet_block(net, k))));
+    leave(tr);
+}
+
+void f3_blocktrainer_current_error(f3_blocktrainer *tr, f3_blockstep *s, const float *Y)
+{
+    const size_t n = tr->n, b = s->b, C = tr->cfg.classes;
+    if (tr->cfg.algorithm != F3_ALG_DFA || n == 1) return;
+    /* t − softmax(y), to every other block */
+    const f3_error_info cur = {F3_EI_ERROR, 0, 1};
+    f3_error_information(cur, F3_LOSS_SOFTMAX_CE, Y, s->T, s->E, b, C, at(tr, n - 1, F3_PH_LOSS));
+    quantize(tr, F3_T_ERROR, n + 1, s->E, b * C);
+}
+
+void f3_blocktrainer_store_write(f3_blocktrainer *tr, f3_blockstep *s, const float *Y)
+{
+    const size_t n = tr->n, b = s->b, C = tr->cfg.classes;
+    if (tr->cfg.algorithm != F3_ALG_F3) return;
+    /* this step's outputs' error information, for the next epoch (the
+     * blocks before the last are through with this step's E) */
+    f3_counts *c = at(tr, n - 1, F3_PH_LOSS);
+    f3_error_information(tr->cfg.error_info, F3_LOSS_SOFTMAX_CE, Y, s->T, s->E, b, C, c);
+    quantize(tr, F3_T_ERROR_STORE, n - 1, s->E, b * C);
+    for (size_t j = 0; j < b; j++) memcpy(tr->store + s->idx[j] * C, s->E + j * C, C * sizeof(float));
+    c->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
+}
+
+void f3_blocktrainer_update(f3_blocktrainer *tr, size_t k)
+{
+    if (tr->cfg.algorithm == F3_ALG_LLO && k + 1 < tr->n) return; /* LLO trains the last block alone */
+    update_block(tr, k);
+}
+
+void f3_blocktrainer_end(f3_blocktrainer *tr, const f3_blockstep *s, f3_stats *st)
+{
+    f3_ledger_count_step(tr->ledger, s->b);
+    if (!st) return;
+    st->loss_sum += s->loss;
+    st->correct += s->correct;
+    st->samples += s->b;
 }
 
 f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
                                f3_stats *st)
 {
-    if (!b || b > tr->max_batch) return F3_FAIL(F3_EINVAL, "a batch of %zu samples (1 to %zu)", b, tr->max_batch);
-    if (tr->cfg.algorithm == F3_ALG_F3)
-        for (size_t s = 0; s < b; s++)
-            if (idx[s] >= tr->n_train)
-                return F3_FAIL(F3_ERANGE, "sample index %zu is outside the error store (%zu samples)", idx[s],
-                               tr->n_train);
-    const f3_blocktrain_config *cfg = &tr->cfg;
-    const size_t C = cfg->classes, n = tr->n;
-    const f3_algorithm alg = cfg->algorithm;
-    for (size_t s = 0; s < b; s++) {
-        size_t best = 0;
-        for (size_t c = 1; c < C; c++)
-            if (T[s * C + c] > T[s * C + best]) best = c;
-        tr->labels[s] = (int32_t)best;
+    f3_blockstep *s = tr->step;
+    const size_t n = tr->n;
+    f3_status rc = f3_blocktrainer_begin(tr, s, T, idx, b);
+    if (rc != F3_OK) return rc;
+    const float *Y = X;
+    for (size_t k = 0; k < n; k++) Y = f3_blocktrainer_forward(tr, s, k, Y);
+    f3_blocktrainer_loss(tr, s, Y);
+    if (tr->cfg.algorithm == F3_ALG_BP) {
+        /* block k's input gradient is block k − 1's output gradient */
+        const float *d = f3_blockstep_delta(s);
+        for (size_t k = n; k-- > 0;) {
+            float *din = k ? tr->between[k & 1] : NULL;
+            f3_blocktrainer_backward(tr, s, k, d, din);
+            d = din;
+        }
+    } else {
+        f3_blocktrainer_backward(tr, s, n - 1, NULL, NULL);
+        f3_blocktrainer_current_error(tr, s, Y);
+        for (size_t k = 0; k + 1 < n; k++) f3_blocktrainer_backward(tr, s, k, NULL, NULL);
     }
-    f3_blocknet_zero_grads(tr->net);
-    f3_blocknet_count(tr->net, tr->ledger, keeps(alg), alg == F3_ALG_BP);
-    /* the steps round with each class's rounding and count; outside them
-     * (an evaluation) to nearest even, uncounted */
-    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_step); /* the input's copy exists: F3_OK */
-    const float *E, *es;
-    error_information_in(tr, T, idx, b, &E, &es);
-    const float *Y = forward_pass(tr, X, E, es, b);
-    /* the loss's δ at the output: (softmax(y) − t) / b */
-    double loss = 0.0;
-    size_t correct = 0;
-    f3_output_delta(F3_LOSS_SOFTMAX_CE, F3_ACT_IDENTITY, Y, T, tr->labels, tr->dZ, b, C, &loss, &correct,
-                    at(tr, n - 1, F3_PH_LOSS));
-    quantize(tr, F3_T_ERROR, n, tr->dZ, b * C);
-    backward_pass(tr, Y, T, b);
-    /* F³: this step's outputs' error information, for the next epoch */
-    if (alg == F3_ALG_F3) {
-        f3_counts *c = at(tr, n - 1, F3_PH_LOSS);
-        f3_error_information(cfg->error_info, F3_LOSS_SOFTMAX_CE, Y, T, tr->E, b, C, c);
-        quantize(tr, F3_T_ERROR_STORE, n - 1, tr->E, b * C);
-        for (size_t s = 0; s < b; s++) memcpy(tr->store + idx[s] * C, tr->E + s * C, C * sizeof(float));
-        c->writes[F3_MEM_ERRSTORE] += (uint64_t)b * C;
-    }
-    /* the optimiser on every trained block */
-    tr->steps++;
-    for (size_t k = (alg == F3_ALG_LLO ? n - 1 : 0); k < n; k++) update_block(tr, k);
-    f3_ledger_count_step(tr->ledger, b);
-    f3_blocknet_count(tr->net, NULL, keeps(alg), alg == F3_ALG_BP);
-    if (tr->quantized) (void)f3_blocknet_set_numerics(tr->net, &tr->q_eval);
-    if (st) {
-        st->loss_sum += loss;
-        st->correct += correct;
-        st->samples += b;
-    }
+    f3_blocktrainer_store_write(tr, s, Y);
+    for (size_t k = 0; k < n; k++) f3_blocktrainer_update(tr, k);
+    f3_blocktrainer_end(tr, s, st);
     return F3_OK;
 }

@@ -6,8 +6,9 @@
  * layer (tests/unit/test_block_cost.c checks it for every rule and
  * dataflow).
  *
- * The analytic evaluator runs it (block_cost_as_tile, through
- * tile_cost_compute_tile); the SystemC tiles run MLPs only.  Like
+ * Both engines run it (block_cost_as_tile, through tile_cost_compute_tile):
+ * the analytic evaluator, and the SystemC tiles, which train the blocks
+ * with the block trainer's per-block calls and time them by it.  Like
  * tile_cost.h it depends on shapes, the learning rule, the optimiser, the
  * batch, the number formats and the hardware, never on values.
  *

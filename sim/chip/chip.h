@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "f3/blocks.h"
+#include "f3/blocktrain.h"
 #include "f3/train.h"
 
 #ifdef __cplusplus
@@ -176,8 +177,8 @@ typedef struct {
      * cannot own them): a chip with n_blocks but no blocks is refused by
      * every cost (tile_cost_compute), so that a command that does not
      * attach them refuses rather than costing an MLP of the blocks'
-     * widths.  Only the analytic engine runs blocks (chip_sim_new refuses
-     * them). */
+     * widths.  Both engines run blocks: the analytic evaluator, and the
+     * SystemC tiles with the block trainer (chip_sim_new_blocks). */
     const f3_block *blocks;
     size_t n_blocks;
 
@@ -289,9 +290,29 @@ chip_step_cycles chip_tile_cycles(const chip_config *hw, const f3_config *cfg, s
 
 /* A chip simulation bound to a trainer and its training set (one per
  * process: SystemC elaborates once, and the chip lives until the process
- * ends).  NULL with f3_last_error() on failure. */
+ * ends).  NULL with f3_last_error() on failure (a chip of blocks:
+ * chip_sim_new_blocks). */
 typedef struct chip_sim chip_sim;
 chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *train);
+/* The same for a network of blocks (hw->blocks attached, hw->n_blocks of
+ * them) trained by the block trainer bt (f3/blocktrain.h, made for those
+ * blocks and the training set, its store filled): cfg is the network's
+ * configuration as the cost tables read it (the rule, optimiser, batch,
+ * number formats and error information of bt; widths the blocks' outputs,
+ * n_layers the blocks).  Each tile runs its blocks with bt's per-block
+ * calls where its schedule runs an MLP's layer, so the weights, the store,
+ * the ledger and the statistics are bit for bit f3_blocktrainer_step's.
+ * NULL with f3_last_error(): not a chip of blocks, a split
+ * (chip_blocks_check), blocks that are not bt's, a training set of other
+ * widths. */
+chip_sim *chip_sim_new_blocks(const chip_config *hw, const f3_config *cfg, f3_blocktrainer *bt,
+                              const f3_dataset *train);
+/* A network of blocks (chip_sim_new_blocks): 1 if a block's weights were
+ * no longer finite after an update — the earliest such step (1-based,
+ * counted over the run) in *step and the first such block (1-based) in
+ * *block, as the plain loop finds them after each step — else 0.  An MLP's
+ * trainer keeps its own (f3_trainer.diverged_layer). */
+int chip_sim_diverged(const chip_sim *c, size_t *block, uint64_t *step);
 /* Train one epoch on the chip in the order perm; adds the loss of the
  * outputs computed to *st.  0 on success.  With a stop function set, the
  * streamer asks it before each batch after the first: non-zero, and no

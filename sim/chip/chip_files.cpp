@@ -44,7 +44,7 @@ int write_tiles_csv(const f3chip::Top &c, const chip_result &r, const std::strin
     AtomicOut t(dir + "/tiles.csv");
     if (!t.f) return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir.c_str()), 1;
     sc_assert(r.n_tiles == c.m_K);
-    if (chip_tiles_csv_write(t.f, &c.m_hw, &c.m_tr->cfg, &r)) return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir.c_str()), 1;
+    if (chip_tiles_csv_write(t.f, &c.m_hw, &c.m_net.cfg, &r)) return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir.c_str()), 1;
     return t.commit() ? 0 : 1;
 }
 
@@ -101,7 +101,7 @@ int write_trace(const f3chip::Top &c, const std::string &dir)
     add_link(*c.link_in, "link_in_to_tile1");
     /* links join stages: a tile, or a split layer's tiles (named after its last, and first, tile) */
     for (size_t i = 0; i + 1 < c.m_G; i++)
-        add_link(*c.fwd[i], "link_fwd_tile" + std::to_string(chip_stage_tile_last(&c.m_hw, &c.m_tr->cfg, i) + 1));
+        add_link(*c.fwd[i], "link_fwd_tile" + std::to_string(chip_stage_tile_last(&c.m_hw, &c.m_net.cfg, i) + 1));
     if (c.m_hw.backward.present)
         for (size_t i = 0; i + 1 < c.m_G; i++)
             add_link(*c.bwd[i], "link_bwd_tile" + std::to_string(chip_stage_tile_first(&c.m_hw, i + 1) + 1));

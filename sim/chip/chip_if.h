@@ -15,16 +15,34 @@
 #include <map>
 #include <vector>
 
+#include "f3/blocktrain.h"
 #include "f3/ledger.h"
+#include "f3/train.h"
 
 namespace f3chip {
 
-/* One batch's buffers at the input streamer. */
+/* The network the chip trains, with the numerics it calls: an MLP (the
+ * trainer's layer steps) or a network of blocks (the block trainer's
+ * per-block calls, f3/blocktrain.h).  cfg: the rule, optimiser, batch,
+ * number formats and widths (a network of blocks: its blocks' outputs,
+ * n_layers the blocks) — what the cost tables read. */
+struct Net {
+    f3_config cfg{};
+    f3_trainer *mlp = nullptr;
+    f3_blocktrainer *blk = nullptr;
+    size_t C = 0, n_train = 0;
+    const f3_ledger *ledger() const { return mlp ? mlp->ledger : f3_blocktrainer_ledger(blk); }
+};
+
+/* One batch's buffers at the input streamer; with blocks, its step in
+ * flight (the block trainer's state of the batch: labels, error
+ * information, the loss's δ). */
 struct Slot {
     size_t b = 0;
     std::vector<float> x, t, E, es;
     std::vector<int32_t> lab;
     std::vector<size_t> idx;
+    f3_blockstep *step = nullptr; /* owned by the top */
 };
 
 /* A batch on a link: h_{i−1} forward, δ backward, e broadcast. */
@@ -71,7 +89,10 @@ struct mem_if : virtual sc_core::sc_interface {
     virtual uint64_t positions() const = 0; /* per batch (0: no order kept) */
 };
 /* The error store's two ends: the streamer reads e, the output tile
- * writes it; both return when the transfer is done. */
+ * writes it; both return when the transfer is done.  A network of blocks
+ * moves the values through the block trainer's calls
+ * (f3_blocktrainer_begin, f3_blocktrainer_store_write, on the same store)
+ * and passes E, y NULL: the store times the transfers alone. */
 struct store_if : virtual sc_core::sc_interface {
     virtual double read(double t, const int32_t *labels, const size_t *idx, size_t b, float *E, float *es,
                         std::vector<double> &done) = 0;
@@ -89,6 +110,9 @@ struct chain_if : virtual sc_core::sc_interface {
     virtual bool tracing() const = 0;
     virtual void sync(double cycle) = 0; /* wait until SystemC time reaches cycle */
     virtual double now_cycles() const = 0;
+    /* a network of blocks: block `block` (0-based) holds weights that are
+     * not finite after its update of the 1-based step `step` */
+    virtual void diverged(size_t block, uint64_t step) = 0;
 };
 
 } // namespace f3chip

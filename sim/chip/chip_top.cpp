@@ -20,16 +20,16 @@ using namespace sc_core;
 
 namespace f3chip {
 
-Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_dataset *train)
-    : sc_module(name), m_hw(hw), m_tr(tr), m_train(train), m_K(chip_n_tiles(&hw, &tr->cfg)),
-      m_G(chip_n_stages(&hw, &tr->cfg)),
+Top::Top(sc_module_name name, const chip_config &hw, const Net &net, const f3_dataset *train)
+    : sc_module(name), m_hw(hw), m_net(net), m_train(train), m_K(chip_n_tiles(&hw, &net.cfg)),
+      m_G(chip_n_stages(&hw, &net.cfg)),
       /* batches in flight: one per tile and two more, which keeps every
        * tile fed at steady state and the working set small */
       m_ring(m_K + 2), m_period_ns(1e3 / hw.clock_mhz), m_tracing(hw.trace != 0), m_credits("credits", int(m_K + 2)),
       r_tiles(m_K), r_fwd(m_G), r_bwd(m_G)
 {
-    const f3_config &cfg = tr->cfg;
-    const size_t bs = cfg.batch_size, C = tr->C;
+    const f3_config &cfg = m_net.cfg;
+    const size_t bs = cfg.batch_size, C = m_net.C;
     m_slots.resize(m_ring);
     m_tiles_done.assign(m_ring, 0);
     m_slot_max.assign(m_ring, 0.0);
@@ -41,6 +41,7 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
         sl.es.resize(bs);
         sl.lab.resize(bs);
         sl.idx.resize(bs);
+        if (m_net.blk && !(sl.step = f3_blockstep_new(m_net.blk))) throw std::bad_alloc();
     }
     const bool tr_on = hw.trace != 0;
     const size_t q = 2; /* messages a link queues per receiver */
@@ -56,12 +57,12 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
         bwd.emplace_back(new Link(("link_bwd" + std::to_string(i + 2)).c_str(), hw.backward, 1, q, tr_on, &r_bwd[i]));
     }
     bcast.reset(new Link("link_broadcast", hw.broadcast, m_G > 1 ? m_G - 1 : 1, m_ring, tr_on, &r_bcast));
-    streamer.reset(new Streamer("streamer", tr, train, m_slots, hw.es_bytes_per_value));
+    streamer.reset(new Streamer("streamer", m_net, train, m_slots, hw.es_bytes_per_value));
     streamer->out(*link_in);
     streamer->chain(*this);
     streamer->dram(*dram);
     if (cfg.algorithm == F3_ALG_F3) {
-        store.reset(new ErrorStore("error_store", hw, tr, m_K, &r_store)); /* DRAM requesters after the tiles */
+        store.reset(new ErrorStore("error_store", hw, m_net, m_K, &r_store)); /* DRAM requesters after the tiles */
         if (hw.es_placement == CHIP_ES_DRAM) store->dram(*dram);
         streamer->store(*store);
     }
@@ -69,7 +70,7 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
         const size_t t0 = chip_stage_tile_first(&hw, i), t1 = chip_stage_tile_last(&hw, &cfg, i);
         std::string nm = "tile" + std::to_string(t0 + 1);
         if (t1 > t0) nm += "_" + std::to_string(t1 + 1); /* a split layer's tiles */
-        Tile *t = new Tile(nm.c_str(), hw, tr, &m_stats, i, m_ring, &r_tiles[t0]);
+        Tile *t = new Tile(nm.c_str(), hw, m_net, &m_stats, i, m_ring, &r_tiles[t0]);
         tiles.emplace_back(t);
         t->in(i == 0 ? link_in->tap(0) : fwd[i - 1]->tap(0));
         if (i + 1 < m_G) t->out(*fwd[i]);
@@ -86,6 +87,18 @@ Top::Top(sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_da
     }
 }
 
+Top::~Top()
+{
+    for (Slot &sl : m_slots) f3_blockstep_free(sl.step);
+}
+
+void Top::diverged(size_t block, uint64_t step)
+{
+    if (m_div_block && (step > m_div_step || (step == m_div_step && block + 1 >= m_div_block))) return;
+    m_div_step = step;
+    m_div_block = block + 1;
+}
+
 void Top::tile_done(size_t k, double t)
 {
     m_end = std::max(m_end, t);
@@ -95,7 +108,11 @@ void Top::tile_done(size_t k, double t)
     m_slot_through[k] = m_slot_max[k];
     m_slot_max[k] = 0;
     m_samples += m_slots[k].b;
-    f3_ledger_count_step(m_tr->ledger, m_slots[k].b); /* as f3_train_step counts them */
+    /* the step is through every tile: counted as the plain trainers count it
+     * (a network of blocks: and its loss and correct predictions, in step
+     * order, as f3_blocktrainer_step adds them) */
+    if (m_net.blk) f3_blocktrainer_end(m_net.blk, m_slots[k].step, m_stats);
+    else f3_ledger_count_step(m_net.mlp->ledger, m_slots[k].b);
     if (m_tracing && m_samples >= m_hw.trace_samples) {
         m_tracing = false;
         link_in->stop_tracing();
@@ -127,15 +144,12 @@ template <class F> static int seam(const char *what, F f)
     return 1;
 }
 
-extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *train)
+/* The chip of hw training net (chip_sim_new, chip_sim_new_blocks). */
+static chip_sim *sim_new(const chip_config *hw, const f3chip::Net &net, const f3_dataset *train)
 {
     static bool elaborated = false;
     if (elaborated) {
         F3_FAIL(F3_EINVAL, "chip: one chip per process (SystemC elaborates once)");
-        return nullptr;
-    }
-    if (hw->n_blocks) {
-        F3_FAIL(F3_EINVAL, "the SystemC tiles run MLPs; a network of blocks runs on the analytic engine");
         return nullptr;
     }
     elaborated = true;
@@ -145,11 +159,71 @@ extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f
     sc_report_handler::set_actions(SC_FATAL, SC_THROW);
     sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING); /* "simulation stopped by user" at the end */
     if (seam("elaboration", [&] {
-            s->top.reset(new Top("chip", *hw, tr, train));
+            s->top.reset(new Top("chip", *hw, net, train));
             return 0;
         }))
         return nullptr;
     return s.release();
+}
+
+extern "C" chip_sim *chip_sim_new(const chip_config *hw, f3_trainer *tr, const f3_dataset *train)
+{
+    if (hw->n_blocks) {
+        F3_FAIL(F3_EINVAL, "chip: a chip of %zu blocks trains with the block trainer (chip_sim_new_blocks), not "
+                           "the MLP trainer", hw->n_blocks);
+        return nullptr;
+    }
+    f3chip::Net net;
+    net.cfg = tr->cfg;
+    net.mlp = tr;
+    net.C = tr->C;
+    net.n_train = tr->n_train;
+    return sim_new(hw, net, train);
+}
+
+extern "C" chip_sim *chip_sim_new_blocks(const chip_config *hw, const f3_config *cfg, f3_blocktrainer *bt,
+                                         const f3_dataset *train)
+{
+    if (!hw->n_blocks) {
+        F3_FAIL(F3_EINVAL, "chip: the block trainer needs a chip of blocks (chip_config.blocks)");
+        return nullptr;
+    }
+    if (chip_blocks_check(hw, cfg) != F3_OK) return nullptr;
+    /* the trainer's blocks are the chip's (their shapes are what the tiles cost) */
+    const f3_blocknet *bn = f3_blocktrainer_net(bt);
+    if (f3_blocknet_blocks(bn) != hw->n_blocks) {
+        F3_FAIL(F3_EINVAL, "chip: a chip of %zu blocks for a block trainer of %zu", hw->n_blocks,
+                f3_blocknet_blocks(bn));
+        return nullptr;
+    }
+    for (size_t k = 0; k < hw->n_blocks; k++) {
+        const f3_block *a = &hw->blocks[k], *b = f3_blocknet_block(bn, k);
+        if (f3_block_in_size(a) != f3_block_in_size(b) || f3_block_out_size(a) != f3_block_out_size(b) ||
+            f3_block_params(a) != f3_block_params(b) || a->n_ops != b->n_ops) {
+            F3_FAIL(F3_EINVAL, "chip: block %zu of the chip is not block %zu of the block trainer", k + 1, k + 1);
+            return nullptr;
+        }
+    }
+    if (train->n_outputs != cfg->widths[cfg->n_layers] || train->d != cfg->widths[0]) {
+        F3_FAIL(F3_EINVAL, "chip: the training set (%zu features, %zu outputs) is not the network's (%zu, %zu)",
+                train->d, train->n_outputs, cfg->widths[0], cfg->widths[cfg->n_layers]);
+        return nullptr;
+    }
+    f3chip::Net net;
+    net.cfg = *cfg;
+    net.blk = bt;
+    net.C = cfg->widths[cfg->n_layers];
+    net.n_train = train->n;
+    return sim_new(hw, net, train);
+}
+
+extern "C" int chip_sim_diverged(const chip_sim *s, size_t *block, uint64_t *step)
+{
+    const Top &c = *s->top;
+    if (!c.m_div_block) return 0;
+    *block = c.m_div_block;
+    *step = c.m_div_step;
+    return 1;
 }
 
 extern "C" int chip_sim_epoch(chip_sim *s, const size_t *perm, size_t epoch, f3_stats *st)
@@ -179,12 +253,12 @@ extern "C" int chip_sim_stopped(const chip_sim *s) { return s->top->streamer->st
  * item, area, rates). */
 static void collect(const Top &c, chip_result *r)
 {
-    const f3_trainer *tr = c.m_tr;
-    const f3_config &cfg = tr->cfg;
+    const f3_config &cfg = c.m_net.cfg;
+    const f3_ledger *ledger = c.m_net.ledger();
     std::unique_ptr<chip_totals> t(new chip_totals());
     t->end = c.m_end;
     t->samples = c.m_samples;
-    t->n_train = tr->n_train;
+    t->n_train = c.m_net.n_train;
     t->link_in_bytes = c.r_in.bytes;
     t->link_bcast_bytes = c.r_bcast.bytes;
     t->es_read = c.r_store.read;
@@ -210,9 +284,12 @@ static void collect(const Top &c, chip_result *r)
                     tt.link_bwd_bytes = c.r_bwd[g].bytes;
                 }
             }
-            f3_counts cnt = f3_ledger_sum(tr->ledger, int(i), F3_PH_COUNT);
+            f3_counts cnt = f3_ledger_sum(ledger, int(i), F3_PH_COUNT);
             tt.ledger_fma = double(cnt.fma);
-            tt.ledger_feedback_fma = double(f3_ledger_sum(tr->ledger, int(i), F3_PH_FEEDBACK).fma);
+            /* what the chip does in its own way: Bᵀe (a block: E·B_k alone, not
+             * the backward inside it, whose input gradients share its phase) */
+            tt.ledger_feedback_fma = c.m_net.blk ? double(f3_blocktrainer_feedback_fma(c.m_net.blk, i))
+                                                 : double(f3_ledger_sum(ledger, int(i), F3_PH_FEEDBACK).fma);
             tt.ledger_elem = double(cnt.elem);
         }
     }

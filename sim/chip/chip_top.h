@@ -17,7 +17,8 @@ namespace f3chip {
 
 class Top : public sc_core::sc_module, public chain_if {
 public:
-    Top(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, const f3_dataset *train);
+    Top(sc_core::sc_module_name name, const chip_config &hw, const Net &net, const f3_dataset *train);
+    ~Top() override;
 
     /* chain_if */
     void take_credit() override { m_credits.wait(); }
@@ -31,11 +32,12 @@ public:
         if (d > 0) wait(sc_core::sc_time(d * m_period_ns, sc_core::SC_NS));
     }
     double now_cycles() const override { return sc_core::sc_time_stamp().to_seconds() * 1e9 / m_period_ns; }
+    void diverged(size_t block, uint64_t step) override;
 
     void end_of_simulation() override { m_ended = true; }
 
     const chip_config m_hw;
-    f3_trainer *m_tr;
+    const Net m_net;
     const f3_dataset *m_train;
     const size_t m_K, m_G, m_ring; /* tiles, stages (chip.h), batches in flight */
     const double m_period_ns;
@@ -48,6 +50,10 @@ public:
     bool m_tracing;
     bool m_ended = false;
     sc_core::sc_semaphore m_credits;
+    /* blocks: the earliest step after which a block's weights were not
+     * finite, and the first such block (1-based; 0: none) */
+    uint64_t m_div_step = 0;
+    size_t m_div_block = 0;
 
     /* reports, filled by the modules at end_of_simulation */
     std::vector<TileReport> r_tiles;

@@ -6,10 +6,10 @@
 
 namespace f3chip {
 
-ErrorStore::ErrorStore(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, size_t dram_id,
+ErrorStore::ErrorStore(sc_core::sc_module_name name, const chip_config &hw, const Net &net, size_t dram_id,
                        StoreReport *report)
-    : sc_module(name), m_tr(tr), m_in_dram(hw.es_placement == CHIP_ES_DRAM),
-      m_bytes_per_sample((tr->cfg.error_info.one_hot ? 1.0 : double(tr->C)) * hw.es_bytes_per_value),
+    : sc_module(name), m_net(net), m_in_dram(hw.es_placement == CHIP_ES_DRAM),
+      m_bytes_per_sample((net.cfg.error_info.one_hot ? 1.0 : double(net.C)) * hw.es_bytes_per_value),
       m_bpc(hw.es_bytes_per_cycle), m_latency(hw.es_latency_cycles), m_dram_id(dram_id), m_report(report)
 {
     sc_assert(hw.es_bytes_per_value > 0 && (m_in_dram || m_bpc > 0));
@@ -28,7 +28,7 @@ double ErrorStore::transfer(size_t who, double t, bool write)
 double ErrorStore::read(double t, const int32_t *labels, const size_t *idx, size_t b, float *E, float *es,
                         std::vector<double> &done)
 {
-    f3_read_error_store(m_tr, labels, idx, b, E, es);
+    if (E) f3_read_error_store(m_net.mlp, labels, idx, b, E, es);
     done.resize(b);
     double last = t;
     for (size_t j = 0; j < b; j++) last = done[j] = transfer(0, t, false);
@@ -38,7 +38,7 @@ double ErrorStore::read(double t, const int32_t *labels, const size_t *idx, size
 void ErrorStore::write(const std::vector<double> &t, const float *y, const float *tgt, const size_t *idx,
                        float *scratch, size_t b)
 {
-    f3_write_error_store(m_tr, y, tgt, idx, scratch, b);
+    if (y) f3_write_error_store(m_net.mlp, y, tgt, idx, scratch, b);
     for (size_t j = 0; j < b; j++) transfer(1, t[j], true);
 }
 

@@ -5,7 +5,10 @@
  * the sample's forward pass (posted: the tile does not wait).  On chip it
  * has a read port and a write port, each first come, first served; in
  * DRAM its reads and its writes are two of the DRAM's requesters.  The numbers
- * are the trainer's store, read and written through model/'s calls. */
+ * are the trainer's store, read and written through model/'s calls: the MLP
+ * trainer's here, the block trainer's in f3_blocktrainer_begin (the
+ * streamer) and f3_blocktrainer_store_write (the output tile), which this
+ * module times. */
 #ifndef F3SIM_ERROR_STORE_H
 #define F3SIM_ERROR_STORE_H
 
@@ -24,7 +27,7 @@ class ErrorStore : public sc_core::sc_module, public store_if {
 public:
     sc_core::sc_port<mem_if, 1, sc_core::SC_ZERO_OR_MORE_BOUND> dram; /* bound when placed in DRAM */
 
-    ErrorStore(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, size_t dram_id,
+    ErrorStore(sc_core::sc_module_name name, const chip_config &hw, const Net &net, size_t dram_id,
                StoreReport *report);
     double read(double t, const int32_t *labels, const size_t *idx, size_t b, float *E, float *es,
                 std::vector<double> &done) override;
@@ -33,7 +36,7 @@ public:
     void end_of_simulation() override;
 
 private:
-    f3_trainer *m_tr;
+    const Net &m_net;
     const bool m_in_dram;
     const double m_bytes_per_sample; /* read and written */
     const double m_bpc, m_latency;

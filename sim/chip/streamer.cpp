@@ -1,23 +1,25 @@
 /* streamer.cpp — see streamer.h. */
 #include "streamer.h"
 
+#include "f3/status.h"
 #include "tile_cost.h"
 
 #include <algorithm>
 
 namespace f3chip {
 
-Streamer::Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots,
+Streamer::Streamer(sc_core::sc_module_name name, const Net &net, const f3_dataset *train, std::vector<Slot> &slots,
                    double es_bytes_per_value)
-    : sc_module(name), m_tr(tr), m_train(train), m_es_bytes(es_bytes_per_value), m_slots(slots), m_msgs(slots.size())
+    : sc_module(name), m_net(net), m_train(train), m_es_bytes(es_bytes_per_value), m_slots(slots), m_msgs(slots.size())
 {
     SC_THREAD(run);
 }
 
 void Streamer::run()
 {
-    const size_t n = m_train->n, bs = m_tr->cfg.batch_size, d = m_train->d, C = m_tr->C, K = m_tr->cfg.n_layers;
-    const bool f3 = m_tr->cfg.algorithm == F3_ALG_F3, one_hot = m_tr->cfg.error_info.one_hot != 0;
+    const f3_config &cfg = m_net.cfg;
+    const size_t n = m_train->n, bs = cfg.batch_size, d = m_train->d, C = m_net.C, K = cfg.n_layers;
+    const bool f3 = cfg.algorithm == F3_ALG_F3, one_hot = cfg.error_info.one_hot != 0;
     double local = 0;
     for (;;) {
         if (m_finish) {
@@ -40,7 +42,15 @@ void Streamer::run()
             sl.b = b;
             std::copy(m_perm + s, m_perm + s + b, sl.idx.begin());
             f3_dataset_gather(m_train, sl.idx.data(), b, sl.x.data(), sl.t.data(), sl.lab.data());
-            f3_quantize_inputs(m_tr, sl.x.data(), b); /* as the input link carries them */
+            if (m_net.blk) {
+                /* the step's labels and error information (F³: the store's
+                 * values; its timing below); block 1 rounds x to the
+                 * activations' format as it takes it */
+                if (f3_blocktrainer_begin(m_net.blk, sl.step, sl.t.data(), sl.idx.data(), b) != F3_OK)
+                    SC_REPORT_ERROR("f3sim/streamer", f3_last_error()); /* thrown; the C seam catches it */
+            } else {
+                f3_quantize_inputs(m_net.mlp, sl.x.data(), b); /* as the input link carries them */
+            }
             /* the credit is the slot's previous batch through the chain (in
              * model time: not when the decoupled threads got there) */
             local = std::max(local, chain->slot_through(k));
@@ -51,9 +61,10 @@ void Streamer::run()
             m.cls = F3_MEM_INPUTS;
             m.sent.assign(b, local);
             /* x, the targets and (F3, for the hidden tiles) e of each sample */
-            m.bytes_per_sample = chip_value_bytes(&m_tr->cfg, F3_T_ACTIVATIONS) * double(d) + 4.0 * double(C);
+            m.bytes_per_sample = chip_value_bytes(&cfg, F3_T_ACTIVATIONS) * double(d) + 4.0 * double(C);
             if (f3) {
-                store->read(local, sl.lab.data(), sl.idx.data(), b, sl.E.data(), sl.es.data(), m_e_done);
+                store->read(local, sl.lab.data(), sl.idx.data(), b, m_net.blk ? nullptr : sl.E.data(), sl.es.data(),
+                            m_e_done);
                 for (size_t j = 0; j < b; j++) m.sent[j] = m_e_done[j];
                 if (K > 1) m.bytes_per_sample += (one_hot ? 1.0 : double(C)) * m_es_bytes;
             }

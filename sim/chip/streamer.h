@@ -1,8 +1,10 @@
 /* streamer.h — the input streamer: per batch, gathers x and y* from the
  * data set, reads each sample's e from the error store (F³), and sends
- * sample after sample to tile 1 over the input link.  An epoch ends when
- * every batch is through the chain; the streamer then pauses the
- * simulation until the next epoch's order is set. */
+ * sample after sample to tile 1 over the input link.  With a network of
+ * blocks it begins the batch's step (f3_blocktrainer_begin: the labels and
+ * the error information, F³'s from the store) as the batch enters.  An
+ * epoch ends when every batch is through the chain; the streamer then
+ * pauses the simulation until the next epoch's order is set. */
 #ifndef F3SIM_STREAMER_H
 #define F3SIM_STREAMER_H
 
@@ -20,7 +22,7 @@ public:
     sc_core::sc_port<chain_if> chain;
     sc_core::sc_port<mem_if> dram; /* its turn as a batch enters (a shared DRAM's order) */
 
-    Streamer(sc_core::sc_module_name name, f3_trainer *tr, const f3_dataset *train, std::vector<Slot> &slots,
+    Streamer(sc_core::sc_module_name name, const Net &net, const f3_dataset *train, std::vector<Slot> &slots,
              double es_bytes_per_value);
     /* the next epoch's sample order; finish: end the simulation instead */
     void set_epoch(const size_t *perm) { m_perm = perm; }
@@ -33,7 +35,7 @@ public:
     void batch_through() { m_through++, m_batch_done.notify(sc_core::SC_ZERO_TIME); }
 
 private:
-    f3_trainer *m_tr;
+    const Net &m_net;
     const f3_dataset *m_train;
     const double m_es_bytes; /* bytes of a value of the error store */
     std::vector<Slot> &m_slots;

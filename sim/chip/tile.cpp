@@ -8,13 +8,14 @@
 
 namespace f3chip {
 
-Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t stage,
+Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, const Net &net, f3_stats **stats, size_t stage,
            size_t ring, TileReport *reports)
-    : sc_module(name), m_hw(hw), m_tr(tr), m_stats(stats), m_t(chip_stage_tile_first(&hw, stage)),
-      m_first(chip_tile_first(&hw, m_t)), m_last(chip_tile_last(&hw, &tr->cfg, chip_stage_tile_last(&hw, &tr->cfg, stage))),
-      m_ring(ring), m_stage(stage), m_G(chip_n_stages(&hw, &tr->cfg)), m_report(reports)
+    : sc_module(name), m_hw(hw), m_net(net), m_tr(net.mlp), m_bt(net.blk), m_stats(stats),
+      m_t(chip_stage_tile_first(&hw, stage)), m_first(chip_tile_first(&hw, m_t)),
+      m_last(chip_tile_last(&hw, &net.cfg, chip_stage_tile_last(&hw, &net.cfg, stage))), m_ring(ring), m_stage(stage),
+      m_G(chip_n_stages(&hw, &net.cfg)), m_report(reports)
 {
-    const f3_config &cfg = tr->cfg;
+    const f3_config &cfg = net.cfg;
     const size_t bs = cfg.batch_size, nl = m_last - m_first + 1;
     const size_t tiles = chip_stage_tile_last(&hw, &cfg, stage) - m_t + 1;
     m_par = hw.n_split != 0;
@@ -23,18 +24,17 @@ Tile::Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, 
     m_pf.assign(tiles, 0.0);
     m_pr.resize(tiles);
     m_units.resize(m_nu);
-    size_t dz = tr->C, dzprev = 0;
+    size_t dz = net.C, dzprev = 0;
     m_out.resize(nl);
     for (size_t l = m_first; l <= m_last; l++) {
-        const f3_layer &L = tr->layers[l];
-        m_out[l - m_first].assign(ring, std::vector<float>(bs * L.n_out));
-        dz = std::max(dz, L.n_out);
-        dzprev = std::max(dzprev, L.n_in);
+        m_out[l - m_first].assign(ring, std::vector<float>(bs * width(l + 1)));
+        dz = std::max(dz, width(l + 1));
+        dzprev = std::max(dzprev, width(l));
     }
     m_dz.assign(bs * dz, 0.0f);
     m_dzprev[0].assign(bs * dzprev, 0.0f);
     m_dzprev[1].assign(bs * dzprev, 0.0f);
-    m_escratch.assign(bs * tr->C, 0.0f);
+    m_escratch.assign(bs * net.C, 0.0f);
     m_out_ready.resize(nl);
     m_msgs.resize(ring);
     m_back_msgs.resize(ring);
@@ -49,7 +49,7 @@ const std::vector<tile_cost> &Tile::cost(size_t b)
     std::vector<tile_cost> &tc = m_costs[b];
     tc.resize(m_nu);
     for (size_t t = m_t; t < m_t + m_pf.size(); t++) /* the stage's tiles, each with its units */
-        if (tile_cost_compute_tile(&m_hw, &m_tr->cfg, t, b, &tc[chip_tile_unit_first(&m_hw, t) - m_u0]))
+        if (tile_cost_compute_tile(&m_hw, &m_net.cfg, t, b, &tc[chip_tile_unit_first(&m_hw, t) - m_u0]))
             SC_REPORT_ERROR("f3sim/tile", f3_last_error()); /* thrown; the C seam catches it */
     m_calls[b].resize(m_nu, std::array<uint64_t, TC_STEPS>{});
     return tc;
@@ -126,11 +126,26 @@ double Tile::steps(const tile_cost &tc, tc_step first, tc_step last, double t)
     return t;
 }
 
+const float *Tile::keep_output(size_t l, size_t k, const float *y, size_t b)
+{
+    float *o = m_out[l - m_first][k].data();
+    std::copy(y, y + b * width(l + 1), o);
+    return o;
+}
+
+void Tile::update_block(size_t l, uint64_t step)
+{
+    f3_blocktrainer_update(m_bt, l);
+    f3_blocknet *bn = f3_blocktrainer_net(m_bt);
+    if (!f3_all_finite(f3_blocknet_params(bn, l), f3_block_params(f3_blocknet_block(bn, l)))) chain->diverged(l, step);
+}
+
 void Tile::run()
 {
     f3_trainer *tr = m_tr;
-    const f3_config &cfg = tr->cfg;
-    const size_t K = cfg.n_layers, C = tr->C;
+    f3_blocktrainer *bt = m_bt;
+    const f3_config &cfg = m_net.cfg;
+    const size_t K = cfg.n_layers, C = m_net.C;
     const bool last_tile = m_last + 1 == K;
     const f3_algorithm alg = cfg.algorithm;
     const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
@@ -214,6 +229,23 @@ void Tile::run()
                 float *out = m_out[l - m_first][k].data();
                 const float *h_in = input(l);
                 std::vector<double> &rout = m_out_ready[l - m_first];
+                if (bt) {
+                    /* a block: its forward pass (F³, DRTP: E·B_l and the
+                     * backward inside it), and the output block's loss,
+                     * backward and store; each block's update at once (the
+                     * blocks below are through with the batch) */
+                    const float *y = keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, h_in), b);
+                    if (!hidden) {
+                        f3_blocktrainer_loss(bt, sl->step, y);
+                        f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+                        if (alg == F3_ALG_F3) {
+                            f3_blocktrainer_store_write(bt, sl->step, y);
+                            store->write(rout, nullptr, nullptr, sl->idx.data(), nullptr, b); /* its timing */
+                        }
+                    }
+                    update_block(l, batch + 1);
+                    continue;
+                }
                 f3_layer_forward(tr, l, h_in, out, in_cls, F3_MEM_WORK, b);
                 if (hidden && f3_layer_trains(&cfg, l)) {
                     const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
@@ -236,10 +268,9 @@ void Tile::run()
                 /* h of the tile's last layer (a split layer's parts' slices,
                  * concatenated), the targets and, for F3 layers further
                  * down, e */
-                const f3_layer &L = tr->layers[m_last];
                 send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_WORK,
                      m_out_ready[m_last - m_first],
-                     AB * double(L.n_out) + 4.0 * double(C) +
+                     AB * double(width(m_last + 1)) + 4.0 * double(C) +
                          ((alg == F3_ALG_F3 && m_last + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
             }
             /* the batch's buffers are free when the tile is through with it
@@ -272,6 +303,11 @@ void Tile::run()
                 }
                 merge(q, m_out_ready[l - m_first], rout, b);
             }
+            if (bt) {
+                /* a block keeps its stash and output for its backward pass */
+                keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, input(l)), b);
+                continue;
+            }
             const bool stash = l + 1 < K;
             f3_layer_forward(tr, l, input(l), m_out[l - m_first][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
                              stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
@@ -282,16 +318,21 @@ void Tile::run()
         m_back_ready.resize(b);
         if (!last_tile) {
             send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_ACTBUF,
-                 m_out_ready[m_last - m_first], AB * double(tr->layers[m_last].n_out) + 4.0 * double(C));
+                 m_out_ready[m_last - m_first], AB * double(width(m_last + 1)) + 4.0 * double(C));
             chain->sync(free_max());
             Msg *bm = back_in->recv(); /* δz of the tile's last layer (bp) or e (dfa) for this batch */
             m_back_ready = bm->ready;
             dz_in = bm->data;
         } else {
             /* the output layer: the loss right away */
-            f3_output_layer(tr, m_out[m_last - m_first][k].data(), sl->t.data(), sl->lab.data(), m_dz.data(), b,
-                            *m_stats);
-            dz_in = m_dz.data();
+            if (bt) {
+                f3_blocktrainer_loss(bt, sl->step, m_out[m_last - m_first][k].data());
+                dz_in = f3_blockstep_delta(sl->step);
+            } else {
+                f3_output_layer(tr, m_out[m_last - m_first][k].data(), sl->t.data(), sl->lab.data(), m_dz.data(), b,
+                                *m_stats);
+                dz_in = m_dz.data();
+            }
             m_back_ready = m_out_ready[m_last - m_first];
         }
         /* the tile's layers from the top: δz; bp: the δ for the layer below,
@@ -340,14 +381,19 @@ void Tile::run()
             const float *h_in = input(l);
             const f3_memclass h_class = l == m_first ? m->cls : F3_MEM_ACTBUF;
             float *out = m_out[l - m_first][k].data();
-            const f3_layer &L = tr->layers[l];
             if (alg == F3_ALG_BP) {
-                f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
-                if (l > 0) {
-                    f3_layer_backprop(tr, l, dz_in, h_in, m_dzprev[buf].data(), b);
-                    f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_in));
+                if (bt) {
+                    /* the block's backward from δ at its output, δ at its input for the block below */
+                    f3_blocktrainer_backward(bt, sl->step, l, dz_in, l > 0 ? m_dzprev[buf].data() : nullptr);
+                    update_block(l, batch + 1);
+                } else {
+                    f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
+                    if (l > 0) {
+                        f3_layer_backprop(tr, l, dz_in, h_in, m_dzprev[buf].data(), b);
+                        f3_ledger_act_live(tr->ledger, -int64_t(b * width(l)));
+                    }
+                    f3_layer_update(tr, l);
                 }
-                f3_layer_update(tr, l);
                 if (l > m_first) {
                     /* the layer below is on this tile: δ without a link */
                     dz_in = m_dzprev[buf].data();
@@ -357,27 +403,39 @@ void Tile::run()
                     /* a split layer's parts each send a partial sum of n_in
                      * values, added as they arrive ((k − 1)·n_in additions) */
                     send(back_out[0], m_back_msgs[k], sl, m_dzprev[buf].data(), F3_MEM_WORK, m_down_ready,
-                         EB * double(L.n_in) * double(parts));
-                    m_units[0].red_add += double(b) * double(parts - 1) * double(L.n_in);
+                         EB * double(width(l)) * double(parts));
+                    m_units[0].red_add += double(b) * double(parts - 1) * double(width(l));
                 }
             } else { /* DFA */
-                if (out_layer) {
+                const float *e = sl->E.data();
+                if (out_layer && bt) {
+                    /* the output block's backward from the loss, then the current error */
+                    f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+                    f3_blocktrainer_current_error(bt, sl->step, out);
+                    update_block(l, batch + 1);
+                    e = f3_blockstep_error(sl->step);
+                } else if (out_layer) {
                     f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
                     f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
                     f3_layer_update(tr, l);
+                }
+                if (out_layer) {
                     /* broadcast e to every tile of hidden layers (a chip
                      * whose one tile holds every layer has none, and no
                      * broadcast link); hidden layers on this tile take it
                      * when it is ready */
-                    if (hidden_tiles)
-                        send(back_out[0], m_back_msgs[k], sl, sl->E.data(), F3_MEM_WORK, m_e_ready, EB * double(C));
+                    if (hidden_tiles) send(back_out[0], m_back_msgs[k], sl, e, F3_MEM_WORK, m_e_ready, EB * double(C));
                     m_back_ready = m_e_ready;
-                    dz_in = sl->E.data();
+                    dz_in = e;
+                } else if (bt) {
+                    /* E·B_l of the current error (the step's), the backward inside the block */
+                    f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+                    update_block(l, batch + 1);
                 } else {
                     f3_layer_direct_feedback(tr, l, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
                     f3_layer_gradient(tr, l, m_dz.data(), h_in, h_class, b);
                     f3_layer_update(tr, l);
-                    f3_ledger_act_live(tr->ledger, -int64_t(b * L.n_out));
+                    f3_ledger_act_live(tr->ledger, -int64_t(b * width(l + 1)));
                 }
             }
         }

@@ -4,7 +4,11 @@
  * registers, and P MAC lanes.  It computes with model/'s layer steps — the
  * calls the plain trainer makes — and times them with the tile cost table
  * (tile_cost.h) of its dataflow, running its layers' steps one after
- * another. */
+ * another.  A network of blocks puts blocks where an MLP has layers: the
+ * tile runs each block with the block trainer's per-block calls
+ * (f3/blocktrain.h) at the place of the schedule where it runs a layer,
+ * timed by the block's op table folded into the same cost table
+ * (block_cost_as_tile). */
 #ifndef F3SIM_TILE_H
 #define F3SIM_TILE_H
 
@@ -40,7 +44,7 @@ public:
     /* stage: a tile, or with split layers every part of one layer (each
      * part a tile with its own clock, report and DRAM requests); reports:
      * one per tile of the stage */
-    Tile(sc_core::sc_module_name name, const chip_config &hw, f3_trainer *tr, f3_stats **stats, size_t stage,
+    Tile(sc_core::sc_module_name name, const chip_config &hw, const Net &net, f3_stats **stats, size_t stage,
          size_t ring, TileReport *reports);
     void end_of_simulation() override;
     /* the cost tables of the stage's units for a batch of b samples */
@@ -48,7 +52,9 @@ public:
 
 private:
     const chip_config &m_hw;
-    f3_trainer *m_tr;
+    const Net &m_net;
+    f3_trainer *m_tr;      /* an MLP's trainer (else NULL) */
+    f3_blocktrainer *m_bt; /* a network of blocks' (else NULL) */
     f3_stats **m_stats;
     const size_t m_t, m_first, m_last, m_ring; /* first tile; the first and last layers */
     const size_t m_stage, m_G;                 /* this stage, the stages */
@@ -74,6 +80,14 @@ private:
     std::vector<Msg> m_msgs, m_back_msgs;
 
     void run();
+    /* values per sample at layer (block) l's input (width(l)) and output (width(l + 1)) */
+    size_t width(size_t i) const { return m_net.cfg.widths[i]; }
+    /* a network of blocks: block l's output of batch slot k, copied into the
+     * tile's ring (what the block above takes, or the link carries) */
+    const float *keep_output(size_t l, size_t k, const float *y, size_t b);
+    /* a network of blocks: the optimiser on block l, then whether its
+     * weights are still finite (the plain loop's check after each step) */
+    void update_block(size_t l, uint64_t step);
     /* one rep of step s of the running layer from cycle t; returns its end
      * (DRAM waits included) */
     double step(const tile_cost &tc, tc_step s, double t);

@@ -672,9 +672,9 @@ f3_status chip_blocks_check(const chip_config *hw, const f3_config *cfg)
 {
     if (!hw->n_blocks) return F3_OK;
     if (!hw->blocks)
-        return F3_FAIL(F3_EINVAL, "a network of blocks (network.type vit or blocks) runs on the analytic engine "
-                                  "with its blocks attached to the chip (f3sim run, compare and explore attach them), "
-                                  "but this chip has no blocks attached");
+        return F3_FAIL(F3_EINVAL, "a network of blocks (network.type vit or blocks) is costed with its blocks attached "
+                                  "to the chip (f3sim run on either engine, compare and explore attach them), but this "
+                                  "chip has no blocks attached");
     if (hw->n_blocks != cfg->n_layers)
         return F3_FAIL(F3_EINVAL, "the chip has %zu blocks, the network %zu layers", hw->n_blocks, cfg->n_layers);
     if (hw->n_split)

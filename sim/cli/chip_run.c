@@ -95,21 +95,14 @@ static int ctx_check(chip_ctx *c, f3_trainer *tr, const f3_config *cfg, const f3
     return 0;
 }
 
-/* The SystemC tiles run MLPs (their kernels are the MLP trainer's). */
-static const char SYSTEMC_MLPS[] = "the SystemC tiles run MLPs; a network of blocks runs on the analytic engine "
-                                   "(--engine analytic, the default for a network of blocks)";
-
-static int ctx_begin(void *p, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train)
+/* The SystemC chip of the run: its tiles train an MLP with the MLP
+ * trainer's layer steps, a network of blocks with the block trainer's
+ * per-block calls. */
+static int ctx_begin(void *p, f3_trainer *tr, f3_blocktrainer *blk, const f3_config *cfg, const f3_dataset *train)
 {
     chip_ctx *c = p;
-    if (!tr || c->hw.n_blocks) {
-        if (c->sc) scenario_at_key(c->sc, "hardware", F3_EINVAL, "hardware: %s", SYSTEMC_MLPS);
-        else F3_FAIL(F3_EINVAL, "%s", SYSTEMC_MLPS);
-        c->config_error = 1;
-        return 1;
-    }
     if (ctx_check(c, tr, cfg, train)) return 1;
-    c->sim = chip_sim_new(&c->hw, tr, train);
+    c->sim = blk ? chip_sim_new_blocks(&c->hw, cfg, blk, train) : chip_sim_new(&c->hw, tr, train);
     if (!c->sim) return 1;
     chip_sim_set_stop(c->sim, cli_stop_signal); /* SIGINT/SIGTERM: stop after the batches in flight */
     return 0;
@@ -125,14 +118,20 @@ static int ctx_finish(chip_ctx *c)
     return chip_sim_write_files(c->sim, c->out) ? 1 : 0;
 }
 
-static int ctx_epoch(void *p, f3_trainer *tr, const f3_dataset *train, const size_t *perm, size_t epoch, f3_stats *st)
+static int ctx_epoch(void *p, const size_t *perm, size_t epoch, f3_stats *st)
 {
-    (void)tr;
-    (void)train;
     chip_ctx *c = p;
     if (chip_sim_epoch(c->sim, perm, epoch, st)) return 1;
     if (chip_sim_stopped(c->sim)) return TRAIN_EPOCH_STOPPED;
     return epoch + 1 == c->epochs ? ctx_finish(c) : 0;
+}
+
+/* A network of blocks: the block whose weights were first not finite, and its step. */
+static size_t ctx_diverged(void *p, uint64_t *step)
+{
+    chip_ctx *c = p;
+    size_t block = 0;
+    return chip_sim_diverged(c->sim, &block, step) ? block : 0;
 }
 
 static void json_tiles(json_writer *w, const char *key, const chip_result *r, size_t offset)
@@ -463,11 +462,6 @@ typedef struct {
 
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres)
 {
-    if (o->vit || hw->n_blocks) {
-        if (o->sc) scenario_at_key(o->sc, "hardware", F3_EINVAL, "hardware: %s", SYSTEMC_MLPS);
-        else F3_FAIL(F3_EINVAL, "%s", SYSTEMC_MLPS);
-        return EXIT_USAGE;
-    }
     int fd[2];
     if (pipe(fd) != 0) {
         F3_FAIL(F3_EIO, "chip: cannot create a pipe: %s", strerror(errno));
@@ -493,7 +487,8 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
         memset(&rep, 0, sizeof rep);
         static chip_ctx ctx;
         ctx_init(&ctx, o, hw);
-        train_schedule sched = {.begin = ctx_begin, .epoch = ctx_epoch, .write_json = ctx_json, .ctx = &ctx};
+        train_schedule sched = {
+            .begin = ctx_begin, .epoch = ctx_epoch, .diverged = ctx_diverged, .write_json = ctx_json, .ctx = &ctx};
         rep.rc = train_run_schedule(o, "run", &rep.res, &sched);
         if (ctx.have_res) rep.hres = ctx.res;
         rep.usage = ctx.config_error;
@@ -553,8 +548,9 @@ int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config
 
 /* The chip's figures, known before the first epoch: they depend on shapes,
  * formats and the schedule, never on the values trained (analytic.h). */
-static int an_begin(void *p, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train)
+static int an_begin(void *p, f3_trainer *tr, f3_blocktrainer *blk, const f3_config *cfg, const f3_dataset *train)
 {
+    (void)blk; /* the plain loop trains it */
     chip_ctx *c = p;
     if (ctx_check(c, tr, cfg, train)) return 1;
     static _Thread_local chip_workload w;

@@ -13,18 +13,19 @@
  * object), epochs.csv, tiles.csv and (if configured) trace.vcd; fills res
  * and hres.  0 on success, else train_run_schedule's exit status (2 also
  * when the chip cannot run the configuration, a check that needed the data
- * set's widths, and for a network of blocks, which the SystemC tiles do
- * not run; 128 + N stopped by signal N, after the epoch the chip is
- * simulating); the reason in f3_last_error(). */
+ * set's widths; 128 + N stopped by signal N, after the epoch the chip is
+ * simulating); the reason in f3_last_error().  A network of blocks (o->vit)
+ * trains with the block trainer, whose per-block calls the SystemC tiles
+ * make (chip_sim_new_blocks), on a chip of o->blocks. */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
 /* The analytic engine: train with the plain trainer (no SystemC; the
  * weights and counts are the chip's, which trains on the same kernels) and
  * take the chip's figures from the analytic evaluator (analytic.h, equal to
  * SystemC's in every figure).  A network of blocks (o->vit) trains with the
- * block trainer and its chip runs o->blocks (chip_config.blocks).  Writes what chip_train writes but the trace
- * (run.json with hardware.engine "analytic", epochs.csv, tiles.csv); the
- * same exit statuses. */
+ * block trainer and its chip runs o->blocks (chip_config.blocks).  Writes
+ * what chip_train writes but the trace (run.json with hardware.engine
+ * "analytic", epochs.csv, tiles.csv); the same exit statuses. */
 int chip_train_analytic(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
 
 /* run.json's "hardware" object: the figures r of a run of cfg on hw, made

@@ -58,7 +58,8 @@ const char *const SCENARIO_HELP =
     "                        equal to SystemC; SystemC only to write\n"
     "                        outputs.trace) or systemc (the default for a single\n"
     "                        run of an MLP: train every point on the SystemC\n"
-    "                        chip; a network of blocks runs on analytic)\n"
+    "                        chip; analytic is the default for a network of\n"
+    "                        blocks too, which systemc trains on the chip)\n"
     "  --force               retrain numerics points that are in the cache\n"
     "  --quiet               no progress lines\n"
     "\n"
@@ -482,8 +483,9 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
         o.n_sets = ctx->a->n_sets;
         if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
         /* a sweep trains once per numerics point (the cache) and evaluates
-         * its hardware analytically, unless --engine systemc; a network of
-         * blocks runs on the analytic engine only (chip_train refuses it) */
+         * its hardware analytically, unless --engine systemc; so does a
+         * network of blocks (SystemC, which trains its blocks with the
+         * block trainer's per-block calls, under --engine systemc) */
         const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && (!strcmp(kind, "point") || o.vit));
         int reused = 0;
         /* hardware.mapping.auto: this rule's own chip, chosen within the budget */

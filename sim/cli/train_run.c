@@ -782,7 +782,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
     char cfg_hash[65];
     if (config_sha256(o, &cfg, init_sha, cfg_hash)) goto done;
-    if (sched && sched->begin && sched->begin(sched->ctx, tr, &cfg, train)) goto done;
+    if (sched && sched->begin && sched->begin(sched->ctx, tr, nt.blk, &cfg, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
      * none), locked, cleared of an earlier run's files, marked running */
@@ -851,11 +851,12 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         f3_epoch_order(cfg.seed, e, perm, n);
         if (timed) {
             /* a timed schedule trains the epoch itself */
-            int erc = sched->epoch(sched->ctx, tr, train, perm, e, &st);
-            if (tr->diverged_layer) {
-                uint64_t s = tr->diverged_step ? tr->diverged_step - 1 : 0;
-                diverged(o, (size_t)(s / batches) + 1, (size_t)(s % batches) + 1, tr->diverged_layer,
-                         WEIGHTS_NOT_FINITE);
+            int erc = sched->epoch(sched->ctx, perm, e, &st);
+            uint64_t dstep = tr ? tr->diverged_step : 0;
+            const size_t dlayer = tr ? tr->diverged_layer : sched->diverged ? sched->diverged(sched->ctx, &dstep) : 0;
+            if (dlayer) {
+                uint64_t s = dstep ? dstep - 1 : 0;
+                diverged(o, (size_t)(s / batches) + 1, (size_t)(s % batches) + 1, dlayer, WEIGHTS_NOT_FINITE);
                 goto done;
             }
             if (erc == TRAIN_EPOCH_STOPPED && (sig = cli_stop_signal())) {

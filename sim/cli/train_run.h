@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "f3/blocktrain.h"
 #include "f3/train.h"
 #include "scenario.h"
 
@@ -96,25 +97,28 @@ int set_init_from(train_options *o, const char *path);
 /* A chip beside the training (a run with a hardware section; such a run
  * writes no checkpoints).  begin is called once the trainer exists, before
  * the results folder is made, with the network's configuration cfg
- * (widths from the data set) and the MLP trainer tr — NULL for a network
- * of blocks (o->blocks; cfg's widths are the blocks' outputs), which only
- * the analytic engine runs (may be NULL; non-zero fails the run); epoch,
- * when present, is a timed schedule (the SystemC chip) in place of the
- * plain loop: it trains one epoch over the training set in the order perm,
- * adding the loss of the outputs it computed to *st, and returns 0,
- * TRAIN_EPOCH_STOPPED when a stop signal ended the epoch early (after the
- * whole batches that *st counts), or another non-zero value with
- * f3_last_error() on failure; NULL: the plain loop trains (the analytic
- * engine).  write_files writes the schedule's own files (tiles.csv) into
- * the results folder after the last epoch, before run.json (may be NULL;
- * non-zero fails the run); write_json adds keys to run.json (may be NULL);
- * end frees (may be NULL). */
+ * (widths from the data set) and its trainer: the MLP trainer tr, or for a
+ * network of blocks (o->blocks; cfg's widths are the blocks' outputs) the
+ * block trainer blk (its store filled), the other NULL (may be NULL;
+ * non-zero fails the run); epoch, when present, is a timed schedule (the
+ * SystemC chip) in place of the plain loop: it trains one epoch over the
+ * training set in the order perm, adding the loss of the outputs it
+ * computed to *st, and returns 0, TRAIN_EPOCH_STOPPED when a stop signal
+ * ended the epoch early (after the whole batches that *st counts), or
+ * another non-zero value with f3_last_error() on failure; NULL: the plain
+ * loop trains (the analytic engine).  diverged, with epoch and a network of
+ * blocks (the MLP trainer keeps its own): the 1-based block whose weights
+ * were first no longer finite after an update, with its 1-based step over
+ * the run in *step, or 0 (may be NULL).  write_files writes the schedule's
+ * own files (tiles.csv) into the results folder after the last epoch,
+ * before run.json (may be NULL; non-zero fails the run); write_json adds
+ * keys to run.json (may be NULL); end frees (may be NULL). */
 struct json_writer_s;
 #define TRAIN_EPOCH_STOPPED 2
 typedef struct {
-    int (*begin)(void *ctx, f3_trainer *tr, const f3_config *cfg, const f3_dataset *train);
-    int (*epoch)(void *ctx, f3_trainer *tr, const f3_dataset *train, const size_t *perm,
-                 size_t epoch, f3_stats *st);
+    int (*begin)(void *ctx, f3_trainer *tr, f3_blocktrainer *blk, const f3_config *cfg, const f3_dataset *train);
+    int (*epoch)(void *ctx, const size_t *perm, size_t epoch, f3_stats *st);
+    size_t (*diverged)(void *ctx, uint64_t *step);
     int (*write_files)(void *ctx, const char *dir);
     void (*write_json)(void *ctx, struct json_writer_s *w);
     void (*end)(void *ctx);

@@ -1,7 +1,7 @@
 /* analytic_vs_systemc.c — the analytic chip evaluator (sim/chip/analytic.h)
  * against the SystemC model, its reference, on random chips and shapes.
  *
- *   analytic_vs_systemc N SEED
+ *   analytic_vs_systemc N SEED [blocks]
  *
  * For each of N random points (network 1–3 layers of 2–40 units, every
  * learning rule, batch 1–7 with SGD or Adam, every dataflow the rule can
@@ -13,8 +13,26 @@
  * chip_result: cycles, samples, every byte count, energy by item per tile,
  * area, rates — exactly (==, no tolerance).  Prints the first differences
  * of each failing point with its configuration; exit 0 only if every point
- * agrees, 1 otherwise, 2 on bad arguments. */
+ * agrees, 1 otherwise, 2 on bad arguments.
+ *
+ * With `blocks`, each point is a random network of blocks instead
+ * (f3/blockspec.h text: 1–3 blocks of linear ops with and without bias,
+ * layer norms, the four activations, attention of 1–2 heads over 1–4
+ * tokens, residuals around them, a patchify of a small image; the chip's
+ * hardware drawn as above, without split layers), trained by the block
+ * trainer on the SystemC tiles (chip_sim_new_blocks) and evaluated by the
+ * analytic evaluator on the closed forms of blocks
+ * (chip_workload_init_blocks): every field equal as above.  The SystemC
+ * child also trains the same network with the plain block trainer
+ * (f3_blocktrainer_step, its independent reference: the calls in their
+ * plain order) and requires the parameters, the error store, the ledger
+ * (every phase of every block, live counts and peaks), the stash peak,
+ * E·B_k's FMAs, the saturations and each epoch's loss, correct
+ * predictions and samples to be bit for bit the same; before the points,
+ * chip_sim_new and chip_sim_new_blocks refuse every mismatch of chip,
+ * trainer and data set. */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,9 +43,12 @@
 
 #include "analytic.h"
 #include "chip.h"
+#include "f3/blockspec.h"
+#include "f3/blocktrain.h"
 #include "f3/dataset.h"
 #include "f3/status.h"
 #include "f3/train.h"
+#include "f3/vit.h"
 #include "tile_cost.h"
 
 static uint64_t rng_state;
@@ -46,6 +67,11 @@ typedef struct {
     f3_config cfg;
     chip_config hw;
     size_t n, epochs;
+    /* a network of blocks (nb > 0): hw.blocks points at blocks */
+    char spec[512];
+    f3_blockspec_input in;
+    f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
+    size_t nb;
 } point;
 
 static const char *const fmt_names[] = {"fp32", "bf16", "fp16", "q4.12", "q2.6", "q8.24", "q3.9"};
@@ -74,6 +100,8 @@ static void random_link(chip_link_config *l, int present)
  * spills, a narrow port), where the order of placement decides */
 static int g_contend;
 
+static int random_hw(point *p);
+
 /* A random point the chip can run (1 once found, 0 to draw again). */
 static int random_point(point *p)
 {
@@ -100,7 +128,14 @@ static int random_point(point *p)
     p->n = uni(cfg->batch_size > 3 ? cfg->batch_size : 3, 40);
     p->epochs = uni(1, 5);
     if (f3_config_validate(cfg, F3_TASK_CLASSIFICATION) != F3_OK) return 0;
+    return random_hw(p);
+}
 
+/* The chip of a point whose network p->cfg (and p->blocks) is drawn (1
+ * once it can run it, 0 to draw again). */
+static int random_hw(point *p)
+{
+    f3_config *cfg = &p->cfg;
     chip_config *hw = &p->hw;
     const chip_dataflow dfs[] = {CHIP_DF_OUTPUT_STATIONARY, CHIP_DF_WEIGHT_STATIONARY, CHIP_DF_FUSED};
     hw->dataflow = dfs[uni(0, 2)];
@@ -110,6 +145,10 @@ static int random_point(point *p)
         if (cfg->algorithm == F3_ALG_DFA) cfg->algorithm = F3_ALG_F3;
     }
     if (chip_dataflow_check(hw->dataflow, cfg) != F3_OK) return 0;
+    if (p->nb) {
+        hw->blocks = p->blocks;
+        hw->n_blocks = p->nb;
+    }
     hw->clock_mhz = unif(50, 2000);
     hw->mac_lanes = (unsigned)uni(1, 16);
     hw->step_latency = (unsigned)uni(0, 5);
@@ -162,7 +201,7 @@ static int random_point(point *p)
          * layer over 1…4 tiles by rows; each tile with figures of its own */
         const size_t K = cfg->n_layers;
         size_t T = uni(1, K);
-        if (K > 1 && coin(0.4)) {
+        if (!p->nb && K > 1 && coin(0.4)) { /* (a block is not split) */
             hw->n_split = K;
             T = 0;
             for (size_t i = 0; i < K; i++) {
@@ -227,10 +266,139 @@ static int random_point(point *p)
     return 1;
 }
 
+/* ---- random networks of blocks ------------------------------------------------------- */
+
+/* Append printf-style text to p->spec: an op of the current block, after a
+ * comma unless it is the block's first. */
+static int g_block_open; /* the current block has an op */
+static void spec_add(point *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void spec_add(point *p, const char *fmt, ...)
+{
+    size_t used = strlen(p->spec);
+    if (g_block_open) used += (size_t)snprintf(p->spec + used, sizeof p->spec - used, ", ");
+    g_block_open = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->spec + used, sizeof p->spec - used, fmt, ap);
+    va_end(ap);
+}
+
+/* The next block begins. */
+static void spec_block(point *p)
+{
+    const size_t used = strlen(p->spec);
+    snprintf(p->spec + used, sizeof p->spec - used, "; ");
+    g_block_open = 0;
+}
+
+static const char *const act_names[] = {"tanh", "sigmoid", "relu", "gelu"};
+
+/* q, k, v of H heads of D for the current tokens, by a linear op without
+ * bias, and the attention: "linear 3HD nobias, attention HxD" (the
+ * tokens' width is then H·D). */
+static void attention_text(char *buf, size_t len, size_t *d)
+{
+    const size_t H = uni(1, 2), D = uni(1, 3);
+    snprintf(buf, len, "linear %zu nobias, attention %zux%zu", 3 * H * D, H, D);
+    *d = H * D;
+}
+
+/* One op (or a short group of them) that fits tokens t of width *d. */
+static void spec_op(point *p, size_t *t, size_t *d)
+{
+    char a[96];
+    switch (uni(0, 6)) {
+    case 0: *d = uni(2, 12); spec_add(p, "linear %zu%s", *d, coin(0.25) ? " nobias" : ""); break;
+    case 1: spec_add(p, "layernorm"); break;
+    case 2: spec_add(p, "%s", act_names[uni(0, 3)]); break;
+    case 3: attention_text(a, sizeof a, d); spec_add(p, "%s", a); break;
+    case 4: { /* x + ops(x): the ops end in the width they began with */
+        const size_t w = *d;
+        if (coin(0.5)) {
+            attention_text(a, sizeof a, d);
+            spec_add(p, "residual(layernorm, %s, linear %zu)", a, w);
+        } else {
+            spec_add(p, "residual(%s, linear %zu)", coin(0.5) ? "layernorm" : act_names[uni(0, 3)], w);
+        }
+        *d = w;
+        break;
+    }
+    default: { /* the sample's values as 1, 2 or 4 tokens (free), then a linear op */
+        const size_t v = *t * *d, T = v % 4 == 0 && coin(0.5) ? 4 : v % 2 == 0 && coin(0.6) ? 2 : 1;
+        *t = T;
+        *d = uni(2, 8);
+        spec_add(p, "tokens %zu, linear %zu", T, *d);
+        break;
+    }
+    }
+}
+
+/* A random network of 1–3 blocks for C classes, its configuration (every
+ * rule, SGD or Adam, batch 1–7 over 3–40 samples, random formats the block
+ * trainer runs) and a chip that can run it (1), or 0 to draw again. */
+static int random_blocks_point(point *p)
+{
+    memset(p, 0, sizeof *p);
+    g_block_open = 0;
+    const size_t C = uni(2, 5), nb = uni(1, 3);
+    size_t t = 1, d;
+    if (coin(0.3)) { /* an image of c × 4 × 4 or c × 6 × 6, in patches of 2 */
+        const size_t c = uni(1, 2), side = coin(0.5) ? 4 : 6;
+        p->in = (f3_blockspec_input){c * side * side, c, side, side};
+        spec_add(p, "patchify 2");
+        t = (side / 2) * (side / 2);
+        d = 4 * c;
+    } else {
+        d = uni(2, 16);
+        p->in = (f3_blockspec_input){d, 0, 0, 0};
+    }
+    for (size_t k = 0; k < nb; k++) {
+        if (k) spec_block(p);
+        /* a block before the last has an op at least; the last ends in the output */
+        const size_t ops = uni(k + 1 < nb ? 1 : 0, 3);
+        for (size_t i = 0; i < ops; i++) spec_op(p, &t, &d);
+    }
+    if (t > 1) spec_add(p, "tokens 1");
+    spec_add(p, "linear %zu", C);
+    if (f3_blockspec_parse(p->spec, &p->in, p->blocks, F3_BLOCKNET_MAX_BLOCKS, &p->nb) != F3_OK) {
+        fprintf(stderr, "analytic_vs_systemc: a generated network is not valid: %s\n  %s\n", p->spec, f3_last_error());
+        exit(1); /* the generator's defect, not the chip's */
+    }
+    f3_config *cfg = &p->cfg;
+    *cfg = f3_config_default();
+    const f3_algorithm algs[] = {F3_ALG_F3, F3_ALG_BP, F3_ALG_DFA, F3_ALG_DRTP, F3_ALG_LLO};
+    cfg->algorithm = algs[uni(0, 4)];
+    cfg->n_layers = p->nb;
+    cfg->widths[0] = f3_block_in_size(&p->blocks[0]);
+    for (size_t k = 0; k < p->nb; k++) cfg->widths[k + 1] = f3_block_out_size(&p->blocks[k]);
+    cfg->hidden_act = F3_ACT_TANH;
+    cfg->output_act = F3_ACT_IDENTITY;
+    cfg->loss = F3_LOSS_SOFTMAX_CE;
+    cfg->error_info = (f3_error_info){coin(0.3) ? F3_EI_LOSS : F3_EI_ERROR, cfg->algorithm == F3_ALG_F3 && coin(0.5), 0};
+    cfg->feedback_init = F3_FB_TRINOMIAL;
+    cfg->batch_size = coin(0.3) ? 1 : uni(2, 7);
+    cfg->optimizer = coin(0.5) ? F3_OPT_SGD : F3_OPT_ADAM;
+    cfg->lr = cfg->optimizer == F3_OPT_SGD ? 0.05 : 3e-3;
+    if (coin(0.06)) cfg->lr = 1e30; /* the weights leave the floats: the chip must find it where the plain loop does */
+    cfg->seed = next_u64() % 1000 + 1;
+    random_formats(cfg);
+    p->n = uni(cfg->batch_size > 3 ? cfg->batch_size : 3, 40);
+    p->epochs = uni(1, 4);
+    if (f3_config_validate(cfg, F3_TASK_CLASSIFICATION) != F3_OK) return 0;
+    if (f3_blocktrain_check_numerics(p->blocks, p->nb, cfg->optimizer, &cfg->numerics, NULL) != F3_OK) return 0;
+    if (!random_hw(p)) return 0;
+    /* the dataflow may have changed the optimiser (fused: SGD) */
+    return f3_blocktrain_check_numerics(p->blocks, p->nb, cfg->optimizer, &cfg->numerics, NULL) == F3_OK;
+}
+
 static void describe(const point *p, char *buf, size_t len)
 {
     const f3_config *c = &p->cfg;
-    int n = snprintf(buf, len, "%s ", f3_algorithm_name(c->algorithm));
+    int n = snprintf(buf, len, "%s%s%s%s ", p->nb ? "blocks \"" : "", p->nb ? p->spec : "", p->nb ? "\" " : "",
+                     f3_algorithm_name(c->algorithm));
+    if (p->nb && n > 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, "(%s, %s, %zu tiles) ", c->error_info.one_hot ? "one-hot" : "dense",
+                      f3_numerics_is_fp32(&c->numerics) ? "fp32" : "formats", chip_n_tiles(&p->hw, c));
     for (size_t i = 0; i <= c->n_layers && n > 0 && (size_t)n < len; i++)
         n += snprintf(buf + n, len - (size_t)n, "%s%zu", i ? "-" : "", c->widths[i]);
     if (n > 0 && (size_t)n < len)
@@ -246,6 +414,128 @@ static void describe(const point *p, char *buf, size_t len)
                  p->hw.broadcast.bytes_per_cycle, p->hw.es_placement == CHIP_ES_DRAM ? "dram" : "on_chip",
                  p->hw.es_bytes_per_value, p->hw.es_bytes_per_cycle);
 }
+
+/* n floats of the chip's trainer (a) and the plain one's (b): the first
+ * that differs, on stderr; 1 if any does. */
+static int differ_f(const char *what, size_t k, const float *a, const float *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof *a)) {
+            fprintf(stderr, "    %s %zu [%zu]: chip %.9g, plain %.9g\n", what, k, i, (double)a[i], (double)b[i]);
+            return 1;
+        }
+    return 0;
+}
+
+/* A network of blocks, in the SystemC child: the chip trains it with the
+ * block trainer's per-block calls (tr[0]) while the plain block trainer
+ * (tr[1]) trains the same network on the same batches; the chip's figures
+ * into *r.  0, 10 when the two trainers differ (each difference on
+ * stderr), or another exit code when a step fails. */
+static int blocks_child(const point *p, const f3_dataset *ds, chip_result *r, int32_t *diverged)
+{
+    const f3_config *cfg = &p->cfg;
+    const size_t C = cfg->widths[cfg->n_layers], n = p->n, B = cfg->batch_size, d = cfg->widths[0];
+    const f3_blocktrain_config bc = {cfg->algorithm, cfg->error_info, cfg->optimizer, cfg->lr,
+                                     cfg->beta1,     cfg->beta2,      cfg->eps,       C};
+    f3_blocktrainer *tr[2];
+    for (int q = 0; q < 2; q++)
+        if (!(tr[q] = f3_blocktrainer_new(p->blocks, p->nb, &bc, B, n, cfg->seed)) ||
+            f3_blocktrainer_set_numerics(tr[q], &cfg->numerics, cfg->seed) != F3_OK ||
+            f3_blocktrainer_store_targets(tr[q], ds) != F3_OK) {
+            fprintf(stderr, "block trainer: %s\n", f3_last_error());
+            return 4;
+        }
+    chip_sim *sim = chip_sim_new_blocks(&p->hw, cfg, tr[0], ds);
+    if (!sim) {
+        fprintf(stderr, "chip_sim_new_blocks: %s\n", f3_last_error());
+        return 6;
+    }
+    size_t *perm = malloc(n * sizeof *perm);
+    float *x = malloc(B * d * sizeof *x), *t = malloc(B * C * sizeof *t);
+    int32_t *lab = malloc(B * sizeof *lab);
+    if (!perm || !x || !t || !lab) return 3;
+    int bad = 0;
+    size_t div_block = 0, blk = 0;
+    uint64_t div_step = 0, step = 0, steps = 0;
+    for (size_t e = 0; e < p->epochs; e++) {
+        f3_stats sc = {0}, sp = {0};
+        f3_epoch_order(cfg->seed, e, perm, n);
+        if (chip_sim_epoch(sim, perm, e, &sc)) {
+            fprintf(stderr, "chip_sim_epoch: %s\n", f3_last_error());
+            return 7;
+        }
+        for (size_t s0 = 0; s0 < n; s0 += B) {
+            const size_t b = n - s0 < B ? n - s0 : B;
+            f3_dataset_gather(ds, perm + s0, b, x, t, lab);
+            if (f3_blocktrainer_step(tr[1], x, t, perm + s0, b, &sp) != F3_OK) {
+                fprintf(stderr, "f3_blocktrainer_step: %s\n", f3_last_error());
+                return 11;
+            }
+            steps++;
+            if (!div_block && !f3_blocktrainer_finite(tr[1], &blk)) div_block = blk, div_step = steps;
+        }
+        if (memcmp(&sc.loss_sum, &sp.loss_sum, sizeof sc.loss_sum) || sc.correct != sp.correct ||
+            sc.samples != sp.samples) {
+            fprintf(stderr, "    epoch %zu: loss %.17g, %zu correct of %zu on the chip; %.17g, %zu of %zu plain\n",
+                    e + 1, sc.loss_sum, (size_t)sc.correct, (size_t)sc.samples, sp.loss_sum, (size_t)sp.correct,
+                    (size_t)sp.samples);
+            bad = 1;
+        }
+    }
+    if (chip_sim_result(sim, r)) return 8;
+    /* the parameters, the store, the ledger, the peaks and the counters */
+    for (size_t k = 0; k < p->nb; k++)
+        bad |= differ_f("parameters of block", k + 1, f3_blocknet_params(f3_blocktrainer_net(tr[0]), k),
+                        f3_blocknet_params(f3_blocktrainer_net(tr[1]), k), f3_block_params(&p->blocks[k]));
+    bad |= differ_f("store", 0, f3_blocktrainer_store(tr[0]), f3_blocktrainer_store(tr[1]), n * C);
+    const f3_ledger *la = f3_blocktrainer_ledger(tr[0]), *lb = f3_blocktrainer_ledger(tr[1]);
+    static const char *const phases[F3_PH_COUNT] = {"forward", "feedback", "gradient", "update", "loss"};
+    for (size_t k = 0; k < p->nb; k++) {
+        for (int ph = 0; ph < F3_PH_COUNT; ph++)
+            if (memcmp(f3_ledger_at((f3_ledger *)la, k, (f3_phase)ph), f3_ledger_at((f3_ledger *)lb, k, (f3_phase)ph),
+                       sizeof(f3_counts))) {
+                fprintf(stderr, "    ledger of block %zu, phase %s differs\n", k + 1, phases[ph]);
+                bad = 1;
+            }
+        if (f3_blocktrainer_feedback_fma(tr[0], k) != f3_blocktrainer_feedback_fma(tr[1], k)) {
+            fprintf(stderr, "    E·B_%zu FMA differ\n", k + 1);
+            bad = 1;
+        }
+    }
+    const uint64_t ca[] = {la->samples, la->batches, la->live_act, la->peak_act, la->peak_err,
+                           f3_blocktrainer_stash_peak(tr[0])};
+    const uint64_t cb[] = {lb->samples, lb->batches, lb->live_act, lb->peak_act, lb->peak_err,
+                           f3_blocktrainer_stash_peak(tr[1])};
+    const char *const names[] = {"samples", "batches", "live_act", "peak_act", "peak_err", "stash peak"};
+    for (size_t i = 0; i < sizeof ca / sizeof *ca; i++)
+        if (ca[i] != cb[i]) {
+            fprintf(stderr, "    %s: chip %llu, plain %llu\n", names[i], (unsigned long long)ca[i],
+                    (unsigned long long)cb[i]);
+            bad = 1;
+        }
+    if (memcmp(f3_blocktrainer_saturations(tr[0]), f3_blocktrainer_saturations(tr[1]), F3_T_COUNT * sizeof(uint64_t))) {
+        fprintf(stderr, "    saturations differ\n");
+        bad = 1;
+    }
+    /* a divergence, where the plain loop finds it */
+    if (!chip_sim_diverged(sim, &blk, &step)) blk = 0, step = 0;
+    if (blk != div_block || step != div_step) {
+        fprintf(stderr, "    diverged: chip block %zu at step %llu, plain block %zu at step %llu\n", blk,
+                (unsigned long long)step, div_block, (unsigned long long)div_step);
+        bad = 1;
+    }
+    *diverged = div_block != 0;
+    return bad ? 10 : 0;
+}
+
+/* What the SystemC child sends back: the chip's figures and (a network of
+ * blocks) whether the weights left the floats. */
+typedef struct {
+    chip_result r;
+    int32_t diverged;
+} child_reply;
+static int g_diverged; /* of the latest point */
 
 /* The SystemC run of p in a child process; 0 and *out on success. */
 static int systemc_run(const point *p, chip_result *out)
@@ -267,26 +557,31 @@ static int systemc_run(const point *p, chip_result *out)
             ds->x_f32[k] = (float)((double)(s >> 40) / (double)(1u << 24) * 2.0 - 1.0);
         }
         for (size_t k = 0; k < p->n; k++) ds->labels[k] = (int32_t)((k * 7 + 3) % C);
-        if (f3_trainer_alloc(cfg, F3_TASK_CLASSIFICATION, p->n, &tr) != F3_OK) _exit(4);
-        if (f3_error_store_init(tr, ds) != F3_OK) _exit(5);
-        chip_sim *sim = chip_sim_new(&p->hw, tr, ds);
-        if (!sim) {
-            fprintf(stderr, "chip_sim_new: %s\n", f3_last_error());
-            _exit(6);
-        }
-        size_t *perm = malloc(p->n * sizeof *perm);
-        for (size_t e = 0; e < p->epochs; e++) {
-            f3_stats st = {0};
-            f3_epoch_order(cfg->seed, e, perm, p->n);
-            if (chip_sim_epoch(sim, perm, e, &st)) {
-                fprintf(stderr, "chip_sim_epoch: %s\n", f3_last_error());
-                _exit(7);
+        static child_reply reply;
+        if (p->nb) {
+            const int rc = blocks_child(p, ds, &reply.r, &reply.diverged);
+            if (rc) _exit(rc);
+        } else {
+            if (f3_trainer_alloc(cfg, F3_TASK_CLASSIFICATION, p->n, &tr) != F3_OK) _exit(4);
+            if (f3_error_store_init(tr, ds) != F3_OK) _exit(5);
+            chip_sim *sim = chip_sim_new(&p->hw, tr, ds);
+            if (!sim) {
+                fprintf(stderr, "chip_sim_new: %s\n", f3_last_error());
+                _exit(6);
             }
+            size_t *perm = malloc(p->n * sizeof *perm);
+            for (size_t e = 0; e < p->epochs; e++) {
+                f3_stats st = {0};
+                f3_epoch_order(cfg->seed, e, perm, p->n);
+                if (chip_sim_epoch(sim, perm, e, &st)) {
+                    fprintf(stderr, "chip_sim_epoch: %s\n", f3_last_error());
+                    _exit(7);
+                }
+            }
+            if (chip_sim_result(sim, &reply.r)) _exit(8);
         }
-        static chip_result r;
-        if (chip_sim_result(sim, &r)) _exit(8);
-        const char *b = (const char *)&r;
-        size_t left = sizeof r;
+        const char *b = (const char *)&reply;
+        size_t left = sizeof reply;
         while (left) {
             ssize_t w = write(fd[1], b, left);
             if (w <= 0) _exit(9);
@@ -296,8 +591,9 @@ static int systemc_run(const point *p, chip_result *out)
         _exit(0);
     }
     close(fd[1]);
-    char *b = (char *)out;
-    size_t left = sizeof *out;
+    static child_reply reply;
+    char *b = (char *)&reply;
+    size_t left = sizeof reply;
     while (left) {
         ssize_t r = read(fd[0], b, left);
         if (r < 0 && errno == EINTR) continue;
@@ -312,6 +608,8 @@ static int systemc_run(const point *p, chip_result *out)
         fprintf(stderr, "SystemC child failed (exit %d)\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return 1;
     }
+    *out = reply.r;
+    g_diverged = reply.diverged;
     return 0;
 }
 
@@ -384,10 +682,98 @@ static int compare(const chip_result *s, const chip_result *a)
     return diffs;
 }
 
+/* ---- the refusals of a chip of blocks ------------------------------------------------ */
+
+static int refusals_failed;
+static void refused(const chip_sim *sim, const char *what, const char *want)
+{
+    if (!sim && strstr(f3_last_error(), want)) return;
+    fprintf(stderr, "refusal: %s: %s (wanted a refusal with '%s')\n", what, sim ? "accepted" : f3_last_error(), want);
+    refusals_failed++;
+}
+
+/* chip_sim_new and chip_sim_new_blocks refuse a chip, trainer and data set
+ * that do not belong together, before they elaborate anything (so that
+ * one process can ask them all); 0 when every refusal came. */
+static int check_refusals(void)
+{
+    static point p;
+    while (!random_blocks_point(&p)) {
+    }
+    const f3_config *cfg = &p.cfg;
+    const size_t C = cfg->widths[cfg->n_layers], d = cfg->widths[0];
+    f3_dataset *ds = NULL, *other = NULL;
+    f3_trainer *mlp = NULL;
+    const f3_blocktrain_config bc = {cfg->algorithm, cfg->error_info, cfg->optimizer, cfg->lr,
+                                     cfg->beta1,     cfg->beta2,      cfg->eps,       C};
+    f3_blocktrainer *bt = f3_blocktrainer_new(p.blocks, p.nb, &bc, cfg->batch_size, p.n, cfg->seed);
+    /* the blocks and one more: a trainer of other blocks */
+    const f3_blockspec_input in1 = p.in;
+    static f3_block one[F3_BLOCKNET_MAX_BLOCKS], wide[F3_BLOCKNET_MAX_BLOCKS];
+    size_t n1 = 0, nw = 0;
+    char spec1[600];
+    snprintf(spec1, sizeof spec1, "%s; linear 3", p.spec);
+    if (!bt || f3_dataset_alloc(F3_TASK_CLASSIFICATION, p.n, d, C, 0, &ds) != F3_OK ||
+        f3_dataset_alloc(F3_TASK_CLASSIFICATION, p.n, d + 1, C, 0, &other) != F3_OK ||
+        f3_blockspec_parse(spec1, &in1, one, F3_BLOCKNET_MAX_BLOCKS, &n1) != F3_OK ||
+        f3_config_validate(cfg, F3_TASK_CLASSIFICATION) != F3_OK) {
+        fprintf(stderr, "refusals: setup: %s\n", f3_last_error());
+        return 1;
+    }
+    f3_config mcfg = *cfg;
+    if (f3_trainer_alloc(&mcfg, F3_TASK_CLASSIFICATION, p.n, &mlp) != F3_OK) {
+        fprintf(stderr, "refusals: setup: %s\n", f3_last_error());
+        return 1;
+    }
+    chip_config hw = p.hw;
+    refused(chip_sim_new(&hw, mlp, ds), "the MLP trainer on a chip of blocks", "chip_sim_new_blocks");
+    hw.n_blocks = 0;
+    hw.blocks = NULL;
+    refused(chip_sim_new_blocks(&hw, cfg, bt, ds), "the block trainer on an MLP's chip", "needs a chip of blocks");
+    hw = p.hw;
+    hw.blocks = NULL;
+    refused(chip_sim_new_blocks(&hw, cfg, bt, ds), "blocks not attached", "no blocks attached");
+    hw = p.hw;
+    if (p.nb >= 2) { /* a split, refused for blocks */
+        hw.n_tiles = p.nb + 1;
+        hw.n_split = p.nb;
+        for (size_t i = 0; i < p.nb; i++) hw.split[i] = 1;
+        hw.split[0] = 2;
+        for (size_t t = 0; t < hw.n_tiles; t++) hw.tiles[t] = chip_tile_figures(&p.hw, 0);
+        refused(chip_sim_new_blocks(&hw, cfg, bt, ds), "a split", "is not split");
+        hw = p.hw;
+    }
+    /* a trainer of other blocks: another number of them, or other shapes */
+    f3_blocktrain_config bc1 = bc;
+    bc1.classes = f3_block_out_size(&one[n1 - 1]);
+    f3_blocktrainer *bt1 = f3_blocktrainer_new(one, n1, &bc1, cfg->batch_size, p.n, cfg->seed);
+    refused(chip_sim_new_blocks(&hw, cfg, bt1, ds), "a trainer of other blocks", "for a block trainer of");
+    const f3_blockspec_input inw = {d, 0, 0, 0};
+    char specw[64];
+    snprintf(specw, sizeof specw, "linear 7, tanh%s linear %zu", p.nb > 1 ? ";" : ",", C);
+    for (size_t k = 2; k < p.nb; k++) snprintf(specw + strlen(specw), sizeof specw - strlen(specw), "; linear %zu", C);
+    if (f3_blockspec_parse(specw, &inw, wide, F3_BLOCKNET_MAX_BLOCKS, &nw) == F3_OK && nw == p.nb) {
+        f3_blocktrainer *btw = f3_blocktrainer_new(wide, nw, &bc, cfg->batch_size, p.n, cfg->seed);
+        refused(chip_sim_new_blocks(&hw, cfg, btw, ds), "blocks of other shapes", "is not block");
+        f3_blocktrainer_free(btw);
+    } else {
+        fprintf(stderr, "refusals: setup of '%s': %s\n", specw, f3_last_error());
+        refusals_failed++;
+    }
+    refused(chip_sim_new_blocks(&hw, cfg, bt, other), "a training set of other widths", "the training set");
+    f3_blocktrainer_free(bt1);
+    f3_blocktrainer_free(bt);
+    f3_trainer_free(mlp);
+    f3_dataset_free(ds);
+    f3_dataset_free(other);
+    return refusals_failed;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: analytic_vs_systemc N SEED\n");
+    const int blocks = argc == 4 && !strcmp(argv[3], "blocks");
+    if (argc != 3 && !blocks) {
+        fprintf(stderr, "usage: analytic_vs_systemc N SEED [blocks]\n");
         return 2;
     }
     const long N = strtol(argv[1], NULL, 10);
@@ -396,6 +782,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "analytic_vs_systemc: N must be a positive count\n");
         return 2;
     }
+    if (blocks && check_refusals()) return 1;
+    long blocks_tiles = 0, partial = 0, one_hot = 0, formats = 0, attention = 0, patchify = 0, layernorm = 0,
+         residual = 0, diverged = 0;
     long bad = 0, dram_points = 0, shared = 0, mapped = 0, multi = 0, micro = 0, split = 0, gated = 0, woke = 0,
          samples_inner = 0;
     long by_alg[5] = {0}, by_df[3] = {0};
@@ -403,10 +792,11 @@ int main(int argc, char **argv)
     static chip_result rs, ra;
     for (long k = 0; k < N; k++) {
         g_contend = k >= N - N / 5;
-        while (!random_point(&p)) {
+        while (!(blocks ? random_blocks_point(&p) : random_point(&p))) {
         }
         chip_workload w;
-        if (chip_workload_init(&w, &p.cfg, p.n, p.epochs) != F3_OK) {
+        if ((blocks ? chip_workload_init_blocks(&w, &p.cfg, p.blocks, p.nb, p.n, p.epochs)
+                    : chip_workload_init(&w, &p.cfg, p.n, p.epochs)) != F3_OK) {
             fprintf(stderr, "point %ld: workload: %s\n", k + 1, f3_last_error());
             return 1;
         }
@@ -437,6 +827,17 @@ int main(int argc, char **argv)
         if (p.hw.ws_samples_inner && p.hw.dataflow == CHIP_DF_WEIGHT_STATIONARY) samples_inner++;
         if (rs.dram_read + rs.dram_written > 0) dram_points++;
         if (chip_dram_users(&p.hw, &p.cfg) >= 2) shared++; /* the calendar (dram_calendar.h) */
+        if (blocks) {
+            blocks_tiles += p.hw.n_tiles && p.hw.n_tiles < p.cfg.n_layers;
+            partial += p.n % p.cfg.batch_size != 0;
+            one_hot += p.cfg.error_info.one_hot;
+            formats += !f3_numerics_is_fp32(&p.cfg.numerics);
+            attention += strstr(p.spec, "attention") != NULL;
+            patchify += strstr(p.spec, "patchify") != NULL;
+            layernorm += strstr(p.spec, "layernorm") != NULL;
+            residual += strstr(p.spec, "residual") != NULL;
+            diverged += g_diverged;
+        }
         if (compare(&rs, &ra)) {
             char d[1024];
             describe(&p, d, sizeof d);
@@ -451,6 +852,25 @@ int main(int argc, char **argv)
            "tiles; %ld with micro-batches; %ld with power gating, %ld of them woken; %ld with ws_loop samples\n",
            N, bad, by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP], by_alg[F3_ALG_LLO],
            by_df[0], by_df[1], by_df[2], dram_points, shared, mapped, multi, split, micro, gated, woke, samples_inner);
+    if (blocks) {
+        printf("networks of blocks: %ld with attention, %ld with a layer norm, %ld with a residual, %ld with a "
+               "patchify; %ld with several blocks on a tile; %ld with a partial last batch; %ld with one-hot F3; %ld "
+               "with number formats; %ld whose weights left the floats (found at the plain loop's step and block); "
+               "%s\n",
+               attention, layernorm, residual, patchify, blocks_tiles, partial, one_hot, formats, diverged,
+               bad ? "see above for the points whose SystemC child failed or differed"
+                   : "every one trained bit for bit as the plain block trainer");
+        /* the draws must reach what the test claims to cover */
+        const long need[] = {by_alg[F3_ALG_BP], by_alg[F3_ALG_F3], by_alg[F3_ALG_DFA], by_alg[F3_ALG_DRTP],
+                             by_alg[F3_ALG_LLO], by_df[0], by_df[1], attention, layernorm, residual, patchify,
+                             blocks_tiles, partial, one_hot, formats, dram_points, shared, diverged};
+        for (size_t i = 0; N >= 100 && i < sizeof need / sizeof *need; i++)
+            if (need[i] < N / 50) {
+                fprintf(stderr, "analytic_vs_systemc: the blocks' draws cover too little (item %zu: %ld of %ld)\n",
+                        i, need[i], N);
+                return 1;
+            }
+    }
     if (N >= 100 && woke < N / 20) {
         fprintf(stderr, "analytic_vs_systemc: only %ld of %ld points wake gated lanes (the test's chips must)\n", woke, N);
         return 1;

@@ -13,7 +13,8 @@
  *
  * The trainer is f3/blocktrain.h; the closed forms of what the ops cost
  * are f3/blockformulas.h.  Number formats: f3_blocknet_set_numerics (the
- * block trainer sets them).  Not yet here: the chip. */
+ * block trainer sets them).  The SystemC chip (sim/chip) runs the blocks
+ * through the block trainer's per-block calls (f3/blocktrain.h). */
 #ifndef F3_BLOCKS_H
 #define F3_BLOCKS_H
 
@@ -90,18 +91,25 @@ void f3_blocknet_zero_grads(f3_blocknet *net);
 const float *f3_blocknet_forward(f3_blocknet *net, const float *X, size_t b);
 /* The output of block k of the latest forward pass. */
 const float *f3_blocknet_block_output(const f3_blocknet *net, size_t k);
-/* Backward inside block k from dOut (b × its output size): the parameters'
+/* Backward inside block k from dOut (b × its output size), on the b
+ * samples and the input of block k's latest forward pass: the parameters'
  * gradients += , and dIn (b × its input size) written when not NULL. */
 void f3_blocknet_backward_block(f3_blocknet *net, size_t k, const float *dOut, float *dIn);
 /* BP: from dOut at the network's output through every block down to block
  * 0 (dIn of the network written when not NULL). */
 void f3_blocknet_backward_all(f3_blocknet *net, const float *dOut, float *dIn);
 
-/* Block k's forward pass alone, on b samples: X is the network's input for
- * k = 0 and ignored for k > 0 (block k reads block k − 1's output of the
- * latest pass).  Returns block k's output.  Calling it for k = 0 … n − 1 is
- * f3_blocknet_forward; F³ and DRTP interleave it with each block's local
- * backward pass (their δ is known before the forward pass). */
+/* Block k's forward pass alone, on b samples of its input X: the
+ * network's input for k = 0 (read through a copy in the activations'
+ * format when it has one), block k − 1's output of the same samples for
+ * k > 0 — that block's own buffer (f3_blocknet_block_output) or the
+ * caller's copy of it.  Block k's backward pass reads X and runs on the
+ * same b samples, so X must stay as it is until then.  Returns block k's
+ * output.  Calling it for k = 0 … n − 1, each block on the one before's
+ * output, is f3_blocknet_forward; F³ and DRTP interleave it with each
+ * block's local backward pass (their δ is known before the forward pass),
+ * and a chip whose tiles hold different blocks runs different batches in
+ * different blocks at once (each block keeps its own input and b). */
 const float *f3_blocknet_forward_block(f3_blocknet *net, size_t k, const float *X, size_t b);
 
 /* ---- number formats (issue 19; docs/blocks.md, "Number formats") --------
@@ -203,6 +211,10 @@ f3_status f3_blocknet_set_numerics(f3_blocknet *net, const f3_blocknet_numerics 
  * blocks stash.  Live counts and peaks are the trainer's (it knows the
  * schedule). */
 void f3_blocknet_count(f3_blocknet *net, f3_ledger *ledger, int keep, int chain);
+/* Count into `ledger` (NULL stops counting) under the keep and chain of
+ * the latest f3_blocknet_count, without planning again: for a trainer
+ * that counts its steps and nothing between them. */
+void f3_blocknet_ledger(f3_blocknet *net, f3_ledger *ledger);
 /* Elements per sample of block k's stash under the counting set by
  * f3_blocknet_count (before it: keep = chain = 0). */
 size_t f3_blocknet_stash(const f3_blocknet *net, size_t k);

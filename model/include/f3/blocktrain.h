@@ -61,9 +61,110 @@ float *f3_blocktrainer_store(f3_blocktrainer *tr);
 
 /* One step on b samples: X (b × block 0's input), T (b × C, one-hot), idx
  * (b indices into the training set).  Adds the batch's loss and correct
- * predictions (arg-max) to *st (may be NULL). */
+ * predictions (arg-max) to *st (may be NULL).  F3_EINVAL for b outside 1
+ * … max_batch, F3_ERANGE (F³) for an index outside the store; nothing
+ * changes then.  It is the per-block calls below, in this order:
+ *   begin; forward k = 0 … n − 1 (each on the one before's output); loss;
+ *   BP: backward k = n − 1 … 0 (each from the one above's dIn);
+ *   else: backward n − 1, current_error, backward k = 0 … n − 2;
+ *   store_write; update k = 0 … n − 1; end. */
 f3_status f3_blocktrainer_step(f3_blocktrainer *tr, const float *X, const float *T, const size_t *idx, size_t b,
                                f3_stats *st);
+
+/* ---- one step, block by block (the SystemC tiles, sim/chip/tile.cpp) ----
+ *
+ * A chip whose tiles hold the blocks runs f3_blocktrainer_step's calls
+ * block by block, each where its tile's schedule has it, and several steps
+ * at once in different blocks (a stream: block k on batch s + 1 while block
+ * k + 1 is on batch s).  A step in flight keeps its own state (labels,
+ * error information, the loss's δ) in an f3_blockstep; every block keeps
+ * its own input, batch size and stash (f3/blocks.h), its own gradients and
+ * its own optimiser count, so that the calls of different steps may
+ * interleave as long as
+ *   - each block sees its steps in order (forward, backward, update of
+ *     step s before the forward of step s + 1), and the calls of a step in
+ *     the order of f3_blocktrainer_step, block by block (block k's forward
+ *     after block k − 1's; under BP block k's backward after block k + 1's;
+ *     DFA's hidden blocks' backward after current_error; loss, BP's and the
+ *     last block's backward, current_error and store_write after the last
+ *     block's forward);
+ *   - F³'s store is read (begin) in one epoch only after every write of the
+ *     epoch before (each sample is read and written once an epoch);
+ *   - a step's stochastic rounding of a tensor class at one place (the
+ *     error information in begin, DFA's current error, the loss's δ, the
+ *     store, each block's) comes in step order: it does when the rule above
+ *     holds and begin runs in step order.
+ * Then the parameters, the store, the ledger (every phase of every block;
+ * live counts and peaks, and f3_blocktrainer_stash_peak, when each block
+ * holds at most one step between its forward and its backward pass, which
+ * the order above implies) and the statistics are bit for bit those of
+ * f3_blocktrainer_step.  Outside the calls the network counts nothing and
+ * rounds to nearest even (an evaluation). */
+typedef struct f3_blockstep f3_blockstep;
+/* A step's state for tr's batches (max_batch); NULL with f3_last_error()
+ * (F3_ENOMEM).  One per step in flight; valid while tr is. */
+f3_blockstep *f3_blockstep_new(const f3_blocktrainer *tr);
+void f3_blockstep_free(f3_blockstep *s);
+/* Begin a step of b samples in s: T (b × C) and idx (b) are the caller's
+ * and must stay until f3_blocktrainer_end; each sample's class (arg-max of
+ * T); the error information of the blocks before the last (E of E·B_k):
+ * F³'s from the store (counted as b·C reads of class error_store, or b
+ * one-hot, in block 1's feedback phase, then rounded to the error format),
+ * DRTP's the target T, DFA's later (f3_blocktrainer_current_error).
+ * F3_EINVAL for b outside 1 … max_batch, F3_ERANGE (F³) for an index
+ * outside the store; s and tr unchanged then. */
+f3_status f3_blocktrainer_begin(f3_blocktrainer *tr, f3_blockstep *s, const float *T, const size_t *idx, size_t b);
+/* Block k's forward pass on the step's b samples of its input X (b × the
+ * block's input; the network's for k = 0, block k − 1's output of this
+ * step for k > 0: must stay as it is until block k's backward pass): its
+ * gradients zeroed, its stash counted live; BP and DFA keep the stash (and
+ * the output, k < n − 1) in the activation buffer; F³ and DRTP blocks
+ * before the last take E·B_k (eq. 16, feedback phase) and run the backward
+ * inside the block at once.  Returns block k's output (b × its output
+ * size), valid until block k's next forward pass. */
+const float *f3_blocktrainer_forward(f3_blocktrainer *tr, f3_blockstep *s, size_t k, const float *X);
+/* The loss at the last block's output Y (b × C, its forward pass of this
+ * step): softmax cross-entropy's δ = (softmax(y) − t)/b into the step
+ * (f3_blockstep_delta; loss phase of the last block), rounded to the error
+ * format; the batch's loss and correct predictions kept for end. */
+void f3_blocktrainer_loss(f3_blocktrainer *tr, f3_blockstep *s, const float *Y);
+/* Block k's backward pass for the step:
+ *   BP      from dOut (NULL: the loss's δ, for the last block; else block
+ *           k + 1's dIn of this step), dIn (b × the block's input) written
+ *           for k > 0 (NULL for block 0); frees its stash and its input;
+ *   last    (the other rules) from the loss's δ; frees its stash;
+ *   DFA     k < n − 1: from E·B_k of the current error (after
+ *           f3_blocktrainer_current_error; dOut, dIn unused); frees its
+ *           stash and its output;
+ *   else    nothing: F³'s and DRTP's ran in the forward pass, LLO's
+ *           blocks before the last have none. */
+void f3_blocktrainer_backward(f3_blocktrainer *tr, f3_blockstep *s, size_t k, const float *dOut, float *dIn);
+/* DFA with blocks before the last: the current error t − softmax(Y) into
+ * the step (f3_blockstep_error; loss phase of the last block, rounded to
+ * the error format), what the DFA broadcast carries; nothing otherwise. */
+void f3_blocktrainer_current_error(f3_blocktrainer *tr, f3_blockstep *s, const float *Y);
+/* F³: the error information of the last block's output Y for each sample
+ * of the step, rounded to the error store's format, written to the store
+ * (b·C writes of class error_store, loss phase of the last block), after
+ * every block before the last has run its forward pass of the step;
+ * nothing for the other rules. */
+void f3_blocktrainer_store_write(f3_blocktrainer *tr, f3_blockstep *s, const float *Y);
+/* The optimiser on block k (its gradients of the step, after its backward
+ * pass): Adam or SGD per parameter, Adam's t block k's own count; nothing
+ * for a block the rule does not train (LLO's blocks before the last). */
+void f3_blocktrainer_update(f3_blocktrainer *tr, size_t k);
+/* End the step once every block is through with it: the ledger counts the
+ * step and its b samples; the batch's loss, correct predictions and
+ * samples are added to *st (may be NULL). */
+void f3_blocktrainer_end(f3_blocktrainer *tr, const f3_blockstep *s, f3_stats *st);
+/* The loss's δ of the step (b × C) and its E (b × C: F³'s from the store,
+ * DFA's current error), valid until the step's next begin. */
+const float *f3_blockstep_delta(const f3_blockstep *s);
+const float *f3_blockstep_error(const f3_blockstep *s);
+/* The FMAs of E·B_k alone in block k's feedback phase so far (the phase
+ * also holds the backward inside the block): what a chip computes in its
+ * own way (sim/chip's feedback ROM). */
+uint64_t f3_blocktrainer_feedback_fma(const f3_blocktrainer *tr, size_t k);
 
 /* ---- number formats (f3/numerics.h; docs/blocks.md, "Number formats") ----
  *
