@@ -373,7 +373,7 @@ static void test_refusals(void **state)
     assert_int_equal(chip_workload_init(&wm, &c, 100, 1), F3_OK);
     chip_config hw = chip(CHIP_DF_OUTPUT_STATIONARY, 16);
     hw.n_blocks = nb; /* as chip_config_from_scenario leaves it: blocks not attached */
-    refused(chip_workload_for(&wb, &hw, &c, 100, 1), "runs on the chip of f3sim run only");
+    refused(chip_workload_for(&wb, &hw, &c, 100, 1), "this chip has no blocks attached");
     tile_cost t;
     refused(tile_cost_compute(&hw, &c, 0, 10, &t), "no blocks attached");
     hw.blocks = blocks;
