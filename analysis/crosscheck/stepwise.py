@@ -53,6 +53,11 @@ targets.  Rules, as their README's "Reproduce our results" maps them:
   dfa            f3, current_error
   drtp           f3, one_hot_target
 
+Their weights at the checkpoints are written to <work>/<net>/<rule>/theirs/
+in f3sim's layout.  --their-tanh f3sim is a diagnostic, not their code as is:
+it makes their nn.Tanh compute f3sim's float32 tanh, to show how much of the
+difference the two tanh implementations make.
+
 Run with Debian's /usr/bin/python3 (python3-torch; analysis/crosscheck/
 setup_torch.sh), one thread everywhere.  See README.md beside it.
 """
@@ -101,6 +106,10 @@ def parse_args():
                    help="their inputs: 'torchvision' computes ToTensor+Normalize as their loader does "
                         "((x/255 - 0.1307)/0.3081 in float32); 'f3sim' the same numbers as f3sim rounds them "
                         "((x - 0.1307*255) * (1/(0.3081*255)) in float32), to take the input rounding out")
+    p.add_argument('--their-tanh', choices=['torch', 'f3sim'], default='torch',
+                   help="diagnostic: 'f3sim' replaces nn.Tanh's forward in their model by f3sim's float32 tanh "
+                        "(model/src/kernels.c tanh_f32, ported op for op to torch float32 operations) to show "
+                        "what the two tanh implementations alone make of the difference (torch: their code as is)")
     p.add_argument('--md', help='write the tables (markdown) to this file too')
     p.add_argument('--csv', help='write every comparison (one row per checkpoint and tensor) to this CSV file')
     a = p.parse_args()
@@ -166,6 +175,56 @@ def import_authors(authors_dir):
         if Path(mod.__file__).resolve().parent != authors_dir / 'f3':
             sys.exit(f'stepwise.py: imported {mod.__name__} from {mod.__file__}, not from {authors_dir}/f3')
     return f3_models, training, datasets, notes
+
+
+# ---- --their-tanh f3sim: f3sim's tanh in torch (diagnostic) -----------------------------------
+
+def f3sim_tanh(x):
+    """f3sim's tanh_f32 (model/src/kernels.c) op for op in torch float32 arithmetic: e^(-2|x|) by
+    Cody-Waite reduction and a degree-6 polynomial, tanh|x| = ((1 - s) - s*u) / (s*u + (s + 1)), 1 - 2e
+    from |x| = 6, |x| held at 9.1, the sign copied back.  Each torch operation rounds to float32 as
+    each C operation does (no contraction under -std=c11)."""
+    f = lambda v: torch.tensor(v, dtype=torch.float32)  # noqa: E731
+    bits = lambda t: t.view(torch.int32)  # noqa: E731
+    flt = lambda b: b.view(torch.float32)  # noqa: E731
+    rnd = f(12582912.0)  # 1.5 * 2^23
+    x = x.contiguous()
+    xb = bits(x)
+    lim = bits(f(9.1))
+    a = flt(torch.minimum(xb & 0x7fffffff, lim))
+    w = f(-2.0) * a
+    t = w * f(1.44269504088896341) + rnd
+    n = t - rnd
+    k = bits(t) - bits(rnd) + 127
+    r = w - n * f(0.693359375)
+    r = r - n * f(-2.12194440e-4)
+    r2 = r * r
+    pa = r * f(1.666654199049541e-1) + f(4.9999996748252873e-1)
+    pb = r * f(8.366673466107631e-3) + f(4.1667596429334285e-2)
+    pc = r2 * f(1.3858160102672595e-3) + pb
+    u = (r2 * pc + pa) * r2 + r
+    s = flt(k << 23)
+    su = s * u
+    q = ((f(1.0) - s) - su) / (su + (s + f(1.0)))
+    e = su + s
+    h = torch.where(a >= 6.0, f(1.0) - (e + e), q)
+    h = flt(bits(h) | (xb & torch.tensor(-2 ** 31, dtype=torch.int32)))
+    return torch.where(x != x, x, h)
+
+
+class _F3simTanh(torch.autograd.Function):
+    """y = f3sim_tanh(x); dx = dy * (1 - y*y), the operations of torch's own tanh backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = f3sim_tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        y, = ctx.saved_tensors
+        return dy * (1 - y * y)
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -456,6 +515,9 @@ def main():
     if not os.access(a.f3sim, os.X_OK):
         sys.exit(f'stepwise.py: no f3sim binary at {a.f3sim} (build it, or give --f3sim)')
     f3_models, training, datasets, notes = import_authors(a.authors)
+    if a.their_tanh == 'f3sim':
+        torch.nn.Tanh.forward = lambda self, x: _F3simTanh.apply(x)
+        notes.append("DIAGNOSTIC: their nn.Tanh computes f3sim's tanh")
     a.data = str(Path(a.data).resolve())
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -509,7 +571,8 @@ def main():
                   f'f3sim {t_f:.1f} + {t_u:.1f} + {t_p:.1f} s, theirs {t_t:.1f} s, total {time.perf_counter() - t0:.1f} s',
                   flush=True)
     notes_txt = (f'MNIST, {n} training samples, batch {a.batch_size}, Adam lr {a.lr:g}, {a.epochs} epoch(s), '
-                 f'seed {a.seed}, inputs {a.inputs}, 1 thread (but 2thr); torch {torch.__version__}.')
+                 f'seed {a.seed}, inputs {a.inputs}, their tanh {a.their_tanh}, 1 thread (but 2thr); '
+                 f'torch {torch.__version__}.')
     text = tables(a, results, all_rows, notes_txt)
     print()
     print(text, end='')
