@@ -84,7 +84,12 @@ int parse_save_steps(train_options *o, const char *list)
     char buf[4096];
     if (strlen(list) >= sizeof buf) return F3_FAIL(F3_EINVAL, "--save-steps: the list is too long"), -1;
     snprintf(buf, sizeof buf, "%s", list);
-    size_t n = 0;
+    size_t n = 0, len = strlen(list);
+    if (!len || list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,")) /* strtok_r would skip an empty item */
+        return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), "
+                                  "got '%s'",
+                       list),
+               -1;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         uint64_t v;
         if (n == TRAIN_MAX_SAVE_STEPS)
@@ -96,10 +101,6 @@ int parse_save_steps(train_options *o, const char *list)
                    -1;
         o->save_steps[n++] = v;
     }
-    if (n == 0)
-        return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), got '%s'",
-                       list),
-               -1;
     qsort(o->save_steps, n, sizeof *o->save_steps, cmp_u64);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)

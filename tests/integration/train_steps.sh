@@ -210,7 +210,7 @@ bad_order 1 adir "adir: not a regular file"
 expect 2 "--order and --no-shuffle both set the sample order" -- "$f3sim" train "${data[@]}" --order p.txt --no-shuffle --out x
 expect 2 "--save-steps 17: the run has 16 steps \(2 epochs of 8 batches of up to 40 samples\)" \
   -- "$f3sim" train "${data[@]}" --epochs 2 --save-steps 1,17 --out x
-for l in 0 1,,x -3 "" 2.5; do
+for l in 0 1,,3 10, ,5 x -3 "" 2.5; do
   expect 2 "--save-steps expects step numbers from 1 separated by commas" -- "$f3sim" train "${data[@]}" --save-steps "$l" --out x
 done
 expect 2 "--save-steps: at most 256 steps" -- "$f3sim" train "${data[@]}" --save-steps "$(seq -s, 1 257)" --out x
