@@ -5,14 +5,17 @@
 #   python3-torchvision  imported at the top of their transformer.py and f3/datasets.py
 #   python3-pandas, python3-sklearn  imported at the top of their f3/datasets.py
 #   python3-numpy        our driver reads the MNIST idx files with it
+#   python3-tqdm         imported at the top of their f3/training.py (stepwise.py)
 # einops (imported by their transformer.py) is not packaged by Debian 12;
 # vit_authors.py carries a small documented stand-in for the two calls they use.
+# Nor is torchmetrics (imported at the top of their f3/training.py, used only
+# by its evaluate_dataset): stepwise.py puts an empty stand-in in its place.
 #
 # Idempotent: packages already installed are left alone. Needs root (apt-get).
 # Never called by the README's build/test commands or by CI.
 set -euo pipefail
 
-pkgs=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-numpy)
+pkgs=(python3-torch python3-torchvision python3-pandas python3-sklearn python3-numpy python3-tqdm)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -27,7 +27,9 @@ typedef struct {
     size_t rows, cols; /* cols 0: one dimension */
 } tensor;
 
-static size_t tensors_of(const f3_trainer *tr, tensor *t)
+/* The trainer's tensors into t: W1, b1, …, B1, … and (unless params_only)
+ * the Adam moments and the error store; how many. */
+static size_t tensors_of(const f3_trainer *tr, tensor *t, int params_only)
 {
     size_t n = 0;
     const size_t K = tr->cfg.n_layers;
@@ -48,6 +50,7 @@ static size_t tensors_of(const f3_trainer *tr, tensor *t)
         const f3_layer *L = &tr->layers[i];
         ADD(L->B, tr->C, L->n_out, "B%zu", i + 1);
     }
+    if (params_only) return n;
     for (size_t i = 0; i < K; i++) {
         const f3_layer *L = &tr->layers[i];
         ADD(L->mW, L->n_out, L->n_in, "adam_m_W%zu", i + 1);
@@ -124,14 +127,14 @@ static void put_big(out_stream *o, const void *p, size_t n)
     }
 }
 
-/* dir/checkpoint.npz; its CRC-32 into *crc. */
-static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
+/* dir/name: every tensor of tr (params_only: W, b and B); its CRC-32 into *crc. */
+static int write_npz(const char *dir, const char *name_npz, const f3_trainer *tr, int params_only, uint32_t *crc)
 {
     static tensor t[MAX_ENTRIES];
     uint32_t crcs[MAX_ENTRIES], sizes[MAX_ENTRIES], offs[MAX_ENTRIES];
-    size_t n = tensors_of(tr, t);
+    size_t n = tensors_of(tr, t, params_only);
     atomic_file af;
-    if (atomic_open(&af, dir, "checkpoint.npz")) return -1;
+    if (atomic_open(&af, dir, name_npz)) return -1;
     out_stream o = {af.f, 0, 0, 0};
     for (size_t k = 0; k < n; k++) {
         char hdr[256], name[40];
@@ -140,8 +143,8 @@ static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
         snprintf(name, sizeof name, "%.31s.npy", t[k].name);
         if (hl + bytes > 0xfffffffful || o.off > 0xfffffffful) {
             atomic_abort(&af);
-            F3_FAIL(F3_EINVAL, "%s/checkpoint.npz: the tensor %s (%zu bytes) makes it larger than 4 GiB, which needs "
-                               "zip64 (not written by f3sim)", dir, t[k].name, bytes);
+            F3_FAIL(F3_EINVAL, "%s/%s: the tensor %s (%zu bytes) makes it larger than 4 GiB, which needs "
+                               "zip64 (not written by f3sim)", dir, name_npz, t[k].name, bytes);
             return -1;
         }
         crcs[k] = npz_crc32((uint32_t)crc32(0, (const unsigned char *)hdr, (uInt)hl), t[k].data, bytes);
@@ -171,7 +174,7 @@ static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
     uint64_t cd_size = o.off - cd;
     if (o.off > 0xfffffffful) {
         atomic_abort(&af);
-        F3_FAIL(F3_EINVAL, "%s/checkpoint.npz would be larger than 4 GiB (zip64 is not written by f3sim)", dir);
+        F3_FAIL(F3_EINVAL, "%s/%s would be larger than 4 GiB (zip64 is not written by f3sim)", dir, name_npz);
         return -1;
     }
     put32(&o, 0x06054b50);
@@ -179,7 +182,7 @@ static int write_npz(const char *dir, const f3_trainer *tr, uint32_t *crc)
     put32(&o, (uint32_t)cd_size), put32(&o, (uint32_t)cd), put16(&o, 0);
     if (o.err) {
         atomic_abort(&af);
-        F3_FAIL(F3_EIO, "%s/checkpoint.npz: write failed", dir);
+        F3_FAIL(F3_EIO, "%s/%s: write failed", dir, name_npz);
         return -1;
     }
     *crc = o.crc;
@@ -190,6 +193,12 @@ static void put_double(FILE *f, double v)
 {
     if (isfinite(v)) fprintf(f, "%.17g", v);
     else fputs("null", f);
+}
+
+int params_npz_write(const char *dir, const char *name, const f3_trainer *tr)
+{
+    uint32_t crc = 0;
+    return write_npz(dir, name, tr, 1, &crc);
 }
 
 int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
@@ -203,7 +212,7 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
     if (rename(cur, prev) && errno != ENOENT)
         return F3_FAIL(F3_EIO, "%s: cannot move aside: %s", cur, strerror(errno)), -1;
     uint32_t crc = 0;
-    if (write_npz(dir, tr, &crc)) return -1;
+    if (write_npz(dir, "checkpoint.npz", tr, 0, &crc)) return -1;
     atomic_file af;
     if (atomic_open(&af, dir, "checkpoint.json")) return -1;
     FILE *f = af.f;
@@ -360,7 +369,7 @@ static int bad_checkpoint(f3_status st)
 static int read_npz(const npz_file *z, f3_trainer *tr)
 {
     static tensor t[MAX_ENTRIES];
-    size_t n = tensors_of(tr, t);
+    size_t n = tensors_of(tr, t, 0);
     for (size_t k = 0; k < n; k++) {
         const npz_array *a = npz_find(z, t[k].name);
         if (!a) return BAD("%s: no array %s", z->path, t[k].name);

@@ -30,6 +30,13 @@ typedef struct {
 int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
                      const char *config_sha256);
 
+/* Write dir/name (atomically): tr's W1…WK, b1…bK and the feedback matrices
+ * B_i its rule has, as float32 .npy arrays in an uncompressed .npz — the
+ * layout of checkpoint.npz without the optimiser and the error store, and
+ * what init_from_npz reads, so that --init-from of it starts a run from
+ * this very state.  0, or -1 with f3_last_error(). */
+int params_npz_write(const char *dir, const char *name, const f3_trainer *tr);
+
 /* 1 if dir/checkpoint.json exists. */
 int checkpoint_exists(const char *dir);
 

@@ -71,6 +71,13 @@ static const char *const TRAIN_HELP =
     "  --epochs N            passes over the training set (10)\n"
     "  --batch-size N        samples per step (50)\n"
     "  --seed N              one seed, one result, bit for bit (1)\n"
+    "  --order FILE          the sample order instead of the seed's: training-set\n"
+    "                        indices (0-based), one permutation used every epoch\n"
+    "                        or one per epoch, as text (numbers separated by\n"
+    "                        spaces, commas or lines; '#' comments) or a NumPy\n"
+    "                        .npy integer array (n,) or (epochs, n)\n"
+    "                        (docs/scenarios.md, \"Stepping through a run\"; none)\n"
+    "  --no-shuffle          samples 0, 1, …, n−1 in every epoch (off)\n"
     "  --threads N           BLAS threads (0: the BLAS default, one per core); results\n"
     "                        are bit-identical for one seed and one thread count\n"
     "number formats (docs/numerics.md):\n"
@@ -80,18 +87,31 @@ static const char *const TRAIN_HELP =
     "                        q4.12) with rounding R (nearest_even | stochastic);\n"
     "                        repeatable, e.g. --format weights=q4.12:stochastic\n"
     "                        --format error_store=q1.7 (every class fp32,\n"
-    "                        nearest_even)\n"
+    "                        nearest_even)\n";
+
+/* The rest of train's page: C11 guarantees string literals of 4095
+ * characters only (-Woverlength-strings), so the page comes in two. */
+static const char *const TRAIN_HELP_OUTPUT =
     "output:\n"
     "  --out DIR             results folder (results/<dataset>-<algorithm>)\n"
     "  --checkpoint-every N  checkpoint.npz/.json after every N-th epoch (0)\n"
     "  --resume DIR          go on from DIR's checkpoint (same options)\n"
     "  --init-from FILE.npz  start from FILE's W1…, b1…, B1… (numpy.savez; W_i is\n"
     "                        (n_i, n_{i-1}), B_i (C, n_i); docs/scenarios.md)\n"
+    "  --save-init FILE.npz  write the initial W1…, b1…, B1… to FILE, as --init-from\n"
+    "                        reads them (none)\n"
+    "  --save-steps LIST     write <out>/step-N.npz (W, b, B) after each step N of\n"
+    "                        LIST, counted over the run from 1 (a step is one\n"
+    "                        batch), e.g. 1,10,100 (none)\n"
+    "  --save-epochs         write <out>/epoch-E.npz (W, b, B) after every epoch (off)\n"
     "  --quiet               no progress line\n"
     "  --help                this page\n"
     "\n"
     "example: f3sim train --dataset mnist --algorithm f3 --hidden 500 --epochs 10 \\\n"
     "                     --batch-size 50 --lr 1e-3 --seed 1 --out results/mnist-f3\n"
+    "example: f3sim train --dataset mnist --algorithm dfa --epochs 2 --no-shuffle \\\n"
+    "                     --save-init init.npz --save-steps 1,10,100 --save-epochs \\\n"
+    "                     --out results/mnist-dfa-steps\n"
     "\n" EXIT_CODES;
 
 #define SET_HELP                                                                          \
@@ -275,6 +295,13 @@ static const char *help_of(const char *cmd)
     return NULL;
 }
 
+/* A command's page on stdout (train's in its two parts). */
+static void put_page(const char *page)
+{
+    fputs(page, stdout);
+    if (page == TRAIN_HELP) fputs(TRAIN_HELP_OUTPUT, stdout);
+}
+
 /* "f3sim: unknown command 'trian'; did you mean 'train'?" (what is the
  * caller's word: "command" or "option"); returns 2. */
 static int unknown_word(const char *prefix, const char *what, const char *word)
@@ -389,7 +416,8 @@ static int cmd_train(int argc, char **argv)
         O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT
+        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT, O_ORDER, O_NO_SHUFFLE, O_SAVE_INIT, O_SAVE_STEPS,
+        O_SAVE_EPOCHS
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -423,6 +451,11 @@ static int cmd_train(int argc, char **argv)
         {"checkpoint-every", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
         {"init-from", required_argument, 0, O_INIT},
+        {"order", required_argument, 0, O_ORDER},
+        {"no-shuffle", no_argument, 0, O_NO_SHUFFLE},
+        {"save-init", required_argument, 0, O_SAVE_INIT},
+        {"save-steps", required_argument, 0, O_SAVE_STEPS},
+        {"save-epochs", no_argument, 0, O_SAVE_EPOCHS},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -500,8 +533,13 @@ static int cmd_train(int argc, char **argv)
             o.resume = 1;
             break;
         case O_INIT: bad = set_init_from(&o, optarg) != 0; break;
+        case O_ORDER: bad = set_order_file(&o, optarg) != 0; break;
+        case O_NO_SHUFFLE: o.no_shuffle = 1; break;
+        case O_SAVE_INIT: bad = set_save_init(&o, optarg) != 0; break;
+        case O_SAVE_STEPS: bad = parse_save_steps(&o, optarg) != 0; break;
+        case O_SAVE_EPOCHS: o.save_epochs = 1; break;
         case 'h':
-        case O_HELP: fputs(TRAIN_HELP, stdout); return 0;
+        case O_HELP: put_page(TRAIN_HELP); return 0;
         case ':': {
             char msg[300];
             snprintf(msg, sizeof msg, "option '%s' is missing its value", argv[optind - 1]);
@@ -554,7 +592,7 @@ int main(int argc, char **argv)
         const char *page = help_of(argv[2]);
         if (!page && !strcmp(argv[2], "version")) page = MAIN_HELP;
         if (page) {
-            fputs(page, stdout);
+            put_page(page);
             return 0;
         }
         return unknown_word("f3sim help", "command", argv[2]);
@@ -567,7 +605,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     const char *page = help_of(cmd);
     if (page && scenario_help_asked(argc - 1, argv + 1)) { /* run, check, show, keys, sweep */
-        fputs(page, stdout);
+        put_page(page);
         return 0;
     }
     int rc = scenario_command(cmd, argc - 1, argv + 1);

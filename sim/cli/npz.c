@@ -82,20 +82,22 @@ static const char *dict_value(const char *dict, const char *key)
     return p;
 }
 
-/* Parse the .npy array in buf[0..len) into a. */
-static int parse_npy(const char *path, const unsigned char *buf, size_t len, npz_array *a)
+/* Parse the .npy array in buf[0..len) into a; where names it in messages
+ * ("FILE: NAME.npy", or "FILE" for a file of its own).  ints: 1 to take
+ * little-endian integers ('<i4', '<i8', '<u4', '<u8') as well as floats. */
+static int parse_npy(const char *where, const unsigned char *buf, size_t len, npz_array *a, int ints)
 {
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6))
-        return BAD("%s: %s.npy is not a NumPy .npy array (no \\x93NUMPY magic)", path, a->name);
+        return BAD("%s is not a NumPy .npy array (no \\x93NUMPY magic)", where);
     unsigned major = buf[6];
     size_t hl, off;
     if (major == 1) hl = (size_t)rd16(buf + 8), off = 10;
     else if (major == 2 || major == 3) {
-        if (len < 12) return BAD("%s: %s.npy: truncated header", path, a->name);
+        if (len < 12) return BAD("%s: truncated header", where);
         hl = (size_t)rd32(buf + 8), off = 12;
-    } else return BAD("%s: %s.npy: .npy format version %u.%u is not one f3sim reads (1.0, 2.0, 3.0)", path, a->name, major, buf[7]);
-    if (!fits(off, hl, len)) return BAD("%s: %s.npy: truncated header", path, a->name);
-    if (hl > 65536) return BAD("%s: %s.npy: a header of %zu bytes is not a NumPy header", path, a->name, hl);
+    } else return BAD("%s: .npy format version %u.%u is not one f3sim reads (1.0, 2.0, 3.0)", where, major, buf[7]);
+    if (!fits(off, hl, len)) return BAD("%s: truncated header", where);
+    if (hl > 65536) return BAD("%s: a header of %zu bytes is not a NumPy header", where, hl);
     char *dict = malloc(hl + 1);
     if (!dict) return F3_FAIL(F3_ENOMEM, "out of memory"), -1;
     memcpy(dict, buf + off, hl);
@@ -103,26 +105,36 @@ static int parse_npy(const char *path, const unsigned char *buf, size_t len, npz
     int rc = -1;
     const char *d = dict_value(dict, "descr"), *fo = dict_value(dict, "fortran_order"), *sh = dict_value(dict, "shape");
     if (!d || !fo || !sh) {
-        BAD("%s: %s.npy: the header lacks descr, fortran_order or shape", path, a->name);
+        BAD("%s: the header lacks descr, fortran_order or shape", where);
         goto out;
     }
-    if (!strncmp(d, "'<f4'", 5)) a->itemsize = 4;
-    else if (!strncmp(d, "'<f8'", 5)) a->itemsize = 8;
-    else {
+    static const struct {
+        const char *descr;
+        char kind;
+        int itemsize;
+    } DTYPES[] = {{"'<f4'", 'f', 4}, {"'<f8'", 'f', 8}, {"'<i4'", 'i', 4},
+                  {"'<i8'", 'i', 8}, {"'<u4'", 'u', 4}, {"'<u8'", 'u', 8}};
+    a->itemsize = 0;
+    for (size_t k = 0; k < sizeof DTYPES / sizeof DTYPES[0] && !a->itemsize; k++)
+        if ((ints || DTYPES[k].kind == 'f') && !strncmp(d, DTYPES[k].descr, 5))
+            a->kind = DTYPES[k].kind, a->itemsize = DTYPES[k].itemsize;
+    if (!a->itemsize) {
         char dt[16];
         snprintf(dt, sizeof dt, "%.*s", (int)strcspn(d, ",}"), d);
-        BAD("%s: %s.npy holds %s values; f3sim reads little-endian float32 ('<f4') or float64 ('<f8') arrays", path,
-            a->name, dt);
+        if (ints)
+            BAD("%s holds %s values; f3sim reads little-endian integers ('<i4', '<i8', '<u4', '<u8') here", where, dt);
+        else
+            BAD("%s holds %s values; f3sim reads little-endian float32 ('<f4') or float64 ('<f8') arrays", where, dt);
         goto out;
     }
     if (!strncmp(fo, "True", 4)) a->fortran = 1;
     else if (!strncmp(fo, "False", 5)) a->fortran = 0;
     else {
-        BAD("%s: %s.npy: fortran_order is neither True nor False", path, a->name);
+        BAD("%s: fortran_order is neither True nor False", where);
         goto out;
     }
     if (*sh != '(') {
-        BAD("%s: %s.npy: the shape is not a tuple", path, a->name);
+        BAD("%s: the shape is not a tuple", where);
         goto out;
     }
     const char *p = sh + 1;
@@ -132,18 +144,18 @@ static int parse_npy(const char *path, const unsigned char *buf, size_t len, npz
         while (*p == ' ' || *p == ',') p++;
         if (*p == ')') break;
         if (a->ndim == NPZ_MAX_DIMS) {
-            BAD("%s: %s.npy has more than %d dimensions", path, a->name, NPZ_MAX_DIMS);
+            BAD("%s has more than %d dimensions", where, NPZ_MAX_DIMS);
             goto out;
         }
         char *end;
         errno = 0;
         unsigned long long v = strtoull(p, &end, 10);
         if (end == p || errno || *p == '-') {
-            BAD("%s: %s.npy: the shape is not a tuple of sizes", path, a->name);
+            BAD("%s: the shape is not a tuple of sizes", where);
             goto out;
         }
         if (v && a->count > SIZE_MAX / v) {
-            BAD("%s: %s.npy: its shape overflows", path, a->name);
+            BAD("%s: its shape overflows", where);
             goto out;
         }
         a->shape[a->ndim++] = (size_t)v;
@@ -154,7 +166,7 @@ static int parse_npy(const char *path, const unsigned char *buf, size_t len, npz
     if (a->count > SIZE_MAX / 8 || len - off - hl < bytes) {
         char s[96];
         npz_shape_text(a->shape, a->ndim, s, sizeof s);
-        BAD("%s: %s.npy: its shape %s needs %zu bytes of data, the entry holds %zu", path, a->name, s, bytes,
+        BAD("%s: its shape %s needs %zu bytes of data, the %s holds %zu", where, s, bytes, ints ? "file" : "entry",
             len - off - hl);
         goto out;
     }
@@ -261,7 +273,9 @@ int npz_open(const char *path, npz_file *z)
             return BADZ("%s: %s.npy fails its CRC-32 (a damaged file)", path, a->name);
         for (size_t k = 0; k < z->n; k++)
             if (!strcmp(z->a[k].name, a->name)) return BADZ("%s: two arrays named %s", path, a->name);
-        if (parse_npy(path, u, (size_t)usize, a)) return fail_close(z);
+        char where[1200];
+        snprintf(where, sizeof where, "%s: %s.npy", path, a->name);
+        if (parse_npy(where, u, (size_t)usize, a, 0)) return fail_close(z);
         z->n++;
         p += 46 + nl + xl + cl;
     }
@@ -309,6 +323,30 @@ void npz_shape_text(const size_t *shape, int ndim, char *buf, size_t len)
     for (int d = 0; d < ndim && k < len; d++)
         k += (size_t)snprintf(buf + k, len - k, d ? ", %zu" : "%zu", shape[d]);
     if (k < len) snprintf(buf + k, len - k, ndim == 1 ? ",)" : ")");
+}
+
+int npy_parse_ints(const char *where, const unsigned char *buf, size_t len, npz_array *a)
+{
+    memset(a, 0, sizeof *a);
+    if (parse_npy(where, buf, len, a, 1)) return -1;
+    if (a->kind == 'f')
+        return BAD("%s holds floating-point values; write integers (numpy.save(FILE, a.astype(numpy.int64)))", where);
+    if (a->fortran && a->ndim > 1)
+        return BAD("%s is in Fortran order; write it in C order (numpy.save(FILE, numpy.ascontiguousarray(a)))", where);
+    return 0;
+}
+
+uint64_t npy_int_at(const npz_array *a, size_t i, int *negative)
+{
+    const unsigned char *p = a->data + i * (size_t)a->itemsize;
+    uint64_t v = a->itemsize == 4 ? rd32(p) : rd64(p);
+    *negative = 0;
+    if (a->kind == 'i' && (v >> (8 * a->itemsize - 1)) & 1) {
+        /* two's complement: the magnitude is the negated bits, in the item's width */
+        *negative = 1;
+        v = a->itemsize == 4 ? (uint32_t)(0u - (uint32_t)v) : 0u - v;
+    }
+    return v;
 }
 
 void npz_close(npz_file *z)

@@ -20,7 +20,8 @@ typedef struct {
     int ndim;            /* 0 … NPZ_MAX_DIMS */
     size_t shape[NPZ_MAX_DIMS];
     size_t count;        /* elements: the product of the shape */
-    int itemsize;        /* 4 (float32) or 8 (float64) */
+    int itemsize;        /* 4 (float32) or 8 (float64); npy_parse_ints: 4 or 8 */
+    char kind;           /* 'f' floating point; npy_parse_ints: 'i' signed, 'u' unsigned integers */
     int fortran;         /* 1: column-major */
     const unsigned char *data; /* count × itemsize bytes, little-endian */
 } npz_array;
@@ -54,5 +55,20 @@ void npz_shape_text(const size_t *shape, int ndim, char *buf, size_t len);
 uint32_t npz_crc32(uint32_t crc, const void *p, size_t n);
 
 void npz_close(npz_file *z);
+
+/* ---- a .npy array of integers -------------------------------------------------
+ * What numpy.save writes for an int32, int64, uint32 or uint64 array
+ * (little-endian; up to NPZ_MAX_DIMS dimensions in C order, or one in
+ * either order). */
+
+/* Parse the .npy file in buf[0..len) into a (a->data points into buf);
+ * where names it in messages.  0, or -1 with f3_last_error() saying what is
+ * wrong (not a .npy file, truncated, a dtype other than those above, a
+ * multi-dimensional array in Fortran order). */
+int npy_parse_ints(const char *where, const unsigned char *buf, size_t len, npz_array *a);
+
+/* Element i (C order) of an integer array: its magnitude, and *negative = 1
+ * for a negative value of a signed one. */
+uint64_t npy_int_at(const npz_array *a, size_t i, int *negative);
 
 #endif

@@ -443,7 +443,7 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_writer w;
     json_init(&w, af.f);
     json_begin_object(&w);
-    train_json_head(&w, o, &r->cfg, "run", init_sha256);
+    train_json_head(&w, o, &r->cfg, "run", init_sha256, NULL); /* a scenario's run: the seed's order */
     json_key(&w, "reused_training");
     json_begin_object(&w);
     json_kv_string(&w, "numerics_key", key);

@@ -285,11 +285,20 @@ static int is_temporary(const char *name)
     return t[5] != '\0';
 }
 
+/* step-N.npz or epoch-N.npz: weights f3sim train saved (--save-steps, --save-epochs) */
+static int is_saved_weights(const char *name)
+{
+    const char *p = !strncmp(name, "step-", 5) ? name + 5 : !strncmp(name, "epoch-", 6) ? name + 6 : NULL;
+    if (!p || *p < '0' || *p > '9') return 0;
+    while (*p >= '0' && *p <= '9') p++;
+    return !strcmp(p, ".npz");
+}
+
 static int is_output_file(const char *name)
 {
     for (int i = 0; OUTPUT_FILES[i]; i++)
         if (!strcmp(name, OUTPUT_FILES[i])) return 1;
-    return is_temporary(name);
+    return is_saved_weights(name) || is_temporary(name);
 }
 
 /* "report", or report.tmp.N / report.old.N: the folder f3sim report writes */

@@ -90,7 +90,8 @@ long point_folder_index(const char *name);
 int is_seed_folder(const char *name);
 /* Remove from dir the files f3sim writes there (run.json, epochs.csv,
  * epochs.partial.csv, tiles.csv, trace.vcd, status.json,
- * scenario.resolved.yaml, compare.csv, sweep.csv, the plots, and temporary
+ * scenario.resolved.yaml, compare.csv, sweep.csv, the plots, checkpoints,
+ * the weights f3sim train saves (step-N.npz, epoch-N.npz), and temporary
  * files *.tmp.PID) and the report/ folder of f3sim report; not its other
  * folders.  0, or -1 with a message. */
 int clear_outputs(const char *dir);

@@ -1,11 +1,13 @@
 /* train_run.c — see train_run.h. */
 #include "train_run.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "cli_util.h"
 #include "json.h"
 #include "results.h"
+#include "train_order.h"
 
 int set_init_from(train_options *o, const char *path)
 {
@@ -28,6 +31,81 @@ int set_init_from(train_options *o, const char *path)
     if (access(path, R_OK))
         return F3_FAIL(F3_EINVAL, "--init-from %s: %s", path, strerror(errno)), -1;
     snprintf(o->init_from, sizeof o->init_from, "%s", path);
+    return 0;
+}
+
+int set_order_file(train_options *o, const char *path)
+{
+    if (strlen(path) >= sizeof o->order_file)
+        return F3_FAIL(F3_EINVAL, "--order: the path is longer than %zu bytes", sizeof o->order_file - 1), -1;
+    if (access(path, R_OK)) return F3_FAIL(F3_EINVAL, "--order %s: %s", path, strerror(errno)), -1;
+    snprintf(o->order_file, sizeof o->order_file, "%s", path);
+    return 0;
+}
+
+/* path's folder ("." for a bare name) and file name */
+static int split_path(const char *path, char *dir, size_t dlen, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    *base = slash ? slash + 1 : path;
+    if (!slash) return snprintf(dir, dlen, ".") < 0;
+    size_t k = (size_t)(slash - path);
+    if (k >= dlen) return -1;
+    memcpy(dir, path, k ? k : 1); /* "/x.npz": the root */
+    dir[k ? k : 1] = '\0';
+    return 0;
+}
+
+int set_save_init(train_options *o, const char *path)
+{
+    char dir[1024];
+    const char *base;
+    struct stat sb;
+    if (strlen(path) >= sizeof o->save_init || split_path(path, dir, sizeof dir, &base))
+        return F3_FAIL(F3_EINVAL, "--save-init: the path is longer than %zu bytes", sizeof o->save_init - 1), -1;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        return F3_FAIL(F3_EINVAL, "--save-init %s: names a folder; give a file name, e.g. %sinit.npz", path,
+                       *base ? "" : path),
+               -1;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+        return F3_FAIL(F3_EINVAL, "--save-init %s: the folder %s does not exist", path, dir), -1;
+    snprintf(o->save_init, sizeof o->save_init, "%s", path);
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int parse_save_steps(train_options *o, const char *list)
+{
+    char buf[4096];
+    if (strlen(list) >= sizeof buf) return F3_FAIL(F3_EINVAL, "--save-steps: the list is too long"), -1;
+    snprintf(buf, sizeof buf, "%s", list);
+    size_t n = 0, len = strlen(list);
+    if (!len || list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,")) /* strtok_r would skip an empty item */
+        return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), "
+                                  "got '%s'",
+                       list),
+               -1;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (n == TRAIN_MAX_SAVE_STEPS)
+            return F3_FAIL(F3_EINVAL, "--save-steps: at most %d steps", TRAIN_MAX_SAVE_STEPS), -1;
+        if (parse_u64("--save-steps", tok, &v) || v == 0)
+            return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), "
+                                      "got '%s'",
+                           list),
+                   -1;
+        o->save_steps[n++] = v;
+    }
+    qsort(o->save_steps, n, sizeof *o->save_steps, cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!k || o->save_steps[i] != o->save_steps[k - 1]) o->save_steps[k++] = o->save_steps[i];
+    o->n_save_steps = k;
     return 0;
 }
 
@@ -120,6 +198,15 @@ static int check_options(const train_options *o)
         return EXIT_USAGE;
     for (size_t i = 0; i < o->n_hidden; i++)
         if (check_key_bound("--hidden", "network.hidden", (double)o->hidden[i])) return EXIT_USAGE;
+    if (o->order_file[0] && o->no_shuffle) {
+        F3_FAIL(F3_EINVAL, "--order and --no-shuffle both set the sample order; give one");
+        return EXIT_USAGE;
+    }
+    if (o->save_init[0] && o->resume) {
+        F3_FAIL(F3_EINVAL, "--save-init with --resume: a resumed run goes on from its checkpoint, not from its "
+                           "initial state; save it in the first run");
+        return EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -554,7 +641,8 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
 /* SHA-256 (hex) of what decides a run's numbers: the configuration as
  * run.json records it and the data it reads; a checkpoint is resumed
  * only by a run with the same hash. */
-static int config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256, char hex[65])
+static int config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256,
+                         const train_order *ord, char hex[65])
 {
     char *text = NULL;
     size_t len = 0;
@@ -566,6 +654,8 @@ static int config_sha256(const train_options *o, const f3_config *cfg, const cha
     fprintf(f, "\n%s\n%s\n%s\n%s\n%d %zu %.17g %d %zu %zu\n", o->dataset, o->data_dir, o->data_path, o->test_path,
             o->label_column, o->classes, o->wine_test_fraction, o->raw, o->expect_input, o->expect_output);
     if (init_sha256[0]) fprintf(f, "init_from %s\n", init_sha256); /* (absent: the hash of runs before it) */
+    if (ord && ord->kind != TRAIN_ORDER_SEED) /* (absent: the seed's order, as before) */
+        fprintf(f, "order %s %s\n", train_order_kind_name(ord->kind), ord->kind == TRAIN_ORDER_FILE ? ord->sha256 : "");
     fclose(f);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -577,8 +667,38 @@ static int config_sha256(const train_options *o, const f3_config *cfg, const cha
     return 0;
 }
 
+/* run.json's "order" and "saved_weights" (see train_json_head) */
+static void json_order_saves(json_writer *w, const train_options *o, const train_order *ord)
+{
+    json_key(w, "order");
+    json_begin_object(w);
+    const train_order_kind k = ord ? ord->kind : TRAIN_ORDER_SEED;
+    json_kv_string(w, "source", train_order_kind_name(k));
+    if (k == TRAIN_ORDER_FILE) {
+        json_kv_string(w, "file", o->order_file);
+        json_kv_string(w, "sha256", ord->sha256);
+        json_kv_u64(w, "permutations", ord->perms);
+    }
+    json_end_object(w);
+    json_key(w, "saved_weights");
+    if (!o->save_init[0] && !o->n_save_steps && !o->save_epochs) {
+        json_null(w);
+        return;
+    }
+    json_begin_object(w);
+    json_key(w, "init");
+    if (o->save_init[0]) json_string(w, o->save_init);
+    else json_null(w);
+    json_key(w, "steps");
+    json_begin_array(w);
+    for (size_t i = 0; i < o->n_save_steps; i++) json_u64(w, o->save_steps[i]);
+    json_end_array(w);
+    json_kv_bool(w, "every_epoch", o->save_epochs);
+    json_end_object(w);
+}
+
 void train_json_head(json_writer *w, const train_options *o, const f3_config *cfg, const char *command,
-                     const char *init_sha256)
+                     const char *init_sha256, const train_order *ord)
 {
     json_kv_string(w, "f3sim_version", F3SIM_VERSION);
     json_kv_string(w, "git_commit", F3SIM_GIT_COMMIT);
@@ -601,6 +721,7 @@ void train_json_head(json_writer *w, const train_options *o, const f3_config *cf
         json_kv_string(w, "sha256", init_sha256);
         json_end_object(w);
     } else json_null(w);
+    json_order_saves(w, o, ord);
     json_key(w, "config");
     json_config(w, o, cfg);
 }
@@ -669,6 +790,43 @@ static void diverged(const train_options *o, size_t epoch, size_t batch, size_t 
 
 static const char WEIGHTS_NOT_FINITE[] = "its weights are no longer finite (NaN or infinity) after the update";
 
+/* The sample order (the seed's, 0 … n−1, or o->order_file's, checked
+ * against the training set) into *ord, and the saving options checked
+ * against the run: a step beyond its last, steps on a schedule that trains
+ * whole epochs.  0; EXIT_USAGE when something does not fit, EXIT_RUNTIME
+ * when the order file cannot be read; the reason in f3_last_error(). */
+static int order_and_saves(const train_options *o, const f3_config *cfg, const f3_dataset *train,
+                           const train_schedule *sched, train_order *ord)
+{
+    if (o->order_file[0]) {
+        int rc = train_order_load(ord, o->order_file, train->n, o->epochs);
+        if (rc) return rc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
+    } else if (o->no_shuffle) {
+        ord->kind = TRAIN_ORDER_NONE;
+    }
+    const size_t batches = (train->n + cfg->batch_size - 1) / cfg->batch_size;
+    if (o->n_save_steps && o->save_steps[o->n_save_steps - 1] > (uint64_t)o->epochs * batches)
+        return F3_FAIL(F3_EINVAL,
+                       "--save-steps %llu: the run has %llu steps (%zu epoch%s of %zu batches of up to %zu samples)",
+                       (unsigned long long)o->save_steps[o->n_save_steps - 1], (unsigned long long)o->epochs * batches,
+                       o->epochs, o->epochs == 1 ? "" : "s", batches, cfg->batch_size),
+               EXIT_USAGE;
+    if (o->n_save_steps && sched && sched->epoch)
+        return F3_FAIL(F3_EINVAL, "--save-steps: the chip model trains an epoch at a time; save whole epochs instead"),
+               EXIT_USAGE;
+    return 0;
+}
+
+/* o->save_init: the trainer's initial W, b and B */
+static int save_initial(const train_options *o, const f3_trainer *tr)
+{
+    char dir[1024];
+    const char *base;
+    if (split_path(o->save_init, dir, sizeof dir, &base))
+        return F3_FAIL(F3_EINVAL, "--save-init %s: the path is too long", o->save_init), -1;
+    return params_npz_write(dir, base, tr);
+}
+
 int train_run_schedule(const train_options *o, const char *command, train_result *res,
                        const train_schedule *sched)
 {
@@ -680,6 +838,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     float *x = NULL, *t = NULL;
     int32_t *lab = NULL;
     size_t *perm = NULL;
+    train_order ord = {0};
     int rc = EXIT_RUNTIME, have_status = 0, sig = 0;
     run_status rs;
     dir_lock lock = {-1};
@@ -711,9 +870,10 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     }
     cfg.widths[0] = train->d;
     cfg.widths[cfg.n_layers] = train->n_outputs;
-    if (o->vit && (o->init_from[0] || o->checkpoint_every)) {
+    const int saves = o->save_init[0] || o->n_save_steps || o->save_epochs;
+    if (o->vit && (o->init_from[0] || o->checkpoint_every || saves)) {
         F3_FAIL(F3_EINVAL, "network.type %s: %s not yet for a network of blocks", o->network_type,
-                o->init_from[0] ? "--init-from is" : "checkpoints are");
+                o->init_from[0] ? "--init-from is" : o->checkpoint_every ? "checkpoints are" : "saving weights is");
         rc = EXIT_USAGE;
         goto done;
     }
@@ -736,6 +896,11 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 "(--batch-size, training.batch_size)",
                 cfg.batch_size, o->dataset, train->n, o->train_limit ? ", after the train limit" : "", train->n);
         rc = EXIT_USAGE;
+        goto done;
+    }
+    int orc = order_and_saves(o, &cfg, train, sched, &ord);
+    if (orc) {
+        rc = orc;
         goto done;
     }
     if (o->vit ? net_new_blocks(&nt, o, &cfg, train) : f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK)
@@ -781,7 +946,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         fprintf(stderr, "f3sim %s: %s: the chip model keeps no checkpoint; running from the beginning\n", command,
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
     char cfg_hash[65];
-    if (config_sha256(o, &cfg, init_sha, cfg_hash)) goto done;
+    if (config_sha256(o, &cfg, init_sha, &ord, cfg_hash)) goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, nt.blk, &cfg, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
@@ -815,6 +980,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     rs.epochs = o->epochs;
     if (write_run_scenario(o, o->out))
         fprintf(stderr, "f3sim %s: warning: %s (the run goes on)\n", command, f3_last_error());
+    if (o->save_init[0] && save_initial(o, tr)) goto done;
     snprintf(partial_path, sizeof partial_path, "%s/epochs.partial.csv", o->out);
 
     const size_t n = train->n, bs = cfg.batch_size, d = train->d, C = train->n_outputs;
@@ -845,10 +1011,12 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     /* a schedule with an epoch function times the training itself (the
      * SystemC chip); one without leaves it to the plain loop below */
     const int timed = sched && sched->epoch;
+    size_t next_save = 0; /* the first of o->save_steps still to come */
+    while (next_save < o->n_save_steps && o->save_steps[next_save] <= (uint64_t)start_epoch * batches) next_save++;
     for (size_t e = start_epoch; e < o->epochs; e++) {
         double t0 = now_seconds();
         f3_stats st = {0};
-        f3_epoch_order(cfg.seed, e, perm, n);
+        train_order_epoch(&ord, cfg.seed, e, perm, n);
         if (timed) {
             /* a timed schedule trains the epoch itself */
             int erc = sched->epoch(sched->ctx, perm, e, &st);
@@ -890,6 +1058,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 goto done;
             }
             progress_batch(&pg, e, bi, st.loss_sum / (double)st.samples);
+            if (next_save < o->n_save_steps && o->save_steps[next_save] == (uint64_t)e * batches + bi + 1) {
+                char name[48];
+                snprintf(name, sizeof name, "step-%llu.npz", (unsigned long long)o->save_steps[next_save++]);
+                if (params_npz_write(o->out, name, tr)) {
+                    progress_break(&pg);
+                    goto done;
+                }
+            }
             /* after an epoch's last batch the epoch is finished (tested,
              * recorded) before the run stops */
             if (bi + 1 < batches && (sig = cli_stop_signal())) {
@@ -920,6 +1096,11 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         if (o->checkpoint_every && ((e + 1) % o->checkpoint_every == 0 || e + 1 == o->epochs) &&
             checkpoint_write(o->out, tr, e + 1, rows, cfg_hash))
             goto done;
+        if (o->save_epochs) {
+            char name[48];
+            snprintf(name, sizeof name, "epoch-%zu.npz", e + 1);
+            if (params_npz_write(o->out, name, tr)) goto done;
+        }
         rs.epochs_done = e + 1;
         progress_epoch(&pg, e, r, classify);
         if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {
@@ -974,7 +1155,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_writer w;
         json_init(&w, af.f);
         json_begin_object(&w);
-        train_json_head(&w, o, &cfg, command, init_sha);
+        train_json_head(&w, o, &cfg, command, init_sha, &ord);
         json_key(&w, "dataset");
         json_begin_object(&w);
         json_kv_string(&w, "name", o->dataset);
@@ -1083,6 +1264,7 @@ done:
     free(t);
     free(lab);
     free(perm);
+    train_order_free(&ord);
     free(rows);
     if (sched && sched->end) sched->end(sched->ctx);
     f3_trainer_free(tr);

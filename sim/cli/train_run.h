@@ -23,6 +23,8 @@
 #include "f3/train.h"
 #include "scenario.h"
 
+#define TRAIN_MAX_SAVE_STEPS 256 /* --save-steps: at most this many steps */
+
 typedef struct {
     char dataset[32];        /* mnist, fashion-mnist, census, wine, cifar10, csv */
     char data_dir[1024];     /* folder holding the data sets (default "data") */
@@ -60,6 +62,14 @@ typedef struct {
     size_t checkpoint_every; /* 0, or write <out>/checkpoint.{npz,json} after every N-th epoch (and the last) */
     int resume;              /* 1: continue from <out>'s checkpoint (same configuration) when there is one */
     char init_from[1024];    /* "", or an .npz of initial W, b and B (init_from_npz) */
+    /* f3sim train's view into a run (train_order.h, docs/scenarios.md "Stepping
+     * through a run"): the sample order, and the weights at given moments */
+    char order_file[1024];   /* "", or --order FILE: the sample order of every epoch */
+    int no_shuffle;          /* 1: --no-shuffle, samples 0 … n−1 every epoch */
+    char save_init[1024];    /* "", or --save-init FILE.npz: the initial W, b, B */
+    uint64_t save_steps[TRAIN_MAX_SAVE_STEPS]; /* --save-steps: ascending, distinct, 1-based */
+    size_t n_save_steps;
+    int save_epochs;         /* 1: --save-epochs, <out>/epoch-E.npz after every epoch */
     int vit;                 /* 1: a network of blocks (network.type vit or blocks) for the block
                                 trainer; cfg.widths are then the blocks' outputs */
     char network_type[16];   /* "vit" or "blocks" */
@@ -93,6 +103,18 @@ f3_status train_load_data(const train_options *o, struct f3_dataset **train, str
 /* o->init_from = path (an error, -1, when it does not fit or the file is
  * not there). */
 int set_init_from(train_options *o, const char *path);
+
+/* o->order_file = path (-1, with f3_last_error(), when too long or not
+ * readable; the file is read once the training set is known). */
+int set_order_file(train_options *o, const char *path);
+
+/* o->save_init = path (-1 when too long, or its folder does not exist). */
+int set_save_init(train_options *o, const char *path);
+
+/* --save-steps LIST: positive step numbers separated by commas (1,10,100),
+ * sorted and made distinct into o->save_steps; -1 with f3_last_error() for
+ * anything else or more than TRAIN_MAX_SAVE_STEPS steps. */
+int parse_save_steps(train_options *o, const char *list);
 
 /* A chip beside the training (a run with a hardware section; such a run
  * writes no checkpoints).  begin is called once the trainer exists, before
@@ -146,10 +168,12 @@ void train_json_ledger(struct json_writer_s *w, const f3_ledger *l, const f3_con
 
 /* run.json's opening keys: the f3sim version and commit, the command and
  * its line, the scenario, sweep point and --set overrides (scenario runs),
- * the resolved scenario's file name, init_from (with the file's SHA-256)
- * and the configuration. */
+ * the resolved scenario's file name, init_from (with the file's SHA-256),
+ * the sample order ord (NULL: the seed's) and the weights saved
+ * (--save-init, --save-steps, --save-epochs), and the configuration. */
+struct train_order_s;
 void train_json_head(struct json_writer_s *w, const train_options *o, const f3_config *cfg, const char *command,
-                     const char *init_sha256);
+                     const char *init_sha256, const struct train_order_s *ord);
 
 /* dir/scenario.resolved.yaml of a run (the scenario's point, or the
  * scenario of f3sim train's options); 0, or -1 with f3_last_error(). */
