@@ -38,7 +38,7 @@ static void ctx_init(chip_ctx *c, const train_options *o, const chip_config *hw)
     c->epochs = o->epochs;
     c->init_from = o->init_from[0] != 0;
     c->sc = o->sc;
-    if (o->vit) { /* a network of blocks: the options hold them for the whole run */
+    if (o->is_blocks) { /* a network of blocks: the options hold them for the whole run */
         c->hw.blocks = o->blocks;
         c->hw.n_blocks = o->n_blocks;
     }

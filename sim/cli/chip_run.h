@@ -14,7 +14,7 @@
  * and hres.  0 on success, else train_run_schedule's exit status (2 also
  * when the chip cannot run the configuration, a check that needed the data
  * set's widths; 128 + N stopped by signal N, after the epoch the chip is
- * simulating); the reason in f3_last_error().  A network of blocks (o->vit)
+ * simulating); the reason in f3_last_error().  A network of blocks (o->is_blocks)
  * trains with the block trainer, whose per-block calls the SystemC tiles
  * make (chip_sim_new_blocks), on a chip of o->blocks. */
 int chip_train(const train_options *o, const chip_config *hw, train_result *res, chip_result *hres);
@@ -22,7 +22,7 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
 /* The analytic engine: train with the plain trainer (no SystemC; the
  * weights and counts are the chip's, which trains on the same kernels) and
  * take the chip's figures from the analytic evaluator (analytic.h, equal to
- * SystemC's in every figure).  A network of blocks (o->vit) trains with the
+ * SystemC's in every figure).  A network of blocks (o->is_blocks) trains with the
  * block trainer and its chip runs o->blocks (chip_config.blocks).  Writes
  * what chip_train writes but the trace (run.json with hardware.engine
  * "analytic", epochs.csv, tiles.csv); the same exit statuses. */

@@ -195,7 +195,7 @@ typedef struct {
     uint64_t steps;            /* verify */
     /* SCENARIO.yaml: the network and training of a scenario */
     char scenario[1024];
-    int vit;                   /* a network of blocks: blocks, bcfg (one per algs[i]) */
+    int is_blocks;             /* a network of blocks: blocks, bcfg (one per algs[i]) */
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t n_blocks;
     f3_blocktrain_config bcfg[5];
@@ -312,7 +312,7 @@ static int from_scenario(const char *cmd, const char *path, int alg_given, int s
         if (scenario_blocks(sc, o->blocks, F3_BLOCKNET_MAX_BLOCKS, &o->n_blocks) != F3_OK) {
             rc = usage_error(cmd, f3_last_error());
         } else {
-            o->vit = 1;
+            o->is_blocks = 1;
             const size_t C = f3_block_out_size(&o->blocks[o->n_blocks - 1]);
             for (size_t j = 0; j < o->n_algs; j++)
                 o->bcfg[j] = (f3_blocktrain_config){o->algs[j], cfgs[j].error_info, cfgs[j].optimizer, cfgs[j].lr,
@@ -434,7 +434,7 @@ static int parse_options(const char *cmd, int verify, int argc, char **argv, net
     }
     if (optind < argc) {
         int r = from_scenario(cmd, argv[optind], alg_given, samples_given, o);
-        if (r >= 0 || o->vit) return r; /* a block network's checks are the scenario's */
+        if (r >= 0 || o->is_blocks) return r; /* a block network's checks are the scenario's */
     }
     if (one_hot) o->cfg.error_info.one_hot = 1, o->cfg.error_info.softmax = 0;
     if (!set_out_act && !o->scenario[0]) o->cfg.output_act = o->cfg.loss == F3_LOSS_BCE ? F3_ACT_SIGMOID : F3_ACT_IDENTITY;
@@ -825,7 +825,7 @@ int cmd_formulas(int argc, char **argv)
     net_options o;
     int rc = parse_options("formulas", 0, argc, argv, &o);
     if (rc >= 0) return rc;
-    if (o.vit) {
+    if (o.is_blocks) {
         block_net b;
         return formulas_blocks(block_net_of(&o, &b));
     }
@@ -1202,7 +1202,7 @@ int cmd_verify(int argc, char **argv)
     net_options o;
     int rc = parse_options("verify", 1, argc, argv, &o);
     if (rc >= 0) return rc;
-    if (o.vit) {
+    if (o.is_blocks) {
         block_net b;
         return verify_blocks(block_net_of(&o, &b));
     }

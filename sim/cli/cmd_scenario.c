@@ -251,7 +251,7 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     f3_task task;
     scenario_f3_config(sc, alg, &o->cfg, &task); /* cannot fail: the scenario is validated */
     o->set_output_act = o->set_loss = o->set_error_info = 1;
-    if ((o->vit = scenario_is_blocks(sc))) { /* validated */
+    if ((o->is_blocks = scenario_is_blocks(sc))) { /* validated */
         snprintf(o->network_type, sizeof o->network_type, "%s", scenario_str(sc, "network.type"));
         if (scenario_is_vit(sc)) scenario_vit_config(sc, &o->vit_cfg);
         snprintf(o->blocks_spec, sizeof o->blocks_spec, "%s", scenario_str(sc, "network.blocks"));
@@ -486,12 +486,12 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
          * its hardware analytically, unless --engine systemc; so does a
          * network of blocks (SystemC, which trains its blocks with the
          * block trainer's per-block calls, under --engine systemc) */
-        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && (!strcmp(kind, "point") || o.vit));
+        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && (!strcmp(kind, "point") || o.is_blocks));
         int reused = 0;
         /* hardware.mapping.auto: this rule's own chip, chosen within the budget */
         static chip_config hwk;
         if (chip) hwk = hw;
-        if (chip && o.vit) { /* its blocks, held by o for the rule's run */
+        if (chip && o.is_blocks) { /* its blocks, held by o for the rule's run */
             hwk.blocks = o.blocks;
             hwk.n_blocks = o.n_blocks;
         }

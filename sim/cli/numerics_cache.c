@@ -457,7 +457,7 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     json_kv_string(&w, "task", r->classify ? "classification" : "regression");
     json_kv_u64(&w, "train_samples", r->n_train);
     json_end_object(&w);
-    json_kv_u64(&w, "parameters", o->vit ? f3_blocks_params(o->blocks, o->n_blocks) : f3_parameter_count(&r->cfg));
+    json_kv_u64(&w, "parameters", o->is_blocks ? f3_blocks_params(o->blocks, o->n_blocks) : f3_parameter_count(&r->cfg));
     json_epochs_from_csv(&w, epochs_csv);
     json_kv_u64(&w, "epochs_run", r->epochs);
     json_kv_u64(&w, "train_samples", r->n_train);
@@ -480,11 +480,11 @@ static int write_reused_json(const char *dir, const char *key, const char *root,
     const f3_blocktrain_config bc = {c->algorithm, c->error_info, c->optimizer, c->lr,
                                      c->beta1,     c->beta2,      c->eps,       c->widths[c->n_layers]};
     if (f3_ledger_alloc(c->n_layers, &led) == F3_OK &&
-        (o->vit ? f3_blockformula_ledger(o->blocks, o->n_blocks, &bc, r->n_train, run, led)
+        (o->is_blocks ? f3_blockformula_ledger(o->blocks, o->n_blocks, &bc, r->n_train, run, led)
                 : f3_formula_ledger(c, r->n_train, run, led)) == F3_OK) {
         json_key(&w, "ledger");
         train_json_ledger(&w, led, c);
-        if (o->vit) json_kv_string(&w, "ledger_layers", "blocks");
+        if (o->is_blocks) json_kv_string(&w, "ledger_layers", "blocks");
     }
     f3_ledger_free(led);
     chip_json_hardware(&w, hw, &r->cfg, h, "analytic");

@@ -579,10 +579,10 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
         json_kv_string(w, "e0", c->e0 == F3_E0_INFERENCE ? "inference" : "targets");
     }
     json_kv_string(w, "feedback_init", f3_feedback_init_name(c->feedback_init));
-    if (o->vit && !strcmp(o->network_type, "blocks")) {
+    if (o->is_blocks && !strcmp(o->network_type, "blocks")) {
         json_kv_string(w, "network_type", "blocks");
         json_kv_string(w, "blocks", o->blocks_spec);
-    } else if (o->vit) {
+    } else if (o->is_blocks) {
         const f3_vit_config *v = &o->vit_cfg;
         json_kv_string(w, "network_type", "vit");
         json_key(w, "vit");
@@ -864,14 +864,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     f3_config cfg = o->cfg;
-    if (!o->vit) { /* a vit's widths are its blocks' outputs, as the scenario gave them */
+    if (!o->is_blocks) { /* a network of blocks: its widths are its blocks' outputs, as the scenario gave them */
         cfg.n_layers = o->n_hidden + 1;
         for (size_t i = 0; i < o->n_hidden; i++) cfg.widths[i + 1] = o->hidden[i];
     }
     cfg.widths[0] = train->d;
     cfg.widths[cfg.n_layers] = train->n_outputs;
     const int saves = o->save_init[0] || o->n_save_steps || o->save_epochs;
-    if (o->vit && (o->init_from[0] || o->checkpoint_every || saves)) {
+    if (o->is_blocks && (o->init_from[0] || o->checkpoint_every || saves)) {
         F3_FAIL(F3_EINVAL, "network.type %s: %s not yet for a network of blocks", o->network_type,
                 o->init_from[0] ? "--init-from is" : o->checkpoint_every ? "checkpoints are" : "saving weights is");
         rc = EXIT_USAGE;
@@ -903,7 +903,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         rc = orc;
         goto done;
     }
-    if (o->vit ? net_new_blocks(&nt, o, &cfg, train) : f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK)
+    if (o->is_blocks ? net_new_blocks(&nt, o, &cfg, train) : f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK)
         goto done;
     nt.mlp = tr;
     /* the BLAS threads once the big allocations are made: at most the

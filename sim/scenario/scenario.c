@@ -870,8 +870,8 @@ f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
     return F3_OK;
 }
 
-/* network.type vit: what its block trainer runs, and nothing it does not */
-static f3_status check_vit(const scenario *sc)
+/* network.type vit or blocks: what the block trainer runs, and nothing it does not */
+static f3_status check_blocks(const scenario *sc)
 {
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t nb;
@@ -942,14 +942,14 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
                    *out = scenario_get(sc, "network.output");
     /* widths: as given, else the data set's; a csv file's features are
      * known only once it is read (0) */
-    const int vit = scenario_is_blocks(sc); /* a network of blocks: widths are the blocks' outputs */
+    const int blocks_net = scenario_is_blocks(sc); /* a network of blocks: widths are the blocks' outputs */
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t nb = 0;
-    if (vit && scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) nb = 0; /* check_vit reports it */
-    c.n_layers = vit ? (nb ? nb : 1) : hid->n + 1;
+    if (blocks_net && scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) != F3_OK) nb = 0; /* check_blocks reports it */
+    c.n_layers = blocks_net ? (nb ? nb : 1) : hid->n + 1;
     c.widths[0] = !in->is_auto ? (size_t)in->num : k ? (size_t)k->features : 0;
     for (size_t i = 0; i + 1 < c.n_layers; i++)
-        c.widths[i + 1] = vit ? f3_block_out_size(&blocks[i]) : (size_t)hid->list[i];
+        c.widths[i + 1] = blocks_net ? f3_block_out_size(&blocks[i]) : (size_t)hid->list[i];
     c.widths[c.n_layers] = !out->is_auto ? (size_t)out->num
                            : k           ? (size_t)k->outputs
                            : regression  ? 1 /* a csv file's one target column */
@@ -959,7 +959,7 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
     /* auto: bce for classification, mse for regression; the output
      * activation sigmoid for bce, identity for regression and softmax_ce */
     const char *loss = scenario_str(sc, "training.loss"), *oa = scenario_str(sc, "network.output_activation");
-    if (!strcmp(loss, "auto")) c.loss = vit ? F3_LOSS_SOFTMAX_CE : regression ? F3_LOSS_MSE : F3_LOSS_BCE;
+    if (!strcmp(loss, "auto")) c.loss = blocks_net ? F3_LOSS_SOFTMAX_CE : regression ? F3_LOSS_MSE : F3_LOSS_BCE;
     else if (st == F3_OK) st = f3_parse_loss(loss, &c.loss);
     if (!strcmp(oa, "auto"))
         c.output_act = regression || c.loss == F3_LOSS_SOFTMAX_CE ? F3_ACT_IDENTITY : F3_ACT_SIGMOID;
@@ -974,7 +974,7 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
         c.error_info.softmax = 0;
     } else {
         if (st == F3_OK) st = f3_parse_algorithm(algorithm, &c.algorithm);
-        if (!strcmp(ei, "auto") && vit) c.error_info = (f3_error_info){F3_EI_ERROR, 0, 0}; /* t − softmax(y) */
+        if (!strcmp(ei, "auto") && blocks_net) c.error_info = (f3_error_info){F3_EI_ERROR, 0, 0}; /* t − softmax(y) */
         else if (!strcmp(ei, "auto")) c.error_info.one_hot = !regression;
         else if (st == F3_OK) st = f3_parse_error_info(ei, &c.error_info);
     }
@@ -1223,7 +1223,7 @@ f3_status scenario_validate(scenario *sc)
     if (!strcmp(ds, "csv") && !outv->is_auto && scenario_num(sc, "dataset.classes") > 0 &&
         outv->num != scenario_num(sc, "dataset.classes"))
         return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
-    if (scenario_is_blocks(sc) && check_vit(sc) != F3_OK) return F3_EINVAL;
+    if (scenario_is_blocks(sc) && check_blocks(sc) != F3_OK) return F3_EINVAL;
     /* the trainer's own check of the configuration each learning rule runs
      * with, located at the key it concerns */
     f3_status st = schema_agrees_with_model();
