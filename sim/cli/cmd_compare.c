@@ -51,7 +51,8 @@ const char *const COMPARE_HELP =
     "their work: the lane cycles of every step, backprop included), each tile's SRAM (its need at the scenario's batch and\n"
     "fractions of it down to 1/16, in whole macros) and registers (1, 4 or 16 rows\n"
     "of W, or one per lane; docs/hardware-model.md, \"Comparison at an equal\n"
-    "budget\").  Every point is evaluated by the analytic\n"
+    "budget\").  Lanes and SRAM follow the work and need of every rule compared, so\n"
+    "every rule is offered the same chips.  Every point is evaluated by the analytic\n"
     "chip evaluator, which equals the SystemC model in every figure; nothing is\n"
     "trained, because time, traffic and energy do not depend on the values (every\n"
     "chip trains the same numbers).  The data set is read only for its number of\n"
@@ -164,9 +165,10 @@ static int parse_budget(const char *arg, budget *b, size_t *n)
 
 /* ---- the search space ------------------------------------------------------------------- */
 
-/* The sizes searched at every mapping and dataflow: one row per dimension,
- * and a point takes one value of each (mixed radix, the last row fastest).
- * point_config reads them. */
+/* The sizes searched at every mapping and dataflow: one row per dimension.
+ * Lane totals and SRAM fractions become each tile's lanes and SRAM through
+ * a rule's work and need, for every rule compared (the grid below); a point
+ * takes one lane vector, one SRAM vector and one register size. */
 enum { D_LANES = 0, D_SRAM, D_REGS, D_COUNT };
 typedef struct {
     const char *name, *doc;
@@ -174,9 +176,10 @@ typedef struct {
     double v[16];
 } dim;
 static const dim DIMS[D_COUNT] = {
-    [D_LANES] = {"total_lanes", "MAC lanes of the chip, shared by its tiles in proportion to their work per batch", 14,
+    [D_LANES] = {"total_lanes",
+                 "MAC lanes of the chip, shared by its tiles in proportion to their work per batch under each rule", 14,
                  {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192}},
-    [D_SRAM] = {"sram_fraction", "each tile's SRAM as a share of its need, rounded up to whole macros", 7,
+    [D_SRAM] = {"sram_fraction", "each tile's SRAM as a share of its need under each rule, in whole macros", 7,
                 {1, 0.75, 0.5, 0.375, 0.25, 0.125, 0.0625}},
     [D_REGS] = {"register_rows", "rows of W (with their accumulator rows) each tile's registers hold; 0: one per lane",
                 4, {0, 1, 4, 16}},
@@ -354,7 +357,7 @@ static void apply_mapping(chip_config *hw, const mapping *m)
 typedef struct {
     uint32_t map;          /* index into the mappings */
     uint8_t df;            /* chip_dataflow */
-    uint8_t k[D_COUNT];    /* index into each DIMS row */
+    uint16_t k[D_COUNT];   /* index into the grid's lane and SRAM vectors, and into DIMS' register sizes */
     uint8_t own;           /* the scenario's own chip (map, df, k unused) */
     uint8_t es_alt;        /* F3: the error store placed as in rule_ctx.alt */
     uint8_t weights_on_chip, no_spill;
@@ -391,6 +394,8 @@ typedef struct {
     size_t n_maps, n_kind[MK_COUNT]; /* mappings: all, and of each kind */
     int kinds;                       /* the kinds searched: bit MK_* (--mappings) */
     size_t n_blocks;                 /* a network of blocks: their number (contiguous mappings only); 0: an MLP */
+    rule_ctx *rules;                 /* the rules compared, whose work and needs size the chips of every rule */
+    size_t n_rules;
 } search;
 
 /* Per mapping and dataflow: each tile's SRAM need, weight bytes, MACs per
@@ -448,41 +453,159 @@ static f3_status needs_of(const search *S, const rule_ctx *r, const mapping *m, 
     return F3_OK;
 }
 
-/* The chip of a searched point: the rule's base chip with mapping m,
- * dataflow df and the sizes k (indices into DIMS). */
-static void point_config(const search *S, const rule_ctx *r, const mapping *m, size_t variant, int es_alt,
-                         const tile_needs *tn, const uint8_t *ki, chip_config *hw)
+/* Whether rule r runs variant v of the dataflows at its batch and optimiser. */
+static int variant_runs(const rule_ctx *r, size_t v)
 {
-    double k[D_COUNT];
-    for (int d = 0; d < D_COUNT; d++) k[d] = DIMS[d].v[ki[d]];
+    if (chip_dataflow_check(VARIANTS[v].df, &r->cfg) != F3_OK) return 0;
+    return !VARIANTS[v].micro_batch || VARIANTS[v].micro_batch < r->cfg.batch_size;
+}
+
+/* The sizes searched at one mapping and dataflow, the same for every rule
+ * compared (search.rules): each tile's lanes (a lane total of DIMS shared in
+ * proportion to the tile's work under a rule) and its SRAM (a fraction of
+ * DIMS of the tile's need under a rule, in whole macros), the union over
+ * the rules that run the dataflow, a vector that two rules or two values
+ * give taken once.  A rule searched over sizes of its own work and need
+ * alone would not be offered the chips another rule is: where every chip
+ * spills, its best chip may be one sized for another rule's need (the ViT
+ * at 17 mm², docs/hardware-model.md).  Registers hold rows of each tile's
+ * widest W, which the number formats set, not the rule (the largest over
+ * the rules all the same). */
+#define NO_K 0xff /* grid.from: the rule does not give this vector */
+typedef struct {
+    size_t T, n_rules, cap;    /* tiles; rules; vectors each axis has room for */
+    size_t n[2];               /* vectors of D_LANES and D_SRAM */
+    double *v[2];              /* vector j of axis a: v[a][j·CHIP_MAX_TILES + t], lanes or SRAM bytes of tile t */
+    uint8_t *from[2];          /* from[a][j·n_rules + s]: the DIMS index at which rule s gives vector j, or NO_K */
+    int *runs;                 /* runs[s]: rule s runs this mapping and dataflow (its needs are known) */
+    tile_needs *tn;            /* each rule's needs */
+    double row[CHIP_MAX_TILES], reg_min[CHIP_MAX_TILES];
+} grid;
+
+static void grid_free(grid *g)
+{
+    for (int a = 0; a < 2; a++) free(g->v[a]), free(g->from[a]);
+    free(g->runs);
+    free(g->tn);
+    memset(g, 0, sizeof *g);
+}
+
+/* Room for the grid of S's rules; F3_ENOMEM on failure. */
+static f3_status grid_alloc(const search *S, grid *g)
+{
+    memset(g, 0, sizeof *g);
+    g->n_rules = S->n_rules;
+    g->cap = S->n_rules * (DIMS[D_LANES].n > DIMS[D_SRAM].n ? DIMS[D_LANES].n : DIMS[D_SRAM].n);
+    for (int a = 0; a < 2; a++) {
+        g->v[a] = malloc(g->cap * CHIP_MAX_TILES * sizeof *g->v[a]);
+        g->from[a] = malloc(g->cap * S->n_rules);
+    }
+    g->runs = calloc(S->n_rules, sizeof *g->runs);
+    g->tn = malloc(S->n_rules * sizeof *g->tn);
+    if (!g->v[0] || !g->v[1] || !g->from[0] || !g->from[1] || !g->runs || !g->tn) {
+        grid_free(g);
+        return F3_FAIL(F3_ENOMEM, "out of memory");
+    }
+    return F3_OK;
+}
+
+/* Vector x (T values) onto axis a of g, given by rule s at DIMS index k. */
+static void grid_add(grid *g, int a, const double *x, size_t s, size_t k)
+{
+    size_t j = 0;
+    while (j < g->n[a] && memcmp(&g->v[a][j * CHIP_MAX_TILES], x, g->T * sizeof *x)) j++;
+    if (j == g->n[a]) {
+        memcpy(&g->v[a][j * CHIP_MAX_TILES], x, g->T * sizeof *x);
+        memset(&g->from[a][j * g->n_rules], NO_K, g->n_rules);
+        g->n[a]++;
+    }
+    uint8_t *f = &g->from[a][j * g->n_rules + s];
+    if (*f == NO_K) *f = (uint8_t)k;
+}
+
+/* Whether DIMS row d's value i is searched on a mapping of this kind (split
+ * mappings: SPLIT_GRID's coarser grid; fewer lanes than tiles: the totals
+ * below the tile count give every tile one lane, so only the largest is). */
+static int dim_searched(int d, size_t i, int kind, size_t T)
+{
+    if (kind == MK_SPLIT && !SPLIT_GRID[d][i]) return 0;
+    return d != D_LANES || !(DIMS[d].v[i] < (double)T && i + 1 < DIMS[d].n && DIMS[d].v[i + 1] <= (double)T);
+}
+
+/* The grid of mapping m and dataflow variant: every rule's needs there
+ * (those that cannot run it are left out), then the lane and SRAM vectors
+ * of each, lane totals (SRAM fractions) outermost so that the vectors keep
+ * DIMS' order. */
+static void grid_build(const search *S, const mapping *m, size_t variant, grid *g)
+{
+    g->T = m->T;
+    g->n[0] = g->n[1] = 0;
+    for (size_t t = 0; t < m->T; t++) g->row[t] = g->reg_min[t] = 0;
+    for (size_t s = 0; s < S->n_rules; s++) {
+        g->runs[s] = variant_runs(&S->rules[s], variant) && needs_of(S, &S->rules[s], m, variant, &g->tn[s]) == F3_OK;
+        for (size_t t = 0; t < m->T && g->runs[s]; t++) {
+            g->row[t] = fmax(g->row[t], g->tn[s].row[t]);
+            g->reg_min[t] = fmax(g->reg_min[t], g->tn[s].reg_min[t]);
+        }
+    }
+    const int kind = mapping_kind(m);
+    double x[CHIP_MAX_TILES];
+    for (size_t k = 0; k < DIMS[D_LANES].n; k++) {
+        if (!dim_searched(D_LANES, k, kind, m->T)) continue;
+        for (size_t s = 0; s < S->n_rules; s++) {
+            if (!g->runs[s]) continue;
+            const tile_needs *tn = &g->tn[s];
+            double macs = 0;
+            for (size_t t = 0; t < m->T; t++) macs += tn->macs[t];
+            for (size_t t = 0; t < m->T; t++) {
+                /* lanes in proportion to the tile's work (lane cycles per
+                 * batch), the nearest power of two (in log scale), at least 1 */
+                const double share = DIMS[D_LANES].v[k] * tn->macs[t] / macs;
+                x[t] = share <= 1 ? 1 : fmin(exp2(nearbyint(log2(share))), 65536);
+            }
+            grid_add(g, D_LANES, x, s, k);
+        }
+    }
+    for (size_t k = 0; k < DIMS[D_SRAM].n; k++) {
+        if (!dim_searched(D_SRAM, k, kind, m->T)) continue;
+        for (size_t s = 0; s < S->n_rules; s++) {
+            if (!g->runs[s]) continue;
+            for (size_t t = 0; t < m->T; t++) {
+                /* a share of the need, in whole macros (at least one) */
+                const double macros = ceil(DIMS[D_SRAM].v[k] * g->tn[s].need[t] / S->macro_bytes - 1e-9);
+                x[t] = (macros < 1 ? 1 : macros) * S->macro_bytes;
+            }
+            grid_add(g, D_SRAM, x, s, k);
+        }
+    }
+}
+
+/* The chip of a searched point: the rule's base chip with mapping m,
+ * dataflow variant and the sizes k (indices into grid g's lane and SRAM
+ * vectors and into DIMS' register sizes). */
+static void point_config(const search *S, const rule_ctx *r, const mapping *m, size_t variant, int es_alt,
+                         const grid *g, const uint16_t *k, chip_config *hw)
+{
     *hw = es_alt ? r->alt : r->base;
     hw->strict = 0;
     hw->dataflow = VARIANTS[variant].df;
     hw->micro_batch = VARIANTS[variant].micro_batch;
     apply_mapping(hw, m);
-    double macs = 0;
-    for (size_t t = 0; t < m->T; t++) macs += tn->macs[t];
-    const double WB = chip_value_bytes(&r->cfg, F3_T_WEIGHTS);
+    const double WB = chip_value_bytes(&r->cfg, F3_T_WEIGHTS), regs = DIMS[D_REGS].v[k[D_REGS]];
+    const double *lanes = &g->v[D_LANES][k[D_LANES] * CHIP_MAX_TILES];
+    const double *sram = &g->v[D_SRAM][k[D_SRAM] * CHIP_MAX_TILES];
     for (size_t t = 0; t < m->T; t++) {
         chip_tile_hw *h = &hw->tiles[t];
-        /* lanes in proportion to the tile's work (lane cycles per batch), the nearest
-         * power of two (in log scale), at least 1 */
-        const double share = k[D_LANES] * tn->macs[t] / macs;
-        double lanes = share <= 1 ? 1 : exp2(nearbyint(log2(share)));
-        if (lanes > 65536) lanes = 65536;
-        h->mac_lanes = (unsigned)lanes;
-        /* SRAM: a share of the need, in whole macros (at least one) */
-        double macros = ceil(k[D_SRAM] * tn->need[t] / S->macro_bytes - 1e-9);
-        if (macros < 1) macros = 1;
-        h->sram_capacity_bytes = macros * S->macro_bytes;
+        h->mac_lanes = (unsigned)lanes[t];
+        h->sram_capacity_bytes = sram[t];
         /* registers: whole KiB holding the rows asked for, and at least
          * what every dataflow reads from them (a block's attention head) */
-        const double rows = k[D_REGS] > 0 ? k[D_REGS] : lanes;
-        double kib = ceil(fmax(rows * tn->row[t], tn->reg_min[t]) / 1024.0 - 1e-9);
+        const double rows = regs > 0 ? regs : lanes[t];
+        double kib = ceil(fmax(rows * g->row[t], g->reg_min[t]) / 1024.0 - 1e-9);
         h->reg_capacity_bytes = (kib < 1 ? 1 : kib) * 1024.0;
         /* banks: as many as the lanes read weights per cycle (one weight
          * per lane per cycle: P·bytes per weight over a bank's width) */
-        double banks = ceil(lanes * WB / hw->sram_bytes_per_cycle_per_bank - 1e-9);
+        double banks = ceil(lanes[t] * WB / hw->sram_bytes_per_cycle_per_bank - 1e-9);
         h->sram_banks = (unsigned)(banks < 1 ? 1 : banks > 65536 ? 65536 : banks);
         chip_sram_figures f;
         chip_sram_figures_at(hw, h->sram_capacity_bytes, &f);
@@ -548,7 +671,6 @@ static void note_cannot(rule_ctx *r)
  * The key is what point_config varies there: F3's error-store place and
  * each tile's lanes, SRAM and registers (banks and SRAM figures follow
  * from them). */
-#define MEMO_SLOTS 4096 /* a power of two, above twice the points of one mapping and dataflow */
 typedef struct {
     uint64_t hash;
     uint32_t key;  /* offset into keys; UINT32_MAX: empty */
@@ -556,15 +678,33 @@ typedef struct {
     point fig;
 } memo_slot;
 typedef struct {
-    memo_slot slot[MEMO_SLOTS];
+    memo_slot *slot;
+    size_t n_slots; /* a power of two, above twice the points of one mapping and dataflow */
     double *keys;
     size_t n_keys, cap_keys;
 } memo;
 
-static void memo_clear(memo *M)
+/* Empty, with room for the chips of `points` points; -1 when out of memory. */
+static int memo_clear(memo *M, size_t points)
 {
-    for (size_t i = 0; i < MEMO_SLOTS; i++) M->slot[i].key = UINT32_MAX;
+    size_t n = 1024;
+    while (n < 2 * points) n *= 2;
+    if (n > M->n_slots) {
+        memo_slot *ns = realloc(M->slot, n * sizeof *ns);
+        if (!ns) return -1;
+        M->slot = ns;
+        M->n_slots = n;
+    }
+    for (size_t i = 0; i < M->n_slots; i++) M->slot[i].key = UINT32_MAX;
     M->n_keys = 0;
+    return 0;
+}
+
+static void memo_free(memo *M)
+{
+    free(M->slot);
+    free(M->keys);
+    memset(M, 0, sizeof *M);
 }
 
 /* The key of chip hw with T tiles into k[0 … 3T]; its hash. */
@@ -591,7 +731,7 @@ static uint64_t memo_key(const chip_config *hw, size_t T, int es_alt, double *k)
 /* The slot of key k (n values): the one holding it, or the empty one to put it in. */
 static memo_slot *memo_find(memo *M, uint64_t h, const double *k, size_t n)
 {
-    for (size_t i = (size_t)h & (MEMO_SLOTS - 1);; i = (i + 1) & (MEMO_SLOTS - 1)) {
+    for (size_t i = (size_t)h & (M->n_slots - 1);; i = (i + 1) & (M->n_slots - 1)) {
         memo_slot *s = &M->slot[i];
         if (s->key == UINT32_MAX) return s;
         if (s->hash == h && !memcmp(&M->keys[s->key], k, n * sizeof *k)) return s;
@@ -616,7 +756,9 @@ static int memo_put(memo *M, memo_slot *s, uint64_t h, const double *k, size_t n
     return 0;
 }
 
-/* Every point of the search for rule r. */
+/* Every point of the search for rule r (one of S's rules): the scenario's
+ * chip, then at every mapping and dataflow the grid's chips, which are the
+ * same for every rule.  0; -1 when out of memory. */
 static int search_rule(const search *S, rule_ctx *r)
 {
     static chip_result res;
@@ -649,56 +791,57 @@ static int search_rule(const search *S, rule_ctx *r)
     } else {
         note_cannot(r);
     }
-    size_t combos = 1;
-    for (int d = 0; d < D_COUNT; d++) combos *= DIMS[d].n;
+    const size_t ri = (size_t)(r - S->rules); /* r's place among the rules compared */
     static tile_needs tn;
-    static memo M;
     static double key[1 + 3 * CHIP_MAX_TILES];
+    grid g;
+    memo M = {0};
+    if (grid_alloc(S, &g) != F3_OK) return -1;
     int rc = 0;
     for (size_t mi = 0; mi < S->n_maps && !rc; mi++) {
         const mapping *m = &S->maps[mi];
         const int kind = mapping_kind(m);
         if (!(S->kinds >> kind & 1)) continue;
         for (size_t df = 0; df < N_VARIANTS && !rc; df++) {
-            if (chip_dataflow_check(VARIANTS[df].df, &r->cfg) != F3_OK) continue;
-            if (VARIANTS[df].micro_batch && VARIANTS[df].micro_batch >= r->cfg.batch_size) continue;
-            if (needs_of(S, r, m, df, &tn) != F3_OK) {
-                size_t n = combos;
-                if (kind == MK_SPLIT)
-                    for (int d = 0; d < D_COUNT; d++) {
-                        size_t on = 0;
-                        for (size_t i = 0; i < DIMS[d].n; i++) on += SPLIT_GRID[d][i];
-                        n = n / DIMS[d].n * on;
-                    }
+            if (!variant_runs(r, df)) continue;
+            grid_build(S, m, df, &g);
+            size_t n_regs = 0;
+            for (size_t i = 0; i < DIMS[D_REGS].n; i++) n_regs += (size_t)dim_searched(D_REGS, i, kind, m->T);
+            const size_t combos = g.n[D_LANES] * g.n[D_SRAM] * n_regs;
+            if (!g.runs[ri]) { /* r cannot run here (its needs say why): its points of DIMS count as such */
+                if (needs_of(S, r, m, df, &tn) == F3_OK) F3_FAIL(F3_EINVAL, "the sizes of %s cannot be known", r->name);
+                size_t n = 1;
+                for (int d = 0; d < D_COUNT; d++) {
+                    size_t on = 0;
+                    for (size_t i = 0; i < DIMS[d].n; i++) on += (size_t)dim_searched(d, i, kind, m->T);
+                    n *= on;
+                }
                 r->tried += n;
                 r->tried_kind[kind] += n;
                 r->cannot += n;
                 if (!r->cannot_why[0]) snprintf(r->cannot_why, sizeof r->cannot_why, "%s", f3_last_error());
                 continue;
             }
-            memo_clear(&M);
+            if (memo_clear(&M, combos * (size_t)(1 + r->has_alt))) {
+                rc = -1;
+                break;
+            }
             for (size_t c = 0; c < combos; c++) {
                 memset(&p, 0, sizeof p);
                 p.map = (uint32_t)mi;
                 p.df = (uint8_t)df;
-                size_t rest = c;
-                for (int d = D_COUNT; d-- > 0;) {
-                    p.k[d] = (uint8_t)(rest % DIMS[d].n);
-                    rest /= DIMS[d].n;
-                }
-                /* split mappings: the coarser grid */
-                int off = 0;
-                for (int d = 0; d < D_COUNT && kind == MK_SPLIT; d++) off |= !SPLIT_GRID[d][p.k[d]];
-                if (off) continue;
-                /* fewer lanes than tiles: every tile already has one */
-                if (DIMS[D_LANES].v[p.k[D_LANES]] < (double)m->T && (size_t)p.k[D_LANES] + 1 < DIMS[D_LANES].n &&
-                    DIMS[D_LANES].v[p.k[D_LANES] + 1] <= (double)m->T)
-                    continue;
+                p.k[D_LANES] = (uint16_t)(c / (g.n[D_SRAM] * n_regs));
+                p.k[D_SRAM] = (uint16_t)(c / n_regs % g.n[D_SRAM]);
+                for (size_t i = 0, j = c % n_regs;; i++) /* the j-th register size searched */
+                    if (dim_searched(D_REGS, i, kind, m->T) && !j--) {
+                        p.k[D_REGS] = (uint16_t)i;
+                        break;
+                    }
                 r->tried++;
                 r->tried_kind[kind]++;
                 for (int ea = 0; ea <= r->has_alt && !rc; ea++) {
                     p.es_alt = (uint8_t)ea;
-                    point_config(S, r, m, df, ea, &tn, p.k, &hw);
+                    point_config(S, r, m, df, ea, &g, p.k, &hw);
                     const size_t nk = 1 + 3 * m->T;
                     const uint64_t h = memo_key(&hw, m->T, ea, key);
                     memo_slot *ms = memo_find(&M, h, key, nk);
@@ -726,7 +869,7 @@ static int search_rule(const search *S, rule_ctx *r)
                     figures(&hw, &res, &p);
                     p.weights_on_chip = 1;
                     for (size_t t = 0; t < m->T; t++)
-                        if (tn.weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
+                        if (g.tn[ri].weights[t] > hw.tiles[t].sram_capacity_bytes) p.weights_on_chip = 0;
                     ms->ok = 1;
                     ms->fig = p;
                     r->run_kind[kind]++;
@@ -735,9 +878,8 @@ static int search_rule(const search *S, rule_ctx *r)
             }
         }
     }
-    free(M.keys);
-    M.keys = NULL;
-    M.cap_keys = 0;
+    memo_free(&M);
+    grid_free(&g);
     return rc;
 }
 
@@ -851,6 +993,7 @@ static f3_status search_mappings(search *S, const f3_config *cfg)
  * mechanisms read from the result and the cost tables. */
 typedef struct {
     char mapping[1024], split[1024], lanes[1024], sram_kib[1024], banks[1024], regs_kib[1024];
+    char lanes_from[64], sram_from[64]; /* the rule and lane total (SRAM fraction) that size the chip; "" for the scenario's */
     char set_keys[4096];
     const char *dataflow;
     size_t micro_batch;            /* weight_stationary: samples per micro-batch; 0: the batch */
@@ -872,19 +1015,35 @@ static void list_text(char *buf, size_t len, const double *v, size_t n, const ch
     if (o < len) snprintf(buf + o, len - o, "]");
 }
 
+/* The rule whose work (a = D_LANES) or need (D_SRAM) gives grid g's
+ * vector j, and at which DIMS value, into buf: rule r itself when it does,
+ * else the first rule compared that does ("bp × 0.5"). */
+static void vector_from(const search *S, const rule_ctx *r, const grid *g, int a, size_t j, char *buf, size_t len)
+{
+    const uint8_t *f = &g->from[a][j * g->n_rules];
+    size_t s = (size_t)(r - S->rules);
+    for (size_t q = 0; q < g->n_rules && f[s] == NO_K; q++) s = q;
+    if (f[s] == NO_K) buf[0] = 0; /* (every vector has a rule) */
+    else snprintf(buf, len, "%s × %.15g", S->rules[s].name, DIMS[a].v[f[s]]);
+}
+
 static int describe(const search *S, const rule_ctx *r, const point *p, detail *d)
 {
     static chip_config hw;
     static chip_result res;
-    static tile_needs tn;
     memset(d, 0, sizeof *d);
     d->own = p->own;
     if (p->own) {
         hw = r->base;
     } else {
         const mapping *m = &S->maps[p->map];
-        if (needs_of(S, r, m, p->df, &tn) != F3_OK) return -1;
-        point_config(S, r, m, p->df, p->es_alt, &tn, p->k, &hw);
+        grid g;
+        if (grid_alloc(S, &g) != F3_OK) return -1;
+        grid_build(S, m, p->df, &g);
+        point_config(S, r, m, p->df, p->es_alt, &g, p->k, &hw);
+        vector_from(S, r, &g, D_LANES, p->k[D_LANES], d->lanes_from, sizeof d->lanes_from);
+        vector_from(S, r, &g, D_SRAM, p->k[D_SRAM], d->sram_from, sizeof d->sram_from);
+        grid_free(&g);
     }
     if (chip_analytic_run(&hw, &r->w, &res) != F3_OK) return -1;
     const f3_config *cfg = &r->cfg;
@@ -1041,6 +1200,8 @@ static void json_detail(json_writer *w, const detail *d)
     json_kv_string(w, "tiles_sram_kib", d->sram_kib);
     json_kv_string(w, "tiles_sram_banks", d->banks);
     json_kv_string(w, "tiles_registers_kib", d->regs_kib);
+    json_kv_string(w, "lanes_from", d->lanes_from);
+    json_kv_string(w, "sram_from", d->sram_from);
     json_kv_string(w, "dataflow", d->dataflow);
     json_kv_u64(w, "micro_batch_samples", d->micro_batch);
     json_kv_string(w, "error_store_placement", d->es_placement);
@@ -1223,6 +1384,9 @@ int cmd_compare(int argc, char **argv)
         }
         K = rules[a].cfg.n_layers;
     }
+    /* every rule is searched over the chips that the work and needs of all of them size */
+    S.rules = rules;
+    S.n_rules = nr;
     /* the rules train the same network: one set of mappings */
     if (search_mappings(&S, &rules[0].cfg) != F3_OK) {
         fprintf(stderr, "f3sim compare: %s\n", f3_last_error());
@@ -1382,6 +1546,11 @@ int cmd_compare(int argc, char **argv)
         for (size_t i = 0; i < DIMS[d].n; i++) json_double(&w, DIMS[d].v[i]);
         json_end_array(&w);
     }
+    /* the rules whose work and needs size every rule's chips (lanes_from, sram_from) */
+    json_key(&w, "sized_by_rules");
+    json_begin_array(&w);
+    for (size_t a = 0; a < nr; a++) json_string(&w, rules[a].name);
+    json_end_array(&w);
     json_kv_u64(&w, "points", evaluated);
     json_kv_double(&w, "seconds", t_search);
     json_end_object(&w);
@@ -1485,10 +1654,12 @@ int cmd_compare(int argc, char **argv)
         const size_t nc = S.kinds & 1 ? S.n_kind[MK_CONTIGUOUS] : 0, ns = S.kinds & 2 ? S.n_kind[MK_SPLIT] : 0;
         snprintf(maps, sizeof maps, "%zu mappings: %zu contiguous%s, %zu split", nc + ns, nc,
                  !nc || S.n_kind[MK_CONTIGUOUS] == ((K - 1 < 63) ? ((uint64_t)1 << (K - 1)) : 0) ? "" : " (sampled)", ns);
-        printf("searched %zu points (%zu rules × %s × dataflows × %zu lane totals × %zu SRAM sizes × %zu "
-               "register sizes, weight_stationary also in micro-batches of 1, 5 and 10, and the scenario's chip) in %.2f "
-               "s; %zu training samples × %zu epochs\n",
-               evaluated, nr, maps, DIMS[D_LANES].n, DIMS[D_SRAM].n, DIMS[D_REGS].n, t_search, train->n,
+        printf("searched %zu points (%zu rules × %s × dataflows × each tile's lanes (%zu totals) and SRAM (%zu "
+               "fractions) by the work and need of each of the %zu rules, the same chips for every rule, × %zu "
+               "register sizes, "
+               "weight_stationary also in micro-batches of 1, 5 and 10, and the scenario's chip) in %.2f s; %zu "
+               "training samples × %zu epochs\n",
+               evaluated, nr, maps, DIMS[D_LANES].n, DIMS[D_SRAM].n, nr, DIMS[D_REGS].n, t_search, train->n,
                rules[0].w.epochs);
         if (S.n_blocks)
             printf("a network of %zu blocks (network.type %s): contiguous mappings only (consecutive blocks per tile); "
@@ -1564,62 +1735,80 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
     train_options o;
     scenario_train_options(sc, rule, &o);
     if (train_load_data(&o, &train, &test) != F3_OK) return EXIT_RUNTIME;
-    static rule_ctx r;
     chip_config scen_hw;
     chip_config_from_scenario(sc, &scen_hw);
     /* a network of blocks: the caller's (hw's), which the chip chosen keeps */
     scen_hw.blocks = hw->blocks;
     S.n_blocks = scen_hw.n_blocks;
+    /* the rules compare compares (training.compare; this one too): their
+     * work and needs size the chips searched, so that this rule is offered
+     * the chips compare offers it, and gets the chip compare chooses */
+    static char algs[SC_MAX_LIST + 1][32];
+    size_t nr = scenario_algorithms(sc, algs, SC_MAX_LIST), ri = nr;
+    for (size_t a = nr; a-- > 0;)
+        if (!strcmp(algs[a], rule)) ri = a;
+    if (ri == nr) snprintf(algs[nr++], sizeof algs[0], "%.31s", rule);
     int rc = 0;
-    if (rule_setup(sc, rule, train, &scen_hw, &r) != F3_OK) {
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    if (search_mappings(&S, &r.cfg) != F3_OK) {
+    rule_ctx *rules = calloc(nr, sizeof *rules), *r = rules ? &rules[ri] : NULL;
+    if (!rules) {
+        F3_FAIL(F3_ENOMEM, "out of memory");
         rc = EXIT_RUNTIME;
         goto out;
     }
-    if (search_rule(&S, &r)) {
+    for (size_t a = 0; a < nr; a++)
+        if (rule_setup(sc, algs[a], train, &scen_hw, &rules[a]) != F3_OK) {
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    S.rules = rules;
+    S.n_rules = nr;
+    if (search_mappings(&S, &r->cfg) != F3_OK) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    if (search_rule(&S, r)) {
         F3_FAIL(F3_ENOMEM, "out of memory");
         rc = EXIT_RUNTIME;
         goto out;
     }
     size_t best = SIZE_MAX;
     double smallest = INFINITY;
-    for (size_t i = 0; i < r.n; i++) {
-        const double fig = budget_figure(&r.pts[i], bud.kind);
+    for (size_t i = 0; i < r->n; i++) {
+        const double fig = budget_figure(&r->pts[i], bud.kind);
         if (fig < smallest) smallest = fig;
-        if (fig <= bud.value && (best == SIZE_MAX || better(&r.pts[i], &r.pts[best], ob))) best = i;
+        if (fig <= bud.value && (best == SIZE_MAX || better(&r->pts[i], &r->pts[best], ob))) best = i;
     }
     if (best == SIZE_MAX) {
         const sc_value *v = scenario_get(sc, bud.key);
         F3_FAIL(F3_EINVAL,
                 "%s:%d:%d: %s %.15g: no chip searched for %s is within this budget (the smallest of its %zu points "
                 "needs %.6g %s): raise the budget",
-                v->origin, v->line, v->col, bud.key, bud.value, rule, r.n, smallest, BK_UNITS[bud.kind]);
+                v->origin, v->line, v->col, bud.key, bud.value, rule, r->n, smallest, BK_UNITS[bud.kind]);
         rc = EXIT_USAGE;
         goto out;
     }
     static detail d;
-    if (describe(&S, &r, &r.pts[best], &d)) {
+    if (describe(&S, r, &r->pts[best], &d)) {
         rc = EXIT_RUNTIME;
         goto out;
     }
-    const point *p = &r.pts[best];
+    const point *p = &r->pts[best];
     if (p->own) {
-        *hw = r.base;
+        *hw = r->base;
     } else {
-        static tile_needs tn;
-        if (needs_of(&S, &r, &S.maps[p->map], p->df, &tn) != F3_OK) {
+        grid g;
+        if (grid_alloc(&S, &g) != F3_OK) {
             rc = EXIT_RUNTIME;
             goto out;
         }
-        point_config(&S, &r, &S.maps[p->map], p->df, p->es_alt, &tn, p->k, hw);
+        grid_build(&S, &S.maps[p->map], p->df, &g);
+        point_config(&S, r, &S.maps[p->map], p->df, p->es_alt, &g, p->k, hw);
+        grid_free(&g);
     }
     hw->trace = scen_hw.trace;
     hw->trace_samples = scen_hw.trace_samples;
     snprintf(hw->auto_choice, sizeof hw->auto_choice, "%s under %s=%.15g %s, best of %zu chips searched", OB_NAMES[ob],
-             BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], r.n);
+             BK_NAMES[bud.kind], bud.value, BK_UNITS[bud.kind], r->n);
     snprintf(desc, len,
              "hardware.mapping.auto %s within %s=%.15g %s: %s %s, %s%s, MAC lanes %s, SRAM %s KiB, "
              "registers %s KiB%s (%.6g nJ/sample, %.6g samples/s, %.4g mm², %.4g mW; best of %zu chips searched)",
@@ -1628,11 +1817,11 @@ int compare_auto_chip(const scenario *sc, const char *rule, chip_config *hw, cha
              d.split[0] ? d.split : d.mapping, d.dataflow,
              d.micro_batch ? " in micro-batches" : "", d.lanes, d.sram_kib, d.regs_kib,
              !strcmp(d.es_placement, "dram") ? ", error store in DRAM" : "", d.energy_nj, d.sps, d.area, d.power_mw,
-             r.n);
+             r->n);
 out:
     free(S.maps);
-    free(r.pts);
-    r.pts = NULL;
+    for (size_t a = 0; rules && a < nr; a++) free(rules[a].pts);
+    free(rules);
     f3_dataset_free(train);
     f3_dataset_free(test);
     return rc;
