@@ -173,36 +173,8 @@ for a in rows['all']:
 done
 
 # ---- a reported point, run as a scenario, gives the same figures ---------------------------------
-python3 - <<'PY' > points.txt
-import csv
-seen = set()
-for y, folder in (("adam", "adam"), ("sgd", "sgd"), ("adam", "adam-split"), ("sgd", "sgd-split")):
-    for r in csv.DictReader(open(f"out/{folder}/compare_budget.csv")):
-        key = (y, r["rule"], r["set_keys"])
-        if key in seen or r["scenario_chip"] == "1":
-            continue
-        seen.add(key)
-        print(y, r["rule"], r["energy_per_sample_nJ"], r["samples_per_second"], r["area_mm2"], r["set_keys"])
-PY
-n=0
-while read -r y rule e s a keys; do
-  n=$((n + 1))
-  sets=(--set "training.compare=[$rule]" --set "outputs.folder=rerun" --set "name=p$n")
-  for k in $keys; do sets+=(--set "$k"); done
-  if "$f3sim" run $y.yaml --engine analytic --quiet "${sets[@]}" > rerun-$n.out 2> rerun-$n.err; then
-    check "
-import json
-h = json.load(open('rerun/p$n/$rule/run.json'))['hardware']
-assert h['engine'] == 'analytic', h['engine']
-for got, want, what in ((h['energy_per_sample_pj'] / 1e3, $e, 'energy'), (h['samples_per_second'], $s, 'throughput'),
-                        (h['area_mm2'], $a, 'area')):
-    assert abs(got - want) <= 1e-8 * abs(want), (what, got, want)
-" "$y $rule point $n re-run: figures differ from compare's ($keys)"
-  else
-    bad "$y $rule point $n: f3sim run --engine analytic failed: $(tail -3 rerun-$n.err)"
-  fi
-done < points.txt
-[ "$n" -ge 4 ] && ok || bad "only $n distinct points re-run"
+rerun_compare_points "adam:adam" "sgd:sgd" "adam:adam-split" "sgd:sgd-split"
+[ "$reran" -ge 4 ] && ok || bad "only $reran distinct points re-run"
 [ "$(grep -c 'hardware.mapping.split=\[' points.txt)" -ge 2 ] && ok || bad "fewer than 2 split chips re-run"
 
 # ---- deterministic; the scenario's comparison.budget equals --budget --------------------------------

@@ -112,36 +112,8 @@ grep -Eq "^  (f3|bp): [0-9]+ points on contiguous mappings, 0 on split ones; [1-
   && ok || bad "sgd: the output does not count the points the chip cannot run"
 
 # ---- a reported chip, re-evaluated by f3sim run, gives the same figures -----------------------------
-python3 - <<'PY' > points.txt
-import csv
-seen = set()
-for y in ("adam", "sgd"):
-    for r in csv.DictReader(open(f"out/{y}/compare_budget.csv")):
-        key = (y, r["rule"], r["set_keys"])
-        if key in seen or r["scenario_chip"] == "1":
-            continue
-        seen.add(key)
-        print(y, r["rule"], r["energy_per_sample_nJ"], r["samples_per_second"], r["area_mm2"], r["set_keys"])
-PY
-n=0
-while read -r y rule e s a keys; do
-  n=$((n + 1))
-  sets=(--set "training.compare=[$rule]" --set "outputs.folder=rerun" --set "name=p$n")
-  for k in $keys; do sets+=(--set "$k"); done
-  if "$f3sim" run $y.yaml --engine analytic --quiet "${sets[@]}" > rerun-$n.out 2> rerun-$n.err; then
-    check "
-import json
-h = json.load(open('rerun/p$n/$rule/run.json'))['hardware']
-assert h['engine'] == 'analytic', h['engine']
-for got, want, what in ((h['energy_per_sample_pj'] / 1e3, $e, 'energy'), (h['samples_per_second'], $s, 'throughput'),
-                        (h['area_mm2'], $a, 'area')):
-    assert abs(got - want) <= 1e-8 * abs(want), (what, got, want)
-" "$y $rule point $n re-run: figures differ from compare's ($keys)"
-  else
-    bad "$y $rule point $n: f3sim run --engine analytic failed: $(tail -3 rerun-$n.err)"
-  fi
-done < points.txt
-[ "$n" -ge 6 ] && ok || bad "only $n distinct chips re-run"
+rerun_compare_points "adam:adam" "sgd:sgd"
+[ "$reran" -ge 6 ] && ok || bad "only $reran distinct chips re-run"
 grep -q "layers_per_tile=\[1,1,1\]\|layers_per_tile=\[1,2\]\|layers_per_tile=\[2,1\]" points.txt && ok ||
   bad "no chip of several tiles among those re-run"
 
