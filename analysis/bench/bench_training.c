@@ -30,10 +30,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, size_t n)
+static double median(const double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double w[16];
+    memcpy(w, v, n * sizeof *v);
+    qsort(w, n, sizeof *w, cmp_double);
+    return n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
+}
+
+static double minimum(const double *v, size_t n)
+{
+    double m = v[0];
+    for (size_t i = 1; i < n; i++) m = v[i] < m ? v[i] : m;
+    return m;
 }
 
 static void die(const char *what)
@@ -149,26 +158,32 @@ int main(int argc, char **argv)
     cfg.n_layers = 2;
     cfg.widths[0] = 784, cfg.widths[1] = 500, cfg.widths[2] = 10;
     cfg.feedback_init = F3_FB_TRINOMIAL;
-    double f3_total = 0;
-    for (int a = 0; a < 2; a++) {
-        cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
-        double tr[16], tot[16];
-        for (size_t r = 0; r < repeats && r < 16; r++) {
+    /* BP epoch, F3 epoch and the GEMM floor take turns, `repeats` times, and
+     * the fastest of each counts: on a shared machine another job slows some
+     * turns, never speeds one up, so the minimum is the least disturbed
+     * figure and the ratio compares turns taken side by side. */
+    size_t n = repeats < 16 ? repeats : 16;
+    double tr[2][16], tot[2][16], fl[16];
+    for (size_t r = 0; r < n; r++) {
+        for (int a = 0; a < 2; a++) {
+            cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
             double ev;
-            tr[r] = epoch(&cfg, train, test, &ev);
-            tot[r] = tr[r] + ev;
+            tr[a][r] = epoch(&cfg, train, test, &ev);
+            tot[a][r] = tr[a][r] + ev;
         }
-        size_t n = repeats < 16 ? repeats : 16;
-        double mt = median(tr, n), mtot = median(tot, n);
-        printf("MNIST 784-500-10 %-3s epoch (%zu samples, batch 50, Adam): training %.3f s = %.0f samples/s; "
-               "with test evaluation %.3f s (median of %zu)\n",
-               a ? "f3" : "bp", train->n, mt, (double)train->n / mt, mtot, n);
-        if (a) f3_total = mtot;
+        fl[r] = gemm_floor(train->n, test->n);
     }
+    for (int a = 0; a < 2; a++) {
+        double mt = minimum(tr[a], n), mtot = minimum(tot[a], n);
+        printf("MNIST 784-500-10 %-3s epoch (%zu samples, batch 50, Adam): training %.3f s = %.0f samples/s; "
+               "with test evaluation %.3f s (fastest of %zu; median %.3f s)\n",
+               a ? "f3" : "bp", train->n, mt, (double)train->n / mt, mtot, n, median(tot[a], n));
+    }
+    double f3_total = minimum(tot[1], n), floor_s = minimum(fl, n);
     printf("f3 epoch incl. test evaluation: %.3f s (target <= 2.0 s)\n", f3_total);
-    double floor_s = gemm_floor(train->n, test->n);
-    printf("GEMM floor of that epoch (its matrix products alone): %.3f s; f3 epoch / floor = %.2f\n", floor_s,
-           f3_total / floor_s);
+    printf("GEMM floor of that epoch (its matrix products alone): %.3f s (fastest of %zu; median %.3f s); "
+           "f3 epoch / floor = %.3f (target <= 1.2: %s)\n",
+           floor_s, n, median(fl, n), f3_total / floor_s, f3_total / floor_s <= 1.2 ? "yes" : "NO");
 
     /* deep: 784-1024x4-10 */
     f3_dataset_truncate(train, deep_samples < train->n ? deep_samples : train->n);
@@ -176,16 +191,21 @@ int main(int argc, char **argv)
     cfg.widths[0] = 784;
     for (int i = 1; i <= 4; i++) cfg.widths[i] = 1024;
     cfg.widths[5] = 10;
+    double ts[2][16];
+    for (size_t r = 0; r < n; r++)
+        for (int a = 0; a < 2; a++) {
+            double ev;
+            cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
+            ts[a][r] = epoch(&cfg, train, NULL, &ev);
+        }
     double deep[2];
     for (int a = 0; a < 2; a++) {
-        cfg.algorithm = a ? F3_ALG_F3 : F3_ALG_BP;
-        double ts[16], ev;
-        for (size_t r = 0; r < repeats && r < 16; r++) ts[r] = epoch(&cfg, train, NULL, &ev);
-        deep[a] = median(ts, repeats < 16 ? repeats : 16);
-        printf("784-1024x4-10 %-3s: %.1f µs per training sample (%zu samples, batch 50, Adam)\n", a ? "f3" : "bp",
-               1e6 * deep[a] / (double)train->n, train->n);
+        deep[a] = minimum(ts[a], n);
+        printf("784-1024x4-10 %-3s: %.1f µs per training sample (%zu samples, batch 50, Adam; fastest of %zu)\n",
+               a ? "f3" : "bp", 1e6 * deep[a] / (double)train->n, train->n, n);
     }
-    printf("f3/bp epoch-time ratio (784-1024x4-10): %.3f\n", deep[1] / deep[0]);
+    printf("f3/bp epoch-time ratio (784-1024x4-10): %.3f (target <= 0.75: %s; the FMA-count limit is 0.717)\n",
+           deep[1] / deep[0], deep[1] / deep[0] <= 0.75 ? "yes" : "NO");
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak resident memory: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

@@ -363,10 +363,16 @@ void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db
 
 /* ---- optimisers ---------------------------------------------------------- */
 
-void f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls, f3_counts *c)
+F3_CLONES
+int f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls, f3_counts *c)
 {
-    for (size_t i = 0; i < n; i++) p[i] -= lr * g[i];
+    uint32_t bad = 0; /* exponent bits all ones: not finite (OR-ed, so the loop vectorises) */
+    for (size_t i = 0; i < n; i++) {
+        p[i] -= lr * g[i];
+        bad |= (f32_bits(p[i]) & 0x7f800000u) == 0x7f800000u;
+    }
     f3_count_sgd(c, n, cls);
+    return !bad;
 }
 
 void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls)
@@ -379,9 +385,9 @@ void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls)
 }
 
 F3_CLONES
-void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
-                    double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
-                    f3_counts *c)
+int f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
+                   double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
+                   f3_counts *c)
 {
     /* Scalars in double, as PyTorch computes them on the host, then float. */
     const float b1 = (float)beta1, b2 = (float)beta2;
@@ -394,6 +400,7 @@ void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, doub
      * this loop) at a cost of at most 1 ulp in the denominator. */
     const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
     const float e = (float)eps;
+    uint32_t bad = 0; /* as f3_sgd_update */
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
         float mi = b1 * m[i] + one_b1 * gi;
@@ -401,8 +408,16 @@ void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, doub
         m[i] = mi;
         v[i] = vi;
         float denom = sqrtf(vi) * inv_sqrt_bc2 + e;
-        p[i] -= step * (mi / denom);
+        float pi = p[i] - step * (mi / denom);
+        p[i] = pi;
+        bad |= (f32_bits(pi) & 0x7f800000u) == 0x7f800000u;
     }
+    f3_count_adam(c, n, cls);
+    return !bad;
+}
+
+void f3_count_adam(f3_counts *c, size_t n, f3_memclass cls)
+{
     if (!c) return;
     c->fma += n;
     c->elem += (uint64_t)F3_ADAM_ELEM_PER_PARAM * n;

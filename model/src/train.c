@@ -617,15 +617,39 @@ static void check_finite(f3_trainer *tr, size_t i)
     }
 }
 
-static void layer_update(f3_trainer *tr, size_t i);
+static int layer_update(f3_trainer *tr, size_t i);
+
+/* One fp32 optimiser step (Adam or SGD) over n parameters of class cls.
+ * Returns 1 if every new parameter is finite (checked in the same pass). */
+static int optimizer_step(f3_trainer *tr, float *p, const float *g, float *m, float *v, size_t n, uint64_t t,
+                          f3_memclass cls, f3_counts *c)
+{
+    const f3_config *cfg = &tr->cfg;
+    if (cfg->optimizer == F3_OPT_SGD) return f3_sgd_update(p, g, n, (float)cfg->lr, cls, c);
+    return f3_adam_update(p, g, m, v, n, cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, t, cls, c);
+}
+
+/* Note layer i's finiteness after its optimiser step: 1 or 0 as the step
+ * found it, −1 to scan the parameters. */
+static void note_finite(f3_trainer *tr, size_t i, int finite)
+{
+    if (finite < 0) {
+        check_finite(tr, i);
+    } else if (!finite && !tr->diverged_layer) {
+        tr->diverged_layer = i + 1;
+        tr->diverged_step = tr->layers[i].steps;
+    }
+}
 
 void f3_layer_update(f3_trainer *tr, size_t i)
 {
-    layer_update(tr, i);
-    check_finite(tr, i);
+    note_finite(tr, i, layer_update(tr, i));
 }
 
-static void layer_update(f3_trainer *tr, size_t i)
+/* The optimiser step of layer i.  Returns 1 or 0 when the step itself found
+ * every new parameter finite or not (fp32 weights: nothing rounds them after
+ * it), −1 when the caller must scan them (check_finite). */
+static int layer_update(f3_trainer *tr, size_t i)
 {
     f3_layer *L = &tr->layers[i];
     const f3_config *cfg = &tr->cfg;
@@ -636,27 +660,22 @@ static void layer_update(f3_trainer *tr, size_t i)
         /* W − η·g in double, rounded once to the weights' format */
         sgd_quantized(tr, i, L->W, L->dW, nw, F3_MEM_WEIGHTS, cu);
         if (L->b) sgd_quantized(tr, i, L->b, L->db, L->n_out, F3_MEM_BIASES, cu);
-        return;
+        return -1;
     }
-    if (cfg->optimizer == F3_OPT_SGD) {
-        f3_sgd_update(L->W, L->dW, nw, (float)cfg->lr, F3_MEM_WEIGHTS, cu);
-        if (L->b) f3_sgd_update(L->b, L->db, L->n_out, (float)cfg->lr, F3_MEM_BIASES, cu);
-    } else {
-        f3_adam_update(L->W, L->dW, L->mW, L->vW, nw, cfg->lr, cfg->beta1, cfg->beta2,
-                       cfg->eps, L->steps, F3_MEM_WEIGHTS, cu);
-        if (L->b)
-            f3_adam_update(L->b, L->db, L->mb, L->vb, L->n_out, cfg->lr, cfg->beta1,
-                           cfg->beta2, cfg->eps, L->steps, F3_MEM_BIASES, cu);
-        /* Adam in fp32; its state and the weights stored in their formats */
-        quantize(tr, F3_T_OPTIMIZER, i, L->mW, nw);
-        quantize(tr, F3_T_OPTIMIZER, i, L->vW, nw);
-        quantize(tr, F3_T_WEIGHTS, i, L->W, nw);
-        if (L->b) {
-            quantize(tr, F3_T_OPTIMIZER, i, L->mb, L->n_out);
-            quantize(tr, F3_T_OPTIMIZER, i, L->vb, L->n_out);
-            quantize(tr, F3_T_WEIGHTS, i, L->b, L->n_out);
-        }
+    int finite = optimizer_step(tr, L->W, L->dW, L->mW, L->vW, nw, L->steps, F3_MEM_WEIGHTS, cu);
+    if (L->b) finite &= optimizer_step(tr, L->b, L->db, L->mb, L->vb, L->n_out, L->steps, F3_MEM_BIASES, cu);
+    if (cfg->optimizer == F3_OPT_SGD) return finite;
+    /* Adam in fp32; its state and the weights stored in their formats */
+    quantize(tr, F3_T_OPTIMIZER, i, L->mW, nw);
+    quantize(tr, F3_T_OPTIMIZER, i, L->vW, nw);
+    quantize(tr, F3_T_WEIGHTS, i, L->W, nw);
+    if (L->b) {
+        quantize(tr, F3_T_OPTIMIZER, i, L->mb, L->n_out);
+        quantize(tr, F3_T_OPTIMIZER, i, L->vb, L->n_out);
+        quantize(tr, F3_T_WEIGHTS, i, L->b, L->n_out);
     }
+    /* rounding may have made weights infinite: scan them */
+    return f3_format_is_fp32(&cfg->numerics.fmt[F3_T_WEIGHTS]) ? finite : -1;
 }
 
 void f3_layer_gradient(f3_trainer *tr, size_t i, const float *dZ, const float *h,

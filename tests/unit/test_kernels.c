@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "f3/kernels.h"
+#include "f3/train.h"
 
 /* Deterministic "high-entropy" values in (−scale, scale). */
 static void fill(float *x, size_t n, uint32_t seed, float scale)
@@ -422,7 +423,7 @@ static void test_sgd_and_adam(void **state)
     f3_counts c = {0};
     for (uint64_t t = 1; t <= 5; t++) {
         fill(g, n, 19 + (uint32_t)t, 0.02f);
-        f3_adam_update(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, t, F3_MEM_WEIGHTS, &c);
+        assert_int_equal(f3_adam_update(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, t, F3_MEM_WEIGHTS, &c), 1);
         for (size_t i = 0; i < n; i++) {
             md[i] = 0.9 * md[i] + 0.1 * g[i];
             vd[i] = 0.999 * vd[i] + 0.001 * (double)g[i] * g[i];
@@ -440,10 +441,38 @@ static void test_sgd_and_adam(void **state)
     memcpy(q0, q, sizeof q);
     fill(g, n, 31, 0.2f);
     f3_counts cs = {0};
-    f3_sgd_update(q, g, n, 0.1f, F3_MEM_BIASES, &cs);
+    assert_int_equal(f3_sgd_update(q, g, n, 0.1f, F3_MEM_BIASES, &cs), 1);
     for (size_t i = 0; i < n; i++) assert_true(q[i] == q0[i] - 0.1f * g[i]);
     assert_int_equal(cs.fma, n);
     assert_int_equal(cs.writes[F3_MEM_BIASES], n);
+
+    /* the finiteness flag, against f3_all_finite over the result: one
+     * overflow or NaN anywhere (first, middle, last: the vector body and
+     * the scalar tail) is found; the parameters are updated all the same */
+    const size_t at[] = {0, 16, n - 1};
+    for (size_t w = 0; w < 3; w++)
+        for (int kind = 0; kind < 2; kind++) {
+            fill(q, n, 40, 0.5f);
+            fill(g, n, 41, 0.2f);
+            if (kind) {
+                q[at[w]] = FLT_MAX, g[at[w]] = -FLT_MAX; /* SGD: FLT_MAX + 0.1·FLT_MAX overflows */
+            } else {
+                g[at[w]] = NAN;
+            }
+            memcpy(q0, q, sizeof q);
+            int ok = f3_sgd_update(q, g, n, 0.1f, F3_MEM_BIASES, NULL);
+            assert_int_equal(ok, 0);
+            assert_int_equal(ok, f3_all_finite(q, n));
+            for (size_t i = 0; i < n; i++)
+                if (i != at[w]) assert_true(q[i] == q0[i] - 0.1f * g[i]);
+            memset(m, 0, sizeof m);
+            memset(v, 0, sizeof v);
+            fill(p, n, 42, 0.5f);
+            g[at[w]] = NAN;
+            ok = f3_adam_update(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, 1, F3_MEM_WEIGHTS, NULL);
+            assert_int_equal(ok, 0);
+            assert_int_equal(ok, f3_all_finite(p, n));
+        }
 }
 
 /* Output δz of each loss against a central difference of the loss. */

@@ -123,18 +123,22 @@ void f3_dense_gradient_ref(const float *dZ, const float *H, float *dW, float *db
                            size_t n_in, size_t n_out, int accumulate, f3_memclass h_class,
                            f3_counts *c);
 
-/* SGD: p -= lr · g over n parameters of memory class cls.  ledger: n FMA. */
-void f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls,
-                   f3_counts *c);
+/* SGD: p -= lr · g over n parameters of memory class cls.  ledger: n FMA.
+ * Returns 1 if every updated p is finite, 0 if not (the divergence check,
+ * in the same pass). */
+int f3_sgd_update(float *p, const float *g, size_t n, float lr, f3_memclass cls,
+                  f3_counts *c);
 
 /* Adam (PyTorch's formulation, β1, β2, ε; t ≥ 1 the step number):
  *   m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²
  *   p -= (lr / (1−β1^t)) · m / (sqrt(v)·(1/sqrt(1−β2^t)) + ε)
- * ledger: n FMA (the final step) and F3_ADAM_ELEM_PER_PARAM·n elem. */
+ * ledger: n FMA (the final step) and F3_ADAM_ELEM_PER_PARAM·n elem.
+ * Returns 1 if every updated p is finite, 0 if not (the divergence check,
+ * in the same pass over p). */
 #define F3_ADAM_ELEM_PER_PARAM 11u
-void f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
-                    double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
-                    f3_counts *c);
+int f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
+                   double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
+                   f3_counts *c);
 
 /* The BLAS behind GSL's interface: OpenBLAS's build string, e.g.
  * "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64". */
@@ -162,6 +166,7 @@ void f3_count_gradient(f3_counts *c, size_t b, size_t n_in, size_t n_out, int ha
                        f3_memclass h_class);
 void f3_count_act_backward(f3_counts *c, f3_activation f, size_t n, f3_memclass h_class);
 void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls);
+void f3_count_adam(f3_counts *c, size_t n, f3_memclass cls);
 
 #ifdef __cplusplus
 }
