@@ -2,10 +2,20 @@
 """Tables 4-5 of the paper next to f3sim's runs (analysis/reproduce.sh).
 
 usage: analysis/summarize_reproduction.py [RESULTS_DIR]   (results/repro)
-Prints markdown: per data set and column, the best test accuracy within the
-first 10 epochs and over all epochs (percent), the best test loss, the
-paper's mean ± std over ten seeds, and the distance in paper standard
-deviations.
+       analysis/summarize_reproduction.py --seeds DATASET RUN_DIR [RUN_DIR ...]
+
+The first form prints markdown: per data set and column, the best test
+accuracy within the first 10 epochs and over all epochs (percent), the best
+test loss, the paper's mean ± std over ten seeds, and the distance in paper
+standard deviations.
+
+The second pools the seed folders (seed-N/<column>/run.json) of one or more
+runs of a scenario with `training.seeds` (e.g. scenarios/paper/
+mnist-table4-5.yaml run in parts with different seeds, each part in its
+own folder) and prints, per column, the mean ± sample σ of the best test
+accuracy and best test loss over the seeds (as compare.csv computes them),
+beside the paper's. A seed found in two folders counts once (the first);
+a column whose runs did not all finish their epochs is refused.
 """
 import csv
 import json
@@ -27,7 +37,46 @@ PAPER_LOSS = {  # Table 4, BCE summed over outputs: mean, std
 COLUMNS = ["bp", "dfa", "drtp", "f3-error", "f3-loss", "llo"]
 
 
+def pooled(ds, roots):
+    import glob
+    import statistics
+    runs = {}  # column -> {seed: run.json}
+    for root in roots:
+        for path in sorted(glob.glob(os.path.join(root, "**", "seed-*", "*", "run.json"), recursive=True)):
+            col = os.path.basename(os.path.dirname(path))
+            seed = int(os.path.basename(os.path.dirname(os.path.dirname(path)))[5:])
+            with open(path) as f:
+                run = json.load(f)
+            if len(run.get("epochs", [])) != run["config"].get("epochs", len(run.get("epochs", []))):
+                sys.exit(f"{path}: the run did not finish its epochs")
+            runs.setdefault(col, {}).setdefault(seed, run)
+    print("| column | seeds | best test acc. [%], measured | paper [%] | mean − paper [paper σ] "
+          "| best epoch (range) | best test loss, measured | paper loss | train s/epoch |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for col in COLUMNS:
+        if col not in runs:
+            print(f"| {col} | 0 | (not run) |||||||")
+            continue
+        rs = [runs[col][k] for k in sorted(runs[col])]
+        acc = [r["best_test_accuracy"] for r in rs]
+        loss = [r["best_test_loss"] for r in rs]
+        ep = [r["best_epoch"] for r in rs]
+        sec = [r["train_seconds"] / len(r["epochs"]) for r in rs]
+        sd = lambda v: statistics.stdev(v) if len(v) > 1 else float("nan")
+        pm, ps = PAPER_ACC[ds][col]
+        lm, ls = PAPER_LOSS[ds][col]
+        mean = statistics.mean(acc)
+        print(f"| {col} | {len(rs)} ({','.join(str(k) for k in sorted(runs[col]))}) | {mean:.2f} ± {sd(acc):.2f} "
+              f"| {pm:.2f} ± {ps:.2f} | {(mean - pm) / ps:+.1f} | {min(ep)}–{max(ep)} "
+              f"| {statistics.mean(loss):.3f} ± {sd(loss):.3f} | {lm:.2f} ± {ls:.2f} | {statistics.mean(sec):.2f} |")
+
+
 def main():
+    if len(sys.argv) > 3 and sys.argv[1] == "--seeds":
+        if sys.argv[2] not in PAPER_ACC:
+            sys.exit(f"--seeds: data set must be one of {', '.join(PAPER_ACC)}")
+        pooled(sys.argv[2], sys.argv[3:])
+        return
     root = sys.argv[1] if len(sys.argv) > 1 else "results/repro"
     for ds in ("mnist", "census"):
         print(f"\n### {ds}\n")
