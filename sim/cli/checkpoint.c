@@ -65,6 +65,21 @@ static size_t tensors_of(const f3_trainer *tr, tensor *t, int params_only)
 
 static size_t tensor_count(const tensor *t) { return t->rows * (t->cols ? t->cols : 1); }
 
+/* The most bytes an .npz for this trainer can rightly hold once inflated:
+ * W, b, B, both Adam moments and the error store, as float64, each with a
+ * .npy header of up to 64 KiB (npz_open_within).  A file inflating past
+ * it is refused before it is allocated. */
+static uint64_t npz_budget(const f3_trainer *tr)
+{
+    uint64_t elems = (uint64_t)tr->n_train * tr->C, entries = 2;
+    for (size_t i = 0; i < tr->cfg.n_layers; i++) {
+        const f3_layer *L = &tr->layers[i];
+        elems += 3 * ((uint64_t)L->n_in * L->n_out + L->n_out) + (uint64_t)tr->C * L->n_out;
+        entries += 7;
+    }
+    return 8 * elems + entries * (65536 + 12);
+}
+
 /* The .npy v1.0 header of t into buf (a multiple of 64 bytes); its length. */
 static size_t npy_header(const tensor *t, char *buf)
 {
@@ -420,7 +435,7 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         char npath[4200];
         snprintf(npath, sizeof npath, "%s/%s", dir, npz_names[k]);
         if (access(npath, F_OK)) continue;
-        if (npz_open(npath, &z)) continue; /* damaged: the other one, if any */
+        if (npz_open_within(npath, &z, npz_budget(tr))) continue; /* damaged: the other one, if any */
         if (p && npz_crc32(0, z.file, z.file_len) == want_crc) break;
         npz_close(&z);
     }
@@ -554,7 +569,7 @@ static int param_name(const char *name, char *kind, size_t *index)
 int init_from_npz(const char *path, f3_trainer *tr, char sha256[65], size_t *unused_feedback)
 {
     npz_file z;
-    if (npz_open(path, &z)) return 1;
+    if (npz_open_within(path, &z, npz_budget(tr))) return 1;
     const size_t K = tr->cfg.n_layers;
     int rc = 2;
     *unused_feedback = 0;

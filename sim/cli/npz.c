@@ -67,6 +67,25 @@ static int read_file(npz_file *z)
     return 0;
 }
 
+/* Inflate the raw deflate stream in[0..n) into out[0..cap); returns the
+ * bytes written, or (size_t)-1 if whole and the stream does not end there
+ * (whole: the entry must fill out exactly; otherwise a prefix is enough). */
+static size_t inflate_into(const unsigned char *in, uint64_t n, unsigned char *out, size_t cap, int whole)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return (size_t)-1;
+    zs.next_in = (unsigned char *)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    int zr = inflate(&zs, Z_FINISH);
+    size_t got = zs.total_out;
+    inflateEnd(&zs);
+    if (whole && zr != Z_STREAM_END) return (size_t)-1;
+    return got;
+}
+
 /* The .npy header's value of 'key' (after "'key':"), or NULL. */
 static const char *dict_value(const char *dict, const char *key)
 {
@@ -85,7 +104,8 @@ static const char *dict_value(const char *dict, const char *key)
 /* Parse the .npy array in buf[0..len) into a; where names it in messages
  * ("FILE: NAME.npy", or "FILE" for a file of its own).  ints: 1 to take
  * little-endian integers ('<i4', '<i8', '<u4', '<u8') as well as floats. */
-static int parse_npy(const char *where, const unsigned char *buf, size_t len, npz_array *a, int ints)
+static int parse_npy_as(const char *where, const unsigned char *buf, size_t len, npz_array *a, int ints,
+                        int header_only)
 {
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6))
         return BAD("%s is not a NumPy .npy array (no \\x93NUMPY magic)", where);
@@ -163,7 +183,7 @@ static int parse_npy(const char *where, const unsigned char *buf, size_t len, np
         p = end;
     }
     size_t bytes = a->count * (size_t)a->itemsize;
-    if (a->count > SIZE_MAX / 8 || len - off - hl < bytes) {
+    if (a->count > SIZE_MAX / 8 || (!header_only && len - off - hl < bytes)) {
         char s[96];
         npz_shape_text(a->shape, a->ndim, s, sizeof s);
         BAD("%s: its shape %s needs %zu bytes of data, the %s holds %zu", where, s, bytes, ints ? "file" : "entry",
@@ -177,7 +197,25 @@ out:
     return rc;
 }
 
-int npz_open(const char *path, npz_file *z)
+static int parse_npy(const char *where, const unsigned char *buf, size_t len, npz_array *a, int ints)
+{
+    return parse_npy_as(where, buf, len, a, ints, 0);
+}
+
+/* The size of the .npy file whose first len bytes (its header at least)
+ * are in buf: the header's length plus its shape × itemsize.  0 with
+ * f3_last_error() set when the header is not one parse_npy reads. */
+static uint64_t npy_promised(const char *where, const unsigned char *buf, size_t len)
+{
+    npz_array a;
+    memset(&a, 0, sizeof a);
+    if (parse_npy_as(where, buf, len, &a, 0, 1)) return 0;
+    return (uint64_t)(a.data - buf) + (uint64_t)a.count * (uint64_t)a.itemsize;
+}
+
+int npz_open(const char *path, npz_file *z) { return npz_open_within(path, z, UINT64_MAX); }
+
+int npz_open_within(const char *path, npz_file *z, uint64_t max_bytes)
 {
     memset(z, 0, sizeof *z);
     snprintf(z->path, sizeof z->path, "%s", path);
@@ -208,7 +246,7 @@ int npz_open(const char *path, npz_file *z)
     z->a = calloc(entries ? entries : 1, sizeof *z->a);
     z->bufs = calloc(entries ? entries : 1, sizeof *z->bufs);
     if (!z->a || !z->bufs) return F3_FAIL(F3_ENOMEM, "out of memory"), fail_close(z);
-    uint64_t p = cd_off;
+    uint64_t p = cd_off, inflated = 0;
     for (uint64_t e = 0; e < entries; e++) {
         if (!fits(p, 46, cd_off + cd_size) || rd32(f + p) != 0x02014b50)
             return BADZ("%s: entry %llu of its central directory is broken", path, (unsigned long long)e + 1);
@@ -243,6 +281,10 @@ int npz_open(const char *path, npz_file *z)
         const unsigned char *u;
         if (method == 0) {
             if (usize != csize) return BADZ("%s: %s.npy: stored with two sizes", path, a->name);
+            if (!fits(inflated, usize, max_bytes))
+                return BADZ("%s: %s.npy holds %llu bytes, past the %llu bytes the arrays read from this file can need",
+                           path, a->name, (unsigned long long)usize, (unsigned long long)max_bytes);
+            inflated += usize;
             u = f + data;
         } else if (method == 8) {
             /* deflate (numpy.savez_compressed); the size it claims is
@@ -250,20 +292,26 @@ int npz_open(const char *path, npz_file *z)
             if (usize / 1032 > csize + 1 || usize > 0xffffffffu)
                 return BADZ("%s: %s.npy claims %llu bytes from %llu compressed ones", path, a->name,
                            (unsigned long long)usize, (unsigned long long)csize);
+            /* first the .npy header alone: the size it promises must be
+             * the size the zip entry claims, and within max_bytes, before
+             * anything that large is allocated */
+            unsigned char head[65536 + 12];
+            size_t hn = inflate_into(f + data, csize, head, usize < sizeof head ? (size_t)usize : sizeof head, 0);
+            char where[1200];
+            snprintf(where, sizeof where, "%s: %s.npy", path, a->name);
+            uint64_t promised = npy_promised(where, head, hn);
+            if (!promised) return fail_close(z);
+            if (promised != usize)
+                return BADZ("%s: %s.npy's header promises %llu bytes, its zip entry claims %llu", path, a->name,
+                           (unsigned long long)promised, (unsigned long long)usize);
+            if (!fits(inflated, usize, max_bytes))
+                return BADZ("%s: %s.npy inflates to %llu bytes, past the %llu bytes the arrays read from this file "
+                           "can need", path, a->name, (unsigned long long)usize, (unsigned long long)max_bytes);
+            inflated += usize;
             unsigned char *out = malloc(usize ? usize : 1);
             if (!out) return F3_FAIL(F3_ENOMEM, "out of memory inflating %s", path), fail_close(z);
             z->bufs[z->n_bufs++] = out;
-            z_stream zs;
-            memset(&zs, 0, sizeof zs);
-            if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return BADZ("%s: zlib failed", path);
-            zs.next_in = (unsigned char *)(f + data);
-            zs.avail_in = (uInt)csize;
-            zs.next_out = out;
-            zs.avail_out = (uInt)usize;
-            int zr = inflate(&zs, Z_FINISH);
-            size_t got = zs.total_out;
-            inflateEnd(&zs);
-            if (zr != Z_STREAM_END || got != usize)
+            if (inflate_into(f + data, csize, out, (size_t)usize, 1) != usize)
                 return BADZ("%s: %s.npy does not inflate to its %llu bytes", path, a->name, (unsigned long long)usize);
             u = out;
         } else

@@ -41,6 +41,13 @@ typedef struct {
  * than float32/float64, …). */
 int npz_open(const char *path, npz_file *z);
 
+/* npz_open, refusing a file whose entries hold more than max_bytes in all
+ * once inflated: each deflated entry's .npy header is inflated first and
+ * the size it promises checked (equal to the zip entry's, within the
+ * budget) before the entry is allocated, so a small file cannot make f3sim
+ * allocate more than the arrays it reads can need. */
+int npz_open_within(const char *path, npz_file *z, uint64_t max_bytes);
+
 /* The array called name, or NULL. */
 const npz_array *npz_find(const npz_file *z, const char *name);
 

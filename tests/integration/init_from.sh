@@ -145,6 +145,33 @@ b[i] ^= 0xFF
 open("crc.npz", "wb").write(bytes(b))
 P
 expect 1 "crc.npz: .*fails its CRC-32" -- "$f3sim" train "${data[@]}" --epochs 1 --init-from crc.npz --out x
+# a small file inflating to much more than the network's arrays (issue 21): refused from its .npy headers
+# before anything that large is allocated (before the fix: 3 × 64 MiB resident); a zip entry claiming
+# another size than its .npy header promises is damaged
+"$np" - <<'P'
+import numpy as np, re
+np.savez_compressed("bomb.npz", **{f"W{i}": np.zeros((4096, 4096), np.float32) for i in (1, 2, 3)})
+b = bytearray(open("s1.npz", "rb").read())
+for m in re.finditer(rb"PK\x01\x02", b):          # the central directory entry of W2.npy
+    k = m.start()
+    nl = int.from_bytes(b[k + 28:k + 30], "little")
+    if bytes(b[k + 46:k + 46 + nl]) == b"W2.npy":
+        u = int.from_bytes(b[k + 24:k + 28], "little")
+        b[k + 24:k + 28] = (u + 64).to_bytes(4, "little")
+        open("lie.npz", "wb").write(bytes(b))
+P
+[ "$(wc -c < bomb.npz)" -lt 1000000 ] && ok || bad "bomb.npz is not small ($(wc -c < bomb.npz) bytes)"
+expect 1 "bomb.npz: W1.npy inflates to 67108992 bytes, past the [0-9]* bytes the arrays read from this file can need" \
+  -- "$f3sim" train "${data[@]}" --epochs 1 --init-from bomb.npz --out x
+rss=$("$np" - "$f3sim" "${data[@]}" --epochs 1 --init-from bomb.npz --out x <<'P'
+import resource, subprocess, sys
+subprocess.run([sys.argv[1], "train", *sys.argv[2:]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+P
+)
+[ "$rss" -lt 64 ] && ok || bad "reading bomb.npz took $rss MiB resident"
+expect 1 "lie.npz: W2.npy's header promises [0-9]* bytes, its zip entry claims [0-9]*" -- "$f3sim" train "${data[@]}" \
+  --epochs 1 --init-from lie.npz --out x
 
 # the chip: a seeded ROM cannot hold a given B; ternary2 only {-a, 0, a}
 chip() {
