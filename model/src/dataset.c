@@ -188,7 +188,9 @@ f3_status f3_ds_lines_open(f3_ds_lines *r, const char *path, const char *missing
     memset(r, 0, sizeof *r);
     r->path = path;
     errno = 0;
-    r->f = fopen(path, "r");
+    int not_regular;
+    r->f = f3_fopen_regular(path, &not_regular);
+    if (!r->f && not_regular) return F3_FAIL(F3_EIO, "%s: not a regular file (a FIFO, a device or a folder); f3sim reads data sets from files", path);
     if (!r->f) {
         const int err = errno;
         if (missing && (err == ENOENT || err == ENOTDIR))

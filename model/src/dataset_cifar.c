@@ -26,7 +26,9 @@ static f3_status cifar_open(const char *path, FILE **f, size_t *records)
 {
     struct stat sb;
     errno = 0;
-    *f = fopen(path, "rb");
+    int not_regular;
+    *f = f3_fopen_regular(path, &not_regular);
+    if (!*f && not_regular) return F3_FAIL(F3_EIO, "%s: not a regular file (a FIFO, a device or a folder); f3sim reads data sets from files", path);
     if (!*f)
         return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fileno(*f), &sb) != 0 || !S_ISREG(sb.st_mode)) {

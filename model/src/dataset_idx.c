@@ -42,7 +42,7 @@ static f3_status idx_open(const char *path, idx_file *f)
     f->gz = NULL;
     f->size = -1;
     errno = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = f3_open_read(path); /* a FIFO nobody writes gives EOF, not a hang */
     if (fd < 0)
         return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fd, &sb) != 0) {

@@ -1,9 +1,13 @@
 /* status.c — the per-thread error message behind f3_last_error(). */
 #include "f3/status.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static _Thread_local char g_msg[1024];
 
@@ -35,4 +39,40 @@ f3_status f3_fail(f3_status s, const char *src, int line, const char *fmt, ...)
     (void)src;
     (void)line;
     return s;
+}
+
+int f3_open_read(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+FILE *f3_fopen_regular(const char *path, int *not_regular)
+{
+    *not_regular = 0;
+    int fd = f3_open_read(path);
+    if (fd < 0) return NULL;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        int err = errno;
+        close(fd);
+        *not_regular = 1;
+        errno = err;
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return f;
 }

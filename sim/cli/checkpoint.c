@@ -300,7 +300,8 @@ int checkpoint_exists(const char *dir)
 
 static char *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    int not_regular;
+    FILE *f = f3_fopen_regular(path, &not_regular);
     if (!f) return NULL;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap + 1);

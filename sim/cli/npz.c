@@ -48,12 +48,14 @@ static int fits(uint64_t a, uint64_t b, uint64_t limit) { return a <= limit && b
 
 static int read_file(npz_file *z)
 {
-    FILE *f = fopen(z->path, "rb");
+    int not_regular;
+    FILE *f = f3_fopen_regular(z->path, &not_regular);
+    if (!f && not_regular) return BAD("%s: not a regular file (a FIFO, a device or a folder)", z->path);
     if (!f) return BAD("%s: cannot open: %s", z->path, strerror(errno));
     struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+    if (fstat(fileno(f), &sb)) {
         fclose(f);
-        return BAD("%s: not a regular file", z->path);
+        return BAD("%s: cannot stat: %s", z->path, strerror(errno));
     }
     z->file_len = (size_t)sb.st_size;
     z->file = malloc(z->file_len ? z->file_len : 1);

@@ -182,12 +182,14 @@ static int read_npy(reader *r, const unsigned char *buf, size_t len)
 
 static unsigned char *read_whole(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    int not_regular;
+    FILE *f = f3_fopen_regular(path, &not_regular);
+    if (!f && not_regular) return F3_FAIL(F3_EIO, "%s: not a regular file (a FIFO, a device or a folder)", path), NULL;
     if (!f) return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno)), NULL;
     struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+    if (fstat(fileno(f), &sb)) {
         fclose(f);
-        return F3_FAIL(F3_EIO, "%s: not a regular file", path), NULL;
+        return F3_FAIL(F3_EIO, "%s: cannot stat: %s", path, strerror(errno)), NULL;
     }
     *len = (size_t)sb.st_size;
     unsigned char *buf = malloc(*len ? *len : 1);

@@ -567,7 +567,9 @@ static f3_status fill_defaults(scenario *sc)
 f3_status scenario_load(const char *path, scenario **out)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
+    int not_regular;
+    FILE *fp = f3_fopen_regular(path, &not_regular);
+    if (!fp && not_regular) return F3_FAIL(F3_EIO, "%s: not a regular file (a FIFO, a device or a folder)", path);
     if (!fp) return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
     unsigned char *buf = malloc(MAX_FILE_BYTES + 1);
     size_t len = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, fp) : 0;

@@ -8,6 +8,8 @@
 #ifndef F3_STATUS_H
 #define F3_STATUS_H
 
+#include <stdio.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -37,6 +39,17 @@ f3_status f3_fail(f3_status s, const char *src, int line, const char *fmt, ...)
     ;
 
 #define F3_FAIL(status, ...) f3_fail((status), __FILE__, __LINE__, __VA_ARGS__)
+
+/* open(2) path read-only without blocking in open itself (a FIFO that no
+ * process writes, a device), then make the descriptor blocking again.
+ * -1 with errno as open(2). */
+int f3_open_read(const char *path);
+
+/* An input file f3sim reads whole (a scenario, a data set, an .npz, an
+ * order): fopen(path, "rb") of a regular file.  NULL with errno from
+ * open(2), or with *not_regular = 1 when path is a FIFO, a device, a
+ * socket or a folder (refused without blocking on it). */
+FILE *f3_fopen_regular(const char *path, int *not_regular);
 
 /* Clear the recorded message. */
 void f3_clear_error(void);
