@@ -347,6 +347,15 @@ static int parse_hidden(const char *s, train_options *o)
     if (!strcmp(s, "none")) return 0;
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", s);
+    /* strtok would merge ",," and skip a leading or trailing comma: an
+     * empty width is an error, not nothing */
+    size_t n = strlen(buf);
+    for (size_t i = 0; i <= n; i++)
+        if ((buf[i] == ',' || buf[i] == '\0') && (i == 0 || buf[i - 1] == ',')) {
+            F3_FAIL(F3_EINVAL, "--hidden: an empty width at character %zu of '%s' (widths separated by single commas)",
+                    i + 1, s);
+            return -1;
+        }
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         size_t w;
         if (o->n_hidden + 1 >= F3_MAX_LAYERS) {
@@ -515,6 +524,7 @@ static int cmd_train(int argc, char **argv)
             o.threads = (int)v;
             break;
         case O_OUT:
+            if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--out needs a folder name, got an empty one") != 0;
             if (o.resume && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", o.out, optarg) != 0;
             snprintf(o.out, sizeof o.out, "%s", optarg);
             out_set = 1;
@@ -527,6 +537,7 @@ static int cmd_train(int argc, char **argv)
             if (!bad) bad = check_key_bound("--checkpoint-every", "outputs.checkpoint_every", (double)o.checkpoint_every);
             break;
         case O_RESUME:
+            if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--resume needs a folder name, got an empty one") != 0;
             if (out_set && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", optarg, o.out) != 0;
             snprintf(o.out, sizeof o.out, "%s", optarg);
             out_set = 1;

@@ -16,6 +16,12 @@ expect 2 "unknown command 'trian'" -- "$f3sim" trian
 expect 2 "option '--hidden' is missing its value" -- "$f3sim" train --hidden
 expect 2 "unknown algorithm 'backprop'" -- "$f3sim" train --algorithm backprop
 expect 2 "--hidden expects positive widths" -- "$f3sim" train --hidden 500,0
+# issue 21: an empty width was dropped (1,,2 read as 1,2); an empty folder name was an exit 1
+for h in 1,,2:3 ,5:1 5,:3 ,:1; do
+  expect 2 "--hidden: an empty width at character ${h#*:} of '${h%:*}'" -- "$f3sim" train --hidden "${h%:*}"
+done
+expect 2 "--out needs a folder name, got an empty one" -- "$f3sim" train --out ''
+expect 2 "--resume needs a folder name, got an empty one" -- "$f3sim" train --resume ''
 expect 2 "--epochs expects a non-negative integer" -- "$f3sim" train --epochs ten
 expect 2 "unknown error information" -- "$f3sim" train --error-info delayed
 # number formats: --format TENSOR=FORMAT[:ROUNDING], each bad part named
