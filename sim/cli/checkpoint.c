@@ -18,6 +18,10 @@
 #include "results.h"
 
 #define MAX_ENTRIES (8 * F3_MAX_LAYERS + 8)
+/* format 2: epochs' training and test seconds apart, and the JSON's own CRC-32 */
+#define CHECKPOINT_FORMAT "f3sim checkpoint 2"
+/* the last key of checkpoint.json: the CRC-32 of every byte before this text */
+#define JSON_CRC_KEY ",\n  \"json_crc32\": "
 
 /* ---- the tensors of a trainer ------------------------------------------------ */
 
@@ -228,12 +232,15 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
         return F3_FAIL(F3_EIO, "%s: cannot move aside: %s", cur, strerror(errno)), -1;
     uint32_t crc = 0;
     if (write_npz(dir, "checkpoint.npz", tr, 0, &crc)) return -1;
-    atomic_file af;
-    if (atomic_open(&af, dir, "checkpoint.json")) return -1;
-    FILE *f = af.f;
+    /* the JSON is composed in memory so that its last key can hold the
+     * CRC-32 of every byte before it */
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *f = open_memstream(&body, &body_len);
+    if (!f) return F3_FAIL(F3_ENOMEM, "checkpoint.json: out of memory"), -1;
     const size_t K = tr->cfg.n_layers;
     const f3_ledger *l = tr->ledger;
-    fprintf(f, "{\n  \"format\": \"f3sim checkpoint 1\",\n  \"f3sim_version\": \"%s\",\n  \"git_commit\": \"%s\",\n",
+    fprintf(f, "{\n  \"format\": \"" CHECKPOINT_FORMAT "\",\n  \"f3sim_version\": \"%s\",\n  \"git_commit\": \"%s\",\n",
             F3SIM_VERSION, F3SIM_GIT_COMMIT);
     fprintf(f, "  \"config_sha256\": \"%s\",\n  \"epochs_done\": %zu,\n  \"npz\": \"checkpoint.npz\",\n"
                "  \"npz_crc32\": %lu,\n",
@@ -271,7 +278,7 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
         }
     }
     fputs("],\n  \"epochs_order\": \"train_loss, train_accuracy_percent, test_loss, test_accuracy_percent, "
-          "seconds\",\n  \"epochs\": [",
+          "train_seconds, test_seconds\",\n  \"epochs\": [",
           f);
     for (size_t e = 0; e < epochs_done; e++) {
         const ckpt_row *r = &rows[e];
@@ -280,9 +287,22 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
         put_double(f, r->train_acc), fputs(", ", f);
         put_double(f, r->test_loss), fputs(", ", f);
         put_double(f, r->test_acc), fputs(", ", f);
-        put_double(f, r->seconds), fputs("]", f);
+        put_double(f, r->train_seconds), fputs(", ", f);
+        put_double(f, r->test_seconds), fputs("]", f);
     }
-    fputs("]\n}\n", f);
+    fputs("]", f);
+    if (fclose(f)) {
+        free(body);
+        return F3_FAIL(F3_ENOMEM, "checkpoint.json: out of memory"), -1;
+    }
+    atomic_file af;
+    if (atomic_open(&af, dir, "checkpoint.json")) {
+        free(body);
+        return -1;
+    }
+    fwrite(body, 1, body_len, af.f);
+    fprintf(af.f, JSON_CRC_KEY "%lu\n}\n", (unsigned long)npz_crc32(0, body, body_len));
+    free(body);
     if (atomic_commit(&af)) return -1;
     unlink(prev);
     return 0;
@@ -399,12 +419,15 @@ static int read_npz(const npz_file *z, f3_trainer *tr)
         }
         if (a->itemsize != 4) return BAD("%s: %s.npy is not float32 (f3sim writes float32)", z->path, t[k].name);
         npz_to_float(a, t[k].data);
+        if (!f3_all_finite(t[k].data, tensor_count(&t[k])))
+            return BAD("%s is damaged: %s.npy holds a value that is not finite (f3sim never checkpoints one)", z->path,
+                       t[k].name);
     }
     return 0;
 }
 
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
-                    const char *config_sha256)
+                    size_t batches_per_epoch, const char *config_sha256)
 {
     char jpath[4200];
     snprintf(jpath, sizeof jpath, "%s/checkpoint.json", dir);
@@ -412,6 +435,27 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
     char *js = read_all(jpath, &jl);
     if (!js) return BAD("%s: cannot read the checkpoint", jpath);
     int rc = 1;
+    /* the file's own CRC-32 first: a damaged or hand-edited file is
+     * reported as such, not as another configuration */
+    {
+        const char *fmt = strstr(js, "\"format\": \"f3sim checkpoint ");
+        char *key = NULL;
+        for (char *q = strstr(js, JSON_CRC_KEY); q; q = strstr(q + 1, JSON_CRC_KEY)) key = q;
+        if (fmt && strncmp(fmt + 10, "\"" CHECKPOINT_FORMAT "\"", strlen(CHECKPOINT_FORMAT) + 2) && !key) {
+            F3_FAIL(F3_EINVAL, "%s was written by an older f3sim (%.*s), which this one does not resume; start afresh "
+                    "without --resume", jpath, (int)strcspn(fmt + 11, "\""), fmt + 11);
+            free(js);
+            return 2;
+        }
+        char *end;
+        unsigned long want = key ? strtoul(key + strlen(JSON_CRC_KEY), &end, 10) : 0;
+        if (!key || end == key + strlen(JSON_CRC_KEY) || strcmp(end, "\n}\n") ||
+            npz_crc32(0, js, (size_t)(key - js)) != want) {
+            free(js);
+            return BAD("%s is damaged: it fails its own CRC-32 (json_crc32), or has none; start afresh without "
+                       "--resume", jpath);
+        }
+    }
     const size_t K = tr->cfg.n_layers;
     unsigned long long *u = NULL;
     double *d = NULL;
@@ -453,7 +497,7 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         goto out;
     }
     size_t cnt_n = K * F3_PH_COUNT * (2 + 2 * F3_MEM_COUNT);
-    size_t cap = cnt_n + 5 * max_rows + 64 + K;
+    size_t cap = cnt_n + 6 * max_rows + 64 + K;
     u = malloc(cap * sizeof *u);
     d = malloc(cap * sizeof *d);
     if (!u || !d) {
@@ -488,14 +532,26 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         for (int m = 0; m < F3_MEM_COUNT; m++) c->reads[m] = u[j++];
         for (int m = 0; m < F3_MEM_COUNT; m++) c->writes[m] = u[j++];
     }
-    if (parse_numbers(after_key(js, "epochs"), d, NULL, cap) != (long)(5 * ed)) {
-        BAD("%s: epochs: expected %llu rows of 5", jpath, ed);
+    if (parse_numbers(after_key(js, "epochs"), d, NULL, cap) != (long)(6 * ed)) {
+        BAD("%s: epochs: expected %llu rows of 6", jpath, ed);
         goto out;
     }
     for (size_t e = 0; e < ed; e++) {
-        rows[e].train_loss = d[5 * e], rows[e].train_acc = d[5 * e + 1], rows[e].test_loss = d[5 * e + 2];
-        rows[e].test_acc = d[5 * e + 3], rows[e].seconds = d[5 * e + 4];
+        rows[e].train_loss = d[6 * e], rows[e].train_acc = d[6 * e + 1], rows[e].test_loss = d[6 * e + 2];
+        rows[e].test_acc = d[6 * e + 3], rows[e].train_seconds = d[6 * e + 4], rows[e].test_seconds = d[6 * e + 5];
     }
+    /* the epochs it claims are the steps it holds */
+    if (l->batches != (uint64_t)ed * batches_per_epoch) {
+        BAD("%s is inconsistent: %llu epochs of %zu batches, but its ledger counts %llu batches", jpath, ed,
+            batches_per_epoch, (unsigned long long)l->batches);
+        goto out;
+    }
+    for (size_t i = 0; i < K; i++)
+        if (tr->layers[i].steps != 0 && tr->layers[i].steps != (uint64_t)ed * batches_per_epoch) {
+            BAD("%s is inconsistent: %llu epochs of %zu batches, but layer %zu took %llu optimiser steps", jpath, ed,
+                batches_per_epoch, i + 1, (unsigned long long)tr->layers[i].steps);
+            goto out;
+        }
     /* the stochastic-rounding streams */
     p = after_key(js, "rng_streams");
     if (!p || *p != '[') {

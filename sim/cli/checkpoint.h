@@ -22,7 +22,8 @@
 #define CHECKPOINT_PREVIOUS_NPZ "checkpoint.prev.npz"
 
 typedef struct {
-    double train_loss, train_acc, test_loss, test_acc, seconds;
+    double train_loss, train_acc, test_loss, test_acc;
+    double train_seconds, test_seconds; /* wall time of the epoch's training and of its test pass */
 } ckpt_row;
 
 /* Write dir/checkpoint.npz and dir/checkpoint.json after `epochs_done`
@@ -41,11 +42,15 @@ int params_npz_write(const char *dir, const char *name, const f3_trainer *tr);
 int checkpoint_exists(const char *dir);
 
 /* Restore tr (built from the same configuration) and rows[0..*epochs_done)
- * (room for max_rows) from dir's checkpoint.  0 on success; 2 (EXIT_USAGE)
- * when the configuration's hash differs; 1 a missing, unreadable or
- * inconsistent checkpoint; the reason in f3_last_error(). */
+ * (room for max_rows) from dir's checkpoint, whose epochs took
+ * batches_per_epoch optimiser steps each.  0 on success; 2 (EXIT_USAGE)
+ * when the configuration's hash differs or the checkpoint is of an older
+ * format; 1 a missing, unreadable, damaged (checkpoint.json fails its own
+ * CRC-32, an .npz its CRC) or inconsistent checkpoint (parameters, moments
+ * or error store not finite, step counts that are not epochs_done ×
+ * batches_per_epoch); the reason in f3_last_error(). */
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
-                    const char *config_sha256);
+                    size_t batches_per_epoch, const char *config_sha256);
 
 /* Start tr from the weights, biases and feedback matrices in the .npz at
  * path (what numpy.savez or numpy.savez_compressed writes, float32 or

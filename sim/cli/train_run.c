@@ -283,14 +283,16 @@ static int write_epochs_csv(const char *dir, const char *name, const epoch_row *
 {
     atomic_file af;
     if (atomic_open(&af, dir, name)) return -1;
-    fprintf(af.f, "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds\n");
+    fprintf(af.f, "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds,train_seconds,"
+                  "test_seconds\n");
     for (size_t e = 0; e < n; e++) {
+        const double tr_s = rows[e].train_seconds, te_s = rows[e].test_seconds;
         if (classify)
-            fprintf(af.f, "%zu,%.6f,%.4f,%.6f,%.4f,%.3f\n", e + 1, rows[e].train_loss,
-                    rows[e].train_acc, rows[e].test_loss, rows[e].test_acc, rows[e].seconds);
+            fprintf(af.f, "%zu,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f,%.6f\n", e + 1, rows[e].train_loss, rows[e].train_acc,
+                    rows[e].test_loss, rows[e].test_acc, tr_s + te_s, tr_s, te_s);
         else
-            fprintf(af.f, "%zu,%.6f,,%.6f,,%.3f\n", e + 1, rows[e].train_loss, rows[e].test_loss,
-                    rows[e].seconds);
+            fprintf(af.f, "%zu,%.6f,,%.6f,,%.6f,%.6f,%.6f\n", e + 1, rows[e].train_loss, rows[e].test_loss,
+                    tr_s + te_s, tr_s, te_s);
     }
     return atomic_commit(&af);
 }
@@ -497,7 +499,7 @@ static void progress_epoch(progress *p, size_t e, const epoch_row *r, int classi
     else snprintf(test, sizeof test, "test loss %.4f", r->test_loss);
     if (p->tty) {
         fprintf(stderr, "\r%s  epoch %zu/%zu  train loss %.4f  %s  %.1f s  ETA %s          \n", p->who, e + 1,
-                p->epochs, r->train_loss, test, r->seconds, eta);
+                p->epochs, r->train_loss, test, r->train_seconds + r->test_seconds, eta);
         return;
     }
     size_t percent = done * 100 / p->total;
@@ -962,7 +964,8 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     if (resuming) {
-        int crc = checkpoint_read(o->out, tr, &start_epoch, rows, o->epochs, cfg_hash);
+        int crc = checkpoint_read(o->out, tr, &start_epoch, rows, o->epochs,
+                                  (train->n + cfg.batch_size - 1) / cfg.batch_size, cfg_hash);
         if (crc) {
             rc = crc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
             goto done;
@@ -997,11 +1000,11 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     const size_t batches = (n + bs - 1) / bs;
     progress pg;
     progress_init(&pg, o, command, n, bs);
-    double train_time = 0.0, status_written = now_seconds();
+    double train_time = 0.0, test_time = 0.0, status_written = now_seconds();
     size_t best_epoch = 0;
     rs.epochs_done = start_epoch;
     for (size_t e = 0; e < start_epoch; e++) {
-        train_time += rows[e].seconds;
+        train_time += rows[e].train_seconds, test_time += rows[e].test_seconds;
         if (classify ? rows[e].test_acc > rows[best_epoch].test_acc : rows[e].test_loss < rows[best_epoch].test_loss)
             best_epoch = e;
     }
@@ -1076,6 +1079,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 goto stopped;
             }
         }
+        const double t1 = now_seconds();
         f3_stats ts;
         if (net_evaluate(&nt, test, &ts) != F3_OK) goto done;
         epoch_row *r = &rows[e];
@@ -1083,13 +1087,13 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         r->train_acc = 100.0 * (double)st.correct / (double)st.samples;
         r->test_loss = ts.loss_sum / (double)ts.samples;
         r->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
-        r->seconds = now_seconds() - t0;
+        r->train_seconds = t1 - t0, r->test_seconds = now_seconds() - t1;
         if (!isfinite(r->test_loss)) {
             progress_break(&pg);
             diverged(o, e + 1, batches, K, "the test loss after the epoch is not finite");
             goto done;
         }
-        train_time += r->seconds;
+        train_time += r->train_seconds, test_time += r->test_seconds;
         if (classify ? r->test_acc > rows[best_epoch].test_acc : r->test_loss < rows[best_epoch].test_loss)
             best_epoch = e;
         if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", rows, e + 1, classify)) goto done;
@@ -1177,7 +1181,9 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                 json_kv_double(&w, "train_accuracy_percent", rows[e].train_acc);
                 json_kv_double(&w, "test_accuracy_percent", rows[e].test_acc);
             }
-            json_kv_double(&w, "seconds", rows[e].seconds);
+            json_kv_double(&w, "seconds", rows[e].train_seconds + rows[e].test_seconds);
+            json_kv_double(&w, "train_seconds", rows[e].train_seconds);
+            json_kv_double(&w, "test_seconds", rows[e].test_seconds);
             json_end_object(&w);
         }
         json_end_array(&w);
@@ -1212,6 +1218,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_string(&w, "weights_sha256", hash);
         json_kv_u64(&w, "seed", cfg.seed);
         json_kv_double(&w, "train_seconds", train_time);
+        json_kv_double(&w, "test_seconds", test_time);
         json_kv_double(&w, "wall_seconds", now_seconds() - t_start);
         json_kv_double(&w, "samples_per_second", (double)(n * o->epochs) / train_time);
         json_kv_double(&w, "peak_rss_mib", (double)ru.ru_maxrss / 1024.0);

@@ -35,7 +35,7 @@ same() {
   python3 - "$1/run.json" "$2/run.json" <<'P'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
-strip = lambda d: [{k: v for k, v in e.items() if k != "seconds"} for e in d["epochs"]]
+strip = lambda d: [{k: v for k, v in e.items() if not k.endswith("seconds")} for e in d["epochs"]]
 for k in ("weights_sha256", "ledger", "saturations", "best_test_accuracy", "final_test_accuracy", "best_epoch"):
     if a[k] != b[k]: sys.exit(f"{k} differs")
 if strip(a) != strip(b): sys.exit("the epochs differ")
@@ -96,6 +96,62 @@ d=$tmp/f3-pair-none
 cp -r "$tmp/f3-killed" "$d" && cp "$tmp/f3-ck/checkpoint.npz" "$d/"
 expect 1 "neither .*checkpoint.npz nor .*checkpoint.prev.npz is the one it was written with" -- \
   "$f3sim" train "${data[@]}" --algorithm f3 --optimizer adam --hidden 512,256 --epochs 5 --lr 1e-3 --resume "$d"
+
+# hand-edited checkpoints (issue 21): checkpoint.json carries its own CRC-32, so an edited, empty or
+# garbage file is damaged (exit 1), not "another configuration"; one edited with its CRCs fixed is
+# checked against itself (the epochs it claims against the steps it holds) and its arrays must be
+# finite; a checkpoint of the older format is refused by name (exit 2)
+forge() {  # DIR HOW: edit DIR's checkpoint the way HOW says, CRCs fixed unless HOW ends in -raw
+  python3 - "$1" "$2" <<'P'
+import io, json, re, struct, sys, zipfile, zlib
+d, how = sys.argv[1:3]
+js = open(f"{d}/checkpoint.json").read()
+key = ',\n  "json_crc32": '
+body = js[:js.rindex(key)]
+if how.startswith("epochs"):
+    body = re.sub(r'"epochs_done": (\d+)', lambda m: f'"epochs_done": {int(m.group(1)) - 1}', body)
+    n = json.loads(body + "}")["epochs_done"]
+    body = re.sub(r'"epochs": \[.*\]$', '"epochs": [' + ", ".join(["[1, 1, 1, 1, 1, 1]"] * n) + "]", body, flags=re.S)
+elif how == "nan":
+    zin = zipfile.ZipFile(f"{d}/checkpoint.npz")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zo:
+        for i in zin.infolist():
+            b = bytearray(zin.read(i.filename))
+            if i.filename == "W1.npy":
+                off = 10 + struct.unpack("<H", b[8:10])[0]
+                b[off:off + 4] = struct.pack("<I", 0x7FC00000)
+            zo.writestr(i.filename, bytes(b))
+    open(f"{d}/checkpoint.npz", "wb").write(out.getvalue())
+    body = re.sub(r'"npz_crc32": \d+', f'"npz_crc32": {zlib.crc32(out.getvalue())}', body)
+elif how == "format1":
+    open(f"{d}/checkpoint.json", "w").write(body.replace("f3sim checkpoint 2", "f3sim checkpoint 1") + "\n}\n")
+    sys.exit(0)
+crc = zlib.crc32(body.encode()) if not how.endswith("-raw") else int(js[js.rindex(key) + len(key):].split()[0])
+open(f"{d}/checkpoint.json", "w").write(body + key + str(crc) + "\n}\n")
+P
+}
+resume5() { "$f3sim" train "${data[@]}" --algorithm f3 --optimizer adam --hidden 512,256 --epochs 5 --lr 1e-3 --resume "$1"; }
+if [ "$(epochs_done "$tmp/f3-killed")" -ge 2 ]; then
+  for how in epochs-raw epochs nan format1 empty garbage; do
+    d=$tmp/f3-edit-$how && rm -rf "$d" && cp -r "$tmp/f3-killed" "$d"
+    case $how in
+      empty) : > "$d/checkpoint.json" ;;
+      garbage) printf '{"config_sha256": "x" ###' > "$d/checkpoint.json" ;;
+      *) forge "$d" "$how" || bad "forge $how failed" ;;
+    esac
+    case $how in
+      epochs) expect 1 "checkpoint.json is inconsistent: [0-9]+ epochs of 1000 batches, but its ledger counts [0-9]+ batches" \
+                -- resume5 "$d" ;;
+      nan) expect 1 "checkpoint.npz is damaged: W1.npy holds a value that is not finite" -- resume5 "$d" ;;
+      format1) expect 2 "checkpoint.json was written by an older f3sim \(f3sim checkpoint 1\), which this one does not resume" \
+                 -- resume5 "$d" ;;
+      *) expect 1 "checkpoint.json is damaged: it fails its own CRC-32" -- resume5 "$d" ;;
+    esac
+  done
+else
+  bad "the killed f3 run left no checkpoint of 2 epochs or more to edit"
+fi
 
 # the .npz: a stored zip of .npy v1.0 '<f4' arrays, as numpy.load reads it
 python3 - "$tmp/f3-ck/checkpoint.npz" <<'P' && ok || bad "checkpoint.npz is not the expected arrays"

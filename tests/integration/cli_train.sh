@@ -52,7 +52,20 @@ for key in config ledger epochs best_test_accuracy final_test_accuracy best_test
   [ "$(json "$r" "'$key' in d")" = True ] && ok || bad "run.json lacks '$key'"
 done
 [ "$(json "$r" "len(d['epochs'])")" = 4 ] && ok || bad "run.json: not 4 epochs"
-[ "$(head -1 "$tmp/csv-f3/epochs.csv")" = "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds" ] && ok || bad "epochs.csv header"
+[ "$(head -1 "$tmp/csv-f3/epochs.csv")" = "epoch,train_loss,train_accuracy_percent,test_loss,test_accuracy_percent,seconds,train_seconds,test_seconds" ] && ok || bad "epochs.csv header"
+# issue 21: training and testing timed apart; seconds is their sum; run.json's train_seconds excludes testing
+python3 - "$tmp/csv-f3" <<'P' && ok || bad "the epoch times do not add up"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1] + "/epochs.csv")))
+d = json.load(open(sys.argv[1] + "/run.json"))
+for r in rows:
+    assert abs(float(r["seconds"]) - float(r["train_seconds"]) - float(r["test_seconds"])) <= 2e-6, r
+for e in d["epochs"]:
+    assert e["test_seconds"] > 0 and e["train_seconds"] > 0, e
+assert abs(d["train_seconds"] - sum(e["train_seconds"] for e in d["epochs"])) < 1e-9
+assert abs(d["test_seconds"] - sum(e["test_seconds"] for e in d["epochs"])) < 1e-9
+assert d["wall_seconds"] >= d["train_seconds"] + d["test_seconds"]
+P
 [ "$(wc -l < "$tmp/csv-f3/epochs.csv")" = 5 ] && ok || bad "epochs.csv: not 4 rows"
 [ "$(json "$r" "d['ledger']['peak_activation_buffer_elements']")" = 0 ] && ok || bad "f3 kept activations"
 [ "$(json "$tmp/csv-bp/run.json" "d['ledger']['peak_activation_buffer_elements']")" = 320 ] && ok || bad "bp activation peak is not batch x hidden = 320"
