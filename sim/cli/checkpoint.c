@@ -221,7 +221,7 @@ int params_npz_write(const char *dir, const char *name, const f3_trainer *tr)
 }
 
 int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
-                     const char *config_sha256)
+                     const char *config_sha256, const char *data_sha256)
 {
     /* the pair (.npz, .json) the last checkpoint wrote stays readable until
      * the new pair is complete: the old .npz moves aside first */
@@ -242,6 +242,7 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
     const f3_ledger *l = tr->ledger;
     fprintf(f, "{\n  \"format\": \"" CHECKPOINT_FORMAT "\",\n  \"f3sim_version\": \"%s\",\n  \"git_commit\": \"%s\",\n",
             F3SIM_VERSION, F3SIM_GIT_COMMIT);
+    fprintf(f, "  \"data_sha256\": \"%s\",\n", data_sha256);
     fprintf(f, "  \"config_sha256\": \"%s\",\n  \"epochs_done\": %zu,\n  \"npz\": \"checkpoint.npz\",\n"
                "  \"npz_crc32\": %lu,\n",
             config_sha256, epochs_done, (unsigned long)crc);
@@ -427,7 +428,7 @@ static int read_npz(const npz_file *z, f3_trainer *tr)
 }
 
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
-                    size_t batches_per_epoch, const char *config_sha256)
+                    size_t batches_per_epoch, const char *config_sha256, const char *data_sha256)
 {
     char jpath[4200];
     snprintf(jpath, sizeof jpath, "%s/checkpoint.json", dir);
@@ -461,7 +462,16 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
     double *d = NULL;
     npz_file z = {0};
     char hash[80] = "";
-    const char *p = after_key(js, "config_sha256");
+    const char *p = after_key(js, "data_sha256");
+    if (p && *p == '"' && strncmp(p + 1, data_sha256, 64)) {
+        F3_FAIL(F3_EINVAL,
+                "%s: the data set's files changed since this checkpoint (their SHA-256 was %.12s…, now %.12s…); "
+                "resume over the data it was trained on, or start afresh without --resume",
+                jpath, p + 1, data_sha256);
+        rc = 2;
+        goto out;
+    }
+    p = after_key(js, "config_sha256");
     if (p && *p == '"') snprintf(hash, sizeof hash, "%.64s", p + 1);
     if (strcmp(hash, config_sha256)) {
         F3_FAIL(F3_EINVAL,

@@ -29,7 +29,7 @@ typedef struct {
 /* Write dir/checkpoint.npz and dir/checkpoint.json after `epochs_done`
  * epochs (rows[0..epochs_done)); 0, or -1 with f3_last_error(). */
 int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, const ckpt_row *rows,
-                     const char *config_sha256);
+                     const char *config_sha256, const char *data_sha256);
 
 /* Write dir/name (atomically): tr's W1…WK, b1…bK and the feedback matrices
  * B_i its rule has, as float32 .npy arrays in an uncompressed .npz — the
@@ -44,13 +44,13 @@ int checkpoint_exists(const char *dir);
 /* Restore tr (built from the same configuration) and rows[0..*epochs_done)
  * (room for max_rows) from dir's checkpoint, whose epochs took
  * batches_per_epoch optimiser steps each.  0 on success; 2 (EXIT_USAGE)
- * when the configuration's hash differs or the checkpoint is of an older
- * format; 1 a missing, unreadable, damaged (checkpoint.json fails its own
+ * when the data files' hash (data_files_sha256) or the configuration's
+ * differs, or the checkpoint is of an older format; 1 a missing, unreadable, damaged (checkpoint.json fails its own
  * CRC-32, an .npz its CRC) or inconsistent checkpoint (parameters, moments
  * or error store not finite, step counts that are not epochs_done ×
  * batches_per_epoch); the reason in f3_last_error(). */
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
-                    size_t batches_per_epoch, const char *config_sha256);
+                    size_t batches_per_epoch, const char *config_sha256, const char *data_sha256);
 
 /* Start tr from the weights, biases and feedback matrices in the .npz at
  * path (what numpy.savez or numpy.savez_compressed writes, float32 or

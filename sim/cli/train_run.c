@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "checkpoint.h"
+#include "data_hash.h"
 #include "f3/blocktrain.h"
 #include "f3/vit.h"
 #include "cli_util.h"
@@ -644,7 +645,7 @@ static void json_config(json_writer *w, const train_options *o, const f3_config 
  * run.json records it and the data it reads; a checkpoint is resumed
  * only by a run with the same hash. */
 static int config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256,
-                         const train_order *ord, char hex[65])
+                         const train_order *ord, const char *data_sha256, char hex[65])
 {
     char *text = NULL;
     size_t len = 0;
@@ -656,6 +657,7 @@ static int config_sha256(const train_options *o, const f3_config *cfg, const cha
     fprintf(f, "\n%s\n%s\n%s\n%s\n%d %zu %.17g %d %zu %zu\n", o->dataset, o->data_dir, o->data_path, o->test_path,
             o->label_column, o->classes, o->wine_test_fraction, o->raw, o->expect_input, o->expect_output);
     if (init_sha256[0]) fprintf(f, "init_from %s\n", init_sha256); /* (absent: the hash of runs before it) */
+    fprintf(f, "data %s\n", data_sha256); /* the data files' contents, not only their names */
     if (ord && ord->kind != TRAIN_ORDER_SEED) /* (absent: the seed's order, as before) */
         fprintf(f, "order %s %s\n", train_order_kind_name(ord->kind), ord->kind == TRAIN_ORDER_FILE ? ord->sha256 : "");
     fclose(f);
@@ -947,8 +949,10 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     if (sched && o->resume && o->progress)
         fprintf(stderr, "f3sim %s: %s: the chip model keeps no checkpoint; running from the beginning\n", command,
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
-    char cfg_hash[65];
-    if (config_sha256(o, &cfg, init_sha, &ord, cfg_hash)) goto done;
+    char cfg_hash[65], data_sha[65];
+    if (data_files_sha256(o->dataset, o->data_dir, o->data_path, o->test_path, data_sha) ||
+        config_sha256(o, &cfg, init_sha, &ord, data_sha, cfg_hash))
+        goto done;
     if (sched && sched->begin && sched->begin(sched->ctx, tr, nt.blk, &cfg, train)) goto done;
 
     /* the results folder: created now (a run that fails before leaves
@@ -965,8 +969,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     }
     if (resuming) {
         int crc = checkpoint_read(o->out, tr, &start_epoch, rows, o->epochs,
-                                  (train->n + cfg.batch_size - 1) / cfg.batch_size, cfg_hash);
+                                  (train->n + cfg.batch_size - 1) / cfg.batch_size, cfg_hash, data_sha);
         if (crc) {
+            /* the folder's status.json (an earlier run's, maybe "running"
+             * from a killed process) says the resume was refused, and why */
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", f3_last_error());
+            if (!run_status_start(&rs, o->out, o->sc ? "rule" : "train", o->command_line)) have_status = 1;
+            F3_FAIL(F3_EINVAL, "%s", msg);
             rc = crc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
             goto done;
         }
@@ -1098,7 +1108,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
             best_epoch = e;
         if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", rows, e + 1, classify)) goto done;
         if (o->checkpoint_every && ((e + 1) % o->checkpoint_every == 0 || e + 1 == o->epochs) &&
-            checkpoint_write(o->out, tr, e + 1, rows, cfg_hash))
+            checkpoint_write(o->out, tr, e + 1, rows, cfg_hash, data_sha))
             goto done;
         if (o->save_epochs) {
             char name[48];
@@ -1168,6 +1178,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         json_kv_u64(&w, "test_samples", test->n);
         json_kv_u64(&w, "features", d);
         json_kv_u64(&w, "outputs", C);
+        json_kv_string(&w, "files_sha256", data_sha);
         json_end_object(&w);
         json_kv_u64(&w, "parameters", tr ? f3_parameter_count(&cfg) : f3_blocks_params(o->blocks, o->n_blocks));
         json_key(&w, "epochs");

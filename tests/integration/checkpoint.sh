@@ -153,6 +153,18 @@ else
   bad "the killed f3 run left no checkpoint of 2 epochs or more to edit"
 fi
 
+# data replaced in place (issue 21): the data files' contents are in the resume check, so a resume over
+# other data under the same path is refused by name (it used to train on the new data, marked done)
+mkdir -p "$tmp/dc" && (cd "$tmp/dc" && python3 "$here/lib/make_csv.py" . 7 4000 200)
+dc=(--dataset csv --data-path "$tmp/dc/train.csv" --test-path "$tmp/dc/test.csv" --classes 3 --batch-size 20
+    --threads 1 --quiet --hidden 64 --epochs 200 --checkpoint-every 1 --out "$tmp/dc/run")
+kill9_after "$tmp/dc/run" 1 -- "$f3sim" train "${dc[@]}" && ok || bad "the data-change run was not killed running"
+[ "$(json "$tmp/dc/run/checkpoint.json" "len(d['data_sha256'])")" = 64 ] && ok || bad "checkpoint.json lacks data_sha256"
+(cd "$tmp/dc" && python3 "$here/lib/make_csv.py" . 8 4000 200)
+expect 2 "run/checkpoint.json: the data set's files changed since this checkpoint" -- "$f3sim" train "${dc[@]/--out/--resume}"
+[ "$(json "$tmp/dc/run/status.json" "d['state'] + ('|changed' if 'data set\\'s files changed' in d['error'] else '')")" = "failed|changed" ] \
+  && ok || bad "a refused resume left status.json: $(cat "$tmp/dc/run/status.json")"
+
 # the .npz: a stored zip of .npy v1.0 '<f4' arrays, as numpy.load reads it
 python3 - "$tmp/f3-ck/checkpoint.npz" <<'P' && ok || bad "checkpoint.npz is not the expected arrays"
 import ast, struct, sys, zipfile
