@@ -19,6 +19,7 @@
 #include "chip_run.h"
 #include "cmd_formulas.h"
 #include "cli_util.h"
+#include "csv_text.h"
 #include "f3/status.h"
 #include "numerics_cache.h"
 #include "results.h"
@@ -609,7 +610,9 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
     fputs(COMPARE_HEADER, af.f);
     for (size_t k = 0; k < na; k++) {
         const train_result *r = &res[k];
-        fprintf(af.f, "%zu,\"%s\",%s,", index, label, algs[k]);
+        fprintf(af.f, "%zu,", index);
+        csv_write_quoted(af.f, label); /* RFC 4180: a quote inside doubled */
+        fprintf(af.f, ",%s,", algs[k]);
         csv_num(af.f, r->best_test_accuracy, "%.4f");
         fputc(',', af.f);
         csv_num(af.f, r->final_test_accuracy, "%.4f");
@@ -791,21 +794,26 @@ static int collect(const scenario *sc, int quiet)
                 }
                 continue;
             }
-            /* drop the point and sweep-label columns, put the swept values instead */
-            char *q = strchr(line, '"');
-            char *rest = q ? strchr(q + 1, '"') : NULL;
-            if (!rest) continue;
+            /* drop the point and sweep-label columns (RFC 4180 cells: the
+             * label may hold commas and quotes), put the swept values instead */
+            csv_row row;
+            if (csv_split(line, &row) || row.n < 3) {
+                csv_row_free(&row);
+                fprintf(stderr, "f3sim sweep: %s: a row that is not CSV: %.80s\n", path, line);
+                missing++;
+                break;
+            }
             fprintf(af.f, "%zu", i);
             for (size_t a = 0; a < sc->n_sweep; a++) {
-                /* the value of axis a, quoted (it may hold commas) */
-                fputs(",\"", af.f);
-                for (const char *q = scenario_sweep_value(sc, a, i); *q; q++) {
-                    if (*q == '"') fputc('"', af.f);
-                    fputc(*q, af.f);
-                }
-                fputc('"', af.f);
+                fputc(',', af.f);
+                csv_write_quoted(af.f, scenario_sweep_value(sc, a, i)); /* it may hold commas */
             }
-            fputs(rest + 1, af.f);
+            for (size_t c = 2; c < row.n; c++) {
+                fputc(',', af.f);
+                csv_write_quoted_if_needed(af.f, row.cell[c]);
+            }
+            fputc('\n', af.f);
+            csv_row_free(&row);
         }
         fclose(f);
     }

@@ -358,4 +358,18 @@ bash -c 'for f in status.json run.json epochs.csv epochs.partial.csv; do ln -s "
 [ "$(cat precious.txt)" = precious ] && ok || bad "a result was written through a symbolic link"
 [ -f linked/run.json ] && [ ! -L linked/run.json ] && ok || bad "run.json is not a file of its own"
 
+# ---- issue 21: a swept string holding a quote and a comma stays one CSV cell ----------------------
+scen quoted "[f3]" 1 'sweep: {description: ["plain", "say \"hi\", twice"]}' > quoted.yaml
+expect 0 "" -- "$f3sim" run quoted.yaml --quiet
+python3 - out/quoted <<'P' && ok || bad "sweep.csv/compare.csv with a quoted sweep value are not one cell per column"
+import csv, sys
+d = sys.argv[1]
+for path in (f"{d}/sweep.csv", f"{d}/point-001/compare.csv"):
+    rows = list(csv.reader(open(path, newline="")))
+    assert all(len(r) == len(rows[0]) for r in rows), (path, [len(r) for r in rows])
+sw = list(csv.DictReader(open(f"{d}/sweep.csv", newline="")))
+assert [r["description"] for r in sw] == ["plain", '"say \\"hi\\", twice"'], sw  # the YAML text, as --set takes it
+assert sw[1]["algorithm"] == "f3" and float(sw[1]["best_test_accuracy_percent"]) > 0, sw[1]
+P
+
 finish integrity
