@@ -741,13 +741,25 @@ def build(top, out, f3sim, quiet):
     points, is_sweep, note = find_points(top)
     has_pareto = os.path.isfile(os.path.join(top, "pareto.csv"))
     has_budget = os.path.isfile(os.path.join(top, "compare_budget.csv"))
+    st = status_of(top)
+    if not points and not has_pareto and not has_budget and st and st != "done":
+        # a run stopped before any rule finished: say so, with how far each rule got
+        os.makedirs(out, exist_ok=True)
+        md = [f"# Report: {name}\n", f"Results folder: `{os.path.abspath(top)}`.\n",
+              f"**The run is not done (status.json: {st}) and no rule has finished: nothing to plot yet.**\n"]
+        for d in sorted(os.listdir(top)):
+            part = os.path.join(top, d, "epochs.partial.csv")
+            if os.path.isfile(part):
+                md.append(f"- `{d}`: {len(read_csv(part))} epoch(s) done (epochs.partial.csv)")
+        with open(os.path.join(out, "report.md"), "w") as f:
+            f.write("\n".join(md) + "\n")
+        return []
     if not points and not has_pareto and not has_budget:
         raise Usage(f"{top}: not an f3sim results folder (no compare.csv, sweep.csv, point-NNN/, run.json, "
                     "pareto.csv or compare_budget.csv)")
     fig = Figures(out, quiet)
     md = [f"# Report: {name}\n", f"Results folder: `{os.path.abspath(top)}`. Written by `f3sim report`; every figure "
           "is a PNG with its SVG, its gnuplot script (.gp) and its data (.csv) beside it.\n"]
-    st = status_of(top)
     if st and st != "done":
         md.append(f"**The run is not done (status.json: {st}): these results are incomplete.**\n")
     if note:

@@ -9,6 +9,7 @@
 #include "cmd_report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "f3/status.h"
+#include "results.h"
 #include "cmd_formulas.h"
 
 #ifndef F3SIM_ANALYSIS_DIR
@@ -48,8 +51,8 @@ const char *const REPORT_HELP =
     "example: f3sim report results/mnist-table4-5\n"
     "\n"
     "exit status: 0 written; 1 runtime failure (gnuplot or python3 missing or\n"
-    "failing, an unreadable file); 2 usage error (RESULTS_DIR missing or not a\n"
-    "results folder)\n";
+    "failing, an unreadable file, a folder a run is writing); 2 usage error\n"
+    "(RESULTS_DIR missing or not a results folder)\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -89,6 +92,15 @@ int cmd_report(int argc, char **argv)
                         "f3sim sources)\n", script, strerror(errno));
         return EXIT_RUNTIME;
     }
+    /* a shared lock on the folder (and a look at the folders it is in):
+     * no run writes into it while the report reads it, and the lock lives
+     * on in python3 (its descriptor is kept open across exec) */
+    dir_lock lock;
+    if (dir_lock_take(&lock, dir, 0)) {
+        fprintf(stderr, "f3sim report: %s\n", f3_last_error());
+        return EXIT_RUNTIME;
+    }
+    if (lock.fd >= 0) fcntl(lock.fd, F_SETFD, 0);
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0) snprintf(exe, sizeof exe, "%s", "f3sim");
     else exe[len] = '\0';

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -115,26 +116,20 @@ static void json_field(const char *text, const char *key, char *out, size_t len)
     out[n] = '\0';
 }
 
-int dir_lock_take(dir_lock *l, const char *dir, int exclusive)
+/* The folders this process holds (by real path): a run's own sub-folders
+ * are not "inside another run" (a forked child inherits them, and the
+ * locks with them). */
+#define MAX_HELD 64
+static char held[MAX_HELD][PATH_MAX];
+static int held_fd[MAX_HELD];
+static size_t n_held;
+
+/* dir (or the folder it is inside) is taken: say by whom, as its
+ * status.json tells.  Returns 1. */
+static int busy(const char *dir, const char *holder)
 {
-    l->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (l->fd < 0) {
-        F3_FAIL(F3_EIO, "%s: cannot open the results folder: %s", dir, strerror(errno));
-        return -1;
-    }
-    if (flock(l->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return 0;
-    int err = errno;
-    if (err != EWOULDBLOCK) {
-        /* a file system without locks: run unguarded rather than not at all */
-        fprintf(stderr, "f3sim: warning: cannot lock %s (%s); a second run into it would not be noticed\n", dir,
-                strerror(err));
-        return 0;
-    }
-    close(l->fd);
-    l->fd = -1;
-    /* who holds it, as its status.json tells */
-    char path[4200], text[8192] = "", pid[32], host[256], started[64], state[32];
-    snprintf(path, sizeof path, "%s/status.json", dir);
+    char path[PATH_MAX + 32], text[8192] = "", pid[32], host[256], started[64], state[32];
+    snprintf(path, sizeof path, "%s/status.json", holder);
     FILE *f = fopen(path, "r");
     if (f) {
         size_t n = fread(text, 1, sizeof text - 1, f);
@@ -145,19 +140,79 @@ int dir_lock_take(dir_lock *l, const char *dir, int exclusive)
     json_field(text, "pid", pid, sizeof pid);
     json_field(text, "host", host, sizeof host);
     json_field(text, "started", started, sizeof started);
+    char who[600] = "another f3sim run";
     if (!strcmp(state, "running") && pid[0])
-        F3_FAIL(F3_EIO, "%s is in use by another f3sim run (pid %s on %s, started %s); wait for it to end, or write "
-                        "the results elsewhere (another name or outputs.folder, or --out)",
-                dir, pid, host, started);
+        snprintf(who, sizeof who, "another f3sim run (pid %s on %s, started %s)", pid, host, started);
+    else if (!strcmp(state, "done") || !strcmp(state, "failed") || !strcmp(state, "interrupted"))
+        snprintf(who, sizeof who, "another f3sim command (f3sim report, or a run starting)");
+    if (strcmp(dir, holder))
+        F3_FAIL(F3_EIO, "%s is inside %s, which %s holds; wait for it to end, or write the results elsewhere "
+                        "(another name or outputs.folder, or --out)", dir, holder, who);
     else
-        F3_FAIL(F3_EIO, "%s is in use by another f3sim run; wait for it to end, or write the results elsewhere "
-                        "(another name or outputs.folder, or --out)",
-                dir);
+        F3_FAIL(F3_EIO, "%s is in use by %s; wait for it to end, or write the results elsewhere (another name or "
+                        "outputs.folder, or --out)", dir, who);
     return 1;
+}
+
+int dir_lock_take(dir_lock *l, const char *dir, int exclusive)
+{
+    l->fd = -1;
+    char real[PATH_MAX];
+    if (!realpath(dir, real)) {
+        F3_FAIL(F3_EIO, "%s: cannot open the results folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* hierarchical: a run holds its folder and everything under it, so a
+     * folder inside one that another process holds exclusively (a results
+     * folder: it has a status.json) is refused too */
+    char up[PATH_MAX];
+    snprintf(up, sizeof up, "%s", real);
+    for (char *slash; (slash = strrchr(up, '/')) && slash != up;) {
+        *slash = '\0';
+        int mine = 0;
+        for (size_t i = 0; i < n_held; i++) mine |= !strcmp(held[i], up);
+        char st[PATH_MAX + 16];
+        snprintf(st, sizeof st, "%s/status.json", up);
+        if (mine || access(st, F_OK) != 0) continue;
+        int fd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) continue;
+        int taken = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        close(fd);
+        if (taken) return busy(dir, up);
+    }
+    l->fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l->fd < 0) {
+        F3_FAIL(F3_EIO, "%s: cannot open the results folder: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(l->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+        if (n_held < MAX_HELD) {
+            snprintf(held[n_held], PATH_MAX, "%s", real);
+            held_fd[n_held++] = l->fd;
+        }
+        return 0;
+    }
+    int err = errno;
+    if (err != EWOULDBLOCK) {
+        /* a file system without locks: run unguarded rather than not at all */
+        fprintf(stderr, "f3sim: warning: cannot lock %s (%s); a second run into it would not be noticed\n", dir,
+                strerror(err));
+        return 0;
+    }
+    close(l->fd);
+    l->fd = -1;
+    return busy(dir, real);
 }
 
 void dir_lock_release(dir_lock *l)
 {
+    for (size_t i = 0; i < n_held; i++)
+        if (held_fd[i] == l->fd && l->fd >= 0) {
+            held[i][0] = '\0';
+            held_fd[i] = held_fd[--n_held];
+            memcpy(held[i], held[n_held], PATH_MAX);
+            break;
+        }
     if (l->fd >= 0) close(l->fd); /* closing releases the lock */
     l->fd = -1;
 }

@@ -957,9 +957,14 @@ int train_run_schedule(const train_options *o, const char *command, train_result
 
     /* the results folder: created now (a run that fails before leaves
      * none), locked, cleared of an earlier run's files, marked running */
+    struct stat out_st;
+    const int out_existed = stat(o->out, &out_st) == 0;
     if (make_dirs(o->out)) goto done;
     int lk = dir_lock_take(&lock, o->out, 1);
-    if (lk) goto done;
+    if (lk) {
+        if (!out_existed) rmdir(o->out); /* refused: leave nothing behind (only the empty folder it made) */
+        goto done;
+    }
     size_t start_epoch = 0;
     int resuming = may_resume && checkpoint_exists(o->out);
     rows = calloc(o->epochs, sizeof *rows);

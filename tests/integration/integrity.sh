@@ -198,7 +198,12 @@ scen busy "[f3]" 100000 > busy.yaml
 pid=$!
 wait_running out/busy/f3
 expect 1 "out/busy is in use by another f3sim run \(pid $pid on " -- "$f3sim" run busy.yaml --quiet
-expect 1 "is in use by another f3sim run" -- "$f3sim" train "${csv[@]}" --out "$tmp/out/busy/f3"
+expect 1 "out/busy/f3 is inside .*out/busy, which another f3sim run" -- "$f3sim" train "${csv[@]}" --out "$tmp/out/busy/f3"
+# issue 21: locks are hierarchical: nothing writes below a folder a run holds (a finished rule's folder
+# of a run still going was accepted, and its results mixed into the run's)
+expect 1 "out/busy/bp is inside .*out/busy, which another f3sim run \(pid $pid on .*holds" -- \
+  "$f3sim" train "${csv[@]}" --out "$tmp/out/busy/bp"
+[ ! -e out/busy/bp ] && ok || bad "a refused train below a running run left out/busy/bp"
 [ "$(state out/busy/f3)" = running ] && [ "$(json out/busy/f3/status.json "d['pid']")" = "$pid" ] && ok \
   || bad "the refused run touched the running one's folder"
 kill -TERM "$pid"; wait "$pid"

@@ -220,4 +220,23 @@ odd="$tmp/it's \$(touch $tmp/pwned) \"x\""
 mkdir -p "$odd" && cp "$P/pareto.csv" "$odd/"
 expect 0 "" -- "$f3sim" report --quiet "$odd"
 [ ! -e "$tmp/pwned" ] && is_png "$odd/report/pareto-area-throughput.png" && ok || bad "a quoted folder name broke the report"
+# ---- issue 21: an interrupted run before any rule finished is reported and marked; a folder a run is
+# writing is not read (report takes a shared lock: exit 1, the run's own folder untouched)
+cat > "$tmp/long.yaml" <<EOF
+name: long
+dataset: {name: csv, path: $tmp/train.csv, test_path: $tmp/test.csv, classes: 3}
+network: {hidden: [16]}
+training: {compare: [f3], epochs: 100000, batch_size: 20, threads: 1}
+outputs: {folder: $tmp/lout, checkpoint_every: 1}
+EOF
+"$f3sim" run "$tmp/long.yaml" --quiet > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do [ -s "$tmp/lout/long/f3/epochs.partial.csv" ] && break; sleep 0.1; done
+expect 1 "lout/long is in use by another f3sim run \(pid $pid" -- "$f3sim" report --quiet "$tmp/lout/long"
+[ ! -e "$tmp/lout/long/report" ] && ok || bad "a report was written into a folder a run was writing"
+kill -TERM "$pid"; wait "$pid"
+expect 0 "" -- "$f3sim" report --quiet "$tmp/lout/long"
+grep -q "The run is not done (status.json: interrupted) and no rule has finished" "$tmp/lout/long/report/report.md" && \
+  grep -q "f3.: [0-9]* epoch(s) done" "$tmp/lout/long/report/report.md" && ok \
+  || bad "the interrupted run's report: $(cat "$tmp/lout/long/report/report.md" 2>&1)"
 finish report
