@@ -13,9 +13,6 @@
 #include "f3/status.h"
 #include "scenario.h"
 
-#ifndef F3SIM_GIT_COMMIT
-#define F3SIM_GIT_COMMIT "unknown"
-#endif
 
 int usage_error(const char *cmd, const char *msg)
 {
@@ -201,4 +198,9 @@ void iso_time_now(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-const char *f3sim_version_string(void) { return F3SIM_VERSION " (commit " F3SIM_GIT_COMMIT ")"; }
+const char *f3sim_version_string(void)
+{
+    static char v[96];
+    snprintf(v, sizeof v, "%s (commit %s)", F3SIM_VERSION, F3SIM_GIT_COMMIT);
+    return v;
+}

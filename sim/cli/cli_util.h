@@ -64,4 +64,10 @@ void iso_time_now(char *buf, size_t len);
 /* The f3sim version with its git commit: "0.1.0 (commit abc1234)". */
 const char *f3sim_version_string(void);
 
+/* The git commit of the sources, taken at build time ("abc1234",
+ * "abc1234-dirty" when tracked files differed from it, "unknown"):
+ * generated/f3sim_commit.c, written by sim/git_commit.cmake. */
+extern const char f3sim_git_commit[];
+#define F3SIM_GIT_COMMIT f3sim_git_commit
+
 #endif

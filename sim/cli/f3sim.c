@@ -16,9 +16,6 @@
 #include "cmd_scenario.h"
 #include "train_run.h"
 
-#ifndef F3SIM_GIT_COMMIT
-#define F3SIM_GIT_COMMIT "unknown" /* sim/CMakeLists.txt defines it from git */
-#endif
 
 /* The exit status every command shares. */
 #define EXIT_CODES                                                                              \

@@ -45,8 +45,11 @@ int numerics_key(const scenario *p, const char *rule, const char *init_sha256, c
         EVP_MD_CTX_free(c);
         return F3_FAIL(F3_ENOMEM, "sha256: cannot start"), -1;
     }
-    char line[4096];
-    snprintf(line, sizeof line, "f3sim %s\nrule %s\n", F3SIM_VERSION, rule ? rule : "(all)");
+    char line[4096], exe[65] = "";
+    /* the trainer itself: the binary's own bytes (a rebuilt f3sim, even of
+     * a dirty tree, never reuses another build's trainings) */
+    if (rule && hash_file("/proc/self/exe", exe)) snprintf(exe, sizeof exe, "%s", F3SIM_GIT_COMMIT);
+    snprintf(line, sizeof line, "f3sim %s %s\nrule %s\n", F3SIM_VERSION, exe, rule ? rule : "(all)");
     EVP_DigestUpdate(c, line, strlen(line));
     const sc_entry *s = sc_schema();
     for (size_t i = 0; i < sc_schema_count(); i++) {

@@ -9,7 +9,8 @@
  *
  *   <outputs.folder>/.numerics-cache/<key>/{record.txt, epochs.csv}
  *
- * where key = SHA-256 of the f3sim version, the rule, every numerics key of
+ * where key = SHA-256 of the f3sim version and of its binary (a rebuilt f3sim,
+ * even of a dirty tree, trains again), the rule, every numerics key of
  * the point, normalised (numbers as %.17g, so 1e-3 and 0.001 agree), and
  * the SHA-256 of every data file the data set reads.  An entry is written
  * into a temporary folder and renamed into place (never half-written); a

@@ -377,4 +377,20 @@ assert [r["description"] for r in sw] == ["plain", '"say \\"hi\\", twice"'], sw 
 assert sw[1]["algorithm"] == "f3" and float(sw[1]["best_test_accuracy_percent"]) > 0, sw[1]
 P
 
+# ---- issue 22: provenance: the commit is taken at build time, with -dirty; the numerics cache is keyed by
+# the binary itself, so a rebuilt f3sim trains again instead of reusing another build's trainings
+if git -C "$src" rev-parse HEAD > /dev/null 2>&1; then
+  want=$(git -C "$src" rev-parse --short HEAD)
+  [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ] && want="$want-dirty"
+  [ "$commit" = "$want" ] && ok || bad "f3sim --version says commit $commit; the sources are at $want"
+fi
+scen cachebin "[f3]" 1 'hardware: {}
+sweep: {hardware.tile.mac_lanes: [4, 8]}' > cachebin.yaml
+cp "$f3sim" f3sim-a && cp "$f3sim" f3sim-b && printf 'x' >> f3sim-b
+entries() { ls out/.numerics-cache 2> /dev/null | grep -Evc "tmp|\.lock$"; }
+./f3sim-a run cachebin.yaml --quiet > /dev/null 2>&1 && [ "$(entries)" = 1 ] && ok || bad "cachebin: $(entries) cache entries after one run"
+./f3sim-a run cachebin.yaml --quiet > /dev/null 2>&1 && [ "$(entries)" = 1 ] && ok || bad "the same binary did not reuse its training"
+./f3sim-b run cachebin.yaml --quiet > /dev/null 2>&1 && [ "$(entries)" = 2 ] && ok \
+  || bad "another binary reused the cached training ($(entries) entries)"
+
 finish integrity
