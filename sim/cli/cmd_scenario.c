@@ -1162,7 +1162,12 @@ int scenario_command(const char *cmd, int argc, char **argv)
             scenario_free(sc);
             return rc;
         }
-        return cmd_run(&a);
+        /* it used to run the points as run does: a typo away from rerunning
+         * (and replacing) a whole scenario's results */
+        fprintf(stderr, "f3sim sweep: which? --emit slurm|parallel (hand the points to a cluster or GNU parallel) or "
+                        "--collect (gather their results); to run the points here: f3sim run %s\nTry 'f3sim help "
+                        "sweep'.\n", a.file);
+        return EXIT_USAGE;
     }
     scenario *sc = load(cmd, &a);
     if (!sc) return 2;

@@ -222,7 +222,7 @@ static const char *const SWEEP_HELP =
     "parallel); sweep hands them to a cluster or to GNU parallel instead, one\n"
     "`f3sim run SCENARIO --point I --quiet --resume` per point (a job submitted\n"
     "again skips the points that are done), and collects the results.\n"
-    "Without --emit or --collect, sweep runs the points as run does.\n"
+    "One of --emit or --collect is needed (f3sim run runs the points here).\n"
     "\n"
     "options:\n"
     "  --emit slurm          write <folder>/<name>/sweep.slurm: `bash sweep.slurm`\n"

@@ -21,6 +21,8 @@ for h in 1,,2:3 ,5:1 5,:3 ,:1; do
   expect 2 "--hidden: an empty width at character ${h#*:} of '${h%:*}'" -- "$f3sim" train --hidden "${h%:*}"
 done
 expect 2 "--out needs a folder name, got an empty one" -- "$f3sim" train --out ''
+# issue 22: sweep without --emit or --collect used to run (and replace) the whole scenario
+expect 2 "f3sim sweep: which\? --emit slurm\|parallel .* or --collect" -- "$f3sim" sweep "$src/scenarios/default.yaml"
 expect 2 "--resume needs a folder name, got an empty one" -- "$f3sim" train --resume ''
 expect 2 "--epochs expects a non-negative integer" -- "$f3sim" train --epochs ten
 expect 2 "unknown error information" -- "$f3sim" train --error-info delayed
