@@ -20,6 +20,7 @@
 #include "cmd_formulas.h"
 #include "cli_util.h"
 #include "csv_text.h"
+#include "data_hash.h"
 #include "f3/status.h"
 #include "numerics_cache.h"
 #include "results.h"
@@ -817,13 +818,16 @@ static int collect(const scenario *sc, int quiet)
         }
         fclose(f);
     }
-    if (missing) {
-        atomic_abort(&af);
-        fprintf(stderr, "f3sim sweep: %zu of %zu points have no (matching) results; sweep.csv not written\n", missing, n);
-        return 1;
-    }
+    /* a partial sweep is still collected (a failed cluster task must not
+     * lose the others' results), and said to be partial: exit 1 */
     if (atomic_commit(&af)) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        return 1;
+    }
+    if (missing) {
+        fprintf(stderr, "f3sim sweep: %zu of %zu points have no (matching) results (named above); %s/sweep.csv "
+                        "holds the other %zu: run the missing ones (the Slurm script again, or run --point I) and "
+                        "collect again\n", missing, n, base, n - missing);
         return 1;
     }
     if (!quiet) fprintf(stderr, "f3sim: %zu points collected in %s/sweep.csv\n", n, base);
@@ -1070,6 +1074,21 @@ static int cmd_emit(const sc_args *a)
             fprintf(stderr, "f3sim sweep: point %zu: %s\n", i, f3_last_error());
             goto out;
         }
+        /* a task that cannot find its data fails on the cluster, every one
+         * of them: say so here, before anything is submitted */
+        if (data_files_present(scenario_str(p, "dataset.name"), scenario_str(p, "dataset.data_dir"),
+                               scenario_str(p, "dataset.path"), scenario_str(p, "dataset.test_path"))) {
+            fprintf(stderr, "f3sim sweep: point %zu: %s; its task would fail (fetch the data, e.g. scripts/setup.sh, "
+                            "or set dataset.data_dir)\n", i, f3_last_error());
+            scenario_free(p);
+            free(sig);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (i == 0 && !a->quiet && !scenario_present(p, "hardware") &&
+            scenario_get(p, "outputs.checkpoint_every")->num == 0)
+            fprintf(stderr, "f3sim sweep: note: outputs.checkpoint_every is 0: a task killed at its time limit "
+                            "starts its point again from epoch 1 (set it to resume from the last checkpoint)\n");
         scenario_free(p);
     }
     /* the points ordered by (signature, index): a group is a run of equal

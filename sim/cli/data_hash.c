@@ -150,3 +150,26 @@ int data_files_sha256(const char *name, const char *dir, const char *path, const
     EVP_MD_CTX_free(c);
     return rc;
 }
+
+int data_files_present(const char *name, const char *dir, const char *path, const char *test)
+{
+    char full[2200];
+    const char *need[2] = {path, test};
+    size_t n = 0;
+    if (!strcmp(name, "csv") || path[0]) {
+        n = !strcmp(name, "csv") && test[0] ? 2 : 1;
+    } else {
+        const char *sub = !strcmp(name, "census")    ? "census-income"
+                          : !strcmp(name, "wine")    ? "wine-quality"
+                          : !strcmp(name, "cifar10") ? "cifar-10-batches-bin"
+                                                     : name;
+        snprintf(full, sizeof full, "%s/%s", dir, sub);
+        need[0] = full, n = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(need[i], &st) != 0)
+            return F3_FAIL(F3_EIO, "%s: %s (the data set %s's files)", need[i], strerror(errno), name), -1;
+    }
+    return 0;
+}

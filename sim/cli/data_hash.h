@@ -28,4 +28,9 @@ int hash_dataset_files(EVP_MD_CTX *c, const char *name, const char *dir, const c
  * file cannot be read). */
 int data_files_sha256(const char *name, const char *dir, const char *path, const char *test, char hex[65]);
 
+/* 0 if the files a data set reads are there (as hash_dataset_files finds
+ * them: the csv's two files, or the data set's folder), else -1 with a
+ * message naming the missing one; nothing is read. */
+int data_files_present(const char *name, const char *dir, const char *path, const char *test);
+
 #endif

@@ -144,12 +144,15 @@ void emit_slurm(const emit_job *j, FILE *f)
           "    echo \"f3sim: tasks $offset to $((offset + n - 1)) are array job $id\"\n"
           "    deps+=:$id\n"
           "  done\n"
-          "  id=$(sbatch --parsable --dependency=afterok$deps --job-name=",
+          "  # afterany: the tasks that finished are collected even when one failed\n"
+          "  # (--collect names the points without results); the collect job asks\n"
+          "  # for little, whatever the tasks need\n"
+          "  id=$(sbatch --parsable --dependency=afterany$deps --cpus-per-task=1 --mem=1G --time=00:15:00 --job-name=",
           f);
     fprintf(f, "%s-collect --output=", job);
     sbatch_word_path(f, logs, "/collect-%j.out");
     fputs(" --export=ALL,F3SIM_COLLECT=1 \"$script\")\n"
-          "  echo \"f3sim: job ${id%%;*} collects sweep.csv when every task is done\"\n"
+          "  echo \"f3sim: job ${id%%;*} collects sweep.csv when every task has ended\"\n"
           "  exit 0\n"
           "fi\n",
           f);

@@ -393,4 +393,21 @@ entries() { ls out/.numerics-cache 2> /dev/null | grep -Evc "tmp|\.lock$"; }
 ./f3sim-b run cachebin.yaml --quiet > /dev/null 2>&1 && [ "$(entries)" = 2 ] && ok \
   || bad "another binary reused the cached training ($(entries) entries)"
 
+# ---- issue 22: the cluster path: a partial sweep is collected (exit 1, the missing points named); the
+# collect job runs after any end of the tasks, on its own small resources; --emit checks the data
+scen partial "[f3]" 1 'sweep: {training.seed: [1, 2, 3]}' > partial.yaml
+"$f3sim" run partial.yaml --point 0 --quiet > /dev/null 2>&1 && "$f3sim" run partial.yaml --point 2 --quiet > /dev/null 2>&1 \
+  && ok || bad "partial: points 0 and 2 did not run"
+expect 1 "1 of 3 points have no \\(matching\\) results .*sweep.csv holds the other 2" -- "$f3sim" sweep partial.yaml --collect
+[ "$(python3 -c "import csv; print(sorted({r['point'] for r in csv.DictReader(open('out/partial/sweep.csv'))}))")" = "['0', '2']" ] \
+  && ok || bad "partial: sweep.csv does not hold points 0 and 2: $(cat out/partial/sweep.csv 2>&1 | head -3)"
+"$f3sim" sweep partial.yaml --emit slurm --quiet > /dev/null 2>&1
+grep -q -- "--dependency=afterany\$deps --cpus-per-task=1 --mem=1G --time=00:15:00" out/partial/sweep.slurm && ! grep -q afterok out/partial/sweep.slurm \
+  && ok || bad "the collect job does not run after any end of the tasks on its own resources"
+scen nodata "[f3]" 1 'sweep: {training.seed: [1, 2]}' | sed "s|path: $tmp/train.csv|path: $tmp/absent/train.csv|" > nodata.yaml
+expect 2 "point 0: .*absent/train.csv: No such file or directory .*its task would fail" -- "$f3sim" sweep nodata.yaml --emit slurm
+[ ! -e out/nodata/sweep.slurm ] && ok || bad "--emit wrote a script for points without their data"
+expect 0 "outputs.checkpoint_every is 0: a task killed at its time limit starts its point again" -- \
+  "$f3sim" sweep partial.yaml --emit parallel
+
 finish integrity
