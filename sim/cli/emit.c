@@ -1,6 +1,7 @@
 /* emit.c — sweep.slurm and sweep.parallel from a list of tasks. */
 #include "emit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_util.h"
@@ -76,6 +77,19 @@ static void job_name(const emit_job *j, char *buf, size_t len)
             *c = '_';
 }
 
+/* The collect job's memory: the tasks' (outputs.slurm.mem: a number of MB,
+ * or with K, M, G or T), or 1G if that is less. */
+static const char *collect_mem(const char *mem)
+{
+    char *end;
+    double v = strtod(mem, &end);
+    double mb = *end == 'K' || *end == 'k'   ? v / 1024
+                : *end == 'G' || *end == 'g' ? v * 1024
+                : *end == 'T' || *end == 't' ? v * 1024 * 1024
+                                             : v;
+    return mb > 0 && mb <= 1024 ? mem : "1G";
+}
+
 void emit_slurm(const emit_job *j, FILE *f)
 {
     char job[600], logs[4200], script[4200];
@@ -147,8 +161,11 @@ void emit_slurm(const emit_job *j, FILE *f)
           "  # afterany: the tasks that finished are collected even when one failed\n"
           "  # (--collect names the points without results); the collect job asks\n"
           "  # for little, whatever the tasks need\n"
-          "  id=$(sbatch --parsable --dependency=afterany$deps --cpus-per-task=1 --mem=1G --time=00:15:00 --job-name=",
+          "  id=$(sbatch --parsable --dependency=afterany$deps --cpus-per-task=1 ",
           f);
+    if (j->mem[0]) fprintf(f, "--mem=%s ", collect_mem(j->mem));
+    if (j->time[0]) fputs("--time=00:15:00 ", f);
+    fputs("--job-name=", f);
     fprintf(f, "%s-collect --output=", job);
     sbatch_word_path(f, logs, "/collect-%j.out");
     fputs(" --export=ALL,F3SIM_COLLECT=1 \"$script\")\n"
