@@ -8,7 +8,8 @@
  * is loaded once under a counting allocator, which prints the calls to
  * malloc, calloc and realloc, the bytes they asked for, and the peak of the
  * bytes live during the load; then it is loaded N times (default 2000) and
- * the loads per second are printed (wall clock, one thread).  Run it from
+ * the loads per second are printed (wall clock, one thread; BLAS is set to
+ * one thread, whose idle workers would otherwise spin beside the loader).  Run it from
  * the repository's top folder (the default paths are relative).
  *
  * The counting allocator replaces malloc, calloc, realloc and free in this
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "f3/kernels.h"
 #include "scenario.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -99,6 +101,9 @@ int main(int argc, char **argv)
         files[nf++] = "scenarios/explore/mac-lanes.yaml";
         files[nf++] = "scenarios/explore/design-space.yaml";
     }
+    /* the loader uses no BLAS, but OpenBLAS's idle threads would spin
+     * beside it (sched_yield) on a loaded machine */
+    f3_blas_set_threads(1);
     printf("bench_scenario: scenario_load + scenario_free, %zu loads each (one thread)\n", loads);
     for (size_t f = 0; f < nf; f++) {
         scenario *sc = NULL;

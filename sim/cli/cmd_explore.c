@@ -505,8 +505,8 @@ static void poke(scenario *q, const axis *a, double num, const char *text)
     switch (a->e->kind) {
     case SK_ENUM:
     case SK_STRING:
-        snprintf(v->str, sizeof v->str, "%s", text);
-        snprintf(v->text, sizeof v->text, "%s", text);
+        snprintf(v->str, SC_MAX_STR, "%s", text);
+        snprintf(v->text, SC_MAX_STR, "%s", text);
         break;
     case SK_AUTO_INT:
     case SK_AUTO_FLOAT: v->is_auto = 0; /* fall through */
