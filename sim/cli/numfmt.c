@@ -92,13 +92,13 @@ static char *digits_back(char *end, uint64_t n)
     return end;
 }
 
-/* the decimal digits of n into d (no NUL), at least min_digits of them
- * (leading zeros; min_digits <= 40); returns their count (at most 40) */
-static int digits(char *d, u128 n, int min_digits)
+/* The decimal digits of n, written backwards from end (at least
+ * min_digits of them, with leading zeros); returns where they start.
+ * n = hi · 10^19 + lo when it does not fit 64 bits. */
+static char *digits_of(char *end, u128 n, int min_digits)
 {
-    char t[48];
-    char *end = t + sizeof t, *b;
-    if (n >> 64) { /* n = hi · 10^19 + lo, both below 2^64: lo with its 19 digits */
+    char *b;
+    if (n >> 64) {
         const u128 big = (u128)pow10u(19);
         const uint64_t hi = (uint64_t)(n / big), lo = (uint64_t)(n % big);
         b = digits_back(end, lo);
@@ -108,27 +108,26 @@ static int digits(char *d, u128 n, int min_digits)
         b = digits_back(end, (uint64_t)n);
     }
     while (end - b < min_digits) *--b = '0';
-    const int k = (int)(end - b);
-    memcpy(d, b, (size_t)k);
-    return k;
+    return b;
 }
 
-/* sign, then n's digits with p of them after a point (none for p = 0) */
+/* sign, then n's digits with p of them after a point (none for p = 0):
+ * built backwards in a buffer, then copied once */
 static size_t put_point(char *out, int negative, u128 n, int p)
 {
-    char d[48];
-    const int k = digits(d, n, p + 1);
-    char *o = out;
-    if (negative) *o++ = '-';
-    memcpy(o, d, (size_t)(k - p));
-    o += k - p;
-    if (p > 0) {
-        *o++ = '.';
-        memcpy(o, d + k - p, (size_t)p);
-        o += p;
+    char t[64];
+    char *end = t + sizeof t, *b = digits_of(end, n, p + 1);
+    if (p > 0) { /* move the integer digits one place left for the point */
+        char *point = end - p;
+        memmove(b - 1, b, (size_t)(point - b));
+        b--;
+        point[-1] = '.';
     }
-    *o = '\0';
-    return (size_t)(o - out);
+    if (negative) *--b = '-';
+    const size_t len = (size_t)(end - b);
+    memcpy(out, b, len);
+    out[len] = '\0';
+    return len;
 }
 
 size_t numfmt_fixed(char *out, size_t room, double x, int prec)
@@ -182,9 +181,10 @@ size_t numfmt_g(char *out, size_t room, double x, int sig)
 
 size_t numfmt_u64(char *out, uint64_t n)
 {
-    char d[48];
-    const int k = digits(d, n, 1);
-    memcpy(out, d, (size_t)k);
-    out[k] = '\0';
-    return (size_t)k;
+    char t[24];
+    char *end = t + sizeof t, *b = digits_back(end, n);
+    const size_t len = (size_t)(end - b);
+    memcpy(out, b, len);
+    out[len] = '\0';
+    return len;
 }
