@@ -112,20 +112,21 @@ static char *digits_of(char *end, u128 n, int min_digits)
 }
 
 /* sign, then n's digits with p of them after a point (none for p = 0):
- * built backwards in a buffer, then copied once */
+ * built backwards in a buffer, then copied in one fixed-size move (out has
+ * room for NUMFMT_ROOM bytes; at most 41 of them are the number's) */
 static size_t put_point(char *out, int negative, u128 n, int p)
 {
-    char t[64];
-    char *end = t + sizeof t, *b = digits_of(end, n, p + 1);
-    if (p > 0) { /* move the integer digits one place left for the point */
+    char t[128];
+    char *end = t + 64, *b = digits_of(end, n, p + 1);
+    if (p > 0) { /* the integer digits one place left, for the point */
         char *point = end - p;
-        memmove(b - 1, b, (size_t)(point - b));
+        for (char *c = b; c < point; c++) c[-1] = c[0];
         b--;
         point[-1] = '.';
     }
     if (negative) *--b = '-';
     const size_t len = (size_t)(end - b);
-    memcpy(out, b, len);
+    memcpy(out, b, 64); /* b + 64 <= t + 128 */
     out[len] = '\0';
     return len;
 }
