@@ -62,10 +62,11 @@ const char *const EXPLORE_HELP =
     "feasible points no other feasible point beats in every objective), prints\n"
     "the best point per objective and the fronts' sizes, and shows progress with\n"
     "an ETA on stderr.  The points are evaluated on --threads threads; the files\n"
-    "are the same, byte for byte, for any number of threads.  A network of blocks (network.type\n"
-    "vit or blocks) is trained by the block trainer and costed block by block (the\n"
-    "op table); a point its blocks cannot run (dataflow fused, registers smaller\n"
-    "than an attention head) is a row with status \"cannot run: ...\".\n"
+    "are the same, byte for byte, for any number of threads.  A network of\n"
+    "blocks (network.type vit or blocks) is trained by the block trainer and\n"
+    "costed block by block (the op table); a point its blocks cannot run\n"
+    "(dataflow fused, registers smaller than an attention head) is a row with\n"
+    "status \"cannot run: ...\".\n"
     "\n"
     "options:\n"
     "  --set key.path=value  override a scenario key\n"
@@ -530,10 +531,11 @@ static void poke(scenario *q, const axis *a, double num, const char *text)
     v->set = 1;
     switch (a->e->kind) {
     case SK_ENUM:
-    case SK_STRING: { /* (a value's text is under 64 bytes; copied, not through printf) */
-        const size_t len = strlen(text) + 1;
-        memcpy(v->str, text, len < SC_MAX_STR ? len : SC_MAX_STR);
-        memcpy(v->text, text, len < SC_MAX_STR ? len : SC_MAX_STR);
+    case SK_STRING: { /* copied, not through printf (an axis value's text is under 64 bytes) */
+        const size_t len = strnlen(text, SC_MAX_STR - 1);
+        memcpy(v->str, text, len);
+        memcpy(v->text, text, len);
+        v->str[len] = v->text[len] = '\0';
         break;
     }
     case SK_AUTO_INT:
