@@ -15,7 +15,9 @@
 # cache and only evaluates (outputs.explore_table full, the default: every
 # row in explore.csv), the third is the second with explore_table front (no
 # explore.csv).  Prints wall times in seconds, evaluations per second end to
-# end (2 x POINTS over the run's wall time), the machine and its load.
+# end (2 x POINTS over the run's wall time) and per CPU second of the
+# process (user + system: what one core gives on a shared machine), the
+# machine and its load.
 set -euo pipefail
 f3sim=$(realpath "${1:-build/f3sim}")
 epochs=${2:-10}
@@ -44,33 +46,37 @@ explore:
 outputs: {folder: "$tmp/out"}
 YAML
 now() { date +%s.%N; }
+TIMEFORMAT='%U %S' # bash's time: the run's CPU seconds, user and system
 cd "$tmp"
 t0=$(now)
 "$f3sim" explore bench.yaml --quiet --threads "$threads" > first.txt
 t1=$(now)
-"$f3sim" explore bench.yaml --quiet --threads "$threads" > second.txt
+{ time "$f3sim" explore bench.yaml --quiet --threads "$threads" > second.txt; } 2> cpu2.txt
 t2=$(now)
-"$f3sim" explore bench.yaml --quiet --threads "$threads" --set outputs.explore_table=front > third.txt
+{ time "$f3sim" explore bench.yaml --quiet --threads "$threads" --set outputs.explore_table=front > third.txt; } 2> cpu3.txt
 t3=$(now)
+cpu2=$(awk '{print $1 + $2}' cpu2.txt)
+cpu3=$(awk '{print $1 + $2}' cpu3.txt)
 train=$(sed -n 's/.*training \([0-9.]*\) s.*/\1/p' first.txt)
 eval1=$(sed -n 's/.*evaluation \([0-9.]*\) s.*/\1/p' first.txt)
 eval2=$(sed -n 's/.*evaluation \([0-9.]*\) s.*/\1/p' second.txt)
 eval3=$(sed -n 's/.*evaluation \([0-9.]*\) s.*/\1/p' third.txt)
 used=$(sed -n 's/.* on \([0-9]*\) threads\{0,1\} .*/\1/p' second.txt)
 rows=$(($(wc -l < out/bench/pareto.csv) - 1))
-python3 - "$t0" "$t1" "$t2" "$t3" "$train" "$eval1" "$eval2" "$eval3" "$points" "$epochs" "$used" "$rows" <<'PY'
+python3 - "$t0" "$t1" "$t2" "$t3" "$train" "$eval1" "$eval2" "$eval3" "$points" "$epochs" "$used" "$rows" "$cpu2" "$cpu3" <<'PY'
 import sys
-t0, t1, t2, t3, train, e1, e2, e3, n, ep, used, rows = map(float, sys.argv[1:])
+t0, t1, t2, t3, train, e1, e2, e3, n, ep, used, rows, c2, c3 = map(float, sys.argv[1:])
 first, second, third = t1 - t0, t2 - t1, t3 - t2
 ev = 2 * n
 print(f"bench_explore: {int(n)} hardware points x 2 numerics points (f3, bp; MNIST 784-500-10, {int(ep)} epochs), "
       f"{int(used)} evaluation thread{'s' if used != 1 else ''}")
 print(f"  first run (trains both rules):   {first:8.2f} s wall, training {train:.2f} s, evaluation {e1:.2f} s, "
       f"overhead beyond training {first - train:.2f} s")
-print(f"  second run (numerics cached):    {second:8.2f} s wall, evaluation {e2:.2f} s; "
-      f"end to end {ev / second:.0f} evaluations/s (explore.csv of {int(ev)} rows, pareto.csv of {int(rows)} rows)")
-print(f"  third run (cached, table front): {third:8.2f} s wall, evaluation {e3:.2f} s; "
-      f"end to end {ev / third:.0f} evaluations/s (no explore.csv)")
+print(f"  second run (numerics cached):    {second:8.2f} s wall, {c2:.2f} s CPU, evaluation {e2:.2f} s; "
+      f"end to end {ev / second:.0f} evaluations/s, {ev / c2:.0f} per CPU second "
+      f"(explore.csv of {int(ev)} rows, pareto.csv of {int(rows)} rows)")
+print(f"  third run (cached, table front): {third:8.2f} s wall, {c3:.2f} s CPU, evaluation {e3:.2f} s; "
+      f"end to end {ev / third:.0f} evaluations/s, {ev / c3:.0f} per CPU second (no explore.csv)")
 print(f"  must reach: overhead <= 10 s: {'yes' if first - train <= 10 else 'NO'}")
 print(f"  must reach: >= 1e5 evaluations/s end to end: {'yes' if ev / second >= 1e5 else 'NO'} "
       f"({ev / second:.0f} evaluations/s, the second run)")
