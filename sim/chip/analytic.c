@@ -578,6 +578,10 @@ typedef struct {
 
 static const double *snap_v(const snap *p) { return p->m <= SNAP_INLINE ? p->in : p->heap; }
 
+/* snapshots of this thread holding a heap buffer: chip_analytic_run frees
+ * them at its end, and walks its ~200 snapshots (2 KB apart) only if any */
+static _Thread_local size_t snaps_on_heap;
+
 static void take(sched *s, snap *p)
 {
     const size_t T = s->T, n = state_vec(s), m = n + 5 * T;
@@ -589,6 +593,7 @@ static void take(sched *s, snap *p)
         if (m > p->cap) {
             double *x = realloc(p->heap, m * sizeof *x);
             if (!x) return; /* (a state never compared equal) */
+            snaps_on_heap += !p->heap;
             p->heap = x;
             p->cap = m;
         }
@@ -964,11 +969,15 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     }
     free(heap);
     /* the snapshots' heap buffers and the scratch: freed with each run (a
-     * thread's TLS would otherwise hold them past its end) */
-    for (size_t k = 0; k <= HIST; k++) snap_release(&hist[k]);
-    for (int k = 0; k < 2; k++) {
-        snap_release(&e_snaps[k]);
-        for (size_t q = 0; q < EPOCH_SNAPS; q++) snap_release(&eps[k].at[q]);
+     * thread's TLS would otherwise hold them past its end); a snapshot is
+     * read only after this run took it, so the others need no reset */
+    if (snaps_on_heap) {
+        for (size_t k = 0; k <= HIST; k++) snap_release(&hist[k]);
+        for (int k = 0; k < 2; k++) {
+            snap_release(&e_snaps[k]);
+            for (size_t q = 0; q < EPOCH_SNAPS; q++) snap_release(&eps[k].at[q]);
+        }
+        snaps_on_heap = 0;
     }
     free(s.sv);
     s.sv = NULL;

@@ -5,15 +5,24 @@
  * are trained once each (numerics_cache.h: a rerun trains nothing); the
  * hardware points of its explore section are evaluated on the analytic
  * chip evaluator (sim/chip/analytic.h, equal to the SystemC model) against
- * each numerics point.  Writes <outputs.folder>/<name>/explore.csv (every
- * point) and pareto.csv (the non-dominated feasible points per rule), a
- * summary on stdout, progress with an ETA on stderr. */
-#define _XOPEN_SOURCE 700
+ * each numerics point, on --threads threads.  Writes <outputs.folder>/<name>/
+ * explore.csv (every point; outputs.explore_table full) and pareto.csv (the
+ * non-dominated feasible points per rule), a summary on stdout, progress
+ * with an ETA on stderr.
+ *
+ * The threads evaluate contiguous chunks of the points and write their rows
+ * into buffers of their own (numfmt.h: the bytes printf would write); the
+ * main thread appends the chunks to explore.csv and folds them into the
+ * fronts in the points' order, so every file is the same for any number of
+ * threads. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cmd_explore.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,12 +40,13 @@
 #include "f3/status.h"
 #include "hardware_check.h"
 #include "numerics_cache.h"
+#include "numfmt.h"
 #include "results.h"
 #include "scenario.h"
 #include "train_run.h"
 
 const char *const EXPLORE_HELP =
-    "usage: f3sim explore SCENARIO.yaml [--set key.path=value ...] [--force] [--quiet]\n"
+    "usage: f3sim explore SCENARIO.yaml [--set key.path=value ...] [--threads N] [--force] [--quiet]\n"
     "\n"
     "Explore a hardware design space: the scenario's explore section names\n"
     "hardware keys with lists or ranges of values ({from: 4, to: 256, scale: log2},\n"
@@ -47,16 +57,22 @@ const char *const EXPLORE_HELP =
     "<outputs.folder>/.numerics-cache (a rerun trains nothing); every hardware\n"
     "point is evaluated by the analytic chip evaluator, which equals the SystemC\n"
     "model.  Writes <outputs.folder>/<name>/explore.csv (every point: the swept\n"
-    "keys, accuracy, energy per sample by item, throughput, area by item) and\n"
-    "pareto.csv (per rule, the feasible points no other feasible point beats in\n"
-    "every objective), prints the best point per objective and the fronts' sizes,\n"
-    "and shows progress with an ETA on stderr.  A network of blocks (network.type\n"
-    "vit or blocks) is trained by the block trainer and costed block by block (the\n"
-    "op table); a point its blocks cannot run (dataflow fused, registers smaller\n"
-    "than an attention head) is a row with status \"cannot run: ...\".\n"
+    "keys, accuracy, energy per sample by item, throughput, area by item; only\n"
+    "with outputs.explore_table full, the default) and pareto.csv (per rule, the\n"
+    "feasible points no other feasible point beats in every objective), prints\n"
+    "the best point per objective and the fronts' sizes, and shows progress with\n"
+    "an ETA on stderr.  The points are evaluated on --threads threads; the files\n"
+    "are the same, byte for byte, for any number of threads.  A network of\n"
+    "blocks (network.type vit or blocks) is trained by the block trainer and\n"
+    "costed block by block (the op table); a point its blocks cannot run\n"
+    "(dataflow fused, registers smaller than an attention head) is a row with\n"
+    "status \"cannot run: ...\".\n"
     "\n"
     "options:\n"
     "  --set key.path=value  override a scenario key\n"
+    "  --threads N           threads evaluating the hardware points (default 0: one\n"
+    "                        per core this process may use); training uses\n"
+    "                        training.threads\n"
     "  --force               retrain numerics points that are in the cache\n"
     "  --quiet               no progress\n"
     "  --help                this page\n"
@@ -69,6 +85,8 @@ const char *const EXPLORE_HELP =
 #define MAX_AXES 32
 #define MAX_VALUES 1024
 #define MAX_POINTS 5000000.0 /* hardware points x numerics points (memory for the fronts) */
+#define MAX_THREADS 256
+#define CHUNK_MAX 4096        /* evaluations per thread and round */
 
 enum { OBJ_ACC = 0, OBJ_ENERGY, OBJ_SPS, OBJ_AREA, OBJ_COUNT };
 static const char *const OBJ_NAMES[OBJ_COUNT] = {"test_accuracy_pct", "energy_per_sample_nJ", "samples_per_second",
@@ -79,6 +97,8 @@ static const int OBJ_MAX[OBJ_COUNT] = {1, 0, 1, 0}; /* maximised? */
 typedef struct {
     char path[128];
     int idx;             /* in the schema */
+    int sect[SC_MAX_DEPTH]; /* the sections holding it (schema indices), made present when it is set */
+    size_t n_sect;
     const sc_entry *e;
     int is_range, log2, zip;
     double from, to, step; /* range; step 0: continuous (random) or powers/unit steps (grid) */
@@ -202,6 +222,13 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
     a->idx = idx;
     a->e = e;
     a->zip = zip;
+    char sect[128];
+    snprintf(sect, sizeof sect, "%s", key);
+    for (char *dot = strrchr(sect, '.'); dot && a->n_sect < SC_MAX_DEPTH; dot = strrchr(sect, '.')) {
+        *dot = '\0';
+        int si = sc_schema_find(sect);
+        if (si >= 0) a->sect[a->n_sect++] = si;
+    }
     if (v->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *item = yaml_document_get_node(doc, *it);
@@ -478,7 +505,7 @@ static int make_design(const spec *sp, design *d)
 
 /* The value of axis a at a point whose coordinate along a's dimension is u:
  * a list index (grid), or a draw in [0, 1) (random, lhs). */
-static void value_at(const spec *sp, const axis *a, double u, double *num, const char **text, char *buf)
+static void value_at(const spec *sp, const axis *a, double u, double *num, const char **text, char *buf, size_t room)
 {
     if (sp->method == 0 || !a->is_range) {
         size_t i = sp->method == 0 ? (size_t)u : (size_t)(u * (double)a->n);
@@ -493,7 +520,7 @@ static void value_at(const spec *sp, const axis *a, double u, double *num, const
     if (x < a->from) x = a->from;
     if (x > a->to) x = a->to;
     *num = x;
-    snprintf(buf, 64, "%.15g", x);
+    numfmt_g(buf, room, x, 15); /* printf's "%.15g" */
     *text = buf;
 }
 
@@ -504,22 +531,19 @@ static void poke(scenario *q, const axis *a, double num, const char *text)
     v->set = 1;
     switch (a->e->kind) {
     case SK_ENUM:
-    case SK_STRING:
-        snprintf(v->str, sizeof v->str, "%s", text);
-        snprintf(v->text, sizeof v->text, "%s", text);
+    case SK_STRING: { /* copied, not through printf (an axis value's text is under 64 bytes) */
+        const size_t len = strnlen(text, SC_MAX_STR - 1);
+        memcpy(v->str, text, len);
+        memcpy(v->text, text, len);
+        v->str[len] = v->text[len] = '\0';
         break;
+    }
     case SK_AUTO_INT:
     case SK_AUTO_FLOAT: v->is_auto = 0; /* fall through */
     default: v->num = num; break;
     }
     /* an optional section (a link kind) exists once a key of it is given */
-    char sect[128];
-    snprintf(sect, sizeof sect, "%s", a->path);
-    for (char *dot = strrchr(sect, '.'); dot; dot = strrchr(sect, '.')) {
-        *dot = '\0';
-        int i = sc_schema_find(sect);
-        if (i >= 0) q->v[i].set = 1;
-    }
+    for (size_t k = 0; k < a->n_sect; k++) q->v[a->sect[k]].set = 1;
 }
 
 /* ---- evaluation ------------------------------------------------------------------------ */
@@ -541,7 +565,12 @@ typedef struct {
     chip_result r;
 } outcome;
 
-static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point *np, outcome *o, char vals[][64])
+/* Hardware point hp against numerics point np: its axes' values poked into
+ * q (np's scenario, or a thread's copy of it: every axis is set at every
+ * point, so q's state is the point's whatever q evaluated before), their
+ * texts into vals, the chip evaluated into o. */
+static void evaluate(const spec *sp, const design *d, size_t hp, const numerics_point *np, scenario *q, outcome *o,
+                     char vals[][64])
 {
     for (size_t i = 0; i < sp->n_ax; i++) {
         const axis *a = &sp->ax[i];
@@ -550,13 +579,16 @@ static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point 
             if (d->dim_axis[k] == i || (a->zip && sp->ax[d->dim_axis[k]].zip)) dim = k;
         double num;
         const char *text;
-        char buf[64];
-        value_at(sp, a, d->u[hp * d->n_dim + dim], &num, &text, buf);
-        poke(np->q, a, num, text);
-        snprintf(vals[i], 64, "%s", text);
+        char buf[NUMFMT_ROOM];
+        value_at(sp, a, d->u[hp * d->n_dim + dim], &num, &text, buf, sizeof buf);
+        poke(q, a, num, text);
+        size_t len = strlen(text);
+        if (len > 63) len = 63;
+        memcpy(vals[i], text, len);
+        vals[i][len] = '\0';
     }
     chip_config hw;
-    chip_config_from_scenario(np->q, &hw);
+    chip_config_from_scenario(q, &hw);
     hw.blocks = np->blocks;
     memset(o, 0, offsetof(outcome, r));
     /* what f3sim check and a run refuse, this rule cannot run here: a ROM
@@ -564,7 +596,7 @@ static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point 
      * cost table the hardware cannot follow (the evaluator: links, dataflow;
      * a block fused cannot run, registers too small for its attention) */
     const char *key = NULL;
-    if (scenario_check_rom(np->q, &hw, &np->res.cfg, np->rule) != F3_OK ||
+    if (scenario_check_rom(q, &hw, &np->res.cfg, np->rule) != F3_OK ||
         chip_check_layers(&hw, &np->res.cfg, np->rule, &key) != F3_OK ||
         numerics_evaluate_workload(&hw, &np->w, &o->r)) {
         snprintf(o->status, sizeof o->status, "cannot run: %.140s", f3_last_error());
@@ -594,7 +626,7 @@ static void evaluate(const spec *sp, const design *d, size_t hp, numerics_point 
     else if (sp->fits_sram && !o->fits) why = "does not fit in SRAM";
     else if (!isnan(sp->dram_max) && o->dram_per_sample > sp->dram_max) why = "DRAM bytes above dram_bytes_per_sample_max";
     o->feasible = !why;
-    snprintf(o->status, sizeof o->status, "%s", why ? why : "ok");
+    memcpy(o->status, why ? why : "ok", strlen(why ? why : "ok") + 1); /* (short texts: not through printf) */
 }
 
 static void header(FILE *f, const scenario *sc, const spec *sp)
@@ -609,35 +641,114 @@ static void header(FILE *f, const scenario *sc, const spec *sp)
           f);
 }
 
-/* ,"text" with the quotes inside doubled (RFC 4180) */
-static void csv_quoted(FILE *f, const char *t)
+/* ---- rows, written without printf ------------------------------------------------------ */
+
+/* A growing text; oom is set (and nothing more written) when it cannot grow. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} text_buf;
+
+/* room for more bytes at the end, or NULL */
+static char *tb_room(text_buf *b, size_t more)
 {
-    fputs(",\"", f);
-    for (; *t; t++) {
-        if (*t == '"') fputc('"', f);
-        fputc(*t, f);
+    if (b->oom) return NULL;
+    if (b->n + more > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->n + more) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return NULL;
+        }
+        b->p = p;
+        b->cap = cap;
     }
-    fputc('"', f);
+    return b->p + b->n;
 }
 
-static void row(FILE *f, const scenario *sc, const spec *sp, size_t hp, const numerics_point *np, const outcome *o,
-                char vals[][64])
+static void tb_put(text_buf *b, const char *s, size_t n)
 {
-    fprintf(f, "%zu,%zu,%s", hp, np->sweep_point, np->rule);
-    for (size_t a = 0; a < sc->n_sweep; a++) csv_quoted(f, scenario_sweep_value(sc, a, np->sweep_point));
-    for (size_t i = 0; i < sp->n_ax; i++) fprintf(f, ",%s", vals[i]);
-    fprintf(f, ",%s,%d,%.4f,%.4f", o->status, o->feasible, np->res.final_test_accuracy, np->res.best_test_accuracy);
+    char *o = tb_room(b, n);
+    if (!o) return;
+    memcpy(o, s, n);
+    b->n += n;
+}
+static void tb_str(text_buf *b, const char *s) { tb_put(b, s, strlen(s)); }
+static void tb_char(text_buf *b, char c) { tb_put(b, &c, 1); }
+
+/* ",x" with x as printf's "%.<prec>f" */
+static void tb_fixed(text_buf *b, double x, int prec)
+{
+    char *o = tb_room(b, NUMFMT_ROOM + 1);
+    if (!o) return;
+    o[0] = ',';
+    b->n += 1 + numfmt_fixed(o + 1, NUMFMT_ROOM, x, prec);
+}
+
+static void tb_u64(text_buf *b, uint64_t n)
+{
+    char *o = tb_room(b, 24);
+    if (o) b->n += numfmt_u64(o, n);
+}
+
+/* ,"text" with the quotes inside doubled (RFC 4180) */
+static void tb_quoted(text_buf *b, const char *t)
+{
+    tb_put(b, ",\"", 2);
+    for (; *t; t++) {
+        if (*t == '"') tb_char(b, '"');
+        tb_char(b, *t);
+    }
+    tb_char(b, '"');
+}
+
+/* One row of explore.csv (and pareto.csv): the same bytes as
+ *   "%zu,%zu,%s" point, numerics point, rule; ,"%s" each sweep value;
+ *   ",%s" each axis value; ",%s,%d,%.4f,%.4f" status, feasible, accuracies;
+ *   ",%.6f" energy and each energy item; ",%.3f,%.3f" throughput, cycles;
+ *   ",%.6f,%.6f,%.6f" areas; ",%.0f,%.0f,%.1f,%d" SRAM, DRAM resident, DRAM
+ *   per sample, fits; ",%s\n" the weights' hash
+ * (a point the chip cannot run: empty chip columns). */
+static void row_text(text_buf *b, const scenario *sc, const spec *sp, size_t hp, const numerics_point *np,
+                     const outcome *o, char vals[][64])
+{
+    tb_u64(b, hp);
+    tb_char(b, ',');
+    tb_u64(b, np->sweep_point);
+    tb_char(b, ',');
+    tb_str(b, np->rule);
+    for (size_t a = 0; a < sc->n_sweep; a++) tb_quoted(b, scenario_sweep_value(sc, a, np->sweep_point));
+    for (size_t i = 0; i < sp->n_ax; i++) {
+        tb_char(b, ',');
+        tb_str(b, vals[i]);
+    }
+    tb_char(b, ',');
+    tb_str(b, o->status);
+    tb_put(b, o->feasible ? ",1" : ",0", 2);
+    tb_fixed(b, np->res.final_test_accuracy, 4);
+    tb_fixed(b, np->res.best_test_accuracy, 4);
     if (!o->ran) {
-        fputs(",,,,,,,,,,,,,,,,,", f);
-        fprintf(f, ",%s\n", np->res.weights_sha256);
+        tb_str(b, ",,,,,,,,,,,,,,,,,,");
+        tb_str(b, np->res.weights_sha256);
+        tb_char(b, '\n');
         return;
     }
     const double n = o->r.samples ? (double)o->r.samples : 1.0;
-    fprintf(f, ",%.6f", o->obj[OBJ_ENERGY]);
-    for (int k = 0; k < CHIP_E_COUNT; k++) fprintf(f, ",%.6f", o->r.energy_pj[k] / n / 1e3);
-    fprintf(f, ",%.3f,%.3f,%.6f,%.6f,%.6f,%.0f,%.0f,%.1f,%d,%s\n", o->obj[OBJ_SPS], o->r.cycles_per_sample,
-            o->obj[OBJ_AREA], o->r.area_mm2 - o->r.es_area_mm2, o->r.es_area_mm2, o->peak_sram, o->resident,
-            o->dram_per_sample, o->fits, np->res.weights_sha256);
+    tb_fixed(b, o->obj[OBJ_ENERGY], 6);
+    for (int k = 0; k < CHIP_E_COUNT; k++) tb_fixed(b, o->r.energy_pj[k] / n / 1e3, 6);
+    tb_fixed(b, o->obj[OBJ_SPS], 3);
+    tb_fixed(b, o->r.cycles_per_sample, 3);
+    tb_fixed(b, o->obj[OBJ_AREA], 6);
+    tb_fixed(b, o->r.area_mm2 - o->r.es_area_mm2, 6);
+    tb_fixed(b, o->r.es_area_mm2, 6);
+    tb_fixed(b, o->peak_sram, 0);
+    tb_fixed(b, o->resident, 0);
+    tb_fixed(b, o->dram_per_sample, 1);
+    tb_put(b, o->fits ? ",1," : ",0,", 3);
+    tb_str(b, np->res.weights_sha256);
+    tb_char(b, '\n');
 }
 
 /* ---- the Pareto front -------------------------------------------------------------------- */
@@ -672,21 +783,25 @@ static int dominates(const spec *sp, const cand *a, const cand *b)
 
 /* The non-dominated candidates (c sorted lexicographically: whatever
  * dominates a point comes before it); returns their count, moved to the
- * front of c in sorted order. */
+ * front of c in sorted order.  The front point that dominated the last
+ * candidate is tried first: neighbours in the sorted order are mostly
+ * dominated by the same point (which point is tried first changes nothing
+ * but the time). */
 static size_t front(const spec *sp, cand *c, size_t n)
 {
     g_sp = sp;
     qsort(c, n, sizeof *c, cmp_cand);
-    size_t m = 0;
+    size_t m = 0, last = 0;
     for (size_t i = 0; i < n; i++) {
-        int dom = 0;
-        for (size_t j = 0; j < m && !dom; j++) dom = dominates(sp, &c[j], &c[i]);
+        int dom = m && dominates(sp, &c[last], &c[i]);
+        for (size_t j = 0; j < m && !dom; j++)
+            if ((dom = dominates(sp, &c[j], &c[i]))) last = j;
         if (!dom) c[m++] = c[i];
     }
     return m;
 }
 
-/* ---- the command ------------------------------------------------------------------------ */
+/* ---- evaluating in parallel ---------------------------------------------------------------- */
 
 static double now_s(void)
 {
@@ -695,9 +810,303 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+
+/* What the fronts and the summary keep of a point. */
+typedef struct {
+    int ran, feasible;
+    double obj[OBJ_COUNT];
+} point_sum;
+
+/* One thread's share of a round: the evaluations [from, to) (evaluation g
+ * is hardware point g mod n_points against numerics point g / n_points),
+ * their rows (rows set) and summaries.  Its scenario is a copy of the
+ * numerics point's, made when the chunk reaches a new numerics point. */
+typedef struct {
+    const scenario *sc;
+    const spec *sp;
+    const design *d;
+    const numerics_point *nps;
+    int rows;
+    size_t from, to;
+    scenario *q;          /* a copy of nps[q_np].q (NULL: none yet) */
+    size_t q_np;
+    outcome o;
+    char (*vals)[64];     /* (n_ax) */
+    text_buf text;        /* the chunk's rows */
+    point_sum *sum;       /* (to - from) */
+    int failed;           /* out of memory */
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    for (size_t g = w->from; g < w->to && !w->failed; g++) {
+        const size_t j = g / w->d->n_points, hp = g % w->d->n_points;
+        if (!w->q || w->q_np != j) {
+            scenario_free(w->q);
+            w->q = NULL;
+            if (scenario_copy(w->nps[j].q, &w->q) != F3_OK) {
+                w->failed = 1;
+                break;
+            }
+            w->q_np = j;
+        }
+        evaluate(w->sp, w->d, hp, &w->nps[j], w->q, &w->o, w->vals);
+        point_sum *ps = &w->sum[g - w->from];
+        ps->ran = w->o.ran;
+        ps->feasible = w->o.feasible;
+        memcpy(ps->obj, w->o.obj, sizeof ps->obj);
+        if (w->rows) row_text(&w->text, w->sc, w->sp, hp, &w->nps[j], &w->o, w->vals);
+        if (w->text.oom) w->failed = 1;
+    }
+    return NULL;
+}
+
+/* The cores this process may run on (its affinity mask: taskset, a
+ * container's cpuset), at least 1. */
+static int usable_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        long c = CPU_COUNT(&set);
+        if (c > 0 && (n < 1 || c < n)) n = c;
+    }
+    return n < 1 ? 1 : (int)n;
+}
+
+/* Evaluate every point (evaluation g: hardware point g mod n_points against
+ * numerics point g / n_points) on the threads, round by round: each thread
+ * takes a contiguous chunk of a round, and the main thread appends the
+ * chunks' rows to explore.csv (with a full table) and folds their
+ * summaries into the fronts and the best points, in the points' order.
+ * Then pareto.csv and the summary.  0, or an exit status. */
+static int explore_points(const scenario *sc, const spec *sp, const design *d, numerics_point *nps, size_t n_np,
+                          char (*algs)[32], size_t na, const char *base, double t_train, int threads, int quiet)
+{
+    const size_t total = d->n_points * n_np;
+    const int table = !strcmp(scenario_str(sc, "outputs.explore_table"), "full");
+    size_t T = threads > 0 ? (size_t)threads : (size_t)usable_cores();
+    size_t chunk = total / (T * 16); /* about 16 rounds: progress, and little idle time at the end */
+    if (chunk < 256) chunk = 256;
+    if (chunk > CHUNK_MAX) chunk = CHUNK_MAX;
+    if (T > (total + chunk - 1) / chunk) T = (total + chunk - 1) / chunk;
+    if (T < 1) T = 1;
+    int rc = 0;
+    cand *cands = malloc((total ? total : 1) * sizeof *cands);
+    point_sum *best = calloc(n_np * OBJ_COUNT, sizeof *best);
+    size_t *best_hp = calloc(n_np * OBJ_COUNT, sizeof *best_hp);
+    char(*vals)[64] = calloc(sp->n_ax, 64);
+    worker *wk = calloc(T, sizeof *wk);
+    pthread_t *tid = calloc(T, sizeof *tid);
+    int *started = calloc(T, sizeof *started);
+    static outcome o;
+    atomic_file af = {0};
+    text_buf pb = {0};
+    if (!cands || !best || !best_hp || !vals || !wk || !tid || !started) {
+        fprintf(stderr, "f3sim explore: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (size_t t = 0; t < T; t++) {
+        wk[t] = (worker){.sc = sc, .sp = sp, .d = d, .nps = nps, .rows = table};
+        wk[t].vals = calloc(sp->n_ax ? sp->n_ax : 1, 64);
+        wk[t].sum = malloc(chunk * sizeof *wk[t].sum);
+        if (!wk[t].vals || !wk[t].sum) {
+            fprintf(stderr, "f3sim explore: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+    }
+    if (table) {
+        if (atomic_open(&af, base, "explore.csv")) {
+            fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        header(af.f, sc, sp);
+    }
+    const int tty = isatty(2);
+    const double t0 = now_s();
+    double last_show = t0;
+    int next_pct = 10;
+    size_t n_cand = 0, n_feasible = 0, n_ran = 0;
+    for (size_t start = 0; start < total && !rc; start += T * chunk) {
+        for (size_t t = 0; t < T; t++) {
+            wk[t].from = start + t * chunk < total ? start + t * chunk : total;
+            wk[t].to = wk[t].from + chunk < total ? wk[t].from + chunk : total;
+            wk[t].text.n = 0;
+        }
+        /* thread 0 is this one; a thread that cannot start runs here too */
+        for (size_t t = 1; t < T; t++)
+            started[t] = wk[t].from < wk[t].to && pthread_create(&tid[t], NULL, work, &wk[t]) == 0;
+        work(&wk[0]);
+        for (size_t t = 1; t < T; t++) {
+            if (started[t]) pthread_join(tid[t], NULL);
+            else work(&wk[t]);
+        }
+        for (size_t t = 0; t < T && !rc; t++) {
+            const worker *w = &wk[t];
+            if (w->failed) {
+                fprintf(stderr, "f3sim explore: out of memory\n");
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            if (table && w->text.n && fwrite(w->text.p, 1, w->text.n, af.f) != w->text.n) {
+                fprintf(stderr, "f3sim explore: %s: cannot write: %s\n", af.path, strerror(errno));
+                rc = EXIT_RUNTIME;
+                break;
+            }
+            for (size_t g = w->from; g < w->to; g++) {
+                const point_sum *ps = &w->sum[g - w->from];
+                const size_t j = g / d->n_points, hp = g % d->n_points;
+                n_ran += (size_t)ps->ran;
+                if (!ps->feasible) continue;
+                n_feasible++;
+                cand *cd = &cands[n_cand++];
+                for (int k = 0; k < OBJ_COUNT; k++) cd->v[k] = OBJ_MAX[k] ? -ps->obj[k] : ps->obj[k];
+                cd->hp = hp;
+                cd->np = j;
+                for (int k = 0; k < OBJ_COUNT; k++) {
+                    point_sum *b = &best[j * OBJ_COUNT + k];
+                    if (!b->feasible || cd->v[k] < (OBJ_MAX[k] ? -b->obj[k] : b->obj[k])) {
+                        *b = *ps;
+                        best_hp[j * OBJ_COUNT + k] = hp;
+                    }
+                }
+            }
+        }
+        const size_t done = start + T * chunk < total ? start + T * chunk : total;
+        if (!quiet && done < total) {
+            double t = now_s(), el = t - t0, pct = 100.0 * (double)done / (double)total;
+            double eta = el / (double)done * (double)(total - done);
+            if (tty && t - last_show > 0.2) {
+                fprintf(stderr, "\rf3sim explore: %5.1f %% (%zu of %zu points), %.1f s, ETA %.1f s   ", pct, done, total,
+                        el, eta);
+                last_show = t;
+            } else if (!tty && pct >= next_pct) {
+                while (pct >= next_pct + 10) next_pct += 10;
+                fprintf(stderr, "f3sim explore: %d %% (%zu of %zu points), %.1f s, ETA %.1f s\n", next_pct, done, total,
+                        el, eta);
+                next_pct += 10;
+            }
+        }
+    }
+    if (!quiet && tty) fprintf(stderr, "\r%78s\r", "");
+    const double t_eval = now_s() - t0;
+    if (rc) goto out;
+    if (table && atomic_commit(&af)) {
+        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    /* Pareto fronts per rule, written with explore.csv's columns */
+    if (atomic_open(&af, base, "pareto.csv")) {
+        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    header(af.f, sc, sp);
+    size_t front_size[SC_MAX_LIST] = {0};
+    for (size_t k = 0; k < na && !rc; k++) {
+        /* this rule's candidates, moved together */
+        size_t m = 0;
+        cand *rc_c = malloc((n_cand ? n_cand : 1) * sizeof *rc_c);
+        if (!rc_c) {
+            fprintf(stderr, "f3sim explore: out of memory\n");
+            rc = EXIT_RUNTIME;
+            break;
+        }
+        for (size_t i = 0; i < n_cand; i++)
+            if (!strcmp(nps[cands[i].np].rule, algs[k])) rc_c[m++] = cands[i];
+        size_t f = front(sp, rc_c, m);
+        front_size[k] = f;
+        for (size_t i = 0; i < f; i++) {
+            numerics_point *np = &nps[rc_c[i].np];
+            evaluate(sp, d, rc_c[i].hp, np, np->q, &o, vals);
+            row_text(&pb, sc, sp, rc_c[i].hp, np, &o, vals);
+        }
+        free(rc_c);
+    }
+    if (!rc && pb.oom) {
+        fprintf(stderr, "f3sim explore: out of memory\n");
+        rc = EXIT_RUNTIME;
+    }
+    if (!rc && pb.n && fwrite(pb.p, 1, pb.n, af.f) != pb.n) {
+        fprintf(stderr, "f3sim explore: %s: cannot write: %s\n", af.path, strerror(errno));
+        rc = EXIT_RUNTIME;
+    }
+    if (rc) goto out;
+    if (atomic_commit(&af)) {
+        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    /* front only: an explore.csv of an earlier run would not be this one's */
+    char stale[1300];
+    snprintf(stale, sizeof stale, "%s/explore.csv", base);
+    if (!table && remove(stale) && errno != ENOENT) {
+        fprintf(stderr, "f3sim explore: %s: cannot remove an earlier run's table: %s\n", stale, strerror(errno));
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    /* the summary */
+    printf("%s: %zu points (%zu hardware × %zu numerics), %zu the chip can run, %zu feasible; training %.1f s, "
+           "evaluation %.2f s on %zu thread%s (%.0f points/s)\n",
+           sc->name, total, d->n_points, n_np, n_ran, n_feasible, t_train, t_eval, T, T == 1 ? "" : "s",
+           t_eval > 0 ? (double)total / t_eval : 0.0);
+    for (size_t k = 0; k < na; k++) {
+        printf("%s: Pareto front of %zu points (%s/pareto.csv)\n", algs[k], front_size[k], base);
+        for (size_t q = 0; q < sp->n_obj; q++) {
+            int ob = sp->obj[q];
+            const point_sum *b = NULL;
+            size_t bj = 0, bh = 0;
+            for (size_t j = 0; j < n_np; j++) {
+                if (strcmp(nps[j].rule, algs[k])) continue;
+                const point_sum *c2 = &best[j * OBJ_COUNT + ob];
+                if (!c2->feasible) continue;
+                if (!b || (OBJ_MAX[ob] ? c2->obj[ob] > b->obj[ob] : c2->obj[ob] < b->obj[ob]))
+                    b = c2, bj = j, bh = best_hp[j * OBJ_COUNT + ob];
+            }
+            if (!b) {
+                printf("  best %s: no feasible point\n", OBJ_NAMES[ob]);
+                continue;
+            }
+            evaluate(sp, d, bh, &nps[bj], nps[bj].q, &o, vals);
+            printf("  best %s: %.6g %s at point %zu:", OBJ_NAMES[ob], b->obj[ob], OBJ_UNITS[ob], bh);
+            for (size_t a = 0; a < sc->n_sweep; a++)
+                printf(" %s=%s", sc->sweep[a].path, scenario_sweep_value(sc, a, nps[bj].sweep_point));
+            for (size_t i = 0; i < sp->n_ax; i++) printf(" %s=%s", sp->ax[i].path, vals[i]);
+            printf("\n");
+        }
+    }
+    if (table) printf("explore.csv: %s/explore.csv\n", base);
+    else printf("explore.csv: not written (outputs.explore_table: front)\n");
+out:
+    if (af.f) atomic_abort(&af);
+    for (size_t t = 0; wk && t < T; t++) {
+        scenario_free(wk[t].q);
+        free(wk[t].vals);
+        free(wk[t].sum);
+        free(wk[t].text.p);
+    }
+    free(wk);
+    free(tid);
+    free(started);
+    free(pb.p);
+    free(cands);
+    free(best);
+    free(best_hp);
+    free(vals);
+    return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
 int cmd_explore(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, 0, 's'},
+                                         {"threads", required_argument, 0, 'T'},
                                          {"force", no_argument, 0, 'F'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
@@ -705,6 +1114,7 @@ int cmd_explore(int argc, char **argv)
     const char *sets[64];
     size_t n_sets = 0;
     int force = 0, quiet = 0, c;
+    long threads = 0;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -713,6 +1123,16 @@ int cmd_explore(int argc, char **argv)
             if (n_sets >= 64) return fprintf(stderr, "f3sim explore: at most 64 --set options\n"), EXIT_USAGE;
             sets[n_sets++] = optarg;
             break;
+        case 'T': {
+            char *end;
+            errno = 0;
+            threads = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || threads < 0 || threads > MAX_THREADS)
+                return fprintf(stderr, "f3sim explore: --threads expects a whole number from 0 to %d, got '%s'\n",
+                               MAX_THREADS, optarg),
+                       EXIT_USAGE;
+            break;
+        }
         case 'F': force = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(EXPLORE_HELP, stdout); return 0;
@@ -738,8 +1158,6 @@ int cmd_explore(int argc, char **argv)
     design d = {0};
     numerics_point *nps = NULL;
     size_t n_np = 0;
-    cand *cands = NULL;
-    outcome *best = NULL;
     if (!sc->explore_line) {
         fprintf(stderr, "f3sim explore: %s:1:1: no explore section (what to explore: see f3sim help explore)\n", file);
         rc = EXIT_USAGE;
@@ -832,142 +1250,11 @@ int cmd_explore(int argc, char **argv)
     if (rc) goto out;
     t_train = now_s() - t_train;
 
-    /* every hardware point against every numerics point */
-    const size_t total = d.n_points * n_np;
-    cands = malloc(total * sizeof *cands);
-    best = calloc(n_np * OBJ_COUNT, sizeof *best);
-    size_t *best_hp = calloc(n_np * OBJ_COUNT, sizeof *best_hp);
-    char(*vals)[64] = calloc(sp.n_ax, 64);
-    if (!cands || !best || !best_hp || !vals) {
-        free(best_hp), free(vals);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    atomic_file af;
-    if (atomic_open(&af, base, "explore.csv")) {
-        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
-        free(best_hp), free(vals);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    header(af.f, sc, &sp);
-    const int tty = isatty(2);
-    const double t0 = now_s();
-    double last_show = t0;
-    int next_pct = 10;
-    size_t done = 0, n_cand = 0, n_feasible = 0, n_ran = 0;
-    static outcome o;
-    for (size_t j = 0; j < n_np; j++) {
-        for (size_t hp = 0; hp < d.n_points; hp++) {
-            evaluate(&sp, &d, hp, &nps[j], &o, vals);
-            row(af.f, sc, &sp, hp, &nps[j], &o, vals);
-            n_ran += (size_t)o.ran;
-            if (o.feasible) {
-                n_feasible++;
-                cand *cd = &cands[n_cand++];
-                for (int k = 0; k < OBJ_COUNT; k++) cd->v[k] = OBJ_MAX[k] ? -o.obj[k] : o.obj[k];
-                cd->hp = hp;
-                cd->np = j;
-                for (int k = 0; k < OBJ_COUNT; k++) {
-                    outcome *b = &best[j * OBJ_COUNT + k];
-                    if (!b->feasible || cd->v[k] < (OBJ_MAX[k] ? -b->obj[k] : b->obj[k])) {
-                        memcpy(b, &o, offsetof(outcome, r));
-                        best_hp[j * OBJ_COUNT + k] = hp;
-                    }
-                }
-            }
-            done++;
-            if (!quiet && (done & 255) == 0) {
-                double t = now_s(), el = t - t0, pct = 100.0 * (double)done / (double)total;
-                double eta = el / (double)done * (double)(total - done);
-                if (tty && t - last_show > 0.2) {
-                    fprintf(stderr, "\rf3sim explore: %5.1f %% (%zu of %zu points), %.1f s, ETA %.1f s   ", pct, done,
-                            total, el, eta);
-                    last_show = t;
-                } else if (!tty && pct >= next_pct) {
-                    fprintf(stderr, "f3sim explore: %d %% (%zu of %zu points), %.1f s, ETA %.1f s\n", next_pct, done,
-                            total, el, eta);
-                    next_pct += 10;
-                }
-            }
-        }
-    }
-    if (!quiet && tty) fprintf(stderr, "\r%78s\r", "");
-    const double t_eval = now_s() - t0;
-    if (atomic_commit(&af)) {
-        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
-        free(best_hp), free(vals);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    /* Pareto fronts per rule, written with explore.csv's columns */
-    if (atomic_open(&af, base, "pareto.csv")) {
-        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
-        free(best_hp), free(vals);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    header(af.f, sc, &sp);
-    size_t front_size[SC_MAX_LIST] = {0};
-    for (size_t k = 0; k < na; k++) {
-        /* this rule's candidates, moved together */
-        size_t m = 0;
-        cand *rc_c = malloc((n_cand ? n_cand : 1) * sizeof *rc_c);
-        if (!rc_c) break;
-        for (size_t i = 0; i < n_cand; i++)
-            if (!strcmp(nps[cands[i].np].rule, algs[k])) rc_c[m++] = cands[i];
-        size_t f = front(&sp, rc_c, m);
-        front_size[k] = f;
-        for (size_t i = 0; i < f; i++) {
-            evaluate(&sp, &d, rc_c[i].hp, &nps[rc_c[i].np], &o, vals);
-            row(af.f, sc, &sp, rc_c[i].hp, &nps[rc_c[i].np], &o, vals);
-        }
-        free(rc_c);
-    }
-    if (atomic_commit(&af)) {
-        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
-        free(best_hp), free(vals);
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    /* the summary */
-    printf("%s: %zu points (%zu hardware × %zu numerics), %zu the chip can run, %zu feasible; training %.1f s, "
-           "evaluation %.2f s (%.0f points/s)\n",
-           sc->name, total, d.n_points, n_np, n_ran, n_feasible, t_train, t_eval,
-           t_eval > 0 ? (double)total / t_eval : 0.0);
-    for (size_t k = 0; k < na; k++) {
-        printf("%s: Pareto front of %zu points (%s/pareto.csv)\n", algs[k], front_size[k], base);
-        for (size_t q = 0; q < sp.n_obj; q++) {
-            int ob = sp.obj[q];
-            const outcome *b = NULL;
-            size_t bj = 0, bh = 0;
-            for (size_t j = 0; j < n_np; j++) {
-                if (strcmp(nps[j].rule, algs[k])) continue;
-                const outcome *c2 = &best[j * OBJ_COUNT + ob];
-                if (!c2->feasible) continue;
-                if (!b || (OBJ_MAX[ob] ? c2->obj[ob] > b->obj[ob] : c2->obj[ob] < b->obj[ob]))
-                    b = c2, bj = j, bh = best_hp[j * OBJ_COUNT + ob];
-            }
-            if (!b) {
-                printf("  best %s: no feasible point\n", OBJ_NAMES[ob]);
-                continue;
-            }
-            evaluate(&sp, &d, bh, &nps[bj], &o, vals);
-            printf("  best %s: %.6g %s at point %zu:", OBJ_NAMES[ob], b->obj[ob], OBJ_UNITS[ob], bh);
-            for (size_t a = 0; a < sc->n_sweep; a++)
-                printf(" %s=%s", sc->sweep[a].path, scenario_sweep_value(sc, a, nps[bj].sweep_point));
-            for (size_t i = 0; i < sp.n_ax; i++) printf(" %s=%s", sp.ax[i].path, vals[i]);
-            printf("\n");
-        }
-    }
-    printf("explore.csv: %s/explore.csv\n", base);
-    free(best_hp);
-    free(vals);
+    /* every hardware point against every numerics point, on the threads */
+    rc = explore_points(sc, &sp, &d, nps, n_np, algs, na, base, t_train, (int)threads, quiet);
 out:
     for (size_t i = 0; i < n_np; i++) scenario_free(nps[i].q), free(nps[i].blocks);
     free(nps);
-    free(cands);
-    free(best);
     free(d.u);
     for (size_t i = 0; i < sp.n_ax; i++) free(sp.ax[i].num), free(sp.ax[i].text);
     scenario_free(sc);

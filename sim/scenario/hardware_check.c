@@ -2,12 +2,36 @@
 #include "hardware_check.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cost_tables.h"
 #include "tile_cost.h"
+
+/* ---- key lookups ---------------------------------------------------------------
+ * chip_config_from_scenario reads about 75 keys for every chip, and f3sim
+ * explore builds a chip for every design point (10^5 a second, on several
+ * threads): each call site looks its key up in the schema once and keeps
+ * the index.  KEY("a.key.path") has a slot of its own (numbered by
+ * __COUNTER__), so it takes a string literal; a table of paths read in a
+ * loop has a table of slots beside it. */
+#define N_SITES 128
+static atomic_int site_key[N_SITES]; /* schema index + 1; 0: not looked up yet */
+
+static const sc_value *key_at(const scenario *sc, atomic_int *slot, const char *path)
+{
+    static const sc_value none = {.origin = "", .str = "", .text = ""}; /* (a path the schema lacks: a bug) */
+    int k = atomic_load_explicit(slot, memory_order_relaxed);
+    if (!k) {
+        k = sc_schema_find(path) + 1;
+        if (!k) return &none;
+        atomic_store_explicit(slot, k, memory_order_relaxed);
+    }
+    return &sc->v[k - 1];
+}
+#define KEY(path) key_at(sc, &site_key[__COUNTER__], path)
 
 /* ---- the resolved chip -------------------------------------------------------- */
 
@@ -82,7 +106,7 @@ void chip_reg_figures_at(const chip_config *hw, double capacity_bytes, unsigned 
 /* hardware.technology.cells */
 static chip_cells cells_of(const scenario *sc)
 {
-    const char *cells = scenario_str(sc, "hardware.technology.cells");
+    const char *cells = KEY("hardware.technology.cells")->str;
     return !strcmp(cells, "hp")     ? CHIP_CELLS_HP
            : !strcmp(cells, "lstp") ? CHIP_CELLS_LSTP
            : !strcmp(cells, "lop")  ? CHIP_CELLS_LOP
@@ -90,31 +114,24 @@ static chip_cells cells_of(const scenario *sc)
 }
 
 /* A key's number, or `table` when it is auto. */
-static double figure(const scenario *sc, const char *path, double table)
-{
-    const sc_value *v = scenario_get(sc, path);
-    return v->is_auto ? table : v->num;
-}
+static double figure(const sc_value *v, double table) { return v->is_auto ? table : v->num; }
 
 /* the same, a table figure moved to the scenario's node and supply by `scale`
  * (hw->tech_energy, tech_leakage or tech_area) */
-static double scaled(const scenario *sc, const char *path, double table, double scale)
-{
-    return figure(sc, path, table * scale);
-}
+static double scaled(const sc_value *v, double table, double scale) { return figure(v, table * scale); }
 
 void chip_config_from_scenario(const scenario *sc, chip_config *hw)
 {
     const chip_fixed_figures *fx = chip_fixed_figures_45nm();
     memset(hw, 0, sizeof *hw);
-    hw->clock_mhz = scenario_num(sc, "hardware.clock_mhz");
-    hw->node_nm = scenario_num(sc, "hardware.technology.node_nm");
-    hw->vdd = scenario_num(sc, "hardware.technology.vdd");
+    hw->clock_mhz = KEY("hardware.clock_mhz")->num;
+    hw->node_nm = KEY("hardware.technology.node_nm")->num;
+    hw->vdd = KEY("hardware.technology.vdd")->num;
     if (chip_technology_factors(hw->node_nm, hw->vdd, &hw->tech_energy, &hw->tech_leakage, &hw->tech_area))
         hw->tech_energy = hw->tech_leakage = hw->tech_area = 1.0; /* refused by scenario_check_hardware */
     const double TE = hw->tech_energy, TL = hw->tech_leakage, TA = hw->tech_area;
-    hw->strict = scenario_num(sc, "hardware.strict") != 0;
-    const char *df = scenario_str(sc, "hardware.tile.dataflow");
+    hw->strict = KEY("hardware.strict")->num != 0;
+    const char *df = KEY("hardware.tile.dataflow")->str;
     hw->dataflow = !strcmp(df, "weight_stationary") ? CHIP_DF_WEIGHT_STATIONARY
                    : !strcmp(df, "fused")           ? CHIP_DF_FUSED
                                                     : CHIP_DF_OUTPUT_STATIONARY;
@@ -124,27 +141,30 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->logic_leakage = chip_logic_leakage_factor((chip_cells)hw->sram_cells);
     const double TLL = TL * hw->logic_leakage;
 
-    hw->mac_lanes = (unsigned)scenario_num(sc, "hardware.tile.mac_lanes");
-    hw->step_latency = (unsigned)scenario_num(sc, "hardware.tile.step_latency_cycles");
-    hw->lane = !strcmp(scenario_str(sc, "hardware.tile.lane"), "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
+    hw->mac_lanes = (unsigned)KEY("hardware.tile.mac_lanes")->num;
+    hw->step_latency = (unsigned)KEY("hardware.tile.step_latency_cycles")->num;
+    hw->lane = !strcmp(KEY("hardware.tile.lane")->str, "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
     const int mac = hw->lane == CHIP_LANE_MAC;
     hw->lane_leakage_uw =
-        scaled(sc, "hardware.tile.lane_leakage_uw", mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TLL);
-    hw->lane_area_mm2 = scaled(sc, "hardware.tile.lane_area_mm2", mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
+        scaled(KEY("hardware.tile.lane_leakage_uw"), mac ? fx->mac_lane_leakage_uw : fx->lane_leakage_uw, TLL);
+    hw->lane_area_mm2 = scaled(KEY("hardware.tile.lane_area_mm2"), mac ? fx->mac_lane_area_mm2 : fx->lane_area_mm2, TA);
 
-    hw->reg_capacity_bytes = scenario_num(sc, "hardware.tile.registers.capacity_kib") * 1024.0;
-    hw->reg_sram = !strcmp(scenario_str(sc, "hardware.tile.registers.kind"), "sram");
+    hw->reg_capacity_bytes = KEY("hardware.tile.registers.capacity_kib")->num * 1024.0;
+    hw->reg_sram = !strcmp(KEY("hardware.tile.registers.kind")->str, "sram");
     {
         static const char *const keys[3] = {"hardware.tile.registers.pj_per_byte",
                                             "hardware.tile.registers.leakage_uw_per_kib",
                                             "hardware.tile.registers.area_mm2_per_kib"};
         double *dst[3] = {&hw->reg_pj_per_byte, &hw->reg_leakage_uw_per_kib, &hw->reg_area_mm2_per_kib};
         hw->reg_fixed = 0;
-        for (int q = 0; q < 3; q++)
-            if (!scenario_get(sc, keys[q])->is_auto) {
+        static atomic_int slots[3];
+        for (int q = 0; q < 3; q++) {
+            const sc_value *v = key_at(sc, &slots[q], keys[q]);
+            if (!v->is_auto) {
                 hw->reg_fixed |= 1u << q;
-                *dst[q] = scenario_num(sc, keys[q]);
+                *dst[q] = v->num;
             }
+        }
         double fig[3];
         chip_reg_figures_at(hw, hw->reg_capacity_bytes, hw->mac_lanes, fig);
         for (int q = 0; q < 3; q++) *dst[q] = fig[q];
@@ -152,35 +172,35 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
 
     /* the per-sample accumulators of ws_loop: samples are flip-flops: the
      * register figures when the registers are flip-flops too, else Aladdin's */
-    hw->ws_samples_inner = !strcmp(scenario_str(sc, "hardware.tile.ws_loop"), "samples");
-    hw->gating = scenario_num(sc, "hardware.power_gating.enabled") != 0;
-    hw->gate_min_idle = scenario_num(sc, "hardware.power_gating.min_idle_cycles");
-    hw->wake_cycles = scenario_num(sc, "hardware.power_gating.wake_cycles");
-    hw->breakeven_cycles = scenario_num(sc, "hardware.power_gating.breakeven_cycles");
-    hw->sleep_leakage = scenario_num(sc, "hardware.power_gating.sleep_leakage");
+    hw->ws_samples_inner = !strcmp(KEY("hardware.tile.ws_loop")->str, "samples");
+    hw->gating = KEY("hardware.power_gating.enabled")->num != 0;
+    hw->gate_min_idle = KEY("hardware.power_gating.min_idle_cycles")->num;
+    hw->wake_cycles = KEY("hardware.power_gating.wake_cycles")->num;
+    hw->breakeven_cycles = KEY("hardware.power_gating.breakeven_cycles")->num;
+    hw->sleep_leakage = KEY("hardware.power_gating.sleep_leakage")->num;
     hw->acc_pj_per_byte = hw->reg_sram ? fx->reg_pj_per_byte * TE : hw->reg_pj_per_byte;
     hw->acc_leakage_uw_per_kib =
         hw->reg_sram ? fx->reg_leakage_uw_per_kib * hw->logic_leakage * TL : hw->reg_leakage_uw_per_kib;
     hw->acc_area_mm2_per_kib = hw->reg_sram ? fx->reg_area_mm2_per_kib * TA : hw->reg_area_mm2_per_kib;
 
-    hw->sram_capacity_bytes = scenario_num(sc, "hardware.tile.sram.capacity_kib") * 1024.0;
-    hw->sram_banks = (unsigned)scenario_num(sc, "hardware.tile.sram.banks");
-    hw->sram_bytes_per_cycle_per_bank = scenario_num(sc, "hardware.tile.sram.bytes_per_cycle");
-    hw->sram_macro_bytes = figure(sc, "hardware.tile.sram.macro_kib", 0.0) * 1024.0;
+    hw->sram_capacity_bytes = KEY("hardware.tile.sram.capacity_kib")->num * 1024.0;
+    hw->sram_banks = (unsigned)KEY("hardware.tile.sram.banks")->num;
+    hw->sram_bytes_per_cycle_per_bank = KEY("hardware.tile.sram.bytes_per_cycle")->num;
+    hw->sram_macro_bytes = figure(KEY("hardware.tile.sram.macro_kib"), 0.0) * 1024.0;
     chip_sram_figures sf;
     chip_sram_figures_at(hw, hw->sram_capacity_bytes, &sf);
-    hw->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
-    hw->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
-    hw->sram_transposed_factor = scenario_num(sc, "hardware.tile.sram.transposed_read_factor");
-    hw->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
-    hw->sram_area_mm2_per_kib = figure(sc, "hardware.tile.sram.area_mm2_per_kib", sf.area_mm2_per_kib);
+    hw->sram_read_pj = figure(KEY("hardware.tile.sram.read_pj_per_byte"), sf.read_pj_per_byte);
+    hw->sram_write_pj = figure(KEY("hardware.tile.sram.write_pj_per_byte"), sf.write_pj_per_byte);
+    hw->sram_transposed_factor = KEY("hardware.tile.sram.transposed_read_factor")->num;
+    hw->sram_leakage_uw_per_kib = figure(KEY("hardware.tile.sram.leakage_uw_per_kib"), sf.leakage_uw_per_kib);
+    hw->sram_area_mm2_per_kib = figure(KEY("hardware.tile.sram.area_mm2_per_kib"), sf.area_mm2_per_kib);
 
-    const char *enc = scenario_str(sc, "hardware.tile.rom.encoding");
+    const char *enc = KEY("hardware.tile.rom.encoding")->str;
     hw->rom_encoding = !strcmp(enc, "fp32")    ? CHIP_ROM_FP32
                        : !strcmp(enc, "int8")   ? CHIP_ROM_INT8
                        : !strcmp(enc, "seeded") ? CHIP_ROM_SEEDED
                                                 : CHIP_ROM_TERNARY2;
-    hw->rom_bytes_per_cycle = scenario_num(sc, "hardware.tile.rom.bytes_per_cycle");
+    hw->rom_bytes_per_cycle = KEY("hardware.tile.rom.bytes_per_cycle")->num;
     /* the ROM: the table's 8 KiB array (read; a third of its leakage and
      * area), or with CACTI cells the cells' 8 KiB macro the same way */
     double rom_pj = fx->rom_read_pj_per_byte, rom_leak = fx->rom_leakage_uw_per_kib, rom_area = fx->rom_area_mm2_per_kib;
@@ -191,16 +211,16 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         rom_leak = rf.leakage_uw_per_kib / 3.0;
         rom_area = rf.area_mm2_per_kib / 3.0;
     }
-    hw->rom_read_pj = scaled(sc, "hardware.tile.rom.read_pj_per_byte", rom_pj, TE);
-    hw->rom_leakage_uw_per_kib = scaled(sc, "hardware.tile.rom.leakage_uw_per_kib", rom_leak, TL);
-    hw->rom_area_mm2_per_kib = scaled(sc, "hardware.tile.rom.area_mm2_per_kib", rom_area, TA);
-    hw->lfsr_cycles_per_value = figure(sc, "hardware.tile.rom.lfsr_cycles_per_value", fx->lfsr_cycles_per_value);
-    hw->lfsr_pj_per_value = scaled(sc, "hardware.tile.rom.lfsr_pj_per_value", fx->lfsr_pj_per_value, TE);
-    hw->lfsr_area_mm2 = scaled(sc, "hardware.tile.rom.lfsr_area_mm2", fx->lfsr_area_mm2, TA);
+    hw->rom_read_pj = scaled(KEY("hardware.tile.rom.read_pj_per_byte"), rom_pj, TE);
+    hw->rom_leakage_uw_per_kib = scaled(KEY("hardware.tile.rom.leakage_uw_per_kib"), rom_leak, TL);
+    hw->rom_area_mm2_per_kib = scaled(KEY("hardware.tile.rom.area_mm2_per_kib"), rom_area, TA);
+    hw->lfsr_cycles_per_value = figure(KEY("hardware.tile.rom.lfsr_cycles_per_value"), fx->lfsr_cycles_per_value);
+    hw->lfsr_pj_per_value = scaled(KEY("hardware.tile.rom.lfsr_pj_per_value"), fx->lfsr_pj_per_value, TE);
+    hw->lfsr_area_mm2 = scaled(KEY("hardware.tile.rom.lfsr_area_mm2"), fx->lfsr_area_mm2, TA);
 
-    hw->dram_bytes_per_cycle = scenario_num(sc, "hardware.dram.bytes_per_cycle");
-    hw->dram_latency_cycles = scenario_num(sc, "hardware.dram.latency_cycles");
-    const char *std = scenario_str(sc, "hardware.dram.standard");
+    hw->dram_bytes_per_cycle = KEY("hardware.dram.bytes_per_cycle")->num;
+    hw->dram_latency_cycles = KEY("hardware.dram.latency_cycles")->num;
+    const char *std = KEY("hardware.dram.standard")->str;
     hw->dram_standard = !strcmp(std, "ddr4")     ? CHIP_DRAM_DDR4
                         : !strcmp(std, "lpddr4") ? CHIP_DRAM_LPDDR4
                         : !strcmp(std, "hbm2")   ? CHIP_DRAM_HBM2
@@ -208,45 +228,44 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     double dram_pj, dram_bg;
     chip_dram_figures((chip_dram_standard)hw->dram_standard, &dram_pj, &dram_bg);
     /* off chip: the node and supply do not move it */
-    hw->dram_pj_per_byte = figure(sc, "hardware.dram.pj_per_byte", dram_pj);
-    hw->dram_background_mw = figure(sc, "hardware.dram.background_mw", dram_bg);
+    hw->dram_pj_per_byte = figure(KEY("hardware.dram.pj_per_byte"), dram_pj);
+    hw->dram_background_mw = figure(KEY("hardware.dram.background_mw"), dram_bg);
 
-    static const char *const kinds[3] = {"forward", "backward", "broadcast"};
+#define LINK_KEYS(k) {"hardware.links." k, "hardware.links." k ".bytes_per_cycle", \
+                      "hardware.links." k ".latency_cycles", "hardware.links." k ".pj_per_byte"}
+    static const char *const link_keys[3][4] = {LINK_KEYS("forward"), LINK_KEYS("backward"), LINK_KEYS("broadcast")};
+#undef LINK_KEYS
+    static atomic_int link_slots[3][4];
     chip_link_config *links[3] = {&hw->forward, &hw->backward, &hw->broadcast};
     for (int i = 0; i < 3; i++) {
-        char p[128];
-        snprintf(p, sizeof p, "hardware.links.%s", kinds[i]);
-        links[i]->present = i == 0 || scenario_present(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.bytes_per_cycle", kinds[i]);
-        links[i]->bytes_per_cycle = scenario_num(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.latency_cycles", kinds[i]);
-        links[i]->latency_cycles = scenario_num(sc, p);
-        snprintf(p, sizeof p, "hardware.links.%s.pj_per_byte", kinds[i]);
-        links[i]->pj_per_byte = scenario_num(sc, p);
+        links[i]->present = i == 0 || scenario_present(sc, link_keys[i][0]);
+        links[i]->bytes_per_cycle = key_at(sc, &link_slots[i][1], link_keys[i][1])->num;
+        links[i]->latency_cycles = key_at(sc, &link_slots[i][2], link_keys[i][2])->num;
+        links[i]->pj_per_byte = key_at(sc, &link_slots[i][3], link_keys[i][3])->num;
     }
 
-    hw->es_placement = !strcmp(scenario_str(sc, "hardware.error_store.placement"), "dram") ? CHIP_ES_DRAM : CHIP_ES_ON_CHIP;
+    hw->es_placement = !strcmp(KEY("hardware.error_store.placement")->str, "dram") ? CHIP_ES_DRAM : CHIP_ES_ON_CHIP;
     /* the store holds each value in numerics.error_store's format (packed:
      * bits / 8 bytes); the chip reads formats only for bytes */
     f3_format es_fmt;
-    if (f3_parse_format(scenario_str(sc, "numerics.error_store.format"), &es_fmt) != F3_OK)
+    if (f3_parse_format(KEY("numerics.error_store.format")->str, &es_fmt) != F3_OK)
         es_fmt.kind = F3_FMT_FP32; /* cannot happen: the loader checked the format */
     hw->es_bytes_per_value = f3_format_bits(&es_fmt) / 8.0;
-    hw->es_bytes_per_cycle = scenario_num(sc, "hardware.error_store.bytes_per_cycle");
-    hw->es_latency_cycles = scenario_num(sc, "hardware.error_store.latency_cycles");
+    hw->es_bytes_per_cycle = KEY("hardware.error_store.bytes_per_cycle")->num;
+    hw->es_latency_cycles = KEY("hardware.error_store.latency_cycles")->num;
     /* in DRAM the store costs what the DRAM costs and takes no chip area;
      * on chip its figures follow its capacity: NaN until it is known */
     const int in_dram = hw->es_placement == CHIP_ES_DRAM;
-    hw->es_read_pj = figure(sc, "hardware.error_store.read_pj_per_byte", in_dram ? hw->dram_pj_per_byte : NAN);
-    hw->es_write_pj = figure(sc, "hardware.error_store.write_pj_per_byte", in_dram ? hw->dram_pj_per_byte : NAN);
-    hw->es_leakage_uw_per_kib = figure(sc, "hardware.error_store.leakage_uw_per_kib", in_dram ? 0.0 : NAN);
-    hw->es_area_mm2_per_kib = figure(sc, "hardware.error_store.area_mm2_per_kib", in_dram ? 0.0 : NAN);
+    hw->es_read_pj = figure(KEY("hardware.error_store.read_pj_per_byte"), in_dram ? hw->dram_pj_per_byte : NAN);
+    hw->es_write_pj = figure(KEY("hardware.error_store.write_pj_per_byte"), in_dram ? hw->dram_pj_per_byte : NAN);
+    hw->es_leakage_uw_per_kib = figure(KEY("hardware.error_store.leakage_uw_per_kib"), in_dram ? 0.0 : NAN);
+    hw->es_area_mm2_per_kib = figure(KEY("hardware.error_store.area_mm2_per_kib"), in_dram ? 0.0 : NAN);
 
-    if (!strcmp(scenario_str(sc, "hardware.energy.table"), "custom")) {
-        hw->fma_pj = scenario_num(sc, "hardware.energy.fma_pj");
-        hw->add_pj = scenario_num(sc, "hardware.energy.add_pj");
-        hw->mul_pj = scenario_num(sc, "hardware.energy.mul_pj");
-        hw->elem_pj = scenario_num(sc, "hardware.energy.elementwise_pj");
+    if (!strcmp(KEY("hardware.energy.table")->str, "custom")) {
+        hw->fma_pj = KEY("hardware.energy.fma_pj")->num;
+        hw->add_pj = KEY("hardware.energy.add_pj")->num;
+        hw->mul_pj = KEY("hardware.energy.mul_pj")->num;
+        hw->elem_pj = KEY("hardware.energy.elementwise_pj")->num;
     } else {
         hw->energy_by_format = 1;
         hw->fma_pj = fx->fp32_fma_pj * TE;
@@ -254,9 +273,9 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         hw->mul_pj = fx->fp32_mul_pj * TE;
         hw->elem_pj = fx->elementwise_pj * TE;
     }
-    hw->trace = scenario_num(sc, "outputs.trace") != 0;
+    hw->trace = KEY("outputs.trace")->num != 0;
     hw->trace_samples = 1000;
-    hw->micro_batch = (size_t)scenario_num(sc, "hardware.pipeline.micro_batch");
+    hw->micro_batch = (size_t)KEY("hardware.pipeline.micro_batch")->num;
     /* a network of blocks: their number; the blocks themselves are attached
      * by whoever runs the chip (chip.h) */
     hw->blocks = NULL;
@@ -272,10 +291,15 @@ static const char *const TILE_LISTS[] = {"hardware.tiles.mac_lanes", "hardware.t
 
 void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
 {
-    const sc_value *lpt = scenario_get(sc, "hardware.mapping.layers_per_tile");
-    const sc_value *spl = scenario_get(sc, "hardware.mapping.split");
+    const sc_value *lpt = KEY("hardware.mapping.layers_per_tile");
+    const sc_value *spl = KEY("hardware.mapping.split");
+    static atomic_int list_slots[N_TILE_LISTS];
+    const sc_value *v[N_TILE_LISTS];
     int lists = 0;
-    for (size_t k = 0; k < N_TILE_LISTS; k++) lists |= scenario_get(sc, TILE_LISTS[k])->n > 0;
+    for (size_t k = 0; k < N_TILE_LISTS; k++) {
+        v[k] = key_at(sc, &list_slots[k], TILE_LISTS[k]);
+        lists |= v[k]->n > 0;
+    }
     hw->n_tiles = 0;
     hw->n_split = 0;
     if (!lpt->n && !spl->n && !lists) return; /* one tile per layer, each with hardware.tile's figures */
@@ -295,8 +319,6 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
     hw->tile_first[0] = 0;
     for (size_t t = 0; t < T; t++)
         hw->tile_first[t + 1] = hw->tile_first[t] + (lpt->n ? (size_t)lpt->list[t] : 1); /* unused with a split */
-    const sc_value *v[N_TILE_LISTS];
-    for (size_t k = 0; k < N_TILE_LISTS; k++) v[k] = scenario_get(sc, TILE_LISTS[k]);
     for (size_t t = 0; t < T; t++) {
         chip_tile_hw *h = &hw->tiles[t];
         h->mac_lanes = v[0]->n > t ? (unsigned)v[0]->list[t] : hw->mac_lanes;
@@ -306,10 +328,10 @@ void chip_mapping_from_scenario(const scenario *sc, chip_config *hw)
         /* the SRAM's figures at this tile's capacity (or macro), unless the scenario fixes them */
         chip_sram_figures sf;
         chip_sram_figures_at(hw, h->sram_capacity_bytes, &sf);
-        h->sram_read_pj = figure(sc, "hardware.tile.sram.read_pj_per_byte", sf.read_pj_per_byte);
-        h->sram_write_pj = figure(sc, "hardware.tile.sram.write_pj_per_byte", sf.write_pj_per_byte);
-        h->sram_leakage_uw_per_kib = figure(sc, "hardware.tile.sram.leakage_uw_per_kib", sf.leakage_uw_per_kib);
-        h->sram_area_mm2_per_kib = figure(sc, "hardware.tile.sram.area_mm2_per_kib", sf.area_mm2_per_kib);
+        h->sram_read_pj = figure(KEY("hardware.tile.sram.read_pj_per_byte"), sf.read_pj_per_byte);
+        h->sram_write_pj = figure(KEY("hardware.tile.sram.write_pj_per_byte"), sf.write_pj_per_byte);
+        h->sram_leakage_uw_per_kib = figure(KEY("hardware.tile.sram.leakage_uw_per_kib"), sf.leakage_uw_per_kib);
+        h->sram_area_mm2_per_kib = figure(KEY("hardware.tile.sram.area_mm2_per_kib"), sf.area_mm2_per_kib);
         /* the register file's at this tile's capacity and lanes */
         double rf[3];
         chip_reg_figures_at(hw, h->reg_capacity_bytes, h->mac_lanes, rf);
@@ -688,3 +710,5 @@ static f3_status check_rules(const scenario *sc, const chip_config *hw0, char (*
     }
     return F3_OK;
 }
+
+_Static_assert(__COUNTER__ < N_SITES, "hardware_check.c: more KEY() call sites than N_SITES");

@@ -207,8 +207,39 @@ static int is_format_key(const char *path)
     return !strncmp(path, "numerics.", 9) && n > 16 && !strcmp(path + n - 7, ".format");
 }
 
-/* Type node against entry e and store it in v. */
-static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc, yaml_node_t *n,
+/* s into dst, which has room for room bytes (cut to fit, as snprintf does;
+ * the loader's hot path copies strings this way, not through printf). */
+static void copy_str(char *dst, size_t room, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= room) n = room - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* A value being typed, with room of its own for any kind: apply_node
+ * fills it, put_value stores it into a scenario. */
+typedef struct {
+    sc_value v;
+    char str[SC_MAX_STR], text[SC_MAX_STR];
+    double list[SC_MAX_LIST];
+    char items[SC_MAX_LIST][32];
+} scratch_value;
+
+static sc_value *scratch_init(scratch_value *s)
+{
+    memset(&s->v, 0, sizeof s->v);
+    s->str[0] = s->text[0] = '\0';
+    s->v.str = s->str;
+    s->v.text = s->text;
+    s->v.list = s->list;
+    s->v.items = s->items;
+    s->v.origin = "";
+    return &s->v;
+}
+
+/* Type node against entry e into out (its origin is left to put_value). */
+static f3_status apply_node(const sc_entry *e, scratch_value *out, yaml_document_t *doc, yaml_node_t *n,
                             const char *origin, int line_off, int col_off)
 {
     int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
@@ -217,35 +248,34 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
     if (is_list ? n->type != YAML_SEQUENCE_NODE : n->type != YAML_SCALAR_NODE || is_null_scalar(n))
         return at(F3_EINVAL, origin, line, col, "%s: expected %s, got %s", e->path, kind_name(e->kind),
                   found(n, got, sizeof got));
-    sc_value nv;
-    memset(&nv, 0, sizeof nv);
+    sc_value *nv = scratch_init(out);
     f3_status st = F3_OK;
     if (!is_list) {
         const char *s = scalar_of(n);
         if (strlen(s) >= SC_MAX_STR)
             return at(F3_EINVAL, origin, line, col, "%s: value longer than %d characters", e->path, SC_MAX_STR - 1);
-        snprintf(nv.text, sizeof nv.text, "%s", s);
+        copy_str(nv->text, SC_MAX_STR, s);
         int quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
         switch (e->kind) {
         case SK_BOOL:
-            if (!quoted && (!strcmp(s, "true") || !strcmp(s, "True"))) nv.num = 1;
-            else if (!quoted && (!strcmp(s, "false") || !strcmp(s, "False"))) nv.num = 0;
+            if (!quoted && (!strcmp(s, "true") || !strcmp(s, "True"))) nv->num = 1;
+            else if (!quoted && (!strcmp(s, "false") || !strcmp(s, "False"))) nv->num = 0;
             else return at(F3_EINVAL, origin, line, col, "%s: expected true or false, got '%s'", e->path, s);
-            snprintf(nv.text, sizeof nv.text, "%s", nv.num ? "true" : "false");
+            snprintf(nv->text, SC_MAX_STR, "%s", nv->num ? "true" : "false");
             break;
         case SK_INT:
         case SK_FLOAT:
             if (quoted) return at(F3_EINVAL, origin, line, col, "%s: expected %s, got the string \"%s\"", e->path, kind_name(e->kind), s);
-            st = parse_number(origin, line, col, e, s, e->kind == SK_INT, &nv.num);
+            st = parse_number(origin, line, col, e, s, e->kind == SK_INT, &nv->num);
             break;
         case SK_AUTO_INT:
         case SK_AUTO_FLOAT:
-            if (!strcmp(s, "auto")) nv.is_auto = 1;
+            if (!strcmp(s, "auto")) nv->is_auto = 1;
             else if (quoted && e->kind == SK_AUTO_FLOAT) return at(F3_EINVAL, origin, line, col, "%s: expected %s, got the string \"%s\"", e->path, kind_name(e->kind), s);
-            else st = parse_number(origin, line, col, e, s, e->kind == SK_AUTO_INT, &nv.num);
+            else st = parse_number(origin, line, col, e, s, e->kind == SK_AUTO_INT, &nv->num);
             break;
         case SK_STRING:
-            snprintf(nv.str, sizeof nv.str, "%s", s);
+            copy_str(nv->str, SC_MAX_STR, s);
             if (is_format_key(e->path)) {
                 f3_format fmt;
                 if (f3_parse_format(s, &fmt) != F3_OK) {
@@ -257,7 +287,7 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
             break;
         case SK_ENUM:
             st = check_enum(origin, line, col, e, s);
-            snprintf(nv.str, sizeof nv.str, "%s", s);
+            copy_str(nv->str, SC_MAX_STR, s);
             break;
         default:
             break;
@@ -275,13 +305,13 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
                           kind_name(e->kind), found(item, got, sizeof got));
             const char *s = scalar_of(item);
             if (e->kind == SK_INT_LIST) {
-                st = parse_number(origin, il, ic, e, s, 1, &nv.list[len]);
+                st = parse_number(origin, il, ic, e, s, 1, &nv->list[len]);
             } else {
                 st = check_enum(origin, il, ic, e, s);
                 for (size_t k = 0; st == F3_OK && k < len; k++)
-                    if (!strcmp(nv.items[k], s))
+                    if (!strcmp(nv->items[k], s))
                         st = at(F3_EINVAL, origin, il, ic, "%s: '%s' is listed twice", e->path, s);
-                snprintf(nv.items[len], sizeof nv.items[len], "%s", s);
+                copy_str(nv->items[len], sizeof out->items[len], s);
             }
             if (st != F3_OK) return st;
             if (strlen(text) + strlen(s) + 4 >= sizeof text)
@@ -291,16 +321,107 @@ static f3_status apply_node(const sc_entry *e, sc_value *v, yaml_document_t *doc
             len++;
         }
         strcat(text, "]");
-        nv.n = len;
-        snprintf(nv.text, sizeof nv.text, "%s", text);
+        nv->n = len;
+        copy_str(nv->text, SC_MAX_STR, text);
     }
     if (st != F3_OK) return st;
-    nv.set = 1;
-    nv.line = line;
-    nv.col = col;
-    snprintf(nv.origin, sizeof nv.origin, "%s", origin);
-    *v = nv;
+    nv->set = 1;
+    nv->line = line;
+    nv->col = col;
     return F3_OK;
+}
+
+/* ---- storage ------------------------------------------------------------------ */
+
+/* The room of a value by its key's kind: str for strings and names, text
+ * for every leaf (sections have none: "" in one byte each), a list of
+ * numbers or of names for the list kinds. */
+static size_t str_room(sc_kind k) { return k == SK_STRING || k == SK_ENUM ? SC_MAX_STR : 1; }
+static size_t text_room(sc_kind k) { return k == SK_SECTION ? 1 : SC_MAX_STR; }
+static size_t round8(size_t x) { return (x + 7) & ~(size_t)7; }
+
+/* The values of a scenario and their room are one block: the
+ * sc_schema_count() values, then each one's room in schema order.  Returns
+ * the block's bytes; with v, points each value's str, text, list and items
+ * into the block that starts at v (the contents are left as they are). */
+static size_t lay_out(sc_value *v)
+{
+    const sc_entry *s = sc_schema();
+    const size_t n = sc_schema_count();
+    char *base = (char *)v;
+    size_t off = round8(n * sizeof(sc_value));
+    for (size_t i = 0; i < n; i++) {
+        const sc_kind k = s[i].kind;
+        if (v) v[i].list = k == SK_INT_LIST ? (double *)(void *)(base + off) : NULL;
+        if (k == SK_INT_LIST) off += SC_MAX_LIST * sizeof(double);
+        if (v) v[i].items = k == SK_ENUM_LIST ? (char(*)[32])(void *)(base + off) : NULL;
+        if (k == SK_ENUM_LIST) off += SC_MAX_LIST * 32;
+        if (v) v[i].str = base + off;
+        off += str_room(k);
+        if (v) v[i].text = base + off;
+        off = round8(off + text_room(k));
+    }
+    return off;
+}
+
+/* The scenario's own copy of an origin ("" needs none); NULL when out of
+ * memory.  A scenario holds each distinct origin once. */
+static const char *origin_in(scenario *sc, const char *origin)
+{
+    if (!origin || !*origin) return "";
+    for (size_t i = 0; i < sc->n_origins; i++)
+        if (!strcmp(sc->origins[i], origin)) return sc->origins[i];
+    if (sc->n_origins == sc->cap_origins) {
+        size_t cap = sc->cap_origins ? 2 * sc->cap_origins : 4;
+        char **o = realloc(sc->origins, cap * sizeof *o);
+        if (!o) return NULL;
+        sc->origins = o;
+        sc->cap_origins = cap;
+    }
+    size_t len = strlen(origin) + 1;
+    char *copy = malloc(len);
+    if (!copy) return NULL;
+    memcpy(copy, origin, len);
+    sc->origins[sc->n_origins++] = copy;
+    return copy;
+}
+
+/* Store src (a value of key i, typed by apply_node or another scenario's)
+ * as key i's value of sc, from origin.  A list's room beyond its n entries
+ * is zeroed, as a fresh value's is. */
+static f3_status put_value(scenario *sc, size_t i, const sc_value *src, const char *origin)
+{
+    const sc_kind k = sc_schema()[i].kind;
+    sc_value *d = &sc->v[i];
+    const char *o = origin_in(sc, origin);
+    if (!o) return F3_FAIL(F3_ENOMEM, "%s: out of memory", sc->file);
+    d->set = src->set;
+    d->line = src->line;
+    d->col = src->col;
+    d->origin = o;
+    d->is_auto = src->is_auto;
+    d->num = src->num;
+    d->n = src->n;
+    if (str_room(k) > 1) memcpy(d->str, src->str, strlen(src->str) + 1);
+    if (text_room(k) > 1) memcpy(d->text, src->text, strlen(src->text) + 1);
+    if (k == SK_INT_LIST) {
+        memcpy(d->list, src->list, src->n * sizeof *d->list);
+        memset(d->list + src->n, 0, (SC_MAX_LIST - src->n) * sizeof *d->list);
+    }
+    if (k == SK_ENUM_LIST) {
+        memcpy(d->items, src->items, src->n * sizeof *d->items);
+        memset(d->items + src->n, 0, (SC_MAX_LIST - src->n) * sizeof *d->items);
+    }
+    return F3_OK;
+}
+
+/* Type node against key i's entry and store it as sc's value. */
+static f3_status apply_into(scenario *sc, size_t i, yaml_document_t *doc, yaml_node_t *n, const char *origin,
+                            int line_off, int col_off)
+{
+    scratch_value nv;
+    f3_status st = apply_node(&sc_schema()[i], &nv, doc, n, origin, line_off, col_off);
+    return st != F3_OK ? st : put_value(sc, i, &nv.v, origin);
 }
 
 /* Parse YAML text (a value) into a document; returns its root node. */
@@ -333,14 +454,104 @@ static f3_status parse_text(const char *text, const char *origin, int col_off, y
     return F3_OK;
 }
 
+/* A plain scalar that libyaml reads as itself wherever it stands (alone
+ * or in a flow list): letters, digits and . _ + -, starting with a letter,
+ * a digit or _, or with a sign or a point before a digit (so not "-", "---",
+ * "..." or ".x"). */
+static int quick_plain(const char *s, size_t len)
+{
+    if (!len) return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("._+-", s[i])) return 0;
+    if (isalnum((unsigned char)s[0]) || s[0] == '_') return 1;
+    return len > 1 && isdigit((unsigned char)s[1]);
+}
+
+/* The document libyaml would build for a value text, built without its
+ * parser (which allocates about 50 KB to start): quick_doc handles the
+ * texts of defaults, --set and sweep points that are a quick_plain scalar,
+ * "" or a flow list [a, b, …] of quick_plain scalars with single spaces or
+ * none around the commas, with the same nodes and marks as libyaml.  Any
+ * other text returns 0 and goes to libyaml. */
+typedef struct {
+    yaml_document_t doc;
+    yaml_node_t node[SC_MAX_LIST + 1];   /* the root, then a list's items */
+    yaml_node_item_t item[SC_MAX_LIST];  /* node numbers (1-based) of the items */
+    char buf[SC_MAX_STR + SC_MAX_LIST];  /* the scalars, each ended by a NUL */
+} quick_doc;
+
+static yaml_node_t *quick_scalar(quick_doc *q, size_t k, const char *s, size_t len, size_t col,
+                                 yaml_scalar_style_t style, size_t *used)
+{
+    yaml_node_t *n = &q->node[k];
+    memset(n, 0, sizeof *n);
+    memcpy(q->buf + *used, s, len);
+    q->buf[*used + len] = '\0';
+    n->type = YAML_SCALAR_NODE;
+    n->data.scalar.value = (yaml_char_t *)q->buf + *used;
+    n->data.scalar.length = len;
+    n->data.scalar.style = style;
+    n->start_mark.index = n->start_mark.column = col;
+    n->end_mark.index = n->end_mark.column = col + len;
+    *used += len + 1;
+    return n;
+}
+
+static yaml_node_t *quick_parse(const char *text, quick_doc *q)
+{
+    const size_t len = strlen(text);
+    size_t used = 0;
+    if (len >= SC_MAX_STR) return NULL;
+    memset(&q->doc, 0, sizeof q->doc);
+    q->doc.nodes.start = q->node;
+    q->doc.nodes.end = q->node + SC_MAX_LIST + 1;
+    if (!strcmp(text, "\"\"")) {
+        q->doc.nodes.top = q->node + 1;
+        yaml_node_t *n = quick_scalar(q, 0, "", 0, 0, YAML_DOUBLE_QUOTED_SCALAR_STYLE, &used);
+        n->end_mark.index = n->end_mark.column = 2;
+        return n;
+    }
+    if (quick_plain(text, len)) {
+        q->doc.nodes.top = q->node + 1;
+        return quick_scalar(q, 0, text, len, 0, YAML_PLAIN_SCALAR_STYLE, &used);
+    }
+    if (text[0] != '[' || text[len - 1] != ']') return NULL;
+    yaml_node_t *root = &q->node[0];
+    memset(root, 0, sizeof *root);
+    root->type = YAML_SEQUENCE_NODE;
+    root->data.sequence.style = YAML_FLOW_SEQUENCE_STYLE;
+    root->end_mark.index = root->end_mark.column = len;
+    size_t n = 0, i = 1;
+    if (len > 2) {
+        for (;;) {
+            const size_t start = i;
+            while (i < len - 1 && text[i] != ',') i++;
+            if (n >= SC_MAX_LIST || !quick_plain(text + start, i - start)) return NULL;
+            quick_scalar(q, n + 1, text + start, i - start, start, YAML_PLAIN_SCALAR_STYLE, &used);
+            q->item[n] = (yaml_node_item_t)(n + 2);
+            n++;
+            if (i == len - 1) break;
+            i++;                       /* the comma */
+            if (text[i] == ' ') i++;   /* one space after it */
+        }
+    }
+    root->data.sequence.items.start = q->item;
+    root->data.sequence.items.top = q->item + n;
+    root->data.sequence.items.end = q->item + SC_MAX_LIST;
+    q->doc.nodes.top = q->node + 1 + n;
+    return root;
+}
+
 /* Apply YAML text to key index i (defaults, --set, sweep points). */
 static f3_status apply_text(scenario *sc, size_t i, const char *text, const char *origin, int col_off)
 {
+    quick_doc q;
+    yaml_node_t *root = quick_parse(text, &q);
+    if (root) return apply_into(sc, i, &q.doc, root, origin, 0, col_off);
     yaml_document_t doc;
-    yaml_node_t *root;
     f3_status st = parse_text(text, origin, col_off, &doc, &root);
     if (st != F3_OK) return st;
-    st = apply_node(&sc_schema()[i], &sc->v[i], &doc, root, origin, 0, col_off);
+    st = apply_into(sc, i, &doc, root, origin, 0, col_off);
     yaml_document_delete(&doc);
     return st;
 }
@@ -447,7 +658,12 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
         for (size_t i = 0; i < sc->n_sweep; i++)
             if (!strcmp(sc->sweep[i].path, key)) return at(F3_EINVAL, f, MARK(k), "sweep: %s is swept twice", key);
         sc_sweep_axis *ax = &sc->sweep[sc->n_sweep];
+        free(ax->values);
         memset(ax, 0, sizeof *ax);
+        /* room for the values (at most SC_MAX_LIST: more is an error below) */
+        size_t count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (!(ax->values = malloc((count < SC_MAX_LIST ? count : SC_MAX_LIST) * sizeof *ax->values)))
+            return F3_FAIL(F3_ENOMEM, "%s: out of memory", f);
         snprintf(ax->path, sizeof ax->path, "%s", key);
         ax->zip = zip;
         ax->line = (int)k->start_mark.line + 1;
@@ -455,7 +671,7 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *item = yaml_document_get_node(doc, *it);
             if (ax->n >= SC_MAX_LIST) return at(F3_ERANGE, f, MARK(item), "sweep: at most %d values per key", SC_MAX_LIST);
-            sc_value tmp;
+            scratch_value tmp;
             f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, f, 0, 0);
             if (st != F3_OK) return st;
             /* the text is applied again at each point: keep strings strings */
@@ -524,14 +740,14 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
             sv->set = 1;
             sv->line = (int)k->start_mark.line + 1;
             sv->col = (int)k->start_mark.column + 1;
-            snprintf(sv->origin, sizeof sv->origin, "%s", f);
+            if (!(sv->origin = origin_in(sc, f))) return F3_FAIL(F3_ENOMEM, "%s: out of memory", f);
             if (is_null_scalar(v)) continue; /* "backward:" with every default */
             if (v->type != YAML_MAPPING_NODE)
                 return at(F3_EINVAL, f, MARK(v), "%s: expected a mapping of its keys", path);
             f3_status st = walk(sc, doc, v, path);
             if (st != F3_OK) return st;
         } else {
-            f3_status st = apply_node(e, &sc->v[idx], doc, v, f, 0, 0);
+            f3_status st = apply_into(sc, (size_t)idx, doc, v, f, 0, 0);
             if (st != F3_OK) return st;
         }
     }
@@ -542,7 +758,7 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
 static int ancestors_present(const scenario *sc, const char *path)
 {
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
+    copy_str(buf, sizeof buf, path);
     for (char *dot = strrchr(buf, '.'); dot; dot = strrchr(buf, '.')) {
         *dot = '\0';
         int i = sc_schema_find(buf);
@@ -571,8 +787,24 @@ f3_status scenario_load(const char *path, scenario **out)
     FILE *fp = f3_fopen_regular(path, &not_regular);
     if (!fp && not_regular) return F3_FAIL(F3_EIO, "%s: not a regular file (a FIFO, a device or a folder)", path);
     if (!fp) return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *buf = malloc(MAX_FILE_BYTES + 1);
-    size_t len = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, fp) : 0;
+    /* room for the file as it is (a scenario is a few KB), growing if it
+     * is not a regular file or grows while it is read */
+    struct stat stt;
+    size_t cap = fstat(fileno(fp), &stt) == 0 && S_ISREG(stt.st_mode) && stt.st_size >= 0 &&
+                         (uintmax_t)stt.st_size <= MAX_FILE_BYTES
+                     ? (size_t)stt.st_size + 1
+                     : 4096;
+    unsigned char *buf = malloc(cap);
+    size_t len = 0;
+    while (buf) {
+        len += fread(buf + len, 1, cap - len, fp);
+        if (len < cap || cap > MAX_FILE_BYTES) break; /* the end, an error, or too large */
+        size_t more = 2 * cap > MAX_FILE_BYTES + 1 ? MAX_FILE_BYTES + 1 : 2 * cap;
+        unsigned char *b = realloc(buf, more);
+        if (!b) free(buf);
+        buf = b;
+        cap = more;
+    }
     int rerr = ferror(fp);
     fclose(fp);
     if (!buf) return F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
@@ -588,10 +820,12 @@ f3_status scenario_load(const char *path, scenario **out)
     f3_status st = F3_ENOMEM;
     yaml_document_t doc;
     int have_doc = 0;
-    if (!sc || !(sc->v = calloc(sc_schema_count(), sizeof *sc->v))) {
+    if (!sc || !(sc->v = calloc(1, lay_out(NULL)))) {
         st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
+    lay_out(sc->v);
+    for (size_t i = 0; i < sc_schema_count(); i++) sc->v[i].origin = "";
     snprintf(sc->file, sizeof sc->file, "%s", path);
     if ((st = prescan(path, buf, len)) != F3_OK) goto fail;
     yaml_parser_t p;
@@ -621,10 +855,10 @@ f3_status scenario_load(const char *path, scenario **out)
     if (!sc->v[ni].set) {
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
-        snprintf(sc->v[ni].str, sizeof sc->v[ni].str, "%s", base);
+        snprintf(sc->v[ni].str, SC_MAX_STR, "%s", base);
         char *dot = strrchr(sc->v[ni].str, '.');
         if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml"))) *dot = '\0';
-        snprintf(sc->v[ni].text, sizeof sc->v[ni].text, "%s", sc->v[ni].str);
+        snprintf(sc->v[ni].text, SC_MAX_STR, "%s", sc->v[ni].str);
     }
     snprintf(sc->name, sizeof sc->name, "%s", sc->v[ni].str);
     if ((st = validate_points(sc)) != F3_OK) goto fail;
@@ -643,6 +877,9 @@ void scenario_free(scenario *sc)
 {
     if (!sc) return;
     free(sc->v);
+    for (size_t i = 0; i < sc->n_origins; i++) free(sc->origins[i]);
+    free(sc->origins);
+    for (size_t a = 0; a < SC_MAX_SWEEP; a++) free(sc->sweep[a].values);
     free(sc);
 }
 
@@ -652,14 +889,36 @@ f3_status scenario_copy(const scenario *sc, scenario **out)
     scenario *c = malloc(sizeof *c);
     if (!c) return F3_FAIL(F3_ENOMEM, "out of memory");
     *c = *sc;
-    c->v = malloc(sc_schema_count() * sizeof *c->v);
-    if (!c->v) {
-        free(c);
-        return F3_FAIL(F3_ENOMEM, "out of memory");
+    /* nothing of sc's is owned by c until it has its own */
+    c->v = NULL;
+    c->origins = NULL;
+    c->n_origins = c->cap_origins = 0;
+    for (size_t a = 0; a < SC_MAX_SWEEP; a++) c->sweep[a].values = NULL;
+    const size_t bytes = lay_out(NULL), n = sc_schema_count();
+    if (!(c->v = malloc(bytes))) goto oom;
+    memcpy(c->v, sc->v, bytes);
+    lay_out(c->v);
+    if (sc->n_origins && !(c->origins = malloc(sc->n_origins * sizeof *c->origins))) goto oom;
+    c->cap_origins = sc->n_origins;
+    for (size_t j = 0; j < sc->n_origins; j++) {
+        size_t len = strlen(sc->origins[j]) + 1;
+        if (!(c->origins[j] = malloc(len))) goto oom;
+        memcpy(c->origins[j], sc->origins[j], len);
+        c->n_origins++;
     }
-    memcpy(c->v, sc->v, sc_schema_count() * sizeof *c->v);
+    for (size_t i = 0; i < n; i++) /* each origin: c's copy of it */
+        for (size_t j = 0; j < sc->n_origins; j++)
+            if (sc->v[i].origin == sc->origins[j]) c->v[i].origin = c->origins[j];
+    for (size_t a = 0; a < sc->n_sweep; a++) {
+        const size_t vb = sc->sweep[a].n * sizeof *sc->sweep[a].values;
+        if (!(c->sweep[a].values = malloc(vb ? vb : 1))) goto oom;
+        if (vb) memcpy(c->sweep[a].values, sc->sweep[a].values, vb);
+    }
     *out = c;
     return F3_OK;
+oom:
+    scenario_free(c);
+    return F3_FAIL(F3_ENOMEM, "out of memory");
 }
 
 /* The nearest key path, for --set and sweep keys: "; did you mean 'x'?",
@@ -720,7 +979,7 @@ static f3_status set_value(scenario *sc, const char *assignment, const char *ori
         int si = sc_schema_find(buf);
         if (si >= 0 && !sc->v[si].set) {
             sc->v[si].set = 1;
-            snprintf(sc->v[si].origin, sizeof sc->v[si].origin, "%s", origin);
+            if (!(sc->v[si].origin = origin_in(sc, origin))) return F3_FAIL(F3_ENOMEM, "%s: out of memory", sc->file);
             sc->v[si].line = line;
             sc->v[si].col = col;
         }
@@ -1441,7 +1700,7 @@ static f3_status point_into(const scenario *sc, size_t i, scenario *p)
         for (char *dot = buf; dot; dot = strrchr(buf, '.')) {
             if (dot != buf) *dot = '\0';
             int k = sc_schema_find(buf);
-            if (k >= 0) p->v[k] = sc->v[k];
+            if (k >= 0 && (st = put_value(p, (size_t)k, &sc->v[k], sc->v[k].origin)) != F3_OK) return st;
         }
     }
     for (size_t a = 0; a < sc->n_sweep && st == F3_OK; a++) {

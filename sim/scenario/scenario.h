@@ -74,25 +74,30 @@ size_t sc_schema_count(void);
 /* Index of a path in the schema, or -1. */
 int sc_schema_find(const char *path);
 
-/* One key's value: given in the file, by --set, or defaulted. */
+/* One key's value: given in the file, by --set, or defaulted.  Its text
+ * lives in its scenario (scenario.c lays every value's room out in one
+ * block, sized by the key's kind), so a value is read through its
+ * scenario and lives as long as it; only scenario.c writes one, except
+ * f3sim explore, which writes str and text within their room. */
 typedef struct {
     int set;             /* 1: given (file or override) */
     int line, col;       /* where it was given (1-based), 0 if defaulted */
-    char origin[1200];   /* the file (or "--set") it came from */
+    const char *origin;  /* the file (or "--set[k]", "default") it came from; "" if never set */
     int is_auto;         /* SK_AUTO_INT, SK_AUTO_FLOAT: "auto" */
     double num;          /* SK_INT, SK_FLOAT, SK_AUTO_INT, SK_AUTO_FLOAT, SK_BOOL (0/1) */
-    char str[SC_MAX_STR];/* SK_STRING, SK_ENUM; lists: the YAML flow text */
+    char *str;           /* SK_STRING, SK_ENUM: the value (room for SC_MAX_STR bytes); other kinds: "" */
     size_t n;            /* list length */
-    double list[SC_MAX_LIST];          /* SK_INT_LIST */
-    char items[SC_MAX_LIST][32];       /* SK_ENUM_LIST */
-    char text[SC_MAX_STR];             /* the value as YAML text (for show, sweeps) */
+    double *list;        /* SK_INT_LIST: the n values (room for SC_MAX_LIST); other kinds: NULL */
+    char (*items)[32];   /* SK_ENUM_LIST: the n names (room for SC_MAX_LIST); other kinds: NULL */
+    char *text;          /* the value as YAML text, for show and sweeps (room for SC_MAX_STR bytes;
+                            a list's flow text [a, b]); sections: "" */
 } sc_value;
 
 /* A swept key: its values as YAML text. */
 typedef struct {
     char path[128];
     size_t n;
-    char values[SC_MAX_LIST][SC_MAX_STR];
+    char (*values)[SC_MAX_STR]; /* (n), owned by the scenario */
     int zip;             /* 1: part of the zipped group */
     int line, col;
 } sc_sweep_axis;
@@ -100,10 +105,12 @@ typedef struct {
 typedef struct {
     char file[1024];     /* the scenario file */
     char name[SC_MAX_STR]; /* scenario name (default: the file's stem) */
-    sc_value *v;         /* (sc_schema_count()) */
+    sc_value *v;         /* (sc_schema_count()), followed in the same block by the values' room */
     sc_sweep_axis sweep[SC_MAX_SWEEP];
     size_t n_sweep;
     int explore_line, explore_col; /* the top-level explore section (f3sim explore), 0 if absent */
+    char **origins;      /* (n_origins) the distinct origins of the values, owned (scenario.c) */
+    size_t n_origins, cap_origins;
 } scenario;
 
 /* Load and validate a scenario file.  *out is NULL on failure. */

@@ -1,5 +1,7 @@
 /* schema.c — every scenario key: type, unit, default, range, meaning.
  * docs/scenarios.md is generated from this table (f3sim keys --markdown). */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +187,7 @@ static const sc_entry SCHEMA[] = {
     {"outputs.folder", SK_STRING, "results", 0, 0, NULL, "path", "Results go to <folder>/<name>/.", "out", 0, SR_OUTPUT},
     {"outputs.formats", SK_ENUM_LIST, "[json, csv]", 0, 0, "json|csv", "", "Result files of each rule: json (<rule>/run.json), csv (<rule>/epochs.csv); compare.csv, sweep.csv and tiles.csv are written either way. At least one.", "[json]", 0, SR_OUTPUT},
     {"outputs.checkpoint_every", SK_INT, "0", 0, 100000, NULL, "epochs", "Write <rule>/checkpoint.npz (the weights, feedback matrices, Adam moments and error store as NumPy arrays) and <rule>/checkpoint.json (epoch, optimiser steps, ledger, stochastic-rounding streams, rows so far) after every N-th epoch and the last; f3sim run --resume continues from them. 0: no checkpoints. Not with a hardware section (the chip's timing state is not saved; under --resume an unfinished chip rule runs again).", "1", 0, SR_OUTPUT},
+    {"outputs.explore_table", SK_ENUM, "full", 0, 0, "full|front", "", "What f3sim explore writes beside pareto.csv: full, explore.csv with a row for every point (about 0.3 KB a point); front, no explore.csv (an earlier run's is removed): only pareto.csv and the summary on stdout, for a design space too large to list. Other commands ignore it.", "front", 0, SR_OUTPUT},
     {"outputs.trace", SK_BOOL, "false", 0, 0, NULL, "", "Write a VCD trace of the chip (with a hardware section).", "true", 0, SR_OUTPUT},
     {"outputs.slurm", SK_SECTION, NULL, 0, 0, NULL, "", "What f3sim sweep --emit slurm writes into the job script (sweep.slurm); empty strings leave a setting to the cluster's defaults.", NULL, 0, SR_OUTPUT},
     {"outputs.slurm.time", SK_STRING, "\"\"", 0, 0, NULL, "", "Time limit of each task (sbatch --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.", "\"02:00:00\"", 0, SR_OUTPUT},
@@ -200,31 +203,76 @@ const char *const sc_role_names[3] = {"numerics", "hardware", "output"};
 const sc_entry *sc_schema(void) { return SCHEMA; }
 size_t sc_schema_count(void) { return sizeof SCHEMA / sizeof SCHEMA[0]; }
 
-/* Lookups are hot (explore resolves a chip per design point): the paths
- * sorted once, then a binary search. */
-static int by_path[sizeof SCHEMA / sizeof SCHEMA[0]];
-static int by_path_ready;
+/* Lookups are hot (explore resolves a chip per design point, and every
+ * scenario_num names its key): an open-addressing hash table of the paths,
+ * filled once, then per lookup a hash of the path's length and three of
+ * its 8-byte words (its start, middle and end: paths share prefixes and
+ * suffixes, rarely all three and the length) and, nearly always, one
+ * comparison.  pthread_once makes the first lookup safe from any thread. */
+#define SCHEMA_SLOTS 1024 /* a power of two, over twice the keys */
+static short slot_key[SCHEMA_SLOTS]; /* a key's index, or -1 */
+static size_t path_len[sizeof SCHEMA / sizeof SCHEMA[0]];
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 
-static int cmp_path(const void *a, const void *b)
+static uint64_t word_at(const char *p, size_t n, size_t at)
 {
-    return strcmp(SCHEMA[*(const int *)a].path, SCHEMA[*(const int *)b].path);
+    uint64_t w = 0;
+    memcpy(&w, p + at, n - at < 8 ? n - at : 8);
+    return w;
 }
+
+static uint32_t path_hash(const char *p, size_t n)
+{
+    uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
+    if (n) {
+        h = (h ^ word_at(p, n, 0)) * 0xBF58476D1CE4E5B9ull;
+        h = (h ^ word_at(p, n, n / 2)) * 0x94D049BB133111EBull;
+        h = (h ^ word_at(p, n, n > 8 ? n - 8 : 0)) * 0x9E3779B97F4A7C15ull;
+    }
+    return (uint32_t)(h >> 32);
+}
+
+static void fill_slots(void)
+{
+    for (size_t i = 0; i < SCHEMA_SLOTS; i++) slot_key[i] = -1;
+    for (size_t i = 0; i < sc_schema_count(); i++) {
+        path_len[i] = strlen(SCHEMA[i].path);
+        uint32_t h = path_hash(SCHEMA[i].path, path_len[i]) & (SCHEMA_SLOTS - 1);
+        while (slot_key[h] >= 0) h = (h + 1) & (SCHEMA_SLOTS - 1);
+        slot_key[h] = (short)i;
+    }
+}
+
+static int find_by_hash(const char *path)
+{
+    const size_t n = strlen(path);
+    for (uint32_t h = path_hash(path, n) & (SCHEMA_SLOTS - 1);; h = (h + 1) & (SCHEMA_SLOTS - 1)) {
+        const int k = slot_key[h];
+        if (k < 0) return -1;
+        if (path_len[k] == n && !memcmp(SCHEMA[k].path, path, n)) return k;
+    }
+}
+
+/* Most lookups name their key with a string literal, the same pointer each
+ * time: a small per-thread memo of pointer → key answers those with one
+ * strcmp, which checks the text (a pointer to a buffer may hold another
+ * path the next time). */
+#define MEMO_SLOTS 256
+static _Thread_local struct {
+    const char *path;
+    int key;
+} memo[MEMO_SLOTS];
 
 int sc_schema_find(const char *path)
 {
-    const size_t n = sc_schema_count();
-    if (!by_path_ready) {
-        for (size_t i = 0; i < n; i++) by_path[i] = (int)i;
-        qsort(by_path, n, sizeof by_path[0], cmp_path);
-        by_path_ready = 1;
+    _Static_assert(2 * sizeof SCHEMA / sizeof SCHEMA[0] <= SCHEMA_SLOTS, "SCHEMA_SLOTS: at least twice the keys");
+    pthread_once(&slots_once, fill_slots);
+    const size_t m = ((uintptr_t)path >> 3 ^ (uintptr_t)path >> 11) & (MEMO_SLOTS - 1);
+    if (memo[m].path == path && !strcmp(SCHEMA[memo[m].key].path, path)) return memo[m].key;
+    const int k = find_by_hash(path);
+    if (k >= 0) {
+        memo[m].path = path;
+        memo[m].key = k;
     }
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(SCHEMA[by_path[mid]].path, path);
-        if (!c) return by_path[mid];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return -1;
+    return k;
 }

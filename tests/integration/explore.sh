@@ -275,4 +275,81 @@ base nox "[f3]" 1 > nox.yaml
 expect 2 "nox.yaml:1:1: no explore section" -- "$f3sim" explore nox.yaml
 expect 2 "which scenario" -- "$f3sim" explore
 
+# ---- threads: the same files for any number of threads ---------------------------------
+# 2 sweep points x 2 rules x 700 hardware points = 2800 evaluations: several
+# rounds, chunks that cross from one numerics point to the next, rows the
+# chip cannot run (rom int8), continuous and integer ranges, lists and a zip
+{ base thr "[f3, bp]" 2; cat <<Y
+sweep:
+  training.lr: [0.01, 0.02]
+explore:
+  method: random
+  samples: 700
+  seed: 11
+  space:
+    hardware.tile.mac_lanes: {from: 1, to: 64, scale: log2}
+    hardware.tile.sram.capacity_kib: {from: 0.3, to: 64, scale: log2}
+    hardware.dram.bytes_per_cycle: {from: 0.5, to: 48}
+    hardware.tile.rom.encoding: [fp32, fp32, int8]
+    hardware.tile.dataflow: [output_stationary, weight_stationary]
+  zip:
+    hardware.links.forward.bytes_per_cycle: [2, 8, 32]
+    hardware.links.backward.bytes_per_cycle: [2, 8, 32]
+  constraints: {area_mm2_max: 16.5}
+Y
+} > thr.yaml
+for t in 1 2 3 5; do
+  "$f3sim" explore thr.yaml --quiet --threads $t --set outputs.folder=thr$t > thr$t.out 2> thr$t.err \
+    || { bad "explore --threads $t failed"; cat thr$t.err; }
+done
+grep -q "evaluation [0-9.]* s on 1 thread (" thr1.out && grep -q "evaluation [0-9.]* s on 5 threads (" thr5.out \
+  && ok || bad "the summary does not say how many threads evaluated: $(head -1 thr5.out)"
+for t in 2 3 5; do
+  for f in explore.csv pareto.csv; do
+    cmp -s thr1/thr/$f thr$t/thr/$f && ok || bad "$f differs between --threads 1 and --threads $t"
+  done
+done
+check "
+import csv
+R = list(csv.DictReader(open('thr1/thr/explore.csv')))
+assert len(R) == 2800, len(R)
+assert [(int(r['numerics_point']), r['rule'], int(r['point'])) for r in R] == \\
+    [(sp, rule, p) for sp in (0, 1) for rule in ('f3', 'bp') for p in range(700)], 'rows out of order'
+assert any(r['status'].startswith('cannot run') for r in R) and any(r['status'] == 'ok' for r in R)
+assert len({r['hardware.tile.sram.capacity_kib'] for r in R}) > 600, 'capacity: not a continuous range'
+" "explore.csv over threads: rows, order or statuses wrong"
+
+# ---- outputs.explore_table -----------------------------------------------------------
+# front: pareto.csv as with the full table, no explore.csv (an earlier one removed)
+cp thr1/thr/explore.csv thr1/stale.csv
+"$f3sim" explore thr.yaml --quiet --set outputs.folder=thr1 --set outputs.explore_table=front > front.out 2> front.err \
+  || { bad "explore_table front failed"; cat front.err; }
+[ -e thr1/thr/explore.csv ] && bad "explore_table front left an explore.csv" || ok
+cmp -s thr2/thr/pareto.csv thr1/thr/pareto.csv && ok || bad "explore_table front: pareto.csv differs from the full table's run"
+grep -q "^explore.csv: not written (outputs.explore_table: front)" front.out && ok || bad "front: the summary does not say explore.csv is not written"
+diff <(grep -v "^explore.csv:\|^thr:" front.out) <(grep -v "^explore.csv:\|^thr:" thr1.out) > /dev/null \
+  && ok || bad "front: the fronts or best points on stdout differ from the full table's"
+# full (the default) writes it again; written in the scenario file, front works the same
+"$f3sim" explore thr.yaml --quiet --set outputs.folder=thr1 > /dev/null 2>&1 || bad "explore_table full rerun failed"
+cmp -s thr1/thr/explore.csv thr1/stale.csv && ok || bad "explore_table full (the default): explore.csv not written again"
+sed 's/^outputs: {folder: out}$/outputs: {folder: out, explore_table: front}/' thr.yaml > thrf.yaml
+grep -q "explore_table: front" thrf.yaml || bad "test setup: thrf.yaml lacks explore_table"
+"$f3sim" explore thrf.yaml --quiet --set outputs.folder=thrf > /dev/null 2>&1 || bad "explore_table front in the file failed"
+[ -e thrf/thr/pareto.csv ] && [ ! -e thrf/thr/explore.csv ] && ok || bad "explore_table front in the file: wrong files"
+"$f3sim" show thrf.yaml | grep -q "^  explore_table: front$" && ok || bad "show does not print outputs.explore_table"
+# a bad value: at its key, exit 2, nothing written
+sed 's/^outputs: {folder: out}$/outputs: {folder: out,\n  explore_table: all}/' thr.yaml > thrbad.yaml
+expect 2 "thrbad.yaml:[0-9]+:18: outputs.explore_table: 'all' is not one of: full, front" -- "$f3sim" explore thrbad.yaml --quiet
+[ -e out/thr ] && bad "a refused explore_table wrote out/thr" || ok
+expect 2 "--set\\[1\\]:1:23: outputs.explore_table: 'rows' is not one of: full, front" -- \
+  "$f3sim" explore thr.yaml --quiet --set outputs.explore_table=rows
+expect 2 "outputs.explore_table: expected a name, got a list" -- "$f3sim" check thr.yaml --set "outputs.explore_table=[full]"
+[ -e out/thr ] && bad "a refused --set wrote out/thr" || ok
+# --threads: a whole number from 0 to 256
+for v in -1 257 two 1.5 ""; do
+  expect 2 "--threads expects a whole number from 0 to 256, got '$v'" -- "$f3sim" explore thr.yaml --quiet --threads "$v"
+done
+expect 2 "option '--threads' is missing its value" -- "$f3sim" explore thr.yaml --threads
+[ -e out/thr ] && bad "a refused --threads wrote out/thr" || ok
+
 finish explore
