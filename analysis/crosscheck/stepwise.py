@@ -67,20 +67,15 @@ import os
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
-# f3sim rule -> (f3sim train options, their mode, their error_info_type)
-RULES = {
-    'bp': (['--algorithm', 'bp'], 'bp', 'one_hot_target'),
-    'f3-error': (['--algorithm', 'f3', '--error-info', 'delayed_error_one_hot'], 'f3', 'delayed_error_one_hot'),
-    'f3-loss': (['--algorithm', 'f3', '--error-info', 'delayed_loss_one_hot'], 'f3', 'delayed_loss_one_hot'),
-    'dfa': (['--algorithm', 'dfa'], 'f3', 'current_error'),
-    'drtp': (['--algorithm', 'drtp'], 'f3', 'one_hot_target'),
-}
-NETS = {'784-500-10': [500], '784-256x3-10': [256, 256, 256]}
+# RULES, NETS, import_authors, read_idx, load_mnist, their_model: authors_lib.py beside this file
+# (shared with speed.py; importing it loads neither numpy nor torch)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import authors_lib  # noqa: E402
+from authors_lib import RULES, NETS, their_model  # noqa: E402,F401
 
 
 def parse_args():
@@ -139,42 +134,11 @@ for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 
 def import_authors(authors_dir):
-    """Their f3.f3_models, f3.training and f3.datasets, from authors_dir, unchanged."""
-    authors_dir = Path(authors_dir).resolve()
-    if not (authors_dir / 'f3' / 'f3_models.py').is_file() or not (authors_dir / 'f3' / 'training.py').is_file():
-        sys.exit(f'stepwise.py: {authors_dir} has no f3/f3_models.py and f3/training.py')
-    notes = []
-    try:
-        import torchmetrics  # noqa: F401
-        notes.append(f'torchmetrics {torchmetrics.__version__}')
-    except ImportError:
-        stub = types.ModuleType('torchmetrics')
-        stub.__doc__ = 'f3sim crosscheck stand-in: their evaluate_dataset is not called'
-
-        def _missing(name):
-            raise RuntimeError(f'torchmetrics.{name} is a stand-in (stepwise.py); install torchmetrics to use it')
-        stub.__getattr__ = _missing
-        sys.modules['torchmetrics'] = stub
-        notes.append('torchmetrics stand-in (unused)')
-    try:
-        import tqdm.autonotebook  # noqa: F401
-    except ImportError:
-        tq = types.ModuleType('tqdm')
-        tqa = types.ModuleType('tqdm.autonotebook')
-        tqa.tqdm = lambda it, *a, **k: it
-        tq.autonotebook = tqa
-        sys.modules.update({'tqdm': tq, 'tqdm.autonotebook': tqa})
-        notes.append('tqdm stand-in (unused)')
-    sys.path.insert(0, str(authors_dir))
-    from f3 import f3_models, training, datasets
-    for mod in (f3_models, training, datasets):
-        if Path(mod.__file__).resolve().parent != authors_dir / 'f3':
-            sys.exit(f'stepwise.py: imported {mod.__name__} from {mod.__file__}, not from {authors_dir}/f3')
-    return f3_models, training, datasets, notes
+    """Their f3.f3_models, f3.training and f3.datasets, from authors_dir, unchanged (authors_lib)."""
+    return authors_lib.import_authors(authors_dir, prog='stepwise.py')
 
 
 # ---- --their-tanh f3sim: f3sim's tanh in torch (diagnostic) -----------------------------------
@@ -230,32 +194,12 @@ class _F3simTanh(torch.autograd.Function):
 # ---- data ----------------------------------------------------------------------------------
 
 def read_idx(path):
-    raw = Path(path).read_bytes()
-    magic = int.from_bytes(raw[0:4], 'big')
-    ndim = magic & 0xff
-    if magic >> 8 != 0x08:
-        sys.exit(f'stepwise.py: {path}: not an unsigned-byte idx file')
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return authors_lib.read_idx(path, prog='stepwise.py')
 
 
 def load_mnist(data_dir, train, inputs):
-    """A whole split as (x (N, 1, 28, 28) float32, one-hot y (N, 10) float32)."""
-    stem = 'train' if train else 't10k'
-    images = read_idx(Path(data_dir) / f'{stem}-images-idx3-ubyte')
-    labels = read_idx(Path(data_dir) / f'{stem}-labels-idx1-ubyte')
-    u8 = torch.from_numpy(images.copy()).unsqueeze(1)
-    if inputs == 'torchvision':
-        # ToTensor (uint8 -> float32 / 255), Normalize: (x - mean) / std, in float32 as torchvision does
-        x = u8.to(torch.float32).div(255)
-        x.sub_(torch.tensor(0.1307, dtype=torch.float32)).div_(torch.tensor(0.3081, dtype=torch.float32))
-    else:
-        # f3sim's f3_dataset_standardise_scalar and f3_dataset_gather, float32
-        off = np.float32(0.1307) * np.float32(255.0)
-        sc = np.float32(1.0) / (np.float32(0.3081) * np.float32(255.0))
-        x = torch.from_numpy((images.astype(np.float32) - off) * sc).unsqueeze(1)
-    y = F.one_hot(torch.from_numpy(labels.astype(np.int64)), 10).float()
-    return x.contiguous(), y
+    """A whole split as (x (N, 1, 28, 28) float32, one-hot y (N, 10) float32) (authors_lib)."""
+    return authors_lib.load_mnist(data_dir, train, inputs, prog='stepwise.py')
 
 
 def check_torchvision(x, data_dir, k=256):
@@ -313,12 +257,7 @@ def one_ulp(state, seed=0):
 
 # ---- their side --------------------------------------------------------------------------------
 
-def their_model(f3_models, hidden, mode):
-    """fc_model as start_training.py's create_model builds it for MNIST: trinomial B (their
-    discrete_uniform, scalar 1, values -1 0 1), overwritten below by f3sim's initial state."""
-    return f3_models.fc_model(depth=len(hidden), width=hidden[0], input_size=[1, 28, 28], output_size=10, mode=mode,
-                              regression=False, initialization_method='discrete_uniform', scalar=1.0,
-                              discrete_values=[-1, 0, 1])
+# their_model (fc_model as their start_training.py builds it for MNIST): authors_lib
 
 
 def linears(model):
