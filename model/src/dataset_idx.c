@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include <zlib.h>
 
 #include "dataset_internal.h"
+
+#define IDX_FIFO_WAIT_MS 10000
 
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u
@@ -42,7 +45,7 @@ static f3_status idx_open(const char *path, idx_file *f)
     f->gz = NULL;
     f->size = -1;
     errno = 0;
-    int fd = f3_open_read(path); /* a FIFO nobody writes gives EOF, not a hang */
+    int fd = f3_open_read(path); /* not blocking in open on a FIFO nobody writes */
     if (fd < 0)
         return F3_FAIL(F3_EIO, "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fd, &sb) != 0) {
@@ -53,6 +56,19 @@ static f3_status idx_open(const char *path, idx_file *f)
     if (S_ISDIR(sb.st_mode)) {
         close(fd);
         return F3_FAIL(F3_EIO, "%s: is a directory, not an IDX file", path);
+    }
+    /* a pipe is read as it comes, once a process writes it: wait for its
+     * first bytes (or its writer's end) a while, not for ever */
+    if (S_ISFIFO(sb.st_mode)) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr;
+        do pr = poll(&pf, 1, IDX_FIFO_WAIT_MS);
+        while (pr < 0 && errno == EINTR);
+        if (pr <= 0) {
+            close(fd);
+            return F3_FAIL(F3_EIO, "%s: a FIFO that no process writes (waited %d s for its first bytes)", path,
+                           IDX_FIFO_WAIT_MS / 1000);
+        }
     }
     if (S_ISREG(sb.st_mode))
         f->size = (long long)sb.st_size;

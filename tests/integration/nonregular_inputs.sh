@@ -4,8 +4,8 @@
 # block in open() for ever.  Now every input f3sim reads whole is refused at
 # once when it is not a regular file, naming it (the scenario: exit 2 as any
 # scenario error; data, .npz and order files: exit 1 as an unreadable file),
-# and an IDX file, which may come through a pipe, ends at the pipe's EOF
-# with "truncated".  Each command runs under a 20 s timeout: a hang fails.
+# and an IDX file, which may come through a pipe, waits 10 s for a writer's
+# first bytes, then fails naming it.  Each command runs under a 20 s timeout: a hang fails.
 #   nonregular_inputs.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,9 +31,10 @@ for f in fifo /dev/null folder; do
   expect 2 "$f: $what" -- t "$f3sim" sweep "$f" --emit slurm
 done
 [ ! -e o ] && ok || bad "a refused input left a results folder"
-# MNIST's IDX files may be pipes (read as they come); one nobody writes is empty
+# MNIST's IDX files may be pipes (read as they come, tests/unit/test_dataset.c); one nobody writes is
+# given 10 s for its first bytes
 mkdir m
 for n in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do mkfifo "m/$n"; done
-expect 1 "m/train-images-idx3-ubyte: truncated header: expected 16 bytes, found 0" -- t "$f3sim" train --dataset mnist \
-  --data-path m --epochs 1 --quiet --out o
+expect 1 "m/train-images-idx3-ubyte: a FIFO that no process writes \\(waited 10 s for its first bytes\\)" -- t "$f3sim" train \
+  --dataset mnist --data-path m --epochs 1 --quiet --out o
 finish nonregular_inputs
