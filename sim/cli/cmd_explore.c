@@ -793,6 +793,7 @@ static size_t front(const spec *sp, cand *c, size_t n)
     qsort(c, n, sizeof *c, cmp_cand);
     size_t m = 0, last = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!(i & 0xffff) && cli_stop_signal()) break; /* SIGINT, SIGTERM: the caller stops */
         int dom = m && dominates(sp, &c[last], &c[i]);
         for (size_t j = 0; j < m && !dom; j++)
             if ((dom = dominates(sp, &c[j], &c[i]))) last = j;
@@ -977,6 +978,16 @@ static int explore_points(const scenario *sc, const spec *sp, const design *d, n
             }
         }
         const size_t done = start + T * chunk < total ? start + T * chunk : total;
+        /* SIGINT or SIGTERM: stop after this round; explore.csv is not
+         * committed (cmd_explore marks the folder interrupted) */
+        int sig = cli_stop_signal();
+        if (sig && !rc) {
+            if (!quiet && tty) fprintf(stderr, "\n");
+            fprintf(stderr, "f3sim explore: stopped by %s after %zu of %zu points; no explore.csv or pareto.csv "
+                            "written (%s/status.json: interrupted)\n", cli_signal_name(sig), done, total, base);
+            rc = EXIT_SIGNAL(sig);
+            break;
+        }
         if (!quiet && done < total) {
             double t = now_s(), el = t - t0, pct = 100.0 * (double)done / (double)total;
             double eta = el / (double)done * (double)(total - done);
@@ -995,6 +1006,7 @@ static int explore_points(const scenario *sc, const spec *sp, const design *d, n
     if (!quiet && tty) fprintf(stderr, "\r%78s\r", "");
     const double t_eval = now_s() - t0;
     if (rc) goto out;
+    int sig = cli_stop_signal();
     if (table && atomic_commit(&af)) {
         fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
         rc = EXIT_RUNTIME;
@@ -1021,12 +1033,21 @@ static int explore_points(const scenario *sc, const spec *sp, const design *d, n
             if (!strcmp(nps[cands[i].np].rule, algs[k])) rc_c[m++] = cands[i];
         size_t f = front(sp, rc_c, m);
         front_size[k] = f;
+        if (!sig && (sig = cli_stop_signal())) {
+            free(rc_c);
+            break;
+        }
         for (size_t i = 0; i < f; i++) {
             numerics_point *np = &nps[rc_c[i].np];
             evaluate(sp, d, rc_c[i].hp, np, np->q, &o, vals);
             row_text(&pb, sc, sp, rc_c[i].hp, np, &o, vals);
         }
         free(rc_c);
+    }
+    if (!rc && sig) {
+        fprintf(stderr, "f3sim explore: stopped by %s while finding the Pareto fronts; no explore.csv or pareto.csv "
+                        "written (%s/status.json: interrupted)\n", cli_signal_name(sig), base);
+        rc = EXIT_SIGNAL(sig);
     }
     if (!rc && pb.oom) {
         fprintf(stderr, "f3sim explore: out of memory\n");
@@ -1115,6 +1136,11 @@ int cmd_explore(int argc, char **argv)
     size_t n_sets = 0;
     int force = 0, quiet = 0, c;
     long threads = 0;
+    char cmdline[4096], line[4000];
+    command_line_text(line, sizeof line, argc, argv); /* before getopt reorders argv */
+    snprintf(cmdline, sizeof cmdline, "f3sim %s", line);
+    run_status rs;
+    int have_status = 0;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -1195,6 +1221,14 @@ int cmd_explore(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
+    /* the folder's status.json: running, then done, failed or interrupted */
+    cli_signals_install();
+    if (run_status_start(&rs, base, "explore", cmdline)) {
+        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    have_status = 1;
     nps = calloc(na * nsw, sizeof *nps);
     if (!nps) {
         rc = EXIT_RUNTIME;
@@ -1253,6 +1287,16 @@ int cmd_explore(int argc, char **argv)
     /* every hardware point against every numerics point, on the threads */
     rc = explore_points(sc, &sp, &d, nps, n_np, algs, na, base, t_train, (int)threads, quiet);
 out:
+    if (have_status) {
+        if (!rc) run_status_done(&rs);
+        else if (EXIT_IS_SIGNAL(rc)) {
+            /* an earlier run's tables would look like this one's */
+            char stale[1300];
+            snprintf(stale, sizeof stale, "%s/explore.csv", base), remove(stale);
+            snprintf(stale, sizeof stale, "%s/pareto.csv", base), remove(stale);
+            run_status_interrupted(&rs, rc - 128);
+        } else run_status_failed(&rs, f3_last_error());
+    }
     for (size_t i = 0; i < n_np; i++) scenario_free(nps[i].q), free(nps[i].blocks);
     free(nps);
     free(d.u);

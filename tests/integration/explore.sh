@@ -352,4 +352,32 @@ done
 expect 2 "option '--threads' is missing its value" -- "$f3sim" explore thr.yaml --threads
 [ -e out/thr ] && bad "a refused --threads wrote out/thr" || ok
 
+# ---- issue 21: SIGINT and SIGTERM stop an explore: exit 130 or 143, status interrupted, no tables ------------
+for s in TERM INT; do
+  { base sig "[f3]" 1; cat <<Y
+explore:
+  method: random
+  samples: 2000000
+  seed: 1
+  space:
+    hardware.tile.mac_lanes: {from: 1, to: 256, scale: log2}
+    hardware.tile.dataflow: [output_stationary, weight_stationary]
+Y
+  } > sig.yaml
+  "$f3sim" explore sig.yaml --quiet --threads 1 > /dev/null 2> sig.err &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(json out/sig/status.json "d['state']" 2> /dev/null)" = running ] && break
+    sleep 0.1
+  done
+  sleep 2
+  kill -$s "$pid"; wait "$pid"; rc=$?
+  want=$([ $s = TERM ] && echo 143 || echo 130)
+  [ "$rc" = "$want" ] && ok || bad "explore stopped by SIG$s: exit $rc (wanted $want): $(tail -3 sig.err)"
+  [ "$(json out/sig/status.json "d['state'] + ' ' + d.get('signal', '')")" = "interrupted SIG$s" ] && ok \
+    || bad "explore stopped by SIG$s: status.json $(cat out/sig/status.json)"
+  [ ! -e out/sig/explore.csv ] && [ ! -e out/sig/pareto.csv ] && ok || bad "an interrupted explore left its tables"
+  grep -q "stopped by SIG$s" sig.err && ok || bad "explore SIG$s: $(tail -3 sig.err)"
+done
+
 finish explore
