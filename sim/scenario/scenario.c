@@ -652,6 +652,11 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
             if (zip && !strcmp(key, "zip")) snprintf(hint, sizeof hint, " (zip groups do not nest)");
             return at(F3_EINVAL, f, MARK(k), "sweep: '%.100s' is not a key path like training.lr%s", key, hint);
         }
+        /* every point of a sweep writes into one folder, named by these */
+        if (!strcmp(key, "name") || !strcmp(key, "outputs.folder"))
+            return at(F3_EINVAL, f, MARK(k),
+                      "sweep: %s cannot be swept: every point writes into <outputs.folder>/<name>/point-NNN/ (run the "
+                      "scenario once per value with --set %s=...)", key, key);
         if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
             return at(F3_EINVAL, f, MARK(v), "sweep: %s: expected a non-empty list of values", key);
         if (sc->n_sweep >= SC_MAX_SWEEP) return at(F3_ERANGE, f, MARK(k), "sweep: at most %d keys", SC_MAX_SWEEP);
@@ -670,7 +675,8 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
         ax->col = (int)k->start_mark.column + 1;
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
             yaml_node_t *item = yaml_document_get_node(doc, *it);
-            if (ax->n >= SC_MAX_LIST) return at(F3_ERANGE, f, MARK(item), "sweep: at most %d values per key", SC_MAX_LIST);
+            if (ax->n >= SC_MAX_SWEEP_VALUES)
+                return at(F3_ERANGE, f, MARK(item), "sweep: at most %d values per key", SC_MAX_SWEEP_VALUES);
             scratch_value tmp;
             f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, f, 0, 0);
             if (st != F3_OK) return st;

@@ -31,6 +31,7 @@ extern "C" {
 #define SC_MAX_LIST 128
 #define SC_MAX_STR 512
 #define SC_MAX_SWEEP 16
+#define SC_MAX_SWEEP_VALUES 64 /* per swept key (docs/scenarios.md) */
 #define SC_MAX_DEPTH 16
 
 typedef enum {

@@ -348,4 +348,14 @@ else
   bad "no docs/scenarios.md"
 fi
 
+# issue 21: name and outputs.folder cannot be swept (they had no effect); 64 values per key, as documented
+for k in name outputs.folder; do
+  printf 'name: s\nsweep:\n  %s: [a, b]\n' "$k" > "$tmp/sweep-$k.yaml"
+  expect 2 "sweep-$k.yaml:3:3: sweep: $k cannot be swept" -- "$f3sim" check "$tmp/sweep-$k.yaml"
+done
+printf 'name: s\nsweep:\n  training.seed: [%s]\n' "$(seq -s, 1 64)" > "$tmp/sweep-64.yaml"
+expect 0 "64 sweep points" -- "$f3sim" check "$tmp/sweep-64.yaml"
+printf 'name: s\nsweep:\n  training.seed: [%s]\n' "$(seq -s, 1 65)" > "$tmp/sweep-65.yaml"
+expect 2 "sweep-65.yaml:3:[0-9]+: sweep: at most 64 values per key" -- "$f3sim" check "$tmp/sweep-65.yaml"
+
 finish cli_scenarios
