@@ -18,8 +18,10 @@ when it loads); its functions import them when called, so a driver may import it
 OMP/MKL/OPENBLAS_NUM_THREADS.  Errors end
 the process with a message starting with `prog` (the driver's name).
 """
+import csv
 import gzip
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -219,3 +221,18 @@ def their_model(f3_models, hidden, mode):
     return f3_models.fc_model(depth=len(hidden), width=hidden[0], input_size=[1, 28, 28], output_size=10, mode=mode,
                               regression=False, initialization_method='discrete_uniform', scalar=1.0,
                               discrete_values=[-1, 0, 1])
+
+
+def write_tables(text, rows, md, csv_path, t_start):
+    """A driver's closing output: the markdown tables on stdout and in md, the rows (dicts) in
+    csv_path (each optional), and the wall time since t_start (time.perf_counter())."""
+    print()
+    print(text, end='')
+    if md:
+        Path(md).write_text(text)
+    if csv_path:
+        with open(csv_path, 'w', newline='') as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
+    print(f'# wall time {time.perf_counter() - t_start:.0f} s', flush=True)

@@ -517,17 +517,7 @@ def main():
         fl = f'{s["floor"]:.2f} ({s["tcpu"] / s["floor"]:.2f}×, {s["fcpu"] / s["floor"]:.2f}×)'
         lines.append(f'| {s["title"]} | {s["tc_med"]:.2f} / {s["fc_med"]:.2f} | {cpu} | {fl} | {sh["tc"]:.2f} / {sh["fc"]:.2f} | '
                      f'{whole_share} | {inner} | {acc} |')
-    text = '\n'.join(lines) + '\n'
-    print()
-    print(text, end='')
-    if a.md:
-        Path(a.md).write_text(text)
-    if a.csv:
-        with open(a.csv, 'w', newline='') as f:
-            w = csv.DictWriter(f, fieldnames=list(runs[0]))
-            w.writeheader()
-            w.writerows(runs)
-    print(f'# wall time {time.perf_counter() - t_start:.0f} s', flush=True)
+    authors_lib.write_tables('\n'.join(lines) + '\n', runs, a.md, a.csv, t_start)
 
 
 if __name__ == '__main__':

@@ -512,17 +512,7 @@ def main():
     notes_txt = (f'MNIST, {n} training samples, batch {a.batch_size}, Adam lr {a.lr:g}, {a.epochs} epoch(s), '
                  f'seed {a.seed}, inputs {a.inputs}, their tanh {a.their_tanh}, 1 thread (but 2thr); '
                  f'torch {torch.__version__}.')
-    text = tables(a, results, all_rows, notes_txt)
-    print()
-    print(text, end='')
-    if a.md:
-        Path(a.md).write_text(text)
-    if a.csv:
-        with open(a.csv, 'w', newline='') as f:
-            w = csv.DictWriter(f, fieldnames=list(all_rows[0]))
-            w.writeheader()
-            w.writerows(all_rows)
-    print(f'# wall time {time.perf_counter() - t_start:.0f} s', flush=True)
+    authors_lib.write_tables(tables(a, results, all_rows, notes_txt), all_rows, a.md, a.csv, t_start)
 
 
 if __name__ == '__main__':

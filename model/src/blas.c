@@ -21,9 +21,7 @@ extern int openblas_get_num_threads(void);
 const char *f3_blas_config(void) { return openblas_get_config(); }
 int f3_blas_threads(void) { return openblas_get_num_threads(); }
 
-/* The cores this process may run on: the online CPUs, or fewer when its
- * affinity mask (taskset, a container's cpuset) allows fewer. */
-static int usable_cores(void)
+int f3_usable_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     cpu_set_t set;
@@ -103,7 +101,7 @@ void f3_blas_set_threads(int n)
 {
     if (blas_slots < 0) blas_slots = blas_running = openblas_get_num_threads(); /* started when loaded */
     if (n < 1) n = 1;
-    int cores = usable_cores();
+    int cores = f3_usable_cores();
     if (n > cores) n = cores;
     if (n > blas_slots) {
         /* only the new workers need room */

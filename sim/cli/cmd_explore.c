@@ -15,14 +15,12 @@
  * main thread appends the chunks to explore.csv and folds them into the
  * fronts in the points' order, so every file is the same for any number of
  * threads. */
-#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cmd_explore.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -863,19 +861,6 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* The cores this process may run on (its affinity mask: taskset, a
- * container's cpuset), at least 1. */
-static int usable_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        long c = CPU_COUNT(&set);
-        if (c > 0 && (n < 1 || c < n)) n = c;
-    }
-    return n < 1 ? 1 : (int)n;
-}
-
 /* Evaluate every point (evaluation g: hardware point g mod n_points against
  * numerics point g / n_points) on the threads, round by round: each thread
  * takes a contiguous chunk of a round, and the main thread appends the
@@ -887,7 +872,7 @@ static int explore_points(const scenario *sc, const spec *sp, const design *d, n
 {
     const size_t total = d->n_points * n_np;
     const int table = !strcmp(scenario_str(sc, "outputs.explore_table"), "full");
-    size_t T = threads > 0 ? (size_t)threads : (size_t)usable_cores();
+    size_t T = threads > 0 ? (size_t)threads : (size_t)f3_usable_cores();
     size_t chunk = total / (T * 16); /* about 16 rounds: progress, and little idle time at the end */
     if (chunk < 256) chunk = 256;
     if (chunk > CHUNK_MAX) chunk = CHUNK_MAX;

@@ -117,6 +117,17 @@ int hash_data(EVP_MD_CTX *c, const char *path)
 }
 
 /* The folder (or files) a data set reads, as train_load_data finds them. */
+/* The folder a data set of this name reads under dir (as train_load_data). */
+static const char *dataset_folder(const char *name, const char *dir, char *buf, size_t len)
+{
+    const char *sub = !strcmp(name, "census")    ? "census-income"
+                      : !strcmp(name, "wine")    ? "wine-quality"
+                      : !strcmp(name, "cifar10") ? "cifar-10-batches-bin"
+                                                 : name;
+    snprintf(buf, len, "%s/%s", dir, sub);
+    return buf;
+}
+
 int hash_dataset_files(EVP_MD_CTX *c, const char *name, const char *dir, const char *path, const char *test)
 {
     if (!strcmp(name, "csv")) {
@@ -124,13 +135,8 @@ int hash_dataset_files(EVP_MD_CTX *c, const char *name, const char *dir, const c
         return test[0] ? hash_data(c, test) : 0;
     }
     if (path[0]) return hash_data(c, path);
-    const char *sub = !strcmp(name, "census")    ? "census-income"
-                      : !strcmp(name, "wine")    ? "wine-quality"
-                      : !strcmp(name, "cifar10") ? "cifar-10-batches-bin"
-                                                 : name;
     char full[2200];
-    snprintf(full, sizeof full, "%s/%s", dir, sub);
-    return hash_data(c, full);
+    return hash_data(c, dataset_folder(name, dir, full, sizeof full));
 }
 
 
@@ -159,12 +165,7 @@ int data_files_present(const char *name, const char *dir, const char *path, cons
     if (!strcmp(name, "csv") || path[0]) {
         n = !strcmp(name, "csv") && test[0] ? 2 : 1;
     } else {
-        const char *sub = !strcmp(name, "census")    ? "census-income"
-                          : !strcmp(name, "wine")    ? "wine-quality"
-                          : !strcmp(name, "cifar10") ? "cifar-10-batches-bin"
-                                                     : name;
-        snprintf(full, sizeof full, "%s/%s", dir, sub);
-        need[0] = full, n = 1;
+        need[0] = dataset_folder(name, dir, full, sizeof full), n = 1;
     }
     for (size_t i = 0; i < n; i++) {
         struct stat st;

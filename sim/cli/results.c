@@ -208,7 +208,6 @@ void dir_lock_release(dir_lock *l)
 {
     for (size_t i = 0; i < n_held; i++)
         if (held_fd[i] == l->fd && l->fd >= 0) {
-            held[i][0] = '\0';
             held_fd[i] = held_fd[--n_held];
             memcpy(held[i], held[n_held], PATH_MAX);
             break;

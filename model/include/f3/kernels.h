@@ -147,6 +147,9 @@ const char *f3_blas_config(void);
  * products f3 issues, but timings do. */
 void f3_blas_set_threads(int n);
 int f3_blas_threads(void);
+/* The cores this process may run on: the online CPUs, or fewer when its
+ * affinity mask (taskset, a container's cpuset) allows fewer; at least 1. */
+int f3_usable_cores(void);
 
 /* OpenBLAS 0.3.21 does not recognise some newer x86 processors and falls
  * back to its generic SSE3 ("Prescott") kernels, 4–5× slower.  Called first
