@@ -216,8 +216,9 @@ expect 2 "there is no task 7" -- env SLURM_ARRAY_TASK_ID=7 bash "$S"
 [ ! -e "$tmp/pwned" ] && [ ! -e "$tmp/pwned2" ] && [ ! -e "$tmp/pwned3" ] && ok || bad "an emitted script ran a command from a --set value"
 
 # ---- a larger sweep: 100 points, arrays of 40 -------------------------------------
-scen big "" | sed 's/sweep: .*/sweep: {training.seed: [SEEDS]}/' > "$tmp/big.yaml"
-sed -i "s/SEEDS/$(seq -s ', ' 1 100)/" "$tmp/big.yaml"
+# 10 x 10 (a swept key takes at most 64 values)
+scen big "" | sed 's/sweep: .*/sweep: {training.seed: [SEEDS], training.lr: [LRS]}/' > "$tmp/big.yaml"
+sed -i "s/SEEDS/$(seq -s ', ' 1 10)/; s/LRS/$(seq -f '%ge-4' -s ', ' 1 10)/" "$tmp/big.yaml"
 expect 0 "100 points" -- "$f3sim" sweep "$tmp/big.yaml" --emit slurm --set outputs.slurm.max_array_size=40 --set outputs.slurm.account=proj-7
 B=$tmp/out/big/sweep.slurm
 bash -n "$B" && ok || bad "a 100-point sweep.slurm is not valid bash"
