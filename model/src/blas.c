@@ -18,7 +18,62 @@ extern char *openblas_get_config(void);
 extern void openblas_set_num_threads(int num_threads);
 extern int openblas_get_num_threads(void);
 
+/* OpenBLAS's level-1 threading, exported by libopenblas (common_thread.h,
+ * driver/others/blas_l1_thread.c; the same signature and mode bits from
+ * 0.3.13 to 0.3.28): it splits m into one part per thread, moves a and b on
+ * by each part's width (times lda, ldb elements of the mode's precision),
+ * and calls function(m_part, n, k, alpha[0], a_part, lda, b_part, ldb, c,
+ * ldc, buffer) on each thread; c is passed unchanged. */
+typedef long f3_blaslong;
+extern int blas_level1_thread(int mode, f3_blaslong m, f3_blaslong n, f3_blaslong k, void *alpha, void *a,
+                              f3_blaslong lda, void *b, f3_blaslong ldb, void *c, f3_blaslong ldc,
+                              void (*function)(void), int nthreads);
+#define F3_OPENBLAS_MODE_SINGLE_REAL 0x0002 /* BLAS_SINGLE | BLAS_REAL */
+
 const char *f3_blas_config(void) { return openblas_get_config(); }
+
+/* blas_level1_thread with these mode bits exists from OpenBLAS 0.3.13 on. */
+static int blas_pool_usable(void)
+{
+    static int usable = -1;
+    if (usable < 0) {
+        int major = 0, minor = 0, patch = 0;
+        const char *c = openblas_get_config();
+        usable = c && sscanf(c, "OpenBLAS %d.%d.%d", &major, &minor, &patch) == 3 &&
+                 (major > 0 || minor > 3 || (minor == 3 && patch >= 13));
+    }
+    return usable;
+}
+
+struct parallel_job {
+    const float *anchor;
+    void (*fn)(size_t lo, size_t hi, void *ctx);
+    void *ctx;
+};
+
+/* one part, on an OpenBLAS thread: the part's a is anchor + its offset */
+static void parallel_part(f3_blaslong m, f3_blaslong n, f3_blaslong k, float alpha, float *a, f3_blaslong lda,
+                          float *b, f3_blaslong ldb, float *c, f3_blaslong ldc, void *buffer)
+{
+    (void)n, (void)k, (void)alpha, (void)lda, (void)b, (void)ldb, (void)ldc, (void)buffer;
+    const struct parallel_job *job = (const struct parallel_job *)(void *)c;
+    size_t lo = (size_t)(a - job->anchor);
+    job->fn(lo, lo + (size_t)m, job->ctx);
+}
+
+void f3_blas_parallel_for(size_t n, size_t min_parallel, const float *anchor,
+                          void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx)
+{
+    int threads = openblas_get_num_threads();
+    if (threads < 2 || n < min_parallel || n < (size_t)threads || !blas_pool_usable()) {
+        fn(0, n, ctx);
+        return;
+    }
+    struct parallel_job job = {anchor, fn, ctx};
+    float alpha = 0.0f;
+    blas_level1_thread(F3_OPENBLAS_MODE_SINGLE_REAL, (f3_blaslong)n, 0, 0, &alpha, (void *)anchor, 1, (void *)anchor,
+                       1, &job, 0, (void (*)(void))parallel_part, threads);
+}
 int f3_blas_threads(void) { return openblas_get_num_threads(); }
 
 int f3_usable_cores(void)

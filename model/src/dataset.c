@@ -173,6 +173,17 @@ void f3_dataset_gather(const f3_dataset *ds, const size_t *idx, size_t b,
     }
 }
 
+void f3_dataset_prefetch(const f3_dataset *ds, const size_t *idx, size_t b)
+{
+    const size_t row_bytes = ds->d * (ds->x_u8 ? 1 : sizeof(float));
+    const char *base = ds->x_u8 ? (const char *)ds->x_u8 : (const char *)ds->x_f32;
+    for (size_t k = 0; k < b; k++) {
+        const char *row = base + idx[k] * row_bytes;
+        /* every cache line the row touches (rows need not start on a line) */
+        for (size_t o = 0; o < row_bytes + 63; o += 64) __builtin_prefetch(row + (o < row_bytes ? o : row_bytes - 1), 0, 1);
+    }
+}
+
 /* ---- helpers shared by the loaders ---------------------------------------- */
 
 void f3_ds_set_name(f3_dataset *ds, const char *fmt, ...)

@@ -384,22 +384,19 @@ void f3_count_sgd(f3_counts *c, size_t n, f3_memclass cls)
     c->reads[F3_MEM_GRADIENTS] += n;
 }
 
+/* Adam's scalars, in double as PyTorch computes them on the host, then
+ * float. */
+struct adam_step {
+    float b1, b2, one_b1, one_b2, step, inv_sqrt_bc2, e;
+};
+
+/* Adam over n parameters; returns nonzero when a new parameter is not
+ * finite. */
 F3_CLONES
-int f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
-                   double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
-                   f3_counts *c)
+static uint32_t adam_loop(float *p, const float *g, float *m, float *v, size_t n, const struct adam_step *s)
 {
-    /* Scalars in double, as PyTorch computes them on the host, then float. */
-    const float b1 = (float)beta1, b2 = (float)beta2;
-    const float one_b1 = (float)(1.0 - beta1), one_b2 = (float)(1.0 - beta2);
-    const double bc1 = 1.0 - pow(beta1, (double)t);
-    const double bc2 = 1.0 - pow(beta2, (double)t);
-    const float step = (float)(lr / bc1);
-    /* PyTorch divides by sqrt(bc2); one multiply by its reciprocal instead
-     * leaves one division per parameter (division and square root bound
-     * this loop) at a cost of at most 1 ulp in the denominator. */
-    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
-    const float e = (float)eps;
+    const float b1 = s->b1, b2 = s->b2, one_b1 = s->one_b1, one_b2 = s->one_b2;
+    const float step = s->step, inv_sqrt_bc2 = s->inv_sqrt_bc2, e = s->e;
     uint32_t bad = 0; /* as f3_sgd_update */
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
@@ -412,8 +409,45 @@ int f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, doubl
         p[i] = pi;
         bad |= (f32_bits(pi) & 0x7f800000u) == 0x7f800000u;
     }
+    return bad;
+}
+
+struct adam_job {
+    float *p;
+    const float *g;
+    float *m, *v;
+    struct adam_step s;
+    uint32_t bad; /* OR of the parts' */
+};
+
+static void adam_part(size_t lo, size_t hi, void *ctx)
+{
+    struct adam_job *J = ctx;
+    if (adam_loop(J->p + lo, J->g + lo, J->m + lo, J->v + lo, hi - lo, &J->s))
+        __atomic_fetch_or(&J->bad, 1u, __ATOMIC_RELAXED);
+}
+
+/* Adam is bound by a square root and a division per parameter: a layer's
+ * step of more than this many parameters runs on every BLAS thread (the
+ * result is the same bits, element by element). */
+#define F3_ADAM_PARALLEL_MIN 32768
+
+int f3_adam_update(float *p, const float *g, float *m, float *v, size_t n, double lr,
+                   double beta1, double beta2, double eps, uint64_t t, f3_memclass cls,
+                   f3_counts *c)
+{
+    const double bc1 = 1.0 - pow(beta1, (double)t);
+    const double bc2 = 1.0 - pow(beta2, (double)t);
+    /* PyTorch divides by sqrt(bc2); one multiply by its reciprocal instead
+     * leaves one division per parameter (division and square root bound
+     * this loop) at a cost of at most 1 ulp in the denominator. */
+    struct adam_job J = {p, g, m, v,
+                         {(float)beta1, (float)beta2, (float)(1.0 - beta1), (float)(1.0 - beta2),
+                          (float)(lr / bc1), (float)(1.0 / sqrt(bc2)), (float)eps},
+                         0};
+    f3_blas_parallel_for(n, F3_ADAM_PARALLEL_MIN, p, adam_part, &J);
     f3_count_adam(c, n, cls);
-    return !bad;
+    return !J.bad;
 }
 
 void f3_count_adam(f3_counts *c, size_t n, f3_memclass cls)

@@ -475,6 +475,66 @@ static void test_sgd_and_adam(void **state)
         }
 }
 
+/* f3_blas_parallel_for covers [0, n) once, in one part per BLAS thread. */
+struct parts {
+    unsigned char *hits;
+    int calls; /* parts run */
+};
+
+static void mark_part(size_t lo, size_t hi, void *ctx)
+{
+    struct parts *P = ctx;
+    __atomic_fetch_add(&P->calls, 1, __ATOMIC_RELAXED);
+    for (size_t i = lo; i < hi; i++) P->hits[i]++;
+}
+
+static void test_parallel_for_and_adam_on_blas_threads(void **state)
+{
+    (void)state;
+    const int before = f3_blas_threads();
+    const size_t n = 100003; /* odd: parts of unequal width */
+    float *p1 = malloc(n * 4), *p2 = malloc(n * 4), *g = malloc(n * 4);
+    float *m1 = calloc(n, 4), *m2 = calloc(n, 4), *v1 = calloc(n, 4), *v2 = calloc(n, 4);
+    struct parts P = {calloc(n, 1), 0};
+    assert_non_null(p1), assert_non_null(p2), assert_non_null(g), assert_non_null(P.hits);
+    assert_non_null(m1), assert_non_null(m2), assert_non_null(v1), assert_non_null(v2);
+
+    f3_blas_set_threads(2);
+    const int threads = f3_blas_threads();
+    f3_blas_parallel_for(n, 1, p1, mark_part, &P);
+    for (size_t i = 0; i < n; i++) assert_int_equal(P.hits[i], 1);
+    if (threads >= 2) assert_int_equal(P.calls, threads); /* really split */
+    else print_message("one BLAS thread here: the split is not exercised\n");
+    /* below the threshold: one part, in the caller */
+    P.calls = 0;
+    memset(P.hits, 0, n);
+    f3_blas_parallel_for(n, n + 1, p1, mark_part, &P);
+    assert_int_equal(P.calls, 1);
+    for (size_t i = 0; i < n; i++) assert_int_equal(P.hits[i], 1);
+
+    /* Adam on the BLAS threads equals Adam on one, bit for bit, over steps */
+    fill(p1, n, 50, 0.5f);
+    memcpy(p2, p1, n * 4);
+    for (uint64_t t = 1; t <= 3; t++) {
+        fill(g, n, 51 + (uint32_t)t, 0.02f);
+        f3_blas_set_threads(2);
+        assert_int_equal(f3_adam_update(p1, g, m1, v1, n, 1e-3, 0.9, 0.999, 1e-8, t, F3_MEM_WEIGHTS, NULL), 1);
+        f3_blas_set_threads(1);
+        assert_int_equal(f3_adam_update(p2, g, m2, v2, n, 1e-3, 0.9, 0.999, 1e-8, t, F3_MEM_WEIGHTS, NULL), 1);
+    }
+    assert_memory_equal(p1, p2, n * 4);
+    assert_memory_equal(m1, m2, n * 4);
+    assert_memory_equal(v1, v2, n * 4);
+    /* a NaN in the last part is reported */
+    g[n - 2] = NAN;
+    f3_blas_set_threads(2);
+    assert_int_equal(f3_adam_update(p1, g, m1, v1, n, 1e-3, 0.9, 0.999, 1e-8, 4, F3_MEM_WEIGHTS, NULL), 0);
+    assert_int_equal(f3_all_finite(p1, n), 0);
+
+    f3_blas_set_threads(before);
+    free(p1), free(p2), free(g), free(m1), free(m2), free(v1), free(v2), free(P.hits);
+}
+
 /* Output δz of each loss against a central difference of the loss. */
 static void test_output_delta_is_loss_gradient(void **state)
 {
@@ -572,6 +632,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_activation_monotone_and_symmetric),
         cmocka_unit_test(test_activation_vector_equals_scalar),
         cmocka_unit_test(test_sgd_and_adam),
+        cmocka_unit_test(test_parallel_for_and_adam_on_blas_threads),
         cmocka_unit_test(test_output_delta_is_loss_gradient),
         cmocka_unit_test(test_error_information),
         cmocka_unit_test(test_openblas_is_linked),

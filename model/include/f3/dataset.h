@@ -119,6 +119,13 @@ void f3_dataset_truncate(f3_dataset *ds, size_t n);
 void f3_dataset_gather(const f3_dataset *ds, const size_t *idx, size_t b,
                        float *x, float *t, int32_t *labels_out);
 
+/* Ask the cache to fetch the features of the b samples idx[k] (a hint, no
+ * effect on any result): called for the next batch before the current
+ * batch's training step, the rows of a shuffled epoch arrive from memory
+ * while the step computes, and the next f3_dataset_gather finds them in
+ * cache. */
+void f3_dataset_prefetch(const f3_dataset *ds, const size_t *idx, size_t b);
+
 #ifdef __cplusplus
 }
 #endif

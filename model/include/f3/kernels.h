@@ -147,6 +147,16 @@ const char *f3_blas_config(void);
  * products f3 issues, but timings do. */
 void f3_blas_set_threads(int n);
 int f3_blas_threads(void);
+/* Run fn(lo, hi, ctx) over [0, n) in parts, one per BLAS thread, on
+ * OpenBLAS's own thread pool (its exported blas_level1_thread, OpenBLAS
+ * 0.3.13 and later; the threads that run the products, so no second set of
+ * threads competes with them for the cores), and return when every part is
+ * done.  anchor: any float array of n elements (the parts' offsets are
+ * taken from it; it is not read).  Runs fn(0, n, ctx) in the caller when
+ * the BLAS has one thread, n is below min_parallel, or the BLAS is another
+ * one.  For element-wise loops, whose results do not depend on the split. */
+void f3_blas_parallel_for(size_t n, size_t min_parallel, const float *anchor,
+                          void (*fn)(size_t lo, size_t hi, void *ctx), void *ctx);
 /* The cores this process may run on: the online CPUs, or fewer when its
  * affinity mask (taskset, a container's cpuset) allows fewer; at least 1. */
 int f3_usable_cores(void);
