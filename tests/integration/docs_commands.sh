@@ -80,6 +80,10 @@ build/f3sim no-such-command
 ```
 build/f3sim check no-such-file.yaml
 ```
+<!-- runnable -->
+```python
+import sys; sys.exit(3)
+```
 EOF
 w=$(workdir fake)
 out=$(python3 "$blocks" run "$fake" "$w" 2>&1)
@@ -88,6 +92,7 @@ rc=$?
 grep -q 'fake.md:6: the block at line 7' <<<"$out" && ok || bad "a wrong quoted output is not named: $out"
 grep -q 'fake.md:14: `build/f3sim check no-such-file.yaml` exited 2' <<<"$out" && ok || bad "a failing command is not named: $out"
 grep -q 'fake.md:2\|fake.md:10' <<<"$out" && bad "a passing block failed: $out" || ok
+grep -q 'fake.md:18: the python block exited 3' <<<"$out" && ok || bad "a failing python block is not named: $out"
 
 # the masking: the host's seconds and throughput, never the chip's
 python3 - "$blocks" <<'EOF' && ok || bad "doc_blocks.py masks the wrong columns"

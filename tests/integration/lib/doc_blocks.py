@@ -15,7 +15,8 @@ rendered document does not show it):
 
   <!-- runnable -->            every command of the block runs (bash, in the
                                document's work folder, `\\` continuations
-                               joined); each must exit 0
+                               joined); each must exit 0.  A ```python block
+                               runs whole, by python3
   <!-- runnable: exit=N -->    ... each must exit N
   <!-- file: NAME -->          the block is written to NAME in the work
                                folder (a scenario the next blocks run)
@@ -45,7 +46,8 @@ TIMEOUT = 300
 
 
 def blocks(doc):
-    """(line of the marker, kind, argument, block text, line of the block)"""
+    """(line of the marker, kind, argument, block text, line of the block,
+    the fence's info string)"""
     lines = open(doc, encoding="utf-8").read().split("\n")
     out = []
     i = 0
@@ -62,7 +64,7 @@ def blocks(doc):
                 j += 1
             if j == len(lines):
                 raise SystemExit(f"{doc}:{i + 2}: a fenced block that is not closed")
-            out.append((i + 1, kind, arg, "\n".join(body) + "\n", i + 2))
+            out.append((i + 1, kind, arg, "\n".join(body) + "\n", i + 2, f.group(3).strip()))
             i = j + 1
             continue
         if m:
@@ -125,10 +127,23 @@ def run_commands(text, workdir, want_exit):
     return len(cmds), bad
 
 
+def run_python(text, workdir, want_exit):
+    """a ```python block: the whole block, by python3"""
+    try:
+        p = subprocess.run(["python3", "-"], input=text, cwd=workdir, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return 1, [f"the python block took more than {TIMEOUT} s"]
+    if p.returncode != want_exit:
+        tail = "\n    ".join((p.stderr or p.stdout).strip().split("\n")[-5:])
+        return 1, [f"the python block exited {p.returncode} (wanted {want_exit}):\n    {tail}"]
+    return 1, []
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "list":
         for doc in sys.argv[2:]:
-            for line, kind, arg, _, _ in blocks(doc):
+            for line, kind, arg, *_ in blocks(doc):
                 print(f"{doc}:{line}\t{kind}\t{arg}")
         return 0
     if len(sys.argv) != 4 or sys.argv[1] != "run":
@@ -140,7 +155,7 @@ def main():
         name = os.path.basename(doc)
     fails = 0
     counts = {"runnable": 0, "file": 0, "output-of": 0, "not-checked": 0}
-    for line, kind, arg, text, bline in blocks(doc):
+    for line, kind, arg, text, bline, info in blocks(doc):
         where = f"{name}:{line}"
         counts[kind] += 1
         if kind == "file":
@@ -159,7 +174,10 @@ def main():
                     fails += 1
                     continue
                 want = int(m.group(1))
-            n, bad = run_commands(text, workdir, want)
+            if info.split()[:1] == ["python"]:
+                n, bad = run_python(text, workdir, want)
+            else:
+                n, bad = run_commands(text, workdir, want)
             if n == 0:
                 print(f"FAIL: {where}: a runnable block without a command")
                 fails += 1
