@@ -10,6 +10,7 @@
 #   <!-- runnable: exit=N -->    ... each exits N
 #   <!-- file: NAME -->          write the block to NAME (a scenario the
 #                                following blocks use)
+#   <!-- scenario -->            the block is a scenario that f3sim check accepts
 #   <!-- output-of: COMMAND -->  the block is what COMMAND prints on stdout
 #                                (host wall times -- `[s]` columns and the
 #                                host's `[samples/s]` beside them -- masked,
@@ -84,6 +85,10 @@ build/f3sim check no-such-file.yaml
 ```python
 import sys; sys.exit(3)
 ```
+<!-- scenario -->
+```yaml
+training: {lrr: 1}
+```
 EOF
 w=$(workdir fake)
 out=$(python3 "$blocks" run "$fake" "$w" 2>&1)
@@ -91,8 +96,9 @@ rc=$?
 [ "$rc" -eq 1 ] && ok || bad "a fake document with two wrong blocks passed (exit $rc)"
 grep -q 'fake.md:6: the block at line 7' <<<"$out" && ok || bad "a wrong quoted output is not named: $out"
 grep -q 'fake.md:14: `build/f3sim check no-such-file.yaml` exited 2' <<<"$out" && ok || bad "a failing command is not named: $out"
-grep -q 'fake.md:2\|fake.md:10' <<<"$out" && bad "a passing block failed: $out" || ok
+grep -q 'fake.md:2:\|fake.md:10:' <<<"$out" && bad "a passing block failed: $out" || ok
 grep -q 'fake.md:18: the python block exited 3' <<<"$out" && ok || bad "a failing python block is not named: $out"
+grep -q "fake.md:22: .f3sim check. refuses the scenario (exit 2): .*unknown key 'lrr'" <<<"$out" && ok || bad "a wrong scenario is not named: $out"
 
 # the masking: the host's seconds and throughput, never the chip's
 python3 - "$blocks" <<'EOF' && ok || bad "doc_blocks.py masks the wrong columns"

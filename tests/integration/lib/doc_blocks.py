@@ -20,6 +20,9 @@ rendered document does not show it):
   <!-- runnable: exit=N -->    ... each must exit N
   <!-- file: NAME -->          the block is written to NAME in the work
                                folder (a scenario the next blocks run)
+  <!-- scenario -->            the block is a scenario (or a part of one:
+                               the rest takes its defaults) that
+                               `build/f3sim check` accepts
   <!-- output-of: COMMAND -->  COMMAND runs (bash, in the work folder) and
                                its stdout must be the block, normalised
   <!-- not-checked: REASON --> a quoted output or command the test leaves
@@ -40,7 +43,7 @@ import re
 import subprocess
 import sys
 
-MARK = re.compile(r"^<!--\s*(runnable|file|output-of|not-checked)\s*(?::\s*(.*?))?\s*-->\s*$")
+MARK = re.compile(r"^<!--\s*(runnable|file|scenario|output-of|not-checked)\s*(?::\s*(.*?))?\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)(.*)$")
 TIMEOUT = 300
 
@@ -154,7 +157,7 @@ def main():
     if not name.startswith("docs/"):
         name = os.path.basename(doc)
     fails = 0
-    counts = {"runnable": 0, "file": 0, "output-of": 0, "not-checked": 0}
+    counts = {"runnable": 0, "file": 0, "scenario": 0, "output-of": 0, "not-checked": 0}
     for line, kind, arg, text, bline, info in blocks(doc):
         where = f"{name}:{line}"
         counts[kind] += 1
@@ -165,6 +168,16 @@ def main():
                 continue
             with open(os.path.join(workdir, arg), "w", encoding="utf-8") as f:
                 f.write(text)
+        elif kind == "scenario":
+            path = os.path.join(workdir, f"doc-scenario-{line}.yaml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            p = subprocess.run(["build/f3sim", "check", os.path.basename(path)], cwd=workdir, capture_output=True,
+                               text=True, timeout=TIMEOUT)
+            if p.returncode != 0:
+                print(f"FAIL: {where}: `f3sim check` refuses the scenario (exit {p.returncode}): "
+                      f"{(p.stderr or p.stdout).strip()[-400:]}")
+                fails += 1
         elif kind == "runnable":
             want = 0
             if arg:
@@ -211,7 +224,8 @@ def main():
         elif kind == "not-checked" and not arg:
             print(f"FAIL: {where}: not-checked: give the reason")
             fails += 1
-    print(f"{name}: {counts['runnable']} runnable, {counts['file']} file, {counts['output-of']} output-of, "
+    print(f"{name}: {counts['runnable']} runnable, {counts['file']} file, {counts['scenario']} scenario, "
+          f"{counts['output-of']} output-of, "
           f"{counts['not-checked']} not-checked blocks; {fails} failures")
     return 1 if fails else 0
 
