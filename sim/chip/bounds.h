@@ -65,7 +65,10 @@ typedef struct {
 
 /* The bounds of every step a tile does (reps > 0), its units first to last,
  * each unit's steps in tc_step order, at a batch of `batch` samples:
- * out[0 … *n−1] (out holds CHIP_STEP_BOUNDS_MAX).  F3_EINVAL/F3_ENOMEM with
+ * out[0 … *n−1] (out holds CHIP_STEP_BOUNDS_MAX).  On a chip of blocks a
+ * step is the sum of its ops' steps (block_cost.h), each with its own
+ * maximum: the limiters are the summed work's, and cycles may exceed
+ * their maximum plus the latency.  F3_EINVAL/F3_ENOMEM with
  * a message when the tile cost cannot be computed (tile_cost_compute_tile). */
 f3_status chip_step_bounds(const chip_config *hw, const f3_config *cfg, size_t tile, size_t batch,
                            chip_step_bound *out, size_t *n);
