@@ -194,7 +194,8 @@ def roofline(fig, t):
     lo, hi = (min(xs) / 100.0, max(xs) * 100.0) if xs else (1e-3, 1e3)
     ys = [p[2] for p in points] + [lanes]
     ylo, yhi = min(ys) / 100.0, max(ys) * 10.0
-    body = [f"set title {gp_str('tile %d: roofline (%g lanes; most cycles bound by %s)' % (t['tile'], lanes, t['main_bound']))}",
+    title = "tile %d: roofline (%g lanes; most busy cycles bound by %s)" % (t["tile"], lanes, t["main_bound"])
+    body = [f"set title {gp_str(title)}",
             "set logscale xy", f"set xrange [{lo:.6g}:{hi:.6g}]", f"set yrange [{ylo:.6g}:{yhi:.6g}]",
             "set xlabel 'arithmetic intensity, FMA per byte of SRAM + DRAM traffic'",
             "set ylabel 'FMA per cycle'", "set key outside right top", "set samples 400"]
