@@ -7,8 +7,9 @@
  * lanes is register-capped at 128 KiB (20 rows of 500 held) and not at
  * 512 KiB.  The levels of analytic runs add up to the tiles' stats (bytes
  * exactly, energy to the last rounding) on output_stationary,
- * weight_stationary and fused, with and without DRAM spill, F3 and BP; one
- * data space's DRAM bytes against a hand count. */
+ * weight_stationary and fused, with and without DRAM spill, F3 and BP, two
+ * layers on a tile and a split layer; one data space's DRAM bytes against a
+ * hand count. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,6 +321,14 @@ static void test_levels_sum(void **state)
     static const char *fused_small[] = {"hardware.tile.dataflow=fused", "training.optimizer=sgd",
                                         "training.batch_size=1", "hardware.tile.sram.capacity_kib=512"};
     levels_case(fused_small, 4, "f3", 300);
+    /* mappings: two layers on one tile; the hidden layer split over three */
+    static const char *one_tile[] = {"hardware.mapping.layers_per_tile=[2]"};
+    levels_case(one_tile, 1, "f3", 1000);
+    levels_case(one_tile, 1, "bp", 1000);
+    static const char *split[] = {"hardware.mapping.split=[3, 1]", "hardware.tile.dataflow=output_stationary",
+                                  "hardware.tile.sram.capacity_kib=1024"};
+    levels_case(split, 3, "f3", 1000);
+    levels_case(split, 3, "bp", 1000);
 }
 
 /* One data space against a hand count: weight_stationary, Adam, 2 MiB of
