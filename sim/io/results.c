@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "cli_util.h"
+#include "io_util.h"
 #include "f3/status.h"
 #include "json.h"
 

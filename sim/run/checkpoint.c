@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "cli_util.h"
+#include "io_util.h"
 #include "npz.h"
 #include "results.h"
 

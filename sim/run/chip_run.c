@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "analytic.h"
-#include "cli_util.h"
+#include "io_util.h"
+#include "signals.h"
 #include "f3/formulas.h"
 #include "json.h"
 #include "results.h"

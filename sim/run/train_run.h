@@ -156,12 +156,6 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                        const train_schedule *sched);
 int train_run(const train_options *o, const char *command, train_result *res);
 
-/* `f3sim train` once its options are parsed (argv: the command line, for
- * status.json): runs, prints the error (exit 1 or 2) or a one-line summary
- * on stdout (best and final accuracy or loss, where the results are), and
- * returns the exit status. */
-int train_main(train_options *o, int argc, char **argv);
-
 /* run.json's "ledger" object for ledger l of a network cfg. */
 struct json_writer_s;
 void train_json_ledger(struct json_writer_s *w, const f3_ledger *l, const f3_config *cfg);

@@ -20,7 +20,8 @@
 #include "data_hash.h"
 #include "f3/blocktrain.h"
 #include "f3/vit.h"
-#include "cli_util.h"
+#include "io_util.h"
+#include "signals.h"
 #include "json.h"
 #include "results.h"
 #include "train_order.h"
@@ -1295,31 +1296,4 @@ done:
     f3_dataset_free(train);
     f3_dataset_free(test);
     return rc;
-}
-
-/* ---- f3sim train ------------------------------------------------------------------------------ */
-
-int train_main(train_options *o, int argc, char **argv)
-{
-    char line[4000];
-    command_line_text(line, sizeof line, argc, argv);
-    snprintf(o->command_line, sizeof o->command_line, "f3sim %s", line);
-    train_result r;
-    memset(&r, 0, sizeof r);
-    int rc = train_run(o, "train", &r);
-    if (rc == EXIT_USAGE) return usage_error("train", f3_last_error());
-    if (rc) {
-        fprintf(stderr, "f3sim train: %s\n", f3_last_error());
-        return rc;
-    }
-    char what[128];
-    if (r.classify)
-        snprintf(what, sizeof what, "best test accuracy %.2f %% (epoch %zu), final %.2f %%", r.best_test_accuracy,
-                 r.best_epoch, r.final_test_accuracy);
-    else
-        snprintf(what, sizeof what, "best test loss %.4f (epoch %zu), final %.4f", r.best_test_loss, r.best_epoch,
-                 r.final_test_loss);
-    printf("f3sim train: %s on %s, %zu epoch%s in %.1f s: %s; results in %s/\n", f3_algorithm_name(o->cfg.algorithm),
-           o->dataset, r.epochs, r.epochs == 1 ? "" : "s", r.train_seconds, what, o->out);
-    return 0;
 }

@@ -20,6 +20,10 @@
 
 #include "scenario.h"
 
+/* The checkpoint a run keeps while it writes the next one (sim/run/checkpoint.c);
+ * named here so that clear_outputs removes it. */
+#define CHECKPOINT_PREVIOUS_NPZ "checkpoint.prev.npz"
+
 typedef struct {
     FILE *f;
     char path[4096];
