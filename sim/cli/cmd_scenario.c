@@ -950,8 +950,8 @@ static int cmd_run(const sc_args *a)
     }
     /* the scenario's folder: locked for the whole run, cleared of an
      * earlier run's results */
-    struct stat bst;
-    const int base_existed = stat(base, &bst) == 0;
+    char made[4096]; /* the outermost folder of base that this run creates, or "" */
+    first_missing_dir(base, made, sizeof made);
     if (make_dirs(base) || dir_lock_take(&lock, base, 1) || (!a->resume && clear_base(base))) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         dir_lock_release(&lock);
@@ -989,7 +989,8 @@ static int cmd_run(const sc_args *a)
         fprintf(stderr, "f3sim run: results in %s/\n", base);
     }
     dir_lock_release(&lock);
-    if (rc == EXIT_USAGE && !base_existed) remove_run_folder(base); /* exit 2: nothing written */
+    if (rc == EXIT_USAGE && made[0] && !remove_run_folder(base)) /* exit 2: nothing written, no folder left */
+        remove_empty_dirs(base, made);
     scenario_free(sc);
     return rc;
 }

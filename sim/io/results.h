@@ -34,6 +34,16 @@ typedef struct {
  * with a message in f3_last_error(). */
 int make_dirs(const char *dir);
 
+/* Before make_dirs(dir): the outermost folder of dir's path that does not
+ * exist yet (dir itself when only it is missing) into made, "" when dir
+ * exists; what make_dirs(dir) will create is made and the folders below it
+ * on the way to dir. */
+void first_missing_dir(const char *dir, char *made, size_t len);
+/* Remove the empty folders from dir up to made (both included; made as
+ * first_missing_dir gave it, a prefix of dir), stopping at the first that
+ * is not empty; nothing when made is "". */
+void remove_empty_dirs(const char *dir, const char *made);
+
 /* Open <dir>/<name> for atomic writing; 0 on success. */
 int atomic_open(atomic_file *af, const char *dir, const char *name);
 /* Flush, sync and rename into place; 0 on success.  On failure the

@@ -1,4 +1,7 @@
-/* train_run.c — see train_run.h. */
+/* train_run.c — see train_run.h: a training run in stages (resolve, load,
+ * build, prepare the folder, train, write), its progress lines and its
+ * epochs.csv.  The options and the data are in train_options.c, run.json's
+ * head and the run's scenario in train_record.c. */
 #include "train_run.h"
 
 #include <errno.h>
@@ -12,7 +15,6 @@
 #include <unistd.h>
 
 #include <gsl/gsl_version.h>
-#include <openssl/evp.h>
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
@@ -26,256 +28,11 @@
 #include "results.h"
 #include "train_order.h"
 
-int set_init_from(train_options *o, const char *path)
-{
-    if (strlen(path) >= sizeof o->init_from)
-        return F3_FAIL(F3_EINVAL, "--init-from: the path is longer than %zu bytes", sizeof o->init_from - 1), -1;
-    if (access(path, R_OK))
-        return F3_FAIL(F3_EINVAL, "--init-from %s: %s", path, strerror(errno)), -1;
-    snprintf(o->init_from, sizeof o->init_from, "%s", path);
-    return 0;
-}
-
-int set_order_file(train_options *o, const char *path)
-{
-    if (strlen(path) >= sizeof o->order_file)
-        return F3_FAIL(F3_EINVAL, "--order: the path is longer than %zu bytes", sizeof o->order_file - 1), -1;
-    if (access(path, R_OK)) return F3_FAIL(F3_EINVAL, "--order %s: %s", path, strerror(errno)), -1;
-    snprintf(o->order_file, sizeof o->order_file, "%s", path);
-    return 0;
-}
-
-/* path's folder ("." for a bare name) and file name */
-static int split_path(const char *path, char *dir, size_t dlen, const char **base)
-{
-    const char *slash = strrchr(path, '/');
-    *base = slash ? slash + 1 : path;
-    if (!slash) return snprintf(dir, dlen, ".") < 0;
-    size_t k = (size_t)(slash - path);
-    if (k >= dlen) return -1;
-    memcpy(dir, path, k ? k : 1); /* "/x.npz": the root */
-    dir[k ? k : 1] = '\0';
-    return 0;
-}
-
-int set_save_init(train_options *o, const char *path)
-{
-    char dir[1024];
-    const char *base;
-    struct stat sb;
-    if (strlen(path) >= sizeof o->save_init || split_path(path, dir, sizeof dir, &base))
-        return F3_FAIL(F3_EINVAL, "--save-init: the path is longer than %zu bytes", sizeof o->save_init - 1), -1;
-    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
-        return F3_FAIL(F3_EINVAL, "--save-init %s: names a folder; give a file name, e.g. %sinit.npz", path,
-                       *base ? "" : path),
-               -1;
-    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
-        return F3_FAIL(F3_EINVAL, "--save-init %s: the folder %s does not exist", path, dir), -1;
-    snprintf(o->save_init, sizeof o->save_init, "%s", path);
-    return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-int parse_save_steps(train_options *o, const char *list)
-{
-    char buf[4096];
-    if (strlen(list) >= sizeof buf) return F3_FAIL(F3_EINVAL, "--save-steps: the list is too long"), -1;
-    snprintf(buf, sizeof buf, "%s", list);
-    size_t n = 0, len = strlen(list);
-    if (!len || list[0] == ',' || list[len - 1] == ',' || strstr(list, ",,")) /* strtok_r would skip an empty item */
-        return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), "
-                                  "got '%s'",
-                       list),
-               -1;
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        uint64_t v;
-        if (n == TRAIN_MAX_SAVE_STEPS)
-            return F3_FAIL(F3_EINVAL, "--save-steps: at most %d steps", TRAIN_MAX_SAVE_STEPS), -1;
-        if (parse_u64("--save-steps", tok, &v) || v == 0)
-            return F3_FAIL(F3_EINVAL, "--save-steps expects step numbers from 1 separated by commas (e.g. 1,10,100), "
-                                      "got '%s'",
-                           list),
-                   -1;
-        o->save_steps[n++] = v;
-    }
-    qsort(o->save_steps, n, sizeof *o->save_steps, cmp_u64);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!k || o->save_steps[i] != o->save_steps[k - 1]) o->save_steps[k++] = o->save_steps[i];
-    o->n_save_steps = k;
-    return 0;
-}
-
-void train_options_default(train_options *o)
-{
-    memset(o, 0, sizeof *o);
-    snprintf(o->dataset, sizeof o->dataset, "mnist");
-    const char *env = getenv("F3SIM_DATA_DIR");
-    snprintf(o->data_dir, sizeof o->data_dir, "%s", env && *env ? env : "data");
-    o->label_column = -1;
-    o->wine_test_fraction = 0.2;
-    o->hidden[0] = 500;
-    o->n_hidden = 1;
-    o->cfg = f3_config_default();
-    o->epochs = 10;
-    o->progress = 1;
-    o->write_json = o->write_csv = 1;
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void join(char *buf, size_t len, const char *dir, const char *name)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-}
-
-static void append(char *buf, size_t len, size_t *n, const char *s, size_t k)
-{
-    for (size_t i = 0; i < k && *n + 1 < len; i++) buf[(*n)++] = s[i];
-    buf[*n] = '\0';
-}
-
-void command_line_text(char *buf, size_t len, int argc, char **argv)
-{
-    size_t n = 0;
-    if (!len) return;
-    buf[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = *a != '\0';
-        for (const char *c = a; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                  strchr("-_./=,:+@%", *c)))
-                plain = 0;
-        if (i) append(buf, len, &n, " ", 1);
-        if (plain) {
-            append(buf, len, &n, a, strlen(a));
-            continue;
-        }
-        append(buf, len, &n, "'", 1);
-        for (const char *c = a; *c; c++) append(buf, len, &n, *c == '\'' ? "'\\''" : c, *c == '\'' ? 4 : 1);
-        append(buf, len, &n, "'", 1);
-    }
-    if (n + 1 >= len && len > 8) snprintf(buf + len - 8, 8, " [...]");
-}
-
-/* ---- options: the ranges of their scenario keys ------------------------------ */
-
-static const char *const DATASETS[] = {"mnist", "fashion-mnist", "census", "wine", "cifar10", "csv", NULL};
-
-/* 0, or EXIT_USAGE with the message in f3_last_error(). */
-static int check_options(const train_options *o)
-{
-    int known = 0;
-    for (int i = 0; DATASETS[i]; i++) known |= !strcmp(o->dataset, DATASETS[i]);
-    if (!known) {
-        F3_FAIL(F3_EINVAL, "unknown dataset '%s' (expected one of: mnist, fashion-mnist, census, wine, cifar10, csv)",
-                o->dataset);
-        return EXIT_USAGE;
-    }
-    if (!strcmp(o->dataset, "csv") && (!o->data_path[0] || !o->test_path[0])) {
-        F3_FAIL(F3_EINVAL, "dataset csv needs --data-path TRAIN.csv and --test-path TEST.csv");
-        return EXIT_USAGE;
-    }
-    const f3_config *c = &o->cfg;
-    if (check_key_bound("--epochs", "training.epochs", (double)o->epochs) ||
-        check_key_bound("--batch-size", "training.batch_size", (double)c->batch_size) ||
-        check_key_bound("--lr", "training.lr", c->lr) ||
-        check_key_bound("--threads", "training.threads", (double)o->threads) ||
-        check_key_bound("--seed", "training.seed", (double)c->seed) ||
-        check_key_bound("--train-limit", "dataset.train_limit", (double)o->train_limit) ||
-        check_key_bound("--test-limit", "dataset.test_limit", (double)o->test_limit) ||
-        check_key_bound("--classes", "dataset.classes", (double)o->classes) ||
-        check_key_bound("--label-column", "dataset.label_column", (double)o->label_column))
-        return EXIT_USAGE;
-    for (size_t i = 0; i < o->n_hidden; i++)
-        if (check_key_bound("--hidden", "network.hidden", (double)o->hidden[i])) return EXIT_USAGE;
-    if (o->order_file[0] && o->no_shuffle) {
-        F3_FAIL(F3_EINVAL, "--order and --no-shuffle both set the sample order; give one");
-        return EXIT_USAGE;
-    }
-    if (o->save_init[0] && o->resume) {
-        F3_FAIL(F3_EINVAL, "--save-init with --resume: a resumed run goes on from its checkpoint, not from its "
-                           "initial state; save it in the first run");
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
-f3_status train_load_data(const train_options *o, f3_dataset **train, f3_dataset **test)
-{
-    char dir[1100], a[1200], b[1200];
-    f3_status st;
-    const char *ds = o->dataset;
-    *train = *test = NULL;
-    if (!strcmp(ds, "mnist") || !strcmp(ds, "fashion-mnist")) {
-        if (o->data_path[0]) snprintf(dir, sizeof dir, "%s", o->data_path);
-        else join(dir, sizeof dir, o->data_dir, ds);
-        st = f3_dataset_load_mnist(dir, "train", train);
-        if (st == F3_OK) st = f3_dataset_load_mnist(dir, "test", test);
-    } else if (!strcmp(ds, "census")) {
-        if (o->data_path[0]) snprintf(dir, sizeof dir, "%s", o->data_path);
-        else join(dir, sizeof dir, o->data_dir, "census-income");
-        join(a, sizeof a, dir, "adult.data");
-        join(b, sizeof b, dir, "adult.test");
-        st = f3_dataset_load_census(a, train);
-        if (st == F3_OK) st = f3_dataset_load_census(b, test);
-    } else if (!strcmp(ds, "wine")) {
-        if (o->data_path[0]) snprintf(dir, sizeof dir, "%s", o->data_path);
-        else join(dir, sizeof dir, o->data_dir, "wine-quality");
-        join(a, sizeof a, dir, "winequality-red.csv");
-        join(b, sizeof b, dir, "winequality-white.csv");
-        st = f3_dataset_load_wine(a, b, o->wine_test_fraction, o->cfg.seed, train, test);
-    } else if (!strcmp(ds, "cifar10")) {
-        if (o->data_path[0]) snprintf(dir, sizeof dir, "%s", o->data_path);
-        else join(dir, sizeof dir, o->data_dir, "cifar-10-batches-bin");
-        char paths[5][1200];
-        const char *pp[5];
-        for (int i = 0; i < 5; i++) {
-            snprintf(paths[i], sizeof paths[i], "%s/data_batch_%d.bin", dir, i + 1);
-            pp[i] = paths[i];
-        }
-        join(a, sizeof a, dir, "test_batch.bin");
-        const char *tp[1] = {a};
-        st = f3_dataset_load_cifar10(pp, 5, train);
-        if (st == F3_OK) st = f3_dataset_load_cifar10(tp, 1, test);
-    } else if (!strcmp(ds, "csv")) {
-        if (!o->data_path[0] || !o->test_path[0])
-            return F3_FAIL(F3_EINVAL, "dataset csv needs --data-path TRAIN.csv and --test-path TEST.csv");
-        f3_task task = o->classes ? F3_TASK_CLASSIFICATION : F3_TASK_REGRESSION;
-        st = f3_dataset_load_csv(o->data_path, o->label_column, task, o->classes, train);
-        if (st == F3_OK) st = f3_dataset_load_csv(o->test_path, o->label_column, task, o->classes, test);
-    } else {
-        return F3_FAIL(F3_EINVAL,
-                       "unknown dataset '%s' (expected one of: mnist, fashion-mnist, census, "
-                       "wine, cifar10, csv)",
-                       ds);
-    }
-    if (st != F3_OK) {
-        f3_dataset_free(*train);
-        f3_dataset_free(*test);
-        *train = *test = NULL;
-        return st;
-    }
-    if (o->raw) {
-        for (f3_dataset *ds = *train;; ds = *test) {
-            for (size_t j = 0; j < ds->d; j++) ds->offset[j] = 0.0f, ds->scale[j] = 1.0f;
-            if (ds == *test) break;
-        }
-    }
-    if (o->train_limit && o->train_limit < (*train)->n) f3_dataset_truncate(*train, o->train_limit);
-    if (o->test_limit && o->test_limit < (*test)->n) f3_dataset_truncate(*test, o->test_limit);
-    return F3_OK;
 }
 
 typedef ckpt_row epoch_row;
@@ -297,132 +54,6 @@ static int write_epochs_csv(const char *dir, const char *name, const epoch_row *
                     tr_s + te_s, tr_s, te_s);
     }
     return atomic_commit(&af);
-}
-
-/* ---- f3sim train's scenario ------------------------------------------------------- */
-
-/* v as the shortest decimal that reads back as v. */
-static void yaml_number(FILE *f, double v)
-{
-    char buf[40];
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) break;
-    }
-    fputs(buf, f);
-}
-
-/* s as a YAML double-quoted string. */
-static void yaml_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
-        else if (*c < 0x20 || *c == 0x7f) fprintf(f, "\\x%02x", *c);
-        else fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
-/* The options of f3sim train as a scenario (what was not given stays auto). */
-static void train_scenario_yaml(const train_options *o, FILE *f)
-{
-    const f3_config *c = &o->cfg;
-    char name[2048], folder[2048];
-    snprintf(folder, sizeof folder, "%s", o->out);
-    char *slash = strrchr(folder, '/');
-    while (slash && slash > folder && !slash[1]) *slash = '\0', slash = strrchr(folder, '/'); /* trailing '/' */
-    if (slash) {
-        snprintf(name, sizeof name, "%s", slash + 1);
-        *slash = '\0';
-        if (!folder[0]) snprintf(folder, sizeof folder, "/");
-    } else {
-        snprintf(name, sizeof name, "%s", folder);
-        snprintf(folder, sizeof folder, ".");
-    }
-    fputs("name: ", f);
-    yaml_string(f, name);
-    fputs("\nnetwork:\n  hidden: [", f);
-    for (size_t i = 0; i < o->n_hidden; i++) fprintf(f, "%s%zu", i ? ", " : "", o->hidden[i]);
-    fprintf(f, "]\n  activation: %s\n", f3_activation_name(c->hidden_act));
-    fprintf(f, "  output_activation: %s\n", o->set_output_act ? f3_activation_name(c->output_act) : "auto");
-    fprintf(f, "  bias: %s\n", c->bias ? "true" : "false");
-    fprintf(f, "dataset:\n  name: %s\n  data_dir: ", o->dataset);
-    yaml_string(f, o->data_dir);
-    fputs("\n  path: ", f);
-    yaml_string(f, o->data_path);
-    fputs("\n  test_path: ", f);
-    yaml_string(f, o->test_path);
-    fprintf(f, "\n  label_column: %d\n  classes: %zu\n  train_limit: %zu\n  test_limit: %zu\n", o->label_column,
-            o->classes, o->train_limit, o->test_limit);
-    fputs("  test_fraction: ", f);
-    yaml_number(f, o->wine_test_fraction);
-    fprintf(f, "\n  standardize: %s\n", o->raw ? "false" : "true");
-    char ei[64];
-    f3_error_info_name(c->error_info, ei, sizeof ei);
-    fprintf(f, "training:\n  algorithm: %s\n  error_info: %s\n", f3_algorithm_name(c->algorithm),
-            o->set_error_info ? ei : "auto");
-    fprintf(f, "  e0: %s\n  feedback_init: %s\n", c->e0 == F3_E0_INFERENCE ? "inference" : "targets",
-            f3_feedback_init_name(c->feedback_init));
-    fprintf(f, "  loss: %s\n  optimizer: %s\n", o->set_loss ? f3_loss_name(c->loss) : "auto",
-            f3_optimizer_name(c->optimizer));
-    const char *names[4] = {"lr", "beta1", "beta2", "eps"};
-    const double values[4] = {c->lr, c->beta1, c->beta2, c->eps};
-    for (int i = 0; i < 4; i++) {
-        fprintf(f, "  %s: ", names[i]);
-        yaml_number(f, values[i]);
-        fputc('\n', f);
-    }
-    fprintf(f, "  epochs: %zu\n  batch_size: %zu\n  seed: %llu\n  threads: %d\n", o->epochs, c->batch_size,
-            (unsigned long long)c->seed, o->threads);
-    fputs("numerics:\n", f);
-    for (int t = 0; t < F3_T_COUNT; t++) {
-        char fmt[32];
-        f3_format_name(&c->numerics.fmt[t], fmt, sizeof fmt);
-        fprintf(f, "  %s: {format: %s, rounding: %s}\n", f3_tensor_names[t], fmt,
-                f3_rounding_name(c->numerics.fmt[t].rounding));
-    }
-    fprintf(f, "outputs:\n  folder: ");
-    yaml_string(f, folder);
-    fprintf(f, "\n  formats: [%s%s%s]\n", o->write_json ? "json" : "", o->write_json && o->write_csv ? ", " : "",
-            o->write_csv ? "csv" : "");
-}
-
-/* dir/scenario.resolved.yaml of a run: the scenario's point, or the
- * scenario of f3sim train's options.  A failure here does not fail the run
- * (0 or -1; the message in f3_last_error()). */
-int write_run_scenario(const train_options *o, const char *dir)
-{
-    if (o->sc) return write_resolved_scenario(dir, o->sc, o->sets, o->n_sets, o->point_label);
-    atomic_file af;
-    if (atomic_open(&af, dir, "scenario.from-options.yaml")) return -1;
-    train_scenario_yaml(o, af.f);
-    fflush(af.f);
-    scenario *sc = NULL;
-    f3_status st = scenario_load(af.tmp, &sc);
-    char note[4200];
-    snprintf(note, sizeof note, "the command: %s", o->command_line);
-    if (st == F3_OK) {
-        atomic_abort(&af);
-        snprintf(sc->file, sizeof sc->file, "f3sim train's options");
-        int rc = write_resolved_scenario(dir, sc, NULL, 0, note);
-        scenario_free(sc);
-        return rc;
-    }
-    /* not a valid scenario (it should be): keep the options as written */
-    char why[1024];
-    snprintf(why, sizeof why, "%s", f3_last_error());
-    atomic_file out;
-    if (atomic_open(&out, dir, "scenario.resolved.yaml")) {
-        atomic_abort(&af);
-        return -1;
-    }
-    atomic_abort(&af);
-    fprintf(out.f, "# f3sim train's options as a scenario (not resolved: ");
-    for (const char *c = why; *c; c++) fputc(*c == '\n' ? ' ' : *c, out.f);
-    fprintf(out.f, ")\n# f3sim %s\n", f3sim_version_string());
-    train_scenario_yaml(o, out.f);
-    return atomic_commit(&out);
 }
 
 /* ---- progress ------------------------------------------------------------------------ */
@@ -516,221 +147,6 @@ static void progress_break(progress *p)
 {
     if (p->on && p->tty) fputc('\n', stderr);
 }
-
-static void json_counts(json_writer *w, const f3_counts *c)
-{
-    json_begin_object(w);
-    json_kv_u64(w, "fma", c->fma);
-    json_kv_u64(w, "elementwise_ops", c->elem);
-    json_key(w, "reads_elements");
-    json_begin_object(w);
-    for (int m = 0; m < F3_MEM_COUNT; m++) json_kv_u64(w, f3_memclass_name((f3_memclass)m), c->reads[m]);
-    json_end_object(w);
-    json_key(w, "writes_elements");
-    json_begin_object(w);
-    for (int m = 0; m < F3_MEM_COUNT; m++) json_kv_u64(w, f3_memclass_name((f3_memclass)m), c->writes[m]);
-    json_end_object(w);
-    json_end_object(w);
-}
-
-void train_json_ledger(json_writer *w, const f3_ledger *l, const f3_config *cfg)
-{
-    json_begin_object(w);
-    json_kv_string(w, "units",
-                   "fma: fused multiply-adds (Appendix A counting); elementwise_ops: "
-                   "operations; reads/writes: elements (x4 bytes as float32)");
-    json_kv_u64(w, "samples", l->samples);
-    json_kv_u64(w, "batches", l->batches);
-    json_kv_u64(w, "peak_activation_buffer_elements", l->peak_act);
-    json_kv_u64(w, "peak_error_store_elements", l->peak_err);
-    json_key(w, "total");
-    f3_counts tot = f3_ledger_sum(l, -1, F3_PH_COUNT);
-    json_counts(w, &tot);
-    json_key(w, "per_phase");
-    json_begin_object(w);
-    for (int p = 0; p < F3_PH_COUNT; p++) {
-        f3_counts c = f3_ledger_sum(l, -1, (f3_phase)p);
-        json_key(w, f3_phase_name((f3_phase)p));
-        json_counts(w, &c);
-    }
-    json_end_object(w);
-    json_key(w, "layers");
-    json_begin_array(w);
-    for (size_t i = 0; i < l->n_layers; i++) {
-        json_begin_object(w);
-        json_kv_u64(w, "layer", i + 1);
-        json_kv_u64(w, "n_in", cfg->widths[i]);
-        json_kv_u64(w, "n_out", cfg->widths[i + 1]);
-        for (int p = 0; p < F3_PH_COUNT; p++) {
-            json_key(w, f3_phase_name((f3_phase)p));
-            json_counts(w, f3_ledger_at((f3_ledger *)l, i, (f3_phase)p));
-        }
-        json_end_object(w);
-    }
-    json_end_array(w);
-    json_end_object(w);
-}
-
-static void json_config(json_writer *w, const train_options *o, const f3_config *c)
-{
-    char ei[64];
-    f3_error_info_name(c->error_info, ei, sizeof ei);
-    json_begin_object(w);
-    json_kv_string(w, "dataset", o->dataset);
-    json_kv_string(w, "algorithm", f3_algorithm_name(c->algorithm));
-    if (c->algorithm == F3_ALG_F3) {
-        json_kv_string(w, "error_info", ei);
-        json_kv_string(w, "e0", c->e0 == F3_E0_INFERENCE ? "inference" : "targets");
-    }
-    json_kv_string(w, "feedback_init", f3_feedback_init_name(c->feedback_init));
-    if (o->is_blocks && !strcmp(o->network_type, "blocks")) {
-        json_kv_string(w, "network_type", "blocks");
-        json_kv_string(w, "blocks", o->blocks_spec);
-    } else if (o->is_blocks) {
-        const f3_vit_config *v = &o->vit_cfg;
-        json_kv_string(w, "network_type", "vit");
-        json_key(w, "vit");
-        json_begin_object(w);
-        json_kv_u64(w, "depth", v->depth);
-        json_kv_u64(w, "width", v->width);
-        json_kv_u64(w, "heads", v->heads);
-        json_kv_u64(w, "dim_head", v->dim_head);
-        json_kv_u64(w, "mlp_dim", v->mlp_dim);
-        json_kv_u64(w, "patch_pixels", v->patch);
-        json_kv_bool(w, "norm", v->norm);
-        json_kv_string(w, "activation", f3_op_act_name(v->act));
-        json_end_object(w);
-    }
-    json_key(w, "widths");
-    json_begin_array(w);
-    for (size_t i = 0; i <= c->n_layers; i++) json_u64(w, c->widths[i]);
-    json_end_array(w);
-    json_kv_string(w, "hidden_activation", f3_activation_name(c->hidden_act));
-    json_kv_string(w, "output_activation", f3_activation_name(c->output_act));
-    json_kv_bool(w, "bias", c->bias);
-    json_kv_string(w, "loss", f3_loss_name(c->loss));
-    json_kv_string(w, "optimizer", f3_optimizer_name(c->optimizer));
-    json_kv_double(w, "lr", c->lr);
-    if (c->optimizer == F3_OPT_ADAM) {
-        json_kv_double(w, "beta1", c->beta1);
-        json_kv_double(w, "beta2", c->beta2);
-        json_kv_double(w, "eps", c->eps);
-    }
-    json_kv_u64(w, "epochs", o->epochs);
-    json_kv_u64(w, "batch_size", c->batch_size);
-    json_kv_u64(w, "seed", c->seed);
-    json_kv_u64(w, "train_limit", o->train_limit);
-    json_kv_u64(w, "test_limit", o->test_limit);
-    json_kv_bool(w, "standardize", !o->raw);
-    json_kv_u64(w, "blas_threads", (uint64_t)f3_blas_threads());
-    /* the number format of every tensor class (docs/numerics.md) */
-    json_key(w, "numerics");
-    json_begin_object(w);
-    for (int t = 0; t < F3_T_COUNT; t++) {
-        char name[32];
-        f3_format_name(&c->numerics.fmt[t], name, sizeof name);
-        json_key(w, f3_tensor_names[t]);
-        json_begin_object(w);
-        json_kv_string(w, "format", name);
-        json_kv_string(w, "rounding", f3_rounding_name(c->numerics.fmt[t].rounding));
-        json_kv_u64(w, "bits", (uint64_t)f3_format_bits(&c->numerics.fmt[t]));
-        json_end_object(w);
-    }
-    json_end_object(w);
-    json_end_object(w);
-}
-
-/* ---- the run ------------------------------------------------------------------------------ */
-
-/* SHA-256 (hex) of what decides a run's numbers: the configuration as
- * run.json records it and the data it reads; a checkpoint is resumed
- * only by a run with the same hash. */
-static int config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256,
-                         const train_order *ord, const char *data_sha256, char hex[65])
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f) return F3_FAIL(F3_ENOMEM, "out of memory"), -1;
-    json_writer w;
-    json_init(&w, f);
-    json_config(&w, o, cfg);
-    fprintf(f, "\n%s\n%s\n%s\n%s\n%d %zu %.17g %d %zu %zu\n", o->dataset, o->data_dir, o->data_path, o->test_path,
-            o->label_column, o->classes, o->wine_test_fraction, o->raw, o->expect_input, o->expect_output);
-    if (init_sha256[0]) fprintf(f, "init_from %s\n", init_sha256); /* (absent: the hash of runs before it) */
-    fprintf(f, "data %s\n", data_sha256); /* the data files' contents, not only their names */
-    if (ord && ord->kind != TRAIN_ORDER_SEED) /* (absent: the seed's order, as before) */
-        fprintf(f, "order %s %s\n", train_order_kind_name(ord->kind), ord->kind == TRAIN_ORDER_FILE ? ord->sha256 : "");
-    fclose(f);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    int ok = EVP_Digest(text, len, md, &n, EVP_sha256(), NULL);
-    free(text);
-    if (!ok) return F3_FAIL(F3_EINVAL, "SHA-256 failed"), -1;
-    for (unsigned int i = 0; i < n && i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = '\0';
-    return 0;
-}
-
-/* run.json's "order" and "saved_weights" (see train_json_head) */
-static void json_order_saves(json_writer *w, const train_options *o, const train_order *ord)
-{
-    json_key(w, "order");
-    json_begin_object(w);
-    const train_order_kind k = ord ? ord->kind : TRAIN_ORDER_SEED;
-    json_kv_string(w, "source", train_order_kind_name(k));
-    if (k == TRAIN_ORDER_FILE) {
-        json_kv_string(w, "file", o->order_file);
-        json_kv_string(w, "sha256", ord->sha256);
-        json_kv_u64(w, "permutations", ord->perms);
-    }
-    json_end_object(w);
-    json_key(w, "saved_weights");
-    if (!o->save_init[0] && !o->n_save_steps && !o->save_epochs) {
-        json_null(w);
-        return;
-    }
-    json_begin_object(w);
-    json_key(w, "init");
-    if (o->save_init[0]) json_string(w, o->save_init);
-    else json_null(w);
-    json_key(w, "steps");
-    json_begin_array(w);
-    for (size_t i = 0; i < o->n_save_steps; i++) json_u64(w, o->save_steps[i]);
-    json_end_array(w);
-    json_kv_bool(w, "every_epoch", o->save_epochs);
-    json_end_object(w);
-}
-
-void train_json_head(json_writer *w, const train_options *o, const f3_config *cfg, const char *command,
-                     const char *init_sha256, const train_order *ord)
-{
-    json_kv_string(w, "f3sim_version", F3SIM_VERSION);
-    json_kv_string(w, "git_commit", F3SIM_GIT_COMMIT);
-    json_kv_string(w, "command", command);
-    json_kv_string(w, "command_line", o->command_line);
-    if (o->scenario_file[0]) {
-        json_kv_string(w, "scenario_file", o->scenario_file);
-        json_kv_string(w, "scenario", o->scenario_name);
-        json_kv_string(w, "sweep_point", o->point_label);
-        json_key(w, "set_overrides");
-        json_begin_array(w);
-        for (size_t i = 0; i < o->n_sets; i++) json_string(w, o->sets[i]);
-        json_end_array(w);
-    }
-    json_kv_string(w, "resolved_scenario", "scenario.resolved.yaml");
-    json_key(w, "init_from");
-    if (o->init_from[0]) {
-        json_begin_object(w);
-        json_kv_string(w, "file", o->init_from);
-        json_kv_string(w, "sha256", init_sha256);
-        json_end_object(w);
-    } else json_null(w);
-    json_order_saves(w, o, ord);
-    json_key(w, "config");
-    json_config(w, o, cfg);
-}
-
 /* The network a run trains: the MLP trainer, or a block network's
  * (network.type vit) with the batch size it was made for. */
 typedef struct {
@@ -827,90 +243,128 @@ static int save_initial(const train_options *o, const f3_trainer *tr)
 {
     char dir[1024];
     const char *base;
-    if (split_path(o->save_init, dir, sizeof dir, &base))
+    if (train_split_path(o->save_init, dir, sizeof dir, &base))
         return F3_FAIL(F3_EINVAL, "--save-init %s: the path is too long", o->save_init), -1;
     return params_npz_write(dir, base, tr);
 }
 
-int train_run_schedule(const train_options *o, const char *command, train_result *res,
-                       const train_schedule *sched)
-{
-    double t_start = now_seconds();
-    f3_dataset *train = NULL, *test = NULL;
-    f3_trainer *tr = NULL;
-    run_net nt = {0};
-    epoch_row *rows = NULL;
-    float *x = NULL, *t = NULL;
-    int32_t *lab = NULL;
-    size_t *perm = NULL;
-    train_order ord = {0};
-    int rc = EXIT_RUNTIME, have_status = 0, sig = 0;
+/* ---- the run, in stages -----------------------------------------------------------------------
+ * resolve (the options before anything is read, then the configuration
+ * against the data), load (the data), build (the network, its initial
+ * state, the hashes that identify the run), prepare (the results folder:
+ * made, locked, resumed or cleared, status.json running), train (the
+ * epochs), write (run.json, epochs.csv, status.json done).  Each stage
+ * returns 0, an exit status (the reason in f3_last_error()), or
+ * RUN_STOPPED; finish_run then marks the folder and frees. */
+
+#define RUN_STOPPED (-1) /* stopped by a signal after a batch: sig and rs.epoch, batch, batches set */
+
+/* What a run holds from stage to stage. */
+typedef struct {
+    const train_options *o;
+    const char *command;
+    const train_schedule *sched;
+    double t_start;
+    f3_dataset *train, *test;
+    f3_config cfg;    /* o->cfg with the widths of the data set */
+    train_order ord;
+    f3_trainer *tr;   /* the MLP trainer (nt.mlp), or NULL for a network of blocks */
+    run_net nt;
+    int may_resume;
+    char init_sha[65], cfg_hash[65], data_sha[65];
+    /* the results folder */
+    char made[4096];  /* the outermost folder of o->out this run created, or "" */
+    dir_lock lock;
     run_status rs;
-    dir_lock lock = {-1};
-    char partial_path[4200] = "";
+    int have_status;
+    int resuming;
+    size_t start_epoch;
+    char partial_path[4200];
+    /* the epochs */
+    epoch_row *rows;
+    size_t n, bs, batches, K;
+    int classify;
+    float *x, *t;
+    int32_t *lab;
+    size_t *perm;
+    progress pg;
+    double train_time, test_time, status_written;
+    size_t best_epoch, next_save; /* next_save: the first of o->save_steps still to come */
+    int sig;
+} run_ctx;
 
-    cli_signals_install();
-    if ((rc = check_options(o))) return rc;
-    rc = EXIT_RUNTIME;
-    if ((sig = cli_stop_signal())) {
-        F3_FAIL(F3_EINVAL, "stopped by %s before the run began", cli_signal_name(sig));
-        return EXIT_SIGNAL(sig);
+/* resolve, before anything is read: the options; a stop signal that came
+ * first. */
+static int resolve_options(run_ctx *r)
+{
+    int rc = train_check_options(r->o);
+    if (rc) return rc;
+    if ((r->sig = cli_stop_signal())) {
+        F3_FAIL(F3_EINVAL, "stopped by %s before the run began", cli_signal_name(r->sig));
+        return EXIT_SIGNAL(r->sig);
     }
-    if (train_load_data(o, &train, &test) != F3_OK) return EXIT_RUNTIME;
+    return 0;
+}
 
+/* resolve, once the data are loaded: the configuration against the data
+ * (an invalid one is a usage error, as the same configuration is under
+ * f3sim check), the sample order and what to save. */
+static int resolve_config(run_ctx *r)
+{
+    const train_options *o = r->o;
+    const f3_dataset *train = r->train;
     if (o->expect_input && o->expect_input != train->d) {
         F3_FAIL(F3_EINVAL, "network.input is %zu but data set %s has %zu features", o->expect_input, o->dataset, train->d);
-        rc = EXIT_USAGE;
-        goto done;
+        return EXIT_USAGE;
     }
     if (o->expect_output && o->expect_output != train->n_outputs) {
         F3_FAIL(F3_EINVAL, "network.output is %zu but data set %s has %zu outputs", o->expect_output, o->dataset, train->n_outputs);
-        rc = EXIT_USAGE;
-        goto done;
+        return EXIT_USAGE;
     }
-    f3_config cfg = o->cfg;
+    f3_config *cfg = &r->cfg;
+    *cfg = o->cfg;
     if (!o->is_blocks) { /* a network of blocks: its widths are its blocks' outputs, as the scenario gave them */
-        cfg.n_layers = o->n_hidden + 1;
-        for (size_t i = 0; i < o->n_hidden; i++) cfg.widths[i + 1] = o->hidden[i];
+        cfg->n_layers = o->n_hidden + 1;
+        for (size_t i = 0; i < o->n_hidden; i++) cfg->widths[i + 1] = o->hidden[i];
     }
-    cfg.widths[0] = train->d;
-    cfg.widths[cfg.n_layers] = train->n_outputs;
+    cfg->widths[0] = train->d;
+    cfg->widths[cfg->n_layers] = train->n_outputs;
     const int saves = o->save_init[0] || o->n_save_steps || o->save_epochs;
     if (o->is_blocks && (o->init_from[0] || o->checkpoint_every || saves)) {
         F3_FAIL(F3_EINVAL, "network.type %s: %s not yet for a network of blocks", o->network_type,
                 o->init_from[0] ? "--init-from is" : o->checkpoint_every ? "checkpoints are" : "saving weights is");
-        rc = EXIT_USAGE;
-        goto done;
+        return EXIT_USAGE;
     }
     if (train->task == F3_TASK_REGRESSION) {
         /* the paper's regression defaults: MSE on an identity output, the
          * raw delayed error; what the user chose stays (and is validated) */
-        if (!o->set_loss) cfg.loss = F3_LOSS_MSE;
-        if (!o->set_output_act) cfg.output_act = F3_ACT_IDENTITY;
-        if (!o->set_error_info) cfg.error_info.one_hot = 0;
+        if (!o->set_loss) cfg->loss = F3_LOSS_MSE;
+        if (!o->set_output_act) cfg->output_act = F3_ACT_IDENTITY;
+        if (!o->set_error_info) cfg->error_info.one_hot = 0;
     }
-    /* the configuration against the data: an invalid one is a usage error,
-     * as the same configuration is under f3sim check */
-    if (f3_config_validate(&cfg, train->task) != F3_OK) {
-        rc = EXIT_USAGE;
-        goto done;
-    }
-    if (cfg.batch_size > train->n) {
+    if (f3_config_validate(cfg, train->task) != F3_OK) return EXIT_USAGE;
+    if (cfg->batch_size > train->n) {
         F3_FAIL(F3_EINVAL,
                 "the batch size %zu is larger than the training set of %s (%zu samples%s); use a batch of at most %zu "
                 "(--batch-size, training.batch_size)",
-                cfg.batch_size, o->dataset, train->n, o->train_limit ? ", after the train limit" : "", train->n);
-        rc = EXIT_USAGE;
-        goto done;
+                cfg->batch_size, o->dataset, train->n, o->train_limit ? ", after the train limit" : "", train->n);
+        return EXIT_USAGE;
     }
-    int orc = order_and_saves(o, &cfg, train, sched, &ord);
-    if (orc) {
-        rc = orc;
-        goto done;
-    }
-    if (o->is_blocks ? net_new_blocks(&nt, o, &cfg, train) : f3_trainer_alloc(&cfg, train->task, train->n, &tr) != F3_OK)
-        goto done;
-    nt.mlp = tr;
+    return order_and_saves(o, cfg, train, r->sched, &r->ord);
+}
+
+/* build: the trainer, its BLAS threads, its initial state (--init-from,
+ * F3's store), the hashes of the configuration and the data, and the
+ * schedule's begin. */
+static int build_network(run_ctx *r)
+{
+    const train_options *o = r->o;
+    const train_schedule *sched = r->sched;
+    const char *command = r->command;
+    if (o->is_blocks ? net_new_blocks(&r->nt, o, &r->cfg, r->train)
+                     : f3_trainer_alloc(&r->cfg, r->train->task, r->train->n, &r->tr) != F3_OK)
+        return EXIT_RUNTIME;
+    r->nt.mlp = r->tr;
     /* the BLAS threads once the big allocations are made: at most the
      * cores, and as many as can start and have room */
     if (o->threads > 0) {
@@ -922,20 +376,17 @@ int train_run_schedule(const train_options *o, const char *command, train_result
                     f3_blas_threads());
     }
     /* a given initial state, before e_0 (an inference epoch uses the weights) */
-    char init_sha[65] = "";
     if (o->init_from[0]) {
         size_t unused = 0;
-        int irc = init_from_npz(o->init_from, tr, init_sha, &unused);
-        if (irc) {
-            rc = irc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
-            goto done;
-        }
+        int irc = init_from_npz(o->init_from, r->tr, r->init_sha, &unused);
+        if (irc) return irc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
         if (o->progress)
             fprintf(stderr, "f3sim %s: %s: starting from %s%s\n", command,
                     o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->init_from,
                     unused ? " (its feedback matrices are not used by this rule)" : "");
     }
-    if ((tr ? f3_error_store_init(tr, train) : f3_blocktrainer_store_targets(nt.blk, train)) != F3_OK) goto done;
+    if ((r->tr ? f3_error_store_init(r->tr, r->train) : f3_blocktrainer_store_targets(r->nt.blk, r->train)) != F3_OK)
+        return EXIT_RUNTIME;
     /* the chip's timing state (every tile's clock, the DRAM's calendar) is
      * not checkpointed: a chip run cannot write one, and a resumed chip
      * point that did not finish runs again from the start */
@@ -943,357 +394,469 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         F3_FAIL(F3_EINVAL, "outputs.checkpoint_every: checkpoints are not written on the chip model (a hardware "
                            "section): its timing state is not saved; a chip point that did not finish runs again "
                            "under --resume");
-        rc = EXIT_USAGE;
-        goto done;
+        return EXIT_USAGE;
     }
-    const int may_resume = o->resume && !sched && tr;
+    r->may_resume = o->resume && !sched && r->tr;
     if (sched && o->resume && o->progress)
         fprintf(stderr, "f3sim %s: %s: the chip model keeps no checkpoint; running from the beginning\n", command,
                 o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm));
-    char cfg_hash[65], data_sha[65];
-    if (data_files_sha256(o->dataset, o->data_dir, o->data_path, o->test_path, data_sha) ||
-        config_sha256(o, &cfg, init_sha, &ord, data_sha, cfg_hash))
-        goto done;
-    if (sched && sched->begin && sched->begin(sched->ctx, tr, nt.blk, &cfg, train)) goto done;
+    if (data_files_sha256(o->dataset, o->data_dir, o->data_path, o->test_path, r->data_sha) ||
+        train_config_sha256(o, &r->cfg, r->init_sha, &r->ord, r->data_sha, r->cfg_hash))
+        return EXIT_RUNTIME;
+    if (sched && sched->begin && sched->begin(sched->ctx, r->tr, r->nt.blk, &r->cfg, r->train)) return EXIT_RUNTIME;
+    return 0;
+}
 
-    /* the results folder: created now (a run that fails before leaves
-     * none), locked, cleared of an earlier run's files, marked running */
-    struct stat out_st;
-    const int out_existed = stat(o->out, &out_st) == 0;
-    if (make_dirs(o->out)) goto done;
-    int lk = dir_lock_take(&lock, o->out, 1);
-    if (lk) {
-        if (!out_existed) rmdir(o->out); /* refused: leave nothing behind (only the empty folder it made) */
-        goto done;
-    }
-    size_t start_epoch = 0;
-    int resuming = may_resume && checkpoint_exists(o->out);
-    rows = calloc(o->epochs, sizeof *rows);
-    if (!rows) {
-        F3_FAIL(F3_ENOMEM, "out of memory for the epochs' rows");
-        goto done;
-    }
-    if (resuming) {
-        int crc = checkpoint_read(o->out, tr, &start_epoch, rows, o->epochs,
-                                  (train->n + cfg.batch_size - 1) / cfg.batch_size, cfg_hash, data_sha);
-        if (crc) {
-            /* the folder's status.json (an earlier run's, maybe "running"
-             * from a killed process) says the resume was refused, and why */
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", f3_last_error());
-            if (!run_status_start(&rs, o->out, o->sc ? "rule" : "train", o->command_line)) have_status = 1;
-            F3_FAIL(F3_EINVAL, "%s", msg);
-            rc = crc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
-            goto done;
-        }
-        if (o->progress)
-            fprintf(stderr, "f3sim %s: %s: resuming from %s/checkpoint.npz after epoch %zu of %zu\n", command,
-                    o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out, start_epoch, o->epochs);
-    } else if (may_resume && o->progress) {
-        fprintf(stderr, "f3sim %s: %s: no checkpoint in %s/; starting from the beginning\n", command,
-                o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out);
-    }
-    if (!resuming && clear_outputs(o->out)) goto done;
-    if (run_status_start(&rs, o->out, o->sc ? "rule" : "train", o->command_line)) goto done;
-    have_status = 1;
-    rs.epochs = o->epochs;
-    if (write_run_scenario(o, o->out))
-        fprintf(stderr, "f3sim %s: warning: %s (the run goes on)\n", command, f3_last_error());
-    if (o->save_init[0] && save_initial(o, tr)) goto done;
-    snprintf(partial_path, sizeof partial_path, "%s/epochs.partial.csv", o->out);
-
-    const size_t n = train->n, bs = cfg.batch_size, d = train->d, C = train->n_outputs;
-    const size_t K = cfg.n_layers;
-    const int classify = train->task == F3_TASK_CLASSIFICATION;
-    x = malloc(bs * d * sizeof *x);
-    t = malloc(bs * C * sizeof *t);
-    lab = malloc(bs * sizeof *lab);
-    perm = malloc(n * sizeof *perm);
-    if (!x || !t || !lab || !perm) {
-        F3_FAIL(F3_ENOMEM, "out of memory for the batch buffers");
-        goto done;
-    }
-    const size_t batches = (n + bs - 1) / bs;
-    progress pg;
-    progress_init(&pg, o, command, n, bs);
-    double train_time = 0.0, test_time = 0.0, status_written = now_seconds();
-    size_t best_epoch = 0;
-    rs.epochs_done = start_epoch;
-    for (size_t e = 0; e < start_epoch; e++) {
-        train_time += rows[e].train_seconds, test_time += rows[e].test_seconds;
-        if (classify ? rows[e].test_acc > rows[best_epoch].test_acc : rows[e].test_loss < rows[best_epoch].test_loss)
-            best_epoch = e;
-    }
-    if (resuming && start_epoch && o->write_csv &&
-        write_epochs_csv(o->out, "epochs.partial.csv", rows, start_epoch, classify))
-        goto done;
-    /* a schedule with an epoch function times the training itself (the
-     * SystemC chip); one without leaves it to the plain loop below */
-    const int timed = sched && sched->epoch;
-    size_t next_save = 0; /* the first of o->save_steps still to come */
-    while (next_save < o->n_save_steps && o->save_steps[next_save] <= (uint64_t)start_epoch * batches) next_save++;
-    for (size_t e = start_epoch; e < o->epochs; e++) {
-        double t0 = now_seconds();
-        f3_stats st = {0};
-        train_order_epoch(&ord, cfg.seed, e, perm, n);
-        if (timed) {
-            /* a timed schedule trains the epoch itself */
-            int erc = sched->epoch(sched->ctx, perm, e, &st);
-            uint64_t dstep = tr ? tr->diverged_step : 0;
-            const size_t dlayer = tr ? tr->diverged_layer : sched->diverged ? sched->diverged(sched->ctx, &dstep) : 0;
-            if (dlayer) {
-                uint64_t s = dstep ? dstep - 1 : 0;
-                diverged(o, (size_t)(s / batches) + 1, (size_t)(s % batches) + 1, dlayer, WEIGHTS_NOT_FINITE);
-                goto done;
-            }
-            if (erc == TRAIN_EPOCH_STOPPED && (sig = cli_stop_signal())) {
-                progress_break(&pg);
-                rs.epoch = e + 1;
-                rs.batch = st.samples / bs;
-                rs.batches = batches;
-                goto stopped;
-            }
-            if (erc) goto done;
-            if (!isfinite(st.loss_sum)) {
-                diverged(o, e + 1, batches, K, "the training loss is not finite (in this epoch)");
-                goto done;
-            }
-            progress_batch(&pg, e, batches - 1, st.loss_sum / (double)st.samples);
-        }
-        for (size_t s = 0, bi = 0; !timed && s < n; s += bs, bi++) {
-            size_t b = n - s < bs ? n - s : bs;
-            f3_dataset_gather(train, perm + s, b, x, t, lab);
-            const f3_status sst = net_step(&nt, x, t, lab, perm + s, b, &st);
-            /* the MLP trainer flags a divergence itself; a block network's weights are scanned once */
-            const size_t bad = sst != F3_OK || !tr ? net_diverged(&nt) : 0;
-            if (sst != F3_OK || bad) {
-                progress_break(&pg);
-                if (bad) diverged(o, e + 1, bi + 1, bad, WEIGHTS_NOT_FINITE);
-                goto done;
-            }
-            if (!isfinite(st.loss_sum)) {
-                progress_break(&pg);
-                diverged(o, e + 1, bi + 1, K, "the training loss is not finite");
-                goto done;
-            }
-            progress_batch(&pg, e, bi, st.loss_sum / (double)st.samples);
-            if (next_save < o->n_save_steps && o->save_steps[next_save] == (uint64_t)e * batches + bi + 1) {
-                char name[48];
-                snprintf(name, sizeof name, "step-%llu.npz", (unsigned long long)o->save_steps[next_save++]);
-                if (params_npz_write(o->out, name, tr)) {
-                    progress_break(&pg);
-                    goto done;
-                }
-            }
-            /* after an epoch's last batch the epoch is finished (tested,
-             * recorded) before the run stops */
-            if (bi + 1 < batches && (sig = cli_stop_signal())) {
-                progress_break(&pg);
-                rs.epoch = e + 1;
-                rs.batch = bi + 1;
-                rs.batches = batches;
-                goto stopped;
-            }
-        }
-        const double t1 = now_seconds();
-        f3_stats ts;
-        if (net_evaluate(&nt, test, &ts) != F3_OK) goto done;
-        epoch_row *r = &rows[e];
-        r->train_loss = st.loss_sum / (double)st.samples;
-        r->train_acc = 100.0 * (double)st.correct / (double)st.samples;
-        r->test_loss = ts.loss_sum / (double)ts.samples;
-        r->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
-        r->train_seconds = t1 - t0, r->test_seconds = now_seconds() - t1;
-        if (!isfinite(r->test_loss)) {
-            progress_break(&pg);
-            diverged(o, e + 1, batches, K, "the test loss after the epoch is not finite");
-            goto done;
-        }
-        train_time += r->train_seconds, test_time += r->test_seconds;
-        if (classify ? r->test_acc > rows[best_epoch].test_acc : r->test_loss < rows[best_epoch].test_loss)
-            best_epoch = e;
-        if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", rows, e + 1, classify)) goto done;
-        if (o->checkpoint_every && ((e + 1) % o->checkpoint_every == 0 || e + 1 == o->epochs) &&
-            checkpoint_write(o->out, tr, e + 1, rows, cfg_hash, data_sha))
-            goto done;
-        if (o->save_epochs) {
-            char name[48];
-            snprintf(name, sizeof name, "epoch-%zu.npz", e + 1);
-            if (params_npz_write(o->out, name, tr)) goto done;
-        }
-        rs.epochs_done = e + 1;
-        progress_epoch(&pg, e, r, classify);
-        if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {
-            run_status_write(&rs); /* epochs_done; a failure to write it is not the run's */
-            status_written = now_seconds();
-        }
-        if ((sig = cli_stop_signal()) && e + 1 < o->epochs) {
-            rs.epoch = e + 1;
-            rs.batch = batches;
-            rs.batches = batches;
-            goto stopped;
-        }
-    }
-
-    double best_loss = INFINITY, best_acc = -INFINITY;
-    for (size_t e = 0; e < o->epochs; e++) {
-        if (rows[e].test_loss < best_loss) best_loss = rows[e].test_loss;
-        if (rows[e].test_acc > best_acc) best_acc = rows[e].test_acc;
-    }
-    char hash[65];
-    if (tr) f3_weights_sha256(tr, hash);
-    else f3_blocktrainer_sha256(nt.blk, hash);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-
-    if (res) {
-        const f3_ledger *L = net_ledger(&nt);
-        f3_counts tot = f3_ledger_sum(L, -1, F3_PH_COUNT);
-        res->classify = classify;
-        res->best_test_accuracy = classify ? best_acc : NAN;
-        res->final_test_accuracy = classify ? rows[o->epochs - 1].test_acc : NAN;
-        res->best_test_loss = best_loss;
-        res->final_test_loss = rows[o->epochs - 1].test_loss;
-        res->train_seconds = train_time;
-        res->samples_per_second = (double)(n * o->epochs) / train_time;
-        res->fma = tot.fma;
-        res->elementwise_ops = tot.elem;
-        res->peak_act = L->peak_act;
-        res->peak_err = L->peak_err;
-        memcpy(res->weights_sha256, hash, sizeof hash);
-        res->epochs = o->epochs;
-        res->best_epoch = best_epoch + 1;
-        res->n_train = n;
-        res->cfg = cfg;
-    }
-    if (sched && sched->write_files && sched->write_files(sched->ctx, o->out)) goto done;
-    /* run.json first, then epochs.csv: an epochs.csv never stands without
-     * its run.json */
-    if (o->write_json) {
-        atomic_file af;
-        if (atomic_open(&af, o->out, "run.json")) goto done;
-        json_writer w;
-        json_init(&w, af.f);
-        json_begin_object(&w);
-        train_json_head(&w, o, &cfg, command, init_sha, &ord);
-        json_key(&w, "dataset");
-        json_begin_object(&w);
-        json_kv_string(&w, "name", o->dataset);
-        json_kv_string(&w, "task", classify ? "classification" : "regression");
-        json_kv_u64(&w, "train_samples", train->n);
-        json_kv_u64(&w, "test_samples", test->n);
-        json_kv_u64(&w, "features", d);
-        json_kv_u64(&w, "outputs", C);
-        json_kv_string(&w, "files_sha256", data_sha);
-        json_end_object(&w);
-        json_kv_u64(&w, "parameters", tr ? f3_parameter_count(&cfg) : f3_blocks_params(o->blocks, o->n_blocks));
-        json_key(&w, "epochs");
-        json_begin_array(&w);
-        for (size_t e = 0; e < o->epochs; e++) {
-            json_begin_object(&w);
-            json_kv_u64(&w, "epoch", e + 1);
-            json_kv_double(&w, "train_loss", rows[e].train_loss);
-            json_kv_double(&w, "test_loss", rows[e].test_loss);
-            if (classify) {
-                json_kv_double(&w, "train_accuracy_percent", rows[e].train_acc);
-                json_kv_double(&w, "test_accuracy_percent", rows[e].test_acc);
-            }
-            json_kv_double(&w, "seconds", rows[e].train_seconds + rows[e].test_seconds);
-            json_kv_double(&w, "train_seconds", rows[e].train_seconds);
-            json_kv_double(&w, "test_seconds", rows[e].test_seconds);
-            json_end_object(&w);
-        }
-        json_end_array(&w);
-        json_kv_string(&w, "loss_units", cfg.loss == F3_LOSS_BCE
-                                              ? "BCE summed over the outputs, averaged over samples"
-                                              : cfg.loss == F3_LOSS_MSE
-                                                    ? "MSE averaged over outputs and samples"
-                                                    : "cross-entropy averaged over samples");
-        json_key(&w, "best_test_accuracy");
-        if (classify) json_double(&w, best_acc);
-        else json_null(&w);
-        json_key(&w, "final_test_accuracy");
-        if (classify) json_double(&w, rows[o->epochs - 1].test_acc);
-        else json_null(&w);
-        json_kv_string(&w, "accuracy_units", "percent");
-        json_kv_double(&w, "best_test_loss", best_loss);
-        json_kv_double(&w, "final_test_loss", rows[o->epochs - 1].test_loss);
-        json_kv_u64(&w, "best_epoch", best_epoch + 1);
-        json_key(&w, "ledger");
-        train_json_ledger(&w, net_ledger(&nt), &cfg);
-        if (nt.blk) { /* what a block's own backward pass keeps (docs/blocks.md) */
-            json_kv_u64(&w, "peak_block_stash_elements", f3_blocktrainer_stash_peak(nt.blk));
-            json_kv_string(&w, "ledger_layers", "blocks");
-        }
-        /* values that saturated where they were quantised, per tensor class
-         * (training only; 0 everywhere in fp32) */
-        json_key(&w, "saturations");
-        json_begin_object(&w);
-        const uint64_t *sat = tr ? tr->saturations : f3_blocktrainer_saturations(nt.blk);
-        for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], sat[ti]);
-        json_end_object(&w);
-        json_kv_string(&w, "weights_sha256", hash);
-        json_kv_u64(&w, "seed", cfg.seed);
-        json_kv_double(&w, "train_seconds", train_time);
-        json_kv_double(&w, "test_seconds", test_time);
-        json_kv_double(&w, "wall_seconds", now_seconds() - t_start);
-        json_kv_double(&w, "samples_per_second", (double)(n * o->epochs) / train_time);
-        json_kv_double(&w, "peak_rss_mib", (double)ru.ru_maxrss / 1024.0);
-        if (sched && sched->write_json) sched->write_json(sched->ctx, &w);
-        json_key(&w, "libraries");
-        json_begin_object(&w);
-        json_kv_string(&w, "gsl", GSL_VERSION);
-        json_kv_string(&w, "blas", f3_blas_config());
-        json_kv_string(&w, "zlib", zlibVersion());
-        json_kv_string(&w, "openssl", OPENSSL_VERSION_TEXT);
-        json_end_object(&w);
-        json_end_object(&w);
-        if (atomic_commit(&af)) goto done;
-    }
-    if (o->write_csv && write_epochs_csv(o->out, "epochs.csv", rows, o->epochs, classify)) goto done;
-    unlink(partial_path);
-    rs.epochs_done = o->epochs;
-    if (run_status_done(&rs)) goto done;
-    rc = 0;
-    goto done;
-
-stopped:
-    /* SIGINT or SIGTERM: the batch is done; the epochs done so far are in
-     * epochs.partial.csv */
-    {
-        size_t kept = rs.epochs_done;
-        run_status_interrupted(&rs, sig);
-        char where[160];
-        if (rs.batch < rs.batches)
-            snprintf(where, sizeof where, "in epoch %zu after batch %zu of %zu", rs.epoch, rs.batch, rs.batches);
-        else
-            snprintf(where, sizeof where, "after epoch %zu of %zu", rs.epoch, o->epochs);
-        if (o->write_csv && kept)
-            F3_FAIL(F3_EINVAL, "stopped by %s %s; the %zu epoch%s done %s in %s (status.json: interrupted)",
-                    cli_signal_name(sig), where, kept, kept == 1 ? "" : "s", kept == 1 ? "is" : "are", partial_path);
-        else
-            F3_FAIL(F3_EINVAL, "stopped by %s %s; %s/status.json: interrupted", cli_signal_name(sig), where, o->out);
-        rc = EXIT_SIGNAL(sig);
-    }
-
-done:
-    if (rc && have_status && !EXIT_IS_SIGNAL(rc)) {
+/* prepare, resuming: the checkpoint read back into the trainer and the
+ * rows (a refused resume is said in the folder's status.json too). */
+static int resume_checkpoint(run_ctx *r)
+{
+    const train_options *o = r->o;
+    int crc = checkpoint_read(o->out, r->tr, &r->start_epoch, r->rows, o->epochs,
+                              (r->train->n + r->cfg.batch_size - 1) / r->cfg.batch_size, r->cfg_hash, r->data_sha);
+    if (crc) {
+        /* the folder's status.json (an earlier run's, maybe "running"
+         * from a killed process) says the resume was refused, and why */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", f3_last_error());
-        run_status_failed(&rs, msg);
+        if (!run_status_start(&r->rs, o->out, o->sc ? "rule" : "train", o->command_line)) r->have_status = 1;
+        F3_FAIL(F3_EINVAL, "%s", msg);
+        return crc == 2 ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    if (o->progress)
+        fprintf(stderr, "f3sim %s: %s: resuming from %s/checkpoint.npz after epoch %zu of %zu\n", r->command,
+                o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out, r->start_epoch, o->epochs);
+    return 0;
+}
+
+/* prepare: the results folder, created now (a run that fails before
+ * leaves none; one that fails here with a usage error has it removed by
+ * finish_run), locked, resumed or cleared of an earlier run's files,
+ * marked running, with the run's scenario and its initial weights. */
+static int prepare_folder(run_ctx *r)
+{
+    const train_options *o = r->o;
+    first_missing_dir(o->out, r->made, sizeof r->made);
+    if (make_dirs(o->out)) return EXIT_RUNTIME;
+    if (dir_lock_take(&r->lock, o->out, 1)) {
+        /* refused: leave nothing behind (only the empty folders it made) */
+        remove_empty_dirs(o->out, r->made);
+        r->made[0] = '\0';
+        return EXIT_RUNTIME;
+    }
+    r->resuming = r->may_resume && checkpoint_exists(o->out);
+    r->rows = calloc(o->epochs, sizeof *r->rows);
+    if (!r->rows) {
+        F3_FAIL(F3_ENOMEM, "out of memory for the epochs' rows");
+        return EXIT_RUNTIME;
+    }
+    if (r->resuming) {
+        int rc = resume_checkpoint(r);
+        if (rc) return rc;
+    } else if (r->may_resume && o->progress) {
+        fprintf(stderr, "f3sim %s: %s: no checkpoint in %s/; starting from the beginning\n", r->command,
+                o->rule[0] ? o->rule : f3_algorithm_name(o->cfg.algorithm), o->out);
+    }
+    if (!r->resuming && clear_outputs(o->out)) return EXIT_RUNTIME;
+    if (run_status_start(&r->rs, o->out, o->sc ? "rule" : "train", o->command_line)) return EXIT_RUNTIME;
+    r->have_status = 1;
+    r->rs.epochs = o->epochs;
+    if (write_run_scenario(o, o->out))
+        fprintf(stderr, "f3sim %s: warning: %s (the run goes on)\n", r->command, f3_last_error());
+    if (o->save_init[0] && save_initial(o, r->tr)) return EXIT_RUNTIME;
+    snprintf(r->partial_path, sizeof r->partial_path, "%s/epochs.partial.csv", o->out);
+    return 0;
+}
+
+/* Where a run stopped by a signal stopped: in epoch e after batch b. */
+static int stop_at(run_ctx *r, size_t e, size_t b)
+{
+    r->rs.epoch = e + 1;
+    r->rs.batch = b;
+    r->rs.batches = r->batches;
+    return RUN_STOPPED;
+}
+
+/* train, one epoch on a timed schedule (the SystemC chip trains it). */
+static int train_timed_epoch(run_ctx *r, size_t e, f3_stats *st)
+{
+    const train_schedule *sched = r->sched;
+    int erc = sched->epoch(sched->ctx, r->perm, e, st);
+    uint64_t dstep = r->tr ? r->tr->diverged_step : 0;
+    const size_t dlayer = r->tr ? r->tr->diverged_layer : sched->diverged ? sched->diverged(sched->ctx, &dstep) : 0;
+    if (dlayer) {
+        uint64_t s = dstep ? dstep - 1 : 0;
+        diverged(r->o, (size_t)(s / r->batches) + 1, (size_t)(s % r->batches) + 1, dlayer, WEIGHTS_NOT_FINITE);
+        return EXIT_RUNTIME;
+    }
+    if (erc == TRAIN_EPOCH_STOPPED && (r->sig = cli_stop_signal())) {
+        progress_break(&r->pg);
+        return stop_at(r, e, st->samples / r->bs);
+    }
+    if (erc) return EXIT_RUNTIME;
+    if (!isfinite(st->loss_sum)) {
+        diverged(r->o, e + 1, r->batches, r->K, "the training loss is not finite (in this epoch)");
+        return EXIT_RUNTIME;
+    }
+    progress_batch(&r->pg, e, r->batches - 1, st->loss_sum / (double)st->samples);
+    return 0;
+}
+
+/* train, one epoch batch by batch (the plain loop), with the weights of
+ * --save-steps. */
+static int train_batches(run_ctx *r, size_t e, f3_stats *st)
+{
+    const train_options *o = r->o;
+    const size_t n = r->n, bs = r->bs;
+    for (size_t s = 0, bi = 0; s < n; s += bs, bi++) {
+        size_t b = n - s < bs ? n - s : bs;
+        f3_dataset_gather(r->train, r->perm + s, b, r->x, r->t, r->lab);
+        const f3_status sst = net_step(&r->nt, r->x, r->t, r->lab, r->perm + s, b, st);
+        /* the MLP trainer flags a divergence itself; a block network's weights are scanned once */
+        const size_t bad = sst != F3_OK || !r->tr ? net_diverged(&r->nt) : 0;
+        if (sst != F3_OK || bad) {
+            progress_break(&r->pg);
+            if (bad) diverged(o, e + 1, bi + 1, bad, WEIGHTS_NOT_FINITE);
+            return EXIT_RUNTIME;
+        }
+        if (!isfinite(st->loss_sum)) {
+            progress_break(&r->pg);
+            diverged(o, e + 1, bi + 1, r->K, "the training loss is not finite");
+            return EXIT_RUNTIME;
+        }
+        progress_batch(&r->pg, e, bi, st->loss_sum / (double)st->samples);
+        if (r->next_save < o->n_save_steps && o->save_steps[r->next_save] == (uint64_t)e * r->batches + bi + 1) {
+            char name[48];
+            snprintf(name, sizeof name, "step-%llu.npz", (unsigned long long)o->save_steps[r->next_save++]);
+            if (params_npz_write(o->out, name, r->tr)) {
+                progress_break(&r->pg);
+                return EXIT_RUNTIME;
+            }
+        }
+        /* after an epoch's last batch the epoch is finished (tested,
+         * recorded) before the run stops */
+        if (bi + 1 < r->batches && (r->sig = cli_stop_signal())) {
+            progress_break(&r->pg);
+            return stop_at(r, e, bi + 1);
+        }
+    }
+    return 0;
+}
+
+/* train, after an epoch's batches: its test, its row, the partial
+ * epochs.csv, a checkpoint, the epoch's weights, progress, status.json. */
+static int finish_epoch(run_ctx *r, size_t e, const f3_stats *st, double t0)
+{
+    const train_options *o = r->o;
+    const double t1 = now_seconds();
+    f3_stats ts;
+    if (net_evaluate(&r->nt, r->test, &ts) != F3_OK) return EXIT_RUNTIME;
+    epoch_row *row = &r->rows[e];
+    row->train_loss = st->loss_sum / (double)st->samples;
+    row->train_acc = 100.0 * (double)st->correct / (double)st->samples;
+    row->test_loss = ts.loss_sum / (double)ts.samples;
+    row->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
+    row->train_seconds = t1 - t0, row->test_seconds = now_seconds() - t1;
+    if (!isfinite(row->test_loss)) {
+        progress_break(&r->pg);
+        diverged(o, e + 1, r->batches, r->K, "the test loss after the epoch is not finite");
+        return EXIT_RUNTIME;
+    }
+    r->train_time += row->train_seconds, r->test_time += row->test_seconds;
+    const epoch_row *best = &r->rows[r->best_epoch];
+    if (r->classify ? row->test_acc > best->test_acc : row->test_loss < best->test_loss) r->best_epoch = e;
+    if (o->write_csv && write_epochs_csv(o->out, "epochs.partial.csv", r->rows, e + 1, r->classify))
+        return EXIT_RUNTIME;
+    if (o->checkpoint_every && ((e + 1) % o->checkpoint_every == 0 || e + 1 == o->epochs) &&
+        checkpoint_write(o->out, r->tr, e + 1, r->rows, r->cfg_hash, r->data_sha))
+        return EXIT_RUNTIME;
+    if (o->save_epochs) {
+        char name[48];
+        snprintf(name, sizeof name, "epoch-%zu.npz", e + 1);
+        if (params_npz_write(o->out, name, r->tr)) return EXIT_RUNTIME;
+    }
+    r->rs.epochs_done = e + 1;
+    progress_epoch(&r->pg, e, row, r->classify);
+    if (e + 1 < o->epochs && now_seconds() - r->status_written > 5.0) {
+        run_status_write(&r->rs); /* epochs_done; a failure to write it is not the run's */
+        r->status_written = now_seconds();
+    }
+    if ((r->sig = cli_stop_signal()) && e + 1 < o->epochs) return stop_at(r, e, r->batches);
+    return 0;
+}
+
+/* train: the batch buffers, what a resumed run did already, then the
+ * epochs still to run. */
+static int train_epochs(run_ctx *r)
+{
+    const train_options *o = r->o;
+    const size_t n = r->train->n, bs = r->cfg.batch_size, d = r->train->d, C = r->train->n_outputs;
+    r->n = n, r->bs = bs, r->K = r->cfg.n_layers;
+    r->classify = r->train->task == F3_TASK_CLASSIFICATION;
+    r->x = malloc(bs * d * sizeof *r->x);
+    r->t = malloc(bs * C * sizeof *r->t);
+    r->lab = malloc(bs * sizeof *r->lab);
+    r->perm = malloc(n * sizeof *r->perm);
+    if (!r->x || !r->t || !r->lab || !r->perm) {
+        F3_FAIL(F3_ENOMEM, "out of memory for the batch buffers");
+        return EXIT_RUNTIME;
+    }
+    r->batches = (n + bs - 1) / bs;
+    progress_init(&r->pg, o, r->command, n, bs);
+    r->train_time = 0.0, r->test_time = 0.0, r->status_written = now_seconds();
+    r->best_epoch = 0;
+    r->rs.epochs_done = r->start_epoch;
+    const epoch_row *rows = r->rows;
+    for (size_t e = 0; e < r->start_epoch; e++) {
+        r->train_time += rows[e].train_seconds, r->test_time += rows[e].test_seconds;
+        if (r->classify ? rows[e].test_acc > rows[r->best_epoch].test_acc
+                        : rows[e].test_loss < rows[r->best_epoch].test_loss)
+            r->best_epoch = e;
+    }
+    if (r->resuming && r->start_epoch && o->write_csv &&
+        write_epochs_csv(o->out, "epochs.partial.csv", rows, r->start_epoch, r->classify))
+        return EXIT_RUNTIME;
+    /* a schedule with an epoch function times the training itself (the
+     * SystemC chip); one without leaves it to the plain loop */
+    const int timed = r->sched && r->sched->epoch;
+    r->next_save = 0;
+    while (r->next_save < o->n_save_steps && o->save_steps[r->next_save] <= (uint64_t)r->start_epoch * r->batches)
+        r->next_save++;
+    for (size_t e = r->start_epoch; e < o->epochs; e++) {
+        double t0 = now_seconds();
+        f3_stats st = {0};
+        train_order_epoch(&r->ord, r->cfg.seed, e, r->perm, n);
+        int rc = timed ? train_timed_epoch(r, e, &st) : train_batches(r, e, &st);
+        if (!rc) rc = finish_epoch(r, e, &st, t0);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* write, run.json: its dataset and epochs. */
+static void json_data_epochs(json_writer *w, const run_ctx *r)
+{
+    const train_options *o = r->o;
+    json_key(w, "dataset");
+    json_begin_object(w);
+    json_kv_string(w, "name", o->dataset);
+    json_kv_string(w, "task", r->classify ? "classification" : "regression");
+    json_kv_u64(w, "train_samples", r->train->n);
+    json_kv_u64(w, "test_samples", r->test->n);
+    json_kv_u64(w, "features", r->train->d);
+    json_kv_u64(w, "outputs", r->train->n_outputs);
+    json_kv_string(w, "files_sha256", r->data_sha);
+    json_end_object(w);
+    json_kv_u64(w, "parameters", r->tr ? f3_parameter_count(&r->cfg) : f3_blocks_params(o->blocks, o->n_blocks));
+    json_key(w, "epochs");
+    json_begin_array(w);
+    for (size_t e = 0; e < o->epochs; e++) {
+        const epoch_row *row = &r->rows[e];
+        json_begin_object(w);
+        json_kv_u64(w, "epoch", e + 1);
+        json_kv_double(w, "train_loss", row->train_loss);
+        json_kv_double(w, "test_loss", row->test_loss);
+        if (r->classify) {
+            json_kv_double(w, "train_accuracy_percent", row->train_acc);
+            json_kv_double(w, "test_accuracy_percent", row->test_acc);
+        }
+        json_kv_double(w, "seconds", row->train_seconds + row->test_seconds);
+        json_kv_double(w, "train_seconds", row->train_seconds);
+        json_kv_double(w, "test_seconds", row->test_seconds);
+        json_end_object(w);
+    }
+    json_end_array(w);
+}
+
+/* write, run.json: the outcome (best and final, the ledger, saturations,
+ * the weights' hash, times) and the libraries. */
+static void json_outcome(json_writer *w, const run_ctx *r, const char *hash, double best_loss, double best_acc,
+                         const struct rusage *ru)
+{
+    const train_options *o = r->o;
+    const f3_config *cfg = &r->cfg;
+    const epoch_row *last = &r->rows[o->epochs - 1];
+    json_kv_string(w, "loss_units", cfg->loss == F3_LOSS_BCE
+                                        ? "BCE summed over the outputs, averaged over samples"
+                                        : cfg->loss == F3_LOSS_MSE ? "MSE averaged over outputs and samples"
+                                                                   : "cross-entropy averaged over samples");
+    json_key(w, "best_test_accuracy");
+    if (r->classify) json_double(w, best_acc);
+    else json_null(w);
+    json_key(w, "final_test_accuracy");
+    if (r->classify) json_double(w, last->test_acc);
+    else json_null(w);
+    json_kv_string(w, "accuracy_units", "percent");
+    json_kv_double(w, "best_test_loss", best_loss);
+    json_kv_double(w, "final_test_loss", last->test_loss);
+    json_kv_u64(w, "best_epoch", r->best_epoch + 1);
+    json_key(w, "ledger");
+    train_json_ledger(w, net_ledger(&r->nt), cfg);
+    if (r->nt.blk) { /* what a block's own backward pass keeps (docs/blocks.md) */
+        json_kv_u64(w, "peak_block_stash_elements", f3_blocktrainer_stash_peak(r->nt.blk));
+        json_kv_string(w, "ledger_layers", "blocks");
+    }
+    /* values that saturated where they were quantised, per tensor class
+     * (training only; 0 everywhere in fp32) */
+    json_key(w, "saturations");
+    json_begin_object(w);
+    const uint64_t *sat = r->tr ? r->tr->saturations : f3_blocktrainer_saturations(r->nt.blk);
+    for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(w, f3_tensor_names[ti], sat[ti]);
+    json_end_object(w);
+    json_kv_string(w, "weights_sha256", hash);
+    json_kv_u64(w, "seed", cfg->seed);
+    json_kv_double(w, "train_seconds", r->train_time);
+    json_kv_double(w, "test_seconds", r->test_time);
+    json_kv_double(w, "wall_seconds", now_seconds() - r->t_start);
+    json_kv_double(w, "samples_per_second", (double)(r->n * o->epochs) / r->train_time);
+    json_kv_double(w, "peak_rss_mib", (double)ru->ru_maxrss / 1024.0);
+    if (r->sched && r->sched->write_json) r->sched->write_json(r->sched->ctx, w);
+    json_key(w, "libraries");
+    json_begin_object(w);
+    json_kv_string(w, "gsl", GSL_VERSION);
+    json_kv_string(w, "blas", f3_blas_config());
+    json_kv_string(w, "zlib", zlibVersion());
+    json_kv_string(w, "openssl", OPENSSL_VERSION_TEXT);
+    json_end_object(w);
+}
+
+/* write: <out>/run.json. */
+static int write_run_json(const run_ctx *r, const char *hash, double best_loss, double best_acc,
+                          const struct rusage *ru)
+{
+    atomic_file af;
+    if (atomic_open(&af, r->o->out, "run.json")) return -1;
+    json_writer w;
+    json_init(&w, af.f);
+    json_begin_object(&w);
+    train_json_head(&w, r->o, &r->cfg, r->command, r->init_sha, &r->ord);
+    json_data_epochs(&w, r);
+    json_outcome(&w, r, hash, best_loss, best_acc, ru);
+    json_end_object(&w);
+    return atomic_commit(&af);
+}
+
+/* write: what the run achieved into *res. */
+static void fill_result(const run_ctx *r, train_result *res, const char *hash, double best_loss, double best_acc)
+{
+    const train_options *o = r->o;
+    const f3_ledger *L = net_ledger(&r->nt);
+    f3_counts tot = f3_ledger_sum(L, -1, F3_PH_COUNT);
+    res->classify = r->classify;
+    res->best_test_accuracy = r->classify ? best_acc : NAN;
+    res->final_test_accuracy = r->classify ? r->rows[o->epochs - 1].test_acc : NAN;
+    res->best_test_loss = best_loss;
+    res->final_test_loss = r->rows[o->epochs - 1].test_loss;
+    res->train_seconds = r->train_time;
+    res->samples_per_second = (double)(r->n * o->epochs) / r->train_time;
+    res->fma = tot.fma;
+    res->elementwise_ops = tot.elem;
+    res->peak_act = L->peak_act;
+    res->peak_err = L->peak_err;
+    memcpy(res->weights_sha256, hash, 65);
+    res->epochs = o->epochs;
+    res->best_epoch = r->best_epoch + 1;
+    res->n_train = r->n;
+    res->cfg = r->cfg;
+}
+
+/* write: the result (res may be NULL), the schedule's files, run.json then
+ * epochs.csv (an epochs.csv never stands without its run.json), and
+ * status.json done. */
+static int write_results(run_ctx *r, train_result *res)
+{
+    const train_options *o = r->o;
+    double best_loss = INFINITY, best_acc = -INFINITY;
+    for (size_t e = 0; e < o->epochs; e++) {
+        if (r->rows[e].test_loss < best_loss) best_loss = r->rows[e].test_loss;
+        if (r->rows[e].test_acc > best_acc) best_acc = r->rows[e].test_acc;
+    }
+    char hash[65];
+    if (r->tr) f3_weights_sha256(r->tr, hash);
+    else f3_blocktrainer_sha256(r->nt.blk, hash);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (res) fill_result(r, res, hash, best_loss, best_acc);
+    if (r->sched && r->sched->write_files && r->sched->write_files(r->sched->ctx, o->out)) return EXIT_RUNTIME;
+    if (o->write_json && write_run_json(r, hash, best_loss, best_acc, &ru)) return EXIT_RUNTIME;
+    if (o->write_csv && write_epochs_csv(o->out, "epochs.csv", r->rows, o->epochs, r->classify)) return EXIT_RUNTIME;
+    unlink(r->partial_path);
+    r->rs.epochs_done = o->epochs;
+    if (run_status_done(&r->rs)) return EXIT_RUNTIME;
+    return 0;
+}
+
+/* Stopped by SIGINT or SIGTERM: the batch is done; the epochs done so far
+ * are in epochs.partial.csv.  The exit status. */
+static int stopped(run_ctx *r)
+{
+    const train_options *o = r->o;
+    run_status *rs = &r->rs;
+    size_t kept = rs->epochs_done;
+    run_status_interrupted(rs, r->sig);
+    char where[160];
+    if (rs->batch < rs->batches)
+        snprintf(where, sizeof where, "in epoch %zu after batch %zu of %zu", rs->epoch, rs->batch, rs->batches);
+    else
+        snprintf(where, sizeof where, "after epoch %zu of %zu", rs->epoch, o->epochs);
+    if (o->write_csv && kept)
+        F3_FAIL(F3_EINVAL, "stopped by %s %s; the %zu epoch%s done %s in %s (status.json: interrupted)",
+                cli_signal_name(r->sig), where, kept, kept == 1 ? "" : "s", kept == 1 ? "is" : "are",
+                r->partial_path);
+    else
+        F3_FAIL(F3_EINVAL, "stopped by %s %s; %s/status.json: interrupted", cli_signal_name(r->sig), where, o->out);
+    return EXIT_SIGNAL(r->sig);
+}
+
+/* The end of a run that got past loading its data: a failure marked in
+ * status.json, the folder removed after a usage error if this run made it,
+ * everything freed.  Returns rc. */
+static int finish_run(run_ctx *r, int rc)
+{
+    if (rc && r->have_status && !EXIT_IS_SIGNAL(rc)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        run_status_failed(&r->rs, msg);
         F3_FAIL(F3_EINVAL, "%s", msg); /* the run's error, not the status file's */
     }
-    dir_lock_release(&lock);
-    free(x);
-    free(t);
-    free(lab);
-    free(perm);
-    train_order_free(&ord);
-    free(rows);
-    if (sched && sched->end) sched->end(sched->ctx);
-    f3_trainer_free(tr);
-    f3_blocktrainer_free(nt.blk);
-    f3_dataset_free(train);
-    f3_dataset_free(test);
+    dir_lock_release(&r->lock);
+    if (rc == EXIT_USAGE && r->made[0]) { /* exit 2: nothing written, no folder left */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", f3_last_error());
+        if (!remove_run_folder(r->o->out)) remove_empty_dirs(r->o->out, r->made);
+        F3_FAIL(F3_EINVAL, "%s", msg);
+    }
+    free(r->x);
+    free(r->t);
+    free(r->lab);
+    free(r->perm);
+    train_order_free(&r->ord);
+    free(r->rows);
+    if (r->sched && r->sched->end) r->sched->end(r->sched->ctx);
+    f3_trainer_free(r->tr);
+    f3_blocktrainer_free(r->nt.blk);
+    f3_dataset_free(r->train);
+    f3_dataset_free(r->test);
     return rc;
+}
+
+int train_run_schedule(const train_options *o, const char *command, train_result *res,
+                       const train_schedule *sched)
+{
+    run_ctx r;
+    memset(&r, 0, sizeof r);
+    r.t_start = now_seconds();
+    r.o = o, r.command = command, r.sched = sched;
+    r.lock.fd = -1;
+    cli_signals_install();
+    int rc = resolve_options(&r);
+    if (rc) return rc;
+    if (train_load_data(o, &r.train, &r.test) != F3_OK) return EXIT_RUNTIME;
+    rc = resolve_config(&r);
+    if (!rc) rc = build_network(&r);
+    if (!rc) rc = prepare_folder(&r);
+    if (!rc) rc = train_epochs(&r);
+    if (!rc) rc = write_results(&r, res);
+    if (rc == RUN_STOPPED) rc = stopped(&r);
+    return finish_run(&r, rc);
 }
