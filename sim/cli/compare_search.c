@@ -528,12 +528,12 @@ static int memo_put(memo *M, memo_slot *s, uint64_t h, const double *k, size_t n
 /* Every point of the search for rule r (one of S's rules): the scenario's
  * chip, then at every mapping and dataflow the grid's chips, which are the
  * same for every rule.  0; -1 when out of memory. */
-int search_rule(const search *S, rule_ctx *r)
+/* The scenario's own chip for rule r (of the kind of its mapping, when
+ * that kind is searched); 0, -1 when out of memory. */
+static int search_own_chip(const search *S, rule_ctx *r)
 {
     static chip_result res;
-    static chip_config hw;
     point p;
-    /* the scenario's own chip (of the kind of its mapping) */
     memset(&p, 0, sizeof p);
     p.own = 1;
     const int own_kind = r->base.n_split ? MK_SPLIT : MK_CONTIGUOUS;
@@ -560,6 +560,16 @@ int search_rule(const search *S, rule_ctx *r)
     } else {
         note_cannot(r);
     }
+    return 0;
+}
+
+int search_rule(const search *S, rule_ctx *r)
+{
+    static chip_result res;
+    static chip_config hw;
+    point p;
+    /* the scenario's own chip (of the kind of its mapping) */
+    if (search_own_chip(S, r)) return -1;
     const size_t ri = (size_t)(r - S->rules); /* r's place among the rules compared */
     static tile_needs tn;
     static double key[1 + 3 * CHIP_MAX_TILES];
