@@ -24,20 +24,14 @@
 #include <time.h>
 
 #include "analytic.h"
-#include "block_cost.h"
 #include "cli_util.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
-#include "csv_text.h"
-#include "cost_tables.h"
 #include "f3/blocks.h"
 #include "f3/dataset.h"
 #include "f3/status.h"
 #include "hardware_check.h"
-#include "json.h"
-#include "results.h"
 #include "scenario.h"
-#include "tile_cost.h"
 #include "train_run.h"
 
 const char *const COMPARE_HELP =

@@ -2,7 +2,6 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd_scenario.h"
 #include "scenario_cmd.h"
-#include "cmd_compare.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,17 +16,13 @@
 #include <unistd.h>
 
 #include "analytic.h"
-#include "chip_run.h"
 #include "cmd_formulas.h"
 #include "cli_util.h"
 #include "csv_text.h"
-#include "data_hash.h"
 #include "f3/status.h"
-#include "numerics_cache.h"
 #include "results.h"
 #include "scenario.h"
 #include "seeds.h"
-#include "emit.h"
 #include "train_run.h"
 
 

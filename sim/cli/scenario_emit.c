@@ -15,14 +15,10 @@
 #include <unistd.h>
 
 #include "analytic.h"
-#include "chip_run.h"
 #include "cli_util.h"
-#include "cmd_compare.h"
-#include "csv_text.h"
 #include "numerics_cache.h"
 #include "results.h"
 #include "scenario.h"
-#include "seeds.h"
 #include "data_hash.h"
 #include "emit.h"
 

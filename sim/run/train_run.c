@@ -21,7 +21,6 @@
 #include "checkpoint.h"
 #include "data_hash.h"
 #include "f3/blocktrain.h"
-#include "f3/vit.h"
 #include "io_util.h"
 #include "signals.h"
 #include "json.h"
