@@ -1,7 +1,7 @@
 /* cmd_scenario.c — f3sim run | check | show | sweep | keys: YAML scenarios. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cmd_scenario.h"
-#include "cmd_compare.h"
+#include "scenario_cmd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,20 +16,15 @@
 #include <unistd.h>
 
 #include "analytic.h"
-#include "chip_run.h"
 #include "cmd_formulas.h"
 #include "cli_util.h"
 #include "csv_text.h"
-#include "data_hash.h"
 #include "f3/status.h"
-#include "numerics_cache.h"
 #include "results.h"
 #include "scenario.h"
 #include "seeds.h"
-#include "emit.h"
 #include "train_run.h"
 
-#define MAX_SETS 64 /* more fail loudly (exit 2) */
 
 const char *const SCENARIO_HELP =
     "usage: f3sim run SCENARIO.yaml [--set key.path=value ...] [--seeds 1-10] [--jobs N] [--point I] [--quiet]\n"
@@ -70,20 +65,6 @@ const char *const SCENARIO_HELP =
     "diverged, another run holds the results folder); 130/143 stopped by\n"
     "SIGINT/SIGTERM (status.json: interrupted).\n";
 
-typedef struct {
-    const char *file;
-    const char *sets[MAX_SETS];
-    size_t n_sets;
-    long jobs;
-    long point;
-    char emit[16];
-    int collect, quiet, markdown, resume;
-    const char *init_from; /* --init-from FILE.npz, or NULL */
-    int engine; /* 0 the default, 1 analytic, 2 systemc */
-    int force;
-    char command_line[4096]; /* "f3sim run …", for status.json */
-    char seeds_set[SC_MAX_STR + 32]; /* --seeds as "training.seeds=[…]" */
-} sc_args;
 
 static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
 {
@@ -201,7 +182,7 @@ static int parse_args(const char *cmd, int argc, char **argv, sc_args *a)
 }
 
 /* Load, apply --set, validate; prints the error (exit 2) on failure. */
-static scenario *load(const char *cmd, const sc_args *a)
+scenario *sc_load(const char *cmd, const sc_args *a)
 {
     scenario *sc = NULL;
     if (scenario_load(a->file, &sc) != F3_OK) {
@@ -229,7 +210,7 @@ static scenario *load(const char *cmd, const sc_args *a)
 
 /* ---- scenario → training options ------------------------------------------ */
 
-static void to_options(const scenario *sc, const char *alg, train_options *o)
+void sc_to_options(const scenario *sc, const char *alg, train_options *o)
 {
     train_options_default(o);
     snprintf(o->dataset, sizeof o->dataset, "%s", scenario_str(sc, "dataset.name"));
@@ -272,460 +253,15 @@ static void to_options(const scenario *sc, const char *alg, train_options *o)
     snprintf(o->scenario_name, sizeof o->scenario_name, "%s", sc->name);
 }
 
-static void base_dir(const scenario *sc, char *buf, size_t len)
+void sc_base_dir(const scenario *sc, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", scenario_str(sc, "outputs.folder"), sc->name);
-}
-
-/* ---- running ---------------------------------------------------------------- */
-
-/* compare.csv: per learning rule, training figures, then the chip's
- * per-sample figures (chip_per_sample_*: per training sample), then its run
- * totals (chip_total_*: all epochs) and sizes. */
-static const char *const COMPARE_HEADER =
-    "point,sweep,algorithm,best_test_accuracy_percent,final_test_accuracy_percent,best_test_loss,"
-    "final_test_loss,fma,elementwise_ops,peak_activation_buffer_elements,peak_error_store_elements,"
-    "train_seconds,samples_per_second,weights_sha256,chip_dataflow,"
-    "chip_per_sample_cycles,chip_samples_per_second,chip_per_sample_energy_nj,"
-    "chip_per_sample_energy_compute_nj,chip_per_sample_energy_registers_nj,chip_per_sample_energy_sram_nj,"
-    "chip_per_sample_energy_rom_nj,chip_per_sample_energy_dram_nj,chip_per_sample_energy_links_nj,"
-    "chip_per_sample_energy_error_store_nj,chip_per_sample_energy_leakage_nj,"
-    "chip_per_sample_sram_bytes,chip_per_sample_dram_bytes,chip_per_sample_rom_bytes,chip_per_sample_link_bytes,"
-    "chip_per_sample_error_store_bytes,chip_total_cycles,chip_total_energy_pj,chip_stall_fraction,"
-    "chip_area_mm2,chip_peak_sram_bytes_per_tile,chip_dram_resident_bytes\n";
-
-/* The chip's figures of one rule: per sample and run totals. */
-typedef struct {
-    double n, energy, sram, dram, rom, links, es, peak, resident;
-} chip_view;
-
-static chip_view chip_view_of(const chip_result *h)
-{
-    chip_view v = {0};
-    v.n = h->samples ? (double)h->samples : 1.0;
-    for (int i = 0; i < CHIP_E_COUNT; i++) v.energy += h->energy_pj[i];
-    v.sram = (double)(h->sram_read + h->sram_written);
-    v.dram = (double)(h->dram_read + h->dram_written);
-    v.rom = (double)h->rom_read;
-    v.links = (double)(h->link_bytes[0] + h->link_bytes[1] + h->link_bytes[2]);
-    v.es = (double)(h->es_read + h->es_written);
-    for (size_t i = 0; i < h->n_tiles; i++) {
-        if (h->tile[i].sram_needed > v.peak) v.peak = h->tile[i].sram_needed;
-        v.resident += h->tile[i].dram_resident;
-    }
-    return v;
-}
-
-static void csv_num(FILE *f, double v, const char *fmt)
-{
-    if (isfinite(v)) fprintf(f, fmt, v);
-}
-
-/* What every point of a run shares. */
-typedef struct {
-    const sc_args *a;
-    int quiet;
-    int lock_point; /* take the point folder's lock (it is not the locked base) */
-} run_ctx;
-
-/* Remove from dir what an earlier run wrote there: its result files and
- * every rule folder (this run writes the rules it runs again; a rule it
- * does not run must not stand beside them). */
-static int clear_point(const char *dir)
-{
-    if (clear_outputs(dir)) return -1;
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d))) {
-        if (!is_rule_folder(e->d_name) && !is_seed_folder(e->d_name)) continue;
-        char path[4400];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (remove_run_folder(path)) rc = -1;
-    }
-    closedir(d);
-    return rc;
-}
-
-/* text without its comment lines (those that begin with '#'), in place */
-static void strip_comments(char *text)
-{
-    char *w = text;
-    for (const char *r = text; *r;) {
-        const char *nl = strchr(r, '\n');
-        size_t n = nl ? (size_t)(nl - r) + 1 : strlen(r);
-        if (*r != '#') {
-            memmove(w, r, n);
-            w += n;
-        }
-        r += n;
-    }
-    *w = '\0';
-}
-
-/* 1 if dir/scenario.resolved.yaml holds the point p (comments aside). */
-static int same_resolved_scenario(const char *dir, const scenario *p)
-{
-    char path[4200], *now = NULL;
-    size_t len = 0;
-    snprintf(path, sizeof path, "%s/scenario.resolved.yaml", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char *old = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(old, cap = 2 * cap + 8192);
-            if (!nb) break;
-            old = nb;
-        }
-        size_t k = fread(old + n, 1, 4096, f);
-        n += k;
-        if (!k) break;
-    }
-    fclose(f);
-    FILE *m = open_memstream(&now, &len);
-    int same = 0;
-    if (old && m) {
-        old[n] = '\0';
-        scenario_show(p, m);
-        fclose(m);
-        strip_comments(old);
-        strip_comments(now);
-        same = !strcmp(old, now);
-    } else if (m) {
-        fclose(m);
-    }
-    free(old);
-    free(now);
-    return same;
-}
-
-/* With --resume: 0 if dir holds p's finished run (skip it), EXIT_USAGE if
- * it holds another configuration's, -1 if it is to be run. */
-static int resume_skip(const scenario *p, const char *dir, const run_ctx *ctx)
-{
-    if (!ctx->a->resume || !run_status_is_done(dir)) return -1;
-    if (!same_resolved_scenario(dir, p)) {
-        fprintf(stderr,
-                "f3sim run: %s/ is done, but with another configuration (its scenario.resolved.yaml differs); "
-                "resume with the same scenario and --set options, or run afresh without --resume\n",
-                dir);
-        return EXIT_USAGE;
-    }
-    if (!ctx->quiet) fprintf(stderr, "f3sim run: %s/ is done; skipped (--resume)\n", dir);
-    return 0;
-}
-
-/* Run every algorithm of one (resolved, sweep-free) scenario point into
- * dir; write dir/compare.csv and print the table.  0 on success, else the
- * exit status (2 the configuration cannot run, 128 + N stopped by signal
- * N, 1 otherwise). */
-static int run_point(const scenario *p, size_t index, const char *label, const char *dir, const run_ctx *ctx,
-                     const char *kind)
-{
-    char algs[SC_MAX_LIST][32];
-    size_t na = scenario_algorithms(p, algs, SC_MAX_LIST);
-    const int chip = scenario_present(p, "hardware");
-    const int quiet = ctx->quiet;
-    chip_config hw;
-    if (chip) chip_config_from_scenario(p, &hw);
-    const int auto_chip = chip && strcmp(scenario_str(p, "hardware.mapping.auto"), "none");
-    dir_lock lock = {-1};
-    struct stat dst;
-    const int existed = stat(dir, &dst) == 0;
-    int skip = resume_skip(p, dir, ctx);
-    if (skip >= 0) return skip;
-    if (make_dirs(dir)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return EXIT_RUNTIME;
-    }
-    if (ctx->lock_point && dir_lock_take(&lock, dir, 1)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return EXIT_RUNTIME;
-    }
-    run_status rs;
-    int rc = 0;
-    if ((!ctx->a->resume && clear_point(dir)) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
-        write_resolved_scenario(dir, p, ctx->a->sets, ctx->a->n_sets, label[0] ? label : NULL)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        dir_lock_release(&lock);
-        return EXIT_RUNTIME;
-    }
-    train_result *res = calloc(na, sizeof *res);
-    chip_result *hres = calloc(na, sizeof *hres);
-    chip_inference *inf = chip ? calloc(na, sizeof *inf) : NULL;
-    if (!res || !hres || (chip && !inf)) {
-        F3_FAIL(F3_ENOMEM, "out of memory");
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    for (size_t k = 0; k < na; k++) {
-        int sig = cli_stop_signal();
-        if (sig) {
-            F3_FAIL(F3_EINVAL, "stopped by %s before %s", cli_signal_name(sig), algs[k]);
-            rc = EXIT_SIGNAL(sig);
-            goto out;
-        }
-        train_options o;
-        to_options(p, algs[k], &o);
-        o.progress = !quiet;
-        o.resume = ctx->a->resume;
-        if (ctx->a->init_from && set_init_from(&o, ctx->a->init_from)) {
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        snprintf(o.point_label, sizeof o.point_label, "%s", label);
-        snprintf(o.out, sizeof o.out, "%s/%s", dir, algs[k]);
-        snprintf(o.rule, sizeof o.rule, "%s", algs[k]);
-        snprintf(o.command_line, sizeof o.command_line, "%s", ctx->a->command_line);
-        o.sc = p;
-        o.sets = ctx->a->sets;
-        o.n_sets = ctx->a->n_sets;
-        if (!quiet) fprintf(stderr, "f3sim run: %s%s%s → %s/\n", algs[k], label[0] ? " at " : "", label, o.out);
-        /* a sweep trains once per numerics point (the cache) and evaluates
-         * its hardware analytically, unless --engine systemc; so does a
-         * network of blocks (SystemC, which trains its blocks with the
-         * block trainer's per-block calls, under --engine systemc) */
-        const int analytic = ctx->a->engine == 1 || (ctx->a->engine == 0 && (!strcmp(kind, "point") || o.is_blocks));
-        int reused = 0;
-        /* hardware.mapping.auto: this rule's own chip, chosen within the budget */
-        static chip_config hwk;
-        if (chip) hwk = hw;
-        if (chip && o.is_blocks) { /* its blocks, held by o for the rule's run */
-            hwk.blocks = o.blocks;
-            hwk.n_blocks = o.n_blocks;
-        }
-        if (chip && auto_chip) {
-            char desc[2048];
-            rc = compare_auto_chip(p, algs[k], &hwk, desc, sizeof desc);
-            if (rc) {
-                char msg[1100];
-                snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
-                F3_FAIL(F3_EINVAL, "%s", msg);
-                goto out;
-            }
-            if (!quiet) fprintf(stderr, "f3sim run: %s: %s\n", algs[k], desc);
-        }
-        if (chip && analytic)
-            rc = numerics_train_or_reuse(p, algs[k], &o, &hwk, ctx->a->force, &reused, &res[k], &hres[k]);
-        else
-            rc = chip ? chip_train(&o, &hwk, &res[k], &hres[k]) : train_run(&o, "run", &res[k]);
-        if (!rc && reused && !quiet)
-            fprintf(stderr, "f3sim run: %s: same numerics as a trained point; its training reused, chip figures analytic\n",
-                    algs[k]);
-        if (rc) {
-            char msg[1100];
-            snprintf(msg, sizeof msg, "%s: %s", algs[k], f3_last_error());
-            F3_FAIL(F3_EINVAL, "%s", msg);
-            goto out;
-        }
-        /* the inference-only baseline on this rule's chip (run.json has it too) */
-        if (chip && chip_inference_run(&hwk, &res[k].cfg, &hres[k], &inf[k]) != F3_OK) {
-            char msg[1100];
-            snprintf(msg, sizeof msg, "%s: inference baseline: %s", algs[k], f3_last_error());
-            F3_FAIL(F3_EINVAL, "%s", msg);
-            rc = EXIT_RUNTIME;
-            goto out;
-        }
-    }
-    /* side by side; the memory a rule keeps for training: bp and dfa the
-     * activations of a batch (eq. 27), f3 its error store (eq. 29) */
-    printf("\n%s%s%s\n", p->name, label[0] ? ": " : "", label);
-    printf("%-9s %10s %10s %10s %10s %9s %12s %12s %12s\n", "algorithm", "best acc", "final acc", "best loss",
-           "FMA", "train", "throughput", "act. buffer", "error store");
-    printf("%-9s %10s %10s %10s %10s %9s %12s %12s %12s\n", "", "[%]", "[%]", "", "[GFMA]", "[s]", "[samples/s]",
-           "[elements]", "[elements]");
-    for (size_t k = 0; k < na; k++) {
-        const train_result *r = &res[k];
-        printf("%-9s %10.2f %10.2f %10.4f %10.2f %9.2f %12.0f %12llu %12llu\n", algs[k], r->best_test_accuracy,
-               r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
-               r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
-    }
-    if (chip) {
-        if (auto_chip) {
-            printf("\non the chip (each rule's own, chosen by hardware.mapping.auto: its run.json's hardware.mapping), "
-                   "per training sample:\n");
-        } else if (hw.n_tiles) {
-            /* a mapping: each tile's layers and lanes (from the first rule's run) */
-            char lanes[512] = "", layers[512] = "";
-            size_t nl = 0, ny = 0;
-            for (size_t t = 0; t < hres[0].n_tiles && nl < sizeof lanes && ny < sizeof layers; t++) {
-                const chip_tile_stats *ts = &hres[0].tile[t];
-                nl += (size_t)snprintf(lanes + nl, sizeof lanes - nl, "%s%u", t ? ", " : "", ts->mac_lanes);
-                ny += (size_t)snprintf(layers + ny, sizeof layers - ny, "%s%zu", t ? ", " : "",
-                                       ts->last_layer - ts->first_layer + 1);
-            }
-            printf("\non the chip (%s, %.0f MHz, %zu tiles: layers per tile [%s], MAC lanes per tile [%s]), per "
-                   "training sample:\n",
-                   chip_dataflow_name(hw.dataflow), hw.clock_mhz, hres[0].n_tiles, layers, lanes);
-        } else {
-            printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
-                   chip_dataflow_name(hw.dataflow), hw.clock_mhz, hw.mac_lanes);
-        }
-        printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "algorithm", "cycles", "throughput", "energy",
-               "compute", "SRAM", "DRAM", "leakage", "other", "SRAM", "DRAM");
-        printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "", "[/sample]", "[samples/s]", "[nJ]", "[nJ]",
-               "[nJ]", "[nJ]", "[nJ]", "[nJ]", "[KB]", "[KB]");
-        for (size_t k = 0; k < na; k++) {
-            const chip_result *h = &hres[k];
-            chip_view v = chip_view_of(h);
-            const double *e = h->energy_pj;
-            double other = v.energy - e[CHIP_E_COMPUTE] - e[CHIP_E_SRAM] - e[CHIP_E_DRAM] - e[CHIP_E_LEAKAGE];
-            printf("%-9s %10.0f %12.0f %10.2f %9.2f %9.2f %9.2f %9.2f %9.2f %10.1f %10.1f\n", algs[k],
-                   h->cycles_per_sample, h->samples_per_second, v.energy / v.n / 1e3, e[CHIP_E_COMPUTE] / v.n / 1e3,
-                   e[CHIP_E_SRAM] / v.n / 1e3, e[CHIP_E_DRAM] / v.n / 1e3, e[CHIP_E_LEAKAGE] / v.n / 1e3,
-                   other / v.n / 1e3, v.sram / v.n / 1e3, v.dram / v.n / 1e3);
-        }
-        printf("run totals and sizes:\n%-9s %14s %12s %8s %10s %12s %12s\n", "algorithm", "cycles", "energy", "stall",
-               "area", "peak SRAM", "in DRAM");
-        printf("%-9s %14s %12s %8s %10s %12s %12s\n", "", "", "[mJ]", "[%]", "[mm2]", "[KiB/tile]", "[KiB]");
-        for (size_t k = 0; k < na; k++) {
-            const chip_result *h = &hres[k];
-            chip_view v = chip_view_of(h);
-            printf("%-9s %14llu %12.3f %8.2f %10.2f %12.1f %12.1f\n", algs[k], (unsigned long long)h->cycles,
-                   v.energy / 1e9, 100.0 * h->stall_fraction, h->area_mm2, v.peak / 1024.0, v.resident / 1024.0);
-        }
-        /* what on-chip-learning chips report: inference alone on the same
-         * chip, and what learning adds to it */
-        printf("inference on the same chip (forward passes only, without what learning adds; analytic), and what "
-               "learning adds:\n%-9s %10s %12s %9s %9s %12s %10s %9s\n",
-               "algorithm", "energy", "throughput", "power", "area", "+energy", "+power", "+area");
-        printf("%-9s %10s %12s %9s %9s %12s %10s %9s\n", "", "[nJ/sample]", "[samples/s]", "[mW]", "[mm2]",
-               "[%/sample]", "[%]", "[%]");
-        for (size_t k = 0; k < na; k++) {
-            const chip_result *q = &inf[k].res, *h = &hres[k];
-            printf("%-9s %10.2f %12.0f %9.2f %9.2f %12.1f %10.1f %9.1f\n", algs[k], q->energy_per_sample_pj / 1e3,
-                   q->samples_per_second, inf[k].power_mw, q->area_mm2,
-                   100.0 * (h->energy_per_sample_pj / q->energy_per_sample_pj - 1),
-                   100.0 * (inf[k].train_power_mw / inf[k].power_mw - 1), 100.0 * (h->area_mm2 / q->area_mm2 - 1));
-        }
-    }
-    fflush(stdout);
-    atomic_file af;
-    if (atomic_open(&af, dir, "compare.csv")) {
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    fputs(COMPARE_HEADER, af.f);
-    for (size_t k = 0; k < na; k++) {
-        const train_result *r = &res[k];
-        fprintf(af.f, "%zu,", index);
-        csv_write_quoted(af.f, label); /* RFC 4180: a quote inside doubled */
-        fprintf(af.f, ",%s,", algs[k]);
-        csv_num(af.f, r->best_test_accuracy, "%.4f");
-        fputc(',', af.f);
-        csv_num(af.f, r->final_test_accuracy, "%.4f");
-        fprintf(af.f, ",%.6f,%.6f,%llu,%llu,%llu,%llu,%.3f,%.1f,%s", r->best_test_loss, r->final_test_loss,
-                (unsigned long long)r->fma, (unsigned long long)r->elementwise_ops, (unsigned long long)r->peak_act,
-                (unsigned long long)r->peak_err, r->train_seconds, r->samples_per_second, r->weights_sha256);
-        if (chip) {
-            const chip_result *h = &hres[k];
-            chip_view v = chip_view_of(h);
-            fprintf(af.f, ",%s,%.3f,%.1f,%.4f", chip_dataflow_name(hw.dataflow), h->cycles_per_sample,
-                    h->samples_per_second, v.energy / v.n / 1e3);
-            for (int i = 0; i < CHIP_E_COUNT; i++) fprintf(af.f, ",%.4f", h->energy_pj[i] / v.n / 1e3);
-            fprintf(af.f, ",%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%.0f,%.5f,%.4f,%.0f,%.0f\n", v.sram / v.n, v.dram / v.n,
-                    v.rom / v.n, v.links / v.n, v.es / v.n, (unsigned long long)h->cycles, v.energy, h->stall_fraction,
-                    h->area_mm2, v.peak, v.resident);
-        } else {
-            /* the chip's columns, blank: as many as the header names */
-            for (const char *c = strstr(COMPARE_HEADER, ",chip_dataflow"); *c; c++)
-                if (*c == ',') fputc(',', af.f);
-            fputc('\n', af.f);
-        }
-    }
-    if (atomic_commit(&af)) {
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    if (run_status_done(&rs)) rc = EXIT_RUNTIME;
-out:
-    if (rc) {
-        char msg[1200];
-        snprintf(msg, sizeof msg, "%s", f3_last_error());
-        if (EXIT_IS_SIGNAL(rc)) run_status_interrupted(&rs, rc - 128);
-        else run_status_failed(&rs, msg);
-        fprintf(stderr, "f3sim run: %s\n", msg);
-    }
-    free(res);
-    free(inf);
-    free(hres);
-    dir_lock_release(&lock);
-    /* a configuration that cannot run (found once the data set was read)
-     * writes nothing, as an invalid scenario does */
-    if (rc == EXIT_USAGE && !existed) remove_run_folder(dir);
-    return rc;
-}
-
-/* training.seeds: run the point p once per seed into dir/seed-<s>/ (each
- * a run_point of its own, with training.seed set and training.seeds
- * cleared), then write dir/compare.csv with the mean and σ over the seeds.
- * The exit status, as run_point's. */
-static int run_seeded(const scenario *p, size_t index, const char *label, const char *dir, const run_ctx *ctx,
-                      const char *kind)
-{
-    const sc_value *sv = scenario_get(p, "training.seeds");
-    struct stat dst;
-    const int existed = stat(dir, &dst) == 0;
-    int rc = resume_skip(p, dir, ctx);
-    if (rc >= 0) return rc;
-    rc = 0;
-    if (make_dirs(dir)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return EXIT_RUNTIME;
-    }
-    dir_lock lock = {-1};
-    if (ctx->lock_point && dir_lock_take(&lock, dir, 1)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        return EXIT_RUNTIME;
-    }
-    run_status rs;
-    if ((!ctx->a->resume && clear_point(dir)) || run_status_start(&rs, dir, kind, ctx->a->command_line) ||
-        write_resolved_scenario(dir, p, ctx->a->sets, ctx->a->n_sets, label[0] ? label : NULL)) {
-        fprintf(stderr, "f3sim run: %s\n", f3_last_error());
-        dir_lock_release(&lock);
-        return EXIT_RUNTIME;
-    }
-    run_ctx child = *ctx;
-    child.lock_point = 1; /* a seed's folder is not the locked base */
-    char msg[2048] = "";
-    for (size_t s = 0; s < sv->n && !rc; s++) {
-        char assign[2][64], sdir[1500], slabel[2200];
-        snprintf(assign[0], sizeof assign[0], "training.seed=%.0f", sv->list[s]);
-        snprintf(assign[1], sizeof assign[1], "training.seeds=[]");
-        snprintf(slabel, sizeof slabel, "%s%straining.seed=%.0f", label, label[0] ? " " : "", sv->list[s]);
-        seed_dir(dir, sv->list[s], sdir, sizeof sdir);
-        scenario *ps = NULL;
-        const char *const as[2] = {assign[0], assign[1]};
-        if (scenario_copy(p, &ps) != F3_OK || scenario_set_all(ps, as, 2) != F3_OK) {
-            snprintf(msg, sizeof msg, "%s", f3_last_error());
-            rc = EXIT_RUNTIME;
-        } else {
-            rc = run_point(ps, index, slabel, sdir, &child, "seed");
-            if (rc) snprintf(msg, sizeof msg, "seed %.0f failed: see %s/status.json", sv->list[s], sdir);
-        }
-        scenario_free(ps);
-    }
-    if (!rc && seeds_aggregate(dir, sv->list, sv->n, index, label, p->name, stdout)) {
-        snprintf(msg, sizeof msg, "%s", f3_last_error());
-        fprintf(stderr, "f3sim run: %s\n", msg);
-        rc = EXIT_RUNTIME;
-    }
-    fflush(stdout);
-    if (!rc) rc = run_status_done(&rs) ? EXIT_RUNTIME : 0;
-    else if (EXIT_IS_SIGNAL(rc)) run_status_interrupted(&rs, rc - 128);
-    else run_status_failed(&rs, msg);
-    dir_lock_release(&lock);
-    if (rc == EXIT_USAGE && !existed) remove_run_folder(dir);
-    return rc;
 }
 
 static void point_dir(const scenario *sc, size_t i, char *buf, size_t len)
 {
     char base[1200];
-    base_dir(sc, base, sizeof base);
+    sc_base_dir(sc, base, sizeof base);
     if (sc->n_sweep) snprintf(buf, len, "%s/point-%03zu", base, i);
     else snprintf(buf, len, "%s", base);
 }
@@ -740,8 +276,8 @@ static int run_one(const scenario *sc, size_t i, const run_ctx *ctx)
     char label[2048], dir[1400];
     scenario_sweep_label(sc, i, label, sizeof label);
     point_dir(sc, i, dir, sizeof dir);
-    int rc = scenario_get(p, "training.seeds")->n ? run_seeded(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario")
-                                                  : run_point(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario");
+    int rc = scenario_get(p, "training.seeds")->n ? scenario_run_seeded(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario")
+                                                  : scenario_run_point(p, i, label, dir, ctx, sc->n_sweep ? "point" : "scenario");
     scenario_free(p);
     return rc;
 }
@@ -750,7 +286,7 @@ static int run_one(const scenario *sc, size_t i, const run_ctx *ctx)
 static int collect(const scenario *sc, int quiet)
 {
     char base[1200];
-    base_dir(sc, base, sizeof base);
+    sc_base_dir(sc, base, sizeof base);
     atomic_file af;
     if (atomic_open(&af, base, "sweep.csv")) {
         fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
@@ -839,7 +375,7 @@ static int collect(const scenario *sc, int quiet)
  * nothing of it stands beside this run's results. */
 static int clear_base(const char *base)
 {
-    if (clear_point(base)) return -1;
+    if (sc_clear_point(base)) return -1;
     DIR *d = opendir(base);
     if (!d) return 0;
     struct dirent *e;
@@ -909,13 +445,13 @@ static int run_points(const scenario *sc, size_t n, const run_ctx *ctx)
 
 static int cmd_run(const sc_args *a)
 {
-    scenario *sc = load("run", a);
+    scenario *sc = sc_load("run", a);
     if (!sc) return EXIT_USAGE;
     cli_signals_install();
     size_t n = scenario_sweep_points(sc);
     int rc = 0;
     char base[1200];
-    base_dir(sc, base, sizeof base);
+    sc_base_dir(sc, base, sizeof base);
     run_ctx ctx = {a, a->quiet, 0};
     dir_lock lock = {-1};
     if (a->point >= 0 && (size_t)a->point >= n) {
@@ -950,8 +486,8 @@ static int cmd_run(const sc_args *a)
     }
     /* the scenario's folder: locked for the whole run, cleared of an
      * earlier run's results */
-    struct stat bst;
-    const int base_existed = stat(base, &bst) == 0;
+    char made[4096]; /* the outermost folder of base that this run creates, or "" */
+    first_missing_dir(base, made, sizeof made);
     if (make_dirs(base) || dir_lock_take(&lock, base, 1) || (!a->resume && clear_base(base))) {
         fprintf(stderr, "f3sim run: %s\n", f3_last_error());
         dir_lock_release(&lock);
@@ -989,166 +525,8 @@ static int cmd_run(const sc_args *a)
         fprintf(stderr, "f3sim run: results in %s/\n", base);
     }
     dir_lock_release(&lock);
-    if (rc == EXIT_USAGE && !base_existed) remove_run_folder(base); /* exit 2: nothing written */
-    scenario_free(sc);
-    return rc;
-}
-
-/* qsort orders of cmd_emit: points by their numerics signature (then
- * index), tasks by their first point */
-static char (*emit_sig)[65];
-static int by_signature(const void *a, const void *b)
-{
-    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = strcmp(emit_sig[i], emit_sig[j]);
-    return c ? c : (i > j) - (i < j);
-}
-static int by_first_point(const void *a, const void *b)
-{
-    const size_t i = ((const emit_task *)a)->points[0], j = ((const emit_task *)b)->points[0];
-    return (i > j) - (i < j);
-}
-
-static int cmd_emit(const sc_args *a)
-{
-    scenario *sc = load("sweep", a);
-    if (!sc) return EXIT_USAGE;
-    size_t n = scenario_sweep_points(sc), *points = NULL;
-    emit_task *tasks = NULL;
-    char base[1200], abs[4096], cwd[4096], exe[4096];
-    base_dir(sc, base, sizeof base);
-    int rc = EXIT_RUNTIME;
-    if (!realpath(a->file, abs)) {
-        fprintf(stderr, "f3sim sweep: %s: %s\n", a->file, strerror(errno));
-        goto out;
-    }
-    if (!getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "f3sim sweep: cannot tell the working directory: %s\n", strerror(errno));
-        goto out;
-    }
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) snprintf(exe, sizeof exe, "f3sim");
-    else exe[len] = '\0';
-    /* a script line holds every word on one line: a newline in a value
-     * would start a new command (a GNU parallel job, a line of the shell) */
-    const char *what[4] = {"the working directory", "the scenario's path", "the f3sim binary's path",
-                           "the results folder"};
-    const char *text[4] = {cwd, abs, exe, base};
-    for (int i = 0; i < 4; i++)
-        if (has_control_char(text[i])) {
-            fprintf(stderr, "f3sim sweep: %s holds a newline or control character; a script cannot carry it: %s\n",
-                    what[i], text[i]);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-    for (size_t i = 0; i < a->n_sets; i++)
-        if (has_control_char(a->sets[i])) {
-            fprintf(stderr, "f3sim sweep: --set[%zu] holds a newline or control character; a script cannot carry it "
-                            "(write the value on one line)\n", i + 1);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-    if (make_dirs(base)) {
-        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        goto out;
-    }
-    int slurm = !strcmp(a->emit, "slurm");
-    /* the tasks: one per numerics point, running its sweep points one
-     * after the other (the first trains, the others reuse the training
-     * and evaluate their hardware analytically); in the order of each
-     * group's first point */
-    points = malloc((n ? n : 1) * sizeof *points);
-    tasks = malloc((n ? n : 1) * sizeof *tasks);
-    char (*sig)[65] = malloc((n ? n : 1) * sizeof *sig);
-    size_t n_tasks = 0;
-    if (!points || !tasks || !sig) {
-        free(sig);
-        fprintf(stderr, "f3sim sweep: out of memory\n");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        scenario *p = NULL;
-        if (scenario_sweep_point(sc, i, &p) != F3_OK || numerics_signature(p, sig[i])) {
-            scenario_free(p);
-            free(sig);
-            fprintf(stderr, "f3sim sweep: point %zu: %s\n", i, f3_last_error());
-            goto out;
-        }
-        /* a task that cannot find its data fails on the cluster, every one
-         * of them: say so here, before anything is submitted */
-        if (data_files_present(scenario_str(p, "dataset.name"), scenario_str(p, "dataset.data_dir"),
-                               scenario_str(p, "dataset.path"), scenario_str(p, "dataset.test_path"))) {
-            fprintf(stderr, "f3sim sweep: point %zu: %s; its task would fail (fetch the data, e.g. scripts/setup.sh, "
-                            "or set dataset.data_dir)\n", i, f3_last_error());
-            scenario_free(p);
-            free(sig);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (i == 0 && !a->quiet && !scenario_present(p, "hardware") &&
-            scenario_get(p, "outputs.checkpoint_every")->num == 0)
-            fprintf(stderr, "f3sim sweep: note: outputs.checkpoint_every is 0: a task killed at its time limit "
-                            "starts its point again from epoch 1 (set it to resume from the last checkpoint)\n");
-        scenario_free(p);
-    }
-    /* the points ordered by (signature, index): a group is a run of equal
-     * signatures, its first point the lowest index; then the groups in
-     * the order of their first points */
-    for (size_t i = 0; i < n; i++) points[i] = i;
-    emit_sig = sig;
-    qsort(points, n, sizeof *points, by_signature);
-    for (size_t i = 0; i < n; i++) {
-        if (i && !strcmp(sig[points[i]], sig[points[i - 1]])) {
-            tasks[n_tasks - 1].n++;
-            continue;
-        }
-        tasks[n_tasks++] = (emit_task){&points[i], 1};
-    }
-    qsort(tasks, n_tasks, sizeof *tasks, by_first_point);
-    free(sig);
-    char abs_base[4096], logs[4200];
-    if (!realpath(base, abs_base)) {
-        fprintf(stderr, "f3sim sweep: %s: %s\n", base, strerror(errno));
-        goto out;
-    }
-    snprintf(logs, sizeof logs, "%s/logs", abs_base);
-    if (slurm && make_dirs(logs)) { /* sbatch does not create the folder of a job's log */
-        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        goto out;
-    }
-    const double threads = scenario_num(sc, "training.threads");
-    emit_job job = {sc->name, exe, abs, cwd, abs_base, a->sets, a->n_sets, tasks, n_tasks,
-                    threads > 0 ? (int)threads : 2, scenario_str(sc, "outputs.slurm.time"),
-                    scenario_str(sc, "outputs.slurm.mem"), scenario_str(sc, "outputs.slurm.partition"),
-                    scenario_str(sc, "outputs.slurm.account"), scenario_str(sc, "outputs.slurm.setup"),
-                    (long)scenario_num(sc, "outputs.slurm.max_array_size"), NULL};
-    char init_abs[4096];
-    if (a->init_from) {
-        if (!realpath(a->init_from, init_abs)) {
-            fprintf(stderr, "f3sim sweep: --init-from %s: %s\n", a->init_from, strerror(errno));
-            goto out;
-        }
-        job.init_from = init_abs;
-    }
-    atomic_file af;
-    if (atomic_open(&af, base, slurm ? "sweep.slurm" : "sweep.parallel")) {
-        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        goto out;
-    }
-    if (slurm) emit_slurm(&job, af.f);
-    else emit_parallel(&job, af.f);
-    if (atomic_commit(&af)) {
-        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        goto out;
-    }
-    rc = 0;
-    if (!a->quiet)
-        fprintf(stderr, "f3sim sweep: %zu points in %zu task%s (one per numerics point) → %s/%s%s\n", n, n_tasks,
-                n_tasks == 1 ? "" : "s", base, slurm ? "sweep.slurm" : "sweep.parallel",
-                slurm ? "  (submit: bash that file)" : "  (run: parallel --jobs N < that file, then --collect)");
-out:
-    free(points);
-    free(tasks);
+    if (rc == EXIT_USAGE && made[0] && !remove_run_folder(base)) /* exit 2: nothing written, no folder left */
+        remove_empty_dirs(base, made);
     scenario_free(sc);
     return rc;
 }
@@ -1173,9 +551,9 @@ int scenario_command(const char *cmd, int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) return cmd_run(&a);
     if (!strcmp(cmd, "sweep")) {
-        if (a.emit[0]) return cmd_emit(&a);
+        if (a.emit[0]) return scenario_emit(&a);
         if (a.collect) {
-            scenario *sc = load("sweep", &a);
+            scenario *sc = sc_load("sweep", &a);
             if (!sc) return 2;
             rc = collect(sc, a.quiet);
             scenario_free(sc);
@@ -1188,7 +566,7 @@ int scenario_command(const char *cmd, int argc, char **argv)
                         "sweep'.\n", a.file);
         return EXIT_USAGE;
     }
-    scenario *sc = load(cmd, &a);
+    scenario *sc = sc_load(cmd, &a);
     if (!sc) return 2;
     if (!strcmp(cmd, "show")) {
         scenario_show(sc, stdout);
@@ -1208,5 +586,5 @@ int scenario_command(const char *cmd, int argc, char **argv)
 
 void scenario_train_options(const scenario *sc, const char *alg, train_options *o)
 {
-    to_options(sc, alg, o);
+    sc_to_options(sc, alg, o);
 }

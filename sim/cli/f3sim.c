@@ -416,15 +416,132 @@ static int parse_format_option(const char *s, f3_config *cfg)
     return 0;
 }
 
+/* The options of f3sim train, beyond getopt's own codes. */
+enum {
+    O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
+    O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
+    O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
+    O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT, O_ORDER, O_NO_SHUFFLE, O_SAVE_INIT, O_SAVE_STEPS,
+    O_SAVE_EPOCHS
+};
+
+/* One option of f3sim train (its code c, its value in optarg) into o; 0,
+ * -1 with the message in f3_last_error(), or 1: not an option code. */
+static int train_option(int c, train_options *o, int *out_set)
+{
+    int bad = 0;
+    f3_status st = F3_OK;
+    size_t v;
+    double dv;
+    switch (c) {
+    case O_DATASET: snprintf(o->dataset, sizeof o->dataset, "%s", optarg); break;
+    case O_DATA_DIR: snprintf(o->data_dir, sizeof o->data_dir, "%s", optarg); break;
+    case O_DATA_PATH: snprintf(o->data_path, sizeof o->data_path, "%s", optarg); break;
+    case O_TEST_PATH: snprintf(o->test_path, sizeof o->test_path, "%s", optarg); break;
+    case O_LABEL_COL:
+        bad = parse_double("--label-column", optarg, &dv);
+        if (!bad && dv != (int)dv) bad = F3_FAIL(F3_EINVAL, "--label-column expects an integer") != 0;
+        o->label_column = (int)dv;
+        break;
+    case O_CLASSES: bad = parse_size("--classes", optarg, &o->classes); break;
+    case O_TRAIN_LIMIT: bad = parse_size("--train-limit", optarg, &o->train_limit); break;
+    case O_TEST_LIMIT: bad = parse_size("--test-limit", optarg, &o->test_limit); break;
+    case O_HIDDEN: bad = parse_hidden(optarg, o); break;
+    case O_ACT: st = f3_parse_activation(optarg, &o->cfg.hidden_act); break;
+    case O_OUT_ACT:
+        st = f3_parse_activation(optarg, &o->cfg.output_act);
+        o->set_output_act = 1;
+        break;
+    case O_NO_BIAS: o->cfg.bias = 0; break;
+    case O_LOSS:
+        st = f3_parse_loss(optarg, &o->cfg.loss);
+        o->set_loss = 1;
+        break;
+    case O_ALG: st = f3_parse_algorithm(optarg, &o->cfg.algorithm); break;
+    case O_EI:
+        st = f3_parse_error_info(optarg, &o->cfg.error_info);
+        o->set_error_info = 1;
+        break;
+    case O_E0:
+        if (!strcmp(optarg, "targets")) o->cfg.e0 = F3_E0_TARGETS;
+        else if (!strcmp(optarg, "inference")) o->cfg.e0 = F3_E0_INFERENCE;
+        else st = F3_FAIL(F3_EINVAL, "unknown --e0 '%s' (expected targets or inference)", optarg);
+        break;
+    case O_FB: st = f3_parse_feedback_init(optarg, &o->cfg.feedback_init); break;
+    case O_OPT: st = f3_parse_optimizer(optarg, &o->cfg.optimizer); break;
+    case O_LR: bad = parse_double("--lr", optarg, &o->cfg.lr); break;
+    case O_EPOCHS: bad = parse_size("--epochs", optarg, &o->epochs); break;
+    case O_BS: bad = parse_size("--batch-size", optarg, &o->cfg.batch_size); break;
+    case O_SEED:
+        bad = parse_size("--seed", optarg, &v);
+        o->cfg.seed = v;
+        break;
+    case O_THREADS:
+        bad = parse_size("--threads", optarg, &v);
+        o->threads = (int)v;
+        break;
+    case O_OUT:
+        if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--out needs a folder name, got an empty one") != 0;
+        if (o->resume && strcmp(o->out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", o->out, optarg) != 0;
+        snprintf(o->out, sizeof o->out, "%s", optarg);
+        *out_set = 1;
+        break;
+    case O_QUIET: o->progress = 0; break;
+    case O_RAW: o->raw = 1; break;
+    case O_FORMAT: bad = parse_format_option(optarg, &o->cfg); break;
+    case O_CKPT:
+        bad = parse_size("--checkpoint-every", optarg, &o->checkpoint_every);
+        if (!bad) bad = check_key_bound("--checkpoint-every", "outputs.checkpoint_every", (double)o->checkpoint_every);
+        break;
+    case O_RESUME:
+        if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--resume needs a folder name, got an empty one") != 0;
+        if (*out_set && strcmp(o->out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", optarg, o->out) != 0;
+        snprintf(o->out, sizeof o->out, "%s", optarg);
+        *out_set = 1;
+        o->resume = 1;
+        break;
+    case O_INIT: bad = set_init_from(o, optarg) != 0; break;
+    case O_ORDER: bad = set_order_file(o, optarg) != 0; break;
+    case O_NO_SHUFFLE: o->no_shuffle = 1; break;
+    case O_SAVE_INIT: bad = set_save_init(o, optarg) != 0; break;
+    case O_SAVE_STEPS: bad = parse_save_steps(o, optarg) != 0; break;
+    case O_SAVE_EPOCHS: o->save_epochs = 1; break;
+    default: return 1;
+    }
+    return bad || st != F3_OK ? -1 : 0;
+}
+
+/* `f3sim train` once its options are parsed (argv: the command line, for
+ * status.json): runs, prints the error (exit 1 or 2) or a one-line summary
+ * on stdout (best and final accuracy or loss, where the results are), and
+ * returns the exit status. */
+static int train_main(train_options *o, int argc, char **argv)
+{
+    char line[4000];
+    command_line_text(line, sizeof line, argc, argv);
+    snprintf(o->command_line, sizeof o->command_line, "f3sim %s", line);
+    train_result r;
+    memset(&r, 0, sizeof r);
+    int rc = train_run(o, "train", &r);
+    if (rc == EXIT_USAGE) return usage_error("train", f3_last_error());
+    if (rc) {
+        fprintf(stderr, "f3sim train: %s\n", f3_last_error());
+        return rc;
+    }
+    char what[128];
+    if (r.classify)
+        snprintf(what, sizeof what, "best test accuracy %.2f %% (epoch %zu), final %.2f %%", r.best_test_accuracy,
+                 r.best_epoch, r.final_test_accuracy);
+    else
+        snprintf(what, sizeof what, "best test loss %.4f (epoch %zu), final %.4f", r.best_test_loss, r.best_epoch,
+                 r.final_test_loss);
+    printf("f3sim train: %s on %s, %zu epoch%s in %.1f s: %s; results in %s/\n", f3_algorithm_name(o->cfg.algorithm),
+           o->dataset, r.epochs, r.epochs == 1 ? "" : "s", r.train_seconds, what, o->out);
+    return 0;
+}
+
 static int cmd_train(int argc, char **argv)
 {
-    enum {
-        O_DATASET = 256, O_DATA_DIR, O_DATA_PATH, O_TEST_PATH, O_LABEL_COL, O_CLASSES,
-        O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
-        O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
-        O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT, O_ORDER, O_NO_SHUFFLE, O_SAVE_INIT, O_SAVE_STEPS,
-        O_SAVE_EPOCHS
-    };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
         {"data-dir", required_argument, 0, O_DATA_DIR},
@@ -466,86 +583,13 @@ static int cmd_train(int argc, char **argv)
     train_options o;
     train_options_default(&o);
     int out_set = 0, c;
-    size_t v;
-    double dv;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int bad = 0;
-        f3_status st = F3_OK;
+        int r = train_option(c, &o, &out_set);
+        if (r < 0) return usage_error("train", f3_last_error());
+        if (r == 0) continue;
         switch (c) {
-        case O_DATASET: snprintf(o.dataset, sizeof o.dataset, "%s", optarg); break;
-        case O_DATA_DIR: snprintf(o.data_dir, sizeof o.data_dir, "%s", optarg); break;
-        case O_DATA_PATH: snprintf(o.data_path, sizeof o.data_path, "%s", optarg); break;
-        case O_TEST_PATH: snprintf(o.test_path, sizeof o.test_path, "%s", optarg); break;
-        case O_LABEL_COL:
-            bad = parse_double("--label-column", optarg, &dv);
-            if (!bad && dv != (int)dv) bad = F3_FAIL(F3_EINVAL, "--label-column expects an integer") != 0;
-            o.label_column = (int)dv;
-            break;
-        case O_CLASSES: bad = parse_size("--classes", optarg, &o.classes); break;
-        case O_TRAIN_LIMIT: bad = parse_size("--train-limit", optarg, &o.train_limit); break;
-        case O_TEST_LIMIT: bad = parse_size("--test-limit", optarg, &o.test_limit); break;
-        case O_HIDDEN: bad = parse_hidden(optarg, &o); break;
-        case O_ACT: st = f3_parse_activation(optarg, &o.cfg.hidden_act); break;
-        case O_OUT_ACT:
-            st = f3_parse_activation(optarg, &o.cfg.output_act);
-            o.set_output_act = 1;
-            break;
-        case O_NO_BIAS: o.cfg.bias = 0; break;
-        case O_LOSS:
-            st = f3_parse_loss(optarg, &o.cfg.loss);
-            o.set_loss = 1;
-            break;
-        case O_ALG: st = f3_parse_algorithm(optarg, &o.cfg.algorithm); break;
-        case O_EI:
-            st = f3_parse_error_info(optarg, &o.cfg.error_info);
-            o.set_error_info = 1;
-            break;
-        case O_E0:
-            if (!strcmp(optarg, "targets")) o.cfg.e0 = F3_E0_TARGETS;
-            else if (!strcmp(optarg, "inference")) o.cfg.e0 = F3_E0_INFERENCE;
-            else st = F3_FAIL(F3_EINVAL, "unknown --e0 '%s' (expected targets or inference)", optarg);
-            break;
-        case O_FB: st = f3_parse_feedback_init(optarg, &o.cfg.feedback_init); break;
-        case O_OPT: st = f3_parse_optimizer(optarg, &o.cfg.optimizer); break;
-        case O_LR: bad = parse_double("--lr", optarg, &o.cfg.lr); break;
-        case O_EPOCHS: bad = parse_size("--epochs", optarg, &o.epochs); break;
-        case O_BS: bad = parse_size("--batch-size", optarg, &o.cfg.batch_size); break;
-        case O_SEED:
-            bad = parse_size("--seed", optarg, &v);
-            o.cfg.seed = v;
-            break;
-        case O_THREADS:
-            bad = parse_size("--threads", optarg, &v);
-            o.threads = (int)v;
-            break;
-        case O_OUT:
-            if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--out needs a folder name, got an empty one") != 0;
-            if (o.resume && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", o.out, optarg) != 0;
-            snprintf(o.out, sizeof o.out, "%s", optarg);
-            out_set = 1;
-            break;
-        case O_QUIET: o.progress = 0; break;
-        case O_RAW: o.raw = 1; break;
-        case O_FORMAT: bad = parse_format_option(optarg, &o.cfg); break;
-        case O_CKPT:
-            bad = parse_size("--checkpoint-every", optarg, &o.checkpoint_every);
-            if (!bad) bad = check_key_bound("--checkpoint-every", "outputs.checkpoint_every", (double)o.checkpoint_every);
-            break;
-        case O_RESUME:
-            if (!optarg[0]) bad = F3_FAIL(F3_EINVAL, "--resume needs a folder name, got an empty one") != 0;
-            if (out_set && strcmp(o.out, optarg)) bad = F3_FAIL(F3_EINVAL, "--resume %s and --out %s name different folders", optarg, o.out) != 0;
-            snprintf(o.out, sizeof o.out, "%s", optarg);
-            out_set = 1;
-            o.resume = 1;
-            break;
-        case O_INIT: bad = set_init_from(&o, optarg) != 0; break;
-        case O_ORDER: bad = set_order_file(&o, optarg) != 0; break;
-        case O_NO_SHUFFLE: o.no_shuffle = 1; break;
-        case O_SAVE_INIT: bad = set_save_init(&o, optarg) != 0; break;
-        case O_SAVE_STEPS: bad = parse_save_steps(&o, optarg) != 0; break;
-        case O_SAVE_EPOCHS: o.save_epochs = 1; break;
         case 'h':
         case O_HELP: put_page(TRAIN_HELP); return 0;
         case ':': {
@@ -559,7 +603,6 @@ static int cmd_train(int argc, char **argv)
                                   NULL);
         }
         }
-        if (bad || st != F3_OK) return usage_error("train", f3_last_error());
     }
     if (optind < argc) {
         char msg[300];

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "analytic.h"
-#include "cli_util.h"
+#include "io_util.h"
+#include "signals.h"
 #include "f3/formulas.h"
 #include "json.h"
 #include "results.h"
@@ -153,30 +154,9 @@ static void json_link(json_writer *w, const char *key, const chip_link_config *l
     json_end_object(w);
 }
 
-/* The resolved hardware section: every figure the run used (a key written
- * auto shows its looked-up value), named like the scenario's keys. */
-static void json_config(json_writer *w, const chip_config *hw, const f3_config *cfg)
+/* The resolved hardware.tile section (json_config). */
+static void json_tile(json_writer *w, const chip_config *hw)
 {
-    json_key(w, "config");
-    json_begin_object(w);
-    json_kv_string(w, "units", "as the scenario keys: the unit ends each name (KiB, bytes/cycle, cycles, pJ/byte, pJ, µW, "
-                               "µW/KiB, mm², mm²/KiB); mac_lanes, banks: counts; transposed_read_factor: × a row read");
-    json_kv_double(w, "clock_mhz", hw->clock_mhz);
-    json_kv_bool(w, "strict", hw->strict);
-    /* the node and supply, and what they made of the tables' 45 nm, 0.9 V figures */
-    json_key(w, "technology");
-    json_begin_object(w);
-    json_kv_double(w, "node_nm", hw->node_nm);
-    json_kv_double(w, "vdd", hw->vdd);
-    json_kv_string(w, "cells", chip_cells_name((chip_cells)hw->sram_cells));
-    json_kv_double(w, "energy_factor", hw->tech_energy);
-    json_kv_double(w, "leakage_factor", hw->tech_leakage);
-    json_kv_double(w, "area_factor", hw->tech_area);
-    /* the logic's leakage against hp's devices, and the clock the lanes make */
-    json_kv_double(w, "logic_leakage_factor", hw->logic_leakage);
-    json_kv_double(w, "max_clock_mhz",
-                   chip_max_clock_mhz((chip_cells)hw->sram_cells, hw->node_nm, hw->vdd));
-    json_end_object(w);
     json_key(w, "tile");
     json_begin_object(w);
     json_kv_string(w, "dataflow", chip_dataflow_name(hw->dataflow));
@@ -238,6 +218,33 @@ static void json_config(json_writer *w, const chip_config *hw, const f3_config *
     json_kv_double(w, "lfsr_area_mm2", hw->lfsr_area_mm2);
     json_end_object(w);
     json_end_object(w);
+}
+
+/* The resolved hardware section: every figure the run used (a key written
+ * auto shows its looked-up value), named like the scenario's keys. */
+static void json_config(json_writer *w, const chip_config *hw, const f3_config *cfg)
+{
+    json_key(w, "config");
+    json_begin_object(w);
+    json_kv_string(w, "units", "as the scenario keys: the unit ends each name (KiB, bytes/cycle, cycles, pJ/byte, pJ, µW, "
+                               "µW/KiB, mm², mm²/KiB); mac_lanes, banks: counts; transposed_read_factor: × a row read");
+    json_kv_double(w, "clock_mhz", hw->clock_mhz);
+    json_kv_bool(w, "strict", hw->strict);
+    /* the node and supply, and what they made of the tables' 45 nm, 0.9 V figures */
+    json_key(w, "technology");
+    json_begin_object(w);
+    json_kv_double(w, "node_nm", hw->node_nm);
+    json_kv_double(w, "vdd", hw->vdd);
+    json_kv_string(w, "cells", chip_cells_name((chip_cells)hw->sram_cells));
+    json_kv_double(w, "energy_factor", hw->tech_energy);
+    json_kv_double(w, "leakage_factor", hw->tech_leakage);
+    json_kv_double(w, "area_factor", hw->tech_area);
+    /* the logic's leakage against hp's devices, and the clock the lanes make */
+    json_kv_double(w, "logic_leakage_factor", hw->logic_leakage);
+    json_kv_double(w, "max_clock_mhz",
+                   chip_max_clock_mhz((chip_cells)hw->sram_cells, hw->node_nm, hw->vdd));
+    json_end_object(w);
+    json_tile(w, hw);
     json_key(w, "dram");
     json_begin_object(w);
     json_kv_double(w, "bytes_per_cycle", hw->dram_bytes_per_cycle);

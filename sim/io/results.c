@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "cli_util.h"
+#include "io_util.h"
 #include "f3/status.h"
 #include "json.h"
 
@@ -43,6 +42,43 @@ int make_dirs(const char *dir)
         return -1;
     }
     return 0;
+}
+
+void first_missing_dir(const char *dir, char *made, size_t len)
+{
+    struct stat st;
+    char up[4096];
+    if (!len) return;
+    made[0] = '\0';
+    if (stat(dir, &st) == 0 || strlen(dir) >= sizeof up) return;
+    snprintf(made, len, "%s", dir);
+    snprintf(up, sizeof up, "%s", dir);
+    for (;;) {
+        size_t n = strlen(up);
+        while (n > 1 && up[n - 1] == '/') up[--n] = '\0';
+        char *slash = strrchr(up, '/');
+        if (!slash || slash == up) break;
+        *slash = '\0';
+        if (stat(up, &st) == 0) break;
+        snprintf(made, len, "%s", up);
+    }
+}
+
+void remove_empty_dirs(const char *dir, const char *made)
+{
+    char up[4096];
+    size_t top = strlen(made);
+    if (!top || strlen(dir) >= sizeof up || strncmp(dir, made, top)) return;
+    snprintf(up, sizeof up, "%s", dir);
+    for (;;) {
+        size_t n = strlen(up);
+        while (n > top && up[n - 1] == '/') up[--n] = '\0';
+        if (n < top || (rmdir(up) != 0 && errno != ENOENT)) return; /* not empty: stop */
+        if (n == top) return;
+        char *slash = strrchr(up, '/');
+        if (!slash) return;
+        *slash = '\0';
+    }
 }
 
 int atomic_open(atomic_file *af, const char *dir, const char *name)

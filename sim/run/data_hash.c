@@ -116,9 +116,7 @@ int hash_data(EVP_MD_CTX *c, const char *path)
     return rc;
 }
 
-/* The folder (or files) a data set reads, as train_load_data finds them. */
-/* The folder a data set of this name reads under dir (as train_load_data). */
-static const char *dataset_folder(const char *name, const char *dir, char *buf, size_t len)
+const char *dataset_folder(const char *name, const char *dir, char *buf, size_t len)
 {
     const char *sub = !strcmp(name, "census")    ? "census-income"
                       : !strcmp(name, "wine")    ? "wine-quality"

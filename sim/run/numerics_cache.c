@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 
 #include "analytic.h"
-#include "cli_util.h"
+#include "io_util.h"
 #include "data_hash.h"
 #include "f3/formulas.h"
 #include "f3/ledger.h"

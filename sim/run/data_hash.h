@@ -7,6 +7,8 @@
 #ifndef F3SIM_DATA_HASH_H
 #define F3SIM_DATA_HASH_H
 
+#include <stddef.h>
+
 #include <openssl/evp.h>
 
 /* n bytes of a digest as 2n lower-case hex digits and a NUL. */
@@ -18,6 +20,13 @@ int hash_file(const char *path, char hex[65]);
 /* "name sha256\n" lines into c: path itself if it is a file, else every
  * regular file of the folder path, sorted by name.  0, or -1. */
 int hash_data(EVP_MD_CTX *c, const char *path);
+
+/* The folder under dir that the data set of this name reads
+ * (dir/mnist, dir/fashion-mnist, dir/census-income, dir/wine-quality,
+ * dir/cifar-10-batches-bin) into buf; returns buf.  The one mapping of
+ * data-set names to folders: train_load_data reads there, and the hashes
+ * and the presence check below look there. */
+const char *dataset_folder(const char *name, const char *dir, char *buf, size_t len);
 
 /* hash_data of the folder (or files) a data set reads, as train_load_data
  * finds them: name, dir, path, test as the dataset.* keys (path and test

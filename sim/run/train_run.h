@@ -147,20 +147,16 @@ typedef struct {
     void *ctx;
 } train_schedule;
 
-/* Run; 0 on success, else the exit status (cli_util.h: 1 a runtime failure
+/* Run; 0 on success, else the exit status (io_util.h: 1 a runtime failure
  * or divergence, 2 an invalid configuration — an option out of its
  * scenario key's range, a batch larger than the training set, a loss that
  * does not fit the data —, 128 + N stopped by signal N) with the reason in
- * f3_last_error(). */
+ * f3_last_error().  A usage error found once the results folder was made
+ * removes the folder again when this run made it (and the empty folders
+ * above it that it made). */
 int train_run_schedule(const train_options *o, const char *command, train_result *res,
                        const train_schedule *sched);
 int train_run(const train_options *o, const char *command, train_result *res);
-
-/* `f3sim train` once its options are parsed (argv: the command line, for
- * status.json): runs, prints the error (exit 1 or 2) or a one-line summary
- * on stdout (best and final accuracy or loss, where the results are), and
- * returns the exit status. */
-int train_main(train_options *o, int argc, char **argv);
 
 /* run.json's "ledger" object for ledger l of a network cfg. */
 struct json_writer_s;
@@ -182,5 +178,21 @@ int write_run_scenario(const train_options *o, const char *dir);
 /* The command line argv[0..argc) as shell words into buf (cut short with
  * "…" if too long). */
 void command_line_text(char *buf, size_t len, int argc, char **argv);
+
+/* ---- shared by train_run.c, train_options.c and train_record.c ---------------- */
+
+/* The options against their scenario keys' ranges and each other: 0, or
+ * EXIT_USAGE with the message in f3_last_error(). */
+int train_check_options(const train_options *o);
+
+/* path as its folder (into dir; "." when none) and its last name (*base,
+ * within path); -1 when the folder does not fit in dlen. */
+int train_split_path(const char *path, char *dir, size_t dlen, const char **base);
+
+/* SHA-256 (hex) of what decides a run's numbers: the configuration as
+ * run.json records it and the data it reads (their SHA-256 data_sha256);
+ * a checkpoint is resumed only by a run with the same hash.  0, or -1. */
+int train_config_sha256(const train_options *o, const f3_config *cfg, const char *init_sha256,
+                        const struct train_order_s *ord, const char *data_sha256, char hex[65]);
 
 #endif

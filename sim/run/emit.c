@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
+#include "io_util.h"
 
 /* "f3sim run SCENARIO --set … --point P --quiet --resume", every word
  * quoted; point is written as given (a number, or "$point" in the Slurm

@@ -18,8 +18,7 @@
 #include <stddef.h>
 
 #include "f3/train.h"
-
-#define CHECKPOINT_PREVIOUS_NPZ "checkpoint.prev.npz"
+#include "results.h" /* CHECKPOINT_PREVIOUS_NPZ */
 
 typedef struct {
     double train_loss, train_acc, test_loss, test_acc;

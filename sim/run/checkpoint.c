@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
-#include "cli_util.h"
+#include "io_util.h"
 #include "npz.h"
 #include "results.h"
 
@@ -428,6 +428,109 @@ static int read_npz(const npz_file *z, f3_trainer *tr)
     return 0;
 }
 
+/* checkpoint.json's optimiser steps, saturation counts and ledger into tr
+ * (u: room for cap numbers; cnt_n the ledger's counts): 0, or 1 with a
+ * message. */
+static int read_ledger(const char *js, const char *jpath, f3_trainer *tr, unsigned long long *u, size_t cap,
+                       size_t cnt_n)
+{
+    const size_t K = tr->cfg.n_layers;
+    if (parse_numbers(after_key(js, "layer_steps"), NULL, u, cap) != (long)K) {
+        return BAD("%s: layer_steps: expected %zu layers", jpath, K);
+    }
+    for (size_t i = 0; i < K; i++) tr->layers[i].steps = u[i];
+    if (parse_numbers(after_key(js, "saturations"), NULL, u, cap) != F3_T_COUNT) {
+        return BAD("%s: saturations: expected %d counts", jpath, F3_T_COUNT);
+    }
+    for (int t = 0; t < F3_T_COUNT; t++) tr->saturations[t] = u[t];
+    f3_ledger *l = tr->ledger;
+    if (parse_numbers(after_key(js, "ledger_scalars"), NULL, u, cap) != 6) {
+        return BAD("%s: ledger_scalars: expected 6 counts", jpath);
+    }
+    l->samples = u[0], l->batches = u[1], l->live_act = u[2], l->peak_act = u[3], l->live_err = u[4],
+    l->peak_err = u[5];
+    if (parse_numbers(after_key(js, "ledger_counts"), NULL, u, cap) != (long)cnt_n) {
+        return BAD("%s: ledger_counts: expected %zu counts", jpath, cnt_n);
+    }
+    for (size_t i = 0, j = 0; i < K * F3_PH_COUNT; i++) {
+        f3_counts *c = &l->c[i];
+        c->fma = u[j++];
+        c->elem = u[j++];
+        for (int m = 0; m < F3_MEM_COUNT; m++) c->reads[m] = u[j++];
+        for (int m = 0; m < F3_MEM_COUNT; m++) c->writes[m] = u[j++];
+    }
+    return 0;
+}
+
+/* checkpoint.json js (read from jpath) carries its own CRC-32 and a format
+ * this f3sim resumes: 0; 1 damaged; 2 an older format (the message in
+ * f3_last_error()). */
+static int check_json_crc(const char *js, const char *jpath)
+{
+    const char *fmt = strstr(js, "\"format\": \"f3sim checkpoint ");
+    char *key = NULL;
+    for (char *q = strstr(js, JSON_CRC_KEY); q; q = strstr(q + 1, JSON_CRC_KEY)) key = q;
+    if (fmt && strncmp(fmt + 10, "\"" CHECKPOINT_FORMAT "\"", strlen(CHECKPOINT_FORMAT) + 2) && !key) {
+        F3_FAIL(F3_EINVAL, "%s was written by an older f3sim (%.*s), which this one does not resume; start afresh "
+                "without --resume", jpath, (int)strcspn(fmt + 11, "\""), fmt + 11);
+        return 2;
+    }
+    char *end;
+    unsigned long want = key ? strtoul(key + strlen(JSON_CRC_KEY), &end, 10) : 0;
+    if (!key || end == key + strlen(JSON_CRC_KEY) || strcmp(end, "\n}\n") ||
+        npz_crc32(0, js, (size_t)(key - js)) != want) {
+        return BAD("%s is damaged: it fails its own CRC-32 (json_crc32), or has none; start afresh without "
+                   "--resume", jpath);
+    }
+    return 0;
+}
+
+/* checkpoint.json's rng_streams into tr's stochastic-rounding streams
+ * (hex states; null where the run has none): 0, or 1 with a message. */
+static int read_rng_streams(const char *js, const char *jpath, f3_trainer *tr)
+{
+    const char *p = after_key(js, "rng_streams");
+    if (!p || *p != '[') {
+        return BAD("%s: rng_streams missing", jpath);
+    }
+    p++;
+    const size_t K = tr->cfg.n_layers, ns = tr->qrng ? (size_t)F3_T_COUNT * (K + 2) : 0;
+    for (size_t k = 0;; k++) {
+        while (*p == ' ' || *p == ',' || *p == '\n') p++;
+        if (*p == ']') {
+            if (k != ns) {
+                return BAD("%s: rng_streams: %zu streams, the run has %zu", jpath, k, ns);
+            }
+            break;
+        }
+        if (k >= ns) {
+            return BAD("%s: rng_streams: more streams than the run's %zu", jpath, ns);
+        }
+        if (!strncmp(p, "null", 4)) {
+            if (tr->qrng[k]) {
+                return BAD("%s: rng_streams: stream %zu missing", jpath, k);
+            }
+            p += 4;
+            continue;
+        }
+        if (*p != '"' || !tr->qrng[k]) {
+            return BAD("%s: rng_streams: stream %zu malformed", jpath, k);
+        }
+        p++;
+        unsigned char *s = gsl_rng_state(tr->qrng[k]);
+        size_t sz = gsl_rng_size(tr->qrng[k]), j = 0;
+        for (; hexval(p[0]) >= 0 && hexval(p[1]) >= 0; p += 2, j++) {
+            if (j >= sz) break;
+            s[j] = (unsigned char)(hexval(p[0]) * 16 + hexval(p[1]));
+        }
+        if (j != sz || *p != '"') {
+            return BAD("%s: rng_streams: stream %zu holds the wrong number of bytes (expected %zu)", jpath, k, sz);
+        }
+        p++;
+    }
+    return 0;
+}
+
 int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_row *rows, size_t max_rows,
                     size_t batches_per_epoch, const char *config_sha256, const char *data_sha256)
 {
@@ -439,25 +542,11 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
     int rc = 1;
     /* the file's own CRC-32 first: a damaged or hand-edited file is
      * reported as such, not as another configuration */
-    {
-        const char *fmt = strstr(js, "\"format\": \"f3sim checkpoint ");
-        char *key = NULL;
-        for (char *q = strstr(js, JSON_CRC_KEY); q; q = strstr(q + 1, JSON_CRC_KEY)) key = q;
-        if (fmt && strncmp(fmt + 10, "\"" CHECKPOINT_FORMAT "\"", strlen(CHECKPOINT_FORMAT) + 2) && !key) {
-            F3_FAIL(F3_EINVAL, "%s was written by an older f3sim (%.*s), which this one does not resume; start afresh "
-                    "without --resume", jpath, (int)strcspn(fmt + 11, "\""), fmt + 11);
-            free(js);
-            return 2;
-        }
-        char *end;
-        unsigned long want = key ? strtoul(key + strlen(JSON_CRC_KEY), &end, 10) : 0;
-        if (!key || end == key + strlen(JSON_CRC_KEY) || strcmp(end, "\n}\n") ||
-            npz_crc32(0, js, (size_t)(key - js)) != want) {
-            free(js);
-            return BAD("%s is damaged: it fails its own CRC-32 (json_crc32), or has none; start afresh without "
-                       "--resume", jpath);
-        }
+    if ((rc = check_json_crc(js, jpath))) {
+        free(js);
+        return rc;
     }
+    rc = 1;
     const size_t K = tr->cfg.n_layers;
     unsigned long long *u = NULL;
     double *d = NULL;
@@ -515,34 +604,8 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
         F3_FAIL(F3_ENOMEM, "out of memory reading %s", jpath);
         goto out;
     }
-    if (parse_numbers(after_key(js, "layer_steps"), NULL, u, cap) != (long)K) {
-        BAD("%s: layer_steps: expected %zu layers", jpath, K);
-        goto out;
-    }
-    for (size_t i = 0; i < K; i++) tr->layers[i].steps = u[i];
-    if (parse_numbers(after_key(js, "saturations"), NULL, u, cap) != F3_T_COUNT) {
-        BAD("%s: saturations: expected %d counts", jpath, F3_T_COUNT);
-        goto out;
-    }
-    for (int t = 0; t < F3_T_COUNT; t++) tr->saturations[t] = u[t];
+    if (read_ledger(js, jpath, tr, u, cap, cnt_n)) goto out;
     f3_ledger *l = tr->ledger;
-    if (parse_numbers(after_key(js, "ledger_scalars"), NULL, u, cap) != 6) {
-        BAD("%s: ledger_scalars: expected 6 counts", jpath);
-        goto out;
-    }
-    l->samples = u[0], l->batches = u[1], l->live_act = u[2], l->peak_act = u[3], l->live_err = u[4],
-    l->peak_err = u[5];
-    if (parse_numbers(after_key(js, "ledger_counts"), NULL, u, cap) != (long)cnt_n) {
-        BAD("%s: ledger_counts: expected %zu counts", jpath, cnt_n);
-        goto out;
-    }
-    for (size_t i = 0, j = 0; i < K * F3_PH_COUNT; i++) {
-        f3_counts *c = &l->c[i];
-        c->fma = u[j++];
-        c->elem = u[j++];
-        for (int m = 0; m < F3_MEM_COUNT; m++) c->reads[m] = u[j++];
-        for (int m = 0; m < F3_MEM_COUNT; m++) c->writes[m] = u[j++];
-    }
     if (parse_numbers(after_key(js, "epochs"), d, NULL, cap) != (long)(6 * ed)) {
         BAD("%s: epochs: expected %llu rows of 6", jpath, ed);
         goto out;
@@ -564,51 +627,7 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
             goto out;
         }
     /* the stochastic-rounding streams */
-    p = after_key(js, "rng_streams");
-    if (!p || *p != '[') {
-        BAD("%s: rng_streams missing", jpath);
-        goto out;
-    }
-    p++;
-    size_t ns = tr->qrng ? (size_t)F3_T_COUNT * (K + 2) : 0;
-    for (size_t k = 0;; k++) {
-        while (*p == ' ' || *p == ',' || *p == '\n') p++;
-        if (*p == ']') {
-            if (k != ns) {
-                BAD("%s: rng_streams: %zu streams, the run has %zu", jpath, k, ns);
-                goto out;
-            }
-            break;
-        }
-        if (k >= ns) {
-            BAD("%s: rng_streams: more streams than the run's %zu", jpath, ns);
-            goto out;
-        }
-        if (!strncmp(p, "null", 4)) {
-            if (tr->qrng[k]) {
-                BAD("%s: rng_streams: stream %zu missing", jpath, k);
-                goto out;
-            }
-            p += 4;
-            continue;
-        }
-        if (*p != '"' || !tr->qrng[k]) {
-            BAD("%s: rng_streams: stream %zu malformed", jpath, k);
-            goto out;
-        }
-        p++;
-        unsigned char *s = gsl_rng_state(tr->qrng[k]);
-        size_t sz = gsl_rng_size(tr->qrng[k]), j = 0;
-        for (; hexval(p[0]) >= 0 && hexval(p[1]) >= 0; p += 2, j++) {
-            if (j >= sz) break;
-            s[j] = (unsigned char)(hexval(p[0]) * 16 + hexval(p[1]));
-        }
-        if (j != sz || *p != '"') {
-            BAD("%s: rng_streams: stream %zu holds the wrong number of bytes (expected %zu)", jpath, k, sz);
-            goto out;
-        }
-        p++;
-    }
+    if (read_rng_streams(js, jpath, tr)) goto out;
     if (read_npz(&z, tr)) goto out;
     *epochs_done = (size_t)ed;
     rc = 0;

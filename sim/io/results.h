@@ -20,6 +20,10 @@
 
 #include "scenario.h"
 
+/* The checkpoint a run keeps while it writes the next one (sim/run/checkpoint.c);
+ * named here so that clear_outputs removes it. */
+#define CHECKPOINT_PREVIOUS_NPZ "checkpoint.prev.npz"
+
 typedef struct {
     FILE *f;
     char path[4096];
@@ -29,6 +33,16 @@ typedef struct {
 /* Create the folder and its parents (mode 0755); 0 on success, else -1
  * with a message in f3_last_error(). */
 int make_dirs(const char *dir);
+
+/* Before make_dirs(dir): the outermost folder of dir's path that does not
+ * exist yet (dir itself when only it is missing) into made, "" when dir
+ * exists; what make_dirs(dir) will create is made and the folders below it
+ * on the way to dir. */
+void first_missing_dir(const char *dir, char *made, size_t len);
+/* Remove the empty folders from dir up to made (both included; made as
+ * first_missing_dir gave it, a prefix of dir), stopping at the first that
+ * is not empty; nothing when made is "". */
+void remove_empty_dirs(const char *dir, const char *made);
 
 /* Open <dir>/<name> for atomic writing; 0 on success. */
 int atomic_open(atomic_file *af, const char *dir, const char *name);
