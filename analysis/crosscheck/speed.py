@@ -10,7 +10,7 @@ lr 1e-3, trinomial feedback, the recipe of stepwise.py) two figures are measured
      (no DataLoader), their fc_model, torch.optim.Adam over model.parameters() and the error store
      filled with the one-hot targets, as their training() sets them up; the wall and CPU seconds of
      each epoch's loop.  f3sim: `f3sim train ... --threads 1 --test-limit 1`, the `seconds` column of its
-     epochs.csv.  That column (sim/cli/train_run.c) times the whole epoch: drawing the order,
+     epochs.csv.  That column (sim/run/train_run.c) times the whole epoch: drawing the order,
      gathering and standardising each batch from the bytes, the training steps, and the test pass
      after the epoch, which --test-limit 1 shrinks to one sample.  Per epoch, the fastest epoch
      over --repeats runs of --epochs epochs each.  Also in CPU seconds, which other jobs on a shared

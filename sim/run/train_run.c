@@ -510,6 +510,8 @@ static int train_batches(run_ctx *r, size_t e, f3_stats *st)
     for (size_t s = 0, bi = 0; s < n; s += bs, bi++) {
         size_t b = n - s < bs ? n - s : bs;
         f3_dataset_gather(r->train, r->perm + s, b, r->x, r->t, r->lab);
+        /* the next batch's rows come from memory while this one trains */
+        if (s + b < n) f3_dataset_prefetch(r->train, r->perm + s + b, n - s - b < bs ? n - s - b : bs);
         const f3_status sst = net_step(&r->nt, r->x, r->t, r->lab, r->perm + s, b, st);
         /* the MLP trainer flags a divergence itself; a block network's weights are scanned once */
         const size_t bad = sst != F3_OK || !r->tr ? net_diverged(&r->nt) : 0;

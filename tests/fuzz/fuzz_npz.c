@@ -1,4 +1,4 @@
-/* fuzz_npz.c — libFuzzer harness of npz_open (sim/cli/npz.c), the reader
+/* fuzz_npz.c — libFuzzer harness of npz_open (sim/io/npz.c), the reader
  * behind --init-from and checkpoint resume.  Input: the .npz file.  On
  * success every array's data lies inside the file or its inflated entry,
  * and converting it to floats touches only its own bytes. */

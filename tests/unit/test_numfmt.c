@@ -1,4 +1,4 @@
-/* test_numfmt.c — sim/cli/numfmt.c (f3sim explore's printf-free number
+/* test_numfmt.c — sim/io/numfmt.c (f3sim explore's printf-free number
  * writer) against its independent reference, glibc's snprintf: the same
  * bytes for %.Nf (N = 0 … 18) and %.Ng (N = 1 … 17) over random doubles of
  * every kind (random bit patterns: subnormals, huge values, infinities and
