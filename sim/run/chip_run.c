@@ -15,6 +15,7 @@
 #include "f3/formulas.h"
 #include "json.h"
 #include "results.h"
+#include "bounds.h"
 #include "tiles_csv.h"
 
 typedef struct {
@@ -116,7 +117,8 @@ static int ctx_finish(chip_ctx *c)
     if (c->have_res) return 0;
     if (chip_sim_result(c->sim, &c->res)) return 1;
     c->have_res = 1;
-    return chip_sim_write_files(c->sim, c->out) ? 1 : 0;
+    /* tiles.csv (and the trace) from the simulation; what bounds each tile from its figures */
+    return chip_sim_write_files(c->sim, c->out) || chip_write_bound_files(c->out, &c->hw, &c->cfg, &c->res) ? 1 : 0;
 }
 
 static int ctx_epoch(void *p, const size_t *perm, size_t epoch, f3_stats *st)
@@ -540,15 +542,37 @@ int chip_train(const train_options *o, const chip_config *hw, train_result *res,
     return 0;
 }
 
-int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+typedef int (*chip_csv_writer)(FILE *f, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+
+/* dir/name by writer, atomically; 0, or -1 with a message */
+static int write_chip_csv(const char *dir, const char *name, chip_csv_writer writer, const chip_config *hw,
+                          const f3_config *cfg, const chip_result *r)
 {
     atomic_file af;
-    if (atomic_open(&af, dir, "tiles.csv")) return -1;
-    if (chip_tiles_csv_write(af.f, hw, cfg, r)) {
+    if (atomic_open(&af, dir, name)) return -1;
+    if (writer(af.f, hw, cfg, r)) {
         atomic_abort(&af);
-        return F3_FAIL(F3_EIO, "%s/tiles.csv: cannot write", dir), -1;
+        return F3_FAIL(F3_EIO, "%s/%s: cannot write (%s)", dir, name, f3_last_error()), -1;
     }
     return atomic_commit(&af);
+}
+
+int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    return write_chip_csv(dir, "tiles.csv", chip_tiles_csv_write, hw, cfg, r);
+}
+
+int chip_write_bound_files(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    return write_chip_csv(dir, "bounds.csv", chip_bounds_csv_write, hw, cfg, r) ||
+                   write_chip_csv(dir, "levels.csv", chip_levels_csv_write, hw, cfg, r)
+               ? -1
+               : 0;
+}
+
+int chip_write_tile_files(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r)
+{
+    return chip_write_tiles_csv(dir, hw, cfg, r) || chip_write_bound_files(dir, hw, cfg, r) ? -1 : 0;
 }
 
 /* ---- the analytic engine: the plain trainer, the chip evaluated -------------------- */
@@ -573,7 +597,7 @@ static int an_begin(void *p, f3_trainer *tr, f3_blocktrainer *blk, const f3_conf
 static int an_files(void *p, const char *dir)
 {
     chip_ctx *c = p;
-    return chip_write_tiles_csv(dir, &c->hw, &c->cfg, &c->res) ? 1 : 0;
+    return chip_write_tile_files(dir, &c->hw, &c->cfg, &c->res) ? 1 : 0;
 }
 
 static void an_json(void *p, struct json_writer_s *w)

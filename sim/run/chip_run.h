@@ -37,5 +37,11 @@ void chip_json_hardware(struct json_writer_s *w, const chip_config *hw, const f3
 /* dir/tiles.csv of a run of cfg on hw with figures r (tiles_csv.h, the
  * writer the SystemC run uses), atomically.  0, or -1 with a message. */
 int chip_write_tiles_csv(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+/* dir/bounds.csv and dir/levels.csv (bounds.h: what bounds each tile's
+ * steps, its utilisation, its traffic per memory level and data space),
+ * atomically.  0, or -1 with a message. */
+int chip_write_bound_files(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r);
+/* All three. */
+int chip_write_tile_files(const char *dir, const chip_config *hw, const f3_config *cfg, const chip_result *r);
 
 #endif

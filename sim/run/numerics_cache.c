@@ -439,7 +439,7 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
             snprintf(to, sizeof to, "%s/epochs.csv", o->out);
             if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
                 (o->write_json && write_reused_json(o->out, key, entry, res, &resolved, hres, o, epochs_csv, ish)) ||
-                chip_write_tiles_csv(o->out, &resolved, &res->cfg, hres) ||
+                chip_write_tile_files(o->out, &resolved, &res->cfg, hres) ||
                 write_run_scenario(o, o->out) ||
                 run_status_done(&rs)) {
                 run_status_failed(&rs, f3_last_error());
