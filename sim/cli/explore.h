@@ -20,6 +20,7 @@
 #define CHUNK_MAX 4096        /* evaluations per thread and round */
 
 enum { OBJ_ACC = 0, OBJ_ENERGY, OBJ_SPS, OBJ_AREA, OBJ_COUNT };
+enum { SNAP_NONE = 0, SNAP_POW2, SNAP_MULTIPLE };
 extern const char *const OBJ_NAMES[OBJ_COUNT], *const OBJ_UNITS[OBJ_COUNT];
 extern const int OBJ_MAX[OBJ_COUNT]; /* maximised? */
 
@@ -31,6 +32,10 @@ typedef struct {
     const sc_entry *e;
     int is_range, log2, zip;
     double from, to, step; /* range; step 0: continuous (random) or powers/unit steps (grid) */
+    /* a range's values snapped to what can be built: SNAP_POW2 (powers of
+     * two), SNAP_MULTIPLE (whole multiples of snap_to), SNAP_NONE */
+    int snap;
+    double snap_to;
     size_t n;              /* list values (a grid of a range: its values) */
     double *num;           /* (n) numbers */
     char (*text)[64];      /* (n) the values as text */
@@ -47,6 +52,7 @@ typedef struct {
     int fits_sram;
     int obj[OBJ_COUNT];
     size_t n_obj;
+    double macro_kib; /* the scenario's hardware.tile.sram.macro_kib (0: auto) */
 } spec;
 
 /* Dimensions: every axis not zipped, then the zipped group (one). */
@@ -73,6 +79,8 @@ typedef struct {
     chip_result r;
 } outcome;
 
+/* x snapped to what can be built, by axis a's snap (within its range). */
+double snap_value(const axis *a, double x);
 /* The scenario's explore section into sp (its file read again for the
  * marks): 0, or EXIT_USAGE said as file:line:col on stderr. */
 int read_spec(const scenario *sc, spec *sp);

@@ -539,6 +539,24 @@ static int write_pareto(explore_run *x, char (*algs)[32], size_t na, int sig)
 
 /* The summary on stdout: the counts, then per rule its front and its best
  * point per objective. */
+/* Is the accuracy the same at every feasible point of this rule?  It
+ * comes from the training alone, so it is when the rule has one numerics
+ * point with feasible hardware (or several that trained alike). */
+static int accuracy_constant(const explore_run *x, const char *rule)
+{
+    int seen = 0;
+    double acc = 0;
+    for (size_t j = 0; j < x->n_np; j++) {
+        if (strcmp(x->nps[j].rule, rule)) continue;
+        const point_sum *c = &x->best[j * OBJ_COUNT + OBJ_ACC];
+        if (!c->feasible) continue;
+        if (seen && c->obj[OBJ_ACC] != acc) return 0;
+        seen = 1;
+        acc = c->obj[OBJ_ACC];
+    }
+    return seen;
+}
+
 static void print_summary(const explore_run *x, char (*algs)[32], size_t na, double t_train)
 {
     static outcome o;
@@ -564,6 +582,12 @@ static void print_summary(const explore_run *x, char (*algs)[32], size_t na, dou
             }
             if (!b) {
                 printf("  best %s: no feasible point\n", OBJ_NAMES[ob]);
+                continue;
+            }
+            if (ob == OBJ_ACC && accuracy_constant(x, algs[k])) {
+                /* a "best at point 0" would mean nothing: every hardware point has the training's accuracy */
+                printf("  %s: %.6g %s at every feasible point (one accuracy per rule: the hardware does not "
+                       "change it)\n", OBJ_NAMES[ob], b->obj[ob], OBJ_UNITS[ob]);
                 continue;
             }
             evaluate(sp, x->d, bh, &nps[bj], nps[bj].q, &o, x->vals);

@@ -64,6 +64,82 @@ static int choice_ok(const char *choices, const char *s)
     return 0;
 }
 
+/* x snapped to what can be built (axis a's snap), kept within [from, to]:
+ * the nearest power of two in log₂ (SNAP_POW2) or the nearest whole
+ * multiple of snap_to; a value past an end goes to the nearest one inside.
+ * Returns a value above `to` when none lies inside (read_axis refuses it). */
+double snap_value(const axis *a, double x)
+{
+    if (a->snap == SNAP_POW2) {
+        double lo = exp2(ceil(log2(a->from) - 1e-12)), hi = exp2(floor(log2(a->to) + 1e-12));
+        if (lo > hi) return INFINITY;
+        double y = x > 0 ? exp2(nearbyint(log2(x))) : lo;
+        return y < lo ? lo : y > hi ? hi : y;
+    }
+    if (a->snap == SNAP_MULTIPLE) {
+        const double m = a->snap_to;
+        double lo = ceil(a->from / m - 1e-12) * m, hi = floor(a->to / m + 1e-12) * m;
+        if (lo > hi) return INFINITY;
+        double y = nearbyint(x / m) * m;
+        return y < lo ? lo : y > hi ? hi : y;
+    }
+    return x;
+}
+
+/* A range's `snap:` — none, pow2, or a positive number (whole multiples of
+ * it) — into a; 0, or EXIT_USAGE said at the node. */
+static int read_snap(const char *file, const yaml_node_t *rv, const char *key, axis *a)
+{
+    const char *t = scal(rv);
+    if (!strcmp(t, "none")) {
+        a->snap = SNAP_NONE;
+    } else if (!strcmp(t, "pow2")) {
+        a->snap = SNAP_POW2;
+    } else {
+        char *end = NULL;
+        double m = strtod(t, &end);
+        if (!*t || *end || !(m > 0) || !isfinite(m))
+            return spec_err(file, rv, "explore: %s: snap is none, pow2 or a positive number (snap to whole "
+                                      "multiples of it), got '%s'", key, t);
+        a->snap = SNAP_MULTIPLE;
+        a->snap_to = m;
+    }
+    return 0;
+}
+
+/* Without `snap:`, a range snaps to parts that are built: MAC lanes to
+ * powers of two, an SRAM's capacity to whole macros (the scenario's
+ * hardware.tile.sram.macro_kib) or, when the macro is auto (the SRAM is one
+ * macro of its capacity), to powers of two, other capacities in KiB to
+ * whole KiB; other keys as drawn. */
+static void default_snap(const spec *sp, const char *key, axis *a)
+{
+    (void)sp;
+    const char *last = strrchr(key, '.');
+    last = last ? last + 1 : key;
+    if (!strcmp(last, "mac_lanes")) {
+        a->snap = SNAP_POW2;
+    } else if (!strcmp(last, "capacity_kib")) {
+        a->snap = SNAP_MULTIPLE;
+        a->snap_to = 1.0;
+        if (strstr(key, ".sram.")) {
+            if (sp->macro_kib > 0) a->snap_to = sp->macro_kib;
+            else a->snap = SNAP_POW2;
+        }
+    }
+}
+
+static int add_value(const char *file, const yaml_node_t *n, axis *a, const char *text, double v);
+
+/* A value of a range's grid, snapped, unless the grid has it already. */
+static int add_grid_value(const char *file, const yaml_node_t *v, axis *a, double x)
+{
+    if (a->snap) x = snap_value(a, x);
+    for (size_t i = 0; i < a->n; i++)
+        if (a->num[i] == x) return 0;
+    return add_value(file, v, a, "", x);
+}
+
 /* A value of axis a's key, checked against the schema; appended. */
 static int add_value(const char *file, const yaml_node_t *n, axis *a, const char *text, double v)
 {
@@ -150,7 +226,7 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
         if (e->kind != SK_INT && e->kind != SK_FLOAT && e->kind != SK_AUTO_INT && e->kind != SK_AUTO_FLOAT)
             return spec_err(file, v, "explore: %s: a range needs a numeric key; give a list of values", key);
         a->is_range = 1;
-        int have_from = 0, have_to = 0;
+        int have_from = 0, have_to = 0, have_snap = 0;
         for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
             yaml_node_t *rk = yaml_document_get_node(doc, pr->key), *rv = yaml_document_get_node(doc, pr->value);
             const char *name = scal(rk);
@@ -167,10 +243,15 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
                 if (strcmp(scal(rv), "log2") && strcmp(scal(rv), "linear"))
                     return spec_err(file, rv, "explore: %s: scale is linear or log2, got '%s'", key, scal(rv));
                 a->log2 = !strcmp(scal(rv), "log2");
+            } else if (!strcmp(name, "snap")) {
+                if (read_snap(file, rv, key, a)) return EXIT_USAGE;
+                have_snap = 1;
             } else {
-                return spec_err(file, rk, "explore: %s: unknown range key '%s' (from, to, step, scale)", key, name);
+                return spec_err(file, rk, "explore: %s: unknown range key '%s' (from, to, step, scale, snap)", key,
+                                name);
             }
         }
+        if (!have_snap) default_snap(sp, key, a);
         if (!have_from || !have_to) return spec_err(file, v, "explore: %s: a range needs from and to", key);
         if (a->from > a->to) return spec_err(file, v, "explore: %s: from %.15g is above to %.15g", key, a->from, a->to);
         if (a->log2 && a->from <= 0) return spec_err(file, v, "explore: %s: a log2 range needs from > 0", key);
@@ -178,10 +259,14 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
         if (a->from < e->min || a->to > e->max)
             return spec_err(file, v, "explore: %s: [%.15g, %.15g] leaves the key's range [%.15g, %.15g]", key, a->from,
                             a->to, e->min, e->max);
-        /* its grid: powers of two from `from` (log2), or from, from + step, … (step 1 if none) */
+        if (a->snap && snap_value(a, a->from) > a->to)
+            return spec_err(file, v, "explore: %s: no %s lies in [%.15g, %.15g]", key,
+                            a->snap == SNAP_POW2 ? "power of two" : "whole multiple of the snap", a->from, a->to);
+        /* its grid: powers of two from `from` (log2), or from, from + step, … (step 1 if none);
+         * snapped, each value once */
         if (a->log2) {
             for (double x = a->from; x <= a->to * (1 + 1e-12); x *= 2)
-                if (add_value(file, v, a, "", x)) return EXIT_USAGE;
+                if (add_grid_value(file, v, a, x)) return EXIT_USAGE;
         } else {
             double st = a->step ? a->step : 1.0;
             double cnt = floor((a->to - a->from) / st + 1e-9) + 1;
@@ -189,7 +274,7 @@ static int read_axis(const char *file, yaml_document_t *doc, yaml_node_t *k, yam
                 return spec_err(file, v, "explore: %s: the grid has %.0f values (at most %d); give a step", key, cnt,
                                 MAX_VALUES);
             for (double i = 0; i < cnt; i++)
-                if (add_value(file, v, a, "", a->from + i * st)) return EXIT_USAGE;
+                if (add_grid_value(file, v, a, a->from + i * st)) return EXIT_USAGE;
         }
     } else {
         double x = 0;
@@ -258,6 +343,8 @@ int read_spec(const scenario *sc, spec *sp)
     sp->file = sc->file;
     sp->seed = 1;
     sp->area_max = sp->energy_max = sp->sps_min = sp->dram_max = NAN;
+    const sc_value *macro = scenario_get(sc, "hardware.tile.sram.macro_kib");
+    sp->macro_kib = macro && macro->set && !macro->is_auto ? macro->num : 0.0;
     const char *file = sc->file;
     FILE *f = fopen(file, "rb");
     if (!f) return fprintf(stderr, "f3sim explore: %s: %s\n", file, strerror(errno)), EXIT_USAGE;
@@ -428,6 +515,7 @@ void value_at(const spec *sp, const axis *a, double u, double *num, const char *
     if (a->e->kind == SK_INT || a->e->kind == SK_AUTO_INT) x = nearbyint(x);
     if (x < a->from) x = a->from;
     if (x > a->to) x = a->to;
+    if (a->snap) x = snap_value(a, x);
     *num = x;
     numfmt_g(buf, room, x, 15); /* printf's "%.15g" */
     *text = buf;
