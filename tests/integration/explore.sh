@@ -156,7 +156,37 @@ assert got == want, (len(got), len(want), sorted(got ^ want)[:5])
 # zipped keys move together; log2 ranges stay in range
 assert all(r['hardware.links.forward.bytes_per_cycle'] == r['hardware.links.backward.bytes_per_cycle'] for r in R)
 assert all(1 <= int(r['hardware.tile.mac_lanes']) <= 64 for r in R)
-" "explore.csv / pareto.csv: columns, constraints or the Pareto front (against brute force) wrong"
+# issue 22: random draws snap to parts that are built: lanes and (auto-macro) SRAMs to powers of two
+pow2 = lambda x: x > 0 and x == 2 ** round(__import__('math').log2(x))
+assert all(pow2(int(r['hardware.tile.mac_lanes'])) for r in R), sorted({r['hardware.tile.mac_lanes'] for r in R})
+assert all(pow2(float(r['hardware.tile.sram.capacity_kib'])) for r in R)
+assert len({r['hardware.tile.mac_lanes'] for r in R}) == 7   # 1, 2, ..., 64: every power drawn
+" "explore.csv / pareto.csv: columns, constraints, snapping or the Pareto front (against brute force) wrong"
+grep -q "test_accuracy_pct: .* at every feasible point (one accuracy per rule" ex1.out && \
+  ! grep -q "best test_accuracy_pct" ex1.out && ok || bad "the summary gives a best accuracy where it is one per rule"
+# snap: a multiple (a given macro by default), none, and what a range without such a value is
+{ base snap "[f3]" 1 | sed 's/tile: {mac_lanes: 4}/tile: {mac_lanes: 4, sram: {macro_kib: 8}}/'; cat <<Y
+explore:
+  method: random
+  samples: 60
+  space:
+    hardware.tile.sram.capacity_kib: {from: 20, to: 200}
+    hardware.tile.mac_lanes: {from: 3, to: 60, snap: none}
+    hardware.dram.bytes_per_cycle: {from: 1, to: 64, snap: 12}
+Y
+} > snap.yaml
+"$f3sim" explore snap.yaml --quiet > /dev/null 2> snap.err || { bad "snap explore failed"; cat snap.err; }
+check "
+import csv
+R = list(csv.DictReader(open('out/snap/explore.csv')))
+assert len(R) == 60
+c = [float(r['hardware.tile.sram.capacity_kib']) for r in R]
+assert all(x % 8 == 0 and 24 <= x <= 200 for x in c), sorted(set(c))
+l = {int(r['hardware.tile.mac_lanes']) for r in R}
+assert any(x & (x - 1) for x in l), l            # snap: none leaves lanes that are not powers of two
+d = {float(r['hardware.dram.bytes_per_cycle']) for r in R}
+assert d <= {12, 24, 36, 48, 60}, d
+" "snap: macro multiples, none or a step not applied"
 grep -q "Pareto front of" ex1.out && grep -q "best energy_per_sample_nJ" ex1.out && ok || bad "no summary on stdout"
 grep -qE "ETA [0-9.]+ s" ex1.err && ok || bad "no progress with an ETA on stderr"
 # deterministic: a rerun (cached) writes the same explore.csv; another seed another one
@@ -261,6 +291,8 @@ badspec b8 "  space: {hardware.tile.mac_lanes: [1]}
   constraints: {area_max: 3}" "b8.yaml:11:17: explore.constraints: unknown constraint 'area_max'"
 badspec b9 "  space: {hardware.tile.mac_lans: [1]}" "b9.yaml:10:11: explore: 'hardware.tile.mac_lans' is not a key path"
 badspec b11 "  space: {comparison.budget.area_mm2: [10, 20]}" "b11.yaml:10:11: explore: comparison.budget.area_mm2 is about choosing a chip"
+badspec b12 "  space: {hardware.tile.mac_lanes: {from: 5, to: 7}}" "b12.yaml:10:36: explore: hardware.tile.mac_lanes: no power of two lies in \\[5, 7\\]"
+badspec b13 "  space: {hardware.tile.mac_lanes: {from: 4, to: 8, snap: cubes}}" "b13.yaml:10:59: .*snap is none, pow2 or a positive number"
 badspec b10 "  space: {hardware.tile.mac_lanes: {from: 0, to: 4, scale: log2}}" "b10.yaml:10:36: .*needs from > 0|leaves the key's range"
 base nohw "[f3]" 1 | grep -v -e '^hardware:' -e '^  tile:' -e '^  links:' > nohw.yaml
 printf 'explore:\n  space: {hardware.tile.mac_lanes: [1, 2]}\n' >> nohw.yaml
@@ -288,7 +320,7 @@ explore:
   seed: 11
   space:
     hardware.tile.mac_lanes: {from: 1, to: 64, scale: log2}
-    hardware.tile.sram.capacity_kib: {from: 0.3, to: 64, scale: log2}
+    hardware.tile.sram.capacity_kib: {from: 0.3, to: 64, scale: log2, snap: none}
     hardware.dram.bytes_per_cycle: {from: 0.5, to: 48}
     hardware.tile.rom.encoding: [fp32, fp32, int8]
     hardware.tile.dataflow: [output_stationary, weight_stationary]
