@@ -70,6 +70,23 @@ def gp_str(s):
     return "'" + s.replace("'", "''") + "'"
 
 
+def set_title(text, width=100):
+    """`set title` of a title wrapped into lines of at most `width` characters (at '; ', ', ' or
+    spaces), so that no figure's title is cut off at its canvas' edges."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    lines, cur = [], ""
+    for word in re.split(r"(?<=[;,:)]) |(?<=\S) (?=\()", text):
+        for w in ([word] if len(word) <= width else word.split(" ")):
+            if cur and len(cur) + 1 + len(w) > width:
+                lines.append(cur)
+                cur = w
+            else:
+                cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return "set title " + ' . "\\n" . '.join(gp_str(l) for l in lines) + "\n"
+
+
 def md_cell(s):
     return str(s).replace("|", "\\|").replace("\n", " ")
 
@@ -131,6 +148,7 @@ class Point:
     def __init__(self, folder, label, suffix, single=None):
         self.folder, self.label, self.suffix = folder, label, suffix
         self.single = single  # a folder of `f3sim train`: one rule, no compare.csv
+        self.number, self.keyvals = 0, {}  # a sweep's point: its number and swept values
         self.compare = read_csv(os.path.join(folder, "compare.csv")) if single is None else [single]
         self.rules = [r["algorithm"] for r in self.compare]
         self.seeded = bool(self.compare) and "seeds" in self.compare[0]
@@ -175,6 +193,7 @@ def find_points(top):
             seen.add(i)
             label = " ".join(f"{k}={r[k]}" for k in keys)
             points.append(Point(os.path.join(top, f"point-{i:03d}"), label, f"-point-{i:03d}"))
+            points[-1].number, points[-1].keyvals = i, {k: r[k] for k in keys}
         return points, True, None
     dirs = sorted(d for d in os.listdir(top) if re.fullmatch(r"point-\d+", d))
     if dirs:
@@ -191,6 +210,9 @@ def find_points(top):
             except (Failure, IndexError):
                 pass
             points.append(Point(p, label, "-" + d))
+            points[-1].number = int(d[6:])
+            # the swept values from compare.csv's `key=value key=value` label
+            points[-1].keyvals = dict(re.findall(r"(\S+?)=(.*?)(?= \S+?=|$)", label))
         note = (f"no sweep.csv: the points with a compare.csv are shown; without one: {', '.join(skipped)}"
                 if skipped else "no sweep.csv (not collected yet): every point folder with a compare.csv is shown")
         return points, True, note
@@ -228,7 +250,7 @@ class Figures:
                 "set key outside right top\n")
         script = (f"set terminal pngcairo size {size[0]},{size[1]} font 'sans,10'\nset output '{name}.png'\n"
                   + head + body + f"\nset terminal svg size {size[0]},{size[1]} font 'sans,10'\n"
-                  f"set output '{name}.svg'\nreplot\nunset output\n")
+                  f"set output '{name}.svg'\n" + body + "\nunset output\n")
         gp = os.path.join(self.out, name + ".gp")
         with open(gp, "w", encoding="utf-8") as f:
             f.write(script)
@@ -299,7 +321,7 @@ def curves(fig, name, point, md):
                              f"lc rgb '{c}' fs transparent solid 0.2 noborder notitle")
             plots.append(f"{gp_str(data)} skip 1 using 2:{sel % col} with linespoints lc rgb '{c}' pt 7 ps 0.5 "
                          f"title {gp_str(rule)}")
-        body = (f"set title {gp_str(title_of(name, point, what))}\nset xlabel 'epoch'\n"
+        body = (set_title(title_of(name, point, what)) + f"set xlabel 'epoch'\n"
                 f"set ylabel {gp_str(ylabel)}\n" + ("set xtics 1\n" if epochs <= 20 else "")
                 + "plot " + ", \\\n  ".join(plots) + "\n")
         fig.plot(fname + point.suffix, body)
@@ -401,7 +423,7 @@ def ledger(fig, name, point, f3sim, md):
                     f"title {gp_str(PHASES[i] + ' (counted)')}")
     bars.append(f"{gp_str(stack)} skip 1 using 1:{3 + len(PHASES)} with points pt 9 ps 2 lc rgb 'black' "
                 f"title 'closed form, total'")
-    body = (f"set title {gp_str(title_of(name, point, 'FMA per training sample by phase'))}\n"
+    body = (set_title(title_of(name, point, 'FMA per training sample by phase')) + f""
             "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
             "set ylabel 'FMA per training sample [FMA]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
             "plot " + ", \\\n  ".join(bars) + "\n")
@@ -411,7 +433,7 @@ def ledger(fig, name, point, f3sim, md):
     tbars = [f"{gp_str(tdata)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
              f"title {gp_str(PHASES[i])}" for i in reversed(range(len(PHASES)))]
     fig.plot("traffic" + point.suffix,
-             f"set title {gp_str(title_of(name, point, 'memory traffic per training sample by phase (ledger)'))}\n"
+             set_title(title_of(name, point, 'memory traffic per training sample by phase (ledger)')) + f""
              "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
              "set ylabel 'elements read + written per training sample [elements]'\nset yrange [0:*]\n"
              "set xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
@@ -420,7 +442,7 @@ def ledger(fig, name, point, f3sim, md):
                               "activation_buffer_eq27_elements", "error_store_peak_elements",
                               "error_store_closed_form_elements", "error_store_eq29_elements",
                               "feedback_closed_form_elements", "feedback_eq28_elements"], mem_rows)
-    mbody = (f"set title {gp_str(title_of(name, point, 'memory a rule keeps for training'))}\n"
+    mbody = (set_title(title_of(name, point, 'memory a rule keeps for training')) + f""
              "set style fill solid 0.8 border -1\nset boxwidth 0.25\nset xlabel 'learning rule'\n"
              "set ylabel 'memory [elements]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
              f"plot {gp_str(mem_data)} skip 1 using ($1-0.27):3:xtic(2) with boxes lc rgb '{COLOURS[0]}' "
@@ -478,7 +500,7 @@ def energy(fig, name, point, md):
     def stacked(data, ncols, labels, xlabel, title, fname):
         bars = [f"{gp_str(data)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i % len(COLOURS)]}' "
                 f"title {gp_str(labels[i])}" for i in reversed(range(ncols))]
-        body = (f"set title {gp_str(title)}\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n"
+        body = (set_title(title) + f"set style fill solid 0.8 border -1\nset boxwidth 0.6\n"
                 f"set xlabel {gp_str(xlabel)}\nset ylabel 'energy per training sample [nJ]'\n"
                 "set yrange [0:*]\nset xrange [-0.7:*]\nset xtics rotate by -30\n"
                 "plot " + ", \\\n  ".join(bars) + "\n")
@@ -572,7 +594,7 @@ def gantt(fig, name, point, md):
         for s, label in TILE_STATES.items():
             plots.append(f"{gp_str(data)} skip 1 using (($2+$3)/2):($4=={s} ? $1 : NaN):(($3-$2)/2):(0.35) "
                          f"with boxxyerror fs solid 0.9 noborder lc rgb '{COLOURS[s - 1]}' title {gp_str(label)}")
-        body = (f"set title {gp_str(title_of(name, point, f'{rule} pipeline, cycles 0 to {window:.0f}'))}\n"
+        body = (set_title(title_of(name, point, f'{rule} pipeline, cycles 0 to {window:.0f}')) + f""
                 f"set xlabel 'time [cycles]'\nset ylabel 'tile'\nset ytics 1\nset yrange [0.4:{len(tiles) + 0.6}]\n"
                 f"set xrange [0:{window:.0f}]\nplot " + ", \\\n  ".join(plots) + "\n")
         fig.plot(fname, body, size=(1000, 140 + 70 * len(tiles)))
@@ -627,7 +649,7 @@ def pareto(fig, top, md):
         if everything:
             plots.insert(0, f"{gp_str(everything)} skip 1 using {xc + 1}:{yc + 1} with points pt 7 ps 0.4 "
                             f"lc rgb '#c8c8c8' title 'every point explored'")
-        body = (f"set title {gp_str(f'Pareto front: {what} ({swept_text})')}\nset xlabel {gp_str(xl)}\n"
+        body = (set_title(f'Pareto front: {what} ({swept_text})') + f"set xlabel {gp_str(xl)}\n"
                 f"set ylabel {gp_str(yl)}\n" + ("set logscale x\n" if 'throughput' in xl else "")
                 + "plot " + ", \\\n  ".join(plots) + "\n")
         fig.plot(fname, body)
@@ -674,11 +696,330 @@ def budget_figures(fig, top, md):
                                          ("budget-throughput", 4, "throughput [samples/s]", "highest throughput")):
             plots = [f"{gp_str(data)} skip 1 using (strcol(1) eq {gp_str(rule)} ? $2 : NaN):{col} with linespoints "
                      f"pt 7 ps 1.2 lc rgb '{colour(rule)}' title {gp_str(rule)}" for rule in rules]
-            body = (f"set title {gp_str(f'{what} within the budget, each rule on its best chip')}\n"
+            body = (set_title(f'{what} within the budget, each rule on its best chip') + f""
                     f"set xlabel {gp_str(BUDGET_UNITS.get(kind, kind))}\nset ylabel {gp_str(ylabel)}\n"
                     "set logscale x\nset logscale y\nplot " + ", \\\n  ".join(plots) + "\n")
             fig.plot(fname + suffix, body)
             md.append(f"![{fname + suffix}]({fname + suffix}.png)\n")
+
+
+# ---- across the points: the summary table and the figures over the swept keys ------------
+
+# (column of summary.csv, its header in report.md, the column of compare.csv/sweep.csv, of explore.csv)
+SUMMARY_METRICS = ([("best_test_accuracy_pct", "best test accuracy [%]", "best_test_accuracy_percent",
+                     "best_test_accuracy_pct"),
+                    ("final_test_accuracy_pct", "final test accuracy [%]", "final_test_accuracy_percent",
+                     "test_accuracy_pct"),
+                    ("final_test_loss", "final test loss [loss]", "final_test_loss", None),
+                    ("energy_per_sample_nJ", "energy per sample [nJ]", "chip_per_sample_energy_nj",
+                     "energy_per_sample_nJ")]
+                   + [(f"energy_{i}_per_sample_nJ", f"{i.replace('_', ' ')} [nJ/sample]",
+                       f"chip_per_sample_energy_{i}_nj", f"energy_{i}_per_sample_nJ") for i in ENERGY_ITEMS]
+                   + [("samples_per_second", "throughput [samples/s]", "chip_samples_per_second",
+                       "samples_per_second"),
+                      ("area_mm2", "area [mm2]", "chip_area_mm2", "area_mm2")])
+# the figures over the swept keys: (name, column, y label, better: +1 higher, -1 lower)
+SUMMARY_FIGURES = [("accuracy", "final_test_accuracy_pct", "final test accuracy [%]", 1),
+                   ("loss", "final_test_loss", "final test loss", -1),
+                   ("energy", "energy_per_sample_nJ", "energy per training sample [nJ]", -1),
+                   ("throughput", "samples_per_second", "throughput [samples/s]", 1),
+                   ("area", "area_mm2", "area [mm2]", -1)]
+MAX_LINE_GROUPS = 6      # more combinations of the other keys: the best over them per rule
+MAX_KEY_VALUES = 64      # an explored key with more values (random, lhs) gets no figure
+
+
+def slug(s):
+    return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-").lower() or "key"
+
+
+def value_order(vals):
+    """Numbers by value, then everything else as text (a swept key's values as YAML text)."""
+    return sorted(vals, key=lambda v: (num(v) is None, num(v) if num(v) is not None else 0, v))
+
+
+def key_dimensions(rows, keys):
+    """The swept keys grouped into dimensions: a key whose value follows from another's (a zipped
+    group of a sweep) joins that key's dimension.  [[key, ...], ...] in the keys' order."""
+    dims = []
+    for k in keys:
+        for d in dims:
+            lead = d[0]
+            pairs = {(r["keys"][lead], r["keys"][k]) for r in rows}
+            if len(pairs) == len({r["keys"][lead] for r in rows}):
+                d.append(k)
+                break
+        else:
+            dims.append([k])
+    return dims
+
+
+def sweep_summary_rows(points, loss_units):
+    """One row per point and rule: the swept keys, then the metrics (mean over the seeds)."""
+    rows = []
+    for p in points:
+        for r in p.compare:
+            vals = {m[0]: p.col(r, m[2])[0] for m in SUMMARY_METRICS}
+            vals["final_test_accuracy_pct_std"] = p.col(r, "final_test_accuracy_percent")[1]
+            rows.append({"point": int(p.number), "rule": r["algorithm"], "keys": dict(p.keyvals),
+                         "seeds": len(p.seeds) if p.seeded else None, "vals": vals})
+    return rows
+
+
+def explore_summary_rows(top):
+    path = os.path.join(top, "explore.csv")
+    erows = read_csv(path)
+    if not erows:
+        return [], []
+    cols = list(erows[0].keys())
+    if "rule" not in cols or "status" not in cols:
+        raise Failure(f"{path}: no column rule or status (an explore's explore.csv has both)")
+    keys = cols[cols.index("rule") + 1:cols.index("status")]
+    rows = []
+    for r in erows:
+        vals = {m[0]: (num(r.get(m[3])) if m[3] else None) for m in SUMMARY_METRICS}
+        rows.append({"point": int(r["point"]) if r.get("point", "").isdigit() else len(rows), "rule": r["rule"],
+                     "keys": {k: r[k] for k in keys}, "seeds": None, "vals": vals,
+                     "feasible": r.get("feasible", "1") in ("1", "true", "yes"), "status": r.get("status", "")})
+    return rows, keys
+
+
+def summary_columns(rows, is_explore):
+    """The metric columns that hold a value somewhere (a run without a chip has no energy)."""
+    cols = [m for m in SUMMARY_METRICS if any(r["vals"].get(m[0]) is not None for r in rows)]
+    if any(r["vals"].get("final_test_accuracy_pct") is not None for r in rows):
+        cols = [m for m in cols if m[0] != "final_test_loss"]  # classification: accuracy says it
+    return cols
+
+
+def write_summary(fig, rows, keys, is_explore, loss_units, md):
+    """summary.csv and its table in report.md: one row per point and rule."""
+    cols = summary_columns(rows, is_explore)
+    seeded = any(r["seeds"] for r in rows)
+    header = (["point", "rule"] + keys + (["feasible", "status"] if is_explore else [])
+              + (["seeds"] if seeded else []) + [c[0] for c in cols]
+              + (["final_test_accuracy_pct_std"] if seeded and any(c[0] == "final_test_accuracy_pct" for c in cols)
+                 else []))
+    out = []
+    for r in rows:
+        line = [r["point"], r["rule"]] + [r["keys"][k] for k in keys]
+        if is_explore:
+            line += [1 if r["feasible"] else 0, r["status"]]
+        if seeded:
+            line.append(r["seeds"])
+        line += [r["vals"].get(c[0]) for c in cols]
+        if len(line) < len(header):
+            line.append(r["vals"].get("final_test_accuracy_pct_std"))
+        out.append(line)
+    fig.write_data("summary.csv", header, out)
+    units = loss_units.split(" ")[0] if loss_units else "loss"
+    what = ("every point of explore.csv and rule" if is_explore else "one row per point and rule")
+    md.append(f"Summary, {what}: the swept keys, then the final test accuracy (or loss), the chip's energy per "
+              "training sample and its items, throughput and area"
+              + (" (the mean over the seeds; the chip's figures do not depend on the seed)" if seeded else "")
+              + "; data: [summary.csv](summary.csv).\n")
+    if len(rows) > 200:
+        md.append(f"({len(rows)} rows: too many for this page; summary.csv holds them all, the figures below "
+                  "summarise them.)\n")
+        return cols
+    zero = [c for c in cols if c[0].startswith("energy_") and c[0] != "energy_per_sample_nJ"
+            and all((r["vals"].get(c[0]) or 0) == 0 for r in rows)]
+    shown = [c for c in cols if c not in zero]
+    md.append("| point | rule | " + " | ".join(md_cell(k) for k in keys)
+              + (" | status" if is_explore else "") + " | "
+              + " | ".join(c[1].replace("[loss]", f"[{units}]") for c in shown) + " |")
+    md.append("|---:|---|" + "---|" * len(keys) + ("---|" if is_explore else "") + "---:|" * len(shown))
+    for r in rows:
+        cells = [str(r["point"]), md_cell(r["rule"])] + [md_cell(r["keys"][k]) for k in keys]
+        if is_explore:
+            cells.append(md_cell(r["status"]))
+        for c in shown:
+            v = r["vals"].get(c[0])
+            if c[0] == "final_test_accuracy_pct" and r["vals"].get("final_test_accuracy_pct_std") is not None:
+                cells.append(pm(v, r["vals"]["final_test_accuracy_pct_std"]))
+            else:
+                cells.append(f"{v:.0f}" if v is not None and abs(v) >= 1e5 else fmt(v, 6))
+        md.append("| " + " | ".join(cells) + " |")
+    md.append("")
+    if zero:
+        md.append(f"Energy items that are 0 at every point are left out of this table (not of summary.csv): "
+                  f"{', '.join(c[0].split('_per_')[0][7:] for c in zero)}.\n")
+    return cols
+
+
+def x_axis(rows, dim):
+    """The x positions of a dimension's values: numbers (one key, every value a number) or categories."""
+    lead = dim[0]
+    values = value_order({r["keys"][lead] for r in rows})
+    numeric = len(dim) == 1 and all(num(v) is not None for v in values)
+    labels = {}
+    for r in rows:
+        labels[r["keys"][lead]] = "/".join(r["keys"][k] for k in dim)
+    pos = {v: (num(v) if numeric else float(i)) for i, v in enumerate(values)}
+    return values, numeric, pos, labels
+
+
+def xaxis_commands(dim, values, numeric, pos, labels):
+    tics = ", ".join(f"{gp_str(labels[v])} {pos[v]!r}" for v in values)
+    cmd = f"set xlabel {gp_str(' / '.join(dim))}\nset xtics ({tics})\n"
+    if numeric:
+        lo, hi = min(pos.values()), max(pos.values())
+        if lo > 0 and hi / lo >= 8:
+            cmd += f"set logscale x\nset xrange [{lo / 1.3!r}:{hi * 1.3!r}]\n"
+        elif hi > lo:
+            pad = (hi - lo) * 0.05
+            cmd += f"set xrange [{lo - pad!r}:{hi + pad!r}]\n"
+    else:
+        cmd += f"set xrange [-0.5:{len(values) - 0.5}]\n"
+        if sum(len(labels[v]) for v in values) > 60:
+            cmd += "set xtics rotate by -30\n"
+    return cmd
+
+
+def summary_figures(fig, name, rows, keys, cols, is_explore, loss_units, md):
+    """Each metric over the swept key on the x axis, one line per rule."""
+    have = {c[0] for c in cols}
+    plot_rows = [r for r in rows if not is_explore or r["feasible"]]
+    if not plot_rows or not keys:
+        return
+    rules = []
+    for r in plot_rows:
+        if r["rule"] not in rules:
+            rules.append(r["rule"])
+    units = loss_units.split(" ")[0] if loss_units else ""
+    dims = key_dimensions(plot_rows, keys)
+    varying = [d for d in dims if len({r["keys"][d[0]] for r in plot_rows}) > 1] or dims[:1]
+    if is_explore:
+        # every explored key in turn, the best point over the other keys at each of its values
+        axes = [[k] for d in varying for k in d if len({r["keys"][k] for r in plot_rows}) <= MAX_KEY_VALUES][:6]
+        skipped = [k for d in varying for k in d if [k] not in axes]
+        if skipped:
+            md.append(f"No figure over {', '.join(skipped)}: too many values (random or lhs sampling) — the Pareto "
+                      "fronts below show them.\n")
+    else:
+        x = max(varying, key=lambda d: (len({r["keys"][d[0]] for r in plot_rows}), -varying.index(d)))
+        axes = [x]
+    md.append("Each figure over " + ("each explored key (feasible points)" if is_explore else "the swept key")
+              + ": one colour per rule" + ("; at each value, the best point over the other explored keys"
+                                           if is_explore and len(varying) > 1 else "") + ".\n")
+    for dim in axes:
+        others = [d for d in varying if d != dim and not (is_explore)]
+        groups = value_order({" ".join(f"{k}={r['keys'][k]}" for d in others for k in d) for r in plot_rows})
+        best_of = is_explore or len(groups) > MAX_LINE_GROUPS
+        if best_of and not is_explore:
+            md.append(f"{len(groups)} combinations of the other swept keys: each line is the best over them.\n")
+            groups = [""]
+        values, numeric, pos, labels = x_axis(plot_rows, dim)
+        suffix = ("-" + slug(dim[0])) if is_explore else ""
+        data = f"summary-lines{suffix}.csv"
+        mcols = [c for c in (f[1] for f in SUMMARY_FIGURES) if c in have]
+        items = [f"energy_{i}_per_sample_nJ" for i in ENERGY_ITEMS if f"energy_{i}_per_sample_nJ" in have
+                 and any((r["vals"].get(f"energy_{i}_per_sample_nJ") or 0) > 0 for r in plot_rows)]
+        lines = []
+        for rule in rules:
+            for g in groups:
+                for v in values:
+                    sel = [r for r in plot_rows if r["rule"] == rule and r["keys"][dim[0]] == v
+                           and (best_of or " ".join(f"{k}={r['keys'][k]}" for d in others for k in d) == g)]
+                    if not sel:
+                        continue
+                    line = [pos[v], labels[v], rule, g]
+                    for c in mcols + items:
+                        better = next((f[3] for f in SUMMARY_FIGURES if f[1] == c), -1)
+                        vs = [r["vals"].get(c) for r in sel if r["vals"].get(c) is not None]
+                        if not vs:
+                            line.append(None)
+                        elif c in items:  # the items of the point with the lowest energy
+                            e = min(sel, key=lambda r: r["vals"].get("energy_per_sample_nJ") or math.inf)
+                            line.append(e["vals"].get(c))
+                        else:
+                            line.append(max(vs) if better > 0 else min(vs))
+                    lines.append(line)
+        fig.write_data(data, ["x", "x_label", "rule", "group"] + mcols + items, lines)
+        idx = {c: 5 + i for i, c in enumerate(mcols + items)}
+        axis = xaxis_commands(dim, values, numeric, pos, labels)
+        on = " / ".join(dim)
+        for fname, c, ylabel, better in SUMMARY_FIGURES:
+            if c not in have:
+                continue
+            if c == "final_test_loss" and units:
+                ylabel = f"final test loss [{units}]"
+            plots = []
+            for rule in rules:
+                for gi, g in enumerate(groups):
+                    if not any(l[2] == rule and l[3] == g for l in lines):
+                        continue
+                    sel = f"(strcol(3) eq {gp_str(rule)} && strcol(4) eq {gp_str(g)} ? ${idx[c]} : NaN)"
+                    title = rule + (f", {g}" if g else "")
+                    plots.append(f"{gp_str(data)} skip 1 using 1:{sel} with linespoints lc rgb '{colour(rule)}' "
+                                 f"dt {gi + 1} pt {7 + 2 * gi} ps 1 lw 2 title {gp_str(title)}")
+            if not plots:
+                continue
+            what = f"{ylabel.split(' [')[0]} over {on}" + (" (best over the other keys)" if best_of and len(varying) > 1
+                                                           else "")
+            log = ""
+            ys = [l[idx[c] - 1] for l in lines if l[idx[c] - 1] is not None]
+            if ys and min(ys) > 0 and max(ys) / min(ys) >= 20:
+                log = "set logscale y\n"
+            body = (set_title(f"{name}: {what}") + axis + f"set ylabel {gp_str(ylabel)}\n" + log
+                    + "plot " + ", \\\n  ".join(plots) + "\n")
+            fig.plot(f"summary-{fname}{suffix}", body)
+            md.append(f"![summary-{fname}{suffix}](summary-{fname}{suffix}.png)\n")
+        # energy by item over the key, one figure per rule (the first combination of the other keys)
+        if items:
+            for rule in rules:
+                g = groups[0]
+                plots = []
+                for i, it in enumerate(ENERGY_ITEMS):
+                    c = f"energy_{it}_per_sample_nJ"
+                    if c not in items:
+                        continue
+                    sel = f"(strcol(3) eq {gp_str(rule)} && strcol(4) eq {gp_str(g)} ? ${idx[c]} : NaN)"
+                    plots.append(f"{gp_str(data)} skip 1 using 1:{sel} with linespoints lc rgb '{COLOURS[i]}' pt 7 "
+                                 f"ps 1 lw 2 title {gp_str(it.replace('_', ' '))}")
+                fname = f"summary-energy-items-{slug(rule)}{suffix}"
+                at = f" at {g}" if g else ""
+                body = (set_title(f"{name}: {rule}, energy per training sample by item over {on}{at}") + axis
+                        + "set ylabel 'energy per training sample [nJ]'\nset logscale y\n"
+                        + "plot " + ", \\\n  ".join(plots) + "\n")
+                fig.plot(fname, body)
+                md.append(f"![{fname}]({fname}.png)\n")
+        md.append(f"Data of these figures: [{data}]({data})"
+                  + (" (at each value, the best point over the other keys; the energy items are those of the point "
+                     "with the lowest energy)" if best_of and len(varying) > 1 else "") + ".\n")
+
+
+def summary(fig, name, top, points, is_sweep, md):
+    """The cross-point summary of a sweep (sweep.csv / point-NNN) or an explore (explore.csv)."""
+    loss_units = ""
+    for p in points:
+        for rule in p.rules:
+            rj = os.path.join(p.rule_dirs(rule)[0], "run.json")
+            if os.path.isfile(rj):
+                loss_units = read_json(rj).get("loss_units", "")
+                break
+        if loss_units:
+            break
+    is_explore = not is_sweep and os.path.isfile(os.path.join(top, "explore.csv"))
+    if is_explore:
+        rows, keys = explore_summary_rows(top)
+    elif is_sweep:
+        rows = sweep_summary_rows(points, loss_units)
+        keys = []
+        for p in points:
+            for k in p.keyvals:
+                if k not in keys:
+                    keys.append(k)
+        for r in rows:
+            for k in keys:
+                r["keys"].setdefault(k, "")
+    else:
+        return False
+    if not rows:
+        return False
+    md.append("## Summary across the points\n")
+    cols = write_summary(fig, rows, keys, is_explore, loss_units, md)
+    summary_figures(fig, name, rows, keys, cols, is_explore, loss_units, md)
+    return True
 
 
 def summary_table(point, md):
@@ -765,7 +1106,8 @@ def build(top, out, f3sim, quiet):
     if note:
         md.append(f"Note: {note}.\n")
     if is_sweep:
-        md.append(f"A sweep of {len(points)} points.\n")
+        md.append(f"A sweep of {len(points)} points: the summary across them first, then each point.\n")
+    summary(fig, name, top, points, is_sweep, md)
     for p in points:
         if is_sweep:
             md.append(f"## Point {p.folder[-3:]}: {md_cell(p.label) or '(no swept values)'}\n")
