@@ -2,6 +2,7 @@
 """f3sim report: report.md and gnuplot figures (PNG and SVG) of a results folder.
 
 usage: report.py [--f3sim PATH] [--quiet] [--] RESULTS_DIR
+       report.py [--f3sim PATH] [--quiet] --compare [--out DIR] [--] A B
 
 `f3sim report RESULTS_DIR` runs this script (docs/scenarios.md, "Figures and
 the report", says why it is Python).  It reads what `f3sim run` (and
@@ -131,6 +132,11 @@ def fmt(v, digits=4):
     if v is None:
         return ""
     return f"{v:.{digits}g}" if abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}".rstrip("0").rstrip(".")
+
+
+def fmt_n(v, digits=6):
+    """fmt, but a large figure (samples/s, FMA) in full: 9414718, not 9.41472e+06."""
+    return f"{v:.0f}" if v is not None and 1e5 <= abs(v) < 1e15 else fmt(v, digits)
 
 
 def pm(m, s, digits=2):
@@ -837,7 +843,7 @@ def write_summary(fig, rows, keys, is_explore, loss_units, md):
             if c[0] == "final_test_accuracy_pct" and r["vals"].get("final_test_accuracy_pct_std") is not None:
                 cells.append(pm(v, r["vals"]["final_test_accuracy_pct_std"]))
             else:
-                cells.append(f"{v:.0f}" if v is not None and abs(v) >= 1e5 else fmt(v, 6))
+                cells.append(fmt_n(v))
         md.append("| " + " | ".join(cells) + " |")
     md.append("")
     if zero:
@@ -1147,8 +1153,114 @@ def point_has_chip(p):
     return bool(p.compare) and p.col(p.compare[0], "chip_per_sample_energy_nj")[0] is not None
 
 
+# ---- f3sim report --compare A B ---------------------------------------------------------
+
+# (name, header with unit, compare.csv column)
+COMPARE_METRICS = ([("best_test_accuracy_pct", "best test accuracy [%]", "best_test_accuracy_percent"),
+                    ("final_test_accuracy_pct", "final test accuracy [%]", "final_test_accuracy_percent"),
+                    ("best_test_loss", "best test loss [loss]", "best_test_loss"),
+                    ("fma_per_run", "FMA of the training [FMA]", "fma"),
+                    ("energy_per_sample_nJ", "energy per sample [nJ]", "chip_per_sample_energy_nj")]
+                   + [(f"energy_{i}_per_sample_nJ", f"energy: {i.replace('_', ' ')} [nJ/sample]",
+                       f"chip_per_sample_energy_{i}_nj") for i in ENERGY_ITEMS]
+                   + [("samples_per_second", "chip throughput [samples/s]", "chip_samples_per_second"),
+                      ("cycles_per_sample", "chip cycles per sample [cycles]", "chip_per_sample_cycles"),
+                      ("area_mm2", "area [mm2]", "chip_area_mm2")])
+RESULT_FILES = ("status.json", "compare.csv", "sweep.csv", "run.json", "explore.csv", "pareto.csv",
+                "compare_budget.csv", "scenario.resolved.yaml")
+
+
+def folder_rows(top):
+    """{(point label, rule): {metric: value}} of a results folder's latest run (mean over seeds)."""
+    points, _, _ = find_points(top)
+    if not points:
+        raise Usage(f"{top}: not an f3sim results folder to compare (no compare.csv, sweep.csv, point-NNN/ or "
+                    "run.json)")
+    out, order = {}, []
+    for p in points:
+        for r in p.compare:
+            vals = {m[0]: p.col(r, m[2])[0] if p.single is None else num(r.get(m[2])) for m in COMPARE_METRICS}
+            if p.single is not None:  # f3sim train --out: the chip's figures from run.json
+                h = read_json(os.path.join(top, "run.json")).get("hardware") or {}
+                if h.get("energy_per_sample_pj") is not None:
+                    vals["energy_per_sample_nJ"] = h["energy_per_sample_pj"] / 1e3
+                    vals["samples_per_second"] = h.get("samples_per_second")
+                    vals["cycles_per_sample"] = h.get("cycles_per_sample")
+                    vals["area_mm2"] = h.get("area_mm2")
+            out[(p.label, r["algorithm"])] = vals
+            order.append((p.label, r["algorithm"]))
+    return out, order
+
+
+def compare_folders(a, b, out_dir, quiet):
+    """Two results folders side by side: per point and rule, each metric of A, of B and B/A."""
+    ra, oa = folder_rows(a)
+    rb, ob = folder_rows(b)
+    keys = [k for k in oa if k in rb]
+    if not keys:
+        raise Usage(f"{a} and {b} have no rule (at a point with the same swept values) in common: "
+                    f"A has {', '.join(sorted({k[1] for k in oa}))}; B has {', '.join(sorted({k[1] for k in ob}))}")
+    only = [k for k in oa if k not in rb] + [k for k in ob if k not in ra]
+    metrics = [m for m in COMPARE_METRICS if any(ra[k].get(m[0]) is not None or rb[k].get(m[0]) is not None
+                                                 for k in keys)]
+    rows = []
+    for k in keys:
+        for m in metrics:
+            va, vb = ra[k].get(m[0]), rb[k].get(m[0])
+            if va is None and vb is None:
+                continue
+            ratio = vb / va if va not in (None, 0) and vb is not None else None
+            rows.append([k[0], k[1], m[0], m[1].split("[")[-1].rstrip("]"), va, vb, ratio])
+    na, nb = os.path.basename(os.path.abspath(a)), os.path.basename(os.path.abspath(b))
+    md = [f"# {nb} against {na}\n", f"A: `{os.path.abspath(a)}`  \nB: `{os.path.abspath(b)}`\n",
+          "Per rule" + (" and point" if any(k[0] for k in keys) else "") + ": each figure of A, of B, and the ratio "
+          "B/A (the mean over the seeds where a run has several; empty where A's figure is 0 or either is missing).\n"]
+    last = None
+    for r in rows:
+        if (r[0], r[1]) != last:
+            last = (r[0], r[1])
+            md.append("")
+            md.append(f"## {md_cell(r[1])}" + (f" at {md_cell(r[0])}" if r[0] else "") + "\n")
+            md.append(f"| figure | A: {md_cell(na)} | B: {md_cell(nb)} | B/A |")
+            md.append("|---|---:|---:|---:|")
+        head = next(m[1] for m in COMPARE_METRICS if m[0] == r[2])
+        md.append(f"| {head} | {fmt_n(r[4])} | {fmt_n(r[5])} | {'' if r[6] is None else f'{r[6]:.4g}'} |")
+    if only:
+        md.append("")
+        md.append("Only in one of them (not compared): " + "; ".join(
+            f"{k[1]}" + (f" at {k[0]}" if k[0] else "") + (" (A)" if k in ra else " (B)") for k in only) + ".")
+    text = "\n".join(md) + "\n"
+    if out_dir:
+        if os.path.isdir(out_dir):
+            there = [f for f in RESULT_FILES if os.path.exists(os.path.join(out_dir, f))]
+            if there:
+                raise Usage(f"--out {out_dir}: a results folder (it has {there[0]}); its files are not overwritten: "
+                            "choose another folder")
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+        except OSError as e:
+            raise Usage(f"--out {out_dir}: cannot create: {e.strerror}")
+        header = ["point", "rule", "figure", "unit", "a", "b", "ratio_b_over_a"]
+        for fname, write in (("comparison.csv", lambda f: _write_csv(f, header, rows)),
+                             ("comparison.md", lambda f: f.write(text))):
+            tmp = os.path.join(out_dir, f"{fname}.tmp.{os.getpid()}")
+            with open(tmp, "w", newline="", encoding="utf-8") as f:
+                write(f)
+            os.replace(tmp, os.path.join(out_dir, fname))
+        if not quiet:
+            print(f"f3sim report: {out_dir}/comparison.csv and comparison.md", file=sys.stderr)
+    sys.stdout.write(text)
+
+
+def _write_csv(f, header, rows):
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in r])
+
+
 def main(argv):
-    args, f3sim, quiet, options = [], None, False, True
+    args, f3sim, quiet, options, compare, out_dir = [], None, False, True, False, None
     it = iter(argv)
     for a in it:
         if not options:
@@ -1159,12 +1271,36 @@ def main(argv):
             f3sim = next(it, None)
         elif a == "--quiet":
             quiet = True
+        elif a == "--compare":
+            compare = True
+        elif a == "--out":
+            out_dir = next(it, None)
         elif a.startswith("-"):
             print(f"f3sim report: unknown option '{a}'", file=sys.stderr)
             return 2
         else:
             args.append(a)
-    if len(args) != 1:
+    if compare:
+        if len(args) != 2:
+            print("usage: f3sim report --compare A B [--out DIR]", file=sys.stderr)
+            return 2
+        for d in args:
+            if not os.path.isdir(d):
+                print(f"f3sim report: {d}: no such folder", file=sys.stderr)
+                return 2
+        if os.path.samefile(args[0], args[1]):
+            print(f"f3sim report: --compare: '{args[0]}' and '{args[1]}' are the same folder", file=sys.stderr)
+            return 2
+        try:
+            compare_folders(args[0], args[1], out_dir, quiet)
+        except Usage as e:
+            print(f"f3sim report: {e}", file=sys.stderr)
+            return 2
+        except (Failure, OSError) as e:
+            print(f"f3sim report: {e}", file=sys.stderr)
+            return 1
+        return 0
+    if len(args) != 1 or out_dir is not None:
         print("usage: f3sim report RESULTS_DIR", file=sys.stderr)
         return 2
     top = args[0].rstrip("/") or "/"
