@@ -43,6 +43,12 @@ import subprocess
 import sys
 
 PHASES = ["forward", "feedback", "gradient", "update", "loss"]
+# the ledger's memory classes, and the number format (numerics.<class>.bits in run.json) of each
+MEMORY_CLASSES = ["weights", "biases", "optimizer_state", "gradients", "feedback", "activation_buffer", "work",
+                  "error_store", "inputs"]
+MEMORY_CLASS_FORMAT = {"weights": "weights", "biases": "weights", "optimizer_state": "optimizer",
+                       "gradients": "gradients", "feedback": "feedback", "activation_buffer": "activations",
+                       "work": "activations", "error_store": "error_store", "inputs": "activations"}
 ENERGY_ITEMS = ["compute", "registers", "sram", "rom", "dram", "links", "error_store", "leakage"]
 TILE_STATES = {1: "busy", 2: "waiting for input", 3: "waiting downstream", 4: "waiting for memory"}
 PARETO_METRICS = ["rule", "test_accuracy_pct", "energy_per_sample_nJ", "samples_per_second", "area_mm2"]
@@ -363,7 +369,7 @@ def formulas_json(f3sim, cfg, n_train, rule_dir):
 
 def ledger(fig, name, point, f3sim, md):
     """FMA per sample per phase: counted (ledger), the exact closed form, Appendix A."""
-    rows, stack_rows, mem_rows, traffic_rows, table, notes = [], [], [], [], [], []
+    rows, mem_rows, traffic_rows, table, notes = [], [], [], [], []
     for k, rule in enumerate(point.rules):
         rj = os.path.join(point.rule_dirs(rule)[0], "run.json")
         if not os.path.isfile(rj):
@@ -385,24 +391,26 @@ def ledger(fig, name, point, f3sim, md):
                     "update": paper.get("eq17_update"), "loss": None}
         if cfg["algorithm"] not in ("bp", "f3"):
             appendix = dict.fromkeys(appendix)  # Appendix A covers BP and F3 only
-        cum, tcum = 0.0, 0.0
-        line, tline = [k, rule], [k, rule]
-        for ph in PHASES:
-            pp = led["per_phase"][ph]
-            moved = sum(pp["reads_elements"].values()) + sum(pp["writes_elements"].values())
-            tcum += moved / samples if samples else 0
-            tline.append(tcum)
+        nrules = len(point.rules)
+        width = 0.8 / max(1, nrules)
+        for i, ph in enumerate(PHASES):
             counted = led["per_phase"][ph]["fma"] / samples if samples else 0
             exact = (fj["fma"][cfg["algorithm"]][ph] / n_train) if fj else None
             match = "" if exact is None else ("yes" if abs(counted - exact) <= 1e-9 * max(1, exact) else "NO")
-            rows.append([rule, ph, counted, exact, appendix[ph]])
+            # grouped bars: the phases on the x axis, one bar per rule beside the others
+            rows.append([rule, ph, counted, exact, appendix[ph], i - 0.4 + width * (k + 0.5)])
             table.append(f"| {rule} | {ph} | {fmt(counted, 6)} | {fmt(exact, 6)} | {match} | "
                          f"{fmt(appendix[ph], 6)} |")
-            cum += counted
-            line.append(cum)
-        exact_total = fj["fma"][cfg["algorithm"]]["total"] / n_train if fj else None
-        line.append(exact_total)
-        stack_rows.append(line)
+        # traffic: bytes per sample by memory class, over every phase
+        bits = {c: (cfg.get("numerics", {}).get(t, {}).get("bits") or 32) for c, t in MEMORY_CLASS_FORMAT.items()}
+        cum, moved_elements, tline = 0.0, 0.0, [k, rule]
+        for c in MEMORY_CLASSES:
+            el = sum(led["per_phase"][ph]["reads_elements"].get(c, 0) + led["per_phase"][ph]["writes_elements"].get(c, 0)
+                     for ph in PHASES) / samples if samples else 0
+            moved_elements += el
+            cum += el * bits[c] / 8
+            tline.append(cum)
+        tline.append(moved_elements)
         traffic_rows.append(tline)
         # memory kept: the ledger's peaks, the closed forms, and eqs. (27)-(29) where they apply
         alg = cfg["algorithm"]
@@ -419,54 +427,72 @@ def ledger(fig, name, point, f3sim, md):
         return
     data = f"fma{point.suffix}.csv"
     fig.write_data(data, ["rule", "phase", "counted_fma_per_sample", "closed_form_fma_per_sample",
-                          "appendix_a_fma_per_sample"], rows)
-    stack = f"fma-stacked{point.suffix}.csv"
-    fig.write_data(stack, ["x", "rule"] + [f"cumulative_{p}_fma_per_sample" for p in PHASES]
-                   + ["closed_form_total_fma_per_sample"], stack_rows)
+                          "appendix_a_fma_per_sample", "bar_x"], rows)
+    width = 0.8 / max(1, len(point.rules))
+    positive = [r[2] for r in rows if r[2] > 0]
     bars = []
-    for i in reversed(range(len(PHASES))):
-        bars.append(f"{gp_str(stack)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
-                    f"title {gp_str(PHASES[i] + ' (counted)')}")
-    bars.append(f"{gp_str(stack)} skip 1 using 1:{3 + len(PHASES)} with points pt 9 ps 2 lc rgb 'black' "
-                f"title 'closed form, total'")
-    body = (set_title(title_of(name, point, 'FMA per training sample by phase')) + f""
-            "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
-            "set ylabel 'FMA per training sample [FMA]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
-            "plot " + ", \\\n  ".join(bars) + "\n")
+    for rule in point.rules:
+        sel = f"(strcol(1) eq {gp_str(rule)} && $3 > 0 ? $3 : NaN)"
+        bars.append(f"{gp_str(data)} skip 1 using 6:{sel} with boxes lc rgb '{colour(rule)}' title {gp_str(rule)}")
+    bars.append(f"{gp_str(data)} skip 1 using 6:($4 > 0 ? $4 : NaN) with points pt 9 ps 1.3 lc rgb 'black' "
+                "title 'closed form'")
+    bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):(sprintf('%.4g', $3)) with labels offset 0,0.7 "
+                "font ',8' notitle")
+    tics = ", ".join(f"{gp_str(ph)} {i}" for i, ph in enumerate(PHASES))
+    body = (set_title(title_of(name, point, "FMA per training sample by phase (log scale)")) +
+            f"set style fill solid 0.8 border -1\nset boxwidth {width!r}\nset xlabel 'phase'\n"
+            f"set xtics ({tics})\nset xrange [-0.6:{len(PHASES) - 0.4}]\n"
+            "set ylabel 'FMA per training sample [FMA]'\nset logscale y\n"
+            + (f"set yrange [{min(positive) / 3!r}:{max(positive) * 4!r}]\n" if positive else "")
+            + "plot " + ", \\\n  ".join(bars) + "\n")
     fig.plot("fma" + point.suffix, body)
     tdata = f"traffic{point.suffix}.csv"
-    fig.write_data(tdata, ["x", "rule"] + [f"cumulative_{p}_elements_per_sample" for p in PHASES], traffic_rows)
-    tbars = [f"{gp_str(tdata)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i]}' "
-             f"title {gp_str(PHASES[i])}" for i in reversed(range(len(PHASES)))]
+    fig.write_data(tdata, ["x", "rule"] + [f"cumulative_{c}_bytes_per_sample" for c in MEMORY_CLASSES]
+                   + ["elements_per_sample"], traffic_rows)
+    top = 2 + len(MEMORY_CLASSES)
+    tbars = [f"{gp_str(tdata)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i % len(COLOURS)]}' "
+             f"title {gp_str(c.replace('_', ' '))}" for i, c in reversed(list(enumerate(MEMORY_CLASSES)))]
+    tbars.append(f"{gp_str(tdata)} skip 1 using 1:{top}:(sprintf('%.4g B', ${top})) with labels offset 0,0.8 "
+                 "font ',9' notitle")
     fig.plot("traffic" + point.suffix,
-             set_title(title_of(name, point, 'memory traffic per training sample by phase (ledger)')) + f""
-             "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
-             "set ylabel 'elements read + written per training sample [elements]'\nset yrange [0:*]\n"
-             "set xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
+             set_title(title_of(name, point, "memory traffic per training sample by memory class (ledger)"))
+             + "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
+             "set ylabel 'bytes read + written per training sample [bytes]'\nset yrange [0:*]\n"
+             "set offsets 0, 0, graph 0.08, 0\nset xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
     mem_data = f"memory{point.suffix}.csv"
     fig.write_data(mem_data, ["x", "rule", "activation_buffer_peak_elements", "activation_buffer_closed_form_elements",
                               "activation_buffer_eq27_elements", "error_store_peak_elements",
                               "error_store_closed_form_elements", "error_store_eq29_elements",
                               "feedback_closed_form_elements", "feedback_eq28_elements"], mem_rows)
-    mbody = (set_title(title_of(name, point, 'memory a rule keeps for training')) + f""
-             "set style fill solid 0.8 border -1\nset boxwidth 0.25\nset xlabel 'learning rule'\n"
-             "set ylabel 'memory [elements]'\nset yrange [0:*]\nset xrange [-0.7:*]\n"
-             f"plot {gp_str(mem_data)} skip 1 using ($1-0.27):3:xtic(2) with boxes lc rgb '{COLOURS[0]}' "
-             "title 'activation buffer, peak (ledger)', \\\n"
-             f"  {gp_str(mem_data)} skip 1 using ($1-0.27):5 with points pt 9 ps 1.5 lc rgb 'black' "
-             "title 'eq. (27)', \\\n"
-             f"  {gp_str(mem_data)} skip 1 using 1:6 with boxes lc rgb '{COLOURS[1]}' "
-             "title 'error store, peak (ledger)', \\\n"
-             f"  {gp_str(mem_data)} skip 1 using 1:8 with points pt 5 ps 1.5 lc rgb 'black' title 'eq. (29)', \\\n"
-             f"  {gp_str(mem_data)} skip 1 using ($1+0.27):9 with boxes lc rgb '{COLOURS[2]}' "
-             "title 'feedback matrices (closed form)', \\\n"
-             f"  {gp_str(mem_data)} skip 1 using ($1+0.27):10 with points pt 7 ps 1.5 lc rgb 'black' "
-             "title 'eq. (28)'\n")
+    def pos(c):
+        return f"(${c} > 0 ? ${c} : NaN)"  # a log scale: a rule without that memory has no bar
+
+    mem_vals = [v for r in mem_rows for v in r[2:] if isinstance(v, (int, float)) and v > 0]
+    mplots = []
+    for off, col, mark, pt, lc, what, eq in (("-0.27", 3, 5, 9, COLOURS[0], "activation buffer, peak (ledger)",
+                                              "eq. (27)"),
+                                             ("", 6, 8, 5, COLOURS[1], "error store, peak (ledger)", "eq. (29)"),
+                                             ("+0.27", 9, 10, 7, COLOURS[2], "feedback matrices (closed form)",
+                                              "eq. (28)")):
+        xs = f"($1{off})"
+        mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(col)}" + (":xtic(2)" if col == 3 else "")
+                      + f" with boxes lc rgb '{lc}' title {gp_str(what)}")
+        mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(mark)} with points pt {pt} ps 1.5 lc rgb 'black' "
+                      f"title {gp_str(eq)}")
+        mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(col)}:(sprintf('%.4g', ${col})) with labels "
+                      "offset 0,0.7 font ',8' notitle")
+    mbody = (set_title(title_of(name, point, "memory a rule keeps for training (log scale)"))
+             + "set style fill solid 0.8 border -1\nset boxwidth 0.25\nset xlabel 'learning rule'\n"
+             f"set ylabel 'memory [elements]'\nset logscale y\nset xrange [-0.7:{len(mem_rows) - 0.3}]\n"
+             + (f"set yrange [{min(mem_vals) / 3!r}:{max(mem_vals) * 5!r}]\n" if mem_vals else "")
+             + "plot " + ", \\\n  ".join(mplots) + "\n")
     fig.plot("memory" + point.suffix, mbody)
     md.append("FMA per training sample by phase: counted by the ledger (run.json), the exact closed form "
               "(`f3sim formulas`, the generalisation of Appendix A to this configuration) and Appendix A as the paper "
               "prints it (eqs. 14–17: linear layers, no bias, batch 1, SGD — it differs where the run does not "
-              f"make those assumptions); data: [{data}]({data}), [{stack}]({stack}).\n")
+              f"make those assumptions); data: [{data}]({data}). The figure puts the rules side by side per phase on "
+              "a log scale (each bar's value printed, the closed form as a black mark): F³'s feedback, one "
+              "C × n matrix product per hidden layer, against BP's backward pass through every layer.\n")
     md.append("| rule | phase | counted [FMA/sample] | closed form [FMA/sample] | equal | Appendix A [FMA/sample] |")
     md.append("|---|---|---:|---:|---|---:|")
     md.extend(table)
@@ -475,9 +501,11 @@ def ledger(fig, name, point, f3sim, md):
     md.append(f"Memory a rule keeps for training, in elements: the ledger's peaks beside eqs. (27)–(29); "
               f"data: [{mem_data}]({mem_data}).\n")
     md.append(f"![memory{point.suffix}](memory{point.suffix}.png)\n")
-    md.append(f"Memory traffic per training sample by phase, elements read and written (every memory class: weights, "
-              f"biases, optimiser state, gradients, feedback, activation buffer, work, error store, inputs; ×4 bytes as "
-              f"float32), from the ledger; data: [{tdata}]({tdata}).\n")
+    md.append(f"Memory traffic per training sample by memory class, in bytes read and written over every phase: "
+              f"the ledger's elements times each class's number format (run.json's numerics: weights and biases "
+              f"in the weights' format, activation buffer, work and inputs in the activations', error store, "
+              f"gradients, optimizer state and feedback in their own); the total printed on each bar; data: "
+              f"[{tdata}]({tdata}) (its last column: elements per sample).\n")
     md.append(f"![traffic{point.suffix}](traffic{point.suffix}.png)\n")
     for n in notes:
         md.append(f"- {n}")
@@ -503,17 +531,27 @@ def energy(fig, name, point, md):
     data = f"energy-rules{point.suffix}.csv"
     fig.write_data(data, ["x", "rule"] + [f"cumulative_{i}_nJ_per_sample" for i in ENERGY_ITEMS], rows)
 
-    def stacked(data, ncols, labels, xlabel, title, fname):
+    def stacked(data, ncols, labels, xlabel, title, fname, rows):
+        """Stacked bars of cumulative columns 3 … 2+ncols, each bar's total printed above it and each
+        item's value inside its segment where the segment is tall enough to hold it."""
         bars = [f"{gp_str(data)} skip 1 using 1:{3 + i}:xtic(2) with boxes lc rgb '{COLOURS[i % len(COLOURS)]}' "
                 f"title {gp_str(labels[i])}" for i in reversed(range(ncols))]
-        body = (set_title(title) + f"set style fill solid 0.8 border -1\nset boxwidth 0.6\n"
+        top = 2 + ncols
+        big = 0.06 * max((r[-1] for r in rows), default=0)
+        for i in range(ncols):
+            c, below = 3 + i, (f"${2 + i}" if i else "0")
+            bars.append(f"{gp_str(data)} skip 1 using 1:(${c} - {below} >= {big!r} ? (${c} + {below}) / 2 : NaN):"
+                        f"(sprintf('%.3g', ${c} - {below})) with labels font ',8' notitle")
+        bars.append(f"{gp_str(data)} skip 1 using 1:{top}:(sprintf('%.4g nJ', ${top})) with labels offset 0,0.8 "
+                    "font ',9' notitle")
+        body = (set_title(title) + "set style fill solid 0.8 border -1\nset boxwidth 0.6\n"
                 f"set xlabel {gp_str(xlabel)}\nset ylabel 'energy per training sample [nJ]'\n"
-                "set yrange [0:*]\nset xrange [-0.7:*]\nset xtics rotate by -30\n"
+                "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset xrange [-0.7:*]\nset xtics rotate by -30\n"
                 "plot " + ", \\\n  ".join(bars) + "\n")
-        fig.plot(fname, body)
+        fig.plot(fname, body, size=(max(900, 300 + 60 * len(rows)), 560))
 
     stacked(data, len(ENERGY_ITEMS), ENERGY_ITEMS, "learning rule",
-            title_of(name, point, "chip energy per training sample by item"), "energy-rules" + point.suffix)
+            title_of(name, point, "chip energy per training sample by item"), "energy-rules" + point.suffix, rows)
     md.append(f"Energy per training sample on the chip, by item (compare.csv); data: [{data}]({data}).\n")
     md.append(f"![energy-rules{point.suffix}](energy-rules{point.suffix}.png)\n")
     # per tile (the first seed's run: the chip's figures do not depend on the seed)
@@ -537,7 +575,8 @@ def energy(fig, name, point, md):
         tdata = f"energy-tiles{point.suffix}.csv"
         fig.write_data(tdata, ["x", "rule_tile"] + [f"cumulative_{i}_nJ_per_sample" for i in ENERGY_ITEMS], trows)
         stacked(tdata, len(ENERGY_ITEMS), ENERGY_ITEMS, "learning rule and tile",
-                title_of(name, point, "energy per training sample by tile and item"), "energy-tiles" + point.suffix)
+                title_of(name, point, "energy per training sample by tile and item"), "energy-tiles" + point.suffix,
+                trows)
         md.append(f"Per tile (tiles.csv, over the training samples of the run); data: [{tdata}]({tdata}).\n")
         md.append(f"![energy-tiles{point.suffix}](energy-tiles{point.suffix}.png)\n")
     return True
@@ -648,6 +687,28 @@ def pareto(fig, top, md):
     md.append(f"Pareto front of the explore ({len(rows)} non-dominated points over {', '.join(rules)}; swept: "
               f"{md_cell(swept_text)}); data: [pareto.csv](pareto.csv)"
               + (f", every point of explore.csv in grey: [{everything}]({everything})" if everything else "") + ".\n")
+    # per rule: the best front point per objective, its swept values; an objective constant within the
+    # rule's front (e.g. accuracy, when only hardware keys vary) has no best point and is said once
+    objectives = (("test_accuracy_pct", "highest test accuracy [%]", max),
+                  ("energy_per_sample_nJ", "lowest energy per sample [nJ]", min),
+                  ("samples_per_second", "highest throughput [samples/s]", max), ("area_mm2", "lowest area [mm2]", min))
+    md.append("| rule | front points | objective | best | at |")
+    md.append("|---|---:|---|---:|---|")
+    for rule in rules:
+        rr = [r for r in rows if r["rule"] == rule and num(r["energy_per_sample_nJ"]) is not None]
+        const = []
+        for col, what, pick in objectives:
+            vals = {num(r[col]) for r in rr if num(r[col]) is not None}
+            if len(vals) <= 1:
+                const.append(f"{what.split(' [')[0].split(' ', 1)[1]} {fmt_n(next(iter(vals)))}" if vals else col)
+                continue
+            b = pick(rr, key=lambda r: num(r[col]) if num(r[col]) is not None else (-math.inf if pick is max
+                                                                                       else math.inf))
+            md.append(f"| {md_cell(rule)} | {len(rr)} | {what} | {fmt_n(num(b[col]))} | "
+                      + md_cell(" ".join(f"{c}={b[c]}" for c in swept)) + " |")
+        if const:
+            md.append(f"| {md_cell(rule)} | {len(rr)} | the same at every point: {md_cell('; '.join(const))} | | |")
+    md.append("")
     for fname, xc, yc, xl, yl, what in figs:
         xcol, ycol = idx[PARETO_METRICS[xc]], idx[PARETO_METRICS[yc]]
         plots = [f"{gp_str(data)} skip 1 using (strcol({idx['rule']}) eq {gp_str(rule)} ? ${xcol} : NaN):{ycol} "
@@ -1043,6 +1104,44 @@ def summary_table(point, md):
     md.append("")
 
 
+def paper_tables(point, md):
+    """With seeds: Tables 4 and 5 of the paper (best test accuracy and loss, mean ± σ over the seeds)
+    beside the paper's numbers — analysis/summarize_reproduction.py's numbers and pooling, imported."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import summarize_reproduction as sr
+    ds = None
+    for rule in point.rules:
+        rj = os.path.join(point.rule_dirs(rule)[0], "run.json")
+        if os.path.isfile(rj):
+            ds = read_json(rj).get("dataset", {}).get("name")
+            break
+    if ds not in sr.PAPER_ACC:
+        md.append(f"The paper's Tables 4 and 5 have no numbers for the data set {md_cell(ds or '(unknown)')} "
+                  f"(they cover {', '.join(sr.PAPER_ACC)}).\n")
+        return
+    try:
+        rows = [r for r in sr.pool(ds, [point.folder]) if r["seeds"]]
+    except sr.NotFinished as e:
+        md.append(f"No comparison with the paper: {md_cell(e)}.\n")
+        return
+    if not rows:
+        md.append(f"None of the rules run ({', '.join(point.rules)}) is a column of the paper's Tables 4 and 5 "
+                  f"({', '.join(sr.COLUMNS)}).\n")
+        return
+    md.append(f"Best test accuracy (Table 5) and best test loss (Table 4) on {ds}, mean ± sample σ over the seeds, "
+              "beside the paper's mean ± σ over ten seeds (analysis/summarize_reproduction.py):\n")
+    md.append("| column | seeds | best test accuracy [%] | paper [%] | mean − paper [paper σ] | best test loss | "
+              "paper loss |")
+    md.append("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        sd = lambda v: "" if v is None or math.isnan(v) else f" ± {v:.2f}"
+        sd3 = lambda v: "" if v is None or math.isnan(v) else f" ± {v:.3f}"
+        md.append(f"| {r['column']} | {len(r['seeds'])} | {r['acc_mean']:.2f}{sd(r['acc_std'])} | "
+                  f"{r['paper_acc']:.2f} ± {r['paper_acc_std']:.2f} | {r['sigma_distance']:+.1f} | "
+                  f"{r['loss_mean']:.3f}{sd3(r['loss_std'])} | {r['paper_loss']:.2f} ± {r['paper_loss_std']:.2f} |")
+    md.append("")
+
+
 def learning_overhead(point, md):
     """Training against the inference-only baseline on the same chip
     (run.json's hardware.inference and hardware.learning_overhead): what
@@ -1125,6 +1224,9 @@ def build(top, out, f3sim, quiet):
                       f"({', '.join(map(str, p.seeds))}).\n")
         summary_table(p, md)
         h = "###" if is_sweep else "##"
+        if p.seeded:
+            md.append(f"{h} Against the paper (Tables 4 and 5)\n")
+            paper_tables(p, md)
         md.append(f"{h} Accuracy and loss\n")
         curves(fig, name, p, md)
         md.append(f"{h} Operations and memory: the ledger beside Appendix A\n")
