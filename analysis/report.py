@@ -434,10 +434,12 @@ def ledger(fig, name, point, f3sim, md):
     for rule in point.rules:
         sel = f"(strcol(1) eq {gp_str(rule)} && $3 > 0 ? $3 : NaN)"
         bars.append(f"{gp_str(data)} skip 1 using 6:{sel} with boxes lc rgb '{colour(rule)}' title {gp_str(rule)}")
-    bars.append(f"{gp_str(data)} skip 1 using 6:($4 > 0 ? $4 : NaN) with points pt 9 ps 1.3 lc rgb 'black' "
-                "title 'closed form'")
-    bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):(sprintf('%.4g', $3)) with labels offset 0,0.7 "
-                "font ',8' notitle")
+    if any(r[3] for r in rows):
+        bars.append(f"{gp_str(data)} skip 1 using 6:($4 > 0 ? $4 : NaN) with points pt 9 ps 1.3 lc rgb 'black' "
+                    "title 'closed form'")
+    if positive:  # gnuplot 5.4.4 crashes on a `with labels` of no point
+        bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):(sprintf('%.4g', $3)) with labels "
+                    "offset 0,0.7 font ',8' notitle")
     tics = ", ".join(f"{gp_str(ph)} {i}" for i, ph in enumerate(PHASES))
     body = (set_title(title_of(name, point, "FMA per training sample by phase (log scale)")) +
             f"set style fill solid 0.8 border -1\nset boxwidth {width!r}\nset xlabel 'phase'\n"
@@ -475,6 +477,8 @@ def ledger(fig, name, point, f3sim, md):
                                              ("+0.27", 9, 10, 7, COLOURS[2], "feedback matrices (closed form)",
                                               "eq. (28)")):
         xs = f"($1{off})"
+        if not any(isinstance(r[col - 1], (int, float)) and r[col - 1] > 0 for r in mem_rows):
+            continue  # no rule keeps this memory: no bars (gnuplot refuses a plot without points)
         mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(col)}" + (":xtic(2)" if col == 3 else "")
                       + f" with boxes lc rgb '{lc}' title {gp_str(what)}")
         mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(mark)} with points pt {pt} ps 1.5 lc rgb 'black' "
@@ -540,6 +544,8 @@ def energy(fig, name, point, md):
         big = 0.06 * max((r[-1] for r in rows), default=0)
         for i in range(ncols):
             c, below = 3 + i, (f"${2 + i}" if i else "0")
+            if not any(r[2 + i] - (r[1 + i] if i else 0) >= big for r in rows):
+                continue  # no label to print: gnuplot 5.4.4 crashes on a `with labels` of no point
             bars.append(f"{gp_str(data)} skip 1 using 1:(${c} - {below} >= {big!r} ? (${c} + {below}) / 2 : NaN):"
                         f"(sprintf('%.3g', ${c} - {below})) with labels font ',8' notitle")
         bars.append(f"{gp_str(data)} skip 1 using 1:{top}:(sprintf('%.4g nJ', ${top})) with labels offset 0,0.8 "
@@ -838,9 +844,11 @@ def explore_summary_rows(top):
     if not erows:
         return [], []
     cols = list(erows[0].keys())
-    if "rule" not in cols or "status" not in cols:
-        raise Failure(f"{path}: no column rule or status (an explore's explore.csv has both)")
-    keys = cols[cols.index("rule") + 1:cols.index("status")]
+    if "rule" not in cols:
+        raise Failure(f"{path}: no column rule (an explore's explore.csv has one)")
+    # the swept keys: between rule and status, else (an older table) the columns named by a key path
+    keys = (cols[cols.index("rule") + 1:cols.index("status")] if "status" in cols
+            else [c for c in cols if "." in c])
     rows = []
     for r in erows:
         vals = {m[0]: (num(r.get(m[3])) if m[3] else None) for m in SUMMARY_METRICS}
@@ -918,6 +926,8 @@ def x_axis(rows, dim):
     lead = dim[0]
     values = value_order({r["keys"][lead] for r in rows})
     numeric = len(dim) == 1 and all(num(v) is not None for v in values)
+    if not numeric:  # categories in the sweep's order (fp32, bf16, … as written)
+        values = list(dict.fromkeys(r["keys"][lead] for r in rows))
     labels = {}
     for r in rows:
         labels[r["keys"][lead]] = "/".join(r["keys"][k] for k in dim)
