@@ -43,6 +43,9 @@ import subprocess
 import sys
 
 PHASES = ["forward", "feedback", "gradient", "update", "loss"]
+# a gnuplot expression of a number, short: 397k, 1.25M, 500
+SHORT_NUMBER = ("(%s >= 1e6 ? sprintf('%%.3gM', %s / 1e6) : %s >= 1e4 ? sprintf('%%.3gk', %s / 1e3) "
+                ": sprintf('%%.4g', %s))")
 # the ledger's memory classes, and the number format (numerics.<class>.bits in run.json) of each
 MEMORY_CLASSES = ["weights", "biases", "optimizer_state", "gradients", "feedback", "activation_buffer", "work",
                   "error_store", "inputs"]
@@ -140,9 +143,13 @@ def fmt(v, digits=4):
     return f"{v:.{digits}g}" if abs(v) >= 1e5 or (v != 0 and abs(v) < 1e-3) else f"{v:.{digits}f}".rstrip("0").rstrip(".")
 
 
-def fmt_n(v, digits=6):
-    """fmt, but a large figure (samples/s, FMA) in full: 9414718, not 9.41472e+06."""
-    return f"{v:.0f}" if v is not None and 1e5 <= abs(v) < 1e15 else fmt(v, digits)
+def fmt_n(v, digits=4):
+    """A table's figure: from 1000 on in full (9414718, not 9.41472e+06), else `digits` significant digits."""
+    if v is None:
+        return ""
+    if 1e3 <= abs(v) < 1e15:
+        return f"{v:.0f}"
+    return "0" if v == 0 else f"{v:.{digits}g}"
 
 
 def pm(m, s, digits=2):
@@ -438,8 +445,9 @@ def ledger(fig, name, point, f3sim, md):
         bars.append(f"{gp_str(data)} skip 1 using 6:($4 > 0 ? $4 : NaN) with points pt 9 ps 1.3 lc rgb 'black' "
                     "title 'closed form'")
     if positive:  # gnuplot 5.4.4 crashes on a `with labels` of no point
-        bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):(sprintf('%.4g', $3)) with labels "
-                    "offset 0,0.7 font ',8' notitle")
+        rot = " rotate by 90 left offset 0,0.4" if len(point.rules) > 2 else " offset 0,0.7"
+        bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):({SHORT_NUMBER % ('$3', '$3', '$3', '$3', '$3')}) "
+                    f"with labels{rot} font ',8' notitle")
     tics = ", ".join(f"{gp_str(ph)} {i}" for i, ph in enumerate(PHASES))
     body = (set_title(title_of(name, point, "FMA per training sample by phase (log scale)")) +
             f"set style fill solid 0.8 border -1\nset boxwidth {width!r}\nset xlabel 'phase'\n"
@@ -495,8 +503,8 @@ def ledger(fig, name, point, f3sim, md):
               "(`f3sim formulas`, the generalisation of Appendix A to this configuration) and Appendix A as the paper "
               "prints it (eqs. 14–17: linear layers, no bias, batch 1, SGD — it differs where the run does not "
               f"make those assumptions); data: [{data}]({data}). The figure puts the rules side by side per phase on "
-              "a log scale (each bar's value printed, the closed form as a black mark): F³'s feedback, one "
-              "C × n matrix product per hidden layer, against BP's backward pass through every layer.\n")
+              "a log scale (each bar's value printed, k = 10³, M = 10⁶; the closed form as a black mark), so that "
+              "phases a hundred times apart, such as F³'s feedback and BP's, both show.\n")
     md.append("| rule | phase | counted [FMA/sample] | closed form [FMA/sample] | equal | Appendix A [FMA/sample] |")
     md.append("|---|---|---:|---:|---|---:|")
     md.extend(table)
@@ -1038,6 +1046,7 @@ def summary_figures(fig, name, rows, keys, cols, is_explore, loss_units, md):
             if ys and min(ys) > 0 and max(ys) / min(ys) >= 20:
                 log = "set logscale y\n"
             body = (set_title(f"{name}: {what}") + axis + f"set ylabel {gp_str(ylabel)}\n" + log
+                    + "set offsets 0, 0, graph 0.05, graph 0.05\n"
                     + "plot " + ", \\\n  ".join(plots) + "\n")
             fig.plot(f"summary-{fname}{suffix}", body)
             md.append(f"![summary-{fname}{suffix}](summary-{fname}{suffix}.png)\n")
