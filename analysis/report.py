@@ -1319,8 +1319,13 @@ def compare_folders(a, b, out_dir, quiet):
     rb, ob = folder_rows(b)
     keys = [k for k in oa if k in rb]
     if not keys:
-        raise Usage(f"{a} and {b} have no rule (at a point with the same swept values) in common: "
-                    f"A has {', '.join(sorted({k[1] for k in oa}))}; B has {', '.join(sorted({k[1] for k in ob}))}")
+        def has(o):
+            labels = list(dict.fromkeys(k[0] for k in o))
+            at = (f" at {len(labels)} point(s) ({labels[0] or 'no swept values'}"
+                  + (", …" if len(labels) > 1 else "") + ")") if any(labels) else " (no sweep)"
+            return ", ".join(sorted({k[1] for k in o})) + at
+        raise Usage(f"{a} and {b} have no rule at a point with the same swept values in common: A has {has(oa)}; "
+                    f"B has {has(ob)}")
     only = [k for k in oa if k not in rb] + [k for k in ob if k not in ra]
     metrics = [m for m in COMPARE_METRICS if any(ra[k].get(m[0]) is not None or rb[k].get(m[0]) is not None
                                                  for k in keys)]

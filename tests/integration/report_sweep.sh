@@ -158,7 +158,6 @@ rows = list(csv.DictReader(open(f"{out}/comparison.csv")))
 assert list(rows[0].keys()) == ["point", "rule", "figure", "unit", "a", "b", "ratio_b_over_a"], rows[0].keys()
 def figure(d, point, rule, col):
     return float({r["algorithm"]: r for r in csv.DictReader(open(f"{d}/point-{point:03d}/compare.csv"))}[rule][col])
-labels = {r["sweep"]: int(r["point"]) for r in csv.DictReader(open(f"{a}/sweep.csv"))} if False else None
 seen = 0
 for r in rows:
     if r["figure"] not in ("energy_per_sample_nJ", "samples_per_second", "area_mm2"):
@@ -183,6 +182,8 @@ expect 2 "no-such: No such file" -- "$f3sim" report --compare "$L" "$tmp/no-such
 expect 2 "are the same folder" -- "$f3sim" report --compare "$L" "$L/"
 mkdir -p "$tmp/empty"
 expect 2 "empty: not an f3sim results folder" -- "$f3sim" report --compare "$L" "$tmp/empty"
+expect 2 "no rule at a point with the same swept values in common: A has bp, f3 at 6 point" -- \
+  "$f3sim" report --compare "$L" "$tmp/out/zipped"
 expect 2 "takes two results folders" -- "$f3sim" report --compare "$L"
 expect 2 "unexpected argument" -- "$f3sim" report --compare "$L" "$W" "$W"
 expect 2 "--out goes with --compare" -- "$f3sim" report "$L" --out "$tmp/x"
