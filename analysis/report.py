@@ -287,12 +287,14 @@ class Figures:
             print(f"f3sim report: {name}.png, {name}.svg", file=sys.stderr)
 
 
-def title_of(name, point, what):
+def title_of(name, point, what, averaged=True):
+    """A figure's title: what, at which sweep point, and over the seeds (a mean) or from the first seed's run
+    (averaged=False: the ledger, tiles.csv, trace.vcd)."""
     t = f"{name}: {what}"
     if point.label:
         t += f" at {point.label}"
     if point.seeded:
-        t += f" (mean ± σ over {len(point.seeds)} seeds)"
+        t += f" (mean ± σ over {len(point.seeds)} seeds)" if averaged else f" (the run of seed {point.seeds[0]})"
     return t
 
 
@@ -449,7 +451,7 @@ def ledger(fig, name, point, f3sim, md):
         bars.append(f"{gp_str(data)} skip 1 using 6:($3 > 0 ? $3 : NaN):({SHORT_NUMBER % ('$3', '$3', '$3', '$3', '$3')}) "
                     f"with labels{rot} font ',8' notitle")
     tics = ", ".join(f"{gp_str(ph)} {i}" for i, ph in enumerate(PHASES))
-    body = (set_title(title_of(name, point, "FMA per training sample by phase (log scale)")) +
+    body = (set_title(title_of(name, point, "FMA per training sample by phase (log scale)", averaged=False)) +
             f"set style fill solid 0.8 border -1\nset boxwidth {width!r}\nset xlabel 'phase'\n"
             f"set xtics ({tics})\nset xrange [-0.6:{len(PHASES) - 0.4}]\n"
             "set ylabel 'FMA per training sample [FMA]'\nset logscale y\n"
@@ -465,7 +467,7 @@ def ledger(fig, name, point, f3sim, md):
     tbars.append(f"{gp_str(tdata)} skip 1 using 1:{top}:(sprintf('%.4g B', ${top})) with labels offset 0,0.8 "
                  "font ',9' notitle")
     fig.plot("traffic" + point.suffix,
-             set_title(title_of(name, point, "memory traffic per training sample by memory class (ledger)"))
+             set_title(title_of(name, point, "memory traffic per training sample by memory class (ledger)", averaged=False))
              + "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset xlabel 'learning rule'\n"
              "set ylabel 'bytes read + written per training sample [bytes]'\nset yrange [0:*]\n"
              "set offsets 0, 0, graph 0.08, 0\nset xrange [-0.7:*]\nplot " + ", \\\n  ".join(tbars) + "\n")
@@ -493,7 +495,7 @@ def ledger(fig, name, point, f3sim, md):
                       f"title {gp_str(eq)}")
         mplots.append(f"{gp_str(mem_data)} skip 1 using {xs}:{pos(col)}:(sprintf('%.4g', ${col})) with labels "
                       "offset 0,0.7 font ',8' notitle")
-    mbody = (set_title(title_of(name, point, "memory a rule keeps for training (log scale)"))
+    mbody = (set_title(title_of(name, point, "memory a rule keeps for training (log scale)", averaged=False))
              + "set style fill solid 0.8 border -1\nset boxwidth 0.25\nset xlabel 'learning rule'\n"
              f"set ylabel 'memory [elements]'\nset logscale y\nset xrange [-0.7:{len(mem_rows) - 0.3}]\n"
              + (f"set yrange [{min(mem_vals) / 3!r}:{max(mem_vals) * 5!r}]\n" if mem_vals else "")
@@ -589,7 +591,7 @@ def energy(fig, name, point, md):
         tdata = f"energy-tiles{point.suffix}.csv"
         fig.write_data(tdata, ["x", "rule_tile"] + [f"cumulative_{i}_nJ_per_sample" for i in ENERGY_ITEMS], trows)
         stacked(tdata, len(ENERGY_ITEMS), ENERGY_ITEMS, "learning rule and tile",
-                title_of(name, point, "energy per training sample by tile and item"), "energy-tiles" + point.suffix,
+                title_of(name, point, "energy per training sample by tile and item", averaged=False), "energy-tiles" + point.suffix,
                 trows)
         md.append(f"Per tile (tiles.csv, over the training samples of the run); data: [{tdata}]({tdata}).\n")
         md.append(f"![energy-tiles{point.suffix}](energy-tiles{point.suffix}.png)\n")
@@ -653,7 +655,7 @@ def gantt(fig, name, point, md):
         for s, label in TILE_STATES.items():
             plots.append(f"{gp_str(data)} skip 1 using (($2+$3)/2):($4=={s} ? $1 : NaN):(($3-$2)/2):(0.35) "
                          f"with boxxyerror fs solid 0.9 noborder lc rgb '{COLOURS[s - 1]}' title {gp_str(label)}")
-        body = (set_title(title_of(name, point, f'{rule} pipeline, cycles 0 to {window:.0f}')) + f""
+        body = (set_title(title_of(name, point, f'{rule} pipeline, cycles 0 to {window:.0f}', averaged=False)) + f""
                 f"set xlabel 'time [cycles]'\nset ylabel 'tile'\nset ytics 1\nset yrange [0.4:{len(tiles) + 0.6}]\n"
                 f"set xrange [0:{window:.0f}]\nplot " + ", \\\n  ".join(plots) + "\n")
         fig.plot(fname, body, size=(1000, 140 + 70 * len(tiles)))

@@ -128,6 +128,8 @@ for rule in ("bp", "f3"):
 PY
 grep -q "mean ± σ over 3 seeds" "$R/accuracy.gp" && ok || bad "accuracy.gp's title does not say mean ± σ over 3 seeds"
 grep -q "filledcurves" "$R/accuracy.gp" && ok || bad "no σ band in accuracy.gp"
+grep -q '(the run of seed 1)' "$R/gantt-bp.gp" && grep -q '(the run of seed 1)' "$R/fma.gp" && ! grep -q "mean ± σ" "$R/gantt-bp.gp" \
+  && ok || bad "the trace's and the ledger's figures do not say they are the run of seed 1"
 grep -qE '\| bp \| [0-9.]+ ± [0-9.]+ \|' "$R/report.md" && ok || bad "report.md has no mean ± σ for bp"
 grep -q 'test accuracy \[%\]' "$R/accuracy.gp" && grep -q "time \[cycles\]" "$R/gantt-bp.gp" &&
   grep -q 'energy per training sample \[nJ\]' "$R/energy-rules.gp" && ok || bad "an axis without its unit"
