@@ -836,7 +836,7 @@ def key_dimensions(rows, keys):
     return dims
 
 
-def sweep_summary_rows(points, loss_units):
+def sweep_summary_rows(points):
     """One row per point and rule: the swept keys, then the metrics (mean over the seeds)."""
     rows = []
     for p in points:
@@ -868,7 +868,7 @@ def explore_summary_rows(top):
     return rows, keys
 
 
-def summary_columns(rows, is_explore):
+def summary_columns(rows):
     """The metric columns that hold a value somewhere (a run without a chip has no energy)."""
     cols = [m for m in SUMMARY_METRICS if any(r["vals"].get(m[0]) is not None for r in rows)]
     if any(r["vals"].get("final_test_accuracy_pct") is not None for r in rows):
@@ -878,7 +878,7 @@ def summary_columns(rows, is_explore):
 
 def write_summary(fig, rows, keys, is_explore, loss_units, md):
     """summary.csv and its table in report.md: one row per point and rule."""
-    cols = summary_columns(rows, is_explore)
+    cols = summary_columns(rows)
     seeded = any(r["seeds"] for r in rows)
     header = (["point", "rule"] + keys + (["feasible", "status"] if is_explore else [])
               + (["seeds"] if seeded else []) + [c[0] for c in cols]
@@ -1091,7 +1091,7 @@ def summary(fig, name, top, points, is_sweep, md):
     if is_explore:
         rows, keys = explore_summary_rows(top)
     elif is_sweep:
-        rows = sweep_summary_rows(points, loss_units)
+        rows = sweep_summary_rows(points)
         keys = []
         for p in points:
             for k in p.keyvals:
