@@ -37,38 +37,67 @@ PAPER_LOSS = {  # Table 4, BCE summed over outputs: mean, std
 COLUMNS = ["bp", "dfa", "drtp", "f3-error", "f3-loss", "llo"]
 
 
-def pooled(ds, roots):
+class NotFinished(ValueError):
+    """A run in the pool did not finish its epochs."""
+
+
+def pool(ds, roots):
+    """The seed folders (seed-N/<column>/run.json) under ROOTS pooled per column: a list of
+    dicts (column, seeds, acc_mean, acc_std, paper_acc, paper_acc_std, sigma_distance,
+    best_epochs, loss_mean, loss_std, paper_loss, paper_loss_std, seconds_per_epoch), one per
+    column of the paper (COLUMNS), `seeds` empty where the column was not run.  σ is the
+    sample standard deviation (n − 1; NaN for one seed), as compare.csv computes it.  A seed
+    found in two folders counts once (the first).  Raises NotFinished for a run that did not
+    finish its epochs; `f3sim report` calls this for a seeded run (analysis/report.py)."""
     import glob
     import statistics
     runs = {}  # column -> {seed: run.json}
     for root in roots:
-        for path in sorted(glob.glob(os.path.join(root, "**", "seed-*", "*", "run.json"), recursive=True)):
+        for path in sorted(glob.glob(os.path.join(glob.escape(root), "**", "seed-*", "*", "run.json"),
+                                     recursive=True)):
             col = os.path.basename(os.path.dirname(path))
             seed = int(os.path.basename(os.path.dirname(os.path.dirname(path)))[5:])
             with open(path) as f:
                 run = json.load(f)
             if len(run.get("epochs", [])) != run["config"].get("epochs", len(run.get("epochs", []))):
-                sys.exit(f"{path}: the run did not finish its epochs")
+                raise NotFinished(f"{path}: the run did not finish its epochs")
             runs.setdefault(col, {}).setdefault(seed, run)
+    out = []
+    for col in COLUMNS:
+        row = {"column": col, "seeds": sorted(runs.get(col, {}))}
+        row["paper_acc"], row["paper_acc_std"] = PAPER_ACC[ds][col]
+        row["paper_loss"], row["paper_loss_std"] = PAPER_LOSS[ds][col]
+        if row["seeds"]:
+            rs = [runs[col][k] for k in row["seeds"]]
+            acc = [r["best_test_accuracy"] for r in rs]
+            loss = [r["best_test_loss"] for r in rs]
+            sd = lambda v: statistics.stdev(v) if len(v) > 1 else float("nan")
+            row.update(acc_mean=statistics.mean(acc), acc_std=sd(acc), loss_mean=statistics.mean(loss),
+                       loss_std=sd(loss), best_epochs=[r["best_epoch"] for r in rs],
+                       seconds_per_epoch=statistics.mean(r["train_seconds"] / len(r["epochs"]) for r in rs))
+            row["sigma_distance"] = ((row["acc_mean"] - row["paper_acc"]) / row["paper_acc_std"]
+                                     if row["paper_acc_std"] else float("nan"))
+        out.append(row)
+    return out
+
+
+def pooled(ds, roots):
+    try:
+        rows = pool(ds, roots)
+    except NotFinished as e:
+        sys.exit(str(e))
     print("| column | seeds | best test acc. [%], measured | paper [%] | mean − paper [paper σ] "
           "| best epoch (range) | best test loss, measured | paper loss | train s/epoch |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for col in COLUMNS:
-        if col not in runs:
-            print(f"| {col} | 0 | (not run) |||||||")
+    for r in rows:
+        if not r["seeds"]:
+            print(f"| {r['column']} | 0 | (not run) |||||||")
             continue
-        rs = [runs[col][k] for k in sorted(runs[col])]
-        acc = [r["best_test_accuracy"] for r in rs]
-        loss = [r["best_test_loss"] for r in rs]
-        ep = [r["best_epoch"] for r in rs]
-        sec = [r["train_seconds"] / len(r["epochs"]) for r in rs]
-        sd = lambda v: statistics.stdev(v) if len(v) > 1 else float("nan")
-        pm, ps = PAPER_ACC[ds][col]
-        lm, ls = PAPER_LOSS[ds][col]
-        mean = statistics.mean(acc)
-        print(f"| {col} | {len(rs)} ({','.join(str(k) for k in sorted(runs[col]))}) | {mean:.2f} ± {sd(acc):.2f} "
-              f"| {pm:.2f} ± {ps:.2f} | {(mean - pm) / ps:+.1f} | {min(ep)}–{max(ep)} "
-              f"| {statistics.mean(loss):.3f} ± {sd(loss):.3f} | {lm:.2f} ± {ls:.2f} | {statistics.mean(sec):.2f} |")
+        print(f"| {r['column']} | {len(r['seeds'])} ({','.join(str(k) for k in r['seeds'])}) "
+              f"| {r['acc_mean']:.2f} ± {r['acc_std']:.2f} | {r['paper_acc']:.2f} ± {r['paper_acc_std']:.2f} "
+              f"| {r['sigma_distance']:+.1f} | {min(r['best_epochs'])}–{max(r['best_epochs'])} "
+              f"| {r['loss_mean']:.3f} ± {r['loss_std']:.3f} | {r['paper_loss']:.2f} ± {r['paper_loss_std']:.2f} "
+              f"| {r['seconds_per_epoch']:.2f} |")
 
 
 def main():

@@ -89,11 +89,12 @@ for rule in ("bp", "f3"):
         assert r["closed_form_fma_per_sample"] != "" and abs(float(r["closed_form_fma_per_sample"]) - want) < 1e-9 * max(1, want), r
     ap = {x["phase"]: x["appendix_a_fma_per_sample"] for x in fma if x["rule"] == rule}
     assert float(ap["forward"]) == 6 * 10 + 10 * 3, ap  # eq. (14): Σ n_{i-1} n_i
-# memory traffic: the stack's top is every element read and written, per sample
+# memory traffic: every element read and written per sample, and in bytes (fp32: 4 bytes each) the stack's top
 for r in csv.DictReader(open(f"{R}/traffic.csv")):
     led = json.load(open(f"{d}/seed-1/{r['rule']}/run.json"))["ledger"]
     want = sum(sum(p[k].values()) for p in led["per_phase"].values() for k in ("reads_elements", "writes_elements")) / led["samples"]
-    assert abs(float(r["cumulative_loss_elements_per_sample"]) - want) <= 1e-9 * want, (r, want)
+    assert abs(float(r["elements_per_sample"]) - want) <= 1e-9 * want, (r, want)
+    assert abs(float(r["cumulative_inputs_bytes_per_sample"]) - 4 * want) <= 1e-9 * want, (r, want)
 mem = {r["rule"]: r for r in csv.DictReader(open(f"{R}/memory.csv"))}
 assert float(mem["f3"]["error_store_peak_elements"]) == 300 * 3 == float(mem["f3"]["error_store_eq29_elements"])
 assert float(mem["bp"]["activation_buffer_peak_elements"]) == 20 * 10 == float(mem["bp"]["activation_buffer_eq27_elements"])
@@ -127,6 +128,8 @@ for rule in ("bp", "f3"):
 PY
 grep -q "mean ± σ over 3 seeds" "$R/accuracy.gp" && ok || bad "accuracy.gp's title does not say mean ± σ over 3 seeds"
 grep -q "filledcurves" "$R/accuracy.gp" && ok || bad "no σ band in accuracy.gp"
+grep -q '(the run of seed 1)' "$R/gantt-bp.gp" && grep -q '(the run of seed 1)' "$R/fma.gp" && ! grep -q "mean ± σ" "$R/gantt-bp.gp" \
+  && ok || bad "the trace's and the ledger's figures do not say they are the run of seed 1"
 grep -qE '\| bp \| [0-9.]+ ± [0-9.]+ \|' "$R/report.md" && ok || bad "report.md has no mean ± σ for bp"
 grep -q 'test accuracy \[%\]' "$R/accuracy.gp" && grep -q "time \[cycles\]" "$R/gantt-bp.gp" &&
   grep -q 'energy per training sample \[nJ\]' "$R/energy-rules.gp" && ok || bad "an axis without its unit"
@@ -184,7 +187,25 @@ EOF
 { head -1 "$P/pareto.csv" | sed 's/$/,energy_compute_nJ/'
   tail -n +2 "$P/pareto.csv" | sed 's/$/,1.5/'
   printf 'bp,97.1,2400.5,110000.5,60.25,32,4096,2.5\nf3,96.2,1900.75,150000.25,55.5,32,4096,2.5\n'; } > "$P/explore.csv"
-expect 0 "3 figures" -- "$f3sim" report "$P"
+expect 0 "11 figures" -- "$f3sim" report "$P"
+# the summary across explore.csv's points: every row, and each explored key on an x axis (best over the other key)
+[ "$(wc -l < "$P/report/summary.csv")" = 8 ] && grep -q "set xlabel 'hardware.tile.mac_lanes'" \
+  "$P/report/summary-energy-hardware-tile-mac-lanes.gp" && grep -q "set xlabel 'hardware.tile.sram.capacity_kib'" \
+  "$P/report/summary-area-hardware-tile-sram-capacity-kib.gp" && ok || bad "no summary across the explore's points"
+python3 - "$P" <<'PY2' && ok || bad "the explore summary's best energy per lanes value disagrees with explore.csv"
+import csv, sys
+d = sys.argv[1]
+pts = list(csv.DictReader(open(f"{d}/explore.csv")))
+lines = list(csv.DictReader(open(f"{d}/report/summary-lines-hardware-tile-mac-lanes.csv")))
+for l in lines:
+    want = min(float(p["energy_per_sample_nJ"]) for p in pts
+               if p["rule"] == l["rule"] and p["hardware.tile.mac_lanes"] == l["x_label"])
+    assert float(l["energy_per_sample_nJ"]) == want, (l, want)
+assert len(lines) == 7, len(lines)  # bp and f3 at 32, 64, 128 lanes; f3-loss at 64
+PY2
+# the Pareto table names an objective that is constant within a rule instead of a best point
+grep -q "| bp | 2 | the same at every point: test accuracy 97.85 |" "$P/report/report.md" && \
+  ! grep -q "| bp | 2 | highest test accuracy" "$P/report/report.md" && ok || bad "a constant objective has a 'best' point"
 [ "$(wc -l < "$P/report/explore-points.csv")" = 8 ] && grep -q "every point explored" "$P/report/pareto-area-throughput.gp" \
   && ok || bad "the explore's points are not behind the Pareto front"
 figures_ok "$P/report" pareto-energy-throughput pareto-area-throughput pareto-accuracy-energy
@@ -211,7 +232,7 @@ expect 2 "unknown option '--qiet'; did you mean '--quiet'" -- "$f3sim" report --
 mkdir -p "$tmp/fakebin"
 printf '#!/bin/sh\necho "fake gnuplot: broken" >&2\nexit 1\n' > "$tmp/fakebin/gnuplot" && chmod +x "$tmp/fakebin/gnuplot"
 before=$(cd "$P/report" && ls | md5sum)
-expect 1 "gnuplot failed on pareto-energy-throughput.gp: fake gnuplot: broken" -- env PATH="$tmp/fakebin:$PATH" "$f3sim" report "$P"
+expect 1 "gnuplot failed on summary-accuracy-hardware-tile-mac-lanes.gp: fake gnuplot: broken" -- env PATH="$tmp/fakebin:$PATH" "$f3sim" report "$P"
 [ "$(cd "$P/report" && ls | md5sum)" = "$before" ] && ! ls "$P" | grep -q 'report\.tmp' && ok ||
   bad "a failed report changed the earlier one or left a temporary folder"
 expect 1 "cannot read .*/nowhere/report.py" -- env F3SIM_ANALYSIS_DIR="$tmp/nowhere" "$f3sim" report "$P"
