@@ -1258,6 +1258,9 @@ def build(top, out, f3sim, quiet):
             md.append(f"{h} What learning adds\n")
             if not learning_overhead(p, md):
                 md.append("No inference baseline in run.json (a run before issue 18).\n")
+            md.append(f"{h} What bounds each tile\n")
+            if not bounds(fig, p, md, quiet=fig.quiet):
+                md.append("No bounds.csv (a run before issue 22).\n")
             md.append(f"{h} Pipeline\n")
             if not gantt(fig, name, p, md):
                 md.append("No trace.vcd (set outputs.trace: true for a pipeline chart).\n")
@@ -1270,6 +1273,51 @@ def build(top, out, f3sim, quiet):
     with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
     return fig.made
+
+
+def bounds(fig, point, md, quiet=True):
+    """Per rule: each tile's utilisation and what bounds its steps (bounds.csv), its roofline and
+    busy/wait/idle bar (analysis/roofline.py: bounds-<rule>-roofline_tile<N>, bounds-<rule>-tile_states)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import roofline
+    done = False
+    for rule in point.rules:
+        d = point.rule_dirs(rule)[0]
+        path = os.path.join(d, "bounds.csv")
+        if not os.path.isfile(path):
+            continue
+        rows = read_csv(path)
+        tiles = {}
+        for r in rows:
+            t = tiles.setdefault(r["tile"], {"busy": r["busy_percent"], "input": r["wait_input_percent"],
+                                             "down": r["wait_downstream_percent"], "mem": r["wait_memory_percent"],
+                                             "idle": r["idle_percent"], "by": {}})
+            cyc = (num(r["cycles"]) or 0.0) * (num(r["reps_per_batch"]) or 0.0)
+            t["by"][r["bound"]] = t["by"].get(r["bound"], 0.0) + cyc
+        md.append(f"**{rule}** ({os.path.relpath(path, os.path.dirname(d))}): each tile's time over the run "
+                  "[% of the run's cycles] and the bound of its steps, weighted by their cycles per batch "
+                  "(docs/hardware-model.md, \"What bounds a tile\").\n")
+        md.append("| tile | busy [%] | waiting for input [%] | waiting downstream [%] | waiting for DRAM [%] | idle [%] "
+                  "| steps bound by [% of the tile's step cycles] |")
+        md.append("|---:|---:|---:|---:|---:|---:|---|")
+        for k, t in tiles.items():
+            tot = sum(t["by"].values()) or 1.0
+            by = ", ".join(f"{b} {100 * c / tot:.0f}" for b, c in sorted(t["by"].items(), key=lambda x: -x[1]))
+            md.append(f"| {k} | {fmt(num(t['busy']), 3)} | {fmt(num(t['input']), 3)} | {fmt(num(t['down']), 3)} | "
+                      f"{fmt(num(t['mem']), 3)} | {fmt(num(t['idle']), 3)} | {by} |")
+        md.append("")
+        pre = f"bounds-{rule}{point.suffix}-"
+        try:
+            made = roofline.write_figures(d, fig.out, quiet, prefix=pre)
+        except (roofline.Usage, roofline.Failure) as e:
+            md.append(f"No roofline: {e}.\n")
+            done = True
+            continue
+        for name in made:
+            md.append(f"![{name}]({name}.png)")
+        md.append("")
+        done = True
+    return done
 
 
 def point_has_chip(p):

@@ -174,9 +174,9 @@ class Figures:
             print(f"f3sim roofline: {os.path.join(self.out, name)}.png", file=sys.stderr)
 
 
-def roofline(fig, t):
+def roofline(fig, t, prefix=""):
     """One tile's roofline (log-log): the compute roof, the SRAM (and DRAM) roof, the tile's points."""
-    name = f"roofline_tile{t['tile']}"
+    name = f"{prefix}roofline_tile{t['tile']}"
     traffic = t["sram_bytes"] + t["dram_bytes"]
     fma, lanes = t["fma"], t["lanes"]
     points = []
@@ -210,33 +210,35 @@ def roofline(fig, t):
     fig.plot(name, "\n".join(body))
 
 
-def tile_states(fig, tiles):
+def tile_states(fig, tiles, prefix=""):
     """Per tile, a stacked bar of its cycles by state, in % of the run."""
+    name = prefix + "tile_states"
     rows = []
     for t in tiles:
         run = t["run_cycles"] or sum(t["states"]) or 1.0
         rows.append([f"tile {t['tile']}"] + [100.0 * s / run for s in t["states"]])
-    fig.write_data("tile_states.csv", ["tile"] + [c.replace("_cycles", "_percent") for _, c, _ in STATES], rows)
+    fig.write_data(name + ".csv", ["tile"] + [c.replace("_cycles", "_percent") for _, c, _ in STATES], rows)
     body = ["set title 'time by state per tile, % of the run''s cycles'", "set style data histograms",
             "set style histogram rowstacked", "set style fill solid 0.9 border -1", "set boxwidth 0.6",
             "set yrange [0:105]", "set ylabel '% of the run''s cycles'", "set key outside right top",
             "set grid ytics", f"set xrange [-0.6:{len(tiles) - 0.4}]"]
-    plots = [f"'tile_states.csv' using {i + 2}:xtic(1) lc rgb '{colour}' title {gp_str(label)}"
+    plots = [f"'{name}.csv' using {i + 2}:xtic(1) lc rgb '{colour}' title {gp_str(label)}"
              for i, (label, _, colour) in enumerate(STATES)]
     body.append("plot " + ", \\\n     ".join(plots))
-    fig.plot("tile_states", "\n".join(body), size=(max(500, 120 * len(tiles) + 400), 480))
+    fig.plot(name, "\n".join(body), size=(max(500, 120 * len(tiles) + 400), 480))
 
 
-def write_figures(rule_dir, out_dir, quiet=True):
-    """Write the rooflines and the state bars of rule_dir's tiles into out_dir; the names written."""
+def write_figures(rule_dir, out_dir, quiet=True, prefix=""):
+    """Write the rooflines and the state bars of rule_dir's tiles into out_dir, each name starting with
+    prefix; the names written."""
     tiles, _ = load(rule_dir)
     if not tiles:
         raise Failure(f"{os.path.join(rule_dir, 'tiles.csv')}: no tiles")
     os.makedirs(out_dir, exist_ok=True)
     fig = Figures(out_dir, quiet)
     for t in tiles:
-        roofline(fig, t)
-    tile_states(fig, tiles)
+        roofline(fig, t, prefix)
+    tile_states(fig, tiles, prefix)
     return fig.made
 
 

@@ -45,6 +45,24 @@ for d in curves fma memory traffic energy-rules energy-tiles gantt-bp; do
   [ -s "$R/$d.csv" ] && ok || bad "no data file $d.csv"
 done
 ls "$tmp/out/seeded" | grep -q 'report\.\(tmp\|old\)' && bad "a temporary report folder is left" || ok
+# issue 22: what bounds each tile — the report's busy share is tiles.csv's busy cycles over the run's
+# cycles (run.json), and each tile has its roofline and the state bars
+python3 - "$tmp/out/seeded" <<'PY' && ok || bad "the report's bounds table disagrees with tiles.csv and run.json"
+import csv, json, re, sys
+d = sys.argv[1]
+md = open(f"{d}/report/report.md").read()
+for rule in ("f3", "bp"):
+    run = f"{d}/seed-1/{rule}"
+    cycles = json.load(open(f"{run}/run.json"))["hardware"]["cycles"]
+    for t in csv.DictReader(open(f"{run}/tiles.csv")):
+        busy = 100.0 * int(t["busy_cycles"]) / cycles
+        sec = md.split(f"**{rule}** (")[1].split("![")[0]
+        row = re.search(rf"^\| {t['tile']} \| ([0-9.]+) \|", sec, re.M)
+        assert row and abs(float(row.group(1)) - busy) < 0.01, (rule, t["tile"], row and row.group(1), busy)
+        import os
+        assert os.path.getsize(f"{d}/report/bounds-{rule}-roofline_tile{t['tile']}.png") > 1000
+    assert os.path.getsize(f"{d}/report/bounds-{rule}-tile_states.png") > 1000
+PY
 # what learning adds: the report's table is run.json's inference baseline and overhead (seed 1's)
 python3 - "$tmp/out/seeded" <<'PY' && ok || bad "the report's learning-overhead table disagrees with run.json"
 import json, sys
