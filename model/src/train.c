@@ -459,12 +459,14 @@ static gsl_rng *qstream(const f3_trainer *tr, f3_tensor t, size_t where)
 }
 
 /* Quantise n values of tensor class t where the hardware stores or sends
- * them (nothing for fp32). */
+ * them (nothing for fp32), counting them, their saturations and their
+ * underflows. */
 static void quantize(f3_trainer *tr, f3_tensor t, size_t where, float *x, size_t n)
 {
     const f3_format *f = &tr->cfg.numerics.fmt[t];
     if (f->kind == F3_FMT_FP32) return;
-    tr->saturations[t] += f3_quantize(f, x, n, qstream(tr, t, where));
+    tr->quantized_values[t] += n;
+    tr->saturations[t] += f3_quantize_counted(f, x, n, qstream(tr, t, where), &tr->underflows[t]);
 }
 
 /* Quantise n doubles (an exact result) into floats: the double is first

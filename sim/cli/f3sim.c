@@ -14,6 +14,7 @@
 #include "cmd_report.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
+#include "overflow_warn.h"
 #include "train_run.h"
 
 
@@ -84,7 +85,11 @@ static const char *const TRAIN_HELP =
     "                        q4.12) with rounding R (nearest_even | stochastic);\n"
     "                        repeatable, e.g. --format weights=q4.12:stochastic\n"
     "                        --format error_store=q1.7 (every class fp32,\n"
-    "                        nearest_even)\n";
+    "                        nearest_even)\n"
+    "  --on-overflow P       warn | stop: a class with more than 1 % of an epoch's\n"
+    "                        values saturated or underflowed (rounded to zero) is\n"
+    "                        named on stderr; stop also fails the run (exit status\n"
+    "                        1) after that epoch (warn)\n";
 
 /* The rest of train's page: C11 guarantees string literals of 4095
  * characters only (-Woverlength-strings), so the page comes in two. */
@@ -423,7 +428,7 @@ static int cmd_train(int argc, char **argv)
         O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
         O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
         O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT, O_ORDER, O_NO_SHUFFLE, O_SAVE_INIT, O_SAVE_STEPS,
-        O_SAVE_EPOCHS
+        O_SAVE_EPOCHS, O_ON_OVERFLOW
     };
     static const struct option opts[] = {
         {"dataset", required_argument, 0, O_DATASET},
@@ -462,6 +467,7 @@ static int cmd_train(int argc, char **argv)
         {"save-init", required_argument, 0, O_SAVE_INIT},
         {"save-steps", required_argument, 0, O_SAVE_STEPS},
         {"save-epochs", no_argument, 0, O_SAVE_EPOCHS},
+        {"on-overflow", required_argument, 0, O_ON_OVERFLOW},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);
@@ -546,6 +552,7 @@ static int cmd_train(int argc, char **argv)
         case O_SAVE_INIT: bad = set_save_init(&o, optarg) != 0; break;
         case O_SAVE_STEPS: bad = parse_save_steps(&o, optarg) != 0; break;
         case O_SAVE_EPOCHS: o.save_epochs = 1; break;
+        case O_ON_OVERFLOW: bad = overflow_parse_policy(optarg, (overflow_policy *)&o.on_overflow) != 0; break;
         case 'h':
         case O_HELP: put_page(TRAIN_HELP); return 0;
         case ':': {

@@ -22,6 +22,7 @@
 #include "f3/vit.h"
 #include "cli_util.h"
 #include "json.h"
+#include "overflow_warn.h"
 #include "results.h"
 #include "train_order.h"
 
@@ -381,6 +382,7 @@ static void train_scenario_yaml(const train_options *o, FILE *f)
         fprintf(f, "  %s: {format: %s, rounding: %s}\n", f3_tensor_names[t], fmt,
                 f3_rounding_name(c->numerics.fmt[t].rounding));
     }
+    fprintf(f, "  on_overflow: %s\n", overflow_policy_name((overflow_policy)o->on_overflow));
     fprintf(f, "outputs:\n  folder: ");
     yaml_string(f, folder);
     fprintf(f, "\n  formats: [%s%s%s]\n", o->write_json ? "json" : "", o->write_json && o->write_csv ? ", " : "",
@@ -847,6 +849,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
     run_status rs;
     dir_lock lock = {-1};
     char partial_path[4200] = "";
+    overflow_watch ow = {0};
 
     cli_signals_install();
     if ((rc = check_options(o))) return rc;
@@ -1013,6 +1016,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     const size_t batches = (n + bs - 1) / bs;
+    if (overflow_watch_init(&ow, o->epochs, start_epoch, tr)) goto done;
     progress pg;
     progress_init(&pg, o, command, n, bs);
     double train_time = 0.0, test_time = 0.0, status_written = now_seconds();
@@ -1122,6 +1126,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         }
         rs.epochs_done = e + 1;
         progress_epoch(&pg, e, r, classify);
+        if (overflow_watch_epoch(&ow, tr, e, (overflow_policy)o->on_overflow, pg.who, o->write_csv ? partial_path : NULL)) goto done;
         if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {
             run_status_write(&rs); /* epochs_done; a failure to write it is not the run's */
             status_written = now_seconds();
@@ -1200,6 +1205,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
             json_kv_double(&w, "seconds", rows[e].train_seconds + rows[e].test_seconds);
             json_kv_double(&w, "train_seconds", rows[e].train_seconds);
             json_kv_double(&w, "test_seconds", rows[e].test_seconds);
+            overflow_json_epoch(&w, &ow, e);
             json_end_object(&w);
         }
         json_end_array(&w);
@@ -1231,6 +1237,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         const uint64_t *sat = tr ? tr->saturations : f3_blocktrainer_saturations(nt.blk);
         for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(&w, f3_tensor_names[ti], sat[ti]);
         json_end_object(&w);
+        overflow_json_run(&w, tr, &cfg);
         json_kv_string(&w, "weights_sha256", hash);
         json_kv_u64(&w, "seed", cfg.seed);
         json_kv_double(&w, "train_seconds", train_time);
@@ -1283,6 +1290,7 @@ done:
         F3_FAIL(F3_EINVAL, "%s", msg); /* the run's error, not the status file's */
     }
     dir_lock_release(&lock);
+    overflow_watch_free(&ow);
     free(x);
     free(t);
     free(lab);
@@ -1321,5 +1329,8 @@ int train_main(train_options *o, int argc, char **argv)
                  r.final_test_loss);
     printf("f3sim train: %s on %s, %zu epoch%s in %.1f s: %s; results in %s/\n", f3_algorithm_name(o->cfg.algorithm),
            o->dataset, r.epochs, r.epochs == 1 ? "" : "s", r.train_seconds, what, o->out);
+    char path_text[256];
+    overflow_datapath_text(&r.cfg, o->is_blocks, path_text, sizeof path_text);
+    printf("f3sim train: datapath: %s\n", path_text);
     return 0;
 }

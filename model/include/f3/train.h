@@ -217,6 +217,8 @@ typedef struct f3_trainer {
                             used) are fixed point: exact kernels and the activation table */
     gsl_rng **qrng;                 /* (F3_T_COUNT, K + 2) streams of stochastic rounding, or NULL */
     uint64_t saturations[F3_T_COUNT];      /* values that saturated, per tensor class */
+    uint64_t underflows[F3_T_COUNT];       /* nonzero values that rounded to zero, per tensor class */
+    uint64_t quantized_values[F3_T_COUNT]; /* values quantised in training (what the two count among) */
     struct f3_act_table *act_table[2];     /* fixed mode: hidden, output */
     double *ws_q;        /* fixed mode: scratch of the exact GEMM and its double result */
     float *ws_x;         /* (rows, n_0) the batch's inputs in the activation format */

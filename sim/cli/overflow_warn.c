@@ -1,0 +1,184 @@
+/* overflow_warn.c — saturation and underflow per tensor class and epoch,
+ * their warnings, and the datapath (overflow_warn.h). */
+#include "overflow_warn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int overflow_parse_policy(const char *s, overflow_policy *out)
+{
+    if (!strcmp(s, "warn")) *out = OVERFLOW_WARN;
+    else if (!strcmp(s, "stop")) *out = OVERFLOW_STOP;
+    else return F3_FAIL(F3_EINVAL, "unknown on-overflow policy '%s' (expected warn or stop)", s), -1;
+    return 0;
+}
+
+const char *overflow_policy_name(overflow_policy p) { return p == OVERFLOW_STOP ? "stop" : "warn"; }
+
+static void totals_of(const f3_trainer *tr, overflow_counts *c)
+{
+    memcpy(c->values, tr->quantized_values, sizeof c->values);
+    memcpy(c->saturations, tr->saturations, sizeof c->saturations);
+    memcpy(c->underflows, tr->underflows, sizeof c->underflows);
+}
+
+int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, const f3_trainer *tr)
+{
+    memset(w, 0, sizeof *w);
+    if (!tr) return 0;
+    w->epochs = epochs;
+    w->epoch = calloc(epochs, sizeof *w->epoch);
+    w->known = calloc(epochs, 1);
+    if (!w->epoch || !w->known) {
+        overflow_watch_free(w);
+        return F3_FAIL(F3_ENOMEM, "out of memory for the epochs' saturation and underflow counts"), -1;
+    }
+    if (start_epoch) totals_of(tr, &w->last); /* a resumed run: what this process adds */
+    return 0;
+}
+
+void overflow_watch_free(overflow_watch *w)
+{
+    free(w->epoch);
+    free(w->known);
+    memset(w, 0, sizeof *w);
+}
+
+/* A format that may lose less: for saturation one more integer bit, for
+ * underflow twice the bits as fraction bits (at most 32 in all), for both
+ * the two; a floating format: one with float's range. */
+static void suggestion(const f3_format *f, int sat, int under, char *buf, size_t len)
+{
+    char now[32];
+    f3_format_name(f, now, sizeof now);
+    if (f->kind != F3_FMT_FIXED) {
+        snprintf(buf, len, "%s instead of %s (%s)", f->kind == F3_FMT_FP16 ? "bf16" : "fp32", now,
+                 f->kind == F3_FMT_FP16 ? "float's range" : "no rounding");
+        return;
+    }
+    int i = f->int_bits, fr = f->frac_bits;
+    if (sat) i += 1, fr -= under ? 0 : 1;
+    if (under) fr += f->int_bits + f->frac_bits;
+    if (fr < 0) fr = 0;
+    if (i + fr > 32) fr = 32 - i;
+    f3_format g = *f;
+    g.int_bits = i, g.frac_bits = fr;
+    char next[32];
+    f3_format_name(&g, next, sizeof next);
+    const char *why = sat && under ? "one more integer bit and more fraction bits"
+                      : sat        ? "one more integer bit, the same width"
+                                   : "more fraction bits, or scale the tensor up";
+    snprintf(buf, len, "%s instead of %s (%s)", next, now, why);
+}
+
+int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
+                         const char *results)
+{
+    if (!tr || e >= w->epochs) return 0;
+    overflow_counts now, *ep = &w->epoch[e];
+    totals_of(tr, &now);
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        ep->values[t] = now.values[t] - w->last.values[t];
+        ep->saturations[t] = now.saturations[t] - w->last.saturations[t];
+        ep->underflows[t] = now.underflows[t] - w->last.underflows[t];
+    }
+    w->last = now;
+    w->known[e] = 1;
+    int first = -1, first_sat = 0;
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        const uint64_t n = ep->values[t];
+        if (!n) continue;
+        const double fs = (double)ep->saturations[t] / (double)n, fu = (double)ep->underflows[t] / (double)n;
+        const int sat = fs > OVERFLOW_THRESHOLD, under = fu > OVERFLOW_THRESHOLD;
+        if (!sat && !under) continue;
+        const f3_format *f = &tr->cfg.numerics.fmt[t];
+        char fmt[32], sug[160];
+        f3_format_name(f, fmt, sizeof fmt);
+        suggestion(f, sat, under, sug, sizeof sug);
+        for (int k = 0; k < 2; k++) {
+            if (!(k ? under : sat)) continue;
+            fprintf(stderr,
+                    "%s: warning: epoch %zu: %s (%s) %s %.2f %% of its values (%llu of %llu), more than %g %%; try "
+                    "%s (numerics.%s.format)\n",
+                    prefix, e + 1, f3_tensor_names[t], fmt, k ? "underflowed (nonzero, rounded to zero) in" : "saturated in",
+                    100.0 * (k ? fu : fs), (unsigned long long)(k ? ep->underflows[t] : ep->saturations[t]),
+                    (unsigned long long)n, 100.0 * OVERFLOW_THRESHOLD, sug, f3_tensor_names[t]);
+        }
+        if (first < 0) first = t, first_sat = sat;
+    }
+    if (first < 0 || p != OVERFLOW_STOP) return 0;
+    const uint64_t n = ep->values[first], c = first_sat ? ep->saturations[first] : ep->underflows[first];
+    char fmt[32];
+    f3_format_name(&tr->cfg.numerics.fmt[first], fmt, sizeof fmt);
+    F3_FAIL(F3_ERANGE,
+            "numerics.on_overflow stop: in epoch %zu, %s (%s) %s %.2f %% of its values (%llu of %llu), more than %g %% "
+            "(the warnings above say what may help)%s%s",
+            e + 1, f3_tensor_names[first], fmt, first_sat ? "saturated in" : "underflowed in",
+            100.0 * (double)c / (double)n, (unsigned long long)c, (unsigned long long)n, 100.0 * OVERFLOW_THRESHOLD,
+            results ? "; the epochs done are in " : "", results ? results : "");
+    return 1;
+}
+
+static void json_by_class(json_writer *jw, const char *key, const uint64_t *v)
+{
+    json_key(jw, key);
+    if (!v) {
+        json_null(jw);
+        return;
+    }
+    json_begin_object(jw);
+    for (int t = 0; t < F3_T_COUNT; t++) json_kv_u64(jw, f3_tensor_names[t], v[t]);
+    json_end_object(jw);
+}
+
+void overflow_json_epoch(json_writer *jw, const overflow_watch *w, size_t e)
+{
+    const int known = e < w->epochs && w->known[e];
+    json_by_class(jw, "saturations", known ? w->epoch[e].saturations : NULL);
+    json_by_class(jw, "underflows", known ? w->epoch[e].underflows : NULL);
+    json_by_class(jw, "quantized_values", known ? w->epoch[e].values : NULL);
+}
+
+void overflow_json_run(json_writer *jw, const f3_trainer *tr, const f3_config *cfg)
+{
+    json_kv_string(jw, "datapath", overflow_datapath(cfg, !tr));
+    json_by_class(jw, "underflows", tr ? tr->underflows : NULL);
+    json_by_class(jw, "quantized_values", tr ? tr->quantized_values : NULL);
+}
+
+/* The first class that keeps cfg off the fixed path, or -1. */
+static int first_float_class(const f3_config *cfg)
+{
+    static const f3_tensor need[] = {F3_T_WEIGHTS, F3_T_ACTIVATIONS, F3_T_ERROR, F3_T_GRADIENTS, F3_T_FEEDBACK};
+    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
+        if (need[k] == F3_T_FEEDBACK && !f3_uses_feedback_matrix(cfg->algorithm)) continue;
+        if (cfg->numerics.fmt[need[k]].kind != F3_FMT_FIXED) return (int)need[k];
+    }
+    return -1;
+}
+
+const char *overflow_datapath(const f3_config *cfg, int blocks)
+{
+    return !blocks && f3_config_fixed_mode(cfg) ? "fixed" : "float";
+}
+
+void overflow_datapath_text(const f3_config *cfg, int blocks, char *buf, size_t len)
+{
+    if (!strcmp(overflow_datapath(cfg, blocks), "fixed")) {
+        snprintf(buf, len, "exact fixed point (every dot product exact, rounded once to its format)");
+        return;
+    }
+    if (blocks) {
+        snprintf(buf, len, "float (a network of blocks computes in fp32, rounded to the formats)");
+        return;
+    }
+    const int t = first_float_class(cfg);
+    char fmt[32];
+    f3_format_name(&cfg->numerics.fmt[t < 0 ? 0 : t], fmt, sizeof fmt);
+    if (f3_numerics_is_fp32(&cfg->numerics))
+        snprintf(buf, len, "float (fp32 throughout, nothing quantised)");
+    else
+        snprintf(buf, len, "float (fp32 kernels, results rounded to the formats; %s is %s, not fixed point)",
+                 f3_tensor_names[t < 0 ? 0 : t], fmt);
+}

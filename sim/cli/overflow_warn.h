@@ -1,0 +1,77 @@
+/* overflow_warn.h — what a run's number formats lose, and the datapath it
+ * ran on (docs/numerics.md, "Saturation, underflow and the datapath").
+ *
+ * Per tensor class and epoch: the values quantised in training, those that
+ * saturated (beyond the format's range) and those that underflowed (nonzero
+ * and rounded to zero); all counts.  A class whose saturations or
+ * underflows pass 1 % of its values in an epoch raises a warning on stderr
+ * naming the class, the fraction in percent and a format that may do
+ * better; under numerics.on_overflow stop (f3sim train --on-overflow stop)
+ * the run then fails after writing that epoch's results. */
+#ifndef F3SIM_OVERFLOW_WARN_H
+#define F3SIM_OVERFLOW_WARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "f3/train.h"
+#include "json.h"
+
+/* A class passes the threshold when more than this share of the values it
+ * quantised in an epoch saturated, or more than this share underflowed. */
+#define OVERFLOW_THRESHOLD 0.01
+
+typedef enum { OVERFLOW_WARN = 0, OVERFLOW_STOP } overflow_policy;
+
+/* "warn" or "stop" into *out: 0, or -1 with the message in f3_last_error(). */
+int overflow_parse_policy(const char *s, overflow_policy *out);
+const char *overflow_policy_name(overflow_policy p);
+
+typedef struct {
+    uint64_t values[F3_T_COUNT], saturations[F3_T_COUNT], underflows[F3_T_COUNT];
+} overflow_counts;
+
+typedef struct {
+    size_t epochs;
+    overflow_counts *epoch; /* (epochs) each epoch's counts (epoch 1 includes the initial
+                               quantisation of the weights and feedback matrices) */
+    unsigned char *known;   /* (epochs) 1 when epoch e's counts were taken in this process
+                               (not for epochs done before a resume) */
+    overflow_counts last;   /* the trainer's totals when the last epoch ended */
+} overflow_watch;
+
+/* Watch a run of `epochs` epochs that starts after epoch start_epoch (0:
+ * from the beginning, its counts from zero; else a resumed run, its counts
+ * from the trainer's now).  tr NULL (a network of blocks): nothing is
+ * watched.  0, or -1 out of memory (message in f3_last_error()). */
+int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, const f3_trainer *tr);
+void overflow_watch_free(overflow_watch *w);
+
+/* After epoch e (0-based): takes that epoch's counts from tr's totals and
+ * prints a warning on stderr, each line "<prefix>: warning: …" (prefix
+ * e.g. "f3sim train: f3"), for every
+ * class past the threshold.  Returns 1 when p is OVERFLOW_STOP and a class
+ * passed it, with the message (naming the first such class, and `results`,
+ * the file that holds the epoch's results, when not NULL) in
+ * f3_last_error(); else 0.  tr NULL: 0. */
+int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
+                         const char *results);
+
+/* run.json: "saturations" and "underflows" of epoch e (objects by class;
+ * null when unknown). */
+void overflow_json_epoch(json_writer *jw, const overflow_watch *w, size_t e);
+/* run.json: "datapath", and the run's "underflows" and "quantized_values"
+ * by class (null for a network of blocks, tr NULL, which counts neither). */
+void overflow_json_run(json_writer *jw, const f3_trainer *tr, const f3_config *cfg);
+
+/* The datapath of a configuration: "fixed" (the exact fixed-point path:
+ * weights, activations, error, gradients — and B where the rule uses it —
+ * all fixed point, every dot product exact) or "float" (fp32 kernels, the
+ * results rounded to the formats).  blocks: a network of blocks, always
+ * float. */
+const char *overflow_datapath(const f3_config *cfg, int blocks);
+/* The same in words for the summary line: "exact fixed point (…)", or
+ * "float (…)" with the first class that keeps it from the fixed path. */
+void overflow_datapath_text(const f3_config *cfg, int blocks, char *buf, size_t len);
+
+#endif
