@@ -28,13 +28,19 @@ int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, co
     memset(w, 0, sizeof *w);
     if (!tr) return 0;
     w->epochs = epochs;
+    w->sites = tr->cfg.n_layers + 2;
     w->epoch = calloc(epochs, sizeof *w->epoch);
     w->known = calloc(epochs, 1);
-    if (!w->epoch || !w->known) {
+    w->last_site = calloc((size_t)F3_T_COUNT * w->sites * 3, sizeof *w->last_site);
+    if (!w->epoch || !w->known || !w->last_site) {
         overflow_watch_free(w);
         return F3_FAIL(F3_ENOMEM, "out of memory for the epochs' saturation and underflow counts"), -1;
     }
-    if (start_epoch) totals_of(tr, &w->last); /* a resumed run: what this process adds */
+    if (start_epoch) { /* a resumed run: what this process adds */
+        totals_of(tr, &w->last);
+        if (tr->site_counts)
+            memcpy(w->last_site, tr->site_counts, (size_t)F3_T_COUNT * w->sites * 3 * sizeof *w->last_site);
+    }
     return 0;
 }
 
@@ -42,6 +48,7 @@ void overflow_watch_free(overflow_watch *w)
 {
     free(w->epoch);
     free(w->known);
+    free(w->last_site);
     memset(w, 0, sizeof *w);
 }
 
@@ -72,6 +79,32 @@ static void suggestion(const f3_format *f, int sat, int under, char *buf, size_t
     snprintf(buf, len, "%s instead of %s (%s)", next, now, why);
 }
 
+/* Where a site is, in words: "layer 2 of 2", "the inputs", "the batch's error information". */
+static void site_name(size_t site, size_t K, char *buf, size_t len)
+{
+    if (site < K) snprintf(buf, len, "layer %zu of %zu", site + 1, K);
+    else snprintf(buf, len, "%s", site == K ? "the inputs" : "the batch's error information");
+}
+
+/* The site of class t where kind k (1 saturations, 2 underflows) took the
+ * largest share of the values in this epoch; its share, count and values. */
+typedef struct {
+    double share;
+    uint64_t count, values;
+    size_t site;
+} worst_site;
+
+static worst_site worst_of(const overflow_watch *w, const uint64_t *now, int t, int k)
+{
+    worst_site ws = {0};
+    for (size_t s = 0; s < w->sites; s++) {
+        const size_t at = 3 * ((size_t)t * w->sites + s);
+        const uint64_t n = now[at] - w->last_site[at], c = now[at + k] - w->last_site[at + k];
+        if (n && (double)c / (double)n > ws.share) ws = (worst_site){(double)c / (double)n, c, n, s};
+    }
+    return ws;
+}
+
 int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
                          const char *results)
 {
@@ -85,12 +118,15 @@ int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, over
     }
     w->last = now;
     w->known[e] = 1;
-    int first = -1, first_sat = 0;
+    if (!tr->site_counts) return 0; /* fp32: nothing quantised */
+    const size_t K = tr->cfg.n_layers;
+    char first[512] = "";
     for (int t = 0; t < F3_T_COUNT; t++) {
         const uint64_t n = ep->values[t];
         if (!n) continue;
-        const double fs = (double)ep->saturations[t] / (double)n, fu = (double)ep->underflows[t] / (double)n;
-        const int sat = fs > OVERFLOW_THRESHOLD, under = fu > OVERFLOW_THRESHOLD;
+        const worst_site ws[2] = {worst_of(w, tr->site_counts, t, 1), worst_of(w, tr->site_counts, t, 2)};
+        const int sat = (double)ep->saturations[t] / (double)n > OVERFLOW_THRESHOLD || ws[0].share > OVERFLOW_SITE_SHARE,
+                  under = (double)ep->underflows[t] / (double)n > OVERFLOW_THRESHOLD || ws[1].share > OVERFLOW_SITE_SHARE;
         if (!sat && !under) continue;
         const f3_format *f = &tr->cfg.numerics.fmt[t];
         char fmt[32], sug[160];
@@ -98,24 +134,27 @@ int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, over
         suggestion(f, sat, under, sug, sizeof sug);
         for (int k = 0; k < 2; k++) {
             if (!(k ? under : sat)) continue;
-            fprintf(stderr,
-                    "%s: warning: epoch %zu: %s (%s) %s %.2f %% of its values (%llu of %llu), more than %g %%; try "
-                    "%s (numerics.%s.format)\n",
-                    prefix, e + 1, f3_tensor_names[t], fmt, k ? "underflowed (nonzero, rounded to zero) in" : "saturated in",
-                    100.0 * (k ? fu : fs), (unsigned long long)(k ? ep->underflows[t] : ep->saturations[t]),
-                    (unsigned long long)n, 100.0 * OVERFLOW_THRESHOLD, sug, f3_tensor_names[t]);
+            const uint64_t c = k ? ep->underflows[t] : ep->saturations[t];
+            char where[64], line[512];
+            site_name(ws[k].site, K, where, sizeof where);
+            snprintf(line, sizeof line,
+                     "in epoch %zu, %s (%s) %s %.2f %% of its values (%llu of %llu; the limit: %g %%); most in %s: "
+                     "%.2f %% (%llu of %llu; the limit at one site: %g %%)",
+                     e + 1, f3_tensor_names[t], fmt, k ? "underflowed (nonzero, rounded to zero) in" : "saturated in",
+                     100.0 * (double)c / (double)n, (unsigned long long)c, (unsigned long long)n,
+                     100.0 * OVERFLOW_THRESHOLD, where, 100.0 * ws[k].share, (unsigned long long)ws[k].count,
+                     (unsigned long long)ws[k].values, 100.0 * OVERFLOW_SITE_SHARE);
+            fprintf(stderr, "%s: warning: %s; try %s (numerics.%s.format)%s\n", prefix, line, sug, f3_tensor_names[t],
+                    k && f->rounding == F3_ROUND_STOCHASTIC
+                        ? "; with stochastic rounding a value below one step rounds to zero or to the step, "
+                          "unbiased, so this may do no harm"
+                        : "");
+            if (!first[0]) snprintf(first, sizeof first, "%s", line);
         }
-        if (first < 0) first = t, first_sat = sat;
     }
-    if (first < 0 || p != OVERFLOW_STOP) return 0;
-    const uint64_t n = ep->values[first], c = first_sat ? ep->saturations[first] : ep->underflows[first];
-    char fmt[32];
-    f3_format_name(&tr->cfg.numerics.fmt[first], fmt, sizeof fmt);
-    F3_FAIL(F3_ERANGE,
-            "numerics.on_overflow stop: in epoch %zu, %s (%s) %s %.2f %% of its values (%llu of %llu), more than %g %% "
-            "(the warnings above say what may help)%s%s",
-            e + 1, f3_tensor_names[first], fmt, first_sat ? "saturated in" : "underflowed in",
-            100.0 * (double)c / (double)n, (unsigned long long)c, (unsigned long long)n, 100.0 * OVERFLOW_THRESHOLD,
+    memcpy(w->last_site, tr->site_counts, (size_t)F3_T_COUNT * w->sites * 3 * sizeof *w->last_site);
+    if (!first[0] || p != OVERFLOW_STOP) return 0;
+    F3_FAIL(F3_ERANGE, "numerics.on_overflow stop: %s (the warnings above say what may help)%s%s", first,
             results ? "; the epochs done are in " : "", results ? results : "");
     return 1;
 }
@@ -145,6 +184,25 @@ void overflow_json_run(json_writer *jw, const f3_trainer *tr, const f3_config *c
     json_kv_string(jw, "datapath", overflow_datapath(cfg, !tr));
     json_by_class(jw, "underflows", tr ? tr->underflows : NULL);
     json_by_class(jw, "quantized_values", tr ? tr->quantized_values : NULL);
+    /* the same by class and site, for every site that quantised something */
+    json_key(jw, "quantization_by_site");
+    json_begin_array(jw);
+    const size_t K = tr ? tr->cfg.n_layers : 0;
+    for (int t = 0; tr && tr->site_counts && t < F3_T_COUNT; t++)
+        for (size_t site = 0; site < K + 2; site++) {
+            const uint64_t *c = tr->site_counts + 3 * ((size_t)t * (K + 2) + site);
+            if (!c[0]) continue;
+            char where[64];
+            site_name(site, K, where, sizeof where);
+            json_begin_object(jw);
+            json_kv_string(jw, "class", f3_tensor_names[t]);
+            json_kv_string(jw, "site", where);
+            json_kv_u64(jw, "values", c[0]);
+            json_kv_u64(jw, "saturations", c[1]);
+            json_kv_u64(jw, "underflows", c[2]);
+            json_end_object(jw);
+        }
+    json_end_array(jw);
 }
 
 /* The first class that keeps cfg off the fixed path, or -1. */

@@ -4,7 +4,8 @@
  * Per tensor class and epoch: the values quantised in training, those that
  * saturated (beyond the format's range) and those that underflowed (nonzero
  * and rounded to zero); all counts.  A class whose saturations or
- * underflows pass 1 % of its values in an epoch raises a warning on stderr
+ * underflows pass 1 % of its values in an epoch (or 99 % of its values
+ * at one site) raises a warning on stderr
  * naming the class, the fraction in percent and a format that may do
  * better; under numerics.on_overflow stop (f3sim train --on-overflow stop)
  * the run then fails after writing that epoch's results. */
@@ -20,6 +21,10 @@
 /* A class passes the threshold when more than this share of the values it
  * quantised in an epoch saturated, or more than this share underflowed. */
 #define OVERFLOW_THRESHOLD 0.01
+/* … or when more than this share of the values at one site (a layer, the
+ * inputs) did: an output layer whose every δz rounds to zero is 1 % of the
+ * error's values but the whole of that layer's learning signal. */
+#define OVERFLOW_SITE_SHARE 0.99
 
 typedef enum { OVERFLOW_WARN = 0, OVERFLOW_STOP } overflow_policy;
 
@@ -38,6 +43,8 @@ typedef struct {
     unsigned char *known;   /* (epochs) 1 when epoch e's counts were taken in this process
                                (not for epochs done before a resume) */
     overflow_counts last;   /* the trainer's totals when the last epoch ended */
+    size_t sites;           /* K + 2 (f3_trainer.site_counts) */
+    uint64_t *last_site;    /* (F3_T_COUNT, sites, 3) tr->site_counts when the last epoch ended */
 } overflow_watch;
 
 /* Watch a run of `epochs` epochs that starts after epoch start_epoch (0:
@@ -48,7 +55,9 @@ int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, co
 void overflow_watch_free(overflow_watch *w);
 
 /* After epoch e (0-based): takes that epoch's counts from tr's totals and
- * prints a warning on stderr, each line "<prefix>: warning: …" (prefix
+ * prints a warning on stderr, naming also the site (a layer, the inputs,
+ * the batch's error information) where the class lost the largest share,
+ * each line "<prefix>: warning: …" (prefix
  * e.g. "f3sim train: f3"), for every
  * class past the threshold.  Returns 1 when p is OVERFLOW_STOP and a class
  * passed it, with the message (naming the first such class, and `results`,
@@ -60,8 +69,10 @@ int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, over
 /* run.json: "saturations" and "underflows" of epoch e (objects by class;
  * null when unknown). */
 void overflow_json_epoch(json_writer *jw, const overflow_watch *w, size_t e);
-/* run.json: "datapath", and the run's "underflows" and "quantized_values"
- * by class (null for a network of blocks, tr NULL, which counts neither). */
+/* run.json: "datapath", the run's "underflows" and "quantized_values" by
+ * class (null for a network of blocks, tr NULL, which counts neither), and
+ * "quantization_by_site": values, saturations and underflows of each class
+ * at each site that quantised some ([] for fp32 and for blocks). */
 void overflow_json_run(json_writer *jw, const f3_trainer *tr, const f3_config *cfg);
 
 /* The datapath of a configuration: "fixed" (the exact fixed-point path:
