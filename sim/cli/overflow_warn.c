@@ -121,6 +121,7 @@ int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, over
     if (!tr->site_counts) return 0; /* fp32: nothing quantised */
     const size_t K = tr->cfg.n_layers;
     char first[512] = "";
+    double worst = -1.0;
     for (int t = 0; t < F3_T_COUNT; t++) {
         const uint64_t n = ep->values[t];
         if (!n) continue;
@@ -149,7 +150,9 @@ int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, over
                         ? "; with stochastic rounding a value below one step rounds to zero or to the step, "
                           "unbiased, so this may do no harm"
                         : "");
-            if (!first[0]) snprintf(first, sizeof first, "%s", line);
+            /* the stop names the class that lost the most, in all or at one site */
+            const double score = ws[k].share > (double)c / (double)n ? ws[k].share : (double)c / (double)n;
+            if (score > worst) worst = score, snprintf(first, sizeof first, "%s", line);
         }
     }
     memcpy(w->last_site, tr->site_counts, (size_t)F3_T_COUNT * w->sites * 3 * sizeof *w->last_site);

@@ -60,7 +60,8 @@ void overflow_watch_free(overflow_watch *w);
  * each line "<prefix>: warning: …" (prefix
  * e.g. "f3sim train: f3"), for every
  * class past the threshold.  Returns 1 when p is OVERFLOW_STOP and a class
- * passed it, with the message (naming the first such class, and `results`,
+ * passed it, with the message (naming the class that lost the largest share, in
+ * all its values or at one site, and `results`,
  * the file that holds the epoch's results, when not NULL) in
  * f3_last_error(); else 0.  tr NULL: 0. */
 int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
