@@ -13,7 +13,12 @@
  *  - against an element-by-element reference written here (original
  *    nonzero, result zero) on random arrays of every kind of format and
  *    both roundings, and the values and draws bit for bit those of
- *    f3_quantize with the same seed. */
+ *    f3_quantize with the same seed;
+ *  - the trainer's counts (f3_trainer): the values quantised at
+ *    initialisation are the parameter counts; after one BP step with
+ *    batch·C > 256 every output δz = (y − t)/(batch·C) is below half a q1.7
+ *    step, so the output layer's error underflows batch·C times out of
+ *    batch·C; the sites add up to the classes; fp32 counts nothing. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +32,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "f3/numerics.h"
+#include "f3/train.h"
 
 static f3_format fmt_of(const char *name, f3_rounding r)
 {
@@ -166,6 +172,69 @@ static void test_against_elementwise(void **state)
     free(b);
 }
 
+/* The trainer's counts on a small network (BP, every datapath class fixed). */
+static void test_trainer_counts(void **state)
+{
+    (void)state;
+    const size_t d = 6, H = 8, C = 30, b = 20; /* b·C = 600 > 256 */
+    f3_config c = f3_config_default();
+    c.algorithm = F3_ALG_BP;
+    c.n_layers = 2;
+    c.widths[0] = d, c.widths[1] = H, c.widths[2] = C;
+    c.batch_size = b;
+    c.seed = 3;
+    c.numerics.fmt[F3_T_WEIGHTS] = fmt_of("q2.14", F3_ROUND_STOCHASTIC);
+    c.numerics.fmt[F3_T_ACTIVATIONS] = fmt_of("q4.12", F3_ROUND_NEAREST_EVEN);
+    c.numerics.fmt[F3_T_ERROR] = fmt_of("q1.7", F3_ROUND_NEAREST_EVEN);
+    c.numerics.fmt[F3_T_GRADIENTS] = fmt_of("q8.24", F3_ROUND_NEAREST_EVEN);
+    f3_trainer *tr = NULL;
+    assert_int_equal(f3_trainer_alloc(&c, F3_TASK_CLASSIFICATION, 0, &tr), F3_OK);
+    assert_true(tr->fixed_mode);
+    assert_non_null(tr->site_counts);
+    const size_t sites = c.n_layers + 2;
+    /* initialisation: W and b of both layers, nothing else */
+    assert_int_equal(tr->quantized_values[F3_T_WEIGHTS], d * H + H + H * C + C);
+    assert_int_equal(tr->site_counts[3 * ((size_t)F3_T_WEIGHTS * sites + 0)], d * H + H);
+    assert_int_equal(tr->site_counts[3 * ((size_t)F3_T_WEIGHTS * sites + 1)], H * C + C);
+    for (int t = 0; t < F3_T_COUNT; t++)
+        if (t != F3_T_WEIGHTS) assert_int_equal(tr->quantized_values[t], 0);
+    float *x = malloc(b * d * sizeof *x), *tg = calloc(b * C, sizeof *tg);
+    int32_t *lab = malloc(b * sizeof *lab);
+    size_t *idx = malloc(b * sizeof *idx);
+    assert_true(x && tg && lab && idx);
+    for (size_t k = 0; k < b * d; k++) x[k] = (float)((int)(k * 37 % 23) - 11) / 8.0f;
+    for (size_t k = 0; k < b; k++) lab[k] = (int32_t)(k % C), tg[k * C + k % C] = 1.0f, idx[k] = k;
+    assert_int_equal(f3_train_step(tr, x, tg, lab, idx, b, NULL), F3_OK);
+    /* the output layer's error (site K−1 = 1): b·C values, every one underflowed */
+    const uint64_t *out_err = tr->site_counts + 3 * ((size_t)F3_T_ERROR * sites + 1);
+    assert_int_equal(out_err[0], b * C);
+    assert_int_equal(out_err[2], b * C);
+    assert_int_equal(out_err[1], 0);
+    /* the sites add up to the classes */
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        uint64_t v = 0, sat = 0, u = 0;
+        for (size_t s = 0; s < sites; s++) {
+            const uint64_t *cnt = tr->site_counts + 3 * ((size_t)t * sites + s);
+            v += cnt[0], sat += cnt[1], u += cnt[2];
+        }
+        assert_int_equal(v, tr->quantized_values[t]);
+        assert_int_equal(sat, tr->saturations[t]);
+        assert_int_equal(u, tr->underflows[t]);
+    }
+    /* the inputs on the input link: b·d values at site K */
+    assert_int_equal(tr->site_counts[3 * ((size_t)F3_T_ACTIVATIONS * sites + c.n_layers)], b * d);
+    f3_trainer_free(tr);
+    /* fp32: nothing quantised, nothing counted */
+    for (int t = 0; t < F3_T_COUNT; t++) c.numerics.fmt[t] = fmt_of("fp32", F3_ROUND_NEAREST_EVEN);
+    assert_int_equal(f3_trainer_alloc(&c, F3_TASK_CLASSIFICATION, 0, &tr), F3_OK);
+    assert_int_equal(f3_train_step(tr, x, tg, lab, idx, b, NULL), F3_OK);
+    assert_null(tr->site_counts);
+    for (int t = 0; t < F3_T_COUNT; t++)
+        assert_true(!tr->quantized_values[t] && !tr->saturations[t] && !tr->underflows[t]);
+    f3_trainer_free(tr);
+    free(x), free(tg), free(lab), free(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_hand_counted),
         cmocka_unit_test(test_stochastic_binomial),
         cmocka_unit_test(test_against_elementwise),
+        cmocka_unit_test(test_trainer_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
