@@ -545,6 +545,7 @@ static int run_point(const scenario *p, size_t index, const char *label, const c
                r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
                r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
+    for (size_t k = 0; k < na; k++) overflow_print_rule_datapath(p, algs[k]); /* run.json: datapath */
     if (chip) {
         if (auto_chip) {
             printf("\non the chip (each rule's own, chosen by hardware.mapping.auto: its run.json's hardware.mapping), "

@@ -552,7 +552,12 @@ static int cmd_train(int argc, char **argv)
         case O_SAVE_INIT: bad = set_save_init(&o, optarg) != 0; break;
         case O_SAVE_STEPS: bad = parse_save_steps(&o, optarg) != 0; break;
         case O_SAVE_EPOCHS: o.save_epochs = 1; break;
-        case O_ON_OVERFLOW: bad = overflow_parse_policy(optarg, (overflow_policy *)&o.on_overflow) != 0; break;
+        case O_ON_OVERFLOW: {
+            overflow_policy p = OVERFLOW_WARN;
+            bad = overflow_parse_policy(optarg, &p) != 0;
+            o.on_overflow = (int)p;
+            break;
+        }
         case 'h':
         case O_HELP: put_page(TRAIN_HELP); return 0;
         case ':': {

@@ -243,3 +243,13 @@ void overflow_datapath_text(const f3_config *cfg, int blocks, char *buf, size_t 
         snprintf(buf, len, "float (fp32 kernels, results rounded to the formats; %s is %s, not fixed point)",
                  f3_tensor_names[t < 0 ? 0 : t], fmt);
 }
+
+void overflow_print_rule_datapath(const scenario *sc, const char *alg)
+{
+    f3_config cfg;
+    f3_task task;
+    char text[256];
+    scenario_f3_config(sc, alg, &cfg, &task); /* cannot fail: the scenario is validated */
+    overflow_datapath_text(&cfg, scenario_is_blocks(sc), text, sizeof text);
+    printf("%-9s datapath: %s\n", alg, text);
+}

@@ -17,6 +17,7 @@
 
 #include "f3/train.h"
 #include "json.h"
+#include "scenario.h"
 
 /* A class passes the threshold when more than this share of the values it
  * quantised in an epoch saturated, or more than this share underflowed. */
@@ -85,5 +86,8 @@ const char *overflow_datapath(const f3_config *cfg, int blocks);
 /* The same in words for the summary line: "exact fixed point (…)", or
  * "float (…)" with the first class that keeps it from the fixed path. */
 void overflow_datapath_text(const f3_config *cfg, int blocks, char *buf, size_t len);
+/* f3sim run's summary: "<rule> datapath: <overflow_datapath_text>" on
+ * stdout for the rule `alg` of the (validated) scenario point sc. */
+void overflow_print_rule_datapath(const scenario *sc, const char *alg);
 
 #endif

@@ -91,6 +91,12 @@ outputs: {folder: "$tmp/out"}
 YAML
 expect 1 'numerics\.on_overflow stop: in epoch 1, error \(q1\.7\)' -- "$f3sim" run "$tmp/stop.yaml" --quiet
 grep -q '"state": "failed"' "$tmp/out/stop-scenario/f3/status.json" 2>/dev/null && ok || bad "the scenario's rule folder is not failed"
+# warn (the default): the run goes on, warns, and its summary says the datapath
+"$f3sim" run "$tmp/stop.yaml" --quiet --set numerics.on_overflow=warn --set name=warn-scenario > "$tmp/run.out" 2> "$tmp/run.err"
+[ $? -eq 0 ] && ok || bad "the scenario under warn failed: $(tail -2 "$tmp/run.err")"
+grep -qE '^f3 +datapath: exact fixed point' "$tmp/run.out" && ok || bad "f3sim run's summary lacks the datapath: $(tail -3 "$tmp/run.out")"
+grep -q '^f3sim run: f3: warning: in epoch 1, gradients (q1.7) saturated' "$tmp/run.err" && ok || bad "f3sim run: no warning: $(head -3 "$tmp/run.err")"
+[ "$(json "$tmp/out/warn-scenario/f3/run.json" "d['datapath']")" = fixed ] && ok || bad "the scenario's run.json datapath is not fixed"
 
 # ---- the float datapath ------------------------------------------------------------------------
 "$f3sim" train "${story[@]}" --format activations=fp32 --out "$tmp/float" > "$tmp/float.out" 2> "$tmp/float.err"
