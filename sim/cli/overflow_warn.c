@@ -23,20 +23,16 @@ static void totals_of(const f3_trainer *tr, overflow_counts *c)
     memcpy(c->underflows, tr->underflows, sizeof c->underflows);
 }
 
-int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, const f3_trainer *tr)
+int overflow_watch_init(overflow_watch *w, ckpt_row *rows, size_t epochs, size_t start_epoch, const f3_trainer *tr)
 {
     memset(w, 0, sizeof *w);
     if (!tr) return 0;
     w->epochs = epochs;
+    w->rows = rows;
     w->sites = tr->cfg.n_layers + 2;
-    w->epoch = calloc(epochs, sizeof *w->epoch);
-    w->known = calloc(epochs, 1);
     w->last_site = calloc((size_t)F3_T_COUNT * w->sites * 3, sizeof *w->last_site);
-    if (!w->epoch || !w->known || !w->last_site) {
-        overflow_watch_free(w);
-        return F3_FAIL(F3_ENOMEM, "out of memory for the epochs' saturation and underflow counts"), -1;
-    }
-    if (start_epoch) { /* a resumed run: what this process adds */
+    if (!w->last_site) return F3_FAIL(F3_ENOMEM, "out of memory for the saturation and underflow counts"), -1;
+    if (start_epoch) { /* a resumed run: from the counts the checkpoint restored */
         totals_of(tr, &w->last);
         if (tr->site_counts)
             memcpy(w->last_site, tr->site_counts, (size_t)F3_T_COUNT * w->sites * 3 * sizeof *w->last_site);
@@ -46,10 +42,22 @@ int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, co
 
 void overflow_watch_free(overflow_watch *w)
 {
-    free(w->epoch);
-    free(w->known);
     free(w->last_site);
     memset(w, 0, sizeof *w);
+}
+
+void overflow_watch_take(overflow_watch *w, const f3_trainer *tr, size_t e)
+{
+    if (!tr || e >= w->epochs) return;
+    overflow_counts now, *ep = &w->rows[e].q;
+    totals_of(tr, &now);
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        ep->values[t] = now.values[t] - w->last.values[t];
+        ep->saturations[t] = now.saturations[t] - w->last.saturations[t];
+        ep->underflows[t] = now.underflows[t] - w->last.underflows[t];
+    }
+    w->last = now;
+    w->rows[e].q_known = 1;
 }
 
 /* A format that may lose less: for saturation one more integer bit, for
@@ -69,6 +77,11 @@ static void suggestion(const f3_format *f, int sat, int under, char *buf, size_t
     if (under) fr += f->int_bits + f->frac_bits;
     if (fr < 0) fr = 0;
     if (i + fr > 32) fr = 32 - i;
+    if (fr < 0 || (i == f->int_bits && fr == f->frac_bits)) { /* no wider fixed point helps */
+        snprintf(buf, len, "fp32 instead of %s (no fixed point of at most 32 bits does better), or scale the tensor",
+                 now);
+        return;
+    }
     f3_format g = *f;
     g.int_bits = i, g.frac_bits = fr;
     char next[32];
@@ -105,19 +118,11 @@ static worst_site worst_of(const overflow_watch *w, const uint64_t *now, int t, 
     return ws;
 }
 
-int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
+int overflow_watch_check(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
                          const char *results)
 {
-    if (!tr || e >= w->epochs) return 0;
-    overflow_counts now, *ep = &w->epoch[e];
-    totals_of(tr, &now);
-    for (int t = 0; t < F3_T_COUNT; t++) {
-        ep->values[t] = now.values[t] - w->last.values[t];
-        ep->saturations[t] = now.saturations[t] - w->last.saturations[t];
-        ep->underflows[t] = now.underflows[t] - w->last.underflows[t];
-    }
-    w->last = now;
-    w->known[e] = 1;
+    if (!tr || e >= w->epochs || !w->rows[e].q_known) return 0;
+    const overflow_counts *ep = &w->rows[e].q;
     if (!tr->site_counts) return 0; /* fp32: nothing quantised */
     const size_t K = tr->cfg.n_layers;
     char first[512] = "";
@@ -176,10 +181,87 @@ static void json_by_class(json_writer *jw, const char *key, const uint64_t *v)
 
 void overflow_json_epoch(json_writer *jw, const overflow_watch *w, size_t e)
 {
-    const int known = e < w->epochs && w->known[e];
-    json_by_class(jw, "saturations", known ? w->epoch[e].saturations : NULL);
-    json_by_class(jw, "underflows", known ? w->epoch[e].underflows : NULL);
-    json_by_class(jw, "quantized_values", known ? w->epoch[e].values : NULL);
+    const ckpt_row *r = e < w->epochs && w->rows[e].q_known ? &w->rows[e] : NULL;
+    json_by_class(jw, "saturations", r ? r->q.saturations : NULL);
+    json_by_class(jw, "underflows", r ? r->q.underflows : NULL);
+    json_by_class(jw, "quantized_values", r ? r->q.values : NULL);
+}
+
+/* ---- checkpoint.json ------------------------------------------------------- */
+
+static void put_u64s(FILE *f, const uint64_t *v, size_t n, int more)
+{
+    for (size_t k = 0; k < n; k++) fprintf(f, "%s%llu", k ? ", " : "", (unsigned long long)v[k]);
+    if (more && n) fputs(", ", f);
+}
+
+void overflow_checkpoint_write(FILE *f, const f3_trainer *tr, const ckpt_row *rows, size_t epochs_done)
+{
+    const size_t ns = tr->site_counts ? (size_t)F3_T_COUNT * (tr->cfg.n_layers + 2) * 3 : 0;
+    fputs(",\n  \"quantization_totals_order\": \"underflows[classes], quantized_values[classes]\",\n"
+          "  \"quantization_totals\": [", f);
+    put_u64s(f, tr->underflows, F3_T_COUNT, 1);
+    put_u64s(f, tr->quantized_values, F3_T_COUNT, 0);
+    fputs("],\n  \"quantization_sites\": [", f);
+    put_u64s(f, tr->site_counts, ns, 0);
+    fputs("],\n  \"quantization_epochs_order\": \"known, values[classes], saturations[classes], "
+          "underflows[classes]\",\n  \"quantization_epochs\": [", f);
+    for (size_t e = 0; e < epochs_done; e++) {
+        fprintf(f, "%s%d, ", e ? ",\n    " : "", rows[e].q_known);
+        put_u64s(f, rows[e].q.values, F3_T_COUNT, 1);
+        put_u64s(f, rows[e].q.saturations, F3_T_COUNT, 1);
+        put_u64s(f, rows[e].q.underflows, F3_T_COUNT, 0);
+    }
+    fputs("]", f);
+}
+
+/* The n unsigned integers of the array after "key": in js into v: 0, 1
+ * when the key is absent, -1 when it holds another count or a non-number. */
+static int read_u64s(const char *js, const char *key, uint64_t *v, size_t n)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": [", key);
+    const char *p = strstr(js, pat);
+    if (!p) return 1;
+    p += strlen(pat);
+    for (size_t k = 0; k < n; k++) {
+        while (*p == ' ' || *p == ',' || *p == '\n') p++;
+        char *end;
+        if (*p < '0' || *p > '9') return -1;
+        v[k] = strtoull(p, &end, 10);
+        p = end;
+    }
+    while (*p == ' ' || *p == '\n') p++;
+    return *p == ']' ? 0 : -1;
+}
+
+int overflow_checkpoint_read(const char *js, f3_trainer *tr, ckpt_row *rows, size_t epochs_done)
+{
+    uint64_t tot[2 * F3_T_COUNT];
+    int rc = read_u64s(js, "quantization_totals", tot, 2 * F3_T_COUNT);
+    if (rc > 0) return 0; /* written before the counts existed */
+    if (rc < 0) return F3_FAIL(F3_EINVAL, "quantization_totals: expected %d counts", 2 * F3_T_COUNT), -1;
+    memcpy(tr->underflows, tot, sizeof tr->underflows);
+    memcpy(tr->quantized_values, tot + F3_T_COUNT, sizeof tr->quantized_values);
+    const size_t ns = tr->site_counts ? (size_t)F3_T_COUNT * (tr->cfg.n_layers + 2) * 3 : 0;
+    if (ns ? read_u64s(js, "quantization_sites", tr->site_counts, ns) : read_u64s(js, "quantization_sites", tot, 0))
+        return F3_FAIL(F3_EINVAL, "quantization_sites: expected %zu counts", ns), -1;
+    const size_t per = 1 + 3 * (size_t)F3_T_COUNT;
+    uint64_t *q = malloc((epochs_done ? epochs_done : 1) * per * sizeof *q);
+    if (!q) return F3_FAIL(F3_ENOMEM, "out of memory for the epochs' quantisation counts"), -1;
+    if (read_u64s(js, "quantization_epochs", q, epochs_done * per)) {
+        free(q);
+        return F3_FAIL(F3_EINVAL, "quantization_epochs: expected %zu rows of %zu counts", epochs_done, per), -1;
+    }
+    for (size_t e = 0; e < epochs_done; e++) {
+        const uint64_t *r = q + e * per;
+        rows[e].q_known = r[0] != 0;
+        memcpy(rows[e].q.values, r + 1, sizeof rows[e].q.values);
+        memcpy(rows[e].q.saturations, r + 1 + F3_T_COUNT, sizeof rows[e].q.saturations);
+        memcpy(rows[e].q.underflows, r + 1 + 2 * F3_T_COUNT, sizeof rows[e].q.underflows);
+    }
+    free(q);
+    return 0;
 }
 
 void overflow_json_run(json_writer *jw, const f3_trainer *tr, const f3_config *cfg)

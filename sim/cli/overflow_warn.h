@@ -14,7 +14,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "checkpoint.h"
 #include "f3/train.h"
 #include "json.h"
 #include "scenario.h"
@@ -33,30 +35,31 @@ typedef enum { OVERFLOW_WARN = 0, OVERFLOW_STOP } overflow_policy;
 int overflow_parse_policy(const char *s, overflow_policy *out);
 const char *overflow_policy_name(overflow_policy p);
 
-typedef struct {
-    uint64_t values[F3_T_COUNT], saturations[F3_T_COUNT], underflows[F3_T_COUNT];
-} overflow_counts;
+typedef ckpt_qcounts overflow_counts;
 
 typedef struct {
     size_t epochs;
-    overflow_counts *epoch; /* (epochs) each epoch's counts (epoch 1 includes the initial
-                               quantisation of the weights and feedback matrices) */
-    unsigned char *known;   /* (epochs) 1 when epoch e's counts were taken in this process
-                               (not for epochs done before a resume) */
+    ckpt_row *rows;         /* (epochs) the run's rows: rows[e].q holds epoch e's counts (epoch 1
+                               includes the initial quantisation of the weights and B) */
     overflow_counts last;   /* the trainer's totals when the last epoch ended */
     size_t sites;           /* K + 2 (f3_trainer.site_counts) */
     uint64_t *last_site;    /* (F3_T_COUNT, sites, 3) tr->site_counts when the last epoch ended */
 } overflow_watch;
 
-/* Watch a run of `epochs` epochs that starts after epoch start_epoch (0:
- * from the beginning, its counts from zero; else a resumed run, its counts
- * from the trainer's now).  tr NULL (a network of blocks): nothing is
- * watched.  0, or -1 out of memory (message in f3_last_error()). */
-int overflow_watch_init(overflow_watch *w, size_t epochs, size_t start_epoch, const f3_trainer *tr);
+/* Watch a run of `epochs` epochs (rows: its rows) that starts after epoch
+ * start_epoch (0: from the beginning, its counts from zero; else a resumed
+ * run, its counts from the trainer's now, as the checkpoint restored them).
+ * tr NULL (a network of blocks): nothing is watched.  0, or -1 out of
+ * memory (message in f3_last_error()). */
+int overflow_watch_init(overflow_watch *w, ckpt_row *rows, size_t epochs, size_t start_epoch, const f3_trainer *tr);
 void overflow_watch_free(overflow_watch *w);
 
-/* After epoch e (0-based): takes that epoch's counts from tr's totals and
- * prints a warning on stderr, naming also the site (a layer, the inputs,
+/* After epoch e's training and test (0-based), before its row is written
+ * anywhere: that epoch's counts by class into rows[e].q, from tr's totals.
+ * tr NULL: nothing. */
+void overflow_watch_take(overflow_watch *w, const f3_trainer *tr, size_t e);
+
+/* After overflow_watch_take(w, tr, e): prints a warning on stderr, naming also the site (a layer, the inputs,
  * the batch's error information) where the class lost the largest share,
  * each line "<prefix>: warning: …" (prefix
  * e.g. "f3sim train: f3"), for every
@@ -65,12 +68,22 @@ void overflow_watch_free(overflow_watch *w);
  * all its values or at one site, and `results`,
  * the file that holds the epoch's results, when not NULL) in
  * f3_last_error(); else 0.  tr NULL: 0. */
-int overflow_watch_epoch(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
+int overflow_watch_check(overflow_watch *w, const f3_trainer *tr, size_t e, overflow_policy p, const char *prefix,
                          const char *results);
 
 /* run.json: "saturations" and "underflows" of epoch e (objects by class;
  * null when unknown). */
 void overflow_json_epoch(json_writer *jw, const overflow_watch *w, size_t e);
+/* checkpoint.json: the trainer's underflow and value totals, its counts by
+ * site and rows[0..epochs_done)'s counts, after the "epochs" array (f is
+ * inside the object: writes ",\n  \"quantization_…\": …"). */
+void overflow_checkpoint_write(FILE *f, const f3_trainer *tr, const ckpt_row *rows, size_t epochs_done);
+/* Read them back from checkpoint.json's text js into tr and rows (a
+ * checkpoint without them, written before they existed: the totals stay
+ * zero and the rows' counts unknown).  0, or -1 when malformed (message in
+ * f3_last_error()). */
+int overflow_checkpoint_read(const char *js, f3_trainer *tr, ckpt_row *rows, size_t epochs_done);
+
 /* run.json: "datapath", the run's "underflows" and "quantized_values" by
  * class (null for a network of blocks, tr NULL, which counts neither), and
  * "quantization_by_site": values, saturations and underflows of each class

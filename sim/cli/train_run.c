@@ -1016,7 +1016,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         goto done;
     }
     const size_t batches = (n + bs - 1) / bs;
-    if (overflow_watch_init(&ow, o->epochs, start_epoch, tr)) goto done;
+    if (overflow_watch_init(&ow, rows, o->epochs, start_epoch, tr)) goto done;
     progress pg;
     progress_init(&pg, o, command, n, bs);
     double train_time = 0.0, test_time = 0.0, status_written = now_seconds();
@@ -1107,6 +1107,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         r->test_loss = ts.loss_sum / (double)ts.samples;
         r->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
         r->train_seconds = t1 - t0, r->test_seconds = now_seconds() - t1;
+        overflow_watch_take(&ow, tr, e); /* the epoch's saturation and underflow counts, into r->q */
         if (!isfinite(r->test_loss)) {
             progress_break(&pg);
             diverged(o, e + 1, batches, K, "the test loss after the epoch is not finite");
@@ -1126,7 +1127,7 @@ int train_run_schedule(const train_options *o, const char *command, train_result
         }
         rs.epochs_done = e + 1;
         progress_epoch(&pg, e, r, classify);
-        if (overflow_watch_epoch(&ow, tr, e, (overflow_policy)o->on_overflow, pg.who, o->write_csv ? partial_path : NULL)) goto done;
+        if (overflow_watch_check(&ow, tr, e, (overflow_policy)o->on_overflow, pg.who, o->write_csv ? partial_path : NULL)) goto done;
         if (e + 1 < o->epochs && now_seconds() - status_written > 5.0) {
             run_status_write(&rs); /* epochs_done; a failure to write it is not the run's */
             status_written = now_seconds();
