@@ -98,6 +98,22 @@ grep -qE '^f3 +datapath: exact fixed point' "$tmp/run.out" && ok || bad "f3sim r
 grep -q '^f3sim run: f3: warning: in epoch 1, gradients (q1.7) saturated' "$tmp/run.err" && ok || bad "f3sim run: no warning: $(head -3 "$tmp/run.err")"
 [ "$(json "$tmp/out/warn-scenario/f3/run.json" "d['datapath']")" = fixed ] && ok || bad "the scenario's run.json datapath is not fixed"
 
+# ---- a checkpoint keeps the counts: stop after epoch 1, resume, as if uninterrupted ----------
+"$f3sim" train "${story[@]}" --checkpoint-every 1 --out "$tmp/whole" > /dev/null 2>&1
+"$f3sim" train "${story[@]}" --checkpoint-every 1 --on-overflow stop --out "$tmp/resumed" > /dev/null 2>&1
+[ $? -eq 1 ] && [ -e "$tmp/resumed/checkpoint.json" ] && ok || bad "stop with --checkpoint-every 1: no exit 1 or no checkpoint"
+"$f3sim" train "${story[@]}" --checkpoint-every 1 --resume "$tmp/resumed" > /dev/null 2> "$tmp/resumed.err"
+[ $? -eq 0 ] && ok || bad "the resume failed: $(tail -2 "$tmp/resumed.err")"
+python3 - "$tmp/whole/run.json" "$tmp/resumed/run.json" <<'PY' && ok || bad "a resumed run's counts differ from an uninterrupted run's"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+strip = lambda d: [{k: v for k, v in e.items() if not k.endswith("seconds")} for e in d["epochs"]]
+for k in ("weights_sha256", "saturations", "underflows", "quantized_values", "quantization_by_site", "datapath"):
+    assert a[k] == b[k], k
+assert strip(a) == strip(b), "epochs"
+assert all(e["underflows"] is not None for e in b["epochs"])
+PY
+
 # ---- the float datapath ------------------------------------------------------------------------
 "$f3sim" train "${story[@]}" --format activations=fp32 --out "$tmp/float" > "$tmp/float.out" 2> "$tmp/float.err"
 grep -q '^f3sim train: datapath: float (fp32 kernels, results rounded to the formats; activations is fp32, not fixed point)' "$tmp/float.out" \
