@@ -347,3 +347,23 @@ uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng)
     for (size_t k = 0; k < n; k++) x[k] = quantize_ref(f, x[k], sr ? uniform_of(seed, k, u_bits(f)) : -1.0, &sat);
     return sat;
 }
+
+/* ---- underflow ------------------------------------------------------------------ */
+
+/* Values of x[0..n) equal to zero (either sign); NaN is not. */
+F3_CLONES
+static uint64_t count_zeros(const float *x, size_t n)
+{
+    uint64_t z = 0;
+    for (size_t k = 0; k < n; k++) z += (uint64_t)(x[k] == 0.0f);
+    return z;
+}
+
+uint64_t f3_quantize_counted(const f3_format *f, float *x, size_t n, gsl_rng *rng, uint64_t *underflows)
+{
+    if (f->kind == F3_FMT_FP32 || n == 0) return 0;
+    const uint64_t before = count_zeros(x, n);
+    const uint64_t sat = f3_quantize(f, x, n, rng);
+    *underflows += count_zeros(x, n) - before; /* a zero stays zero, so this is nonzero → zero */
+    return sat;
+}

@@ -459,12 +459,18 @@ static gsl_rng *qstream(const f3_trainer *tr, f3_tensor t, size_t where)
 }
 
 /* Quantise n values of tensor class t where the hardware stores or sends
- * them (nothing for fp32). */
+ * them (nothing for fp32), counting them, their saturations and their
+ * underflows. */
 static void quantize(f3_trainer *tr, f3_tensor t, size_t where, float *x, size_t n)
 {
     const f3_format *f = &tr->cfg.numerics.fmt[t];
     if (f->kind == F3_FMT_FP32) return;
-    tr->saturations[t] += f3_quantize(f, x, n, qstream(tr, t, where));
+    uint64_t under = 0, sat = f3_quantize_counted(f, x, n, qstream(tr, t, where), &under);
+    tr->quantized_values[t] += n;
+    tr->saturations[t] += sat;
+    tr->underflows[t] += under;
+    uint64_t *c = tr->site_counts + 3 * ((size_t)t * (tr->cfg.n_layers + 2) + where);
+    c[0] += n, c[1] += sat, c[2] += under;
 }
 
 /* Quantise n doubles (an exact result) into floats: the double is first
@@ -520,6 +526,8 @@ static int numerics_alloc(f3_trainer *tr)
     const size_t K = cfg->n_layers;
     tr->quantized = !f3_numerics_is_fp32(&cfg->numerics);
     if (!tr->quantized) return 0;
+    tr->site_counts = calloc((size_t)F3_T_COUNT * (K + 2) * 3, sizeof *tr->site_counts);
+    if (!tr->site_counts) return 1;
     int sr = 0;
     for (int t = 0; t < F3_T_COUNT; t++) sr |= cfg->numerics.fmt[t].rounding == F3_ROUND_STOCHASTIC;
     if (sr) {
@@ -552,6 +560,7 @@ static void numerics_free(f3_trainer *tr)
     if (tr->qrng)
         for (size_t k = 0; k < (size_t)F3_T_COUNT * (tr->cfg.n_layers + 2); k++) gsl_rng_free(tr->qrng[k]);
     free(tr->qrng);
+    free(tr->site_counts);
     free(tr->act_table[0]);
     free(tr->act_table[1]);
     free(tr->ws_q);

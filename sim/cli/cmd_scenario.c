@@ -20,6 +20,7 @@
 #include "cli_util.h"
 #include "csv_text.h"
 #include "f3/status.h"
+#include "overflow_warn.h"
 #include "results.h"
 #include "scenario.h"
 #include "seeds.h"
@@ -243,6 +244,7 @@ void sc_to_options(const scenario *sc, const char *alg, train_options *o)
     o->epochs = (size_t)scenario_num(sc, "training.epochs");
     o->threads = (int)scenario_num(sc, "training.threads");
     o->checkpoint_every = (size_t)scenario_num(sc, "outputs.checkpoint_every");
+    o->on_overflow = !strcmp(scenario_str(sc, "numerics.on_overflow"), "stop") ? OVERFLOW_STOP : OVERFLOW_WARN;
     const sc_value *fm = scenario_get(sc, "outputs.formats");
     o->write_json = o->write_csv = 0;
     for (size_t i = 0; i < fm->n; i++) {

@@ -14,6 +14,7 @@
 #include "cmd_report.h"
 #include "cmd_formulas.h"
 #include "cmd_scenario.h"
+#include "overflow_warn.h"
 #include "train_run.h"
 
 
@@ -84,7 +85,11 @@ static const char *const TRAIN_HELP =
     "                        q4.12) with rounding R (nearest_even | stochastic);\n"
     "                        repeatable, e.g. --format weights=q4.12:stochastic\n"
     "                        --format error_store=q1.7 (every class fp32,\n"
-    "                        nearest_even)\n";
+    "                        nearest_even)\n"
+    "  --on-overflow P       warn | stop: a class with more than 1 % of an epoch's\n"
+    "                        values saturated or underflowed (rounded to zero) is\n"
+    "                        named on stderr; stop also fails the run (exit status\n"
+    "                        1) after that epoch (warn)\n";
 
 /* The rest of train's page: C11 guarantees string literals of 4095
  * characters only (-Woverlength-strings), so the page comes in two. */
@@ -422,7 +427,7 @@ enum {
     O_TRAIN_LIMIT, O_TEST_LIMIT, O_HIDDEN, O_ACT, O_OUT_ACT, O_NO_BIAS, O_LOSS, O_ALG,
     O_EI, O_E0, O_FB, O_OPT, O_LR, O_EPOCHS, O_BS, O_SEED, O_THREADS, O_OUT, O_QUIET,
     O_HELP, O_RAW, O_FORMAT, O_CKPT, O_RESUME, O_INIT, O_ORDER, O_NO_SHUFFLE, O_SAVE_INIT, O_SAVE_STEPS,
-    O_SAVE_EPOCHS
+    O_SAVE_EPOCHS, O_ON_OVERFLOW
 };
 
 /* One option of f3sim train (its code c, its value in optarg) into o; 0,
@@ -506,6 +511,12 @@ static int train_option(int c, train_options *o, int *out_set)
     case O_SAVE_INIT: bad = set_save_init(o, optarg) != 0; break;
     case O_SAVE_STEPS: bad = parse_save_steps(o, optarg) != 0; break;
     case O_SAVE_EPOCHS: o->save_epochs = 1; break;
+    case O_ON_OVERFLOW: {
+        overflow_policy p = OVERFLOW_WARN;
+        bad = overflow_parse_policy(optarg, &p) != 0;
+        o->on_overflow = (int)p;
+        break;
+    }
     default: return 1;
     }
     return bad || st != F3_OK ? -1 : 0;
@@ -537,6 +548,9 @@ static int train_main(train_options *o, int argc, char **argv)
                  r.final_test_loss);
     printf("f3sim train: %s on %s, %zu epoch%s in %.1f s: %s; results in %s/\n", f3_algorithm_name(o->cfg.algorithm),
            o->dataset, r.epochs, r.epochs == 1 ? "" : "s", r.train_seconds, what, o->out);
+    char path_text[256];
+    overflow_datapath_text(&r.cfg, o->is_blocks, path_text, sizeof path_text);
+    printf("f3sim train: datapath: %s\n", path_text);
     return 0;
 }
 
@@ -579,6 +593,7 @@ static int cmd_train(int argc, char **argv)
         {"save-init", required_argument, 0, O_SAVE_INIT},
         {"save-steps", required_argument, 0, O_SAVE_STEPS},
         {"save-epochs", no_argument, 0, O_SAVE_EPOCHS},
+        {"on-overflow", required_argument, 0, O_ON_OVERFLOW},
         {0, 0, 0, 0}};
     train_options o;
     train_options_default(&o);

@@ -19,6 +19,7 @@
 #include "cmd_compare.h"
 #include "csv_text.h"
 #include "numerics_cache.h"
+#include "overflow_warn.h"
 #include "results.h"
 #include "scenario.h"
 #include "seeds.h"
@@ -318,6 +319,7 @@ static void print_point(const scenario *p, const char *label, const point_run *p
                r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
                r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
+    for (size_t k = 0; k < pr->na; k++) overflow_print_rule_datapath(p, pr->algs[k]); /* run.json: datapath */
     if (pr->chip) print_chip_tables(pr);
     fflush(stdout);
 }

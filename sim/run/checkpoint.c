@@ -16,6 +16,7 @@
 
 #include "io_util.h"
 #include "npz.h"
+#include "overflow_warn.h"
 #include "results.h"
 
 #define MAX_ENTRIES (8 * F3_MAX_LAYERS + 8)
@@ -293,6 +294,7 @@ int checkpoint_write(const char *dir, const f3_trainer *tr, size_t epochs_done, 
         put_double(f, r->test_seconds), fputs("]", f);
     }
     fputs("]", f);
+    overflow_checkpoint_write(f, tr, rows, epochs_done); /* the quantisation counts */
     if (fclose(f)) {
         free(body);
         return F3_FAIL(F3_ENOMEM, "checkpoint.json: out of memory"), -1;
@@ -613,6 +615,10 @@ int checkpoint_read(const char *dir, f3_trainer *tr, size_t *epochs_done, ckpt_r
     for (size_t e = 0; e < ed; e++) {
         rows[e].train_loss = d[6 * e], rows[e].train_acc = d[6 * e + 1], rows[e].test_loss = d[6 * e + 2];
         rows[e].test_acc = d[6 * e + 3], rows[e].train_seconds = d[6 * e + 4], rows[e].test_seconds = d[6 * e + 5];
+    }
+    if (overflow_checkpoint_read(js, tr, rows, ed)) {
+        BAD("%s: %s", jpath, f3_last_error());
+        goto out;
     }
     /* the epochs it claims are the steps it holds */
     if (l->batches != (uint64_t)ed * batches_per_epoch) {

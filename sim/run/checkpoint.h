@@ -6,7 +6,8 @@
  * error_store (n_train, C), so numpy.load reads it with no f3sim code.
  * <rule dir>/checkpoint.json: the rest — epochs done, per-layer optimiser
  * steps, the ledger, the per-epoch rows so far, the states of the
- * stochastic-rounding streams (hex), the saturation counts, the f3sim
+ * stochastic-rounding streams (hex), the saturation counts (and the
+ * underflow and value counts by class, site and epoch: overflow_warn.h), the f3sim
  * version and commit, a hash of the configuration and the CRC-32 of the
  * .npz it goes with.  Both are written atomically (temporary file and
  * rename), the .npz first; the previous .npz stays, as
@@ -20,9 +21,16 @@
 #include "f3/train.h"
 #include "results.h" /* CHECKPOINT_PREVIOUS_NPZ */
 
+/* One epoch's quantisation counts by tensor class (overflow_warn.h). */
+typedef struct {
+    uint64_t values[F3_T_COUNT], saturations[F3_T_COUNT], underflows[F3_T_COUNT];
+} ckpt_qcounts;
+
 typedef struct {
     double train_loss, train_acc, test_loss, test_acc;
     double train_seconds, test_seconds; /* wall time of the epoch's training and of its test pass */
+    ckpt_qcounts q;                     /* what the epoch quantised (overflow_watch_take) */
+    int q_known;                        /* 1 once q is taken (or read back from a checkpoint) */
 } ckpt_row;
 
 /* Write dir/checkpoint.npz and dir/checkpoint.json after `epochs_done`

@@ -13,6 +13,7 @@
 
 #include "io_util.h"
 #include "json.h"
+#include "overflow_warn.h"
 #include "results.h"
 #include "train_order.h"
 
@@ -99,6 +100,7 @@ static void train_scenario_yaml(const train_options *o, FILE *f)
         fprintf(f, "  %s: {format: %s, rounding: %s}\n", f3_tensor_names[t], fmt,
                 f3_rounding_name(c->numerics.fmt[t].rounding));
     }
+    fprintf(f, "  on_overflow: %s\n", overflow_policy_name((overflow_policy)o->on_overflow));
     fprintf(f, "outputs:\n  folder: ");
     yaml_string(f, folder);
     fprintf(f, "\n  formats: [%s%s%s]\n", o->write_json ? "json" : "", o->write_json && o->write_csv ? ", " : "",

@@ -24,6 +24,7 @@
 #include "io_util.h"
 #include "signals.h"
 #include "json.h"
+#include "overflow_warn.h"
 #include "results.h"
 #include "train_order.h"
 
@@ -290,6 +291,7 @@ typedef struct {
     double train_time, test_time, status_written;
     size_t best_epoch, next_save; /* next_save: the first of o->save_steps still to come */
     int sig;
+    overflow_watch ow; /* saturation and underflow per epoch, the warnings (overflow_warn.h) */
 } run_ctx;
 
 /* resolve, before anything is read: the options; a stop signal that came
@@ -558,6 +560,7 @@ static int finish_epoch(run_ctx *r, size_t e, const f3_stats *st, double t0)
     row->test_loss = ts.loss_sum / (double)ts.samples;
     row->test_acc = 100.0 * (double)ts.correct / (double)ts.samples;
     row->train_seconds = t1 - t0, row->test_seconds = now_seconds() - t1;
+    overflow_watch_take(&r->ow, r->tr, e); /* the epoch's saturation and underflow counts, into row->q */
     if (!isfinite(row->test_loss)) {
         progress_break(&r->pg);
         diverged(o, e + 1, r->batches, r->K, "the test loss after the epoch is not finite");
@@ -578,6 +581,9 @@ static int finish_epoch(run_ctx *r, size_t e, const f3_stats *st, double t0)
     }
     r->rs.epochs_done = e + 1;
     progress_epoch(&r->pg, e, row, r->classify);
+    if (overflow_watch_check(&r->ow, r->tr, e, (overflow_policy)o->on_overflow, r->pg.who,
+                             o->write_csv ? r->partial_path : NULL))
+        return EXIT_RUNTIME;
     if (e + 1 < o->epochs && now_seconds() - r->status_written > 5.0) {
         run_status_write(&r->rs); /* epochs_done; a failure to write it is not the run's */
         r->status_written = now_seconds();
@@ -603,6 +609,7 @@ static int train_epochs(run_ctx *r)
         return EXIT_RUNTIME;
     }
     r->batches = (n + bs - 1) / bs;
+    if (overflow_watch_init(&r->ow, r->rows, o->epochs, r->start_epoch, r->tr)) return EXIT_RUNTIME;
     progress_init(&r->pg, o, r->command, n, bs);
     r->train_time = 0.0, r->test_time = 0.0, r->status_written = now_seconds();
     r->best_epoch = 0;
@@ -664,6 +671,7 @@ static void json_data_epochs(json_writer *w, const run_ctx *r)
         json_kv_double(w, "seconds", row->train_seconds + row->test_seconds);
         json_kv_double(w, "train_seconds", row->train_seconds);
         json_kv_double(w, "test_seconds", row->test_seconds);
+        overflow_json_epoch(w, &r->ow, e);
         json_end_object(w);
     }
     json_end_array(w);
@@ -704,6 +712,7 @@ static void json_outcome(json_writer *w, const run_ctx *r, const char *hash, dou
     const uint64_t *sat = r->tr ? r->tr->saturations : f3_blocktrainer_saturations(r->nt.blk);
     for (int ti = 0; ti < F3_T_COUNT; ti++) json_kv_u64(w, f3_tensor_names[ti], sat[ti]);
     json_end_object(w);
+    overflow_json_run(w, r->tr, cfg);
     json_kv_string(w, "weights_sha256", hash);
     json_kv_u64(w, "seed", cfg->seed);
     json_kv_double(w, "train_seconds", r->train_time);
@@ -821,6 +830,7 @@ static int finish_run(run_ctx *r, int rc)
         F3_FAIL(F3_EINVAL, "%s", msg); /* the run's error, not the status file's */
     }
     dir_lock_release(&r->lock);
+    overflow_watch_free(&r->ow);
     if (rc == EXIT_USAGE && r->made[0]) { /* exit 2: nothing written, no folder left */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", f3_last_error());

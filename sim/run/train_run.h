@@ -70,6 +70,7 @@ typedef struct {
     uint64_t save_steps[TRAIN_MAX_SAVE_STEPS]; /* --save-steps: ascending, distinct, 1-based */
     size_t n_save_steps;
     int save_epochs;         /* 1: --save-epochs, <out>/epoch-E.npz after every epoch */
+    int on_overflow;         /* overflow_policy: --on-overflow, numerics.on_overflow (warn) */
     int is_blocks;           /* 1: a network of blocks (network.type vit or blocks) for the block
                                 trainer; cfg.widths are then the blocks' outputs */
     char network_type[16];   /* "vit" or "blocks" */

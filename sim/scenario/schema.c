@@ -84,6 +84,7 @@ static const sc_entry SCHEMA[] = {
     NUMERICS("gradients", "δW_i and δb_i, the gradient accumulator.", "q8.24"),
     NUMERICS("optimizer", "Adam's m and v. Fixed point needs training.optimizer sgd (Adam divides by a square root); unused with sgd.", "bf16"),
     NUMERICS("feedback", "The feedback matrices B_i (f3, dfa, drtp). hardware.tile.rom.encoding int8 needs a fixed-point format of at most 8 bits here.", "q2.6"),
+    {"numerics.on_overflow", SK_ENUM, "warn", 0, 0, "warn|stop", "", "When more than 1 % of the values a tensor class quantised in an epoch saturated, or more than 1 % underflowed (nonzero, rounded to zero), or more than 99 % of those at one site (a layer, the inputs): warn names the class, the fraction and a format to try on stderr, and the run goes on; stop does the same and then fails the run after writing that epoch's results (exit status 1, status.json failed). Counts per class and epoch are in run.json either way (docs/numerics.md).", "stop", 0, SR_NUMERICS},
 
     {"hardware", SK_SECTION, NULL, 0, 0, NULL, "", "The chip to run on: one tile per layer on a forward-only bus, an error store and a shared DRAM (see docs/hardware-model.md). Absent: no chip model. A figure written auto follows the table of docs/hardware-costs.md (45 nm); a capacity's figures are looked up at that capacity.", NULL, 1, SR_HARDWARE},
     {"hardware.clock_mhz", SK_FLOAT, "1000", 1e-3, 1e6, NULL, "MHz", "Clock of the tiles, links, error store and DRAM interface.", "500", 0, SR_HARDWARE},

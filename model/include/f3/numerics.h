@@ -78,6 +78,15 @@ uint64_t f3_quantize(const f3_format *f, float *x, size_t n, gsl_rng *rng);
  * the same results bit for bit, and the same draws from rng. */
 uint64_t f3_quantize_ref(const f3_format *f, float *x, size_t n, gsl_rng *rng);
 
+/* f3_quantize, also counting underflow: the values of x that were nonzero
+ * (and not NaN) and became zero (±0) — a magnitude below half a step in
+ * round-to-nearest (a tie at exactly half a step rounds to the even zero),
+ * or one that stochastic rounding sent down to zero.  Adds that count to
+ * *underflows and returns the saturations, as f3_quantize does; the values
+ * and the draws are f3_quantize's, bit for bit (it counts the zeros before
+ * and after: rounding never makes a zero nonzero). */
+uint64_t f3_quantize_counted(const f3_format *f, float *x, size_t n, gsl_rng *rng, uint64_t *underflows);
+
 #ifdef __cplusplus
 }
 #endif

@@ -217,6 +217,11 @@ typedef struct f3_trainer {
                             used) are fixed point: exact kernels and the activation table */
     gsl_rng **qrng;                 /* (F3_T_COUNT, K + 2) streams of stochastic rounding, or NULL */
     uint64_t saturations[F3_T_COUNT];      /* values that saturated, per tensor class */
+    uint64_t underflows[F3_T_COUNT];       /* nonzero values that rounded to zero, per tensor class */
+    uint64_t quantized_values[F3_T_COUNT]; /* values quantised in training (what the two count among) */
+    uint64_t *site_counts; /* (F3_T_COUNT, K + 2, 3) the same by site — layer 0 … K−1, K the
+                              inputs, K+1 the error information of a batch: values, saturations,
+                              underflows; NULL in fp32 */
     struct f3_act_table *act_table[2];     /* fixed mode: hidden, output */
     double *ws_q;        /* fixed mode: scratch of the exact GEMM and its double result */
     float *ws_x;         /* (rows, n_0) the batch's inputs in the activation format */
