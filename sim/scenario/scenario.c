@@ -238,9 +238,92 @@ static sc_value *scratch_init(scratch_value *s)
     return &s->v;
 }
 
+/* ---- tags ------------------------------------------------------------------- */
+
+#define STD_TAG "tag:yaml.org,2002:"
+
+/* A tag as a scenario writes it: "!!int" for the standard ones. */
+static const char *tag_text(const char *tag, char *buf, size_t len)
+{
+    const size_t n = strlen(STD_TAG);
+    if (!strncmp(tag, STD_TAG, n)) snprintf(buf, len, "!!%.60s", tag + n);
+    else snprintf(buf, len, "%.60s", tag);
+    return buf;
+}
+
+/* The standard tag t's short name ("int" for tag:yaml.org,2002:int), or NULL. */
+static const char *std_tag(const char *t)
+{
+    return t && !strncmp(t, STD_TAG, strlen(STD_TAG)) ? t + strlen(STD_TAG) : NULL;
+}
+
+/* Every node of doc has a tag scenarios know, fitting its node: a value
+ * !!str, !!int, !!float, !!bool or !!null, a list !!seq, a mapping !!map.
+ * libyaml gives untagged nodes these same tags, so only a written tag can
+ * fail.  Marks shift by line_off/col_off (a --set value). */
+static f3_status check_tags(yaml_document_t *doc, const char *origin, int line_off, int col_off)
+{
+    static const char *const fits[3] = {"|str|int|float|bool|null|", "|seq|", "|map|"};
+    static const char *const what[3] = {"a single value", "a list", "a mapping"};
+    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
+        const int kind = n->type == YAML_SCALAR_NODE ? 0 : n->type == YAML_SEQUENCE_NODE ? 1 : 2;
+        const char *t = (const char *)n->tag, *name = std_tag(t);
+        char bar[80], tt[80];
+        snprintf(bar, sizeof bar, "|%.60s|", name ? name : "");
+        if (!t || (name && strstr(fits[kind], bar))) continue;
+        const int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
+        if (name && strstr("|str|int|float|bool|null|seq|map|", bar))
+            return at(F3_EINVAL, origin, line, col, "the YAML tag %s does not fit %s", tag_text(t, tt, sizeof tt),
+                      what[kind]);
+        return at(F3_EINVAL, origin, line, col,
+                  "unsupported YAML tag '%s': scenarios take only the standard tags !!str, !!int, !!float, !!bool, "
+                  "!!null, !!seq and !!map", tag_text(t, tt, sizeof tt));
+    }
+    return F3_OK;
+}
+
+/* The tag written on node n of the text src ("int" for "!!int 3"), or NULL
+ * when none is (libyaml resolves an untagged scalar to !!str as well, so
+ * the text tells them apart: a node's mark is at its tag).  A lone "!"
+ * makes a string, as YAML has it. */
+static const char *written_tag(const yaml_node_t *n, const char *src)
+{
+    if (!src || src[n->start_mark.index] != '!') return NULL;
+    const char *name = std_tag((const char *)n->tag);
+    return name ? name : "str";
+}
+
+/* A scalar s with the written tag t (see written_tag) as a value of kind k:
+ * the tag must agree with the kind, and !!int and !!float must hold a
+ * number. */
+static f3_status check_written_tag(const sc_entry *e, sc_kind k, const char *t, const char *s, const char *origin,
+                                   int line, int col)
+{
+    const int numeric = k == SK_INT || k == SK_FLOAT || k == SK_AUTO_INT || k == SK_AUTO_FLOAT;
+    if (!strcmp(t, "str")) {
+        if (k == SK_STRING || k == SK_ENUM || ((k == SK_AUTO_INT || k == SK_AUTO_FLOAT) && !strcmp(s, "auto")))
+            return F3_OK;
+        return at(F3_EINVAL, origin, line, col, "%s: expected %s, got the string \"%s\" (tagged !!str)", e->path,
+                  kind_name(k), s);
+    }
+    int fits = (!strcmp(t, "int") && numeric) || (!strcmp(t, "float") && (k == SK_FLOAT || k == SK_AUTO_FLOAT)) ||
+               (!strcmp(t, "bool") && k == SK_BOOL);
+    if (!fits)
+        return at(F3_EINVAL, origin, line, col, "%s: expected %s, got '%s' tagged !!%s", e->path, kind_name(k), s, t);
+    if (numeric) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (!*s || *end || errno || !isfinite(v) || (!strcmp(t, "int") && v != floor(v)))
+            return at(F3_EINVAL, origin, line, col, "%s: '%s' is not %s, as its tag !!%s says", e->path, s,
+                      !strcmp(t, "int") ? "an integer" : "a number", t);
+    }
+    return F3_OK;
+}
+
 /* Type node against entry e into out (its origin is left to put_value). */
 static f3_status apply_node(const sc_entry *e, scratch_value *out, yaml_document_t *doc, yaml_node_t *n,
-                            const char *origin, int line_off, int col_off)
+                            const char *src, const char *origin, int line_off, int col_off)
 {
     int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
     int is_list = e->kind == SK_INT_LIST || e->kind == SK_ENUM_LIST;
@@ -256,6 +339,11 @@ static f3_status apply_node(const sc_entry *e, scratch_value *out, yaml_document
             return at(F3_EINVAL, origin, line, col, "%s: value longer than %d characters", e->path, SC_MAX_STR - 1);
         copy_str(nv->text, SC_MAX_STR, s);
         int quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        const char *tag = written_tag(n, src);
+        if (tag) {
+            if ((st = check_written_tag(e, e->kind, tag, s, origin, line, col)) != F3_OK) return st;
+            quoted = !strcmp(tag, "str"); /* !!int "3" is the number 3 */
+        }
         switch (e->kind) {
         case SK_BOOL:
             if (!quoted && (!strcmp(s, "true") || !strcmp(s, "True"))) nv->num = 1;
@@ -304,6 +392,9 @@ static f3_status apply_node(const sc_entry *e, scratch_value *out, yaml_document
                 return at(F3_EINVAL, origin, il, ic, "%s: expected %s, got %s in the list", e->path,
                           kind_name(e->kind), found(item, got, sizeof got));
             const char *s = scalar_of(item);
+            const char *tag = written_tag(item, src);
+            if (tag && (st = check_written_tag(e, e->kind == SK_INT_LIST ? SK_INT : SK_ENUM, tag, s, origin, il, ic)) != F3_OK)
+                return st;
             if (e->kind == SK_INT_LIST) {
                 st = parse_number(origin, il, ic, e, s, 1, &nv->list[len]);
             } else {
@@ -416,11 +507,11 @@ static f3_status put_value(scenario *sc, size_t i, const sc_value *src, const ch
 }
 
 /* Type node against key i's entry and store it as sc's value. */
-static f3_status apply_into(scenario *sc, size_t i, yaml_document_t *doc, yaml_node_t *n, const char *origin,
-                            int line_off, int col_off)
+static f3_status apply_into(scenario *sc, size_t i, yaml_document_t *doc, yaml_node_t *n, const char *src,
+                            const char *origin, int line_off, int col_off)
 {
     scratch_value nv;
-    f3_status st = apply_node(&sc_schema()[i], &nv, doc, n, origin, line_off, col_off);
+    f3_status st = apply_node(&sc_schema()[i], &nv, doc, n, src, origin, line_off, col_off);
     return st != F3_OK ? st : put_value(sc, i, &nv.v, origin);
 }
 
@@ -451,7 +542,8 @@ static f3_status parse_text(const char *text, const char *origin, int col_off, y
         yaml_document_delete(doc);
         return at(F3_EINVAL, origin, 1, 1 + col_off, "empty value");
     }
-    return F3_OK;
+    if ((st = check_tags(doc, origin, 0, col_off)) != F3_OK) yaml_document_delete(doc);
+    return st;
 }
 
 /* A plain scalar that libyaml reads as itself wherever it stands (alone
@@ -547,11 +639,11 @@ static f3_status apply_text(scenario *sc, size_t i, const char *text, const char
 {
     quick_doc q;
     yaml_node_t *root = quick_parse(text, &q);
-    if (root) return apply_into(sc, i, &q.doc, root, origin, 0, col_off);
+    if (root) return apply_into(sc, i, &q.doc, root, text, origin, 0, col_off);
     yaml_document_t doc;
     f3_status st = parse_text(text, origin, col_off, &doc, &root);
     if (st != F3_OK) return st;
-    st = apply_into(sc, i, &doc, root, origin, 0, col_off);
+    st = apply_into(sc, i, &doc, root, text, origin, 0, col_off);
     yaml_document_delete(&doc);
     return st;
 }
@@ -602,7 +694,7 @@ static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
     return st;
 }
 
-static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, const char *prefix);
+static f3_status walk(scenario *sc, yaml_document_t *doc, const char *src, yaml_node_t *map, const char *prefix);
 static void suggest_path(const char *path, char *buf, size_t len);
 static f3_status validate_points(scenario *sc);
 
@@ -631,7 +723,7 @@ static int yaml_string(const char *s, char *out, size_t len)
 
 #define SC_MAX_POINTS 10000
 
-static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map, int zip)
+static f3_status read_sweep(scenario *sc, yaml_document_t *doc, const char *src, yaml_node_t *map, int zip)
 {
     const char *f = sc->file;
     if (map->type != YAML_MAPPING_NODE)
@@ -641,7 +733,7 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
         if (k->type != YAML_SCALAR_NODE) return at(F3_EINVAL, f, MARK(k), "sweep: keys are key paths");
         const char *key = scalar_of(k);
         if (!zip && !strcmp(key, "zip")) {
-            f3_status st = read_sweep(sc, doc, v, 1);
+            f3_status st = read_sweep(sc, doc, src, v, 1);
             if (st != F3_OK) return st;
             continue;
         }
@@ -678,7 +770,7 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
             if (ax->n >= SC_MAX_SWEEP_VALUES)
                 return at(F3_ERANGE, f, MARK(item), "sweep: at most %d values per key", SC_MAX_SWEEP_VALUES);
             scratch_value tmp;
-            f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, f, 0, 0);
+            f3_status st = apply_node(&sc_schema()[idx], &tmp, doc, item, src, f, 0, 0);
             if (st != F3_OK) return st;
             /* the text is applied again at each point: keep strings strings */
             if (sc_schema()[idx].kind == SK_STRING && !yaml_string(tmp.str, ax->values[ax->n], SC_MAX_STR))
@@ -712,7 +804,7 @@ static f3_status read_sweep(scenario *sc, yaml_document_t *doc, yaml_node_t *map
     return F3_OK;
 }
 
-static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, const char *prefix)
+static f3_status walk(scenario *sc, yaml_document_t *doc, const char *src, yaml_node_t *map, const char *prefix)
 {
     const char *f = sc->file;
     for (yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
@@ -726,7 +818,7 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
                           (int)qk->start_mark.line + 1);
         }
         if (!prefix[0] && !strcmp(key, "sweep")) {
-            f3_status st = read_sweep(sc, doc, v, 0);
+            f3_status st = read_sweep(sc, doc, src, v, 0);
             if (st != F3_OK) return st;
             continue;
         }
@@ -750,10 +842,10 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, yaml_node_t *map, cons
             if (is_null_scalar(v)) continue; /* "backward:" with every default */
             if (v->type != YAML_MAPPING_NODE)
                 return at(F3_EINVAL, f, MARK(v), "%s: expected a mapping of its keys", path);
-            f3_status st = walk(sc, doc, v, path);
+            f3_status st = walk(sc, doc, src, v, path);
             if (st != F3_OK) return st;
         } else {
-            f3_status st = apply_into(sc, (size_t)idx, doc, v, f, 0, 0);
+            f3_status st = apply_into(sc, (size_t)idx, doc, v, src, f, 0, 0);
             if (st != F3_OK) return st;
         }
     }
@@ -822,6 +914,7 @@ f3_status scenario_load(const char *path, scenario **out)
         free(buf);
         return at(F3_EFORMAT, path, 1, 1, "larger than %u bytes; a scenario is a short YAML file", MAX_FILE_BYTES);
     }
+    buf[len] = '\0'; /* len < cap here; the tags are read from the text */
     scenario *sc = calloc(1, sizeof *sc);
     f3_status st = F3_ENOMEM;
     yaml_document_t doc;
@@ -855,7 +948,8 @@ f3_status scenario_load(const char *path, scenario **out)
                 root->type == YAML_SCALAR_NODE ? "a single value" : "a list");
         goto fail;
     }
-    if ((st = walk(sc, &doc, root, "")) != F3_OK) goto fail;
+    if ((st = check_tags(&doc, path, 0, 0)) != F3_OK) goto fail;
+    if ((st = walk(sc, &doc, (const char *)buf, root, "")) != F3_OK) goto fail;
     if ((st = fill_defaults(sc)) != F3_OK) goto fail;
     int ni = sc_schema_find("name");
     if (!sc->v[ni].set) {
