@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,21 +36,34 @@ static f3_status at(f3_status st, const char *origin, int line, int col, const c
 
 #define MARK(node) (int)(node)->start_mark.line + 1, (int)(node)->start_mark.column + 1
 
-size_t scenario_edit_distance(const char *a, const char *b)
+/* The edit distance of a and b when it is at most limit, else limit + 1
+ * (two rows, and a stop once a whole row exceeds limit: the loader looks up
+ * every key of the schema this way for a "did you mean"). */
+static size_t edit_distance_within(const char *a, const char *b, size_t limit)
 {
     size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return 99;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
+    if (la > 63 || lb > 63) return limit < 99 ? limit + 1 : 99;
+    if ((la > lb ? la - lb : lb - la) > limit) return limit + 1;
+    size_t row[2][64];
+    for (size_t j = 0; j <= lb; j++) row[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t *prev = row[(i - 1) & 1], *cur = row[i & 1], lo = cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-            d[i][j] = c;
+            size_t c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < c) c = prev[j] + 1;
+            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
+            cur[j] = c;
+            if (c < lo) lo = c;
         }
-    return d[la][lb];
+        if (lo > limit) return limit + 1;
+    }
+    size_t d = row[la & 1][lb];
+    return d > limit ? limit + 1 : d;
+}
+
+size_t scenario_edit_distance(const char *a, const char *b)
+{
+    return edit_distance_within(a, b, 98);
 }
 
 static const char *last_part(const char *path)
@@ -93,8 +108,10 @@ static f3_status unknown_key(const char *origin, int line, int col, const char *
     char elsewhere[256] = "";
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (is_child(s[i].path, prefix)) {
-            size_t d = scenario_edit_distance(key, last_part(s[i].path));
-            if (d < best_d) best_d = d, best = last_part(s[i].path);
+            /* only a nearer key than the best so far, and near enough, counts */
+            size_t limit = best_d - 1 < 1 + strlen(key) / 3 ? best_d - 1 : 1 + strlen(key) / 3;
+            size_t d = best_d ? edit_distance_within(key, last_part(s[i].path), limit) : 1;
+            if (best_d && d <= limit) best_d = d, best = last_part(s[i].path);
         } else if (!strcmp(last_part(s[i].path), key) && !elsewhere[0]) {
             int sect = (int)(last_part(s[i].path) - s[i].path) - 1;
             snprintf(elsewhere, sizeof elsewhere, "; '%s' belongs in %.*s", key, sect, s[i].path);
@@ -453,6 +470,37 @@ static size_t lay_out(sc_value *v)
         off = round8(off + text_room(k));
     }
     return off;
+}
+
+/* The bytes of a values block (lay_out), the same for every scenario: the
+ * schema is fixed. */
+static pthread_once_t block_once = PTHREAD_ONCE_INIT;
+static size_t block_bytes_v;
+static void block_bytes_init(void) { block_bytes_v = lay_out(NULL); }
+static size_t block_bytes(void)
+{
+    pthread_once(&block_once, block_bytes_init);
+    return block_bytes_v;
+}
+
+/* A values block (about 120 KB), zeroed when zero says so.  One freed block
+ * is kept for the next scenario: a sweep's points and the fuzzer's inputs
+ * make and free one scenario after another, and each would otherwise take
+ * fresh pages and fault them in. */
+static _Atomic(sc_value *) spare_block;
+
+static sc_value *block_get(int zero)
+{
+    sc_value *v = atomic_exchange(&spare_block, NULL);
+    if (!v) return zero ? calloc(1, block_bytes()) : malloc(block_bytes());
+    if (zero) memset(v, 0, block_bytes());
+    return v;
+}
+
+static void block_put(sc_value *v)
+{
+    sc_value *none = NULL;
+    if (v && !atomic_compare_exchange_strong(&spare_block, &none, v)) free(v);
 }
 
 /* The scenario's own copy of an origin ("" needs none); NULL when out of
@@ -915,17 +963,10 @@ f3_status scenario_load(const char *path, scenario **out)
         return at(F3_EFORMAT, path, 1, 1, "larger than %u bytes; a scenario is a short YAML file", MAX_FILE_BYTES);
     }
     buf[len] = '\0'; /* len < cap here; the tags are read from the text */
-    scenario *sc = calloc(1, sizeof *sc);
+    scenario *sc = NULL; /* made once the text is a YAML mapping */
     f3_status st = F3_ENOMEM;
     yaml_document_t doc;
     int have_doc = 0;
-    if (!sc || !(sc->v = calloc(1, lay_out(NULL)))) {
-        st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    lay_out(sc->v);
-    for (size_t i = 0; i < sc_schema_count(); i++) sc->v[i].origin = "";
-    snprintf(sc->file, sizeof sc->file, "%s", path);
     if ((st = prescan(path, buf, len)) != F3_OK) goto fail;
     yaml_parser_t p;
     yaml_parser_initialize(&p);
@@ -949,6 +990,13 @@ f3_status scenario_load(const char *path, scenario **out)
         goto fail;
     }
     if ((st = check_tags(&doc, path, 0, 0)) != F3_OK) goto fail;
+    if (!(sc = calloc(1, sizeof *sc)) || !(sc->v = block_get(1))) {
+        st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    lay_out(sc->v);
+    for (size_t i = 0; i < sc_schema_count(); i++) sc->v[i].origin = "";
+    snprintf(sc->file, sizeof sc->file, "%s", path);
     if ((st = walk(sc, &doc, (const char *)buf, root, "")) != F3_OK) goto fail;
     if ((st = fill_defaults(sc)) != F3_OK) goto fail;
     int ni = sc_schema_find("name");
@@ -976,7 +1024,7 @@ fail:
 void scenario_free(scenario *sc)
 {
     if (!sc) return;
-    free(sc->v);
+    block_put(sc->v);
     for (size_t i = 0; i < sc->n_origins; i++) free(sc->origins[i]);
     free(sc->origins);
     for (size_t a = 0; a < SC_MAX_SWEEP; a++) free(sc->sweep[a].values);
@@ -994,8 +1042,8 @@ f3_status scenario_copy(const scenario *sc, scenario **out)
     c->origins = NULL;
     c->n_origins = c->cap_origins = 0;
     for (size_t a = 0; a < SC_MAX_SWEEP; a++) c->sweep[a].values = NULL;
-    const size_t bytes = lay_out(NULL), n = sc_schema_count();
-    if (!(c->v = malloc(bytes))) goto oom;
+    const size_t bytes = block_bytes(), n = sc_schema_count();
+    if (!(c->v = block_get(0))) goto oom;
     memcpy(c->v, sc->v, bytes);
     lay_out(c->v);
     if (sc->n_origins && !(c->origins = malloc(sc->n_origins * sizeof *c->origins))) goto oom;
@@ -1043,8 +1091,10 @@ static void suggest_path(const char *path, char *buf, size_t len)
     const char *best = NULL;
     for (size_t i = 0; i < sc_schema_count(); i++)
         if (s[i].kind != SK_SECTION) {
-            size_t d = scenario_edit_distance(path, s[i].path);
-            if (d < best_d) best_d = d, best = s[i].path;
+            if (!best_d) break;
+            size_t limit = best_d - 1 < 3 ? best_d - 1 : 3; /* nearer, and within 3 */
+            size_t d = edit_distance_within(path, s[i].path, limit);
+            if (d <= limit) best_d = d, best = s[i].path;
         }
     if (best && best_d <= 3) snprintf(buf, len, "; did you mean '%s'?", best);
     else snprintf(buf, len, " (see docs/scenarios.md)");
@@ -1419,7 +1469,7 @@ static void numerics_key(const f3_config *cfg, f3_task task, const char *msg, ch
 /* The schema's names of the model's settings are the model's names (plus
  * the scenario's own: auto, f3-error, f3-loss), so that a scenario accepts
  * exactly what the trainer does.  A mismatch is a bug of this program. */
-static f3_status schema_agrees_with_model(void)
+static f3_status schema_agrees_with_model_once(void)
 {
     static const struct {
         const char *path;
@@ -1483,6 +1533,24 @@ static f3_status schema_agrees_with_model(void)
         }
     }
     return F3_OK;
+}
+
+/* The schema and the model are fixed at build time: they are compared once
+ * (pthread_once: safe from any thread), and each load gets the verdict. */
+static pthread_once_t agrees_once = PTHREAD_ONCE_INIT;
+static f3_status agrees_status;
+static char agrees_msg[768];
+
+static void agrees_check(void)
+{
+    agrees_status = schema_agrees_with_model_once();
+    if (agrees_status != F3_OK) snprintf(agrees_msg, sizeof agrees_msg, "%s", f3_last_error());
+}
+
+static f3_status schema_agrees_with_model(void)
+{
+    pthread_once(&agrees_once, agrees_check);
+    return agrees_status == F3_OK ? F3_OK : F3_FAIL(agrees_status, "%s", agrees_msg);
 }
 
 f3_status scenario_at_key(const scenario *sc, const char *path, f3_status st, const char *fmt, ...)
