@@ -252,7 +252,8 @@ static void ws_steps(const layer_in *L, tile_cost *t, double nb, double F, int t
     const f3_algorithm alg = L->alg;
     const int adam = L->adam;
     const tc_step_cost fb = L->fb;
-    const double ni = L->ni, no = L->no, P = L->P, b = L->b, WB = L->WB, OB = L->OB, GB = L->GB, AB = L->AB, EB = L->EB, p = L->p, fb_lanes = L->fb_lanes;
+    const double ni = L->ni, no = L->no, P = L->P, b = L->b, WB = L->WB, OB = L->OB, GB = L->GB, AB = L->AB,
+                 EB = L->EB, p = L->p, fb_lanes = L->fb_lanes;
     tc_step_cost *s = t->step;
     for (int k = 0; k < TC_STEPS; k++) s[k].reps = 0;
     s[TC_FORWARD].reps = 1;
@@ -350,7 +351,8 @@ static f3_status ws_layer(const layer_in *L, tile_cost *t)
     const size_t unit = L->unit;
     const size_t layer = L->layer;
     const f3_algorithm alg = L->alg;
-    const double ni = L->ni, no = L->no, P = L->P, B = L->B, WB = L->WB, GB = L->GB, AB = L->AB, EB = L->EB, p = L->p, stash_vals = L->stash_vals;
+    const double ni = L->ni, no = L->no, P = L->P, B = L->B, WB = L->WB, GB = L->GB, AB = L->AB, EB = L->EB,
+                 p = L->p, stash_vals = L->stash_vals;
     /* W walked in blocks of R rows held in registers with their
      * accumulator rows; every sample of the batch uses a block while it
      * is held */
@@ -443,7 +445,8 @@ static void os_layer(const layer_in *L, tile_cost *t)
     const int adam = L->adam;
     const f3_layer_memory mem = L->mem;
     const tc_step_cost fb = L->fb;
-    const double ni = L->ni, no = L->no, b = L->b, B = L->B, WB = L->WB, OB = L->OB, GB = L->GB, AB = L->AB, f = L->f, stash_vals = L->stash_vals, held = L->held, fb_lanes = L->fb_lanes;
+    const double ni = L->ni, no = L->no, b = L->b, B = L->B, WB = L->WB, OB = L->OB, GB = L->GB, AB = L->AB,
+                 f = L->f, stash_vals = L->stash_vals, held = L->held, fb_lanes = L->fb_lanes;
     tc_step_cost *s = t->step;
     /* output_stationary (and fused): per sample, f = ⌈n_out/P⌉ groups
      * of P rows, each a pass over the input held in registers; b and
