@@ -10,6 +10,7 @@
  *                    the calendar, placed in the same order
  *   chip_top.cpp     m_end, tile_done */
 #include "analytic.h"
+#include "analytic_internal.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -104,405 +105,10 @@ f3_status chip_workload_for(chip_workload *w, const chip_config *hw, const f3_co
 
 /* ---- the schedule ------------------------------------------------------------------ */
 
-#define RING_MAX (F3_MAX_LAYERS + 2)
 #define SNAP_INLINE 256 /* doubles a snapshot holds in place (a larger state, on the heap) */
 #define HIST 64 /* periods looked for: 1 … HIST batches (a shared DRAM's calendar
                  * can take tens of batches to repeat: 51 seen) */
 
-/* One batch size's table, with the DRAM cycles of each step. */
-typedef struct {
-    size_t b;
-    tile_cost tc[F3_MAX_LAYERS];
-    double dram_r_cyc[F3_MAX_LAYERS][TC_STEPS], dram_w_cyc[F3_MAX_LAYERS][TC_STEPS];
-    /* a tile without DRAM traffic and whole-cycle steps: the cycles of each
-     * run of steps first…last, summed once (exact: whole numbers) */
-    int plain[F3_MAX_LAYERS];
-    double seg[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
-    /* each step's cycles and kind (0: not done, 1: no DRAM traffic, 2: DRAM
-     * traffic, 3: DRAM traffic on the tile's own port, folded into cyc with
-     * the wait for memory mw; see fill_times), packed for the hot loop; a
-     * plain tile's waits for memory over each run of steps (segw) and
-     * whether it has any (memw) */
-    double cyc[F3_MAX_LAYERS][TC_STEPS], mw[F3_MAX_LAYERS][TC_STEPS];
-    unsigned char kind[F3_MAX_LAYERS][TC_STEPS];
-    int memw[F3_MAX_LAYERS];
-    double segw[F3_MAX_LAYERS][TC_STEPS][TC_STEPS];
-} batch_table;
-
-typedef struct {
-    const chip_config *hw;
-    const f3_config *cfg;
-    size_t K, T, R, U, G;         /* layers; tiles; slots (T + 2); units; stages (chip.h) */
-    size_t tile[F3_MAX_LAYERS];   /* the tile of each unit */
-    size_t layer[F3_MAX_LAYERS];  /* the layer of each unit */
-    size_t gu[F3_MAX_LAYERS + 1]; /* each stage's first unit; gu[G] = U */
-    int par[F3_MAX_LAYERS];       /* a stage's units are the parallel parts of one split layer */
-    int f3, stream, per_sample, es_dram, one_hot;
-    size_t users;                 /* of the DRAM */
-    int cal;                      /* two users or more: the shared calendar (dram_calendar.h) */
-    double dram_lat;              /* cycles */
-    double es_bytes, es_cycles;   /* per sample: bytes of e; on-chip read port cycles */
-    double bps_in, bps_bcast, per_in, per_bcast; /* link bytes and cycles per sample */
-    double local, es_rd, link_in;    /* clocks */
-    /* per tile (only T entries are used, and zeroed, per chip); the link
-     * clocks and bytes, per stage, are those of the links out of (fwd) and
-     * into (bwd) each stage; bps_bwd[g]: what stage g sends down */
-    double free[F3_MAX_LAYERS], fwd[F3_MAX_LAYERS], bwd[F3_MAX_LAYERS], dram[F3_MAX_LAYERS];
-    double bps_fwd[F3_MAX_LAYERS], bps_bwd[F3_MAX_LAYERS], per_fwd[F3_MAX_LAYERS], per_bwd[F3_MAX_LAYERS];
-    int uses_dram[F3_MAX_LAYERS];
-    double bcast, thr[RING_MAX], end;
-    /* accumulated waits, cycles */
-    double wait_in[F3_MAX_LAYERS], wait_down[F3_MAX_LAYERS], wait_mem[F3_MAX_LAYERS];
-    double wakes[F3_MAX_LAYERS], gated[F3_MAX_LAYERS]; /* power gating (tile.cpp wait_until) */
-    /* per-batch scratch: per-sample times */
-    const batch_table *tabs[5];   /* the tables of every batch and micro-batch size */
-    size_t n_tabs;
-    double *a, *c, *d, *e, *g, *po, *pd, *pe; /* b each (po, pd, pe: a part's, before the max over parts) */
-    double *outs;          /* K × b */
-    dram_calendar dc;      /* a shared DRAM's port (freed at the end of a run) */
-    double *sv;            /* state_vec's scratch (heap, freed at the end of a run) */
-    size_t sv_cap;
-} sched;
-
-static inline double dmax(double x, double y) { return x > y ? x : y; }
-
-/* tile k waits until cycle t (tile.cpp wait_until): with power gating a
- * wait of at least min_idle_cycles switches the lanes off, and waking them
- * delays the next step by wake_cycles */
-static double wait_until(sched *s, size_t k, double t, double *acc)
-{
-    if (t > s->free[k]) {
-        const chip_config *hw = s->hw;
-        if (hw->gating && t - s->free[k] >= hw->gate_min_idle) {
-            s->wakes[k] += 1;
-            s->gated[k] += t - s->free[k];
-            t += hw->wake_cycles;
-        }
-        *acc += t - s->free[k];
-        s->free[k] = t;
-    }
-    return s->free[k];
-}
-
-/* tile.cpp step(): one rep of step st from cycle t */
-static double step_dram(sched *s, const batch_table *bt, size_t i, int st, double t)
-{
-    /* the packed figures only (dram_*_cyc > 0 exactly when the step moves
-     * DRAM bytes that way), not the large cost table */
-    double end = t + bt->cyc[i][st];
-    {
-        const double lat = s->dram_lat;
-        const size_t k = s->tile[i]; /* the tile's port clock (one user) */
-        double done = t;
-        if (s->cal) {
-            /* shared: the calendar (dram.cpp), reads then writes */
-            if (bt->dram_r_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_r_cyc[i][st]) + lat);
-            if (bt->dram_w_cyc[i][st] > 0) done = dmax(done, dram_calendar_place(&s->dc, t, bt->dram_w_cyc[i][st]) + lat);
-        } else {
-            /* one user: its own port clock */
-            if (bt->dram_r_cyc[i][st] > 0) {
-                s->dram[k] = dmax(s->dram[k], t) + bt->dram_r_cyc[i][st];
-                done = dmax(done, s->dram[k] + lat);
-            }
-            if (bt->dram_w_cyc[i][st] > 0) {
-                s->dram[k] = dmax(s->dram[k], t) + bt->dram_w_cyc[i][st];
-                done = dmax(done, s->dram[k] + lat);
-            }
-        }
-        if (done > end) {
-            s->wait_mem[k] += done - end;
-            end = done;
-        }
-    }
-    return end;
-}
-
-static inline double step(sched *s, const batch_table *bt, size_t i, int st, double t)
-{
-    switch (bt->kind[i][st]) {
-    case 0: return t;
-    case 1: return t + bt->cyc[i][st];
-    case 3: s->wait_mem[s->tile[i]] += bt->mw[i][st]; return t + bt->cyc[i][st];
-    default: return step_dram(s, bt, i, st, t);
-    }
-}
-
-static double steps(sched *s, const batch_table *bt, size_t i, int first, int last, double t)
-{
-    if (bt->plain[i]) {
-        if (bt->memw[i]) s->wait_mem[s->tile[i]] += bt->segw[i][first][last];
-        return t + bt->seg[i][first][last];
-    }
-    for (int st = first; st <= last; st++) t = step(s, bt, i, st, t);
-    return t;
-}
-
-/* link.cpp send(): sample j leaves at sent[j], arrives at ready[j] */
-static void link_send(double *free, double per, double lat, const double *sent, double *ready, size_t b)
-{
-    double f = *free; /* in a register: the chain of samples is the hot loop */
-    for (size_t j = 0; j < b; j++) {
-        double start = dmax(f, sent[j]);
-        double done = start + per;
-        f = done;
-        ready[j] = done + lat;
-    }
-    *free = f;
-}
-
-static double vmax(const double *v, size_t b)
-{
-    double m = v[0];
-    for (size_t j = 1; j < b; j++)
-        if (v[j] > m) m = v[j];
-    return m;
-}
-
-/* The table of a micro-batch of m samples (one of s->tabs). */
-static const batch_table *table_of(const sched *s, size_t m)
-{
-    for (size_t k = 0; k < s->n_tabs; k++)
-        if (s->tabs[k]->b == m) return s->tabs[k];
-    return s->tabs[0]; /* not reached: every size is filled before the run */
-}
-
-/* One batch of b samples through the streamer and every tile. */
-static void run_batch(sched *s, const batch_table *bt, int epoch_start)
-{
-    const chip_config *hw = s->hw;
-    const size_t K = s->K, b = bt->b;
-    double *ready = s->a, *tmp = s->c;
-    /* streamer.cpp */
-    if (epoch_start) s->local = dmax(s->local, s->end);
-    s->local = dmax(s->local, s->thr[0]);
-    for (size_t j = 0; j < b; j++) ready[j] = s->local;
-    if (s->f3 && s->es_dram) {
-        /* in DRAM (two users at least: its reads and writes): the calendar */
-        const double lat = hw->dram_latency_cycles;
-        for (size_t j = 0; j < b; j++) ready[j] = dram_calendar_place(&s->dc, s->local, s->es_cycles) + lat;
-    } else if (s->f3) {
-        double *port = &s->es_rd;
-        const double lat = hw->es_latency_cycles, local = s->local;
-        double f = *port;
-        for (size_t j = 0; j < b; j++) {
-            f = dmax(f, local) + s->es_cycles;
-            ready[j] = f + lat;
-        }
-        *port = f;
-    }
-    link_send(&s->link_in, s->per_in, hw->forward.latency_cycles, ready, ready, b);
-    double through = 0;
-    const size_t G = s->G;
-    if (s->stream) {
-        /* tile.cpp: F3, DRTP, LLO; a tile runs its layers one after another,
-         * the layer above taking the one below's outputs without a link; the
-         * parts of a split layer each from the same input, on their own
-         * tiles, and h_i is whole when every part's slice is */
-        for (size_t g = 0; g < G; g++) {
-            const size_t u0 = s->gu[g], u1 = s->gu[g + 1];
-            double *out = tmp;
-            for (size_t u = u0; u < u1; u++) {
-                const size_t k = s->tile[u];
-                const int part = s->par[g] && u > u0;
-                if (!s->par[g]) out = tmp;
-                double *o = part ? s->po : out;
-                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
-                    /* the same sums, with the clocks in registers; (fr + A) + Bs
-                     * as fr + (A + Bs), one add on the chain of samples (whole
-                     * numbers: exact) */
-                    const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION], Bs = bt->seg[u][TC_FEEDBACK][TC_GRADIENT];
-                    const double AB = A + Bs;
-                    double fr = s->free[k], win = s->wait_in[k];
-                    for (size_t j = 0; j < b; j++) {
-                        if (ready[j] > fr) {
-                            win += ready[j] - fr;
-                            fr = ready[j];
-                        }
-                        o[j] = fr + A;
-                        fr = fr + AB;
-                    }
-                    s->free[k] = fr;
-                    s->wait_in[k] = win;
-                    if (bt->memw[u])
-                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FORWARD][TC_ACTIVATION] +
-                                                       bt->segw[u][TC_FEEDBACK][TC_GRADIENT]);
-                } else if (s->per_sample) {
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(s, k, ready[j], &s->wait_in[k]);
-                        t = steps(s, bt, u, TC_FORWARD, TC_ACTIVATION, t);
-                        o[j] = t;
-                        s->free[k] = steps(s, bt, u, TC_FEEDBACK, TC_GRADIENT, t);
-                    }
-                } else {
-                    /* weight_stationary: the batch, or each micro-batch */
-                    const size_t M = chip_chunk(hw, b);
-                    for (size_t c0 = 0; c0 < b; c0 += M) {
-                        const size_t m = M < b - c0 ? M : b - c0;
-                        const batch_table *ct = m == b ? bt : table_of(s, m);
-                        double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
-                        const double ta = t = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
-                        t = steps(s, ct, u, TC_FEEDBACK, TC_GRADIENT, t);
-                        /* the output layer's y is out after the activation (its loss and e) */
-                        for (size_t j = c0; j < c0 + m; j++) o[j] = s->layer[u] + 1 == K ? ta : t;
-                        s->free[k] = t;
-                    }
-                }
-                s->free[k] = step(s, bt, u, TC_APPLY, s->free[k]);
-                if (s->f3 && s->es_dram && s->layer[u] + 1 == K)
-                    /* tile.cpp: the output tile writes e of each sample (the calendar) */
-                    for (size_t j = 0; j < b; j++) dram_calendar_place(&s->dc, o[j], s->es_cycles);
-                if (part)
-                    for (size_t j = 0; j < b; j++) out[j] = dmax(out[j], o[j]);
-                if (!s->par[g] && u + 1 < u1) {
-                    double *x = ready; /* the next layer is on this tile */
-                    ready = out;
-                    tmp = x;
-                }
-                if (s->par[g] || u + 1 == u1) through = dmax(through, s->free[k]);
-            }
-            if (g + 1 < G) link_send(&s->fwd[g], s->per_fwd[g], hw->forward.latency_cycles, out, ready, b);
-        }
-    } else {
-        /* tile.cpp: BP and DFA — forward through the chain, then back */
-        for (size_t g = 0; g < G; g++) {
-            const size_t u0 = s->gu[g], u1 = s->gu[g + 1];
-            for (size_t u = u0; u < u1; u++) {
-                const size_t k = s->tile[u], i = s->layer[u];
-                const int part = s->par[g] && u > u0;
-                double *out = s->outs + i * b, *o = part ? s->po : out;
-                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
-                    const double A = bt->seg[u][TC_FORWARD][TC_ACTIVATION];
-                    double fr = s->free[k], win = s->wait_in[k];
-                    for (size_t j = 0; j < b; j++) {
-                        if (ready[j] > fr) {
-                            win += ready[j] - fr;
-                            fr = ready[j];
-                        }
-                        fr = o[j] = fr + A;
-                    }
-                    s->free[k] = fr;
-                    s->wait_in[k] = win;
-                    if (bt->memw[u]) s->wait_mem[k] += (double)b * bt->segw[u][TC_FORWARD][TC_ACTIVATION];
-                } else if (s->per_sample) {
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(s, k, ready[j], &s->wait_in[k]);
-                        s->free[k] = o[j] = steps(s, bt, u, TC_FORWARD, TC_ACTIVATION, t);
-                    }
-                } else {
-                    const size_t M = chip_chunk(hw, b);
-                    for (size_t c0 = 0; c0 < b; c0 += M) {
-                        const size_t m = M < b - c0 ? M : b - c0;
-                        const batch_table *ct = m == b ? bt : table_of(s, m);
-                        double t = wait_until(s, k, vmax(ready + c0, m), &s->wait_in[k]);
-                        s->free[k] = steps(s, ct, u, TC_FORWARD, TC_ACTIVATION, t);
-                        for (size_t j = c0; j < c0 + m; j++) o[j] = s->free[k];
-                    }
-                }
-                if (part)
-                    for (size_t j = 0; j < b; j++) out[j] = dmax(out[j], o[j]);
-                if (i + 1 < K && (s->par[g] ? u + 1 == u1 : 1)) {
-                    if (u + 1 == u1)
-                        link_send(&s->fwd[g], s->per_fwd[g], hw->forward.latency_cycles, out, ready, b);
-                    else
-                        memcpy(ready, out, b * sizeof *ready); /* the next layer is on this tile */
-                }
-            }
-        }
-        const int dfa = s->cfg->algorithm == F3_ALG_DFA;
-        double *back = s->outs + (K - 1) * b; /* the output layer: its loss at once */
-        double *down = s->c, *e_ready = s->d, *bc = s->e, *eo = s->g;
-        for (size_t gg = G; gg-- > 0;) {
-            const size_t g = gg, u0 = s->gu[g], u1 = s->gu[g + 1];
-            for (size_t uu = u1; uu-- > u0;) {
-                /* a split layer's parts in order, all from the same δ; a
-                 * tile's layers from the top */
-                const size_t u = s->par[g] ? u0 + (u1 - 1 - uu) : uu, k = s->tile[u], i = s->layer[u];
-                const int part = s->par[g] && u > u0;
-                double *dn = part ? s->pd : down, *er = part ? s->pe : e_ready;
-                if (i + 1 < K && dfa) back = g == G - 1 ? eo : bc; /* e: on this tile, or broadcast */
-                if (s->per_sample && bt->plain[u] && !s->hw->gating) {
-                    /* ((fr + A) + Bp) + Gr as fr + (A + Bp + Gr), one add on the
-                     * chain of samples (whole numbers: exact) */
-                    const double A = bt->seg[u][TC_FEEDBACK][TC_DZ], Bp = bt->seg[u][TC_BACKPROP][TC_BACKPROP],
-                                 Gr = bt->seg[u][TC_GRADIENT][TC_GRADIENT];
-                    const double AB = A + Bp, ABG = AB + Gr;
-                    double fr = s->free[k], wd = s->wait_down[k];
-                    for (size_t j = 0; j < b; j++) {
-                        if (back[j] > fr) {
-                            wd += back[j] - fr;
-                            fr = back[j];
-                        }
-                        er[j] = fr + A;
-                        dn[j] = fr + AB;
-                        fr = fr + ABG;
-                    }
-                    s->free[k] = fr;
-                    s->wait_down[k] = wd;
-                    if (bt->memw[u])
-                        s->wait_mem[k] += (double)b * (bt->segw[u][TC_FEEDBACK][TC_DZ] +
-                                                       bt->segw[u][TC_BACKPROP][TC_BACKPROP] +
-                                                       bt->segw[u][TC_GRADIENT][TC_GRADIENT]);
-                } else if (s->per_sample) {
-                    /* δ from the old W first, then the gradient (tile.cpp) */
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(s, k, back[j], &s->wait_down[k]);
-                        t = steps(s, bt, u, TC_FEEDBACK, TC_DZ, t);
-                        er[j] = t;
-                        dn[j] = t = step(s, bt, u, TC_BACKPROP, t);
-                        s->free[k] = step(s, bt, u, TC_GRADIENT, t);
-                    }
-                } else {
-                    const size_t M = chip_chunk(hw, b);
-                    for (size_t c0 = 0; c0 < b; c0 += M) {
-                        const size_t m = M < b - c0 ? M : b - c0;
-                        const batch_table *ct = m == b ? bt : table_of(s, m);
-                        double t = wait_until(s, k, vmax(back + c0, m), &s->wait_down[k]);
-                        t = steps(s, ct, u, TC_FEEDBACK, TC_DZ, t);
-                        for (size_t j = c0; j < c0 + m; j++) er[j] = t;
-                        s->free[k] = steps(s, ct, u, TC_GRADIENT, TC_BACKPROP, t);
-                        for (size_t j = c0; j < c0 + m; j++) dn[j] = s->free[k];
-                    }
-                }
-                s->free[k] = step(s, bt, u, TC_APPLY, s->free[k]);
-                if (part)
-                    for (size_t j = 0; j < b; j++) {
-                        down[j] = dmax(down[j], dn[j]);
-                        e_ready[j] = dmax(e_ready[j], er[j]);
-                    }
-                if (s->par[g] || u == u0) through = dmax(through, s->free[k]);
-                if (s->par[g] && uu != u0) continue; /* the parts' δ leaves when the last part is through */
-                if (!dfa && i > 0) {
-                    /* δ for the layer below, into a buffer that layer reads next:
-                     * over the backward link from the stage's first layer, else
-                     * on the tile */
-                    double *nb = s->outs + i * b;
-                    if (s->par[g] || u == u0)
-                        link_send(&s->bwd[g - 1], s->per_bwd[g], hw->backward.latency_cycles, down, nb, b);
-                    else
-                        memcpy(nb, down, b * sizeof *nb);
-                    back = nb;
-                }
-                if (dfa && i == K - 1) {
-                    memcpy(eo, e_ready, b * sizeof *eo);
-                    if (G > 1) link_send(&s->bcast, s->per_bcast, hw->broadcast.latency_cycles, e_ready, bc, b);
-                }
-            }
-        }
-    }
-    /* chip_top.cpp tile_done: m_end, and the slot's through cycle */
-    s->end = dmax(s->end, through);
-    memmove(s->thr, s->thr + 1, (s->R - 1) * sizeof *s->thr);
-    s->thr[s->R - 1] = through;
-    /* every request still to come is made at or after its tile's clock (a
-     * step starts at max(m_free, its input)), the output tile's for the
-     * store's writes, and the next batch's entry for the store's reads:
-     * what ended before the earliest of them cannot matter */
-    if (s->cal) {
-        double h = s->es_dram ? dmax(s->local, s->thr[0]) : INFINITY;
-        for (size_t k = 0; k < s->T; k++) h = h < s->free[k] ? h : s->free[k];
-        dram_calendar_prune(&s->dc, h);
-    }
-}
 
 /* The clocks relative to m_end: what decides the future (into s->sv; 0 if
  * it cannot be held: a state never compared equal). */
@@ -682,7 +288,7 @@ static int run_epoch(sched *s, const batch_table *full, size_t n_full, const bat
     int first = 1;
     cur->n = 0;
     while (done < n_full) {
-        run_batch(s, full, first);
+        an_run_batch(s, full, first);
         first = 0;
         done++;
         if (!jumps) continue;
@@ -710,7 +316,7 @@ static int run_epoch(sched *s, const batch_table *full, size_t n_full, const bat
             break;
         }
     }
-    if (rem) run_batch(s, rem, first);
+    if (rem) an_run_batch(s, rem, first);
     return 0;
 }
 
@@ -778,55 +384,47 @@ static void fill_times(const sched *s, batch_table *bt, int whole)
     }
 }
 
-f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out)
+/* The schedule of chip hw for cfg, before any table: its units, stages,
+ * clocks (zero) and link figures (link.cpp: per = ⌈bytes / bytes_per_cycle⌉
+ * per sample). */
+static f3_status sched_setup(sched *s, const chip_config *hw, const f3_config *cfg, size_t T, size_t U, size_t G)
 {
-    const f3_config *cfg = &w->cfg;
-    const size_t K = cfg->n_layers, B = cfg->batch_size, n = w->n_train, C = cfg->widths[K];
-    if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
-        return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
+    const size_t K = cfg->n_layers, C = cfg->widths[K];
     const f3_algorithm alg = cfg->algorithm;
-    f3_status st = chip_blocks_check(hw, cfg);
-    if (st) return st;
-    if (hw->n_blocks != w->n_blocks)
-        return F3_FAIL(F3_EINVAL, "analytic: a chip of %zu blocks with the workload of %s", hw->n_blocks,
-                       w->n_blocks ? "a network of blocks" : "an MLP");
-    if ((st = chip_mapping_check(hw, cfg))) return st;
-    const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg), G = chip_n_stages(hw, cfg);
-    static _Thread_local sched s;
     /* zero what this chip uses: the scalars and T entries of each per-tile array */
-    memset(&s, 0, offsetof(sched, tile));
-    memset(&s.f3, 0, offsetof(sched, free) - offsetof(sched, f3));
+    memset(s, 0, offsetof(sched, tile));
+    memset(&s->f3, 0, offsetof(sched, free) - offsetof(sched, f3));
     for (size_t u = 0; u < U; u++) {
-        s.tile[u] = chip_unit_tile(hw, u);
-        s.layer[u] = chip_unit_layer(hw, u);
+        s->tile[u] = chip_unit_tile(hw, u);
+        s->layer[u] = chip_unit_layer(hw, u);
     }
     for (size_t g = 0; g < G; g++) {
-        s.gu[g] = chip_tile_unit_first(hw, chip_stage_tile_first(hw, g));
-        s.par[g] = hw->n_split && chip_layer_parts(hw, g) > 1;
+        s->gu[g] = chip_tile_unit_first(hw, chip_stage_tile_first(hw, g));
+        s->par[g] = hw->n_split && chip_layer_parts(hw, g) > 1;
     }
-    s.gu[G] = U;
+    s->gu[G] = U;
     for (size_t i = 0; i < T; i++)
-        s.free[i] = s.fwd[i] = s.bwd[i] = s.dram[i] = s.wait_in[i] = s.wait_down[i] = s.wait_mem[i] = s.bps_fwd[i] =
-            s.bps_bwd[i] = s.per_fwd[i] = s.per_bwd[i] = s.wakes[i] = s.gated[i] = 0, s.uses_dram[i] = 0;
-    s.bcast = 0;
-    for (size_t r = 0; r < RING_MAX; r++) s.thr[r] = 0;
-    s.end = 0;
-    s.a = s.c = s.d = s.e = s.g = s.outs = NULL;
-    s.hw = hw;
-    s.cfg = cfg;
-    s.K = K;
-    s.T = T;
-    s.U = U;
-    s.G = G;
-    s.R = T + 2;
-    s.dram_lat = hw->dram_latency_cycles;
-    s.f3 = alg == F3_ALG_F3;
-    s.stream = !f3_needs_stash(alg);
-    s.per_sample = hw->dataflow != CHIP_DF_WEIGHT_STATIONARY;
-    s.es_dram = hw->es_placement == CHIP_ES_DRAM;
-    s.one_hot = cfg->error_info.one_hot != 0;
-    s.es_bytes = (s.one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
-    if (s.f3 && !s.es_dram && !(hw->es_bytes_per_cycle > 0))
+        s->free[i] = s->fwd[i] = s->bwd[i] = s->dram[i] = s->wait_in[i] = s->wait_down[i] = s->wait_mem[i] = s->bps_fwd[i] =
+            s->bps_bwd[i] = s->per_fwd[i] = s->per_bwd[i] = s->wakes[i] = s->gated[i] = 0, s->uses_dram[i] = 0;
+    s->bcast = 0;
+    for (size_t r = 0; r < RING_MAX; r++) s->thr[r] = 0;
+    s->end = 0;
+    s->a = s->c = s->d = s->e = s->g = s->outs = NULL;
+    s->hw = hw;
+    s->cfg = cfg;
+    s->K = K;
+    s->T = T;
+    s->U = U;
+    s->G = G;
+    s->R = T + 2;
+    s->dram_lat = hw->dram_latency_cycles;
+    s->f3 = alg == F3_ALG_F3;
+    s->stream = !f3_needs_stash(alg);
+    s->per_sample = hw->dataflow != CHIP_DF_WEIGHT_STATIONARY;
+    s->es_dram = hw->es_placement == CHIP_ES_DRAM;
+    s->one_hot = cfg->error_info.one_hot != 0;
+    s->es_bytes = (s->one_hot ? 1.0 : (double)C) * hw->es_bytes_per_value;
+    if (s->f3 && !s->es_dram && !(hw->es_bytes_per_cycle > 0))
         return F3_FAIL(F3_EINVAL, "analytic: an on-chip error store needs bytes_per_cycle > 0");
     /* links (link.cpp: per = ⌈bytes / bytes_per_cycle⌉ per sample); what
      * the streamer and the tiles send (streamer.cpp, tile.cpp) */
@@ -834,78 +432,97 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     const double ESB = hw->es_bytes_per_value;
     if (!hw->forward.present || hw->forward.bytes_per_cycle <= 0)
         return F3_FAIL(F3_EINVAL, "analytic: the chip needs its forward links");
-    s.bps_in = AB * (double)cfg->widths[0] + 4.0 * (double)C;
-    if (s.f3 && K > 1) s.bps_in += (s.one_hot ? 1.0 : (double)C) * ESB;
-    s.per_in = ceil(s.bps_in / hw->forward.bytes_per_cycle);
+    s->bps_in = AB * (double)cfg->widths[0] + 4.0 * (double)C;
+    if (s->f3 && K > 1) s->bps_in += (s->one_hot ? 1.0 : (double)C) * ESB;
+    s->per_in = ceil(s->bps_in / hw->forward.bytes_per_cycle);
     /* the link out of stage k carries h of its last layer i (and e for F3
      * layers further down); the backward link into it, BP's δ of width
      * n_{first of stage k+1} (a split layer's k parts: k partial sums) */
     for (size_t k = 0; k + 1 < G; k++) {
-        const size_t i = s.layer[s.gu[k + 1] - 1];
+        const size_t i = s->layer[s->gu[k + 1] - 1];
         double nb = AB * (double)cfg->widths[i + 1] + 4.0 * (double)C;
-        if (s.stream && s.f3 && i + 2 < K) nb += s.one_hot ? ESB : ESB * (double)C;
-        s.bps_fwd[k] = nb;
-        s.per_fwd[k] = ceil(nb / hw->forward.bytes_per_cycle);
+        if (s->stream && s->f3 && i + 2 < K) nb += s->one_hot ? ESB : ESB * (double)C;
+        s->bps_fwd[k] = nb;
+        s->per_fwd[k] = ceil(nb / hw->forward.bytes_per_cycle);
     }
     if (alg == F3_ALG_BP && G > 1) {
         if (!hw->backward.present || hw->backward.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: bp needs the backward links");
         for (size_t k = 1; k < G; k++) {
-            const size_t i = s.layer[s.gu[k]];
-            s.bps_bwd[k] = EB * (double)cfg->widths[i] * (double)chip_layer_parts(hw, i);
-            s.per_bwd[k] = ceil(s.bps_bwd[k] / hw->backward.bytes_per_cycle);
+            const size_t i = s->layer[s->gu[k]];
+            s->bps_bwd[k] = EB * (double)cfg->widths[i] * (double)chip_layer_parts(hw, i);
+            s->per_bwd[k] = ceil(s->bps_bwd[k] / hw->backward.bytes_per_cycle);
         }
     }
     if (alg == F3_ALG_DFA && G > 1) {
         if (!hw->broadcast.present || hw->broadcast.bytes_per_cycle <= 0)
             return F3_FAIL(F3_EINVAL, "analytic: dfa needs the broadcast link");
-        s.bps_bcast = EB * (double)C;
-        s.per_bcast = ceil(s.bps_bcast / hw->broadcast.bytes_per_cycle);
+        s->bps_bcast = EB * (double)C;
+        s->per_bcast = ceil(s->bps_bcast / hw->broadcast.bytes_per_cycle);
     }
+    return F3_OK;
+}
 
-    static _Thread_local batch_table full, rem, chunk[3];
-    st = fill_costs(&s, &full, B);
+/* The cost tables of the batches (full: B samples, rem: r, when n is not
+ * a multiple of B) and of the micro-batches (chunk), the DRAM's users, and
+ * each table's packed times; *jumps: whether every clock holds whole
+ * cycles (period jumps and sums are exact). */
+static f3_status fill_tables(sched *s, size_t B, size_t r, batch_table *full, batch_table *rem, batch_table chunk[3],
+                             int *jumps_out)
+{
+    const chip_config *hw = s->hw;
+    const size_t T = s->T, U = s->U;
+    f3_status st = fill_costs(s, full, B);
     if (st) return st;
-    const size_t n_full = n / B, r = n % B;
-    if (r && (st = fill_costs(&s, &rem, r))) return st;
+    if (r && (st = fill_costs(s, rem, r))) return st;
     /* the tables by size: the batches, and (micro-batches) M, B mod M, r mod M */
-    s.n_tabs = 0;
-    s.tabs[s.n_tabs++] = &full;
-    if (r) s.tabs[s.n_tabs++] = &rem;
+    s->n_tabs = 0;
+    s->tabs[s->n_tabs++] = full;
+    if (r) s->tabs[s->n_tabs++] = rem;
     {
         const size_t M = chip_chunk(hw, B), sizes[3] = {M, B % M, r ? r % chip_chunk(hw, r) : 0};
         size_t nc = 0;
         for (int q = 0; q < 3; q++) {
             if (!sizes[q] || sizes[q] == B || (r && sizes[q] == r)) continue;
             int seen = 0;
-            for (size_t k = 0; k < s.n_tabs; k++) seen |= s.tabs[k]->b == sizes[q];
+            for (size_t k = 0; k < s->n_tabs; k++) seen |= s->tabs[k]->b == sizes[q];
             if (seen) continue;
-            if ((st = fill_costs(&s, &chunk[nc], sizes[q]))) return st;
-            s.tabs[s.n_tabs++] = &chunk[nc++];
+            if ((st = fill_costs(s, &chunk[nc], sizes[q]))) return st;
+            s->tabs[s->n_tabs++] = &chunk[nc++];
         }
     }
     /* chip_dram_users: the tiles with data in DRAM at the full batch's
      * placement, and the error store's reads and writes when it lives there */
-    for (size_t i = 0; i < U; i++) s.uses_dram[s.tile[i]] |= full.tc[i].dram_resident > 0;
-    for (size_t k = 0; k < T; k++) s.users += (size_t)s.uses_dram[k];
-    if (s.f3 && s.es_dram) s.users += 2;
-    if (!s.users) s.users = 1;
-    s.cal = s.users >= 2;
-    s.dc.n = 0;
-    s.dc.oom = 0;
+    for (size_t i = 0; i < U; i++) s->uses_dram[s->tile[i]] |= full->tc[i].dram_resident > 0;
+    for (size_t k = 0; k < T; k++) s->users += (size_t)s->uses_dram[k];
+    if (s->f3 && s->es_dram) s->users += 2;
+    if (!s->users) s->users = 1;
+    s->cal = s->users >= 2;
+    s->dc.n = 0;
+    s->dc.oom = 0;
     /* jumps and sums are exact when every clock holds whole cycles: whole
      * latencies and whole step cycles (an LFSR may take a fractional number
      * of cycles per value); links, DRAM and the store take whole cycles */
     int jumps = integral(hw->forward.latency_cycles) && integral(hw->backward.latency_cycles) &&
                 integral(hw->broadcast.latency_cycles) && integral(hw->es_latency_cycles) &&
                 integral(hw->dram_latency_cycles);
-    for (size_t q = 0; q < s.n_tabs; q++)
+    for (size_t q = 0; q < s->n_tabs; q++)
         for (size_t i = 0; i < U && jumps; i++)
             for (int k = 0; k < TC_STEPS; k++)
-                if (s.tabs[q]->tc[i].step[k].reps != 0 && !integral(s.tabs[q]->tc[i].step[k].cycles)) jumps = 0;
-    for (size_t q = 0; q < s.n_tabs; q++) fill_times(&s, (batch_table *)s.tabs[q], jumps);
-    if (s.f3) s.es_cycles = s.es_dram ? chip_dram_cycles(hw, s.es_bytes) : ceil(s.es_bytes / hw->es_bytes_per_cycle);
+                if (s->tabs[q]->tc[i].step[k].reps != 0 && !integral(s->tabs[q]->tc[i].step[k].cycles)) jumps = 0;
+    for (size_t q = 0; q < s->n_tabs; q++) fill_times(s, (batch_table *)s->tabs[q], jumps);
+    if (s->f3) s->es_cycles = s->es_dram ? chip_dram_cycles(hw, s->es_bytes) : ceil(s->es_bytes / hw->es_bytes_per_cycle);
+    *jumps_out = jumps;
+    return F3_OK;
+}
 
+/* The epochs of workload w, batch by batch (n_full batches of the table
+ * full, then rem's, if any), with the period jumps when jumps allows; the
+ * snapshots' and the calendar's memory freed after. */
+static f3_status run_epochs(sched *s, const chip_workload *w, const batch_table *full, size_t n_full,
+                            const batch_table *rem, int jumps)
+{
+    const size_t K = s->K, B = full->b, T = s->T;
     double scratch_small[8 * 64 + F3_MAX_LAYERS * 64];
     double *buf = scratch_small, *heap = NULL;
     const size_t need = (8 + K) * B;
@@ -914,15 +531,15 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         if (!heap) return F3_FAIL(F3_ENOMEM, "analytic: out of memory");
         buf = heap;
     }
-    s.a = buf;
-    s.c = buf + B;
-    s.d = buf + 2 * B;
-    s.e = buf + 3 * B;
-    s.g = buf + 4 * B;
-    s.po = buf + 5 * B;
-    s.pd = buf + 6 * B;
-    s.pe = buf + 7 * B;
-    s.outs = buf + 8 * B;
+    s->a = buf;
+    s->c = buf + B;
+    s->d = buf + 2 * B;
+    s->e = buf + 3 * B;
+    s->g = buf + 4 * B;
+    s->po = buf + 5 * B;
+    s->pd = buf + 6 * B;
+    s->pe = buf + 7 * B;
+    s->outs = buf + 8 * B;
 
     static _Thread_local snap hist[HIST + 1];
     static _Thread_local epoch_snaps eps[2];
@@ -932,34 +549,34 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
     while (e < w->epochs) {
         epoch_snaps *cur = &eps[e & 1], *prev = e ? &eps[(e + 1) & 1] : NULL;
         size_t j = 0;
-        if (run_epoch(&s, &full, n_full, r ? &rem : NULL, jumps, hist, prev, cur, &j)) {
+        if (run_epoch(s, full, n_full, rem, jumps, hist, prev, cur, &j)) {
             /* epochs e … E − 1 each add what batch j's state moved by since
              * the epoch before (run_epoch): whole numbers, exact */
             const snap *a = &prev->at[j - 1], *b = &cur->at[j - 1];
             const double q = (double)(w->epochs - e);
-            s.end = prev->end + q * (b->end - a->end);
+            s->end = prev->end + q * (b->end - a->end);
             for (size_t i = 0; i < T; i++) {
-                s.wait_in[i] = prev->w[0][i] + q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
-                s.wait_down[i] = prev->w[1][i] + q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
-                s.wait_mem[i] = prev->w[2][i] + q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
-                s.wakes[i] = prev->w[3][i] + q * (snap_w(b, 3, T)[i] - snap_w(a, 3, T)[i]);
-                s.gated[i] = prev->w[4][i] + q * (snap_w(b, 4, T)[i] - snap_w(a, 4, T)[i]);
+                s->wait_in[i] = prev->w[0][i] + q * (snap_w(b, 0, T)[i] - snap_w(a, 0, T)[i]);
+                s->wait_down[i] = prev->w[1][i] + q * (snap_w(b, 1, T)[i] - snap_w(a, 1, T)[i]);
+                s->wait_mem[i] = prev->w[2][i] + q * (snap_w(b, 2, T)[i] - snap_w(a, 2, T)[i]);
+                s->wakes[i] = prev->w[3][i] + q * (snap_w(b, 3, T)[i] - snap_w(a, 3, T)[i]);
+                s->gated[i] = prev->w[4][i] + q * (snap_w(b, 4, T)[i] - snap_w(a, 4, T)[i]);
             }
             break;
         }
-        cur->end = s.end;
-        memcpy(cur->w[0], s.wait_in, T * sizeof *s.wait_in);
-        memcpy(cur->w[1], s.wait_down, T * sizeof *s.wait_down);
-        memcpy(cur->w[2], s.wait_mem, T * sizeof *s.wait_mem);
-        memcpy(cur->w[3], s.wakes, T * sizeof *s.wakes);
-        memcpy(cur->w[4], s.gated, T * sizeof *s.gated);
+        cur->end = s->end;
+        memcpy(cur->w[0], s->wait_in, T * sizeof *s->wait_in);
+        memcpy(cur->w[1], s->wait_down, T * sizeof *s->wait_down);
+        memcpy(cur->w[2], s->wait_mem, T * sizeof *s->wait_mem);
+        memcpy(cur->w[3], s->wakes, T * sizeof *s->wakes);
+        memcpy(cur->w[4], s->gated, T * sizeof *s->gated);
         e++;
         if (!jumps || e >= w->epochs) continue;
         /* an epoch that repeats the previous one, shifted: so will the rest */
-        take(&s, e_now);
+        take(s, e_now);
         if (e >= 2 && same_state(e_prev, e_now)) {
             size_t q = w->epochs - e;
-            jump(&s, e_prev, e_now, (double)q);
+            jump(s, e_prev, e_now, (double)q);
             e += q;
             break;
         }
@@ -979,51 +596,60 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
         }
         snaps_on_heap = 0;
     }
-    free(s.sv);
-    s.sv = NULL;
-    s.sv_cap = 0;
-    const int cal_oom = s.dc.oom;
-    dram_calendar_free(&s.dc);
+    free(s->sv);
+    s->sv = NULL;
+    s->sv_cap = 0;
+    const int cal_oom = s->dc.oom;
+    dram_calendar_free(&s->dc);
     if (cal_oom) return F3_FAIL(F3_ENOMEM, "analytic: out of memory (the DRAM calendar)");
+    return F3_OK;
+}
 
-    /* the totals, as the modules report them */
-    static _Thread_local chip_totals t;
-    memset(&t, 0, offsetof(chip_totals, tile) + U * sizeof t.tile[0]);
+/* The totals of the run, as the modules report them (tile.cpp
+ * end_of_simulation): full's batches n_full times and rem's once per epoch. */
+static void sched_totals(const sched *s, const chip_workload *w, const batch_table *full, const batch_table *rem,
+                         size_t n_full, chip_totals *t)
+{
+    const chip_config *hw = s->hw;
+    const f3_config *cfg = s->cfg;
+    const size_t U = s->U, G = s->G, n = w->n_train;
+    const f3_algorithm alg = cfg->algorithm;
+    memset(t, 0, offsetof(chip_totals, tile) + U * sizeof t->tile[0]);
     const uint64_t samples = (uint64_t)n * (uint64_t)w->epochs;
-    t.end = s.end;
-    t.samples = samples;
-    t.n_train = n;
-    t.link_in_bytes = samples * (uint64_t)s.bps_in;
-    if (alg == F3_ALG_DFA && G > 1) t.link_bcast_bytes = samples * (uint64_t)s.bps_bcast;
-    if (s.f3) {
-        t.es_read = (double)samples * s.es_bytes;
-        t.es_written = (double)samples * s.es_bytes;
+    t->end = s->end;
+    t->samples = samples;
+    t->n_train = n;
+    t->link_in_bytes = samples * (uint64_t)s->bps_in;
+    if (alg == F3_ALG_DFA && G > 1) t->link_bcast_bytes = samples * (uint64_t)s->bps_bcast;
+    if (s->f3) {
+        t->es_read = (double)samples * s->es_bytes;
+        t->es_written = (double)samples * s->es_bytes;
     }
     for (size_t i = 0; i < U; i++) {
-        chip_tile_totals *tt = &t.tile[i];
-        const size_t k = s.tile[i], g = chip_stage_of_tile(hw, k), li = s.layer[i];
+        chip_tile_totals *tt = &t->tile[i];
+        const size_t k = s->tile[i], g = chip_stage_of_tile(hw, k), li = s->layer[i];
         if (i == chip_tile_unit_first(hw, k)) {
             /* the tile's own figures on its first unit, a stage's links on
              * its first tile's (chip_totals) */
-            tt->wait_input = s.wait_in[k];
-            tt->wait_downstream = s.wait_down[k];
-            tt->wait_memory = s.wait_mem[k];
-            tt->wakes = s.wakes[k];
-            tt->gated = s.gated[k];
+            tt->wait_input = s->wait_in[k];
+            tt->wait_downstream = s->wait_down[k];
+            tt->wait_memory = s->wait_mem[k];
+            tt->wakes = s->wakes[k];
+            tt->gated = s->gated[k];
             if (k == chip_stage_tile_first(hw, g)) {
-                if (g + 1 < G) tt->link_fwd_bytes = samples * (uint64_t)s.bps_fwd[g];
-                if (alg == F3_ALG_BP && g + 1 < G) tt->link_bwd_bytes = samples * (uint64_t)s.bps_bwd[g + 1];
+                if (g + 1 < G) tt->link_fwd_bytes = samples * (uint64_t)s->bps_fwd[g];
+                if (alg == F3_ALG_BP && g + 1 < G) tt->link_bwd_bytes = samples * (uint64_t)s->bps_bwd[g + 1];
             }
         }
         /* BP: the reduction of a split layer's partial sums of δh_{i−1} */
-        if (alg == F3_ALG_BP && s.par[g] && i == s.gu[g] && li > 0)
+        if (alg == F3_ALG_BP && s->par[g] && i == s->gu[g] && li > 0)
             tt->red_add = (double)samples * (double)(chip_layer_parts(hw, li) - 1) * (double)cfg->widths[li];
         /* tile.cpp end_of_simulation: executions × the table, batch sizes in
          * increasing order; a micro-batched batch runs its steps on the
          * micro-batches' tables and its update on its own */
         uint64_t calls[5][TC_STEPS];
         memset(calls, 0, sizeof calls);
-        const batch_table *kinds[2] = {&full, r ? &rem : NULL};
+        const batch_table *kinds[2] = {full, rem};
         const uint64_t count[2] = {(uint64_t)w->epochs * n_full, (uint64_t)w->epochs};
         for (int q = 0; q < 2; q++) {
             if (!kinds[q] || !count[q]) continue;
@@ -1031,28 +657,52 @@ f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_
             for (size_t c0 = 0; c0 < bb; c0 += M) {
                 const size_t m = M < bb - c0 ? M : bb - c0;
                 size_t x = 0;
-                while (s.tabs[x]->b != m) x++;
+                while (s->tabs[x]->b != m) x++;
                 for (int k = 0; k < TC_STEPS; k++)
-                    if (k != TC_APPLY) calls[x][k] += count[q] * (uint64_t)s.tabs[x]->tc[i].step[k].reps;
+                    if (k != TC_APPLY) calls[x][k] += count[q] * (uint64_t)s->tabs[x]->tc[i].step[k].reps;
             }
             size_t x = 0;
-            while (s.tabs[x] != kinds[q]) x++;
+            while (s->tabs[x] != kinds[q]) x++;
             calls[x][TC_APPLY] += count[q] * (uint64_t)kinds[q]->tc[i].step[TC_APPLY].reps;
         }
         /* in increasing size (tile.cpp's std::map) */
-        for (size_t done = 0; done < s.n_tabs; done++) {
+        for (size_t done = 0; done < s->n_tabs; done++) {
             size_t x = SIZE_MAX;
-            for (size_t q = 0; q < s.n_tabs; q++) {
+            for (size_t q = 0; q < s->n_tabs; q++) {
                 size_t rank = 0;
-                for (size_t o = 0; o < s.n_tabs; o++) rank += s.tabs[o]->b < s.tabs[q]->b;
+                for (size_t o = 0; o < s->n_tabs; o++) rank += s->tabs[o]->b < s->tabs[q]->b;
                 if (rank == done) x = q;
             }
-            chip_totals_add_steps(hw, &s.tabs[x]->tc[i], calls[x], tt);
+            chip_totals_add_steps(hw, &s->tabs[x]->tc[i], calls[x], tt);
         }
         tt->ledger_fma = w->ledger_fma[li];
         tt->ledger_feedback_fma = w->ledger_feedback_fma[li];
         tt->ledger_elem = w->ledger_elem[li];
     }
+}
+
+f3_status chip_analytic_run(const chip_config *hw, const chip_workload *w, chip_result *out)
+{
+    const f3_config *cfg = &w->cfg;
+    const size_t K = cfg->n_layers, B = cfg->batch_size, n = w->n_train;
+    if (!K || K > F3_MAX_LAYERS || !B || !n || B > n)
+        return F3_FAIL(F3_EINVAL, "analytic: a workload of %zu layers, batch %zu over %zu samples", K, B, n);
+    f3_status st = chip_blocks_check(hw, cfg);
+    if (st) return st;
+    if (hw->n_blocks != w->n_blocks)
+        return F3_FAIL(F3_EINVAL, "analytic: a chip of %zu blocks with the workload of %s", hw->n_blocks,
+                       w->n_blocks ? "a network of blocks" : "an MLP");
+    if ((st = chip_mapping_check(hw, cfg))) return st;
+    const size_t T = chip_n_tiles(hw, cfg), U = chip_n_units(hw, cfg), G = chip_n_stages(hw, cfg);
+    static _Thread_local sched s;
+    if ((st = sched_setup(&s, hw, cfg, T, U, G))) return st;
+    static _Thread_local batch_table full, rem, chunk[3];
+    const size_t n_full = n / B, r = n % B;
+    int jumps;
+    if ((st = fill_tables(&s, B, r, &full, &rem, chunk, &jumps))) return st;
+    if ((st = run_epochs(&s, w, &full, n_full, r ? &rem : NULL, jumps))) return st;
+    static _Thread_local chip_totals t;
+    sched_totals(&s, w, &full, r ? &rem : NULL, n_full, &t);
     chip_result_assemble(hw, cfg, &t, full.tc, out);
     return F3_OK;
 }

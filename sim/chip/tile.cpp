@@ -140,35 +140,358 @@ void Tile::update_block(size_t l, uint64_t step)
     if (!f3_all_finite(f3_blocknet_params(bn, l), f3_block_params(f3_blocknet_block(bn, l)))) chain->diverged(l, step);
 }
 
-void Tile::run()
+/* The units of layer l: one on a tile of layers (its index among the
+ * stage's), or the parts of a split layer from 0. */
+size_t Tile::unit_of(size_t l) const { return m_par ? size_t(0) : l - m_first; }
+
+/* a part's ready times go to v (part 0) or to scratch, then the max */
+std::vector<double> &Tile::part_vec(size_t q, std::vector<double> &v, std::vector<double> &scratch, size_t b)
+{
+    if (q == 0) return v;
+    scratch.resize(b);
+    return scratch;
+}
+
+void Tile::merge(size_t q, std::vector<double> &v, const std::vector<double> &w, size_t b)
+{
+    if (q == 0) return;
+    for (size_t j = 0; j < b; j++) v[j] = std::max(v[j], w[j]);
+}
+
+/* the input of layer l: the message for the tile's first, else the layer
+ * below on this tile (no link) */
+const float *Tile::input(const Msg *m, size_t k, size_t l) const
+{
+    return l == m_first ? m->data : m_out[l - m_first - 1][k].data();
+}
+
+const std::vector<double> &Tile::in_ready(const Msg *m, size_t l) const
+{
+    return l == m_first ? m->ready : m_out_ready[l - m_first - 1];
+}
+
+/* F3, DRTP, LLO: the clocks of layer l's units (or parts) over the batch
+ * of b samples, each sample trained on the way. */
+void Tile::stream_timing(const Msg *m, size_t l, const std::vector<tile_cost> &tcs, size_t b)
+{
+    const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
+    const bool hidden = l + 1 < m_net.cfg.n_layers;
+    const size_t parts = m_par ? m_nu : 1;
+    const std::vector<double> &rin = in_ready(m, l);
+    for (size_t q = 0; q < parts; q++) {
+        m_l = unit_of(l) + q;
+        m_p = m_par ? q : 0;
+        const tile_cost &tc = tcs[m_l];
+        std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
+        if (per_sample) {
+            for (size_t j = 0; j < b; j++) {
+                double t = wait_until(rin[j], ST_WAIT_INPUT);
+                t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+                rout[j] = t;
+                m_pf[m_p] = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
+            }
+        } else {
+            /* weight_stationary: the batch (or each micro-batch) is
+             * buffered, then W is walked once (hidden layers); the
+             * output layer needs all of y for the loss and walks it
+             * twice */
+            chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
+                t = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
+                if (!hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
+                t = steps(tcc, TC_FEEDBACK, TC_GRADIENT, t);
+                if (hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
+                m_pf[m_p] = t;
+            });
+        }
+        m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
+        merge(q, m_out_ready[l - m_first], rout, b); /* h_i is whole when every part's slice is */
+    }
+}
+
+/* F3, DRTP, LLO: layer l's numerics, the same layer steps as the plain
+ * trainer (a split layer's once, for all its parts); in_cls: where its input
+ * lives. */
+void Tile::stream_numerics(const Msg *m, size_t l, size_t k, uint64_t batch, f3_memclass in_cls)
+{
+    f3_trainer *tr = m_tr;
+    f3_blocktrainer *bt = m_bt;
+    const f3_config &cfg = m_net.cfg;
+    const size_t K = cfg.n_layers;
+    const size_t b = m->slot->b;
+    Slot *sl = m->slot;
+    const f3_algorithm alg = cfg.algorithm;
+    const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
+    const bool hidden = l + 1 < K;
+    float *out = m_out[l - m_first][k].data();
+    const float *h_in = input(m, k, l);
+    std::vector<double> &rout = m_out_ready[l - m_first];
+    if (bt) {
+        /* a block: its forward pass (F³, DRTP: E·B_l and the
+         * backward inside it), and the output block's loss,
+         * backward and store; each block's update at once (the
+         * blocks below are through with the batch) */
+        const float *y = keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, h_in), b);
+        if (!hidden) {
+            f3_blocktrainer_loss(bt, sl->step, y);
+            f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+            if (alg == F3_ALG_F3) {
+                f3_blocktrainer_store_write(bt, sl->step, y);
+                store->write(rout, nullptr, nullptr, sl->idx.data(), nullptr, b); /* its timing */
+            }
+        }
+        update_block(l, batch + 1);
+        return;
+    }
+    f3_layer_forward(tr, l, h_in, out, in_cls, F3_MEM_WORK, b);
+    if (hidden && f3_layer_trains(&cfg, l)) {
+        const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
+        const float *es = one_hot ? sl->es.data() : nullptr;
+        f3_layer_direct_feedback(tr, l, E, es, sl->lab.data(), out, F3_MEM_WORK, m_dz.data(), b);
+        f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
+        f3_layer_update(tr, l);
+    }
+    if (!hidden) {
+        f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
+        if (alg == F3_ALG_F3)
+            store->write(rout, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
+        f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
+        f3_layer_update(tr, l);
+    }
+}
+
+/* F3, DRTP, LLO: a stream through the tile's layers; nobody waits for
+ * downstream.  Then h of the tile's last layer goes on. */
+void Tile::run_stream(Msg *m, uint64_t batch, size_t k, const std::vector<tile_cost> &tcs)
+{
+    const f3_config &cfg = m_net.cfg;
+    const size_t K = cfg.n_layers, C = m_net.C;
+    const bool last_tile = m_last + 1 == K;
+    const f3_algorithm alg = cfg.algorithm;
+    const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
+    const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS);
+    const double ESB = m_hw.es_bytes_per_value;
+    Slot *sl = m->slot;
+    const size_t b = sl->b;
+    for (size_t l = m_first; l <= m_last; l++) {
+        stream_timing(m, l, tcs, b);
+        stream_numerics(m, l, k, batch, l == m_first ? m->cls : F3_MEM_WORK);
+    }
+    dram->pass();
+    if (!last_tile) {
+        /* h of the tile's last layer (a split layer's parts' slices,
+         * concatenated), the targets and, for F3 layers further
+         * down, e */
+        send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_WORK,
+             m_out_ready[m_last - m_first],
+             AB * double(width(m_last + 1)) + 4.0 * double(C) +
+                 ((alg == F3_ALG_F3 && m_last + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
+    }
+    /* the batch's buffers are free when the tile is through with it
+     * in time, not when it has computed its times */
+    chain->sync(free_max());
+    chain->tile_done(k, free_max());
+}
+
+/* BP and DFA: layer l's forward pass, its clocks then its numerics (a
+ * block keeps its stash and output for its backward pass). */
+void Tile::chain_forward(const Msg *m, size_t l, size_t k, const std::vector<tile_cost> &tcs)
+{
+    f3_trainer *tr = m_tr;
+    f3_blocktrainer *bt = m_bt;
+    const size_t K = m_net.cfg.n_layers;
+    const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
+    const size_t parts = m_par ? m_nu : 1;
+    Slot *sl = m->slot;
+    const size_t b = sl->b;
+    const std::vector<double> &rin = in_ready(m, l);
+    for (size_t q = 0; q < parts; q++) {
+        m_l = unit_of(l) + q;
+        m_p = m_par ? q : 0;
+        const tile_cost &tc = tcs[m_l];
+        std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
+        if (per_sample) {
+            for (size_t j = 0; j < b; j++) {
+                double t = wait_until(rin[j], ST_WAIT_INPUT);
+                m_pf[m_p] = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
+            }
+        } else {
+            chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
+                m_pf[m_p] = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
+                std::fill(rout.begin() + c0, rout.begin() + c0 + mb, m_pf[m_p]);
+            });
+        }
+        merge(q, m_out_ready[l - m_first], rout, b);
+    }
+    if (bt) {
+        /* a block keeps its stash and output for its backward pass */
+        keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, input(m, k, l)), b);
+        return;
+    }
+    const bool stash = l + 1 < K;
+    f3_layer_forward(tr, l, input(m, k, l), m_out[l - m_first][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
+                     stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
+    if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * tr->layers[l].n_out));
+}
+
+/* BP and DFA, between the passes: h of the tile's last layer goes on and
+ * δz (bp) or e (dfa) comes back, or on the output tile the loss at once;
+ * returns the δ the tile's last layer starts from (m_back_ready: when). */
+const float *Tile::chain_turn(Msg *m, size_t k)
 {
     f3_trainer *tr = m_tr;
     f3_blocktrainer *bt = m_bt;
     const f3_config &cfg = m_net.cfg;
     const size_t K = cfg.n_layers, C = m_net.C;
     const bool last_tile = m_last + 1 == K;
-    const f3_algorithm alg = cfg.algorithm;
+    const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS);
+    Slot *sl = m->slot;
+    const size_t b = sl->b;
+    const float *dz_in = nullptr;
+    m_back_ready.resize(b);
+    if (!last_tile) {
+        send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_ACTBUF,
+             m_out_ready[m_last - m_first], AB * double(width(m_last + 1)) + 4.0 * double(C));
+        chain->sync(free_max());
+        Msg *bm = back_in->recv(); /* δz of the tile's last layer (bp) or e (dfa) for this batch */
+        m_back_ready = bm->ready;
+        dz_in = bm->data;
+    } else {
+        /* the output layer: the loss right away */
+        if (bt) {
+            f3_blocktrainer_loss(bt, sl->step, m_out[m_last - m_first][k].data());
+            dz_in = f3_blockstep_delta(sl->step);
+        } else {
+            f3_output_layer(tr, m_out[m_last - m_first][k].data(), sl->t.data(), sl->lab.data(), m_dz.data(), b,
+                            *m_stats);
+            dz_in = m_dz.data();
+        }
+        m_back_ready = m_out_ready[m_last - m_first];
+    }
+    return dz_in;
+}
+
+/* BP and DFA: the clocks of layer l's units (or parts) on the way back:
+ * δz, bp's δ for the layer below from the old W, then the gradient
+ * (rtl_ref/'s order). */
+void Tile::backward_timing(size_t l, const std::vector<tile_cost> &tcs, size_t b)
+{
     const bool per_sample = m_hw.dataflow != CHIP_DF_WEIGHT_STATIONARY;
-    const bool one_hot = alg == F3_ALG_F3 && cfg.error_info.one_hot;
-    const bool hidden_tiles = chip_n_stages(&m_hw, &cfg) > 1; /* tiles that hold no output layer */
-    /* bytes of a value on a link: activations, errors (their formats), the
-     * error store's e (its precision), targets (fp32) */
-    const double AB = chip_value_bytes(&cfg, F3_T_ACTIVATIONS), EB = chip_value_bytes(&cfg, F3_T_ERROR);
-    const double ESB = m_hw.es_bytes_per_value;
-    /* the units of layer l: one on a tile of layers, the parts of a split
-     * layer (each on its own tile and clock) */
     const size_t parts = m_par ? m_nu : 1;
-    auto unit_of = [&](size_t l) { return m_par ? size_t(0) : l - m_first; };
-    /* a part's ready times go to v (part 0) or to scratch, then the max */
-    auto part_vec = [&](size_t q, std::vector<double> &v, std::vector<double> &scratch, size_t b) -> std::vector<double> & {
-        if (q == 0) return v;
-        scratch.resize(b);
-        return scratch;
-    };
-    auto merge = [&](size_t q, std::vector<double> &v, const std::vector<double> &w, size_t b) {
-        if (q == 0) return;
-        for (size_t j = 0; j < b; j++) v[j] = std::max(v[j], w[j]);
-    };
+    for (size_t q = 0; q < parts; q++) {
+        m_l = unit_of(l) + q;
+        m_p = m_par ? q : 0;
+        const tile_cost &tc = tcs[m_l];
+        std::vector<double> &e_ready = part_vec(q, m_e_ready, m_pe, b);
+        std::vector<double> &down_ready = part_vec(q, m_down_ready, m_pd, b);
+        if (per_sample) {
+            for (size_t j = 0; j < b; j++) {
+                double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
+                t = steps(tc, TC_FEEDBACK, TC_DZ, t);
+                e_ready[j] = t;
+                down_ready[j] = t = step(tc, TC_BACKPROP, t);
+                m_pf[m_p] = step(tc, TC_GRADIENT, t);
+            }
+        } else {
+            /* weight_stationary: gradient and backprop are one blocked
+             * pass over W (each block's rows add their part to every
+             * δh_{i−1}); δ is complete when the pass is */
+            chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
+                auto br = m_back_ready.begin() + c0;
+                double t = wait_until(*std::max_element(br, br + mb), ST_WAIT_DOWNSTREAM);
+                t = steps(tcc, TC_FEEDBACK, TC_DZ, t);
+                std::fill(e_ready.begin() + c0, e_ready.begin() + c0 + mb, t);
+                m_pf[m_p] = steps(tcc, TC_GRADIENT, TC_BACKPROP, t);
+                std::fill(down_ready.begin() + c0, down_ready.begin() + c0 + mb, m_pf[m_p]);
+            });
+        }
+        m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
+        merge(q, m_e_ready, e_ready, b);
+        merge(q, m_down_ready, down_ready, b);
+    }
+}
+
+/* BP and DFA: layer l's numerics on the way back; dz_in: the δ (or e) it
+ * takes, then the one the layer below takes; buf: which of m_dzprev is
+ * next. */
+void Tile::backward_numerics(Msg *m, size_t l, size_t k, uint64_t batch, const float *&dz_in, int &buf)
+{
+    f3_trainer *tr = m_tr;
+    f3_blocktrainer *bt = m_bt;
+    const f3_config &cfg = m_net.cfg;
+    const size_t K = cfg.n_layers, C = m_net.C;
+    const f3_algorithm alg = cfg.algorithm;
+    const bool hidden_tiles = chip_n_stages(&m_hw, &cfg) > 1; /* tiles that hold no output layer */
+    const double EB = chip_value_bytes(&cfg, F3_T_ERROR);
+    const size_t parts = m_par ? m_nu : 1;
+    const bool out_layer = l + 1 == K;
+    Slot *sl = m->slot;
+    const size_t b = sl->b;
+    const float *h_in = input(m, k, l);
+    const f3_memclass h_class = l == m_first ? m->cls : F3_MEM_ACTBUF;
+    float *out = m_out[l - m_first][k].data();
+    if (alg == F3_ALG_BP) {
+        if (bt) {
+            /* the block's backward from δ at its output, δ at its input for the block below */
+            f3_blocktrainer_backward(bt, sl->step, l, dz_in, l > 0 ? m_dzprev[buf].data() : nullptr);
+            update_block(l, batch + 1);
+        } else {
+            f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
+            if (l > 0) {
+                f3_layer_backprop(tr, l, dz_in, h_in, m_dzprev[buf].data(), b);
+                f3_ledger_act_live(tr->ledger, -int64_t(b * width(l)));
+            }
+            f3_layer_update(tr, l);
+        }
+        if (l > m_first) {
+            /* the layer below is on this tile: δ without a link */
+            dz_in = m_dzprev[buf].data();
+            buf ^= 1;
+            m_back_ready = m_down_ready;
+        } else if (l > 0) {
+            /* a split layer's parts each send a partial sum of n_in
+             * values, added as they arrive ((k − 1)·n_in additions) */
+            send(back_out[0], m_back_msgs[k], sl, m_dzprev[buf].data(), F3_MEM_WORK, m_down_ready,
+                 EB * double(width(l)) * double(parts));
+            m_units[0].red_add += double(b) * double(parts - 1) * double(width(l));
+        }
+    } else { /* DFA */
+        const float *e = sl->E.data();
+        if (out_layer && bt) {
+            /* the output block's backward from the loss, then the current error */
+            f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+            f3_blocktrainer_current_error(bt, sl->step, out);
+            update_block(l, batch + 1);
+            e = f3_blockstep_error(sl->step);
+        } else if (out_layer) {
+            f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
+            f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
+            f3_layer_update(tr, l);
+        }
+        if (out_layer) {
+            /* broadcast e to every tile of hidden layers (a chip
+             * whose one tile holds every layer has none, and no
+             * broadcast link); hidden layers on this tile take it
+             * when it is ready */
+            if (hidden_tiles) send(back_out[0], m_back_msgs[k], sl, e, F3_MEM_WORK, m_e_ready, EB * double(C));
+            m_back_ready = m_e_ready;
+            dz_in = e;
+        } else if (bt) {
+            /* E·B_l of the current error (the step's), the backward inside the block */
+            f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
+            update_block(l, batch + 1);
+        } else {
+            f3_layer_direct_feedback(tr, l, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
+            f3_layer_gradient(tr, l, m_dz.data(), h_in, h_class, b);
+            f3_layer_update(tr, l);
+            f3_ledger_act_live(tr->ledger, -int64_t(b * width(l + 1)));
+        }
+    }
+}
+
+void Tile::run()
+{
     size_t next = 0;
     /* a shared DRAM's turns (mem_if): the stage forward, then (BP, DFA) back */
     const uint64_t P = dram->positions();
@@ -182,159 +505,15 @@ void Tile::run()
         dram->turn(batch * P + fwd_pos, 0);
         const std::vector<tile_cost> &tcs = cost(b);
         for (auto &r : m_out_ready) r.resize(b);
-        /* the input of layer l: the message for the tile's first, else the
-         * layer below on this tile (no link) */
-        auto input = [&](size_t l) { return l == m_first ? m->data : m_out[l - m_first - 1][k].data(); };
-        auto in_ready = [&](size_t l) -> const std::vector<double> & {
-            return l == m_first ? m->ready : m_out_ready[l - m_first - 1];
-        };
-
-        if (!f3_needs_stash(alg)) {
-            /* ---- F3, DRTP, LLO: a stream; nobody waits for downstream ---- */
-            f3_memclass in_cls = m->cls;
-            for (size_t l = m_first; l <= m_last; l++) {
-                const bool hidden = l + 1 < K;
-                const std::vector<double> &rin = in_ready(l);
-                for (size_t q = 0; q < parts; q++) {
-                    m_l = unit_of(l) + q;
-                    m_p = m_par ? q : 0;
-                    const tile_cost &tc = tcs[m_l];
-                    std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
-                    if (per_sample) {
-                        for (size_t j = 0; j < b; j++) {
-                            double t = wait_until(rin[j], ST_WAIT_INPUT);
-                            t = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-                            rout[j] = t;
-                            m_pf[m_p] = steps(tc, TC_FEEDBACK, TC_GRADIENT, t);
-                        }
-                    } else {
-                        /* weight_stationary: the batch (or each micro-batch) is
-                         * buffered, then W is walked once (hidden layers); the
-                         * output layer needs all of y for the loss and walks it
-                         * twice */
-                        chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                            double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
-                            t = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
-                            if (!hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
-                            t = steps(tcc, TC_FEEDBACK, TC_GRADIENT, t);
-                            if (hidden) std::fill(rout.begin() + c0, rout.begin() + c0 + mb, t);
-                            m_pf[m_p] = t;
-                        });
-                    }
-                    m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
-                    merge(q, m_out_ready[l - m_first], rout, b); /* h_i is whole when every part's slice is */
-                }
-                /* numerics: the same layer steps as the plain trainer (a
-                 * split layer's once, for all its parts) */
-                float *out = m_out[l - m_first][k].data();
-                const float *h_in = input(l);
-                std::vector<double> &rout = m_out_ready[l - m_first];
-                if (bt) {
-                    /* a block: its forward pass (F³, DRTP: E·B_l and the
-                     * backward inside it), and the output block's loss,
-                     * backward and store; each block's update at once (the
-                     * blocks below are through with the batch) */
-                    const float *y = keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, h_in), b);
-                    if (!hidden) {
-                        f3_blocktrainer_loss(bt, sl->step, y);
-                        f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
-                        if (alg == F3_ALG_F3) {
-                            f3_blocktrainer_store_write(bt, sl->step, y);
-                            store->write(rout, nullptr, nullptr, sl->idx.data(), nullptr, b); /* its timing */
-                        }
-                    }
-                    update_block(l, batch + 1);
-                    continue;
-                }
-                f3_layer_forward(tr, l, h_in, out, in_cls, F3_MEM_WORK, b);
-                if (hidden && f3_layer_trains(&cfg, l)) {
-                    const float *E = alg == F3_ALG_F3 ? sl->E.data() : sl->t.data();
-                    const float *es = one_hot ? sl->es.data() : nullptr;
-                    f3_layer_direct_feedback(tr, l, E, es, sl->lab.data(), out, F3_MEM_WORK, m_dz.data(), b);
-                    f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
-                    f3_layer_update(tr, l);
-                }
-                if (!hidden) {
-                    f3_output_layer(tr, out, sl->t.data(), sl->lab.data(), m_dz.data(), b, *m_stats);
-                    if (alg == F3_ALG_F3)
-                        store->write(rout, out, sl->t.data(), sl->idx.data(), m_escratch.data(), b);
-                    f3_layer_gradient(tr, l, m_dz.data(), h_in, in_cls, b);
-                    f3_layer_update(tr, l);
-                }
-                in_cls = F3_MEM_WORK;
-            }
-            dram->pass();
-            if (!last_tile) {
-                /* h of the tile's last layer (a split layer's parts' slices,
-                 * concatenated), the targets and, for F3 layers further
-                 * down, e */
-                send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_WORK,
-                     m_out_ready[m_last - m_first],
-                     AB * double(width(m_last + 1)) + 4.0 * double(C) +
-                         ((alg == F3_ALG_F3 && m_last + 2 < K) ? (one_hot ? ESB : ESB * double(C)) : 0.0));
-            }
-            /* the batch's buffers are free when the tile is through with it
-             * in time, not when it has computed its times */
-            chain->sync(free_max());
-            chain->tile_done(k, free_max());
+        if (!f3_needs_stash(m_net.cfg.algorithm)) {
+            run_stream(m, batch, k, tcs);
             continue;
         }
-
         /* ---- BP and DFA: forward through the tile's layers, then wait for
          * what comes back ---- */
-        for (size_t l = m_first; l <= m_last; l++) {
-            const std::vector<double> &rin = in_ready(l);
-            for (size_t q = 0; q < parts; q++) {
-                m_l = unit_of(l) + q;
-                m_p = m_par ? q : 0;
-                const tile_cost &tc = tcs[m_l];
-                std::vector<double> &rout = part_vec(q, m_out_ready[l - m_first], m_po, b);
-                if (per_sample) {
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(rin[j], ST_WAIT_INPUT);
-                        m_pf[m_p] = rout[j] = steps(tc, TC_FORWARD, TC_ACTIVATION, t);
-                    }
-                } else {
-                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                        double t = wait_until(*std::max_element(rin.begin() + c0, rin.begin() + c0 + mb), ST_WAIT_INPUT);
-                        m_pf[m_p] = steps(tcc, TC_FORWARD, TC_ACTIVATION, t);
-                        std::fill(rout.begin() + c0, rout.begin() + c0 + mb, m_pf[m_p]);
-                    });
-                }
-                merge(q, m_out_ready[l - m_first], rout, b);
-            }
-            if (bt) {
-                /* a block keeps its stash and output for its backward pass */
-                keep_output(l, k, f3_blocktrainer_forward(bt, sl->step, l, input(l)), b);
-                continue;
-            }
-            const bool stash = l + 1 < K;
-            f3_layer_forward(tr, l, input(l), m_out[l - m_first][k].data(), l == m_first ? m->cls : F3_MEM_ACTBUF,
-                             stash ? F3_MEM_ACTBUF : F3_MEM_WORK, b);
-            if (stash) f3_ledger_act_live(tr->ledger, int64_t(b * tr->layers[l].n_out));
-        }
+        for (size_t l = m_first; l <= m_last; l++) chain_forward(m, l, k, tcs);
         dram->pass();
-        const float *dz_in = nullptr;
-        m_back_ready.resize(b);
-        if (!last_tile) {
-            send(this->out[0], m_msgs[k], sl, m_out[m_last - m_first][k].data(), F3_MEM_ACTBUF,
-                 m_out_ready[m_last - m_first], AB * double(width(m_last + 1)) + 4.0 * double(C));
-            chain->sync(free_max());
-            Msg *bm = back_in->recv(); /* δz of the tile's last layer (bp) or e (dfa) for this batch */
-            m_back_ready = bm->ready;
-            dz_in = bm->data;
-        } else {
-            /* the output layer: the loss right away */
-            if (bt) {
-                f3_blocktrainer_loss(bt, sl->step, m_out[m_last - m_first][k].data());
-                dz_in = f3_blockstep_delta(sl->step);
-            } else {
-                f3_output_layer(tr, m_out[m_last - m_first][k].data(), sl->t.data(), sl->lab.data(), m_dz.data(), b,
-                                *m_stats);
-                dz_in = m_dz.data();
-            }
-            m_back_ready = m_out_ready[m_last - m_first];
-        }
+        const float *dz_in = chain_turn(m, k);
         /* the tile's layers from the top: δz; bp: the δ for the layer below,
          * computed from the old W and sent as soon as it is done; then the
          * gradient (rtl_ref/'s order).  The tile's last layer waits for
@@ -346,98 +525,8 @@ void Tile::run()
         m_e_ready.resize(b);
         int buf = 0;
         for (size_t l = m_last + 1; l-- > m_first;) {
-            const bool out_layer = l + 1 == K;
-            for (size_t q = 0; q < parts; q++) {
-                m_l = unit_of(l) + q;
-                m_p = m_par ? q : 0;
-                const tile_cost &tc = tcs[m_l];
-                std::vector<double> &e_ready = part_vec(q, m_e_ready, m_pe, b);
-                std::vector<double> &down_ready = part_vec(q, m_down_ready, m_pd, b);
-                if (per_sample) {
-                    for (size_t j = 0; j < b; j++) {
-                        double t = wait_until(m_back_ready[j], ST_WAIT_DOWNSTREAM);
-                        t = steps(tc, TC_FEEDBACK, TC_DZ, t);
-                        e_ready[j] = t;
-                        down_ready[j] = t = step(tc, TC_BACKPROP, t);
-                        m_pf[m_p] = step(tc, TC_GRADIENT, t);
-                    }
-                } else {
-                    /* weight_stationary: gradient and backprop are one blocked
-                     * pass over W (each block's rows add their part to every
-                     * δh_{i−1}); δ is complete when the pass is */
-                    chunks(b, tc, [&](size_t c0, size_t mb, const tile_cost &tcc) {
-                        auto br = m_back_ready.begin() + c0;
-                        double t = wait_until(*std::max_element(br, br + mb), ST_WAIT_DOWNSTREAM);
-                        t = steps(tcc, TC_FEEDBACK, TC_DZ, t);
-                        std::fill(e_ready.begin() + c0, e_ready.begin() + c0 + mb, t);
-                        m_pf[m_p] = steps(tcc, TC_GRADIENT, TC_BACKPROP, t);
-                        std::fill(down_ready.begin() + c0, down_ready.begin() + c0 + mb, m_pf[m_p]);
-                    });
-                }
-                m_pf[m_p] = step(tc, TC_APPLY, m_pf[m_p]);
-                merge(q, m_e_ready, e_ready, b);
-                merge(q, m_down_ready, down_ready, b);
-            }
-            const float *h_in = input(l);
-            const f3_memclass h_class = l == m_first ? m->cls : F3_MEM_ACTBUF;
-            float *out = m_out[l - m_first][k].data();
-            if (alg == F3_ALG_BP) {
-                if (bt) {
-                    /* the block's backward from δ at its output, δ at its input for the block below */
-                    f3_blocktrainer_backward(bt, sl->step, l, dz_in, l > 0 ? m_dzprev[buf].data() : nullptr);
-                    update_block(l, batch + 1);
-                } else {
-                    f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
-                    if (l > 0) {
-                        f3_layer_backprop(tr, l, dz_in, h_in, m_dzprev[buf].data(), b);
-                        f3_ledger_act_live(tr->ledger, -int64_t(b * width(l)));
-                    }
-                    f3_layer_update(tr, l);
-                }
-                if (l > m_first) {
-                    /* the layer below is on this tile: δ without a link */
-                    dz_in = m_dzprev[buf].data();
-                    buf ^= 1;
-                    m_back_ready = m_down_ready;
-                } else if (l > 0) {
-                    /* a split layer's parts each send a partial sum of n_in
-                     * values, added as they arrive ((k − 1)·n_in additions) */
-                    send(back_out[0], m_back_msgs[k], sl, m_dzprev[buf].data(), F3_MEM_WORK, m_down_ready,
-                         EB * double(width(l)) * double(parts));
-                    m_units[0].red_add += double(b) * double(parts - 1) * double(width(l));
-                }
-            } else { /* DFA */
-                const float *e = sl->E.data();
-                if (out_layer && bt) {
-                    /* the output block's backward from the loss, then the current error */
-                    f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
-                    f3_blocktrainer_current_error(bt, sl->step, out);
-                    update_block(l, batch + 1);
-                    e = f3_blockstep_error(sl->step);
-                } else if (out_layer) {
-                    f3_current_error(tr, out, sl->t.data(), sl->E.data(), b);
-                    f3_layer_gradient(tr, l, dz_in, h_in, h_class, b);
-                    f3_layer_update(tr, l);
-                }
-                if (out_layer) {
-                    /* broadcast e to every tile of hidden layers (a chip
-                     * whose one tile holds every layer has none, and no
-                     * broadcast link); hidden layers on this tile take it
-                     * when it is ready */
-                    if (hidden_tiles) send(back_out[0], m_back_msgs[k], sl, e, F3_MEM_WORK, m_e_ready, EB * double(C));
-                    m_back_ready = m_e_ready;
-                    dz_in = e;
-                } else if (bt) {
-                    /* E·B_l of the current error (the step's), the backward inside the block */
-                    f3_blocktrainer_backward(bt, sl->step, l, nullptr, nullptr);
-                    update_block(l, batch + 1);
-                } else {
-                    f3_layer_direct_feedback(tr, l, dz_in, nullptr, sl->lab.data(), out, F3_MEM_ACTBUF, m_dz.data(), b);
-                    f3_layer_gradient(tr, l, m_dz.data(), h_in, h_class, b);
-                    f3_layer_update(tr, l);
-                    f3_ledger_act_live(tr->ledger, -int64_t(b * width(l + 1)));
-                }
-            }
+            backward_timing(l, tcs, b);
+            backward_numerics(m, l, k, batch, dz_in, buf);
         }
         dram->pass();
         chain->sync(free_max());

@@ -80,6 +80,19 @@ private:
     std::vector<Msg> m_msgs, m_back_msgs;
 
     void run();
+    /* run()'s phases, for the batch of message m in ring slot k (tile.cpp) */
+    size_t unit_of(size_t l) const;
+    static std::vector<double> &part_vec(size_t q, std::vector<double> &v, std::vector<double> &scratch, size_t b);
+    static void merge(size_t q, std::vector<double> &v, const std::vector<double> &w, size_t b);
+    const float *input(const Msg *m, size_t k, size_t l) const;
+    const std::vector<double> &in_ready(const Msg *m, size_t l) const;
+    void run_stream(Msg *m, uint64_t batch, size_t k, const std::vector<tile_cost> &tcs);
+    void stream_timing(const Msg *m, size_t l, const std::vector<tile_cost> &tcs, size_t b);
+    void stream_numerics(const Msg *m, size_t l, size_t k, uint64_t batch, f3_memclass in_cls);
+    void chain_forward(const Msg *m, size_t l, size_t k, const std::vector<tile_cost> &tcs);
+    const float *chain_turn(Msg *m, size_t k);
+    void backward_timing(size_t l, const std::vector<tile_cost> &tcs, size_t b);
+    void backward_numerics(Msg *m, size_t l, size_t k, uint64_t batch, const float *&dz_in, int &buf);
     /* values per sample at layer (block) l's input (width(l)) and output (width(l + 1)) */
     size_t width(size_t i) const { return m_net.cfg.widths[i]; }
     /* a network of blocks: block l's output of batch slot k, copied into the

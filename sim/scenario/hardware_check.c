@@ -120,27 +120,12 @@ static double figure(const sc_value *v, double table) { return v->is_auto ? tabl
  * (hw->tech_energy, tech_leakage or tech_area) */
 static double scaled(const sc_value *v, double table, double scale) { return figure(v, table * scale); }
 
-void chip_config_from_scenario(const scenario *sc, chip_config *hw)
+/* The tile's lanes, registers (and the per-sample accumulators) and power
+ * gating; the technology factors are set. */
+static void config_lanes_registers(const scenario *sc, const chip_fixed_figures *fx, chip_config *hw)
 {
-    const chip_fixed_figures *fx = chip_fixed_figures_45nm();
-    memset(hw, 0, sizeof *hw);
-    hw->clock_mhz = KEY("hardware.clock_mhz")->num;
-    hw->node_nm = KEY("hardware.technology.node_nm")->num;
-    hw->vdd = KEY("hardware.technology.vdd")->num;
-    if (chip_technology_factors(hw->node_nm, hw->vdd, &hw->tech_energy, &hw->tech_leakage, &hw->tech_area))
-        hw->tech_energy = hw->tech_leakage = hw->tech_area = 1.0; /* refused by scenario_check_hardware */
     const double TE = hw->tech_energy, TL = hw->tech_leakage, TA = hw->tech_area;
-    hw->strict = KEY("hardware.strict")->num != 0;
-    const char *df = KEY("hardware.tile.dataflow")->str;
-    hw->dataflow = !strcmp(df, "weight_stationary") ? CHIP_DF_WEIGHT_STATIONARY
-                   : !strcmp(df, "fused")           ? CHIP_DF_FUSED
-                                                    : CHIP_DF_OUTPUT_STATIONARY;
-
-    hw->sram_cells = cells_of(sc);
-    /* the logic (lanes, flip-flops) leaks as the cells' devices do */
-    hw->logic_leakage = chip_logic_leakage_factor((chip_cells)hw->sram_cells);
     const double TLL = TL * hw->logic_leakage;
-
     hw->mac_lanes = (unsigned)KEY("hardware.tile.mac_lanes")->num;
     hw->step_latency = (unsigned)KEY("hardware.tile.step_latency_cycles")->num;
     hw->lane = !strcmp(KEY("hardware.tile.lane")->str, "mac") ? CHIP_LANE_MAC : CHIP_LANE_TRAINING;
@@ -182,7 +167,11 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->acc_leakage_uw_per_kib =
         hw->reg_sram ? fx->reg_leakage_uw_per_kib * hw->logic_leakage * TL : hw->reg_leakage_uw_per_kib;
     hw->acc_area_mm2_per_kib = hw->reg_sram ? fx->reg_area_mm2_per_kib * TA : hw->reg_area_mm2_per_kib;
+}
 
+/* The tile's SRAM. */
+static void config_sram(const scenario *sc, chip_config *hw)
+{
     hw->sram_capacity_bytes = KEY("hardware.tile.sram.capacity_kib")->num * 1024.0;
     hw->sram_banks = (unsigned)KEY("hardware.tile.sram.banks")->num;
     hw->sram_bytes_per_cycle_per_bank = KEY("hardware.tile.sram.bytes_per_cycle")->num;
@@ -194,7 +183,12 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->sram_transposed_factor = KEY("hardware.tile.sram.transposed_read_factor")->num;
     hw->sram_leakage_uw_per_kib = figure(KEY("hardware.tile.sram.leakage_uw_per_kib"), sf.leakage_uw_per_kib);
     hw->sram_area_mm2_per_kib = figure(KEY("hardware.tile.sram.area_mm2_per_kib"), sf.area_mm2_per_kib);
+}
 
+/* The feedback ROM and its LFSRs. */
+static void config_rom(const scenario *sc, const chip_fixed_figures *fx, chip_config *hw)
+{
+    const double TE = hw->tech_energy, TL = hw->tech_leakage, TA = hw->tech_area;
     const char *enc = KEY("hardware.tile.rom.encoding")->str;
     hw->rom_encoding = !strcmp(enc, "fp32")    ? CHIP_ROM_FP32
                        : !strcmp(enc, "int8")   ? CHIP_ROM_INT8
@@ -217,7 +211,11 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
     hw->lfsr_cycles_per_value = figure(KEY("hardware.tile.rom.lfsr_cycles_per_value"), fx->lfsr_cycles_per_value);
     hw->lfsr_pj_per_value = scaled(KEY("hardware.tile.rom.lfsr_pj_per_value"), fx->lfsr_pj_per_value, TE);
     hw->lfsr_area_mm2 = scaled(KEY("hardware.tile.rom.lfsr_area_mm2"), fx->lfsr_area_mm2, TA);
+}
 
+/* The DRAM and the links. */
+static void config_dram_links(const scenario *sc, chip_config *hw)
+{
     hw->dram_bytes_per_cycle = KEY("hardware.dram.bytes_per_cycle")->num;
     hw->dram_latency_cycles = KEY("hardware.dram.latency_cycles")->num;
     const char *std = KEY("hardware.dram.standard")->str;
@@ -243,7 +241,13 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         links[i]->latency_cycles = key_at(sc, &link_slots[i][2], link_keys[i][2])->num;
         links[i]->pj_per_byte = key_at(sc, &link_slots[i][3], link_keys[i][3])->num;
     }
+}
 
+/* The error store (after the DRAM, whose figures it takes in DRAM) and the
+ * energy table. */
+static void config_error_store_energy(const scenario *sc, const chip_fixed_figures *fx, chip_config *hw)
+{
+    const double TE = hw->tech_energy;
     hw->es_placement = !strcmp(KEY("hardware.error_store.placement")->str, "dram") ? CHIP_ES_DRAM : CHIP_ES_ON_CHIP;
     /* the store holds each value in numerics.error_store's format (packed:
      * bits / 8 bytes); the chip reads formats only for bytes */
@@ -273,6 +277,31 @@ void chip_config_from_scenario(const scenario *sc, chip_config *hw)
         hw->mul_pj = fx->fp32_mul_pj * TE;
         hw->elem_pj = fx->elementwise_pj * TE;
     }
+}
+
+void chip_config_from_scenario(const scenario *sc, chip_config *hw)
+{
+    const chip_fixed_figures *fx = chip_fixed_figures_45nm();
+    memset(hw, 0, sizeof *hw);
+    hw->clock_mhz = KEY("hardware.clock_mhz")->num;
+    hw->node_nm = KEY("hardware.technology.node_nm")->num;
+    hw->vdd = KEY("hardware.technology.vdd")->num;
+    if (chip_technology_factors(hw->node_nm, hw->vdd, &hw->tech_energy, &hw->tech_leakage, &hw->tech_area))
+        hw->tech_energy = hw->tech_leakage = hw->tech_area = 1.0; /* refused by scenario_check_hardware */
+    hw->strict = KEY("hardware.strict")->num != 0;
+    const char *df = KEY("hardware.tile.dataflow")->str;
+    hw->dataflow = !strcmp(df, "weight_stationary") ? CHIP_DF_WEIGHT_STATIONARY
+                   : !strcmp(df, "fused")           ? CHIP_DF_FUSED
+                                                    : CHIP_DF_OUTPUT_STATIONARY;
+
+    hw->sram_cells = cells_of(sc);
+    /* the logic (lanes, flip-flops) leaks as the cells' devices do */
+    hw->logic_leakage = chip_logic_leakage_factor((chip_cells)hw->sram_cells);
+    config_lanes_registers(sc, fx, hw);
+    config_sram(sc, hw);
+    config_rom(sc, fx, hw);
+    config_dram_links(sc, hw);
+    config_error_store_energy(sc, fx, hw);
     hw->trace = KEY("outputs.trace")->num != 0;
     hw->trace_samples = 1000;
     hw->micro_batch = (size_t)KEY("hardware.pipeline.micro_batch")->num;
