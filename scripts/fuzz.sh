@@ -63,7 +63,7 @@ fi
 # harness, seed folders beside its own corpus, extra libFuzzer options
 HARNESSES=(scenario idx idx_gzip csv census wine cifar npz)
 declare -A EXTRA_SEEDS=([scenario]="$REPO/scenarios $REPO/tests/scenarios")
-declare -A EXTRA_OPTS=([cifar]="-max_len=16384" [scenario]="-max_len=8192" [npz]="-max_len=8192")
+declare -A EXTRA_OPTS=([cifar]="-max_len=16384" [scenario]="-max_len=65536" [npz]="-max_len=8192")
 PER=$((TOTAL / ${#HARNESSES[@]}))
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

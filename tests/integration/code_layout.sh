@@ -3,9 +3,9 @@
 # "Layout"): sim/cli (parsing and the commands) uses sim/run (runs), which
 # uses sim/io (formats, result folders); no header of a layer above is
 # included below it, and sim/chip, sim/scenario and model/ include none of
-# the three.  Within the three folders no file is longer than 900 lines and
-# no function longer than 120 (tests/integration/lib/code_layout.py; its
-# breaches in sim/chip and sim/scenario are another item's).
+# the three.  Under sim/ no file is longer than 900 lines and no function
+# longer than 120 (tests/integration/lib/code_layout.py), tables of data
+# excepted.
 #   code_layout.sh F3SIM SOURCE_DIR TMP_DIR
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,8 +31,8 @@ check_includes "sim/chip, sim/scenario or model/ include a header of sim/cli, si
 dups=$(printf '%s\n' "$cli" "$run" "$io" | tr '|' '\n' | sort | uniq -d)
 [ -z "$dups" ] && ok || bad "a header name in two layers: $dups"
 
-# the limits, within the three folders
-out=$(python3 "$src/tests/integration/lib/code_layout.py" "$src" 2>&1 | grep -E '^sim/(cli|run|io)/')
+# the limits, over all of sim/
+out=$(python3 "$src/tests/integration/lib/code_layout.py" "$src" 2>&1 | grep -E '^sim/')
 [ -z "$out" ] && ok || bad "layout limits broken:"$'\n'"$out"
 # the checker itself sees a breach (it is not silently passing)
 mkdir -p "$3/code_layout/sim/cli" && rm -f "$3/code_layout/sim/cli/"*
