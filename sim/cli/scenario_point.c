@@ -240,6 +240,20 @@ static int run_rule(const scenario *p, const char *label, const char *dir, const
 
 /* The chip's tables of a point: per training sample, run totals and
  * sizes, and inference on the same chip. */
+/* x in engineering notation, 4 significant digits and an exponent that
+ * is a multiple of 3 (2.329e9); below 10⁴ as an integer. */
+static void eng_text(char *buf, size_t len, double x)
+{
+    if (!(fabs(x) >= 1e4)) {
+        snprintf(buf, len, "%.0f", x);
+        return;
+    }
+    int e3 = 3 * (int)floor(log10(fabs(x)) / 3.0);
+    double m = x / pow(10.0, e3);
+    if (fabs(m) >= 999.95) m /= 1000.0, e3 += 3; /* 999.96e6 rounds to 1000.0e6: 1.000e9 */
+    snprintf(buf, len, "%.*fe%d", fabs(m) >= 100 ? 1 : fabs(m) >= 10 ? 2 : 3, m, e3);
+}
+
 static void print_chip_tables(const point_run *pr)
 {
     const chip_config *hw = &pr->hw;
@@ -264,10 +278,12 @@ static void print_chip_tables(const point_run *pr)
         printf("\non the chip (%s, %.0f MHz, %u MAC lanes per tile), per training sample:\n",
                chip_dataflow_name(hw->dataflow), hw->clock_mhz, hw->mac_lanes);
     }
-    printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "algorithm", "cycles", "throughput", "energy",
-           "compute", "SRAM", "DRAM", "leakage", "other", "SRAM", "DRAM");
-    printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "", "[/sample]", "[samples/s]", "[nJ]", "[nJ]",
-           "[nJ]", "[nJ]", "[nJ]", "[nJ]", "[KB]", "[KB]");
+    /* two groups over their columns: energy by item, traffic by level */
+    printf("%-9s %10s %12s %s %s\n", "", "", "", "-------------------- energy [nJ/sample] --------------------",
+           "-traffic [KB/sample]-");
+    printf("%-9s %10s %12s %10s %9s %9s %9s %9s %9s %10s %10s\n", "algorithm", "cycles", "throughput", "total",
+           "compute", "SRAM", "DRAM", "leakage", "other*", "SRAM", "DRAM");
+    printf("%-9s %10s %12s\n", "", "[/sample]", "[samples/s]");
     for (size_t k = 0; k < pr->na; k++) {
         const chip_result *h = &hres[k];
         chip_view v = chip_view_of(h);
@@ -278,14 +294,17 @@ static void print_chip_tables(const point_run *pr)
                e[CHIP_E_SRAM] / v.n / 1e3, e[CHIP_E_DRAM] / v.n / 1e3, e[CHIP_E_LEAKAGE] / v.n / 1e3,
                other / v.n / 1e3, v.sram / v.n / 1e3, v.dram / v.n / 1e3);
     }
+    printf("* other: registers + ROM + links + error store (compare.csv and tiles.csv give each)\n");
     printf("run totals and sizes:\n%-9s %14s %12s %8s %10s %12s %12s\n", "algorithm", "cycles", "energy", "stall",
            "area", "peak SRAM", "in DRAM");
-    printf("%-9s %14s %12s %8s %10s %12s %12s\n", "", "", "[mJ]", "[%]", "[mm2]", "[KiB/tile]", "[KiB]");
+    printf("%-9s %14s %12s %8s %10s %12s %12s\n", "", "[cycles]", "[mJ]", "[%]", "[mm2]", "[KiB/tile]", "[KiB]");
     for (size_t k = 0; k < pr->na; k++) {
         const chip_result *h = &hres[k];
         chip_view v = chip_view_of(h);
-        printf("%-9s %14llu %12.3f %8.2f %10.2f %12.1f %12.1f\n", pr->algs[k], (unsigned long long)h->cycles,
-               v.energy / 1e9, 100.0 * h->stall_fraction, h->area_mm2, v.peak / 1024.0, v.resident / 1024.0);
+        char cyc[32];
+        eng_text(cyc, sizeof cyc, (double)h->cycles);
+        printf("%-9s %14s %12.3f %8.2f %10.2f %12.1f %12.1f\n", pr->algs[k], cyc, v.energy / 1e9,
+               100.0 * h->stall_fraction, h->area_mm2, v.peak / 1024.0, v.resident / 1024.0);
     }
     /* what on-chip-learning chips report: inference alone on the same
      * chip, and what learning adds to it */
@@ -319,7 +338,7 @@ static void print_point(const scenario *p, const char *label, const point_run *p
                r->final_test_accuracy, r->best_test_loss, (double)r->fma / 1e9, r->train_seconds,
                r->samples_per_second, (unsigned long long)r->peak_act, (unsigned long long)r->peak_err);
     }
-    for (size_t k = 0; k < pr->na; k++) overflow_print_rule_datapath(p, pr->algs[k]); /* run.json: datapath */
+    overflow_print_datapaths(p, pr->algs, pr->na); /* run.json: datapath */
     if (pr->chip) print_chip_tables(pr);
     fflush(stdout);
 }

@@ -335,3 +335,22 @@ void overflow_print_rule_datapath(const scenario *sc, const char *alg)
     overflow_datapath_text(&cfg, scenario_is_blocks(sc), text, sizeof text);
     printf("%-9s datapath: %s\n", alg, text);
 }
+
+void overflow_print_datapaths(const scenario *sc, const char (*algs)[32], size_t na)
+{
+    char first[256] = "", text[256];
+    int same = 1;
+    for (size_t k = 0; k < na; k++) {
+        f3_config cfg;
+        f3_task task;
+        scenario_f3_config(sc, algs[k], &cfg, &task); /* cannot fail: the scenario is validated */
+        overflow_datapath_text(&cfg, scenario_is_blocks(sc), text, sizeof text);
+        if (!k) snprintf(first, sizeof first, "%s", text);
+        else if (strcmp(text, first)) same = 0;
+    }
+    if (same && na) {
+        printf("datapath (every rule): %s\n", first);
+        return;
+    }
+    for (size_t k = 0; k < na; k++) overflow_print_rule_datapath(sc, algs[k]);
+}

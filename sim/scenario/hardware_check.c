@@ -114,7 +114,18 @@ static chip_cells cells_of(const scenario *sc)
 }
 
 /* A key's number, or `table` when it is auto. */
-static double figure(const sc_value *v, double table) { return v->is_auto ? table : v->num; }
+/* While chip_config_resolved_figures runs: the scenario and, per key, the
+ * figure an auto key resolved to (the first: the tile section's). */
+static _Thread_local const scenario *rec_sc;
+static _Thread_local double *rec_val;
+
+static double figure(const sc_value *v, double table)
+{
+    const double x = v->is_auto ? table : v->num;
+    if (rec_sc && v >= rec_sc->v && v < rec_sc->v + sc_schema_count() && isnan(rec_val[v - rec_sc->v]))
+        rec_val[v - rec_sc->v] = x;
+    return x;
+}
 
 /* the same, a table figure moved to the scenario's node and supply by `scale`
  * (hw->tech_energy, tech_leakage or tech_area) */
@@ -152,7 +163,10 @@ static void config_lanes_registers(const scenario *sc, const chip_fixed_figures 
         }
         double fig[3];
         chip_reg_figures_at(hw, hw->reg_capacity_bytes, hw->mac_lanes, fig);
-        for (int q = 0; q < 3; q++) *dst[q] = fig[q];
+        for (int q = 0; q < 3; q++) {
+            *dst[q] = fig[q];
+            figure(key_at(sc, &slots[q], keys[q]), fig[q]); /* what show says it resolved to */
+        }
     }
 
     /* the per-sample accumulators of ws_loop: samples are flip-flops: the
@@ -277,6 +291,16 @@ static void config_error_store_energy(const scenario *sc, const chip_fixed_figur
         hw->mul_pj = fx->fp32_mul_pj * TE;
         hw->elem_pj = fx->elementwise_pj * TE;
     }
+}
+
+int chip_config_resolved_figures(const scenario *sc, double *resolved)
+{
+    static _Thread_local chip_config hw; /* large (a tile table): not on the stack */
+    for (size_t i = 0; i < sc_schema_count(); i++) resolved[i] = NAN;
+    rec_sc = sc, rec_val = resolved;
+    chip_config_from_scenario(sc, &hw);
+    rec_sc = NULL, rec_val = NULL;
+    return 0;
 }
 
 void chip_config_from_scenario(const scenario *sc, chip_config *hw)

@@ -28,6 +28,11 @@ extern "C" {
  * depends on the learning rule and the training set: they are NaN until
  * chip_config_resolve_error_store. */
 void chip_config_from_scenario(const scenario *sc, chip_config *hw);
+/* The figures the hardware section's keys resolve to, indexed as the
+ * schema (resolved[sc_schema_count()]): an auto key's value from the cost
+ * tables at the scenario's technology, a given key's own; NAN for a key the
+ * chip does not read.  For `f3sim show`.  0. */
+int chip_config_resolved_figures(const scenario *sc, double *resolved);
 
 /* The auto figures of an SRAM of capacity_bytes on hw: its cells'
  * (hw->sram_cells), at its macro's size when it is built from macros

@@ -25,6 +25,10 @@ void scenario_show(const scenario *sc, FILE *f)
 {
     const sc_entry *s = sc_schema();
     fprintf(f, "# %s, resolved: every key with its value (given or default)\n", sc->file);
+    /* what each auto figure of the chip comes to (the cost tables at the technology) */
+    double *resolved = NULL;
+    if (scenario_present(sc, "hardware") && (resolved = malloc(sc_schema_count() * sizeof *resolved)))
+        chip_config_resolved_figures(sc, resolved);
     for (size_t i = 0; i < sc_schema_count(); i++) {
         if (!sc_ancestors_present(sc, s[i].path)) continue;
         if (s[i].kind == SK_SECTION && s[i].optional && !sc->v[i].set) continue;
@@ -57,8 +61,19 @@ void scenario_show(const scenario *sc, FILE *f)
             fprintf(f, " %s", v->text);
         }
         if (s[i].unit[0]) fprintf(f, "  # %s", s[i].unit);
+        if (resolved && v->is_auto && isnan(resolved[i]) && !strncmp(s[i].path, "hardware.error_store.", 21) &&
+            s[i].unit[0])
+            fputs("; resolved once the data set is read (the store's capacity follows the training set)", f);
+        if (resolved && v->is_auto && isfinite(resolved[i])) {
+            if (!strcmp(s[i].path, "hardware.tile.sram.macro_kib") && resolved[i] == 0)
+                fputs(s[i].unit[0] ? "; resolved: one macro of the SRAM's capacity" : "  # resolved: one macro of the SRAM's capacity", f);
+            else
+                fprintf(f, "%sresolved: %.6g%s%s", s[i].unit[0] ? "; " : "  # ", resolved[i], s[i].unit[0] ? " " : "",
+                        s[i].unit);
+        }
         fputc('\n', f);
     }
+    free(resolved);
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
     size_t nb = 0;
     if (scenario_is_blocks(sc) && scenario_blocks(sc, blocks, F3_BLOCKNET_MAX_BLOCKS, &nb) == F3_OK) {
