@@ -92,10 +92,15 @@ static int group_points(const scenario *sc, const sc_args *a, size_t n, size_t *
             free(sig);
             return EXIT_USAGE;
         }
-        if (i == 0 && !a->quiet && !scenario_present(p, "hardware") &&
-            scenario_get(p, "outputs.checkpoint_every")->num == 0)
-            fprintf(stderr, "f3sim sweep: note: outputs.checkpoint_every is 0: a task killed at its time limit "
-                            "starts its point again from epoch 1 (set it to resume from the last checkpoint)\n");
+        if (i == 0 && !a->quiet && scenario_get(p, "outputs.checkpoint_every")->num == 0) {
+            if (!strcmp(a->emit, "slurm") && scenario_str(sc, "outputs.slurm.time")[0])
+                fprintf(stderr, "f3sim sweep: note: outputs.slurm.time is set and outputs.checkpoint_every is 0: the "
+                                "tasks run with --set outputs.checkpoint_every=1, so that a task killed at its time "
+                                "limit and submitted again resumes from its last epoch\n");
+            else
+                fprintf(stderr, "f3sim sweep: note: outputs.checkpoint_every is 0: a task killed at its time limit "
+                                "starts its point again from epoch 1 (set it to resume from the last checkpoint)\n");
+        }
         scenario_free(p);
     }
     /* the points ordered by (signature, index): a group is a run of equal
@@ -166,7 +171,14 @@ int scenario_emit(const sc_args *a)
         goto out;
     }
     const double threads = scenario_num(sc, "training.threads");
-    emit_job job = {sc->name, exe, abs, cwd, abs_base, a->sets, a->n_sets, tasks, n_tasks,
+    /* a time limit set: every task checkpoints each epoch (unless the
+     * scenario says how often), so that a task killed at the limit resumes */
+    const char *sets[MAX_SETS + 1];
+    size_t n_sets = 0;
+    for (size_t i = 0; i < a->n_sets && n_sets < MAX_SETS; i++) sets[n_sets++] = a->sets[i];
+    if (slurm && scenario_str(sc, "outputs.slurm.time")[0] && scenario_num(sc, "outputs.checkpoint_every") == 0)
+        sets[n_sets++] = "outputs.checkpoint_every=1";
+    emit_job job = {sc->name, exe, abs, cwd, abs_base, sets, n_sets, tasks, n_tasks,
                     threads > 0 ? (int)threads : 2, scenario_str(sc, "outputs.slurm.time"),
                     scenario_str(sc, "outputs.slurm.mem"), scenario_str(sc, "outputs.slurm.partition"),
                     scenario_str(sc, "outputs.slurm.account"), scenario_str(sc, "outputs.slurm.setup"),

@@ -78,6 +78,13 @@ for d in "--time=00:10:00" "--mem=300M" "--partition=f3test" "--cpus-per-task=1"
   grep -qxF "#SBATCH $d" "$S" && ok || bad "sweep.slurm has no '#SBATCH $d'"
 done
 grep -q '^#SBATCH --account' "$S" && bad "an #SBATCH --account line without outputs.slurm.account" || ok
+# issue 22: with a time limit and no checkpoints, the tasks checkpoint every epoch (a killed task resumes)
+grep -q -- "--set 'outputs.checkpoint_every=1')" "$S" && ok || bad "sweep.slurm's tasks do not checkpoint under a time limit"
+grep -q -- "checkpoint_every" "$tmp/out/par/sweep.parallel" && bad "sweep.parallel (no time limit) sets checkpoint_every" || ok
+expect 0 "tasks run with --set outputs.checkpoint_every=1" -- "$f3sim" sweep "$tmp/slm.yaml" --emit slurm
+expect 0 "" -- "$f3sim" sweep "$tmp/slm.yaml" --emit slurm --set outputs.checkpoint_every=3 --quiet
+grep -q -- "checkpoint_every=1" "$S" && bad "sweep.slurm overrode the scenario's own checkpoint_every" || ok
+expect 0 "" -- "$f3sim" sweep "$tmp/slm.yaml" --emit slurm --set "description=$evil" --quiet   # the script below
 grep -qxF "export F3SIM_TEST_SETUP=yes" "$S" && ok || bad "sweep.slurm lacks outputs.slurm.setup"
 [ -d "$tmp/out/slm/logs" ] && ok || bad "no logs/ folder for the jobs' output"
 
