@@ -1232,7 +1232,8 @@ def build(top, out, f3sim, quiet):
     if note:
         md.append(f"Note: {note}.\n")
     if is_sweep:
-        md.append(f"A sweep of {len(points)} points: the summary across them first, then each point.\n")
+        md.append(f"A sweep of {len(points)} point{'' if len(points) == 1 else 's'}: the summary across them first, "
+                  "then each point.\n")
     summary(fig, name, top, points, is_sweep, md)
     for p in points:
         if is_sweep:

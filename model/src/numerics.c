@@ -44,8 +44,8 @@ f3_status f3_parse_format(const char *s, f3_format *out)
     if (i < 1)
         return F3_FAIL(F3_EINVAL, "'%s': a fixed-point format needs at least one integer bit (the sign bit)", s);
     if (f < 0 || i + f < 4 || i + f > 32)
-        return F3_FAIL(F3_EINVAL, "'%s' is %ld bits wide: fixed-point formats are 4 to 32 bits (integer + fraction)", s,
-                       i + f);
+        return F3_FAIL(F3_EINVAL, "'%s' is %ld bit%s wide: fixed-point formats are 4 to 32 bits (integer + fraction)", s,
+                       i + f, i + f == 1 ? "" : "s");
     out->kind = F3_FMT_FIXED;
     out->int_bits = (int)i;
     out->frac_bits = (int)f;

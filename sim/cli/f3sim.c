@@ -241,8 +241,9 @@ static const char *const SWEEP_HELP =
     "  --emit parallel       write <folder>/<name>/sweep.parallel: one command line per\n"
     "                        task (run: parallel --jobs N < sweep.parallel, then\n"
     "                        --collect)\n"
-    "  --collect             gather every point's compare.csv into sweep.csv (no\n"
-    "                        sweep.csv while a point has no results: exit 1)\n" SET_HELP
+    "  --collect             gather every point's compare.csv into sweep.csv (with\n"
+    "                        points missing: the ones there, the missing named,\n"
+    "                        exit 1)\n" SET_HELP
     "                        (the same --set options for --emit and --collect)\n"
     "  --help                this page\n"
     "\n"

@@ -26,7 +26,7 @@ typedef struct {
     int engine; /* 0 the default, 1 analytic, 2 systemc */
     int force;
     char command_line[4096]; /* "f3sim run …", for status.json */
-    char seeds_set[SC_MAX_STR + 32]; /* --seeds as "training.seeds=[…]" */
+    char seeds_set[SC_MAX_LIST_TEXT + 32]; /* --seeds as "training.seeds=[…]" */
 } sc_args;
 
 /* What every point of a run shares. */

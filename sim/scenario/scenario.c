@@ -138,7 +138,10 @@ static f3_status unknown_key(const char *origin, int line, int col, const char *
  * for every leaf (sections have none: "" in one byte each), a list of
  * numbers or of names for the list kinds. */
 static size_t str_room(sc_kind k) { return k == SK_STRING || k == SK_ENUM ? SC_MAX_STR : 1; }
-static size_t text_room(sc_kind k) { return k == SK_SECTION ? 1 : SC_MAX_STR; }
+static size_t text_room(sc_kind k)
+{
+    return k == SK_SECTION ? 1 : k == SK_INT_LIST || k == SK_ENUM_LIST ? SC_MAX_LIST_TEXT : SC_MAX_STR;
+}
 static size_t round8(size_t x) { return (x + 7) & ~(size_t)7; }
 
 /* The values of a scenario and their room are one block: the

@@ -29,6 +29,8 @@ extern "C" {
 #endif
 
 #define SC_MAX_LIST 128
+/* room for a list's text "[a, b, …]": SC_MAX_LIST items of up to 22 characters */
+#define SC_MAX_LIST_TEXT (SC_MAX_LIST * 24)
 #define SC_MAX_STR 512
 #define SC_MAX_SWEEP 16
 #define SC_MAX_SWEEP_VALUES 64 /* per swept key (docs/scenarios.md) */

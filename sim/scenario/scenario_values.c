@@ -274,7 +274,7 @@ f3_status sc_apply_node(const sc_entry *e, scratch_value *out, yaml_document_t *
         }
     } else {
         size_t len = 0;
-        char text[SC_MAX_STR] = "[";
+        char text[SC_MAX_LIST_TEXT] = "[";
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
             yaml_node_t *item = yaml_document_get_node(doc, *it);
             int il = (int)item->start_mark.line + 1 + line_off, ic = (int)item->start_mark.column + 1 + col_off;
@@ -305,7 +305,7 @@ f3_status sc_apply_node(const sc_entry *e, scratch_value *out, yaml_document_t *
         }
         strcat(text, "]");
         nv->n = len;
-        sc_copy_str(nv->text, SC_MAX_STR, text);
+        sc_copy_str(nv->text, SC_MAX_LIST_TEXT, text);
     }
     if (st != F3_OK) return st;
     nv->set = 1;

@@ -130,4 +130,10 @@ printf 'name: c\ntraining:\n  seeds: [1, 2]\nsweep:\n  training.seed: [1, 2]\n' 
 expect 2 "c.yaml:3:10: training.seeds runs every point for each seed; a sweep over training.seed" -- \
   "$f3sim" run "$tmp/c.yaml"
 [ ! -e "$tmp/out" ] && ok || bad "a rejected seed list wrote $tmp/out"
+# the documented limit, 128 seeds, is the one enforced (a 512-character text once cut it at 125)
+"$f3sim" show "$src/scenarios/default.yaml" --seeds 1-128 > "$tmp/s128.txt" 2>&1 && \
+  python3 -c "import re,sys; t=open(sys.argv[1]).read(); m=re.search(r'^  seeds: \[(.*)\]', t, re.M); \
+assert m and [int(x) for x in m.group(1).split(', ')] == list(range(1, 129)), t[-300:]" "$tmp/s128.txt" && ok || \
+  bad "--seeds 1-128 is refused or cut: $(tail -2 "$tmp/s128.txt")"
+expect 2 "more than 128 seeds" -- "$f3sim" check "$src/scenarios/default.yaml" --seeds 1-129
 finish seeds
