@@ -348,7 +348,7 @@ void overflow_print_datapaths(const scenario *sc, const char (*algs)[32], size_t
         if (!k) snprintf(first, sizeof first, "%s", text);
         else if (strcmp(text, first)) same = 0;
     }
-    if (same && na) {
+    if (same && na > 1) {
         printf("datapath (every rule): %s\n", first);
         return;
     }

@@ -101,8 +101,8 @@ const char *overflow_datapath(const f3_config *cfg, int blocks);
 void overflow_datapath_text(const f3_config *cfg, int blocks, char *buf, size_t len);
 /* f3sim run's summary: "<rule> datapath: <overflow_datapath_text>" on
  * stdout for the rule `alg` of the (validated) scenario point sc. */
-/* The datapath of each of a point's rules on stdout: one line when they
- * share it. */
+/* The datapath of each of a point's rules on stdout: one line when two or
+ * more share it. */
 void overflow_print_datapaths(const scenario *sc, const char (*algs)[32], size_t na);
 void overflow_print_rule_datapath(const scenario *sc, const char *alg);
 
