@@ -145,10 +145,6 @@ int scenario_emit(const sc_args *a)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (make_dirs(base)) {
-        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
-        goto out;
-    }
     int slurm = !strcmp(a->emit, "slurm");
     /* the tasks: one per numerics point (group_points) */
     points = malloc((n ? n : 1) * sizeof *points);
@@ -158,8 +154,14 @@ int scenario_emit(const sc_args *a)
         fprintf(stderr, "f3sim sweep: out of memory\n");
         goto out;
     }
+    /* every point checked (its data there) before anything is made: a
+     * refused sweep leaves no folder behind */
     if ((rc = group_points(sc, a, n, points, tasks, &n_tasks))) goto out;
     rc = EXIT_RUNTIME;
+    if (make_dirs(base)) {
+        fprintf(stderr, "f3sim sweep: %s\n", f3_last_error());
+        goto out;
+    }
     char abs_base[4096], logs[4200];
     if (!realpath(base, abs_base)) {
         fprintf(stderr, "f3sim sweep: %s: %s\n", base, strerror(errno));

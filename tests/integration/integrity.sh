@@ -407,6 +407,7 @@ grep -q -- "--dependency=afterany\$deps --cpus-per-task=1 --job-name" out/partia
 scen nodata "[f3]" 1 'sweep: {training.seed: [1, 2]}' | sed "s|path: $tmp/train.csv|path: $tmp/absent/train.csv|" > nodata.yaml
 expect 2 "point 0: .*absent/train.csv: No such file or directory .*its task would fail" -- "$f3sim" sweep nodata.yaml --emit slurm
 [ ! -e out/nodata/sweep.slurm ] && ok || bad "--emit wrote a script for points without their data"
+[ ! -e out/nodata ] && ok || bad "a refused --emit left an empty results folder: $(ls -la out/nodata 2>&1 | head -3)"
 expect 0 "outputs.checkpoint_every is 0: a task killed at its time limit starts its point again" -- \
   "$f3sim" sweep partial.yaml --emit parallel
 
