@@ -10,7 +10,7 @@ Reads what a chip run wrote into RULE_DIR (results/<scenario>/<rule>/):
   levels.csv   per tile x level x data space: the ports' bytes per cycle
   run.json     hardware.clock_mhz and hardware.config's SRAM port (banks x
                bytes_per_cycle) and DRAM bytes_per_cycle, when levels.csv has none
-and writes into OUT_DIR (default RULE_DIR/figures), each figure as PNG with its
+and writes into OUT_DIR (default RULE_DIR/figures), each figure as PNG and SVG with its
 gnuplot script (.gp) and its data (.csv):
   roofline_tile<N>   x: arithmetic intensity, FMA per byte of SRAM + DRAM
                      traffic (log); y: FMA per cycle (log).  The compute roof
@@ -35,7 +35,6 @@ import csv
 import json
 import math
 import os
-import subprocess
 import sys
 
 STATES = [("busy", "busy_cycles", "#2ca02c"), ("waiting for input", "wait_input_cycles", "#1f77b4"),
@@ -44,17 +43,10 @@ STATES = [("busy", "busy_cycles", "#2ca02c"), ("waiting for input", "wait_input_
 NEEDED = ["tiles.csv", "bounds.csv", "levels.csv", "run.json"]
 
 
-class Usage(Exception):
-    """RULE_DIR is not a chip run's folder: exit 2."""
-
-
-class Failure(Exception):
-    """A runtime failure: exit 1."""
-
-
-def gp_str(s):
-    """s as a gnuplot single-quoted string (only ' is special: written '')."""
-    return "'" + str(s).replace("\n", " ").replace("'", "''") + "'"
+# the report's exceptions, gnuplot string quoting and figure writer (each figure a PNG and an SVG with its
+# gnuplot script and data), shared so that the two tell failures and draw figures the same way
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from report import Failure, Figures, Usage, gp_str  # noqa: E402
 
 
 def read_csv(path, columns):
@@ -140,38 +132,6 @@ def load(rule_dir):
             t["run_cycles"] = sum(t["states"])
         t["main_bound"] = max(t["bound_cycles"], key=t["bound_cycles"].get) if t["bound_cycles"] else "none"
     return [tiles[k] for k in sorted(tiles)], clock
-
-
-class Figures:
-    def __init__(self, out, quiet):
-        self.out, self.quiet, self.made = out, quiet, []
-
-    def write_data(self, name, header, rows):
-        with open(os.path.join(self.out, name), "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(header)
-            for r in rows:
-                w.writerow(["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in r])
-
-    def plot(self, name, body, size=(800, 560)):
-        """Render gnuplot commands `body` as name.png (the script kept as name.gp)."""
-        script = (f"set terminal pngcairo size {size[0]},{size[1]} font 'sans,10'\nset output '{name}.png'\n"
-                  "set datafile separator ','\nset termoption noenhanced\nset grid\n" + body + "\nunset output\n")
-        with open(os.path.join(self.out, name + ".gp"), "w", encoding="utf-8") as f:
-            f.write(script)
-        try:
-            r = subprocess.run(["gnuplot", name + ".gp"], cwd=self.out, stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=300)
-        except FileNotFoundError:
-            raise Failure("gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)")
-        except subprocess.TimeoutExpired:
-            raise Failure(f"gnuplot took more than 300 s on {name}.gp")
-        png = os.path.join(self.out, name + ".png")
-        if r.returncode != 0 or not os.path.isfile(png) or not os.path.getsize(png):
-            raise Failure(f"gnuplot failed on {name}.gp: {r.stderr.strip()[-400:]}")
-        self.made.append(name)
-        if not self.quiet:
-            print(f"f3sim roofline: {os.path.join(self.out, name)}.png", file=sys.stderr)
 
 
 def roofline(fig, t, prefix=""):
