@@ -59,6 +59,10 @@ COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 # one colour per rule, the same in every figure
 RULE_ORDER = ["bp", "dfa", "drtp", "f3", "f3-error", "f3-loss", "llo"]
 
+# the analysis/ modules it imports (summarize_reproduction, roofline), once
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 
 class Usage(Exception):
     """RESULTS_DIR is not something to report on: exit 2."""
@@ -1128,7 +1132,6 @@ def summary_table(point, md):
 def paper_tables(point, md):
     """With seeds: Tables 4 and 5 of the paper (best test accuracy and loss, mean ± σ over the seeds)
     beside the paper's numbers — analysis/summarize_reproduction.py's numbers and pooling, imported."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import summarize_reproduction as sr
     ds = None
     for rule in point.rules:
@@ -1279,7 +1282,6 @@ def build(top, out, f3sim, quiet):
 def bounds(fig, point, md, quiet=True):
     """Per rule: each tile's utilisation and what bounds its steps (bounds.csv), its roofline and
     busy/wait/idle bar (analysis/roofline.py: bounds-<rule>-roofline_tile<N>, bounds-<rule>-tile_states)."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import roofline
     done = False
     for rule in point.rules:

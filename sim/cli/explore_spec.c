@@ -114,7 +114,6 @@ static int read_snap(const char *file, const yaml_node_t *rv, const char *key, a
  * whole KiB; other keys as drawn. */
 static void default_snap(const spec *sp, const char *key, axis *a)
 {
-    (void)sp;
     const char *last = strrchr(key, '.');
     last = last ? last + 1 : key;
     if (!strcmp(last, "mac_lanes")) {
