@@ -1,5 +1,6 @@
 /* hardware_check.c — see hardware_check.h. */
 #include "hardware_check.h"
+#include "scenario_internal.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -29,6 +30,7 @@ static const sc_value *key_at(const scenario *sc, atomic_int *slot, const char *
         if (!k) return &none;
         atomic_store_explicit(slot, k, memory_order_relaxed);
     }
+    sc_note_read(k - 1);
     return &sc->v[k - 1];
 }
 #define KEY(path) key_at(sc, &site_key[__COUNTER__], path)

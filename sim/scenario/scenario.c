@@ -179,24 +179,46 @@ static size_t block_bytes(void)
     return block_bytes_v;
 }
 
-/* A values block (about 120 KB), zeroed when zero says so.  One freed block
- * is kept for the next scenario: a sweep's points and the fuzzer's inputs
- * make and free one scenario after another, and each would otherwise take
- * fresh pages and fault them in. */
-static _Atomic(sc_value *) spare_block;
+/* A values block (about 120 KB), its contents undefined.  A few freed
+ * blocks are kept for the next scenarios: a load, its sweep's point, a
+ * caller's point and the fuzzer's next input make and free one scenario
+ * after another, and each would otherwise take fresh pages and fault them
+ * in. */
+#define SPARE_BLOCKS 4
+static _Atomic(sc_value *) spare_block[SPARE_BLOCKS];
 
-static sc_value *block_get(int zero)
+static sc_value *block_get(void)
 {
-    sc_value *v = atomic_exchange(&spare_block, NULL);
-    if (!v) return zero ? calloc(1, block_bytes()) : malloc(block_bytes());
-    if (zero) memset(v, 0, block_bytes());
-    return v;
+    for (size_t i = 0; i < SPARE_BLOCKS; i++) {
+        sc_value *v = atomic_exchange(&spare_block[i], NULL);
+        if (v) return v;
+    }
+    return malloc(block_bytes());
 }
 
 static void block_put(sc_value *v)
 {
-    sc_value *none = NULL;
-    if (v && !atomic_compare_exchange_strong(&spare_block, &none, v)) free(v);
+    for (size_t i = 0; v && i < SPARE_BLOCKS; i++) {
+        sc_value *none = NULL;
+        if (atomic_compare_exchange_strong(&spare_block[i], &none, v)) return;
+    }
+    free(v);
+}
+
+/* src's values into the block dst (origins are src's): the strings up to
+ * their NUL, the lists whole (their room past n is zero). */
+static void copy_values(sc_value *dst, const sc_value *src)
+{
+    const sc_entry *s = sc_schema();
+    const size_t n = sc_schema_count();
+    memcpy(dst, src, n * sizeof *dst);
+    lay_out(dst);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(dst[i].str, src[i].str, strlen(src[i].str) + 1);
+        memcpy(dst[i].text, src[i].text, strlen(src[i].text) + 1);
+        if (s[i].kind == SK_INT_LIST) memcpy(dst[i].list, src[i].list, SC_MAX_LIST * sizeof *dst[i].list);
+        if (s[i].kind == SK_ENUM_LIST) memcpy(dst[i].items, src[i].items, SC_MAX_LIST * sizeof *dst[i].items);
+    }
 }
 
 /* The scenario's own copy of an origin ("" needs none); NULL when out of
@@ -229,6 +251,7 @@ f3_status sc_put_value(scenario *sc, size_t i, const sc_value *src, const char *
     const sc_kind k = sc_schema()[i].kind;
     sc_value *d = &sc->v[i];
     const char *o = origin_in(sc, origin);
+    sc->checked = 0;
     if (!o) return F3_FAIL(F3_ENOMEM, "%s: out of memory", sc->file);
     d->set = src->set;
     d->line = src->line;
@@ -275,16 +298,45 @@ static f3_status apply_text(scenario *sc, size_t i, const char *text, const char
 
 /* ---- the document ------------------------------------------------------------ */
 
-/* Reject anchors, aliases, deep nesting and multiple documents before
- * building the document (so nothing can blow up). */
-static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
+/* The node the event e makes in doc, with its marks (yaml_document_add_*
+ * leaves them zero), or 0 when out of memory.  A tag of "!" or none is the
+ * kind's default tag, as libyaml's own loader has it. */
+static int add_node(yaml_document_t *doc, const yaml_event_t *e)
+{
+    const yaml_char_t *tag = e->type == YAML_SCALAR_EVENT           ? e->data.scalar.tag
+                             : e->type == YAML_SEQUENCE_START_EVENT ? e->data.sequence_start.tag
+                                                                    : e->data.mapping_start.tag;
+    if (tag && !strcmp((const char *)tag, "!")) tag = NULL;
+    int id = e->type == YAML_SCALAR_EVENT
+                 ? yaml_document_add_scalar(doc, (yaml_char_t *)tag, e->data.scalar.value,
+                                            (int)e->data.scalar.length, e->data.scalar.style)
+             : e->type == YAML_SEQUENCE_START_EVENT
+                 ? yaml_document_add_sequence(doc, (yaml_char_t *)tag, e->data.sequence_start.style)
+                 : yaml_document_add_mapping(doc, (yaml_char_t *)tag, e->data.mapping_start.style);
+    if (id) {
+        yaml_node_t *n = yaml_document_get_node(doc, id);
+        n->start_mark = e->start_mark;
+        n->end_mark = e->end_mark;
+    }
+    return id;
+}
+
+/* Parse buf into doc in one pass of libyaml's parser, building the
+ * document from its events as libyaml's loader would, and reject anchors,
+ * aliases, nesting deeper than SC_MAX_DEPTH and a second document as they
+ * come (so nothing can blow up).  On failure doc holds nothing. */
+static f3_status parse_document(const char *path, const unsigned char *buf, size_t len, yaml_document_t *doc)
 {
     yaml_parser_t p;
     yaml_event_t ev;
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, buf, len);
+    struct {
+        int id, key; /* an open sequence or mapping; a mapping's key waiting for its value */
+    } open[SC_MAX_DEPTH + 1];
     int depth = 0, docs = 0;
     f3_status st = F3_OK;
+    if (!yaml_document_initialize(doc, NULL, NULL, NULL, 1, 1)) return F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, buf, len);
     for (;;) {
         if (!yaml_parser_parse(&p, &ev)) {
             char started[96] = "";
@@ -305,17 +357,38 @@ static f3_status prescan(const char *path, const unsigned char *buf, size_t len)
         if (ev.type == YAML_MAPPING_START_EVENT) anchor = ev.data.mapping_start.anchor;
         if (ev.type == YAML_ALIAS_EVENT || anchor)
             st = sc_at(F3_EFORMAT, path, line, col, "anchors and aliases (&name, *name) are not supported in scenarios");
-        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
-            if (++depth > SC_MAX_DEPTH)
-                st = sc_at(F3_EFORMAT, path, line, col, "nested deeper than %d levels", SC_MAX_DEPTH);
-        if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) depth--;
-        if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+        else if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) && depth >= SC_MAX_DEPTH)
+            st = sc_at(F3_EFORMAT, path, line, col, "nested deeper than %d levels", SC_MAX_DEPTH);
+        else if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
             st = sc_at(F3_EFORMAT, path, line, col, "a scenario file holds one YAML document");
+        else if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
+                 ev.type == YAML_MAPPING_START_EVENT) {
+            /* the first node is the root; any other goes into the open
+             * collection: a sequence's item, a mapping's key or value */
+            int id = add_node(doc, &ev), ok = id != 0;
+            if (ok && depth) {
+                yaml_node_t *c = yaml_document_get_node(doc, open[depth - 1].id);
+                if (c->type == YAML_SEQUENCE_NODE) ok = yaml_document_append_sequence_item(doc, open[depth - 1].id, id);
+                else if (!open[depth - 1].key) open[depth - 1].key = id;
+                else {
+                    ok = yaml_document_append_mapping_pair(doc, open[depth - 1].id, open[depth - 1].key, id);
+                    open[depth - 1].key = 0;
+                }
+            }
+            if (ok && ev.type != YAML_SCALAR_EVENT) {
+                open[depth].id = id;
+                open[depth++].key = 0;
+            }
+            if (!ok) st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
+        } else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+            yaml_document_get_node(doc, open[--depth].id)->end_mark = ev.end_mark;
+        }
         int done = ev.type == YAML_STREAM_END_EVENT;
         yaml_event_delete(&ev);
         if (st != F3_OK || done) break;
     }
     yaml_parser_delete(&p);
+    if (st != F3_OK) yaml_document_delete(doc);
     return st;
 }
 
@@ -344,8 +417,14 @@ static f3_status walk(scenario *sc, yaml_document_t *doc, const char *src, yaml_
             continue;
         }
         char path[256];
-        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", key);
-        int idx = sc_schema_find(path);
+        const size_t lp = strlen(prefix), lk = strlen(key);
+        int idx = -1; /* a path too long for the buffer is no key's */
+        if (lp + 1 + lk < sizeof path) {
+            memcpy(path, prefix, lp);
+            path[lp] = '.';
+            memcpy(path + (lp ? lp + 1 : 0), key, lk + 1);
+            idx = sc_schema_find(path);
+        }
         if (idx < 0) return unknown_key(f, MARK(k), prefix, key);
         const sc_entry *e = &sc_schema()[idx];
         if (e->kind == SK_SECTION) {
@@ -380,18 +459,49 @@ int sc_ancestors_present(const scenario *sc, const char *path)
     return 1;
 }
 
-static f3_status fill_defaults(scenario *sc)
+/* The values of a scenario that gives no key: every key its schema
+ * default (origin "default"), typed once per process.  A load starts from
+ * a copy and the file's keys overwrite theirs (sc_put_value replaces every
+ * part of a value), which ends as typing the defaults of the keys the file
+ * leaves out would. */
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+static scenario defaults_sc; /* its block and its one origin, "default": kept for the process */
+static f3_status defaults_st;
+static char defaults_msg[512];
+
+static void defaults_init(void)
 {
     const sc_entry *s = sc_schema();
-    for (size_t i = 0; i < sc_schema_count(); i++) {
-        if (s[i].kind == SK_SECTION || sc->v[i].set || !s[i].def) continue;
-        f3_status st = apply_text(sc, i, s[i].def, "default", 0);
-        if (st != F3_OK) return st; /* a schema bug; the message says which */
-        sc->v[i].set = 0;
-        sc->v[i].line = sc->v[i].col = 0;
+    scenario *d = &defaults_sc;
+    snprintf(d->file, sizeof d->file, "(the schema's defaults)");
+    if (!(d->v = calloc(1, block_bytes()))) {
+        defaults_st = F3_FAIL(F3_ENOMEM, "out of memory");
+    } else {
+        lay_out(d->v);
+        for (size_t i = 0; i < sc_schema_count(); i++) d->v[i].origin = "";
+        for (size_t i = 0; defaults_st == F3_OK && i < sc_schema_count(); i++) {
+            if (s[i].kind == SK_SECTION || !s[i].def) continue;
+            defaults_st = apply_text(d, i, s[i].def, "default", 0); /* an error: a schema bug, named */
+            d->v[i].set = 0;
+            d->v[i].line = d->v[i].col = 0;
+        }
     }
+    snprintf(defaults_msg, sizeof defaults_msg, "%s", f3_last_error());
+}
+
+/* sc's values: every key at its default. */
+static f3_status set_defaults(scenario *sc)
+{
+    pthread_once(&defaults_once, defaults_init);
+    if (defaults_st != F3_OK) return F3_FAIL(defaults_st, "%s", defaults_msg);
+    copy_values(sc->v, defaults_sc.v);
+    const char *dflt = origin_in(sc, "default");
+    if (!dflt) return F3_FAIL(F3_ENOMEM, "%s: out of memory", sc->file);
+    for (size_t i = 0; i < sc_schema_count(); i++) sc->v[i].origin = *defaults_sc.v[i].origin ? dflt : "";
     return F3_OK;
 }
+
+static f3_status load_text(const char *path, const unsigned char *buf, size_t len, scenario **out);
 
 f3_status scenario_load(const char *path, scenario **out)
 {
@@ -430,21 +540,33 @@ f3_status scenario_load(const char *path, scenario **out)
         return sc_at(F3_EFORMAT, path, 1, 1, "larger than %u bytes; a scenario is a short YAML file", MAX_FILE_BYTES);
     }
     buf[len] = '\0'; /* len < cap here; the tags are read from the text */
+    f3_status st = load_text(path, buf, len, out);
+    free(buf);
+    return st;
+}
+
+f3_status scenario_load_text(const char *origin, const char *text, size_t len, scenario **out)
+{
+    *out = NULL;
+    if (len > MAX_FILE_BYTES)
+        return sc_at(F3_EFORMAT, origin, 1, 1, "larger than %u bytes; a scenario is a short YAML file", MAX_FILE_BYTES);
+    unsigned char *buf = malloc(len + 1); /* the tags are read from a text that ends in a NUL */
+    if (!buf) return F3_FAIL(F3_ENOMEM, "%s: out of memory", origin);
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    f3_status st = load_text(origin, buf, len, out);
+    free(buf);
+    return st;
+}
+
+/* Load the scenario text buf[0..len) (buf[len] is a NUL), from path. */
+static f3_status load_text(const char *path, const unsigned char *buf, size_t len, scenario **out)
+{
     scenario *sc = NULL; /* made once the text is a YAML mapping */
     f3_status st = F3_ENOMEM;
     yaml_document_t doc;
     int have_doc = 0;
-    if ((st = prescan(path, buf, len)) != F3_OK) goto fail;
-    yaml_parser_t p;
-    yaml_parser_initialize(&p);
-    yaml_parser_set_input_string(&p, buf, len);
-    if (!yaml_parser_load(&p, &doc)) {
-        st = sc_at(F3_EFORMAT, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
-                "not valid YAML: %s", p.problem ? p.problem : "syntax error");
-        yaml_parser_delete(&p);
-        goto fail;
-    }
-    yaml_parser_delete(&p);
+    if ((st = parse_document(path, buf, len, &doc)) != F3_OK) goto fail;
     have_doc = 1;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || sc_is_null_scalar(root)) {
@@ -457,15 +579,13 @@ f3_status scenario_load(const char *path, scenario **out)
         goto fail;
     }
     if ((st = sc_check_tags(&doc, path, 0, 0)) != F3_OK) goto fail;
-    if (!(sc = calloc(1, sizeof *sc)) || !(sc->v = block_get(1))) {
+    if (!(sc = calloc(1, sizeof *sc)) || !(sc->v = block_get())) {
         st = F3_FAIL(F3_ENOMEM, "%s: out of memory", path);
         goto fail;
     }
-    lay_out(sc->v);
-    for (size_t i = 0; i < sc_schema_count(); i++) sc->v[i].origin = "";
     snprintf(sc->file, sizeof sc->file, "%s", path);
+    if ((st = set_defaults(sc)) != F3_OK) goto fail;
     if ((st = walk(sc, &doc, (const char *)buf, root, "")) != F3_OK) goto fail;
-    if ((st = fill_defaults(sc)) != F3_OK) goto fail;
     int ni = sc_schema_find("name");
     if (!sc->v[ni].set) {
         const char *base = strrchr(path, '/');
@@ -478,12 +598,10 @@ f3_status scenario_load(const char *path, scenario **out)
     snprintf(sc->name, sizeof sc->name, "%s", sc->v[ni].str);
     if ((st = sc_validate_points(sc)) != F3_OK) goto fail;
     yaml_document_delete(&doc);
-    free(buf);
     *out = sc;
     return F3_OK;
 fail:
     if (have_doc) yaml_document_delete(&doc);
-    free(buf);
     scenario_free(sc);
     return st;
 }
@@ -509,10 +627,9 @@ f3_status scenario_copy(const scenario *sc, scenario **out)
     c->origins = NULL;
     c->n_origins = c->cap_origins = 0;
     for (size_t a = 0; a < SC_MAX_SWEEP; a++) c->sweep[a].values = NULL;
-    const size_t bytes = block_bytes(), n = sc_schema_count();
-    if (!(c->v = block_get(0))) goto oom;
-    memcpy(c->v, sc->v, bytes);
-    lay_out(c->v);
+    const size_t n = sc_schema_count();
+    if (!(c->v = block_get())) goto oom;
+    copy_values(c->v, sc->v);
     if (sc->n_origins && !(c->origins = malloc(sc->n_origins * sizeof *c->origins))) goto oom;
     c->cap_origins = sc->n_origins;
     for (size_t j = 0; j < sc->n_origins; j++) {
@@ -585,12 +702,19 @@ f3_status sc_set_value(scenario *sc, const char *assignment, const char *origin,
         sc_suggest_path(path, hint, sizeof hint);
         return sc_at(F3_EINVAL, origin, 1, 1, "unknown key path '%s'%s", path, hint);
     }
-    f3_status st = apply_text(sc, (size_t)idx, eq + 1, origin, (int)plen + 1);
+    return sc_set_key(sc, idx, eq + 1, (int)plen + 1, origin, line, col);
+}
+
+f3_status sc_set_key(scenario *sc, int idx, const char *text, int col_off, const char *origin, int line, int col)
+{
+    const char *path = sc_schema()[idx].path;
+    sc->checked = 0;
+    f3_status st = apply_text(sc, (size_t)idx, text, origin, col_off);
     if (st != F3_OK) return st;
-    if (!strcmp(path, "name")) snprintf(sc->name, sizeof sc->name, "%s", sc->v[idx].str);
+    if (!strcmp(path, "name")) sc_copy_str(sc->name, sizeof sc->name, sc->v[idx].str);
     /* setting a key inside an optional section makes the section present */
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
+    sc_copy_str(buf, sizeof buf, path);
     for (char *dot = strrchr(buf, '.'); dot; dot = strrchr(buf, '.')) {
         *dot = '\0';
         int si = sc_schema_find(buf);
@@ -623,9 +747,12 @@ f3_status scenario_set_all(scenario *sc, const char *const *assignments, size_t 
 
 /* ---- access ----------------------------------------------------------------- */
 
+_Thread_local sc_read_log *sc_reads;
+
 const sc_value *scenario_get(const scenario *sc, const char *path)
 {
     int i = sc_schema_find(path);
+    sc_note_read(i);
     return i < 0 ? NULL : &sc->v[i];
 }
 
@@ -653,9 +780,9 @@ size_t scenario_algorithms(const scenario *sc, char names[][32], size_t max)
     const sc_value *cmp = scenario_get(sc, "training.compare");
     size_t n = 0;
     if (cmp->n) {
-        for (size_t i = 0; i < cmp->n && n < max; i++) snprintf(names[n++], 32, "%.31s", cmp->items[i]);
+        for (size_t i = 0; i < cmp->n && n < max; i++) sc_copy_str(names[n++], 32, cmp->items[i]);
     } else if (max) {
-        snprintf(names[n++], 32, "%.31s", scenario_str(sc, "training.algorithm"));
+        sc_copy_str(names[n++], 32, scenario_str(sc, "training.algorithm"));
     }
     return n;
 }

@@ -112,12 +112,17 @@ typedef struct {
     sc_sweep_axis sweep[SC_MAX_SWEEP];
     size_t n_sweep;
     int explore_line, explore_col; /* the top-level explore section (f3sim explore), 0 if absent */
+    int checked;         /* 1: every point passed the cross-key checks since the values last changed */
     char **origins;      /* (n_origins) the distinct origins of the values, owned (scenario.c) */
     size_t n_origins, cap_origins;
 } scenario;
 
 /* Load and validate a scenario file.  *out is NULL on failure. */
 f3_status scenario_load(const char *path, scenario **out);
+/* The same for a scenario's text[0..len) (no NUL needed) that came from
+ * origin: origin names it in messages and, without a name key, names the
+ * scenario (its stem, as a file's path does). */
+f3_status scenario_load_text(const char *origin, const char *text, size_t len, scenario **out);
 void scenario_free(scenario *sc);
 /* A deep copy (for sweep points). */
 f3_status scenario_copy(const scenario *sc, scenario **out);

@@ -44,6 +44,9 @@ const char *sc_last_part(const char *path);
 int sc_ancestors_present(const scenario *sc, const char *path);
 f3_status sc_put_value(scenario *sc, size_t i, const sc_value *src, const char *origin);
 f3_status sc_set_value(scenario *sc, const char *assignment, const char *origin, int line, int col);
+/* The same for the value text of key idx (col_off: its column in the
+ * assignment, for messages). */
+f3_status sc_set_key(scenario *sc, int idx, const char *text, int col_off, const char *origin, int line, int col);
 void sc_suggest_path(const char *path, char *buf, size_t len);
 
 /* scenario_values.c */
@@ -61,8 +64,31 @@ yaml_node_t *sc_quick_parse(const char *text, quick_doc *q);
 /* scenario_show.c */
 void sc_choices_text(char *out, size_t len, const char *choices);
 
+/* scenario_validate.c: scenario_validate runs the parts 0 … SC_CHECK_PARTS − 1
+ * of the cross-key checks in order; each reads the scenario only through
+ * scenario_get, scenario_str, scenario_num (and hardware_check.c's KEY),
+ * which note what it reads in sc_reads. */
+#define SC_CHECK_PARTS 4
+f3_status sc_check_part(const scenario *sc, int part);
+/* While sc_reads is set (on this thread), every key read ORs its bit
+ * (bits[key], 0 for most keys) into sc_reads->read: the sweep's validation
+ * learns which swept keys a check part depends on. */
+typedef struct {
+    const unsigned *bits; /* (sc_schema_count()) */
+    unsigned read;
+} sc_read_log;
+extern _Thread_local sc_read_log *sc_reads;
+static inline void sc_note_read(int key)
+{
+    if (sc_reads && key >= 0) sc_reads->read |= sc_reads->bits[key];
+}
 /* scenario_sweep.c */
 f3_status sc_read_sweep(scenario *sc, yaml_document_t *doc, const char *src, yaml_node_t *map, int zip);
 f3_status sc_validate_points(scenario *sc);
+/* For tests (tests/unit/test_sweep_memo.c): 0 checks every part at every
+ * point; the number of check parts sc_validate_points has run on this
+ * thread. */
+extern int sc_sweep_memo;
+extern _Thread_local size_t sc_sweep_part_runs;
 
 #endif

@@ -174,39 +174,49 @@ void scenario_sweep_label(const scenario *sc, size_t i, char *buf, size_t len)
 }
 
 /* Point i into p, a copy of sc (or of an earlier point of sc): restore the
- * swept keys and their sections, set every swept key, then validate the
- * whole point once (a zipped pair may only be valid together).  A value
- * set here is located at its key in the sweep section. */
-static f3_status point_into(const scenario *sc, size_t i, scenario *p)
+ * swept keys and their sections, then set every swept key.  A value set
+ * here is located at its key in the sweep section. */
+static f3_status build_point(const scenario *sc, size_t i, scenario *p)
 {
     f3_status st = F3_OK;
-    snprintf(p->name, sizeof p->name, "%s", sc->name);
-    for (size_t a = 0; a < sc->n_sweep && st == F3_OK; a++) {
+    sc_copy_str(p->name, sizeof p->name, sc->name);
+    for (size_t a = 0; a < sc->n_sweep; a++) {
         char buf[256];
-        snprintf(buf, sizeof buf, "%s", sc->sweep[a].path);
+        sc_copy_str(buf, sizeof buf, sc->sweep[a].path);
         for (char *dot = buf; dot; dot = strrchr(buf, '.')) {
             if (dot != buf) *dot = '\0';
             int k = sc_schema_find(buf);
             if (k >= 0 && (st = sc_put_value(p, (size_t)k, &sc->v[k], sc->v[k].origin)) != F3_OK) return st;
         }
     }
-    for (size_t a = 0; a < sc->n_sweep && st == F3_OK; a++) {
+    for (size_t a = 0; a < sc->n_sweep; a++) {
         const sc_sweep_axis *ax = &sc->sweep[a];
-        char assign[SC_MAX_STR + 160];
-        snprintf(assign, sizeof assign, "%s=%s", ax->path, ax->values[axis_index(sc, a, i)]);
-        if ((st = sc_set_value(p, assign, sc->file, ax->line, ax->col)) != F3_OK) break;
-        int k = sc_schema_find(ax->path);
+        const int k = sc_schema_find(ax->path);
+        const int col_off = (int)strlen(ax->path) + 1; /* as in "path=value" */
+        if ((st = sc_set_key(p, k, ax->values[axis_index(sc, a, i)], col_off, sc->file, ax->line, ax->col)) != F3_OK)
+            return st;
         p->v[k].line = ax->line;
         p->v[k].col = ax->col;
     }
-    if (st == F3_OK) st = scenario_validate(p);
-    if (st != F3_OK) {
-        char msg[1024], label[600];
-        snprintf(msg, sizeof msg, "%s", f3_last_error());
-        scenario_sweep_label(sc, i, label, sizeof label);
-        return F3_FAIL(st, "%s (sweep point %zu: %s)", msg, i, label);
-    }
     return F3_OK;
+}
+
+/* st with the point named after the message. */
+static f3_status point_error(const scenario *sc, size_t i, f3_status st)
+{
+    char msg[1024], label[600];
+    snprintf(msg, sizeof msg, "%s", f3_last_error());
+    scenario_sweep_label(sc, i, label, sizeof label);
+    return F3_FAIL(st, "%s (sweep point %zu: %s)", msg, i, label);
+}
+
+/* Point i of sc into p (see build_point), validated as a whole (a zipped
+ * pair may only be valid together). */
+static f3_status point_into(const scenario *sc, size_t i, scenario *p)
+{
+    f3_status st = build_point(sc, i, p);
+    if (st == F3_OK) st = scenario_validate(p);
+    return st == F3_OK ? F3_OK : point_error(sc, i, st);
 }
 
 f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out)
@@ -218,24 +228,150 @@ f3_status scenario_sweep_point(const scenario *sc, size_t i, scenario **out)
     scenario *p;
     f3_status st = scenario_copy(sc, &p);
     if (st != F3_OK) return st;
-    if ((st = point_into(sc, i, p)) != F3_OK) {
+    /* a scenario whose points all passed since it last changed (a load, a
+     * --set) needs its point built, not checked again */
+    if ((st = sc->checked ? build_point(sc, i, p) : point_into(sc, i, p)) != F3_OK) {
         scenario_free(p);
-        return st;
+        return sc->checked ? point_error(sc, i, st) : st;
     }
     p->n_sweep = 0;
+    p->checked = 1;
     *out = p;
     return F3_OK;
 }
 
+/* ---- validating every point ------------------------------------------------ */
+
+/* A point's coordinates are digits: one per axis outside the zipped group,
+ * and one for the zipped group (its keys move together).  A check part
+ * that passed at a point passes at every point that agrees with it on the
+ * digits of the swept keys the part read: the part is a function of the
+ * values it reads, so it reads the same keys, in the same order, with the
+ * same values.  For each part, a set of the digit tuples it passed at,
+ * one bitmap per set of digits read (a handful: what a part reads depends
+ * a little on the values). */
+#define MEMO_READS 4
+
+typedef struct {
+    unsigned read[MEMO_READS]; /* digit bits */
+    unsigned char *seen[MEMO_READS]; /* bitmap over the mixed-radix index of those digits */
+    size_t n;
+} part_memo;
+
+typedef struct {
+    size_t n_digits, radix[SC_MAX_SWEEP + 1], value[SC_MAX_SWEEP + 1];
+    size_t axis_digit[SC_MAX_SWEEP];
+    part_memo part[SC_CHECK_PARTS];
+} point_memo;
+
+static size_t memo_index(const point_memo *m, unsigned read)
+{
+    size_t idx = 0;
+    for (size_t d = 0; d < m->n_digits; d++)
+        if (read >> d & 1u) idx = idx * m->radix[d] + m->value[d];
+    return idx;
+}
+
+static size_t memo_size(const point_memo *m, unsigned read)
+{
+    size_t size = 1;
+    for (size_t d = 0; d < m->n_digits; d++)
+        if (read >> d & 1u) size *= m->radix[d];
+    return size;
+}
+
+static int memo_passed(const point_memo *m, int part)
+{
+    const part_memo *pm = &m->part[part];
+    for (size_t r = 0; r < pm->n; r++) {
+        size_t idx = memo_index(m, pm->read[r]);
+        if (pm->seen[r][idx / 8] >> (idx % 8) & 1) return 1;
+    }
+    return 0;
+}
+
+/* Part passed at the current point, having read the digits read.  A part
+ * that reads ever more combinations is no longer remembered (it runs). */
+static void memo_pass(point_memo *m, int part, unsigned read)
+{
+    part_memo *pm = &m->part[part];
+    size_t r = 0;
+    while (r < pm->n && pm->read[r] != read) r++;
+    if (r == pm->n) {
+        if (pm->n == MEMO_READS || !(pm->seen[r] = calloc(memo_size(m, read) / 8 + 1, 1))) return;
+        pm->read[r] = read;
+        pm->n++;
+    }
+    size_t idx = memo_index(m, read);
+    pm->seen[r][idx / 8] |= (unsigned char)(1u << (idx % 8));
+}
+
+static void memo_free(point_memo *m)
+{
+    for (int g = 0; g < SC_CHECK_PARTS; g++)
+        for (size_t r = 0; r < m->part[g].n; r++) free(m->part[g].seen[r]);
+}
+
+/* The digits of sc's sweep, and bits[key] for the swept keys. */
+static void memo_digits(const scenario *sc, point_memo *m, unsigned *bits)
+{
+    size_t zip_digit = SC_MAX_SWEEP + 1;
+    for (size_t a = 0; a < sc->n_sweep; a++) {
+        size_t d = sc->sweep[a].zip && zip_digit <= SC_MAX_SWEEP ? zip_digit : m->n_digits++;
+        if (sc->sweep[a].zip) zip_digit = d;
+        m->radix[d] = sc->sweep[a].n;
+        m->axis_digit[a] = d;
+        bits[sc_schema_find(sc->sweep[a].path)] |= 1u << d;
+    }
+}
+
+static f3_status validate_points(scenario *sc);
+
+int sc_sweep_memo = 1;
+_Thread_local size_t sc_sweep_part_runs;
+
 /* Validate a scenario, or with a sweep each of its points (checked at load
  * and after --set, so that check, show and run agree).  The values a sweep
- * replaces are never run, so they are not validated on their own. */
+ * replaces are never run, so they are not validated on their own.  A point
+ * runs only the check parts that have not passed at an equivalent point
+ * (point_memo), and is built only if one has to run; the first failure is
+ * the one a full check of every point in order would find. */
 f3_status sc_validate_points(scenario *sc)
 {
+    f3_status st = validate_points(sc);
+    sc->checked = st == F3_OK;
+    return st;
+}
+
+static f3_status validate_points(scenario *sc)
+{
     if (!sc->n_sweep) return scenario_validate(sc);
-    scenario *p;
-    f3_status st = scenario_copy(sc, &p);
-    for (size_t i = 0, n = scenario_sweep_points(sc); st == F3_OK && i < n; i++) st = point_into(sc, i, p);
+    point_memo *m = calloc(1, sizeof *m);
+    unsigned *bits = calloc(sc_schema_count(), sizeof *bits);
+    scenario *p = NULL;
+    f3_status st = m && bits ? scenario_copy(sc, &p) : F3_FAIL(F3_ENOMEM, "%s: out of memory", sc->file);
+    if (st == F3_OK) memo_digits(sc, m, bits);
+    for (size_t i = 0, n = scenario_sweep_points(sc); st == F3_OK && i < n; i++) {
+        for (size_t a = 0; a < sc->n_sweep; a++) m->value[m->axis_digit[a]] = axis_index(sc, a, i);
+        unsigned run = 0;
+        for (int g = 0; g < SC_CHECK_PARTS; g++)
+            if (!sc_sweep_memo || !memo_passed(m, g)) run |= 1u << g;
+        if (!run) continue;
+        st = build_point(sc, i, p);
+        for (int g = 0; st == F3_OK && g < SC_CHECK_PARTS; g++) {
+            if (!(run >> g & 1u)) continue;
+            sc_read_log log = {bits, 0};
+            sc_reads = &log;
+            st = sc_check_part(p, g);
+            sc_reads = NULL;
+            sc_sweep_part_runs++;
+            if (st == F3_OK) memo_pass(m, g, log.read);
+        }
+        if (st != F3_OK) st = point_error(sc, i, st);
+    }
     scenario_free(p);
+    free(bits);
+    if (m) memo_free(m);
+    free(m);
     return st;
 }

@@ -108,6 +108,24 @@ f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
 }
 
 /* network.type vit or blocks: what the block trainer runs, and nothing it does not */
+/* "numerics.<t>.format" (rounding 0) or "numerics.<t>.rounding" (1) for
+ * tensor class t, written once per process: the same pointer every time,
+ * which the schema's lookup remembers. */
+static char numerics_keys[F3_T_COUNT][2][64];
+static pthread_once_t numerics_keys_once = PTHREAD_ONCE_INIT;
+static void numerics_keys_init(void)
+{
+    for (int t = 0; t < F3_T_COUNT; t++) {
+        snprintf(numerics_keys[t][0], sizeof numerics_keys[t][0], "numerics.%s.format", f3_tensor_names[t]);
+        snprintf(numerics_keys[t][1], sizeof numerics_keys[t][1], "numerics.%s.rounding", f3_tensor_names[t]);
+    }
+}
+static const char *numerics_path(int t, int rounding)
+{
+    pthread_once(&numerics_keys_once, numerics_keys_init);
+    return numerics_keys[t][rounding];
+}
+
 static f3_status check_blocks(const scenario *sc)
 {
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
@@ -143,9 +161,9 @@ static f3_status check_blocks(const scenario *sc)
     f3_numerics nm;
     char key[96];
     for (int t = 0; t < F3_T_COUNT; t++) {
-        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
-        if (f3_parse_format(scenario_str(sc, key), &nm.fmt[t]) != F3_OK)
-            return scenario_at_key(sc, key, F3_EINVAL, "%s: %s", key, f3_last_error());
+        const char *path = numerics_path(t, 0);
+        if (f3_parse_format(scenario_str(sc, path), &nm.fmt[t]) != F3_OK)
+            return scenario_at_key(sc, path, F3_EINVAL, "%s: %s", path, f3_last_error());
     }
     f3_tensor which = F3_T_ACTIVATIONS;
     if (f3_blocktrain_check_numerics(blocks, nb, F3_OPT_SGD, &nm, &which) != F3_OK) {
@@ -226,11 +244,8 @@ f3_status scenario_f3_config(const scenario *sc, const char *algorithm, f3_confi
     c.seed = (uint64_t)scenario_num(sc, "training.seed");
     /* numerics.<tensor>: format and rounding (fp32, nearest even by default) */
     for (int t = 0; st == F3_OK && t < F3_T_COUNT; t++) {
-        char key[96];
-        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
-        st = f3_parse_format(scenario_str(sc, key), &c.numerics.fmt[t]);
-        snprintf(key, sizeof key, "numerics.%s.rounding", f3_tensor_names[t]);
-        if (st == F3_OK) st = f3_parse_rounding(scenario_str(sc, key), &c.numerics.fmt[t].rounding);
+        st = f3_parse_format(scenario_str(sc, numerics_path(t, 0)), &c.numerics.fmt[t]);
+        if (st == F3_OK) st = f3_parse_rounding(scenario_str(sc, numerics_path(t, 1)), &c.numerics.fmt[t].rounding);
     }
     if (st != F3_OK) return st;
     *cfg = c;
@@ -398,7 +413,13 @@ f3_status scenario_at_key(const scenario *sc, const char *path, f3_status st, co
     return sc_at(st, sc->file, 1, 1, "%s", msg);
 }
 
-f3_status scenario_validate(scenario *sc)
+/* The cross-key checks come in SC_CHECK_PARTS parts, run in order; the
+ * sweep's validation (scenario_sweep.c) re-runs a part at a point only when
+ * a key the part read differs from every earlier point where it passed.
+ * A part reads the scenario only through scenario_get and its kin. */
+
+/* The results folder and the outputs. */
+static f3_status check_outputs(const scenario *sc)
 {
     /* the name and the folder make the results path <folder>/<name>/ */
     if (!sc->name[0] || !strcmp(sc->name, ".") || !strcmp(sc->name, ".."))
@@ -437,6 +458,13 @@ f3_status scenario_validate(scenario *sc)
             return scenario_at_key(sc, "outputs.slurm.setup", F3_EINVAL,
                                    "outputs.slurm.setup holds a newline or control character: write one line (join "
                                    "commands with && or ;)");
+    return F3_OK;
+}
+
+/* What runs: the seeds, the learning rules, the data set against the
+ * network's ends, the blocks. */
+static f3_status check_run(const scenario *sc)
+{
     const sc_value *seeds = scenario_get(sc, "training.seeds");
     for (size_t i = 0; i < seeds->n; i++)
         for (size_t j = 0; j < i; j++)
@@ -459,7 +487,6 @@ f3_status scenario_validate(scenario *sc)
     const char *ei = scenario_str(sc, "training.error_info");
     char algs[SC_MAX_LIST][32];
     size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST);
-    const char *alg_key = cmp->n ? "training.compare" : "training.algorithm";
     for (size_t i = 0; i < na; i++) {
         int f3like = !strncmp(algs[i], "f3", 2);
         if (regression && (strstr(ei, "one_hot") || strstr(ei, "softmax")) && f3like)
@@ -479,8 +506,17 @@ f3_status scenario_validate(scenario *sc)
         outv->num != scenario_num(sc, "dataset.classes"))
         return scenario_at_key(sc, "network.output", F3_EINVAL, "network.output is %d but dataset.classes is %d", (int)outv->num, (int)scenario_num(sc, "dataset.classes"));
     if (scenario_is_blocks(sc) && check_blocks(sc) != F3_OK) return F3_EINVAL;
-    /* the trainer's own check of the configuration each learning rule runs
-     * with, located at the key it concerns */
+    return F3_OK;
+}
+
+/* The trainer's own check of the configuration each learning rule runs
+ * with, located at the key it concerns. */
+static f3_status check_trainer(const scenario *sc)
+{
+    const char *loss = scenario_str(sc, "training.loss");
+    char algs[SC_MAX_LIST][32];
+    size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST);
+    const char *alg_key = scenario_get(sc, "training.compare")->n ? "training.compare" : "training.algorithm";
     f3_status st = schema_agrees_with_model();
     for (size_t i = 0; st == F3_OK && i < na; i++) {
         f3_config cfg;
@@ -500,8 +536,25 @@ f3_status scenario_validate(scenario *sc)
             numerics_key(&cfg, task, msg, key, sizeof key);
         return scenario_at_key(sc, key, F3_EINVAL, "%s%s", msg, why);
     }
-    if (st != F3_OK) return st;
+    return st;
+}
 
-    if (!scenario_present(sc, "hardware")) return F3_OK;
-    return scenario_check_hardware(sc); /* hardware_check.c */
+/* The chip (hardware_check.c). */
+static f3_status check_hardware(const scenario *sc)
+{
+    return scenario_present(sc, "hardware") ? scenario_check_hardware(sc) : F3_OK;
+}
+
+f3_status sc_check_part(const scenario *sc, int part)
+{
+    static f3_status (*const parts[SC_CHECK_PARTS])(const scenario *) = {check_outputs, check_run, check_trainer,
+                                                                         check_hardware};
+    return parts[part](sc);
+}
+
+f3_status scenario_validate(scenario *sc)
+{
+    f3_status st = F3_OK;
+    for (int part = 0; st == F3_OK && part < SC_CHECK_PARTS; part++) st = sc_check_part(sc, part);
+    return st;
 }

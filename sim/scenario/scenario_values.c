@@ -149,6 +149,15 @@ static const char *std_tag(const char *t)
     return t && !strncmp(t, STD_TAG, strlen(STD_TAG)) ? t + strlen(STD_TAG) : NULL;
 }
 
+/* Is name one of the words of list ("|a|b|c|")? */
+static int in_bar_list(const char *list, const char *name)
+{
+    const size_t n = strlen(name);
+    for (const char *w = list; (w = strstr(w, name)); w++)
+        if (w[-1] == '|' && w[n] == '|') return 1;
+    return 0;
+}
+
 /* Every node of doc has a tag scenarios know, fitting its node: a value
  * !!str, !!int, !!float, !!bool or !!null, a list !!seq, a mapping !!map.
  * libyaml gives untagged nodes these same tags, so only a written tag can
@@ -160,11 +169,10 @@ f3_status sc_check_tags(yaml_document_t *doc, const char *origin, int line_off, 
     for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
         const int kind = n->type == YAML_SCALAR_NODE ? 0 : n->type == YAML_SEQUENCE_NODE ? 1 : 2;
         const char *t = (const char *)n->tag, *name = std_tag(t);
-        char bar[80], tt[80];
-        snprintf(bar, sizeof bar, "|%.60s|", name ? name : "");
-        if (!t || (name && strstr(fits[kind], bar))) continue;
+        char tt[80];
+        if (!t || (name && in_bar_list(fits[kind], name))) continue;
         const int line = (int)n->start_mark.line + 1 + line_off, col = (int)n->start_mark.column + 1 + col_off;
-        if (name && strstr("|str|int|float|bool|null|seq|map|", bar))
+        if (name && in_bar_list("|str|int|float|bool|null|seq|map|", name))
             return sc_at(F3_EINVAL, origin, line, col, "the YAML tag %s does not fit %s", tag_text(t, tt, sizeof tt),
                       what[kind]);
         return sc_at(F3_EINVAL, origin, line, col,

@@ -1,7 +1,8 @@
 /* fuzz_scenario.c — libFuzzer harness of the scenario loader
- * (sim/scenario: scenario_load, which reads a file by path).
+ * (sim/scenario: scenario_load_text, what scenario_load calls once it has
+ * read the file; the input goes to it as it is, with no file in between).
  *
- * Input: the scenario file.  A scenario that loads is also shown (the
+ * Input: the scenario file's text.  A scenario that loads is also shown (the
  * resolved YAML, to /dev/null), its sweep points are counted and expanded,
  * and each of its algorithms is turned into the trainer's configuration:
  * the paths a run takes right after loading. */
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fuzz_common.h"
 #include "scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -18,9 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static FILE *devnull;
     if (!devnull && !(devnull = fopen("/dev/null", "w")))
         abort();
-    const char *path = fuzz_file(0, data, size);
     scenario *sc = NULL;
-    f3_status st = scenario_load(path, &sc);
+    f3_status st = scenario_load_text("fuzz.yaml", (const char *)data, size, &sc);
     if (st != F3_OK) {
         if (sc || f3_last_error()[0] == '\0')
             abort();
