@@ -229,7 +229,13 @@ int numerics_cache_load(const char *root, const char *key, train_result *res, ch
     }
     fclose(f);
     if (!have_cfg || !res->n_train || !res->epochs || fields < 16) return 0; /* another build's entry: train again */
-    if (epochs_csv) snprintf(epochs_csv, len, "%s/%s/epochs.csv", root, key);
+    /* an entry without its per-epoch table (written by a json-only run
+     * before every entry carried one) cannot give a reused run its epochs:
+     * a miss, trained again and replaced */
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s/epochs.csv", root, key);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    if (epochs_csv) snprintf(epochs_csv, len, "%s", path);
     return 1;
 }
 
@@ -392,16 +398,46 @@ static int open_entry(const scenario *p, const char *rule, const train_options *
     return numerics_cache_lock(root, key, fd);
 }
 
-/* A training just run into o->out goes into the cache under key; 0, or
- * EXIT_RUNTIME. */
-static int store_trained(const char *root, const char *key, const train_options *o, const train_result *res)
+/* The options of a training that fills the cache: o, whose trainer also
+ * writes its epochs.csv into <root>/<key>.epochs.<pid>/ (whatever
+ * outputs.formats asks of the run itself), so that every entry carries
+ * its per-epoch table.  0, or -1 with a message. */
+static int caching_options(const train_options *o, const char *root, const char *key, train_options *c,
+                           char *dir, size_t len)
 {
-    char path[2200];
-    snprintf(path, sizeof path, "%s/epochs.csv", o->out);
+    snprintf(dir, len, "%s/%s.epochs.%ld", root, key, (long)getpid());
+    if (make_dirs(dir)) return -1;
+    *c = *o;
+    c->cache_epochs_dir = dir;
+    return 0;
+}
+
+/* A training just run (its epochs.csv in dir) goes into the cache under
+ * key; dir is removed; 0, or EXIT_RUNTIME. */
+static int store_trained(const char *root, const char *key, const char *dir, const train_result *res)
+{
+    char path[4500];
+    snprintf(path, sizeof path, "%s/epochs.csv", dir);
     struct stat st;
-    if (numerics_cache_store(root, key, res, stat(path, &st) == 0 ? path : NULL)) return EXIT_RUNTIME;
+    if (stat(path, &st) != 0) {
+        F3_FAIL(F3_EIO, "%s: the training wrote no epochs.csv for the numerics cache", path);
+        return EXIT_RUNTIME;
+    }
+    const int rc = numerics_cache_store(root, key, res, path);
+    unlink(path);
+    rmdir(dir);
+    if (rc) return EXIT_RUNTIME;
     note_trained(key);
     return 0;
+}
+
+/* A training that failed: its epochs folder goes. */
+static void drop_epochs_dir(const char *dir)
+{
+    char path[4500];
+    snprintf(path, sizeof path, "%s/epochs.csv", dir);
+    unlink(path);
+    rmdir(dir);
 }
 
 int numerics_train_or_reuse(const scenario *p, const char *rule, const train_options *o, const chip_config *hw,
@@ -419,8 +455,15 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
     } else if (!hit) {
         /* the plain trainer and the analytic evaluator; a trace needs the
          * SystemC chip */
-        rc = hw->trace ? chip_train(o, hw, res, hres) : chip_train_analytic(o, hw, res, hres);
-        if (!rc) rc = store_trained(root, key, o, res);
+        train_options c;
+        char dir[4400];
+        if (caching_options(o, root, key, &c, dir, sizeof dir)) {
+            rc = EXIT_RUNTIME;
+        } else {
+            rc = hw->trace ? chip_train(&c, hw, res, hres) : chip_train_analytic(&c, hw, res, hres);
+            if (!rc) rc = store_trained(root, key, dir, res);
+            else drop_epochs_dir(dir);
+        }
     } else {
         *reused = 1;
         run_status rs;
@@ -434,10 +477,10 @@ int numerics_train_or_reuse(const scenario *p, const char *rule, const train_opt
         } else {
             /* run.json shows the figures the evaluator used: the error
              * store's, which follow its capacity, resolved */
-            struct stat st;
+            /* the entry's epochs.csv is there (numerics_cache_load) */
             char to[2200];
             snprintf(to, sizeof to, "%s/epochs.csv", o->out);
-            if ((o->write_csv && stat(epochs_csv, &st) == 0 && copy_file(epochs_csv, to)) ||
+            if ((o->write_csv && copy_file(epochs_csv, to)) ||
                 (o->write_json && write_reused_json(o->out, key, entry, res, &resolved, hres, o, epochs_csv, ish)) ||
                 chip_write_tile_files(o->out, &resolved, &res->cfg, hres) ||
                 write_run_scenario(o, o->out) ||
@@ -463,8 +506,15 @@ int numerics_train_cached(const scenario *p, const char *rule, const train_optio
     if (hit < 0) rc = EXIT_RUNTIME;
     else if (hit) *reused = 1;
     else {
-        rc = train_run(o, "run", res);
-        if (!rc) rc = store_trained(root, key, o, res);
+        train_options c;
+        char dir[4400];
+        if (caching_options(o, root, key, &c, dir, sizeof dir)) {
+            rc = EXIT_RUNTIME;
+        } else {
+            rc = train_run(&c, "run", res);
+            if (!rc) rc = store_trained(root, key, dir, res);
+            else drop_epochs_dir(dir);
+        }
     }
     numerics_cache_unlock(fd);
     return rc;

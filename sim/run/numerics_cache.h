@@ -14,7 +14,10 @@
  * the point, normalised (numbers as %.17g, so 1e-3 and 0.001 agree), and
  * the SHA-256 of every data file the data set reads.  An entry is written
  * into a temporary folder and renamed into place (never half-written); a
- * lock file serialises two processes that train the same point. */
+ * lock file serialises two processes that train the same point.  Every
+ * entry has its epochs.csv, whatever outputs.formats the run that trained
+ * it had (train_options.cache_epochs_dir); one without (an older f3sim's
+ * json-only run) is a miss, trained again and replaced. */
 #ifndef F3SIM_NUMERICS_CACHE_H
 #define F3SIM_NUMERICS_CACHE_H
 
@@ -39,7 +42,8 @@ int numerics_signature(const scenario *p, char hex[65]);
 /* The cache's folder for scenario p: <outputs.folder>/.numerics-cache. */
 void numerics_cache_root(const scenario *p, char *buf, size_t len);
 
-/* Look key up: 1 and *res (with n_train and cfg) if present, 0 if absent,
+/* Look key up: 1 and *res (with n_train and cfg) if present, 0 if absent
+ * (or another build's entry, or one without epochs.csv),
  * -1 with a message if the entry is unreadable.  epochs_csv (may be NULL)
  * receives the entry's epochs.csv path. */
 int numerics_cache_load(const char *root, const char *key, train_result *res, char *epochs_csv, size_t len);

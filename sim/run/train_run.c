@@ -790,6 +790,8 @@ static int write_results(run_ctx *r, train_result *res)
     if (r->sched && r->sched->write_files && r->sched->write_files(r->sched->ctx, o->out)) return EXIT_RUNTIME;
     if (o->write_json && write_run_json(r, hash, best_loss, best_acc, &ru)) return EXIT_RUNTIME;
     if (o->write_csv && write_epochs_csv(o->out, "epochs.csv", r->rows, o->epochs, r->classify)) return EXIT_RUNTIME;
+    if (o->cache_epochs_dir && write_epochs_csv(o->cache_epochs_dir, "epochs.csv", r->rows, o->epochs, r->classify))
+        return EXIT_RUNTIME;
     unlink(r->partial_path);
     r->rs.epochs_done = o->epochs;
     if (run_status_done(&r->rs)) return EXIT_RUNTIME;

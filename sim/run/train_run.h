@@ -48,6 +48,8 @@ typedef struct {
     size_t expect_input;     /* 0, or the n_0 the data set must have */
     size_t expect_output;    /* 0, or the C the data set must have */
     int write_json, write_csv; /* result files to write (both by default) */
+    const char *cache_epochs_dir; /* NULL, or a folder that receives the run's epochs.csv as well,
+                                     whatever write_csv says (the numerics cache's copy) */
     char scenario_file[1024]; /* set when run from a scenario */
     char scenario_name[512];
     char point_label[2048];  /* sweep point: "training.lr=0.001 …" */
