@@ -520,10 +520,12 @@ void value_at(const spec *sp, const axis *a, double u, double *num, const char *
     *text = buf;
 }
 
-/* Set key idx of q (no validation: the spec checked the value). */
+/* Set key idx of q (no validation: the spec checked the value; q's points
+ * are no longer known to pass the scenario's checks). */
 void poke(scenario *q, const axis *a, double num, const char *text)
 {
     sc_value *v = &q->v[a->idx];
+    q->checked = 0;
     v->set = 1;
     switch (a->e->kind) {
     case SK_ENUM:
