@@ -136,29 +136,6 @@ static int explore_options(int argc, char **argv, explore_opts *eo)
     return -1;
 }
 
-/* What explore needs of the scenario: an explore section, a hardware
- * section, no hardware.mapping.auto.  0 or EXIT_USAGE. */
-static int explore_check(const scenario *sc, const char *file)
-{
-    if (!sc->explore_line) {
-        fprintf(stderr, "f3sim explore: %s:1:1: no explore section (what to explore: see f3sim help explore)\n", file);
-        return EXIT_USAGE;
-    }
-    if (!scenario_present(sc, "hardware")) {
-        fprintf(stderr, "f3sim explore: %s:%d:%d: explore needs a hardware section (the chip whose keys it varies)\n",
-                file, sc->explore_line, sc->explore_col);
-        return EXIT_USAGE;
-    }
-    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
-        scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
-                        "hardware.mapping.auto chooses one chip per run, but explore evaluates the chips of its own "
-                        "axes: set it none here (f3sim compare searches mappings and sizes within a budget)");
-        fprintf(stderr, "f3sim explore: %s\n", f3_last_error());
-        return EXIT_USAGE;
-    }
-    return 0;
-}
-
 /* Numerics point np (sweep point i, rule alg) trained once (cached), its
  * blocks and its workload.  0 or the exit status, said on stderr. */
 static int train_numerics_point(const scenario *sc, const explore_opts *eo, const char *base, size_t nsw, size_t i,
@@ -225,17 +202,11 @@ int cmd_explore(int argc, char **argv)
     numerics_point *nps = NULL;
     size_t n_np = 0;
     char base[1200] = "";
-    if ((rc = explore_check(sc, file)) || (rc = read_spec(sc, &sp)) || (rc = make_design(&sp, &d))) goto out;
+    if ((rc = explore_validate(sc, "explore", &sp, &d))) goto out;
 
     /* numerics points: sweep points × rules, each trained once (cached) */
     char algs[SC_MAX_LIST][32];
     const size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), nsw = scenario_sweep_points(sc);
-    if ((double)d.n_points * (double)(na * nsw) > MAX_POINTS) {
-        fprintf(stderr, "f3sim explore: %s:%d:%d: %zu hardware points × %zu numerics points; at most %.0f evaluations\n",
-                file, sc->explore_line, sc->explore_col, d.n_points, na * nsw, MAX_POINTS);
-        rc = EXIT_USAGE;
-        goto out;
-    }
     snprintf(base, sizeof base, "%s/%s", scenario_str(sc, "outputs.folder"), sc->name);
     if (make_dirs(base)) {
         fprintf(stderr, "f3sim explore: %s\n", f3_last_error());

@@ -19,6 +19,7 @@
 #include "cmd_formulas.h"
 #include "cli_util.h"
 #include "csv_text.h"
+#include "explore.h"
 #include "f3/status.h"
 #include "overflow_warn.h"
 #include "results.h"
@@ -570,6 +571,11 @@ int scenario_command(const char *cmd, int argc, char **argv)
     }
     scenario *sc = sc_load(cmd, &a);
     if (!sc) return 2;
+    /* the explore section, checked as f3sim explore checks it (nothing run) */
+    if ((rc = explore_section_check(sc, cmd))) {
+        scenario_free(sc);
+        return rc;
+    }
     if (!strcmp(cmd, "show")) {
         scenario_show(sc, stdout);
     } else {

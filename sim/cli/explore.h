@@ -86,6 +86,14 @@ double snap_value(const axis *a, double x);
 int read_spec(const scenario *sc, spec *sp);
 /* The hardware points of sp (grid, random or Latin hypercube): 0 or the exit status. */
 int make_design(const spec *sp, design *d);
+/* All that explore checks before it runs anything: the explore section,
+ * a hardware section, hardware.mapping.auto none, the spec (sp), its
+ * design (d; free d->u) and the number of evaluations.  0, or the exit
+ * status with its message on stderr as "f3sim CMD: file:line:col: ...". */
+int explore_validate(const scenario *sc, const char *cmd, spec *sp, design *d);
+/* f3sim check/show: explore_validate of sc's explore section (none: 0),
+ * nothing kept.  0 or the exit status (EXIT_USAGE: the section is invalid). */
+int explore_section_check(const scenario *sc, const char *cmd);
 /* Axis a's value at u (the design's coordinate): its number, and its text (in buf when made). */
 void value_at(const spec *sp, const axis *a, double u, double *num, const char **text, char *buf, size_t len);
 /* Axis a set to num (text) in q, its sections made present. */

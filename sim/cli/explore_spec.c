@@ -25,6 +25,9 @@ const char *const OBJ_NAMES[OBJ_COUNT] = {"test_accuracy_pct", "energy_per_sampl
 const char *const OBJ_UNITS[OBJ_COUNT] = {"%", "nJ", "samples/s", "mm²"};
 const int OBJ_MAX[OBJ_COUNT] = {1, 0, 1, 0}; /* maximised? */
 
+/* The command its messages name (explore; check or show validating the section). */
+static const char *spec_cmd = "explore";
+
 static int spec_err(const char *file, const yaml_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int spec_err(const char *file, const yaml_node_t *n, const char *fmt, ...)
@@ -34,7 +37,7 @@ static int spec_err(const char *file, const yaml_node_t *n, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "f3sim explore: %s:%d:%d: %s\n", file, n ? (int)n->start_mark.line + 1 : 1,
+    fprintf(stderr, "f3sim %s: %s:%d:%d: %s\n", spec_cmd, file, n ? (int)n->start_mark.line + 1 : 1,
             n ? (int)n->start_mark.column + 1 : 1, msg);
     return EXIT_USAGE;
 }
@@ -346,7 +349,7 @@ int read_spec(const scenario *sc, spec *sp)
     sp->macro_kib = macro && macro->set && !macro->is_auto ? macro->num : 0.0;
     const char *file = sc->file;
     FILE *f = fopen(file, "rb");
-    if (!f) return fprintf(stderr, "f3sim explore: %s: %s\n", file, strerror(errno)), EXIT_USAGE;
+    if (!f) return fprintf(stderr, "f3sim %s: %s: %s\n", spec_cmd, file, strerror(errno)), EXIT_USAGE;
     yaml_parser_t p;
     yaml_document_t doc;
     yaml_parser_initialize(&p);
@@ -354,7 +357,7 @@ int read_spec(const scenario *sc, spec *sp)
     int ok = yaml_parser_load(&p, &doc);
     fclose(f);
     yaml_parser_delete(&p);
-    if (!ok) return fprintf(stderr, "f3sim explore: %s: cannot read it again\n", file), EXIT_USAGE;
+    if (!ok) return fprintf(stderr, "f3sim %s: %s: cannot read it again\n", spec_cmd, file), EXIT_USAGE;
     int rc = 0;
     yaml_node_t *root = yaml_document_get_root_node(&doc), *ex = NULL, *exk = NULL;
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
@@ -462,11 +465,11 @@ int make_design(const spec *sp, design *d)
         for (size_t k = 0; k < d->n_dim; k++) n *= (double)sp->ax[d->dim_axis[k]].n;
     else n = (double)sp->samples;
     if (n > MAX_POINTS)
-        return fprintf(stderr, "f3sim explore: %s: the design has %.0f points; at most %.0f\n", sp->file, n, MAX_POINTS),
+        return fprintf(stderr, "f3sim %s: %s: the design has %.0f points; at most %.0f\n", spec_cmd, sp->file, n, MAX_POINTS),
                EXIT_USAGE;
     d->n_points = (size_t)n;
     d->u = malloc(d->n_points * d->n_dim * sizeof *d->u);
-    if (!d->u) return fprintf(stderr, "f3sim explore: out of memory\n"), EXIT_RUNTIME;
+    if (!d->u) return fprintf(stderr, "f3sim %s: out of memory\n", spec_cmd), EXIT_RUNTIME;
     uint64_t s = sp->seed * 0x2545f4914f6cdd1dull + 12345;
     if (sp->method == 0) {
         for (size_t p = 0; p < d->n_points; p++) {
@@ -482,7 +485,7 @@ int make_design(const spec *sp, design *d)
             for (size_t k = 0; k < d->n_dim; k++) d->u[p * d->n_dim + k] = u01(&s);
     } else {
         size_t *perm = malloc(d->n_points * sizeof *perm);
-        if (!perm) return fprintf(stderr, "f3sim explore: out of memory\n"), EXIT_RUNTIME;
+        if (!perm) return fprintf(stderr, "f3sim %s: out of memory\n", spec_cmd), EXIT_RUNTIME;
         for (size_t k = 0; k < d->n_dim; k++) {
             for (size_t i = 0; i < d->n_points; i++) perm[i] = i;
             for (size_t i = d->n_points; i > 1; i--) { /* Fisher–Yates */
@@ -544,3 +547,59 @@ void poke(scenario *q, const axis *a, double num, const char *text)
     for (size_t k = 0; k < a->n_sect; k++) q->v[a->sect[k]].set = 1;
 }
 
+
+/* What explore needs of the scenario: an explore section, a hardware
+ * section, no hardware.mapping.auto.  0 or EXIT_USAGE. */
+static int explore_needs(const scenario *sc)
+{
+    const char *file = sc->file;
+    if (!sc->explore_line) {
+        fprintf(stderr, "f3sim %s: %s:1:1: no explore section (what to explore: see f3sim help explore)\n", spec_cmd, file);
+        return EXIT_USAGE;
+    }
+    if (!scenario_present(sc, "hardware")) {
+        fprintf(stderr, "f3sim %s: %s:%d:%d: explore needs a hardware section (the chip whose keys it varies)\n",
+                spec_cmd, file, sc->explore_line, sc->explore_col);
+        return EXIT_USAGE;
+    }
+    if (strcmp(scenario_str(sc, "hardware.mapping.auto"), "none")) {
+        scenario_at_key(sc, "hardware.mapping.auto", F3_EINVAL,
+                        "hardware.mapping.auto chooses one chip per run, but explore evaluates the chips of its own "
+                        "axes: set it none here (f3sim compare searches mappings and sizes within a budget)");
+        fprintf(stderr, "f3sim %s: %s\n", spec_cmd, f3_last_error());
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int explore_validate(const scenario *sc, const char *cmd, spec *sp, design *d)
+{
+    spec_cmd = cmd;
+    memset(d, 0, sizeof *d);
+    int rc = explore_needs(sc);
+    if (!rc) rc = read_spec(sc, sp);
+    if (!rc) rc = make_design(sp, d);
+    if (!rc) {
+        char algs[SC_MAX_LIST][32];
+        const size_t na = scenario_algorithms(sc, algs, SC_MAX_LIST), nsw = scenario_sweep_points(sc);
+        if ((double)d->n_points * (double)(na * nsw) > MAX_POINTS) {
+            fprintf(stderr, "f3sim %s: %s:%d:%d: %zu hardware points × %zu numerics points; at most %.0f evaluations\n",
+                    spec_cmd, sc->file, sc->explore_line, sc->explore_col, d->n_points, na * nsw, MAX_POINTS);
+            rc = EXIT_USAGE;
+        }
+    }
+    spec_cmd = "explore";
+    return rc;
+}
+
+int explore_section_check(const scenario *sc, const char *cmd)
+{
+    if (!sc->explore_line) return 0;
+    spec *sp = malloc(sizeof *sp);
+    if (!sp) return fprintf(stderr, "f3sim %s: out of memory\n", cmd), EXIT_RUNTIME;
+    design d;
+    int rc = explore_validate(sc, cmd, sp, &d);
+    free(d.u);
+    free(sp);
+    return rc;
+}
