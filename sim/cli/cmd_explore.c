@@ -260,7 +260,8 @@ out:
     for (size_t i = 0; i < n_np; i++) scenario_free(nps[i].q), free(nps[i].blocks);
     free(nps);
     free(d.u);
-    for (size_t i = 0; i < sp.n_ax; i++) free(sp.ax[i].num), free(sp.ax[i].text);
+    /* every axis, the one a failure left half read too (the rest are NULL) */
+    for (size_t i = 0; i < MAX_AXES; i++) free(sp.ax[i].num), free(sp.ax[i].text);
     scenario_free(sc);
     return rc;
 }

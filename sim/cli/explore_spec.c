@@ -597,9 +597,12 @@ int explore_section_check(const scenario *sc, const char *cmd)
     if (!sc->explore_line) return 0;
     spec *sp = malloc(sizeof *sp);
     if (!sp) return fprintf(stderr, "f3sim %s: out of memory\n", cmd), EXIT_RUNTIME;
+    memset(sp, 0, sizeof *sp);
     design d;
     int rc = explore_validate(sc, cmd, sp, &d);
     free(d.u);
+    /* every axis, the one a failure left half read too (the rest are NULL) */
+    for (size_t i = 0; i < MAX_AXES; i++) free(sp->ax[i].num), free(sp->ax[i].text);
     free(sp);
     return rc;
 }
