@@ -595,9 +595,8 @@ int explore_validate(const scenario *sc, const char *cmd, spec *sp, design *d)
 int explore_section_check(const scenario *sc, const char *cmd)
 {
     if (!sc->explore_line) return 0;
-    spec *sp = malloc(sizeof *sp);
+    spec *sp = calloc(1, sizeof *sp);
     if (!sp) return fprintf(stderr, "f3sim %s: out of memory\n", cmd), EXIT_RUNTIME;
-    memset(sp, 0, sizeof *sp);
     design d;
     int rc = explore_validate(sc, cmd, sp, &d);
     free(d.u);

@@ -325,23 +325,8 @@ static void memo_digits(const scenario *sc, point_memo *m, unsigned *bits)
     }
 }
 
-static f3_status validate_points(scenario *sc);
-
 int sc_sweep_memo = 1;
 _Thread_local size_t sc_sweep_part_runs;
-
-/* Validate a scenario, or with a sweep each of its points (checked at load
- * and after --set, so that check, show and run agree).  The values a sweep
- * replaces are never run, so they are not validated on their own.  A point
- * runs only the check parts that have not passed at an equivalent point
- * (point_memo), and is built only if one has to run; the first failure is
- * the one a full check of every point in order would find. */
-f3_status sc_validate_points(scenario *sc)
-{
-    f3_status st = validate_points(sc);
-    sc->checked = st == F3_OK;
-    return st;
-}
 
 static f3_status validate_points(scenario *sc)
 {
@@ -373,5 +358,18 @@ static f3_status validate_points(scenario *sc)
     free(bits);
     if (m) memo_free(m);
     free(m);
+    return st;
+}
+
+/* Validate a scenario, or with a sweep each of its points (checked at load
+ * and after --set, so that check, show and run agree).  The values a sweep
+ * replaces are never run, so they are not validated on their own.  A point
+ * runs only the check parts that have not passed at an equivalent point
+ * (point_memo), and is built only if one has to run; the first failure is
+ * the one a full check of every point in order would find. */
+f3_status sc_validate_points(scenario *sc)
+{
+    f3_status st = validate_points(sc);
+    sc->checked = st == F3_OK;
     return st;
 }

@@ -107,7 +107,6 @@ f3_status scenario_vit_config(const scenario *sc, f3_vit_config *out)
     return F3_OK;
 }
 
-/* network.type vit or blocks: what the block trainer runs, and nothing it does not */
 /* "numerics.<t>.format" (rounding 0) or "numerics.<t>.rounding" (1) for
  * tensor class t, written once per process: the same pointer every time,
  * which the schema's lookup remembers. */
@@ -126,6 +125,7 @@ static const char *numerics_path(int t, int rounding)
     return numerics_keys[t][rounding];
 }
 
+/* network.type vit or blocks: what the block trainer runs, and nothing it does not */
 static f3_status check_blocks(const scenario *sc)
 {
     f3_block blocks[F3_BLOCKNET_MAX_BLOCKS];
@@ -292,7 +292,7 @@ static void numerics_key(const f3_config *cfg, f3_task task, const char *msg, ch
         if (f->rounding != F3_ROUND_NEAREST_EVEN) {
             c.numerics.fmt[t].rounding = F3_ROUND_NEAREST_EVEN;
             if (check_differs(&c, task, msg)) {
-                snprintf(key, len, "numerics.%s.rounding", f3_tensor_names[t]);
+                snprintf(key, len, "%s", numerics_path(t, 1));
                 return;
             }
         }
@@ -300,7 +300,7 @@ static void numerics_key(const f3_config *cfg, f3_task task, const char *msg, ch
             c = *cfg;
             memset(&c.numerics.fmt[t], 0, sizeof c.numerics.fmt[t]); /* fp32, nearest even */
             if (check_differs(&c, task, msg)) {
-                snprintf(key, len, "numerics.%s.format", f3_tensor_names[t]);
+                snprintf(key, len, "%s", numerics_path(t, 0));
                 return;
             }
         }
@@ -328,11 +328,8 @@ static f3_status schema_agrees_with_model_once(void)
     };
     /* numerics: a section per tensor class, with the model's roundings */
     for (int t = 0; t < F3_T_COUNT; t++) {
-        char key[96];
-        snprintf(key, sizeof key, "numerics.%s.rounding", f3_tensor_names[t]);
-        int si = sc_schema_find(key);
-        snprintf(key, sizeof key, "numerics.%s.format", f3_tensor_names[t]);
-        if (si < 0 || sc_schema_find(key) < 0 || sc_schema()[si].kind != SK_ENUM)
+        int si = sc_schema_find(numerics_path(t, 1));
+        if (si < 0 || sc_schema_find(numerics_path(t, 0)) < 0 || sc_schema()[si].kind != SK_ENUM)
             return F3_FAIL(F3_EINVAL, "internal: the scenario schema lacks numerics.%s (format and rounding)",
                            f3_tensor_names[t]);
         const char *choices = sc_schema()[si].choices;
